@@ -1,0 +1,1 @@
+export function findElectronRuntime(): { present: true; path: string } | { present: false; reason: string };

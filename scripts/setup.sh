@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# npm run setup: install what a fresh Debian machine lacks, then the npm packages, then build.
+# Running it twice is harmless: each step checks before it acts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package -> a file it provides.
+declare -A needs=(
+  [softhsm2]=/usr/lib/softhsm/libsofthsm2.so
+  [chromium]=/usr/bin/chromium
+  [xvfb]=/usr/bin/xvfb-run
+  [openssl]=/usr/bin/openssl
+  [opensc]=/usr/bin/pkcs11-tool
+)
+missing=()
+for package in "${!needs[@]}"; do
+  [ -e "${needs[$package]}" ] || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: install them as root, then run 'npm run setup' again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "setup: installing npm packages (npm ci)"
+npm ci --no-audit --no-fund
+
+echo "setup: building Keyward"
+npm run build --silent
+
+echo "setup: done. Next: 'npm start' to run Keyward, 'npm test' to run the tests."

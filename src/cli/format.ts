@@ -1,0 +1,48 @@
+/** Human-readable rendering of CLI results. */
+import { rehearsalToken } from '../shared/rehearsal';
+import type { TokenDetails, Version } from '../shared/token';
+import type { TokenReport } from '../main/workstation';
+
+const version = (v: Version): string => `${v.major}.${v.minor}`;
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
+function pinState(t: TokenDetails): string {
+  const flags = [
+    t.pin.userPinLocked && 'USER PIN LOCKED',
+    t.pin.userPinFinalTry && 'user PIN: final try',
+    t.pin.userPinCountLow && 'user PIN: wrong entries recorded',
+    t.pin.soPinLocked && 'SO PIN LOCKED',
+    t.pin.soPinFinalTry && 'SO PIN: final try',
+    t.pin.soPinCountLow && 'SO PIN: wrong entries recorded',
+    !t.pin.userPinInitialized && 'user PIN not set',
+  ].filter(Boolean);
+  return flags.length ? flags.join('; ') : 'normal';
+}
+
+export function formatTokenReport(report: TokenReport): string {
+  const lines: string[] = [];
+  if (report.rehearsal) {
+    lines.push(`*** ${rehearsalToken.banner}: this is Keyward's rehearsal token (SoftHSM2). It protects nothing real. ***`, '');
+  }
+  const m = report.module;
+  lines.push(`Module   ${m.path}`, `         ${m.manufacturer}, ${m.description} ${version(m.libraryVersion)} (Cryptoki ${version(m.cryptokiVersion)})`, '');
+  if (report.tokens.length === 0) lines.push('No initialised token is present on this module.');
+  for (const t of report.tokens) {
+    const selected = t.uri === report.selectedTokenUri ? '  [selected]' : '';
+    const o = t.objects;
+    lines.push(
+      `Token    ${t.label}${selected}`,
+      `  URI            ${t.uri}`,
+      `  Manufacturer   ${t.manufacturer}`,
+      `  Model          ${t.model}`,
+      `  Serial         ${t.serial}`,
+      `  Firmware       ${version(t.firmware)}   Hardware ${version(t.hardware)}`,
+      `  Login          ${t.loginState}   (login required: ${yesNo(t.loginRequired)})`,
+      `  PIN state      ${pinState(t)}`,
+      `  Objects        ${o.secretKeys} secret keys, ${o.privateKeys} private keys, ${o.publicKeys} public keys, ${o.certificates} certificates, ${o.dataObjects} data, ${o.other} other` +
+        (o.scope === 'public-only' ? ' (public objects only: log in to count private ones)' : ''),
+      '',
+    );
+  }
+  return lines.join('\n');
+}

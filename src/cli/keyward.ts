@@ -1,0 +1,38 @@
+/** The keyward command line. The HSM runs in a child process here too. */
+import { toErrorData, type KeywardErrorData } from '../shared/errors';
+import { defaultDataDir } from '../main/data-dir';
+import { nodeHsmChannel } from '../main/hsm/node-channel';
+import { Workstation } from '../main/workstation';
+import { parseCli, usage } from './args';
+import { formatTokenReport } from './format';
+
+function printError(error: KeywardErrorData, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+  process.stderr.write(`keyward: ${error.message}\nNext step: ${error.nextStep}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  let options;
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    printError(toErrorData(error), json);
+    return 2;
+  }
+  if (options.command === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
+  try {
+    const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
+    return 0;
+  } catch (error) {
+    printError(toErrorData(error), options.json);
+    return 1;
+  } finally {
+    workstation.close();
+  }
+}

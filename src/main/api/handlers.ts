@@ -1,0 +1,12 @@
+/** The contract's handlers, written once over the workstation services and bound by each shell. */
+import type { Handlers } from '../../shared/contract';
+import type { Workstation } from '../workstation';
+
+export function createHandlers(workstation: Workstation): Handlers {
+  return {
+    getTokenStatus: () => workstation.tokenStatus(),
+    getHsmSettings: () => Promise.resolve(workstation.settings()),
+    listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
+    selectHsm: (settings) => workstation.select(settings),
+  };
+}

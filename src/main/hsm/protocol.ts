@@ -1,0 +1,36 @@
+/**
+ * Typed messages between main and the HSM process. PKCS#11 modules are vendor native code that can
+ * crash or block, so they run in their own process; requests and replies are matched by id.
+ */
+import type { KeywardErrorData } from '../../shared/errors';
+import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
+
+export interface InitTokenRequest {
+  label: string;
+  soPin: string;
+  userPin: string;
+}
+
+export interface HsmOps {
+  describeModule: { request: Record<string, never>; response: ModuleInfo };
+  listTokens: { request: Record<string, never>; response: TokenSummary[] };
+  /** Finds exactly one token matching an RFC 7512 URI and reads it live. */
+  describeToken: { request: { uri: string }; response: TokenDetails };
+  /** Returns the token with this label, initialising a free slot with it if there is none. */
+  ensureInitializedToken: { request: InitTokenRequest; response: TokenSummary };
+}
+
+export type HsmOpName = keyof HsmOps;
+
+export interface HsmRequestMessage<K extends HsmOpName = HsmOpName> {
+  id: number;
+  op: K;
+  request: HsmOps[K]['request'];
+}
+
+export type HsmReplyMessage =
+  | { id: number; ok: true; response: unknown }
+  | { id: number; ok: false; error: KeywardErrorData };
+
+/** Environment variable that tells the HSM process which PKCS#11 module to load. */
+export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

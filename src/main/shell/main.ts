@@ -1,0 +1,16 @@
+/** Entry of the Chromium shell (npm start where Electron's runtime is missing). */
+import { createHandlers } from '../api/handlers';
+import { defaultDataDir } from '../data-dir';
+import { nodeHsmChannel } from '../hsm/node-channel';
+import { Workstation } from '../workstation';
+import { launchChromiumShell } from './chromium-shell';
+
+const headless = process.argv.includes('--headless');
+const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
+const shell = await launchChromiumShell({ handlers: createHandlers(workstation), headless });
+const stop = (): void => void shell.close();
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+await shell.closed;
+workstation.close();
+process.exit(0);

@@ -1,0 +1,164 @@
+/**
+ * The workstation's connection to its HSM: the rehearsal token by default, or the module and token
+ * chosen in settings. Both shells and the CLI drive the same instance type.
+ */
+import { KeywardError } from '../shared/errors';
+import { rehearsalToken } from '../shared/rehearsal';
+import type { ModuleTokens, TokenStatus } from '../shared/contract';
+import type { HsmSettings } from '../shared/settings';
+import type { ModuleInfo, TokenDetails } from '../shared/token';
+import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
+import { HsmClient } from './hsm/client';
+import { prepareRehearsalModule } from './hsm/rehearsal';
+import { ensureDataDir } from './data-dir';
+import { readSettings, writeSettings } from './settings-file';
+
+export interface TokenReport {
+  rehearsal: boolean;
+  module: ModuleInfo;
+  selectedTokenUri: string | null;
+  tokens: TokenDetails[];
+}
+
+/** Details of every initialised token, or only of the one a URI names (which must then exist, exactly once). */
+async function readTokens(client: HsmClient, uri?: string): Promise<TokenDetails[]> {
+  if (uri !== undefined) return [await client.request('describeToken', { uri })];
+  const tokens = (await client.request('listTokens', {})).filter((t) => t.initialized);
+  const details: TokenDetails[] = [];
+  for (const token of tokens) details.push(await client.request('describeToken', { uri: token.uri }));
+  return details;
+}
+
+interface Connection {
+  settings: HsmSettings;
+  client: HsmClient;
+  tokenUri: string;
+}
+
+export class Workstation {
+  /** A promise, so that concurrent first calls share one HSM process. */
+  private connection: Promise<Connection> | undefined;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly startProcess: HsmChannelFactory,
+    /** Settings given for this run only (CLI --module/--token); otherwise the saved settings apply. */
+    private readonly override?: HsmSettings,
+  ) {
+    ensureDataDir(dataDir);
+  }
+
+  settings(): HsmSettings {
+    return this.override ?? readSettings(this.dataDir);
+  }
+
+  async tokenStatus(): Promise<TokenStatus> {
+    const { settings, client, tokenUri } = await this.connect();
+    const [module, token] = await Promise.all([
+      client.request('describeModule', {}),
+      client.request('describeToken', { uri: tokenUri }),
+    ]);
+    return { settings, rehearsal: settings.mode === 'rehearsal', module, token, readAt: new Date().toISOString() };
+  }
+
+  /** Loads a module in a throw-away HSM process, so that a bad library cannot disturb the current one. */
+  async listModuleTokens(modulePath: string): Promise<ModuleTokens> {
+    return this.withProbe(modulePath, async (probe) => ({
+      module: await probe.request('describeModule', {}),
+      tokens: (await probe.request('listTokens', {})).filter((t) => t.initialized),
+    }));
+  }
+
+  /**
+   * Every initialised token of a module, read live: of the configured module when no path is given
+   * (marking the selected token), otherwise of that module through a throw-away HSM process.
+   */
+  async tokenReport(modulePath?: string, tokenUri?: string): Promise<TokenReport> {
+    if (modulePath !== undefined) {
+      return this.withProbe(modulePath, async (probe) => ({
+        rehearsal: false,
+        module: await probe.request('describeModule', {}),
+        selectedTokenUri: tokenUri ?? null,
+        tokens: await readTokens(probe, tokenUri),
+      }));
+    }
+    const { settings, client, tokenUri: selected } = await this.connect();
+    return {
+      rehearsal: settings.mode === 'rehearsal',
+      module: await client.request('describeModule', {}),
+      selectedTokenUri: selected,
+      tokens: await readTokens(client),
+    };
+  }
+
+  private async withProbe<T>(modulePath: string, work: (probe: HsmClient) => Promise<T>): Promise<T> {
+    const probe = this.client({ modulePath, env: {} });
+    try {
+      return await work(probe);
+    } finally {
+      probe.close();
+    }
+  }
+
+  /** Opens the chosen token before saving the choice, so settings never name a token that cannot be read. */
+  async select(settings: HsmSettings): Promise<HsmSettings> {
+    if (this.override) {
+      throw new KeywardError(
+        'SETTINGS_INVALID',
+        'This session was started with --module/--token, which override the saved settings.',
+        'Start Keyward without --module/--token to change the saved HSM.',
+      );
+    }
+    const candidate = await this.open(settings);
+    try {
+      await candidate.client.request('describeToken', { uri: candidate.tokenUri });
+    } catch (error) {
+      candidate.client.close();
+      throw error;
+    }
+    writeSettings(this.dataDir, settings);
+    this.close();
+    this.connection = Promise.resolve(candidate);
+    return settings;
+  }
+
+  close(): void {
+    const previous = this.connection;
+    this.connection = undefined;
+    void previous?.then((c) => c.client.close()).catch(() => undefined);
+  }
+
+  private connect(): Promise<Connection> {
+    if (!this.connection) {
+      const opening = this.open(this.settings());
+      // A failed open is not kept: the next call tries again (the officer may have plugged the HSM in).
+      opening.catch(() => {
+        if (this.connection === opening) this.connection = undefined;
+      });
+      this.connection = opening;
+    }
+    return this.connection;
+  }
+
+  private async open(settings: HsmSettings): Promise<Connection> {
+    if (settings.mode === 'hsm') {
+      return { settings, client: this.client({ modulePath: settings.modulePath, env: {} }), tokenUri: settings.tokenUri };
+    }
+    const client = this.client(prepareRehearsalModule(this.dataDir));
+    try {
+      const token = await client.request('ensureInitializedToken', {
+        label: rehearsalToken.label,
+        soPin: rehearsalToken.soPin,
+        userPin: rehearsalToken.userPin,
+      });
+      return { settings, client, tokenUri: token.uri };
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
+  private client(options: HsmProcessOptions): HsmClient {
+    return new HsmClient(options, this.startProcess);
+  }
+}

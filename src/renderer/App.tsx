@@ -1,0 +1,46 @@
+import { useEffect } from 'react';
+import { RehearsalBanner } from './components/RehearsalBanner';
+import { StartScreen } from './screens/StartScreen';
+import { SettingsScreen } from './screens/SettingsScreen';
+import { useApp, type Screen } from './store';
+
+const screens: { id: Screen; title: string }[] = [
+  { id: 'start', title: 'Token' },
+  { id: 'settings', title: 'Settings' },
+];
+
+export function App() {
+  const screen = useApp((s) => s.screen);
+  const show = useApp((s) => s.show);
+  const status = useApp((s) => s.status);
+  const refreshStatus = useApp((s) => s.refreshStatus);
+
+  useEffect(() => {
+    void refreshStatus();
+  }, [refreshStatus]);
+
+  const rehearsal = status.state === 'ready' && status.value.rehearsal;
+
+  return (
+    <div className="app">
+      {rehearsal && <RehearsalBanner />}
+      <header className="topbar">
+        <span className="brand">Keyward</span>
+        <nav aria-label="Screens">
+          {screens.map((s) => (
+            <button
+              key={s.id}
+              type="button"
+              className="nav-button"
+              aria-current={screen === s.id ? 'page' : undefined}
+              onClick={() => show(s.id)}
+            >
+              {s.title}
+            </button>
+          ))}
+        </nav>
+      </header>
+      <main className="content">{screen === 'start' ? <StartScreen /> : <SettingsScreen />}</main>
+    </div>
+  );
+}

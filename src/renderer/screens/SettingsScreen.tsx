@@ -1,0 +1,111 @@
+import { useEffect, useId, useState } from 'react';
+import type { HsmSettings } from '../../shared/settings';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { useApp } from '../store';
+
+export function SettingsScreen() {
+  const settings = useApp((s) => s.settings);
+  const moduleTokens = useApp((s) => s.moduleTokens);
+  const saving = useApp((s) => s.saving);
+  const loadSettings = useApp((s) => s.loadSettings);
+  const listModuleTokens = useApp((s) => s.listModuleTokens);
+  const selectHsm = useApp((s) => s.selectHsm);
+  const show = useApp((s) => s.show);
+
+  const [mode, setMode] = useState<HsmSettings['mode']>('rehearsal');
+  const [modulePath, setModulePath] = useState('');
+  const [tokenUri, setTokenUri] = useState('');
+  const ids = { module: useId(), token: useId() };
+
+  useEffect(() => {
+    void loadSettings();
+  }, [loadSettings]);
+
+  useEffect(() => {
+    if (settings.state !== 'ready') return;
+    setMode(settings.value.mode);
+    if (settings.value.mode === 'hsm') {
+      setModulePath(settings.value.modulePath);
+      setTokenUri(settings.value.tokenUri);
+    }
+  }, [settings]);
+
+  const submit = async (event: { preventDefault: () => void }) => {
+    event.preventDefault();
+    const chosen: HsmSettings = mode === 'rehearsal' ? { mode } : { mode, modulePath, tokenUri };
+    if (await selectHsm(chosen)) show('start');
+  };
+
+  return (
+    <div className="screen">
+      <h1>Settings: which HSM this workstation uses</h1>
+      {settings.state === 'failed' && <ErrorPanel title="The saved settings could not be read" error={settings.error} />}
+      <form className="card settings-form" onSubmit={(e) => void submit(e)}>
+        <fieldset>
+          <legend>HSM</legend>
+          <label className="choice">
+            <input type="radio" name="mode" value="rehearsal" checked={mode === 'rehearsal'} onChange={() => setMode('rehearsal')} />
+            Rehearsal token: a SoftHSM2 token in Keyward&apos;s data folder, for practice. Everything is marked REHEARSAL.
+          </label>
+          <label className="choice">
+            <input type="radio" name="mode" value="hsm" checked={mode === 'hsm'} onChange={() => setMode('hsm')} />
+            A real HSM, through its vendor&apos;s PKCS#11 module.
+          </label>
+        </fieldset>
+
+        {mode === 'hsm' && (
+          <fieldset>
+            <legend>Module and token</legend>
+            <label htmlFor={ids.module}>PKCS#11 module file (from the HSM vendor&apos;s documentation)</label>
+            <div className="row">
+              <input
+                id={ids.module}
+                className="mono wide"
+                value={modulePath}
+                onChange={(e) => setModulePath(e.target.value)}
+                placeholder="/usr/lib/vendor/libvendorpkcs11.so"
+                spellCheck={false}
+                autoComplete="off"
+              />
+              <button type="button" onClick={() => void listModuleTokens(modulePath)} disabled={!modulePath || moduleTokens.state === 'loading'}>
+                {moduleTokens.state === 'loading' ? 'Loading the module…' : 'List its tokens'}
+              </button>
+            </div>
+            {moduleTokens.state === 'failed' && <ErrorPanel title="The module could not be used" error={moduleTokens.error} />}
+            {moduleTokens.state === 'ready' && (
+              <div role="group" aria-label="Tokens on this module" className="token-choices">
+                {moduleTokens.value.tokens.length === 0 && <p>This module has no initialised token. Connect the HSM and list again.</p>}
+                {moduleTokens.value.tokens.map((t) => (
+                  <label key={t.uri} className="choice">
+                    <input type="radio" name="token" checked={tokenUri === t.uri} onChange={() => setTokenUri(t.uri)} />
+                    <span>
+                      <strong>{t.label}</strong> — {t.manufacturer} {t.model}, serial <span className="mono">{t.serial}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+            )}
+            <label htmlFor={ids.token}>Token address (PKCS#11 URI, RFC 7512)</label>
+            <input
+              id={ids.token}
+              className="mono wide"
+              value={tokenUri}
+              onChange={(e) => setTokenUri(e.target.value)}
+              placeholder="pkcs11:token=CMK%20HSM;serial=1234"
+              spellCheck={false}
+              autoComplete="off"
+            />
+          </fieldset>
+        )}
+
+        {saving.state === 'failed' && <ErrorPanel title="The HSM was not changed" error={saving.error} />}
+        <div className="row">
+          <button type="submit" className="primary" disabled={saving.state === 'loading'}>
+            {saving.state === 'loading' ? 'Opening the token…' : 'Check the token and use it'}
+          </button>
+          <span className="hint">Keyward opens the token first and saves the choice only if the token can be read.</span>
+        </div>
+      </form>
+    </div>
+  );
+}

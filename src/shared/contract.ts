@@ -1,0 +1,82 @@
+/**
+ * The one contract for every renderer-to-main call: its request validator and response type.
+ * Main binds handlers to it (both shells), the preload exposes it as window.keyward, and the renderer
+ * calls it; all three derive their types from here.
+ */
+import { z } from 'zod';
+import type { CallName } from './call-names';
+import type { Result } from './errors';
+import { parseTokenUri } from './pkcs11-uri';
+import type { HsmSettings } from './settings';
+import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
+
+export interface TokenStatus {
+  settings: HsmSettings;
+  rehearsal: boolean;
+  module: ModuleInfo;
+  token: TokenDetails;
+  /** ISO 8601 time at which the token was read. */
+  readAt: string;
+}
+
+export interface ModuleTokens {
+  module: ModuleInfo;
+  tokens: TokenSummary[];
+}
+
+interface CallSpec<Req extends z.ZodType, Res> {
+  request: Req;
+  /** Type-only marker for the response; never read at run time. */
+  response: Res;
+}
+
+/** Curried so the response type can be named while the request type is inferred from its validator. */
+const call =
+  <Res>() =>
+  <Req extends z.ZodType>(request: Req): CallSpec<Req, Res> => ({ request, response: undefined as Res });
+
+const noArguments = z.object({}).strict();
+
+const modulePath = z
+  .string()
+  .min(1, 'the module path is empty')
+  .max(4096, 'the module path is longer than 4096 characters')
+  .refine((p) => p.startsWith('/'), 'the module path must be absolute (start with /)')
+  .refine((p) => !p.includes('\0'), 'the module path contains a NUL character');
+
+const tokenUri = z
+  .string()
+  .max(2048, 'the token URI is longer than 2048 characters')
+  .superRefine((uri, ctx) => {
+    try {
+      parseTokenUri(uri);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+
+export const hsmSettingsSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('rehearsal') }).strict(),
+  z.object({ mode: z.literal('hsm'), modulePath, tokenUri }).strict(),
+]);
+
+export const contract = {
+  /** Reads the selected token live: identity, PIN flags, login state, object counts. */
+  getTokenStatus: call<TokenStatus>()(noArguments),
+  getHsmSettings: call<HsmSettings>()(noArguments),
+  /** Loads a module (in the HSM process) and lists its tokens, so an officer can pick one. */
+  listModuleTokens: call<ModuleTokens>()(z.object({ modulePath }).strict()),
+  /** Switches the workstation to a token after checking that it can be opened; returns the saved settings. */
+  selectHsm: call<HsmSettings>()(hsmSettingsSchema),
+} satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };
+
+export type Contract = typeof contract;
+export type RequestOf<N extends CallName> = z.input<Contract[N]['request']>;
+export type ValidRequestOf<N extends CallName> = z.output<Contract[N]['request']>;
+export type ResponseOf<N extends CallName> = Contract[N]['response'];
+
+/** What the renderer sees as window.keyward. */
+export type KeywardApi = { [N in CallName]: (request: RequestOf<N>) => Promise<Result<ResponseOf<N>>> };
+
+/** What main implements, once, for both shells. Handlers receive validated requests only. */
+export type Handlers = { [N in CallName]: (request: ValidRequestOf<N>) => Promise<ResponseOf<N>> };

@@ -1,0 +1,73 @@
+/**
+ * Errors that cross a boundary (HSM process -> main, main -> renderer, CLI -> terminal) travel as plain
+ * data: a stable code, a sentence for the officer saying what happened, and the next step to take.
+ * Stack traces never cross.
+ */
+export const errorCodes = [
+  'INVALID_REQUEST',
+  'UNKNOWN_CALL',
+  'FORBIDDEN_SENDER',
+  'HSM_MODULE_LOAD_FAILED',
+  'HSM_PROCESS_FAILED',
+  'HSM_TOKEN_NOT_FOUND',
+  'HSM_TOKEN_AMBIGUOUS',
+  'HSM_DEVICE_ERROR',
+  'REHEARSAL_SETUP_FAILED',
+  'SETTINGS_INVALID',
+  'INVALID_PKCS11_URI',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface KeywardErrorData {
+  code: ErrorCode;
+  /** What happened, in words an officer understands. */
+  message: string;
+  /** What to do next. */
+  nextStep: string;
+}
+
+export class KeywardError extends Error {
+  readonly code: ErrorCode;
+  readonly nextStep: string;
+
+  constructor(code: ErrorCode, message: string, nextStep: string) {
+    super(message);
+    this.name = 'KeywardError';
+    this.code = code;
+    this.nextStep = nextStep;
+  }
+
+  toData(): KeywardErrorData {
+    return { code: this.code, message: this.message, nextStep: this.nextStep };
+  }
+
+  static fromData(data: KeywardErrorData): KeywardError {
+    return new KeywardError(data.code, data.message, data.nextStep);
+  }
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: KeywardErrorData };
+
+/** Turns anything thrown into data fit to cross a boundary; unexpected errors keep no stack. */
+export function toErrorData(error: unknown): KeywardErrorData {
+  if (error instanceof KeywardError) return error.toData();
+  return {
+    code: 'INTERNAL',
+    message: `Keyward met an unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    nextStep:
+      'Nothing was changed. Note the time and this message for the audit record, then try again; if it repeats, restart Keyward.',
+  };
+}
+
+export function isErrorData(value: unknown): value is KeywardErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.code === 'string' &&
+    (errorCodes as readonly string[]).includes(v.code) &&
+    typeof v.message === 'string' &&
+    typeof v.nextStep === 'string'
+  );
+}

@@ -1,0 +1,69 @@
+/** `keyward token list`, run as an officer would, through the built CLI. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+let dataDir: string;
+let tokens: TestTokens;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'keyward-cli-'));
+  tokens = makeSoftHsmDir();
+});
+afterEach(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  tokens.cleanup();
+});
+
+function keyward(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], {
+    env: { ...process.env, KEYWARD_DATA_DIR: dataDir, ...env },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('keyward token list', () => {
+  it('prints the rehearsal token as JSON, marked as rehearsal', () => {
+    const { code, stdout } = keyward(['token', 'list', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { rehearsal: boolean; selectedTokenUri: string; tokens: { label: string; uri: string }[] };
+    expect(report.rehearsal).toBe(true);
+    expect(report.tokens.map((t) => t.label)).toEqual(['Keyward Rehearsal']);
+    expect(report.selectedTokenUri).toBe(report.tokens[0]?.uri);
+  });
+
+  it('says REHEARSAL in its text output', () => {
+    const { code, stdout } = keyward(['token', 'list']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\*\*\* REHEARSAL/);
+    expect(stdout).toContain('Token    Keyward Rehearsal  [selected]');
+  });
+
+  it('reads the token a --module and --token name, without the rehearsal banner', () => {
+    const serial = initToken(tokens, 'Vault CMK');
+    initToken(tokens, 'Other');
+    const { code, stdout } = keyward(['token', 'list', '--json', '--module', softhsmModule, '--token', 'pkcs11:token=Vault%20CMK'], tokens.env);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { rehearsal: boolean; tokens: { label: string; serial: string }[] };
+    expect(report.rehearsal).toBe(false);
+    expect(report.tokens).toMatchObject([{ label: 'Vault CMK', serial }]);
+  });
+
+  it.each([
+    [['token', 'list', '--token', 'pkcs11:token=x'], 2, '--token needs --module'],
+    [['token', 'list', '--module', 'libsofthsm2.so'], 2, '--module must be an absolute path'],
+    [['token', 'list', '--module', '/x.so', '--token', 'token=x'], 2, 'must begin with "pkcs11:"'],
+    [['token', 'list', '--colour'], 2, "Unknown option '--colour'"],
+    [['key', 'list'], 2, '"key list" is not a keyward command'],
+    [['token', 'list', '--module', '/etc/hostname'], 1, 'could not be loaded as a PKCS#11 module'],
+  ])('refuses %j with a message and a next step', (args, exitCode, message) => {
+    const { code, stderr } = keyward(args);
+    expect(code).toBe(exitCode);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('Next step:');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
