@@ -4,7 +4,8 @@ import { findElectronRuntime } from './electron-runtime.mjs';
 
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
 
-if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0) {
+// --no-build is for the tests, which build once before they start.
+if (!process.argv.includes('--no-build') && run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0) {
   console.error('Keyward could not be built; see the messages above. Run "npm run setup" first if you have not.');
   process.exit(1);
 }

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
 import { StartScreen } from './screens/StartScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -20,6 +21,10 @@ export function App() {
   }, [refreshStatus]);
 
   const rehearsal = status.state === 'ready' && status.value.rehearsal;
+
+  useEffect(() => {
+    document.title = rehearsal ? `Keyward: ${rehearsalToken.banner}` : 'Keyward';
+  }, [rehearsal]);
 
   return (
     <div className="app">

@@ -19,6 +19,7 @@ test('the start screen shows the rehearsal token read live, marked REHEARSAL', a
   const { page } = app;
   await expect(page.getByRole('heading', { name: 'Token status' })).toBeVisible();
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toContainText('REHEARSAL');
+  await expect(page).toHaveTitle('Keyward: REHEARSAL');
   await expect(page.getByRole('heading', { name: /Token Keyward Rehearsal/ })).toBeVisible();
 
   const slots = softhsmShowSlots(app.dataDir);

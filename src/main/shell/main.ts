@@ -8,6 +8,7 @@ import { launchChromiumShell } from './chromium-shell';
 const headless = process.argv.includes('--headless');
 const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
 const shell = await launchChromiumShell({ handlers: createHandlers(workstation), headless });
+console.log('Keyward is open in the Chromium shell. Close its window (or press Ctrl+C here) to quit.');
 const stop = (): void => void shell.close();
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

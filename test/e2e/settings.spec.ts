@@ -1,0 +1,59 @@
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { expect, test } from './fixtures';
+
+// A token that is not the rehearsal one, made with SoftHSM's own tool. Module processes inherit the
+// environment, as a real vendor module would read its own configuration.
+let tokens: TestTokens;
+test.beforeAll(() => {
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Production CMK');
+  process.env.SOFTHSM2_CONF = tokens.conf;
+});
+test.afterAll(() => {
+  delete process.env.SOFTHSM2_CONF;
+  tokens.cleanup();
+});
+
+test('a file that is not a PKCS#11 module is refused with what to do next', async ({ app }, testInfo) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel(/A real HSM/).check();
+  await page.getByLabel(/PKCS#11 module file/).fill('/etc/hostname');
+  await page.getByRole('button', { name: 'List its tokens' }).click();
+  const alert = page.getByRole('alert', { name: 'The module could not be used' });
+  await expect(alert).toContainText('could not be loaded as a PKCS#11 module');
+  await expect(alert).toContainText('What to do next: Choose the PKCS#11 library file the HSM vendor documents');
+  await page.screenshot({ path: testInfo.outputPath('settings-bad-module.png') });
+});
+
+test('an officer picks a real module and token; Keyward opens it, saves it and leaves rehearsal mode', async ({ app }, testInfo) => {
+  const { page } = app;
+  await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toBeVisible();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel(/A real HSM/).check();
+  await page.getByLabel(/PKCS#11 module file/).fill(softhsmModule);
+  await page.getByRole('button', { name: 'List its tokens' }).click();
+  const choices = page.getByRole('group', { name: 'Tokens on this module' });
+  await choices.getByLabel(/Production CMK/).check();
+  await expect(page.getByLabel(/Token address/)).toHaveValue(/^pkcs11:model=SoftHSM%20v2;.*;token=Production%20CMK$/);
+  await page.screenshot({ path: testInfo.outputPath('settings-real-hsm.png') });
+
+  await page.getByRole('button', { name: 'Check the token and use it' }).click();
+  await expect(page.getByRole('heading', { name: 'Token Production CMK' })).toBeVisible();
+  await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toHaveCount(0);
+  await expect(page).toHaveTitle('Keyward');
+});
+
+test('a token address that names no present token is not saved', async ({ app }) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel(/A real HSM/).check();
+  await page.getByLabel(/PKCS#11 module file/).fill(softhsmModule);
+  await page.getByLabel(/Token address/).fill('pkcs11:token=Not%20Here');
+  await page.getByRole('button', { name: 'Check the token and use it' }).click();
+  const alert = page.getByRole('alert', { name: 'The HSM was not changed' });
+  await expect(alert).toContainText('No token matching pkcs11:token=Not%20Here');
+  await expect(alert).toContainText('"Production CMK"');
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Token' }).click();
+  await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toBeVisible();
+});
