@@ -28,22 +28,24 @@ export function App() {
 
   return (
     <div className="app">
-      {rehearsal && <RehearsalBanner />}
-      <header className="topbar">
-        <span className="brand">Keyward</span>
-        <nav aria-label="Screens">
-          {screens.map((s) => (
-            <button
-              key={s.id}
-              type="button"
-              className="nav-button"
-              aria-current={screen === s.id ? 'page' : undefined}
-              onClick={() => show(s.id)}
-            >
-              {s.title}
-            </button>
-          ))}
-        </nav>
+      <header>
+        {rehearsal && <RehearsalBanner />}
+        <div className="topbar">
+          <span className="brand">Keyward</span>
+          <nav aria-label="Screens">
+            {screens.map((s) => (
+              <button
+                key={s.id}
+                type="button"
+                className="nav-button"
+                aria-current={screen === s.id ? 'page' : undefined}
+                onClick={() => show(s.id)}
+              >
+                {s.title}
+              </button>
+            ))}
+          </nav>
+        </div>
       </header>
       <main className="content">{screen === 'start' ? <StartScreen /> : <SettingsScreen />}</main>
     </div>

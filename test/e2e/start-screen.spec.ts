@@ -90,3 +90,18 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
     expect(JSON.stringify(refused)).not.toMatch(/\bat .*\.(ts|js):\d+/);
   }
 });
+
+test('a call from any frame other than Keyward\'s own window is refused', async ({ app }) => {
+  const { page } = app;
+  await expect(page.getByRole('heading', { name: 'Token status' })).toBeVisible();
+  const fromSubframe = await page.evaluate(async () => {
+    const frame = document.createElement('iframe');
+    document.body.appendChild(frame);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const api = (frame.contentWindow as unknown as { keyward?: Window['keyward'] }).keyward;
+    // Electron gives sub-frames no preload at all; the Chromium shell's bridge exists there but is refused.
+    return api ? await api.getHsmSettings({}) : 'no api in sub-frames';
+  });
+  if (typeof fromSubframe === 'string') expect(fromSubframe).toBe('no api in sub-frames');
+  else expect(fromSubframe).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+});
