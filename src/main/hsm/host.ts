@@ -3,7 +3,11 @@
  * shell and the CLI). It owns the PKCS#11 module and answers one request at a time.
  */
 import { KeywardError, toErrorData } from '../../shared/errors';
+import { Keys } from './keys';
 import { Pkcs11Module } from './module';
+import { probe } from './probe';
+import { Sessions } from './sessions';
+import { Signing } from './signing';
 import { moduleEnvVar, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
@@ -19,23 +23,47 @@ function send(reply: HsmReplyMessage): void {
   else process.send?.(reply);
 }
 
-let loaded: Pkcs11Module | undefined;
+interface Layer {
+  module: Pkcs11Module;
+  sessions: Sessions;
+  keys: Keys;
+  signing: Signing;
+}
 
-function moduleOrThrow(): Pkcs11Module {
-  if (loaded) return loaded;
+let layer: Layer | undefined;
+
+function open(): Layer {
+  if (layer) return layer;
   const path = process.env[moduleEnvVar];
   if (!path) {
     throw new KeywardError('HSM_MODULE_LOAD_FAILED', 'The HSM process was started without a module path.', 'Restart Keyward.');
   }
-  loaded = Pkcs11Module.open(path);
-  return loaded;
+  const module = Pkcs11Module.open(path);
+  const sessions = new Sessions(module);
+  const keys = new Keys(module, sessions);
+  layer = { module, sessions, keys, signing: new Signing(module, sessions, keys) };
+  return layer;
 }
+
+const moduleOrThrow = (): Pkcs11Module => open().module;
 
 const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[K]['response'] } = {
   describeModule: () => moduleOrThrow().describe(),
   listTokens: () => moduleOrThrow().listTokens(),
   describeToken: (request) => moduleOrThrow().describeToken(request.uri),
   ensureInitializedToken: (request) => moduleOrThrow().ensureInitializedToken(request),
+  login: ({ uri, role, pinParts }) => open().sessions.login(uri, role, pinParts),
+  logout: ({ uri }) => {
+    open().sessions.logout(uri);
+    return null;
+  },
+  probe: ({ uri }) => probe(moduleOrThrow(), uri),
+  generateCmk: ({ uri, label, spec }) => open().keys.generateCmk(uri, label, spec),
+  keyCheckValue: ({ uri, label }) => open().keys.checkValueByLabel(uri, label),
+  destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
+  generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
+  signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),
+  sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {
@@ -59,6 +87,6 @@ else process.on('message', handle);
 
 // The parent going away (crash, kill) must not leave a process holding the token open.
 process.on('disconnect', () => {
-  loaded?.close();
+  layer?.module.close();
   process.exit(0);
 });

@@ -30,14 +30,15 @@ const unavailable = (n: number): boolean => n < 0 || n >= 2 ** 32 - 1;
 
 const trim = (s: string): string => s.replace(/[\s\0]+$/, '');
 
-interface SlotToken {
+export interface SlotToken {
   slot: Handle;
   summary: TokenSummary;
 }
 
 export class Pkcs11Module {
-  private readonly lib: pkcs11js.PKCS11;
-  private readonly path: string;
+  /** Used by the other files of the HSM layer (sessions, keys, signing); nothing outside src/main/hsm sees it. */
+  readonly lib: pkcs11js.PKCS11;
+  readonly path: string;
 
   private constructor(lib: pkcs11js.PKCS11, path: string) {
     this.lib = lib;
@@ -206,7 +207,7 @@ export class Pkcs11Module {
     );
   }
 
-  private findToken(uri: string): SlotToken {
+  findToken(uri: string): SlotToken {
     const selector = parseTokenUri(uri);
     const tokens = this.slotTokens();
     const matches = tokens.filter(
@@ -265,7 +266,7 @@ export class Pkcs11Module {
     return { ...counts, other: Math.max(0, count([]) - known), scope };
   }
 
-  private guard<T>(where: string, work: () => T): T {
+  guard<T>(where: string, work: () => T): T {
     try {
       return work();
     } catch (error) {

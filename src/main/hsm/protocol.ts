@@ -3,7 +3,9 @@
  * crash or block, so they run in their own process; requests and replies are matched by id.
  */
 import type { KeywardErrorData } from '../../shared/errors';
+import type { Capabilities, CmkSpec, KeyObject, LoginRole, Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
 import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
+import type { LoginResult } from './sessions';
 
 export interface InitTokenRequest {
   label: string;
@@ -18,6 +20,16 @@ export interface HsmOps {
   describeToken: { request: { uri: string }; response: TokenDetails };
   /** Returns the token with this label, initialising a free slot with it if there is none. */
   ensureInitializedToken: { request: InitTokenRequest; response: TokenSummary };
+  /** The PIN may come in parts, one per officer; they are joined only inside the HSM process. */
+  login: { request: { uri: string; role: LoginRole; pinParts: string[] }; response: LoginResult };
+  logout: { request: { uri: string }; response: null };
+  probe: { request: { uri: string }; response: Capabilities };
+  generateCmk: { request: { uri: string; label: string; spec: CmkSpec }; response: KeyObject };
+  keyCheckValue: { request: { uri: string; label: string }; response: string };
+  destroyKey: { request: { uri: string; id: string }; response: { destroyed: number } };
+  generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
+  signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
+  sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
 }
 
 export type HsmOpName = keyof HsmOps;

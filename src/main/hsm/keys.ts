@@ -1,0 +1,161 @@
+/** CMKs generated inside the token, their check values, and their destruction. */
+import pkcs11js from 'pkcs11js';
+import { KeywardError } from '../../shared/errors';
+import type { CmkSpec, KeyObject, SecurityAttributes } from '../../shared/keys';
+import type { Pkcs11Module } from './module';
+import { toHsmError } from './pkcs11-errors';
+import { attributeNumber as attributeNumberOf, findObjects, publicKeySpki, readAttributes, readSecurityAttributes, requestedBooleans, spkiCheckValue } from './objects';
+import type { Sessions, TokenSession } from './sessions';
+import { cmkTemplates, type Template } from './templates';
+
+type Handle = Buffer;
+
+const modifiableRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
+const cmkMaxLabelLength = 64;
+
+export class Keys {
+  constructor(
+    private readonly module: Pkcs11Module,
+    private readonly sessions: Sessions,
+  ) {}
+
+  private get lib(): pkcs11js.PKCS11 {
+    return this.module.lib;
+  }
+
+  /** A fresh CKA_ID from the token's own random generator. */
+  newId(session: TokenSession): Buffer {
+    return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(16)));
+  }
+
+  /** Refuses a label any object on the token already has: labels name keys in ceremonies and must be unique. */
+  assertLabelFree(session: TokenSession, label: string): void {
+    if (label.length === 0 || label.length > cmkMaxLabelLength || /\p{Cc}/u.test(label)) {
+      throw new KeywardError('INVALID_REQUEST', `A key label must be 1 to ${cmkMaxLabelLength} printable characters.`, 'Choose another label.');
+    }
+    const found = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
+    if (found.length > 0) {
+      throw new KeywardError(
+        'HSM_KEY_EXISTS',
+        `${session.where} already holds an object labelled "${label}".`,
+        'Choose a label no key on this token has (for a new version, add the version number).',
+      );
+    }
+  }
+
+  generateCmk(uri: string, label: string, spec: CmkSpec): KeyObject {
+    const session = this.sessions.require(uri, 'user');
+    this.assertLabelFree(session, label);
+    const id = this.newId(session);
+    const notes: string[] = [];
+    let created: { main: Handle; publicKey?: Handle; requested: Template };
+    try {
+      created = this.create(session, spec, id, label, false);
+    } catch (error) {
+      if (!(error instanceof Error) || !modifiableRefusals.has(error.message)) throw this.wrap(session, error);
+      created = this.create(session, spec, id, label, true);
+      notes.push('The token does not accept CKA_MODIFIABLE=false on this key type; the key was created modifiable.');
+    }
+    try {
+      return this.verifyCreated(session, spec, id, label, created, notes);
+    } catch (error) {
+      this.destroyHandles(session, [created.main, ...(created.publicKey ? [created.publicKey] : [])]);
+      throw error;
+    }
+  }
+
+  /** Every object (secret, private and public key) with this CKA_ID is destroyed; then the token is searched again. */
+  destroy(uri: string, idHex: string): { destroyed: number } {
+    const session = this.sessions.require(uri, 'user');
+    const id = Buffer.from(idHex, 'hex');
+    const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    if (handles.length === 0) {
+      throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds no key with id ${idHex}.`, 'Check the key id in the inventory; it may already have been destroyed.');
+    }
+    this.destroyHandles(session, handles);
+    const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    if (remaining.length > 0) {
+      throw new KeywardError(
+        'HSM_DEVICE_ERROR',
+        `${session.where} reported the key ${idHex} destroyed, but ${remaining.length} of its objects are still present.`,
+        'Do not record the key as destroyed. Check the token with the vendor tools and repeat the destruction.',
+      );
+    }
+    return { destroyed: handles.length };
+  }
+
+  /** The key check value, read from the token (CKA_CHECK_VALUE) for a secret key. */
+  checkValue(session: TokenSession, key: Handle): string {
+    const value = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    if (!value || value.length === 0) {
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `${session.where} does not report a check value (CKA_CHECK_VALUE) for this key, so officers could not confirm it later.`,
+        'Use a token whose PKCS#11 module provides CKA_CHECK_VALUE (PKCS#11 v2.40 or later).',
+      );
+    }
+    return value.toString('hex');
+  }
+
+  /** The key check value of a secret key found by label (for keys Keyward did not create, e.g. on restore). */
+  checkValueByLabel(uri: string, label: string): string {
+    const session = this.sessions.require(uri, 'user');
+    const found = this.module.guard(session.where, () =>
+      findObjects(this.lib, session.handle, [
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      ]),
+    );
+    if (found.length !== 1) {
+      throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds ${found.length ? 'several secret keys' : 'no secret key'} labelled "${label}".`, 'Check the label.');
+    }
+    return this.checkValue(session, found[0]);
+  }
+
+  private create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, modifiable: boolean): { main: Handle; publicKey?: Handle; requested: Template } {
+    const t = cmkTemplates(spec, { id, label }, modifiable);
+    const mechanism = { mechanism: t.mechanism };
+    if (t.secret) return { main: this.lib.C_GenerateKey(session.handle, mechanism, t.secret), requested: t.secret };
+    const pair = this.lib.C_GenerateKeyPair(session.handle, mechanism, t.publicKey ?? [], t.privateKey ?? []);
+    return { main: pair.privateKey, publicKey: pair.publicKey, requested: t.privateKey ?? [] };
+  }
+
+  /** Re-reads every security attribute; a token that silently changed one is not trusted with the CMK. */
+  private verifyCreated(
+    session: TokenSession,
+    spec: CmkSpec,
+    id: Buffer,
+    label: string,
+    created: { main: Handle; publicKey?: Handle; requested: Template },
+    notes: string[],
+  ): KeyObject {
+    const attributes = this.module.guard(session.where, () => readSecurityAttributes(this.lib, session.handle, created.main));
+    const requested = requestedBooleans(created.requested);
+    const differing = (Object.keys(attributes) as (keyof SecurityAttributes)[]).filter((name) => {
+      const asked = requested.get(attributeNumberOf(name));
+      return asked !== undefined && asked !== attributes[name];
+    });
+    if (differing.length > 0) {
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `${session.where} created the key "${label}" with attributes other than requested (${differing.join(', ')}); the key was destroyed.`,
+        'This token does not enforce the protections a CMK needs. Use another token or model, and report this to its vendor.',
+      );
+    }
+    if (created.publicKey) {
+      const spki = this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, created.publicKey as Handle));
+      return { id: id.toString('hex'), label, spec, kcv: spkiCheckValue(spki), kcvSource: 'SHA-256 of public key', attributes, notes };
+    }
+    return { id: id.toString('hex'), label, spec, kcv: this.checkValue(session, created.main), kcvSource: 'CKA_CHECK_VALUE', attributes, notes };
+  }
+
+  destroyHandles(session: TokenSession, handles: Handle[]): void {
+    this.module.guard(session.where, () => {
+      for (const handle of handles) this.lib.C_DestroyObject(session.handle, handle);
+    });
+  }
+
+  private wrap(session: TokenSession, error: unknown): Error {
+    return toHsmError(error, session.where);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * What a token can do for Keyward: its mechanism list, and trial operations on throw-away session keys
+ * where the list cannot tell (a module may list RSA-OAEP yet accept only SHA-1, as SoftHSM 2.6 does).
+ */
+import pkcs11js from 'pkcs11js';
+import type { Capabilities, CmkSpec, MechanismCapability, SigningKeySpec } from '../../shared/keys';
+import type { Pkcs11Module } from './module';
+
+type Handle = Buffer;
+
+/** PKCS#11 v2.40 mechanism numbers pkcs11js does not export. */
+export const CKM_RSA_AES_KEY_WRAP = 0x1054;
+
+const mechanismNames = new Map<number, string>(
+  Object.entries(pkcs11js)
+    .filter(([name, value]) => name.startsWith('CKM_') && typeof value === 'number')
+    .map(([name, value]) => [value as number, name]),
+);
+mechanismNames.set(CKM_RSA_AES_KEY_WRAP, 'CKM_RSA_AES_KEY_WRAP');
+
+export function oaepParameter(hash: 'sha1' | 'sha256'): pkcs11js.RsaOAEP {
+  return {
+    type: pkcs11js.CK_PARAMS_RSA_OAEP,
+    hashAlg: hash === 'sha1' ? pkcs11js.CKM_SHA_1 : pkcs11js.CKM_SHA256,
+    mgf: hash === 'sha1' ? pkcs11js.CKG_MGF1_SHA1 : pkcs11js.CKG_MGF1_SHA256,
+    source: 1, // CKZ_DATA_SPECIFIED, with an empty label
+  };
+}
+
+export function probe(module: Pkcs11Module, uri: string): Capabilities {
+  const { slot, summary } = module.findToken(uri);
+  const where = `token "${summary.label}" (serial ${summary.serial})`;
+  const lib = module.lib;
+  const mechanisms = module.guard(where, () =>
+    lib.C_GetMechanismList(slot).map((type): MechanismCapability & { type: number; flags: number } => {
+      const info = lib.C_GetMechanismInfo(slot, type);
+      return {
+        type,
+        name: mechanismNames.get(type) ?? `0x${type.toString(16).padStart(8, '0')}`,
+        minKeySize: info.minKeySize,
+        maxKeySize: info.maxKeySize,
+        flags: info.flags,
+      };
+    }),
+  );
+  const get = (type: number) => mechanisms.find((m) => m.type === type);
+  const has = (type: number, flag = 0) => {
+    const m = get(type);
+    return m !== undefined && (flag === 0 || (m.flags & flag) !== 0);
+  };
+  const missing: Record<string, string> = {};
+  const requireMechanism = (key: string, type: number, flag = 0): boolean => {
+    if (has(type, flag)) return true;
+    missing[key] = `the token does not offer ${mechanismNames.get(type) ?? type}${flag ? ' for this use' : ''}`;
+    return false;
+  };
+
+  const cmkSpecs: CmkSpec[] = [];
+  const aes = get(pkcs11js.CKM_AES_KEY_GEN);
+  for (const bytes of [32, 24, 16] as const) {
+    // AES key sizes are in bytes in CK_MECHANISM_INFO; some modules report bits.
+    const fits = aes && ((aes.minKeySize <= bytes && bytes <= aes.maxKeySize) || (aes.minKeySize <= bytes * 8 && bytes * 8 <= aes.maxKeySize));
+    if (fits) cmkSpecs.push(`AES_${bytes * 8}` as CmkSpec);
+  }
+  if (requireMechanism('HMAC_SHA256', pkcs11js.CKM_GENERIC_SECRET_KEY_GEN)) cmkSpecs.push('HMAC_SHA256');
+  const rsaGen = get(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN);
+  for (const bits of [2048, 3072, 4096] as const) {
+    if (rsaGen && rsaGen.minKeySize <= bits && bits <= rsaGen.maxKeySize) cmkSpecs.push(`RSA_${bits}` as CmkSpec);
+  }
+  const ecGen = get(pkcs11js.CKM_EC_KEY_PAIR_GEN);
+  if (ecGen && ecGen.minKeySize <= 256 && 256 <= ecGen.maxKeySize) cmkSpecs.push('EC_P256');
+  if (ecGen && ecGen.minKeySize <= 384 && 384 <= ecGen.maxKeySize) cmkSpecs.push('EC_P384');
+
+  const signingKeySpecs: SigningKeySpec[] = [];
+  if (cmkSpecs.includes('RSA_3072') && requireMechanism('RSA_PSS_3072', pkcs11js.CKM_RSA_PKCS_PSS, pkcs11js.CKF_SIGN)) signingKeySpecs.push('RSA_PSS_3072');
+  if (requireMechanism('ECDSA', pkcs11js.CKM_ECDSA, pkcs11js.CKF_SIGN)) {
+    if (cmkSpecs.includes('EC_P256')) signingKeySpecs.push('ECDSA_P256');
+    if (cmkSpecs.includes('EC_P384')) signingKeySpecs.push('ECDSA_P384');
+  }
+
+  const trial = module.guard(where, () => trialOperations(module, slot, has(pkcs11js.CKM_RSA_PKCS_OAEP, pkcs11js.CKF_WRAP)));
+  if (!trial.oaepSha1) missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
+  if (!trial.oaepSha256) missing.rsaOaepSha256 = trial.why.sha256 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
+  const aesKeyWrapPad = requireMechanism('aesKeyWrapPad', pkcs11js.CKM_AES_KEY_WRAP_PAD, pkcs11js.CKF_WRAP);
+  const rsaAesKeyWrapNative = requireMechanism('rsaAesKeyWrapNative', CKM_RSA_AES_KEY_WRAP, pkcs11js.CKF_WRAP);
+  const rsaAesKeyWrapComposed = aesKeyWrapPad && aes !== undefined && (trial.oaepSha1 || trial.oaepSha256);
+  if (!rsaAesKeyWrapComposed) missing.rsaAesKeyWrapComposed = 'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, CKM_AES_KEY_WRAP_PAD and RSA-OAEP';
+  if (!trial.digestKey) missing.digestKey = trial.why.digestKey ?? 'the token cannot digest a key (C_DigestKey with CKM_SHA256)';
+
+  return {
+    mechanisms: mechanisms.map(({ name, minKeySize, maxKeySize }) => ({ name, minKeySize, maxKeySize })),
+    cmkSpecs,
+    signingKeySpecs,
+    wrapping: { rsaOaepSha1: trial.oaepSha1, rsaOaepSha256: trial.oaepSha256, rsaAesKeyWrapNative, rsaAesKeyWrapComposed, aesKeyWrapPad },
+    digestKey: trial.digestKey,
+    missing,
+  };
+}
+
+interface TrialResult {
+  oaepSha1: boolean;
+  oaepSha256: boolean;
+  digestKey: boolean;
+  why: Partial<Record<'sha1' | 'sha256' | 'digestKey', string>>;
+}
+
+/** Public session objects only (no login needed), destroyed when the session closes. */
+function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean): TrialResult {
+  const lib = module.lib;
+  const result: TrialResult = { oaepSha1: false, oaepSha256: false, digestKey: false, why: {} };
+  const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  try {
+    const secret = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+      { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+      { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
+      { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
+      { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
+    ]);
+    try {
+      lib.C_DigestInit(session, { mechanism: pkcs11js.CKM_SHA256 });
+      lib.C_DigestKey(session, secret);
+      lib.C_DigestFinal(session, Buffer.alloc(32));
+      result.digestKey = true;
+    } catch (error) {
+      result.why.digestKey = `C_DigestKey with CKM_SHA256 failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (!offersOaep) return result;
+    const pair = lib.C_GenerateKeyPair(
+      session,
+      { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
+      [
+        { type: pkcs11js.CKA_TOKEN, value: false },
+        { type: pkcs11js.CKA_WRAP, value: true },
+        { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
+        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+      ],
+      [
+        { type: pkcs11js.CKA_TOKEN, value: false },
+        { type: pkcs11js.CKA_PRIVATE, value: false },
+        { type: pkcs11js.CKA_UNWRAP, value: true },
+      ],
+    );
+    for (const hash of ['sha1', 'sha256'] as const) {
+      try {
+        lib.C_WrapKey(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, pair.publicKey, secret, Buffer.alloc(256));
+        result[hash === 'sha1' ? 'oaepSha1' : 'oaepSha256'] = true;
+      } catch (error) {
+        result.why[hash] = `CKM_RSA_PKCS_OAEP with ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (MGF1 to match) was refused by the token (${error instanceof Error ? error.message : String(error)})`;
+      }
+    }
+    return result;
+  } finally {
+    lib.C_CloseSession(session);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Logged-in sessions, one per token. The PIN may arrive as parts typed by different officers
+ * (split knowledge); the parts are joined here, passed to C_Login and dropped: never logged, stored,
+ * or sent back.
+ */
+import pkcs11js from 'pkcs11js';
+import { KeywardError } from '../../shared/errors';
+import type { LoginRole } from '../../shared/keys';
+import type { Pkcs11Module } from './module';
+import { toHsmError } from './pkcs11-errors';
+
+type Handle = Buffer;
+
+export interface TokenSession {
+  handle: Handle;
+  role: LoginRole;
+  where: string;
+  serial: string;
+}
+
+export interface LoginResult {
+  role: LoginRole;
+  /** PIN-state warnings read right after login, e.g. an earlier wrong entry. */
+  warnings: string[];
+}
+
+const maxPinParts = 8;
+
+function pinWarnings(flags: number, role: LoginRole): string[] {
+  const who = role === 'user' ? 'user' : 'security officer';
+  const [low, final, locked] =
+    role === 'user'
+      ? [pkcs11js.CKF_USER_PIN_COUNT_LOW, pkcs11js.CKF_USER_PIN_FINAL_TRY, pkcs11js.CKF_USER_PIN_LOCKED]
+      : [pkcs11js.CKF_SO_PIN_COUNT_LOW, pkcs11js.CKF_SO_PIN_FINAL_TRY, pkcs11js.CKF_SO_PIN_LOCKED];
+  if (flags & locked) return [`The ${who} PIN is locked.`];
+  if (flags & final) return [`One more wrong ${who} PIN will lock the token's ${who} PIN.`];
+  if (flags & low) return [`The token has recorded a wrong ${who} PIN since the last good login.`];
+  return [];
+}
+
+export class Sessions {
+  private readonly open = new Map<string, TokenSession>();
+
+  constructor(private readonly module: Pkcs11Module) {}
+
+  login(uri: string, role: LoginRole, pinParts: string[]): LoginResult {
+    const { slot, summary } = this.module.findToken(uri);
+    const where = `token "${summary.label}" (serial ${summary.serial})`;
+    if (pinParts.length === 0 || pinParts.length > maxPinParts || pinParts.some((p) => p.length === 0)) {
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `A PIN for ${where} must be given as 1 to ${maxPinParts} non-empty parts.`,
+        'Each officer holding a part types it; leave no part empty.',
+      );
+    }
+    const lib = this.module.lib;
+    const existing = this.open.get(summary.serial);
+    if (existing?.role === role) return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
+    if (existing) this.logout(uri);
+    const handle = this.module.guard(where, () => lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+    try {
+      lib.C_Login(handle, role === 'user' ? pkcs11js.CKU_USER : pkcs11js.CKU_SO, pinParts.join(''));
+    } catch (error) {
+      lib.C_CloseSession(handle);
+      throw this.loginError(error, where, role, slot);
+    }
+    this.open.set(summary.serial, { handle, role, where, serial: summary.serial });
+    return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
+  }
+
+  logout(uri: string): void {
+    const { summary } = this.module.findToken(uri);
+    const session = this.open.get(summary.serial);
+    if (!session) return;
+    this.open.delete(summary.serial);
+    try {
+      this.module.lib.C_Logout(session.handle);
+    } catch {
+      // Already logged out or the device is gone: the session is closed next either way.
+    }
+    try {
+      this.module.lib.C_CloseSession(session.handle);
+    } catch {
+      // As above.
+    }
+  }
+
+  /** The logged-in session for a token, checked against the token's own view of the session. */
+  require(uri: string, role: LoginRole): TokenSession {
+    const { summary } = this.module.findToken(uri);
+    const where = `token "${summary.label}" (serial ${summary.serial})`;
+    const session = this.open.get(summary.serial);
+    const who = role === 'user' ? 'a key officer (user PIN)' : 'the security officer (SO PIN)';
+    if (session?.role !== role) {
+      throw new KeywardError(
+        'HSM_NOT_LOGGED_IN',
+        `This step needs ${who} to be logged in to ${where}${session ? `, but the ${session.role} is logged in` : ''}.`,
+        `Log in to the token as ${role === 'user' ? 'user' : 'security officer'}, then repeat the step.`,
+      );
+    }
+    try {
+      this.module.lib.C_GetSessionInfo(session.handle);
+    } catch (error) {
+      this.open.delete(summary.serial);
+      throw toHsmError(error, where);
+    }
+    return session;
+  }
+
+  private loginError(error: unknown, where: string, role: LoginRole, slot: Handle): KeywardError {
+    const ckr = error instanceof Error ? error.message : '';
+    const who = role === 'user' ? 'user' : 'security officer';
+    let flags = 0;
+    try {
+      flags = this.module.lib.C_GetTokenInfo(slot).flags;
+    } catch {
+      // The token may be gone; report what we know.
+    }
+    if (ckr === 'CKR_PIN_LOCKED' || (ckr === 'CKR_PIN_INCORRECT' && pinWarnings(flags, role)[0]?.endsWith('locked.'))) {
+      return new KeywardError(
+        'HSM_PIN_LOCKED',
+        `The ${who} PIN of ${where} is locked after too many wrong entries.`,
+        role === 'user'
+          ? 'The security officer must unblock the user PIN (set a new one) before anyone can log in as user.'
+          : 'The token must be re-initialised following the vendor procedure; its keys cannot be used until then.',
+      );
+    }
+    if (ckr === 'CKR_PIN_INCORRECT' || ckr === 'CKR_PIN_LEN_RANGE') {
+      const state = pinWarnings(flags, role);
+      return new KeywardError(
+        'HSM_PIN_INCORRECT',
+        `The ${who} PIN entered for ${where} is not correct.${state.length ? ` ${state.join(' ')}` : ''}`,
+        (flags & (role === 'user' ? pkcs11js.CKF_USER_PIN_FINAL_TRY : pkcs11js.CKF_SO_PIN_FINAL_TRY)) !== 0
+          ? 'Stop and check the PIN parts with their holders before trying again: the next wrong PIN locks it.'
+          : 'Each officer re-enters their part of the PIN, in the agreed order; then try again.',
+      );
+    }
+    if (ckr === 'CKR_USER_ANOTHER_ALREADY_LOGGED_IN' || ckr === 'CKR_USER_ALREADY_LOGGED_IN') {
+      return new KeywardError(
+        'HSM_NOT_LOGGED_IN',
+        `Another role is already logged in to ${where}, so the ${who} cannot log in now.`,
+        'Log out of the token first (or restart Keyward, which logs out), then log in again.',
+      );
+    }
+    return toHsmError(error, where);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Workstation signing keys: generated in the token, used to sign digests of bundles and audit
+ * checkpoints. Every signature is verified in software against the exported public key before it is
+ * returned, so a faulty token cannot hand out a bad signature.
+ */
+import { createHash, createPublicKey, verify, constants } from 'node:crypto';
+import pkcs11js from 'pkcs11js';
+import { KeywardError } from '../../shared/errors';
+import type { Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
+import type { Keys } from './keys';
+import type { Pkcs11Module } from './module';
+import { findObjects, publicKeySpki, readAttributes } from './objects';
+import type { Sessions } from './sessions';
+import { signingKeyTemplates } from './templates';
+
+type Handle = Buffer;
+
+/** RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt, over a SHA-256 digest. */
+const pssSha256: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
+
+export class Signing {
+  constructor(
+    private readonly module: Pkcs11Module,
+    private readonly sessions: Sessions,
+    private readonly keys: Keys,
+  ) {}
+
+  generate(uri: string, label: string, spec: SigningKeySpec): SigningKey {
+    const session = this.sessions.require(uri, 'user');
+    this.keys.assertLabelFree(session, label);
+    const id = this.keys.newId(session);
+    const t = signingKeyTemplates(spec, { id, label });
+    const pair = this.module.guard(session.where, () =>
+      this.module.lib.C_GenerateKeyPair(session.handle, { mechanism: t.mechanism }, t.publicKey, t.privateKey),
+    );
+    const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, pair.publicKey));
+    return { id: id.toString('hex'), label, spec, publicKeySpki: spki };
+  }
+
+  publicKey(uri: string, idHex: string): SigningKey {
+    const session = this.sessions.require(uri, 'user');
+    const publicKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PUBLIC_KEY);
+    const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, publicKey));
+    const label = this.module.guard(session.where, () =>
+      readAttributes(this.module.lib, session.handle, publicKey, [pkcs11js.CKA_LABEL]).get(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '',
+    );
+    return { id: idHex, label, spec: specOf(spki), publicKeySpki: spki };
+  }
+
+  sign(uri: string, idHex: string, data: Uint8Array): Signature {
+    const key = this.publicKey(uri, idHex);
+    const session = this.sessions.require(uri, 'user');
+    const privateKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PRIVATE_KEY);
+    const hash = key.spec === 'ECDSA_P384' ? 'sha384' : 'sha256';
+    const digest = createHash(hash).update(data).digest();
+    const rsa = key.spec === 'RSA_PSS_3072';
+    const mechanism: pkcs11js.Mechanism = rsa
+      ? {
+          mechanism: pkcs11js.CKM_RSA_PKCS_PSS,
+          parameter: pssSha256,
+        }
+      : { mechanism: pkcs11js.CKM_ECDSA };
+    const signature = this.module.guard(session.where, () => {
+      this.module.lib.C_SignInit(session.handle, mechanism, privateKey);
+      return Buffer.from(this.module.lib.C_Sign(session.handle, digest, Buffer.alloc(rsa ? 512 : 132)));
+    });
+    const publicKey = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
+    const valid = rsa
+      ? verify(hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+      : verify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    if (!valid) {
+      throw new KeywardError(
+        'HSM_SIGNATURE_INVALID',
+        `${session.where} produced a signature that does not verify against its own public key (${idHex}). Nothing was signed.`,
+        'Stop the ceremony. Check the token with the vendor tools; do not use this signing key until the fault is understood.',
+      );
+    }
+    return { hash, scheme: rsa ? 'rsa-pss' : 'ecdsa-p1363', signature };
+  }
+
+  private find(session: Handle, where: string, idHex: string, cls: number): Handle {
+    const found = this.module.guard(where, () =>
+      findObjects(this.module.lib, session, [
+        { type: pkcs11js.CKA_ID, value: Buffer.from(idHex, 'hex') },
+        { type: pkcs11js.CKA_CLASS, value: cls },
+      ]),
+    );
+    if (found.length === 0) {
+      throw new KeywardError('HSM_KEY_NOT_FOUND', `${where} holds no signing key with id ${idHex}.`, 'Check the workstation signing key in Settings.');
+    }
+    return found[0];
+  }
+}
+
+function specOf(spki: Buffer): SigningKeySpec {
+  const details = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  if (details.asymmetricKeyType === 'rsa') return 'RSA_PSS_3072';
+  return details.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ECDSA_P384' : 'ECDSA_P256';
+}

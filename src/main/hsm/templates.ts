@@ -1,0 +1,136 @@
+/**
+ * Key templates, one comment per security attribute. The CMK is never usable for anything but being
+ * wrapped for its provider (or a backup), and only by a key the security officer marked trusted.
+ */
+import pkcs11js from 'pkcs11js';
+import type { CmkSpec, SigningKeySpec } from '../../shared/keys';
+
+export type Template = pkcs11js.Template;
+
+/** DER OIDs for CKA_EC_PARAMS (namedCurve). */
+export const curveParams = {
+  P256: Buffer.from('06082a8648ce3d030107', 'hex'), // 1.2.840.10045.3.1.7 prime256v1
+  P384: Buffer.from('06052b81040022', 'hex'), // 1.3.132.0.34 secp384r1
+};
+
+const rsaExponent = Buffer.from([0x01, 0x00, 0x01]); // 65537
+
+interface Identity {
+  id: Buffer;
+  label: string;
+}
+
+/** Attributes every CMK object (secret key or private key) carries. */
+function cmkProtection({ id, label }: Identity, modifiable: boolean): Template {
+  const t: Template = [
+    { type: pkcs11js.CKA_ID, value: id },
+    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11js.CKA_TOKEN, value: true }, // persists on the token
+    { type: pkcs11js.CKA_PRIVATE, value: true }, // invisible and unusable without a user login
+    { type: pkcs11js.CKA_SENSITIVE, value: true }, // the value can never be read in clear
+    { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // may leave the token, but only wrapped...
+    { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // ...and only by a key the SO marked trusted
+    { type: pkcs11js.CKA_DERIVE, value: false }, // no keys derived from the CMK
+  ];
+  // Once created, no attribute can be changed (e.g. clearing WRAP_WITH_TRUSTED); omitted only where the token refuses it.
+  if (!modifiable) t.push({ type: pkcs11js.CKA_MODIFIABLE, value: false });
+  return t;
+}
+
+/** The CMK does no cryptography itself: it is a key to hand over, not a key to use here. */
+const noUse = (attrs: number[]): Template => attrs.map((type) => ({ type, value: false }));
+
+export interface CmkTemplates {
+  mechanism: number;
+  /** For a secret key. */
+  secret?: Template;
+  /** For a key pair. */
+  publicKey?: Template;
+  privateKey?: Template;
+}
+
+export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: boolean): CmkTemplates {
+  const protection = cmkProtection(identity, modifiable);
+  const publicPart = (extra: Template): Template => [
+    { type: pkcs11js.CKA_ID, value: identity.id },
+    { type: pkcs11js.CKA_LABEL, value: identity.label },
+    { type: pkcs11js.CKA_TOKEN, value: true }, // kept beside the private key, for its KCV and for providers
+    { type: pkcs11js.CKA_PRIVATE, value: false }, // a public key is public
+    ...noUse([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_VERIFY, pkcs11js.CKA_WRAP]), // not used on this workstation
+    ...extra,
+  ];
+  const privateNoUse = noUse([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_UNWRAP]);
+  switch (spec) {
+    case 'AES_128':
+    case 'AES_192':
+    case 'AES_256':
+    case 'HMAC_SHA256': {
+      const aes = spec !== 'HMAC_SHA256';
+      return {
+        mechanism: aes ? pkcs11js.CKM_AES_KEY_GEN : pkcs11js.CKM_GENERIC_SECRET_KEY_GEN,
+        secret: [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+          { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
+          { type: pkcs11js.CKA_VALUE_LEN, value: aes ? Number(spec.slice(4)) / 8 : 32 },
+          ...protection,
+          ...noUse([
+            pkcs11js.CKA_ENCRYPT,
+            pkcs11js.CKA_DECRYPT,
+            pkcs11js.CKA_SIGN,
+            pkcs11js.CKA_VERIFY,
+            pkcs11js.CKA_WRAP,
+            pkcs11js.CKA_UNWRAP,
+          ]),
+        ],
+      };
+    }
+    case 'RSA_2048':
+    case 'RSA_3072':
+    case 'RSA_4096':
+      return {
+        mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
+        publicKey: publicPart([
+          { type: pkcs11js.CKA_MODULUS_BITS, value: Number(spec.slice(4)) },
+          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
+        ]),
+        privateKey: [...protection, ...privateNoUse],
+      };
+    case 'EC_P256':
+    case 'EC_P384':
+      return {
+        mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+        publicKey: publicPart([{ type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 }]),
+        privateKey: [...protection, ...privateNoUse],
+      };
+  }
+}
+
+/** Workstation signing keys: they sign bundles and audit checkpoints, and never leave the token. */
+export function signingKeyTemplates(spec: SigningKeySpec, { id, label }: Identity): Required<Omit<CmkTemplates, 'secret'>> {
+  const common = (isPrivate: boolean): Template => [
+    { type: pkcs11js.CKA_ID, value: id },
+    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11js.CKA_TOKEN, value: true }, // persists on the token
+    { type: pkcs11js.CKA_PRIVATE, value: isPrivate }, // the private half needs a login; the public half is public
+  ];
+  const privateKey: Template = [
+    ...common(true),
+    { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable in clear
+    { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token, not even wrapped
+    { type: pkcs11js.CKA_SIGN, value: true }, // its only use
+    ...noUse([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
+  ];
+  const publicKey: Template = [...common(false), { type: pkcs11js.CKA_VERIFY, value: true }, ...noUse([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_WRAP])];
+  if (spec === 'RSA_PSS_3072') {
+    return {
+      mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
+      publicKey: [...publicKey, { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 }, { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent }],
+      privateKey,
+    };
+  }
+  return {
+    mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+    publicKey: [...publicKey, { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'ECDSA_P256' ? curveParams.P256 : curveParams.P384 }],
+    privateKey,
+  };
+}

@@ -1,0 +1,80 @@
+/** Key material Keyward manages inside the HSM, described without ever holding it. */
+
+/** What a CMK can be: AES-256 by default; the others for providers that import such keys. */
+export const cmkSpecs = ['AES_256', 'AES_192', 'AES_128', 'HMAC_SHA256', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384'] as const;
+export type CmkSpec = (typeof cmkSpecs)[number];
+
+export const signingKeySpecs = ['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384'] as const;
+export type SigningKeySpec = (typeof signingKeySpecs)[number];
+
+export type LoginRole = 'user' | 'security-officer';
+
+/** Security attributes as read back from the token after creation (PKCS#11 CKA_* booleans). */
+export interface SecurityAttributes {
+  token: boolean;
+  private: boolean;
+  sensitive: boolean;
+  extractable: boolean;
+  wrapWithTrusted: boolean;
+  modifiable: boolean;
+  encrypt: boolean;
+  decrypt: boolean;
+  sign: boolean;
+  verify: boolean;
+  wrap: boolean;
+  unwrap: boolean;
+  derive: boolean;
+}
+
+export interface KeyObject {
+  /** CKA_ID, hex: random, from the token's generator. */
+  id: string;
+  label: string;
+  spec: CmkSpec;
+  /** Key check value, hex: CKA_CHECK_VALUE for symmetric keys; the first 3 bytes of SHA-256(SPKI) for key pairs. */
+  kcv: string;
+  kcvSource: 'CKA_CHECK_VALUE' | 'SHA-256 of public key';
+  attributes: SecurityAttributes;
+  /** Attributes the token would not set as asked, and why Keyward accepted that. */
+  notes: string[];
+}
+
+export interface SigningKey {
+  id: string;
+  label: string;
+  spec: SigningKeySpec;
+  /** DER SubjectPublicKeyInfo. */
+  publicKeySpki: Uint8Array;
+}
+
+export interface Signature {
+  /** Hash applied to the data before the token signed the digest. */
+  hash: 'sha256' | 'sha384';
+  /** RSA-PSS (SHA-256, MGF1-SHA-256, 32-byte salt), or ECDSA as r||s (IEEE P1363). Verified in software before it is returned. */
+  scheme: 'rsa-pss' | 'ecdsa-p1363';
+  signature: Uint8Array;
+}
+
+export interface MechanismCapability {
+  name: string;
+  minKeySize: number;
+  maxKeySize: number;
+}
+
+/** What this token can do for Keyward, from C_GetMechanismList / C_GetMechanismInfo and trial operations. */
+export interface Capabilities {
+  mechanisms: MechanismCapability[];
+  cmkSpecs: CmkSpec[];
+  signingKeySpecs: SigningKeySpec[];
+  wrapping: {
+    rsaOaepSha1: boolean;
+    rsaOaepSha256: boolean;
+    rsaAesKeyWrapNative: boolean;
+    /** Composed in the token: ephemeral AES key, AES-KWP of the target, RSA-OAEP of the ephemeral. */
+    rsaAesKeyWrapComposed: boolean;
+    aesKeyWrapPad: boolean;
+  };
+  digestKey: boolean;
+  /** Why a capability is missing, in words; keyed by capability. */
+  missing: Record<string, string>;
+}

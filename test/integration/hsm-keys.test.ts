@@ -1,0 +1,170 @@
+/** Login, CMK generation, check values, signing and destruction on a real SoftHSM2 token. */
+import { execFileSync } from 'node:child_process';
+import { createPublicKey, verify, constants } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HsmClient } from '../../src/main/hsm/client';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { KeywardError } from '../../src/shared/errors';
+import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+const uri = 'pkcs11:token=Keys';
+let tokens: TestTokens;
+let client: HsmClient;
+
+async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(() => {
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Keys', '1234-5678', 'so-pin-1234');
+  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+});
+afterAll(() => {
+  client.close();
+  tokens.cleanup();
+});
+
+describe('login', () => {
+  it('refuses key work before login, naming the role needed', async () => {
+    const error = await rejection(client.request('generateCmk', { uri, label: 'too early', spec: 'AES_256' }));
+    expect(error.code).toBe('HSM_NOT_LOGGED_IN');
+    expect(error.message).toContain('token "Keys"');
+  });
+
+  it('names the token on a wrong PIN and warns from the token\'s own flags', async () => {
+    const error = await rejection(client.request('login', { uri, role: 'user', pinParts: ['1234', '0000'] }));
+    expect(error.code).toBe('HSM_PIN_INCORRECT');
+    expect(error.message).toMatch(/The user PIN entered for token "Keys" \(serial \w+\) is not correct\./);
+    expect(error.message).toContain('recorded a wrong user PIN');
+  });
+
+  it('joins PIN parts typed by different officers inside the HSM process', async () => {
+    const result = await client.request('login', { uri, role: 'user', pinParts: ['1234', '-', '5678'] });
+    expect(result.role).toBe('user');
+    const status = await client.request('describeToken', { uri });
+    expect(status.loginState).toBe('user');
+    expect(status.pin.userPinCountLow).toBe(false); // a good login clears the wrong-entry flag
+  });
+});
+
+describe('CMK generation inside the token', () => {
+  it.each(cmkSpecs.filter((s) => s !== 'RSA_4096'))('%s: protected attributes, re-read from the token, and a check value', async (spec) => {
+    const key = await client.request('generateCmk', { uri, label: `cmk ${spec}`, spec });
+    expect(key.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(key.kcv).toMatch(/^[0-9a-f]{6}$/);
+    expect(key.kcvSource).toBe(spec.startsWith('RSA') || spec.startsWith('EC') ? 'SHA-256 of public key' : 'CKA_CHECK_VALUE');
+    expect(key.attributes).toEqual({
+      token: true,
+      private: true,
+      sensitive: true,
+      extractable: true,
+      wrapWithTrusted: true,
+      modifiable: false,
+      encrypt: false,
+      decrypt: false,
+      sign: false,
+      verify: false,
+      wrap: false,
+      unwrap: false,
+      derive: false,
+    });
+    expect(key.notes).toEqual([]);
+  });
+
+  it('refuses a label already on the token', async () => {
+    const error = await rejection(client.request('generateCmk', { uri, label: 'cmk AES_256', spec: 'AES_256' }));
+    expect(error.code).toBe('HSM_KEY_EXISTS');
+    expect(error.message).toContain('"cmk AES_256"');
+  });
+
+  it('gives distinct keys distinct ids and check values', async () => {
+    const a = await client.request('generateCmk', { uri, label: 'distinct a', spec: 'AES_256' });
+    const b = await client.request('generateCmk', { uri, label: 'distinct b', spec: 'AES_256' });
+    expect(a.id).not.toBe(b.id);
+    expect(a.kcv).not.toBe(b.kcv);
+  });
+
+  it('reads the check value the token computes, equal to AES-ECB of a zero block computed by openssl', async () => {
+    const value = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+    const file = join(tokens.dir, 'known.key');
+    writeFileSync(file, Buffer.from(value, 'hex'));
+    execFileSync(
+      'pkcs11-tool',
+      ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--write-object', file, '--type', 'secrkey', '--key-type', 'AES:32', '--label', 'known value', '--id', 'aa01'],
+      { env: { ...process.env, ...tokens.env }, stdio: 'pipe' },
+    );
+    const expected = execFileSync('openssl', ['enc', '-aes-256-ecb', '-nopad', '-K', value], { input: Buffer.alloc(16) })
+      .subarray(0, 3)
+      .toString('hex');
+    expect(await client.request('keyCheckValue', { uri, label: 'known value' })).toBe(expected);
+  });
+});
+
+describe('destruction', () => {
+  it('destroys every object of a key and confirms it is gone; its label is free again', async () => {
+    const pair = await client.request('generateCmk', { uri, label: 'to shred', spec: 'EC_P256' });
+    expect(await client.request('destroyKey', { uri, id: pair.id })).toEqual({ destroyed: 2 });
+    const again = await rejection(client.request('destroyKey', { uri, id: pair.id }));
+    expect(again.code).toBe('HSM_KEY_NOT_FOUND');
+    const listed = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--list-objects'], {
+      env: { ...process.env, ...tokens.env },
+      encoding: 'utf8',
+    });
+    expect(listed).not.toContain('to shred');
+    await client.request('generateCmk', { uri, label: 'to shred', spec: 'AES_128' });
+  });
+});
+
+describe('workstation signing keys', () => {
+  it.each(signingKeySpecs)('%s: generated in the token, signatures verify independently', async (spec) => {
+    const key = await client.request('generateSigningKey', { uri, label: `signer ${spec}`, spec });
+    const publicKey = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
+    const data = Buffer.from(`manifest for ${spec}`);
+    const signed = await client.request('sign', { uri, id: key.id, data });
+    const signature = Buffer.from(signed.signature);
+    if (spec === 'RSA_PSS_3072') {
+      expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
+      expect(verify('sha256', data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)).toBe(true);
+      // And with the openssl CLI.
+      const dir = tokens.dir;
+      writeFileSync(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+      writeFileSync(join(dir, 'data'), data);
+      writeFileSync(join(dir, 'sig'), signature);
+      const out = execFileSync(
+        'openssl',
+        ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'data')],
+        { encoding: 'utf8' },
+      );
+      expect(out.trim()).toBe('Verified OK');
+    } else {
+      expect(publicKey.asymmetricKeyDetails?.namedCurve).toBe(spec === 'ECDSA_P256' ? 'prime256v1' : 'secp384r1');
+      expect(verify(signed.hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+      expect(verify(signed.hash, Buffer.from('other data'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(false);
+    }
+    const exported = await client.request('signingPublicKey', { uri, id: key.id });
+    expect(Buffer.from(exported.publicKeySpki).equals(Buffer.from(key.publicKeySpki))).toBe(true);
+    expect(exported.spec).toBe(spec);
+  });
+});
+
+describe('capability probe', () => {
+  it('reports what SoftHSM 2.6 can and cannot do, with the missing mechanism named', async () => {
+    const caps = await client.request('probe', { uri });
+    expect(caps.cmkSpecs).toEqual(expect.arrayContaining<CmkSpec>(['AES_256', 'AES_192', 'AES_128', 'HMAC_SHA256', 'RSA_2048', 'RSA_4096', 'EC_P256', 'EC_P384']));
+    expect(caps.signingKeySpecs).toEqual(['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384']);
+    expect(caps.wrapping).toEqual({ rsaOaepSha1: true, rsaOaepSha256: false, rsaAesKeyWrapNative: false, rsaAesKeyWrapComposed: true, aesKeyWrapPad: true });
+    expect(caps.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
+    expect(caps.missing.rsaAesKeyWrapNative).toContain('CKM_RSA_AES_KEY_WRAP');
+    expect(caps.mechanisms.map((m) => m.name)).toContain('CKM_AES_KEY_WRAP_PAD');
+  });
+});
