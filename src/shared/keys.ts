@@ -31,9 +31,12 @@ export interface KeyObject {
   id: string;
   label: string;
   spec: CmkSpec;
-  /** Key check value, hex: CKA_CHECK_VALUE for symmetric keys; the first 3 bytes of SHA-256(SPKI) for key pairs. */
+  /**
+   * Key check value, hex, as PKCS#11 defines CKA_CHECK_VALUE: AES, the first 3 bytes of AES-ECB over a zero
+   * block; generic secrets, of SHA-1 over the value. For key pairs: the first 3 bytes of SHA-256(SPKI).
+   */
   kcv: string;
-  kcvSource: 'CKA_CHECK_VALUE' | 'SHA-256 of public key';
+  kcvSource: 'CKA_CHECK_VALUE' | 'SHA-256 of public key' | 'computed in the token';
   attributes: SecurityAttributes;
   /** Attributes the token would not set as asked, and why Keyward accepted that. */
   notes: string[];
@@ -77,4 +80,22 @@ export interface Capabilities {
   digestKey: boolean;
   /** Why a capability is missing, in words; keyed by capability. */
   missing: Record<string, string>;
+}
+
+/** A provider's RSA wrapping public key, held on the token as a trusted WRAP-only object. */
+export interface WrappingKeyInfo {
+  id: string;
+  label: string;
+  modulusBits: number;
+  /** SHA-256 of the DER SubjectPublicKeyInfo, hex. */
+  fingerprint: string;
+}
+
+export type OaepHash = 'sha1' | 'sha256';
+
+/** RSA-AES key wrap output, as CKM_RSA_AES_KEY_WRAP defines it: RSA-OAEP(ephemeral AES key) || AES-KWP(target). */
+export interface RsaAesWrapped {
+  wrapped: Uint8Array;
+  rsaPartLength: number;
+  method: 'composed-in-token';
 }

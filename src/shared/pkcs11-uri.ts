@@ -21,7 +21,7 @@ function invalid(uri: string, why: string): KeywardError {
 
 function decodeValue(uri: string, raw: string): string {
   for (let i = 0; i < raw.length; i++) {
-    const ch = raw[i];
+    const ch = raw.charAt(i);
     if (ch === '%') {
       if (!/^%[0-9A-Fa-f]{2}$/.test(raw.slice(i, i + 3))) throw invalid(uri, `"%" must start a %XX escape in "${raw}"`);
       i += 2;

@@ -8,6 +8,7 @@ import { Pkcs11Module } from './module';
 import { probe } from './probe';
 import { Sessions } from './sessions';
 import { Signing } from './signing';
+import { Wrapping } from './wrapping';
 import { moduleEnvVar, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
@@ -28,6 +29,7 @@ interface Layer {
   sessions: Sessions;
   keys: Keys;
   signing: Signing;
+  wrapping: Wrapping;
 }
 
 let layer: Layer | undefined;
@@ -41,7 +43,7 @@ function open(): Layer {
   const module = Pkcs11Module.open(path);
   const sessions = new Sessions(module);
   const keys = new Keys(module, sessions);
-  layer = { module, sessions, keys, signing: new Signing(module, sessions, keys) };
+  layer = { module, sessions, keys, signing: new Signing(module, sessions, keys), wrapping: new Wrapping(module, sessions, keys) };
   return layer;
 }
 
@@ -64,6 +66,16 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
   signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),
   sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),
+  importWrappingKey: ({ uri, label, spki, fingerprint }) => open().wrapping.importWrappingKey(uri, label, spki, fingerprint),
+  prepareRsaAesWrap: ({ uri }) => {
+    open().wrapping.prepareEphemeral(uri);
+    return null;
+  },
+  wrapOaep: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapOaep(uri, targetId, wrappingKeyId, hash),
+  wrapRsaAes: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapRsaAes(uri, targetId, wrappingKeyId, hash),
+  generateKek: ({ uri, label }) => open().wrapping.generateKek(uri, label),
+  wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
+  unwrapKwp: ({ uri, kekId, wrapped, spec, label }) => open().wrapping.unwrapKwp(uri, kekId, wrapped, spec, label),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {

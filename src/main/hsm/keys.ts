@@ -84,6 +84,11 @@ export class Keys {
     return { destroyed: handles.length };
   }
 
+  private reportedCheckValue(session: TokenSession, key: Handle): string | undefined {
+    const value = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    return value && value.length > 0 ? value.toString('hex') : undefined;
+  }
+
   /** The key check value, read from the token (CKA_CHECK_VALUE) for a secret key. */
   checkValue(session: TokenSession, key: Handle): string {
     const value = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
@@ -106,10 +111,11 @@ export class Keys {
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
       ]),
     );
-    if (found.length !== 1) {
+    const [only] = found;
+    if (!only || found.length > 1) {
       throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds ${found.length ? 'several secret keys' : 'no secret key'} labelled "${label}".`, 'Check the label.');
     }
-    return this.checkValue(session, found[0]);
+    return this.checkValue(session, only);
   }
 
   private create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, modifiable: boolean): { main: Handle; publicKey?: Handle; requested: Template } {
@@ -121,13 +127,15 @@ export class Keys {
   }
 
   /** Re-reads every security attribute; a token that silently changed one is not trusted with the CMK. */
-  private verifyCreated(
+  verifyCreated(
     session: TokenSession,
     spec: CmkSpec,
     id: Buffer,
     label: string,
     created: { main: Handle; publicKey?: Handle; requested: Template },
     notes: string[],
+    /** For keys whose token leaves CKA_CHECK_VALUE empty (SoftHSM after an unwrap): computed in the token by the caller. */
+    computeKcv?: () => string,
   ): KeyObject {
     const attributes = this.module.guard(session.where, () => readSecurityAttributes(this.lib, session.handle, created.main));
     const requested = requestedBooleans(created.requested);
@@ -146,7 +154,11 @@ export class Keys {
       const spki = this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, created.publicKey as Handle));
       return { id: id.toString('hex'), label, spec, kcv: spkiCheckValue(spki), kcvSource: 'SHA-256 of public key', attributes, notes };
     }
-    return { id: id.toString('hex'), label, spec, kcv: this.checkValue(session, created.main), kcvSource: 'CKA_CHECK_VALUE', attributes, notes };
+    const reported = this.reportedCheckValue(session, created.main);
+    if (reported || !computeKcv) {
+      return { id: id.toString('hex'), label, spec, kcv: reported ?? this.checkValue(session, created.main), kcvSource: 'CKA_CHECK_VALUE', attributes, notes };
+    }
+    return { id: id.toString('hex'), label, spec, kcv: computeKcv(), kcvSource: 'computed in the token', attributes, notes };
   }
 
   destroyHandles(session: TokenSession, handles: Handle[]): void {

@@ -224,7 +224,8 @@ export class Pkcs11Module {
       .filter((t) => t.summary.initialized)
       .map((t) => `"${t.summary.label}" (serial ${t.summary.serial})`)
       .join(', ');
-    if (matches.length === 0) {
+    const [match] = matches;
+    if (!match) {
       throw new KeywardError(
         'HSM_TOKEN_NOT_FOUND',
         `No token matching ${uri} is present on ${this.path}. Tokens present: ${present || 'none'}.`,
@@ -238,7 +239,7 @@ export class Pkcs11Module {
         'Add the serial number to the token address (serial=...) so that it names exactly one token.',
       );
     }
-    return matches[0];
+    return match;
   }
 
   private countObjects(session: Handle, scope: ObjectCounts['scope']): ObjectCounts {

@@ -89,7 +89,7 @@ export function publicKeySpki(lib: Lib, session: Handle, publicKey: Handle): Buf
 /** CKA_EC_POINT is a DER OCTET STRING around the point (PKCS#11 v2.40); some tokens return the bare point. */
 function unwrapOctetString(value: Buffer): Buffer {
   if (value[0] !== 0x04) return value;
-  const short = value[1];
+  const short = value[1] ?? 0;
   if (short < 0x80 && short === value.length - 2) return value.subarray(2);
   if (short === 0x81 && value[2] === value.length - 3) return value.subarray(3);
   return value;

@@ -3,7 +3,7 @@
  * crash or block, so they run in their own process; requests and replies are matched by id.
  */
 import type { KeywardErrorData } from '../../shared/errors';
-import type { Capabilities, CmkSpec, KeyObject, LoginRole, Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
+import type { Capabilities, CmkSpec, KeyObject, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, WrappingKeyInfo } from '../../shared/keys';
 import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
 import type { LoginResult } from './sessions';
 
@@ -30,6 +30,15 @@ export interface HsmOps {
   generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
   signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
   sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
+  /** SO: a provider's RSA key (DER SPKI, already parsed and checked in main) as a trusted WRAP-only object. */
+  importWrappingKey: { request: { uri: string; label: string; spki: Uint8Array; fingerprint: string }; response: WrappingKeyInfo };
+  /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
+  prepareRsaAesWrap: { request: { uri: string }; response: null };
+  wrapOaep: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: Uint8Array };
+  wrapRsaAes: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: RsaAesWrapped };
+  generateKek: { request: { uri: string; label: string }; response: { id: string; kcv: string } };
+  wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
+  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string }; response: KeyObject };
 }
 
 export type HsmOpName = keyof HsmOps;

@@ -13,7 +13,7 @@ type Handle = Buffer;
 
 export interface TokenSession {
   handle: Handle;
-  role: LoginRole;
+  role: LoginRole | null;
   where: string;
   serial: string;
 }
@@ -38,6 +38,10 @@ function pinWarnings(flags: number, role: LoginRole): string[] {
   return [];
 }
 
+/**
+ * One read-write session per token for the life of the HSM process. Logging out keeps it open, so
+ * public session objects (the SO-prepared ephemeral wrapping key) survive a change of role.
+ */
 export class Sessions {
   private readonly open = new Map<string, TokenSession>();
 
@@ -54,59 +58,63 @@ export class Sessions {
       );
     }
     const lib = this.module.lib;
-    const existing = this.open.get(summary.serial);
-    if (existing?.role === role) return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
-    if (existing) this.logout(uri);
-    const handle = this.module.guard(where, () => lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+    const session = this.session(uri);
+    if (session.role === role) return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
+    if (session.role) this.logout(uri);
     try {
-      lib.C_Login(handle, role === 'user' ? pkcs11js.CKU_USER : pkcs11js.CKU_SO, pinParts.join(''));
+      lib.C_Login(session.handle, role === 'user' ? pkcs11js.CKU_USER : pkcs11js.CKU_SO, pinParts.join(''));
     } catch (error) {
-      lib.C_CloseSession(handle);
       throw this.loginError(error, where, role, slot);
     }
-    this.open.set(summary.serial, { handle, role, where, serial: summary.serial });
+    session.role = role;
     return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
   }
 
   logout(uri: string): void {
     const { summary } = this.module.findToken(uri);
     const session = this.open.get(summary.serial);
-    if (!session) return;
-    this.open.delete(summary.serial);
+    if (!session?.role) return;
+    session.role = null;
     try {
       this.module.lib.C_Logout(session.handle);
     } catch {
-      // Already logged out or the device is gone: the session is closed next either way.
-    }
-    try {
-      this.module.lib.C_CloseSession(session.handle);
-    } catch {
-      // As above.
+      // Already logged out, or the device is gone: either way nobody is logged in now.
     }
   }
 
-  /** The logged-in session for a token, checked against the token's own view of the session. */
-  require(uri: string, role: LoginRole): TokenSession {
-    const { summary } = this.module.findToken(uri);
+  /** The token's work session, opened on first use (no login needed for public objects). */
+  session(uri: string): TokenSession {
+    const { slot, summary } = this.module.findToken(uri);
     const where = `token "${summary.label}" (serial ${summary.serial})`;
-    const session = this.open.get(summary.serial);
-    const who = role === 'user' ? 'a key officer (user PIN)' : 'the security officer (SO PIN)';
-    if (session?.role !== role) {
-      throw new KeywardError(
-        'HSM_NOT_LOGGED_IN',
-        `This step needs ${who} to be logged in to ${where}${session ? `, but the ${session.role} is logged in` : ''}.`,
-        `Log in to the token as ${role === 'user' ? 'user' : 'security officer'}, then repeat the step.`,
-      );
+    const existing = this.open.get(summary.serial);
+    if (existing) {
+      try {
+        this.module.lib.C_GetSessionInfo(existing.handle);
+        return existing;
+      } catch {
+        // The token closed it (removed and reinserted, or reset): open a fresh one; the login is gone too.
+        this.open.delete(summary.serial);
+      }
     }
-    try {
-      this.module.lib.C_GetSessionInfo(session.handle);
-    } catch (error) {
-      this.open.delete(summary.serial);
-      throw toHsmError(error, where);
-    }
+    const handle = this.module.guard(where, () => this.module.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+    const session: TokenSession = { handle, role: null, where, serial: summary.serial };
+    this.open.set(summary.serial, session);
     return session;
   }
 
+  /** The work session, with the role a step needs logged in. */
+  require(uri: string, role: LoginRole): TokenSession {
+    const session = this.session(uri);
+    const who = role === 'user' ? 'a key officer (user PIN)' : 'the security officer (SO PIN)';
+    if (session.role !== role) {
+      throw new KeywardError(
+        'HSM_NOT_LOGGED_IN',
+        `This step needs ${who} to be logged in to ${session.where}${session.role ? `, but the ${session.role} is logged in` : ''}.`,
+        `Log in to the token as ${role === 'user' ? 'user' : 'security officer'}, then repeat the step.`,
+      );
+    }
+    return session;
+  }
   private loginError(error: unknown, where: string, role: LoginRole, slot: Handle): KeywardError {
     const ckr = error instanceof Error ? error.message : '';
     const who = role === 'user' ? 'user' : 'security officer';

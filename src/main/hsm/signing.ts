@@ -85,10 +85,11 @@ export class Signing {
         { type: pkcs11js.CKA_CLASS, value: cls },
       ]),
     );
-    if (found.length === 0) {
+    const [first] = found;
+    if (!first) {
       throw new KeywardError('HSM_KEY_NOT_FOUND', `${where} holds no signing key with id ${idHex}.`, 'Check the workstation signing key in Settings.');
     }
-    return found[0];
+    return first;
   }
 }
 

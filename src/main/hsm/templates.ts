@@ -21,8 +21,8 @@ interface Identity {
 }
 
 /** Attributes every CMK object (secret key or private key) carries. */
-function cmkProtection({ id, label }: Identity, modifiable: boolean): Template {
-  const t: Template = [
+function cmkProtection({ id, label }: Identity): Template {
+  return [
     { type: pkcs11js.CKA_ID, value: id },
     { type: pkcs11js.CKA_LABEL, value: label },
     { type: pkcs11js.CKA_TOKEN, value: true }, // persists on the token
@@ -32,9 +32,14 @@ function cmkProtection({ id, label }: Identity, modifiable: boolean): Template {
     { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // ...and only by a key the SO marked trusted
     { type: pkcs11js.CKA_DERIVE, value: false }, // no keys derived from the CMK
   ];
-  // Once created, no attribute can be changed (e.g. clearing WRAP_WITH_TRUSTED); omitted only where the token refuses it.
-  if (!modifiable) t.push({ type: pkcs11js.CKA_MODIFIABLE, value: false });
-  return t;
+}
+
+/**
+ * Once created, no attribute can be changed (e.g. clearing WRAP_WITH_TRUSTED); omitted only where the
+ * token refuses it. Always last: SoftHSM applies an unwrap template in order and refuses what follows it.
+ */
+function sealed(template: Template, modifiable: boolean): Template {
+  return modifiable ? template : [...template, { type: pkcs11js.CKA_MODIFIABLE, value: false }];
 }
 
 /** The CMK does no cryptography itself: it is a key to hand over, not a key to use here. */
@@ -50,7 +55,7 @@ export interface CmkTemplates {
 }
 
 export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: boolean): CmkTemplates {
-  const protection = cmkProtection(identity, modifiable);
+  const protection = cmkProtection(identity);
   const publicPart = (extra: Template): Template => [
     { type: pkcs11js.CKA_ID, value: identity.id },
     { type: pkcs11js.CKA_LABEL, value: identity.label },
@@ -68,7 +73,7 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: bool
       const aes = spec !== 'HMAC_SHA256';
       return {
         mechanism: aes ? pkcs11js.CKM_AES_KEY_GEN : pkcs11js.CKM_GENERIC_SECRET_KEY_GEN,
-        secret: [
+        secret: sealed([
           { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
           { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
           { type: pkcs11js.CKA_VALUE_LEN, value: aes ? Number(spec.slice(4)) / 8 : 32 },
@@ -81,7 +86,7 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: bool
             pkcs11js.CKA_WRAP,
             pkcs11js.CKA_UNWRAP,
           ]),
-        ],
+        ], modifiable),
       };
     }
     case 'RSA_2048':
@@ -93,14 +98,14 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: bool
           { type: pkcs11js.CKA_MODULUS_BITS, value: Number(spec.slice(4)) },
           { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
         ]),
-        privateKey: [...protection, ...privateNoUse],
+        privateKey: sealed([...protection, ...privateNoUse], modifiable),
       };
     case 'EC_P256':
     case 'EC_P384':
       return {
         mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
         publicKey: publicPart([{ type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 }]),
-        privateKey: [...protection, ...privateNoUse],
+        privateKey: sealed([...protection, ...privateNoUse], modifiable),
       };
   }
 }

