@@ -182,32 +182,46 @@ export class Pkcs11Module {
     return this.slotTokens().find((t) => t.summary.serial === created.summary.serial)?.summary ?? created.summary;
   }
 
+  /** Slots whose token cannot be read (removed, or deleted under us) are left out, not fatal. */
   private slotTokens(): SlotToken[] {
-    return this.guard(`the module ${this.path}`, () =>
-      this.lib.C_GetSlotList(true).map((slot) => {
-        const info = this.lib.C_GetTokenInfo(slot);
-        const identity = {
-          token: trim(info.label),
-          manufacturer: trim(info.manufacturerID),
-          model: trim(info.model),
-          serial: trim(info.serialNumber),
-        };
-        return {
-          slot,
-          summary: {
-            uri: formatTokenUri(identity),
-            label: identity.token,
-            manufacturer: identity.manufacturer,
-            model: identity.model,
-            serial: identity.serial,
-            initialized: (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0,
-          },
-        };
-      }),
-    );
+    const slots = this.guard(`the module ${this.path}`, () => this.lib.C_GetSlotList(true));
+    return slots.flatMap((slot): SlotToken[] => {
+      let info: pkcs11js.TokenInfo;
+      try {
+        info = this.lib.C_GetTokenInfo(slot);
+      } catch {
+        return [];
+      }
+      const identity = { token: trim(info.label), manufacturer: trim(info.manufacturerID), model: trim(info.model), serial: trim(info.serialNumber) };
+      const summary: TokenSummary = {
+        uri: formatTokenUri(identity),
+        label: identity.token,
+        manufacturer: identity.manufacturer,
+        model: identity.model,
+        serial: identity.serial,
+        initialized: (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0,
+      };
+      return [{ slot, summary }];
+    });
   }
 
+
+  /**
+   * Finds the one token a URI names. A token that is not there is looked for once more after
+   * re-initialising the module: many modules (SoftHSM among them) only see a token connected or created
+   * after C_Initialize when they are initialised again. Sessions and logins do not survive that.
+   */
   findToken(uri: string): SlotToken {
+    try {
+      return this.findTokenOnce(uri);
+    } catch (error) {
+      if (!(error instanceof KeywardError) || error.code !== 'HSM_TOKEN_NOT_FOUND') throw error;
+      this.guard(`the module ${this.path}`, () => this.reinitialise());
+      return this.findTokenOnce(uri);
+    }
+  }
+
+  private findTokenOnce(uri: string): SlotToken {
     const selector = parseTokenUri(uri);
     const tokens = this.slotTokens();
     const matches = tokens.filter(
