@@ -110,6 +110,20 @@ describe('CMK generation inside the token', () => {
   });
 });
 
+describe('a long generation (RSA-4096)', () => {
+  it('runs on the module\'s thread and reports progress while it runs', async () => {
+    const progress: number[] = [];
+    const started = Date.now();
+    const key = await client.request('generateCmk', { uri, label: 'cmk RSA_4096', spec: 'RSA_4096' }, (p) => progress.push(p.elapsedMs));
+    const took = Date.now() - started;
+    expect(key.attributes.sensitive).toBe(true);
+    expect(key.kcvSource).toBe('SHA-256 of public key');
+    // Progress is sent every 250 ms while the module works; only a generation that finished sooner has none.
+    if (took > 600) expect(progress.length).toBeGreaterThan(0);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+});
+
 describe('destruction', () => {
   it('destroys every object of a key and confirms it is gone; its label is free again', async () => {
     const pair = await client.request('generateCmk', { uri, label: 'to shred', spec: 'EC_P256' });

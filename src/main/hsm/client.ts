@@ -5,12 +5,13 @@
  */
 import { KeywardError, isErrorData } from '../../shared/errors';
 import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from './channel';
-import type { HsmOpName, HsmOps, HsmReplyMessage } from './protocol';
+import type { HsmOpName, HsmOps, HsmProgress, HsmReplyMessage } from './protocol';
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: KeywardError) => void;
   op: HsmOpName;
+  onProgress?: (progress: HsmProgress) => void;
 }
 
 export class HsmClient {
@@ -28,7 +29,11 @@ export class HsmClient {
     return this.options.modulePath;
   }
 
-  request<K extends HsmOpName>(op: K, request: HsmOps[K]['request']): Promise<HsmOps[K]['response']> {
+  request<K extends HsmOpName>(
+    op: K,
+    request: HsmOps[K]['request'],
+    onProgress?: (progress: HsmProgress) => void,
+  ): Promise<HsmOps[K]['response']> {
     if (this.closed) {
       return Promise.reject(
         new KeywardError('HSM_PROCESS_FAILED', 'The connection to the HSM was closed.', 'Restart Keyward.'),
@@ -37,7 +42,7 @@ export class HsmClient {
     const channel = this.ensureChannel();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, op });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, op, ...(onProgress ? { onProgress } : {}) });
       channel.send({ id, op, request });
     });
   }
@@ -73,6 +78,10 @@ export class HsmClient {
   private onReply(message: HsmReplyMessage): void {
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
+    if ('progress' in message) {
+      waiting.onProgress?.(message.progress);
+      return;
+    }
     this.pending.delete(message.id);
     if (message.ok) waiting.resolve(message.response);
     else if (isErrorData(message.error)) waiting.reject(KeywardError.fromData(message.error));

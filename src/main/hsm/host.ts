@@ -9,7 +9,7 @@ import { probe } from './probe';
 import { Sessions } from './sessions';
 import { Signing } from './signing';
 import { Wrapping } from './wrapping';
-import { moduleEnvVar, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
+import { moduleEnvVar, progressIntervalMs, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -49,7 +49,7 @@ function open(): Layer {
 
 const moduleOrThrow = (): Pkcs11Module => open().module;
 
-const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[K]['response'] } = {
+const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[K]['response'] | Promise<HsmOps[K]['response']> } = {
   describeModule: () => moduleOrThrow().describe(),
   listTokens: () => moduleOrThrow().listTokens(),
   describeToken: (request) => moduleOrThrow().describeToken(request.uri),
@@ -84,14 +84,26 @@ function isRequest(value: unknown): value is HsmRequestMessage {
   return typeof v.id === 'number' && typeof v.op === 'string' && Object.hasOwn(operations, v.op);
 }
 
-function handle(message: unknown): void {
-  if (!isRequest(message)) return;
+async function run(message: HsmRequestMessage): Promise<void> {
+  const started = Date.now();
+  // Long operations run on the module's own thread (pkcs11js *Async calls), so this loop can report progress.
+  const heartbeat = setInterval(() => send({ id: message.id, progress: { elapsedMs: Date.now() - started } }), progressIntervalMs);
   try {
-    const run = operations[message.op] as (request: unknown) => unknown;
-    send({ id: message.id, ok: true, response: run(message.request) });
+    const operation = operations[message.op] as (request: unknown) => unknown;
+    send({ id: message.id, ok: true, response: await operation(message.request) });
   } catch (error) {
     send({ id: message.id, ok: false, error: toErrorData(error) });
+  } finally {
+    clearInterval(heartbeat);
   }
+}
+
+/** One request at a time: a PKCS#11 session must not run two operations at once. */
+let queue: Promise<void> = Promise.resolve();
+
+function handle(message: unknown): void {
+  if (!isRequest(message)) return;
+  queue = queue.then(() => run(message));
 }
 
 if (electronPort) electronPort.on('message', (event) => handle(event.data));

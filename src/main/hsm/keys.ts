@@ -43,17 +43,17 @@ export class Keys {
     }
   }
 
-  generateCmk(uri: string, label: string, spec: CmkSpec): KeyObject {
+  async generateCmk(uri: string, label: string, spec: CmkSpec): Promise<KeyObject> {
     const session = this.sessions.require(uri, 'user');
     this.assertLabelFree(session, label);
     const id = this.newId(session);
     const notes: string[] = [];
     let created: { main: Handle; publicKey?: Handle; requested: Template };
     try {
-      created = this.create(session, spec, id, label, false);
+      created = await this.create(session, spec, id, label, false);
     } catch (error) {
       if (!(error instanceof Error) || !modifiableRefusals.has(error.message)) throw this.wrap(session, error);
-      created = this.create(session, spec, id, label, true);
+      created = await this.create(session, spec, id, label, true);
       notes.push('The token does not accept CKA_MODIFIABLE=false on this key type; the key was created modifiable.');
     }
     try {
@@ -118,11 +118,12 @@ export class Keys {
     return this.checkValue(session, only);
   }
 
-  private create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, modifiable: boolean): { main: Handle; publicKey?: Handle; requested: Template } {
+  /** On the module's own thread (pkcs11js *Async): RSA-4096 takes seconds, and the HSM process keeps reporting progress. */
+  private async create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, modifiable: boolean): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
     const t = cmkTemplates(spec, { id, label }, modifiable);
     const mechanism = { mechanism: t.mechanism };
-    if (t.secret) return { main: this.lib.C_GenerateKey(session.handle, mechanism, t.secret), requested: t.secret };
-    const pair = this.lib.C_GenerateKeyPair(session.handle, mechanism, t.publicKey ?? [], t.privateKey ?? []);
+    if (t.secret) return { main: await this.lib.C_GenerateKeyAsync(session.handle, mechanism, t.secret), requested: t.secret };
+    const pair = await this.lib.C_GenerateKeyPairAsync(session.handle, mechanism, t.publicKey ?? [], t.privateKey ?? []);
     return { main: pair.privateKey, publicKey: pair.publicKey, requested: t.privateKey ?? [] };
   }
 

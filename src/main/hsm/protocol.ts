@@ -49,9 +49,19 @@ export interface HsmRequestMessage<K extends HsmOpName = HsmOpName> {
   request: HsmOps[K]['request'];
 }
 
+export interface HsmProgress {
+  /** Time the operation has been running inside the module. */
+  elapsedMs: number;
+}
+
+/** Progress is sent while a long operation (key pair generation) runs in the module's own thread. */
 export type HsmReplyMessage =
   | { id: number; ok: true; response: unknown }
-  | { id: number; ok: false; error: KeywardErrorData };
+  | { id: number; ok: false; error: KeywardErrorData }
+  | { id: number; progress: HsmProgress };
+
+/** How often the HSM process reports that a long operation is still running. */
+export const progressIntervalMs = 250;
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

@@ -9,6 +9,7 @@ import { KeywardError } from '../../shared/errors';
 import type { Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
+import { toHsmError } from './pkcs11-errors';
 import { findObjects, publicKeySpki, readAttributes } from './objects';
 import type { Sessions } from './sessions';
 import { signingKeyTemplates } from './templates';
@@ -25,14 +26,17 @@ export class Signing {
     private readonly keys: Keys,
   ) {}
 
-  generate(uri: string, label: string, spec: SigningKeySpec): SigningKey {
+  async generate(uri: string, label: string, spec: SigningKeySpec): Promise<SigningKey> {
     const session = this.sessions.require(uri, 'user');
     this.keys.assertLabelFree(session, label);
     const id = this.keys.newId(session);
     const t = signingKeyTemplates(spec, { id, label });
-    const pair = this.module.guard(session.where, () =>
-      this.module.lib.C_GenerateKeyPair(session.handle, { mechanism: t.mechanism }, t.publicKey, t.privateKey),
-    );
+    let pair: { publicKey: Handle; privateKey: Handle };
+    try {
+      pair = await this.module.lib.C_GenerateKeyPairAsync(session.handle, { mechanism: t.mechanism }, t.publicKey, t.privateKey);
+    } catch (error) {
+      throw toHsmError(error, session.where);
+    }
     const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, pair.publicKey));
     return { id: id.toString('hex'), label, spec, publicKeySpki: spki };
   }
