@@ -8,17 +8,18 @@ export const usage = `Usage: keyward <command> [options]
 
 Commands:
   token list      Read every token of the HSM module live and print its details.
+  token probe     Show what the token can do for Keyward: key types, signatures, wrapping algorithms.
 
 Options:
   --json          Print JSON instead of text.
   --module PATH   Use this PKCS#11 module instead of the configured HSM (or the rehearsal token).
-  --token URI     With --module: only the token this PKCS#11 URI (RFC 7512) names, e.g.
+  --token URI     With --module: the token this PKCS#11 URI (RFC 7512) names, e.g.
                   "pkcs11:token=CMK%20HSM;serial=1234".
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
 export interface CliOptions {
-  command: 'token list' | 'help';
+  command: 'token list' | 'token probe' | 'help';
   json: boolean;
   modulePath?: string;
   tokenUri?: string;
@@ -56,7 +57,7 @@ export function parseCli(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help', json: false };
   const command = positionals.join(' ');
-  if (command !== 'token list') throw usageError(`"${command}" is not a keyward command.`);
+  if (command !== 'token list' && command !== 'token probe') throw usageError(`"${command}" is not a keyward command.`);
   if (values.token !== undefined && values.module === undefined) {
     throw usageError('--token needs --module: name the PKCS#11 module that holds the token.');
   }

@@ -1,5 +1,6 @@
 /** Human-readable rendering of CLI results. */
 import { rehearsalToken } from '../shared/rehearsal';
+import type { Capabilities } from '../shared/keys';
 import type { TokenDetails, Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
 
@@ -19,11 +20,35 @@ function pinState(t: TokenDetails): string {
   return flags.length ? flags.join('; ') : 'normal';
 }
 
+const rehearsalLine = `*** ${rehearsalToken.banner}: this is Keyward's rehearsal token (SoftHSM2). It protects nothing real. ***`;
+
+export function formatCapabilities(c: Capabilities, rehearsal: boolean): string {
+  const mark = (ok: boolean): string => (ok ? 'yes' : 'NO ');
+  const w = c.wrapping;
+  const lines = [
+    ...(rehearsal ? [rehearsalLine, ''] : []),
+    `CMK key types        ${c.cmkSpecs.join(', ') || 'none'}`,
+    `Signing keys         ${c.signingKeySpecs.join(', ') || 'none'}`,
+    '',
+    'Wrapping (all inside the token):',
+    `  ${mark(w.rsaOaepSha1)}  RSA-OAEP, SHA-1`,
+    `  ${mark(w.rsaOaepSha256)}  RSA-OAEP, SHA-256`,
+    `  ${mark(w.rsaAesKeyWrapNative)}  RSA-AES key wrap, native (CKM_RSA_AES_KEY_WRAP)`,
+    `  ${mark(w.rsaAesKeyWrapComposed)}  RSA-AES key wrap, composed in the token`,
+    `  ${mark(w.aesKeyWrapPad)}  AES key wrap with padding (backups)`,
+    `  ${mark(c.digestKey)}  Digest of a key in the token (C_DigestKey)`,
+    '',
+    ...Object.entries(c.missing).map(([what, why]) => `Missing ${what}: ${why}.`),
+    '',
+    `${c.mechanisms.length} mechanisms offered by the token.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
 export function formatTokenReport(report: TokenReport): string {
   const lines: string[] = [];
-  if (report.rehearsal) {
-    lines.push(`*** ${rehearsalToken.banner}: this is Keyward's rehearsal token (SoftHSM2). It protects nothing real. ***`, '');
-  }
+  if (report.rehearsal) lines.push(rehearsalLine, '');
   const m = report.module;
   lines.push(`Module   ${m.path}`, `         ${m.manufacturer}, ${m.description} ${version(m.libraryVersion)} (Cryptoki ${version(m.cryptokiVersion)})`, '');
   if (report.tokens.length === 0) lines.push('No initialised token is present on this module.');

@@ -4,7 +4,7 @@ import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
 import { Workstation } from '../main/workstation';
 import { parseCli, usage } from './args';
-import { formatTokenReport } from './format';
+import { formatCapabilities, formatTokenReport } from './format';
 
 function printError(error: KeywardErrorData, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
@@ -26,8 +26,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
   try {
-    const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
+    if (options.command === 'token probe') {
+      const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
+      const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
+      process.stdout.write(options.json ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n` : formatCapabilities(capabilities, rehearsal));
+    } else {
+      const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
+    }
     return 0;
   } catch (error) {
     printError(toErrorData(error), options.json);

@@ -6,6 +6,7 @@ import { KeywardError } from '../shared/errors';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import type { HsmSettings } from '../shared/settings';
+import type { Capabilities } from '../shared/keys';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import { HsmClient } from './hsm/client';
@@ -89,6 +90,30 @@ export class Workstation {
       selectedTokenUri: selected,
       tokens: await readTokens(client),
     };
+  }
+
+  /** The capability probe of the configured token, or of a token of another module (CLI --module/--token). */
+  async probe(modulePath?: string, tokenUri?: string): Promise<Capabilities> {
+    if (modulePath === undefined) {
+      const { client, tokenUri: selected } = await this.connect();
+      return client.request('probe', { uri: selected });
+    }
+    return this.withProbe(modulePath, async (probe) => {
+      let uri = tokenUri;
+      if (uri === undefined) {
+        const tokens = (await probe.request('listTokens', {})).filter((t) => t.initialized);
+        const [only] = tokens;
+        if (!only || tokens.length > 1) {
+          throw new KeywardError(
+            'HSM_TOKEN_AMBIGUOUS',
+            `The module ${modulePath} has ${tokens.length} initialised tokens${tokens.length ? `: ${tokens.map((t) => `"${t.label}" (serial ${t.serial})`).join(', ')}` : ''}.`,
+            'Name the token with --token (a PKCS#11 URI such as pkcs11:token=LABEL;serial=SERIAL).',
+          );
+        }
+        uri = only.uri;
+      }
+      return probe.request('probe', { uri });
+    });
   }
 
   private async withProbe<T>(modulePath: string, work: (probe: HsmClient) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import type { KeywardErrorData } from '../shared/errors';
+import type { Capabilities } from '../shared/keys';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 
@@ -19,6 +20,8 @@ interface AppState {
   settings: Loadable<HsmSettings>;
   moduleTokens: Loadable<ModuleTokens>;
   saving: Loadable<HsmSettings>;
+  capabilities: Loadable<Capabilities>;
+  probeToken: () => Promise<void>;
   show: (screen: Screen) => void;
   refreshStatus: () => Promise<void>;
   loadSettings: () => Promise<void>;
@@ -32,6 +35,13 @@ export const useApp = create<AppState>((set, get) => ({
   settings: { state: 'idle' },
   moduleTokens: { state: 'idle' },
   saving: { state: 'idle' },
+  capabilities: { state: 'idle' },
+
+  probeToken: async () => {
+    set({ capabilities: { state: 'loading' } });
+    const result = await call('probeToken', {});
+    set({ capabilities: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+  },
 
   show: (screen) => set({ screen }),
 
@@ -60,7 +70,7 @@ export const useApp = create<AppState>((set, get) => ({
       set({ saving: { state: 'failed', error: result.error } });
       return false;
     }
-    set({ saving: { state: 'ready', value: result.value }, settings: { state: 'ready', value: result.value } });
+    set({ saving: { state: 'ready', value: result.value }, settings: { state: 'ready', value: result.value }, capabilities: { state: 'idle' } });
     await get().refreshStatus();
     return true;
   },

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { CallName } from './call-names';
 import type { Result } from './errors';
+import type { Capabilities } from './keys';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
 import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
@@ -68,6 +69,8 @@ export const contract = {
   listModuleTokens: call<ModuleTokens>()(z.object({ modulePath }).strict()),
   /** Switches the workstation to a token after checking that it can be opened; returns the saved settings. */
   selectHsm: call<HsmSettings>()(hsmSettingsSchema),
+  /** What the selected token can do for Keyward: key types, signature schemes, wrapping algorithms. */
+  probeToken: call<Capabilities>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };
 
 export type Contract = typeof contract;

@@ -74,7 +74,7 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
     ipcRenderer: 'undefined',
     electron: 'undefined',
     keywardBindings: [],
-    api: ['getHsmSettings', 'getTokenStatus', 'listModuleTokens', 'selectHsm'],
+    api: ['getHsmSettings', 'getTokenStatus', 'listModuleTokens', 'probeToken', 'selectHsm'],
     frozen: true,
     replaceable: false,
   });
@@ -104,4 +104,17 @@ test('a call from any frame other than Keyward\'s own window is refused', async 
   });
   if (typeof fromSubframe === 'string') expect(fromSubframe).toBe('no api in sub-frames');
   else expect(fromSubframe).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+});
+
+test('the capability probe shows what the token can and cannot do, with the reason', async ({ app }, testInfo) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Probe capabilities' }).click();
+  const wrapping = page.getByRole('list', { name: 'Wrapping algorithms' });
+  await expect(wrapping.getByText('Available: RSA-OAEP with SHA-1')).toBeVisible();
+  await expect(wrapping.getByText(/Not available: RSA-OAEP with SHA-256 .*CKR_ARGUMENTS_BAD/)).toBeVisible();
+  await expect(wrapping.getByText(/Not available: RSA-AES key wrap \(native\) .*CKM_RSA_AES_KEY_WRAP/)).toBeVisible();
+  await expect(field(page, 'Key types', 'CMK key types')).toContainText('AES_256');
+  const shot = testInfo.outputPath('start-screen-capabilities.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach('capabilities', { path: shot, contentType: 'image/png' });
 });

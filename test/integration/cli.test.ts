@@ -52,6 +52,26 @@ describe('keyward token list', () => {
     expect(report.tokens).toMatchObject([{ label: 'Vault CMK', serial }]);
   });
 
+  it('probes the rehearsal token, naming what is missing', () => {
+    const { code, stdout } = keyward(['token', 'probe', '--json']);
+    expect(code).toBe(0);
+    const probe = JSON.parse(stdout) as { rehearsal: boolean; wrapping: Record<string, boolean>; missing: Record<string, string> };
+    expect(probe.rehearsal).toBe(true);
+    expect(probe.wrapping.rsaOaepSha1).toBe(true);
+    expect(probe.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
+    const text = keyward(['token', 'probe']).stdout;
+    expect(text).toContain('NO   RSA-OAEP, SHA-256');
+  });
+
+  it('asks which token to probe when a module has several', () => {
+    initToken(tokens, 'One');
+    initToken(tokens, 'Two');
+    const { code, stderr } = keyward(['token', 'probe', '--module', softhsmModule], tokens.env);
+    expect(code).toBe(1);
+    expect(stderr).toContain('has 2 initialised tokens');
+    expect(stderr).toContain('Next step: Name the token with --token');
+  });
+
   it.each([
     [['token', 'list', '--token', 'pkcs11:token=x'], 2, '--token needs --module'],
     [['token', 'list', '--module', 'libsofthsm2.so'], 2, '--module must be an absolute path'],

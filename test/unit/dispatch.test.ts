@@ -19,6 +19,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       getHsmSettings: record('getHsmSettings', { mode: 'rehearsal' as const }),
       listModuleTokens: () => Promise.reject(new Error('not used')),
       selectHsm: record('selectHsm', { mode: 'rehearsal' as const }),
+      probeToken: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };

@@ -8,5 +8,6 @@ export function createHandlers(workstation: Workstation): Handlers {
     getHsmSettings: () => Promise.resolve(workstation.settings()),
     listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
     selectHsm: (settings) => workstation.select(settings),
+    probeToken: () => workstation.probe(),
   };
 }

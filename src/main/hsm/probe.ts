@@ -51,7 +51,8 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const missing: Record<string, string> = {};
   const requireMechanism = (key: string, type: number, flag = 0): boolean => {
     if (has(type, flag)) return true;
-    missing[key] = `the token does not offer ${mechanismNames.get(type) ?? type}${flag ? ' for this use' : ''}`;
+    const name = mechanismNames.get(type) ?? String(type);
+    missing[key] = get(type) ? `the token offers ${name} but not for this use (CK_MECHANISM_INFO flags)` : `the token does not offer ${name}`;
     return false;
   };
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { TokenStatus } from '../../shared/contract';
 import type { PinFlags, TokenDetails, Version } from '../../shared/token';
+import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp } from '../store';
 
@@ -149,6 +150,7 @@ export function StartScreen() {
       {status.state === 'ready' && (
         <div className="grid">
           <TokenCard status={status.value} />
+          <CapabilitiesCard />
         </div>
       )}
     </div>

@@ -1,0 +1,60 @@
+import type { Capabilities } from '../../shared/keys';
+import { useApp } from '../store';
+import { ErrorPanel } from './ErrorPanel';
+
+const wrappingRows: { key: keyof Capabilities['wrapping']; label: string }[] = [
+  { key: 'rsaOaepSha1', label: 'RSA-OAEP with SHA-1' },
+  { key: 'rsaOaepSha256', label: 'RSA-OAEP with SHA-256' },
+  { key: 'rsaAesKeyWrapNative', label: 'RSA-AES key wrap (native)' },
+  { key: 'rsaAesKeyWrapComposed', label: 'RSA-AES key wrap (composed in the token)' },
+  { key: 'aesKeyWrapPad', label: 'AES key wrap with padding (backups)' },
+];
+
+function Capability({ ok, label, why }: { ok: boolean; label: string; why: string | undefined }) {
+  return (
+    <li className={`finding ${ok ? 'finding-ok' : 'finding-warn'}`}>
+      {ok ? 'Available: ' : 'Not available: '}
+      {label}
+      {!ok && why && <span className="finding-detail"> ({why})</span>}
+    </li>
+  );
+}
+
+/** The capability probe, run on request: it creates and destroys throw-away session keys on the token. */
+export function CapabilitiesCard() {
+  const capabilities = useApp((s) => s.capabilities);
+  const probeToken = useApp((s) => s.probeToken);
+  return (
+    <section className="card wide-card" aria-labelledby="capabilities-heading">
+      <div className="screen-head">
+        <h2 id="capabilities-heading">What this token can do</h2>
+        <button type="button" onClick={() => void probeToken()} disabled={capabilities.state === 'loading'}>
+          {capabilities.state === 'loading' ? 'Probing the token…' : capabilities.state === 'ready' ? 'Probe again' : 'Probe capabilities'}
+        </button>
+      </div>
+      {capabilities.state === 'idle' && (
+        <p className="hint">The probe asks the token which mechanisms it offers and tries the wrapping ones on throw-away keys. It changes nothing on the token.</p>
+      )}
+      {capabilities.state === 'failed' && <ErrorPanel title="The token could not be probed" error={capabilities.error} />}
+      {capabilities.state === 'ready' && (
+        <div className="capabilities">
+          <dl className="fields" aria-label="Key types">
+            <div className="field">
+              <dt>CMK key types</dt>
+              <dd>{capabilities.value.cmkSpecs.join(', ') || 'none'}</dd>
+            </div>
+            <div className="field">
+              <dt>Signing keys</dt>
+              <dd>{capabilities.value.signingKeySpecs.join(', ') || 'none'}</dd>
+            </div>
+          </dl>
+          <ul className="findings" aria-label="Wrapping algorithms">
+            {wrappingRows.map((row) => (
+              <Capability key={row.key} ok={capabilities.value.wrapping[row.key]} label={row.label} why={capabilities.value.missing[row.key]} />
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
