@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,10 +107,11 @@ int main(int argc, char **argv)
     if (!do_wrap && strcmp(op, "sign") != 0)
         return usage();
 
-    /* strtoul alone would accept "-1", "" and "12abc". */
+    /* strtoul alone would accept "-1", "", "12abc", and saturate on overflow. */
     char *end;
+    errno = 0;
     unsigned long iterations = strtoul(argv[5], &end, 10);
-    if (argv[5][0] < '0' || argv[5][0] > '9' || *end != '\0' || iterations == 0)
+    if (argv[5][0] < '0' || argv[5][0] > '9' || *end != '\0' || errno || iterations == 0)
         return usage();
 
     void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);

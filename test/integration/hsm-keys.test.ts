@@ -6,23 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
-import { KeywardError } from '../../src/shared/errors';
 import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { rejection } from '../helpers/rejection';
 
 const uri = 'pkcs11:token=Keys';
 let tokens: TestTokens;
 let client: HsmClient;
-
-async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(() => {
   tokens = makeSoftHsmDir();

@@ -7,19 +7,9 @@ import type { HsmChannel } from '../../src/main/hsm/channel';
 import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { Workstation } from '../../src/main/workstation';
-import { KeywardError } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { failLogin, initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
-
-async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection } from '../helpers/rejection';
 
 let tokens: TestTokens;
 let client: HsmClient;

@@ -10,25 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
-import { KeywardError } from '../../src/shared/errors';
 import type { KeyObject as TokenKey } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { rejection } from '../helpers/rejection';
 
 const uri = 'pkcs11:token=Wrap';
 const userPin = ['4321'];
 const soPin = ['so-4321'];
 let tokens: TestTokens;
 let client: HsmClient;
-
-async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** AES key check value (PKCS#11 CKA_CHECK_VALUE): the first 3 bytes of AES-ECB over a zero block. */
 function aesKcv(key: Buffer): string {

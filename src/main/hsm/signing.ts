@@ -20,6 +20,9 @@ type Handle = Buffer;
 const pssSha256: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
 
 export class Signing {
+  /** Public keys by token serial and key id: read once, since every signature is checked against them. */
+  private readonly publicKeys = new Map<string, SigningKey>();
+
   constructor(
     private readonly module: Pkcs11Module,
     private readonly sessions: Sessions,
@@ -52,8 +55,10 @@ export class Signing {
   }
 
   sign(uri: string, idHex: string, data: Uint8Array): Signature {
-    const key = this.publicKey(uri, idHex);
     const session = this.sessions.require(uri, 'user');
+    const cacheKey = `${session.serial}/${idHex}`;
+    const key = this.publicKeys.get(cacheKey) ?? this.publicKey(uri, idHex);
+    this.publicKeys.set(cacheKey, key);
     const privateKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PRIVATE_KEY);
     const hash = key.spec === 'ECDSA_P384' ? 'sha384' : 'sha256';
     const digest = createHash(hash).update(data).digest();

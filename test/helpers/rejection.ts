@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { KeywardError } from '../../src/shared/errors';
+
+/** Awaits a call that must fail with a KeywardError, and returns that error for closer checks. */
+export async function rejection(promise: Promise<unknown>): Promise<KeywardError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected the call to fail');
+}
