@@ -3,7 +3,7 @@
  * using a provider private key the test made; the recovered key's check value must equal the token's.
  */
 import { execFileSync } from 'node:child_process';
-import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,7 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     await client.request('destroyKey', { uri, id: original.id });
     const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK restored' });
     expect(restored.kcv).toBe(original.kcv);
+    expect(restored.kcvSource).toBe('computed in the token');
     expect(restored.attributes).toEqual(original.attributes);
   });
 
@@ -165,5 +166,60 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     const error = await rejection(client.request('wrapKwp', { uri, targetId: cmk.id, kekId: other.id }));
     expect(error.code).toBe('HSM_KEY_REJECTED');
     expect(error.message).toContain('is not marked trusted');
+  });
+});
+
+describe('keys sent to the workstation, unwrapped under its transport key', () => {
+  let transport: { id: string; publicKey: KeyObject };
+  beforeAll(async () => {
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const generated = await client.request('generateTransportKey', { uri, label: 'transport key' });
+    transport = { id: generated.id, publicKey: createPublicKey({ key: Buffer.from(generated.publicKeySpki), format: 'der', type: 'spki' }) };
+  });
+
+  it('unwraps an RSA-OAEP (SHA-1) wrap made in software by the sender, with the CMK protections and the sender\'s KCV', async () => {
+    const key = randomBytes(32);
+    const wrapped = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
+    const received = await client.request('unwrapOaep', { uri, transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'received by OAEP' });
+    expect(received.kcv).toBe(aesKcv(key));
+    expect(received.kcvSource).toBe('computed in the token');
+    expect(received.attributes).toEqual(cmk.attributes);
+  });
+
+  it('unwraps an RSA-AES wrap (RSA-OAEP of an ephemeral key, then AES-KWP) made by the sender', async () => {
+    const key = randomBytes(32);
+    const ephemeral = randomBytes(32);
+    const cipher = createCipheriv('id-aes256-wrap-pad', ephemeral, Buffer.from('A65959A6', 'hex'));
+    const kwpPart = Buffer.concat([cipher.update(key), cipher.final()]);
+    const rsaPart = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ephemeral);
+    const received = await client.request('unwrapRsaAes', {
+      uri,
+      transportKeyId: transport.id,
+      wrapped: Buffer.concat([rsaPart, kwpPart]),
+      hash: 'sha1',
+      spec: 'AES_256',
+      label: 'received by RSA-AES',
+    });
+    expect(received.kcv).toBe(aesKcv(key));
+  });
+
+  it('never passes off a key of another size as the one declared: refused, or told apart by its KCV', async () => {
+    const key = randomBytes(16);
+    const wrapped = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
+    try {
+      const received = await client.request('unwrapOaep', { uri, transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'wrong size' });
+      // SoftHSM does not report CKA_VALUE_LEN after an unwrap: the note says so, and the KCV is the 16-byte key's.
+      expect(received.notes.join(' ')).toContain('does not report the length');
+      expect(received.kcv).toBe(aesKcv(key));
+    } catch (error) {
+      expect((error as Error).message).toContain('16 bytes, not the 32 bytes');
+      await expect(client.request('keyCheckValue', { uri, label: 'wrong size' })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
+    }
+  });
+
+  it('refuses an RSA-AES blob too short to hold both parts', async () => {
+    const error = await rejection(client.request('unwrapRsaAes', { uri, transportKeyId: transport.id, wrapped: randomBytes(100), hash: 'sha1', spec: 'AES_256', label: 'short' }));
+    expect(error.code).toBe('HSM_KEY_REJECTED');
+    expect(error.message).toContain('384-byte RSA part');
   });
 });

@@ -76,6 +76,9 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   generateKek: ({ uri, label }) => open().wrapping.generateKek(uri, label),
   wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
   unwrapKwp: ({ uri, kekId, wrapped, spec, label }) => open().wrapping.unwrapKwp(uri, kekId, wrapped, spec, label),
+  generateTransportKey: ({ uri, label }) => open().wrapping.generateTransportKey(uri, label),
+  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().wrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, label),
+  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().wrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, label),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {

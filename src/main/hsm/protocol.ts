@@ -39,6 +39,10 @@ export interface HsmOps {
   generateKek: { request: { uri: string; label: string }; response: { id: string; kcv: string } };
   wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
   unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string }; response: KeyObject };
+  /** A workstation RSA-3072 key pair for keys sent to it; the public key is exported for the sender. */
+  generateTransportKey: { request: { uri: string; label: string }; response: { id: string; publicKeySpki: Uint8Array } };
+  unwrapOaep: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; label: string }; response: KeyObject };
+  unwrapRsaAes: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; label: string }; response: KeyObject };
 }
 
 export type HsmOpName = keyof HsmOps;

@@ -10,7 +10,7 @@ import { KeywardError } from '../../shared/errors';
 import type { CmkSpec, KeyObject, OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../shared/keys';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
-import { findObjects, readAttributes } from './objects';
+import { findObjects, publicKeySpki, readAttributes } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
@@ -152,20 +152,115 @@ export class Wrapping {
 
   /** Restores a secret CMK from its backup with the CMK's own protections, re-read and with its KCV. */
   unwrapKwp(uri: string, kekId: string, wrapped: Uint8Array, spec: CmkSpec, label: string): KeyObject {
-    if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
-      throw new KeywardError('INVALID_REQUEST', `Restoring a ${spec} key from an AES-KWP backup is not supported yet.`, 'Restore AES or HMAC keys.');
-    }
+    const session = this.sessions.require(uri, 'user');
+    const kek = this.findKey(session, kekId, [pkcs11js.CKO_SECRET_KEY]);
+    return this.unwrapInto(session, kwp, kek, Buffer.from(wrapped), spec, label);
+  }
+
+  /** A key pair whose private half unwraps keys sent to this workstation (RSA-OAEP or RSA-AES); the public half is exported. */
+  async generateTransportKey(uri: string, label: string): Promise<{ id: string; publicKeySpki: Uint8Array }> {
     const session = this.sessions.require(uri, 'user');
     this.keys.assertLabelFree(session, label);
-    const kek = this.findKey(session, kekId, [pkcs11js.CKO_SECRET_KEY]);
+    const id = this.keys.newId(session);
+    const common: Template = [
+      { type: pkcs11js.CKA_ID, value: id },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_TOKEN, value: true }, // persists
+    ];
+    let pair: { publicKey: Handle; privateKey: Handle };
+    try {
+      pair = await this.lib.C_GenerateKeyPairAsync(
+        session.handle,
+        { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
+        [
+          ...common,
+          { type: pkcs11js.CKA_PRIVATE, value: false }, // the public half is public
+          { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 },
+          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+          { type: pkcs11js.CKA_WRAP, value: false }, // it is given to the sender, not used here
+          { type: pkcs11js.CKA_ENCRYPT, value: false },
+          { type: pkcs11js.CKA_VERIFY, value: false },
+        ],
+        [
+          ...common,
+          { type: pkcs11js.CKA_PRIVATE, value: true }, // needs a user login
+          { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
+          { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+          { type: pkcs11js.CKA_UNWRAP, value: true }, // its only use
+          { type: pkcs11js.CKA_DECRYPT, value: false }, // no plain decryption: unwrapped keys stay in the token
+          { type: pkcs11js.CKA_SIGN, value: false },
+          { type: pkcs11js.CKA_DERIVE, value: false },
+        ],
+      );
+    } catch (error) {
+      throw toHsmError(error, session.where);
+    }
+    return { id: id.toString('hex'), publicKeySpki: this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, pair.publicKey)) };
+  }
+
+  /** The matching unwrap of an RSA-OAEP wrap, into a CMK with every protection. */
+  unwrapOaep(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, label: string): KeyObject {
+    const session = this.sessions.require(uri, 'user');
+    const transport = this.findKey(session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
+    return this.unwrapInto(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, Buffer.from(wrapped), spec, label);
+  }
+
+  /** The matching unwrap of an RSA-AES wrap: the ephemeral key is unwrapped into a session key, used, destroyed. */
+  unwrapRsaAes(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, label: string): KeyObject {
+    const session = this.sessions.require(uri, 'user');
+    const transport = this.findKey(session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
+    const rsaBytes = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, transport, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ?? 0);
+    const bytes = Buffer.from(wrapped);
+    if (rsaBytes === 0 || bytes.length <= rsaBytes + 8) {
+      throw new KeywardError('HSM_KEY_REJECTED', `The RSA-AES wrapped key is ${bytes.length} bytes; it must be the ${rsaBytes}-byte RSA part followed by an AES-KWP part.`, 'Check that the file was wrapped for this transport key.');
+    }
+    const ephemeral = this.module.guard(session.where, () =>
+      this.lib.C_UnwrapKey(session.handle, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, bytes.subarray(0, rsaBytes), [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_UNWRAP, value: true }, // its one use: the KWP part
+        { type: pkcs11js.CKA_ENCRYPT, value: false },
+        { type: pkcs11js.CKA_DECRYPT, value: false },
+      ]),
+    );
+    try {
+      return this.unwrapInto(session, kwp, ephemeral, bytes.subarray(rsaBytes), spec, label);
+    } finally {
+      this.keys.destroyHandles(session, [ephemeral]);
+    }
+  }
+
+  /**
+   * Unwraps into a secret CMK with the CMK template, re-reads it and takes its KCV (computed in the token
+   * where the token leaves CKA_CHECK_VALUE empty). A key that fails any check is destroyed.
+   */
+  private unwrapInto(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec, label: string): KeyObject {
+    if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
+      throw new KeywardError('INVALID_REQUEST', `Unwrapping a ${spec} key is not supported yet; AES and HMAC keys are.`, 'Restore AES or HMAC keys, or use the HSM vendor procedure for key pairs.');
+    }
+    this.keys.assertLabelFree(session, label);
     const id = this.keys.newId(session);
     // The unwrapped value sets the length; the rest is the CMK template.
     const template = (cmkTemplates(spec, { id, label }, false).secret ?? []).filter((a) => a.type !== pkcs11js.CKA_VALUE_LEN);
-    const handle = this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, kwp, kek, Buffer.from(wrapped), template));
+    const handle = this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template));
     try {
-      return this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, [], () =>
-        this.checkValueOfWrapped(session, kek, Buffer.from(wrapped), spec),
+      const key = this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, [], () =>
+        this.checkValueOfWrapped(session, mechanism, unwrappingKey, wrapped, spec),
       );
+      const expectedBytes = spec === 'HMAC_SHA256' ? 32 : Number(spec.slice(4)) / 8;
+      const valueLength = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, handle, [pkcs11js.CKA_VALUE_LEN]).get(pkcs11js.CKA_VALUE_LEN)?.readUIntLE(0, 4));
+      if (!valueLength) {
+        // SoftHSM leaves CKA_VALUE_LEN empty on unwrapped keys; the KCV, compared with the inventory, still identifies the key.
+        return { ...key, notes: [...key.notes, 'The token does not report the length of unwrapped keys (CKA_VALUE_LEN), so only the check value identifies this key: compare it with the inventory.'] };
+      }
+      if (valueLength !== expectedBytes) {
+        throw new KeywardError('HSM_KEY_REJECTED', `The unwrapped key is ${valueLength} bytes, not the ${expectedBytes} bytes of a ${spec} key; it was destroyed.`, 'Check the key type recorded for this backup or transfer.');
+      }
+      return key;
     } catch (error) {
       this.keys.destroyHandles(session, [handle]);
       throw error;
@@ -177,10 +272,10 @@ export class Wrapping {
    * session key that may encrypt (AES) or be digested (HMAC), never extractable, destroyed at once.
    * The restored CMK itself keeps every protection.
    */
-  private checkValueOfWrapped(session: TokenSession, kek: Handle, wrapped: Buffer, spec: CmkSpec): string {
+  private checkValueOfWrapped(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec): string {
     const aes = spec !== 'HMAC_SHA256';
     return this.module.guard(session.where, () => {
-      const probe = this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, [
+      const probe = this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
         { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
         { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below

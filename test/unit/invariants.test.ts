@@ -1,0 +1,43 @@
+/**
+ * Security invariants checked over the source itself, so that a change which breaks one fails the build:
+ * key values are never read out of the token, only the HSM layer touches PKCS#11, and nothing in the
+ * main process or the HSM layer writes to the console (where a PIN could end up).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function sources(dir: string): { path: string; text: string }[] {
+  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(ts|tsx)$/.test(entry.name))
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return { path: relative(root, path), text: readFileSync(path, 'utf8') };
+    });
+}
+
+const all = sources('src');
+
+describe('source invariants', () => {
+  it('never asks a token for a key value (CKA_VALUE): key material stays inside the HSM', () => {
+    expect(all.filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text)).map((f) => f.path)).toEqual([]);
+  });
+
+  it('imports pkcs11js only in the HSM layer', () => {
+    const importers = all.filter((f) => /from 'pkcs11js'/.test(f.text)).map((f) => f.path);
+    expect(importers.length).toBeGreaterThan(0);
+    expect(importers.filter((p) => !p.startsWith('src/main/hsm/'))).toEqual([]);
+  });
+
+  it('writes nothing to the console from the HSM layer, the services or the renderer', () => {
+    const allowed = new Set(['src/main/shell/main.ts']); // prints one line telling the officer how to quit
+    expect(all.filter((f) => !allowed.has(f.path) && /\bconsole\.(log|info|warn|error|debug)\b/.test(f.text)).map((f) => f.path)).toEqual([]);
+  });
+
+  it('gives the renderer no Node, Electron or main-process imports', () => {
+    const renderer = all.filter((f) => f.path.startsWith('src/renderer/'));
+    expect(renderer.filter((f) => /from '(node:|electron|fs|path|child_process|pkcs11js|better-sqlite3)|from '\.\.\/(\.\.\/)?main\//.test(f.text)).map((f) => f.path)).toEqual([]);
+  });
+});
