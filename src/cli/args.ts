@@ -9,6 +9,7 @@ export const usage = `Usage: keyward <command> [options]
 Commands:
   token list      Read every token of the HSM module live and print its details.
   token probe     Show what the token can do for Keyward: key types, signatures, wrapping algorithms.
+  audit verify    Recompute the audit log's hash chain and name the first entry that does not hold.
 
 Options:
   --json          Print JSON instead of text.
@@ -19,7 +20,7 @@ Options:
   --help          Show this text.`;
 
 export interface CliOptions {
-  command: 'token list' | 'token probe' | 'help';
+  command: 'token list' | 'token probe' | 'audit verify' | 'help';
   json: boolean;
   modulePath?: string;
   tokenUri?: string;
@@ -57,7 +58,7 @@ export function parseCli(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help', json: false };
   const command = positionals.join(' ');
-  if (command !== 'token list' && command !== 'token probe') throw usageError(`"${command}" is not a keyward command.`);
+  if (command !== 'token list' && command !== 'token probe' && command !== 'audit verify') throw usageError(`"${command}" is not a keyward command.`);
   if (values.token !== undefined && values.module === undefined) {
     throw usageError('--token needs --module: name the PKCS#11 module that holds the token.');
   }

@@ -1,5 +1,7 @@
 /** Human-readable rendering of CLI results. */
 import { rehearsalToken } from '../shared/rehearsal';
+import type { AuditVerification } from '../shared/audit';
+import { hexGroups } from '../shared/fingerprint';
 import type { Capabilities } from '../shared/keys';
 import type { TokenDetails, Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
@@ -70,4 +72,18 @@ export function formatTokenReport(report: TokenReport): string {
     );
   }
   return lines.join('\n');
+}
+
+export function formatVerification(report: AuditVerification): string {
+  if (report.ok) {
+    return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\n`;
+  }
+  const problem = report.problem;
+  return [
+    `AUDIT LOG FAILED VERIFICATION at entry ${problem?.seq ?? '?'} (${problem?.kind ?? 'unknown'}).`,
+    problem?.message ?? '',
+    `The ${report.entries} entries before it verify.`,
+    'Next step: stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.',
+    '',
+  ].join('\n');
 }

@@ -4,7 +4,7 @@ import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
 import { Workstation } from '../main/workstation';
 import { parseCli, usage } from './args';
-import { formatCapabilities, formatTokenReport } from './format';
+import { formatCapabilities, formatTokenReport, formatVerification } from './format';
 
 function printError(error: KeywardErrorData, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
@@ -26,6 +26,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
   try {
+    if (options.command === 'audit verify') {
+      const report = workstation.audit().verify();
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerification(report));
+      return report.ok ? 0 : 1;
+    }
     if (options.command === 'token probe') {
       const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
       const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';

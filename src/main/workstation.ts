@@ -2,6 +2,7 @@
  * The workstation's connection to its HSM: the rehearsal token by default, or the module and token
  * chosen in settings. Both shells and the CLI drive the same instance type.
  */
+import type { AuditDetails } from '../shared/audit';
 import { KeywardError } from '../shared/errors';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
@@ -13,6 +14,8 @@ import { HsmClient } from './hsm/client';
 import { prepareRehearsalModule } from './hsm/rehearsal';
 import { ensureDataDir } from './data-dir';
 import { readSettings, writeSettings } from './settings-file';
+import { AuditLog } from './store/audit-log';
+import { openDatabase, type Db } from './store/database';
 
 export interface TokenReport {
   rehearsal: boolean;
@@ -39,6 +42,8 @@ interface Connection {
 export class Workstation {
   /** A promise, so that concurrent first calls share one HSM process. */
   private connection: Promise<Connection> | undefined;
+  private db: Db | undefined;
+  private auditLog: AuditLog | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -141,13 +146,31 @@ export class Workstation {
       candidate.client.close();
       throw error;
     }
-    writeSettings(this.dataDir, settings);
-    this.close();
+    const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
+    const details: AuditDetails = settings.mode === 'hsm' ? { mode: settings.mode, modulePath: settings.modulePath } : { mode: settings.mode };
+    // Officer identities arrive with the ceremonies; until then the workstation is the recorded actor.
+    this.audit().record({ actors: ['workstation'], action: 'hsm.select', subject, details }, () => writeSettings(this.dataDir, settings));
+    this.disconnect();
     this.connection = Promise.resolve(candidate);
     return settings;
   }
 
+  /** The audit log, opened (and the database migrated) on first use. */
+  audit(): AuditLog {
+    this.db ??= openDatabase(this.dataDir);
+    this.auditLog ??= new AuditLog(this.db);
+    return this.auditLog;
+  }
+
   close(): void {
+    this.db?.close();
+    this.db = undefined;
+    this.auditLog = undefined;
+    this.disconnect();
+  }
+
+
+  private disconnect(): void {
     const previous = this.connection;
     this.connection = undefined;
     void previous?.then((c) => c.client.close()).catch(() => undefined);

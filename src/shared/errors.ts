@@ -23,6 +23,10 @@ export const errorCodes = [
   'REHEARSAL_SETUP_FAILED',
   'SETTINGS_INVALID',
   'INVALID_PKCS11_URI',
+  'STORE_UNAVAILABLE',
+  'STORE_CORRUPT',
+  'STORE_TOO_NEW',
+  'AUDIT_REFUSED',
   'INTERNAL',
 ] as const;
 

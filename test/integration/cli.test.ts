@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/main/store/audit-log';
+import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
@@ -70,6 +73,22 @@ describe('keyward token list', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('has 2 initialised tokens');
     expect(stderr).toContain('Next step: Name the token with --token');
+  });
+
+  it('verifies the audit log, and names the first tampered entry with exit code 1', () => {
+    const db = openDatabase(dataDir);
+    const log = new AuditLog(db);
+    for (let i = 1; i <= 5; i++) log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: {} });
+    db.close();
+    const ok = keyward(['audit', 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Audit log verified: 5 entries');
+    const raw = new Database(join(dataDir, databaseFileName));
+    raw.exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET subject = 'forged' WHERE seq = 3;");
+    raw.close();
+    const bad = keyward(['audit', 'verify', '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } });
   });
 
   it.each([

@@ -164,6 +164,10 @@ describe('the rehearsal token', () => {
       const status = await workstation.tokenStatus();
       expect(status.rehearsal).toBe(false);
       expect(status.token.label).toBe('Production CMK');
+      // The change is audited; the refused attempt changed nothing and so left no entry.
+      const entries = workstation.audit().query({ action: 'hsm.select', limit: 10 });
+      expect(entries.map((e) => [e.subject, e.outcome, e.details])).toEqual([['pkcs11:token=Production%20CMK', 'success', { mode: 'hsm', modulePath: softhsmModule }]]);
+      expect(workstation.audit().verify().ok).toBe(true);
     } finally {
       workstation.close();
       delete process.env.SOFTHSM2_CONF;
