@@ -1,6 +1,6 @@
 /** Human-readable rendering of CLI results. */
 import { rehearsalToken } from '../shared/rehearsal';
-import type { AuditVerification } from '../shared/audit';
+import type { AuditVerification, CheckpointVerification } from '../shared/audit';
 import { hexGroups } from '../shared/fingerprint';
 import type { Capabilities } from '../shared/keys';
 import type { TokenDetails, Version } from '../shared/token';
@@ -74,9 +74,18 @@ export function formatTokenReport(report: TokenReport): string {
   return lines.join('\n');
 }
 
-export function formatVerification(report: AuditVerification): string {
+export function formatVerification(report: AuditVerification, checkpoints: CheckpointVerification): string {
+  if (report.ok && checkpoints.ok) {
+    const last = checkpoints.last ? `the last (${checkpoints.last.time}) covers entry ${checkpoints.last.seq}` : 'none written yet';
+    return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\nSigned checkpoints: ${checkpoints.checkpoints} verified; ${last}.\n`;
+  }
   if (report.ok) {
-    return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\n`;
+    return [
+      `AUDIT CHECKPOINT ${checkpoints.problem?.checkpoint ?? '?'} FAILED VERIFICATION.`,
+      checkpoints.problem?.message ?? '',
+      'Next step: stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.',
+      '',
+    ].join('\n');
   }
   const problem = report.problem;
   return [

@@ -27,9 +27,10 @@ export async function main(argv: string[]): Promise<number> {
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
   try {
     if (options.command === 'audit verify') {
-      const report = workstation.audit().verify();
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerification(report));
-      return report.ok ? 0 : 1;
+      const chain = workstation.audit().verify();
+      const checkpoints = workstation.checkpoints().verify();
+      process.stdout.write(options.json ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n` : formatVerification(chain, checkpoints));
+      return chain.ok && checkpoints.ok ? 0 : 1;
     }
     if (options.command === 'token probe') {
       const capabilities = await workstation.probe(options.modulePath, options.tokenUri);

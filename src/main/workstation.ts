@@ -15,6 +15,7 @@ import { prepareRehearsalModule } from './hsm/rehearsal';
 import { ensureDataDir } from './data-dir';
 import { readSettings, writeSettings } from './settings-file';
 import { AuditLog } from './store/audit-log';
+import { Checkpoints } from './store/checkpoints';
 import { openDatabase, type Db } from './store/database';
 
 export interface TokenReport {
@@ -44,6 +45,7 @@ export class Workstation {
   private connection: Promise<Connection> | undefined;
   private db: Db | undefined;
   private auditLog: AuditLog | undefined;
+  private checkpointStore: Checkpoints | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -157,12 +159,22 @@ export class Workstation {
 
   /** The audit log, opened (and the database migrated) on first use. */
   audit(): AuditLog {
-    this.db ??= openDatabase(this.dataDir);
-    this.auditLog ??= new AuditLog(this.db);
+    this.auditLog ??= new AuditLog(this.openDb());
     return this.auditLog;
   }
 
+  private openDb(): Db {
+    this.db ??= openDatabase(this.dataDir);
+    return this.db;
+  }
+
+  checkpoints(): Checkpoints {
+    this.checkpointStore ??= new Checkpoints(this.openDb(), this.audit());
+    return this.checkpointStore;
+  }
+
   close(): void {
+    this.checkpointStore = undefined;
     this.db?.close();
     this.db = undefined;
     this.auditLog = undefined;

@@ -49,3 +49,25 @@ export interface AuditVerification {
 
 /** The hash that precedes the first entry. */
 export const genesisHash = '0'.repeat(64);
+
+/** A signed statement of the audit log's head: "entry `seq` has hash `headHash`". */
+export interface AuditCheckpoint {
+  id: number;
+  seq: number;
+  headHash: string;
+  time: string;
+  prevCheckpointHash: string;
+  signerSpki: Uint8Array;
+  hashAlgorithm: 'sha256' | 'sha384';
+  scheme: 'rsa-pss' | 'ecdsa-p1363';
+  signature: Uint8Array;
+  hash: string;
+}
+
+export interface CheckpointVerification {
+  ok: boolean;
+  checkpoints: number;
+  /** The last checkpoint, whose head the log must still contain. */
+  last?: { seq: number; headHash: string; time: string };
+  problem?: { checkpoint: number; message: string };
+}

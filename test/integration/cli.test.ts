@@ -88,7 +88,7 @@ describe('keyward token list', () => {
     raw.close();
     const bad = keyward(['audit', 'verify', '--json']);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } });
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, chain: { ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } } });
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { build } from 'rolldown';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, entryHash } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
-import { schemaVersion } from '../../src/main/store/migrations';
+import { migrations, schemaVersion } from '../../src/main/store/migrations';
 import { KeywardError } from '../../src/shared/errors';
 
 let dir: string;
@@ -69,6 +69,45 @@ describe('the workstation database', () => {
     const error = thrown(() => openDatabase(dir));
     expect(error.code).toBe('STORE_TOO_NEW');
     expect(error.message).toContain(`schema ${schemaVersion + 1}`);
+  });
+
+  it.each(Array.from({ length: schemaVersion - 1 }, (_, i) => i + 1))('migrates a database of schema %i, keeping its audit chain', (from) => {
+    db.close();
+    rmSync(path());
+    const old = new Database(path());
+    old.exec(migrations.slice(0, from).join('\n'));
+    old.pragma(`user_version = ${from}`);
+    old.close();
+    db = openDatabase(dir);
+    log = new AuditLog(db);
+    appendMany(3);
+    db.close();
+    // Re-open the same file with the migrated schema: no migration runs twice, the chain holds.
+    db = openDatabase(dir);
+    log = new AuditLog(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    expect(log.verify()).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it('migrates a version-1 database that already holds entries', () => {
+    db.close();
+    rmSync(path());
+    const old = new Database(path());
+    old.exec(migrations[0] ?? '');
+    old.pragma('user_version = 1');
+    old.close();
+    db = openDatabase(dir);
+    log = new AuditLog(db);
+    appendMany(2);
+    db.close();
+    const back = new Database(path());
+    back.pragma('user_version = 1');
+    back.exec('DROP TABLE audit_checkpoints');
+    back.close();
+    db = openDatabase(dir);
+    log = new AuditLog(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    expect(log.verify()).toMatchObject({ ok: true, entries: 2 });
   });
 
   it('refuses a damaged file with a clear message and writes nothing', () => {

@@ -114,6 +114,12 @@ export class AuditLog {
     return last ?? { seq: 0, hash: genesisHash };
   }
 
+  /** The stored hash of entry `seq` (the genesis hash for 0), or undefined when the log has no such entry. */
+  hashAt(seq: number): string | undefined {
+    if (seq === 0) return genesisHash;
+    return this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
+  }
+
   query(q: AuditQuery): AuditEntry[] {
     const filters: [string, string | number | undefined][] = [
       ['action = ?', q.action],

@@ -1,0 +1,107 @@
+/** Audit checkpoints signed in a real SoftHSM token: truncation, rewriting and forged checkpoints are detected. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { HsmClient } from '../../src/main/hsm/client';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { AuditLog } from '../../src/main/store/audit-log';
+import { Checkpoints, type CheckpointSigner } from '../../src/main/store/checkpoints';
+import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+const uri = 'pkcs11:token=Checkpoints';
+let tokens: TestTokens;
+let client: HsmClient;
+let signers: CheckpointSigner[];
+
+beforeAll(async () => {
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Checkpoints', '1234');
+  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
+  signers = [];
+  for (const spec of ['ECDSA_P256', 'RSA_PSS_3072'] as const) {
+    const key = await client.request('generateSigningKey', { uri, label: `workstation ${spec}`, spec });
+    signers.push({ spki: key.publicKeySpki, sign: (data) => client.request('sign', { uri, id: key.id, data }) });
+  }
+}, 60_000);
+afterAll(() => {
+  client.close();
+  tokens.cleanup();
+});
+
+let dir: string;
+let db: Db;
+let log: AuditLog;
+let checkpoints: Checkpoints;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'keyward-checkpoints-'));
+  db = openDatabase(dir);
+  log = new AuditLog(db);
+  checkpoints = new Checkpoints(db, log);
+});
+afterEach(() => {
+  if (db.open) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function append(n: number): void {
+  for (let i = 0; i < n; i++) log.append({ actors: ['alice', 'bob'], action: 'key.generate', subject: `key ${i}`, outcome: 'success', details: {} });
+}
+
+function tamper(sql: string): void {
+  db.close();
+  const raw = new Database(join(dir, databaseFileName));
+  raw.exec('DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_checkpoints_no_update; DROP TRIGGER IF EXISTS audit_checkpoints_no_delete;');
+  raw.exec(sql);
+  raw.close();
+  db = openDatabase(dir);
+  log = new AuditLog(db);
+  checkpoints = new Checkpoints(db, log);
+}
+
+describe('audit checkpoints', () => {
+  it.each([0, 1])('are signed in the HSM (signer %i), chained, and verify', async (which) => {
+    const signer = signers[which] as CheckpointSigner;
+    append(5);
+    const first = await checkpoints.write(signer, ['alice']);
+    append(3);
+    const second = await checkpoints.write(signer, ['alice']);
+    expect(first.seq).toBe(5);
+    expect(second.seq).toBe(9); // the first checkpoint's own audit entry is 6
+    expect(second.prevCheckpointHash).toBe(first.hash);
+    expect(checkpoints.verify(signer.spki)).toMatchObject({ ok: true, checkpoints: 2, last: { seq: 9 } });
+    expect(log.verify().ok).toBe(true);
+  });
+
+  it('detects entries cut off the end of the log, which the chain alone cannot', async () => {
+    append(10);
+    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    tamper('DELETE FROM audit_log WHERE seq >= 8');
+    expect(log.verify().ok).toBe(true); // a shorter chain is still a valid chain...
+    const report = checkpoints.verify();
+    expect(report.ok).toBe(false); // ...but not the log the checkpoint signed
+    expect(report.problem?.message).toContain('cut off the end of the log');
+  });
+
+  it('detects a log rewritten up to a checkpoint', async () => {
+    append(4);
+    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    tamper("UPDATE audit_log SET hash = 'ff' || substr(hash, 3) WHERE seq = 4");
+    expect(checkpoints.verify().problem?.message).toContain('is not the entry checkpoint');
+  });
+
+  it('detects a forged or removed checkpoint, and one signed by another key', async () => {
+    append(2);
+    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    expect(checkpoints.verify(signers[1]?.spki).problem?.message).toContain('signed by a key other than the workstation signing key');
+    tamper("UPDATE audit_checkpoints SET time = '2020-01-01T00:00:00.000Z' WHERE id = 2");
+    expect(checkpoints.verify().problem).toMatchObject({ checkpoint: 2 });
+    expect(checkpoints.verify().problem?.message).toContain('does not verify');
+    tamper('DELETE FROM audit_checkpoints WHERE id = 1');
+    expect(checkpoints.verify().problem?.message).toContain('does not follow the checkpoint before it');
+  });
+});
