@@ -89,27 +89,6 @@ describe('the workstation database', () => {
     expect(log.verify()).toMatchObject({ ok: true, entries: 3 });
   });
 
-  it('migrates a version-1 database that already holds entries', () => {
-    db.close();
-    rmSync(path());
-    const old = new Database(path());
-    old.exec(migrations[0] ?? '');
-    old.pragma('user_version = 1');
-    old.close();
-    db = openDatabase(dir);
-    log = new AuditLog(db);
-    appendMany(2);
-    db.close();
-    const back = new Database(path());
-    back.pragma('user_version = 1');
-    back.exec('DROP TABLE audit_checkpoints');
-    back.close();
-    db = openDatabase(dir);
-    log = new AuditLog(db);
-    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 2 });
-  });
-
   it('refuses a damaged file with a clear message and writes nothing', () => {
     appendMany(400);
     db.close();

@@ -42,6 +42,36 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
     BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only: they cannot be deleted'); END;
   `,
+  // 3: the key inventory. Versions are never deleted: a destroyed version stays listed, as its history.
+  `
+  CREATE TABLE keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    purpose TEXT NOT NULL,
+    provider TEXT,
+    spec TEXT NOT NULL,
+    rotation_days INTEGER NOT NULL DEFAULT 365 CHECK (rotation_days BETWEEN 1 AND 3650),
+    next_rotation_due TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE key_versions (
+    key_id TEXT NOT NULL REFERENCES keys (id),
+    version INTEGER NOT NULL CHECK (version >= 1),
+    token_serial TEXT NOT NULL,
+    token_object_id TEXT NOT NULL,
+    token_label TEXT NOT NULL,
+    kcv TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'decrypt-only', 'disabled', 'destroyed', 'restored')),
+    state_since TEXT NOT NULL,
+    state_ceremony TEXT,
+    PRIMARY KEY (key_id, version)
+  );
+  CREATE UNIQUE INDEX key_versions_one_active ON key_versions (key_id) WHERE state = 'active';
+  CREATE TRIGGER key_versions_kept BEFORE DELETE ON key_versions
+    BEGIN SELECT RAISE(ABORT, 'key versions are never deleted: mark them destroyed'); END;
+  CREATE TRIGGER keys_kept BEFORE DELETE ON keys
+    BEGIN SELECT RAISE(ABORT, 'keys are never deleted from the inventory'); END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;
