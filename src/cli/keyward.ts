@@ -2,7 +2,9 @@
 import { toErrorData, type KeywardErrorData } from '../shared/errors';
 import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
+import { exportAudit, verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
+import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
 import { formatCapabilities, formatTokenReport, formatVerification } from './format';
 
@@ -24,8 +26,24 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
+  if (options.command === 'audit verify' && options.exportFile) {
+    // On the auditor's machine: no HSM, no Keyward data directory.
+    try {
+      const report = await verifyAuditExport(options.exportFile, options.signerFingerprint);
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerification(report.chain, report.checkpoints)}${report.fileProblems.map((p) => `File problem: ${p}.\n`).join('')}`);
+      return report.ok ? 0 : 1;
+    } catch (error) {
+      printError(toErrorData(error), options.json);
+      return 1;
+    }
+  }
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
   try {
+    if (options.command === 'audit export' && options.out) {
+      const written = exportAudit(workstation.audit(), workstation.checkpoints(), options.out);
+      process.stdout.write(options.json ? `${JSON.stringify({ file: options.out, ...written }, null, 2)}\n` : `Wrote ${options.out}: ${written.entries} entries, ${written.checkpoints} checkpoints.\nSHA-256 of the file: ${hexGroups(written.sha256)}\n`);
+      return 0;
+    }
     if (options.command === 'audit verify') {
       const chain = workstation.audit().verify();
       const checkpoints = workstation.checkpoints().verify();

@@ -1,11 +1,13 @@
 /** Audit checkpoints signed in a real SoftHSM token: truncation, rewriting and forged checkpoints are detected. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-export';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { Checkpoints, type CheckpointSigner } from '../../src/main/store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
@@ -103,5 +105,37 @@ describe('audit checkpoints', () => {
     expect(checkpoints.verify().problem?.message).toContain('does not verify');
     tamper('DELETE FROM audit_checkpoints WHERE id = 1');
     expect(checkpoints.verify().problem?.message).toContain('does not follow the checkpoint before it');
+  });
+});
+
+describe('the audit export', () => {
+  it('verifies on another machine, pinned to the signer, and fails on any changed byte of any line', async () => {
+    append(6);
+    const signer = signers[0] as CheckpointSigner;
+    await checkpoints.write(signer, ['alice']);
+    append(2);
+    await checkpoints.write(signer, ['alice']);
+    const out = join(dir, 'audit.jsonl');
+    const written = exportAudit(log, checkpoints, out);
+    expect(written).toMatchObject({ entries: 10, checkpoints: 2 });
+    const fingerprint = createHash('sha256').update(signer.spki).digest('hex');
+    expect(await verifyAuditExport(out, fingerprint)).toMatchObject({ ok: true, chain: { entries: 10 }, checkpoints: { checkpoints: 2 }, fileProblems: [] });
+    expect((await verifyAuditExport(out, 'ab'.repeat(32))).checkpoints.problem?.message).toContain('signed by a key other');
+    expect(() => exportAudit(log, checkpoints, out)).toThrow('never overwrites');
+
+    const original = readFileSync(out, 'utf8');
+    const lines = original.split('\n');
+    // One changed character in an entry, in a checkpoint, and a line dropped from the end.
+    const mutations = [
+      lines.map((l, i) => (i === 3 ? l.replace('key.generate', 'key.generatE') : l)).join('\n'),
+      lines.map((l, i) => (i === 12 ? l.replace(/"time":"(\d)/, '"time":"9') : l)).join('\n'),
+      lines.filter((_, i) => i !== 10).join('\n'),
+    ];
+    for (const [n, content] of mutations.entries()) {
+      const file = join(dir, `mutated-${n}.jsonl`);
+      writeFileSync(file, content);
+      const report = await verifyAuditExport(file, fingerprint);
+      expect(report.ok, `mutation ${n}`).toBe(false);
+    }
   });
 });

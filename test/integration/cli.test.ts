@@ -91,7 +91,24 @@ describe('keyward token list', () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, chain: { ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } } });
   });
 
+  it('exports the audit log and verifies the export without a data directory', () => {
+    const db = openDatabase(dataDir);
+    const log = new AuditLog(db);
+    for (let i = 1; i <= 3; i++) log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: { i } });
+    db.close();
+    const out = join(tokens.dir, 'audit.jsonl');
+    const exported = keyward(['audit', 'export', '--out', out]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('3 entries, 0 checkpoints');
+    const verified = keyward(['audit', 'verify', '--export', out], { KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir') });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('Audit log verified: 3 entries');
+    expect(keyward(['audit', 'export', '--out', out]).stderr).toContain('never overwrites');
+  });
+
   it.each([
+    [['audit', 'export'], 2, 'audit export needs --out FILE'],
+    [['audit', 'verify', '--signer-fingerprint', 'abc'], 2, '64 hex digits'],
     [['token', 'list', '--token', 'pkcs11:token=x'], 2, '--token needs --module'],
     [['token', 'list', '--module', 'libsofthsm2.so'], 2, '--module must be an absolute path'],
     [['token', 'list', '--module', '/x.so', '--token', 'token=x'], 2, 'must begin with "pkcs11:"'],

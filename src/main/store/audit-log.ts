@@ -3,10 +3,9 @@
  * and the canonical encoding of the entry, so any edit, deletion, insertion or reordering breaks the
  * chain at a place `verify` names. Triggers refuse UPDATE and DELETE outright.
  */
-import { createHash } from 'node:crypto';
-import { genesisHash, type AuditDetails, type AuditEntry, type AuditProblemKind, type AuditQuery, type AuditRecord, type AuditVerification } from '../../shared/audit';
+import { genesisHash, type AuditDetails, type AuditEntry, type AuditQuery, type AuditRecord, type AuditVerification } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
-import { canonicalJson, type Canonical } from './canonical';
+import { entryHash, verifyChain } from './chain';
 import type { Db } from './database';
 
 interface Row {
@@ -23,20 +22,6 @@ interface Row {
 
 /** Detail keys that suggest a secret; such details are refused rather than stored. */
 const secretKey = /pin|passphrase|password|secret|plaintext|private.?key|share|seed/i;
-
-/** Hashes the entry's own fields (any hash fields it carries are ignored) after the previous hash. */
-export function entryHash(prevHash: string, entry: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
-  const body: Canonical = {
-    seq: entry.seq,
-    time: entry.time,
-    actors: entry.actors,
-    action: entry.action,
-    subject: entry.subject,
-    outcome: entry.outcome,
-    details: entry.details as Canonical,
-  };
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(body)).digest('hex');
-}
 
 function assertNoSecrets(details: AuditDetails, path = 'details'): void {
   for (const [key, value] of Object.entries(details)) {
@@ -109,6 +94,11 @@ export class AuditLog {
     }
   }
 
+  /** Entries 1..upTo in order, streamed. */
+  *iterate(upTo: number): Generator<AuditEntry> {
+    for (const row of this.db.prepare('SELECT * FROM audit_log WHERE seq <= ? ORDER BY seq').iterate(upTo) as IterableIterator<Row>) yield toEntry(row);
+  }
+
   head(): { seq: number; hash: string } {
     const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     return last ?? { seq: 0, hash: genesisHash };
@@ -138,34 +128,18 @@ export class AuditLog {
 
   /** Recomputes the whole chain, streaming rows, and names the first entry that does not hold. */
   verify(): AuditVerification {
-    let prevHash = genesisHash;
-    let expectedSeq = 1;
-    let entries = 0;
-    const fail = (seq: number, kind: AuditProblemKind, message: string): AuditVerification => ({ ok: false, entries, headHash: prevHash, problem: { seq, kind, message } });
-    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
-      let entry: AuditEntry;
-      try {
-        entry = toEntry(row);
-      } catch {
-        return fail(row.seq, 'malformed', `Entry ${row.seq} cannot be read (its actors or details are not valid JSON): it was altered outside Keyward.`);
-      }
-      if (entry.seq !== expectedSeq) {
-        return fail(expectedSeq, 'deleted', `Entry ${expectedSeq}${entry.seq > expectedSeq + 1 ? ` to ${entry.seq - 1}` : ''} is missing: the log goes from entry ${expectedSeq - 1} to entry ${entry.seq}.`);
-      }
-      if (entryHash(entry.prevHash, entry) !== entry.hash) {
-        // An intact entry that only moved hashes correctly under its old number.
-        const moved = [entry.seq - 1, entry.seq + 1].some((seq) => seq > 0 && entryHash(entry.prevHash, { ...entry, seq }) === entry.hash);
-        return moved
-          ? fail(entry.seq, 'inserted-or-reordered', `Entry ${entry.seq} (${entry.action}, ${entry.time}) was renumbered: entries were inserted, removed or reordered at this point.`)
-          : fail(entry.seq, 'edited', `Entry ${entry.seq} (${entry.action}, ${entry.time}) was changed after it was written: its content no longer matches its hash.`);
-      }
-      if (entry.prevHash !== prevHash) {
-        return fail(entry.seq, 'inserted-or-reordered', `Entry ${entry.seq} (${entry.action}) does not follow entry ${entry.seq - 1}: entries were inserted, removed or reordered before it.`);
-      }
-      prevHash = entry.hash;
-      expectedSeq++;
-      entries++;
-    }
-    return { ok: true, entries, headHash: prevHash };
+    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>;
+    return verifyChain(
+      (function* () {
+        for (const row of rows) {
+          try {
+            yield toEntry(row);
+          } catch {
+            yield { malformed: true as const, seq: row.seq };
+          }
+        }
+      })(),
+    );
   }
+
 }

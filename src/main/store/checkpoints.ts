@@ -74,6 +74,10 @@ export class Checkpoints {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  all(): AuditCheckpoint[] {
+    return (this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').all() as Row[]).map(toCheckpoint);
+  }
+
   last(): AuditCheckpoint | undefined {
     const row = this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as Row | undefined;
     return row ? toCheckpoint(row) : undefined;
@@ -120,24 +124,34 @@ export class Checkpoints {
    * previous checkpoint, and the audit log still holding its head, so a truncated log is detected.
    */
   verify(pinnedSpki?: Uint8Array): CheckpointVerification {
-    let prev = genesisHash;
-    let count = 0;
-    let last: AuditCheckpoint | undefined;
-    for (const row of this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').iterate() as IterableIterator<Row>) {
-      const c = toCheckpoint(row);
-      const fail = (message: string): CheckpointVerification => ({ ok: false, checkpoints: count, problem: { checkpoint: c.id, message } });
-      if (pinnedSpki && !Buffer.from(pinnedSpki).equals(Buffer.from(c.signerSpki))) return fail(`Checkpoint ${c.id} was signed by a key other than the workstation signing key.`);
-      if (c.prevCheckpointHash !== prev) return fail(`Checkpoint ${c.id} does not follow the checkpoint before it: checkpoints were removed or replaced.`);
-      if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !signatureValid(c)) return fail(`Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`);
-      const held = this.log.hashAt(c.seq);
-      if (held === undefined) {
-        return fail(`The audit log ends before entry ${c.seq}, which checkpoint ${c.id} signed at ${c.time}: entries were cut off the end of the log.`);
-      }
-      if (held !== c.headHash) return fail(`Entry ${c.seq} is not the entry checkpoint ${c.id} signed at ${c.time}: the log was rewritten up to that point.`);
-      prev = c.hash;
-      count++;
-      last = c;
-    }
-    return { ok: true, checkpoints: count, ...(last ? { last: { seq: last.seq, headHash: last.headHash, time: last.time } } : {}) };
+    const rows = this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').iterate() as IterableIterator<Row>;
+    return verifyCheckpointList(
+      (function* () {
+        for (const row of rows) yield toCheckpoint(row);
+      })(),
+      (seq) => this.log.hashAt(seq),
+      pinnedSpki,
+    );
   }
+
+}
+
+/** The checkpoint rules, shared by the database's verification and an exported log's. */
+export function verifyCheckpointList(list: Iterable<AuditCheckpoint>, hashAt: (seq: number) => string | undefined, pinnedSpki?: Uint8Array): CheckpointVerification {
+  let prev = genesisHash;
+  let count = 0;
+  let last: AuditCheckpoint | undefined;
+  for (const c of list) {
+    const fail = (message: string): CheckpointVerification => ({ ok: false, checkpoints: count, problem: { checkpoint: c.id, message } });
+    if (pinnedSpki && !Buffer.from(pinnedSpki).equals(Buffer.from(c.signerSpki))) return fail(`Checkpoint ${c.id} was signed by a key other than the workstation signing key.`);
+    if (c.prevCheckpointHash !== prev) return fail(`Checkpoint ${c.id} does not follow the checkpoint before it: checkpoints were removed or replaced.`);
+    if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !signatureValid(c)) return fail(`Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`);
+    const held = hashAt(c.seq);
+    if (held === undefined) return fail(`The audit log ends before entry ${c.seq}, which checkpoint ${c.id} signed at ${c.time}: entries were cut off the end of the log.`);
+    if (held !== c.headHash) return fail(`Entry ${c.seq} is not the entry checkpoint ${c.id} signed at ${c.time}: the log was rewritten up to that point.`);
+    prev = c.hash;
+    count++;
+    last = c;
+  }
+  return { ok: true, checkpoints: count, ...(last ? { last: { seq: last.seq, headHash: last.headHash, time: last.time } } : {}) };
 }
