@@ -17,6 +17,7 @@ export interface SecurityAttributes {
   extractable: boolean;
   wrapWithTrusted: boolean;
   modifiable: boolean;
+  copyable: boolean;
   encrypt: boolean;
   decrypt: boolean;
   sign: boolean;

@@ -60,6 +60,7 @@ describe('CMK generation inside the token', () => {
       extractable: true,
       wrapWithTrusted: true,
       modifiable: false,
+      copyable: false,
       encrypt: false,
       decrypt: false,
       sign: false,

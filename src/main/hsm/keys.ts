@@ -10,7 +10,7 @@ import { cmkTemplates, type Template } from './templates';
 
 type Handle = Buffer;
 
-const modifiableRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
+const sealingRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
 const cmkMaxLabelLength = 64;
 
 export class Keys {
@@ -52,9 +52,9 @@ export class Keys {
     try {
       created = await this.create(session, spec, id, label, false);
     } catch (error) {
-      if (!(error instanceof Error) || !modifiableRefusals.has(error.message)) throw this.wrap(session, error);
+      if (!(error instanceof Error) || !sealingRefusals.has(error.message)) throw this.wrap(session, error);
       created = await this.create(session, spec, id, label, true);
-      notes.push('The token does not accept CKA_MODIFIABLE=false on this key type; the key was created modifiable.');
+      notes.push('The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.');
     }
     try {
       return this.verifyCreated(session, spec, id, label, created, notes);
@@ -119,8 +119,8 @@ export class Keys {
   }
 
   /** On the module's own thread (pkcs11js *Async): RSA-4096 takes seconds, and the HSM process keeps reporting progress. */
-  private async create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, modifiable: boolean): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
-    const t = cmkTemplates(spec, { id, label }, modifiable);
+  private async create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, relaxed: boolean): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
+    const t = cmkTemplates(spec, { id, label }, relaxed);
     const mechanism = { mechanism: t.mechanism };
     if (t.secret) return { main: await this.lib.C_GenerateKeyAsync(session.handle, mechanism, t.secret), requested: t.secret };
     const pair = await this.lib.C_GenerateKeyPairAsync(session.handle, mechanism, t.publicKey ?? [], t.privateKey ?? []);

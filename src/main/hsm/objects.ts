@@ -31,6 +31,7 @@ const booleanAttributes: Record<keyof SecurityAttributes, number> = {
   extractable: pkcs11js.CKA_EXTRACTABLE,
   wrapWithTrusted: pkcs11js.CKA_WRAP_WITH_TRUSTED,
   modifiable: pkcs11js.CKA_MODIFIABLE,
+  copyable: pkcs11js.CKA_COPYABLE,
   encrypt: pkcs11js.CKA_ENCRYPT,
   decrypt: pkcs11js.CKA_DECRYPT,
   sign: pkcs11js.CKA_SIGN,

@@ -35,11 +35,17 @@ function cmkProtection({ id, label }: Identity): Template {
 }
 
 /**
- * Once created, no attribute can be changed (e.g. clearing WRAP_WITH_TRUSTED); omitted only where the
- * token refuses it. Always last: SoftHSM applies an unwrap template in order and refuses what follows it.
+ * Once created, no attribute can be changed and no copy made; both are omitted only where the token
+ * refuses them (`relaxed`, a pre-v2.40 token). Always last: SoftHSM applies an unwrap template in order
+ * and refuses what follows CKA_MODIFIABLE=false.
  */
-function sealed(template: Template, modifiable: boolean): Template {
-  return modifiable ? template : [...template, { type: pkcs11js.CKA_MODIFIABLE, value: false }];
+function sealed(template: Template, relaxed: boolean): Template {
+  if (relaxed) return template;
+  return [
+    ...template,
+    { type: pkcs11js.CKA_COPYABLE, value: false }, // no copies in the token: a copy could be given uses the CMK never has
+    { type: pkcs11js.CKA_MODIFIABLE, value: false },
+  ];
 }
 
 /** The CMK does no cryptography itself: it is a key to hand over, not a key to use here. */
@@ -54,7 +60,7 @@ export interface CmkTemplates {
   privateKey?: Template;
 }
 
-export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: boolean): CmkTemplates {
+export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean): CmkTemplates {
   const protection = cmkProtection(identity);
   const publicPart = (extra: Template): Template => [
     { type: pkcs11js.CKA_ID, value: identity.id },
@@ -86,7 +92,7 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: bool
             pkcs11js.CKA_WRAP,
             pkcs11js.CKA_UNWRAP,
           ]),
-        ], modifiable),
+        ], relaxed),
       };
     }
     case 'RSA_2048':
@@ -98,14 +104,14 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, modifiable: bool
           { type: pkcs11js.CKA_MODULUS_BITS, value: Number(spec.slice(4)) },
           { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
         ]),
-        privateKey: sealed([...protection, ...privateNoUse], modifiable),
+        privateKey: sealed([...protection, ...privateNoUse], relaxed),
       };
     case 'EC_P256':
     case 'EC_P384':
       return {
         mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
         publicKey: publicPart([{ type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 }]),
-        privateKey: sealed([...protection, ...privateNoUse], modifiable),
+        privateKey: sealed([...protection, ...privateNoUse], relaxed),
       };
   }
 }
