@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, it } from 'vitest';
 import { HsmClient } from '../src/main/hsm/client';
-import { nodeHsmChannel } from '../src/main/hsm/node-channel';
 import { parseWrappingKey } from '../src/main/providers/wrapping-key-file';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../test/helpers/softhsm';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../test/helpers/softhsm';
 
 const iterations = Number(process.env.KEYWARD_BENCH_ITERATIONS ?? 2000);
 const outDir = join(import.meta.dirname, 'out');
@@ -26,7 +25,7 @@ beforeAll(() => {
   execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-I', 'node_modules/pkcs11js/includes/pkcs11', '-o', cLoop, 'bench/c/pkcs11_loop.c', '-ldl'], { stdio: 'inherit' });
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Bench', '1234', 'so-1234');
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
 });
 afterAll(() => {
   client.close();

@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HsmClient } from '../../src/main/hsm/client';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 
 export const softhsmModule = '/usr/lib/softhsm/libsofthsm2.so';
 
@@ -50,4 +52,9 @@ export function failLogin(tokens: TestTokens, label: string): void {
     return; // expected: CKR_PIN_INCORRECT
   }
   throw new Error('a wrong PIN was accepted');
+}
+
+/** Keyward's HSM layer (a real HSM process) on the tokens of a test directory. */
+export function softhsmClient(tokens: TestTokens): HsmClient {
+  return new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
 }

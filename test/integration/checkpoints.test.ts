@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-export';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { Checkpoints, type CheckpointSigner } from '../../src/main/store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 
 const uri = 'pkcs11:token=Checkpoints';
 let tokens: TestTokens;
@@ -21,7 +20,7 @@ let signers: CheckpointSigner[];
 beforeAll(async () => {
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Checkpoints', '1234');
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
   await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
   signers = [];
   for (const spec of ['ECDSA_P256', 'RSA_PSS_3072'] as const) {

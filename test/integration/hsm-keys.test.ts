@@ -5,9 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
 
 const uri = 'pkcs11:token=Keys';
@@ -17,7 +16,7 @@ let client: HsmClient;
 beforeAll(() => {
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Keys', '1234-5678', 'so-pin-1234');
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
 });
 afterAll(() => {
   client.close();

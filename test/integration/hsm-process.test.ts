@@ -8,14 +8,14 @@ import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
-import { failLogin, initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { failLogin, initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
 
 let tokens: TestTokens;
 let client: HsmClient;
 beforeEach(() => {
   tokens = makeSoftHsmDir();
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
 });
 afterEach(() => {
   client.close();

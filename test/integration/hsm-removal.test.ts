@@ -2,15 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { KeywardError } from '../../src/shared/errors';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 
 let tokens: TestTokens;
 let client: HsmClient;
 beforeAll(() => {
   tokens = makeSoftHsmDir();
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
 });
 afterAll(() => {
   client.close();

@@ -8,10 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
 import type { KeyObject as TokenKey } from '../../src/shared/keys';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
 
 const uri = 'pkcs11:token=Wrap';
@@ -58,7 +57,7 @@ let providers: Provider[];
 beforeAll(async () => {
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Wrap', userPin.join(''), soPin.join(''));
-  client = new HsmClient({ modulePath: softhsmModule, env: tokens.env }, nodeHsmChannel);
+  client = softhsmClient(tokens);
   providers = [await importProvider(2048, 'provider 2048'), await importProvider(3072, 'provider 3072'), await importProvider(4096, 'provider 4096')];
   await client.request('login', { uri, role: 'user', pinParts: userPin });
   cmk = await client.request('generateCmk', { uri, label: 'CMK v1', spec: 'AES_256' });
