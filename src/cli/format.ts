@@ -3,7 +3,7 @@ import { rehearsalToken } from '../shared/rehearsal';
 import type { AuditVerification, CheckpointVerification } from '../shared/audit';
 import { hexGroups } from '../shared/fingerprint';
 import type { Capabilities } from '../shared/keys';
-import type { TokenDetails, Version } from '../shared/token';
+import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
@@ -64,7 +64,7 @@ export function formatTokenReport(report: TokenReport): string {
       `  Model          ${t.model}`,
       `  Serial         ${t.serial}`,
       `  Firmware       ${version(t.firmware)}   Hardware ${version(t.hardware)}`,
-      `  Login          ${t.loginState}   (login required: ${yesNo(t.loginRequired)})`,
+      `  Login          ${loginStateLabels[t.loginState]}   (login required: ${yesNo(t.loginRequired)})`,
       `  PIN state      ${pinState(t)}`,
       `  Objects        ${o.secretKeys} secret keys, ${o.privateKeys} private keys, ${o.publicKeys} public keys, ${o.certificates} certificates, ${o.dataObjects} data, ${o.other} other` +
         (o.scope === 'public-only' ? ' (public objects only: log in to count private ones)' : ''),

@@ -31,6 +31,13 @@ export interface ObjectCounts {
 
 export type LoginState = 'not-logged-in' | 'user' | 'security-officer';
 
+/** How a login state is said to officers, on screen and in the CLI. */
+export const loginStateLabels: Record<LoginState, string> = {
+  'not-logged-in': 'Not logged in',
+  user: 'Logged in as user',
+  'security-officer': 'Logged in as security officer',
+};
+
 export interface TokenSummary {
   /** RFC 7512 URI that names this token by manufacturer, model, serial and label (never by slot number). */
   uri: string;

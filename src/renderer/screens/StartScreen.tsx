@@ -1,17 +1,12 @@
 import type { ReactNode } from 'react';
 import type { TokenStatus } from '../../shared/contract';
-import type { PinFlags, TokenDetails, Version } from '../../shared/token';
+import { loginStateLabels, type PinFlags, type Version } from '../../shared/token';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp } from '../store';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
 
-const loginLabels: Record<TokenDetails['loginState'], string> = {
-  'not-logged-in': 'Not logged in',
-  user: 'Logged in as user',
-  'security-officer': 'Logged in as security officer',
-};
 
 type Severity = 'ok' | 'warn' | 'danger';
 
@@ -58,7 +53,7 @@ function TokenCard({ status }: { status: TokenStatus }) {
           <Field label="Firmware version">{version(token.firmware)}</Field>
           <Field label="Hardware version">{version(token.hardware)}</Field>
           <Field label="Slot">{token.slotDescription}</Field>
-          <Field label="Login state">{loginLabels[token.loginState]}</Field>
+          <Field label="Login state">{loginStateLabels[token.loginState]}</Field>
           <Field label="Login required">{token.loginRequired ? 'Yes' : 'No'}</Field>
         </dl>
       </section>
