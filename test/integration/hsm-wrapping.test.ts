@@ -137,6 +137,21 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     expect(restored.attributes).toEqual(original.attributes);
   });
 
+  it('backs up and restores an RSA CMK (its private key under AES-KWP), with the same public-key KCV and protections', async () => {
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    const kek = await client.request('generateKek', { uri, label: 'backup KEK rsa' });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const original = await client.request('generateCmk', { uri, label: 'RSA CMK to back up', spec: 'RSA_2048' });
+    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    await client.request('destroyKey', { uri, id: original.id });
+    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_2048', label: 'RSA CMK restored' });
+    expect(restored.kcv).toBe(original.kcv);
+    expect(restored.kcvSource).toBe('SHA-256 of public key');
+    expect(restored.attributes).toEqual(original.attributes);
+    const wrongType = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_3072', label: 'RSA CMK wrong type' }));
+    expect(wrongType.message).toContain('is RSA-2048, not the RSA_3072 recorded');
+  });
+
   it('restores an HMAC key with its SHA-1 check value computed in the token', async () => {
     await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
     const kek = await client.request('generateKek', { uri, label: 'backup KEK 2' });

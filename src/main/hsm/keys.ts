@@ -133,7 +133,8 @@ export class Keys {
     spec: CmkSpec,
     id: Buffer,
     label: string,
-    created: { main: Handle; publicKey?: Handle; requested: Template },
+    /** `spki`: the public key of a private key restored without its public object. */
+    created: { main: Handle; publicKey?: Handle; spki?: Buffer; requested: Template },
     notes: string[],
     /** For keys whose token leaves CKA_CHECK_VALUE empty (SoftHSM after an unwrap): computed in the token by the caller. */
     computeKcv?: () => string,
@@ -151,8 +152,9 @@ export class Keys {
         'This token does not enforce the protections a CMK needs. Use another token or model, and report this to its vendor.',
       );
     }
-    if (created.publicKey) {
-      const spki = this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, created.publicKey as Handle));
+    const { publicKey } = created;
+    const spki = created.spki ?? (publicKey ? this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, publicKey)) : undefined);
+    if (spki) {
       return { id: id.toString('hex'), label, spec, kcv: spkiCheckValue(spki), kcvSource: 'SHA-256 of public key', attributes, notes };
     }
     const reported = this.reportedCheckValue(session, created.main);

@@ -145,7 +145,8 @@ export class Wrapping {
 
   wrapKwp(uri: string, targetId: string, kekId: string): Uint8Array {
     const session = this.sessions.require(uri, 'user');
-    const target = this.findKey(session, targetId, [pkcs11js.CKO_SECRET_KEY]);
+    // Secret CMKs, and the private half of RSA/EC CMKs (wrapped as PKCS#8 under AES-KWP).
+    const target = this.findKey(session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
     const kek = this.findTrusted(session, kekId, pkcs11js.CKO_SECRET_KEY, 'backup KEK');
     return this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, kek, target, Buffer.alloc(8192)));
   }
@@ -154,7 +155,34 @@ export class Wrapping {
   unwrapKwp(uri: string, kekId: string, wrapped: Uint8Array, spec: CmkSpec, label: string): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const kek = this.findKey(session, kekId, [pkcs11js.CKO_SECRET_KEY]);
+    if (spec.startsWith('RSA_')) return this.unwrapRsaPrivate(session, kek, Buffer.from(wrapped), spec, label);
     return this.unwrapInto(session, kwp, kek, Buffer.from(wrapped), spec, label);
+  }
+
+  /**
+   * Restores the private half of an RSA CMK. Its KCV, SHA-256 of the public key, is computed from the
+   * modulus and exponent, which an RSA private key object carries as public attributes.
+   */
+  private unwrapRsaPrivate(session: TokenSession, kek: Handle, wrapped: Buffer, spec: CmkSpec, label: string): KeyObject {
+    this.keys.assertLabelFree(session, label);
+    const id = this.keys.newId(session);
+    const template: Template = [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+      ...(cmkTemplates(spec, { id, label }, false).privateKey ?? []),
+    ];
+    const handle = this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, template));
+    try {
+      const bits = this.module.guard(session.where, () => (readAttributes(this.lib, session.handle, handle, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ?? 0) * 8);
+      if (`RSA_${bits}` !== spec) {
+        throw new KeywardError('HSM_KEY_REJECTED', `The restored key is RSA-${bits}, not the ${spec} recorded for it; it was destroyed.`, 'Check the key type recorded for this backup.');
+      }
+      const spki = this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, handle));
+      return this.keys.verifyCreated(session, spec, id, label, { main: handle, spki, requested: template }, []);
+    } catch (error) {
+      this.keys.destroyHandles(session, [handle]);
+      throw error;
+    }
   }
 
   /** A key pair whose private half unwraps keys sent to this workstation (RSA-OAEP or RSA-AES); the public half is exported. */
@@ -240,7 +268,11 @@ export class Wrapping {
    */
   private unwrapInto(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec, label: string): KeyObject {
     if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
-      throw new KeywardError('INVALID_REQUEST', `Unwrapping a ${spec} key is not supported yet; AES and HMAC keys are.`, 'Restore AES or HMAC keys, or use the HSM vendor procedure for key pairs.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Unwrapping a ${spec} key this way is not supported yet; AES and HMAC keys are, and RSA keys from an AES-KWP backup.`,
+        'For EC keys, use the HSM vendor procedure until Keyward supports them.',
+      );
     }
     this.keys.assertLabelFree(session, label);
     const id = this.keys.newId(session);
