@@ -10,6 +10,7 @@ import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-expor
 import { AuditLog } from '../../src/main/store/audit-log';
 import { Checkpoints, type CheckpointSigner } from '../../src/main/store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
+import { Inventory } from '../../src/main/store/inventory';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 
 const uri = 'pkcs11:token=Checkpoints';
@@ -135,6 +136,38 @@ describe('the audit export', () => {
       writeFileSync(file, content);
       const report = await verifyAuditExport(file, fingerprint);
       expect(report.ok, `mutation ${n}`).toBe(false);
+    }
+  });
+});
+
+describe('secrets never reach the database or an export', () => {
+  it('after logins with PIN parts, key generation, inventory changes, checkpoints and an export', async () => {
+    const pinParts = ['73-19', '-58-44'];
+    const soPin = 'so-pin-secret-8812';
+    const secretTokens = makeSoftHsmDir();
+    initToken(secretTokens, 'Secrets', pinParts.join(''), soPin);
+    const secretClient = softhsmClient(secretTokens);
+    try {
+      const secretUri = 'pkcs11:token=Secrets';
+      await secretClient.request('login', { uri: secretUri, role: 'security-officer', pinParts: [soPin] });
+      await secretClient.request('login', { uri: secretUri, role: 'user', pinParts });
+      const key = await secretClient.request('generateCmk', { uri: secretUri, label: 'CMK secrets test', spec: 'AES_256' });
+      const signing = await secretClient.request('generateSigningKey', { uri: secretUri, label: 'workstation', spec: 'ECDSA_P256' });
+      const inventory = new Inventory(db, log);
+      inventory.addKey({ name: 'CMK secrets test', purpose: 'test', provider: 'aws', spec: 'AES_256' }, { actors: ['alice', 'bob'], ceremony: null });
+      inventory.addVersion('CMK secrets test', { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, { actors: ['alice', 'bob'], ceremony: null });
+      await checkpoints.write({ spki: signing.publicKeySpki, sign: (data) => secretClient.request('sign', { uri: secretUri, id: signing.id, data }) }, ['alice']);
+      const out = join(dir, 'secrets-export.jsonl');
+      exportAudit(log, checkpoints, out);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const files = [join(dir, databaseFileName), out];
+      for (const file of files) {
+        const bytes = readFileSync(file);
+        for (const secret of [pinParts.join(''), ...pinParts, soPin]) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${file}`).toBe(false);
+      }
+    } finally {
+      secretClient.close();
+      secretTokens.cleanup();
     }
   });
 });
