@@ -1,12 +1,14 @@
 import { useEffect } from 'react';
 import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
+import { AuditScreen } from './screens/AuditScreen';
 import { StartScreen } from './screens/StartScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useApp, type Screen } from './store';
 
 const screens: { id: Screen; title: string }[] = [
   { id: 'start', title: 'Token' },
+  { id: 'audit', title: 'Audit log' },
   { id: 'settings', title: 'Settings' },
 ];
 
@@ -47,7 +49,11 @@ export function App() {
           </nav>
         </div>
       </header>
-      <main className="content">{screen === 'start' ? <StartScreen /> : <SettingsScreen />}</main>
+      <main className="content">
+        {screen === 'start' && <StartScreen />}
+        {screen === 'audit' && <AuditScreen />}
+        {screen === 'settings' && <SettingsScreen />}
+      </main>
     </div>
   );
 }

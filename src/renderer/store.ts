@@ -3,10 +3,19 @@ import { create } from 'zustand';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import type { KeywardErrorData } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
+import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 
-export type Screen = 'start' | 'settings';
+export type Screen = 'start' | 'audit' | 'settings';
+
+export interface AuditFilters {
+  action: string;
+  actor: string;
+  subject: string;
+}
+
+export const auditPageSize = 50;
 
 export type Loadable<T> =
   | { state: 'idle' }
@@ -22,6 +31,12 @@ interface AppState {
   saving: Loadable<HsmSettings>;
   capabilities: Loadable<Capabilities>;
   probeToken: () => Promise<void>;
+  auditEntries: Loadable<AuditEntry[]>;
+  auditHasMore: boolean;
+  auditVerification: Loadable<{ chain: AuditVerification; checkpoints: CheckpointVerification }>;
+  /** Loads the newest page for the filters, or with `more` the page after the entries shown. */
+  loadAudit: (filters: AuditFilters, more?: boolean) => Promise<void>;
+  verifyAudit: () => Promise<void>;
   show: (screen: Screen) => void;
   refreshStatus: () => Promise<void>;
   loadSettings: () => Promise<void>;
@@ -36,6 +51,35 @@ export const useApp = create<AppState>((set, get) => ({
   moduleTokens: { state: 'idle' },
   saving: { state: 'idle' },
   capabilities: { state: 'idle' },
+  auditEntries: { state: 'idle' },
+  auditHasMore: false,
+  auditVerification: { state: 'idle' },
+
+  loadAudit: async (filters, more = false) => {
+    const shown = get().auditEntries;
+    const previous = more && shown.state === 'ready' ? shown.value : [];
+    const before = previous.at(-1)?.seq;
+    if (!more) set({ auditEntries: { state: 'loading' } });
+    const query = {
+      limit: auditPageSize,
+      ...(filters.action.trim() ? { action: filters.action.trim() } : {}),
+      ...(filters.actor.trim() ? { actor: filters.actor.trim() } : {}),
+      ...(filters.subject.trim() ? { subject: filters.subject.trim() } : {}),
+      ...(before !== undefined ? { before } : {}),
+    };
+    const result = await call('queryAudit', query);
+    if (!result.ok) {
+      set({ auditEntries: { state: 'failed', error: result.error } });
+      return;
+    }
+    set({ auditEntries: { state: 'ready', value: [...previous, ...result.value] }, auditHasMore: result.value.length === auditPageSize });
+  },
+
+  verifyAudit: async () => {
+    set({ auditVerification: { state: 'loading' } });
+    const result = await call('verifyAudit', {});
+    set({ auditVerification: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+  },
 
   probeToken: async () => {
     set({ capabilities: { state: 'loading' } });

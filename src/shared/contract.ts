@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CallName } from './call-names';
+import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
 import type { Result } from './errors';
 import type { Capabilities } from './keys';
 import { parseTokenUri } from './pkcs11-uri';
@@ -71,6 +72,22 @@ export const contract = {
   selectHsm: call<HsmSettings>()(hsmSettingsSchema),
   /** What the selected token can do for Keyward: key types, signature schemes, wrapping algorithms. */
   probeToken: call<Capabilities>()(noArguments),
+  /** Audit entries, newest first, filtered; `before` pages back by sequence number. */
+  queryAudit: call<AuditEntry[]>()(
+    z
+      .object({
+        action: z.string().max(100).optional(),
+        actor: z.string().max(100).optional(),
+        subject: z.string().max(500).optional(),
+        from: z.iso.datetime({ message: 'from must be an ISO 8601 time' }).optional(),
+        to: z.iso.datetime({ message: 'to must be an ISO 8601 time' }).optional(),
+        before: z.number().int().min(1).optional(),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
+  ),
+  /** Recomputes the hash chain and every signed checkpoint. */
+  verifyAudit: call<{ chain: AuditVerification; checkpoints: CheckpointVerification }>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };
 
 export type Contract = typeof contract;

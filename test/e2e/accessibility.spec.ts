@@ -14,4 +14,8 @@ test('the start and settings screens have no accessibility violations (axe) and 
   await expect(page.getByRole('heading', { name: /Settings/ })).toBeVisible();
   await page.getByLabel(/A real HSM/).check();
   expect(await axeViolations(page)).toEqual([]);
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Audit log' }).click();
+  await page.getByRole('button', { name: 'Verify the log' }).click();
+  await expect(page.getByText(/Verified: 0 entries/)).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
 });

@@ -42,6 +42,21 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await expect(page.getByRole('heading', { name: 'Token Production CMK' })).toBeVisible();
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toHaveCount(0);
   await expect(page).toHaveTitle('Keyward');
+
+  // The change is in the audit log, and the log verifies.
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Audit log' }).click();
+  const row = page.getByRole('row').filter({ hasText: 'hsm.select' });
+  await expect(row).toContainText('Production%20CMK');
+  await expect(row).toContainText('success');
+  await page.getByRole('button', { name: 'Verify the log' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Verified: 1 entry, hash chain intact' })).toBeVisible();
+  await page.getByLabel('Action').fill('key.generate');
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await expect(page.getByText('No entries match.')).toBeVisible();
+  await page.getByLabel('Action').fill('hsm.select');
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await expect(page.getByRole('row')).toHaveCount(2);
+  await page.screenshot({ path: testInfo.outputPath('audit-log.png'), fullPage: true });
 });
 
 test('a token address that names no present token is not saved', async ({ app }) => {

@@ -20,6 +20,8 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       listModuleTokens: () => Promise.reject(new Error('not used')),
       selectHsm: record('selectHsm', { mode: 'rehearsal' as const }),
       probeToken: () => Promise.reject(new Error('not used')),
+      queryAudit: () => Promise.reject(new Error('not used')),
+      verifyAudit: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };

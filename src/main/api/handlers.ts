@@ -9,5 +9,7 @@ export function createHandlers(workstation: Workstation): Handlers {
     listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
     selectHsm: (settings) => workstation.select(settings),
     probeToken: () => workstation.probe(),
+    queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
+    verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),
   };
 }

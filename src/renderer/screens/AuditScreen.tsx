@@ -1,0 +1,116 @@
+import { useEffect, useId, useState } from 'react';
+import { hexGroups } from '../../shared/fingerprint';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { useApp, type AuditFilters } from '../store';
+
+const noFilters: AuditFilters = { action: '', actor: '', subject: '' };
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+function VerificationResult() {
+  const verification = useApp((s) => s.auditVerification);
+  if (verification.state === 'idle') return null;
+  if (verification.state === 'loading') return <p role="status">Recomputing the hash chain and the signed checkpoints…</p>;
+  if (verification.state === 'failed') return <ErrorPanel title="The audit log could not be verified" error={verification.error} />;
+  const { chain, checkpoints } = verification.value;
+  if (chain.ok && checkpoints.ok) {
+    return (
+      <div className="finding finding-ok" role="status">
+        Verified: {plural(chain.entries, 'entry', 'entries')}, hash chain intact; {plural(checkpoints.checkpoints, 'signed checkpoint', 'signed checkpoints')} verified
+        {checkpoints.last ? ` (the last covers entry ${checkpoints.last.seq})` : ' (none written yet)'}. Head hash{' '}
+        <span className="mono">{hexGroups(chain.headHash)}</span>
+      </div>
+    );
+  }
+  const message = chain.ok ? checkpoints.problem?.message : chain.problem?.message;
+  return (
+    <section className="error-panel" role="alert" aria-label="Audit log verification failed">
+      <h2>The audit log FAILED verification</h2>
+      <p className="error-message">{message}</p>
+      <p>
+        <strong>What to do next: </strong>stop using this workstation for ceremonies, keep the database file as evidence, and inform the
+        auditors.
+      </p>
+    </section>
+  );
+}
+
+export function AuditScreen() {
+  const entries = useApp((s) => s.auditEntries);
+  const hasMore = useApp((s) => s.auditHasMore);
+  const loadAudit = useApp((s) => s.loadAudit);
+  const verifyAudit = useApp((s) => s.verifyAudit);
+  const [filters, setFilters] = useState<AuditFilters>(noFilters);
+  const ids = { action: useId(), actor: useId(), subject: useId() };
+
+  useEffect(() => {
+    void loadAudit(noFilters);
+  }, [loadAudit]);
+
+  const field = (name: keyof AuditFilters, label: string, placeholder: string) => (
+    <div className="filter">
+      <label htmlFor={ids[name]}>{label}</label>
+      <input id={ids[name]} className="wide" value={filters[name]} placeholder={placeholder} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })} />
+    </div>
+  );
+
+  return (
+    <div className="screen">
+      <div className="screen-head">
+        <h1>Audit log</h1>
+        <button type="button" onClick={() => void verifyAudit()}>
+          Verify the log
+        </button>
+      </div>
+      <VerificationResult />
+      <form
+        className="card filters"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void loadAudit(filters);
+        }}
+      >
+        {field('action', 'Action', 'e.g. hsm.select')}
+        {field('actor', 'Officer', 'e.g. alice')}
+        {field('subject', 'Key or subject', 'e.g. Salesforce CMK v2')}
+        <button type="submit">Show entries</button>
+      </form>
+      {entries.state === 'failed' && <ErrorPanel title="The audit log could not be read" error={entries.error} />}
+      {entries.state === 'loading' && <p role="status">Reading the audit log…</p>}
+      {entries.state === 'ready' && entries.value.length === 0 && <p className="hint">No entries match.</p>}
+      {entries.state === 'ready' && entries.value.length > 0 && (
+        <table className="card audit-table">
+          <caption className="hint">Newest first. Every entry is chained to the one before it by its hash.</caption>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Time (UTC)</th>
+              <th scope="col">Officers</th>
+              <th scope="col">Action</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.value.map((e) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td className="nowrap">{e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
+                <td>{e.actors.join(', ')}</td>
+                <td className="nowrap">{e.action}</td>
+                <td className="subject">{e.subject ?? ''}</td>
+                <td className={`outcome outcome-${e.outcome}`}>{e.outcome}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {entries.state === 'ready' && hasMore && (
+        <button type="button" onClick={() => void loadAudit(filters, true)}>
+          Show older entries
+        </button>
+      )}
+    </div>
+  );
+}
