@@ -12,9 +12,11 @@ export type TokenSelector = Partial<Record<TokenUriAttribute, string>>;
 const plainChar = /[A-Za-z0-9\-._~:[\]@!$'()*+,=&]/;
 
 function invalid(uri: string, why: string): KeywardError {
+  // The query part is never repeated back: it may hold a pin-value typed by mistake.
+  const shown = uri.includes('?') ? `${uri.slice(0, uri.indexOf('?'))}?…` : uri;
   return new KeywardError(
     'INVALID_PKCS11_URI',
-    `The token address "${uri}" is not a valid PKCS#11 URI: ${why}.`,
+    `The token address "${shown}" is not a valid PKCS#11 URI: ${why}.`,
     'Write it as pkcs11:token=LABEL;serial=SERIAL (RFC 7512), or pick the token from the list Keyward shows for the module.',
   );
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
-import type { KeyObject as TokenKey } from '../../src/shared/keys';
+import type { CmkSpec, KeyObject as TokenKey } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
 
@@ -122,13 +122,19 @@ describe('RSA-AES key wrap, composed in the token', () => {
   });
 });
 
+/** The security officer creates a backup KEK; the user generates a CMK and wraps it under the KEK. */
+async function backUp(kekLabel: string, cmkLabel: string, spec: CmkSpec) {
+  await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+  const kek = await client.request('generateKek', { uri, label: kekLabel });
+  await client.request('login', { uri, role: 'user', pinParts: userPin });
+  const original = await client.request('generateCmk', { uri, label: cmkLabel, spec });
+  const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+  return { kek, original, wrapped };
+}
+
 describe('backup under an AES KEK (AES-KWP) and restore', () => {
   it('wraps under a trusted KEK, restores after the CMK is destroyed, with the same KCV and protections', async () => {
-    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-    const kek = await client.request('generateKek', { uri, label: 'backup KEK' });
-    await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const original = await client.request('generateCmk', { uri, label: 'CMK to back up', spec: 'AES_256' });
-    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    const { kek, original, wrapped } = await backUp('backup KEK', 'CMK to back up', 'AES_256');
     expect(wrapped.length).toBe(40);
     await client.request('destroyKey', { uri, id: original.id });
     const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK restored' });
@@ -138,11 +144,7 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
   });
 
   it('backs up and restores an RSA CMK (its private key under AES-KWP), with the same public-key KCV and protections', async () => {
-    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-    const kek = await client.request('generateKek', { uri, label: 'backup KEK rsa' });
-    await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const original = await client.request('generateCmk', { uri, label: 'RSA CMK to back up', spec: 'RSA_2048' });
-    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    const { kek, original, wrapped } = await backUp('backup KEK rsa', 'RSA CMK to back up', 'RSA_2048');
     await client.request('destroyKey', { uri, id: original.id });
     const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_2048', label: 'RSA CMK restored' });
     expect(restored.kcv).toBe(original.kcv);
@@ -153,21 +155,13 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
   });
 
   it('restores an HMAC key with its SHA-1 check value computed in the token', async () => {
-    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-    const kek = await client.request('generateKek', { uri, label: 'backup KEK 2' });
-    await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const original = await client.request('generateCmk', { uri, label: 'HMAC to back up', spec: 'HMAC_SHA256' });
-    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    const { kek, original, wrapped } = await backUp('backup KEK 2', 'HMAC to back up', 'HMAC_SHA256');
     const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'HMAC_SHA256', label: 'HMAC restored' });
     expect(restored.kcv).toBe(original.kcv);
   });
 
   it('refuses a damaged backup and leaves no key behind', async () => {
-    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-    const kek = await client.request('generateKek', { uri, label: 'backup KEK 3' });
-    await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const original = await client.request('generateCmk', { uri, label: 'CMK to damage', spec: 'AES_256' });
-    const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+    const { kek, wrapped } = await backUp('backup KEK 3', 'CMK to damage', 'AES_256');
     wrapped[5] = (wrapped[5] ?? 0) ^ 0x01;
     const error = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK from damaged backup' }));
     expect(error.code).toBe('HSM_DEVICE_ERROR');

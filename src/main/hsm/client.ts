@@ -5,7 +5,7 @@
  */
 import { KeywardError, isErrorData } from '../../shared/errors';
 import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from './channel';
-import type { HsmOpName, HsmOps, HsmProgress, HsmReplyMessage } from './protocol';
+import { hsmOpDescriptions, type HsmOpName, type HsmOps, type HsmProgress, type HsmReplyMessage } from './protocol';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -65,7 +65,7 @@ export class HsmClient {
         p.reject(
           new KeywardError(
             'HSM_PROCESS_FAILED',
-            `The HSM process for ${this.options.modulePath} stopped (${detail}) during "${p.op}". The PKCS#11 module may have crashed.`,
+            `The HSM process for ${this.options.modulePath} stopped (${detail}) while ${hsmOpDescriptions[p.op]} (${p.op}). The PKCS#11 module may have crashed.`,
             'Nothing was completed by that operation. Check that the HSM is connected, then try again: Keyward starts a new HSM process by itself.',
           ),
         );

@@ -52,7 +52,7 @@ export class Keys {
     try {
       created = await this.create(session, spec, id, label, false);
     } catch (error) {
-      if (!(error instanceof Error) || !sealingRefusals.has(error.message)) throw this.wrap(session, error);
+      if (!(error instanceof Error) || !sealingRefusals.has(error.message)) throw toHsmError(error, session.where);
       created = await this.create(session, spec, id, label, true);
       notes.push('The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.');
     }
@@ -168,9 +168,5 @@ export class Keys {
     this.module.guard(session.where, () => {
       for (const handle of handles) this.lib.C_DestroyObject(session.handle, handle);
     });
-  }
-
-  private wrap(session: TokenSession, error: unknown): Error {
-    return toHsmError(error, session.where);
   }
 }

@@ -67,5 +67,32 @@ export type HsmReplyMessage =
 /** How often the HSM process reports that a long operation is still running. */
 export const progressIntervalMs = 250;
 
+/** What each operation is, in an officer's words (for errors such as a crashed HSM process). */
+export const hsmOpDescriptions: Record<HsmOpName, string> = {
+  describeModule: 'reading the PKCS#11 module',
+  listTokens: 'listing the tokens',
+  describeToken: 'reading the token',
+  ensureInitializedToken: 'preparing the rehearsal token',
+  login: 'logging in to the token',
+  logout: 'logging out of the token',
+  probe: 'probing the token',
+  generateCmk: 'generating a key',
+  keyCheckValue: 'reading a key check value',
+  destroyKey: 'destroying a key',
+  generateSigningKey: 'generating a signing key',
+  signingPublicKey: 'reading a signing key',
+  sign: 'signing',
+  importWrappingKey: 'importing a provider wrapping key',
+  prepareRsaAesWrap: 'preparing a wrap',
+  wrapOaep: 'wrapping a key',
+  wrapRsaAes: 'wrapping a key',
+  generateKek: 'generating a backup key',
+  wrapKwp: 'backing up a key',
+  unwrapKwp: 'restoring a key',
+  generateTransportKey: 'generating a transport key',
+  unwrapOaep: 'unwrapping a received key',
+  unwrapRsaAes: 'unwrapping a received key',
+};
+
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

@@ -88,7 +88,11 @@ export class AuditLog {
         .immediate();
     } catch (error) {
       if (!(error instanceof KeywardError && error.code === 'AUDIT_REFUSED')) {
-        this.append({ ...record, outcome: 'failure', details: { ...record.details, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+        try {
+          this.append({ ...record, outcome: 'failure', details: { ...record.details, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+        } catch {
+          // The change did not happen either way; the officer needs its reason, not the audit writer's.
+        }
       }
       throw error;
     }
