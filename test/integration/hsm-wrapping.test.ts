@@ -152,7 +152,36 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     expect(restored.attributes).toEqual(original.attributes);
     const wrongType = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_3072', label: 'RSA CMK wrong type' }));
     expect(wrongType.message).toContain('is RSA-2048, not the RSA_3072 recorded');
+    // The public half is recreated beside the private key, as it was at generation.
+    const publicHalf = await client.request('signingPublicKey', { uri, id: restored.id });
+    expect(createPublicKey({ key: Buffer.from(publicHalf.publicKeySpki), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
+
+  for (const spec of ['EC_P256', 'EC_P384'] as const) {
+    it(`backs up and restores an ${spec} CMK: the token proves the private key matches the recorded public key`, async () => {
+      const { kek, original, wrapped } = await backUp(`backup KEK ${spec}`, `${spec} CMK to back up`, spec);
+      const recorded = (await client.request('signingPublicKey', { uri, id: original.id })).publicKeySpki;
+      await client.request('destroyKey', { uri, id: original.id });
+
+      const withoutRecord = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored` }));
+      expect(withoutRecord.message).toContain('needs its public key as recorded at backup');
+
+      const stranger = generateKeyPairSync('ec', { namedCurve: spec === 'EC_P256' ? 'prime256v1' : 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' });
+      const mismatch = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: stranger }));
+      expect(mismatch.code).toBe('HSM_KEY_REJECTED');
+      expect(mismatch.message).toContain('does not belong to the public key recorded');
+      await expect(client.request('signingPublicKey', { uri, id: original.id })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
+
+      const otherCurve = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: spec === 'EC_P256' ? 'EC_P384' : 'EC_P256', label: `${spec} restored`, publicKeySpki: recorded }));
+      expect(otherCurve.message).toContain('is not on the curve');
+
+      const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: recorded });
+      expect(restored.kcv).toBe(original.kcv);
+      expect(restored.kcvSource).toBe('SHA-256 of public key');
+      expect(restored.attributes).toEqual(original.attributes);
+      expect(Buffer.from((await client.request('signingPublicKey', { uri, id: restored.id })).publicKeySpki)).toEqual(Buffer.from(recorded));
+    });
+  }
 
   it('restores an HMAC key with its SHA-1 check value computed in the token', async () => {
     const { kek, original, wrapped } = await backUp('backup KEK 2', 'HMAC to back up', 'HMAC_SHA256');
@@ -175,6 +204,26 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     expect(error.code).toBe('HSM_KEY_REJECTED');
     expect(error.message).toContain('is not marked trusted');
   });
+});
+
+describe('check values computed in the token, independently of CKA_CHECK_VALUE', () => {
+  for (const spec of ['AES_256', 'AES_128', 'HMAC_SHA256'] as const) {
+    it(`computes the ${spec} check value through a trusted check key the security officer prepared, used once`, async () => {
+      await client.request('login', { uri, role: 'user', pinParts: userPin });
+      const key = await client.request('generateCmk', { uri, label: `checked ${spec}`, spec });
+      expect(key.kcvSource).toBe('CKA_CHECK_VALUE');
+      const unprepared = await rejection(client.request('keyCheckValueInToken', { uri, id: key.id }));
+      expect(unprepared.code).toBe('HSM_NOT_LOGGED_IN');
+      expect(unprepared.nextStep).toContain('security officer');
+
+      await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+      await client.request('prepareKeyCheck', { uri });
+      await client.request('login', { uri, role: 'user', pinParts: userPin });
+      expect(await client.request('keyCheckValueInToken', { uri, id: key.id })).toBe(key.kcv);
+      // The check key was destroyed after its one use.
+      await expect(client.request('keyCheckValueInToken', { uri, id: key.id })).rejects.toMatchObject({ code: 'HSM_NOT_LOGGED_IN' });
+    });
+  }
 });
 
 describe('keys sent to the workstation, unwrapped under its transport key', () => {

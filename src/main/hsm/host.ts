@@ -8,7 +8,9 @@ import { Pkcs11Module } from './module';
 import { probe } from './probe';
 import { Sessions } from './sessions';
 import { Signing } from './signing';
+import { Unwrapping } from './unwrapping';
 import { Wrapping } from './wrapping';
+import { EphemeralKeys } from './ephemeral';
 import { moduleEnvVar, progressIntervalMs, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
@@ -30,6 +32,7 @@ interface Layer {
   keys: Keys;
   signing: Signing;
   wrapping: Wrapping;
+  unwrapping: Unwrapping;
 }
 
 let layer: Layer | undefined;
@@ -42,8 +45,16 @@ function open(): Layer {
   }
   const module = Pkcs11Module.open(path);
   const sessions = new Sessions(module);
-  const keys = new Keys(module, sessions);
-  layer = { module, sessions, keys, signing: new Signing(module, sessions, keys), wrapping: new Wrapping(module, sessions, keys) };
+  const ephemerals = new EphemeralKeys(module);
+  const keys = new Keys(module, sessions, ephemerals);
+  layer = {
+    module,
+    sessions,
+    keys,
+    signing: new Signing(module, sessions, keys),
+    wrapping: new Wrapping(module, sessions, keys, ephemerals),
+    unwrapping: new Unwrapping(module, sessions, keys),
+  };
   return layer;
 }
 
@@ -62,23 +73,28 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   probe: ({ uri }) => probe(moduleOrThrow(), uri),
   generateCmk: ({ uri, label, spec }) => open().keys.generateCmk(uri, label, spec),
   keyCheckValue: ({ uri, label }) => open().keys.checkValueByLabel(uri, label),
+  keyCheckValueInToken: ({ uri, id }) => open().keys.checkValueInToken(uri, id),
   destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
   generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
   signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),
   sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),
   importWrappingKey: ({ uri, label, spki, fingerprint }) => open().wrapping.importWrappingKey(uri, label, spki, fingerprint),
   prepareRsaAesWrap: ({ uri }) => {
-    open().wrapping.prepareEphemeral(uri);
+    open().wrapping.prepare(uri, 'rsa-aes');
+    return null;
+  },
+  prepareKeyCheck: ({ uri }) => {
+    open().wrapping.prepare(uri, 'key-check');
     return null;
   },
   wrapOaep: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapOaep(uri, targetId, wrappingKeyId, hash),
   wrapRsaAes: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapRsaAes(uri, targetId, wrappingKeyId, hash),
   generateKek: ({ uri, label }) => open().wrapping.generateKek(uri, label),
   wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
-  unwrapKwp: ({ uri, kekId, wrapped, spec, label }) => open().wrapping.unwrapKwp(uri, kekId, wrapped, spec, label),
-  generateTransportKey: ({ uri, label }) => open().wrapping.generateTransportKey(uri, label),
-  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().wrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, label),
-  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().wrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, label),
+  unwrapKwp: ({ uri, kekId, wrapped, spec, label, publicKeySpki }) => open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, label, publicKeySpki),
+  generateTransportKey: ({ uri, label }) => open().unwrapping.generateTransportKey(uri, label),
+  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().unwrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, label),
+  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().unwrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, label),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {

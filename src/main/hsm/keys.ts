@@ -2,6 +2,9 @@
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
 import type { CmkSpec, KeyObject, SecurityAttributes } from '../../shared/keys';
+import type { EphemeralKeys } from './ephemeral';
+import { checkValueByWrapping } from './in-token-kcv';
+import { findKey, keyTypeOf } from './key-lookup';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 import { attributeNumber as attributeNumberOf, findObjects, publicKeySpki, readAttributes, readSecurityAttributes, requestedBooleans, spkiCheckValue } from './objects';
@@ -17,6 +20,7 @@ export class Keys {
   constructor(
     private readonly module: Pkcs11Module,
     private readonly sessions: Sessions,
+    private readonly ephemerals: EphemeralKeys,
   ) {}
 
   private get lib(): pkcs11js.PKCS11 {
@@ -57,7 +61,9 @@ export class Keys {
       notes.push('The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.');
     }
     try {
-      return this.verifyCreated(session, spec, id, label, created, notes);
+      // A token without CKA_CHECK_VALUE: the check value is computed in the token, if the SO prepared a check key.
+      const computeKcv = () => this.computeWithPreparedCheckKey(session, created.main, spec !== 'HMAC_SHA256', () => this.checkValue(session, created.main));
+      return this.verifyCreated(session, spec, id, label, created, notes, created.publicKey ? undefined : computeKcv);
     } catch (error) {
       this.destroyHandles(session, [created.main, ...(created.publicKey ? [created.publicKey] : [])]);
       throw error;
@@ -96,10 +102,42 @@ export class Keys {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
         `${session.where} does not report a check value (CKA_CHECK_VALUE) for this key, so officers could not confirm it later.`,
-        'Use a token whose PKCS#11 module provides CKA_CHECK_VALUE (PKCS#11 v2.40 or later).',
+        'Have the security officer prepare an in-token key check first (Keyward then computes the check value inside the token), or use a token whose module provides CKA_CHECK_VALUE.',
       );
     }
     return value.toString('hex');
+  }
+
+  /**
+   * The check value computed inside the token, independently of CKA_CHECK_VALUE: the key is wrapped under
+   * the check key the security officer prepared and the copy is probed (see in-token-kcv.ts). It confirms
+   * a key's identity without trusting the attribute, and works where the token has none.
+   */
+  checkValueInToken(uri: string, idHex: string): string {
+    const session = this.sessions.require(uri, 'user');
+    const key = findKey(this.module, session, idHex, [pkcs11js.CKO_SECRET_KEY]);
+    const keyType = keyTypeOf(this.module, session, key);
+    if (keyType !== pkcs11js.CKK_AES && keyType !== pkcs11js.CKK_GENERIC_SECRET) {
+      throw new KeywardError('INVALID_REQUEST', `Key ${idHex} is not an AES or HMAC key; its check value is the SHA-256 of its public key.`, 'Read the public key instead.');
+    }
+    return this.computeWithPreparedCheckKey(session, key, keyType === pkcs11js.CKK_AES, () => {
+      throw new KeywardError(
+        'HSM_NOT_LOGGED_IN',
+        `No key check has been prepared on ${session.where}: the key is wrapped under a trusted check key, which only the security officer can create.`,
+        'Have the security officer log in and prepare the key check, then log in as user and check the key again.',
+      );
+    });
+  }
+
+  /** `unprepared`: what to do when the security officer has not prepared a check key. */
+  private computeWithPreparedCheckKey(session: TokenSession, key: Handle, aes: boolean, unprepared: () => string): string {
+    const checkKey = this.ephemerals.take(session, 'key-check');
+    if (!checkKey) return unprepared();
+    try {
+      return checkValueByWrapping(this.module, session, checkKey, key, aes);
+    } finally {
+      this.ephemerals.destroy(session, checkKey);
+    }
   }
 
   /** The key check value of a secret key found by label (for keys Keyward did not create, e.g. on restore). */

@@ -26,6 +26,8 @@ export interface HsmOps {
   probe: { request: { uri: string }; response: Capabilities };
   generateCmk: { request: { uri: string; label: string; spec: CmkSpec }; response: KeyObject };
   keyCheckValue: { request: { uri: string; label: string }; response: string };
+  /** A secret key's check value computed in the token (not read from CKA_CHECK_VALUE); needs prepareKeyCheck. */
+  keyCheckValueInToken: { request: { uri: string; id: string }; response: string };
   destroyKey: { request: { uri: string; id: string }; response: { destroyed: number } };
   generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
   signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
@@ -34,11 +36,14 @@ export interface HsmOps {
   importWrappingKey: { request: { uri: string; label: string; spki: Uint8Array; fingerprint: string }; response: WrappingKeyInfo };
   /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
   prepareRsaAesWrap: { request: { uri: string }; response: null };
+  /** SO: the trusted check key the next in-token check value uses (generation on tokens without CKA_CHECK_VALUE, keyCheckValueInToken). */
+  prepareKeyCheck: { request: { uri: string }; response: null };
   wrapOaep: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: Uint8Array };
   wrapRsaAes: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: RsaAesWrapped };
   generateKek: { request: { uri: string; label: string }; response: { id: string; kcv: string } };
   wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
-  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string }; response: KeyObject };
+  /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
+  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string; publicKeySpki?: Uint8Array }; response: KeyObject };
   /** A workstation RSA-3072 key pair for keys sent to it; the public key is exported for the sender. */
   generateTransportKey: { request: { uri: string; label: string }; response: { id: string; publicKeySpki: Uint8Array } };
   unwrapOaep: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; label: string }; response: KeyObject };
@@ -78,12 +83,14 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   probe: 'probing the token',
   generateCmk: 'generating a key',
   keyCheckValue: 'reading a key check value',
+  keyCheckValueInToken: 'computing a key check value',
   destroyKey: 'destroying a key',
   generateSigningKey: 'generating a signing key',
   signingPublicKey: 'reading a signing key',
   sign: 'signing',
   importWrappingKey: 'importing a provider wrapping key',
   prepareRsaAesWrap: 'preparing a wrap',
+  prepareKeyCheck: 'preparing a key check',
   wrapOaep: 'wrapping a key',
   wrapRsaAes: 'wrapping a key',
   generateKek: 'generating a backup key',
