@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
+import { signingKeySpecs, type SigningKeySpec } from '../shared/keys';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
 export const usage = `Usage: keyward <command> [options]
@@ -12,7 +13,16 @@ Commands:
   token probe     Show what the token can do for Keyward: key types, signatures, wrapping algorithms.
   audit verify    Recompute the audit log's hash chain and signed checkpoints; name the first that does not hold.
                   With --export FILE: verify an exported log instead, on any machine, without an HSM.
-  audit export    Write the audit log with its signed checkpoints as JSON Lines (--out FILE; never overwrites).
+  audit export    Write the audit log with its signed checkpoints as JSON Lines (--out FILE; never overwrites),
+                  with FILE.p7s (a detached signature by the workstation key) and FILE.signer.pem.
+                  Needs the user PIN; ends with a fresh checkpoint.
+  audit checkpoint
+                  Sign the audit log's current head with the workstation key (needs the user PIN).
+  workstation init
+                  Create the workstation signing key in the HSM and its certificate (--org, --name;
+                  needs the user PIN). It signs checkpoints, exports and bundles.
+  workstation show
+                  Print the workstation certificate and the fingerprint verifiers pin.
 
 Options:
   --json          Print JSON instead of text.
@@ -24,11 +34,18 @@ Options:
   --signer-fingerprint HEX
                   With audit verify --export: the SHA-256 fingerprint of the workstation signing key
                   that must have signed every checkpoint.
+  --org NAME      With workstation init: the organisation named in the certificate.
+  --name NAME     With workstation init: this workstation's name in the certificate.
+  --spec SPEC     With workstation init: ECDSA_P384 (default), ECDSA_P256 or RSA_PSS_3072.
+  --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
+                  one part per line of standard input.
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show'] as const;
+
 export interface CliOptions {
-  command: 'token list' | 'token probe' | 'audit verify' | 'audit export' | 'help';
+  command: (typeof commands)[number] | 'help';
   json: boolean;
   modulePath?: string;
   tokenUri?: string;
@@ -36,6 +53,10 @@ export interface CliOptions {
   out?: string;
   exportFile?: string;
   signerFingerprint?: string;
+  organization?: string;
+  workstationName?: string;
+  spec?: SigningKeySpec;
+  pinParts: number;
 }
 
 function usageError(message: string): KeywardError {
@@ -63,6 +84,10 @@ export function parseCli(argv: string[]): CliOptions {
         out: { type: 'string' },
         export: { type: 'string' },
         'signer-fingerprint': { type: 'string' },
+        org: { type: 'string' },
+        name: { type: 'string' },
+        spec: { type: 'string' },
+        'pin-parts': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -70,9 +95,8 @@ export function parseCli(argv: string[]): CliOptions {
     throw usageError(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) return { command: 'help', json: false };
+  if (values.help || positionals.length === 0) return { command: 'help', json: false, pinParts: 1 };
   const command = positionals.join(' ');
-  const commands = ['token list', 'token probe', 'audit verify', 'audit export'] as const;
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
@@ -80,6 +104,23 @@ export function parseCli(argv: string[]): CliOptions {
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
   if (values['signer-fingerprint'] !== undefined && (values.export === undefined || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
     throw usageError('--signer-fingerprint goes with audit verify --export and is 64 hex digits (a SHA-256 fingerprint).');
+  }
+  const init = known === 'workstation init';
+  for (const option of ['org', 'name', 'spec'] as const) {
+    if (values[option] !== undefined && !init) throw usageError(`--${option} goes with workstation init.`);
+  }
+  if (init && (!values.org || !values.name)) throw usageError('workstation init needs --org NAME and --name NAME for its certificate.');
+  for (const [option, value] of [['--org', values.org], ['--name', values.name]] as const) {
+    if (value !== undefined && (value.length > 64 || /\p{Cc}/u.test(value))) throw usageError(`${option} must be at most 64 printable characters.`);
+  }
+  const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
+  if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
+  const needsPin = ['audit export', 'audit checkpoint', 'workstation init'].includes(known);
+  if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-8]$/.test(values['pin-parts']))) {
+    throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
+  }
+  if (needsPin && values.module !== undefined && values.token === undefined) {
+    throw usageError(`${known} with --module also needs --token: the token that holds the workstation key.`);
   }
   if (values.token !== undefined && values.module === undefined) {
     throw usageError('--token needs --module: name the PKCS#11 module that holds the token.');
@@ -98,6 +139,10 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.out !== undefined ? { out: resolve(values.out) } : {}),
     ...(values.export !== undefined ? { exportFile: resolve(values.export) } : {}),
     ...(values['signer-fingerprint'] !== undefined ? { signerFingerprint: values['signer-fingerprint'] } : {}),
+    ...(values.org !== undefined ? { organization: values.org } : {}),
+    ...(values.name !== undefined ? { workstationName: values.name } : {}),
+    ...(spec !== undefined ? { spec: spec as SigningKeySpec } : {}),
+    pinParts: Number(values['pin-parts'] ?? 1),
     modulePath: check(absolutePath('--module'), values.module),
     tokenUri,
     dataDir: check(absolutePath('--data-dir'), values['data-dir']),

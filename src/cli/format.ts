@@ -1,7 +1,10 @@
 /** Human-readable rendering of CLI results. */
 import { rehearsalToken } from '../shared/rehearsal';
 import type { AuditVerification, CheckpointVerification } from '../shared/audit';
-import { hexGroups } from '../shared/fingerprint';
+import { X509Certificate } from 'node:crypto';
+import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
+import type { WorkstationIdentity } from '../shared/inventory';
+import type { ExportSignatureCheck } from '../main/store/audit-export';
 import type { Capabilities } from '../shared/keys';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
@@ -94,5 +97,27 @@ export function formatVerification(report: AuditVerification, checkpoints: Check
     `The ${report.entries} entries before it verify.`,
     'Next step: stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.',
     '',
+  ].join('\n');
+}
+
+/** A fingerprint as officers compare it: hex in groups and PGP words. */
+export function formatFingerprint(label: string, hex: string): string {
+  return `${label}:\n  ${hexGroups(hex)}\n  ${pgpWordsOf(hex).join(' ')}\n`;
+}
+
+export function formatIdentity(identity: WorkstationIdentity): string {
+  const certificate = new X509Certificate(Buffer.from(identity.certificateDer));
+  return [
+    `Workstation signing key: ${identity.spec}, on token serial ${identity.tokenSerial} (object id ${identity.tokenObjectId}).`,
+    `Certificate subject: ${certificate.subject.replace(/\n/g, ', ')}; valid ${certificate.validFrom} to ${certificate.validTo}.`,
+    formatFingerprint('Public key fingerprint (SHA-256), which verifiers pin', identity.publicKeyFingerprint),
+  ].join('\n');
+}
+
+export function formatExportSignature(check: ExportSignatureCheck): string {
+  if (!check.ok) return `SIGNATURE NOT VALID: ${check.problem ?? 'unknown problem'}.\n`;
+  return [
+    `Signature valid: signed by ${check.signerSubject ?? 'unknown'}${check.signedAt ? ` at ${check.signedAt}` : ''}.`,
+    formatFingerprint('Signer public key fingerprint; compare it with the one your organisation recorded', check.signerFingerprint ?? ''),
   ].join('\n');
 }

@@ -2,11 +2,15 @@
 import { toErrorData, type KeywardErrorData } from '../shared/errors';
 import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
-import { exportAudit, verifyAuditExport } from '../main/store/audit-export';
+import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatCapabilities, formatTokenReport, formatVerification } from './format';
+import { formatCapabilities, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { readPinParts } from './secret-input';
+
+/** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
+const actors = ['workstation'];
 
 function printError(error: KeywardErrorData, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
@@ -30,18 +34,50 @@ export async function main(argv: string[]): Promise<number> {
     // On the auditor's machine: no HSM, no Keyward data directory.
     try {
       const report = await verifyAuditExport(options.exportFile, options.signerFingerprint);
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerification(report.chain, report.checkpoints)}${report.fileProblems.map((p) => `File problem: ${p}.\n`).join('')}`);
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `${formatExportSignature(report.signature)}${formatVerification(report.chain, report.checkpoints)}${report.fileProblems.map((p) => `File problem: ${p}.\n`).join('')}`,
+      );
       return report.ok ? 0 : 1;
     } catch (error) {
       printError(toErrorData(error), options.json);
       return 1;
     }
   }
-  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel);
+  // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
+  const override = options.modulePath !== undefined && options.tokenUri !== undefined ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri } : undefined;
+  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override);
   try {
-    if (options.command === 'audit export' && options.out) {
-      const written = exportAudit(workstation.audit(), workstation.checkpoints(), options.out);
-      process.stdout.write(options.json ? `${JSON.stringify({ file: options.out, ...written }, null, 2)}\n` : `Wrote ${options.out}: ${written.entries} entries, ${written.checkpoints} checkpoints.\nSHA-256 of the file: ${hexGroups(written.sha256)}\n`);
+    if (options.command === 'workstation show') {
+      const identity = workstation.identities().require();
+      process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
+      return 0;
+    }
+    if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {
+      // Refused before any PIN is typed when there is nothing to sign with.
+      if (options.command !== 'workstation init') workstation.identities().require();
+      const status = await workstation.tokenStatus();
+      const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
+      const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));
+      for (const warning of login.warnings) process.stderr.write(`Warning: ${warning}\n`);
+      if (options.command === 'workstation init') {
+        const identity = await workstation.createIdentity(
+          { subject: { commonName: options.workstationName ?? '', organization: options.organization ?? '', organizationalUnit: 'Keyward workstation' }, spec: options.spec ?? 'ECDSA_P384' },
+          actors,
+        );
+        process.stdout.write(options.json ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec }, null, 2)}\n` : `Workstation initialised.\n${formatIdentity(identity)}`);
+      } else if (options.command === 'audit checkpoint') {
+        const checkpoint = await workstation.writeCheckpoint(actors);
+        process.stdout.write(options.json ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n` : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`);
+      } else if (options.out) {
+        const written = await workstation.exportAudit(options.out, actors);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ file: options.out, ...written }, null, 2)}\n`
+            : `Wrote ${options.out}: ${written.entries} entries, ${written.checkpoints} checkpoints; signature ${written.signatureFile}, signer certificate ${written.certificateFile}.\n${formatFingerprint('SHA-256 of the file', written.sha256)}${formatFingerprint('Signer public key fingerprint', written.signerFingerprint)}`,
+        );
+      }
       return 0;
     }
     if (options.command === 'audit verify') {

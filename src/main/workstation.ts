@@ -17,6 +17,14 @@ import { readSettings, writeSettings } from './settings-file';
 import { AuditLog } from './store/audit-log';
 import { Checkpoints } from './store/checkpoints';
 import { openDatabase, type Db } from './store/database';
+import { assertExportTargetsFree, exportAudit, type WrittenExport } from './store/audit-export';
+import { Identities } from './store/identity';
+import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
+import type { WorkstationIdentity } from '../shared/inventory';
+import type { AuditCheckpoint } from '../shared/audit';
+import type { LoginResult } from './hsm/sessions';
+import type { LoginRole } from '../shared/keys';
+import type { Signer } from './x509/signer';
 
 export interface TokenReport {
   rehearsal: boolean;
@@ -46,6 +54,7 @@ export class Workstation {
   private db: Db | undefined;
   private auditLog: AuditLog | undefined;
   private checkpointStore: Checkpoints | undefined;
+  private identityStore: Identities | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -173,8 +182,63 @@ export class Workstation {
     return this.checkpointStore;
   }
 
+  identities(): Identities {
+    this.identityStore ??= new Identities(this.openDb(), this.audit());
+    return this.identityStore;
+  }
+
+  /** Logs in to the selected token; the PIN parts are joined only inside the HSM process. */
+  async login(role: LoginRole, pinParts: string[]): Promise<LoginResult> {
+    const { client, tokenUri } = await this.connect();
+    return client.request('login', { uri: tokenUri, role, pinParts });
+  }
+
+  /** Creates the workstation's signing key in the HSM and its certificate (needs a user login). */
+  async createIdentity(request: NewIdentity, actors: string[]): Promise<WorkstationIdentity> {
+    const { client, tokenUri } = await this.connect();
+    return createIdentity(client, tokenUri, this.identities(), request, { actors, ceremony: null });
+  }
+
+  private async signer(): Promise<Signer> {
+    const identity = this.identities().require();
+    const { client, tokenUri } = await this.connect();
+    return identitySigner(client, tokenUri, identity);
+  }
+
+  /** A checkpoint of the audit log signed by the workstation key (needs a user login). */
+  async writeCheckpoint(actors: string[]): Promise<AuditCheckpoint> {
+    return this.checkpoints().write(await this.signer(), actors);
+  }
+
+  /**
+   * The export is audited before it is written (no entry, no export), and ends with a fresh checkpoint,
+   * so the file itself shows whether its tail was cut. A failed export is audited as failed.
+   */
+  async exportAudit(out: string, actors: string[]): Promise<WrittenExport> {
+    const identity = this.identities().require();
+    const signer = await this.signer();
+    const log = this.audit();
+    try {
+      assertExportTargetsFree(out);
+    } catch (error) {
+      log.append({ actors, action: 'audit.export', subject: out, outcome: 'refused', details: { error: 'FILE_NOT_WRITTEN' } });
+      throw error;
+    }
+    log.append({ actors, action: 'audit.export.begin', subject: out, outcome: 'success', details: { signerFingerprint: identity.publicKeyFingerprint } });
+    try {
+      await this.checkpoints().write(signer, actors);
+      const written = await exportAudit(log, this.checkpoints(), out, { signer, certificateDer: identity.certificateDer });
+      log.append({ actors, action: 'audit.export', subject: out, outcome: 'success', details: { sha256: written.sha256, entries: written.entries, checkpoints: written.checkpoints } });
+      return written;
+    } catch (error) {
+      log.append({ actors, action: 'audit.export', subject: out, outcome: 'failure', details: { error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+      throw error;
+    }
+  }
+
   close(): void {
     this.checkpointStore = undefined;
+    this.identityStore = undefined;
     this.db?.close();
     this.db = undefined;
     this.auditLog = undefined;

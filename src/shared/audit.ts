@@ -29,7 +29,9 @@ export interface AuditEntry extends AuditRecord {
 export interface AuditQuery {
   action?: string;
   actor?: string;
+  /** A subject, or a key name: then the entries of all its versions too. */
   subject?: string;
+  ceremony?: string;
   from?: string;
   to?: string;
   /** Newest first; `before` pages backwards by sequence number. */

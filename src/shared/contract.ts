@@ -79,6 +79,7 @@ export const contract = {
         action: z.string().max(100).optional(),
         actor: z.string().max(100).optional(),
         subject: z.string().max(500).optional(),
+        ceremony: z.string().max(100).optional(),
         from: z.iso.datetime({ message: 'from must be an ISO 8601 time' }).optional(),
         to: z.iso.datetime({ message: 'to must be an ISO 8601 time' }).optional(),
         before: z.number().int().min(1).optional(),

@@ -27,6 +27,10 @@ export const errorCodes = [
   'STORE_CORRUPT',
   'STORE_TOO_NEW',
   'AUDIT_REFUSED',
+  /** A signed document (CMS signature, certificate) that does not verify or is not trusted. */
+  'SIGNATURE_INVALID',
+  'WORKSTATION_NOT_INITIALISED',
+  'FILE_NOT_WRITTEN',
   'INTERNAL',
 ] as const;
 

@@ -1,5 +1,5 @@
 /** The key inventory as every side sees it. */
-import type { CmkSpec } from './keys';
+import type { CmkSpec, SigningKeySpec } from './keys';
 
 export const keyVersionStates = ['pending', 'active', 'decrypt-only', 'disabled', 'destroyed', 'restored'] as const;
 export type KeyVersionState = (typeof keyVersionStates)[number];
@@ -33,4 +33,53 @@ export interface RotationDue {
   /** Negative when overdue. */
   daysLeft: number;
   status: 'overdue' | 'due-soon' | 'scheduled';
+}
+
+/** The workstation's signing key in the HSM and its certificate: it signs bundles, checkpoints and transcripts. */
+export interface WorkstationIdentity {
+  tokenSerial: string;
+  /** CKA_ID of the key pair, hex. */
+  tokenObjectId: string;
+  spec: SigningKeySpec;
+  certificateDer: Uint8Array;
+  /** SHA-256 of the public key (DER SubjectPublicKeyInfo), hex: what verifiers pin. */
+  publicKeyFingerprint: string;
+  createdAt: string;
+}
+
+export const wrappingKeyStates = ['active', 'retired', 'destroyed'] as const;
+export type WrappingKeyState = (typeof wrappingKeyStates)[number];
+
+/** A provider's wrapping public key imported onto the token. */
+export interface WrappingKeyRecord {
+  id: string;
+  provider: string;
+  label: string;
+  tokenSerial: string;
+  tokenObjectId: string;
+  /** SHA-256 of the DER SubjectPublicKeyInfo, hex. */
+  fingerprint: string;
+  modulusBits: number;
+  /** SHA-256 of the file the key was read from, hex. */
+  sourceFileSha256: string;
+  /** When the provider stops accepting material wrapped under this key (import window), if it says. */
+  providerDeadline: string | null;
+  importedAt: string;
+  importedCeremony: string | null;
+  state: WrappingKeyState;
+  stateSince: string;
+}
+
+/** An upload bundle written to media. */
+export interface BundleRecord {
+  id: string;
+  keyName: string;
+  keyVersion: number;
+  provider: string;
+  wrappingKeyId: string;
+  manifestSha256: string;
+  drive: string;
+  path: string;
+  writtenAt: string;
+  ceremony: string | null;
 }

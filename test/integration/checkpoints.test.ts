@@ -1,6 +1,7 @@
 /** Audit checkpoints signed in a real SoftHSM token: truncation, rewriting and forged checkpoints are detected. */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,15 +9,20 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { HsmClient } from '../../src/main/hsm/client';
 import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-export';
 import { AuditLog } from '../../src/main/store/audit-log';
-import { Checkpoints, type CheckpointSigner } from '../../src/main/store/checkpoints';
+import { Checkpoints } from '../../src/main/store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
+import { hsmSigner } from '../../src/main/identity/workstation-identity';
+import { issueCertificate } from '../../src/main/x509/certificate';
+import type { Signer } from '../../src/main/x509/signer';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 
 const uri = 'pkcs11:token=Checkpoints';
 let tokens: TestTokens;
 let client: HsmClient;
-let signers: CheckpointSigner[];
+let signers: Signer[];
+/** Each signer's self-signed workstation certificate, signed in the token. */
+let certificates: Buffer[];
 
 beforeAll(async () => {
   tokens = makeSoftHsmDir();
@@ -24,9 +30,13 @@ beforeAll(async () => {
   client = softhsmClient(tokens);
   await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
   signers = [];
+  certificates = [];
   for (const spec of ['ECDSA_P256', 'RSA_PSS_3072'] as const) {
     const key = await client.request('generateSigningKey', { uri, label: `workstation ${spec}`, spec });
-    signers.push({ spki: key.publicKeySpki, sign: (data) => client.request('sign', { uri, id: key.id, data }) });
+    const signer = hsmSigner(client, uri, key);
+    signers.push(signer);
+    const validity = { notBefore: new Date('2026-01-01'), notAfter: new Date('2036-01-01') };
+    certificates.push(await issueCertificate({ profile: 'workstation', subject: { commonName: `Workstation ${spec}` }, subjectSpki: key.publicKeySpki, serial: randomBytes(16), ...validity }, signer));
   }
 }, 60_000);
 afterAll(() => {
@@ -66,7 +76,7 @@ function tamper(sql: string): void {
 
 describe('audit checkpoints', () => {
   it.each([0, 1])('are signed in the HSM (signer %i), chained, and verify', async (which) => {
-    const signer = signers[which] as CheckpointSigner;
+    const signer = signers[which] as Signer;
     append(5);
     const first = await checkpoints.write(signer, ['alice']);
     append(3);
@@ -80,7 +90,7 @@ describe('audit checkpoints', () => {
 
   it('detects entries cut off the end of the log, which the chain alone cannot', async () => {
     append(10);
-    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    await checkpoints.write(signers[0] as Signer, ['alice']);
     tamper('DELETE FROM audit_log WHERE seq >= 8');
     expect(log.verify().ok).toBe(true); // a shorter chain is still a valid chain...
     const report = checkpoints.verify();
@@ -90,15 +100,15 @@ describe('audit checkpoints', () => {
 
   it('detects a log rewritten up to a checkpoint', async () => {
     append(4);
-    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    await checkpoints.write(signers[0] as Signer, ['alice']);
     tamper("UPDATE audit_log SET hash = 'ff' || substr(hash, 3) WHERE seq = 4");
     expect(checkpoints.verify().problem?.message).toContain('is not the entry checkpoint');
   });
 
   it('detects a forged or removed checkpoint, and one signed by another key', async () => {
     append(2);
-    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
-    await checkpoints.write(signers[0] as CheckpointSigner, ['alice']);
+    await checkpoints.write(signers[0] as Signer, ['alice']);
+    await checkpoints.write(signers[0] as Signer, ['alice']);
     expect(checkpoints.verify(signers[1]?.spki).problem?.message).toContain('signed by a key other than the workstation signing key');
     tamper("UPDATE audit_checkpoints SET time = '2020-01-01T00:00:00.000Z' WHERE id = 2");
     expect(checkpoints.verify().problem).toMatchObject({ checkpoint: 2 });
@@ -111,17 +121,40 @@ describe('audit checkpoints', () => {
 describe('the audit export', () => {
   it('verifies on another machine, pinned to the signer, and fails on any changed byte of any line', async () => {
     append(6);
-    const signer = signers[0] as CheckpointSigner;
+    const signer = signers[0] as Signer;
     await checkpoints.write(signer, ['alice']);
     append(2);
     await checkpoints.write(signer, ['alice']);
     const out = join(dir, 'audit.jsonl');
-    const written = exportAudit(log, checkpoints, out);
-    expect(written).toMatchObject({ entries: 10, checkpoints: 2 });
+    const signing = { signer, certificateDer: certificates[0] as Buffer };
+    const written = await exportAudit(log, checkpoints, out, signing);
+    expect(written).toMatchObject({ entries: 10, checkpoints: 2, signatureFile: `${out}.p7s`, certificateFile: `${out}.signer.pem` });
     const fingerprint = createHash('sha256').update(signer.spki).digest('hex');
-    expect(await verifyAuditExport(out, fingerprint)).toMatchObject({ ok: true, chain: { entries: 10 }, checkpoints: { checkpoints: 2 }, fileProblems: [] });
-    expect((await verifyAuditExport(out, 'ab'.repeat(32))).checkpoints.problem?.message).toContain('signed by a key other');
-    expect(() => exportAudit(log, checkpoints, out)).toThrow('never overwrites');
+    expect(written.signerFingerprint).toBe(fingerprint);
+    const verified = await verifyAuditExport(out, fingerprint);
+    expect(verified).toMatchObject({ ok: true, signature: { ok: true, signerFingerprint: fingerprint }, chain: { entries: 10 }, checkpoints: { checkpoints: 2 }, fileProblems: [] });
+    // openssl agrees, from the files alone.
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', `${out}.p7s`, '-content', out, '-CAfile', `${out}.signer.pem`, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    expect((await verifyAuditExport(out, 'ab'.repeat(32))).signature.problem).toContain('signed by another key than the pinned');
+    await expect(exportAudit(log, checkpoints, out, signing)).rejects.toThrow('never overwrites');
+
+    // Without its signature the export is not trusted; a signature of another export does not fit.
+    const bare = join(dir, 'bare.jsonl');
+    copyFileSync(out, bare);
+    expect((await verifyAuditExport(bare)).signature.problem).toContain('is missing');
+    append(1);
+    const later = join(dir, 'later.jsonl');
+    await exportAudit(log, checkpoints, later, signing);
+    copyFileSync(`${later}.p7s`, `${bare}.p7s`);
+    expect((await verifyAuditExport(bare)).signature.problem).toContain('has changed since it was signed');
+
+    // Checkpoints signed by another key than the export's signer are refused.
+    const otherSigner = join(dir, 'other-signer.jsonl');
+    await exportAudit(log, checkpoints, otherSigner, { signer: signers[1] as Signer, certificateDer: certificates[1] as Buffer });
+    const crossed = await verifyAuditExport(otherSigner);
+    expect(crossed.signature.ok).toBe(true);
+    expect(crossed.checkpoints.problem?.message).toContain('signed by a key other');
+    expect(crossed.ok).toBe(false);
 
     const original = readFileSync(out, 'utf8');
     const lines = original.split('\n');
@@ -134,8 +167,14 @@ describe('the audit export', () => {
     for (const [n, content] of mutations.entries()) {
       const file = join(dir, `mutated-${n}.jsonl`);
       writeFileSync(file, content);
+      copyFileSync(`${out}.p7s`, `${file}.p7s`);
       const report = await verifyAuditExport(file, fingerprint);
       expect(report.ok, `mutation ${n}`).toBe(false);
+      expect(report.signature.problem, `mutation ${n}`).toContain('has changed since it was signed');
+      unlinkSync(`${file}.p7s`);
+      // The chain and the checkpoints find the change on their own too.
+      const unsigned = await verifyAuditExport(file);
+      expect(unsigned.chain.ok && unsigned.checkpoints.ok && unsigned.fileProblems.length === 0, `mutation ${n} without signature`).toBe(false);
     }
   });
 });
@@ -156,11 +195,13 @@ describe('secrets never reach the database or an export', () => {
       const inventory = new Inventory(db, log);
       inventory.addKey({ name: 'CMK secrets test', purpose: 'test', provider: 'aws', spec: 'AES_256' }, { actors: ['alice', 'bob'], ceremony: null });
       inventory.addVersion('CMK secrets test', { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, { actors: ['alice', 'bob'], ceremony: null });
-      await checkpoints.write({ spki: signing.publicKeySpki, sign: (data) => secretClient.request('sign', { uri: secretUri, id: signing.id, data }) }, ['alice']);
+      const signer = hsmSigner(secretClient, secretUri, signing);
+      await checkpoints.write(signer, ['alice']);
       const out = join(dir, 'secrets-export.jsonl');
-      exportAudit(log, checkpoints, out);
+      const certificateDer = await issueCertificate({ profile: 'workstation', subject: { commonName: 'W' }, subjectSpki: signer.spki, serial: randomBytes(16), notBefore: new Date(), notAfter: new Date('2036-01-01') }, signer);
+      await exportAudit(log, checkpoints, out, { signer, certificateDer });
       db.pragma('wal_checkpoint(TRUNCATE)');
-      const files = [join(dir, databaseFileName), out];
+      const files = [join(dir, databaseFileName), out, `${out}.p7s`, `${out}.signer.pem`];
       for (const file of files) {
         const bytes = readFileSync(file);
         for (const secret of [pinParts.join(''), ...pinParts, soPin]) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${file}`).toBe(false);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
+import { rehearsalToken } from '../../src/shared/rehearsal';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
@@ -91,21 +92,6 @@ describe('keyward token list', () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, chain: { ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } } });
   });
 
-  it('exports the audit log and verifies the export without a data directory', () => {
-    const db = openDatabase(dataDir);
-    const log = new AuditLog(db);
-    for (let i = 1; i <= 3; i++) log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: { i } });
-    db.close();
-    const out = join(tokens.dir, 'audit.jsonl');
-    const exported = keyward(['audit', 'export', '--out', out]);
-    expect(exported.code).toBe(0);
-    expect(exported.stdout).toContain('3 entries, 0 checkpoints');
-    const verified = keyward(['audit', 'verify', '--export', out], { KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir') });
-    expect(verified.code).toBe(0);
-    expect(verified.stdout).toContain('Audit log verified: 3 entries');
-    expect(keyward(['audit', 'export', '--out', out]).stderr).toContain('never overwrites');
-  });
-
   it.each([
     [['audit', 'export'], 2, 'audit export needs --out FILE'],
     [['audit', 'verify', '--signer-fingerprint', 'abc'], 2, '64 hex digits'],
@@ -121,5 +107,57 @@ describe('keyward token list', () => {
     expect(stderr).toContain(message);
     expect(stderr).toContain('Next step:');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('keyward workstation and signed audit exports', () => {
+  function keywardWithInput(args: string[], input: string) {
+    const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  const pin = `${rehearsalToken.userPin}\n`;
+
+  it('initialises the workstation key, signs checkpoints and an export that verifies elsewhere, pinned', () => {
+    const early = keywardWithInput(['audit', 'export', '--out', join(dataDir, 'early.jsonl')], pin);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('has no signing key and certificate yet');
+    expect(early.stderr).toContain('Initialise the workstation first');
+
+    const init = keywardWithInput(['workstation', 'init', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2'], '1111-\n2222\n');
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('Workstation initialised.');
+    const shown = JSON.parse(keyward(['workstation', 'show', '--json']).stdout) as { publicKeyFingerprint: string; spec: string };
+    expect(shown.spec).toBe('ECDSA_P384');
+    expect(init.stdout.replace(/\s/g, '')).toContain(shown.publicKeyFingerprint.toUpperCase());
+
+    const wrongPin = keywardWithInput(['audit', 'checkpoint'], '0000-0000\n');
+    expect(wrongPin.code).toBe(1);
+    expect(wrongPin.stderr).toMatch(/PIN/);
+    expect(wrongPin.stdout + wrongPin.stderr).not.toContain('0000-0000');
+
+    expect(keywardWithInput(['audit', 'checkpoint'], pin).code).toBe(0);
+    const out = join(dataDir, 'audit.jsonl');
+    const exported = keywardWithInput(['audit', 'export', '--out', out], pin);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain(`${out}.p7s`);
+
+    expect(keywardWithInput(['audit', 'export', '--out', out], pin).stderr).toContain('never overwrites');
+    // On the auditor's machine: no Keyward data directory, no HSM.
+    const verified = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', shown.publicKeyFingerprint], { KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir') });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('Signature valid: signed by');
+    expect(verified.stdout).toContain('Audit log verified');
+    const pinnedElsewhere = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', 'ab'.repeat(32)]);
+    expect(pinnedElsewhere.code).toBe(1);
+    expect(pinnedElsewhere.stdout).toContain('SIGNATURE NOT VALID: the file was signed by another key than the pinned workstation key');
+
+    // The database and the export name what happened, never the PIN.
+    const log = new AuditLog(openDatabase(dataDir));
+    const actions = log.query({ limit: 50 }).map((e) => e.action);
+    expect(actions.slice(0, 5)).toEqual(['audit.export', 'audit.export', 'audit.checkpoint', 'audit.export.begin', 'audit.checkpoint']);
+    // The second export was refused before it began, and that is on record too.
+    expect(log.query({ action: 'audit.export', limit: 5 }).map((e) => e.outcome)).toEqual(['refused', 'success']);
+    expect(actions).toContain('workstation.identity.adopt');
   });
 });

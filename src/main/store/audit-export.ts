@@ -3,9 +3,8 @@
  * It is verified on any machine, without an HSM: the chain is recomputed and every checkpoint checked
  * against the signer key it names (and a pinned fingerprint, when the auditor gives one).
  */
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { genesisHash, type AuditCheckpoint, type AuditEntry, type AuditVerification, type CheckpointVerification } from '../../shared/audit';
@@ -13,6 +12,11 @@ import { KeywardError } from '../../shared/errors';
 import type { AuditLog } from './audit-log';
 import { verifyChain, type ChainItem } from './chain';
 import { verifyCheckpointList, type Checkpoints } from './checkpoints';
+import { publicKeyFingerprint } from './identity';
+import { fileDigests } from '../files/digest';
+import { writeNewFile } from '../files/new-file';
+import { signDetached, verifyDetached } from '../x509/cms';
+import type { Signer } from '../x509/signer';
 
 export const exportFormat = 1;
 
@@ -51,49 +55,100 @@ const checkpointLine = z
   })
   .strict();
 
-/** Writes the export without ever replacing a file: a temporary file, flushed, then hard-linked to the name. */
-export function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: string, now = new Date()): { entries: number; checkpoints: number; sha256: string } {
-  const temporary = `${out}.partial-${process.pid}`;
-  const fd = openSync(temporary, 'wx', 0o600);
-  const digest = createHash('sha256');
-  const write = (value: unknown): void => {
-    const line = `${JSON.stringify(value)}\n`;
-    digest.update(line);
-    writeSync(fd, line);
-  };
+export interface ExportSigning {
+  signer: Signer;
+  certificateDer: Uint8Array;
+}
+
+export interface WrittenExport {
+  entries: number;
+  checkpoints: number;
+  sha256: string;
+  signatureFile: string;
+  certificateFile: string;
+  /** SHA-256 of the signer's public key, hex: what the auditor pins. */
+  signerFingerprint: string;
+}
+
+export const signatureFileOf = (path: string): string => `${path}.p7s`;
+export const certificateFileOf = (path: string): string => `${path}.signer.pem`;
+
+/** Refuses before anything is done when the export or its signature files already exist. */
+export function assertExportTargetsFree(out: string): void {
+  const taken = [out, signatureFileOf(out), certificateFileOf(out)].find((f) => existsSync(f));
+  if (taken) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${taken} already exists, and Keyward never overwrites a file.`, 'Choose a new file name, or another drive.');
+}
+
+/**
+ * Writes the export, its detached CMS signature (made in the HSM by the workstation key, over the file
+ * as read back from the drive) and the signer certificate. Nothing is replaced; a failure leaves none of them.
+ */
+export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: string, signing: ExportSigning, now = new Date()): Promise<WrittenExport> {
+  assertExportTargetsFree(out);
   const head = log.head();
   const list = checkpoints.all();
-  const counts = { entries: head.seq, checkpoints: list.length };
+  writeNewFile(out, (write) => {
+    const line = (value: unknown) => write(`${JSON.stringify(value)}\n`);
+    line({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash });
+    for (const entry of log.iterate(head.seq)) line({ type: 'entry', ...entry });
+    for (const c of list) line({ type: 'checkpoint', ...c, signerSpki: Buffer.from(c.signerSpki).toString('base64'), signature: Buffer.from(c.signature).toString('base64') });
+  });
+  const written: string[] = [out];
   try {
-    write({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash });
-    for (const entry of log.iterate(head.seq)) write({ type: 'entry', ...entry });
-    for (const c of list) write({ type: 'checkpoint', ...c, signerSpki: Buffer.from(c.signerSpki).toString('base64'), signature: Buffer.from(c.signature).toString('base64') });
-    fsyncSync(fd);
+    const digestOf = await fileDigests(out);
+    const signature = await signDetached(digestOf, signing.signer, signing.certificateDer, now);
+    writeNewFile(signatureFileOf(out), (write) => write(signature));
+    written.push(signatureFileOf(out));
+    writeNewFile(certificateFileOf(out), (write) => write(new X509Certificate(Buffer.from(signing.certificateDer)).toString()));
+    return {
+      entries: head.seq,
+      checkpoints: list.length,
+      sha256: digestOf('sha256').toString('hex'),
+      signatureFile: signatureFileOf(out),
+      certificateFile: certificateFileOf(out),
+      signerFingerprint: publicKeyFingerprint(signing.signer.spki),
+    };
   } catch (error) {
-    closeSync(fd);
-    unlinkSync(temporary);
+    for (const file of written) rmSync(file, { force: true });
     throw error;
   }
-  closeSync(fd);
+}
+
+/** The detached signature of an export: valid, by whom, and (when pinned) by the expected key. */
+export interface ExportSignatureCheck {
+  ok: boolean;
+  signerFingerprint?: string;
+  signerSubject?: string;
+  signedAt?: string;
+  problem?: string;
+}
+
+async function checkSignature(path: string, pinnedFingerprint: string | undefined): Promise<{ check: ExportSignatureCheck; signerSpki?: Buffer }> {
+  let cms: Buffer;
   try {
-    linkSync(temporary, out);
-  } catch (error) {
-    unlinkSync(temporary);
-    throw new KeywardError(
-      'AUDIT_REFUSED',
-      `The export was not written: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? `${out} already exists, and Keyward never overwrites a file` : (error as Error).message}.`,
-      'Choose a new file name, or another drive.',
-    );
+    cms = readFileSync(signatureFileOf(path));
+  } catch {
+    return { check: { ok: false, problem: `the detached signature ${signatureFileOf(path)} is missing: an export is only trusted with it` } };
   }
-  unlinkSync(temporary);
-  const dirFd = openSync(dirname(out), 'r');
-  fsyncSync(dirFd);
-  closeSync(dirFd);
-  return { ...counts, sha256: digest.digest('hex') };
+  try {
+    const verified = verifyDetached(cms, await fileDigests(path));
+    const certificate = new X509Certificate(verified.certificateDer);
+    const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+    const signerFingerprint = publicKeyFingerprint(spki);
+    const base = { signerFingerprint, signerSubject: certificate.subject.replace(/\n/g, ', '), ...(verified.signingTime ? { signedAt: verified.signingTime.toISOString() } : {}) };
+    if (!certificate.verify(certificate.publicKey)) return { check: { ok: false, ...base, problem: 'the signer certificate is not validly self-signed' } };
+    if (pinnedFingerprint && pinnedFingerprint.toLowerCase() !== signerFingerprint) {
+      return { check: { ok: false, ...base, problem: 'the file was signed by another key than the pinned workstation key' } };
+    }
+    return { check: { ok: true, ...base }, signerSpki: spki };
+  } catch (error) {
+    return { check: { ok: false, problem: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) } };
+  }
 }
 
 export interface ExportVerification {
   ok: boolean;
+  signature: ExportSignatureCheck;
   chain: AuditVerification;
   checkpoints: CheckpointVerification;
   /** Problems with the file itself: unreadable lines, counts that do not match its header. */
@@ -102,6 +157,7 @@ export interface ExportVerification {
 
 export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: string): Promise<ExportVerification> {
   const fileProblems: string[] = [];
+  const { check: signature, signerSpki } = await checkSignature(path, pinnedSignerFingerprint);
   const entries: ChainItem[] = [];
   const hashes = new Map<number, string>();
   const list: AuditCheckpoint[] = [];
@@ -152,11 +208,7 @@ export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: 
     fileProblems.push(`the header announces ${header.entries} entries ending in ${header.headHash.slice(0, 16)}…, the file holds ${chain.entries} ending in ${chain.headHash.slice(0, 16)}…`);
   }
   if (header && header.checkpoints !== list.length) fileProblems.push(`the header announces ${header.checkpoints} checkpoints, the file holds ${list.length}`);
-  // Every checkpoint must be signed by one key: the pinned one when the auditor gives its fingerprint.
-  const pinned = pinnedSignerFingerprint?.toLowerCase();
-  const signer = pinned
-    ? (list.find((c) => createHash('sha256').update(c.signerSpki).digest('hex') === pinned)?.signerSpki ?? Buffer.alloc(0))
-    : list[0]?.signerSpki;
-  const checkpoints = verifyCheckpointList(list, (seq) => (seq === 0 ? genesisHash : hashes.get(seq)), signer);
-  return { ok: chain.ok && checkpoints.ok && fileProblems.length === 0, chain, checkpoints, fileProblems };
+  // Every checkpoint must be signed by the key that signed the file (refused outright when that signature fails).
+  const checkpoints = verifyCheckpointList(list, (seq) => (seq === 0 ? genesisHash : hashes.get(seq)), signerSpki ?? Buffer.alloc(0));
+  return { ok: signature.ok && chain.ok && checkpoints.ok && fileProblems.length === 0, signature, chain, checkpoints, fileProblems };
 }

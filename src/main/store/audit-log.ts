@@ -115,17 +115,23 @@ export class AuditLog {
   }
 
   query(q: AuditQuery): AuditEntry[] {
-    const filters: [string, string | number | undefined][] = [
-      ['action = ?', q.action],
-      ['EXISTS (SELECT 1 FROM json_each(actors) WHERE value = ?)', q.actor],
-      ['subject = ?', q.subject],
-      ['time >= ?', q.from],
-      ['time <= ?', q.to],
-      ['seq < ?', q.before],
+    // A key's entries name it alone or with a version ("Tenant CMK v2"); a ceremony is in the details.
+    const filters: [string, string | number | undefined, number][] = [
+      ['action = ?', q.action, 1],
+      ['EXISTS (SELECT 1 FROM json_each(actors) WHERE value = ?)', q.actor, 1],
+      [
+        "(subject = ? OR (substr(subject, 1, length(?) + 2) = ? || ' v' AND substr(subject, length(?) + 3) GLOB '[0-9]*' AND substr(subject, length(?) + 3) NOT GLOB '*[^0-9]*'))",
+        q.subject,
+        5,
+      ],
+      ["json_extract(details, '$.ceremony') = ?", q.ceremony, 1],
+      ['time >= ?', q.from, 1],
+      ['time <= ?', q.to, 1],
+      ['seq < ?', q.before, 1],
     ];
-    const used = filters.filter((f): f is [string, string | number] => f[1] !== undefined && f[1] !== '');
+    const used = filters.filter((f): f is [string, string | number, number] => f[1] !== undefined && f[1] !== '');
     const where = used.map(([clause]) => clause);
-    const params = used.map(([, value]) => value);
+    const params = used.flatMap(([, value, times]) => Array.from({ length: times }, () => value));
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toEntry);
   }

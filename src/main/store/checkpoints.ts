@@ -6,16 +6,11 @@
 import { createHash, createPublicKey, verify, constants } from 'node:crypto';
 import { genesisHash, type AuditCheckpoint, type CheckpointVerification } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
-import type { Signature } from '../../shared/keys';
 import type { AuditLog } from './audit-log';
 import { canonicalJson } from './canonical';
 import type { Db } from './database';
+import type { Signer } from '../x509/signer';
 
-/** Signs in the HSM; the signature must verify against `spki`. */
-export interface CheckpointSigner {
-  spki: Uint8Array;
-  sign(data: Uint8Array): Promise<Signature>;
-}
 
 interface Row {
   id: number;
@@ -84,7 +79,7 @@ export class Checkpoints {
   }
 
   /** Signs the current head in the HSM, verifies the signature, stores the checkpoint and audits it. */
-  async write(signer: CheckpointSigner, actors: string[]): Promise<AuditCheckpoint> {
+  async write(signer: Signer, actors: string[]): Promise<AuditCheckpoint> {
     const head = this.log.head();
     const previous = this.last();
     const unsigned = { seq: head.seq, headHash: head.hash, time: this.now().toISOString(), prevCheckpointHash: previous?.hash ?? genesisHash };

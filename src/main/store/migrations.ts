@@ -72,6 +72,65 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER keys_kept BEFORE DELETE ON keys
     BEGIN SELECT RAISE(ABORT, 'keys are never deleted from the inventory'); END;
   `,
+  // 4: the workstation's signing identity, provider wrapping keys, and the bundles written to media.
+  `
+  CREATE TABLE workstation_identity (
+    id INTEGER PRIMARY KEY,
+    token_serial TEXT NOT NULL,
+    token_object_id TEXT NOT NULL,
+    spec TEXT NOT NULL CHECK (spec IN ('RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384')),
+    certificate BLOB NOT NULL,
+    public_key_fingerprint TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    retired_at TEXT
+  );
+  CREATE UNIQUE INDEX workstation_identity_one_current ON workstation_identity ((1)) WHERE retired_at IS NULL;
+  CREATE TRIGGER workstation_identity_fixed BEFORE UPDATE ON workstation_identity
+    WHEN OLD.retired_at IS NOT NULL OR NEW.token_serial IS NOT OLD.token_serial OR NEW.token_object_id IS NOT OLD.token_object_id
+      OR NEW.spec IS NOT OLD.spec OR NEW.certificate IS NOT OLD.certificate
+      OR NEW.public_key_fingerprint IS NOT OLD.public_key_fingerprint OR NEW.created_at IS NOT OLD.created_at
+    BEGIN SELECT RAISE(ABORT, 'a workstation identity can only be retired'); END;
+  CREATE TRIGGER workstation_identity_kept BEFORE DELETE ON workstation_identity
+    BEGIN SELECT RAISE(ABORT, 'workstation identities are never deleted: retire them'); END;
+  CREATE TABLE wrapping_keys (
+    id TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    label TEXT NOT NULL,
+    token_serial TEXT NOT NULL,
+    token_object_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    modulus_bits INTEGER NOT NULL,
+    source_file_sha256 TEXT NOT NULL,
+    provider_deadline TEXT,
+    imported_at TEXT NOT NULL,
+    imported_ceremony TEXT,
+    state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'destroyed')),
+    state_since TEXT NOT NULL
+  );
+  CREATE TRIGGER wrapping_keys_fixed BEFORE UPDATE ON wrapping_keys
+    WHEN NEW.id IS NOT OLD.id OR NEW.fingerprint IS NOT OLD.fingerprint OR NEW.source_file_sha256 IS NOT OLD.source_file_sha256
+      OR NEW.token_object_id IS NOT OLD.token_object_id OR NEW.imported_at IS NOT OLD.imported_at OR OLD.state = 'destroyed'
+    BEGIN SELECT RAISE(ABORT, 'only the state of a wrapping key changes, and a destroyed one not at all'); END;
+  CREATE TRIGGER wrapping_keys_kept BEFORE DELETE ON wrapping_keys
+    BEGIN SELECT RAISE(ABORT, 'wrapping keys are never deleted from the inventory: mark them destroyed'); END;
+  CREATE TABLE bundles (
+    id TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL REFERENCES keys (id),
+    key_version INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    wrapping_key_id TEXT NOT NULL REFERENCES wrapping_keys (id),
+    manifest_sha256 TEXT NOT NULL,
+    drive TEXT NOT NULL,
+    path TEXT NOT NULL,
+    written_at TEXT NOT NULL,
+    ceremony TEXT,
+    FOREIGN KEY (key_id, key_version) REFERENCES key_versions (key_id, version)
+  );
+  CREATE TRIGGER bundles_no_update BEFORE UPDATE ON bundles
+    BEGIN SELECT RAISE(ABORT, 'bundle records cannot be changed'); END;
+  CREATE TRIGGER bundles_no_delete BEFORE DELETE ON bundles
+    BEGIN SELECT RAISE(ABORT, 'bundle records cannot be deleted'); END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;
