@@ -17,6 +17,12 @@ app.on('second-instance', () => mainWindow?.focus());
 app.on('window-all-closed', () => app.quit());
 app.on('will-quit', () => workstation.close());
 
+// The database is opened and checked at start; a problem is shown on the start screen.
+try {
+  workstation.storeStatus();
+} catch {
+  // Reported to the officer through getStoreStatus.
+}
 void app.whenReady().then(async () => {
   hardenSession();
   bindIpc(() => mainWindow, createHandlers(workstation));

@@ -5,7 +5,7 @@
 import type { AuditDetails } from '../shared/audit';
 import { KeywardError } from '../shared/errors';
 import { rehearsalToken } from '../shared/rehearsal';
-import type { ModuleTokens, TokenStatus } from '../shared/contract';
+import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import type { HsmSettings } from '../shared/settings';
 import type { Capabilities } from '../shared/keys';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
@@ -16,7 +16,9 @@ import { ensureDataDir } from './data-dir';
 import { readSettings, writeSettings } from './settings-file';
 import { AuditLog } from './store/audit-log';
 import { Checkpoints } from './store/checkpoints';
-import { openDatabase, type Db } from './store/database';
+import { databaseFileName, openDatabase, type Db } from './store/database';
+import { schemaVersion } from './store/migrations';
+import { join } from 'node:path';
 import { assertExportTargetsFree, exportAudit, type WrittenExport } from './store/audit-export';
 import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
@@ -170,6 +172,21 @@ export class Workstation {
   audit(): AuditLog {
     this.auditLog ??= new AuditLog(this.openDb());
     return this.auditLog;
+  }
+
+  /**
+   * Opens the database (migrations and PRAGMA integrity_check run here). Both shells call it at start, so
+   * a damaged or too-new database is reported before any officer begins work, and nothing is written to it.
+   */
+  storeStatus(): StoreStatus {
+    const head = this.audit().head();
+    return {
+      path: join(this.dataDir, databaseFileName),
+      schemaVersion,
+      auditEntries: head.seq,
+      auditHeadHash: head.hash,
+      signerFingerprint: this.identities().current()?.publicKeyFingerprint ?? null,
+    };
   }
 
   private openDb(): Db {

@@ -1,6 +1,6 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
-import type { ModuleTokens, TokenStatus } from '../shared/contract';
+import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import type { KeywardErrorData } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
@@ -13,6 +13,7 @@ export interface AuditFilters {
   action: string;
   actor: string;
   subject: string;
+  ceremony: string;
 }
 
 export const auditPageSize = 50;
@@ -30,6 +31,8 @@ interface AppState {
   moduleTokens: Loadable<ModuleTokens>;
   saving: Loadable<HsmSettings>;
   capabilities: Loadable<Capabilities>;
+  storeStatus: Loadable<StoreStatus>;
+  loadStoreStatus: () => Promise<void>;
   probeToken: () => Promise<void>;
   auditEntries: Loadable<AuditEntry[]>;
   auditHasMore: boolean;
@@ -51,6 +54,7 @@ export const useApp = create<AppState>((set, get) => ({
   moduleTokens: { state: 'idle' },
   saving: { state: 'idle' },
   capabilities: { state: 'idle' },
+  storeStatus: { state: 'idle' },
   auditEntries: { state: 'idle' },
   auditHasMore: false,
   auditVerification: { state: 'idle' },
@@ -65,6 +69,7 @@ export const useApp = create<AppState>((set, get) => ({
       ...(filters.action.trim() ? { action: filters.action.trim() } : {}),
       ...(filters.actor.trim() ? { actor: filters.actor.trim() } : {}),
       ...(filters.subject.trim() ? { subject: filters.subject.trim() } : {}),
+      ...(filters.ceremony.trim() ? { ceremony: filters.ceremony.trim() } : {}),
       ...(before !== undefined ? { before } : {}),
     };
     const result = await call('queryAudit', query);
@@ -79,6 +84,12 @@ export const useApp = create<AppState>((set, get) => ({
     set({ auditVerification: { state: 'loading' } });
     const result = await call('verifyAudit', {});
     set({ auditVerification: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+  },
+
+  loadStoreStatus: async () => {
+    set({ storeStatus: { state: 'loading' } });
+    const result = await call('getStoreStatus', {});
+    set({ storeStatus: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
   },
 
   probeToken: async () => {

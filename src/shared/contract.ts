@@ -21,6 +21,16 @@ export interface TokenStatus {
   readAt: string;
 }
 
+/** The workstation database, opened and integrity-checked at start. */
+export interface StoreStatus {
+  path: string;
+  schemaVersion: number;
+  auditEntries: number;
+  auditHeadHash: string;
+  /** The workstation signing identity, once initialised. */
+  signerFingerprint: string | null;
+}
+
 export interface ModuleTokens {
   module: ModuleInfo;
   tokens: TokenSummary[];
@@ -87,6 +97,8 @@ export const contract = {
       })
       .strict(),
   ),
+  /** The database's state; an unreadable or damaged database is reported here with what to do. */
+  getStoreStatus: call<StoreStatus>()(noArguments),
   /** Recomputes the hash chain and every signed checkpoint. */
   verifyAudit: call<{ chain: AuditVerification; checkpoints: CheckpointVerification }>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };

@@ -22,6 +22,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       probeToken: () => Promise.reject(new Error('not used')),
       queryAudit: () => Promise.reject(new Error('not used')),
       verifyAudit: () => Promise.reject(new Error('not used')),
+      getStoreStatus: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };

@@ -10,6 +10,7 @@ export function createHandlers(workstation: Workstation): Handlers {
     selectHsm: (settings) => workstation.select(settings),
     probeToken: () => workstation.probe(),
     queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
+    getStoreStatus: () => Promise.resolve(workstation.storeStatus()),
     verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),
   };
 }

@@ -7,6 +7,12 @@ import { launchChromiumShell } from './chromium-shell';
 
 const headless = process.argv.includes('--headless');
 const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
+// The database is opened and checked at start; a problem is shown on the start screen as well.
+try {
+  workstation.storeStatus();
+} catch (error) {
+  console.error(`Keyward's database could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+}
 const shell = await launchChromiumShell({ handlers: createHandlers(workstation), headless });
 console.log('Keyward is open in the Chromium shell. Close its window (or press Ctrl+C here) to quit.');
 const stop = (): void => void shell.close();

@@ -3,7 +3,7 @@ import { hexGroups } from '../../shared/fingerprint';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp, type AuditFilters } from '../store';
 
-const noFilters: AuditFilters = { action: '', actor: '', subject: '' };
+const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '' };
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
@@ -41,7 +41,7 @@ export function AuditScreen() {
   const loadAudit = useApp((s) => s.loadAudit);
   const verifyAudit = useApp((s) => s.verifyAudit);
   const [filters, setFilters] = useState<AuditFilters>(noFilters);
-  const ids = { action: useId(), actor: useId(), subject: useId() };
+  const ids = { action: useId(), actor: useId(), subject: useId(), ceremony: useId() };
 
   useEffect(() => {
     void loadAudit(noFilters);
@@ -73,7 +73,8 @@ export function AuditScreen() {
       >
         {field('action', 'Action', 'e.g. hsm.select')}
         {field('actor', 'Officer', 'e.g. alice')}
-        {field('subject', 'Key or subject', 'e.g. Salesforce CMK v2')}
+        {field('subject', 'Key or subject', 'e.g. Salesforce CMK (all versions) or Salesforce CMK v2')}
+        {field('ceremony', 'Ceremony', 'ceremony id')}
         <button type="submit">Show entries</button>
       </form>
       {entries.state === 'failed' && <ErrorPanel title="The audit log could not be read" error={entries.error} />}

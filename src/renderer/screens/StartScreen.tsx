@@ -3,6 +3,7 @@ import type { TokenStatus } from '../../shared/contract';
 import { loginStateLabels, type PinFlags, type Version } from '../../shared/token';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { StoreCard } from '../components/StoreCard';
 import { useApp } from '../store';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
@@ -148,6 +149,9 @@ export function StartScreen() {
           <CapabilitiesCard />
         </div>
       )}
+      <div className="grid">
+        <StoreCard />
+      </div>
     </div>
   );
 }
