@@ -23,6 +23,9 @@ Commands:
                   needs the user PIN). It signs checkpoints, exports and bundles.
   workstation show
                   Print the workstation certificate and the fingerprint verifiers pin.
+  verify BUNDLE   On the connected side, before upload: check an upload bundle folder (signature and
+                  signer, every file's hash, the officers' quorum, the provider's deadline, the payload's
+                  structure). Needs --signer-fingerprint HEX or --ca FILE. Exit 0 only when all hold.
 
 Options:
   --json          Print JSON instead of text.
@@ -32,8 +35,9 @@ Options:
   --out FILE      With audit export: the file to write.
   --export FILE   With audit verify: the exported file to verify.
   --signer-fingerprint HEX
-                  With audit verify --export: the SHA-256 fingerprint of the workstation signing key
-                  that must have signed every checkpoint.
+                  With audit verify --export or verify: the SHA-256 fingerprint of the workstation
+                  signing key that must have signed (see "keyward workstation show").
+  --ca FILE       With verify: the organisation's CA certificate that issued the workstation's.
   --org NAME      With workstation init: the organisation named in the certificate.
   --name NAME     With workstation init: this workstation's name in the certificate.
   --spec SPEC     With workstation init: ECDSA_P384 (default), ECDSA_P256 or RSA_PSS_3072.
@@ -42,7 +46,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -57,6 +61,8 @@ export interface CliOptions {
   workstationName?: string;
   spec?: SigningKeySpec;
   pinParts: number;
+  bundle?: string;
+  caFile?: string;
 }
 
 function usageError(message: string): KeywardError {
@@ -88,6 +94,7 @@ export function parseCli(argv: string[]): CliOptions {
         name: { type: 'string' },
         spec: { type: 'string' },
         'pin-parts': { type: 'string' },
+        ca: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -96,14 +103,20 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help', json: false, pinParts: 1 };
-  const command = positionals.join(' ');
+  const bundle = positionals[0] === 'verify' ? positionals[1] : undefined;
+  if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
+  const command = bundle === undefined ? positionals.join(' ') : 'verify';
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
   if (values.out !== undefined && known !== 'audit export') throw usageError('--out goes with audit export.');
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
-  if (values['signer-fingerprint'] !== undefined && (values.export === undefined || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
-    throw usageError('--signer-fingerprint goes with audit verify --export and is 64 hex digits (a SHA-256 fingerprint).');
+  if (values['signer-fingerprint'] !== undefined && ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
+    throw usageError('--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).');
+  }
+  if (values.ca !== undefined && known !== 'verify') throw usageError('--ca goes with verify.');
+  if (known === 'verify' && values['signer-fingerprint'] === undefined && values.ca === undefined) {
+    throw usageError('verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.');
   }
   const init = known === 'workstation init';
   for (const option of ['org', 'name', 'spec'] as const) {
@@ -140,6 +153,8 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.export !== undefined ? { exportFile: resolve(values.export) } : {}),
     ...(values['signer-fingerprint'] !== undefined ? { signerFingerprint: values['signer-fingerprint'] } : {}),
     ...(values.org !== undefined ? { organization: values.org } : {}),
+    ...(bundle !== undefined ? { bundle: resolve(bundle) } : {}),
+    ...(values.ca !== undefined ? { caFile: resolve(values.ca) } : {}),
     ...(values.name !== undefined ? { workstationName: values.name } : {}),
     ...(spec !== undefined ? { spec: spec as SigningKeySpec } : {}),
     pinParts: Number(values['pin-parts'] ?? 1),

@@ -5,6 +5,8 @@ import { X509Certificate } from 'node:crypto';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { ExportSignatureCheck } from '../main/store/audit-export';
+import type { BundleVerification } from '../main/bundles/verify-bundle';
+import { providerNames } from '../shared/providers';
 import type { Capabilities } from '../shared/keys';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
@@ -120,4 +122,18 @@ export function formatExportSignature(check: ExportSignatureCheck): string {
     `Signature valid: signed by ${check.signerSubject ?? 'unknown'}${check.signedAt ? ` at ${check.signedAt}` : ''}.`,
     formatFingerprint('Signer public key fingerprint; compare it with the one your organisation recorded', check.signerFingerprint ?? ''),
   ].join('\n');
+}
+
+export function formatBundleVerification(report: BundleVerification): string {
+  const m = report.manifest;
+  const what = m ? `${providerNames[m.provider]} bundle for ${m.key.name} version ${m.key.version} (${m.key.spec}, KCV ${m.key.kcv.toUpperCase()})` : 'bundle';
+  if (report.ok && m) {
+    return [
+      `BUNDLE VERIFIED: ${what}.`,
+      `Signed by ${report.signerSubject ?? '?'}; approved by ${report.approvedBy.join(', ')} (quorum ${m.ceremony.policy.quorum}).`,
+      m.wrapping.deadline ? `Upload before ${m.wrapping.deadline}.` : 'The provider gave no deadline.',
+      report.signerFingerprint ? formatFingerprint('Workstation key fingerprint', report.signerFingerprint) : '',
+    ].join('\n');
+  }
+  return [`BUNDLE NOT VALID (${what}). Do not upload it.`, ...report.problems.map((p) => `- ${p}`), 'Next step: bring the bundle back to the workstation officers; it must be made again.', ''].join('\n');
 }

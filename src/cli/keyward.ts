@@ -2,11 +2,13 @@
 import { toErrorData, type KeywardErrorData } from '../shared/errors';
 import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
+import { readFileSync } from 'node:fs';
+import { verifyBundle } from '../main/bundles/verify-bundle';
 import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatCapabilities, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { formatBundleVerification, formatCapabilities, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { readPinParts } from './secret-input';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
@@ -29,6 +31,20 @@ export async function main(argv: string[]): Promise<number> {
   if (options.command === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (options.command === 'verify' && options.bundle) {
+    // On the connected side: no HSM, no Keyward data directory.
+    try {
+      const report = verifyBundle(options.bundle, {
+        ...(options.signerFingerprint ? { signerFingerprint: options.signerFingerprint } : {}),
+        ...(options.caFile ? { caCertificate: readFileSync(options.caFile) } : {}),
+      });
+      process.stdout.write(options.json ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n` : formatBundleVerification(report));
+      return report.ok ? 0 : 1;
+    } catch (error) {
+      printError(toErrorData(error), options.json);
+      return 1;
+    }
   }
   if (options.command === 'audit verify' && options.exportFile) {
     // On the auditor's machine: no HSM, no Keyward data directory.

@@ -31,6 +31,8 @@ export const errorCodes = [
   'SIGNATURE_INVALID',
   'WORKSTATION_NOT_INITIALISED',
   'FILE_NOT_WRITTEN',
+  'SELF_TEST_FAILED',
+  'QUORUM_NOT_MET',
   'INTERNAL',
 ] as const;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'rolldown';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/main/store/audit-log';
+import { AuditLog, looksSecret } from '../../src/main/store/audit-log';
 import { entryHash } from '../../src/main/store/chain';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
 import { migrations, schemaVersion } from '../../src/main/store/migrations';
@@ -160,6 +160,11 @@ describe('the audit log', () => {
     expect(log.head().seq).toBe(0);
     db.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(path()).includes(Buffer.from('1111-2222'))).toBe(false);
+  });
+
+  it('refuses detail keys that name a secret, and only those', () => {
+    for (const key of ['pin', 'userPin', 'pin_parts', 'SO-PIN', 'soPIN', 'privateKey', 'private_key', 'tenantSecret', 'passphrase', 'shares', 'seed']) expect(looksSecret(key), key).toBe(true);
+    for (const key of ['wrappingKeyFingerprint', 'mapping', 'opinion', 'spinner', 'sharedWith', 'publicKey', 'keySha256']) expect(looksSecret(key), key).toBe(false);
   });
 
   it('commits a state change with its entry, audits a failed change, and fails closed', () => {

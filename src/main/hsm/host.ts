@@ -7,6 +7,7 @@ import { Keys } from './keys';
 import { Pkcs11Module } from './module';
 import { probe } from './probe';
 import { Sessions } from './sessions';
+import { selfTestWrap } from './self-test';
 import { Signing } from './signing';
 import { Unwrapping } from './unwrapping';
 import { Wrapping } from './wrapping';
@@ -74,6 +75,11 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   generateCmk: ({ uri, label, spec }) => open().keys.generateCmk(uri, label, spec),
   keyCheckValue: ({ uri, label }) => open().keys.checkValueByLabel(uri, label),
   keyCheckValueInToken: ({ uri, id }) => open().keys.checkValueInToken(uri, id),
+  digestKey: ({ uri, id }) => open().keys.digestKey(uri, id),
+  selfTestWrap: ({ uri, kind, hash, spki }) => {
+    const { module, sessions, keys } = open();
+    return selfTestWrap(module, sessions, keys, uri, kind, hash, spki);
+  },
   destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
   generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
   signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),

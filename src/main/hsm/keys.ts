@@ -140,6 +140,20 @@ export class Keys {
     }
   }
 
+  /**
+   * A hash of a secret key's value, computed in the token (C_DigestKey): some providers (Salesforce
+   * Shield) ask for the SHA-256 of the key material beside the wrapped key.
+   */
+  digestKey(uri: string, idHex: string): Uint8Array {
+    const session = this.sessions.require(uri, 'user');
+    const key = findKey(this.module, session, idHex, [pkcs11js.CKO_SECRET_KEY]);
+    return this.module.guard(session.where, () => {
+      this.lib.C_DigestInit(session.handle, { mechanism: pkcs11js.CKM_SHA256 });
+      this.lib.C_DigestKey(session.handle, key);
+      return this.lib.C_DigestFinal(session.handle, Buffer.alloc(32));
+    });
+  }
+
   /** The key check value of a secret key found by label (for keys Keyward did not create, e.g. on restore). */
   checkValueByLabel(uri: string, label: string): string {
     const session = this.sessions.require(uri, 'user');

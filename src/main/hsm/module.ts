@@ -103,7 +103,7 @@ export class Pkcs11Module {
       const info = this.lib.C_GetTokenInfo(slot);
       const slotInfo = this.lib.C_GetSlotInfo(slot);
       const f = info.flags;
-      const session = this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+      const session = this.readSession(slot);
       try {
         const state = this.lib.C_GetSessionInfo(session).state;
         const loginState = sessionStates[state] ?? 'not-logged-in';
@@ -140,6 +140,16 @@ export class Pkcs11Module {
         this.lib.C_CloseSession(session);
       }
     });
+  }
+
+  /** A session to read with: read-only, unless the SO is logged in (PKCS#11 then allows only read-write sessions). */
+  private readSession(slot: Buffer): Buffer {
+    try {
+      return this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+    } catch (error) {
+      if (!(error instanceof Error) || error.message !== 'CKR_SESSION_READ_WRITE_SO_EXISTS') throw error;
+      return this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    }
   }
 
   ensureInitializedToken(request: InitTokenRequest): TokenSummary {

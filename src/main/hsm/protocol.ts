@@ -28,6 +28,10 @@ export interface HsmOps {
   keyCheckValue: { request: { uri: string; label: string }; response: string };
   /** A secret key's check value computed in the token (not read from CKA_CHECK_VALUE); needs prepareKeyCheck. */
   keyCheckValueInToken: { request: { uri: string; id: string }; response: string };
+  /** SHA-256 of a secret key's value, computed in the token (C_DigestKey). */
+  digestKey: { request: { uri: string; id: string }; response: Uint8Array };
+  /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
+  selfTestWrap: { request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array }; response: { wrapped: Uint8Array; kcv: string } };
   destroyKey: { request: { uri: string; id: string }; response: { destroyed: number } };
   generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
   signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
@@ -84,6 +88,8 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   generateCmk: 'generating a key',
   keyCheckValue: 'reading a key check value',
   keyCheckValueInToken: 'computing a key check value',
+  digestKey: 'hashing a key in the token',
+  selfTestWrap: 'running the wrapping self-test',
   destroyKey: 'destroying a key',
   generateSigningKey: 'generating a signing key',
   signingPublicKey: 'reading a signing key',

@@ -75,7 +75,7 @@ export class Wrapping {
     const session = this.sessions.require(uri, 'user');
     const target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY]);
     const wrappingKey = findTrusted(this.module, session, wrappingKeyId, pkcs11js.CKO_PUBLIC_KEY, 'wrapping key');
-    return this.oaep(session, wrappingKey, target, hash);
+    return oaepWrap(this.module, session, wrappingKey, target, hash);
   }
 
   /** RSA-OAEP(ephemeral) || AES-KWP(target), the layout of CKM_RSA_AES_KEY_WRAP; the ephemeral is destroyed either way. */
@@ -92,9 +92,7 @@ export class Wrapping {
       );
     }
     try {
-      const kwpPart = this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(8192)));
-      const rsaPart = this.oaep(session, wrappingKey, ephemeral, hash);
-      return { wrapped: Buffer.concat([rsaPart, kwpPart]), rsaPartLength: rsaPart.length, method: 'composed-in-token' };
+      return composedRsaAes(this.module, session, wrappingKey, target, ephemeral, hash);
     } finally {
       this.ephemerals.destroy(session, ephemeral);
     }
@@ -134,20 +132,28 @@ export class Wrapping {
     const kek = findTrusted(this.module, session, kekId, pkcs11js.CKO_SECRET_KEY, 'backup KEK');
     return this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, kek, target, Buffer.alloc(8192)));
   }
+}
 
-  private oaep(session: TokenSession, wrappingKey: Handle, target: Handle, hash: OaepHash): Buffer {
-    try {
-      return this.lib.C_WrapKey(session.handle, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, wrappingKey, target, Buffer.alloc(1024));
-    } catch (error) {
-      const ckr = error instanceof Error ? error.message : '';
-      if (['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID'].includes(ckr)) {
-        throw new KeywardError(
-          'HSM_MECHANISM_UNSUPPORTED',
-          `${session.where} cannot wrap with CKM_RSA_PKCS_OAEP using ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} and MGF1-${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (${ckr}). Keyward does not wrap in software instead.`,
-          'Choose a wrapping algorithm this token supports (see the capability probe), or use an HSM that offers it.',
-        );
-      }
-      throw toHsmError(error, session.where);
+/** RSA-OAEP of a key under the provider's public key, in the token; a refused hash is named, never done in software. */
+export function oaepWrap(module: Pkcs11Module, session: TokenSession, wrappingKey: Handle, target: Handle, hash: OaepHash): Buffer {
+  try {
+    return module.lib.C_WrapKey(session.handle, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, wrappingKey, target, Buffer.alloc(1024));
+  } catch (error) {
+    const ckr = error instanceof Error ? error.message : '';
+    if (['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID'].includes(ckr)) {
+      throw new KeywardError(
+        'HSM_MECHANISM_UNSUPPORTED',
+        `${session.where} cannot wrap with CKM_RSA_PKCS_OAEP using ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} and MGF1-${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (${ckr}). Keyward does not wrap in software instead.`,
+        'Choose a wrapping algorithm this token supports (see the capability probe), or use an HSM that offers it.',
+      );
     }
+    throw toHsmError(error, session.where);
   }
+}
+
+/** RSA-OAEP(ephemeral) || AES-KWP(target): CKM_RSA_AES_KEY_WRAP's output, composed in the token. */
+export function composedRsaAes(module: Pkcs11Module, session: TokenSession, wrappingKey: Handle, target: Handle, ephemeral: Handle, hash: OaepHash): RsaAesWrapped {
+  const kwpPart = module.guard(session.where, () => module.lib.C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(8192)));
+  const rsaPart = oaepWrap(module, session, wrappingKey, ephemeral, hash);
+  return { wrapped: Buffer.concat([rsaPart, kwpPart]), rsaPartLength: rsaPart.length, method: 'composed-in-token' };
 }

@@ -20,12 +20,18 @@ interface Row {
   hash: string;
 }
 
-/** Detail keys that suggest a secret; such details are refused rather than stored. */
-const secretKey = /pin|passphrase|password|secret|plaintext|private.?key|share|seed/i;
+/** Words in a detail key that suggest a secret (camelCase, snake_case and kebab-case are split into words). */
+const secretWords = new Set(['pin', 'pins', 'passphrase', 'password', 'secret', 'plaintext', 'share', 'shares', 'seed']);
+
+/** A detail key that suggests a secret; such details are refused rather than stored. */
+export function looksSecret(key: string): boolean {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w, i) => secretWords.has(w) || (w === 'private' && words[i + 1] === 'key') || w === 'privatekey');
+}
 
 function assertNoSecrets(details: AuditDetails, path = 'details'): void {
   for (const [key, value] of Object.entries(details)) {
-    if (secretKey.test(key)) {
+    if (looksSecret(key)) {
       throw new KeywardError(
         'AUDIT_REFUSED',
         `An audit entry was refused because ${path}.${key} looks like a secret; secrets are never written to the audit log.`,

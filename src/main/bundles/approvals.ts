@@ -1,0 +1,78 @@
+/**
+ * Approvals checked against a quorum policy: each a valid signature over the step's digest, by an
+ * approval key the workstation certified for that officer and role; nobody counts twice.
+ */
+import { X509Certificate, constants, createHash, verify } from 'node:crypto';
+import { approvalMessage, minimumCmkQuorum, type Approval, type QuorumPolicy } from '../../shared/officers';
+
+/** The role the workstation certified: the certificate's OU. */
+function certifiedRole(certificate: X509Certificate): string | undefined {
+  return /(?:^|\n)OU=([^\n]+)/.exec(certificate.subject)?.[1];
+}
+
+function certifiedName(certificate: X509Certificate): string | undefined {
+  return /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+}
+
+export interface QuorumCheck {
+  met: boolean;
+  /** Officers whose approvals count. */
+  counted: string[];
+  problems: string[];
+}
+
+export function checkApprovals(stepDigest: string, approvals: Approval[], policy: QuorumPolicy, workstation: X509Certificate, at: Date): QuorumCheck {
+  const problems: string[] = [];
+  const counted = new Map<string, string>(); // key fingerprint -> officer
+  if (policy.quorum < minimumCmkQuorum) problems.push(`the recorded policy asks for ${policy.quorum} approval(s); a CMK needs at least ${minimumCmkQuorum} distinct officers`);
+  for (const [index, approval] of approvals.entries()) {
+    const which = `approval ${index + 1} (${approval.officer})`;
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(Buffer.from(approval.certificate, 'base64'));
+    } catch {
+      problems.push(`${which}: its certificate cannot be read`);
+      continue;
+    }
+    if (!certificate.checkIssued(workstation) || !certificate.verify(workstation.publicKey)) {
+      problems.push(`${which}: its certificate was not issued by this workstation`);
+      continue;
+    }
+    if (at < new Date(certificate.validFrom) || at > new Date(certificate.validTo)) {
+      problems.push(`${which}: its certificate was not valid when the step was approved`);
+      continue;
+    }
+    if (certifiedName(certificate) !== approval.officer || certifiedRole(certificate) !== approval.role) {
+      problems.push(`${which}: the certificate names ${certifiedName(certificate) ?? '?'} as ${certifiedRole(certificate) ?? '?'}, not ${approval.officer} as ${approval.role}`);
+      continue;
+    }
+    const message = Buffer.from(approvalMessage(stepDigest));
+    const signature = Buffer.from(approval.signature, 'base64');
+    let valid: boolean;
+    try {
+      valid =
+        approval.scheme === 'rsa-pss'
+          ? verify(approval.hash, message, { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+          : verify(approval.hash, message, { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      problems.push(`${which}: the signature is not over this step (another step's digest, or altered)`);
+      continue;
+    }
+    if (!policy.roles.includes(approval.role)) {
+      problems.push(`${which}: the role ${approval.role} may not approve this step (the policy allows ${policy.roles.join(', ')})`);
+      continue;
+    }
+    const keyFingerprint = createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+    if (counted.has(keyFingerprint) || [...counted.values()].includes(approval.officer)) {
+      problems.push(`${which}: ${approval.officer} has already approved; nobody counts twice`);
+      continue;
+    }
+    counted.set(keyFingerprint, approval.officer);
+  }
+  const officers = [...counted.values()];
+  if (officers.length < policy.quorum) problems.push(`${officers.length} valid approval(s) of the ${policy.quorum} the policy requires`);
+  return { met: problems.length === 0, counted: officers, problems };
+}

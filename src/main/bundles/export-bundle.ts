@@ -1,0 +1,218 @@
+/**
+ * Export of one CMK version for a provider: planned (the step the officers approve, with the time left
+ * before the provider's deadline), then, once the quorum has approved that exact step, self-tested,
+ * wrapped in the token, signed, written to the drive, read back and verified, and recorded.
+ */
+import { X509Certificate, createHash, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { KeywardError } from '../../shared/errors';
+import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import type { BundleRecord } from '../../shared/inventory';
+import type { Approval, QuorumPolicy } from '../../shared/officers';
+import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
+import type { HsmClient } from '../hsm/client';
+import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
+import type { AuditLog } from '../store/audit-log';
+import type { Bundles } from '../store/bundles';
+import type { Checkpoints } from '../store/checkpoints';
+import type { Inventory } from '../store/inventory';
+import type { WrappingKeys } from '../store/wrapping-keys';
+import { digestOfBytes, signDetached } from '../x509/cms';
+import type { Signer } from '../x509/signer';
+import { checkApprovals } from './approvals';
+import { exportStepDigest, manifestFileName, readmeFileName, signatureFileName, signerFileName, type ExportStep, type Manifest } from './manifest';
+import { wrapSelfTest } from './self-test';
+import { verifyBundle } from './verify-bundle';
+import { writeBundleFolder } from './write-bundle';
+
+export interface ExportContext {
+  client: HsmClient;
+  uri: string;
+  signer: Signer;
+  certificateDer: Uint8Array;
+  log: AuditLog;
+  checkpoints: Checkpoints;
+  inventory: Inventory;
+  wrappingKeys: WrappingKeys;
+  bundles: Bundles;
+  generator: string;
+  now?: () => Date;
+}
+
+export interface ExportPlanRequest {
+  keyName: string;
+  version: number;
+  /** The inventory id of the provider's wrapping key, imported on the token. */
+  wrappingKeyId: string;
+  /** The provider's import parameters, read again from the drive for this export. */
+  params: ProviderImport;
+  ceremonyId: string;
+}
+
+export interface ExportPlan {
+  step: ExportStep;
+  stepDigest: string;
+  /** Milliseconds until the provider's deadline, or null when it gives none. */
+  timeLeftMs: number | null;
+}
+
+const refuse = (message: string, nextStep: string) => new KeywardError('INVALID_REQUEST', message, nextStep);
+
+export function planExport(context: ExportContext, request: ExportPlanRequest): ExportPlan {
+  const now = context.now?.() ?? new Date();
+  const key = context.inventory.get(request.keyName);
+  const version = key.versions.find((v) => v.version === request.version);
+  if (!version) throw refuse(`${request.keyName} has no version ${request.version}.`, 'Check the key version in the inventory.');
+  if (!['active', 'pending', 'restored'].includes(version.state)) {
+    throw refuse(`${request.keyName} version ${request.version} is ${version.state}; only a pending, active or restored version can be exported.`, 'Choose the version the provider should use.');
+  }
+  const wrappingKey = context.wrappingKeys.usable(request.wrappingKeyId);
+  const { params } = request;
+  if (wrappingKey.fingerprint !== params.wrappingKeyFingerprint || wrappingKey.provider !== params.provider) {
+    throw refuse(
+      `The ${providerNames[params.provider]} parameters brought for this export are for the wrapping key ${params.wrappingKeyFingerprint.slice(0, 16)}…, but the key chosen on the token is ${wrappingKey.fingerprint.slice(0, 16)}….`,
+      'Bring the parameters file of the wrapping key that was imported, or import the new one first.',
+    );
+  }
+  const refusal = specRefusal(params.provider, key.spec, params.algorithm);
+  if (refusal) throw refuse(`This export cannot be made: ${refusal}.`, 'Choose another algorithm the provider offers, or another key.');
+  const deadline = params.deadline ?? wrappingKey.providerDeadline;
+  const step: ExportStep = {
+    ceremonyId: request.ceremonyId,
+    provider: params.provider,
+    key: { name: key.name, version: version.version, spec: key.spec, kcv: version.kcv },
+    wrapping: {
+      algorithm: params.algorithm,
+      providerAlgorithm: params.providerAlgorithm,
+      wrappingKeyFingerprint: params.wrappingKeyFingerprint,
+      modulusBits: params.modulusBits as 2048 | 3072 | 4096,
+      importTokenSha256: params.importToken ? createHash('sha256').update(params.importToken).digest('hex') : null,
+      deadline,
+    },
+    target: params.target,
+  };
+  return { step, stepDigest: exportStepDigest(step), timeLeftMs: deadline ? new Date(deadline).getTime() - now.getTime() : null };
+}
+
+export interface ExportRequest extends ExportPlanRequest {
+  policy: QuorumPolicy;
+  approvals: Approval[];
+  destination: { parent: string; drive: string };
+  actors: string[];
+}
+
+export interface ExportResult {
+  folder: string;
+  manifest: Manifest;
+  manifestSha256: string;
+  bundle: BundleRecord;
+}
+
+function readme(manifest: Manifest, upload: string, signerFingerprint: string): string {
+  const lines = [
+    `KEYWARD UPLOAD BUNDLE for ${providerNames[manifest.provider]}`,
+    '',
+    `Key: ${manifest.key.name}, version ${manifest.key.version} (${manifest.key.spec}), key check value ${manifest.key.kcv.toUpperCase()}.`,
+    `Wrapped with ${manifest.wrapping.algorithm} (${manifest.wrapping.providerAlgorithm}) under the provider's RSA-${manifest.wrapping.modulusBits} key`,
+    `  ${hexGroups(manifest.wrapping.wrappingKeyFingerprint)}`,
+    manifest.wrapping.deadline ? `Upload before ${manifest.wrapping.deadline}: the provider refuses it afterwards.` : 'The provider gave no deadline for this upload.',
+    `Approved by: ${manifest.ceremony.approvals.map((a) => `${a.officer} (${a.role})`).join(', ')} in ceremony ${manifest.ceremony.id}.`,
+    '',
+    '1. Before uploading, verify this folder on the connected machine:',
+    `   keyward verify <this folder> --signer-fingerprint ${signerFingerprint}`,
+    '   The workstation key fingerprint, to compare with the one your organisation recorded:',
+    `   ${hexGroups(signerFingerprint)}`,
+    `   ${pgpWordsOf(signerFingerprint).join(' ')}`,
+    '   Do not upload if the verification reports any problem.',
+    '2. Upload:',
+    `   ${upload}`,
+    '3. Record in the ceremony log that the upload was made, by whom and when.',
+    '',
+    'Files: manifest.json (what this bundle is), manifest.json.p7s (its signature by the workstation key),',
+    'signer.pem (the workstation certificate), and the provider payload listed in the manifest.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+const slug = (text: string): string => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'key';
+
+export async function exportBundle(context: ExportContext, request: ExportRequest): Promise<ExportResult> {
+  const now = context.now?.() ?? new Date();
+  const plan = planExport(context, request);
+  const signerCertificate = new X509Certificate(Buffer.from(context.certificateDer));
+  // The quorum is checked before anything is done, with the verifier's own rules.
+  const quorum = checkApprovals(plan.stepDigest, request.approvals, request.policy, signerCertificate, now);
+  if (!quorum.met) {
+    context.log.append({ actors: request.actors, action: 'bundle.export', subject: `${request.keyName} v${request.version}`, outcome: 'refused', details: { ceremony: request.ceremonyId, stepDigest: plan.stepDigest, problems: quorum.problems } });
+    throw new KeywardError('QUORUM_NOT_MET', `The export was not made: ${quorum.problems.join('; ')}.`, 'Collect approvals from enough distinct officers in the roles the policy names, each over this exact step.');
+  }
+  const { params } = request;
+  const subject = `${request.keyName} v${request.version}`;
+  // No audit entry, no export (fail closed).
+  context.log.append({
+    actors: quorum.counted,
+    action: 'bundle.export.begin',
+    subject,
+    outcome: 'success',
+    details: { ceremony: request.ceremonyId, provider: params.provider, algorithm: params.algorithm, wrappingKeyFingerprint: params.wrappingKeyFingerprint, stepDigest: plan.stepDigest },
+  });
+  let folder: string | undefined;
+  try {
+    await wrapSelfTest(context.client, context.uri, params.algorithm, params.modulusBits);
+    const version = context.inventory.get(request.keyName).versions.find((v) => v.version === request.version);
+    const wrappingKey = context.wrappingKeys.get(request.wrappingKeyId);
+    const targetId = version?.tokenObjectId ?? '';
+    const { kind, hash } = wrapMethods[params.algorithm];
+    const wrapped = Buffer.from(
+      kind === 'oaep'
+        ? await context.client.request('wrapOaep', { uri: context.uri, targetId, wrappingKeyId: wrappingKey.tokenObjectId, hash })
+        : (await context.client.request('wrapRsaAes', { uri: context.uri, targetId, wrappingKeyId: wrappingKey.tokenObjectId, hash })).wrapped,
+    );
+    const keySha256 = params.provider === 'salesforce-shield' ? Buffer.from(await context.client.request('digestKey', { uri: context.uri, id: targetId })) : undefined;
+    const payload = buildPayload({ import: params, wrapped, spec: plan.step.key.spec, keyName: request.keyName, ...(keySha256 ? { keySha256 } : {}), generator: context.generator });
+    const head = context.log.head();
+    const signerFingerprint = createHash('sha256').update(context.signer.spki).digest('hex');
+    const bundleId = randomUUID();
+    const signerPem: PayloadFile = { name: signerFileName, bytes: Buffer.from(signerCertificate.toString()) };
+    const draft = (files: PayloadFile[]): Manifest => ({
+      format: 'keyward-upload-bundle',
+      formatVersion: 1,
+      bundleId,
+      provider: params.provider,
+      key: plan.step.key,
+      wrapping: plan.step.wrapping,
+      target: plan.step.target,
+      ceremony: { id: request.ceremonyId, policy: request.policy, stepDigest: plan.stepDigest, approvals: request.approvals },
+      audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: context.checkpoints.last()?.hash ?? null },
+      createdAt: now.toISOString(),
+      generator: context.generator,
+      files: files.map((f) => ({ name: f.name, bytes: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex') })),
+    });
+    const readmeFile: PayloadFile = { name: readmeFileName, bytes: Buffer.from(readme(draft([]), payload.upload, signerFingerprint)) };
+    const listed = [...payload.files, readmeFile, signerPem];
+    const manifest = draft(listed);
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);
+    folder = writeBundleFolder(request.destination.parent, `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`, [
+      ...listed,
+      { name: manifestFileName, bytes: manifestBytes },
+      { name: signatureFileName, bytes: signature },
+    ]);
+    // Read back from the drive and verified as the connected side will, before success is reported.
+    const check = verifyBundle(folder, { signerFingerprint }, now);
+    if (!check.ok) {
+      throw new KeywardError('FILE_NOT_WRITTEN', `The bundle read back from the drive does not verify (${check.problems.join('; ')}); it was removed.`, 'Use another drive: this one may be failing.');
+    }
+    const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
+    const bundle = context.bundles.record(
+      { keyName: request.keyName, keyVersion: request.version, provider: params.provider, wrappingKeyId: request.wrappingKeyId, manifestSha256, drive: request.destination.drive, path: folder },
+      { actors: quorum.counted, ceremony: request.ceremonyId },
+    );
+    return { folder, manifest, manifestSha256, bundle };
+  } catch (error) {
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+    throw error;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * `keyward verify BUNDLE`, for the connected side, with no HSM: the manifest's signature and signer
+ * (a pinned fingerprint or the organisation's CA), every file's hash, the quorum under the recorded
+ * policy, the deadline, and the payload's structure. It names every failure; ok only when all hold.
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { publicKeyFingerprint } from '../store/identity';
+import { digestOfBytes, verifyDetached } from '../x509/cms';
+import { payloadProblems } from '../providers/payloads';
+import { checkApprovals } from './approvals';
+import { exportStepDigest, manifestFileName, manifestSchema, signatureFileName, signerFileName, stepOf, type Manifest } from './manifest';
+
+export interface BundleTrust {
+  /** SHA-256 of the workstation key's SPKI, hex, as recorded by the organisation. */
+  signerFingerprint?: string;
+  /** The organisation's CA certificate (PEM or DER), which issued the workstation certificate. */
+  caCertificate?: Uint8Array;
+}
+
+export interface BundleVerification {
+  ok: boolean;
+  problems: string[];
+  manifest?: Manifest;
+  signerFingerprint?: string;
+  signerSubject?: string;
+  approvedBy: string[];
+}
+
+const maxFileBytes = 16 * 1024 * 1024;
+
+function readSmall(path: string): Buffer | undefined {
+  try {
+    const bytes = readFileSync(path);
+    return bytes.length <= maxFileBytes ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyBundle(folder: string, trust: BundleTrust, now = new Date()): BundleVerification {
+  const problems: string[] = [];
+  const result = (extra: Partial<BundleVerification> = {}): BundleVerification => ({ ok: problems.length === 0, problems, approvedBy: [], ...extra });
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    problems.push(`${folder} is not a readable folder`);
+    return result();
+  }
+  const manifestBytes = readSmall(join(folder, manifestFileName));
+  const signatureBytes = readSmall(join(folder, signatureFileName));
+  if (!manifestBytes) problems.push(`${manifestFileName} is missing`);
+  if (!signatureBytes) problems.push(`${signatureFileName} (the signature over the manifest) is missing`);
+  if (!manifestBytes || !signatureBytes) return result();
+
+  // The signature first: nothing in an unsigned manifest is believed.
+  let signer: X509Certificate;
+  try {
+    signer = new X509Certificate(verifyDetached(signatureBytes, digestOfBytes(manifestBytes)).certificateDer);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+    return result();
+  }
+  const signerFingerprint = publicKeyFingerprint(signer.publicKey.export({ type: 'spki', format: 'der' }));
+  const signerSubject = signer.subject.replace(/\n/g, ', ');
+  if (trust.signerFingerprint) {
+    if (trust.signerFingerprint.toLowerCase() !== signerFingerprint) problems.push('the manifest was signed by another key than the pinned workstation key');
+  } else if (trust.caCertificate) {
+    let ca: X509Certificate | undefined;
+    try {
+      ca = new X509Certificate(Buffer.from(trust.caCertificate));
+    } catch {
+      problems.push('the CA certificate given cannot be read');
+    }
+    if (ca && !(signer.checkIssued(ca) && signer.verify(ca.publicKey))) problems.push(`the signer certificate (${signerSubject}) was not issued by the CA given`);
+  } else {
+    problems.push('no trust anchor was given: pin the workstation key fingerprint or give the organisation\'s CA certificate');
+  }
+  const signerFile = readSmall(join(folder, signerFileName));
+  let sameSigner: boolean;
+  try {
+    sameSigner = signerFile !== undefined && new X509Certificate(signerFile).raw.equals(signer.raw);
+  } catch {
+    sameSigner = false;
+  }
+  if (!sameSigner) problems.push(`${signerFileName} is not the certificate that signed the manifest`);
+
+  let manifest: Manifest;
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(manifestBytes.toString('utf8')));
+    if (!parsed.success) {
+      problems.push(`the manifest is not in Keyward's format (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`);
+      return result({ signerFingerprint, signerSubject });
+    }
+    manifest = parsed.data;
+  } catch {
+    problems.push('the manifest is not JSON');
+    return result({ signerFingerprint, signerSubject });
+  }
+
+  const listed = new Set(manifest.files.map((f) => f.name));
+  const files = new Map<string, Buffer>();
+  for (const entry of manifest.files) {
+    const bytes = readSmall(join(folder, entry.name));
+    if (!bytes) {
+      problems.push(`${entry.name} is missing`);
+      continue;
+    }
+    if (bytes.length !== entry.bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) problems.push(`${entry.name} has changed since the manifest was signed`);
+    else files.set(entry.name, bytes);
+  }
+  for (const name of names) {
+    if (!listed.has(name) && name !== manifestFileName && name !== signatureFileName) problems.push(`${name} is in the folder but not in the manifest`);
+  }
+  if (!listed.has(signerFileName)) problems.push(`the manifest does not list ${signerFileName}`);
+
+  const digest = exportStepDigest(stepOf(manifest));
+  if (digest !== manifest.ceremony.stepDigest) problems.push('the recorded step digest does not match what the manifest says was done');
+  const quorum = checkApprovals(digest, manifest.ceremony.approvals, manifest.ceremony.policy, signer, new Date(manifest.createdAt));
+  problems.push(...quorum.problems.map((p) => `quorum not met: ${p}`));
+
+  if (manifest.wrapping.deadline && new Date(manifest.wrapping.deadline).getTime() <= now.getTime()) {
+    problems.push(`the provider's import window closed at ${manifest.wrapping.deadline}: the provider will refuse this upload`);
+  }
+  if (manifest.provider === 'aws-kms') {
+    const token = files.get('ImportToken.bin');
+    if (token && createHash('sha256').update(token).digest('hex') !== manifest.wrapping.importTokenSha256) problems.push('ImportToken.bin is not the import token the manifest records');
+  }
+  problems.push(...payloadProblems({ provider: manifest.provider, algorithm: manifest.wrapping.algorithm, modulusBits: manifest.wrapping.modulusBits, target: manifest.target }, manifest.key.spec, files));
+  return result({ manifest, signerFingerprint, signerSubject, approvedBy: quorum.counted });
+}
