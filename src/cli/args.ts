@@ -23,6 +23,7 @@ Commands:
                   needs the user PIN). It signs checkpoints, exports and bundles.
   workstation show
                   Print the workstation certificate and the fingerprint verifiers pin.
+  media list      List the mounted removable drives (USB sticks, SD cards) bundles and exports can go to.
   verify BUNDLE   On the connected side, before upload: check an upload bundle folder (signature and
                   signer, every file's hash, the officers' quorum, the provider's deadline, the payload's
                   structure). Needs --signer-fingerprint HEX or --ca FILE. Exit 0 only when all hold.
@@ -46,7 +47,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'verify'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'media list', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';

@@ -6,6 +6,7 @@ import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { ExportSignatureCheck } from '../main/store/audit-export';
 import type { BundleVerification } from '../main/bundles/verify-bundle';
+import type { RemovableDrive } from '../main/media/drives';
 import { providerNames } from '../shared/providers';
 import type { Capabilities } from '../shared/keys';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
@@ -136,4 +137,13 @@ export function formatBundleVerification(report: BundleVerification): string {
     ].join('\n');
   }
   return [`BUNDLE NOT VALID (${what}). Do not upload it.`, ...report.problems.map((p) => `- ${p}`), 'Next step: bring the bundle back to the workstation officers; it must be made again.', ''].join('\n');
+}
+
+const gigabytes = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
+
+export function formatDrives(drives: RemovableDrive[]): string {
+  if (drives.length === 0) return 'No removable drive is mounted. Insert the USB drive and open it in the file manager (or mount it), then run this again.\n';
+  return `${drives
+    .map((d) => `${d.label ?? '(no label)'}  ${d.mountPoint}  ${d.device}${d.transport ? ` (${d.transport})` : ''}  ${gigabytes(d.sizeBytes)}${d.availableBytes !== null ? `, ${gigabytes(d.availableBytes)} free` : ''}${d.readOnly ? '  READ-ONLY' : ''}`)
+    .join('\n')}\n`;
 }

@@ -4,11 +4,12 @@ import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
 import { readFileSync } from 'node:fs';
 import { verifyBundle } from '../main/bundles/verify-bundle';
+import { listRemovableDrives } from '../main/media/drives';
 import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatBundleVerification, formatCapabilities, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { formatBundleVerification, formatCapabilities, formatDrives, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { readPinParts } from './secret-input';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
@@ -31,6 +32,16 @@ export async function main(argv: string[]): Promise<number> {
   if (options.command === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (options.command === 'media list') {
+    try {
+      const drives = listRemovableDrives();
+      process.stdout.write(options.json ? `${JSON.stringify(drives, null, 2)}\n` : formatDrives(drives));
+      return 0;
+    } catch (error) {
+      printError(toErrorData(error), options.json);
+      return 1;
+    }
   }
   if (options.command === 'verify' && options.bundle) {
     // On the connected side: no HSM, no Keyward data directory.

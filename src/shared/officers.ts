@@ -26,3 +26,80 @@ export interface Approval {
 
 /** The bytes an officer signs to approve a step: domain-separated, so a signature means nothing else. */
 export const approvalMessage = (stepDigest: string): string => `keyward-approval:v1:${stepDigest}`;
+
+export const officerStates = ['active', 'suspended', 'removed'] as const;
+export type OfficerState = (typeof officerStates)[number];
+
+/** An officer as every side may see them: never the passphrase verifier or the sealed key. */
+export interface OfficerRecord {
+  id: string;
+  displayName: string;
+  role: OfficerRole;
+  state: OfficerState;
+  stateSince: string;
+  failedAttempts: number;
+  lockedSince: string | null;
+  enrolledAt: string;
+  enrolledCeremony: string | null;
+  /** SHA-256 of the approval key (SPKI), hex. */
+  approvalKeyFingerprint: string;
+}
+
+/** Wrong passphrases in a row before an officer is locked out (unlocking is an officer ceremony). */
+export const maxPassphraseAttempts = 5;
+
+export const ceremonyTypes = [
+  'initialise-workstation',
+  'enrol-officer',
+  'suspend-officer',
+  'remove-officer',
+  'change-policy',
+  'import-wrapping-key',
+  'generate-cmk',
+  'rotate-cmk',
+  'export-key',
+  'backup',
+  'restore',
+  'disable-key',
+  'enable-key',
+  'destroy-key',
+  'export-audit',
+] as const;
+export type CeremonyType = (typeof ceremonyTypes)[number];
+
+/** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
+export const dualControlCeremonies: readonly CeremonyType[] = [
+  'enrol-officer',
+  'suspend-officer',
+  'remove-officer',
+  'change-policy',
+  'import-wrapping-key',
+  'generate-cmk',
+  'rotate-cmk',
+  'export-key',
+  'backup',
+  'restore',
+  'disable-key',
+  'enable-key',
+  'destroy-key',
+];
+
+const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
+
+export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {
+  'initialise-workstation': { quorum: 2, roles: ['security-officer', 'key-custodian', 'auditor'] },
+  'enrol-officer': { quorum: 2, roles: ['security-officer'] },
+  'suspend-officer': { quorum: 2, roles: ['security-officer'] },
+  'remove-officer': { quorum: 2, roles: ['security-officer'] },
+  'change-policy': { quorum: 2, roles: ['security-officer'] },
+  'import-wrapping-key': { quorum: 2, roles: cmkRoles },
+  'generate-cmk': { quorum: 2, roles: cmkRoles },
+  'rotate-cmk': { quorum: 2, roles: cmkRoles },
+  'export-key': { quorum: 2, roles: cmkRoles },
+  backup: { quorum: 2, roles: ['key-custodian', 'security-officer'] },
+  restore: { quorum: 2, roles: ['key-custodian', 'security-officer'] },
+  'disable-key': { quorum: 2, roles: cmkRoles },
+  'enable-key': { quorum: 2, roles: cmkRoles },
+  'destroy-key': { quorum: 2, roles: cmkRoles },
+  'export-audit': { quorum: 1, roles: ['auditor', 'security-officer'] },
+};

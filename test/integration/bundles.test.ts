@@ -92,7 +92,7 @@ beforeAll(async () => {
   for (const [name, role] of [['alice', 'security-officer'], ['bob', 'key-custodian'], ['carol', 'auditor']] as const) {
     const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const certificate = await issueCertificate(
-      { profile: 'approval', subject: { commonName: name, organization: 'Example Org', organizationalUnit: role }, subjectSpki: pair.publicKey.export({ type: 'spki', format: 'der' }), issuer: { name: workstation, certificateDer: workstationCertificate }, serial: randomBytes(16), ...validity },
+      { profile: 'approval', subject: { commonName: name, organization: 'Example Org', organizationalUnit: role }, subjectSpki: pair.publicKey.export({ type: 'spki', format: 'der' }), issuer: { certificateDer: workstationCertificate }, serial: randomBytes(16), ...validity },
       signer,
     );
     officers.push({ name, role, privateKey: pair.privateKey, certificate });

@@ -44,7 +44,7 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
 
     const officer = softwareSigner('ECDSA_P256');
     const approval = await issueCertificate(
-      { profile: 'approval', subject: { commonName: 'Officer A', organization: 'Example Org' }, subjectSpki: officer.spki, issuer: { name: subject, certificateDer: workstation }, serial: randomBytes(16), ...validity },
+      { profile: 'approval', subject: { commonName: 'Officer A', organization: 'Example Org' }, subjectSpki: officer.spki, issuer: { certificateDer: workstation }, serial: randomBytes(16), ...validity },
       signer,
     );
     const approvalPath = file(`${spec}-approval.pem`, pem(approval));

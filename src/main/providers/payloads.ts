@@ -131,7 +131,7 @@ function wrappedProblems(algorithm: WrapAlgorithm, modulusBits: number, spec: Cm
   const kwp = wrapped.length - rsaBytes;
   if (kwp % 8 !== 0) return [`its AES-KWP part is ${kwp} bytes, not a multiple of 8`];
   const secretBytes = spec === 'HMAC_SHA256' ? 32 : spec.startsWith('AES_') ? Number(spec.slice(4)) / 8 : undefined;
-  if (secretBytes !== undefined && kwp !== 8 * Math.ceil(secretBytes / 8) + 8) return [`its AES-KWP part is ${kwp} bytes; a ${spec} key gives ${8 * Math.ceil(secretBytes / 8) + 8}`];
+  if (secretBytes !== undefined && kwp !== 8 * Math.ceil(secretBytes / 8) + 8) return [`its AES-KWP part is ${kwp} bytes; an ${spec} key gives ${8 * Math.ceil(secretBytes / 8) + 8}`];
   return [];
 }
 

@@ -131,6 +131,36 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER bundles_no_delete BEFORE DELETE ON bundles
     BEGIN SELECT RAISE(ABORT, 'bundle records cannot be deleted'); END;
   `,
+  // 5: officers (passphrase verifier, sealed approval key, certificate) and the quorum policy per ceremony type.
+  `
+  CREATE TABLE officers (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('security-officer', 'key-custodian', 'auditor')),
+    state TEXT NOT NULL CHECK (state IN ('active', 'suspended', 'removed')),
+    state_since TEXT NOT NULL,
+    kdf TEXT NOT NULL,
+    passphrase_salt BLOB NOT NULL,
+    passphrase_verifier BLOB NOT NULL,
+    sealed_approval_key BLOB NOT NULL,
+    approval_certificate BLOB NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+    locked_since TEXT,
+    enrolled_at TEXT NOT NULL,
+    enrolled_ceremony TEXT
+  );
+  CREATE TRIGGER officers_kept BEFORE DELETE ON officers
+    BEGIN SELECT RAISE(ABORT, 'officers are never deleted: mark them removed'); END;
+  CREATE TRIGGER officers_removed_final BEFORE UPDATE ON officers WHEN OLD.state = 'removed'
+    BEGIN SELECT RAISE(ABORT, 'a removed officer cannot change'); END;
+  CREATE TABLE policies (
+    ceremony_type TEXT PRIMARY KEY,
+    quorum INTEGER NOT NULL CHECK (quorum >= 1),
+    roles TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_ceremony TEXT
+  );
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -3,6 +3,7 @@ import forge from 'node-forge';
 
 export type Asn1 = forge.asn1.Asn1;
 const { asn1 } = forge;
+export const asn1Classes = asn1.Class;
 
 export const oids = {
   sha256: '2.16.840.1.101.3.4.2.1',

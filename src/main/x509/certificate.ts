@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import { bitString, bool, contextTag, explicit, fromDer, name, octets, oid, oids, seq, smallInteger, time, toDer, unsignedInteger, type Asn1, type DistinguishedName } from './asn1';
+import { asn1Classes, bitString, bool, contextTag, explicit, fromDer, name, octets, oid, oids, seq, smallInteger, time, toDer, unsignedInteger, type Asn1, type DistinguishedName } from './asn1';
 import { keyIdentifier, signatureAlgorithm, signatureValue, type Signer } from './signer';
 
 export type CertificateProfile =
@@ -18,12 +18,14 @@ export interface CertificateRequest {
   profile: CertificateProfile;
   subject: DistinguishedName;
   subjectSpki: Uint8Array;
-  /** Absent for a self-signed certificate. */
-  issuer?: { name: DistinguishedName; certificateDer: Uint8Array };
+  /** Absent for a self-signed certificate; the issuer's name is copied from its certificate, byte for byte. */
+  issuer?: { certificateDer: Uint8Array };
   serial: Uint8Array;
   notBefore: Date;
   notAfter: Date;
 }
+
+const forgeContext = asn1Classes.CONTEXT_SPECIFIC;
 
 const extension = (id: string, critical: boolean, value: Asn1): Asn1 => seq([oid(id), ...(critical ? [bool(true)] : []), octets(toDer(value))]);
 
@@ -43,6 +45,15 @@ function extensions(request: CertificateRequest, issuerSpki: Uint8Array): Asn1 {
   );
 }
 
+/** The subject Name of a certificate, as encoded there (chain building compares names byte for byte). */
+function subjectNameOf(certificateDer: Uint8Array): Asn1 {
+  const [tbs] = fromDer(certificateDer).value as Asn1[];
+  const fields = (tbs?.value ?? []) as Asn1[];
+  const subject = fields[0]?.tagClass === forgeContext ? fields[5] : fields[4];
+  if (!subject) throw new KeywardError('INVALID_REQUEST', 'The issuer certificate cannot be read.', 'Check the workstation certificate.');
+  return subject;
+}
+
 export async function issueCertificate(request: CertificateRequest, signer: Signer): Promise<Buffer> {
   const issuerCertificate = request.issuer ? new X509Certificate(Buffer.from(request.issuer.certificateDer)) : undefined;
   const issuerSpki = issuerCertificate ? issuerCertificate.publicKey.export({ type: 'spki', format: 'der' }) : Buffer.from(request.subjectSpki);
@@ -58,7 +69,7 @@ export async function issueCertificate(request: CertificateRequest, signer: Sign
     explicit(0, smallInteger(2)), // version 3
     unsignedInteger(request.serial),
     algorithm,
-    name(request.issuer?.name ?? request.subject),
+    request.issuer ? subjectNameOf(request.issuer.certificateDer) : name(request.subject),
     seq([time(request.notBefore), time(request.notAfter)]),
     name(request.subject),
     fromDer(request.subjectSpki),

@@ -1,0 +1,149 @@
+/**
+ * Officers on a real SQLite file, certified by a workstation key in a real SoftHSM token: approval
+ * keys sealed under passphrases, lock-out after repeated failures, certificates openssl accepts, and
+ * quorum policies that never drop below two officers where a CMK is concerned.
+ */
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkApprovals } from '../../src/main/bundles/approvals';
+import type { HsmClient } from '../../src/main/hsm/client';
+import { hsmSigner } from '../../src/main/identity/workstation-identity';
+import { approveStep, enrolOfficer, type Workstation } from '../../src/main/officers/enrolment';
+import { AuditLog } from '../../src/main/store/audit-log';
+import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
+import { Officers } from '../../src/main/store/officers';
+import { Policies } from '../../src/main/store/policies';
+import { issueCertificate } from '../../src/main/x509/certificate';
+import { defaultPolicies } from '../../src/shared/officers';
+import { rejection } from '../helpers/rejection';
+import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';
+
+const uri = 'pkcs11:token=Officers';
+let tokens: TestTokens;
+let client: HsmClient;
+let dir: string;
+let db: Db;
+let log: AuditLog;
+let officers: Officers;
+let workstation: Workstation;
+const change = { actors: ['alice', 'bob', 'carol'], ceremony: 'init-1' };
+const passphrases = { alice: 'correct horse battery staple', bob: 'tulip orbit granite falcon', carol: 'velvet harbour quiet lemon' };
+
+beforeAll(async () => {
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Officers', '1357');
+  client = softhsmClient(tokens);
+  await client.request('login', { uri, role: 'user', pinParts: ['1357'] });
+  const key = await client.request('generateSigningKey', { uri, label: 'workstation', spec: 'ECDSA_P256' });
+  const signer = hsmSigner(client, uri, key);
+  const certificateDer = await issueCertificate(
+    { profile: 'workstation', subject: { commonName: 'WS-7', organization: 'Example Org', organizationalUnit: 'Keyward workstation' }, subjectSpki: key.publicKeySpki, serial: randomBytes(16), notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000 * 365) },
+    signer,
+  );
+  workstation = { signer, certificateDer };
+  dir = mkdtempSync(join(tmpdir(), 'keyward-officers-'));
+  mkdirSync(join(dir, 'data'));
+  db = openDatabase(join(dir, 'data'));
+  log = new AuditLog(db);
+  officers = new Officers(db, log);
+  await enrolOfficer(officers, workstation, { id: 'alice', displayName: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, change);
+  await enrolOfficer(officers, workstation, { id: 'bob', displayName: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, change);
+  await enrolOfficer(officers, workstation, { id: 'carol', displayName: 'Carol Diaz', role: 'auditor', passphrase: passphrases.carol }, change);
+}, 120_000);
+
+afterAll(() => {
+  client.close();
+  db.close();
+  tokens.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('enrolment', () => {
+  it('certifies each approval key with the workstation key: openssl accepts the chain, and the role is in the certificate', () => {
+    const ca = join(dir, 'workstation.pem');
+    writeFileSync(ca, new X509Certificate(Buffer.from(workstation.certificateDer)).toString());
+    for (const id of ['alice', 'bob', 'carol']) {
+      const certificate = officers.certificate(id);
+      const path = join(dir, `${id}.pem`);
+      writeFileSync(path, certificate.toString());
+      expect(execFileSync('openssl', ['verify', '-CAfile', ca, path], { encoding: 'utf8' })).toContain(': OK');
+      expect(certificate.subject).toContain(`CN=${id}`);
+      expect(certificate.subject).toContain(`OU=${officers.get(id).role}`);
+    }
+    expect(officers.list().map((o) => [o.id, o.role, o.state])).toEqual([
+      ['alice', 'security-officer', 'active'],
+      ['bob', 'key-custodian', 'active'],
+      ['carol', 'auditor', 'active'],
+    ]);
+  });
+
+  it('refuses weak passphrases, bad names and a name already used', async () => {
+    const enrol = (id: string, passphrase: string) => enrolOfficer(officers, workstation, { id, displayName: 'X', role: 'auditor', passphrase }, change);
+    expect((await rejection(enrol('dave', 'short'))).message).toContain('at least 12 characters');
+    expect((await rejection(enrol('dave', 'dave-is-my-passphrase'))).message).toContain("must not contain the officer's name");
+    expect((await rejection(enrol('Dave Smith', 'long enough passphrase'))).message).toContain('cannot be an officer name');
+    expect((await rejection(enrol('alice', 'another long passphrase'))).message).toContain('already enrolled');
+  }, 30_000);
+});
+
+describe('approvals', () => {
+  const digest = createHash('sha256').update('generate CMK "Tenant" AES_256').digest('hex');
+
+  it('signs the step digest with the unsealed key; two officers in allowed roles meet the default CMK quorum', async () => {
+    const approvals = [await approveStep(officers, 'alice', passphrases.alice, digest), await approveStep(officers, 'bob', passphrases.bob, digest)];
+    const check = checkApprovals(digest, approvals, defaultPolicies['generate-cmk'], new X509Certificate(Buffer.from(workstation.certificateDer)), new Date());
+    expect(check).toEqual({ met: true, counted: ['alice', 'bob'], problems: [] });
+    const auditor = await approveStep(officers, 'carol', passphrases.carol, digest);
+    expect(checkApprovals(digest, [approvals[0] as (typeof approvals)[number], auditor], defaultPolicies['generate-cmk'], new X509Certificate(Buffer.from(workstation.certificateDer)), new Date()).met).toBe(false);
+  }, 30_000);
+
+  it('counts wrong passphrases, locks the officer out at the fifth, and needs a quorum to unlock', async () => {
+    for (let left = 4; left >= 1; left--) {
+      const error = await rejection(approveStep(officers, 'bob', 'not the passphrase', digest));
+      expect(error.message).toBe(`Wrong passphrase for bob. ${left} attempt${left === 1 ? '' : 's'} left before bob is locked out.`);
+    }
+    expect((await rejection(approveStep(officers, 'bob', 'still not it', digest))).message).toBe('Wrong passphrase for bob: bob is now locked out.');
+    const locked = await rejection(approveStep(officers, 'bob', passphrases.bob, digest));
+    expect(locked.message).toContain('is locked out after 5 wrong passphrases');
+    expect(locked.nextStep).toContain('unlock this officer in an officer ceremony');
+    expect(log.query({ subject: 'bob', limit: 10 }).filter((e) => e.outcome === 'refused').map((e) => e.action)).toEqual(['officer.locked', 'officer.passphrase', 'officer.passphrase', 'officer.passphrase', 'officer.passphrase']);
+    officers.unlock('bob', { actors: ['alice', 'carol'], ceremony: 'unlock-1' });
+    expect((await approveStep(officers, 'bob', passphrases.bob, digest)).officer).toBe('bob');
+  }, 60_000);
+
+  it('refuses a suspended officer, and a removed one for good', async () => {
+    officers.setState('carol', 'suspended', { actors: ['alice', 'bob'], ceremony: 'suspend-1' });
+    expect((await rejection(approveStep(officers, 'carol', passphrases.carol, digest))).message).toContain('is suspended and cannot approve');
+    officers.setState('carol', 'removed', { actors: ['alice', 'bob'], ceremony: 'remove-1' });
+    expect(() => officers.setState('carol', 'active', { actors: ['alice', 'bob'], ceremony: 'x' })).toThrow(/removed; they cannot become active/);
+    expect(() => db.prepare("UPDATE officers SET state = 'active' WHERE id = 'carol'").run()).toThrow(/a removed officer cannot change/);
+    expect(() => db.prepare('DELETE FROM officers').run()).toThrow(/never deleted/);
+  });
+
+  it('keeps no passphrase and no approval private key in clear in the database file', () => {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = readFileSync(join(dir, 'data', databaseFileName));
+    for (const passphrase of Object.values(passphrases)) expect(bytes.includes(Buffer.from(passphrase))).toBe(false);
+    // Every P-256 PKCS#8 private key starts with these bytes (version 0, id-ecPublicKey, prime256v1).
+    expect(bytes.includes(Buffer.from('020100301306072a8648ce3d020106082a8648ce3d030107', 'hex'))).toBe(false);
+  });
+});
+
+describe('quorum policies', () => {
+  it('start from the defaults, change only through a recorded decision, and never go below two officers for a CMK', () => {
+    const policies = new Policies(db, log);
+    expect(policies.get('generate-cmk')).toEqual({ quorum: 2, roles: ['security-officer', 'key-custodian'] });
+    expect(policies.set('generate-cmk', { quorum: 3, roles: ['security-officer', 'key-custodian', 'key-custodian'] }, { actors: ['alice', 'bob'], ceremony: 'policy-1' })).toEqual({ quorum: 3, roles: ['security-officer', 'key-custodian'] });
+    expect(() => policies.set('destroy-key', { quorum: 1, roles: ['security-officer'] }, { actors: ['alice'], ceremony: 'policy-2' })).toThrow(/needs at least 2 distinct officers/);
+    expect(policies.set('export-audit', { quorum: 1, roles: ['auditor'] }, { actors: ['alice', 'bob'], ceremony: 'policy-3' }).quorum).toBe(1);
+    expect(log.query({ action: 'policy.change', limit: 5 }).map((e) => [e.subject, e.outcome])).toEqual([
+      ['export-audit', 'success'],
+      ['destroy-key', 'failure'],
+      ['generate-cmk', 'success'],
+    ]);
+  });
+});
