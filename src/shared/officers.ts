@@ -68,21 +68,7 @@ export const ceremonyTypes = [
 export type CeremonyType = (typeof ceremonyTypes)[number];
 
 /** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
-export const dualControlCeremonies: readonly CeremonyType[] = [
-  'enrol-officer',
-  'suspend-officer',
-  'remove-officer',
-  'change-policy',
-  'import-wrapping-key',
-  'generate-cmk',
-  'rotate-cmk',
-  'export-key',
-  'backup',
-  'restore',
-  'disable-key',
-  'enable-key',
-  'destroy-key',
-];
+export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter((t) => t !== 'initialise-workstation' && t !== 'export-audit');
 
 const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
 

@@ -6,20 +6,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, planExport, type ExportContext, type ExportRequest } from '../../src/main/bundles/export-bundle';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import type { HsmClient } from '../../src/main/hsm/client';
-import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { readProviderImport, type ImportFields, type ImportFiles } from '../../src/main/providers/import-parameters';
 import { importProviderWrappingKey } from '../../src/main/providers/import-wrapping-key';
-import { AuditLog } from '../../src/main/store/audit-log';
 import { Bundles } from '../../src/main/store/bundles';
 import { Checkpoints } from '../../src/main/store/checkpoints';
-import { openDatabase, type Db } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { issueCertificate } from '../../src/main/x509/certificate';
@@ -27,16 +23,13 @@ import type { CmkSpec } from '../../src/shared/keys';
 import { approvalMessage, type Approval, type OfficerRole, type QuorumPolicy } from '../../src/shared/officers';
 import type { ProviderId } from '../../src/shared/providers';
 import { rejection } from '../helpers/rejection';
-import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';
+import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 
-const uri = 'pkcs11:token=Bundles';
-const userPin = ['2468'];
-const soPin = ['so-2468'];
 const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'] };
-let tokens: TestTokens;
+let ws: TestWorkstation;
+let uri: string;
 let client: HsmClient;
 let dir: string;
-let db: Db;
 let context: ExportContext;
 let signerFingerprint: string;
 let workstationCertificate: Buffer;
@@ -56,7 +49,7 @@ const aesKcv = (key: Buffer): string => {
 };
 
 async function login(role: 'user' | 'security-officer') {
-  await client.request('login', { uri, role, pinParts: role === 'user' ? userPin : soPin });
+  await client.request('login', { uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
 }
 
 function approve(officer: Officer, stepDigest: string): Approval {
@@ -72,22 +65,14 @@ function approve(officer: Officer, stepDigest: string): Approval {
 }
 
 beforeAll(async () => {
-  tokens = makeSoftHsmDir();
-  initToken(tokens, 'Bundles', userPin.join(''), soPin.join(''));
-  client = softhsmClient(tokens);
-  dir = mkdtempSync(join(tmpdir(), 'keyward-bundles-'));
-  mkdirSync(join(dir, 'data'));
-  db = openDatabase(join(dir, 'data'));
-  const log = new AuditLog(db);
+  ws = await testWorkstation('Bundles');
+  ({ client, uri, dir } = ws);
+  const { db, log, signer } = ws;
   const inventory = new Inventory(db, log);
   const wrappingKeys = new WrappingKeys(db, log);
-  await login('user');
-  const key = await client.request('generateSigningKey', { uri, label: 'workstation', spec: 'ECDSA_P384' });
-  const signer = hsmSigner(client, uri, key);
   const validity = { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 86_400_000) };
-  const workstation = { commonName: 'WS-1', organization: 'Example Org' };
-  workstationCertificate = await issueCertificate({ profile: 'workstation', subject: workstation, subjectSpki: key.publicKeySpki, serial: randomBytes(16), ...validity }, signer);
-  signerFingerprint = createHash('sha256').update(key.publicKeySpki).digest('hex');
+  workstationCertificate = ws.certificateDer;
+  signerFingerprint = createHash('sha256').update(signer.spki).digest('hex');
   officers = [];
   for (const [name, role] of [['alice', 'security-officer'], ['bob', 'key-custodian'], ['carol', 'auditor']] as const) {
     const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -101,12 +86,7 @@ beforeAll(async () => {
   await context.checkpoints.write(signer, ['alice']);
 }, 120_000);
 
-afterAll(() => {
-  client.close();
-  db.close();
-  tokens.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => ws.close());
 
 interface ProviderFixture {
   privateKey: KeyObject;

@@ -4,28 +4,21 @@
  * quorum policies that never drop below two officers where a CMK is concerned.
  */
 import { execFileSync } from 'node:child_process';
-import { X509Certificate, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { X509Certificate, createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkApprovals } from '../../src/main/bundles/approvals';
-import type { HsmClient } from '../../src/main/hsm/client';
-import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { approveStep, enrolOfficer, type Workstation } from '../../src/main/officers/enrolment';
 import { AuditLog } from '../../src/main/store/audit-log';
-import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
+import { databaseFileName, type Db } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
-import { issueCertificate } from '../../src/main/x509/certificate';
 import { defaultPolicies } from '../../src/shared/officers';
 import { rejection } from '../helpers/rejection';
-import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';
+import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 
-const uri = 'pkcs11:token=Officers';
-let tokens: TestTokens;
-let client: HsmClient;
-let dir: string;
+let ws: TestWorkstation;
 let db: Db;
 let log: AuditLog;
 let officers: Officers;
@@ -34,41 +27,24 @@ const change = { actors: ['alice', 'bob', 'carol'], ceremony: 'init-1' };
 const passphrases = { alice: 'correct horse battery staple', bob: 'tulip orbit granite falcon', carol: 'velvet harbour quiet lemon' };
 
 beforeAll(async () => {
-  tokens = makeSoftHsmDir();
-  initToken(tokens, 'Officers', '1357');
-  client = softhsmClient(tokens);
-  await client.request('login', { uri, role: 'user', pinParts: ['1357'] });
-  const key = await client.request('generateSigningKey', { uri, label: 'workstation', spec: 'ECDSA_P256' });
-  const signer = hsmSigner(client, uri, key);
-  const certificateDer = await issueCertificate(
-    { profile: 'workstation', subject: { commonName: 'WS-7', organization: 'Example Org', organizationalUnit: 'Keyward workstation' }, subjectSpki: key.publicKeySpki, serial: randomBytes(16), notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000 * 365) },
-    signer,
-  );
-  workstation = { signer, certificateDer };
-  dir = mkdtempSync(join(tmpdir(), 'keyward-officers-'));
-  mkdirSync(join(dir, 'data'));
-  db = openDatabase(join(dir, 'data'));
-  log = new AuditLog(db);
+  ws = await testWorkstation('Officers', 'ECDSA_P256');
+  ({ db, log } = ws);
+  workstation = { signer: ws.signer, certificateDer: ws.certificateDer };
   officers = new Officers(db, log);
   await enrolOfficer(officers, workstation, { id: 'alice', displayName: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, change);
   await enrolOfficer(officers, workstation, { id: 'bob', displayName: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, change);
   await enrolOfficer(officers, workstation, { id: 'carol', displayName: 'Carol Diaz', role: 'auditor', passphrase: passphrases.carol }, change);
 }, 120_000);
 
-afterAll(() => {
-  client.close();
-  db.close();
-  tokens.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => ws.close());
 
 describe('enrolment', () => {
   it('certifies each approval key with the workstation key: openssl accepts the chain, and the role is in the certificate', () => {
-    const ca = join(dir, 'workstation.pem');
+    const ca = join(ws.dir, 'workstation.pem');
     writeFileSync(ca, new X509Certificate(Buffer.from(workstation.certificateDer)).toString());
     for (const id of ['alice', 'bob', 'carol']) {
       const certificate = officers.certificate(id);
-      const path = join(dir, `${id}.pem`);
+      const path = join(ws.dir, `${id}.pem`);
       writeFileSync(path, certificate.toString());
       expect(execFileSync('openssl', ['verify', '-CAfile', ca, path], { encoding: 'utf8' })).toContain(': OK');
       expect(certificate.subject).toContain(`CN=${id}`);
@@ -126,7 +102,7 @@ describe('approvals', () => {
 
   it('keeps no passphrase and no approval private key in clear in the database file', () => {
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const bytes = readFileSync(join(dir, 'data', databaseFileName));
+    const bytes = readFileSync(join(ws.dataDir, databaseFileName));
     for (const passphrase of Object.values(passphrases)) expect(bytes.includes(Buffer.from(passphrase))).toBe(false);
     // Every P-256 PKCS#8 private key starts with these bytes (version 0, id-ecPublicKey, prime256v1).
     expect(bytes.includes(Buffer.from('020100301306072a8648ce3d020106082a8648ce3d030107', 'hex'))).toBe(false);
