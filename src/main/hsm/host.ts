@@ -81,6 +81,7 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
     return selfTestWrap(module, sessions, keys, uri, kind, hash, spki);
   },
   destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
+  destroyByLabel: ({ uri, label }) => open().keys.destroyByLabel(uri, label),
   generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
   signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),
   sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),

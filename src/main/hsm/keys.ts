@@ -70,6 +70,21 @@ export class Keys {
     }
   }
 
+  /**
+   * Recovery after a crash: every object with this label (a label a ceremony step reserved before it
+   * created the key) is destroyed. Finding none is not an error: the step may not have reached the token.
+   */
+  destroyByLabel(uri: string, label: string): { destroyed: number } {
+    const session = this.sessions.require(uri, 'user');
+    const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
+    this.destroyHandles(session, handles);
+    const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
+    if (remaining.length > 0) {
+      throw new KeywardError('HSM_DEVICE_ERROR', `${session.where} still holds ${remaining.length} object(s) labelled "${label}" after destroying them.`, 'Check the token with the vendor tools and destroy them there.');
+    }
+    return { destroyed: handles.length };
+  }
+
   /** Every object (secret, private and public key) with this CKA_ID is destroyed; then the token is searched again. */
   destroy(uri: string, idHex: string): { destroyed: number } {
     const session = this.sessions.require(uri, 'user');

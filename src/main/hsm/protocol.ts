@@ -33,6 +33,8 @@ export interface HsmOps {
   /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
   selfTestWrap: { request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array }; response: { wrapped: Uint8Array; kcv: string } };
   destroyKey: { request: { uri: string; id: string }; response: { destroyed: number } };
+  /** Destroys whatever carries this label (crash recovery of a ceremony step); none found is not an error. */
+  destroyByLabel: { request: { uri: string; label: string }; response: { destroyed: number } };
   generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
   signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
   sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
@@ -91,6 +93,7 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   digestKey: 'hashing a key in the token',
   selfTestWrap: 'running the wrapping self-test',
   destroyKey: 'destroying a key',
+  destroyByLabel: 'destroying an incomplete key',
   generateSigningKey: 'generating a signing key',
   signingPublicKey: 'reading a signing key',
   sign: 'signing',

@@ -161,6 +161,55 @@ export const migrations: readonly string[] = [
     changed_ceremony TEXT
   );
   `,
+  // 6: ceremonies: the plan and its digest, who checked in, each step's state and approvals.
+  `
+  CREATE TABLE ceremonies (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    plan_digest TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('planned', 'running', 'completed', 'aborted')),
+    created_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT
+  );
+  CREATE TABLE ceremony_attendance (
+    ceremony_id TEXT NOT NULL REFERENCES ceremonies (id),
+    officer_id TEXT NOT NULL REFERENCES officers (id),
+    signature BLOB NOT NULL,
+    checked_in_at TEXT NOT NULL,
+    PRIMARY KEY (ceremony_id, officer_id)
+  );
+  CREATE TABLE ceremony_steps (
+    ceremony_id TEXT NOT NULL REFERENCES ceremonies (id),
+    step INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'rolled-back')),
+    started_at TEXT,
+    ended_at TEXT,
+    result TEXT,
+    pending_labels TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (ceremony_id, step)
+  );
+  CREATE TABLE step_approvals (
+    ceremony_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    officer_id TEXT NOT NULL REFERENCES officers (id),
+    approval TEXT NOT NULL,
+    PRIMARY KEY (ceremony_id, step, officer_id),
+    FOREIGN KEY (ceremony_id, step) REFERENCES ceremony_steps (ceremony_id, step)
+  );
+  CREATE TRIGGER step_approvals_no_update BEFORE UPDATE ON step_approvals
+    BEGIN SELECT RAISE(ABORT, 'approvals cannot be changed'); END;
+  CREATE TRIGGER step_approvals_no_delete BEFORE DELETE ON step_approvals
+    BEGIN SELECT RAISE(ABORT, 'approvals cannot be deleted'); END;
+  CREATE TRIGGER ceremonies_kept BEFORE DELETE ON ceremonies
+    BEGIN SELECT RAISE(ABORT, 'ceremonies are never deleted'); END;
+  CREATE TRIGGER ceremony_plan_fixed BEFORE UPDATE ON ceremonies
+    WHEN NEW.plan IS NOT OLD.plan OR NEW.plan_digest IS NOT OLD.plan_digest OR NEW.type IS NOT OLD.type OR OLD.state IN ('completed', 'aborted')
+    BEGIN SELECT RAISE(ABORT, 'a ceremony plan never changes, and an ended ceremony is final'); END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -1,0 +1,220 @@
+/**
+ * The ceremony engine, driven alike by the UI and the CLI. A ceremony is a plan of steps shown in full
+ * with its digest before it starts; officers check in by signing the plan digest; a sensitive step runs
+ * only once the quorum's approvals of its exact digest verify; state is persisted after every step, so
+ * after a crash a ceremony resumes at its last completed step, or is aborted with what it created destroyed.
+ */
+import { X509Certificate, createHash, randomUUID } from 'node:crypto';
+import type { CeremonyPlan, CeremonyStatus, PlannedStep } from '../../shared/ceremonies';
+import { KeywardError } from '../../shared/errors';
+import type { CeremonyType } from '../../shared/officers';
+import { checkApprovals } from '../bundles/approvals';
+import { approveStep } from '../officers/enrolment';
+import type { AuditLog } from '../store/audit-log';
+import { canonicalJson } from '../store/canonical';
+import type { CeremonyStore } from '../store/ceremonies';
+import type { Officers } from '../store/officers';
+import type { Policies } from '../store/policies';
+import type { Params, StepContext, StepExecutor } from './steps';
+
+export interface StepPlan {
+  action: string;
+  description: string;
+  params: Params;
+  sensitive: boolean;
+}
+
+/** Where a test may simulate a crash: after a step began, after its token work, after it was committed. */
+export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit';
+
+export interface EngineDependencies {
+  db: { transaction<T>(fn: () => T): () => T };
+  store: CeremonyStore;
+  log: AuditLog;
+  officers: Officers;
+  policies: Policies;
+  executors: Record<string, StepExecutor>;
+  workstationCertificate: Uint8Array;
+  /** Token, store and signer for the steps; the caller has logged in to the token. */
+  stepContext: Omit<StepContext, 'ceremonyId' | 'actors'>;
+  now?: () => Date;
+  /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
+  crash?: (point: CrashPoint, step: number) => void;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export class CeremonyEngine {
+  constructor(private readonly d: EngineDependencies) {}
+
+  private now(): string {
+    return (this.d.now?.() ?? new Date()).toISOString();
+  }
+
+  plan(type: CeremonyType, title: string, steps: StepPlan[]): CeremonyPlan {
+    const id = `${type}-${randomUUID()}`;
+    for (const step of steps) if (!this.d.executors[step.action]) throw new KeywardError('INVALID_REQUEST', `The plan has a step Keyward cannot perform: ${step.action}.`, 'Check the ceremony plan.');
+    const planned: PlannedStep[] = steps.map((step, index) => ({
+      index,
+      ...step,
+      digest: sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId: id, ceremonyType: type, index, action: step.action, params: step.params, sensitive: step.sensitive })),
+    }));
+    const plan: CeremonyPlan = { id, type, title, steps: planned, planDigest: sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: type, title, steps: planned.map((s) => s.digest) })), createdAt: this.now() };
+    this.d.db.transaction(() => {
+      this.d.store.create(plan);
+      this.d.log.append({ actors: ['workstation'], action: 'ceremony.plan', subject: id, outcome: 'success', details: { type, ceremony: id, planDigest: plan.planDigest, steps: planned.length } })
+    })();
+    return plan;
+  }
+
+  status(id: string): CeremonyStatus {
+    return this.d.store.status(id);
+  }
+
+  /** An officer checks in by signing the plan digest with their approval key (their passphrase unseals it). */
+  async checkIn(id: string, officerId: string, passphrase: string): Promise<void> {
+    const status = this.open(id);
+    const proof = await approveStep(this.d.officers, officerId, passphrase, status.plan.planDigest);
+    this.d.db.transaction(() => {
+      this.d.store.checkIn(id, officerId, proof, this.now());
+      this.d.log.append({ actors: [officerId], action: 'ceremony.check-in', subject: id, outcome: 'success', details: { ceremony: id, role: proof.role } });
+    })();
+  }
+
+  /** A checked-in officer approves one sensitive step: a signature over that step's digest, verified now and again before the step runs. */
+  async approve(id: string, index: number, officerId: string, passphrase: string): Promise<void> {
+    const status = this.open(id);
+    const step = this.step(status, index);
+    if (!step.sensitive) throw new KeywardError('INVALID_REQUEST', `Step ${index + 1} (${step.description}) needs no approval.`, 'Run it.');
+    if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot approve its steps.`, `${officerId} checks in first, after reading the plan and its digest.`);
+    const approval = await approveStep(this.d.officers, officerId, passphrase, step.digest);
+    this.d.db.transaction(() => {
+      if (this.d.store.approvals(id, index).some((a) => a.officer === officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has already approved step ${index + 1}; nobody counts twice.`, 'Another officer approves.');
+      this.d.store.addApproval(id, index, approval);
+      this.d.log.append({ actors: [officerId], action: 'ceremony.approve', subject: id, outcome: 'success', details: { ceremony: id, step: index, stepDigest: step.digest } });
+    })();
+  }
+
+  /** Runs the next step. Returns the ceremony's status afterwards. */
+  async runNext(id: string): Promise<CeremonyStatus> {
+    const status = this.open(id);
+    const next = status.steps.find((s) => s.state !== 'done');
+    if (!next) throw new KeywardError('INVALID_REQUEST', 'Every step of this ceremony is done.', 'Close the ceremony.');
+    const step = this.step(status, next.index);
+    const actors = this.authorise(status, step);
+    const executor = this.executor(step.action);
+    const context: StepContext = { ...this.d.stepContext, ceremonyId: id, actors };
+    const labels = executor.reserveLabels?.(step.params) ?? [];
+    this.d.db.transaction(() => {
+      if (status.state === 'planned') this.d.store.setState(id, 'running', this.now());
+      this.d.store.updateStep(id, step.index, { state: 'running', at: this.now(), pendingLabels: labels });
+      this.d.log.append({ actors, action: 'ceremony.step.begin', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest } });
+    })();
+    this.d.crash?.('after-begin', step.index);
+    let result;
+    try {
+      result = await executor.run(context, step.params);
+    } catch (error) {
+      await this.destroyLabels(labels);
+      this.d.db.transaction(() => {
+        this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), pendingLabels: [] });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+      })();
+      throw error;
+    }
+    this.d.crash?.('after-run', step.index);
+    const last = step.index === status.plan.steps.length - 1;
+    this.d.db.transaction(() => {
+      executor.commit?.(context, step.params, result);
+      this.d.store.updateStep(id, step.index, { state: 'done', at: this.now(), pendingLabels: [], result });
+      this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest } });
+      if (last) {
+        this.d.store.setState(id, 'completed', this.now(), 'completed');
+        this.d.log.append({ actors: status.checkedIn, action: 'ceremony.complete', subject: id, outcome: 'success', details: { ceremony: id, planDigest: status.plan.planDigest } });
+      }
+    })();
+    this.d.crash?.('after-commit', step.index);
+    return this.status(id);
+  }
+
+  /**
+   * After a crash or power loss: a step left running is rolled back (whatever it reserved on the token
+   * destroyed, and audited), so the ceremony resumes at its last completed step.
+   */
+  async recover(): Promise<string[]> {
+    const recovered: string[] = [];
+    for (const id of this.d.store.unfinished()) {
+      for (const step of this.d.store.status(id).steps.filter((s) => s.state === 'running')) {
+        const { pendingLabels } = this.d.store.stepState(id, step.index);
+        const destroyed = await this.destroyLabels(pendingLabels);
+        this.d.db.transaction(() => {
+          this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now(), pendingLabels: [] });
+          this.d.log.append({ actors: ['workstation'], action: 'ceremony.step.rolled-back', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: destroyed, labels: pendingLabels } });
+        })();
+        recovered.push(id);
+      }
+    }
+    return recovered;
+  }
+
+  /** Ends the ceremony without completing it: the steps it completed are undone, newest first. */
+  async abort(id: string, actors: string[], reason: string): Promise<CeremonyStatus> {
+    const status = this.open(id);
+    await this.recover();
+    const done = this.status(id).steps.filter((s) => s.state === 'done').reverse();
+    for (const step of done) {
+      const planned = this.step(status, step.index);
+      const executor = this.executor(planned.action);
+      if (!executor.undo) continue;
+      await executor.undo({ ...this.d.stepContext, ceremonyId: id, actors }, planned.params, step.result ?? {});
+      this.d.db.transaction(() => {
+        this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now() });
+        this.d.log.append({ actors, action: 'ceremony.step.undone', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action } });
+      })();
+    }
+    this.d.db.transaction(() => {
+      this.d.store.setState(id, 'aborted', this.now(), reason);
+      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason } });
+    })();
+    return this.status(id);
+  }
+
+  /** Who stands behind a step: for a sensitive one, the quorum's verified approvals of its digest; otherwise the officers checked in. */
+  private authorise(status: CeremonyStatus, step: PlannedStep): string[] {
+    if (status.checkedIn.length === 0) throw new KeywardError('QUORUM_NOT_MET', 'No officer has checked in to this ceremony.', 'The officers check in first, after reading the plan and its digest.');
+    if (!step.sensitive) return status.checkedIn;
+    const policy = this.d.policies.get(status.plan.type);
+    const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer));
+    const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()));
+    if (!check.met) {
+      this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems: check.problems } });
+      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${policy.roles.join(', ')} approve this step (${policy.quorum} needed), each with their own passphrase.`);
+    }
+    return check.counted;
+  }
+
+  private open(id: string): CeremonyStatus {
+    const status = this.d.store.status(id);
+    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+    if (status.steps.some((s) => s.state === 'running')) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} was interrupted in the middle of a step.`, 'Recover it first (Keyward does this when it starts): the interrupted step is rolled back.');
+    return status;
+  }
+
+  private step(status: CeremonyStatus, index: number): PlannedStep {
+    const step = status.plan.steps[index];
+    if (!step) throw new KeywardError('INVALID_REQUEST', `The ceremony has no step ${index + 1}.`, 'Check the plan.');
+    return step;
+  }
+
+  private executor(action: string): StepExecutor {
+    const executor = this.d.executors[action];
+    if (!executor) throw new KeywardError('INVALID_REQUEST', `Keyward cannot perform the step ${action}.`, 'Check the ceremony plan.');
+    return executor;
+  }
+
+  private async destroyLabels(labels: string[]): Promise<number> {
+    let destroyed = 0;
+    for (const label of labels) destroyed += (await this.d.stepContext.client.request('destroyByLabel', { uri: this.d.stepContext.uri, label })).destroyed;
+    return destroyed;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Ceremonies in the store: the plan (never changed once written), who checked in, each step's state,
+ * result and reserved labels, and the approvals, which are append-only. The engine writes a step's
+ * state change and its audit entry in one transaction.
+ */
+import { KeywardError } from '../../shared/errors';
+import type { CeremonyPlan, CeremonyState, CeremonyStatus, StepState, StepValue } from '../../shared/ceremonies';
+import type { Approval } from '../../shared/officers';
+import type { Db } from './database';
+
+interface CeremonyRow {
+  id: string;
+  plan: string;
+  state: CeremonyState;
+  ended_at: string | null;
+  outcome: string | null;
+}
+
+interface StepRow {
+  step: number;
+  action: string;
+  state: StepState;
+  started_at: string | null;
+  ended_at: string | null;
+  result: string | null;
+  pending_labels: string;
+}
+
+export class CeremonyStore {
+  constructor(private readonly db: Db) {}
+
+  create(plan: CeremonyPlan): void {
+    this.db.prepare('INSERT INTO ceremonies (id, type, plan, plan_digest, state, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(plan.id, plan.type, JSON.stringify(plan), plan.planDigest, 'planned', plan.createdAt);
+    const insert = this.db.prepare('INSERT INTO ceremony_steps (ceremony_id, step, action, digest, state) VALUES (?, ?, ?, ?, ?)');
+    for (const step of plan.steps) insert.run(plan.id, step.index, step.action, step.digest, 'pending');
+  }
+
+  plan(id: string): CeremonyPlan {
+    return JSON.parse(this.row(id).plan) as CeremonyPlan;
+  }
+
+  status(id: string): CeremonyStatus {
+    const row = this.row(id);
+    const steps = (this.db.prepare('SELECT * FROM ceremony_steps WHERE ceremony_id = ? ORDER BY step').all(id) as StepRow[]).map((s) => ({
+      index: s.step,
+      action: s.action,
+      state: s.state,
+      startedAt: s.started_at,
+      endedAt: s.ended_at,
+      result: s.result ? (JSON.parse(s.result) as Record<string, StepValue>) : null,
+      approvedBy: this.approvals(id, s.step).map((a) => a.officer),
+    }));
+    return { plan: JSON.parse(row.plan) as CeremonyPlan, state: row.state, checkedIn: this.checkedIn(id), steps, endedAt: row.ended_at, outcome: row.outcome };
+  }
+
+  /** Ceremonies a crash or power loss left running. */
+  unfinished(): string[] {
+    return this.db.prepare("SELECT id FROM ceremonies WHERE state IN ('planned', 'running') ORDER BY created_at").pluck().all() as string[];
+  }
+
+  setState(id: string, state: CeremonyState, at: string, outcome: string | null = null): void {
+    this.db.prepare('UPDATE ceremonies SET state = ?, ended_at = ?, outcome = ? WHERE id = ?').run(state, state === 'completed' || state === 'aborted' ? at : null, outcome, id);
+  }
+
+  checkIn(id: string, officer: string, proof: Approval, at: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO ceremony_attendance (ceremony_id, officer_id, signature, checked_in_at) VALUES (?, ?, ?, ?)').run(id, officer, Buffer.from(JSON.stringify(proof)), at);
+  }
+
+  checkedIn(id: string): string[] {
+    return this.db.prepare('SELECT officer_id FROM ceremony_attendance WHERE ceremony_id = ? ORDER BY checked_in_at, officer_id').pluck().all(id) as string[];
+  }
+
+  addApproval(id: string, step: number, approval: Approval): void {
+    this.db.prepare('INSERT INTO step_approvals (ceremony_id, step, officer_id, approval) VALUES (?, ?, ?, ?)').run(id, step, approval.officer, JSON.stringify(approval));
+  }
+
+  approvals(id: string, step: number): Approval[] {
+    return (this.db.prepare('SELECT approval FROM step_approvals WHERE ceremony_id = ? AND step = ? ORDER BY rowid').pluck().all(id, step) as string[]).map((a) => JSON.parse(a) as Approval);
+  }
+
+  stepState(id: string, step: number): { state: StepState; pendingLabels: string[] } {
+    const row = this.db.prepare('SELECT state, pending_labels FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_labels: string } | undefined;
+    if (!row) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has no step ${step}.`, 'Check the ceremony plan.');
+    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[] };
+  }
+
+  updateStep(id: string, step: number, change: { state: StepState; at: string; pendingLabels?: string[]; result?: Record<string, StepValue> }): void {
+    const started = change.state === 'running';
+    this.db
+      .prepare(`UPDATE ceremony_steps SET state = ?, ${started ? 'started_at' : 'ended_at'} = ?, pending_labels = COALESCE(?, pending_labels), result = COALESCE(?, result) WHERE ceremony_id = ? AND step = ?`)
+      .run(change.state, change.at, change.pendingLabels ? JSON.stringify(change.pendingLabels) : null, change.result ? JSON.stringify(change.result) : null, id, step);
+  }
+
+  private row(id: string): CeremonyRow {
+    const row = this.db.prepare('SELECT id, plan, state, ended_at, outcome FROM ceremonies WHERE id = ?').get(id) as CeremonyRow | undefined;
+    if (!row) throw new KeywardError('INVALID_REQUEST', `There is no ceremony ${id}.`, 'Check the ceremony id.');
+    return row;
+  }
+}

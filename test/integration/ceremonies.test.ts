@@ -1,0 +1,225 @@
+/**
+ * The ceremony engine on a real SoftHSM token and SQLite file: the generate-CMK ceremony end to end;
+ * the quorum cannot be bypassed; a crash injected after every step (and inside it) leaves a ceremony
+ * that resumes or aborts cleanly, with no key left behind that the inventory does not know.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
+import { generateCmkSteps, planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
+import { enrolOfficer } from '../../src/main/officers/enrolment';
+import { CeremonyStore } from '../../src/main/store/ceremonies';
+import { Checkpoints } from '../../src/main/store/checkpoints';
+import { Inventory } from '../../src/main/store/inventory';
+import { Officers } from '../../src/main/store/officers';
+import { Policies } from '../../src/main/store/policies';
+import { callNames } from '../../src/shared/call-names';
+import { rejection } from '../helpers/rejection';
+import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
+
+let ws: TestWorkstation;
+let officers: Officers;
+let inventory: Inventory;
+let store: CeremonyStore;
+let tokenSerial: string;
+const passphrases: Record<string, string> = { alice: 'gate lantern river oak', bob: 'second key in the vault', carol: 'every line is checked', dave: 'another officer arrives' };
+
+class SimulatedCrash extends Error {}
+
+function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
+  return new CeremonyEngine({
+    db: ws.db,
+    store,
+    log: ws.log,
+    officers,
+    policies: new Policies(ws.db, ws.log),
+    executors: generateCmkSteps,
+    workstationCertificate: ws.certificateDer,
+    stepContext: { client: ws.client, uri: ws.uri, tokenSerial, inventory, checkpoints: new Checkpoints(ws.db, ws.log), log: ws.log, signer: ws.signer },
+    ...(crash
+      ? {
+          crash: (point: CrashPoint, step: number) => {
+            if (point === crash.point && step === crash.step) throw new SimulatedCrash(`crash ${point} ${step}`);
+          },
+        }
+      : {}),
+  });
+}
+
+beforeAll(async () => {
+  ws = await testWorkstation('Ceremony');
+  tokenSerial = (await ws.client.request('describeToken', { uri: ws.uri })).serial;
+  officers = new Officers(ws.db, ws.log);
+  inventory = new Inventory(ws.db, ws.log);
+  store = new CeremonyStore(ws.db);
+  const workstation = { signer: ws.signer, certificateDer: ws.certificateDer };
+  const founding = { actors: ['alice', 'bob', 'carol'], ceremony: 'initialise' };
+  await enrolOfficer(officers, workstation, { id: 'alice', displayName: 'Alice', role: 'security-officer', passphrase: passphrases.alice ?? '' }, founding);
+  await enrolOfficer(officers, workstation, { id: 'bob', displayName: 'Bob', role: 'key-custodian', passphrase: passphrases.bob ?? '' }, founding);
+  await enrolOfficer(officers, workstation, { id: 'carol', displayName: 'Carol', role: 'auditor', passphrase: passphrases.carol ?? '' }, founding);
+  await enrolOfficer(officers, workstation, { id: 'dave', displayName: 'Dave', role: 'security-officer', passphrase: passphrases.dave ?? '' }, founding);
+}, 120_000);
+
+afterAll(() => ws.close());
+
+let keys = 0;
+const newCmk = (): NewCmk => ({ keyName: `Tenant CMK ${++keys}`, purpose: 'SaaS tenant data', provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 });
+
+async function start(e: CeremonyEngine, request = newCmk(), present = ['alice', 'bob']) {
+  const { title, steps } = planGenerateCmk(inventory, request);
+  const plan = e.plan('generate-cmk', title, steps);
+  for (const officer of present) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+  return { plan, request };
+}
+
+const approveBoth = async (e: CeremonyEngine, id: string, step: number) => {
+  await e.approve(id, step, 'alice', passphrases.alice ?? '');
+  await e.approve(id, step, 'bob', passphrases.bob ?? '');
+};
+
+/** How many secret keys on the token carry this label (0, or 1). */
+async function keysLabelled(label: string): Promise<number> {
+  try {
+    await ws.client.request('keyCheckValue', { uri: ws.uri, label });
+    return 1;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'HSM_KEY_NOT_FOUND' && (error as Error).message.includes('no secret key')) return 0;
+    throw error;
+  }
+}
+
+describe('the generate-CMK ceremony', () => {
+  it('runs end to end: plan and digest first, check-in, two approvals per sensitive step, KCV recorded, checkpoint signed', async () => {
+    const e = engine();
+    const { plan, request } = await start(e);
+    expect(plan.steps.map((s) => [s.action, s.sensitive])).toEqual([
+      ['generate-key', true],
+      ['activate-version', true],
+      ['write-checkpoint', false],
+    ]);
+    expect(plan.planDigest).toMatch(/^[0-9a-f]{64}$/);
+    await approveBoth(e, plan.id, 0);
+    const afterGenerate = await e.runNext(plan.id);
+    const kcv = afterGenerate.steps[0]?.result?.kcv;
+    expect(kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v1` }));
+    expect(inventory.get(request.keyName).versions).toMatchObject([{ version: 1, state: 'pending', kcv, stateCeremony: plan.id }]);
+    await approveBoth(e, plan.id, 1);
+    await e.runNext(plan.id);
+    const done = await e.runNext(plan.id);
+    expect(done.state).toBe('completed');
+    expect(done.steps.map((s) => s.state)).toEqual(['done', 'done', 'done']);
+    expect(inventory.get(request.keyName).versions[0]?.state).toBe('active');
+    const actions = ws.log.query({ ceremony: plan.id, limit: 50 }).map((entry) => entry.action).reverse();
+    expect(actions).toEqual([
+      'ceremony.plan',
+      'ceremony.check-in',
+      'ceremony.check-in',
+      'ceremony.approve',
+      'ceremony.approve',
+      'ceremony.step.begin',
+      'inventory.key.add',
+      'inventory.version.add',
+      'ceremony.step',
+      'ceremony.approve',
+      'ceremony.approve',
+      'ceremony.step.begin',
+      'inventory.version.state',
+      'ceremony.step',
+      'ceremony.step.begin',
+      'ceremony.step',
+      'ceremony.complete',
+    ]);
+    expect(ws.log.verify().ok).toBe(true);
+    await expect(e.runNext(plan.id)).rejects.toThrow(/has ended \(completed\)/);
+  }, 60_000);
+});
+
+describe('the quorum cannot be bypassed', () => {
+  it('refuses a step with no approvals, one officer twice, a role the policy excludes, and an officer who did not check in', async () => {
+    const e = engine();
+    const { plan } = await start(e, newCmk(), ['alice', 'bob', 'carol']);
+    expect((await rejection(e.runNext(plan.id))).message).toContain('0 valid approval(s) of the 2 the policy requires');
+    await e.approve(plan.id, 0, 'alice', passphrases.alice ?? '');
+    expect((await rejection(e.approve(plan.id, 0, 'alice', passphrases.alice ?? ''))).message).toContain('has already approved step 1; nobody counts twice');
+    await e.approve(plan.id, 0, 'carol', passphrases.carol ?? '');
+    expect((await rejection(e.runNext(plan.id))).message).toContain('the role auditor may not approve this step');
+    expect((await rejection(e.approve(plan.id, 0, 'dave', passphrases.dave ?? ''))).message).toContain('dave has not checked in');
+    expect((await rejection(e.approve(plan.id, 2, 'bob', passphrases.bob ?? ''))).message).toContain('needs no approval');
+    expect(ws.log.query({ ceremony: plan.id, action: 'ceremony.step', limit: 10 }).map((x) => x.outcome)).toEqual(['refused', 'refused']);
+  }, 60_000);
+
+  it('refuses a forged approval, and an approval replayed from another step or ceremony', async () => {
+    const e = engine();
+    const { plan } = await start(e);
+    await approveBoth(e, plan.id, 0);
+    const [alice, bob] = store.approvals(plan.id, 0);
+    if (!alice || !bob) throw new Error('approvals missing');
+    // Replayed onto step 2: signatures over step 1's digest.
+    store.addApproval(plan.id, 1, alice);
+    store.addApproval(plan.id, 1, bob);
+    await e.runNext(plan.id);
+    expect((await rejection(e.runNext(plan.id))).message).toMatch(/the signature is not over this step/);
+    // Another ceremony: its own digests; approvals copied from this one do not fit.
+    const other = await start(e);
+    store.addApproval(other.plan.id, 0, alice);
+    store.addApproval(other.plan.id, 0, { ...bob, officer: 'dave', role: 'security-officer' }); // forged: bob's signature, dave's name
+    const error = await rejection(e.runNext(other.plan.id));
+    expect(error.code).toBe('QUORUM_NOT_MET');
+    expect(error.message).toMatch(/the signature is not over this step/);
+  }, 60_000);
+
+  it('offers the renderer no privileged call: keys are generated, exported and destroyed only through the engine', () => {
+    expect(callNames.filter((name) => /generate|export|destroy|wrap|sign|restore|backup|approve/i.test(name))).toEqual([]);
+  });
+});
+
+describe('a crash injected after every step and inside it', () => {
+  const points: CrashPoint[] = ['after-begin', 'after-run', 'after-commit'];
+  for (const step of [0, 1, 2]) {
+    for (const point of points) {
+      it(`${point} of step ${step + 1}: recovery rolls back what was not completed, and the ceremony resumes to completion`, async () => {
+        const crashing = engine({ point, step });
+        const { plan, request } = await start(crashing);
+        const run = async (e: CeremonyEngine) => {
+          for (;;) {
+            const status = e.status(plan.id);
+            const next = status.steps.find((s) => s.state !== 'done');
+            if (!next || status.state === 'completed') return status;
+            if (plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0) await approveBoth(e, plan.id, next.index);
+            await e.runNext(plan.id);
+          }
+        };
+        await expect(run(crashing)).rejects.toBeInstanceOf(SimulatedCrash);
+        // Keyward starts again.
+        const restarted = engine();
+        await restarted.recover();
+        const label = `${request.keyName} v1`;
+        const crashedStep = restarted.status(plan.id).steps[step];
+        expect(crashedStep?.state).toBe(point === 'after-commit' ? 'done' : 'rolled-back');
+        if (step === 0 && point !== 'after-commit') expect(await keysLabelled(label)).toBe(0);
+        const final = await run(restarted);
+        expect(final.state).toBe('completed');
+        expect(await keysLabelled(label)).toBe(1);
+        const version = inventory.get(request.keyName).versions;
+        expect(version).toHaveLength(1);
+        expect(version[0]?.kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label }));
+        expect(version[0]?.state).toBe('active');
+        expect(ws.log.verify().ok).toBe(true);
+      }, 60_000);
+    }
+  }
+
+  it('abort after the key was generated: the key is destroyed on the token and the version marked destroyed', async () => {
+    const e = engine();
+    const { plan, request } = await start(e);
+    await approveBoth(e, plan.id, 0);
+    await e.runNext(plan.id);
+    expect(await keysLabelled(`${request.keyName} v1`)).toBe(1);
+    const aborted = await e.abort(plan.id, ['alice', 'bob'], 'wrong key type chosen');
+    expect(aborted.state).toBe('aborted');
+    expect(aborted.outcome).toBe('wrong key type chosen');
+    expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
+    expect(inventory.get(request.keyName).versions[0]?.state).toBe('destroyed');
+    await expect(e.runNext(plan.id)).rejects.toThrow(/has ended \(aborted\)/);
+    expect(() => ws.db.prepare("UPDATE ceremonies SET state = 'running' WHERE id = ?").run(plan.id)).toThrow(/an ended ceremony is final/);
+  }, 60_000);
+});
