@@ -14,6 +14,9 @@ export interface AuditFilters {
   actor: string;
   subject: string;
   ceremony: string;
+  /** Dates (YYYY-MM-DD, UTC) from a date input; empty for no bound. */
+  from: string;
+  to: string;
 }
 
 export const auditPageSize = 50;
@@ -70,6 +73,8 @@ export const useApp = create<AppState>((set, get) => ({
       ...(filters.actor.trim() ? { actor: filters.actor.trim() } : {}),
       ...(filters.subject.trim() ? { subject: filters.subject.trim() } : {}),
       ...(filters.ceremony.trim() ? { ceremony: filters.ceremony.trim() } : {}),
+      ...(/^\d{4}-\d{2}-\d{2}$/.test(filters.from) ? { from: `${filters.from}T00:00:00.000Z` } : {}),
+      ...(/^\d{4}-\d{2}-\d{2}$/.test(filters.to) ? { to: `${filters.to}T23:59:59.999Z` } : {}),
       ...(before !== undefined ? { before } : {}),
     };
     const result = await call('queryAudit', query);

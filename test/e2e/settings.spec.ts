@@ -56,6 +56,15 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await page.getByLabel('Action').fill('hsm.select');
   await page.getByRole('button', { name: 'Show entries' }).click();
   await expect(page.getByRole('row')).toHaveCount(2);
+  // A time range: the entry was written today (UTC); nothing before yesterday.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('To (UTC date, inclusive)').fill(day(-2));
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await expect(page.getByText('No entries match.')).toBeVisible();
+  await page.getByLabel('To (UTC date, inclusive)').fill(day(1));
+  await page.getByLabel('From (UTC date)').fill(day(-1));
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await expect(page.getByRole('row')).toHaveCount(2);
   await page.screenshot({ path: testInfo.outputPath('audit-log.png'), fullPage: true });
 });
 

@@ -42,6 +42,15 @@ export interface EngineDependencies {
   crash?: (point: CrashPoint, step: number) => void;
 }
 
+const closingCheckpoint: StepPlan = { action: 'write-checkpoint', description: 'Sign a checkpoint of the audit log with the workstation key', params: {}, sensitive: false };
+
+const writeCheckpoint: StepExecutor = {
+  run: async (context) => {
+    const checkpoint = await context.checkpoints.write(context.signer, context.actors);
+    return { seq: checkpoint.seq, headHash: checkpoint.headHash };
+  },
+};
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export class CeremonyEngine {
@@ -51,9 +60,11 @@ export class CeremonyEngine {
     return (this.d.now?.() ?? new Date()).toISOString();
   }
 
-  plan(type: CeremonyType, title: string, steps: StepPlan[]): CeremonyPlan {
+  plan(type: CeremonyType, title: string, requested: StepPlan[]): CeremonyPlan {
     const id = `${type}-${randomUUID()}`;
-    for (const step of steps) if (!this.d.executors[step.action]) throw new KeywardError('INVALID_REQUEST', `The plan has a step Keyward cannot perform: ${step.action}.`, 'Check the ceremony plan.');
+    // Every ceremony ends with a signed checkpoint of the audit log, so its record cannot be cut off later.
+    const steps = [...requested, closingCheckpoint];
+    for (const step of requested) if (!this.d.executors[step.action]) throw new KeywardError('INVALID_REQUEST', `The plan has a step Keyward cannot perform: ${step.action}.`, 'Check the ceremony plan.');
     const planned: PlannedStep[] = steps.map((step, index) => ({
       index,
       ...step,
@@ -207,7 +218,7 @@ export class CeremonyEngine {
   }
 
   private executor(action: string): StepExecutor {
-    const executor = this.d.executors[action];
+    const executor = action === closingCheckpoint.action ? writeCheckpoint : this.d.executors[action];
     if (!executor) throw new KeywardError('INVALID_REQUEST', `Keyward cannot perform the step ${action}.`, 'Check the ceremony plan.');
     return executor;
   }

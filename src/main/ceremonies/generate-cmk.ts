@@ -1,6 +1,6 @@
 /**
  * The generate-CMK ceremony: the key generated in the token (approved by the quorum), recorded as
- * version 1, pending; then activated (approved again); then the audit log checkpointed and signed.
+ * version 1, pending; then activated (approved again). The engine ends it with a signed checkpoint.
  * Aborting destroys the key and marks the version destroyed.
  */
 import { KeywardError } from '../../shared/errors';
@@ -33,7 +33,6 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title:
         sensitive: true,
       },
       { action: 'activate-version', description: `Make "${label}" the active version of ${request.keyName}`, params: { keyName: request.keyName, version: 1 }, sensitive: true },
-      { action: 'write-checkpoint', description: 'Sign a checkpoint of the audit log with the workstation key', params: {}, sensitive: false },
     ],
   };
 }
@@ -60,12 +59,6 @@ export const generateCmkSteps: Record<string, StepExecutor> = {
     run: () => Promise.resolve({}),
     commit: (context, params) => {
       context.inventory.setState(text(params, 'keyName'), number(params, 'version'), 'active', { actors: context.actors, ceremony: context.ceremonyId });
-    },
-  },
-  'write-checkpoint': {
-    run: async (context) => {
-      const checkpoint = await context.checkpoints.write(context.signer, context.actors);
-      return { seq: checkpoint.seq, headHash: checkpoint.headHash };
     },
   },
 };

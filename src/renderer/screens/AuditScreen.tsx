@@ -3,7 +3,7 @@ import { hexGroups } from '../../shared/fingerprint';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp, type AuditFilters } from '../store';
 
-const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '' };
+const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '', from: '', to: '' };
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
@@ -41,16 +41,16 @@ export function AuditScreen() {
   const loadAudit = useApp((s) => s.loadAudit);
   const verifyAudit = useApp((s) => s.verifyAudit);
   const [filters, setFilters] = useState<AuditFilters>(noFilters);
-  const ids = { action: useId(), actor: useId(), subject: useId(), ceremony: useId() };
+  const ids = { action: useId(), actor: useId(), subject: useId(), ceremony: useId(), from: useId(), to: useId() };
 
   useEffect(() => {
     void loadAudit(noFilters);
   }, [loadAudit]);
 
-  const field = (name: keyof AuditFilters, label: string, placeholder: string) => (
+  const field = (name: keyof AuditFilters, label: string, placeholder: string, type: 'text' | 'date' = 'text') => (
     <div className="filter">
       <label htmlFor={ids[name]}>{label}</label>
-      <input id={ids[name]} className="wide" value={filters[name]} placeholder={placeholder} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })} />
+      <input id={ids[name]} type={type} className="wide" value={filters[name]} placeholder={placeholder} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })} />
     </div>
   );
 
@@ -75,6 +75,8 @@ export function AuditScreen() {
         {field('actor', 'Officer', 'e.g. alice')}
         {field('subject', 'Key or subject', 'e.g. Salesforce CMK (all versions) or Salesforce CMK v2')}
         {field('ceremony', 'Ceremony', 'ceremony id')}
+        {field('from', 'From (UTC date)', '', 'date')}
+        {field('to', 'To (UTC date, inclusive)', '', 'date')}
         <button type="submit">Show entries</button>
       </form>
       {entries.state === 'failed' && <ErrorPanel title="The audit log could not be read" error={entries.error} />}
