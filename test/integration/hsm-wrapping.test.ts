@@ -67,6 +67,14 @@ afterAll(() => {
   tokens.cleanup();
 });
 
+describe('provider wrapping keys on the token', () => {
+  it('can be destroyed by the security officer who imported them (public objects)', async () => {
+    const provider = await importProvider(2048, 'provider to destroy');
+    expect(await client.request('destroyKey', { uri, id: provider.wrappingKeyId })).toEqual({ destroyed: 1 });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+  });
+});
+
 describe('RSA-OAEP wrapping of a CMK', () => {
   it.each([2048, 3072, 4096])('SHA-1 under a %i-bit provider key unwraps with node:crypto and openssl to the same KCV', async (bits) => {
     const provider = providers.find((p) => p.bits === bits) as Provider;

@@ -207,7 +207,7 @@ export class CeremonyEngine {
   private open(id: string): CeremonyStatus {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
-    if (status.steps.some((s) => s.state === 'running')) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} was interrupted in the middle of a step.`, 'Recover it first (Keyward does this when it starts): the interrupted step is rolled back.');
+    if (status.steps.some((s) => s.state === 'running')) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} was interrupted in the middle of a step.`, 'Recover it: with an officer logged in to the token, Keyward rolls back the interrupted step and destroys what it had reserved; then the ceremony continues.');
     return status;
   }
 

@@ -87,7 +87,8 @@ export class Keys {
 
   /** Every object (secret, private and public key) with this CKA_ID is destroyed; then the token is searched again. */
   destroy(uri: string, idHex: string): { destroyed: number } {
-    const session = this.sessions.require(uri, 'user');
+    // The security officer may destroy the public objects it created (a wrapping key it imported).
+    const session = this.sessions.require(uri, ['user', 'security-officer']);
     const id = Buffer.from(idHex, 'hex');
     const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
     if (handles.length === 0) {

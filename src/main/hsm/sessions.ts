@@ -103,14 +103,16 @@ export class Sessions {
   }
 
   /** The work session, with the role a step needs logged in. */
-  require(uri: string, role: LoginRole): TokenSession {
+  /** The token's session, logged in as `role` (or as any of the roles given). */
+  require(uri: string, role: LoginRole | readonly LoginRole[]): TokenSession {
     const session = this.session(uri);
-    const who = role === 'user' ? 'a key officer (user PIN)' : 'the security officer (SO PIN)';
-    if (session.role !== role) {
+    const roles: readonly LoginRole[] = typeof role === 'string' ? [role] : role;
+    const who = roles.includes('user') ? 'a key officer (user PIN)' : 'the security officer (SO PIN)';
+    if (!session.role || !roles.includes(session.role)) {
       throw new KeywardError(
         'HSM_NOT_LOGGED_IN',
         `This step needs ${who} to be logged in to ${session.where}${session.role ? `, but the ${session.role} is logged in` : ''}.`,
-        `Log in to the token as ${role === 'user' ? 'user' : 'security officer'}, then repeat the step.`,
+        `Log in to the token as ${roles.includes('user') ? 'user' : 'security officer'}, then repeat the step.`,
       );
     }
     return session;
