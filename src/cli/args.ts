@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
 import { signingKeySpecs, type SigningKeySpec } from '../shared/keys';
+import type { OfficerRole } from '../shared/officers';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
 export const usage = `Usage: keyward <command> [options]
@@ -19,10 +20,16 @@ Commands:
   audit checkpoint
                   Sign the audit log's current head with the workstation key (needs the user PIN).
   workstation init
-                  Create the workstation signing key in the HSM and its certificate (--org, --name;
-                  needs the user PIN). It signs checkpoints, exports and bundles.
+                  First initialisation: the workstation signing key in the HSM and its certificate
+                  (--org, --name), and the founding officers (--officer, at least two, one a security
+                  officer), each choosing a passphrase. Needs the user PIN.
   workstation show
                   Print the workstation certificate and the fingerprint verifiers pin.
+  ceremony run PLAN
+                  Run a ceremony from a plan file (YAML; see docs/ceremonies): the plan and its digest
+                  are shown, the officers check in and approve each sensitive step with their
+                  passphrases, typed at the terminal. --answers FILE supplies them on the rehearsal
+                  token only.
   media list      List the mounted removable drives (USB sticks, SD cards) bundles and exports can go to.
   verify BUNDLE   On the connected side, before upload: check an upload bundle folder (signature and
                   signer, every file's hash, the officers' quorum, the provider's deadline, the payload's
@@ -42,12 +49,16 @@ Options:
   --org NAME      With workstation init: the organisation named in the certificate.
   --name NAME     With workstation init: this workstation's name in the certificate.
   --spec SPEC     With workstation init: ECDSA_P384 (default), ECDSA_P256 or RSA_PSS_3072.
+  --officer ID:ROLE:FULL NAME
+                  With workstation init, once per founding officer; ROLE is security-officer,
+                  key-custodian or auditor.
+  --answers FILE  With ceremony run on the rehearsal token: PIN parts and passphrases from a file.
   --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
                   one part per line of standard input.
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'media list', 'verify'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'media list', 'ceremony run', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -64,6 +75,9 @@ export interface CliOptions {
   pinParts: number;
   bundle?: string;
   caFile?: string;
+  founding?: { id: string; role: OfficerRole; displayName: string }[];
+  planFile?: string;
+  answersFile?: string;
 }
 
 function usageError(message: string): KeywardError {
@@ -96,6 +110,8 @@ export function parseCli(argv: string[]): CliOptions {
         spec: { type: 'string' },
         'pin-parts': { type: 'string' },
         ca: { type: 'string' },
+        officer: { type: 'string', multiple: true },
+        answers: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -106,7 +122,9 @@ export function parseCli(argv: string[]): CliOptions {
   if (values.help || positionals.length === 0) return { command: 'help', json: false, pinParts: 1 };
   const bundle = positionals[0] === 'verify' ? positionals[1] : undefined;
   if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
-  const command = bundle === undefined ? positionals.join(' ') : 'verify';
+  const planFile = positionals[0] === 'ceremony' && positionals[1] === 'run' ? positionals[2] : undefined;
+  if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile)) throw usageError('ceremony run needs exactly one PLAN file.');
+  const command = bundle !== undefined ? 'verify' : planFile !== undefined ? 'ceremony run' : positionals.join(' ');
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
@@ -120,6 +138,14 @@ export function parseCli(argv: string[]): CliOptions {
     throw usageError('verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.');
   }
   const init = known === 'workstation init';
+  if (values.officer !== undefined && !init) throw usageError('--officer goes with workstation init.');
+  if (values.answers !== undefined && known !== 'ceremony run') throw usageError('--answers goes with ceremony run.');
+  const founding = (values.officer ?? []).map((spec) => {
+    const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
+    if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
+    return { id: match[1] ?? '', role: (match[2] ?? 'auditor') as OfficerRole, displayName: match[3] ?? '' };
+  });
+  if (init && founding.length < 2) throw usageError('workstation init needs at least two founding officers (--officer ID:ROLE:FULL NAME, one of them a security-officer).');
   for (const option of ['org', 'name', 'spec'] as const) {
     if (values[option] !== undefined && !init) throw usageError(`--${option} goes with workstation init.`);
   }
@@ -129,7 +155,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
   if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
-  const needsPin = ['audit export', 'audit checkpoint', 'workstation init'].includes(known);
+  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run'].includes(known);
   if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-8]$/.test(values['pin-parts']))) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }
@@ -156,6 +182,9 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.org !== undefined ? { organization: values.org } : {}),
     ...(bundle !== undefined ? { bundle: resolve(bundle) } : {}),
     ...(values.ca !== undefined ? { caFile: resolve(values.ca) } : {}),
+    ...(init ? { founding } : {}),
+    ...(planFile !== undefined ? { planFile: resolve(planFile) } : {}),
+    ...(values.answers !== undefined ? { answersFile: resolve(values.answers) } : {}),
     ...(values.name !== undefined ? { workstationName: values.name } : {}),
     ...(spec !== undefined ? { spec: spec as SigningKeySpec } : {}),
     pinParts: Number(values['pin-parts'] ?? 1),

@@ -10,7 +10,9 @@ import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
 import { formatBundleVerification, formatCapabilities, formatDrives, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
-import { readPinParts } from './secret-input';
+import { closeSecretInput, readPinParts, readSecret } from './secret-input';
+import { runCeremony } from './ceremony-run';
+import { KeywardError } from '../shared/errors';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
 const actors = ['workstation'];
@@ -81,6 +83,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
       return 0;
     }
+    if (options.command === 'ceremony run' && options.planFile) {
+      workstation.identities().require();
+      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, (text) => process.stdout.write(text));
+      return completed ? 0 : 1;
+    }
     if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {
       // Refused before any PIN is typed when there is nothing to sign with.
       if (options.command !== 'workstation init') workstation.identities().require();
@@ -89,11 +96,23 @@ export async function main(argv: string[]): Promise<number> {
       const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));
       for (const warning of login.warnings) process.stderr.write(`Warning: ${warning}\n`);
       if (options.command === 'workstation init') {
-        const identity = await workstation.createIdentity(
+        const founding = [];
+        for (const officer of options.founding ?? []) {
+          const passphrase = await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `);
+          if (process.stdin.isTTY && (await readSecret(`${officer.id}, type it again: `)) !== passphrase) {
+            throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer.id}'s passphrase differ; nothing was created.`, 'Run the initialisation again.');
+          }
+          founding.push({ ...officer, passphrase });
+        }
+        const { identity, officers } = await workstation.initialise(
           { subject: { commonName: options.workstationName ?? '', organization: options.organization ?? '', organizationalUnit: 'Keyward workstation' }, spec: options.spec ?? 'ECDSA_P384' },
-          actors,
+          founding,
         );
-        process.stdout.write(options.json ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec }, null, 2)}\n` : `Workstation initialised.\n${formatIdentity(identity)}`);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`
+            : `Workstation initialised.\n${formatIdentity(identity)}Founding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`,
+        );
       } else if (options.command === 'audit checkpoint') {
         const checkpoint = await workstation.writeCheckpoint(actors);
         process.stdout.write(options.json ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n` : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`);
@@ -126,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     printError(toErrorData(error), options.json);
     return 1;
   } finally {
+    closeSecretInput();
     workstation.close();
   }
 }

@@ -1,11 +1,11 @@
 /**
- * PINs typed at the terminal: never echoed, never kept beyond the login. Each officer types their own
- * part. Without a terminal (a scripted rehearsal), one part is read per line of standard input.
+ * Secrets typed at the terminal (PIN parts, officers' passphrases): never echoed, never kept beyond
+ * their use. Without a terminal (a scripted rehearsal), one secret is read per line of standard input.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { KeywardError } from '../shared/errors';
 
-const cancelled = () => new KeywardError('INVALID_REQUEST', 'PIN entry was cancelled; nothing was done.', 'Run the command again when the officers are ready.');
+const cancelled = () => new KeywardError('INVALID_REQUEST', 'Entry was cancelled; nothing was done.', 'Run the command again when the officers are ready.');
 
 function hiddenLine(prompt: string): Promise<string> {
   const stdin = process.stdin;
@@ -32,28 +32,49 @@ function hiddenLine(prompt: string): Promise<string> {
   });
 }
 
-async function pipedLines(count: number): Promise<string[]> {
-  const lines: string[] = [];
-  const reader = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
-  for await (const line of reader) {
-    lines.push(line);
-    if (lines.length === count) break;
+/** One reader for piped standard input, shared by every prompt, so no buffered line is lost between them. */
+let piped: { reader: Interface; lines: string[]; waiting: ((line: string | undefined) => void)[]; ended: boolean } | undefined;
+
+function pipedLine(): Promise<string> {
+  if (!piped) {
+    const state = { reader: createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }), lines: [] as string[], waiting: [] as ((line: string | undefined) => void)[], ended: false };
+    state.reader.on('line', (line) => {
+      const waiter = state.waiting.shift();
+      if (waiter) waiter(line);
+      else state.lines.push(line);
+    });
+    state.reader.on('close', () => {
+      state.ended = true;
+      for (const waiter of state.waiting.splice(0)) waiter(undefined);
+    });
+    piped = state;
   }
-  reader.close();
-  if (lines.length < count) throw cancelled();
-  return lines;
+  const state = piped;
+  const queued = state.lines.shift();
+  if (queued !== undefined) return Promise.resolve(queued);
+  if (state.ended) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => state.waiting.push((line) => (line === undefined ? reject(cancelled()) : resolve(line))));
 }
 
-/** `count` PIN parts for the token `tokenName`, each non-empty. */
+/** Stops reading piped input so the process can exit. */
+export function closeSecretInput(): void {
+  piped?.reader.close();
+  piped = undefined;
+}
+
+/** One secret, typed hidden at the terminal or read as the next line of piped input; never empty. */
+export async function readSecret(prompt: string): Promise<string> {
+  const value = process.stdin.isTTY ? await hiddenLine(prompt) : await pipedLine();
+  if (value.length === 0) throw new KeywardError('INVALID_REQUEST', 'An empty entry was given; nothing was sent.', 'Run the command again and type every entry.');
+  return value;
+}
+
+/** `count` PIN parts for the token `tokenName`, one per officer. */
 export async function readPinParts(tokenName: string, role: 'user' | 'security-officer', count: number): Promise<string[]> {
   const who = role === 'user' ? 'user' : 'security officer';
-  const parts = process.stdin.isTTY
-    ? await (async () => {
-        const typed: string[] = [];
-        for (let i = 1; i <= count; i++) typed.push(await hiddenLine(count === 1 ? `${who} PIN for ${tokenName} (not shown): ` : `${who} PIN part ${i} of ${count} for ${tokenName}, officer ${i} types (not shown): `));
-        return typed;
-      })()
-    : await pipedLines(count);
-  if (parts.some((p) => p.length === 0)) throw new KeywardError('INVALID_REQUEST', 'A PIN part was empty; nothing was sent to the token.', 'Run the command again and type every part.');
+  const parts: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    parts.push(await readSecret(count === 1 ? `${who} PIN for ${tokenName} (not shown): ` : `${who} PIN part ${i} of ${count} for ${tokenName}, officer ${i} types (not shown): `));
+  }
   return parts;
 }

@@ -22,6 +22,16 @@ import { join } from 'node:path';
 import { assertExportTargetsFree, exportAudit, type WrittenExport } from './store/audit-export';
 import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
+import { randomUUID } from 'node:crypto';
+import { CeremonyEngine } from './ceremonies/engine';
+import { generateCmkSteps } from './ceremonies/generate-cmk';
+import { enrolOfficer, type Enrolment } from './officers/enrolment';
+import { checkPassphraseRules } from './officers/passphrase';
+import { CeremonyStore } from './store/ceremonies';
+import { Inventory } from './store/inventory';
+import { Officers } from './store/officers';
+import { Policies } from './store/policies';
+import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { AuditCheckpoint } from '../shared/audit';
 import type { LoginResult } from './hsm/sessions';
@@ -57,6 +67,8 @@ export class Workstation {
   private auditLog: AuditLog | undefined;
   private checkpointStore: Checkpoints | undefined;
   private identityStore: Identities | undefined;
+  private officerStore: Officers | undefined;
+  private inventoryStore: Inventory | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -210,10 +222,60 @@ export class Workstation {
     return client.request('login', { uri: tokenUri, role, pinParts });
   }
 
-  /** Creates the workstation's signing key in the HSM and its certificate (needs a user login). */
-  async createIdentity(request: NewIdentity, actors: string[]): Promise<WorkstationIdentity> {
+  officers(): Officers {
+    this.officerStore ??= new Officers(this.openDb(), this.audit());
+    return this.officerStore;
+  }
+
+  inventory(): Inventory {
+    this.inventoryStore ??= new Inventory(this.openDb(), this.audit());
+    return this.inventoryStore;
+  }
+
+  /**
+   * First initialisation: the workstation's signing key and certificate, and its founding officers
+   * enrolled together (at least two, one of them a security officer). Needs a user login.
+   */
+  async initialise(request: NewIdentity, founding: Enrolment[]): Promise<{ identity: WorkstationIdentity; officers: OfficerRecord[] }> {
+    if (this.identities().current()) throw new KeywardError('INVALID_REQUEST', 'This workstation is already initialised.', 'Enrol further officers in an officer ceremony.');
+    const ids = founding.map((f) => f.id);
+    if (founding.length < 2 || new Set(ids).size !== ids.length || !founding.some((f) => f.role === 'security-officer')) {
+      throw new KeywardError('INVALID_REQUEST', 'A workstation is initialised by at least two distinct founding officers, one of them a security officer.', 'Name every founding officer and their role.');
+    }
+    for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
+    const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
     const { client, tokenUri } = await this.connect();
-    return createIdentity(client, tokenUri, this.identities(), request, { actors, ceremony: null });
+    const identity = await createIdentity(client, tokenUri, this.identities(), request, change);
+    const signer = await identitySigner(client, tokenUri, identity);
+    const officers: OfficerRecord[] = [];
+    for (const f of founding) officers.push(await enrolOfficer(this.officers(), { signer, certificateDer: identity.certificateDer }, f, change));
+    return { identity, officers };
+  }
+
+  policy(type: CeremonyType): QuorumPolicy {
+    return new Policies(this.openDb(), this.audit()).get(type);
+  }
+
+  /** The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back first. */
+  async ceremonyEngine(): Promise<CeremonyEngine> {
+    const identity = this.identities().require();
+    const { client, tokenUri } = await this.connect();
+    const signer = await identitySigner(client, tokenUri, identity);
+    const token = await client.request('describeToken', { uri: tokenUri });
+    const db = this.openDb();
+    const log = this.audit();
+    const engine = new CeremonyEngine({
+      db,
+      store: new CeremonyStore(db),
+      log,
+      officers: this.officers(),
+      policies: new Policies(db, log),
+      executors: generateCmkSteps,
+      workstationCertificate: identity.certificateDer,
+      stepContext: { client, uri: tokenUri, tokenSerial: token.serial, inventory: this.inventory(), checkpoints: this.checkpoints(), log, signer },
+    });
+    await engine.recover();
+    return engine;
   }
 
   private async signer(): Promise<Signer> {
@@ -256,6 +318,8 @@ export class Workstation {
   close(): void {
     this.checkpointStore = undefined;
     this.identityStore = undefined;
+    this.officerStore = undefined;
+    this.inventoryStore = undefined;
     this.db?.close();
     this.db = undefined;
     this.auditLog = undefined;

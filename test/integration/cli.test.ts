@@ -1,12 +1,13 @@
 /** `keyward token list`, run as an officer would, through the built CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
+import { Inventory } from '../../src/main/store/inventory';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
@@ -123,10 +124,12 @@ describe('keyward workstation and signed audit exports', () => {
     expect(early.stderr).toContain('has no signing key and certificate yet');
     expect(early.stderr).toContain('Initialise the workstation first');
 
-    const init = keywardWithInput(['workstation', 'init', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2'], '1111-\n2222\n');
+    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
+    const init = keywardWithInput(['workstation', 'init', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\n');
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
+    expect(init.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
     const shown = JSON.parse(keyward(['workstation', 'show', '--json']).stdout) as { publicKeyFingerprint: string; spec: string };
     expect(shown.spec).toBe('ECDSA_P384');
     expect(init.stdout.replace(/\s/g, '')).toContain(shown.publicKeyFingerprint.toUpperCase());
@@ -159,5 +162,32 @@ describe('keyward workstation and signed audit exports', () => {
     // The second export was refused before it began, and that is on record too.
     expect(log.query({ action: 'audit.export', limit: 5 }).map((e) => e.outcome)).toEqual(['refused', 'success']);
     expect(actions).toContain('workstation.identity.adopt');
+    expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(2);
+
+    // A scripted rehearsal of the generate-CMK ceremony, from the example plan and answers in docs/.
+    const run = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
+    expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}[A-Za-z]+( [A-Za-z-]+){31}\n/);
+    expect(run.stdout).toMatch(/Step 1 done: key check value [0-9A-F]{6}\./);
+    expect(run.stdout).toContain('Ceremony completed');
+    const key = new Inventory(openDatabase(dataDir), new AuditLog(openDatabase(dataDir))).get('Tenant CMK');
+    expect(key.versions).toMatchObject([{ version: 1, state: 'active' }]);
+    // The same plan again is refused: the name is taken.
+    expect(keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml']).stderr).toContain('already has a key named "Tenant CMK"');
+
+    // An answers file is for rehearsals only.
+    initToken(tokens, 'Real HSM');
+    const onHsm = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
+    expect(onHsm.code).toBe(1);
+    expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
+
+    // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
+    const plan = join(dataDir, 'plan.yaml');
+    writeFileSync(plan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: Second CMK'));
+    const typed = keywardWithInput(['ceremony', 'run', plan], `${rehearsalToken.userPin}\n${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
+    expect(typed.code).toBe(0);
+    expect(typed.stdout).toContain('Ceremony completed');
   });
 });

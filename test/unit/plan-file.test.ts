@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readAnswersFile, readPlanFile } from '../../src/main/ceremonies/plan-file';
+
+it('reads the example plan in docs/', () => {
+  expect(readPlanFile('generate-cmk.yaml', readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'))).toEqual({
+    type: 'generate-cmk',
+    officers: ['alice', 'bob'],
+    request: { keyName: 'Tenant CMK', purpose: "Encryption of the SaaS tenant's data", provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 },
+  });
+  expect(readAnswersFile('answers.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).pinParts).toEqual(['1111-2222']);
+});
+
+it.each([
+  ['ceremony: [unclosed', /is not valid YAML/],
+  ['ceremony: make-coffee', /"ceremony" must name a ceremony type/],
+  ['ceremony: destroy-key', /scripted destroy-key ceremonies are not available yet/],
+  ['ceremony: generate-cmk\nofficers: [alice]\nkey: {name: K, purpose: p}', /officers: name at least two officers/],
+  ['ceremony: generate-cmk\nofficers: [alice, alice]\nkey: {name: K, purpose: p}', /an officer is named twice/],
+  ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p, spec: DES}', /key.spec/],
+  ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p}\nextra: 1', /Unrecognized key/],
+  ['ceremony: generate-cmk\nceremony: generate-cmk', /is not valid YAML/],
+])('refuses %j with the reason', (text, reason) => {
+  expect(() => readPlanFile('plan.yaml', text)).toThrow(reason);
+});
