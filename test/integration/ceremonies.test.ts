@@ -3,9 +3,13 @@
  * the quorum cannot be bypassed; a crash injected after every step (and inside it) leaves a ceremony
  * that resumes or aborts cleanly, with no key left behind that the inventory does not know.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
 import { generateCmkSteps, planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
+import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
 import { Checkpoints } from '../../src/main/store/checkpoints';
@@ -130,6 +134,22 @@ describe('the generate-CMK ceremony', () => {
     ]);
     expect(ws.log.verify().ok).toBe(true);
     await expect(e.runNext(plan.id)).rejects.toThrow(/has ended \(completed\)/);
+
+    // The signed transcript, JSON and PDF, written to a drive; openssl checks both signatures.
+    const folder = await e.writeTranscript(plan.id, ws.dir);
+    const json = readFileSync(join(folder, 'transcript.json'));
+    const transcript = JSON.parse(json.toString()) as Transcript;
+    expect(transcript.ceremony).toMatchObject({ id: plan.id, state: 'completed', planDigest: plan.planDigest });
+    expect(transcript.present).toEqual([{ officer: 'alice', role: 'security-officer' }, { officer: 'bob', role: 'key-custodian' }]);
+    expect(transcript.steps.map((s) => [s.state, s.approvals.map((a) => a.officer)])).toEqual([['done', ['alice', 'bob']], ['done', ['alice', 'bob']], ['done', []]]);
+    expect(transcript.steps[0]?.result?.kcv).toBe(kcv);
+    for (const name of ['transcript.json', 'transcript.pdf']) {
+      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, `${name}.p7s`), '-content', join(folder, name), '-CAfile', join(folder, 'signer.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    }
+    const pdf = readFileSync(join(folder, 'transcript.pdf'));
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(execFileSync('pdftotext', [join(folder, 'transcript.pdf'), '-'], { encoding: 'utf8' })).toContain(`Ceremony ${plan.id}`);
+    await expect(e.writeTranscript(plan.id, ws.dir)).rejects.toThrow(/never overwrites a transcript/);
   }, 60_000);
 });
 

@@ -165,28 +165,29 @@ describe('keyward workstation and signed audit exports', () => {
     expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(2);
 
     // A scripted rehearsal of the generate-CMK ceremony, from the example plan and answers in docs/.
-    const run = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml']);
+    const run = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
     expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}[A-Za-z]+( [A-Za-z-]+){31}\n/);
     expect(run.stdout).toMatch(/Step 1 done: key check value [0-9A-F]{6}\./);
     expect(run.stdout).toContain('Ceremony completed');
+    expect(run.stdout).toMatch(/Signed transcript \(JSON and PDF\): .*keyward-transcript-generate-cmk-/);
     const key = new Inventory(openDatabase(dataDir), new AuditLog(openDatabase(dataDir))).get('Tenant CMK');
     expect(key.versions).toMatchObject([{ version: 1, state: 'active' }]);
     // The same plan again is refused: the name is taken.
-    expect(keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml']).stderr).toContain('already has a key named "Tenant CMK"');
+    expect(keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]).stderr).toContain('already has a key named "Tenant CMK"');
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');
-    const onHsm = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
+    const onHsm = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
     expect(onHsm.code).toBe(1);
     expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
 
     // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
     const plan = join(dataDir, 'plan.yaml');
     writeFileSync(plan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: Second CMK'));
-    const typed = keywardWithInput(['ceremony', 'run', plan], `${rehearsalToken.userPin}\n${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
+    const typed = keywardWithInput(['ceremony', 'run', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
     expect(typed.code).toBe(0);
     expect(typed.stdout).toContain('Ceremony completed');
   });

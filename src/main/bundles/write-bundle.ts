@@ -10,7 +10,8 @@ import { KeywardError } from '../../shared/errors';
 import { syncDirectory, writeNewFile } from '../files/new-file';
 import type { PayloadFile } from '../providers/payloads';
 
-export function writeBundleFolder(parent: string, name: string, files: PayloadFile[]): string {
+/** `what`: how the folder is named to officers in errors (a bundle, a transcript). */
+export function writeBundleFolder(parent: string, name: string, files: PayloadFile[], what = 'bundle'): string {
   const final = join(parent, name);
   const temporary = join(parent, `.${name}.partial-${process.pid}`);
   try {
@@ -24,7 +25,7 @@ export function writeBundleFolder(parent: string, name: string, files: PayloadFi
     try {
       mkdirSync(final);
     } catch {
-      throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${final} already exists, and Keyward never overwrites a bundle.`, 'Choose another drive or remove the old bundle there first.');
+      throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${final} already exists, and Keyward never overwrites a ${what}.`, `Choose another drive or remove the old ${what} there first.`);
     }
     try {
       renameSync(temporary, final);
@@ -41,7 +42,7 @@ export function writeBundleFolder(parent: string, name: string, files: PayloadFi
     const full = /drive is full|ENOSPC/.test(why) || (error as NodeJS.ErrnoException).code === 'ENOSPC';
     throw new KeywardError(
       'FILE_NOT_WRITTEN',
-      `The bundle was not written to ${parent}${full ? ': the drive is full' : ` (${why})`}. Nothing of it was left there.`,
+      `The ${what} was not written to ${parent}${full ? ': the drive is full' : ` (${why})`}. Nothing of it was left there.`,
       full ? 'Use a drive with more free space.' : 'Check the drive and try again.',
     );
   }

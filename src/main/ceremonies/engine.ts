@@ -16,6 +16,7 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import type { Params, StepContext, StepExecutor } from './steps';
+import { buildTranscript, writeTranscript, type Transcript } from './transcript';
 
 export interface StepPlan {
   action: string;
@@ -188,6 +189,27 @@ export class CeremonyEngine {
       this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason } });
     })();
     return this.status(id);
+  }
+
+  transcript(id: string): Transcript {
+    const head = this.d.log.head();
+    return buildTranscript({
+      status: this.status(id),
+      roleOf: (officer) => this.d.officers.get(officer).role,
+      approvals: (step) => this.d.store.approvals(id, step),
+      certificateDer: this.d.workstationCertificate,
+      audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: this.d.stepContext.checkpoints.last()?.hash ?? null },
+      now: new Date(this.now()),
+    });
+  }
+
+  /** The signed transcript (JSON and PDF) of an ended ceremony, written to a drive, and audited. */
+  async writeTranscript(id: string, parent: string): Promise<string> {
+    const status = this.status(id);
+    if (status.state !== 'completed' && status.state !== 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`, 'Finish or abort the ceremony first.');
+    const folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
+    this.d.log.append({ actors: status.checkedIn.length ? status.checkedIn : ['workstation'], action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
+    return folder;
   }
 
   /** Who stands behind a step: for a sensitive one, the quorum's verified approvals of its digest; otherwise the officers checked in. */
