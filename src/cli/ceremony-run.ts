@@ -4,12 +4,17 @@
  * turn until the quorum is met, and every step's outcome is printed. Passphrases come from the terminal,
  * or on the rehearsal token from an answers file.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CeremonyPlan } from '../shared/ceremonies';
 import { KeywardError } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
+import { readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { planGenerateCmk } from '../main/ceremonies/generate-cmk';
+import { newCeremonyId, type StepPlan } from '../main/ceremonies/engine';
+import { planExportKey, planImportWrappingKey } from '../main/ceremonies/provider-steps';
+import { readProviderImport } from '../main/providers/import-parameters';
+import { maxWrappingKeyFileBytes } from '../main/providers/wrapping-key-file';
 import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
 
@@ -25,6 +30,33 @@ export function describePlan(plan: CeremonyPlan): string {
     `  ${pgpWordsOf(plan.planDigest).join(' ')}`,
     '',
   ].join('\n');
+}
+
+/** Reads a file the plan names (relative to the plan), refusing anything larger than a key file can be. */
+function readNamed(base: string, name: string): Buffer {
+  const path = resolve(base, name);
+  try {
+    if (statSync(path).size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
+    return readFileSync(path);
+  } catch (error) {
+    if (error instanceof KeywardError) throw error;
+    throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which cannot be read.`, 'Insert the drive that holds it, or correct the path in the plan.');
+  }
+}
+
+function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, id: string): { title: string; steps: StepPlan[] } {
+  switch (planFile.type) {
+    case 'generate-cmk':
+      return planGenerateCmk(workstation.inventory(), planFile.request);
+    case 'import-wrapping-key':
+    case 'export-key': {
+      const files = { wrappingKey: readNamed(base, planFile.files.wrappingKey), ...(planFile.files.importToken ? { importToken: readNamed(base, planFile.files.importToken) } : {}) };
+      const params = readProviderImport(planFile.provider, files, planFile.fields);
+      if (planFile.type === 'import-wrapping-key') return planImportWrappingKey(workstation.wrappingKeys(), params, planFile.label);
+      const destination = resolve(base, planFile.destination.folder);
+      return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, { keyName: planFile.key.name, version: planFile.key.version, params, destination: { parent: destination, drive: planFile.destination.drive } });
+    }
+  }
 }
 
 export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print): Promise<boolean> {
@@ -49,9 +81,14 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     return readSecret(`${officer}, type your passphrase to ${purpose} (not shown): `);
   };
 
-  const engine = await workstation.ceremonyEngine();
-  const { title, steps } = planGenerateCmk(workstation.inventory(), planFile.request);
-  const plan = engine.plan(planFile.type, title, steps);
+  const engine = await workstation.ceremonyEngine(async (role) => {
+    if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', pinParts);
+    if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
+    return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
+  });
+  const id = newCeremonyId(planFile.type);
+  const { title, steps } = buildSteps(workstation, planFile, dirname(planPath), id);
+  const plan = engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   for (const officer of planFile.officers) {
     await engine.checkIn(plan.id, officer, await passphrase(officer, 'check in to this plan'));
@@ -69,7 +106,8 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     }
     const after = await engine.runNext(plan.id);
     const result = after.steps[step.index]?.result ?? {};
-    print(`Step ${step.index + 1} done${typeof result.kcv === 'string' ? `: key check value ${result.kcv.toUpperCase()}` : ''}.\n`);
+    const detail = typeof result.kcv === 'string' ? `: key check value ${result.kcv.toUpperCase()}` : typeof result.folder === 'string' ? `: bundle written to ${result.folder}` : '';
+    print(`Step ${step.index + 1} done${detail}.\n`);
   }
   const final = engine.status(plan.id);
   print(final.state === 'completed' ? `Ceremony completed: ${plan.id}.\n` : `Ceremony ${final.state}.\n`);

@@ -17,6 +17,8 @@ function findProjectRoot(): string {
 }
 
 export const projectRoot = findProjectRoot();
+/** "Keyward <version>", as bundles and transcripts name the software that made them. */
+export const generator = `Keyward ${(JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown'}`;
 export const builtDir = join(projectRoot, 'out');
 export const rendererDir = join(builtDir, 'renderer');
 export const rendererIndex = join(rendererDir, 'index.html');

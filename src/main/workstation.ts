@@ -24,13 +24,16 @@ import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
 import { randomUUID } from 'node:crypto';
 import { CeremonyEngine } from './ceremonies/engine';
-import { generateCmkSteps } from './ceremonies/generate-cmk';
+import { ceremonyExecutors } from './ceremonies/registry';
 import { enrolOfficer, type Enrolment } from './officers/enrolment';
 import { checkPassphraseRules } from './officers/passphrase';
 import { CeremonyStore } from './store/ceremonies';
 import { Inventory } from './store/inventory';
 import { Officers } from './store/officers';
 import { Policies } from './store/policies';
+import { Bundles } from './store/bundles';
+import { WrappingKeys } from './store/wrapping-keys';
+import { generator } from './paths';
 import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { AuditCheckpoint } from '../shared/audit';
@@ -227,6 +230,10 @@ export class Workstation {
     return this.officerStore;
   }
 
+  wrappingKeys(): WrappingKeys {
+    return new WrappingKeys(this.openDb(), this.audit());
+  }
+
   inventory(): Inventory {
     this.inventoryStore ??= new Inventory(this.openDb(), this.audit());
     return this.inventoryStore;
@@ -256,8 +263,11 @@ export class Workstation {
     return new Policies(this.openDb(), this.audit()).get(type);
   }
 
-  /** The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back first. */
-  async ceremonyEngine(): Promise<CeremonyEngine> {
+  /**
+   * The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back
+   * first. `pinParts` asks the officers for a role's PIN parts when a step needs another login.
+   */
+  async ceremonyEngine(pinParts: (role: LoginRole) => Promise<string[]>): Promise<CeremonyEngine> {
     const identity = this.identities().require();
     const { client, tokenUri } = await this.connect();
     const signer = await identitySigner(client, tokenUri, identity);
@@ -270,9 +280,25 @@ export class Workstation {
       log,
       officers: this.officers(),
       policies: new Policies(db, log),
-      executors: generateCmkSteps,
       workstationCertificate: identity.certificateDer,
-      stepContext: { client, uri: tokenUri, tokenSerial: token.serial, inventory: this.inventory(), checkpoints: this.checkpoints(), log, signer },
+      executors: ceremonyExecutors,
+      stepContext: {
+        client,
+        uri: tokenUri,
+        tokenSerial: token.serial,
+        inventory: this.inventory(),
+        wrappingKeys: this.wrappingKeys(),
+        bundles: new Bundles(db, log, this.inventory()),
+        checkpoints: this.checkpoints(),
+        log,
+        signer,
+        certificateDer: identity.certificateDer,
+        generator,
+        login: async (role) => {
+          const result = await client.request('login', { uri: tokenUri, role, pinParts: await pinParts(role) });
+          for (const warning of result.warnings) log.append({ actors: ['workstation'], action: 'hsm.pin-warning', subject: tokenUri, outcome: 'success', details: { role, warning } });
+        },
+      },
     });
     await engine.recover();
     return engine;

@@ -12,7 +12,9 @@ import { generateCmkSteps, planGenerateCmk, type NewCmk } from '../../src/main/c
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
+import { Bundles } from '../../src/main/store/bundles';
 import { Checkpoints } from '../../src/main/store/checkpoints';
+import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
@@ -38,7 +40,22 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
     policies: new Policies(ws.db, ws.log),
     executors: generateCmkSteps,
     workstationCertificate: ws.certificateDer,
-    stepContext: { client: ws.client, uri: ws.uri, tokenSerial, inventory, checkpoints: new Checkpoints(ws.db, ws.log), log: ws.log, signer: ws.signer },
+    stepContext: {
+      client: ws.client,
+      uri: ws.uri,
+      tokenSerial,
+      inventory,
+      wrappingKeys: new WrappingKeys(ws.db, ws.log),
+      bundles: new Bundles(ws.db, ws.log, inventory),
+      checkpoints: new Checkpoints(ws.db, ws.log),
+      log: ws.log,
+      signer: ws.signer,
+      certificateDer: ws.certificateDer,
+      generator: 'Keyward test',
+      login: async (role) => {
+        await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
+      },
+    },
     ...(crash
       ? {
           crash: (point: CrashPoint, step: number) => {

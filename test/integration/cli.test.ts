@@ -1,6 +1,7 @@
 /** `keyward token list`, run as an officer would, through the built CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, createCipheriv, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -177,6 +178,35 @@ describe('keyward workstation and signed audit exports', () => {
     expect(key.versions).toMatchObject([{ version: 1, state: 'active' }]);
     // The same plan again is refused: the name is taken.
     expect(keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]).stderr).toContain('already has a key named "Tenant CMK"');
+
+    // The provider's wrapping key imported (the SO marks it trusted), then the key exported as a bundle.
+    const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    mkdirSync(join(dataDir, 'params'));
+    writeFileSync(
+      join(dataDir, 'params', 'get-parameters-for-import.json'),
+      JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    const fromDocs = (name: string, edit: (text: string) => string) => {
+      const path = join(dataDir, name);
+      writeFileSync(path, edit(readFileSync(`docs/ceremonies/${name}`, 'utf8')).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1'));
+      return path;
+    };
+    const importRun = keyward(['ceremony', 'run', fromDocs('import-wrapping-key.yaml', (t) => t), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(importRun.stderr).toBe('');
+    expect(importRun.stdout).toMatch(/Compare its SHA-256 fingerprint, read aloud, with the provider's console: [0-9A-F ]+ \/ [A-Za-z]+/);
+    const usb = join(dataDir, 'usb');
+    mkdirSync(usb);
+    const exportRun = keyward(['ceremony', 'run', fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(exportRun.stderr).toBe('');
+    expect(exportRun.stdout).toMatch(/h \d+ min left before the provider's deadline/);
+    const folder = /bundle written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
+    expect(folder.startsWith(usb)).toBe(true);
+    const verifyRun = keyward(['verify', folder, '--signer-fingerprint', shown.publicKeyFingerprint]);
+    expect(verifyRun.stdout).toContain('approved by alice, bob');
+    expect(verifyRun.code).toBe(0);
+    const unwrapped = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, readFileSync(join(folder, 'EncryptedKeyMaterial.bin')));
+    const cipher = createCipheriv('aes-256-ecb', unwrapped, null).setAutoPadding(false);
+    expect(cipher.update(Buffer.alloc(16)).subarray(0, 3).toString('hex')).toBe(key.versions[0]?.kcv);
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');

@@ -23,3 +23,9 @@ it.each([
 ])('refuses %j with the reason', (text, reason) => {
   expect(() => readPlanFile('plan.yaml', text)).toThrow(reason);
 });
+
+it('reads the example import and export plans in docs/', () => {
+  expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/import-wrapping-key.yaml', 'utf8'))).toMatchObject({ type: 'import-wrapping-key', provider: 'aws-kms', files: { wrappingKey: 'params/get-parameters-for-import.json' }, fields: { algorithm: 'RSAES_OAEP_SHA_256' } });
+  expect(readPlanFile('e.yaml', readFileSync('docs/ceremonies/export-key.yaml', 'utf8'))).toMatchObject({ type: 'export-key', key: { name: 'Tenant CMK', version: 1 }, destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' } });
+  expect(readAnswersFile('a.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).soPinParts).toEqual(['9999-8888']);
+});

@@ -58,7 +58,10 @@ export interface ExportPlan {
 
 const refuse = (message: string, nextStep: string) => new KeywardError('INVALID_REQUEST', message, nextStep);
 
-export function planExport(context: ExportContext, request: ExportPlanRequest): ExportPlan {
+/** What planning needs: the inventory and the wrapping keys, and the time. */
+export type PlanningContext = Pick<ExportContext, 'inventory' | 'wrappingKeys' | 'now'>;
+
+export function planExport(context: PlanningContext, request: ExportPlanRequest): ExportPlan {
   const now = context.now?.() ?? new Date();
   const key = context.inventory.get(request.keyName);
   const version = key.versions.find((v) => v.version === request.version);

@@ -23,7 +23,15 @@ export interface StepPlan {
   description: string;
   params: Params;
   sensitive: boolean;
+  /**
+   * A digest the step's own format defines (an export's step digest, which the bundle's verifier
+   * recomputes from the manifest); it must cover the ceremony id. Otherwise the engine's digest.
+   */
+  digest?: string;
 }
+
+/** A ceremony id, for plan builders whose step digests must name their ceremony. */
+export const newCeremonyId = (type: CeremonyType): string => `${type}-${randomUUID()}`;
 
 /** Where a test may simulate a crash: after a step began, after its token work, after it was committed. */
 export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit';
@@ -36,8 +44,8 @@ export interface EngineDependencies {
   policies: Policies;
   executors: Record<string, StepExecutor>;
   workstationCertificate: Uint8Array;
-  /** Token, store and signer for the steps; the caller has logged in to the token. */
-  stepContext: Omit<StepContext, 'ceremonyId' | 'actors'>;
+  /** Token, store, signer and login for the steps; the caller has logged in to the token as user. */
+  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy'>;
   now?: () => Date;
   /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
   crash?: (point: CrashPoint, step: number) => void;
@@ -61,15 +69,15 @@ export class CeremonyEngine {
     return (this.d.now?.() ?? new Date()).toISOString();
   }
 
-  plan(type: CeremonyType, title: string, requested: StepPlan[]): CeremonyPlan {
-    const id = `${type}-${randomUUID()}`;
+  plan(type: CeremonyType, title: string, requested: StepPlan[], id = newCeremonyId(type)): CeremonyPlan {
+    if (!id.startsWith(`${type}-`)) throw new KeywardError('INVALID_REQUEST', `The ceremony id ${id} is not a ${type} id.`, 'Plan the ceremony again.');
     // Every ceremony ends with a signed checkpoint of the audit log, so its record cannot be cut off later.
     const steps = [...requested, closingCheckpoint];
     for (const step of requested) if (!this.d.executors[step.action]) throw new KeywardError('INVALID_REQUEST', `The plan has a step Keyward cannot perform: ${step.action}.`, 'Check the ceremony plan.');
-    const planned: PlannedStep[] = steps.map((step, index) => ({
+    const planned: PlannedStep[] = steps.map(({ digest, ...step }, index) => ({
       index,
       ...step,
-      digest: sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId: id, ceremonyType: type, index, action: step.action, params: step.params, sensitive: step.sensitive })),
+      digest: digest ?? sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId: id, ceremonyType: type, index, action: step.action, params: step.params, sensitive: step.sensitive })),
     }));
     const plan: CeremonyPlan = { id, type, title, steps: planned, planDigest: sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: type, title, steps: planned.map((s) => s.digest) })), createdAt: this.now() };
     this.d.db.transaction(() => {
@@ -115,7 +123,7 @@ export class CeremonyEngine {
     const step = this.step(status, next.index);
     const actors = this.authorise(status, step);
     const executor = this.executor(step.action);
-    const context: StepContext = { ...this.d.stepContext, ceremonyId: id, actors };
+    const context = this.context(status, step.index, actors);
     const labels = executor.reserveLabels?.(step.params) ?? [];
     this.d.db.transaction(() => {
       if (status.state === 'planned') this.d.store.setState(id, 'running', this.now());
@@ -178,7 +186,7 @@ export class CeremonyEngine {
       const planned = this.step(status, step.index);
       const executor = this.executor(planned.action);
       if (!executor.undo) continue;
-      await executor.undo({ ...this.d.stepContext, ceremonyId: id, actors }, planned.params, step.result ?? {});
+      await executor.undo(this.context(status, step.index, actors), planned.params, step.result ?? {});
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now() });
         this.d.log.append({ actors, action: 'ceremony.step.undone', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action } });
@@ -224,6 +232,12 @@ export class CeremonyEngine {
       throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${policy.roles.join(', ')} approve this step (${policy.quorum} needed), each with their own passphrase.`);
     }
     return check.counted;
+  }
+
+  private context(status: CeremonyStatus, index: number, actors: string[]): StepContext {
+    const { plan } = status;
+    const approvals = this.d.store.approvals(plan.id, index).filter((a) => actors.includes(a.officer));
+    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type) };
   }
 
   private open(id: string): CeremonyStatus {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
 import { ceremonyTypes } from '../../shared/officers';
+import { providerIds, type ProviderId } from '../../shared/providers';
 import type { NewCmk } from './generate-cmk';
 
 const officerName = z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'an officer name');
@@ -28,11 +29,47 @@ const generateCmkPlan = z
   })
   .strict();
 
-export type PlanFile = { type: 'generate-cmk'; officers: string[]; request: NewCmk };
+const providerFiles = z.object({ wrappingKey: z.string().min(1), importToken: z.string().min(1).optional() }).strict();
+const providerFields = z.record(z.string().max(64), z.union([z.string(), z.number()]).transform(String));
+
+const importWrappingKeyPlan = z
+  .object({
+    ceremony: z.literal('import-wrapping-key'),
+    officers: z.array(officerName).min(2, 'name at least two officers who will be present'),
+    provider: z.enum(providerIds),
+    label: z.string().min(1).max(64),
+    files: providerFiles,
+    fields: providerFields.default({}),
+  })
+  .strict();
+
+const exportKeyPlan = z
+  .object({
+    ceremony: z.literal('export-key'),
+    officers: z.array(officerName).min(2, 'name at least two officers who will be present'),
+    key: z.object({ name: z.string().min(1).max(100), version: z.number().int().min(1) }).strict(),
+    provider: z.enum(providerIds),
+    files: providerFiles,
+    fields: providerFields.default({}),
+    destination: z.object({ folder: z.string().min(1), drive: z.string().min(1).max(100) }).strict(),
+  })
+  .strict();
+
+/** Files named relative to the plan file. */
+export interface ProviderFiles {
+  wrappingKey: string;
+  importToken?: string;
+}
+
+export type PlanFile =
+  | { type: 'generate-cmk'; officers: string[]; request: NewCmk }
+  | { type: 'import-wrapping-key'; officers: string[]; provider: ProviderId; label: string; files: ProviderFiles; fields: Record<string, string> }
+  | { type: 'export-key'; officers: string[]; key: { name: string; version: number }; provider: ProviderId; files: ProviderFiles; fields: Record<string, string>; destination: { folder: string; drive: string } };
 
 export const answersSchema = z
   .object({
     pinParts: z.array(z.string().min(1)).min(1).max(8),
+    soPinParts: z.array(z.string().min(1)).min(1).max(8).optional(),
     passphrases: z.record(officerName, z.string().min(1)),
   })
   .strict();
@@ -53,16 +90,34 @@ export function readPlanFile(file: string, text: string): PlanFile {
   const value = load(file, text);
   const type = (value as { ceremony?: unknown } | null)?.ceremony;
   if (typeof type !== 'string' || !ceremonyTypes.some((t) => t === type)) throw refuse(file, `"ceremony" must name a ceremony type (${ceremonyTypes.join(', ')})`);
-  if (type !== 'generate-cmk') throw refuse(file, `scripted ${type} ceremonies are not available yet; generate-cmk is`);
-  const parsed = generateCmkPlan.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw refuse(file, `${issue?.path.join('.') || 'the plan'}: ${issue?.message ?? 'invalid'}`);
+  const check = <T extends { officers: string[] }>(schema: z.ZodType<T>): T => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw refuse(file, `${issue?.path.join('.') || 'the plan'}: ${issue?.message ?? 'invalid'}`);
+    }
+    if (new Set(parsed.data.officers).size !== parsed.data.officers.length) throw refuse(file, 'an officer is named twice; nobody counts twice');
+    return parsed.data;
+  };
+  switch (type) {
+    case 'generate-cmk': {
+      const { officers, key } = check(generateCmkPlan);
+      return { type, officers, request: { keyName: key.name, purpose: key.purpose, provider: key.provider, spec: key.spec, rotationDays: key.rotationDays } };
+    }
+    case 'import-wrapping-key': {
+      const { officers, provider, label, files, fields } = check(importWrappingKeyPlan);
+      return { type, officers, provider, label, files: withoutUndefined(files), fields };
+    }
+    case 'export-key': {
+      const { officers, key, provider, files, fields, destination } = check(exportKeyPlan);
+      return { type, officers, key, provider, files: withoutUndefined(files), fields, destination };
+    }
+    default:
+      throw refuse(file, `scripted ${type} ceremonies are not available yet; generate-cmk, import-wrapping-key and export-key are`);
   }
-  const { officers, key } = parsed.data;
-  if (new Set(officers).size !== officers.length) throw refuse(file, 'an officer is named twice; nobody counts twice');
-  return { type: 'generate-cmk', officers, request: { keyName: key.name, purpose: key.purpose, provider: key.provider, spec: key.spec, rotationDays: key.rotationDays } };
 }
+
+const withoutUndefined = (files: { wrappingKey: string; importToken?: string | undefined }): ProviderFiles => ({ wrappingKey: files.wrappingKey, ...(files.importToken ? { importToken: files.importToken } : {}) });
 
 export function readAnswersFile(file: string, text: string): Answers {
   const parsed = answersSchema.safeParse(load(file, text));

@@ -4,6 +4,10 @@
  * store changes (committed with the step's completion), and how to undo it if the ceremony is aborted.
  */
 import type { StepValue } from '../../shared/ceremonies';
+import type { LoginRole } from '../../shared/keys';
+import type { Approval, QuorumPolicy } from '../../shared/officers';
+import type { Bundles } from '../store/bundles';
+import type { WrappingKeys } from '../store/wrapping-keys';
 import type { HsmClient } from '../hsm/client';
 import type { AuditLog } from '../store/audit-log';
 import type { Checkpoints } from '../store/checkpoints';
@@ -18,12 +22,22 @@ export interface StepContext {
   uri: string;
   tokenSerial: string;
   inventory: Inventory;
+  wrappingKeys: WrappingKeys;
+  bundles: Bundles;
   checkpoints: Checkpoints;
   log: AuditLog;
   signer: Signer;
+  certificateDer: Uint8Array;
+  /** Names the software in bundles: "Keyward <version>". */
+  generator: string;
   ceremonyId: string;
   /** The officers whose approvals (or check-ins) stand behind this step. */
   actors: string[];
+  /** The verified approvals of this step, and the policy they met (for records that carry them). */
+  approvals: Approval[];
+  policy: QuorumPolicy;
+  /** Logs in to the token as this role, the officers typing the PIN parts (the security officer's steps). */
+  login(role: LoginRole): Promise<void>;
 }
 
 export interface StepExecutor {
@@ -31,7 +45,7 @@ export interface StepExecutor {
   reserveLabels?(params: Params): string[];
   /** The token work; nothing is written to the store here. */
   run(context: StepContext, params: Params): Promise<Result>;
-  /** The store changes, in the transaction that marks the step done. */
+  /** The store changes, in the transaction that marks the step done (it may add the ids it created to the result). */
   commit?(context: StepContext, params: Params, result: Result): void;
   /** Reverses a completed step when the ceremony is aborted. */
   undo?(context: StepContext, params: Params, result: Result): Promise<void>;

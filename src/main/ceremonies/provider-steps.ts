@@ -1,0 +1,172 @@
+/**
+ * Ceremonies with a provider: importing its wrapping key onto the token (the security officer marks it
+ * trusted; the officers compare its fingerprint read aloud as words) and exporting a key version to it
+ * as a signed upload bundle. The export step's digest is the bundle's own step digest, so the approvals
+ * the officers give are the ones the connected side verifies in the manifest.
+ */
+import { KeywardError } from '../../shared/errors';
+import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import { providerIds, providerNames, wrapAlgorithms, type ProviderId, type ProviderImport, type WrapAlgorithm } from '../../shared/providers';
+import type { StepValue } from '../../shared/ceremonies';
+import { exportBundle, planExport, type PlanningContext } from '../bundles/export-bundle';
+import type { WrappingKeys } from '../store/wrapping-keys';
+import type { StepPlan } from './engine';
+import { number, text, type Params, type StepExecutor } from './steps';
+
+/** A provider's import parameters as step parameters (JSON), and back. */
+export function importToParams(params: ProviderImport): Record<string, StepValue> {
+  return {
+    provider: params.provider,
+    wrappingKeySpki: Buffer.from(params.wrappingKeySpki).toString('base64'),
+    wrappingKeyFingerprint: params.wrappingKeyFingerprint,
+    modulusBits: params.modulusBits,
+    sourceSha256: params.sourceSha256,
+    algorithm: params.algorithm,
+    providerAlgorithm: params.providerAlgorithm,
+    deadline: params.deadline,
+    importToken: params.importToken ? Buffer.from(params.importToken).toString('base64') : null,
+    target: params.target,
+  };
+}
+
+export function importFromParams(value: StepValue | undefined): ProviderImport {
+  const p = (value ?? {}) as Params;
+  const provider = text(p, 'provider') as ProviderId;
+  const algorithm = text(p, 'algorithm') as WrapAlgorithm;
+  if (!providerIds.includes(provider) || !wrapAlgorithms.includes(algorithm)) throw new Error('step parameters name an unknown provider or algorithm');
+  const token = p.importToken;
+  return {
+    provider,
+    wrappingKeySpki: Buffer.from(text(p, 'wrappingKeySpki'), 'base64'),
+    wrappingKeyFingerprint: text(p, 'wrappingKeyFingerprint'),
+    modulusBits: number(p, 'modulusBits'),
+    sourceSha256: text(p, 'sourceSha256'),
+    algorithm,
+    providerAlgorithm: text(p, 'providerAlgorithm'),
+    deadline: typeof p.deadline === 'string' ? p.deadline : null,
+    ...(typeof token === 'string' ? { importToken: Buffer.from(token, 'base64') } : {}),
+    target: (p.target ?? {}) as Record<string, string>,
+  };
+}
+
+const timeLeft = (deadline: string | null, now: Date): string => {
+  if (!deadline) return 'the provider gives no deadline';
+  const minutes = Math.floor((new Date(deadline).getTime() - now.getTime()) / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min left before the provider's deadline (${deadline})`;
+};
+
+export function planImportWrappingKey(wrappingKeys: WrappingKeys, params: ProviderImport, label: string, now = new Date()): { title: string; steps: StepPlan[] } {
+  const existing = wrappingKeys.list().find((k) => k.fingerprint === params.wrappingKeyFingerprint && k.state === 'active');
+  if (existing) throw new KeywardError('INVALID_REQUEST', `This ${providerNames[params.provider]} wrapping key is already on the token ("${existing.label}").`, 'Export with it directly in an export ceremony.');
+  const words = pgpWordsOf(params.wrappingKeyFingerprint).join(' ');
+  return {
+    title: `Import the ${providerNames[params.provider]} wrapping key "${label}"`,
+    steps: [
+      {
+        action: 'import-wrapping-key',
+        description: `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object. Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${timeLeft(params.deadline, now)}.`,
+        params: { label, import: importToParams(params) },
+        sensitive: true,
+      },
+    ],
+  };
+}
+
+export interface ExportKeyRequest {
+  keyName: string;
+  version: number;
+  params: ProviderImport;
+  destination: { parent: string; drive: string };
+}
+
+/** The export step's digest is the bundle's step digest, so it needs the ceremony id before planning. */
+export function planExportKey(context: PlanningContext, ceremonyId: string, request: ExportKeyRequest): { title: string; steps: StepPlan[]; timeLeftMs: number | null } {
+  const wrappingKey = context.wrappingKeys.list().find((k) => k.fingerprint === request.params.wrappingKeyFingerprint && k.provider === request.params.provider && k.state === 'active');
+  if (!wrappingKey) {
+    throw new KeywardError('INVALID_REQUEST', `The ${providerNames[request.params.provider]} wrapping key ${hexGroups(request.params.wrappingKeyFingerprint.slice(0, 16))}… is not on the token.`, 'Import it first, in an import-wrapping-key ceremony.');
+  }
+  const plan = planExport(context, { keyName: request.keyName, version: request.version, wrappingKeyId: wrappingKey.id, params: request.params, ceremonyId });
+  const { key, wrapping } = plan.step;
+  return {
+    title: `Export ${key.name} version ${key.version} to ${providerNames[request.params.provider]}`,
+    timeLeftMs: plan.timeLeftMs,
+    steps: [
+      {
+        action: 'export-bundle',
+        description: `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the wrapping key ${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…, and write the signed bundle to ${request.destination.parent}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        params: { keyName: key.name, version: key.version, wrappingKeyId: wrappingKey.id, import: importToParams(request.params), parent: request.destination.parent, drive: request.destination.drive },
+        sensitive: true,
+        digest: plan.stepDigest,
+      },
+    ],
+  };
+}
+
+export const providerSteps: Record<string, StepExecutor> = {
+  'import-wrapping-key': {
+    reserveLabels: (params) => [text(params, 'label')],
+    run: async (context, params) => {
+      // Only the security officer can mark the key trusted.
+      const providerImport = importFromParams(params.import);
+      await context.login('security-officer');
+      try {
+        const imported = await context.client.request('importWrappingKey', { uri: context.uri, label: text(params, 'label'), spki: providerImport.wrappingKeySpki, fingerprint: providerImport.wrappingKeyFingerprint });
+        return { tokenObjectId: imported.id, fingerprint: imported.fingerprint, modulusBits: imported.modulusBits };
+      } finally {
+        await context.login('user');
+      }
+    },
+    commit: (context, params, result) => {
+      const providerImport = importFromParams(params.import);
+      const record = context.wrappingKeys.add(
+        {
+          provider: providerImport.provider,
+          label: text(params, 'label'),
+          tokenSerial: context.tokenSerial,
+          tokenObjectId: text(result, 'tokenObjectId'),
+          fingerprint: providerImport.wrappingKeyFingerprint,
+          modulusBits: providerImport.modulusBits,
+          sourceFileSha256: providerImport.sourceSha256,
+          providerDeadline: providerImport.deadline,
+        },
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
+      result.wrappingKeyId = record.id;
+    },
+    undo: async (context, _params, result) => {
+      await context.login('security-officer');
+      try {
+        await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
+      } finally {
+        await context.login('user');
+      }
+      context.wrappingKeys.setState(text(result, 'wrappingKeyId'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+    },
+  },
+  'export-bundle': {
+    run: async (context, params) => {
+      const providerImport = importFromParams(params.import);
+      if (providerImport.algorithm.startsWith('RSA_AES')) {
+        // The composed RSA-AES wrap's ephemeral key is marked trusted by the security officer.
+        await context.login('security-officer');
+        try {
+          await context.client.request('prepareRsaAesWrap', { uri: context.uri });
+        } finally {
+          await context.login('user');
+        }
+      }
+      const result = await exportBundle(context, {
+        keyName: text(params, 'keyName'),
+        version: number(params, 'version'),
+        wrappingKeyId: text(params, 'wrappingKeyId'),
+        params: providerImport,
+        ceremonyId: context.ceremonyId,
+        policy: context.policy,
+        approvals: context.approvals,
+        destination: { parent: text(params, 'parent'), drive: text(params, 'drive') },
+        actors: context.actors,
+      });
+      return { folder: result.folder, bundleId: result.manifest.bundleId, manifestSha256: result.manifestSha256 };
+    },
+  },
+};

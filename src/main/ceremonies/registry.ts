@@ -1,0 +1,6 @@
+/** Every step Keyward can perform in a ceremony, by action name. */
+import { generateCmkSteps } from './generate-cmk';
+import { providerSteps } from './provider-steps';
+import type { StepExecutor } from './steps';
+
+export const ceremonyExecutors: Record<string, StepExecutor> = { ...generateCmkSteps, ...providerSteps };
