@@ -30,6 +30,8 @@ Commands:
                   are shown, the officers check in and approve each sensitive step with their
                   passphrases, typed at the terminal. --answers FILE supplies them on the rehearsal
                   token only.
+  key list        The key inventory: every key, its versions and their states and KCVs, and which
+                  rotations are due or overdue.
   media list      List the mounted removable drives (USB sticks, SD cards) bundles and exports can go to.
   verify BUNDLE   On the connected side, before upload: check an upload bundle folder (signature and
                   signer, every file's hash, the officers' quorum, the provider's deadline, the payload's
@@ -59,7 +61,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'media list', 'ceremony run', 'verify'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';

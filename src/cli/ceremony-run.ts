@@ -11,6 +11,7 @@ import { KeywardError } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { planGenerateCmk } from '../main/ceremonies/generate-cmk';
+import { planDestroyKey, planRotateCmk, planSetVersionState } from '../main/ceremonies/lifecycle';
 import { newCeremonyId, type StepPlan } from '../main/ceremonies/engine';
 import { planExportKey, planImportWrappingKey } from '../main/ceremonies/provider-steps';
 import { readProviderImport } from '../main/providers/import-parameters';
@@ -48,6 +49,13 @@ function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, 
   switch (planFile.type) {
     case 'generate-cmk':
       return planGenerateCmk(workstation.inventory(), planFile.request);
+    case 'rotate-cmk':
+      return planRotateCmk(workstation.inventory(), planFile.keyName, planFile.reason);
+    case 'disable-key':
+    case 'enable-key':
+      return planSetVersionState(workstation.inventory(), planFile.keyName, planFile.version, planFile.state);
+    case 'destroy-key':
+      return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, resolve(base, planFile.folder));
     case 'import-wrapping-key':
     case 'export-key': {
       const files = { wrappingKey: readNamed(base, planFile.files.wrappingKey), ...(planFile.files.importToken ? { importToken: readNamed(base, planFile.files.importToken) } : {}) };

@@ -3,7 +3,7 @@ import { rehearsalToken } from '../shared/rehearsal';
 import type { AuditVerification, CheckpointVerification } from '../shared/audit';
 import { X509Certificate } from 'node:crypto';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import type { WorkstationIdentity } from '../shared/inventory';
+import type { InventoryKey, RotationDue, WorkstationIdentity } from '../shared/inventory';
 import type { ExportSignatureCheck } from '../main/store/audit-export';
 import type { BundleVerification } from '../main/bundles/verify-bundle';
 import type { RemovableDrive } from '../main/media/drives';
@@ -146,4 +146,16 @@ export function formatDrives(drives: RemovableDrive[]): string {
   return `${drives
     .map((d) => `${d.label ?? '(no label)'}  ${d.mountPoint}  ${d.device}${d.transport ? ` (${d.transport})` : ''}  ${gigabytes(d.sizeBytes)}${d.availableBytes !== null ? `, ${gigabytes(d.availableBytes)} free` : ''}${d.readOnly ? '  READ-ONLY' : ''}`)
     .join('\n')}\n`;
+}
+
+export function formatInventory(keys: InventoryKey[], due: RotationDue[]): string {
+  if (keys.length === 0) return 'The inventory has no keys yet. Generate one in a generate-cmk ceremony.\n';
+  const lines: string[] = [];
+  for (const key of keys) {
+    const rotation = due.find((d) => d.key === key.name);
+    const when = rotation ? (rotation.status === 'overdue' ? `ROTATION OVERDUE by ${-rotation.daysLeft} days` : rotation.status === 'due-soon' ? `rotation due in ${rotation.daysLeft} days` : `next rotation ${rotation.due.slice(0, 10)}`) : 'no active version';
+    lines.push(`${key.name}  ${key.spec}  ${key.provider ?? 'no provider'}  every ${key.rotationDays} days; ${when}`);
+    for (const v of key.versions) lines.push(`  v${v.version}  ${v.state.padEnd(12)}  KCV ${v.kcv.toUpperCase()}  since ${v.stateSince.slice(0, 19)}Z  "${v.tokenLabel}" on token ${v.tokenSerial}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

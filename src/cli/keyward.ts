@@ -9,7 +9,7 @@ import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatBundleVerification, formatCapabilities, formatDrives, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { formatBundleVerification, formatCapabilities, formatDrives, formatInventory, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { closeSecretInput, readPinParts, readSecret } from './secret-input';
 import { runCeremony } from './ceremony-run';
 import { KeywardError } from '../shared/errors';
@@ -78,6 +78,13 @@ export async function main(argv: string[]): Promise<number> {
   const override = options.modulePath !== undefined && options.tokenUri !== undefined ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri } : undefined;
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override);
   try {
+    if (options.command === 'key list') {
+      const inventory = workstation.inventory();
+      const keys = inventory.list();
+      const due = inventory.rotationDue();
+      process.stdout.write(options.json ? `${JSON.stringify({ keys, rotationDue: due }, null, 2)}\n` : formatInventory(keys, due));
+      return 0;
+    }
     if (options.command === 'workstation show') {
       const identity = workstation.identities().require();
       process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));

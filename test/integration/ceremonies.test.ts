@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
-import { generateCmkSteps, planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
+import { planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
+import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
@@ -38,7 +40,7 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
     log: ws.log,
     officers,
     policies: new Policies(ws.db, ws.log),
-    executors: generateCmkSteps,
+    executors: ceremonyExecutors,
     workstationCertificate: ws.certificateDer,
     stepContext: {
       client: ws.client,
@@ -259,4 +261,42 @@ describe('a crash injected after every step and inside it', () => {
     await expect(e.runNext(plan.id)).rejects.toThrow(/has ended \(aborted\)/);
     expect(() => ws.db.prepare("UPDATE ceremonies SET state = 'running' WHERE id = ?").run(plan.id)).toThrow(/an ended ceremony is final/);
   }, 60_000);
+});
+
+describe('a key\'s life after generation', () => {
+  async function runAll(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: ReturnType<typeof planRotateCmk>) {
+    const plan = e.plan(type, planned.title, planned.steps);
+    for (const officer of ['alice', 'bob']) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+    for (const step of plan.steps) {
+      if (step.sensitive) await approveBoth(e, plan.id, step.index);
+      await e.runNext(plan.id);
+    }
+    return e.status(plan.id);
+  }
+
+  it('rotates (the new version active, the old decrypt-only), disables and re-enables, and destroys with a signed certificate', async () => {
+    const e = engine();
+    const request = newCmk();
+    await runAll(e, 'generate-cmk', planGenerateCmk(inventory, request));
+    const rotated = await runAll(e, 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'manual'));
+    expect(rotated.state).toBe('completed');
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
+    expect(rotated.steps[0]?.result?.kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v2` }));
+
+    await runAll(e, 'disable-key', planSetVersionState(inventory, request.keyName, 1, 'disabled'));
+    expect(inventory.get(request.keyName).versions[0]?.state).toBe('disabled');
+    await runAll(e, 'enable-key', planSetVersionState(inventory, request.keyName, 1, 'decrypt-only'));
+    expect(inventory.get(request.keyName).versions[0]?.state).toBe('decrypt-only');
+
+    const destroyed = await runAll(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
+    expect(destroyed.state).toBe('completed');
+    expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'destroyed'], [2, 'active']]);
+    const folder = destroyed.steps[1]?.result?.folder as string;
+    const certificate = JSON.parse(readFileSync(join(folder, 'destruction-certificate.json'), 'utf8')) as { key: { name: string; version: number; kcv: string }; witnessedBy: string[] };
+    expect(certificate.key).toMatchObject({ name: request.keyName, version: 1 });
+    expect(certificate.witnessedBy).toEqual(['alice', 'bob']);
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, 'destruction-certificate.json.p7s'), '-content', join(folder, 'destruction-certificate.json'), '-CAfile', join(folder, 'signer.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    expect(() => planDestroyKey(inventory, request.keyName, 1, ws.dir)).toThrow(/already destroyed/);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 /** `keyward token list`, run as an officer would, through the built CLI. */
 import { spawnSync } from 'node:child_process';
 import { constants, createCipheriv, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -101,7 +101,7 @@ describe('keyward token list', () => {
     [['token', 'list', '--module', 'libsofthsm2.so'], 2, '--module must be an absolute path'],
     [['token', 'list', '--module', '/x.so', '--token', 'token=x'], 2, 'must begin with "pkcs11:"'],
     [['token', 'list', '--colour'], 2, "Unknown option '--colour'"],
-    [['key', 'list'], 2, '"key list" is not a keyward command'],
+    [['key', 'burn'], 2, '"key burn" is not a keyward command'],
     [['token', 'list', '--module', '/etc/hostname'], 1, 'could not be loaded as a PKCS#11 module'],
   ])('refuses %j with a message and a next step', (args, exitCode, message) => {
     const { code, stderr } = keyward(args);
@@ -170,7 +170,7 @@ describe('keyward workstation and signed audit exports', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
-    expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}[A-Za-z]+( [A-Za-z-]+){31}\n/);
+    expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}\S+( \S+){31}\n/);
     expect(run.stdout).toMatch(/Step 1 done: key check value [0-9A-F]{6}\./);
     expect(run.stdout).toContain('Ceremony completed');
     expect(run.stdout).toMatch(/Signed transcript \(JSON and PDF\): .*keyward-transcript-generate-cmk-/);
@@ -207,6 +207,19 @@ describe('keyward workstation and signed audit exports', () => {
     const unwrapped = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, readFileSync(join(folder, 'EncryptedKeyMaterial.bin')));
     const cipher = createCipheriv('aes-256-ecb', unwrapped, null).setAutoPadding(false);
     expect(cipher.update(Buffer.alloc(16)).subarray(0, 3).toString('hex')).toBe(key.versions[0]?.kcv);
+
+    // The key's later life, from the example plans: rotation, then destruction of version 1 with its certificate.
+    const rotate = keyward(['ceremony', 'run', 'docs/ceremonies/rotate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(rotate.stderr).toBe('');
+    expect(rotate.stdout).toContain('version 1 (KCV');
+    const destroy = keyward(['ceremony', 'run', fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(destroy.stderr).toBe('');
+    expect(destroy.code).toBe(0);
+    const listed = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[]; rotationDue: { key: string; status: string }[] };
+    expect(listed.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([[1, 'destroyed'], [2, 'active']]);
+    expect(listed.rotationDue.find((d) => d.key === 'Tenant CMK')?.status).toBe('scheduled');
+    expect(readdirSync(usb).some((name) => name.startsWith('keyward-destruction-Tenant-CMK-v1-'))).toBe(true);
+    expect(keyward(['key', 'list']).stdout).toMatch(/ {2}v1 {2}destroyed/);
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');

@@ -14,7 +14,7 @@ it('reads the example plan in docs/', () => {
 it.each([
   ['ceremony: [unclosed', /is not valid YAML/],
   ['ceremony: make-coffee', /"ceremony" must name a ceremony type/],
-  ['ceremony: destroy-key', /scripted destroy-key ceremonies are not available yet/],
+  ['ceremony: backup', /scripted backup ceremonies are not available yet/],
   ['ceremony: generate-cmk\nofficers: [alice]\nkey: {name: K, purpose: p}', /officers: name at least two officers/],
   ['ceremony: generate-cmk\nofficers: [alice, alice]\nkey: {name: K, purpose: p}', /an officer is named twice/],
   ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p, spec: DES}', /key.spec/],
@@ -28,4 +28,12 @@ it('reads the example import and export plans in docs/', () => {
   expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/import-wrapping-key.yaml', 'utf8'))).toMatchObject({ type: 'import-wrapping-key', provider: 'aws-kms', files: { wrappingKey: 'params/get-parameters-for-import.json' }, fields: { algorithm: 'RSAES_OAEP_SHA_256' } });
   expect(readPlanFile('e.yaml', readFileSync('docs/ceremonies/export-key.yaml', 'utf8'))).toMatchObject({ type: 'export-key', key: { name: 'Tenant CMK', version: 1 }, destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' } });
   expect(readAnswersFile('a.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).soPinParts).toEqual(['9999-8888']);
+});
+
+it('reads the example lifecycle plans in docs/', () => {
+  const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
+  expect(read('rotate-cmk.yaml')).toEqual({ type: 'rotate-cmk', officers: ['alice', 'bob'], keyName: 'Tenant CMK', reason: 'due' });
+  expect(read('disable-key.yaml')).toMatchObject({ type: 'disable-key', keyName: 'Tenant CMK', version: 1, state: 'disabled' });
+  expect(read('enable-key.yaml')).toMatchObject({ type: 'enable-key', state: 'decrypt-only' });
+  expect(read('destroy-key.yaml')).toMatchObject({ type: 'destroy-key', version: 1, folder: '/media/officer/KEYWARD-USB' });
 });

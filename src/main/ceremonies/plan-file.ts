@@ -55,6 +55,13 @@ const exportKeyPlan = z
   })
   .strict();
 
+const officersPresent = z.array(officerName).min(2, 'name at least two officers who will be present');
+const keyVersion = z.object({ name: z.string().min(1).max(100), version: z.number().int().min(1) }).strict();
+const rotatePlan = z.object({ ceremony: z.literal('rotate-cmk'), officers: officersPresent, key: z.object({ name: z.string().min(1).max(100) }).strict(), reason: z.enum(['due', 'manual', 'forced']) }).strict();
+const disablePlan = z.object({ ceremony: z.literal('disable-key'), officers: officersPresent, key: keyVersion }).strict();
+const enablePlan = z.object({ ceremony: z.literal('enable-key'), officers: officersPresent, key: keyVersion, state: z.enum(['active', 'decrypt-only']) }).strict();
+const destroyPlan = z.object({ ceremony: z.literal('destroy-key'), officers: officersPresent, key: keyVersion, destination: z.object({ folder: z.string().min(1) }).strict() }).strict();
+
 /** Files named relative to the plan file. */
 export interface ProviderFiles {
   wrappingKey: string;
@@ -64,7 +71,10 @@ export interface ProviderFiles {
 export type PlanFile =
   | { type: 'generate-cmk'; officers: string[]; request: NewCmk }
   | { type: 'import-wrapping-key'; officers: string[]; provider: ProviderId; label: string; files: ProviderFiles; fields: Record<string, string> }
-  | { type: 'export-key'; officers: string[]; key: { name: string; version: number }; provider: ProviderId; files: ProviderFiles; fields: Record<string, string>; destination: { folder: string; drive: string } };
+  | { type: 'export-key'; officers: string[]; key: { name: string; version: number }; provider: ProviderId; files: ProviderFiles; fields: Record<string, string>; destination: { folder: string; drive: string } }
+  | { type: 'rotate-cmk'; officers: string[]; keyName: string; reason: 'due' | 'manual' | 'forced' }
+  | { type: 'disable-key' | 'enable-key'; officers: string[]; keyName: string; version: number; state: 'disabled' | 'active' | 'decrypt-only' }
+  | { type: 'destroy-key'; officers: string[]; keyName: string; version: number; folder: string };
 
 export const answersSchema = z
   .object({
@@ -85,6 +95,9 @@ function load(file: string, text: string): unknown {
   if (error) throw refuse(file, `it is not valid YAML (${error.message.split('\n')[0] ?? ''})`);
   return document.toJS() as unknown;
 }
+
+/** The ceremony types a plan file can run. */
+export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
   const value = load(file, text);
@@ -112,8 +125,24 @@ export function readPlanFile(file: string, text: string): PlanFile {
       const { officers, key, provider, files, fields, destination } = check(exportKeyPlan);
       return { type, officers, key, provider, files: withoutUndefined(files), fields, destination };
     }
+    case 'rotate-cmk': {
+      const { officers, key, reason } = check(rotatePlan);
+      return { type, officers, keyName: key.name, reason };
+    }
+    case 'disable-key': {
+      const { officers, key } = check(disablePlan);
+      return { type, officers, keyName: key.name, version: key.version, state: 'disabled' };
+    }
+    case 'enable-key': {
+      const { officers, key, state } = check(enablePlan);
+      return { type, officers, keyName: key.name, version: key.version, state };
+    }
+    case 'destroy-key': {
+      const { officers, key, destination } = check(destroyPlan);
+      return { type, officers, keyName: key.name, version: key.version, folder: destination.folder };
+    }
     default:
-      throw refuse(file, `scripted ${type} ceremonies are not available yet; generate-cmk, import-wrapping-key and export-key are`);
+      throw refuse(file, `scripted ${type} ceremonies are not available yet; ${scripted.join(', ')} are`);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Every step Keyward can perform in a ceremony, by action name. */
 import { generateCmkSteps } from './generate-cmk';
+import { lifecycleSteps } from './lifecycle';
 import { providerSteps } from './provider-steps';
 import type { StepExecutor } from './steps';
 
-export const ceremonyExecutors: Record<string, StepExecutor> = { ...generateCmkSteps, ...providerSteps };
+export const ceremonyExecutors: Record<string, StepExecutor> = { ...generateCmkSteps, ...providerSteps, ...lifecycleSteps };

@@ -1,0 +1,135 @@
+/**
+ * A key's life after generation: rotation (a new version generated and made active; the previous one
+ * keeps decrypting old data), disabling and re-enabling a version, and destruction (crypto-shredding:
+ * the token objects destroyed and confirmed gone, then a signed destruction certificate written to media).
+ */
+import { X509Certificate, randomUUID } from 'node:crypto';
+import { KeywardError } from '../../shared/errors';
+import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
+import type { CmkSpec } from '../../shared/keys';
+import { writeBundleFolder } from '../bundles/write-bundle';
+import type { Inventory } from '../store/inventory';
+import { digestOfBytes, signDetached } from '../x509/cms';
+import type { StepPlan } from './engine';
+import { number, text, type StepExecutor } from './steps';
+
+export type RotationReason = 'due' | 'manual' | 'forced';
+
+function version(inventory: Inventory, keyName: string, number: number): KeyVersion {
+  const found = inventory.get(keyName).versions.find((v) => v.version === number);
+  if (!found) throw new KeywardError('INVALID_REQUEST', `${keyName} has no version ${number}.`, 'Check the inventory.');
+  return found;
+}
+
+export function planRotateCmk(inventory: Inventory, keyName: string, reason: RotationReason): { title: string; steps: StepPlan[] } {
+  const key = inventory.get(keyName);
+  const active = key.versions.find((v) => v.state === 'active');
+  if (!active) throw new KeywardError('INVALID_REQUEST', `${keyName} has no active version to rotate.`, 'Activate a version first, or generate the key.');
+  const next = (key.versions.at(-1)?.version ?? 0) + 1;
+  const label = `${keyName} v${next}`;
+  return {
+    title: `Rotate ${keyName} (${reason}): version ${next} replaces version ${active.version}`,
+    steps: [
+      { action: 'generate-version', description: `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection`, params: { keyName, spec: key.spec, label, reason }, sensitive: true },
+      { action: 'activate-version', description: `Make "${label}" the active version; version ${active.version} (KCV ${active.kcv.toUpperCase()}) becomes decrypt-only`, params: { keyName, version: next }, sensitive: true },
+    ],
+  };
+}
+
+const stateWords: Record<KeyVersionState, string> = { pending: 'pending', active: 'active', 'decrypt-only': 'decrypt-only', disabled: 'disabled', destroyed: 'destroyed', restored: 'restored' };
+
+export function planSetVersionState(inventory: Inventory, keyName: string, number: number, state: 'disabled' | 'active' | 'decrypt-only'): { title: string; steps: StepPlan[] } {
+  const current = version(inventory, keyName, number);
+  return {
+    title: `${state === 'disabled' ? 'Disable' : 'Re-enable'} ${keyName} version ${number}`,
+    steps: [{ action: 'set-version-state', description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`, params: { keyName, version: number, state }, sensitive: true }],
+  };
+}
+
+export function planDestroyKey(inventory: Inventory, keyName: string, number: number, folder: string): { title: string; steps: StepPlan[] } {
+  const current = version(inventory, keyName, number);
+  if (current.state === 'destroyed') throw new KeywardError('INVALID_REQUEST', `${keyName} version ${number} is already destroyed.`, 'Nothing to do.');
+  return {
+    title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
+    steps: [
+      {
+        action: 'destroy-version',
+        description: `Destroy "${current.tokenLabel}" (KCV ${current.kcv.toUpperCase()}, object ${current.tokenObjectId} on token ${current.tokenSerial}) in the HSM. Data encrypted under this version can no longer be decrypted unless a backup is restored.`,
+        params: { keyName, version: number, tokenObjectId: current.tokenObjectId },
+        sensitive: true,
+      },
+      { action: 'destruction-certificate', description: `Write the signed destruction certificate to ${folder}`, params: { keyName, version: number, folder }, sensitive: false },
+    ],
+  };
+}
+
+export const lifecycleSteps: Record<string, StepExecutor> = {
+  'generate-version': {
+    reserveLabels: (params) => [text(params, 'label')],
+    run: async (context, params) => {
+      const key = await context.client.request('generateCmk', { uri: context.uri, label: text(params, 'label'), spec: text(params, 'spec') as CmkSpec });
+      return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
+    },
+    commit: (context, params, result) => {
+      const added = context.inventory.addVersion(text(params, 'keyName'), { tokenSerial: context.tokenSerial, tokenObjectId: text(result, 'tokenObjectId'), tokenLabel: text(result, 'label'), kcv: text(result, 'kcv') }, { actors: context.actors, ceremony: context.ceremonyId });
+      result.version = added.version;
+    },
+    undo: async (context, params, result) => {
+      await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
+      context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+    },
+  },
+  'set-version-state': {
+    run: () => Promise.resolve({}),
+    commit: (context, params) => {
+      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), text(params, 'state') as KeyVersionState, { actors: context.actors, ceremony: context.ceremonyId });
+    },
+  },
+  'destroy-version': {
+    run: async (context, params) => {
+      try {
+        const { destroyed } = await context.client.request('destroyKey', { uri: context.uri, id: text(params, 'tokenObjectId') });
+        return { destroyedObjects: destroyed };
+      } catch (error) {
+        // Run again after an interruption: the objects were destroyed the first time, and are confirmed gone.
+        if (error instanceof KeywardError && error.code === 'HSM_KEY_NOT_FOUND') return { destroyedObjects: 0 };
+        throw error;
+      }
+    },
+    commit: (context, params) => {
+      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+    },
+  },
+  'destruction-certificate': {
+    run: async (context, params) => {
+      const keyName = text(params, 'keyName');
+      const destroyedVersion = version(context.inventory, keyName, number(params, 'version'));
+      if (destroyedVersion.state !== 'destroyed') throw new KeywardError('INVALID_REQUEST', `${keyName} v${destroyedVersion.version} is not destroyed; no certificate is written.`, 'Run the destruction step first.');
+      const head = context.log.head();
+      const certificate = {
+        type: 'keyward-destruction-certificate',
+        formatVersion: 1,
+        id: randomUUID(),
+        key: { name: keyName, version: destroyedVersion.version, kcv: destroyedVersion.kcv, tokenSerial: destroyedVersion.tokenSerial, tokenObjectId: destroyedVersion.tokenObjectId, tokenLabel: destroyedVersion.tokenLabel },
+        destroyedAt: destroyedVersion.stateSince,
+        ceremony: context.ceremonyId,
+        witnessedBy: context.actors,
+        audit: { headSeq: head.seq, headHash: head.hash },
+        statement: `The key version above was destroyed inside the HSM (token ${destroyedVersion.tokenSerial}) and the token no longer holds it.`,
+      };
+      const json = Buffer.from(`${JSON.stringify(certificate, null, 2)}\n`);
+      const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
+      const folder = writeBundleFolder(
+        text(params, 'folder'),
+        `keyward-destruction-${keyName.replace(/[^A-Za-z0-9]+/g, '-')}-v${destroyedVersion.version}-${certificate.id.slice(0, 8)}`,
+        [
+          { name: 'destruction-certificate.json', bytes: json },
+          { name: 'destruction-certificate.json.p7s', bytes: signature },
+          { name: 'signer.pem', bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()) },
+        ],
+        'destruction certificate',
+      );
+      return { folder, certificateId: certificate.id };
+    },
+  },
+};
