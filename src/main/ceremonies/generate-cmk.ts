@@ -7,7 +7,7 @@ import { KeywardError } from '../../shared/errors';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import type { Inventory } from '../store/inventory';
 import type { StepPlan } from './engine';
-import { number, text, type StepExecutor } from './steps';
+import { number, text, type Params, type Result, type StepContext, type StepExecutor } from './steps';
 
 export interface NewCmk {
   keyName: string;
@@ -37,22 +37,35 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title:
   };
 }
 
+/** A new key in the token under a reserved label: shared by generation and rotation. */
+export const generateInToken: Pick<StepExecutor, 'reserveLabels' | 'run' | 'undo'> = {
+  reserveLabels: (params) => [text(params, 'label')],
+  run: async (context, params) => {
+    const key = await context.client.request('generateCmk', { uri: context.uri, label: text(params, 'label'), spec: text(params, 'spec') as CmkSpec });
+    return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
+  },
+  undo: async (context, params, result) => {
+    await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
+    context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+  },
+};
+
+/** The new token key as the next version of a key in the inventory (pending until activated). */
+export function recordVersion(context: StepContext, params: Params, result: Result): void {
+  const added = context.inventory.addVersion(text(params, 'keyName'), { tokenSerial: context.tokenSerial, tokenObjectId: text(result, 'tokenObjectId'), tokenLabel: text(result, 'label'), kcv: text(result, 'kcv') }, { actors: context.actors, ceremony: context.ceremonyId });
+  result.version = added.version;
+}
+
 export const generateCmkSteps: Record<string, StepExecutor> = {
   'generate-key': {
-    reserveLabels: (params) => [text(params, 'label')],
-    run: async (context, params) => {
-      const key = await context.client.request('generateCmk', { uri: context.uri, label: text(params, 'label'), spec: text(params, 'spec') as CmkSpec });
-      return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
-    },
+    ...generateInToken,
     commit: (context, params, result) => {
-      const change = { actors: context.actors, ceremony: context.ceremonyId };
       const provider = params.provider;
-      context.inventory.addKey({ name: text(params, 'keyName'), purpose: text(params, 'purpose'), provider: typeof provider === 'string' ? provider : null, spec: text(params, 'spec') as CmkSpec, rotationDays: number(params, 'rotationDays') }, change);
-      context.inventory.addVersion(text(params, 'keyName'), { tokenSerial: context.tokenSerial, tokenObjectId: text(result, 'tokenObjectId'), tokenLabel: text(result, 'label'), kcv: text(result, 'kcv') }, change);
-    },
-    undo: async (context, params, result) => {
-      await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
-      context.inventory.setState(text(params, 'keyName'), 1, 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+      context.inventory.addKey(
+        { name: text(params, 'keyName'), purpose: text(params, 'purpose'), provider: typeof provider === 'string' ? provider : null, spec: text(params, 'spec') as CmkSpec, rotationDays: number(params, 'rotationDays') },
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
+      recordVersion(context, params, result);
     },
   },
   'activate-version': {

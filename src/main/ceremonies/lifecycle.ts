@@ -6,11 +6,11 @@
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
-import type { CmkSpec } from '../../shared/keys';
 import { writeBundleFolder } from '../bundles/write-bundle';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
+import { generateInToken, recordVersion } from './generate-cmk';
 import { number, text, type StepExecutor } from './steps';
 
 export type RotationReason = 'due' | 'manual' | 'forced';
@@ -64,21 +64,7 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
 }
 
 export const lifecycleSteps: Record<string, StepExecutor> = {
-  'generate-version': {
-    reserveLabels: (params) => [text(params, 'label')],
-    run: async (context, params) => {
-      const key = await context.client.request('generateCmk', { uri: context.uri, label: text(params, 'label'), spec: text(params, 'spec') as CmkSpec });
-      return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
-    },
-    commit: (context, params, result) => {
-      const added = context.inventory.addVersion(text(params, 'keyName'), { tokenSerial: context.tokenSerial, tokenObjectId: text(result, 'tokenObjectId'), tokenLabel: text(result, 'label'), kcv: text(result, 'kcv') }, { actors: context.actors, ceremony: context.ceremonyId });
-      result.version = added.version;
-    },
-    undo: async (context, params, result) => {
-      await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
-      context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
-    },
-  },
+  'generate-version': { ...generateInToken, commit: recordVersion },
   'set-version-state': {
     run: () => Promise.resolve({}),
     commit: (context, params) => {
