@@ -12,6 +12,7 @@ import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { planGenerateCmk } from '../main/ceremonies/generate-cmk';
 import { planDestroyKey, planRotateCmk, planSetVersionState } from '../main/ceremonies/lifecycle';
+import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from '../main/ceremonies/officer-steps';
 import { newCeremonyId, type StepPlan } from '../main/ceremonies/engine';
 import { planExportKey, planImportWrappingKey } from '../main/ceremonies/provider-steps';
 import { readProviderImport } from '../main/providers/import-parameters';
@@ -56,6 +57,15 @@ function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, 
       return planSetVersionState(workstation.inventory(), planFile.keyName, planFile.version, planFile.state);
     case 'destroy-key':
       return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, resolve(base, planFile.folder));
+    case 'enrol-officer':
+      return planEnrolOfficer(workstation.officers(), planFile.officer.id, planFile.officer.name, planFile.officer.role);
+    case 'suspend-officer':
+    case 'remove-officer':
+      return planOfficerState(workstation.officers(), planFile.officer, planFile.change);
+    case 'change-policy':
+      return planChangePolicy(planFile.ceremonyType, workstation.policy(planFile.ceremonyType), planFile.policy);
+    case 'export-audit':
+      return planExportAudit(resolve(base, planFile.file));
     case 'import-wrapping-key':
     case 'export-key': {
       const files = { wrappingKey: readNamed(base, planFile.files.wrappingKey), ...(planFile.files.importToken ? { importToken: readNamed(base, planFile.files.importToken) } : {}) };
@@ -89,10 +99,20 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     return readSecret(`${officer}, type your passphrase to ${purpose} (not shown): `);
   };
 
-  const engine = await workstation.ceremonyEngine(async (role) => {
-    if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', pinParts);
-    if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
-    return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
+  const engine = await workstation.ceremonyEngine({
+    pinParts: async (role) => {
+      if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', pinParts);
+      if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
+      return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
+    },
+    newPassphrase: async (officer) => {
+      if (answers) return passphrase(officer, 'enrol');
+      const chosen = await readSecret(`${officer}, choose your passphrase, at least 12 characters (not shown): `);
+      if (process.stdin.isTTY && (await readSecret(`${officer}, type it again: `)) !== chosen) {
+        throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer}'s passphrase differ.`, 'Run the step again.');
+      }
+      return chosen;
+    },
   });
   const id = newCeremonyId(planFile.type);
   const { title, steps } = buildSteps(workstation, planFile, dirname(planPath), id);

@@ -4,13 +4,16 @@
  * that resumes or aborts cleanly, with no key left behind that the inventory does not know.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
 import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from '../../src/main/ceremonies/officer-steps';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
+import { verifyAuditExport } from '../../src/main/store/audit-export';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
@@ -54,6 +57,9 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
       signer: ws.signer,
       certificateDer: ws.certificateDer,
       generator: 'Keyward test',
+      officers,
+      policies: new Policies(ws.db, ws.log),
+      newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
       login: async (role) => {
         await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
       },
@@ -298,5 +304,48 @@ describe('a key\'s life after generation', () => {
     expect(certificate.witnessedBy).toEqual(['alice', 'bob']);
     execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, 'destruction-certificate.json.p7s'), '-content', join(folder, 'destruction-certificate.json'), '-CAfile', join(folder, 'signer.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
     expect(() => planDestroyKey(inventory, request.keyName, 1, ws.dir)).toThrow(/already destroyed/);
+  }, 120_000);
+});
+
+describe('ceremonies about the officers and the rules', () => {
+  async function run(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, approvers: string[]) {
+    const plan = e.plan(type, planned.title, planned.steps);
+    for (const officer of approvers) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+    for (const step of plan.steps) {
+      if (step.sensitive) for (const officer of approvers) await e.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
+      await e.runNext(plan.id);
+    }
+    return e.status(plan.id);
+  }
+
+  it('enrols an officer who chooses a passphrase during the step; suspends and reinstates them; refuses self-approval', async () => {
+    const e = engine();
+    passphrases.erin = 'a new custodian chooses this';
+    const enrolled = await run(e, 'enrol-officer', planEnrolOfficer(officers, 'erin', 'Erin Park', 'key-custodian'), ['alice', 'dave']);
+    expect(enrolled.state).toBe('completed');
+    expect(officers.get('erin')).toMatchObject({ role: 'key-custodian', state: 'active', enrolledCeremony: enrolled.plan.id });
+    expect(JSON.stringify(enrolled.plan)).not.toContain(passphrases.erin);
+
+    await run(e, 'suspend-officer', planOfficerState(officers, 'erin', 'suspend'), ['alice', 'dave']);
+    expect(officers.get('erin').state).toBe('suspended');
+    await run(e, 'suspend-officer', planOfficerState(officers, 'erin', 'reinstate'), ['alice', 'dave']);
+    expect(officers.get('erin').state).toBe('active');
+
+    const self = planOfficerState(officers, 'dave', 'suspend');
+    await expect(run(e, 'suspend-officer', self, ['alice', 'dave'])).rejects.toThrow(/dave approved a change to their own standing/);
+    expect(officers.get('dave').state).toBe('active');
+  }, 120_000);
+
+  it('changes a quorum policy by a quorum, and exports the audit log with an auditor\'s approval', async () => {
+    const e = engine();
+    const policies = new Policies(ws.db, ws.log);
+    await run(e, 'change-policy', planChangePolicy('export-audit', policies.get('export-audit'), { quorum: 1, roles: ['auditor'] }), ['alice', 'dave']);
+    expect(policies.get('export-audit')).toEqual({ quorum: 1, roles: ['auditor'] });
+    const out = join(ws.dir, 'audit-export.jsonl');
+    const exported = await run(e, 'export-audit', planExportAudit(out), ['carol']);
+    expect(exported.state).toBe('completed');
+    const report = await verifyAuditExport(out, createHash('sha256').update(ws.signer.spki).digest('hex'));
+    expect(report.ok).toBe(true);
+    await expect(run(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
   }, 120_000);
 });

@@ -37,3 +37,12 @@ it('reads the example lifecycle plans in docs/', () => {
   expect(read('enable-key.yaml')).toMatchObject({ type: 'enable-key', state: 'decrypt-only' });
   expect(read('destroy-key.yaml')).toMatchObject({ type: 'destroy-key', version: 1, folder: '/media/officer/KEYWARD-USB' });
 });
+
+it('reads the example officer, policy and audit plans in docs/', () => {
+  const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
+  expect(read('enrol-officer.yaml')).toEqual({ type: 'enrol-officer', officers: ['alice', 'dave'], officer: { id: 'erin', name: 'Erin Park', role: 'key-custodian' } });
+  expect(read('suspend-officer.yaml')).toMatchObject({ type: 'suspend-officer', officer: 'erin', change: 'suspend' });
+  expect(read('remove-officer.yaml')).toMatchObject({ type: 'remove-officer', officer: 'erin', change: 'remove' });
+  expect(read('change-policy.yaml')).toMatchObject({ type: 'change-policy', ceremonyType: 'export-key', policy: { quorum: 3 } });
+  expect(read('export-audit.yaml')).toMatchObject({ type: 'export-audit', officers: ['carol'] });
+});

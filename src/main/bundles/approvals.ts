@@ -21,10 +21,11 @@ export interface QuorumCheck {
   problems: string[];
 }
 
-export function checkApprovals(stepDigest: string, approvals: Approval[], policy: QuorumPolicy, workstation: X509Certificate, at: Date): QuorumCheck {
+/** `floor`: the fewest officers the step may ever need (two for anything touching a CMK, the default). */
+export function checkApprovals(stepDigest: string, approvals: Approval[], policy: QuorumPolicy, workstation: X509Certificate, at: Date, floor = minimumCmkQuorum): QuorumCheck {
   const problems: string[] = [];
   const counted = new Map<string, string>(); // key fingerprint -> officer
-  if (policy.quorum < minimumCmkQuorum) problems.push(`the recorded policy asks for ${policy.quorum} approval(s); a CMK needs at least ${minimumCmkQuorum} distinct officers`);
+  if (policy.quorum < floor) problems.push(`the recorded policy asks for ${policy.quorum} approval(s); this step needs at least ${floor} distinct officers`);
   for (const [index, approval] of approvals.entries()) {
     const which = `approval ${index + 1} (${approval.officer})`;
     let certificate: X509Certificate;

@@ -7,7 +7,7 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
-import type { CeremonyType } from '../../shared/officers';
+import { dualControlCeremonies, minimumCmkQuorum, type CeremonyType } from '../../shared/officers';
 import { checkApprovals } from '../bundles/approvals';
 import { approveStep } from '../officers/enrolment';
 import type { AuditLog } from '../store/audit-log';
@@ -226,7 +226,8 @@ export class CeremonyEngine {
     if (!step.sensitive) return status.checkedIn;
     const policy = this.d.policies.get(status.plan.type);
     const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer));
-    const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()));
+    const floor = dualControlCeremonies.includes(status.plan.type) ? minimumCmkQuorum : 1;
+    const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()), floor);
     if (!check.met) {
       this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems: check.problems } });
       throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${policy.roles.join(', ')} approve this step (${policy.quorum} needed), each with their own passphrase.`);

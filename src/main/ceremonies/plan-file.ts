@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
-import { ceremonyTypes } from '../../shared/officers';
+import { ceremonyTypes, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
 import { providerIds, type ProviderId } from '../../shared/providers';
 import type { NewCmk } from './generate-cmk';
 
@@ -62,6 +62,13 @@ const disablePlan = z.object({ ceremony: z.literal('disable-key'), officers: off
 const enablePlan = z.object({ ceremony: z.literal('enable-key'), officers: officersPresent, key: keyVersion, state: z.enum(['active', 'decrypt-only']) }).strict();
 const destroyPlan = z.object({ ceremony: z.literal('destroy-key'), officers: officersPresent, key: keyVersion, destination: z.object({ folder: z.string().min(1) }).strict() }).strict();
 
+const enrolPlan = z.object({ ceremony: z.literal('enrol-officer'), officers: officersPresent, officer: z.object({ id: officerName, name: z.string().min(1).max(100), role: z.enum(officerRoles) }).strict() }).strict();
+const officerStatePlan = z.object({ ceremony: z.enum(['suspend-officer', 'remove-officer']), officers: officersPresent, officer: officerName, change: z.enum(['suspend', 'reinstate', 'unlock']).optional() }).strict();
+const policyPlan = z
+  .object({ ceremony: z.literal('change-policy'), officers: officersPresent, policy: z.object({ ceremonyType: z.enum(ceremonyTypes), quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1) }).strict() })
+  .strict();
+const exportAuditPlan = z.object({ ceremony: z.literal('export-audit'), officers: z.array(officerName).min(1), file: z.string().min(1) }).strict();
+
 /** Files named relative to the plan file. */
 export interface ProviderFiles {
   wrappingKey: string;
@@ -74,7 +81,11 @@ export type PlanFile =
   | { type: 'export-key'; officers: string[]; key: { name: string; version: number }; provider: ProviderId; files: ProviderFiles; fields: Record<string, string>; destination: { folder: string; drive: string } }
   | { type: 'rotate-cmk'; officers: string[]; keyName: string; reason: 'due' | 'manual' | 'forced' }
   | { type: 'disable-key' | 'enable-key'; officers: string[]; keyName: string; version: number; state: 'disabled' | 'active' | 'decrypt-only' }
-  | { type: 'destroy-key'; officers: string[]; keyName: string; version: number; folder: string };
+  | { type: 'destroy-key'; officers: string[]; keyName: string; version: number; folder: string }
+  | { type: 'enrol-officer'; officers: string[]; officer: { id: string; name: string; role: OfficerRole } }
+  | { type: 'suspend-officer' | 'remove-officer'; officers: string[]; officer: string; change: 'suspend' | 'remove' | 'reinstate' | 'unlock' }
+  | { type: 'change-policy'; officers: string[]; ceremonyType: CeremonyType; policy: QuorumPolicy }
+  | { type: 'export-audit'; officers: string[]; file: string };
 
 export const answersSchema = z
   .object({
@@ -97,7 +108,7 @@ function load(file: string, text: string): unknown {
 }
 
 /** The ceremony types a plan file can run. */
-export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key'] as const;
+export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
   const value = load(file, text);
@@ -140,6 +151,24 @@ export function readPlanFile(file: string, text: string): PlanFile {
     case 'destroy-key': {
       const { officers, key, destination } = check(destroyPlan);
       return { type, officers, keyName: key.name, version: key.version, folder: destination.folder };
+    }
+    case 'enrol-officer': {
+      const { officers, officer } = check(enrolPlan);
+      return { type, officers, officer };
+    }
+    case 'suspend-officer':
+    case 'remove-officer': {
+      const { officers, officer, change } = check(officerStatePlan);
+      if (type === 'remove-officer' && change) throw refuse(file, 'a remove-officer plan takes no "change"');
+      return { type, officers, officer, change: type === 'remove-officer' ? 'remove' : (change ?? 'suspend') };
+    }
+    case 'change-policy': {
+      const { officers, policy } = check(policyPlan);
+      return { type, officers, ceremonyType: policy.ceremonyType, policy: { quorum: policy.quorum, roles: policy.roles } };
+    }
+    case 'export-audit': {
+      const { officers, file: out } = check(exportAuditPlan);
+      return { type, officers, file: out };
     }
     default:
       throw refuse(file, `scripted ${type} ceremonies are not available yet; ${scripted.join(', ')} are`);

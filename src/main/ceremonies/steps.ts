@@ -7,6 +7,8 @@ import type { StepValue } from '../../shared/ceremonies';
 import type { LoginRole } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import type { Bundles } from '../store/bundles';
+import type { Officers } from '../store/officers';
+import type { Policies } from '../store/policies';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { HsmClient } from '../hsm/client';
 import type { AuditLog } from '../store/audit-log';
@@ -38,6 +40,10 @@ export interface StepContext {
   policy: QuorumPolicy;
   /** Logs in to the token as this role, the officers typing the PIN parts (the security officer's steps). */
   login(role: LoginRole): Promise<void>;
+  officers: Officers;
+  policies: Policies;
+  /** Asks an officer to type a new passphrase (enrolment); it is used in the step and never stored in clear. */
+  newPassphrase(officerId: string): Promise<string>;
 }
 
 export interface StepExecutor {
