@@ -16,6 +16,8 @@ import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState }
 import { newCeremonyId, type StepPlan } from '../main/ceremonies/engine';
 import { planExportKey, planImportWrappingKey } from '../main/ceremonies/provider-steps';
 import { readProviderImport } from '../main/providers/import-parameters';
+import { readShare } from '../main/backup/shares';
+import { planBackup, planRestore } from '../main/ceremonies/backup-steps';
 import { maxWrappingKeyFileBytes } from '../main/providers/wrapping-key-file';
 import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
@@ -66,6 +68,10 @@ function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, 
       return planChangePolicy(planFile.ceremonyType, workstation.policy(planFile.ceremonyType), planFile.policy);
     case 'export-audit':
       return planExportAudit(resolve(base, planFile.file));
+    case 'backup':
+      return planBackup(workstation.inventory(), planFile.keys, planFile.threshold, resolve(base, planFile.packageFolder), planFile.shareFolders.map((f) => resolve(base, f)));
+    case 'restore':
+      return planRestore(workstation.inventory(), workstation.identities().require().certificateDer, resolve(base, planFile.packageFolder), planFile.keys);
     case 'import-wrapping-key':
     case 'export-key': {
       const files = { wrappingKey: readNamed(base, planFile.files.wrappingKey), ...(planFile.files.importToken ? { importToken: readNamed(base, planFile.files.importToken) } : {}) };
@@ -105,6 +111,17 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
       if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
       return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
     },
+    backupShares: async (backupId, threshold) => {
+      // Each custodian gives the path of their share file, or types its words; in a rehearsal, the answers file names the files.
+      const given = answers ? (answers.shareFiles ?? []).map((path) => readFileSync(resolve(dirname(answersPath ?? '.'), path), 'utf8')) : [];
+      if (answers && given.length < threshold) throw new KeywardError('INVALID_REQUEST', `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`, 'Add shareFiles to the answers file.');
+      const shares: Uint8Array[] = [];
+      for (let i = 0; i < threshold; i++) {
+        const input = given[i] ?? (await readSecret(`Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `));
+        shares.push(readShare(backupId, input.startsWith('/') ? readFileSync(input.trim(), 'utf8') : input));
+      }
+      return shares;
+    },
     newPassphrase: async (officer) => {
       if (answers) return passphrase(officer, 'enrol');
       const chosen = await readSecret(`${officer}, choose your passphrase, at least 12 characters (not shown): `);
@@ -134,7 +151,14 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     }
     const after = await engine.runNext(plan.id);
     const result = after.steps[step.index]?.result ?? {};
-    const detail = typeof result.kcv === 'string' ? `: key check value ${result.kcv.toUpperCase()}` : typeof result.folder === 'string' ? `: bundle written to ${result.folder}` : '';
+    const detail =
+      typeof result.kcv === 'string'
+        ? `: key check value ${result.kcv.toUpperCase()}`
+        : typeof result.backupId === 'string' && typeof result.kekKcv === 'string' && typeof result.folder === 'string' && Array.isArray(result.shareFolders)
+          ? `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`
+          : typeof result.folder === 'string'
+            ? `: written to ${result.folder}`
+            : '';
     print(`Step ${step.index + 1} done${detail}.\n`);
   }
   const final = engine.status(plan.id);

@@ -267,7 +267,11 @@ export class Workstation {
    * The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back
    * first. `pinParts` asks the officers for a role's PIN parts when a step needs another login.
    */
-  async ceremonyEngine(prompts: { pinParts: (role: LoginRole) => Promise<string[]>; newPassphrase: (officerId: string) => Promise<string> }): Promise<CeremonyEngine> {
+  async ceremonyEngine(prompts: {
+    pinParts: (role: LoginRole) => Promise<string[]>;
+    newPassphrase: (officerId: string) => Promise<string>;
+    backupShares: (backupId: string, threshold: number) => Promise<Uint8Array[]>;
+  }): Promise<CeremonyEngine> {
     const identity = this.identities().require();
     const { client, tokenUri } = await this.connect();
     const signer = await identitySigner(client, tokenUri, identity);
@@ -297,6 +301,7 @@ export class Workstation {
         officers: this.officers(),
         policies: new Policies(db, log),
         newPassphrase: prompts.newPassphrase,
+        backupShares: prompts.backupShares,
         login: async (role) => {
           const result = await client.request('login', { uri: tokenUri, role, pinParts: await prompts.pinParts(role) });
           for (const warning of result.warnings) log.append({ actors: ['workstation'], action: 'hsm.pin-warning', subject: tokenUri, outcome: 'success', details: { role, warning } });

@@ -16,3 +16,15 @@ export function pgpWordsOf(hex: string): string[] {
     return index % 2 === 0 ? pair[0] : pair[1];
   });
 }
+
+/** The bytes a list of PGP words spells (as pgpWordsOf writes them); undefined if a word is wrong or out of place. */
+export function bytesOfPgpWords(words: string[]): Uint8Array | undefined {
+  const bytes = new Uint8Array(words.length);
+  for (const [index, word] of words.entries()) {
+    const column = index % 2;
+    const value = pgpWords.findIndex((pair) => pair[column]?.toLowerCase() === word.toLowerCase());
+    if (value < 0) return undefined;
+    bytes[index] = value;
+  }
+  return bytes;
+}

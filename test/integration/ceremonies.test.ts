@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
@@ -14,6 +14,8 @@ import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/ma
 import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from '../../src/main/ceremonies/officer-steps';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
+import { readShare } from '../../src/main/backup/shares';
+import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
@@ -35,6 +37,8 @@ let tokenSerial: string;
 const passphrases: Record<string, string> = { alice: 'gate lantern river oak', bob: 'second key in the vault', carol: 'every line is checked', dave: 'another officer arrives' };
 
 class SimulatedCrash extends Error {}
+/** What the custodians give at a restore: share files' text, or typed words. */
+let shareInputs: string[] = [];
 
 function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
   return new CeremonyEngine({
@@ -60,6 +64,7 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
       officers,
       policies: new Policies(ws.db, ws.log),
       newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
+      backupShares: (backupId) => Promise.resolve(shareInputs.map((input) => readShare(backupId, input))),
       login: async (role) => {
         await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
       },
@@ -348,4 +353,53 @@ describe('ceremonies about the officers and the rules', () => {
     expect(report.ok).toBe(true);
     await expect(run(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
   }, 120_000);
+});
+
+describe('the full life of a key, its KCV checked at every step', () => {
+  it('generates, rotates, backs up (shares on separate drives), destroys, and restores from M of N shares', async () => {
+    const e = engine();
+    const run = async (type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }) => {
+      const plan = e.plan(type, planned.title, planned.steps);
+      for (const officer of ['alice', 'bob']) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+      for (const step of plan.steps) {
+        if (step.sensitive) await approveBoth(e, plan.id, step.index);
+        await e.runNext(plan.id);
+      }
+      return e.status(plan.id);
+    };
+    const request = newCmk();
+    const generated = await run('generate-cmk', planGenerateCmk(inventory, request));
+    const kcv1 = generated.steps[0]?.result?.kcv;
+    await run('rotate-cmk', planRotateCmk(inventory, request.keyName, 'due'));
+    const drives = ['package', 'custodian-1', 'custodian-2', 'custodian-3'].map((d) => join(ws.dir, `${d}-${keys}`));
+    for (const d of drives) mkdirSync(d);
+    const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
+    const backup = await run('backup', planBackup(inventory, [{ name: request.keyName, version: 1 }, { name: request.keyName, version: 2 }], 2, packageDrive, shareDrives));
+    const result = backup.steps[0]?.result ?? {};
+    const shareFiles = (result.shareFolders as string[]).map((f) => readFileSync(join(f, 'share.txt'), 'utf8'));
+    expect(shareFiles).toHaveLength(3);
+    expect(shareFiles[0]).toContain('SHARE 1 OF 3 (any 2 rebuild the backup key)');
+    // No share, and no backup key, is in the database or the transcript.
+    for (const text of shareFiles) expect(JSON.stringify(e.transcript(backup.plan.id))).not.toContain(/^Share: (.+)$/m.exec(text)?.[1] ?? '-');
+
+    await run('destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
+    expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
+
+    // One share is not enough; a share of the wrong backup is refused; two custodians restore (one types the words).
+    const restore = planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]);
+    shareInputs = [shareFiles[2] ?? ''];
+    await expect(run('restore', restore)).rejects.toThrow(/1 share\(s\) were given; this backup needs 2/);
+    const interrupted = store.unfinished().at(-1) ?? '';
+    await e.abort(interrupted, ['alice', 'bob'], 'not enough custodians present');
+    shareInputs = [shareFiles[2] ?? '', /^Words: (.+)$/m.exec(shareFiles[0] ?? '')?.[1] ?? ''];
+    const restored = await run('restore', planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]));
+    expect(restored.state).toBe('completed');
+    const v1 = inventory.get(request.keyName).versions[0];
+    expect(v1).toMatchObject({ state: 'restored', kcv: kcv1 });
+    // An independent check in the token (SoftHSM leaves CKA_CHECK_VALUE empty on unwrapped keys).
+    await ws.client.request('login', { uri: ws.uri, role: 'security-officer', pinParts: ws.soPin });
+    await ws.client.request('prepareKeyCheck', { uri: ws.uri });
+    await ws.client.request('login', { uri: ws.uri, role: 'user', pinParts: ws.userPin });
+    expect(await ws.client.request('keyCheckValueInToken', { uri: ws.uri, id: v1?.tokenObjectId ?? '' })).toBe(kcv1);
+  }, 180_000);
 });

@@ -199,7 +199,7 @@ describe('keyward workstation and signed audit exports', () => {
     const exportRun = keyward(['ceremony', 'run', fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(exportRun.stderr).toBe('');
     expect(exportRun.stdout).toMatch(/h \d+ min left before the provider's deadline/);
-    const folder = /bundle written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
+    const folder = /written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
     expect(folder.startsWith(usb)).toBe(true);
     const verifyRun = keyward(['verify', folder, '--signer-fingerprint', shown.publicKeyFingerprint]);
     expect(verifyRun.stdout).toContain('approved by alice, bob');
@@ -212,6 +212,15 @@ describe('keyward workstation and signed audit exports', () => {
     const rotate = keyward(['ceremony', 'run', 'docs/ceremonies/rotate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(rotate.stderr).toBe('');
     expect(rotate.stdout).toContain('version 1 (KCV');
+    // A backup of version 1 with shares on three "drives", before it is destroyed, then restored from two shares.
+    const drives = ['backup', 'c1', 'c2', 'c3'].map((d) => join(dataDir, d));
+    for (const d of drives) mkdirSync(d);
+    const backupPlan = fromDocs('backup.yaml', (t) => t.replace('/media/officer/BACKUP', drives[0] ?? '').replace('/media/custodian1/SHARE', drives[1] ?? '').replace('/media/custodian2/SHARE', drives[2] ?? '').replace('/media/custodian3/SHARE', drives[3] ?? ''));
+    const backupRun = keyward(['ceremony', 'run', backupPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(backupRun.stderr).toBe('');
+    const packageFolder = /\) in (\S+); shares in/.exec(backupRun.stdout)?.[1] ?? '';
+    const shareFolders = /shares in (.+)\.\n/.exec(backupRun.stdout)?.[1]?.split(', ') ?? [];
+    expect(shareFolders).toHaveLength(3);
     const destroy = keyward(['ceremony', 'run', fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(destroy.stderr).toBe('');
     expect(destroy.code).toBe(0);
@@ -220,6 +229,13 @@ describe('keyward workstation and signed audit exports', () => {
     expect(listed.rotationDue.find((d) => d.key === 'Tenant CMK')?.status).toBe('scheduled');
     expect(readdirSync(usb).some((name) => name.startsWith('keyward-destruction-Tenant-CMK-v1-'))).toBe(true);
     expect(keyward(['key', 'list']).stdout).toMatch(/ {2}v1 {2}destroyed/);
+    const answers = join(dataDir, 'restore-answers.yaml');
+    writeFileSync(answers, `${readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')}shareFiles: ['${join(shareFolders[2] ?? '', 'share.txt')}', '${join(shareFolders[0] ?? '', 'share.txt')}']\n`);
+    const restoreRun = keyward(['ceremony', 'run', fromDocs('restore.yaml', (t) => t.replace('/media/officer/BACKUP/keyward-backup-0123abcd', packageFolder)), '--answers', answers, '--out', dataDir]);
+    expect(restoreRun.stderr).toBe('');
+    expect(restoreRun.code).toBe(0);
+    const afterRestore = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[] };
+    expect(afterRestore.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([[1, 'restored'], [2, 'active']]);
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');

@@ -14,7 +14,7 @@ it('reads the example plan in docs/', () => {
 it.each([
   ['ceremony: [unclosed', /is not valid YAML/],
   ['ceremony: make-coffee', /"ceremony" must name a ceremony type/],
-  ['ceremony: backup', /scripted backup ceremonies are not available yet/],
+  ['ceremony: initialise-workstation', /scripted initialise-workstation ceremonies are not available yet/],
   ['ceremony: generate-cmk\nofficers: [alice]\nkey: {name: K, purpose: p}', /officers: name at least two officers/],
   ['ceremony: generate-cmk\nofficers: [alice, alice]\nkey: {name: K, purpose: p}', /an officer is named twice/],
   ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p, spec: DES}', /key.spec/],
@@ -45,4 +45,10 @@ it('reads the example officer, policy and audit plans in docs/', () => {
   expect(read('remove-officer.yaml')).toMatchObject({ type: 'remove-officer', officer: 'erin', change: 'remove' });
   expect(read('change-policy.yaml')).toMatchObject({ type: 'change-policy', ceremonyType: 'export-key', policy: { quorum: 3 } });
   expect(read('export-audit.yaml')).toMatchObject({ type: 'export-audit', officers: ['carol'] });
+});
+
+it('reads the example backup and restore plans in docs/', () => {
+  const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
+  expect(read('backup.yaml')).toMatchObject({ type: 'backup', threshold: 2, packageFolder: '/media/officer/BACKUP', shareFolders: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'] });
+  expect(read('restore.yaml')).toMatchObject({ type: 'restore', keys: [{ name: 'Tenant CMK', version: 1 }] });
 });

@@ -69,6 +69,10 @@ const policyPlan = z
   .strict();
 const exportAuditPlan = z.object({ ceremony: z.literal('export-audit'), officers: z.array(officerName).min(1), file: z.string().min(1) }).strict();
 
+const versionList = z.array(keyVersion).min(1);
+const backupPlan = z.object({ ceremony: z.literal('backup'), officers: officersPresent, keys: versionList, threshold: z.number().int().min(2).max(16), package: z.string().min(1), shares: z.array(z.string().min(1)).min(2).max(16) }).strict();
+const restorePlan = z.object({ ceremony: z.literal('restore'), officers: officersPresent, package: z.string().min(1), keys: versionList }).strict();
+
 /** Files named relative to the plan file. */
 export interface ProviderFiles {
   wrappingKey: string;
@@ -85,12 +89,16 @@ export type PlanFile =
   | { type: 'enrol-officer'; officers: string[]; officer: { id: string; name: string; role: OfficerRole } }
   | { type: 'suspend-officer' | 'remove-officer'; officers: string[]; officer: string; change: 'suspend' | 'remove' | 'reinstate' | 'unlock' }
   | { type: 'change-policy'; officers: string[]; ceremonyType: CeremonyType; policy: QuorumPolicy }
-  | { type: 'export-audit'; officers: string[]; file: string };
+  | { type: 'export-audit'; officers: string[]; file: string }
+  | { type: 'backup'; officers: string[]; keys: { name: string; version: number }[]; threshold: number; packageFolder: string; shareFolders: string[] }
+  | { type: 'restore'; officers: string[]; packageFolder: string; keys: { name: string; version: number }[] };
 
 export const answersSchema = z
   .object({
     pinParts: z.array(z.string().min(1)).min(1).max(8),
     soPinParts: z.array(z.string().min(1)).min(1).max(8).optional(),
+    /** Share files of a backup, relative to the answers file. */
+    shareFiles: z.array(z.string().min(1)).max(16).optional(),
     passphrases: z.record(officerName, z.string().min(1)),
   })
   .strict();
@@ -108,7 +116,7 @@ function load(file: string, text: string): unknown {
 }
 
 /** The ceremony types a plan file can run. */
-export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit'] as const;
+export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
   const value = load(file, text);
@@ -169,6 +177,14 @@ export function readPlanFile(file: string, text: string): PlanFile {
     case 'export-audit': {
       const { officers, file: out } = check(exportAuditPlan);
       return { type, officers, file: out };
+    }
+    case 'backup': {
+      const { officers, keys, threshold, package: packageFolder, shares } = check(backupPlan);
+      return { type, officers, keys, threshold, packageFolder, shareFolders: shares };
+    }
+    case 'restore': {
+      const { officers, package: packageFolder, keys } = check(restorePlan);
+      return { type, officers, packageFolder, keys };
     }
     default:
       throw refuse(file, `scripted ${type} ceremonies are not available yet; ${scripted.join(', ')} are`);

@@ -44,6 +44,8 @@ export interface StepContext {
   policies: Policies;
   /** Asks an officer to type a new passphrase (enrolment); it is used in the step and never stored in clear. */
   newPassphrase(officerId: string): Promise<string>;
+  /** Asks the custodians for their shares of a backup key (files or typed words); at least `threshold`. */
+  backupShares(backupId: string, threshold: number): Promise<Uint8Array[]>;
 }
 
 export interface StepExecutor {

@@ -32,6 +32,13 @@ export class Keys {
     return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(16)));
   }
 
+  /** Random bytes from the token's generator (any login). */
+  random(uri: string, bytes: number): Uint8Array {
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) throw new KeywardError('INVALID_REQUEST', 'Between 1 and 1024 random bytes can be drawn at once.', 'Ask for fewer.');
+    const session = this.sessions.require(uri, ['user', 'security-officer']);
+    return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(bytes)));
+  }
+
   /** Refuses a label any object on the token already has: labels name keys in ceremonies and must be unique. */
   assertLabelFree(session: TokenSession, label: string): void {
     if (label.length === 0 || label.length > cmkMaxLabelLength || /\p{Cc}/u.test(label)) {

@@ -47,6 +47,10 @@ export interface HsmOps {
   wrapOaep: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: Uint8Array };
   wrapRsaAes: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: RsaAesWrapped };
   generateKek: { request: { uri: string; label: string }; response: { id: string; kcv: string } };
+  /** SO: a trusted session KEK from its value (a backup KEK split into Shamir shares). */
+  kekFromValue: { request: { uri: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' }; response: { id: string; kcv: string } };
+  /** Random bytes from the token's generator. */
+  generateRandom: { request: { uri: string; bytes: number }; response: Uint8Array };
   wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
   unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string; publicKeySpki?: Uint8Array }; response: KeyObject };
@@ -103,6 +107,8 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   wrapOaep: 'wrapping a key',
   wrapRsaAes: 'wrapping a key',
   generateKek: 'generating a backup key',
+  kekFromValue: 'loading a backup key',
+  generateRandom: 'drawing random bytes',
   wrapKwp: 'backing up a key',
   unwrapKwp: 'restoring a key',
   generateTransportKey: 'generating a transport key',

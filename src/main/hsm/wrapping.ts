@@ -16,6 +16,7 @@ import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
 import type { Template } from './templates';
+import { readAttributes } from './objects';
 
 type Handle = Buffer;
 
@@ -123,6 +124,64 @@ export class Wrapping {
       ]),
     );
     return { id: id.toString('hex'), kcv: this.keys.checkValue(session, handle) };
+  }
+
+  /**
+   * SO step: a backup KEK from its value, for a backup whose KEK is split into Shamir shares (the value
+   * exists outside the token only as those shares, and briefly while they are made or combined). A
+   * trusted session object: gone with the session at the latest, destroyed by the ceremony after use.
+   */
+  kekFromValue(uri: string, label: string, value: Uint8Array, purpose: 'backup' | 'restore'): { id: string; kcv: string } {
+    const session = this.sessions.require(uri, 'security-officer');
+    if (value.length !== 32) throw new KeywardError('INVALID_REQUEST', `A backup KEK is 32 bytes (AES-256), not ${value.length}.`, 'Check the shares given.');
+    this.keys.assertLabelFree(session, label);
+    const id = this.keys.newId(session);
+    const handle = this.module.guard(session.where, () =>
+      this.lib.C_CreateObject(session.handle, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_ID, value: id },
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed after the backup or restore
+        { type: pkcs11js.CKA_PRIVATE, value: false }, // survives the SO's logout, for the user's wrap or unwrap steps
+        { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable again
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+        { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs (WRAP_WITH_TRUSTED)
+        { type: pkcs11js.CKA_WRAP, value: purpose === 'backup' }, // backup: wraps the CMKs...
+        { type: pkcs11js.CKA_UNWRAP, value: purpose === 'restore' }, // ...restore: unwraps them
+        { type: pkcs11js.CKA_ENCRYPT, value: false },
+        { type: pkcs11js.CKA_DECRYPT, value: false },
+        { type: pkcs11js.CKA_VALUE, value: Buffer.from(value) },
+      ]),
+    );
+    return { id: id.toString('hex'), kcv: this.kcvOfValue(session, handle, value) };
+  }
+
+  /**
+   * The check value of a key created from its value: CKA_CHECK_VALUE where the token sets it on created
+   * objects; otherwise (SoftHSM) computed in the token by a probe made from the same value, which may
+   * only encrypt the zero block and is destroyed at once.
+   */
+  private kcvOfValue(session: TokenSession, key: Handle, value: Uint8Array): string {
+    const reported = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    if (reported && reported.length > 0) return reported.toString('hex');
+    return this.module.guard(session.where, () => {
+      const probe = this.lib.C_CreateObject(session.handle, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_ENCRYPT, value: true }, // its one use: the zero block
+        { type: pkcs11js.CKA_VALUE, value: Buffer.from(value) },
+      ]);
+      try {
+        this.lib.C_EncryptInit(session.handle, { mechanism: pkcs11js.CKM_AES_ECB }, probe);
+        return this.lib.C_Encrypt(session.handle, Buffer.alloc(16), Buffer.alloc(16)).subarray(0, 3).toString('hex');
+      } finally {
+        this.lib.C_DestroyObject(session.handle, probe);
+      }
+    });
   }
 
   wrapKwp(uri: string, targetId: string, kekId: string): Uint8Array {

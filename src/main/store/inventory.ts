@@ -125,6 +125,19 @@ export class Inventory {
     return this.version(name, number);
   }
 
+  /** A destroyed version restored from a backup: a new token object, the same key (its KCV was checked by the caller). */
+  restoreVersion(name: string, number: number, where: { tokenSerial: string; tokenObjectId: string; tokenLabel: string }, change: Change): KeyVersion {
+    const key = this.get(name);
+    const current = this.version(name, number);
+    this.log.record({ actors: change.actors, action: 'inventory.version.restore', subject: `${name} v${number}`, details: { from: current.state, tokenSerial: where.tokenSerial, tokenLabel: where.tokenLabel, kcv: current.kcv, ceremony: change.ceremony } }, () => {
+      if (current.state !== 'destroyed') throw new KeywardError('INVALID_REQUEST', `${name} version ${number} is ${current.state}; only a destroyed version is restored.`, 'Check the inventory.');
+      this.db
+        .prepare("UPDATE key_versions SET state = 'restored', state_since = ?, state_ceremony = ?, token_serial = ?, token_object_id = ?, token_label = ? WHERE key_id = ? AND version = ?")
+        .run(this.now().toISOString(), change.ceremony, where.tokenSerial, where.tokenObjectId, where.tokenLabel, key.id, number);
+    });
+    return this.version(name, number);
+  }
+
   get(name: string): InventoryKey {
     const row = this.db.prepare('SELECT * FROM keys WHERE name = ?').get(name) as KeyRow | undefined;
     if (!row) throw new KeywardError('HSM_KEY_NOT_FOUND', `The inventory has no key named "${name}".`, 'Check the key name in the inventory.');
