@@ -110,6 +110,17 @@ const approveBoth = async (e: CeremonyEngine, id: string, step: number) => {
   await e.approve(id, step, 'bob', passphrases.bob ?? '');
 };
 
+/** Plans a ceremony, checks the officers in, has them approve every sensitive step, and runs it to the end. */
+async function runPlanned(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, approvers = ['alice', 'bob']) {
+  const plan = e.plan(type, planned.title, planned.steps);
+  for (const officer of approvers) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+  for (const step of plan.steps) {
+    if (step.sensitive) for (const officer of approvers) await e.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
+    await e.runNext(plan.id);
+  }
+  return e.status(plan.id);
+}
+
 /** How many secret keys on the token carry this label (0, or 1). */
 async function keysLabelled(label: string): Promise<number> {
   try {
@@ -275,31 +286,21 @@ describe('a crash injected after every step and inside it', () => {
 });
 
 describe('a key\'s life after generation', () => {
-  async function runAll(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: ReturnType<typeof planRotateCmk>) {
-    const plan = e.plan(type, planned.title, planned.steps);
-    for (const officer of ['alice', 'bob']) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
-    for (const step of plan.steps) {
-      if (step.sensitive) await approveBoth(e, plan.id, step.index);
-      await e.runNext(plan.id);
-    }
-    return e.status(plan.id);
-  }
-
   it('rotates (the new version active, the old decrypt-only), disables and re-enables, and destroys with a signed certificate', async () => {
     const e = engine();
     const request = newCmk();
-    await runAll(e, 'generate-cmk', planGenerateCmk(inventory, request));
-    const rotated = await runAll(e, 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'manual'));
+    await runPlanned(e, 'generate-cmk', planGenerateCmk(inventory, request));
+    const rotated = await runPlanned(e, 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'manual'));
     expect(rotated.state).toBe('completed');
     expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
     expect(rotated.steps[0]?.result?.kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v2` }));
 
-    await runAll(e, 'disable-key', planSetVersionState(inventory, request.keyName, 1, 'disabled'));
+    await runPlanned(e, 'disable-key', planSetVersionState(inventory, request.keyName, 1, 'disabled'));
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('disabled');
-    await runAll(e, 'enable-key', planSetVersionState(inventory, request.keyName, 1, 'decrypt-only'));
+    await runPlanned(e, 'enable-key', planSetVersionState(inventory, request.keyName, 1, 'decrypt-only'));
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('decrypt-only');
 
-    const destroyed = await runAll(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
+    const destroyed = await runPlanned(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
     expect(destroyed.state).toBe('completed');
     expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
     expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'destroyed'], [2, 'active']]);
@@ -313,68 +314,49 @@ describe('a key\'s life after generation', () => {
 });
 
 describe('ceremonies about the officers and the rules', () => {
-  async function run(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, approvers: string[]) {
-    const plan = e.plan(type, planned.title, planned.steps);
-    for (const officer of approvers) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
-    for (const step of plan.steps) {
-      if (step.sensitive) for (const officer of approvers) await e.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
-      await e.runNext(plan.id);
-    }
-    return e.status(plan.id);
-  }
-
   it('enrols an officer who chooses a passphrase during the step; suspends and reinstates them; refuses self-approval', async () => {
     const e = engine();
     passphrases.erin = 'a new custodian chooses this';
-    const enrolled = await run(e, 'enrol-officer', planEnrolOfficer(officers, 'erin', 'Erin Park', 'key-custodian'), ['alice', 'dave']);
+    const enrolled = await runPlanned(e, 'enrol-officer', planEnrolOfficer(officers, 'erin', 'Erin Park', 'key-custodian'), ['alice', 'dave']);
     expect(enrolled.state).toBe('completed');
     expect(officers.get('erin')).toMatchObject({ role: 'key-custodian', state: 'active', enrolledCeremony: enrolled.plan.id });
     expect(JSON.stringify(enrolled.plan)).not.toContain(passphrases.erin);
 
-    await run(e, 'suspend-officer', planOfficerState(officers, 'erin', 'suspend'), ['alice', 'dave']);
+    await runPlanned(e, 'suspend-officer', planOfficerState(officers, 'erin', 'suspend'), ['alice', 'dave']);
     expect(officers.get('erin').state).toBe('suspended');
-    await run(e, 'suspend-officer', planOfficerState(officers, 'erin', 'reinstate'), ['alice', 'dave']);
+    await runPlanned(e, 'suspend-officer', planOfficerState(officers, 'erin', 'reinstate'), ['alice', 'dave']);
     expect(officers.get('erin').state).toBe('active');
 
     const self = planOfficerState(officers, 'dave', 'suspend');
-    await expect(run(e, 'suspend-officer', self, ['alice', 'dave'])).rejects.toThrow(/dave approved a change to their own standing/);
+    await expect(runPlanned(e, 'suspend-officer', self, ['alice', 'dave'])).rejects.toThrow(/dave approved a change to their own standing/);
     expect(officers.get('dave').state).toBe('active');
   }, 120_000);
 
   it('changes a quorum policy by a quorum, and exports the audit log with an auditor\'s approval', async () => {
     const e = engine();
     const policies = new Policies(ws.db, ws.log);
-    await run(e, 'change-policy', planChangePolicy('export-audit', policies.get('export-audit'), { quorum: 1, roles: ['auditor'] }), ['alice', 'dave']);
+    await runPlanned(e, 'change-policy', planChangePolicy('export-audit', policies.get('export-audit'), { quorum: 1, roles: ['auditor'] }), ['alice', 'dave']);
     expect(policies.get('export-audit')).toEqual({ quorum: 1, roles: ['auditor'] });
     const out = join(ws.dir, 'audit-export.jsonl');
-    const exported = await run(e, 'export-audit', planExportAudit(out), ['carol']);
+    const exported = await runPlanned(e, 'export-audit', planExportAudit(out), ['carol']);
     expect(exported.state).toBe('completed');
     const report = await verifyAuditExport(out, createHash('sha256').update(ws.signer.spki).digest('hex'));
     expect(report.ok).toBe(true);
-    await expect(run(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
+    await expect(runPlanned(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
   }, 120_000);
 });
 
 describe('the full life of a key, its KCV checked at every step', () => {
   it('generates, rotates, backs up (shares on separate drives), destroys, and restores from M of N shares', async () => {
     const e = engine();
-    const run = async (type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }) => {
-      const plan = e.plan(type, planned.title, planned.steps);
-      for (const officer of ['alice', 'bob']) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
-      for (const step of plan.steps) {
-        if (step.sensitive) await approveBoth(e, plan.id, step.index);
-        await e.runNext(plan.id);
-      }
-      return e.status(plan.id);
-    };
     const request = newCmk();
-    const generated = await run('generate-cmk', planGenerateCmk(inventory, request));
+    const generated = await runPlanned(e, 'generate-cmk', planGenerateCmk(inventory, request));
     const kcv1 = generated.steps[0]?.result?.kcv;
-    await run('rotate-cmk', planRotateCmk(inventory, request.keyName, 'due'));
+    await runPlanned(e, 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'due'));
     const drives = ['package', 'custodian-1', 'custodian-2', 'custodian-3'].map((d) => join(ws.dir, `${d}-${keys}`));
     for (const d of drives) mkdirSync(d);
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
-    const backup = await run('backup', planBackup(inventory, [{ name: request.keyName, version: 1 }, { name: request.keyName, version: 2 }], 2, packageDrive, shareDrives));
+    const backup = await runPlanned(e, 'backup', planBackup(inventory, [{ name: request.keyName, version: 1 }, { name: request.keyName, version: 2 }], 2, packageDrive, shareDrives));
     const result = backup.steps[0]?.result ?? {};
     const shareFiles = (result.shareFolders as string[]).map((f) => readFileSync(join(f, 'share.txt'), 'utf8'));
     expect(shareFiles).toHaveLength(3);
@@ -382,17 +364,17 @@ describe('the full life of a key, its KCV checked at every step', () => {
     // No share, and no backup key, is in the database or the transcript.
     for (const text of shareFiles) expect(JSON.stringify(e.transcript(backup.plan.id))).not.toContain(/^Share: (.+)$/m.exec(text)?.[1] ?? '-');
 
-    await run('destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
+    await runPlanned(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
     expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
 
     // One share is not enough; a share of the wrong backup is refused; two custodians restore (one types the words).
     const restore = planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]);
     shareInputs = [shareFiles[2] ?? ''];
-    await expect(run('restore', restore)).rejects.toThrow(/1 share\(s\) were given; this backup needs 2/);
+    await expect(runPlanned(e, 'restore', restore)).rejects.toThrow(/1 share\(s\) were given; this backup needs 2/);
     const interrupted = store.unfinished().at(-1) ?? '';
     await e.abort(interrupted, ['alice', 'bob'], 'not enough custodians present');
     shareInputs = [shareFiles[2] ?? '', /^Words: (.+)$/m.exec(shareFiles[0] ?? '')?.[1] ?? ''];
-    const restored = await run('restore', planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]));
+    const restored = await runPlanned(e, 'restore', planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]));
     expect(restored.state).toBe('completed');
     const v1 = inventory.get(request.keyName).versions[0];
     expect(v1).toMatchObject({ state: 'restored', kcv: kcv1 });
