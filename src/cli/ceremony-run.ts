@@ -50,6 +50,8 @@ function readNamed(base: string, name: string): Buffer {
 
 function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, id: string): { title: string; steps: StepPlan[] } {
   switch (planFile.type) {
+    case 'initialise-workstation':
+      throw new KeywardError('INVALID_REQUEST', 'The initialisation has no ceremony plan of steps: it creates the officers who approve them.', 'Run it first; runCeremony does this itself.');
     case 'generate-cmk':
       return planGenerateCmk(workstation.inventory(), planFile.request);
     case 'rotate-cmk':
@@ -85,6 +87,8 @@ function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, 
 
 export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print): Promise<boolean> {
   const planFile = readPlanFile(planPath, readFileSync(planPath, 'utf8'));
+  // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key.
+  if (planFile.type !== 'initialise-workstation') workstation.identities().require();
   const status = await workstation.tokenStatus();
   let answers: Answers | undefined;
   if (answersPath) {
@@ -96,6 +100,16 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
   const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
   const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', pinParts)));
   for (const warning of login.warnings) print(`Warning: ${warning}\n`);
+  if (planFile.type === 'initialise-workstation') {
+    const founding = [];
+    for (const officer of planFile.founding) {
+      const chosen = answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
+      founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
+    }
+    const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
+    print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
+    return true;
+  }
   const passphrase = async (officer: string, purpose: string): Promise<string> => {
     const given = answers?.passphrases[officer];
     if (answers) {

@@ -91,7 +91,6 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (options.command === 'ceremony run' && options.planFile && options.out) {
-      workstation.identities().require();
       const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, options.out, (text) => process.stdout.write(text));
       return completed ? 0 : 1;
     }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
@@ -384,4 +384,57 @@ describe('the full life of a key, its KCV checked at every step', () => {
     await ws.client.request('login', { uri: ws.uri, role: 'user', pinParts: ws.userPin });
     expect(await ws.client.request('keyCheckValueInToken', { uri: ws.uri, id: v1?.tokenObjectId ?? '' })).toBe(kcv1);
   }, 180_000);
+});
+
+describe('a crash after the token work of other ceremonies, before it was recorded', () => {
+  /** Runs a planned ceremony whose `step` crashes after its token work; Keyward restarts, recovers and resumes. */
+  async function crashAndResume(type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, step: number) {
+    const crashing = engine({ point: 'after-run', step });
+    await expect(runPlanned(crashing, type, planned)).rejects.toBeInstanceOf(SimulatedCrash);
+    const restarted = engine();
+    await restarted.recover();
+    const id = store.unfinished().at(-1) ?? '';
+    expect(restarted.status(id).steps[step]?.state).toBe('rolled-back');
+    for (;;) {
+      const status = restarted.status(id);
+      const next = status.steps.find((s) => s.state !== 'done');
+      if (!next) return status;
+      if (status.plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0) await approveBoth(restarted, id, next.index);
+      await restarted.runNext(id);
+    }
+  }
+
+  it('rotation: the half-made version is destroyed, the rerun makes exactly one', async () => {
+    const request = newCmk();
+    await runPlanned(engine(), 'generate-cmk', planGenerateCmk(inventory, request));
+    const done = await crashAndResume('rotate-cmk', planRotateCmk(inventory, request.keyName, 'forced'), 0);
+    expect(done.state).toBe('completed');
+    expect(await keysLabelled(`${request.keyName} v2`)).toBe(1);
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
+  }, 120_000);
+
+  it('destruction: the rerun finds the objects already gone, records the destruction and writes the certificate', async () => {
+    const request = newCmk();
+    await runPlanned(engine(), 'generate-cmk', planGenerateCmk(inventory, request));
+    await runPlanned(engine(), 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'manual'));
+    const done = await crashAndResume('destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir), 0);
+    expect(done.state).toBe('completed');
+    expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
+    expect(inventory.get(request.keyName).versions[0]?.state).toBe('destroyed');
+  }, 120_000);
+
+  it('backup: the rerun makes a new backup; the interrupted run\'s shares are refused for it', async () => {
+    const request = newCmk();
+    await runPlanned(engine(), 'generate-cmk', planGenerateCmk(inventory, request));
+    const drives = ['package', 'c1', 'c2'].map((d) => join(ws.dir, `crash-${d}-${keys}`));
+    for (const d of drives) mkdirSync(d);
+    const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
+    const done = await crashAndResume('backup', planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, shareDrives), 0);
+    expect(done.state).toBe('completed');
+    const result = done.steps[0]?.result ?? {};
+    const stale = readdirSync(shareDrives[0] ?? '').filter((f) => !(result.shareFolders as string[]).some((used) => used.endsWith(f)));
+    expect(stale).toHaveLength(1);
+    const staleShare = readFileSync(join(shareDrives[0] ?? '', stale[0] ?? '', 'share.txt'), 'utf8');
+    expect(() => readShare(result.backupId as string, staleShare)).toThrow(/belongs to another backup/);
+  }, 120_000);
 });

@@ -113,6 +113,15 @@ describe('keyward token list', () => {
 });
 
 describe('keyward workstation and signed audit exports', () => {
+  it('initialises a workstation from the example plan, founding officers and all', () => {
+    const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
+    expect(keyward(['workstation', 'show']).stdout).toContain('O=Example Org');
+    const again = keyward(['ceremony', 'run', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(again.stderr).toContain('already initialised');
+  });
+
   function keywardWithInput(args: string[], input: string) {
     const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };

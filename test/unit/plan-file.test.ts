@@ -14,7 +14,7 @@ it('reads the example plan in docs/', () => {
 it.each([
   ['ceremony: [unclosed', /is not valid YAML/],
   ['ceremony: make-coffee', /"ceremony" must name a ceremony type/],
-  ['ceremony: initialise-workstation', /scripted initialise-workstation ceremonies are not available yet/],
+  ['ceremony: initialise-workstation\nworkstation: {organization: O, name: N}\nfounding: [{id: alice, name: A, role: king}]', /founding/],
   ['ceremony: generate-cmk\nofficers: [alice]\nkey: {name: K, purpose: p}', /officers: name at least two officers/],
   ['ceremony: generate-cmk\nofficers: [alice, alice]\nkey: {name: K, purpose: p}', /an officer is named twice/],
   ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p, spec: DES}', /key.spec/],
@@ -51,4 +51,14 @@ it('reads the example backup and restore plans in docs/', () => {
   const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
   expect(read('backup.yaml')).toMatchObject({ type: 'backup', threshold: 2, packageFolder: '/media/officer/BACKUP', shareFolders: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'] });
   expect(read('restore.yaml')).toMatchObject({ type: 'restore', keys: [{ name: 'Tenant CMK', version: 1 }] });
+});
+
+it('reads the example initialisation plan in docs/', () => {
+  expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/initialise-workstation.yaml', 'utf8'))).toMatchObject({
+    type: 'initialise-workstation',
+    officers: ['alice', 'bob'],
+    organization: 'Example Org',
+    signingKey: 'ECDSA_P384',
+    founding: [{ id: 'alice', role: 'security-officer' }, { id: 'bob', role: 'key-custodian' }],
+  });
 });

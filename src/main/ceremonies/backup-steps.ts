@@ -54,14 +54,15 @@ export function planBackup(inventory: Inventory, versions: VersionRef[], thresho
   if (new Set(shareFolders).size !== shareFolders.length || shareFolders.includes(packageFolder)) {
     throw new KeywardError('INVALID_REQUEST', 'Each share goes to its own drive, apart from the backup package and from the other shares.', 'Name a different folder (drive) for each share.');
   }
-  const backupId = randomUUID();
+  // Names the backup key's label on the token, reserved before the step runs; each run of the step makes its own backup id.
+  const kekLabelId = randomUUID();
   return {
     title: `Back up ${versions.map((v) => `${v.name} v${v.version}`).join(', ')} (${threshold} of ${shareFolders.length} custodians)`,
     steps: [
       {
         action: 'backup-versions',
         description: `Make a backup key in the token, split it into ${shareFolders.length} shares (any ${threshold} rebuild it), wrap ${versions.length} version(s) under it, destroy it, and write the signed package to ${packageFolder} and one share to each custodian's drive`,
-        params: { backupId, versions: versions.map((v) => ({ name: v.name, version: v.version })), threshold, packageFolder, shareFolders },
+        params: { kekLabelId, versions: versions.map((v) => ({ name: v.name, version: v.version })), threshold, packageFolder, shareFolders },
         sensitive: true,
       },
     ],
@@ -130,15 +131,16 @@ const kekLabel = (backupId: string) => `Keyward backup key ${backupId.slice(0, 8
 
 export const backupSteps: Record<string, StepExecutor> = {
   'backup-versions': {
-    reserveLabels: (params) => [kekLabel(text(params, 'backupId'))],
+    reserveLabels: (params) => [kekLabel(text(params, 'kekLabelId'))],
     run: async (context, params) => {
-      const backupId = text(params, 'backupId');
+      // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
+      const backupId = randomUUID();
       const threshold = number(params, 'threshold');
       const shareFolders = (params.shareFolders as string[] | undefined) ?? [];
       const value = Buffer.from(await context.client.request('generateRandom', { uri: context.uri, bytes: 32 }));
       let shares: Uint8Array[] = [];
       try {
-        const { kcv, versions } = await withKek(context, kekLabel(backupId), value, 'backup', async (kek) => {
+        const { kcv, versions } = await withKek(context, kekLabel(text(params, 'kekLabelId')), value, 'backup', async (kek) => {
           const wrappedVersions = [];
           for (const ref of refsOf(params.versions)) {
             const key = context.inventory.get(ref.name);

@@ -6,7 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
-import { cmkSpecs } from '../../shared/keys';
+import { cmkSpecs, signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { ceremonyTypes, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
 import { providerIds, type ProviderId } from '../../shared/providers';
 import type { NewCmk } from './generate-cmk';
@@ -73,6 +73,14 @@ const versionList = z.array(keyVersion).min(1);
 const backupPlan = z.object({ ceremony: z.literal('backup'), officers: officersPresent, keys: versionList, threshold: z.number().int().min(2).max(16), package: z.string().min(1), shares: z.array(z.string().min(1)).min(2).max(16) }).strict();
 const restorePlan = z.object({ ceremony: z.literal('restore'), officers: officersPresent, package: z.string().min(1), keys: versionList }).strict();
 
+const initialisePlan = z
+  .object({
+    ceremony: z.literal('initialise-workstation'),
+    workstation: z.object({ organization: z.string().min(1).max(64), name: z.string().min(1).max(64), signingKey: z.enum(signingKeySpecs).default('ECDSA_P384') }).strict(),
+    founding: z.array(z.object({ id: officerName, name: z.string().min(1).max(100), role: z.enum(officerRoles) }).strict()).min(2, 'name at least two founding officers'),
+  })
+  .strict();
+
 /** Files named relative to the plan file. */
 export interface ProviderFiles {
   wrappingKey: string;
@@ -91,7 +99,8 @@ export type PlanFile =
   | { type: 'change-policy'; officers: string[]; ceremonyType: CeremonyType; policy: QuorumPolicy }
   | { type: 'export-audit'; officers: string[]; file: string }
   | { type: 'backup'; officers: string[]; keys: { name: string; version: number }[]; threshold: number; packageFolder: string; shareFolders: string[] }
-  | { type: 'restore'; officers: string[]; packageFolder: string; keys: { name: string; version: number }[] };
+  | { type: 'restore'; officers: string[]; packageFolder: string; keys: { name: string; version: number }[] }
+  | { type: 'initialise-workstation'; officers: string[]; organization: string; name: string; signingKey: SigningKeySpec; founding: { id: string; name: string; role: OfficerRole }[] };
 
 export const answersSchema = z
   .object({
@@ -116,7 +125,7 @@ function load(file: string, text: string): unknown {
 }
 
 /** The ceremony types a plan file can run. */
-export const scripted = ['generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore'] as const;
+export const scripted = ['initialise-workstation', 'generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
   const value = load(file, text);
@@ -177,6 +186,11 @@ export function readPlanFile(file: string, text: string): PlanFile {
     case 'export-audit': {
       const { officers, file: out } = check(exportAuditPlan);
       return { type, officers, file: out };
+    }
+    case 'initialise-workstation': {
+      // Nobody is enrolled yet: the founding officers are the ones present.
+      const { workstation, founding } = check(initialisePlan.transform((plan) => ({ ...plan, officers: plan.founding.map((f) => f.id) })));
+      return { type, officers: founding.map((f) => f.id), organization: workstation.organization, name: workstation.name, signingKey: workstation.signingKey, founding };
     }
     case 'backup': {
       const { officers, keys, threshold, package: packageFolder, shares } = check(backupPlan);
