@@ -201,6 +201,7 @@ export class Workstation {
       auditEntries: head.seq,
       auditHeadHash: head.hash,
       signerFingerprint: this.identities().current()?.publicKeyFingerprint ?? null,
+      lastCheckpoint: ((last) => (last ? { seq: last.seq, time: last.time } : null))(this.checkpoints().last()),
     };
   }
 

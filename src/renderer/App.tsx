@@ -2,12 +2,14 @@ import { useEffect } from 'react';
 import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
 import { AuditScreen } from './screens/AuditScreen';
+import { KeysScreen } from './screens/KeysScreen';
 import { StartScreen } from './screens/StartScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useApp, type Screen } from './store';
 
 const screens: { id: Screen; title: string }[] = [
   { id: 'start', title: 'Token' },
+  { id: 'keys', title: 'Keys' },
   { id: 'audit', title: 'Audit log' },
   { id: 'settings', title: 'Settings' },
 ];
@@ -51,6 +53,7 @@ export function App() {
       </header>
       <main className="content">
         {screen === 'start' && <StartScreen />}
+        {screen === 'keys' && <KeysScreen />}
         {screen === 'audit' && <AuditScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>

@@ -1,13 +1,13 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
-import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
+import type { InventoryView, ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import type { KeywardErrorData } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 
-export type Screen = 'start' | 'audit' | 'settings';
+export type Screen = 'start' | 'keys' | 'audit' | 'settings';
 
 export interface AuditFilters {
   action: string;
@@ -36,6 +36,11 @@ interface AppState {
   capabilities: Loadable<Capabilities>;
   storeStatus: Loadable<StoreStatus>;
   loadStoreStatus: () => Promise<void>;
+  inventory: Loadable<InventoryView>;
+  loadInventory: () => Promise<void>;
+  /** Opens the audit log filtered to one key's entries (all its versions). */
+  showKeyHistory: (keyName: string) => void;
+  auditPreset: AuditFilters | undefined;
   probeToken: () => Promise<void>;
   auditEntries: Loadable<AuditEntry[]>;
   auditHasMore: boolean;
@@ -58,6 +63,8 @@ export const useApp = create<AppState>((set, get) => ({
   saving: { state: 'idle' },
   capabilities: { state: 'idle' },
   storeStatus: { state: 'idle' },
+  inventory: { state: 'idle' },
+  auditPreset: undefined,
   auditEntries: { state: 'idle' },
   auditHasMore: false,
   auditVerification: { state: 'idle' },
@@ -91,6 +98,14 @@ export const useApp = create<AppState>((set, get) => ({
     set({ auditVerification: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
   },
 
+  loadInventory: async () => {
+    set({ inventory: { state: 'loading' } });
+    const result = await call('getInventory', {});
+    set({ inventory: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+  },
+
+  showKeyHistory: (keyName) => set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
+
   loadStoreStatus: async () => {
     set({ storeStatus: { state: 'loading' } });
     const result = await call('getStoreStatus', {});
@@ -103,7 +118,7 @@ export const useApp = create<AppState>((set, get) => ({
     set({ capabilities: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
   },
 
-  show: (screen) => set({ screen }),
+  show: (screen) => set({ screen, auditPreset: undefined }),
 
   refreshStatus: async () => {
     set({ status: { state: 'loading' } });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { CallName } from './call-names';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
 import type { Result } from './errors';
+import type { InventoryKey, RotationDue } from './inventory';
 import type { Capabilities } from './keys';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
@@ -29,6 +30,14 @@ export interface StoreStatus {
   auditHeadHash: string;
   /** The workstation signing identity, once initialised. */
   signerFingerprint: string | null;
+  /** The last signed checkpoint of the audit log. */
+  lastCheckpoint: { seq: number; time: string } | null;
+}
+
+/** The key inventory and which rotations are due. */
+export interface InventoryView {
+  keys: InventoryKey[];
+  rotationDue: RotationDue[];
 }
 
 export interface ModuleTokens {
@@ -99,6 +108,8 @@ export const contract = {
   ),
   /** The database's state; an unreadable or damaged database is reported here with what to do. */
   getStoreStatus: call<StoreStatus>()(noArguments),
+  /** Every key with its versions (destroyed ones too), and the rotation due list. */
+  getInventory: call<InventoryView>()(noArguments),
   /** Recomputes the hash chain and every signed checkpoint. */
   verifyAudit: call<{ chain: AuditVerification; checkpoints: CheckpointVerification }>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };

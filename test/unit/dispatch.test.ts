@@ -23,6 +23,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       queryAudit: () => Promise.reject(new Error('not used')),
       verifyAudit: () => Promise.reject(new Error('not used')),
       getStoreStatus: () => Promise.reject(new Error('not used')),
+      getInventory: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };

@@ -11,6 +11,7 @@ export function createHandlers(workstation: Workstation): Handlers {
     probeToken: () => workstation.probe(),
     queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
     getStoreStatus: () => Promise.resolve(workstation.storeStatus()),
+    getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
     verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),
   };
 }

@@ -38,6 +38,10 @@ export function StoreCard() {
             </dd>
           </div>
           <div className="field">
+            <dt>Last signed checkpoint</dt>
+            <dd>{store.value.lastCheckpoint ? `entry ${store.value.lastCheckpoint.seq}, ${store.value.lastCheckpoint.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : 'none yet'}</dd>
+          </div>
+          <div className="field">
             <dt>Workstation signing key</dt>
             <dd>
               {store.value.signerFingerprint ? (

@@ -40,12 +40,13 @@ export function AuditScreen() {
   const hasMore = useApp((s) => s.auditHasMore);
   const loadAudit = useApp((s) => s.loadAudit);
   const verifyAudit = useApp((s) => s.verifyAudit);
-  const [filters, setFilters] = useState<AuditFilters>(noFilters);
+  const preset = useApp((s) => s.auditPreset);
+  const [filters, setFilters] = useState<AuditFilters>(preset ?? noFilters);
   const ids = { action: useId(), actor: useId(), subject: useId(), ceremony: useId(), from: useId(), to: useId() };
 
   useEffect(() => {
-    void loadAudit(noFilters);
-  }, [loadAudit]);
+    void loadAudit(preset ?? noFilters);
+  }, [loadAudit, preset]);
 
   const field = (name: keyof AuditFilters, label: string, placeholder: string, type: 'text' | 'date' = 'text') => (
     <div className="filter">

@@ -3,6 +3,7 @@ import type { TokenStatus } from '../../shared/contract';
 import { loginStateLabels, type PinFlags, type Version } from '../../shared/token';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { RotationCard } from '../components/RotationCard';
 import { StoreCard } from '../components/StoreCard';
 import { useApp } from '../store';
 
@@ -151,6 +152,7 @@ export function StartScreen() {
       )}
       <div className="grid">
         <StoreCard />
+        <RotationCard />
       </div>
     </div>
   );

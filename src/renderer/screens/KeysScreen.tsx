@@ -1,0 +1,103 @@
+import { useEffect } from 'react';
+import type { InventoryKey, KeyVersionState, RotationDue } from '../../shared/inventory';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { useApp } from '../store';
+
+const stateNotes: Record<KeyVersionState, string> = {
+  pending: 'generated, not yet in use',
+  active: 'encrypts new data',
+  'decrypt-only': 'decrypts data encrypted under it; no new data',
+  disabled: 'taken out of use',
+  destroyed: 'destroyed in the HSM (crypto-shredded)',
+  restored: 'restored from a backup',
+};
+
+const kcvText = (kcv: string) => kcv.toUpperCase().replace(/(..)(?=.)/g, '$1 ');
+
+export function rotationText(due: RotationDue | undefined): string {
+  if (!due) return 'No active version.';
+  if (due.status === 'overdue') return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${due.due.slice(0, 10)}).`;
+  if (due.status === 'due-soon') return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${due.due.slice(0, 10)}).`;
+  return `Next rotation ${due.due.slice(0, 10)} (in ${due.daysLeft} days).`;
+}
+
+function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | undefined }) {
+  const showKeyHistory = useApp((s) => s.showKeyHistory);
+  const headingId = `key-${keyInfo.id}`;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <div className="screen-head">
+        <h2 id={headingId}>{keyInfo.name}</h2>
+        <button type="button" onClick={() => showKeyHistory(keyInfo.name)}>
+          History of {keyInfo.name}
+        </button>
+      </div>
+      <p>
+        {keyInfo.spec}, {keyInfo.purpose}; provider {keyInfo.provider ?? 'none'}; rotated every {keyInfo.rotationDays} days.{' '}
+        <span className={due?.status === 'overdue' ? 'finding-danger' : due?.status === 'due-soon' ? 'finding-warn' : ''}>{rotationText(due)}</span>
+      </p>
+      {keyInfo.versions.length === 0 ? (
+        <p className="hint">No version yet: the key's first version is generated in its generate-CMK ceremony.</p>
+      ) : (
+      <table className="audit-table">
+        <caption className="hint">Versions are never deleted: a destroyed version stays listed, with its check value.</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">State</th>
+            <th scope="col">Key check value</th>
+            <th scope="col">Since (UTC)</th>
+            <th scope="col">On the token</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keyInfo.versions.map((v) => (
+            <tr key={v.version}>
+              <td>v{v.version}</td>
+              <td>
+                <span className={`state state-${v.state}`}>{v.state}</span> <span className="hint">{stateNotes[v.state]}</span>
+              </td>
+              <td className="mono kcv">{kcvText(v.kcv)}</td>
+              <td className="nowrap">{v.stateSince.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
+              <td className="subject">
+                {v.tokenLabel} <span className="hint">(token {v.tokenSerial})</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      )}
+    </section>
+  );
+}
+
+export function KeysScreen() {
+  const inventory = useApp((s) => s.inventory);
+  const loadInventory = useApp((s) => s.loadInventory);
+  useEffect(() => {
+    void loadInventory();
+  }, [loadInventory]);
+
+  return (
+    <div className="screen">
+      <div className="screen-head">
+        <h1>Keys</h1>
+        <button type="button" onClick={() => void loadInventory()}>
+          Read again
+        </button>
+      </div>
+      {inventory.state === 'failed' && <ErrorPanel title="The key inventory could not be read" error={inventory.error} onRetry={() => void loadInventory()} />}
+      {(inventory.state === 'loading' || inventory.state === 'idle') && <p role="status">Reading the key inventory…</p>}
+      {inventory.state === 'ready' && inventory.value.keys.length === 0 && (
+        <p className="hint">No keys yet. Keys are generated in a generate-CMK ceremony (for now from the command line: keyward ceremony run docs/ceremonies/generate-cmk.yaml).</p>
+      )}
+      {inventory.state === 'ready' && (
+        <div className="stack">
+          {inventory.value.keys.map((k) => (
+            <KeyCard key={k.id} keyInfo={k} due={inventory.value.rotationDue.find((d) => d.key === k.name)} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
