@@ -7,7 +7,8 @@ export default defineConfig({
     // Integration tests start real HSM processes against SoftHSM2; two cores, so keep it modest.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A hung test still fails, but a loaded CI machine (two cores, scrypt, RSA key generation) does not.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -3,6 +3,7 @@ import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
 import { AuditScreen } from './screens/AuditScreen';
 import { KeysScreen } from './screens/KeysScreen';
+import { OfficersScreen } from './screens/OfficersScreen';
 import { StartScreen } from './screens/StartScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useApp, type Screen } from './store';
@@ -10,6 +11,7 @@ import { useApp, type Screen } from './store';
 const screens: { id: Screen; title: string }[] = [
   { id: 'start', title: 'Token' },
   { id: 'keys', title: 'Keys' },
+  { id: 'officers', title: 'Officers' },
   { id: 'audit', title: 'Audit log' },
   { id: 'settings', title: 'Settings' },
 ];
@@ -54,6 +56,7 @@ export function App() {
       <main className="content">
         {screen === 'start' && <StartScreen />}
         {screen === 'keys' && <KeysScreen />}
+        {screen === 'officers' && <OfficersScreen />}
         {screen === 'audit' && <AuditScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>

@@ -1,13 +1,13 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
-import type { InventoryView, ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
+import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
 import type { KeywardErrorData } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 
-export type Screen = 'start' | 'keys' | 'audit' | 'settings';
+export type Screen = 'start' | 'keys' | 'officers' | 'audit' | 'settings';
 
 export interface AuditFilters {
   action: string;
@@ -38,6 +38,8 @@ interface AppState {
   loadStoreStatus: () => Promise<void>;
   inventory: Loadable<InventoryView>;
   loadInventory: () => Promise<void>;
+  officers: Loadable<OfficersView>;
+  loadOfficers: () => Promise<void>;
   /** Opens the audit log filtered to one key's entries (all its versions). */
   showKeyHistory: (keyName: string) => void;
   auditPreset: AuditFilters | undefined;
@@ -64,6 +66,7 @@ export const useApp = create<AppState>((set, get) => ({
   capabilities: { state: 'idle' },
   storeStatus: { state: 'idle' },
   inventory: { state: 'idle' },
+  officers: { state: 'idle' },
   auditPreset: undefined,
   auditEntries: { state: 'idle' },
   auditHasMore: false,
@@ -96,6 +99,12 @@ export const useApp = create<AppState>((set, get) => ({
     set({ auditVerification: { state: 'loading' } });
     const result = await call('verifyAudit', {});
     set({ auditVerification: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+  },
+
+  loadOfficers: async () => {
+    set({ officers: { state: 'loading' } });
+    const result = await call('getOfficers', {});
+    set({ officers: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
   },
 
   loadInventory: async () => {

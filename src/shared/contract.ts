@@ -8,6 +8,7 @@ import type { CallName } from './call-names';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
+import type { CeremonyType, OfficerRecord, QuorumPolicy } from './officers';
 import type { Capabilities } from './keys';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
@@ -32,6 +33,12 @@ export interface StoreStatus {
   signerFingerprint: string | null;
   /** The last signed checkpoint of the audit log. */
   lastCheckpoint: { seq: number; time: string } | null;
+}
+
+/** The officers (never their secrets) and the quorum each ceremony type needs. */
+export interface OfficersView {
+  officers: OfficerRecord[];
+  policies: { ceremonyType: CeremonyType; policy: QuorumPolicy; dualControl: boolean }[];
 }
 
 /** The key inventory and which rotations are due. */
@@ -108,6 +115,8 @@ export const contract = {
   ),
   /** The database's state; an unreadable or damaged database is reported here with what to do. */
   getStoreStatus: call<StoreStatus>()(noArguments),
+  /** The officers and the quorum policies. */
+  getOfficers: call<OfficersView>()(noArguments),
   /** Every key with its versions (destroyed ones too), and the rotation due list. */
   getInventory: call<InventoryView>()(noArguments),
   /** Recomputes the hash chain and every signed checkpoint. */

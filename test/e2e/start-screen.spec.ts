@@ -74,7 +74,7 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
     ipcRenderer: 'undefined',
     electron: 'undefined',
     keywardBindings: [],
-    api: ['getHsmSettings', 'getInventory', 'getStoreStatus', 'getTokenStatus', 'listModuleTokens', 'probeToken', 'queryAudit', 'selectHsm', 'verifyAudit'],
+    api: ['getHsmSettings', 'getInventory', 'getOfficers', 'getStoreStatus', 'getTokenStatus', 'listModuleTokens', 'probeToken', 'queryAudit', 'selectHsm', 'verifyAudit'],
     frozen: true,
     replaceable: false,
   });

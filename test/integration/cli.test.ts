@@ -258,5 +258,5 @@ describe('keyward workstation and signed audit exports', () => {
     const typed = keywardWithInput(['ceremony', 'run', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
     expect(typed.code).toBe(0);
     expect(typed.stdout).toContain('Ceremony completed');
-  });
+  }, 300_000); // the whole life of a key through the CLI: many runs, each stretching passphrases with scrypt
 });

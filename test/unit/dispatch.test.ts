@@ -24,6 +24,7 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
       verifyAudit: () => Promise.reject(new Error('not used')),
       getStoreStatus: () => Promise.reject(new Error('not used')),
       getInventory: () => Promise.reject(new Error('not used')),
+      getOfficers: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };
