@@ -72,6 +72,8 @@ export class Workstation {
   private identityStore: Identities | undefined;
   private officerStore: Officers | undefined;
   private inventoryStore: Inventory | undefined;
+  private policyStore: Policies | undefined;
+  private wrappingKeyStore: WrappingKeys | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -232,7 +234,8 @@ export class Workstation {
   }
 
   wrappingKeys(): WrappingKeys {
-    return new WrappingKeys(this.openDb(), this.audit());
+    this.wrappingKeyStore ??= new WrappingKeys(this.openDb(), this.audit());
+    return this.wrappingKeyStore;
   }
 
   inventory(): Inventory {
@@ -260,8 +263,13 @@ export class Workstation {
     return { identity, officers };
   }
 
+  policies(): Policies {
+    this.policyStore ??= new Policies(this.openDb(), this.audit());
+    return this.policyStore;
+  }
+
   policy(type: CeremonyType): QuorumPolicy {
-    return new Policies(this.openDb(), this.audit()).get(type);
+    return this.policies().get(type);
   }
 
   /**
@@ -284,7 +292,7 @@ export class Workstation {
       store: new CeremonyStore(db),
       log,
       officers: this.officers(),
-      policies: new Policies(db, log),
+      policies: this.policies(),
       workstationCertificate: identity.certificateDer,
       executors: ceremonyExecutors,
       stepContext: {
@@ -300,7 +308,7 @@ export class Workstation {
         certificateDer: identity.certificateDer,
         generator,
         officers: this.officers(),
-        policies: new Policies(db, log),
+        policies: this.policies(),
         newPassphrase: prompts.newPassphrase,
         backupShares: prompts.backupShares,
         login: async (role) => {
@@ -355,6 +363,8 @@ export class Workstation {
     this.identityStore = undefined;
     this.officerStore = undefined;
     this.inventoryStore = undefined;
+    this.policyStore = undefined;
+    this.wrappingKeyStore = undefined;
     this.db?.close();
     this.db = undefined;
     this.auditLog = undefined;

@@ -1,7 +1,7 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
-import type { KeywardErrorData } from '../shared/errors';
+import type { KeywardErrorData, Result } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
@@ -20,6 +20,9 @@ export interface AuditFilters {
 }
 
 export const auditPageSize = 50;
+
+/** A call's result as what a screen shows. */
+const loaded = <T>(result: Result<T>): Loadable<T> => (result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error });
 
 export type Loadable<T> =
   | { state: 'idle' }
@@ -98,19 +101,19 @@ export const useApp = create<AppState>((set, get) => ({
   verifyAudit: async () => {
     set({ auditVerification: { state: 'loading' } });
     const result = await call('verifyAudit', {});
-    set({ auditVerification: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ auditVerification: loaded(result) });
   },
 
   loadOfficers: async () => {
     set({ officers: { state: 'loading' } });
     const result = await call('getOfficers', {});
-    set({ officers: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ officers: loaded(result) });
   },
 
   loadInventory: async () => {
     set({ inventory: { state: 'loading' } });
     const result = await call('getInventory', {});
-    set({ inventory: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ inventory: loaded(result) });
   },
 
   showKeyHistory: (keyName) => set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
@@ -118,13 +121,13 @@ export const useApp = create<AppState>((set, get) => ({
   loadStoreStatus: async () => {
     set({ storeStatus: { state: 'loading' } });
     const result = await call('getStoreStatus', {});
-    set({ storeStatus: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ storeStatus: loaded(result) });
   },
 
   probeToken: async () => {
     set({ capabilities: { state: 'loading' } });
     const result = await call('probeToken', {});
-    set({ capabilities: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ capabilities: loaded(result) });
   },
 
   show: (screen) => set({ screen, auditPreset: undefined }),
@@ -132,19 +135,19 @@ export const useApp = create<AppState>((set, get) => ({
   refreshStatus: async () => {
     set({ status: { state: 'loading' } });
     const result = await call('getTokenStatus', {});
-    set({ status: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ status: loaded(result) });
   },
 
   loadSettings: async () => {
     set({ settings: { state: 'loading' }, saving: { state: 'idle' } });
     const result = await call('getHsmSettings', {});
-    set({ settings: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ settings: loaded(result) });
   },
 
   listModuleTokens: async (modulePath) => {
     set({ moduleTokens: { state: 'loading' } });
     const result = await call('listModuleTokens', { modulePath });
-    set({ moduleTokens: result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error } });
+    set({ moduleTokens: loaded(result) });
   },
 
   selectHsm: async (settings) => {

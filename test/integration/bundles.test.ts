@@ -13,7 +13,7 @@ import { exportBundle, planExport, type ExportContext, type ExportRequest } from
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import type { HsmClient } from '../../src/main/hsm/client';
 import { readProviderImport, type ImportFields, type ImportFiles } from '../../src/main/providers/import-parameters';
-import { importProviderWrappingKey } from '../../src/main/providers/import-wrapping-key';
+import { importProviderWrappingKey } from '../helpers/wrapping-key';
 import { Bundles } from '../../src/main/store/bundles';
 import { Checkpoints } from '../../src/main/store/checkpoints';
 import { Inventory } from '../../src/main/store/inventory';

@@ -8,7 +8,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkApprovals } from '../../src/main/bundles/approvals';
+import { checkApprovals } from '../../src/main/officers/approvals';
 import { approveStep, enrolOfficer, type Workstation } from '../../src/main/officers/enrolment';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, type Db } from '../../src/main/store/database';

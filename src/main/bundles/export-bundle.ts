@@ -19,11 +19,11 @@ import type { Inventory } from '../store/inventory';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
-import { checkApprovals } from './approvals';
+import { checkApprovals } from '../officers/approvals';
 import { exportStepDigest, manifestFileName, readmeFileName, signatureFileName, signerFileName, type ExportStep, type Manifest } from './manifest';
 import { wrapSelfTest } from './self-test';
 import { verifyBundle } from './verify-bundle';
-import { writeBundleFolder } from './write-bundle';
+import { writeNewFolder } from '../files/new-folder';
 
 export interface ExportContext {
   client: HsmClient;
@@ -197,11 +197,11 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const manifest = draft(listed);
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);
-    folder = writeBundleFolder(request.destination.parent, `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`, [
+    folder = writeNewFolder(request.destination.parent, `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`, [
       ...listed,
       { name: manifestFileName, bytes: manifestBytes },
       { name: signatureFileName, bytes: signature },
-    ]);
+    ], 'bundle');
     // Read back from the drive and verified as the connected side will, before success is reported.
     const check = verifyBundle(folder, { signerFingerprint }, now);
     if (!check.ok) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { publicKeyFingerprint } from '../store/identity';
 import { digestOfBytes, verifyDetached } from '../x509/cms';
 import { payloadProblems } from '../providers/payloads';
-import { checkApprovals } from './approvals';
+import { checkApprovals } from '../officers/approvals';
 import { exportStepDigest, manifestFileName, manifestSchema, signatureFileName, signerFileName, stepOf, type Manifest } from './manifest';
 
 export interface BundleTrust {

@@ -14,7 +14,7 @@ import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
-import { writeBundleFolder } from '../bundles/write-bundle';
+import { writeNewFolder } from '../files/new-folder';
 import { publicKeyFingerprint } from '../store/identity';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
@@ -157,13 +157,13 @@ export const backupSteps: Record<string, StepExecutor> = {
         const backup: BackupPackage = { format: 'keyward-backup', formatVersion: 1, backupId, createdAt: new Date().toISOString(), ceremony: context.ceremonyId, threshold, shares: shareFolders.length, kekKcv: kcv, versions };
         const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
         const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
-        const folder = writeBundleFolder(text(params, 'packageFolder'), `keyward-backup-${backupId.slice(0, 8)}`, [
+        const folder = writeNewFolder(text(params, 'packageFolder'), `keyward-backup-${backupId.slice(0, 8)}`, [
           { name: packageFile, bytes: json },
           { name: `${packageFile}.p7s`, bytes: signature },
           { name: 'signer.pem', bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()) },
         ], 'backup package');
         const written = shareFolders.map((parent, i) =>
-          writeBundleFolder(parent, `keyward-backup-${backupId.slice(0, 8)}-share-${i + 1}-of-${shareFolders.length}`, [{ name: 'share.txt', bytes: Buffer.from(shareText({ backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv }, shares[i] ?? new Uint8Array())) }], 'share'),
+          writeNewFolder(parent, `keyward-backup-${backupId.slice(0, 8)}-share-${i + 1}-of-${shareFolders.length}`, [{ name: 'share.txt', bytes: Buffer.from(shareText({ backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv }, shares[i] ?? new Uint8Array())) }], 'share'),
         );
         return { backupId, kekKcv: kcv, folder, shareFolders: written, versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`) };
       } finally {

@@ -8,7 +8,7 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { dualControlCeremonies, minimumCmkQuorum, type CeremonyType } from '../../shared/officers';
-import { checkApprovals } from '../bundles/approvals';
+import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
 import type { AuditLog } from '../store/audit-log';
 import { canonicalJson } from '../store/canonical';

@@ -6,7 +6,7 @@
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
-import { writeBundleFolder } from '../bundles/write-bundle';
+import { writeNewFolder } from '../files/new-folder';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
@@ -105,7 +105,7 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
       };
       const json = Buffer.from(`${JSON.stringify(certificate, null, 2)}\n`);
       const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
-      const folder = writeBundleFolder(
+      const folder = writeNewFolder(
         text(params, 'folder'),
         `keyward-destruction-${keyName.replace(/[^A-Za-z0-9]+/g, '-')}-v${destroyedVersion.version}-${certificate.id.slice(0, 8)}`,
         [

@@ -9,6 +9,7 @@ import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { providerIds, providerNames, wrapAlgorithms, type ProviderId, type ProviderImport, type WrapAlgorithm } from '../../shared/providers';
 import type { StepValue } from '../../shared/ceremonies';
 import { exportBundle, planExport, type PlanningContext } from '../bundles/export-bundle';
+import { wrappingKeyRecord } from '../providers/import-wrapping-key';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { StepPlan } from './engine';
 import { number, text, type Params, type StepExecutor } from './steps';
@@ -117,20 +118,7 @@ export const providerSteps: Record<string, StepExecutor> = {
       }
     },
     commit: (context, params, result) => {
-      const providerImport = importFromParams(params.import);
-      const record = context.wrappingKeys.add(
-        {
-          provider: providerImport.provider,
-          label: text(params, 'label'),
-          tokenSerial: context.tokenSerial,
-          tokenObjectId: text(result, 'tokenObjectId'),
-          fingerprint: providerImport.wrappingKeyFingerprint,
-          modulusBits: providerImport.modulusBits,
-          sourceFileSha256: providerImport.sourceSha256,
-          providerDeadline: providerImport.deadline,
-        },
-        { actors: context.actors, ceremony: context.ceremonyId },
-      );
+      const record = context.wrappingKeys.add(wrappingKeyRecord(importFromParams(params.import), text(params, 'label'), context.tokenSerial, text(result, 'tokenObjectId')), { actors: context.actors, ceremony: context.ceremonyId });
       result.wrappingKeyId = record.id;
     },
     undo: async (context, _params, result) => {

@@ -9,7 +9,7 @@ import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import type { OfficerRole } from '../../shared/officers';
-import { writeBundleFolder } from '../bundles/write-bundle';
+import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
 
@@ -162,7 +162,7 @@ export async function writeTranscript(t: Transcript, signer: Signer, certificate
   const at = new Date(t.writtenAt);
   const jsonSignature = await signDetached(digestOfBytes(json), signer, certificateDer, at);
   const pdfSignature = await signDetached(digestOfBytes(pdf), signer, certificateDer, at);
-  return writeBundleFolder(
+  return writeNewFolder(
     parent,
     `keyward-transcript-${t.ceremony.id}`,
     [

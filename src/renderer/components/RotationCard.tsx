@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useApp } from '../store';
-import { rotationText } from '../screens/KeysScreen';
+import { rotationText } from '../format';
 
 /** Keys due or overdue for rotation, on the start screen. */
 export function RotationCard() {

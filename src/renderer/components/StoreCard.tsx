@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
+import { utcText } from '../format';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
 
@@ -39,7 +40,7 @@ export function StoreCard() {
           </div>
           <div className="field">
             <dt>Last signed checkpoint</dt>
-            <dd>{store.value.lastCheckpoint ? `entry ${store.value.lastCheckpoint.seq}, ${store.value.lastCheckpoint.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : 'none yet'}</dd>
+            <dd>{store.value.lastCheckpoint ? `entry ${store.value.lastCheckpoint.seq}, ${utcText(store.value.lastCheckpoint.time)}` : 'none yet'}</dd>
           </div>
           <div className="field">
             <dt>Workstation signing key</dt>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { utcText } from '../format';
 import { useApp, type AuditFilters } from '../store';
 
 const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '', from: '', to: '' };
@@ -100,7 +101,7 @@ export function AuditScreen() {
             {entries.value.map((e) => (
               <tr key={e.seq}>
                 <td>{e.seq}</td>
-                <td className="nowrap">{e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
+                <td className="nowrap">{utcText(e.time)}</td>
                 <td>{e.actors.join(', ')}</td>
                 <td className="nowrap">{e.action}</td>
                 <td className="subject">{e.subject ?? ''}</td>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { InventoryKey, KeyVersionState, RotationDue } from '../../shared/inventory';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { rotationText, utcText } from '../format';
 import { useApp } from '../store';
 
 const stateNotes: Record<KeyVersionState, string> = {
@@ -13,13 +14,6 @@ const stateNotes: Record<KeyVersionState, string> = {
 };
 
 const kcvText = (kcv: string) => kcv.toUpperCase().replace(/(..)(?=.)/g, '$1 ');
-
-export function rotationText(due: RotationDue | undefined): string {
-  if (!due) return 'No active version.';
-  if (due.status === 'overdue') return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${due.due.slice(0, 10)}).`;
-  if (due.status === 'due-soon') return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${due.due.slice(0, 10)}).`;
-  return `Next rotation ${due.due.slice(0, 10)} (in ${due.daysLeft} days).`;
-}
 
 function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | undefined }) {
   const showKeyHistory = useApp((s) => s.showKeyHistory);
@@ -58,7 +52,7 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
                 <span className={`state state-${v.state}`}>{v.state}</span> <span className="hint">{stateNotes[v.state]}</span>
               </td>
               <td className="mono kcv">{kcvText(v.kcv)}</td>
-              <td className="nowrap">{v.stateSince.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
+              <td className="nowrap">{utcText(v.stateSince)}</td>
               <td className="subject">
                 {v.tokenLabel} <span className="hint">(token {v.tokenSerial})</span>
               </td>

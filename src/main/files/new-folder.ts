@@ -1,5 +1,6 @@
 /**
- * A bundle folder is written so that it either appears whole or not at all: its files go into a hidden
+ * A folder for a drive (bundle, transcript, backup package, share, destruction certificate) is written so
+ * that it either appears whole or not at all: its files go into a hidden
  * temporary folder, each written new and flushed; the final name is claimed with mkdir (which fails if
  * it exists), then the temporary folder replaces that empty placeholder in one rename, and the parent is
  * flushed. A write error or a full drive removes everything written.
@@ -7,11 +8,15 @@
 import { mkdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeywardError } from '../../shared/errors';
-import { syncDirectory, writeNewFile } from '../files/new-file';
-import type { PayloadFile } from '../providers/payloads';
+import { syncDirectory, writeNewFile } from './new-file';
+
+export interface NewFile {
+  name: string;
+  bytes: Uint8Array;
+}
 
 /** `what`: how the folder is named to officers in errors (a bundle, a transcript). */
-export function writeBundleFolder(parent: string, name: string, files: PayloadFile[], what = 'bundle'): string {
+export function writeNewFolder(parent: string, name: string, files: NewFile[], what: string): string {
   const final = join(parent, name);
   const temporary = join(parent, `.${name}.partial-${process.pid}`);
   try {
