@@ -4,21 +4,15 @@
  * turn until the quorum is met, and every step's outcome is printed. Passphrases come from the terminal,
  * or on the rehearsal token from an answers file.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CeremonyPlan } from '../shared/ceremonies';
 import { KeywardError } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
-import { planGenerateCmk } from '../main/ceremonies/generate-cmk';
-import { planDestroyKey, planRotateCmk, planSetVersionState } from '../main/ceremonies/lifecycle';
-import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from '../main/ceremonies/officer-steps';
-import { newCeremonyId, type StepPlan } from '../main/ceremonies/engine';
-import { planExportKey, planImportWrappingKey } from '../main/ceremonies/provider-steps';
-import { readProviderImport } from '../main/providers/import-parameters';
+import { readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
+import { newCeremonyId } from '../main/ceremonies/engine';
+import { planSteps } from '../main/ceremonies/plan-steps';
 import { readShare } from '../main/backup/shares';
-import { planBackup, planRestore } from '../main/ceremonies/backup-steps';
-import { maxWrappingKeyFileBytes } from '../main/providers/wrapping-key-file';
 import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
 
@@ -34,55 +28,6 @@ export function describePlan(plan: CeremonyPlan): string {
     `  ${pgpWordsOf(plan.planDigest).join(' ')}`,
     '',
   ].join('\n');
-}
-
-/** Reads a file the plan names (relative to the plan), refusing anything larger than a key file can be. */
-function readNamed(base: string, name: string): Buffer {
-  const path = resolve(base, name);
-  try {
-    if (statSync(path).size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
-    return readFileSync(path);
-  } catch (error) {
-    if (error instanceof KeywardError) throw error;
-    throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which cannot be read.`, 'Insert the drive that holds it, or correct the path in the plan.');
-  }
-}
-
-function buildSteps(workstation: Workstation, planFile: PlanFile, base: string, id: string): { title: string; steps: StepPlan[] } {
-  switch (planFile.type) {
-    case 'initialise-workstation':
-      throw new KeywardError('INVALID_REQUEST', 'The initialisation has no ceremony plan of steps: it creates the officers who approve them.', 'Run it first; runCeremony does this itself.');
-    case 'generate-cmk':
-      return planGenerateCmk(workstation.inventory(), planFile.request);
-    case 'rotate-cmk':
-      return planRotateCmk(workstation.inventory(), planFile.keyName, planFile.reason);
-    case 'disable-key':
-    case 'enable-key':
-      return planSetVersionState(workstation.inventory(), planFile.keyName, planFile.version, planFile.state);
-    case 'destroy-key':
-      return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, resolve(base, planFile.folder));
-    case 'enrol-officer':
-      return planEnrolOfficer(workstation.officers(), planFile.officer.id, planFile.officer.name, planFile.officer.role);
-    case 'suspend-officer':
-    case 'remove-officer':
-      return planOfficerState(workstation.officers(), planFile.officer, planFile.change);
-    case 'change-policy':
-      return planChangePolicy(planFile.ceremonyType, workstation.policy(planFile.ceremonyType), planFile.policy);
-    case 'export-audit':
-      return planExportAudit(resolve(base, planFile.file));
-    case 'backup':
-      return planBackup(workstation.inventory(), planFile.keys, planFile.threshold, resolve(base, planFile.packageFolder), planFile.shareFolders.map((f) => resolve(base, f)));
-    case 'restore':
-      return planRestore(workstation.inventory(), workstation.identities().require().certificateDer, resolve(base, planFile.packageFolder), planFile.keys);
-    case 'import-wrapping-key':
-    case 'export-key': {
-      const files = { wrappingKey: readNamed(base, planFile.files.wrappingKey), ...(planFile.files.importToken ? { importToken: readNamed(base, planFile.files.importToken) } : {}) };
-      const params = readProviderImport(planFile.provider, files, planFile.fields);
-      if (planFile.type === 'import-wrapping-key') return planImportWrappingKey(workstation.wrappingKeys(), params, planFile.label);
-      const destination = resolve(base, planFile.destination.folder);
-      return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, { keyName: planFile.key.name, version: planFile.key.version, params, destination: { parent: destination, drive: planFile.destination.drive } });
-    }
-  }
 }
 
 export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print): Promise<boolean> {
@@ -146,7 +91,7 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     },
   });
   const id = newCeremonyId(planFile.type);
-  const { title, steps } = buildSteps(workstation, planFile, dirname(planPath), id);
+  const { title, steps } = planSteps(workstation, planFile, (name) => resolve(dirname(planPath), name), id);
   const plan = engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   for (const officer of planFile.officers) {

@@ -74,6 +74,7 @@ export class Workstation {
   private inventoryStore: Inventory | undefined;
   private policyStore: Policies | undefined;
   private wrappingKeyStore: WrappingKeys | undefined;
+  private ceremonyStore: CeremonyStore | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -263,6 +264,11 @@ export class Workstation {
     return { identity, officers };
   }
 
+  ceremonies(): CeremonyStore {
+    this.ceremonyStore ??= new CeremonyStore(this.openDb());
+    return this.ceremonyStore;
+  }
+
   policies(): Policies {
     this.policyStore ??= new Policies(this.openDb(), this.audit());
     return this.policyStore;
@@ -289,7 +295,7 @@ export class Workstation {
     const log = this.audit();
     const engine = new CeremonyEngine({
       db,
-      store: new CeremonyStore(db),
+      store: this.ceremonies(),
       log,
       officers: this.officers(),
       policies: this.policies(),
@@ -365,6 +371,7 @@ export class Workstation {
     this.inventoryStore = undefined;
     this.policyStore = undefined;
     this.wrappingKeyStore = undefined;
+    this.ceremonyStore = undefined;
     this.db?.close();
     this.db = undefined;
     this.auditLog = undefined;

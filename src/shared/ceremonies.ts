@@ -48,3 +48,44 @@ export interface CeremonyStatus {
   endedAt: string | null;
   outcome: string | null;
 }
+
+/**
+ * What officers must give a step when it runs, beyond the approvals: the security officer's PIN parts
+ * (and the user PIN again, to log back in afterwards), a new officer's passphrase, or backup key shares.
+ */
+export const stepInputKinds = ['security-officer-pin', 'user-pin', 'new-passphrase', 'backup-shares'] as const;
+export type StepInputKind = (typeof stepInputKinds)[number];
+
+/** The values for a step's inputs; used for that step only and never stored. */
+export interface StepInputs {
+  securityOfficerPin?: string[];
+  userPin?: string[];
+  newPassphrase?: string;
+  /** Each share as its words (or the text of its share file), or the path of its share file on a drive. */
+  shares?: string[];
+}
+
+/** A ceremony as the app shows it: its status, and for each step who has approved and who is still needed. */
+export interface CeremonyView {
+  status: CeremonyStatus;
+  policy: { quorum: number; roles: string[] };
+  /** Approvals a sensitive step needs: the policy's quorum, never under the dual-control floor. */
+  quorumNeeded: number;
+  steps: { index: number; inputs: StepInputKind[]; approvals: { officer: string; role: string; at: string }[] }[];
+  /** The inputs an abort needs (undoing a step may need the security officer's PIN). */
+  abortInputs: StepInputKind[];
+  /** A step was running when Keyward stopped; logging in to the token rolls it back. */
+  interrupted: boolean;
+}
+
+export interface CeremonySummary {
+  id: string;
+  type: string;
+  title: string;
+  state: CeremonyState;
+  createdAt: string;
+  endedAt: string | null;
+  stepsDone: number;
+  steps: number;
+  interrupted: boolean;
+}

@@ -8,8 +8,10 @@ import type { CallName } from './call-names';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
-import type { CeremonyType, OfficerRecord, QuorumPolicy } from './officers';
-import type { Capabilities } from './keys';
+import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, type QuorumPolicy } from './officers';
+import { signingKeySpecs, type Capabilities } from './keys';
+import type { CeremonySummary, CeremonyView } from './ceremonies';
+import type { DriveEntry, RemovableDrive } from './media';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
 import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
@@ -47,6 +49,24 @@ export interface InventoryView {
   rotationDue: RotationDue[];
 }
 
+/** A bundle as read back from its drive and verified (signature, every file's hash, quorum, deadline). */
+export interface BundleCheck {
+  ok: boolean;
+  problems: string[];
+  bundleId: string | null;
+  files: { name: string; sha256: string }[];
+  approvedBy: string[];
+  signerFingerprint: string | null;
+}
+
+export interface CeremonyList {
+  initialised: boolean;
+  /** The token is logged in for ceremonies in this session. */
+  loggedIn: boolean;
+  unfinished: CeremonySummary[];
+  recent: CeremonySummary[];
+}
+
 export interface ModuleTokens {
   module: ModuleInfo;
   tokens: TokenSummary[];
@@ -64,6 +84,26 @@ const call =
   <Req extends z.ZodType>(request: Req): CallSpec<Req, Res> => ({ request, response: undefined as Res });
 
 const noArguments = z.object({}).strict();
+
+const absolutePath = (what: string) =>
+  z
+    .string()
+    .min(1, `the ${what} is empty`)
+    .max(4096, `the ${what} is longer than 4096 characters`)
+    .refine((p) => p.startsWith('/'), `the ${what} must be a full path (start with /)`)
+    .refine((p) => !p.includes('\0'), `the ${what} contains a NUL character`);
+const ceremonyId = z.string().min(1, 'the ceremony id is empty').max(200, 'the ceremony id is longer than 200 characters');
+const officerId = z.string().regex(officerIdPattern, 'an officer name is 2 to 32 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter');
+const passphrase = z.string().min(1, 'the passphrase is empty').max(1024, 'the passphrase is longer than 1024 characters');
+const pinParts = z.array(z.string().min(1, 'a PIN part is empty').max(256, 'a PIN part is longer than 256 characters')).min(1, 'give at least one PIN part').max(8, 'a PIN has at most 8 parts');
+const stepInputs = z
+  .object({
+    securityOfficerPin: pinParts.optional(),
+    userPin: pinParts.optional(),
+    newPassphrase: passphrase.optional(),
+    shares: z.array(z.string().min(1, 'a share is empty').max(8192, 'a share is longer than 8192 characters')).max(16, 'at most 16 shares').optional(),
+  })
+  .strict();
 
 const modulePath = z
   .string()
@@ -120,6 +160,43 @@ export const contract = {
   /** Every key with its versions (destroyed ones too), and the rotation due list. */
   getInventory: call<InventoryView>()(noArguments),
   /** Recomputes the hash chain and every signed checkpoint. */
+  /** Removable drives (and practice folders on the rehearsal token) a ceremony may read from and write to. */
+  listDrives: call<RemovableDrive[]>()(noArguments),
+  /** The files and folders on one listed drive, two levels deep. */
+  listDriveFiles: call<DriveEntry[]>()(z.object({ mountPoint: absolutePath('mount point') }).strict()),
+  /** Logs in to the token as the user, the PIN typed in parts by their holders; rolls back an interrupted step. */
+  loginToken: call<{ warnings: string[]; recovered: string[] }>()(z.object({ pinParts }).strict()),
+  /** The first initialisation: the workstation's signing key and its founding officers (needs the token logged in). */
+  initialiseWorkstation: call<{ signerFingerprint: string; officers: string[] }>()(
+    z
+      .object({
+        organization: z.string().trim().min(1, 'the organisation is empty').max(64, 'the organisation is longer than 64 characters'),
+        name: z.string().trim().min(1, 'the workstation name is empty').max(64, 'the workstation name is longer than 64 characters'),
+        signingKey: z.enum(signingKeySpecs),
+        founding: z
+          .array(z.object({ id: officerId, name: z.string().trim().min(1, 'a name is empty').max(100), role: z.enum(officerRoles), passphrase }).strict())
+          .min(2, 'at least two founding officers')
+          .max(16, 'at most 16 founding officers'),
+      })
+      .strict(),
+  ),
+  /** Unfinished ceremonies (interrupted ones marked) and the last ended ones. */
+  getCeremonies: call<CeremonyList>()(noArguments),
+  /** Plans a ceremony from the app's form (the plan file's fields) or from a plan file on a drive. */
+  planCeremony: call<CeremonyView>()(z.union([z.object({ plan: z.record(z.string(), z.unknown()) }).strict(), z.object({ planFile: absolutePath('plan file') }).strict()])),
+  getCeremony: call<CeremonyView>()(z.object({ id: ceremonyId }).strict()),
+  /** An officer checks in by signing the plan digest; their passphrase unseals their approval key. */
+  checkInOfficer: call<CeremonyView>()(z.object({ id: ceremonyId, officer: officerId, passphrase }).strict()),
+  /** An officer approves one sensitive step by signing its digest. */
+  approveCeremonyStep: call<CeremonyView>()(z.object({ id: ceremonyId, step: z.number().int().min(0).max(100), officer: officerId, passphrase }).strict()),
+  /** Runs the next step once its approvals verify, with the PIN parts, passphrase or shares it needs (never kept). */
+  runCeremonyStep: call<CeremonyView>()(z.object({ id: ceremonyId, inputs: stepInputs }).strict()),
+  /** Ends a ceremony without completing it; its completed steps are undone. */
+  abortCeremony: call<CeremonyView>()(z.object({ id: ceremonyId, reason: z.string().trim().min(1, 'give the reason for aborting').max(500), inputs: stepInputs }).strict()),
+  /** Writes the signed transcript (JSON and PDF) of an ended ceremony to a folder on a drive. */
+  writeCeremonyTranscript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
+  /** Reads a written bundle back from its drive and verifies it as the connected side will. */
+  verifyBundleOnDrive: call<BundleCheck>()(z.object({ folder: absolutePath('bundle folder') }).strict()),
   verifyAudit: call<{ chain: AuditVerification; checkpoints: CheckpointVerification }>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };
 

@@ -1,4 +1,7 @@
 /** Officers' roles and the approvals they sign, as every side sees them. */
+/** An officer's name on this workstation: lower case, 2 to 32 characters, never reused. */
+export const officerIdPattern = /^[a-z][a-z0-9._-]{1,31}$/;
+
 export const officerRoles = ['security-officer', 'key-custodian', 'auditor'] as const;
 export type OfficerRole = (typeof officerRoles)[number];
 

@@ -15,16 +15,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
   return {
     calls,
     handlers: {
-      getTokenStatus: () => Promise.reject(new Error('not used')),
+      ...(Object.fromEntries(callNames.map((name) => [name, () => Promise.reject(new Error('not used'))])) as unknown as Handlers),
       getHsmSettings: record('getHsmSettings', { mode: 'rehearsal' as const }),
-      listModuleTokens: () => Promise.reject(new Error('not used')),
       selectHsm: record('selectHsm', { mode: 'rehearsal' as const }),
-      probeToken: () => Promise.reject(new Error('not used')),
-      queryAudit: () => Promise.reject(new Error('not used')),
-      verifyAudit: () => Promise.reject(new Error('not used')),
-      getStoreStatus: () => Promise.reject(new Error('not used')),
-      getInventory: () => Promise.reject(new Error('not used')),
-      getOfficers: () => Promise.reject(new Error('not used')),
       ...overrides,
     },
   };

@@ -1,14 +1,21 @@
 /** The contract's handlers, written once over the workstation services and bound by each shell. */
 import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
 import type { Handlers } from '../../shared/contract';
+import { CeremonyService } from '../ceremonies/service';
 import type { Workstation } from '../workstation';
 
+
 export function createHandlers(workstation: Workstation): Handlers {
+  const ceremonies = new CeremonyService(workstation);
   return {
     getTokenStatus: () => workstation.tokenStatus(),
     getHsmSettings: () => Promise.resolve(workstation.settings()),
     listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
-    selectHsm: (settings) => workstation.select(settings),
+    selectHsm: async (settings) => {
+      const selected = await workstation.select(settings);
+      ceremonies.reset();
+      return selected;
+    },
     probeToken: () => workstation.probe(),
     queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
     getStoreStatus: () => Promise.resolve(workstation.storeStatus()),
@@ -18,6 +25,22 @@ export function createHandlers(workstation: Workstation): Handlers {
         policies: ceremonyTypes.map((ceremonyType) => ({ ceremonyType, policy: workstation.policy(ceremonyType), dualControl: dualControlCeremonies.includes(ceremonyType) })),
       }),
     getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
+    listDrives: () => ceremonies.drives(),
+    listDriveFiles: ({ mountPoint }) => ceremonies.driveEntries(mountPoint),
+    loginToken: async ({ pinParts }) => {
+      const { warnings, recovered } = await ceremonies.login(pinParts);
+      return { warnings, recovered };
+    },
+    initialiseWorkstation: (request) => ceremonies.initialise(request),
+    getCeremonies: () => Promise.resolve(ceremonies.list()),
+    planCeremony: (request) => ceremonies.plan(request),
+    getCeremony: ({ id }) => Promise.resolve(ceremonies.view(id)),
+    checkInOfficer: ({ id, officer, passphrase }) => ceremonies.checkIn(id, officer, passphrase),
+    approveCeremonyStep: ({ id, step, officer, passphrase }) => ceremonies.approve(id, step, officer, passphrase),
+    runCeremonyStep: ({ id, inputs }) => ceremonies.runNext(id, inputs),
+    abortCeremony: ({ id, reason, inputs }) => ceremonies.abort(id, reason, inputs),
+    writeCeremonyTranscript: ({ id, folder }) => ceremonies.writeTranscript(id, folder),
+    verifyBundleOnDrive: ({ folder }) => ceremonies.verifyBundle(folder),
     verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),
   };
 }

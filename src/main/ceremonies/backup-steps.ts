@@ -19,7 +19,7 @@ import { publicKeyFingerprint } from '../store/identity';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
-import { number, text, type Params, type StepContext, type StepExecutor } from './steps';
+import { number, securityOfficerLogin, text, type Params, type StepContext, type StepExecutor } from './steps';
 
 const packageFile = 'backup.json';
 
@@ -131,6 +131,7 @@ const kekLabel = (backupId: string) => `Keyward backup key ${backupId.slice(0, 8
 
 export const backupSteps: Record<string, StepExecutor> = {
   'backup-versions': {
+    inputs: () => securityOfficerLogin,
     reserveLabels: (params) => [kekLabel(text(params, 'kekLabelId'))],
     run: async (context, params) => {
       // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
@@ -173,6 +174,7 @@ export const backupSteps: Record<string, StepExecutor> = {
     },
   },
   'restore-versions': {
+    inputs: () => ['backup-shares', ...securityOfficerLogin],
     reserveLabels: (params) => (Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label')),
     run: async (context, params) => {
       const backup = readBackupPackage(text(params, 'packageFolder'), context.certificateDer);

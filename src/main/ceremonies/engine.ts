@@ -107,6 +107,12 @@ export class CeremonyEngine {
     const step = this.step(status, index);
     if (!step.sensitive) throw new KeywardError('INVALID_REQUEST', `Step ${index + 1} (${step.description}) needs no approval.`, 'Run it.');
     if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot approve its steps.`, `${officerId} checks in first, after reading the plan and its digest.`);
+    const policy = this.d.policies.get(status.plan.type);
+    const { role } = this.d.officers.get(officerId);
+    if (!policy.roles.includes(role)) {
+      this.d.log.append({ actors: [officerId], action: 'ceremony.approve', subject: id, outcome: 'refused', details: { ceremony: id, step: index, role } });
+      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${role}; the policy for ${status.plan.type} counts approvals from ${policy.roles.join(', ')} only.`, `An officer in one of those roles approves step ${index + 1}.`);
+    }
     const approval = await approveStep(this.d.officers, officerId, passphrase, step.digest);
     this.d.db.transaction(() => {
       if (this.d.store.approvals(id, index).some((a) => a.officer === officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has already approved step ${index + 1}; nobody counts twice.`, 'Another officer approves.');

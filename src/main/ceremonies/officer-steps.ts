@@ -53,6 +53,7 @@ export function planExportAudit(out: string): { title: string; steps: StepPlan[]
 
 export const officerSteps: Record<string, StepExecutor> = {
   'enrol-officer': {
+    inputs: () => ['new-passphrase'],
     run: async (context, params) => {
       const id = text(params, 'id');
       // Run again after an interruption: an officer this ceremony already enrolled is not enrolled twice.

@@ -7,11 +7,11 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs, signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
-import { ceremonyTypes, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
+import { ceremonyTypes, officerIdPattern, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
 import { providerIds, type ProviderId } from '../../shared/providers';
 import type { NewCmk } from './generate-cmk';
 
-const officerName = z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'an officer name');
+const officerName = z.string().regex(officerIdPattern, 'an officer name');
 
 const generateCmkPlan = z
   .object({
@@ -113,7 +113,12 @@ export const answersSchema = z
   .strict();
 export type Answers = z.infer<typeof answersSchema>;
 
-function refuse(file: string, why: string): KeywardError {
+/** Where a plan came from: a plan file (named) or the app's ceremony form. */
+export type PlanSource = { file: string } | { form: true };
+
+function refuse(source: PlanSource | string, why: string): KeywardError {
+  if (typeof source === 'object' && 'form' in source) return new KeywardError('INVALID_REQUEST', `The ceremony form was refused: ${why}.`, 'Correct the highlighted value and plan the ceremony again.');
+  const file = typeof source === 'string' ? source : source.file;
   return new KeywardError('INVALID_REQUEST', `The plan file ${file} was refused: ${why}.`, 'Correct the file (see the examples in docs/ceremonies) and run it again.');
 }
 
@@ -128,7 +133,11 @@ function load(file: string, text: string): unknown {
 export const scripted = ['initialise-workstation', 'generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
-  const value = load(file, text);
+  return planOf({ file }, load(file, text));
+}
+
+/** A plan given as a value (a parsed plan file, or the app's ceremony form), validated by the plan file's rules. */
+export function planOf(file: PlanSource, value: unknown): PlanFile {
   const type = (value as { ceremony?: unknown } | null)?.ceremony;
   if (typeof type !== 'string' || !ceremonyTypes.some((t) => t === type)) throw refuse(file, `"ceremony" must name a ceremony type (${ceremonyTypes.join(', ')})`);
   const check = <T extends { officers: string[] }>(schema: z.ZodType<T>): T => {

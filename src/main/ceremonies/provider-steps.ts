@@ -12,7 +12,7 @@ import { exportBundle, planExport, type PlanningContext } from '../bundles/expor
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { StepPlan } from './engine';
-import { number, text, type Params, type StepExecutor } from './steps';
+import { number, securityOfficerLogin, text, type Params, type StepExecutor } from './steps';
 
 /** A provider's import parameters as step parameters (JSON), and back. */
 export function importToParams(params: ProviderImport): Record<string, StepValue> {
@@ -105,6 +105,8 @@ export function planExportKey(context: PlanningContext, ceremonyId: string, requ
 
 export const providerSteps: Record<string, StepExecutor> = {
   'import-wrapping-key': {
+    inputs: () => securityOfficerLogin,
+    undoInputs: () => securityOfficerLogin,
     reserveLabels: (params) => [text(params, 'label')],
     run: async (context, params) => {
       // Only the security officer can mark the key trusted.
@@ -132,6 +134,7 @@ export const providerSteps: Record<string, StepExecutor> = {
     },
   },
   'export-bundle': {
+    inputs: (params) => (importFromParams(params.import).algorithm.startsWith('RSA_AES') ? securityOfficerLogin : []),
     run: async (context, params) => {
       const providerImport = importFromParams(params.import);
       if (providerImport.algorithm.startsWith('RSA_AES')) {

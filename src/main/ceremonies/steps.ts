@@ -3,7 +3,7 @@
  * give new token objects (reserved and persisted before the token is touched), the token work, the
  * store changes (committed with the step's completion), and how to undo it if the ceremony is aborted.
  */
-import type { StepValue } from '../../shared/ceremonies';
+import type { StepInputKind, StepValue } from '../../shared/ceremonies';
 import type { LoginRole } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import type { Bundles } from '../store/bundles';
@@ -49,6 +49,10 @@ export interface StepContext {
 }
 
 export interface StepExecutor {
+  /** What officers type for the step to run (PIN parts, a new passphrase, shares), so the app asks before it starts. */
+  inputs?(params: Params): StepInputKind[];
+  /** What officers type for undo to run, when the ceremony is aborted. */
+  undoInputs?(params: Params): StepInputKind[];
   /** Labels of the token objects the step will create: destroyed if it does not complete. */
   reserveLabels?(params: Params): string[];
   /** The token work; nothing is written to the store here. */
@@ -58,6 +62,9 @@ export interface StepExecutor {
   /** Reverses a completed step when the ceremony is aborted. */
   undo?(context: StepContext, params: Params, result: Result): Promise<void>;
 }
+
+/** A step that logs in as the security officer, then back in as the user. */
+export const securityOfficerLogin: StepInputKind[] = ['security-officer-pin', 'user-pin'];
 
 export const text = (params: Params, name: string): string => {
   const value = params[name];

@@ -7,16 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
+import type { RemovableDrive } from '../../shared/media';
 
-export interface RemovableDrive {
-  device: string;
-  label: string | null;
-  mountPoint: string;
-  sizeBytes: number;
-  availableBytes: number | null;
-  readOnly: boolean;
-  transport: string | null;
-}
+export type { RemovableDrive };
+
 
 interface LsblkDevice {
   path: string;

@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import { approvalMessage, type Approval, type OfficerRecord, type OfficerRole } from '../../shared/officers';
+import { approvalMessage, officerIdPattern, type Approval, type OfficerRecord, type OfficerRole } from '../../shared/officers';
 import type { Change } from '../store/inventory';
 import type { Officers } from '../store/officers';
 import { issueCertificate } from '../x509/certificate';
@@ -28,7 +28,7 @@ export interface Enrolment {
 const approvalYears = 5;
 
 export async function enrolOfficer(officers: Officers, workstation: Workstation, enrolment: Enrolment, change: Change, now = new Date()): Promise<OfficerRecord> {
-  if (!/^[a-z][a-z0-9._-]{1,31}$/.test(enrolment.id)) {
+  if (!officerIdPattern.test(enrolment.id)) {
     throw new KeywardError('INVALID_REQUEST', `"${enrolment.id}" cannot be an officer name: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter.`, 'Choose a short name such as "alice" or "j.smith".');
   }
   if (enrolment.displayName.trim().length === 0 || enrolment.displayName.length > 100) throw new KeywardError('INVALID_REQUEST', 'The officer\'s full name must be 1 to 100 characters.', 'Give the name as on their ID.');

@@ -58,6 +58,11 @@ export class CeremonyStore {
     return this.db.prepare("SELECT id FROM ceremonies WHERE state IN ('planned', 'running') ORDER BY created_at").pluck().all() as string[];
   }
 
+  /** Ceremonies that have ended, newest first. */
+  ended(limit: number): string[] {
+    return this.db.prepare("SELECT id FROM ceremonies WHERE state IN ('completed', 'aborted') ORDER BY ended_at DESC LIMIT ?").pluck().all(limit) as string[];
+  }
+
   setState(id: string, state: CeremonyState, at: string, outcome: string | null = null): void {
     this.db.prepare('UPDATE ceremonies SET state = ?, ended_at = ?, outcome = ? WHERE id = ?').run(state, state === 'completed' || state === 'aborted' ? at : null, outcome, id);
   }

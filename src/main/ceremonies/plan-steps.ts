@@ -1,0 +1,67 @@
+/**
+ * Turns a validated plan (from a plan file or the app's ceremony form) into the engine's steps. Shared by
+ * the CLI and the app, so a ceremony means the same thing whichever way it is started. Every file or
+ * folder the plan names goes through `place`, which resolves it and, in the app, keeps it on a drive.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { KeywardError } from '../../shared/errors';
+import { readProviderImport } from '../providers/import-parameters';
+import { maxWrappingKeyFileBytes } from '../providers/wrapping-key-file';
+import type { Workstation } from '../workstation';
+import type { StepPlan } from './engine';
+import { planGenerateCmk } from './generate-cmk';
+import { planDestroyKey, planRotateCmk, planSetVersionState } from './lifecycle';
+import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from './officer-steps';
+import type { PlanFile } from './plan-file';
+import { planExportKey, planImportWrappingKey } from './provider-steps';
+import { planBackup, planRestore } from './backup-steps';
+
+/** Resolves a path a plan names (relative to the plan file, or as given in the app) and checks where it is. */
+export type Place = (name: string) => string;
+
+/** Reads a file the plan names, refusing anything larger than a key file can be. */
+export function readNamedFile(path: string): Buffer {
+  try {
+    if (statSync(path).size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
+    return readFileSync(path);
+  } catch (error) {
+    if (error instanceof KeywardError) throw error;
+    throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which cannot be read.`, 'Insert the drive that holds it, or correct the path in the plan.');
+  }
+}
+
+export function planSteps(workstation: Workstation, planFile: PlanFile, place: Place, id: string): { title: string; steps: StepPlan[] } {
+  switch (planFile.type) {
+    case 'initialise-workstation':
+      throw new KeywardError('INVALID_REQUEST', 'The initialisation has no ceremony plan of steps: it creates the officers who approve them.', 'Initialise the workstation first (keyward ceremony run, or the app\'s Initialise screen).');
+    case 'generate-cmk':
+      return planGenerateCmk(workstation.inventory(), planFile.request);
+    case 'rotate-cmk':
+      return planRotateCmk(workstation.inventory(), planFile.keyName, planFile.reason);
+    case 'disable-key':
+    case 'enable-key':
+      return planSetVersionState(workstation.inventory(), planFile.keyName, planFile.version, planFile.state);
+    case 'destroy-key':
+      return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, place(planFile.folder));
+    case 'enrol-officer':
+      return planEnrolOfficer(workstation.officers(), planFile.officer.id, planFile.officer.name, planFile.officer.role);
+    case 'suspend-officer':
+    case 'remove-officer':
+      return planOfficerState(workstation.officers(), planFile.officer, planFile.change);
+    case 'change-policy':
+      return planChangePolicy(planFile.ceremonyType, workstation.policy(planFile.ceremonyType), planFile.policy);
+    case 'export-audit':
+      return planExportAudit(place(planFile.file));
+    case 'backup':
+      return planBackup(workstation.inventory(), planFile.keys, planFile.threshold, place(planFile.packageFolder), planFile.shareFolders.map(place));
+    case 'restore':
+      return planRestore(workstation.inventory(), workstation.identities().require().certificateDer, place(planFile.packageFolder), planFile.keys);
+    case 'import-wrapping-key':
+    case 'export-key': {
+      const files = { wrappingKey: readNamedFile(place(planFile.files.wrappingKey)), ...(planFile.files.importToken ? { importToken: readNamedFile(place(planFile.files.importToken)) } : {}) };
+      const params = readProviderImport(planFile.provider, files, planFile.fields);
+      if (planFile.type === 'import-wrapping-key') return planImportWrappingKey(workstation.wrappingKeys(), params, planFile.label);
+      return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, { keyName: planFile.key.name, version: planFile.key.version, params, destination: { parent: place(planFile.destination.folder), drive: planFile.destination.drive } });
+    }
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Ceremonies for the app: the same engine and plans as `keyward ceremony run`, driven call by call from
+ * the renderer. One token login per session; one privileged operation at a time; the PIN parts, new
+ * passphrases and shares a step needs are handed to that step only and dropped when it ends.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CeremonySummary, CeremonyView, StepInputKind, StepInputs } from '../../shared/ceremonies';
+import type { BundleCheck, CeremonyList } from '../../shared/contract';
+import { KeywardError } from '../../shared/errors';
+import type { DriveEntry, RemovableDrive } from '../../shared/media';
+import { dualControlCeremonies, minimumCmkQuorum, type OfficerRole } from '../../shared/officers';
+import type { SigningKeySpec } from '../../shared/keys';
+import { readShare } from '../backup/shares';
+import { verifyBundle } from '../bundles/verify-bundle';
+import type { LoginResult } from '../hsm/sessions';
+import { appDrives, driveEntries, driveOf } from '../media/drive-access';
+import type { Workstation } from '../workstation';
+import { newCeremonyId, type CeremonyEngine } from './engine';
+import { planOf, readPlanFile, type PlanFile } from './plan-file';
+import { planSteps, type Place } from './plan-steps';
+import { ceremonyExecutors } from './registry';
+
+export type PlanRequest = { plan: Record<string, unknown> } | { planFile: string };
+
+export interface FoundingOfficer {
+  id: string;
+  name: string;
+  role: OfficerRole;
+  passphrase: string;
+}
+
+export interface InitialiseRequest {
+  organization: string;
+  name: string;
+  signingKey: SigningKeySpec;
+  founding: FoundingOfficer[];
+}
+
+
+const maxPlanFileBytes = 64 * 1024;
+
+const inputNames: Record<StepInputKind, string> = {
+  'security-officer-pin': "the security officer's PIN parts",
+  'user-pin': 'the user PIN parts (to log back in as the user afterwards)',
+  'new-passphrase': "the new officer's passphrase",
+  'backup-shares': "the custodians' shares",
+};
+
+export class CeremonyService {
+  private engine: CeremonyEngine | undefined;
+  private inputs: StepInputs = {};
+  private busy: string | undefined;
+
+  constructor(private readonly workstation: Workstation) {}
+
+  /** Drops the engine (the token changed, or its login was lost): the officers log in again. */
+  reset(): void {
+    this.engine = undefined;
+  }
+
+  async drives(): Promise<RemovableDrive[]> {
+    const { rehearsal } = await this.workstation.tokenStatus();
+    return appDrives(this.workstation.dataDir, rehearsal);
+  }
+
+  async driveEntries(mountPoint: string): Promise<DriveEntry[]> {
+    const drive = (await this.drives()).find((d) => d.mountPoint === mountPoint);
+    if (!drive) throw new KeywardError('INVALID_REQUEST', `No drive is mounted at ${mountPoint}.`, 'Insert the drive and pick it from the list again.');
+    return driveEntries(drive);
+  }
+
+  /** Logs in to the token as the user (PIN parts joined only in the HSM process) and opens the engine, which first rolls back any interrupted step. */
+  async login(pinParts: string[]): Promise<LoginResult & { recovered: string[] }> {
+    return this.exclusive('logging in', async () => {
+      this.engine = undefined;
+      const log = this.workstation.audit();
+      let result: LoginResult;
+      try {
+        result = await this.workstation.login('user', pinParts);
+      } catch (error) {
+        log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: error instanceof KeywardError && error.code === 'HSM_PIN_INCORRECT' ? 'refused' : 'failure', details: { parts: pinParts.length, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+        throw error;
+      }
+      log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
+      let recovered: string[] = [];
+      if (this.workstation.identities().current()) {
+        this.engine = await this.openEngine();
+        recovered = await this.engine.recover();
+      }
+      return { ...result, recovered };
+    });
+  }
+
+  async initialise(request: InitialiseRequest): Promise<{ signerFingerprint: string; officers: string[] }> {
+    return this.exclusive('initialising the workstation', async () => {
+      const { identity, officers } = await this.workstation.initialise(
+        { subject: { commonName: request.name, organization: request.organization, organizationalUnit: 'Keyward workstation' }, spec: request.signingKey },
+        request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
+      );
+      this.engine = await this.openEngine();
+      return { signerFingerprint: identity.publicKeyFingerprint, officers: officers.map((o) => o.id) };
+    });
+  }
+
+  list(): CeremonyList {
+    const store = this.workstation.ceremonies();
+    return {
+      initialised: this.workstation.identities().current() !== undefined,
+      loggedIn: this.engine !== undefined,
+      unfinished: store.unfinished().map((id) => this.summary(id)),
+      recent: store.ended(10).map((id) => this.summary(id)),
+    };
+  }
+
+  /** Plans a ceremony from the app's form or a plan file on a drive; every path it names must be on a drive. */
+  async plan(request: PlanRequest): Promise<CeremonyView> {
+    const drives = await this.drives();
+    const onDrive = (path: string): string => {
+      driveOf(path, drives);
+      return resolve(path);
+    };
+    let planFile: PlanFile;
+    let place: Place;
+    if ('planFile' in request) {
+      const path = onDrive(request.planFile);
+      planFile = readPlanFile(path, readPlanText(path));
+      place = (name) => onDrive(resolve(dirname(path), name));
+    } else {
+      planFile = planOf({ form: true }, request.plan);
+      place = (name) => {
+        if (!name.startsWith('/')) throw new KeywardError('INVALID_REQUEST', `The ceremony form names ${name}, which is not a full path.`, 'Pick the file or folder from a drive.');
+        return onDrive(name);
+      };
+    }
+    if (planFile.type === 'initialise-workstation') throw new KeywardError('INVALID_REQUEST', 'The initialisation is not a planned ceremony: it creates the officers who approve ceremonies.', 'Use the Initialise form, shown while the workstation has no signing key.');
+    return this.exclusive('planning the ceremony', () => {
+      const engine = this.requireEngine();
+      const id = newCeremonyId(planFile.type);
+      const { title, steps } = planSteps(this.workstation, planFile, place, id);
+      const plan = engine.plan(planFile.type, title, steps, id);
+      return Promise.resolve(this.view(plan.id));
+    });
+  }
+
+  view(id: string): CeremonyView {
+    const store = this.workstation.ceremonies();
+    const status = store.status(id);
+    const policy = this.workstation.policy(status.plan.type);
+    const floor = dualControlCeremonies.includes(status.plan.type) ? minimumCmkQuorum : 1;
+    const inputsOf = (action: string, params: Record<string, unknown>, kind: 'inputs' | 'undoInputs'): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
+    const done = status.steps.filter((s) => s.state === 'done').map((s) => status.plan.steps[s.index]).filter((s) => s !== undefined);
+    return {
+      status,
+      policy,
+      quorumNeeded: Math.max(policy.quorum, floor),
+      steps: status.plan.steps.map((step) => ({
+        index: step.index,
+        inputs: inputsOf(step.action, step.params, 'inputs'),
+        approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
+      })),
+      abortInputs: [...new Set(done.flatMap((step) => inputsOf(step.action, step.params, 'undoInputs')))],
+      interrupted: status.steps.some((s) => s.state === 'running'),
+    };
+  }
+
+  async checkIn(id: string, officer: string, passphrase: string): Promise<CeremonyView> {
+    return this.exclusive('checking in', async () => {
+      await this.requireEngine().checkIn(id, officer, passphrase);
+      return this.view(id);
+    });
+  }
+
+  async approve(id: string, step: number, officer: string, passphrase: string): Promise<CeremonyView> {
+    return this.exclusive('recording the approval', async () => {
+      await this.requireEngine().approve(id, step, officer, passphrase);
+      return this.view(id);
+    });
+  }
+
+  /** Runs the next step with the inputs it needs; they are dropped when it ends, whatever the outcome. */
+  async runNext(id: string, inputs: StepInputs): Promise<CeremonyView> {
+    return this.exclusive('running a step', async () => {
+      const engine = this.requireEngine();
+      const view = this.view(id);
+      const next = view.status.steps.find((s) => s.state !== 'done');
+      if (next) this.requireInputs(view.steps[next.index]?.inputs ?? [], inputs, `step ${next.index + 1}`);
+      return this.withInputs(inputs, async () => {
+        await engine.runNext(id);
+        return this.view(id);
+      });
+    });
+  }
+
+  async abort(id: string, reason: string, inputs: StepInputs): Promise<CeremonyView> {
+    return this.exclusive('aborting the ceremony', async () => {
+      const engine = this.requireEngine();
+      this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
+      const { checkedIn } = engine.status(id);
+      return this.withInputs(inputs, async () => {
+        await engine.abort(id, checkedIn.length ? checkedIn : ['workstation'], reason);
+        return this.view(id);
+      });
+    });
+  }
+
+  async writeTranscript(id: string, folder: string): Promise<string> {
+    driveOf(folder, await this.drives());
+    return this.exclusive('writing the transcript', () => this.requireEngine().writeTranscript(id, resolve(folder)));
+  }
+
+  /** Reads a bundle back from its drive and verifies it as the connected side will, against this workstation's key. */
+  async verifyBundle(folder: string): Promise<BundleCheck> {
+    driveOf(folder, await this.drives());
+    const identity = this.workstation.identities().require();
+    const check = verifyBundle(resolve(folder), { signerFingerprint: identity.publicKeyFingerprint });
+    return {
+      ok: check.ok,
+      problems: check.problems,
+      bundleId: check.manifest?.bundleId ?? null,
+      files: check.manifest?.files.map((f) => ({ name: f.name, sha256: f.sha256 })) ?? [],
+      approvedBy: check.approvedBy,
+      signerFingerprint: check.signerFingerprint ?? null,
+    };
+  }
+
+  private summary(id: string): CeremonySummary {
+    const status = this.workstation.ceremonies().status(id);
+    return {
+      id,
+      type: status.plan.type,
+      title: status.plan.title,
+      state: status.state,
+      createdAt: status.plan.createdAt,
+      endedAt: status.endedAt,
+      stepsDone: status.steps.filter((s) => s.state === 'done').length,
+      steps: status.steps.length,
+      interrupted: status.steps.some((s) => s.state === 'running'),
+    };
+  }
+
+  private requireEngine(): CeremonyEngine {
+    this.workstation.identities().require();
+    if (!this.engine) throw new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
+    return this.engine;
+  }
+
+  private requireInputs(kinds: StepInputKind[], inputs: StepInputs, what: string): void {
+    const given: Record<StepInputKind, boolean> = {
+      'security-officer-pin': (inputs.securityOfficerPin?.length ?? 0) > 0,
+      'user-pin': (inputs.userPin?.length ?? 0) > 0,
+      'new-passphrase': (inputs.newPassphrase?.length ?? 0) > 0,
+      'backup-shares': (inputs.shares?.length ?? 0) > 0,
+    };
+    const missing = kinds.filter((k) => !given[k]);
+    if (missing.length) throw new KeywardError('INVALID_REQUEST', `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => inputNames[k]).join(' and ')}.`, 'Type them in the fields shown for the step, then run it again.');
+  }
+
+  private async withInputs<T>(inputs: StepInputs, work: () => Promise<T>): Promise<T> {
+    this.inputs = inputs;
+    try {
+      return await work();
+    } finally {
+      this.inputs = {};
+    }
+  }
+
+  /** One privileged operation at a time: a second call while a step runs is refused, never interleaved. */
+  private async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new KeywardError('INVALID_REQUEST', `Keyward is still ${this.busy}.`, 'Wait for it to finish; the screen shows when it has.');
+    this.busy = what;
+    try {
+      return await work();
+    } catch (error) {
+      // The HSM process restarted (or the token was re-inserted): its login is gone, so is this session's.
+      if (error instanceof KeywardError && (error.code === 'HSM_NOT_LOGGED_IN' || error.code === 'HSM_PROCESS_FAILED' || error.code === 'HSM_DEVICE_ERROR')) this.engine = undefined;
+      throw error;
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  private async openEngine(): Promise<CeremonyEngine> {
+    const missing = (what: string): KeywardError => new KeywardError('INVALID_REQUEST', `This step needs ${what}, which were not given.`, 'Type them in the fields shown for the step, then run it again.');
+    return this.workstation.ceremonyEngine({
+      pinParts: (role) => {
+        const parts = role === 'user' ? this.inputs.userPin : this.inputs.securityOfficerPin;
+        if (!parts?.length) return Promise.reject(missing(role === 'user' ? inputNames['user-pin'] : inputNames['security-officer-pin']));
+        return Promise.resolve(parts);
+      },
+      newPassphrase: () => (this.inputs.newPassphrase ? Promise.resolve(this.inputs.newPassphrase) : Promise.reject(missing(inputNames['new-passphrase']))),
+      backupShares: async (backupId, threshold) => {
+        const given = this.inputs.shares ?? [];
+        if (given.length < threshold) throw new KeywardError('INVALID_REQUEST', `${given.length} share(s) were given; this backup key is rebuilt from ${threshold}.`, `${threshold} custodians each give their share (its file on their drive, or its words typed).`);
+        const drives = await this.drives();
+        return given.map((share) => {
+          if (!share.trim().startsWith('/')) return readShare(backupId, share);
+          const path = resolve(share.trim());
+          driveOf(path, drives);
+          return readShare(backupId, readPlanText(path, 'share file'));
+        });
+      },
+    });
+  }
+}
+
+/** A small text file from a drive (a plan or a share), read with a size limit. */
+function readPlanText(path: string, what = 'plan file'): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} cannot be read.`, 'Check that its drive is inserted and pick the file again.');
+  }
+  if (size > maxPlanFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is ${size} bytes, larger than any ${what} (${maxPlanFileBytes}).`, `Pick the ${what} itself.`);
+  return readFileSync(path, 'utf8');
+}

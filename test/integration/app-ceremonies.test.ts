@@ -1,0 +1,166 @@
+/**
+ * Ceremonies through the app's contract (the calls the renderer makes, through the same dispatch gate),
+ * on the rehearsal token (a real SoftHSM token) and a real SQLite file: initialise, generate, import a
+ * provider's wrapping key from a drive, export to another drive, read the bundle back and verify it.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src/main/api/handlers';
+import { dispatch } from '../../src/main/api/dispatch';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { practiceDrivesFolder } from '../../src/main/media/drive-access';
+import { Workstation } from '../../src/main/workstation';
+import { callNames, type CallName } from '../../src/shared/call-names';
+import type { RequestOf, ResponseOf } from '../../src/shared/contract';
+import type { KeywardErrorData } from '../../src/shared/errors';
+import { rehearsalToken } from '../../src/shared/rehearsal';
+
+let dataDir: string;
+let workstation: Workstation;
+let handlers: ReturnType<typeof createHandlers>;
+const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three' };
+
+async function call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>> {
+  const result = await dispatch(handlers, name, request);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value as ResponseOf<N>;
+}
+
+async function refusal<N extends CallName>(name: N, request: RequestOf<N>): Promise<KeywardErrorData> {
+  const result = await dispatch(handlers, name, request);
+  if (result.ok) throw new Error(`${name} was expected to be refused`);
+  return result.error;
+}
+
+const drive = (name: string) => join(dataDir, practiceDrivesFolder, name);
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-'));
+  workstation = new Workstation(dataDir, nodeHsmChannel);
+  handlers = createHandlers(workstation);
+});
+afterAll(() => {
+  workstation.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Check-in of the officers present, and each sensitive step approved by them, then run to the end. */
+async function runThrough(id: string, officers: (keyof typeof passphrases)[], inputs: RequestOf<'runCeremonyStep'>['inputs'] = {}) {
+  for (const officer of officers) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+  let view = await call('getCeremony', { id });
+  while (view.status.state !== 'completed') {
+    const next = view.status.steps.find((s) => s.state !== 'done');
+    if (!next) break;
+    if (view.status.plan.steps[next.index]?.sensitive) {
+      for (const officer of officers.slice(0, view.quorumNeeded)) await call('approveCeremonyStep', { id, step: next.index, officer, passphrase: passphrases[officer] });
+    }
+    view = await call('runCeremonyStep', { id, inputs });
+  }
+  return view;
+}
+
+describe('ceremonies through the app contract', () => {
+  it('initialises the workstation after a token login; a wrong PIN is refused and audited', async () => {
+    expect(await call('getCeremonies', {})).toMatchObject({ initialised: false, loggedIn: false, unfinished: [] });
+    const wrong = await refusal('loginToken', { pinParts: ['1111', '0000'] });
+    expect(wrong.code).toBe('HSM_PIN_INCORRECT');
+    expect(wrong.message).toContain('Keyward Rehearsal');
+    expect(workstation.audit().query({ action: 'hsm.login', limit: 5 })[0]).toMatchObject({ outcome: 'refused' });
+    await call('loginToken', { pinParts: ['1111-', '2222'] });
+    const founding = (['alice', 'bob', 'carol'] as const).map((id, i) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role: (['security-officer', 'key-custodian', 'auditor'] as const)[i] ?? 'auditor', passphrase: passphrases[id] }));
+    const initialised = await call('initialiseWorkstation', { organization: 'Example Org', name: 'WS 1', signingKey: 'ECDSA_P256', founding });
+    expect(initialised.officers).toEqual(['alice', 'bob', 'carol']);
+    expect(await call('getCeremonies', {})).toMatchObject({ initialised: true, loggedIn: true });
+    // Nothing secret in the database: no passphrase, no PIN.
+    const audit = JSON.stringify(workstation.audit().query({ limit: 500 }));
+    for (const secret of [...Object.values(passphrases), rehearsalToken.userPin, '1111-']) expect(audit).not.toContain(secret);
+  }, 120_000);
+
+  it('lists the practice drives on the rehearsal token, and refuses a path off every drive', async () => {
+    const drives = await call('listDrives', {});
+    expect(drives.filter((d) => d.practice).map((d) => d.label)).toEqual(['PRACTICE-1', 'PRACTICE-2', 'PRACTICE-3']);
+    const outside = await refusal('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(dataDir, 'audit.jsonl') } });
+    expect(outside.message).toContain('is not on a removable drive or practice folder');
+    const escape = await refusal('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), '..', '..', 'audit.jsonl') } });
+    expect(escape.message).toContain('is not on a removable drive');
+    expect((await refusal('listDriveFiles', { mountPoint: '/etc' })).message).toContain('No drive is mounted at /etc');
+  });
+
+  it('generates a CMK under dual control: refused before the approvals, and an approval from a role the policy excludes is refused', async () => {
+    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data', provider: 'aws-kms' } } });
+    const id = view.status.plan.id;
+    expect(view.quorumNeeded).toBe(2);
+    expect(view.status.plan.steps.map((s) => s.action)).toEqual(['generate-key', 'activate-version', 'write-checkpoint']);
+    expect((await refusal('runCeremonyStep', { id, inputs: {} })).code).toBe('QUORUM_NOT_MET');
+    await call('checkInOfficer', { id, officer: 'carol', passphrase: passphrases.carol });
+    const excluded = await refusal('approveCeremonyStep', { id, step: 0, officer: 'carol', passphrase: passphrases.carol });
+    expect(excluded.message).toContain('carol is in the role auditor');
+    const wrong = await refusal('checkInOfficer', { id, officer: 'alice', passphrase: 'not her passphrase' });
+    expect(wrong.message).toContain('4 attempts left');
+    const done = await runThrough(id, ['alice', 'bob']);
+    expect(done.status.state).toBe('completed');
+    expect(done.status.steps[0]?.result?.kcv).toMatch(/^[0-9a-f]{6}$/);
+    expect(done.steps.find((s) => s.approvals.length)?.approvals.map((a) => a.officer)).toEqual(['alice', 'bob']);
+  }, 120_000);
+
+  it('imports a wrapping key from one drive and exports a bundle to another, which reads back and verifies', async () => {
+    const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    mkdirSync(join(drive('PRACTICE-1'), 'aws'));
+    const parameters = join(drive('PRACTICE-1'), 'aws', 'get-parameters-for-import.json');
+    writeFileSync(parameters, JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }));
+    expect(await call('listDriveFiles', { mountPoint: drive('PRACTICE-1') })).toEqual([
+      { path: 'aws', kind: 'folder', sizeBytes: 0 },
+      { path: 'aws/get-parameters-for-import.json', kind: 'file', sizeBytes: expect.any(Number) as number },
+    ]);
+    const importView = await call('planCeremony', { plan: { ceremony: 'import-wrapping-key', officers: ['alice', 'bob'], provider: 'aws-kms', label: 'AWS import', files: { wrappingKey: parameters }, fields: { algorithm: 'RSAES_OAEP_SHA_1' } } });
+    expect(importView.steps[0]?.inputs).toEqual(['security-officer-pin', 'user-pin']);
+    const id = importView.status.plan.id;
+    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    const missing = await refusal('runCeremonyStep', { id, inputs: { userPin: [rehearsalToken.userPin] } });
+    expect(missing.message).toBe("Step 1 needs the security officer's PIN parts.");
+    const imported = await runThrough(id, [], { securityOfficerPin: [rehearsalToken.soPin], userPin: [rehearsalToken.userPin] });
+    expect(imported.status.state).toBe('completed');
+
+    const exportView = await call('planCeremony', { plan: { ceremony: 'export-key', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', version: 1 }, provider: 'aws-kms', files: { wrappingKey: parameters }, fields: { algorithm: 'RSAES_OAEP_SHA_1' }, destination: { folder: drive('PRACTICE-2'), drive: 'PRACTICE-2' } } });
+    const exported = await runThrough(exportView.status.plan.id, ['alice', 'bob']);
+    const folder = exported.status.steps[0]?.result?.folder;
+    if (typeof folder !== 'string') throw new Error('no bundle folder');
+    expect(folder.startsWith(drive('PRACTICE-2'))).toBe(true);
+    const check = await call('verifyBundleOnDrive', { folder });
+    expect(check).toMatchObject({ ok: true, problems: [], approvedBy: ['alice', 'bob'] });
+    expect(check.files.map((f) => f.name)).toContain('EncryptedKeyMaterial.bin');
+    const transcript = await call('writeCeremonyTranscript', { id: exportView.status.plan.id, folder: drive('PRACTICE-3') });
+    expect(transcript.startsWith(drive('PRACTICE-3'))).toBe(true);
+  }, 180_000);
+
+  it('aborts a ceremony, and lists it among the ended ones', async () => {
+    const view = await call('planCeremony', { plan: { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' } });
+    const id = view.status.plan.id;
+    expect((await call('getCeremonies', {})).unfinished.map((c) => c.id)).toContain(id);
+    const aborted = await call('abortCeremony', { id, reason: 'Rehearsal only', inputs: {} });
+    expect(aborted.status).toMatchObject({ state: 'aborted', outcome: 'Rehearsal only' });
+    const list = await call('getCeremonies', {});
+    expect(list.unfinished.map((c) => c.id)).not.toContain(id);
+    expect(list.recent.map((c) => c.id)).toContain(id);
+  }, 60_000);
+
+  it('runs one privileged operation at a time', async () => {
+    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Second CMK', purpose: 'Busy test', spec: 'RSA_3072' } } });
+    const id = view.status.plan.id;
+    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    const running = dispatch(handlers, 'runCeremonyStep', { id, inputs: {} });
+    const second = await refusal('runCeremonyStep', { id, inputs: {} });
+    expect(second.message).toBe('Keyward is still running a step.');
+    expect((await running).ok).toBe(true);
+  }, 120_000);
+
+  it('changes key material only through calls that go through the ceremony engine', () => {
+    // Every call that can create, wrap, export or destroy a key runs a step the quorum approved (or is the first initialisation).
+    expect(callNames.filter((name) => /generate|export|destroy|wrap|sign|restore|backup|run|abort|initialise/i.test(name))).toEqual(['initialiseWorkstation', 'runCeremonyStep', 'abortCeremony']);
+  });
+});
