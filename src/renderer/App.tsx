@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
 import { AuditScreen } from './screens/AuditScreen';
+import { CeremoniesScreen } from './screens/CeremoniesScreen';
 import { KeysScreen } from './screens/KeysScreen';
 import { OfficersScreen } from './screens/OfficersScreen';
 import { StartScreen } from './screens/StartScreen';
@@ -9,7 +10,8 @@ import { SettingsScreen } from './screens/SettingsScreen';
 import { useApp, type Screen } from './store';
 
 const screens: { id: Screen; title: string }[] = [
-  { id: 'start', title: 'Token' },
+  { id: 'start', title: 'Home' },
+  { id: 'ceremonies', title: 'Ceremonies' },
   { id: 'keys', title: 'Keys' },
   { id: 'officers', title: 'Officers' },
   { id: 'audit', title: 'Audit log' },
@@ -55,6 +57,7 @@ export function App() {
       </header>
       <main className="content">
         {screen === 'start' && <StartScreen />}
+        {screen === 'ceremonies' && <CeremoniesScreen />}
         {screen === 'keys' && <KeysScreen />}
         {screen === 'officers' && <OfficersScreen />}
         {screen === 'audit' && <AuditScreen />}

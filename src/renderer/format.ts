@@ -10,3 +10,17 @@ export function rotationText(due: RotationDue | undefined): string {
 
 /** A UTC time as officers read it: date and time to the second. */
 export const utcText = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+export const roleLabels = { 'security-officer': 'Security officer', 'key-custodian': 'Key custodian', auditor: 'Auditor' } as const;
+
+/** A byte count as officers read free space on a drive. */
+export function bytesText(bytes: number | null): string {
+  if (bytes === null) return 'unknown';
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
+  return `${bytes} bytes`;
+}
+
+/** A key check value in large grouped type. */
+export const kcvText = (kcv: string): string => kcv.toUpperCase().replace(/(..)(?=.)/g, '$1 ');

@@ -1,13 +1,15 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
-import type { KeywardErrorData, Result } from '../shared/errors';
 import type { Capabilities } from '../shared/keys';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
+import { loaded, type Loadable } from './loadable';
 
-export type Screen = 'start' | 'keys' | 'officers' | 'audit' | 'settings';
+export type { Loadable };
+
+export type Screen = 'start' | 'ceremonies' | 'keys' | 'officers' | 'audit' | 'settings';
 
 export interface AuditFilters {
   action: string;
@@ -20,15 +22,6 @@ export interface AuditFilters {
 }
 
 export const auditPageSize = 50;
-
-/** A call's result as what a screen shows. */
-const loaded = <T>(result: Result<T>): Loadable<T> => (result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error });
-
-export type Loadable<T> =
-  | { state: 'idle' }
-  | { state: 'loading' }
-  | { state: 'ready'; value: T }
-  | { state: 'failed'; error: KeywardErrorData };
 
 interface AppState {
   screen: Screen;

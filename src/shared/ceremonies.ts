@@ -1,5 +1,5 @@
 /** Ceremonies as every side sees them: the plan officers read before it starts, and its progress. */
-import type { CeremonyType } from './officers';
+import type { CeremonyType, OfficerRole, QuorumPolicy } from './officers';
 
 export type StepValue = null | boolean | number | string | StepValue[] | { [key: string]: StepValue };
 
@@ -68,10 +68,10 @@ export interface StepInputs {
 /** A ceremony as the app shows it: its status, and for each step who has approved and who is still needed. */
 export interface CeremonyView {
   status: CeremonyStatus;
-  policy: { quorum: number; roles: string[] };
+  policy: QuorumPolicy;
   /** Approvals a sensitive step needs: the policy's quorum, never under the dual-control floor. */
   quorumNeeded: number;
-  steps: { index: number; inputs: StepInputKind[]; approvals: { officer: string; role: string; at: string }[] }[];
+  steps: { index: number; inputs: StepInputKind[]; approvals: { officer: string; role: OfficerRole; at: string }[] }[];
   /** The inputs an abort needs (undoing a step may need the security officer's PIN). */
   abortInputs: StepInputKind[];
   /** A step was running when Keyward stopped; logging in to the token rolls it back. */

@@ -21,8 +21,37 @@ export interface ShellOptions {
 }
 
 export interface KeywardApp {
+  /** The current window; replaced by restart(). */
   page: Page;
   dataDir: string;
+  /** Ends the app without letting it finish its work (the window and the HSM process go, mid-step if one runs), then starts it again on the same data. */
+  restart(): Promise<Page>;
+}
+
+interface Running {
+  page: Page;
+  stop(): Promise<void>;
+}
+
+async function launch(shell: ShellOptions['shell'], dataDir: string): Promise<Running | undefined> {
+  if (shell === 'electron') {
+    const runtime = findElectronRuntime();
+    if (!runtime.present) {
+      console.log(`[electron] skipped: ${runtime.reason}.`);
+      return undefined;
+    }
+    const electronApp = await _electron.launch({ executablePath: runtime.path, args: [projectRoot], env: { ...process.env, KEYWARD_DATA_DIR: dataDir } });
+    return { page: await electronApp.firstWindow(), stop: () => electronApp.close() };
+  }
+  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation), headless: true });
+  return {
+    page: chromiumShell.page,
+    stop: async () => {
+      await chromiumShell.close();
+      workstation.close();
+    },
+  };
 }
 
 export const test = base.extend<ShellOptions & { app: KeywardApp }>({
@@ -30,36 +59,28 @@ export const test = base.extend<ShellOptions & { app: KeywardApp }>({
   databaseFileContent: [undefined, { option: true }],
   app: async ({ shell, databaseFileContent }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
+    let running: Running | undefined;
     try {
       if (databaseFileContent !== undefined) writeFileSync(join(dataDir, databaseFileName), databaseFileContent);
-      if (shell === 'electron') {
-        const runtime = findElectronRuntime();
-        if (!runtime.present) {
-          console.log(`[electron] skipped: ${runtime.reason}.`);
-          test.skip(true, `Electron runtime missing: ${runtime.reason}`);
-          return;
-        }
-        const electronApp = await _electron.launch({
-          executablePath: runtime.path,
-          args: [projectRoot],
-          env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
-        });
-        try {
-          await use({ page: await electronApp.firstWindow(), dataDir });
-        } finally {
-          await electronApp.close();
-        }
-      } else {
-        const workstation = new Workstation(dataDir, nodeHsmChannel);
-        const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation), headless: true });
-        try {
-          await use({ page: chromiumShell.page, dataDir });
-        } finally {
-          await chromiumShell.close();
-          workstation.close();
-        }
+      running = await launch(shell, dataDir);
+      if (!running) {
+        test.skip(true, 'Electron runtime missing');
+        return;
       }
+      const app: KeywardApp = {
+        page: running.page,
+        dataDir,
+        restart: async () => {
+          await running?.stop();
+          running = await launch(shell, dataDir);
+          if (!running) throw new Error('the app did not start again');
+          app.page = running.page;
+          return running.page;
+        },
+      };
+      await use(app);
     } finally {
+      await running?.stop();
       // The HSM process may still be exiting (and closing token files) when the window closes.
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }

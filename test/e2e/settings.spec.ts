@@ -78,6 +78,6 @@ test('a token address that names no present token is not saved', async ({ app })
   const alert = page.getByRole('alert', { name: 'The HSM was not changed' });
   await expect(alert).toContainText('No token matching pkcs11:token=Not%20Here');
   await expect(alert).toContainText('"Production CMK"');
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Token' }).click();
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Home' }).click();
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toBeVisible();
 });

@@ -49,6 +49,8 @@ const inputNames: Record<StepInputKind, string> = {
 
 export class CeremonyService {
   private engine: CeremonyEngine | undefined;
+  /** The token was logged in as the user in this session (the engine exists once the workstation is initialised). */
+  private loggedIn = false;
   private inputs: StepInputs = {};
   private busy: string | undefined;
 
@@ -57,6 +59,7 @@ export class CeremonyService {
   /** Drops the engine (the token changed, or its login was lost): the officers log in again. */
   reset(): void {
     this.engine = undefined;
+    this.loggedIn = false;
   }
 
   async drives(): Promise<RemovableDrive[]> {
@@ -73,7 +76,7 @@ export class CeremonyService {
   /** Logs in to the token as the user (PIN parts joined only in the HSM process) and opens the engine, which first rolls back any interrupted step. */
   async login(pinParts: string[]): Promise<LoginResult & { recovered: string[] }> {
     return this.exclusive('logging in', async () => {
-      this.engine = undefined;
+      this.reset();
       const log = this.workstation.audit();
       let result: LoginResult;
       try {
@@ -83,10 +86,12 @@ export class CeremonyService {
         throw error;
       }
       log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
+      this.loggedIn = true;
       let recovered: string[] = [];
       if (this.workstation.identities().current()) {
+        // Opening the engine rolls back any step a crash left running.
+        recovered = this.list().unfinished.filter((c) => c.interrupted).map((c) => c.id);
         this.engine = await this.openEngine();
-        recovered = await this.engine.recover();
       }
       return { ...result, recovered };
     });
@@ -94,6 +99,7 @@ export class CeremonyService {
 
   async initialise(request: InitialiseRequest): Promise<{ signerFingerprint: string; officers: string[] }> {
     return this.exclusive('initialising the workstation', async () => {
+      if (!this.loggedIn) throw notLoggedIn();
       const { identity, officers } = await this.workstation.initialise(
         { subject: { commonName: request.name, organization: request.organization, organizationalUnit: 'Keyward workstation' }, spec: request.signingKey },
         request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
@@ -107,7 +113,7 @@ export class CeremonyService {
     const store = this.workstation.ceremonies();
     return {
       initialised: this.workstation.identities().current() !== undefined,
-      loggedIn: this.engine !== undefined,
+      loggedIn: this.loggedIn,
       unfinished: store.unfinished().map((id) => this.summary(id)),
       recent: store.ended(10).map((id) => this.summary(id)),
     };
@@ -241,7 +247,7 @@ export class CeremonyService {
 
   private requireEngine(): CeremonyEngine {
     this.workstation.identities().require();
-    if (!this.engine) throw new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
+    if (!this.engine) throw notLoggedIn();
     return this.engine;
   }
 
@@ -273,7 +279,7 @@ export class CeremonyService {
       return await work();
     } catch (error) {
       // The HSM process restarted (or the token was re-inserted): its login is gone, so is this session's.
-      if (error instanceof KeywardError && (error.code === 'HSM_NOT_LOGGED_IN' || error.code === 'HSM_PROCESS_FAILED' || error.code === 'HSM_DEVICE_ERROR')) this.engine = undefined;
+      if (error instanceof KeywardError && (error.code === 'HSM_NOT_LOGGED_IN' || error.code === 'HSM_PROCESS_FAILED' || error.code === 'HSM_DEVICE_ERROR')) this.reset();
       throw error;
     } finally {
       this.busy = undefined;
@@ -303,6 +309,8 @@ export class CeremonyService {
     });
   }
 }
+
+const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
 
 /** A small text file from a drive (a plan or a share), read with a size limit. */
 function readPlanText(path: string, what = 'plan file'): string {

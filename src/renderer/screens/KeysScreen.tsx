@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import type { InventoryKey, KeyVersionState, RotationDue } from '../../shared/inventory';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { rotationText, utcText } from '../format';
+import { kcvText, rotationText, utcText } from '../format';
 import { useApp } from '../store';
 
 const stateNotes: Record<KeyVersionState, string> = {
@@ -13,7 +13,6 @@ const stateNotes: Record<KeyVersionState, string> = {
   restored: 'restored from a backup',
 };
 
-const kcvText = (kcv: string) => kcv.toUpperCase().replace(/(..)(?=.)/g, '$1 ');
 
 function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | undefined }) {
   const showKeyHistory = useApp((s) => s.showKeyHistory);

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
+import { roleLabels } from '../format';
 import { hexGroups } from '../../shared/fingerprint';
 import type { OfficerRecord } from '../../shared/officers';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp } from '../store';
 
-const roleNames = { 'security-officer': 'Security officer', 'key-custodian': 'Key custodian', auditor: 'Auditor' } as const;
 
 function standing(o: OfficerRecord): { text: string; severity: 'ok' | 'warn' | 'danger' } {
   if (o.state === 'removed') return { text: `Removed since ${o.stateSince.slice(0, 10)}`, severity: 'danger' };
@@ -56,7 +56,7 @@ export function OfficersScreen() {
                         <td>
                           {o.displayName} <span className="hint">({o.id})</span>
                         </td>
-                        <td>{roleNames[o.role]}</td>
+                        <td>{roleLabels[o.role]}</td>
                         <td className={`finding-${s.severity}`}>{s.text}</td>
                         <td className="nowrap">{o.enrolledAt.slice(0, 10)}</td>
                         <td className="mono">{hexGroups(o.approvalKeyFingerprint.slice(0, 16))}…</td>
@@ -86,7 +86,7 @@ export function OfficersScreen() {
                       {p.policy.quorum} distinct officer{p.policy.quorum === 1 ? '' : 's'}
                       {p.dualControl ? ' (dual control)' : ''}
                     </td>
-                    <td>{p.policy.roles.map((r) => roleNames[r]).join(', ')}</td>
+                    <td>{p.policy.roles.map((r) => roleLabels[r]).join(', ')}</td>
                   </tr>
                 ))}
               </tbody>

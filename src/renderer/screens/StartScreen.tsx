@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { TokenStatus } from '../../shared/contract';
 import { loginStateLabels, type PinFlags, type Version } from '../../shared/token';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
+import { CeremoniesCard } from '../components/CeremoniesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { RotationCard } from '../components/RotationCard';
 import { StoreCard } from '../components/StoreCard';
@@ -151,6 +152,7 @@ export function StartScreen() {
         </div>
       )}
       <div className="grid">
+        <CeremoniesCard />
         <StoreCard />
         <RotationCard />
       </div>

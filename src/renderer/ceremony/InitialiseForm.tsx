@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
+import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
+import { roleLabels } from '../format';
+import { useCeremony } from './store';
+
+interface Founder {
+  id: string;
+  name: string;
+  role: OfficerRole;
+}
+
+/**
+ * The first initialisation: the workstation's signing key (made in the token) and at least two founding
+ * officers, one a security officer. Each founder chooses a passphrase in turn, the screen cleared between them.
+ */
+export function InitialiseForm() {
+  const initialise = useCeremony((s) => s.initialise);
+  const working = useCeremony((s) => s.working);
+  const [organization, setOrganization] = useState('');
+  const [name, setName] = useState('');
+  const [signingKey, setSigningKey] = useState<SigningKeySpec>('ECDSA_P384');
+  const [founders, setFounders] = useState<Founder[]>([
+    { id: '', name: '', role: 'security-officer' },
+    { id: '', name: '', role: 'key-custodian' },
+  ]);
+  const [passphrases, setPassphrases] = useState<string[]>([]);
+  const [typing, setTyping] = useState(false);
+  const [first, setFirst] = useState('');
+  const [again, setAgain] = useState('');
+  const edit = (index: number, change: Partial<Founder>) => setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
+  const namesOk = founders.length >= 2 && founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) && new Set(founders.map((f) => f.id)).size === founders.length && founders.some((f) => f.role === 'security-officer');
+  const current = founders[passphrases.length];
+
+  if (typing && current) {
+    return (
+      <section className="card" aria-labelledby="founder-passphrase-heading">
+        <h2 id="founder-passphrase-heading">
+          {current.name} ({current.id}) chooses a passphrase
+        </h2>
+        <p>
+          Founding officer {passphrases.length + 1} of {founders.length}. At least 12 characters, not containing the officer name; nobody else looks at the screen.
+        </p>
+        <label htmlFor="founder-passphrase">Passphrase</label>
+        <input id="founder-passphrase" className="wide" type="password" autoComplete="off" value={first} onChange={(event) => setFirst(event.target.value)} />
+        <label htmlFor="founder-passphrase-again">The same passphrase again</label>
+        <input id="founder-passphrase-again" className="wide" type="password" autoComplete="off" value={again} onChange={(event) => setAgain(event.target.value)} />
+        {again && again !== first && <p className="hint">The two entries differ.</p>}
+        <div className="row">
+          <button
+            type="button"
+            className="primary"
+            disabled={first.length < 12 || first !== again || working !== undefined}
+            onClick={() => {
+              const all = [...passphrases, first];
+              setFirst('');
+              setAgain('');
+              if (all.length < founders.length) {
+                setPassphrases(all);
+                return;
+              }
+              setPassphrases([]);
+              setTyping(false);
+              void initialise({ organization, name, signingKey, founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })) });
+            }}
+          >
+            {passphrases.length + 1 < founders.length ? 'Keep it; clear the screen for the next officer' : 'Keep it and initialise the workstation'}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setPassphrases([]);
+              setTyping(false);
+            }}
+          >
+            Back (forget the passphrases typed)
+          </button>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card" aria-labelledby="initialise-heading">
+      <h2 id="initialise-heading">Initialise this workstation</h2>
+      <p>This workstation has no signing key yet. The founding officers create it in the token, and are enrolled with it.</p>
+      <form
+        className="ceremony-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTyping(true);
+        }}
+      >
+        <label htmlFor="init-organization">Organisation</label>
+        <input id="init-organization" className="wide" value={organization} onChange={(event) => setOrganization(event.target.value)} />
+        <label htmlFor="init-name">Workstation name</label>
+        <input id="init-name" className="wide" value={name} onChange={(event) => setName(event.target.value)} />
+        <label htmlFor="init-key">Signing key</label>
+        <select id="init-key" value={signingKey} onChange={(event) => setSigningKey(event.target.value as SigningKeySpec)}>
+          {signingKeySpecs.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <fieldset>
+          <legend>Founding officers (at least two, one a security officer)</legend>
+          {founders.map((f, i) => (
+            <div className="row" key={i}>
+              <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>
+              <input id={`founder-${i}-id`} value={f.id} onChange={(event) => edit(i, { id: event.target.value.trim().toLowerCase() })} />
+              <label htmlFor={`founder-${i}-name`}>Full name</label>
+              <input id={`founder-${i}-name`} value={f.name} onChange={(event) => edit(i, { name: event.target.value })} />
+              <label htmlFor={`founder-${i}-role`}>Role</label>
+              <select id={`founder-${i}-role`} value={f.role} onChange={(event) => edit(i, { role: event.target.value as OfficerRole })}>
+                {officerRoles.map((r) => (
+                  <option key={r} value={r}>
+                    {roleLabels[r]}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ))}
+          <div className="row">
+            <button type="button" onClick={() => setFounders((old) => [...old, { id: '', name: '', role: 'auditor' }])}>
+              Add an officer
+            </button>
+            {founders.length > 2 && (
+              <button type="button" onClick={() => setFounders((old) => old.slice(0, -1))}>
+                Remove the last officer
+              </button>
+            )}
+          </div>
+          <p className="hint">Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a letter. They are never reused.</p>
+        </fieldset>
+        <div>
+          <button type="submit" className="primary" disabled={!namesOk || !organization.trim() || !name.trim()}>
+            Each founding officer chooses a passphrase
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

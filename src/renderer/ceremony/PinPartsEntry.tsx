@@ -1,0 +1,76 @@
+import { useState } from 'react';
+
+interface Props {
+  /** Whose PIN: shown in every label. */
+  who: string;
+  submitLabel: string;
+  disabled?: boolean;
+  onSubmit: (parts: string[]) => unknown;
+}
+
+/**
+ * A PIN typed in parts, one holder at a time: each part is hidden, and the field is cleared before the
+ * next holder comes to the keyboard. The parts are joined only inside the HSM process.
+ */
+export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
+  const [count, setCount] = useState(1);
+  const [parts, setParts] = useState<string[]>([]);
+  const [value, setValue] = useState('');
+  const index = parts.length;
+  const last = index === count - 1;
+
+  const accept = () => {
+    if (!value) return;
+    const next = [...parts, value];
+    setValue('');
+    if (next.length < count) {
+      setParts(next);
+      return;
+    }
+    setParts([]);
+    void onSubmit(next);
+  };
+
+  return (
+    <form
+      className="pin-entry"
+      onSubmit={(event) => {
+        event.preventDefault();
+        accept();
+      }}
+    >
+      <div className="row">
+        <label htmlFor={`${who}-parts`}>Number of PIN parts ({who})</label>
+        <select
+          id={`${who}-parts`}
+          value={count}
+          disabled={parts.length > 0 || disabled}
+          onChange={(event) => setCount(Number(event.target.value))}
+        >
+          {[1, 2, 3, 4].map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="row">
+        <label htmlFor={`${who}-part`}>
+          {who}: part {index + 1} of {count}
+        </label>
+        <input id={`${who}-part`} className="wide" type="password" autoComplete="off" value={value} disabled={disabled} onChange={(event) => setValue(event.target.value)} />
+        <button type="submit" className={last ? 'primary' : undefined} disabled={disabled || !value}>
+          {last ? submitLabel : `Next holder of the ${who}`}
+        </button>
+      </div>
+      {parts.length > 0 && (
+        <p className="hint" role="status">
+          {parts.length} of {count} part{parts.length === 1 ? '' : 's'} entered and hidden. The next holder types part {index + 1}.{' '}
+          <button type="button" className="link-button" onClick={() => setParts([])}>
+            Start the PIN again
+          </button>
+        </p>
+      )}
+    </form>
+  );
+}

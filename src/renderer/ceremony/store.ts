@@ -1,0 +1,165 @@
+/**
+ * The ceremony session's state (zustand): the open ceremony as main last reported it, what Keyward is
+ * working on, and the last refusal or failure. Secrets typed by officers live only in the component
+ * that collects them, and only until they are sent.
+ */
+import { create } from 'zustand';
+import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
+import type { BundleCheck, CeremonyList, RequestOf } from '../../shared/contract';
+import type { KeywardErrorData, Result } from '../../shared/errors';
+import type { RemovableDrive } from '../../shared/media';
+import { call } from '../api';
+import { loaded, type Loadable } from '../loadable';
+
+interface CeremonyState {
+  list: Loadable<CeremonyList>;
+  drives: Loadable<RemovableDrive[]>;
+  /** The ceremony open in the wizard. */
+  open: CeremonyView | undefined;
+  /** What Keyward is doing now (the screen says so and stays responsive); undefined when idle. */
+  working: { what: string; since: number } | undefined;
+  /** The last action's refusal or failure, shown until the next action. */
+  error: { title: string; error: KeywardErrorData } | undefined;
+  /** Read-back verification of each bundle folder written by the open ceremony. */
+  bundleChecks: Record<string, Loadable<BundleCheck>>;
+  transcript: Loadable<string>;
+  /** The last login's warnings (earlier wrong PINs) and the ceremonies it rolled back. */
+  loginNotes: string[];
+  loadList: () => Promise<void>;
+  loadDrives: () => Promise<void>;
+  login: (pinParts: string[]) => Promise<boolean>;
+  initialise: (request: RequestOf<'initialiseWorkstation'>) => Promise<boolean>;
+  plan: (request: RequestOf<'planCeremony'>) => Promise<boolean>;
+  openCeremony: (id: string) => Promise<void>;
+  close: () => void;
+  checkIn: (officer: string, passphrase: string) => Promise<boolean>;
+  approve: (step: number, officer: string, passphrase: string) => Promise<boolean>;
+  runNext: (inputs: StepInputs) => Promise<boolean>;
+  abort: (reason: string, inputs: StepInputs) => Promise<boolean>;
+  verifyBundle: (folder: string) => Promise<void>;
+  writeTranscript: (folder: string) => Promise<void>;
+  dismissError: () => void;
+}
+
+export const useCeremony = create<CeremonyState>((set, get) => {
+  /** Runs one call with the working indicator; a failure is kept for the screen, with its title. */
+  async function act<T>(what: string, title: string, run: () => Promise<Result<T>>): Promise<T | undefined> {
+    set({ working: { what, since: Date.now() }, error: undefined });
+    try {
+      const result = await run();
+      if (!result.ok) {
+        set({ error: { title, error: result.error } });
+        // Main may have changed the ceremony before refusing (a step that failed is recorded as failed).
+        const open = get().open;
+        if (open) {
+          const fresh = await call('getCeremony', { id: open.status.plan.id });
+          if (fresh.ok) set({ open: fresh.value });
+        }
+        if (result.error.code === 'HSM_NOT_LOGGED_IN') await get().loadList();
+        return undefined;
+      }
+      return result.value;
+    } finally {
+      set({ working: undefined });
+    }
+  }
+
+  const openId = (): string => {
+    const open = get().open;
+    if (!open) throw new Error('no ceremony is open');
+    return open.status.plan.id;
+  };
+
+  return {
+    list: { state: 'idle' },
+    drives: { state: 'idle' },
+    open: undefined,
+    working: undefined,
+    error: undefined,
+    bundleChecks: {},
+    transcript: { state: 'idle' },
+    loginNotes: [],
+
+    loadList: async () => {
+      // A reload keeps the list on screen (and the forms under it mounted) until the new one arrives.
+      if (get().list.state !== 'ready') set({ list: { state: 'loading' } });
+      set({ list: loaded(await call('getCeremonies', {})) });
+    },
+
+    loadDrives: async () => {
+      if (get().drives.state !== 'ready') set({ drives: { state: 'loading' } });
+      set({ drives: loaded(await call('listDrives', {})) });
+    },
+
+    login: async (pinParts) => {
+      const result = await act('Logging in to the token', 'The token login failed', () => call('loginToken', { pinParts }));
+      if (!result) return false;
+      set({ loginNotes: [...result.warnings, ...result.recovered.map((id) => `The interrupted step of ceremony ${id} was rolled back; the ceremony can continue.`)] });
+      await get().loadList();
+      return true;
+    },
+
+    initialise: async (request) => {
+      const result = await act('Creating the workstation signing key in the token and enrolling the founding officers', 'The workstation was not initialised', () => call('initialiseWorkstation', request));
+      await get().loadList();
+      return result !== undefined;
+    },
+
+    plan: async (request) => {
+      const view = await act('Planning the ceremony', 'The ceremony could not be planned', () => call('planCeremony', request));
+      if (!view) return false;
+      set({ open: view, bundleChecks: {}, transcript: { state: 'idle' } });
+      return true;
+    },
+
+    openCeremony: async (id) => {
+      const view = await act('Opening the ceremony', 'The ceremony could not be opened', () => call('getCeremony', { id }));
+      if (view) set({ open: view, bundleChecks: {}, transcript: { state: 'idle' } });
+    },
+
+    close: () => {
+      set({ open: undefined, error: undefined, bundleChecks: {}, transcript: { state: 'idle' } });
+      void get().loadList();
+    },
+
+    checkIn: async (officer, passphrase) => {
+      const view = await act(`Checking in ${officer}`, `${officer} could not check in`, () => call('checkInOfficer', { id: openId(), officer, passphrase }));
+      if (view) set({ open: view });
+      return view !== undefined;
+    },
+
+    approve: async (step, officer, passphrase) => {
+      const view = await act(`Recording ${officer}'s approval`, `${officer}'s approval was not accepted`, () => call('approveCeremonyStep', { id: openId(), step, officer, passphrase }));
+      if (view) set({ open: view });
+      return view !== undefined;
+    },
+
+    runNext: async (inputs) => {
+      const open = get().open;
+      const next = open?.status.steps.find((s) => s.state !== 'done');
+      const description = next ? open?.status.plan.steps[next.index]?.description : undefined;
+      const view = await act(next ? `Step ${next.index + 1}: ${description ?? ''}` : 'Running the step', next ? `Step ${next.index + 1} did not complete` : 'The step did not run', () => call('runCeremonyStep', { id: openId(), inputs }));
+      if (view) set({ open: view });
+      return view !== undefined;
+    },
+
+    abort: async (reason, inputs) => {
+      const view = await act('Aborting the ceremony and undoing its completed steps', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, inputs }));
+      if (view) set({ open: view });
+      return view !== undefined;
+    },
+
+    verifyBundle: async (folder) => {
+      set((s) => ({ bundleChecks: { ...s.bundleChecks, [folder]: { state: 'loading' } } }));
+      const result = await call('verifyBundleOnDrive', { folder });
+      set((s) => ({ bundleChecks: { ...s.bundleChecks, [folder]: loaded(result) } }));
+    },
+
+    writeTranscript: async (folder) => {
+      set({ transcript: { state: 'loading' } });
+      set({ transcript: loaded(await call('writeCeremonyTranscript', { id: openId(), folder })) });
+    },
+
+    dismissError: () => set({ error: undefined }),
+  };
+});

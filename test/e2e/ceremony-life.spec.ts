@@ -1,0 +1,281 @@
+/**
+ * The whole life of a key through the app, as two officers would run it on the rehearsal token (a real
+ * SoftHSM token) and a real SQLite file: a wrong PIN, the initialisation, generation with a rejected
+ * approval, a provider's wrapping key from a drive, an export to a drive that fills up and then succeeds
+ * (read back and verified), a resume after the app is killed in the middle of a step, rotation and
+ * destruction. A screenshot of every screen is kept; axe checks each kind of screen at 1366x768.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Page, TestInfo } from '@playwright/test';
+import { practiceDrivesFolder } from '../../src/main/media/drive-access';
+import { databaseFileName } from '../../src/main/store/database';
+import { rehearsalToken } from '../../src/shared/rehearsal';
+import { axeViolations } from './axe';
+import { expect, test } from './fixtures';
+
+const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' } as const;
+type Officer = keyof typeof passphrases;
+
+test.use({ actionTimeout: 30_000 });
+
+let shots = 0;
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${String(++shots).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+async function expectAccessible(page: Page): Promise<void> {
+  expect(await axeViolations(page)).toEqual([]);
+}
+
+async function typePin(page: Page, who: string, parts: string[], submit: string): Promise<void> {
+  await page.getByLabel(`Number of PIN parts (${who})`).selectOption(String(parts.length));
+  for (const [i, part] of parts.entries()) {
+    await page.getByLabel(`${who}: part ${i + 1} of ${parts.length}`).fill(part);
+    await page.getByRole('button', { name: i === parts.length - 1 ? submit : `Next holder of the ${who}` }).click();
+  }
+}
+
+async function passphraseFor(page: Page, purpose: RegExp, officer: Officer, submit: string, passphrase: string = passphrases[officer]): Promise<void> {
+  await page.getByLabel('Officer', { exact: true }).selectOption(officer);
+  await page.getByLabel(purpose).fill(passphrase);
+  await page.getByRole('button', { name: submit }).click();
+}
+
+/** An officer approves the current step; the screen is handed over unless the quorum is now complete. */
+async function approve(page: Page, officer: Officer): Promise<void> {
+  await passphraseFor(page, /passphrase, to approve step/, officer, 'Approve this step');
+  const handover = page.getByRole('button', { name: 'Next officer' });
+  await expect(handover.or(page.getByText('The quorum has approved this step.'))).toBeVisible();
+  if (await handover.isVisible()) await handover.click();
+}
+
+async function checkIn(page: Page, officers: Officer[]): Promise<void> {
+  await page.getByRole('button', { name: /We have read the plan/ }).click();
+  for (const officer of officers) {
+    await passphraseFor(page, /passphrase, to check in/, officer, 'Check in');
+    await expect(page.getByText(`${officer} has checked in.`)).toBeVisible();
+    await page.getByRole('button', { name: 'Next officer' }).click();
+  }
+  await page.getByRole('button', { name: 'Everyone present has checked in: go to the steps' }).click();
+}
+
+/** Approves (when needed) and runs every remaining step, giving the PINs a step asks for. */
+async function runSteps(page: Page, officers: Officer[]): Promise<void> {
+  for (;;) {
+    const completed = page.getByRole('heading', { name: 'Ceremony completed' });
+    const run = page.getByRole('button', { name: /^Run step \d+$/ });
+    await expect(completed.or(run)).toBeVisible({ timeout: 60_000 });
+    if (await completed.isVisible()) return;
+    const step = page.locator('.current-step');
+    for (const officer of officers) {
+      if (!(await step.getByRole('button', { name: 'Approve this step' }).isVisible())) break;
+      await approve(page, officer);
+    }
+    if (await step.getByLabel('Number of PIN parts (Security officer PIN)').isVisible()) await typePin(page, 'Security officer PIN', [rehearsalToken.soPin], 'Keep the security officer PIN for this step');
+    if (await step.getByLabel('Number of PIN parts (User PIN)').isVisible()) await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Keep the user PIN for this step');
+    const heading = await step.getByRole('heading').first().textContent();
+    await run.click();
+    await expect(page.getByRole('heading', { name: heading ?? '' })).toBeHidden({ timeout: 60_000 });
+  }
+}
+
+async function startCeremony(page: Page, type: string, officers: Officer[]): Promise<void> {
+  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: type });
+  for (const officer of officers) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+}
+
+async function writeTranscript(page: Page): Promise<void> {
+  await page.getByRole('group', { name: 'Drive for the transcript' }).getByRole('radio', { name: /PRACTICE-3/ }).check();
+  await page.getByRole('button', { name: 'Write the signed transcript' }).click();
+  await expect(page.getByText(/Written to .*keyward-transcript-/)).toBeVisible();
+}
+
+test('the whole life of a key through the app, with two officers', async ({ app }, testInfo) => {
+  test.setTimeout(600_000);
+  const drives = join(app.dataDir, practiceDrivesFolder);
+  let page = app.page;
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
+
+  // A wrong PIN: refused, naming the token, with what to do next; nothing else happens.
+  await typePin(page, 'User PIN', ['0000', '0000'], 'Log in');
+  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText('The user PIN entered for token "Keyward Rehearsal"');
+  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText('Each officer re-enters their part of the PIN');
+  await shot(page, testInfo, 'wrong-pin');
+  await typePin(page, 'User PIN', ['1111-', '2222'], 'Log in');
+
+  // The initialisation: the workstation key and two founding officers, each typing a passphrase in turn.
+  await page.getByLabel('Organisation').fill('Example Org');
+  await page.getByLabel('Workstation name').fill('Rehearsal workstation');
+  await page.getByLabel('Officer 1 name').fill('alice');
+  await page.getByLabel('Full name').first().fill('Alice Martin');
+  await page.getByLabel('Officer 2 name').fill('bob');
+  await page.getByLabel('Full name').nth(1).fill('Bob Chen');
+  await expectAccessible(page);
+  await shot(page, testInfo, 'initialise');
+  await page.getByRole('button', { name: 'Each founding officer chooses a passphrase' }).click();
+  for (const officer of ['alice', 'bob'] as const) {
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrases[officer]);
+    await page.getByLabel('The same passphrase again').fill(passphrases[officer]);
+    await page.getByRole('button', { name: /Keep it/ }).click();
+  }
+  await expect(page.getByRole('heading', { name: 'Start a ceremony' })).toBeVisible({ timeout: 60_000 });
+
+  // Generation: the plan and its digest first, check-in, a rejected approval, then the quorum.
+  await startCeremony(page, 'Generate a key (CMK)', ['alice', 'bob']);
+  await page.getByLabel('Key name').fill('Tenant CMK');
+  await page.getByLabel('Purpose').fill('Tenant data');
+  await page.getByLabel('Provider', { exact: true }).selectOption('aws-kms');
+  await expectAccessible(page);
+  await shot(page, testInfo, 'start-ceremony');
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await expect(page.getByRole('group', { name: /Plan digest/ })).toContainText(/[0-9A-F]{4}( [0-9A-F]{4}){15}/);
+  await expectAccessible(page);
+  await shot(page, testInfo, 'plan');
+  await page.getByRole('button', { name: /We have read the plan/ }).click();
+  await passphraseFor(page, /passphrase, to check in/, 'alice', 'Check in');
+  await expect(page.getByText('alice has checked in.')).toBeVisible();
+  await expect(page.getByLabel(/passphrase/)).toHaveCount(0);
+  await shot(page, testInfo, 'handover');
+  await page.getByRole('button', { name: 'Next officer' }).click();
+  await passphraseFor(page, /passphrase, to check in/, 'bob', 'Check in');
+  await page.getByRole('button', { name: 'Next officer' }).click();
+  await page.getByRole('button', { name: 'Everyone present has checked in: go to the steps' }).click();
+  await passphraseFor(page, /passphrase, to approve step/, 'bob', 'Approve this step', 'not the passphrase of bob');
+  await expect(page.getByRole('alert', { name: "bob's approval was not accepted" })).toContainText('Wrong passphrase for bob. 4 attempts left');
+  await expect(page.getByRole('status').filter({ hasText: 'Still needed: 2 more approvals' })).toBeVisible();
+  await expectAccessible(page);
+  await shot(page, testInfo, 'approval-rejected');
+  await approve(page, 'alice');
+  await expect(page.getByRole('list', { name: 'Approvals given' })).toContainText('Approved by alice (Security officer)');
+  await expect(page.getByRole('status').filter({ hasText: 'Still needed: 1 more approval' })).toContainText('bob');
+  await shot(page, testInfo, 'approvals');
+  await runSteps(page, ['bob', 'alice']);
+  await expect(page.getByRole('group', { name: 'Key check value' }).first()).toContainText(/[0-9A-F]{2} [0-9A-F]{2} [0-9A-F]{2}/);
+  await expectAccessible(page);
+  await shot(page, testInfo, 'generated');
+  await writeTranscript(page);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // The provider's wrapping key, read from a drive; the security officer's PIN given for the step.
+  const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  mkdirSync(join(drives, 'PRACTICE-1', 'aws'), { recursive: true });
+  writeFileSync(
+    join(drives, 'PRACTICE-1', 'aws', 'get-parameters-for-import.json'),
+    JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }),
+  );
+  const pickParameters = async () => {
+    const picker = page.getByRole('group', { name: "The provider's wrapping key file" });
+    await picker.getByRole('radio', { name: /PRACTICE-1/ }).check();
+    await picker.getByRole('radio', { name: 'aws/get-parameters-for-import.json' }).check();
+    await page.getByLabel('Wrapping algorithm chosen in AWS').selectOption('RSAES_OAEP_SHA_1');
+  };
+  await startCeremony(page, "Import a provider's wrapping key", ['alice', 'bob']);
+  await page.getByLabel('Label on the token').fill('AWS import');
+  await pickParameters();
+  await shot(page, testInfo, 'import-form');
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkIn(page, ['alice', 'bob']);
+  await runSteps(page, ['alice', 'bob']);
+  await expect(page.getByRole('group', { name: 'Wrapping key fingerprint (SHA-256)' }).first()).toBeVisible();
+  await shot(page, testInfo, 'imported');
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // The export, to a drive that is full: refused with what to do; space freed, the same step runs again.
+  const full = join(drives, 'FULL-DRIVE');
+  mkdirSync(full);
+  const root = process.getuid?.() === 0;
+  if (root) {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    writeFileSync(join(full, 'filler.bin'), Buffer.alloc(60 * 1024));
+  }
+  try {
+    await startCeremony(page, 'Export a key to a provider', ['alice', 'bob']);
+    await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
+    await pickParameters();
+    // The drive was inserted after the form opened: the officers look for drives again.
+    await page.getByRole('group', { name: 'Drive for the upload bundle' }).getByRole('button', { name: 'Look for drives again' }).click();
+    await page.getByRole('group', { name: 'Drive for the upload bundle' }).getByRole('radio', { name: /FULL-DRIVE/ }).check();
+    await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+    await checkIn(page, ['alice', 'bob']);
+    if (root) {
+      for (const officer of ['alice', 'bob'] as const) await approve(page, officer);
+      await page.getByRole('button', { name: 'Run step 1' }).click();
+      await expect(page.getByRole('alert', { name: 'Step 1 did not complete' })).toContainText(/FULL-DRIVE/);
+      await expect(page.getByText('This step failed the last time it ran')).toBeVisible();
+      await expectAccessible(page);
+      await shot(page, testInfo, 'drive-full');
+      rmSync(join(full, 'filler.bin'));
+    }
+    await runSteps(page, ['alice', 'bob']);
+    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText('Verified as read back from the drive', { timeout: 30_000 });
+    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText('EncryptedKeyMaterial.bin');
+    await expectAccessible(page);
+    await shot(page, testInfo, 'exported');
+    await page.getByRole('button', { name: 'Close' }).click();
+  } finally {
+    if (root) execFileSync('umount', ['-l', full]);
+  }
+
+  // Killed in the middle of a step (an RSA-4096 key being generated): at the next start the ceremony
+  // is shown as interrupted; the login rolls the step back, and the ceremony resumes to completion.
+  await startCeremony(page, 'Generate a key (CMK)', ['alice', 'bob']);
+  await page.getByLabel('Key name').fill('Signing CMK');
+  await page.getByLabel('Purpose').fill('Resume test');
+  await page.getByLabel('Key type').selectOption('RSA_4096');
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkIn(page, ['alice', 'bob']);
+  for (const officer of ['alice', 'bob'] as const) await approve(page, officer);
+  await page.getByRole('button', { name: 'Run step 1' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Step 1: .* s so far/ })).toBeVisible();
+  await shot(page, testInfo, 'working');
+  const db = new Database(join(app.dataDir, databaseFileName), { readonly: true });
+  await expect.poll(() => db.prepare("SELECT count(*) FROM ceremony_steps WHERE state = 'running'").pluck().get(), { intervals: [20] }).toBe(1);
+  db.close();
+  page = await app.restart();
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await expect(page.getByRole('region', { name: 'Unfinished ceremonies' })).toContainText('Interrupted in the middle of a step');
+  await expectAccessible(page);
+  await shot(page, testInfo, 'home-interrupted');
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
+  await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Log in');
+  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('was rolled back');
+  await page.getByRole('button', { name: /Resume Generate RSA_4096/ }).click();
+  await expect(page.getByText('This step was interrupted when Keyward stopped')).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'The quorum has approved this step.' })).toBeVisible();
+  await shot(page, testInfo, 'resumed');
+  await runSteps(page, ['alice', 'bob']);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // Rotation, then destruction of the first version with its certificate on a drive.
+  await startCeremony(page, 'Rotate a key', ['alice', 'bob']);
+  await page.getByLabel('Key', { exact: true }).selectOption('Tenant CMK');
+  await page.getByLabel('Reason').selectOption('manual');
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkIn(page, ['alice', 'bob']);
+  await runSteps(page, ['alice', 'bob']);
+  await page.getByRole('button', { name: 'Close' }).click();
+  await startCeremony(page, 'Destroy a key version', ['alice', 'bob']);
+  await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
+  await page.getByRole('group', { name: 'Drive for the signed destruction certificate' }).getByRole('radio', { name: /PRACTICE-2/ }).check();
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkIn(page, ['alice', 'bob']);
+  await runSteps(page, ['alice', 'bob']);
+  await shot(page, testInfo, 'destroyed');
+  await page.getByRole('button', { name: 'Close' }).click();
+  await expectAccessible(page);
+  await shot(page, testInfo, 'ceremonies');
+
+  // The key's life as the Keys screen shows it.
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
+  const tenant = page.getByRole('region', { name: 'Tenant CMK' });
+  await expect(tenant).toContainText('destroyed');
+  await expect(tenant).toContainText('active');
+  await shot(page, testInfo, 'keys');
+});
