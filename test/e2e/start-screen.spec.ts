@@ -1,3 +1,4 @@
+import { callNames } from '../../src/shared/call-names';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -17,7 +18,7 @@ function softhsmShowSlots(dataDir: string): string {
 
 test('the start screen shows the rehearsal token read live, marked REHEARSAL', async ({ app }, testInfo) => {
   const { page } = app;
-  await expect(page.getByRole('heading', { name: 'Token status' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toContainText('REHEARSAL');
   await expect(page).toHaveTitle('Keyward: REHEARSAL');
   await expect(page.getByRole('heading', { name: /Token Keyward Rehearsal/ })).toBeVisible();
@@ -50,7 +51,7 @@ test('the start screen shows the rehearsal token read live, marked REHEARSAL', a
 
 test('the renderer cannot reach Node and can call only the contract', async ({ app }) => {
   const { page } = app;
-  await expect(page.getByRole('heading', { name: 'Token status' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   const reach = await page.evaluate(() => {
     const scope = globalThis as unknown as Record<string, unknown>;
     return {
@@ -74,7 +75,7 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
     ipcRenderer: 'undefined',
     electron: 'undefined',
     keywardBindings: [],
-    api: ['getHsmSettings', 'getInventory', 'getOfficers', 'getStoreStatus', 'getTokenStatus', 'listModuleTokens', 'probeToken', 'queryAudit', 'selectHsm', 'verifyAudit'],
+    api: [...callNames].sort(),
     frozen: true,
     replaceable: false,
   });
@@ -93,7 +94,7 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
 
 test('a call from any frame other than Keyward\'s own window is refused', async ({ app }) => {
   const { page } = app;
-  await expect(page.getByRole('heading', { name: 'Token status' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   const fromSubframe = await page.evaluate(async () => {
     const frame = document.createElement('iframe');
     document.body.appendChild(frame);

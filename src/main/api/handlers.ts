@@ -2,6 +2,7 @@
 import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
 import type { Handlers } from '../../shared/contract';
 import { CeremonyService } from '../ceremonies/service';
+import { airGapStatus } from '../system/air-gap';
 import type { Workstation } from '../workstation';
 
 
@@ -25,6 +26,7 @@ export function createHandlers(workstation: Workstation): Handlers {
         policies: ceremonyTypes.map((ceremonyType) => ({ ceremonyType, policy: workstation.policy(ceremonyType), dualControl: dualControlCeremonies.includes(ceremonyType) })),
       }),
     getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
+    getAirGapStatus: () => Promise.resolve(airGapStatus()),
     listDrives: () => ceremonies.drives(),
     listDriveFiles: ({ mountPoint }) => ceremonies.driveEntries(mountPoint),
     loginToken: async ({ pinParts }) => {

@@ -48,7 +48,7 @@ export function writeNewFolder(parent: string, name: string, files: NewFile[], w
     throw new KeywardError(
       'FILE_NOT_WRITTEN',
       `The ${what} was not written to ${parent}${full ? ': the drive is full' : ` (${why})`}. Nothing of it was left there.`,
-      full ? 'Use a drive with more free space.' : 'Check the drive and try again.',
+      full ? 'Free space on that drive (or insert a larger one at the same place), then run the step again; or abort the ceremony and plan it with another drive.' : 'Check the drive and try again.',
     );
   }
 }

@@ -101,7 +101,12 @@ export function CeremonyForm() {
   const loadOfficers = useApp((s) => s.loadOfficers);
   const plan = useCeremony((s) => s.plan);
   const working = useCeremony((s) => s.working);
-  const [type, setType] = useState<FormType | 'plan-file'>('generate-cmk');
+  const requested = useCeremony((s) => s.requested);
+  const request = useCeremony((s) => s.request);
+  const [type, setType] = useState<FormType | 'plan-file'>(() => ceremonyChoices.find((c) => c.type === requested)?.type ?? 'generate-cmk');
+  useEffect(() => {
+    if (requested) request(undefined);
+  }, [requested, request]);
   const [f, setF] = useState<Fields>({ provider: 'aws-kms', spec: 'AES_256', rotationDays: '365', reason: 'due', role: 'key-custodian', threshold: '2', quorum: '2', 'field.algorithm': 'RSAES_OAEP_SHA_256' });
   const [present, setPresent] = useState<string[]>([]);
   const [versions, setVersions] = useState<string[]>([]);

@@ -10,6 +10,7 @@ import type { KeywardErrorData, Result } from '../../shared/errors';
 import type { RemovableDrive } from '../../shared/media';
 import { call } from '../api';
 import { loaded, type Loadable } from '../loadable';
+import { useApp } from '../store';
 
 interface CeremonyState {
   list: Loadable<CeremonyList>;
@@ -39,6 +40,9 @@ interface CeremonyState {
   verifyBundle: (folder: string) => Promise<void>;
   writeTranscript: (folder: string) => Promise<void>;
   dismissError: () => void;
+  /** A ceremony type another screen asked to start (the Audit screen's export); the form opens on it. */
+  requested: string | undefined;
+  request: (type: string | undefined) => void;
 }
 
 export const useCeremony = create<CeremonyState>((set, get) => {
@@ -161,5 +165,18 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     },
 
     dismissError: () => set({ error: undefined }),
+
+    requested: undefined,
+    request: (type) => set({ requested: type }),
   };
 });
+
+/** Opens the Ceremonies screen on the form of one ceremony type. */
+export function useStartCeremony(): (type: string) => void {
+  const show = useApp((s) => s.show);
+  const request = useCeremony((s) => s.request);
+  return (type) => {
+    request(type);
+    show('ceremonies');
+  };
+}

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { utcText } from '../format';
+import { useStartCeremony } from '../ceremony/store';
 import { useApp, type AuditFilters } from '../store';
 
 const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '', from: '', to: '' };
@@ -37,6 +38,7 @@ function VerificationResult() {
 }
 
 export function AuditScreen() {
+  const startCeremony = useStartCeremony();
   const entries = useApp((s) => s.auditEntries);
   const hasMore = useApp((s) => s.auditHasMore);
   const loadAudit = useApp((s) => s.loadAudit);
@@ -60,10 +62,16 @@ export function AuditScreen() {
     <div className="screen">
       <div className="screen-head">
         <h1>Audit log</h1>
-        <button type="button" onClick={() => void verifyAudit()}>
-          Verify the log
-        </button>
+        <div className="actions">
+          <button type="button" onClick={() => void verifyAudit()}>
+            Verify the log
+          </button>
+          <button type="button" onClick={() => startCeremony('export-audit')}>
+            Export the signed log to a drive…
+          </button>
+        </div>
       </div>
+      <p className="hint">An export is a ceremony: an auditor or security officer approves it, and it ends with a fresh signed checkpoint.</p>
       <VerificationResult />
       <form
         className="card filters"

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { TokenStatus } from '../../shared/contract';
 import { loginStateLabels, type PinFlags, type Version } from '../../shared/token';
+import { AirGapCard } from '../components/AirGapCard';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { CeremoniesCard } from '../components/CeremoniesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -117,8 +118,15 @@ export function StartScreen() {
 
   return (
     <div className="screen">
+      <h1>Home</h1>
+      <div className="grid">
+        <AirGapCard />
+        <CeremoniesCard />
+        <StoreCard />
+        <RotationCard />
+      </div>
       <div className="screen-head">
-        <h1>Token status</h1>
+        <h2 className="section-heading">The token</h2>
         <div className="actions">
           {status.state === 'ready' && (
             <span className="hint" role="status">
@@ -151,11 +159,6 @@ export function StartScreen() {
           <CapabilitiesCard />
         </div>
       )}
-      <div className="grid">
-        <CeremoniesCard />
-        <StoreCard />
-        <RotationCard />
-      </div>
     </div>
   );
 }

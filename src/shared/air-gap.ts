@@ -1,0 +1,16 @@
+/** What the workstation's network looks like: an air-gapped workstation has no link up but loopback, no radio, no route out. */
+export interface NetworkInterfaceState {
+  name: string;
+  /** The kernel's operstate: up, down, dormant, unknown… */
+  state: string;
+  wireless: boolean;
+}
+
+export interface AirGapStatus {
+  /** Nothing found that could reach another machine. */
+  isolated: boolean;
+  /** Each finding in an officer's words, worst first; empty when isolated. */
+  findings: string[];
+  interfaces: NetworkInterfaceState[];
+  defaultRoutes: string[];
+}
