@@ -3,6 +3,8 @@ export interface NetworkInterfaceState {
   name: string;
   /** The kernel's operstate: up, down, dormant, unknown… */
   state: string;
+  /** Administratively up (IFF_UP), whatever the link state. */
+  up: boolean;
   wireless: boolean;
 }
 

@@ -41,15 +41,16 @@ async function typePin(page: Page, who: string, parts: string[], submit: string)
   }
 }
 
-async function passphraseFor(page: Page, purpose: RegExp, officer: Officer, submit: string, passphrase: string = passphrases[officer]): Promise<void> {
-  await page.getByLabel('Officer', { exact: true }).selectOption(officer);
-  await page.getByLabel(purpose).fill(passphrase);
+/** An officer picks their name and types their passphrase in the form for one purpose ("check in", "approve step", "abort"). */
+async function passphraseFor(page: Page, purpose: string, officer: Officer, submit: string, passphrase: string = passphrases[officer]): Promise<void> {
+  await page.getByLabel(new RegExp(`^Officer \\(to ${purpose}`)).selectOption(officer);
+  await page.getByLabel(new RegExp(`passphrase, to ${purpose}`)).fill(passphrase);
   await page.getByRole('button', { name: submit }).click();
 }
 
 /** An officer approves the current step; the screen is handed over unless the quorum is now complete. */
 async function approve(page: Page, officer: Officer): Promise<void> {
-  await passphraseFor(page, /passphrase, to approve step/, officer, 'Approve this step');
+  await passphraseFor(page, 'approve step', officer, 'Approve this step');
   const handover = page.getByRole('button', { name: 'Next officer' });
   await expect(handover.or(page.getByText('The quorum has approved this step.'))).toBeVisible();
   if (await handover.isVisible()) await handover.click();
@@ -58,7 +59,7 @@ async function approve(page: Page, officer: Officer): Promise<void> {
 async function checkIn(page: Page, officers: Officer[]): Promise<void> {
   await page.getByRole('button', { name: /We have read the plan/ }).click();
   for (const officer of officers) {
-    await passphraseFor(page, /passphrase, to check in/, officer, 'Check in');
+    await passphraseFor(page, 'check in', officer, 'Check in');
     await expect(page.getByText(`${officer} has checked in.`)).toBeVisible();
     await page.getByRole('button', { name: 'Next officer' }).click();
   }
@@ -139,15 +140,15 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await expectAccessible(page);
   await shot(page, testInfo, 'plan');
   await page.getByRole('button', { name: /We have read the plan/ }).click();
-  await passphraseFor(page, /passphrase, to check in/, 'alice', 'Check in');
+  await passphraseFor(page, 'check in', 'alice', 'Check in');
   await expect(page.getByText('alice has checked in.')).toBeVisible();
   await expect(page.getByLabel(/passphrase/)).toHaveCount(0);
   await shot(page, testInfo, 'handover');
   await page.getByRole('button', { name: 'Next officer' }).click();
-  await passphraseFor(page, /passphrase, to check in/, 'bob', 'Check in');
+  await passphraseFor(page, 'check in', 'bob', 'Check in');
   await page.getByRole('button', { name: 'Next officer' }).click();
   await page.getByRole('button', { name: 'Everyone present has checked in: go to the steps' }).click();
-  await passphraseFor(page, /passphrase, to approve step/, 'bob', 'Approve this step', 'not the passphrase of bob');
+  await passphraseFor(page, 'approve step', 'bob', 'Approve this step', 'not the passphrase of bob');
   await expect(page.getByRole('alert', { name: "bob's approval was not accepted" })).toContainText('Wrong passphrase for bob. 4 attempts left');
   await expect(page.getByRole('status').filter({ hasText: 'Still needed: 2 more approvals' })).toBeVisible();
   await expectAccessible(page);
@@ -271,6 +272,20 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await page.getByRole('button', { name: 'Close' }).click();
   await expectAccessible(page);
   await shot(page, testInfo, 'ceremonies');
+
+  // An officer who checked in aborts a ceremony, with their passphrase and the reason.
+  await startCeremony(page, 'Disable a key version', ['alice', 'bob']);
+  await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 2]));
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await page.getByRole('button', { name: /We have read the plan/ }).click();
+  await passphraseFor(page, 'check in', 'bob', 'Check in');
+  await page.getByRole('button', { name: 'Abort this ceremony…' }).click();
+  await page.getByLabel('Reason').fill('Planned on the wrong version');
+  await passphraseFor(page, 'abort', 'bob', 'Abort and undo');
+  await expect(page.getByRole('heading', { name: 'Ceremony aborted' })).toBeVisible();
+  await expect(page.getByText('Aborted: Planned on the wrong version')).toBeVisible();
+  await shot(page, testInfo, 'aborted');
+  await page.getByRole('button', { name: 'Close' }).click();
 
   // The key's life as the Keys screen shows it.
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();

@@ -47,9 +47,10 @@ async function launch(shell: ShellOptions['shell'], dataDir: string): Promise<Ru
   const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation), headless: true });
   return {
     page: chromiumShell.page,
+    // The workstation first: its HSM process is killed and its database closed at once, whatever step is running.
     stop: async () => {
-      await chromiumShell.close();
       workstation.close();
+      await chromiumShell.close();
     },
   };
 }

@@ -141,11 +141,28 @@ describe('ceremonies through the app contract', () => {
     const view = await call('planCeremony', { plan: { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' } });
     const id = view.status.plan.id;
     expect((await call('getCeremonies', {})).unfinished.map((c) => c.id)).toContain(id);
-    const aborted = await call('abortCeremony', { id, reason: 'Rehearsal only', inputs: {} });
+    expect((await refusal('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: passphrases.alice, inputs: {} })).message).toContain('alice has not checked in to this ceremony, so cannot abort it');
+    await call('checkInOfficer', { id, officer: 'alice', passphrase: passphrases.alice });
+    expect((await refusal('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: 'not her passphrase', inputs: {} })).message).toContain('Wrong passphrase for alice');
+    const aborted = await call('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: passphrases.alice, inputs: {} });
+    expect(workstation.audit().query({ action: 'ceremony.abort', limit: 1 })[0]?.actors).toEqual(['alice']);
     expect(aborted.status).toMatchObject({ state: 'aborted', outcome: 'Rehearsal only' });
     const list = await call('getCeremonies', {});
     expect(list.unfinished.map((c) => c.id)).not.toContain(id);
     expect(list.recent.map((c) => c.id)).toContain(id);
+  }, 60_000);
+
+  it('checks again, just before a step runs, that the places it writes to are still on a drive', async () => {
+    mkdirSync(drive('EXTRA'));
+    const view = await call('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('EXTRA'), 'audit.jsonl') } });
+    const id = view.status.plan.id;
+    await call('checkInOfficer', { id, officer: 'carol', passphrase: passphrases.carol });
+    await call('approveCeremonyStep', { id, step: 0, officer: 'carol', passphrase: passphrases.carol });
+    rmSync(drive('EXTRA'), { recursive: true });
+    const gone = await refusal('runCeremonyStep', { id, inputs: {} });
+    expect(gone.message).toContain('is not on a removable drive or practice folder');
+    mkdirSync(drive('EXTRA'));
+    expect((await call('runCeremonyStep', { id, inputs: {} })).status.steps[0]?.state).toBe('done');
   }, 60_000);
 
   it('runs one privileged operation at a time', async () => {

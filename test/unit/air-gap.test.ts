@@ -22,16 +22,19 @@ describe('the air-gap check', () => {
   it('names every interface up, every wireless device and every default route', () => {
     const status = assess(
       [
-        { name: 'lo', state: 'unknown', wireless: false },
-        { name: 'eth0', state: 'up', wireless: false },
-        { name: 'eth1', state: 'down', wireless: false },
-        { name: 'wlan0', state: 'down', wireless: true },
+        { name: 'lo', state: 'unknown', up: true, wireless: false },
+        { name: 'eth0', state: 'up', up: true, wireless: false },
+        { name: 'eth1', state: 'down', up: false, wireless: false },
+        { name: 'wg0', state: 'unknown', up: true, wireless: false },
+        { name: 'wlan0', state: 'down', up: false, wireless: true },
       ],
       ['eth0'],
+      { bluetooth: ['hci0'] },
     );
     expect(status.isolated).toBe(false);
-    expect(status.findings).toEqual(['Wireless device wlan0 is present (down).', 'Network interface eth0 is up.', 'A default route leaves through eth0.']);
-    expect(assess([{ name: 'lo', state: 'unknown', wireless: false }, { name: 'eth0', state: 'down', wireless: false }], [])).toMatchObject({ isolated: true, findings: [] });
+    expect(status.findings).toEqual(['Wireless device wlan0 is present (down).', 'Bluetooth adapter hci0 is present.', 'Network interface eth0 is up.', 'Network interface wg0 is up.', 'A default route leaves through eth0.']);
+    expect(assess([{ name: 'lo', state: 'unknown', up: true, wireless: false }, { name: 'eth0', state: 'down', up: false, wireless: false }], [])).toMatchObject({ isolated: true, findings: [] });
+    expect(assess([], [], { unreadable: ['/sys/class/net'] })).toMatchObject({ isolated: false, findings: ['/sys/class/net could not be read, so the air gap is not known.'] });
   });
 
   it('reads the state from /sys and /proc layouts', () => {
@@ -43,7 +46,7 @@ describe('the air-gap check', () => {
       }
       mkdirSync(join(root, 'proc'));
       writeFileSync(join(root, 'proc', 'route'), ipv4.split('\n')[0] ?? '');
-      const status = airGapStatus(join(root, 'sys'), join(root, 'proc'));
+      const status = airGapStatus(join(root, 'sys'), join(root, 'proc'), join(root, 'no-bluetooth'));
       expect(status.interfaces.map((i) => `${i.name}:${i.state}:${String(i.wireless)}`)).toEqual(['eth0:down:false', 'lo:unknown:false', 'wlp2s0:dormant:true']);
       expect(status.findings).toEqual(['Wireless device wlp2s0 is present (dormant).']);
     } finally {

@@ -1,5 +1,7 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listRemovableDrives, parseDrives } from '../../src/main/media/drives';
+import { usableDrives } from '../../src/main/media/drive-access';
+import type { RemovableDrive } from '../../src/shared/media';
 
 /** lsblk --json --bytes output of a workstation with one USB stick (two partitions, one mounted read-only) and an SD card. */
 const lsblk = JSON.stringify({
@@ -42,4 +44,12 @@ it('reads this machine\'s drives through lsblk', () => {
   const drives = listRemovableDrives();
   expect(Array.isArray(drives)).toBe(true);
   for (const d of drives) expect(d.mountPoint.startsWith('/')).toBe(true);
+});
+
+describe('drives the app may use', () => {
+  const drive = (mountPoint: string): RemovableDrive => ({ device: '/dev/sdb1', label: null, mountPoint, sizeBytes: 1, availableBytes: 1, readOnly: false, transport: 'usb' });
+  it('keeps removable media mounted under /media, /run/media or /mnt, and never the root, a system folder or the data directory', () => {
+    const drives = ['/media/officer/KEYWARD-USB', '/run/media/alice/STICK', '/mnt/usb', '/', '/boot/efi', '/home', '/media', '/media/officer/DATA'].map(drive);
+    expect(usableDrives(drives, '/media/officer/DATA/keyward').map((d) => d.mountPoint)).toEqual(['/media/officer/KEYWARD-USB', '/run/media/alice/STICK', '/mnt/usb']);
+  });
 });

@@ -12,11 +12,13 @@ export function createHandlers(workstation: Workstation): Handlers {
     getTokenStatus: () => workstation.tokenStatus(),
     getHsmSettings: () => Promise.resolve(workstation.settings()),
     listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
-    selectHsm: async (settings) => {
-      const selected = await workstation.select(settings);
-      ceremonies.reset();
-      return selected;
-    },
+    // Never while a ceremony step uses the HSM process that switching closes.
+    selectHsm: (settings) =>
+      ceremonies.whileIdle('switching the HSM', async () => {
+        const selected = await workstation.select(settings);
+        ceremonies.reset();
+        return selected;
+      }),
     probeToken: () => workstation.probe(),
     queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
     getStoreStatus: () => Promise.resolve(workstation.storeStatus()),
@@ -40,7 +42,7 @@ export function createHandlers(workstation: Workstation): Handlers {
     checkInOfficer: ({ id, officer, passphrase }) => ceremonies.checkIn(id, officer, passphrase),
     approveCeremonyStep: ({ id, step, officer, passphrase }) => ceremonies.approve(id, step, officer, passphrase),
     runCeremonyStep: ({ id, inputs }) => ceremonies.runNext(id, inputs),
-    abortCeremony: ({ id, reason, inputs }) => ceremonies.abort(id, reason, inputs),
+    abortCeremony: ({ id, reason, officer, passphrase, inputs }) => ceremonies.abort(id, reason, officer, passphrase, inputs),
     writeCeremonyTranscript: ({ id, folder }) => ceremonies.writeTranscript(id, folder),
     verifyBundleOnDrive: ({ folder }) => ceremonies.verifyBundle(folder),
     verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),

@@ -22,7 +22,9 @@ export type Place = (name: string) => string;
 /** Reads a file the plan names, refusing anything larger than a key file can be. */
 export function readNamedFile(path: string): Buffer {
   try {
-    if (statSync(path).size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which is not a file.`, 'Name the provider\'s file itself.');
+    if (stat.size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
     return readFileSync(path);
   } catch (error) {
     if (error instanceof KeywardError) throw error;

@@ -3,6 +3,7 @@
  * the renderer. One token login per session; one privileged operation at a time; the PIN parts, new
  * passphrases and shares a step needs are handed to that step only and dropped when it ends.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CeremonySummary, CeremonyView, StepInputKind, StepInputs } from '../../shared/ceremonies';
@@ -12,6 +13,7 @@ import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { dualControlCeremonies, minimumCmkQuorum, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
+import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
 import type { LoginResult } from '../hsm/sessions';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
@@ -40,6 +42,16 @@ export interface InitialiseRequest {
 
 const maxPlanFileBytes = 64 * 1024;
 
+/** Step parameters that name a place on a drive: checked again just before the step runs (a drive may have been swapped since the plan). */
+const pathParams = ['parent', 'folder', 'out', 'packageFolder', 'shareFolders'];
+
+function pathsIn(params: Record<string, unknown>): string[] {
+  return pathParams.flatMap((name) => {
+    const value = params[name];
+    return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  });
+}
+
 const inputNames: Record<StepInputKind, string> = {
   'security-officer-pin': "the security officer's PIN parts",
   'user-pin': 'the user PIN parts (to log back in as the user afterwards)',
@@ -53,6 +65,8 @@ export class CeremonyService {
   private loggedIn = false;
   private inputs: StepInputs = {};
   private busy: string | undefined;
+  /** The ceremony whose step is running now: a running step of any other ceremony was interrupted. */
+  private running: string | undefined;
 
   constructor(private readonly workstation: Workstation) {}
 
@@ -86,13 +100,13 @@ export class CeremonyService {
         throw error;
       }
       log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
-      this.loggedIn = true;
       let recovered: string[] = [];
       if (this.workstation.identities().current()) {
         // Opening the engine rolls back any step a crash left running.
         recovered = this.list().unfinished.filter((c) => c.interrupted).map((c) => c.id);
         this.engine = await this.openEngine();
       }
+      this.loggedIn = true;
       return { ...result, recovered };
     });
   }
@@ -166,8 +180,12 @@ export class CeremonyService {
         approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
       })),
       abortInputs: [...new Set(done.flatMap((step) => inputsOf(step.action, step.params, 'undoInputs')))],
-      interrupted: status.steps.some((s) => s.state === 'running'),
+      interrupted: this.interrupted(id, status.steps),
     };
+  }
+
+  private interrupted(id: string, steps: { state: string }[]): boolean {
+    return id !== this.running && steps.some((s) => s.state === 'running');
   }
 
   async checkIn(id: string, officer: string, passphrase: string): Promise<CeremonyView> {
@@ -190,24 +208,41 @@ export class CeremonyService {
       const engine = this.requireEngine();
       const view = this.view(id);
       const next = view.status.steps.find((s) => s.state !== 'done');
-      if (next) this.requireInputs(view.steps[next.index]?.inputs ?? [], inputs, `step ${next.index + 1}`);
+      if (next) {
+        this.requireInputs(view.steps[next.index]?.inputs ?? [], inputs, `step ${next.index + 1}`);
+        const drives = await this.drives();
+        for (const path of pathsIn(view.status.plan.steps[next.index]?.params ?? {})) driveOf(path, drives);
+      }
+      this.running = id;
+      try {
+        return await this.withInputs(inputs, async () => {
+          await engine.runNext(id);
+          return this.view(id);
+        });
+      } finally {
+        this.running = undefined;
+      }
+    });
+  }
+
+  /** One checked-in officer, with their passphrase, aborts the ceremony for the reason they give; the completed steps are undone. */
+  async abort(id: string, reason: string, officer: string, passphrase: string, inputs: StepInputs): Promise<CeremonyView> {
+    return this.exclusive('aborting the ceremony', async () => {
+      const engine = this.requireEngine();
+      this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
+      if (!engine.status(id).checkedIn.includes(officer)) throw new KeywardError('QUORUM_NOT_MET', `${officer} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
+      // The passphrase proves who aborts: it must unseal the officer's approval key (a wrong one counts towards lock-out).
+      await approveStep(this.workstation.officers(), officer, passphrase, abortDigest(id, reason));
       return this.withInputs(inputs, async () => {
-        await engine.runNext(id);
+        await engine.abort(id, [officer], reason);
         return this.view(id);
       });
     });
   }
 
-  async abort(id: string, reason: string, inputs: StepInputs): Promise<CeremonyView> {
-    return this.exclusive('aborting the ceremony', async () => {
-      const engine = this.requireEngine();
-      this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
-      const { checkedIn } = engine.status(id);
-      return this.withInputs(inputs, async () => {
-        await engine.abort(id, checkedIn.length ? checkedIn : ['workstation'], reason);
-        return this.view(id);
-      });
-    });
+  /** Runs work that must not overlap a ceremony's (switching the HSM). */
+  whileIdle<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return this.exclusive(what, work);
   }
 
   async writeTranscript(id: string, folder: string): Promise<string> {
@@ -241,7 +276,7 @@ export class CeremonyService {
       endedAt: status.endedAt,
       stepsDone: status.steps.filter((s) => s.state === 'done').length,
       steps: status.steps.length,
-      interrupted: status.steps.some((s) => s.state === 'running'),
+      interrupted: this.interrupted(id, status.steps),
     };
   }
 
@@ -299,16 +334,24 @@ export class CeremonyService {
         const given = this.inputs.shares ?? [];
         if (given.length < threshold) throw new KeywardError('INVALID_REQUEST', `${given.length} share(s) were given; this backup key is rebuilt from ${threshold}.`, `${threshold} custodians each give their share (its file on their drive, or its words typed).`);
         const drives = await this.drives();
-        return given.map((share) => {
-          if (!share.trim().startsWith('/')) return readShare(backupId, share);
-          const path = resolve(share.trim());
-          driveOf(path, drives);
-          return readShare(backupId, readPlanText(path, 'share file'));
+        return given.map((share, index) => {
+          try {
+            if (!share.trim().startsWith('/')) return readShare(backupId, share);
+            const path = resolve(share.trim());
+            driveOf(path, drives);
+            return readShare(backupId, readPlanText(path, 'share file'));
+          } catch (error) {
+            if (!(error instanceof KeywardError)) throw error;
+            throw new KeywardError(error.code, `Share ${index + 1} of ${given.length}: ${error.message}`, error.nextStep);
+          }
         });
       },
     });
   }
 }
+
+/** What an officer's passphrase signs to abort: the ceremony and the reason, domain-separated from approvals. */
+const abortDigest = (id: string, reason: string): string => createHash('sha256').update(JSON.stringify(['keyward-abort', id, reason])).digest('hex');
 
 const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
 
@@ -316,8 +359,11 @@ const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'T
 function readPlanText(path: string, what = 'plan file'): string {
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new KeywardError('INVALID_REQUEST', `${path} is not a file.`, `Pick the ${what} itself.`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof KeywardError) throw error;
     throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} cannot be read.`, 'Check that its drive is inserted and pick the file again.');
   }
   if (size > maxPlanFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is ${size} bytes, larger than any ${what} (${maxPlanFileBytes}).`, `Pick the ${what} itself.`);

@@ -27,11 +27,20 @@ export function practiceDrives(dataDir: string): RemovableDrive[] {
     .sort((a, b) => a.mountPoint.localeCompare(b.mountPoint));
 }
 
+const within = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/** Where desktop Linux mounts removable media. A "removable" device mounted elsewhere (a live-USB root, a hot-plug bay) is not a drive for ceremonies. */
+export const mediaRoots = ['/media', '/run/media', '/mnt'];
+
+/** Drives the app may use: removable media mounted under a media root, never one holding Keyward's data, plus practice folders on the rehearsal token. */
 export function appDrives(dataDir: string, rehearsal: boolean): RemovableDrive[] {
-  return [...listRemovableDrives(), ...(rehearsal ? practiceDrives(dataDir) : [])];
+  return [...usableDrives(listRemovableDrives(), dataDir), ...(rehearsal ? practiceDrives(dataDir) : [])];
 }
 
-const within = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+export function usableDrives(drives: RemovableDrive[], dataDir: string): RemovableDrive[] {
+  const data = realOrParent(dataDir);
+  return drives.filter((d) => mediaRoots.some((root) => within(root, d.mountPoint) && d.mountPoint !== root) && !within(d.mountPoint, data));
+}
 
 /** The real path of `path`, or of its nearest existing parent with the rest appended (for a folder to be created). */
 function realOrParent(path: string): string {

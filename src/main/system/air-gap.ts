@@ -25,10 +25,15 @@ export function defaultRoutes(ipv4: string, ipv6: string): string[] {
   return [...routes].sort();
 }
 
-export function assess(interfaces: NetworkInterfaceState[], routes: string[]): AirGapStatus {
+/** IFF_UP in /sys/class/net/NAME/flags: the interface is administratively up, whatever its operstate says (tunnels report "unknown"). */
+const interfaceUp = 0x1;
+
+export function assess(interfaces: NetworkInterfaceState[], routes: string[], other: { bluetooth?: string[]; unreadable?: string[] } = {}): AirGapStatus {
   const findings: string[] = [];
+  for (const what of other.unreadable ?? []) findings.push(`${what} could not be read, so the air gap is not known.`);
   for (const i of interfaces.filter((x) => x.wireless)) findings.push(`Wireless device ${i.name} is present (${i.state}).`);
-  for (const i of interfaces.filter((x) => !isLoopback(x.name) && !x.wireless && (x.state === 'up' || x.state === 'dormant'))) findings.push(`Network interface ${i.name} is up.`);
+  for (const name of other.bluetooth ?? []) findings.push(`Bluetooth adapter ${name} is present.`);
+  for (const i of interfaces.filter((x) => !isLoopback(x.name) && !x.wireless && (x.up || x.state === 'up' || x.state === 'dormant'))) findings.push(`Network interface ${i.name} is up.`);
   for (const r of routes) findings.push(`A default route leaves through ${r}.`);
   return { isolated: findings.length === 0, findings, interfaces, defaultRoutes: routes };
 }
@@ -41,17 +46,23 @@ const read = (path: string): string => {
   }
 };
 
-export function airGapStatus(sysClassNet = '/sys/class/net', procNet = '/proc/net'): AirGapStatus {
-  let names: string[];
+const list = (folder: string): string[] | undefined => {
   try {
-    names = readdirSync(sysClassNet);
+    return readdirSync(folder).sort();
   } catch {
-    names = [];
+    return undefined;
   }
-  const interfaces = names.sort().map((name) => ({
+};
+
+export function airGapStatus(sysClassNet = '/sys/class/net', procNet = '/proc/net', sysClassBluetooth = '/sys/class/bluetooth'): AirGapStatus {
+  const names = list(sysClassNet);
+  const interfaces = (names ?? []).map((name) => ({
     name,
     state: read(join(sysClassNet, name, 'operstate')).trim() || 'unknown',
+    up: (Number.parseInt(read(join(sysClassNet, name, 'flags')).trim() || '0', 16) & interfaceUp) !== 0,
     wireless: existsSync(join(sysClassNet, name, 'wireless')) || existsSync(join(sysClassNet, name, 'phy80211')),
   }));
-  return assess(interfaces, defaultRoutes(read(join(procNet, 'route')), read(join(procNet, 'ipv6_route'))));
+  const ipv4 = read(join(procNet, 'route'));
+  const unreadable = [...(names === undefined ? [sysClassNet] : []), ...(ipv4 === '' ? [join(procNet, 'route')] : [])];
+  return assess(interfaces, defaultRoutes(ipv4, read(join(procNet, 'ipv6_route'))), { bluetooth: list(sysClassBluetooth) ?? [], unreadable });
 }

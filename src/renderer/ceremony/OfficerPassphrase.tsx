@@ -31,7 +31,7 @@ export function OfficerPassphrase({ officers, purpose, submitLabel, disabled, on
       }}
     >
       <div className="row">
-        <label htmlFor={`${id}-officer`}>Officer</label>
+        <label htmlFor={`${id}-officer`}>Officer (to {purpose})</label>
         <select id={`${id}-officer`} value={officer} disabled={disabled} onChange={(event) => setChosen(event.target.value)}>
           {officers.map((o) => (
             <option key={o.id} value={o.id}>

@@ -10,6 +10,7 @@ import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
 import { StepResult } from './StepResult';
 import { Summary } from './Summary';
 import { useCeremony } from './store';
+import { TokenLogin } from './TokenLogin';
 import { Working } from './Working';
 
 type Phase = 'plan' | 'check-in' | 'steps';
@@ -18,8 +19,14 @@ const phaseTitles: Record<Phase | 'summary', string> = { plan: 'Read the plan', 
 const ended = (view: CeremonyView): boolean => view.status.state === 'completed' || view.status.state === 'aborted';
 const needsApproval = (view: CeremonyView): boolean => view.status.plan.steps.some((s) => s.sensitive);
 
+/** Enough officers in the roles the policy counts have checked in for the quorum (one officer for a ceremony without approvals). */
+function enoughCheckedIn(view: CeremonyView, officers: OfficerRecord[]): boolean {
+  if (!needsApproval(view)) return view.status.checkedIn.length >= 1;
+  return officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role)).length >= view.quorumNeeded;
+}
+
 function initialPhase(view: CeremonyView): Phase {
-  if (view.status.steps.some((s) => s.state !== 'pending') || view.status.checkedIn.length >= (needsApproval(view) ? view.quorumNeeded : 1)) return 'steps';
+  if (view.status.steps.some((s) => s.state !== 'pending')) return 'steps';
   return view.status.checkedIn.length > 0 ? 'check-in' : 'plan';
 }
 
@@ -65,7 +72,7 @@ function CheckIn({ view, officers, onDone }: { view: CeremonyView; officers: Off
   const [handover, setHandover] = useState<string | undefined>();
   const { checkedIn } = view.status;
   const waiting = officers.filter((o) => o.state === 'active' && !checkedIn.includes(o.id));
-  const enough = checkedIn.length >= (needsApproval(view) ? view.quorumNeeded : 1);
+  const enough = enoughCheckedIn(view, officers);
   return (
     <section className="card" aria-labelledby="checkin-heading">
       <h2 id="checkin-heading">Officers check in</h2>
@@ -89,12 +96,16 @@ function CheckIn({ view, officers, onDone }: { view: CeremonyView; officers: Off
       <button type="button" className={enough ? 'primary' : undefined} disabled={!enough} onClick={onDone}>
         Everyone present has checked in: go to the steps
       </button>
-      {!enough && <p className="hint">At least {needsApproval(view) ? view.quorumNeeded : 1} officers check in before the steps.</p>}
+      {!enough && (
+        <p className="hint">
+          {needsApproval(view) ? `At least ${view.quorumNeeded} officers in the roles ${view.policy.roles.map((r) => roleLabels[r]).join(', ')} check in before the steps.` : 'At least one officer checks in before the steps.'}
+        </p>
+      )}
     </section>
   );
 }
 
-function StepPanel({ view, officers }: { view: CeremonyView; officers: OfficerRecord[] }) {
+function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyView; officers: OfficerRecord[]; onCheckInMore: () => void }) {
   const approve = useCeremony((s) => s.approve);
   const runNext = useCeremony((s) => s.runNext);
   const working = useCeremony((s) => s.working);
@@ -137,6 +148,14 @@ function StepPanel({ view, officers }: { view: CeremonyView; officers: OfficerRe
               ? `Still needed: ${stillNeeded} more approval${stillNeeded === 1 ? '' : 's'} from ${view.policy.roles.map((r) => roleLabels[r]).join(' or ')} (checked in, not yet approved: ${approvers.map((o) => o.id).join(', ') || 'nobody'}).`
               : 'The quorum has approved this step.'}
           </p>
+          {stillNeeded > approvers.length && (
+            <p className="finding finding-danger">
+              Not enough officers who may approve have checked in: {stillNeeded - approvers.length} more needed.{' '}
+              <button type="button" className="link-button" onClick={onCheckInMore}>
+                Check in another officer
+              </button>
+            </p>
+          )}
           {stillNeeded > 0 &&
             (handover ? (
               <Handover text={handover} onNext={() => setHandover(undefined)} />
@@ -194,12 +213,16 @@ function StepList({ view }: { view: CeremonyView }) {
   );
 }
 
-function Abort({ view }: { view: CeremonyView }) {
+function Abort({ view, officers }: { view: CeremonyView; officers: OfficerRecord[] }) {
   const abort = useCeremony((s) => s.abort);
   const working = useCeremony((s) => s.working);
   const [opened, setOpened] = useState(false);
   const [reason, setReason] = useState('');
   const [inputs, setInputs] = useState<StepInputs>({});
+  const keep = () => {
+    setInputs({});
+    setOpened(false);
+  };
   if (!opened) {
     return (
       <button type="button" className="danger-button" onClick={() => setOpened(true)}>
@@ -214,14 +237,24 @@ function Abort({ view }: { view: CeremonyView }) {
       <label htmlFor="abort-reason">Reason</label>
       <input id="abort-reason" className="wide" value={reason} onChange={(event) => setReason(event.target.value)} />
       {view.abortInputs.length > 0 && <StepInputsEntry kinds={view.abortInputs} inputs={inputs} onChange={setInputs} />}
-      <div className="row">
-        <button type="button" className="danger-button" disabled={!reason.trim() || !inputsComplete(view.abortInputs, inputs) || working !== undefined} onClick={() => void abort(reason.trim(), inputs).then(() => setInputs({}))}>
-          Abort and undo
-        </button>
-        <button type="button" onClick={() => setOpened(false)}>
-          Keep the ceremony
-        </button>
-      </div>
+      {officers.length === 0 ? (
+        <p className="finding finding-warn">An officer who checked in aborts the ceremony: check in first.</p>
+      ) : (
+        <OfficerPassphrase
+          officers={officers}
+          purpose="abort this ceremony"
+          submitLabel="Abort and undo"
+          disabled={!reason.trim() || !inputsComplete(view.abortInputs, inputs) || working !== undefined}
+          onSubmit={async (officer, passphrase) => {
+            const given = inputs;
+            setInputs({});
+            return abort(reason.trim(), officer, passphrase, given);
+          }}
+        />
+      )}
+      <button type="button" onClick={keep}>
+        Keep the ceremony
+      </button>
     </section>
   );
 }
@@ -233,6 +266,9 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
   const error = useCeremony((s) => s.error);
   const dismissError = useCeremony((s) => s.dismissError);
   const close = useCeremony((s) => s.close);
+  const working = useCeremony((s) => s.working);
+  const list = useCeremony((s) => s.list);
+  const loggedIn = list.state !== 'ready' || list.value.loggedIn;
   const [phase, setPhase] = useState<Phase>(() => initialPhase(view));
   useEffect(() => {
     if (officers.state === 'idle') void loadOfficers();
@@ -244,7 +280,7 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
     <div className="screen wizard">
       <div className="screen-head">
         <h1>{view.status.plan.title}</h1>
-        <button type="button" onClick={close}>
+        <button type="button" onClick={close} disabled={working !== undefined}>
           {ended(view) ? 'Close' : 'Leave (the ceremony waits; resume it from the list)'}
         </button>
       </div>
@@ -267,16 +303,17 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
           </button>
         </>
       )}
+      {!loggedIn && !ended(view) && <TokenLogin />}
       {shown === 'plan' && <PlanReview view={view} onAccept={() => setPhase('check-in')} />}
       {shown === 'check-in' && <CheckIn view={view} officers={officerList} onDone={() => setPhase('steps')} />}
       {shown === 'steps' && (
         <>
-          <StepPanel key={view.status.steps.find((s) => s.state !== 'done')?.index} view={view} officers={officerList} />
+          <StepPanel key={view.status.steps.find((s) => s.state !== 'done')?.index} view={view} officers={officerList} onCheckInMore={() => setPhase('check-in')} />
           <StepList view={view} />
         </>
       )}
       {shown === 'summary' && <Summary view={view} />}
-      {!ended(view) && <Abort view={view} />}
+      {!ended(view) && <Abort view={view} officers={officerList.filter((o) => view.status.checkedIn.includes(o.id))} />}
     </div>
   );
 }

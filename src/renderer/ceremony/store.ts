@@ -36,7 +36,7 @@ interface CeremonyState {
   checkIn: (officer: string, passphrase: string) => Promise<boolean>;
   approve: (step: number, officer: string, passphrase: string) => Promise<boolean>;
   runNext: (inputs: StepInputs) => Promise<boolean>;
-  abort: (reason: string, inputs: StepInputs) => Promise<boolean>;
+  abort: (reason: string, officer: string, passphrase: string, inputs: StepInputs) => Promise<boolean>;
   verifyBundle: (folder: string) => Promise<void>;
   writeTranscript: (folder: string) => Promise<void>;
   dismissError: () => void;
@@ -57,9 +57,10 @@ export const useCeremony = create<CeremonyState>((set, get) => {
         const open = get().open;
         if (open) {
           const fresh = await call('getCeremony', { id: open.status.plan.id });
-          if (fresh.ok) set({ open: fresh.value });
+          if (fresh.ok) show(fresh.value);
         }
-        if (result.error.code === 'HSM_NOT_LOGGED_IN') await get().loadList();
+        // The HSM process restarted or the token went away: the session's login is gone, so the login form returns.
+        if (['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_DEVICE_ERROR'].includes(result.error.code)) await get().loadList();
         return undefined;
       }
       return result.value;
@@ -67,6 +68,11 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       set({ working: undefined });
     }
   }
+
+  /** Shows a ceremony's new state, unless the officers have meanwhile left it (or opened another). */
+  const show = (view: CeremonyView | undefined): void => {
+    if (view && get().open?.status.plan.id === view.status.plan.id) set({ open: view });
+  };
 
   const openId = (): string => {
     const open = get().open;
@@ -128,13 +134,13 @@ export const useCeremony = create<CeremonyState>((set, get) => {
 
     checkIn: async (officer, passphrase) => {
       const view = await act(`Checking in ${officer}`, `${officer} could not check in`, () => call('checkInOfficer', { id: openId(), officer, passphrase }));
-      if (view) set({ open: view });
+      show(view);
       return view !== undefined;
     },
 
     approve: async (step, officer, passphrase) => {
       const view = await act(`Recording ${officer}'s approval`, `${officer}'s approval was not accepted`, () => call('approveCeremonyStep', { id: openId(), step, officer, passphrase }));
-      if (view) set({ open: view });
+      show(view);
       return view !== undefined;
     },
 
@@ -143,13 +149,13 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       const next = open?.status.steps.find((s) => s.state !== 'done');
       const description = next ? open?.status.plan.steps[next.index]?.description : undefined;
       const view = await act(next ? `Step ${next.index + 1}: ${description ?? ''}` : 'Running the step', next ? `Step ${next.index + 1} did not complete` : 'The step did not run', () => call('runCeremonyStep', { id: openId(), inputs }));
-      if (view) set({ open: view });
+      show(view);
       return view !== undefined;
     },
 
-    abort: async (reason, inputs) => {
-      const view = await act('Aborting the ceremony and undoing its completed steps', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, inputs }));
-      if (view) set({ open: view });
+    abort: async (reason, officer, passphrase, inputs) => {
+      const view = await act('Aborting the ceremony and undoing its completed steps', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, officer, passphrase, inputs }));
+      show(view);
       return view !== undefined;
     },
 

@@ -1,33 +1,13 @@
 import { useEffect, type ReactNode } from 'react';
 import type { CeremonySummary } from '../../shared/ceremonies';
-import { rehearsalToken } from '../../shared/rehearsal';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { CeremonyForm } from '../ceremony/CeremonyForm';
 import { InitialiseForm } from '../ceremony/InitialiseForm';
-import { PinPartsEntry } from '../ceremony/PinPartsEntry';
+import { TokenLogin } from '../ceremony/TokenLogin';
 import { useCeremony } from '../ceremony/store';
 import { CeremonyWizard } from '../ceremony/Wizard';
 import { Working } from '../ceremony/Working';
 import { utcText } from '../format';
-import { useApp } from '../store';
-
-function TokenLogin() {
-  const status = useApp((s) => s.status);
-  const login = useCeremony((s) => s.login);
-  const working = useCeremony((s) => s.working);
-  const token = status.state === 'ready' ? status.value : undefined;
-  return (
-    <section className="card" aria-labelledby="login-heading">
-      <h2 id="login-heading">Log in to the token</h2>
-      <p>
-        Ceremonies use token <strong>{token?.token.label ?? '…'}</strong>
-        {token ? ` (serial ${token.token.serial})` : ''}. The officers holding the parts of the user PIN type them in turn.
-      </p>
-      {token?.rehearsal && <p className="hint">On the rehearsal token the user PIN is {rehearsalToken.userPin} and the security officer PIN {rehearsalToken.soPin}.</p>}
-      <PinPartsEntry who="User PIN" submitLabel="Log in" disabled={working !== undefined} onSubmit={(parts) => login(parts)} />
-    </section>
-  );
-}
 
 function CeremonyRows({ label, rows, action }: { label: string; rows: CeremonySummary[]; action?: (row: CeremonySummary) => ReactNode }) {
   return (
