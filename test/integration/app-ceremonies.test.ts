@@ -4,7 +4,7 @@
  * provider's wrapping key from a drive, export to another drive, read the bundle back and verify it.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,31 @@ describe('ceremonies through the app contract', () => {
     expect(list.unfinished.map((c) => c.id)).not.toContain(id);
     expect(list.recent.map((c) => c.id)).toContain(id);
   }, 60_000);
+
+  it("backs up, destroys and restores a version: shares from a custodian's drive or typed as words, a bad share named by its number", async () => {
+    const pins = { securityOfficerPin: [rehearsalToken.soPin], userPin: [rehearsalToken.userPin] };
+    const plan = async (value: Record<string, unknown>) => (await call('planCeremony', { plan: { officers: ['alice', 'bob'], ...value } })).status.plan.id;
+    await runThrough(await plan({ ceremony: 'rotate-cmk', key: { name: 'Tenant CMK' }, reason: 'manual' }), ['alice', 'bob']);
+    const backup = await runThrough(await plan({ ceremony: 'backup', keys: [{ name: 'Tenant CMK', version: 1 }], threshold: 2, package: drive('PRACTICE-1'), shares: [drive('PRACTICE-2'), drive('PRACTICE-3')] }), ['alice', 'bob'], pins);
+    const result = backup.status.steps[0]?.result ?? {};
+    const [share1, share2] = (Array.isArray(result.shareFolders) ? result.shareFolders : []).flatMap((f) => (typeof f === 'string' ? [join(f, 'share.txt')] : []));
+    if (typeof result.folder !== 'string' || !share1 || !share2) throw new Error('backup result incomplete');
+    await runThrough(await plan({ ceremony: 'destroy-key', key: { name: 'Tenant CMK', version: 1 }, destination: { folder: drive('PRACTICE-3') } }), ['alice', 'bob']);
+    const restoreId = await plan({ ceremony: 'restore', package: result.folder, keys: [{ name: 'Tenant CMK', version: 1 }] });
+    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id: restoreId, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id: restoreId, step: 0, officer, passphrase: passphrases[officer] });
+    const words = /^Words: (.+)$/m.exec(readFileSync(share2, 'utf8'))?.[1] ?? '';
+    const [first = '', second = '', ...rest] = words.split(' ');
+    const swapped = [second, first, ...rest].join(' '); // two words read out of order
+    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: [share1, swapped] } })).message).toMatch(/^Share 2 of 2: A share was not read: its words are not PGP words in order/);
+    // A share of the right form but another value: the rebuilt key's check value differs from the package's, and nothing is restored.
+    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: [share1, words.split(' ').reverse().join(' ')] } })).message).toContain('The shares given rebuild a key with check value');
+    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: ['/etc/passwd', words] } })).message).toContain('Share 1 of 2: /etc/passwd is not on a removable drive');
+    const restored = await runThrough(restoreId, [], { ...pins, shares: [share1, words] });
+    expect(restored.status.state).toBe('completed');
+    const version = workstation.inventory().get('Tenant CMK').versions.find((v) => v.version === 1);
+    expect(version?.state).toBe('restored');
+  }, 180_000);
 
   it('checks again, just before a step runs, that the places it writes to are still on a drive', async () => {
     mkdirSync(drive('EXTRA'));

@@ -240,7 +240,7 @@ export function CeremonyForm() {
     ),
     restore: (
       <>
-        <Text id="package-folder" label="Backup package folder (full path on its drive)" value={f.packageFolder ?? ''} onChange={set('packageFolder')} />
+        <DrivePicker label="The backup package folder" mode="folder" value={f.packageFolder ?? ''} onChange={set('packageFolder')} />
         <fieldset>
           <legend>Key versions to restore</legend>
           {keys.flatMap((k) =>

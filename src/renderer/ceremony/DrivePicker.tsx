@@ -9,8 +9,8 @@ import { useCeremony } from './store';
 interface Props {
   /** What the drive is for, e.g. "Drive for the bundle". */
   label: string;
-  /** A folder to write into (a drive) or a file to read from a drive. */
-  mode: 'drive' | 'file';
+  /** A drive to write into, a file to read from a drive, or a folder on a drive (a backup package). */
+  mode: 'drive' | 'file' | 'folder';
   value: string;
   onChange: (path: string, drive: RemovableDrive) => void;
 }
@@ -62,11 +62,11 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
       <button type="button" className="link-button" onClick={() => void loadDrives()}>
         Look for drives again
       </button>
-      {mode === 'file' && browsing && entries.state === 'ready' && (
-        <div className="file-list" role="group" aria-label={`Files on ${driveName(browsing)}`}>
-          {entries.value.filter((e) => e.kind === 'file').length === 0 && <p>This drive holds no files.</p>}
+      {mode !== 'drive' && browsing && entries.state === 'ready' && (
+        <div className="file-list" role="group" aria-label={`${mode === 'file' ? 'Files' : 'Folders'} on ${driveName(browsing)}`}>
+          {entries.value.filter((e) => e.kind === mode).length === 0 && <p>This drive holds no {mode === 'file' ? 'files' : 'folders'}.</p>}
           {entries.value
-            .filter((e) => e.kind === 'file')
+            .filter((e) => e.kind === mode)
             .map((e) => {
               const path = `${browsing.mountPoint}/${e.path}`;
               return (
@@ -79,7 +79,7 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
             })}
         </div>
       )}
-      {mode === 'file' && entries.state === 'failed' && <ErrorPanel title="The files could not be listed" error={entries.error} />}
+      {mode !== 'drive' && entries.state === 'failed' && <ErrorPanel title="The files could not be listed" error={entries.error} />}
     </fieldset>
   );
 }
