@@ -1,0 +1,156 @@
+/**
+ * Backup and restore through the app: the versions, the threshold, the package drive and one drive per
+ * custodian's share; the security officer's PIN for the step; then, after the version is destroyed, the
+ * custodians give their shares (one picks the share file on their drive, one types the words).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { practiceDrivesFolder } from '../../src/main/media/drive-access';
+import { rehearsalToken } from '../../src/shared/rehearsal';
+import { axeViolations } from './axe';
+import { expect, test } from './fixtures';
+
+test.use({ actionTimeout: 30_000 });
+
+const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' };
+
+/** Set-up through the app's own calls (what the whole-life spec does by hand): login, initialisation, and ceremonies run to the end. */
+async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void> {
+  const failures = await page.evaluate(
+    async ({ pin, plans, passphrases }) => {
+      type Result = { ok: boolean; value?: { status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] } }; error?: { message: string } };
+      const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<Result>> }).keyward;
+      const call = async (name: string, request: object): Promise<Result> => {
+        const result = await api[name]?.(request);
+        if (!result?.ok) throw new Error(`${name}: ${result?.error?.message ?? 'no such call'}`);
+        return result;
+      };
+      try {
+        await call('loginToken', { pinParts: [pin] });
+        await call('initialiseWorkstation', { organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }] });
+        for (const plan of plans) {
+          let view = (await call('planCeremony', { plan })).value;
+          const id = view?.status.plan.id ?? '';
+          for (const officer of ['alice', 'bob']) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+          while (view && view.status.state !== 'completed') {
+            const next = view.status.steps.findIndex((s) => s.state !== 'done');
+            if (view.status.plan.steps[next]?.sensitive) for (const officer of ['alice', 'bob']) await call('approveCeremonyStep', { id, step: next, officer, passphrase: passphrases[officer] });
+            view = (await call('runCeremonyStep', { id, inputs: {} })).value;
+          }
+        }
+        return '';
+      } catch (error) {
+        return String(error);
+      }
+    },
+    { pin: rehearsalToken.userPin, plans, passphrases },
+  );
+  expect(failures).toBe('');
+}
+
+async function checkInAndApprove(page: Page): Promise<void> {
+  await page.getByRole('button', { name: /We have read the plan/ }).click();
+  for (const officer of ['alice', 'bob']) {
+    await page.getByLabel(/^Officer \(to check in/).selectOption(officer);
+    await page.getByLabel(/passphrase, to check in/).fill(passphrases[officer] ?? '');
+    await page.getByRole('button', { name: 'Check in' }).click();
+    await page.getByRole('button', { name: 'Next officer' }).click();
+  }
+  await page.getByRole('button', { name: 'Everyone present has checked in: go to the steps' }).click();
+  for (const officer of ['alice', 'bob']) {
+    await page.getByLabel(/^Officer \(to approve step/).selectOption(officer);
+    await page.getByLabel(/passphrase, to approve step/).fill(passphrases[officer] ?? '');
+    await page.getByRole('button', { name: 'Approve this step' }).click();
+    await expect(page.getByRole('button', { name: 'Next officer' }).or(page.getByText('The quorum has approved this step.'))).toBeVisible();
+    if (await page.getByRole('button', { name: 'Next officer' }).isVisible()) await page.getByRole('button', { name: 'Next officer' }).click();
+  }
+}
+
+async function typePins(page: Page): Promise<void> {
+  await page.getByLabel('Security officer PIN: part 1 of 1').fill(rehearsalToken.soPin);
+  await page.getByRole('button', { name: 'Keep the security officer PIN for this step' }).click();
+  await page.getByLabel('User PIN: part 1 of 1').fill(rehearsalToken.userPin);
+  await page.getByRole('button', { name: 'Keep the user PIN for this step' }).click();
+}
+
+/** Runs the remaining steps (those after the first need no approval in these ceremonies). */
+async function runToTheEnd(page: Page): Promise<void> {
+  const completed = page.getByRole('heading', { name: 'Ceremony completed' });
+  for (let step = 1; ; step++) {
+    const run = page.getByRole('button', { name: `Run step ${step}` });
+    await expect(completed.or(run)).toBeVisible({ timeout: 60_000 });
+    if (await completed.isVisible()) return;
+    await run.click();
+  }
+}
+
+test('a version is backed up to custodians\' drives and restored from their shares', async ({ app }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = app;
+  await page.setViewportSize({ width: 1366, height: 768 });
+  const drives = join(app.dataDir, practiceDrivesFolder);
+  await setUp(page, [
+    { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } },
+    { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' },
+  ]);
+
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
+  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Back up key versions' });
+  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  await page.getByRole('group', { name: 'Key versions to back up' }).getByRole('checkbox', { name: /Tenant CMK v1/ }).check();
+  await page.getByLabel('Shares needed to restore').fill('2');
+  await page.getByRole('group', { name: 'Drive for the backup package' }).getByRole('radio', { name: /PRACTICE-1/ }).check();
+  const shareDrives = page.getByRole('group', { name: "One drive per custodian's share" });
+  await shareDrives.getByRole('checkbox', { name: /PRACTICE-2/ }).check();
+  await shareDrives.getByRole('checkbox', { name: /PRACTICE-3/ }).check();
+  expect(await axeViolations(page)).toEqual([]);
+  await page.screenshot({ path: testInfo.outputPath('backup-form.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkInAndApprove(page);
+  await typePins(page);
+  expect(await axeViolations(page)).toEqual([]);
+  await page.screenshot({ path: testInfo.outputPath('backup-pins.png'), fullPage: true });
+  await runToTheEnd(page);
+  await expect(page.getByRole('group', { name: 'Backup key check value' })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('backup-done.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // The version is destroyed; the custodians restore it from their shares.
+  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Destroy a key version' });
+  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
+  await page.getByRole('group', { name: 'Drive for the signed destruction certificate' }).getByRole('radio', { name: /PRACTICE-1/ }).check();
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkInAndApprove(page);
+  await runToTheEnd(page);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Restore key versions' });
+  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  const packagePicker = page.getByRole('group', { name: 'The backup package folder' });
+  await packagePicker.getByRole('radio', { name: /PRACTICE-1/ }).check();
+  await packagePicker.getByRole('radio', { name: /^keyward-backup-/ }).check();
+  await page.getByRole('group', { name: 'Key versions to restore' }).getByRole('checkbox', { name: /Tenant CMK v1/ }).check();
+  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  await checkInAndApprove(page);
+  // Custodian 1 picks their share file on their drive; custodian 2 types the words of theirs.
+  const shares = page.getByRole('group', { name: /Backup key shares/ });
+  const filePicker = shares.getByRole('group', { name: "Or the share file on the custodian's drive" });
+  await filePicker.getByRole('radio', { name: /PRACTICE-2/ }).check();
+  await filePicker.getByRole('radio', { name: /share\.txt/ }).check();
+  await shares.getByRole('button', { name: 'Add this share' }).click();
+  await expect(shares.getByRole('status')).toHaveText('1 share(s) given.');
+  const shareFolder = readdirSync(join(drives, 'PRACTICE-3')).find((n) => n.startsWith('keyward-backup-')) ?? '';
+  const words = /^Words: (.+)$/m.exec(readFileSync(join(drives, 'PRACTICE-3', shareFolder, 'share.txt'), 'utf8'))?.[1] ?? '';
+  await shares.getByLabel('Share words (typed by the custodian, not shown to others)').fill(words);
+  await shares.getByRole('button', { name: 'Add this share' }).click();
+  await expect(shares.getByRole('status')).toHaveText('2 share(s) given.');
+  await typePins(page);
+  await page.screenshot({ path: testInfo.outputPath('restore-shares.png'), fullPage: true });
+  await runToTheEnd(page);
+  await page.screenshot({ path: testInfo.outputPath('restored.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
+  await expect(page.getByRole('region', { name: 'Tenant CMK' })).toContainText('restored');
+});
