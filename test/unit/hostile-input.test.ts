@@ -3,7 +3,7 @@
  * must either accept or refuse with a KeywardError naming the reason; never crash, hang or leak a stack.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -11,6 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/cli/args';
 import { dispatch } from '../../src/main/api/dispatch';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
+import { readProviderImport } from '../../src/main/providers/import-parameters';
+import { planOf, readAnswersFile, readPlanFile } from '../../src/main/ceremonies/plan-file';
+import { readShare } from '../../src/main/backup/shares';
+import { verifyBundle } from '../../src/main/bundles/verify-bundle';
+import { providerIds } from '../../src/shared/providers';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
 import { callNames } from '../../src/shared/call-names';
 import type { Handlers } from '../../src/shared/contract';
@@ -85,6 +90,70 @@ describe('hostile input', () => {
   it('command lines: any arguments are parsed or refused with a usage message', () => {
     const word = fc.oneof(fc.constantFrom('token', 'list', 'probe', 'audit', 'verify', 'export', '--json', '--module', '--token', '--out', '--export', '--data-dir', '--signer-fingerprint', '--help', '/x.so', 'pkcs11:token=a'), fc.string({ maxLength: 20 }));
     fc.assert(fc.property(fc.array(word, { maxLength: 8 }), (argv) => acceptsOrRefuses(() => parseCli(argv))), { numRuns: 3000 });
+  });
+
+  it("providers' import inputs (AWS, Azure, Google Cloud, Vault, Salesforce, generic): random files and fields are refused precisely", () => {
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    const der = key.export({ type: 'spki', format: 'der' });
+    const awsJson = Buffer.from(JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: 'AAAA', PublicKey: der.toString('base64'), ParametersValidTo: '2030-01-01T00:00:00Z' }));
+    const file = fc.oneof(fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)), fc.constantFrom(awsJson, der, Buffer.from(key.export({ type: 'spki', format: 'pem' }))), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))));
+    const fieldName = fc.constantFrom('algorithm', 'keyId', 'parametersValidTo', 'kid', 'keyName', 'deadline', 'importMethod', 'importJob', 'cryptoKey', 'expireTime', 'mount', 'hashFunction');
+    const fields = fc.dictionary(fieldName, fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256', '2030-01-01T00:00:00Z', 'SHA256', 'transit')));
+    fc.assert(
+      fc.property(fc.constantFrom(...providerIds), file, fc.option(file, { nil: undefined }), fields, (provider, wrappingKey, importToken, given) =>
+        acceptsOrRefuses(() => readProviderImport(provider, { wrappingKey, ...(importToken ? { importToken } : {}) }, given)),
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('ceremony plans and answers files: random YAML, and mutated example plans, are read or refused with the line at fault', () => {
+    const examples = readdirSync('docs/ceremonies').filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(join('docs/ceremonies', f), 'utf8'));
+    const text = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.tuple(fc.constantFrom(...examples), fc.nat(), fc.nat({ max: 40 }), fc.string({ maxLength: 12 })).map(([example, at, cut, insert]) => {
+        const i = at % Math.max(1, example.length);
+        return example.slice(0, i) + insert + example.slice(i + cut);
+      }),
+    );
+    fc.assert(
+      fc.property(text, (yaml) => {
+        acceptsOrRefuses(() => readPlanFile('plan.yaml', yaml));
+        acceptsOrRefuses(() => readAnswersFile('answers.yaml', yaml));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(fc.property(fc.jsonValue(), (value) => acceptsOrRefuses(() => planOf({ form: true }, value))), { numRuns: 2000 });
+  });
+
+  it('backup shares: random text and mangled words are refused precisely', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 600 }), (text) => acceptsOrRefuses(() => readShare('0'.repeat(32), text))), { numRuns: 3000 });
+    const words = fc.array(fc.constantFrom('aardvark', 'absurd', 'accrue', 'acme', 'adrift', 'adult', 'afflict', 'ahead', 'Zulu', 'yesteryear', 'word', ''), { maxLength: 40 });
+    fc.assert(fc.property(words, (list) => acceptsOrRefuses(() => readShare('0'.repeat(32), `Words: ${list.join(' ')}`))), { numRuns: 2000 });
+  });
+
+  it('upload bundles: a folder of arbitrary files never verifies and never crashes the verifier', () => {
+    let n = 0;
+    const name = fc.constantFrom('manifest.json', 'manifest.json.p7s', 'signer.pem', 'README.txt', 'EncryptedKeyMaterial.bin', 'ImportToken.bin', 'other.bin');
+    const content = fc.oneof(fc.uint8Array({ maxLength: 1024 }).map((b) => Buffer.from(b)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))), fc.constant(Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')));
+    fc.assert(
+      fc.property(fc.dictionary(name, content, { maxKeys: 7 }), (files) => {
+        const folder = join(dir, `bundle-${n++}`);
+        mkdirSync(folder);
+        for (const [file, bytes] of Object.entries(files)) writeFileSync(join(folder, file), bytes);
+        let report;
+        try {
+          report = verifyBundle(folder, { signerFingerprint: '0'.repeat(64) });
+        } catch (error) {
+          expect(error).toBeInstanceOf(KeywardError);
+          return;
+        }
+        expect(report.ok).toBe(false);
+        expect(report.problems.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('audit exports: arbitrary and mutated files never verify and never crash the verifier', async () => {

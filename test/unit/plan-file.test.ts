@@ -62,3 +62,9 @@ it('reads the example initialisation plan in docs/', () => {
     founding: [{ id: 'alice', role: 'security-officer' }, { id: 'bob', role: 'key-custodian' }],
   });
 });
+
+it('refuses a plan whose aliases would expand without bound, or name an anchor that does not exist', () => {
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
+  expect(() => readPlanFile('laughs.yaml', laughs)).toThrow(/The plan file laughs.yaml was refused: it is not valid YAML/);
+  expect(() => readPlanFile('alias.yaml', '*missing')).toThrow(/The plan file alias.yaml was refused: it is not valid YAML/);
+});

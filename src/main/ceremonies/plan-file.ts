@@ -126,7 +126,12 @@ function load(file: string, text: string): unknown {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const [error] = document.errors;
   if (error) throw refuse(file, `it is not valid YAML (${error.message.split('\n')[0] ?? ''})`);
-  return document.toJS() as unknown;
+  try {
+    // maxAliasCount bounds alias expansion (a "billion laughs" file is refused, not expanded).
+    return document.toJS({ maxAliasCount: 50 }) as unknown;
+  } catch (error) {
+    throw refuse(file, `it is not valid YAML (${error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unreadable'})`);
+  }
 }
 
 /** The ceremony types a plan file can run. */
