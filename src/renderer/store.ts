@@ -104,7 +104,8 @@ export const useApp = create<AppState>((set, get) => ({
   },
 
   loadInventory: async () => {
-    set({ inventory: { state: 'loading' } });
+    // A reload keeps what is shown until the new value arrives.
+    if (get().inventory.state !== 'ready') set({ inventory: { state: 'loading' } });
     const result = await call('getInventory', {});
     set({ inventory: loaded(result) });
   },
@@ -112,7 +113,7 @@ export const useApp = create<AppState>((set, get) => ({
   showKeyHistory: (keyName) => set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
 
   loadStoreStatus: async () => {
-    set({ storeStatus: { state: 'loading' } });
+    if (get().storeStatus.state !== 'ready') set({ storeStatus: { state: 'loading' } });
     const result = await call('getStoreStatus', {});
     set({ storeStatus: loaded(result) });
   },

@@ -16,3 +16,8 @@ export interface AirGapStatus {
   interfaces: NetworkInterfaceState[];
   defaultRoutes: string[];
 }
+
+/** The air gap as the app shows it: what was found, and the security officer who acknowledged exactly that, if one has. */
+export interface AirGapView extends AirGapStatus {
+  acknowledged: { officer: string; at: string } | null;
+}

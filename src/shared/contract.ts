@@ -12,7 +12,7 @@ import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, 
 import { signingKeySpecs, type Capabilities } from './keys';
 import type { CeremonySummary, CeremonyView } from './ceremonies';
 import type { DriveEntry, RemovableDrive } from './media';
-import type { AirGapStatus } from './air-gap';
+import type { AirGapView } from './air-gap';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
 import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
@@ -162,7 +162,9 @@ export const contract = {
   getInventory: call<InventoryView>()(noArguments),
   /** Recomputes the hash chain and every signed checkpoint. */
   /** Network interfaces up, wireless devices and default routes: what would break the air gap. */
-  getAirGapStatus: call<AirGapStatus>()(noArguments),
+  getAirGapStatus: call<AirGapView>()(noArguments),
+  /** A security officer, with their passphrase, acknowledges what the air-gap check found (audited); ceremonies may then be planned. */
+  acknowledgeAirGap: call<AirGapView>()(z.object({ officer: officerId, passphrase }).strict()),
   /** Removable drives (and practice folders on the rehearsal token) a ceremony may read from and write to. */
   listDrives: call<RemovableDrive[]>()(noArguments),
   /** The files and folders on one listed drive, two levels deep. */

@@ -33,6 +33,8 @@ export const errorCodes = [
   'FILE_NOT_WRITTEN',
   'SELF_TEST_FAILED',
   'QUORUM_NOT_MET',
+  /** The workstation may not be air-gapped and no security officer has acknowledged what was found. */
+  'AIR_GAP_UNCONFIRMED',
   'INTERNAL',
 ] as const;
 

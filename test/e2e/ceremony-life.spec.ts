@@ -86,6 +86,18 @@ async function runSteps(page: Page, officers: Officer[]): Promise<void> {
   }
 }
 
+/** On a machine with a network (this one, in CI), the security officer acknowledges the findings on the Home screen before any ceremony is planned. */
+async function acknowledgeAirGap(page: Page, testInfo: TestInfo): Promise<void> {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Home' }).click();
+  const airGap = page.getByRole('region', { name: 'Air gap' });
+  await expect(airGap.getByText(/^Isolated/).or(airGap.getByRole('list', { name: 'Air-gap findings' }))).toBeVisible();
+  if (!(await airGap.getByRole('list', { name: 'Air-gap findings' }).isVisible())) return;
+  await passphraseFor(page, 'acknowledge these findings', 'alice', 'Acknowledge');
+  await expect(airGap.getByRole('status')).toContainText('Acknowledged by alice');
+  await expectAccessible(page);
+  await shot(page, testInfo, 'air-gap-acknowledged');
+}
+
 async function startCeremony(page: Page, type: string, officers: Officer[]): Promise<void> {
   await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: type });
   for (const officer of officers) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
@@ -127,6 +139,9 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     await page.getByRole('button', { name: /Keep it/ }).click();
   }
   await expect(page.getByRole('heading', { name: 'Start a ceremony' })).toBeVisible({ timeout: 60_000 });
+
+  await acknowledgeAirGap(page, testInfo);
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
 
   // Generation: the plan and its digest first, check-in, a rejected approval, then the quorum.
   await startCeremony(page, 'Generate a key (CMK)', ['alice', 'bob']);
@@ -244,6 +259,7 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await expect(page.getByRole('region', { name: 'Unfinished ceremonies' })).toContainText('Interrupted in the middle of a step');
   await expectAccessible(page);
   await shot(page, testInfo, 'home-interrupted');
+  await acknowledgeAirGap(page, testInfo);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
   await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Log in');
   await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('was rolled back');

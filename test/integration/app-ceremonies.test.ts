@@ -14,6 +14,7 @@ import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { Workstation } from '../../src/main/workstation';
 import { callNames, type CallName } from '../../src/shared/call-names';
+import type { AirGapStatus } from '../../src/shared/air-gap';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
 import type { KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
@@ -35,12 +36,16 @@ async function refusal<N extends CallName>(name: N, request: RequestOf<N>): Prom
   return result.error;
 }
 
+const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
+/** The network the air-gap check sees: isolated unless a test plugs a cable in. */
+let network: AirGapStatus = isolated;
+
 const drive = (name: string) => join(dataDir, practiceDrivesFolder, name);
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-'));
   workstation = new Workstation(dataDir, nodeHsmChannel);
-  handlers = createHandlers(workstation);
+  handlers = createHandlers(workstation, { readAirGap: () => network });
 });
 afterAll(() => {
   workstation.close();
@@ -176,6 +181,26 @@ describe('ceremonies through the app contract', () => {
     const version = workstation.inventory().get('Tenant CMK').versions.find((v) => v.version === 1);
     expect(version?.state).toBe('restored');
   }, 180_000);
+
+  it('plans no ceremony on a workstation found on a network until a security officer acknowledges exactly what was found', async () => {
+    const plan = { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), 'air-gap-audit.jsonl') } };
+    network = { isolated: false, findings: ['Network interface eth0 is up.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: [] };
+    const refused = await refusal('planCeremony', plan);
+    expect(refused).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED', message: 'This workstation may not be air-gapped: Network interface eth0 is up.' });
+    expect(refused.nextStep).toContain('acknowledges them there with their passphrase');
+    expect((await refusal('acknowledgeAirGap', { officer: 'bob', passphrase: passphrases.bob })).message).toContain('only a security officer acknowledges');
+    expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: 'not her passphrase' })).message).toContain('Wrong passphrase for alice');
+    expect((await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice })).acknowledged?.officer).toBe('alice');
+    expect(workstation.audit().query({ action: 'air-gap.acknowledge', limit: 5 }).map((e) => `${e.actors.join()}:${e.outcome}`)).toEqual(['alice:success', 'bob:refused']);
+    const view = await call('planCeremony', plan);
+    await call('checkInOfficer', { id: view.status.plan.id, officer: 'carol', passphrase: passphrases.carol });
+    await call('abortCeremony', { id: view.status.plan.id, reason: 'Air-gap test', officer: 'carol', passphrase: passphrases.carol, inputs: {} });
+    // A new finding needs a new acknowledgement.
+    network = { ...network, findings: [...network.findings, 'Wireless device wlan0 is present (down).'] };
+    expect((await call('getAirGapStatus', {})).acknowledged).toBeNull();
+    expect((await refusal('planCeremony', plan)).code).toBe('AIR_GAP_UNCONFIRMED');
+    network = isolated;
+  }, 60_000);
 
   it('checks again, just before a step runs, that the places it writes to are still on a drive', async () => {
     mkdirSync(drive('EXTRA'));

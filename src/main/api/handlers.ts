@@ -2,12 +2,15 @@
 import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
 import type { Handlers } from '../../shared/contract';
 import { CeremonyService } from '../ceremonies/service';
-import { airGapStatus } from '../system/air-gap';
+import { AirGapGuard } from '../system/air-gap-guard';
+import type { AirGapStatus } from '../../shared/air-gap';
 import type { Workstation } from '../workstation';
 
 
-export function createHandlers(workstation: Workstation): Handlers {
-  const ceremonies = new CeremonyService(workstation);
+/** `readAirGap` lets a test put the workstation on or off a network; the shells use the real check. */
+export function createHandlers(workstation: Workstation, options: { readAirGap?: () => AirGapStatus } = {}): Handlers {
+  const airGap = new AirGapGuard({ officers: () => workstation.officers(), log: () => workstation.audit() }, options.readAirGap);
+  const ceremonies = new CeremonyService(workstation, airGap);
   return {
     getTokenStatus: () => workstation.tokenStatus(),
     getHsmSettings: () => Promise.resolve(workstation.settings()),
@@ -28,7 +31,8 @@ export function createHandlers(workstation: Workstation): Handlers {
         policies: ceremonyTypes.map((ceremonyType) => ({ ceremonyType, policy: workstation.policy(ceremonyType), dualControl: dualControlCeremonies.includes(ceremonyType) })),
       }),
     getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
-    getAirGapStatus: () => Promise.resolve(airGapStatus()),
+    getAirGapStatus: () => Promise.resolve(airGap.status()),
+    acknowledgeAirGap: ({ officer, passphrase }) => airGap.acknowledge(officer, passphrase),
     listDrives: () => ceremonies.drives(),
     listDriveFiles: ({ mountPoint }) => ceremonies.driveEntries(mountPoint),
     loginToken: async ({ pinParts }) => {

@@ -17,6 +17,7 @@ import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
 import type { LoginResult } from '../hsm/sessions';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
+import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 import { newCeremonyId, type CeremonyEngine } from './engine';
 import { planOf, readPlanFile, type PlanFile } from './plan-file';
@@ -68,7 +69,10 @@ export class CeremonyService {
   /** The ceremony whose step is running now: a running step of any other ceremony was interrupted. */
   private running: string | undefined;
 
-  constructor(private readonly workstation: Workstation) {}
+  constructor(
+    private readonly workstation: Workstation,
+    private readonly airGap: AirGapGuard,
+  ) {}
 
   /** Drops the engine (the token changed, or its login was lost): the officers log in again. */
   reset(): void {
@@ -153,6 +157,7 @@ export class CeremonyService {
         return onDrive(name);
       };
     }
+    this.airGap.require();
     if (planFile.type === 'initialise-workstation') throw new KeywardError('INVALID_REQUEST', 'The initialisation is not a planned ceremony: it creates the officers who approve ceremonies.', 'Use the Initialise form, shown while the workstation has no signing key.');
     return this.exclusive('planning the ceremony', () => {
       const engine = this.requireEngine();

@@ -1,19 +1,30 @@
 import { useEffect, useState } from 'react';
-import type { AirGapStatus } from '../../shared/air-gap';
+import type { AirGapView } from '../../shared/air-gap';
 import { call } from '../api';
+import { OfficerPassphrase } from '../ceremony/OfficerPassphrase';
+import { utcText } from '../format';
 import { loaded, type Loadable } from '../loadable';
+import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
 
-/** The air gap as read at start: any link up, radio or default route is shown before any ceremony. */
+/**
+ * The air gap as read now: any link up, radio or default route is shown before any ceremony, and
+ * ceremonies wait until a security officer has acknowledged exactly those findings.
+ */
 export function AirGapCard() {
-  const [status, setStatus] = useState<Loadable<AirGapStatus>>({ state: 'loading' });
+  const [status, setStatus] = useState<Loadable<AirGapView>>({ state: 'loading' });
+  const [refusal, setRefusal] = useState<Loadable<AirGapView>>({ state: 'idle' });
+  const officers = useApp((s) => s.officers);
+  const loadOfficers = useApp((s) => s.loadOfficers);
   const check = async () => {
     setStatus({ state: 'loading' });
     setStatus(loaded(await call('getAirGapStatus', {})));
   };
   useEffect(() => {
     void check();
-  }, []);
+    void loadOfficers();
+  }, [loadOfficers]);
+  const securityOfficers = officers.state === 'ready' ? officers.value.officers.filter((o) => o.role === 'security-officer' && o.state === 'active') : [];
   return (
     <section className="card" aria-labelledby="air-gap-heading">
       <h2 id="air-gap-heading">Air gap</h2>
@@ -21,17 +32,41 @@ export function AirGapCard() {
       {status.state === 'failed' && <ErrorPanel title="The network could not be checked" error={status.error} />}
       {status.state === 'ready' &&
         (status.value.isolated ? (
-          <p className="finding finding-ok">Isolated: no network interface up but loopback, no wireless device, no default route.</p>
+          <p className="finding finding-ok">Isolated: no network interface up but loopback, no wireless or Bluetooth device, no default route.</p>
         ) : (
           <>
-            <ul className="findings">
+            <ul className="findings" aria-label="Air-gap findings">
               {status.value.findings.map((f) => (
                 <li key={f} className="finding finding-danger">
                   {f}
                 </li>
               ))}
             </ul>
-            <p>This workstation may not be air-gapped. A security officer disconnects the cable or disables the interface before any ceremony, then checks again.</p>
+            {status.value.acknowledged ? (
+              <p className="finding finding-warn" role="status">
+                Acknowledged by {status.value.acknowledged.officer} at {utcText(status.value.acknowledged.at)}: ceremonies may go ahead on this workstation as it is.
+              </p>
+            ) : (
+              <>
+                <p>This workstation may not be air-gapped, and no ceremony can be planned until this is resolved. A security officer disconnects the cable or disables the interface, then checks again; or reads these findings and acknowledges them with their passphrase.</p>
+                {securityOfficers.length > 0 ? (
+                  <OfficerPassphrase
+                    officers={securityOfficers}
+                    purpose="acknowledge these findings"
+                    submitLabel="Acknowledge"
+                    onSubmit={async (officer, passphrase) => {
+                      const result = loaded(await call('acknowledgeAirGap', { officer, passphrase }));
+                      setRefusal(result);
+                      if (result.state === 'ready') setStatus(result);
+                      return result.state === 'ready';
+                    }}
+                  />
+                ) : (
+                  <p className="hint">A security officer acknowledges them once the workstation is initialised.</p>
+                )}
+                {refusal.state === 'failed' && <ErrorPanel title="The findings were not acknowledged" error={refusal.error} />}
+              </>
+            )}
           </>
         ))}
       <button type="button" onClick={() => void check()}>

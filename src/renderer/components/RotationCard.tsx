@@ -8,8 +8,8 @@ export function RotationCard() {
   const loadInventory = useApp((s) => s.loadInventory);
   const show = useApp((s) => s.show);
   useEffect(() => {
-    if (inventory.state === 'idle') void loadInventory();
-  }, [inventory.state, loadInventory]);
+    void loadInventory();
+  }, [loadInventory]);
   if (inventory.state !== 'ready') return null;
   const due = inventory.value.rotationDue.filter((d) => d.status !== 'scheduled');
   return (

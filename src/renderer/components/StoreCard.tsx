@@ -8,9 +8,10 @@ import { ErrorPanel } from './ErrorPanel';
 export function StoreCard() {
   const store = useApp((s) => s.storeStatus);
   const loadStoreStatus = useApp((s) => s.loadStoreStatus);
+  // Read each time the Home screen opens: ceremonies change the log and the signing key.
   useEffect(() => {
-    if (store.state === 'idle') void loadStoreStatus();
-  }, [store.state, loadStoreStatus]);
+    void loadStoreStatus();
+  }, [loadStoreStatus]);
 
   if (store.state === 'failed') {
     return <ErrorPanel title="The workstation database cannot be used" error={store.error} onRetry={() => void loadStoreStatus()} />;
