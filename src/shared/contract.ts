@@ -164,7 +164,7 @@ export const contract = {
   /** Network interfaces up, wireless devices and default routes: what would break the air gap. */
   getAirGapStatus: call<AirGapView>()(noArguments),
   /** A security officer, with their passphrase, acknowledges what the air-gap check found (audited); ceremonies may then be planned. */
-  acknowledgeAirGap: call<AirGapView>()(z.object({ officer: officerId, passphrase }).strict()),
+  acknowledgeAirGap: call<AirGapView>()(z.object({ officer: officerId, passphrase, findings: z.array(z.string().max(500)).max(64) }).strict()),
   /** Removable drives (and practice folders on the rehearsal token) a ceremony may read from and write to. */
   listDrives: call<RemovableDrive[]>()(noArguments),
   /** The files and folders on one listed drive, two levels deep. */
@@ -182,6 +182,8 @@ export const contract = {
           .array(z.object({ id: officerId, name: z.string().trim().min(1, 'a name is empty').max(100), role: z.enum(officerRoles), passphrase }).strict())
           .min(2, 'at least two founding officers')
           .max(16, 'at most 16 founding officers'),
+        /** The air-gap findings the founding security officer read and acknowledges (none on an isolated workstation). */
+        airGapFindings: z.array(z.string().max(500)).max(64),
       })
       .strict(),
   ),

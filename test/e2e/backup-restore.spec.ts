@@ -28,9 +28,8 @@ async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void
       };
       try {
         await call('loginToken', { pinParts: [pin] });
-        await call('initialiseWorkstation', { organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }] });
-        // The security officer acknowledges whatever the air-gap check finds on this machine.
-        await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice });
+        const network = (await call('getAirGapStatus', {})) as unknown as { value: { isolated: boolean; findings: string[] } };
+        await call('initialiseWorkstation', { airGapFindings: network.value.isolated ? [] : network.value.findings, organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }] });
         for (const plan of plans) {
           let view = (await call('planCeremony', { plan })).value;
           const id = view?.status.plan.id ?? '';

@@ -13,6 +13,7 @@ import { projectRoot } from '../../src/main/paths';
 import { launchChromiumShell } from '../../src/main/shell/chromium-shell';
 import { databaseFileName } from '../../src/main/store/database';
 import { Workstation } from '../../src/main/workstation';
+import type { AirGapStatus } from '../../src/shared/air-gap';
 
 export interface ShellOptions {
   shell: 'chromium' | 'electron';
@@ -27,6 +28,9 @@ export interface KeywardApp {
   /** Ends the app without letting it finish its work (the window and the HSM process go, mid-step if one runs), then starts it again on the same data. */
   restart(): Promise<Page>;
 }
+
+/** What the air-gap check reports in the Chromium shell's tests: a workstation on a cable. */
+export const testNetwork: AirGapStatus = { isolated: false, findings: ['Network interface eth0 is up.', 'A default route leaves through eth0.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: ['eth0'] };
 
 interface Running {
   page: Page;
@@ -44,7 +48,8 @@ async function launch(shell: ShellOptions['shell'], dataDir: string): Promise<Ru
     return { page: await electronApp.firstWindow(), stop: () => electronApp.close() };
   }
   const workstation = new Workstation(dataDir, nodeHsmChannel);
-  const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation), headless: true });
+  // The same findings on every machine, so the acknowledgement screens are tested alike everywhere (the real check has its unit test).
+  const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation, { readAirGap: () => testNetwork }), headless: true });
   return {
     page: chromiumShell.page,
     // The workstation first: its HSM process is killed and its database closed at once, whatever step is running.

@@ -37,6 +37,7 @@ async function refusal<N extends CallName>(name: N, request: RequestOf<N>): Prom
 }
 
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
+const onCable: AirGapStatus = { isolated: false, findings: ['Network interface eth0 is up.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: [] };
 /** The network the air-gap check sees: isolated unless a test plugs a cable in. */
 let network: AirGapStatus = isolated;
 
@@ -76,8 +77,17 @@ describe('ceremonies through the app contract', () => {
     expect(workstation.audit().query({ action: 'hsm.login', limit: 5 })[0]).toMatchObject({ outcome: 'refused' });
     await call('loginToken', { pinParts: ['1111-', '2222'] });
     const founding = (['alice', 'bob', 'carol'] as const).map((id, i) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role: (['security-officer', 'key-custodian', 'auditor'] as const)[i] ?? 'auditor', passphrase: passphrases[id] }));
-    const initialised = await call('initialiseWorkstation', { organization: 'Example Org', name: 'WS 1', signingKey: 'ECDSA_P256', founding });
-    expect(initialised.officers).toEqual(['alice', 'bob', 'carol']);
+    const request = { organization: 'Example Org', name: 'WS 1', signingKey: 'ECDSA_P256' as const, founding };
+    // On a network, the founding security officer acknowledges exactly the findings shown, in the initialisation.
+    network = onCable;
+    try {
+      expect(await refusal('initialiseWorkstation', { ...request, airGapFindings: [] })).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED' });
+      const initialised = await call('initialiseWorkstation', { ...request, airGapFindings: onCable.findings });
+      expect(initialised.officers).toEqual(['alice', 'bob', 'carol']);
+      expect((await call('getAirGapStatus', {})).acknowledged?.officer).toBe('alice');
+    } finally {
+      network = isolated;
+    }
     expect(await call('getCeremonies', {})).toMatchObject({ initialised: true, loggedIn: true });
     // Nothing secret in the database: no passphrase, no PIN.
     const audit = JSON.stringify(workstation.audit().query({ limit: 500 }));
@@ -184,22 +194,36 @@ describe('ceremonies through the app contract', () => {
 
   it('plans no ceremony on a workstation found on a network until a security officer acknowledges exactly what was found', async () => {
     const plan = { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), 'air-gap-audit.jsonl') } };
-    network = { isolated: false, findings: ['Network interface eth0 is up.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: [] };
-    const refused = await refusal('planCeremony', plan);
-    expect(refused).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED', message: 'This workstation may not be air-gapped: Network interface eth0 is up.' });
-    expect(refused.nextStep).toContain('acknowledges them there with their passphrase');
-    expect((await refusal('acknowledgeAirGap', { officer: 'bob', passphrase: passphrases.bob })).message).toContain('only a security officer acknowledges');
-    expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: 'not her passphrase' })).message).toContain('Wrong passphrase for alice');
-    expect((await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice })).acknowledged?.officer).toBe('alice');
-    expect(workstation.audit().query({ action: 'air-gap.acknowledge', limit: 5 }).map((e) => `${e.actors.join()}:${e.outcome}`)).toEqual(['alice:success', 'bob:refused']);
-    const view = await call('planCeremony', plan);
-    await call('checkInOfficer', { id: view.status.plan.id, officer: 'carol', passphrase: passphrases.carol });
-    await call('abortCeremony', { id: view.status.plan.id, reason: 'Air-gap test', officer: 'carol', passphrase: passphrases.carol, inputs: {} });
-    // A new finding needs a new acknowledgement.
-    network = { ...network, findings: [...network.findings, 'Wireless device wlan0 is present (down).'] };
-    expect((await call('getAirGapStatus', {})).acknowledged).toBeNull();
-    expect((await refusal('planCeremony', plan)).code).toBe('AIR_GAP_UNCONFIRMED');
-    network = isolated;
+    // A ceremony planned while isolated does not run once the network comes up.
+    const before = await call('planCeremony', plan);
+    const id = before.status.plan.id;
+    await call('checkInOfficer', { id, officer: 'carol', passphrase: passphrases.carol });
+    await call('approveCeremonyStep', { id, step: 0, officer: 'carol', passphrase: passphrases.carol });
+    network = { ...onCable, findings: ['Network interface eth1 is up.'] };
+    try {
+      expect((await refusal('runCeremonyStep', { id, inputs: {} })).code).toBe('AIR_GAP_UNCONFIRMED');
+      network = { ...onCable, findings: ['Network interface eth2 is up.'] };
+      const refused = await refusal('planCeremony', plan);
+      expect(refused).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED', message: 'This workstation may not be air-gapped: Network interface eth2 is up.' });
+      expect(refused.nextStep).toContain('acknowledges them there with their passphrase');
+      const { findings } = network;
+      expect((await refusal('acknowledgeAirGap', { officer: 'bob', passphrase: passphrases.bob, findings })).message).toContain('only a security officer acknowledges');
+      expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: 'not her passphrase', findings })).message).toContain('Wrong passphrase for alice');
+      // Findings other than those now found (the network changed after they were shown) are not acknowledged.
+      expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings: [] })).message).toContain('The network has changed since the findings were shown');
+      expect((await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings })).acknowledged?.officer).toBe('alice');
+      expect(workstation.audit().query({ action: 'air-gap.acknowledge', limit: 3 }).map((e) => `${e.actors.join()}:${e.outcome}`)).toEqual(['alice:success', 'bob:refused', 'alice:success']);
+      expect((await call('runCeremonyStep', { id, inputs: {} })).status.steps[0]?.state).toBe('done');
+      const view = await call('planCeremony', plan);
+      await call('checkInOfficer', { id: view.status.plan.id, officer: 'carol', passphrase: passphrases.carol });
+      await call('abortCeremony', { id: view.status.plan.id, reason: 'Air-gap test', officer: 'carol', passphrase: passphrases.carol, inputs: {} });
+      // A new finding needs a new acknowledgement.
+      network = { ...network, findings: [...network.findings, 'Wireless device wlan0 is present (down).'] };
+      expect((await call('getAirGapStatus', {})).acknowledged).toBeNull();
+      expect((await refusal('planCeremony', plan)).code).toBe('AIR_GAP_UNCONFIRMED');
+    } finally {
+      network = isolated;
+    }
   }, 60_000);
 
   it('checks again, just before a step runs, that the places it writes to are still on a drive', async () => {

@@ -37,18 +37,30 @@ describe('the air-gap check', () => {
     expect(assess([], [], { unreadable: ['/sys/class/net'] })).toMatchObject({ isolated: false, findings: ['/sys/class/net could not be read, so the air gap is not known.'] });
   });
 
-  it('reads the state from /sys and /proc layouts', () => {
+  it('reads the state from /sys and /proc layouts: IFF_UP flags, wireless and Bluetooth devices, and what could not be read', () => {
     const root = mkdtempSync(join(tmpdir(), 'keyward-net-'));
     try {
-      for (const [name, state, wireless] of [['lo', 'unknown', false], ['eth0', 'down', false], ['wlp2s0', 'dormant', true]] as const) {
+      const interfaces = [
+        ['lo', 'unknown', '0x9', false],
+        ['eth0', 'down', '0x1002', false],
+        ['wg0', 'unknown', '0x91', false],
+        ['wlp2s0', 'dormant', '0x1003', true],
+      ] as const;
+      for (const [name, state, flags, wireless] of interfaces) {
         mkdirSync(join(root, 'sys', name, wireless ? 'wireless' : 'queues'), { recursive: true });
         writeFileSync(join(root, 'sys', name, 'operstate'), `${state}\n`);
+        writeFileSync(join(root, 'sys', name, 'flags'), `${flags}\n`);
       }
       mkdirSync(join(root, 'proc'));
       writeFileSync(join(root, 'proc', 'route'), ipv4.split('\n')[0] ?? '');
-      const status = airGapStatus(join(root, 'sys'), join(root, 'proc'), join(root, 'no-bluetooth'));
-      expect(status.interfaces.map((i) => `${i.name}:${i.state}:${String(i.wireless)}`)).toEqual(['eth0:down:false', 'lo:unknown:false', 'wlp2s0:dormant:true']);
-      expect(status.findings).toEqual(['Wireless device wlp2s0 is present (dormant).']);
+      mkdirSync(join(root, 'bluetooth', 'hci0'), { recursive: true });
+      const status = airGapStatus(join(root, 'sys'), join(root, 'proc'), join(root, 'bluetooth'));
+      expect(status.interfaces.map((i) => `${i.name}:${i.state}:${String(i.up)}:${String(i.wireless)}`)).toEqual(['eth0:down:false:false', 'lo:unknown:true:false', 'wg0:unknown:true:false', 'wlp2s0:dormant:true:true']);
+      expect(status.findings).toEqual(['Wireless device wlp2s0 is present (dormant).', 'Bluetooth adapter hci0 is present.', 'Network interface wg0 is up.']);
+      // Nothing readable is not "isolated".
+      const unknown = airGapStatus(join(root, 'no-sys'), join(root, 'no-proc'), join(root, 'no-bluetooth'));
+      expect(unknown.isolated).toBe(false);
+      expect(unknown.findings).toEqual([`${join(root, 'no-sys')} could not be read, so the air gap is not known.`, `${join(root, 'no-proc', 'route')} could not be read, so the air gap is not known.`]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -32,7 +32,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
       }),
     getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),
-    acknowledgeAirGap: ({ officer, passphrase }) => airGap.acknowledge(officer, passphrase),
+    acknowledgeAirGap: ({ officer, passphrase, findings }) => airGap.acknowledge(officer, passphrase, findings),
     listDrives: () => ceremonies.drives(),
     listDriveFiles: ({ mountPoint }) => ceremonies.driveEntries(mountPoint),
     loginToken: async ({ pinParts }) => {

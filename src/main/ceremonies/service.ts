@@ -38,6 +38,8 @@ export interface InitialiseRequest {
   name: string;
   signingKey: SigningKeySpec;
   founding: FoundingOfficer[];
+  /** The air-gap findings the founding security officer read and acknowledges. */
+  airGapFindings: string[];
 }
 
 
@@ -118,11 +120,18 @@ export class CeremonyService {
   async initialise(request: InitialiseRequest): Promise<{ signerFingerprint: string; officers: string[] }> {
     return this.exclusive('initialising the workstation', async () => {
       if (!this.loggedIn) throw notLoggedIn();
+      // No officer exists yet to acknowledge a finding: the founding security officer does it in the initialisation itself.
+      const network = this.airGap.status();
+      const founder = request.founding.find((f) => f.role === 'security-officer');
+      if (!network.isolated && network.findings.join('\n') !== request.airGapFindings.join('\n')) {
+        throw new KeywardError('AIR_GAP_UNCONFIRMED', `This workstation may not be air-gapped: ${network.findings.join(' ')}`, 'Disconnect the network, or have the founding security officer read these findings and acknowledge them in the initialisation form.');
+      }
       const { identity, officers } = await this.workstation.initialise(
         { subject: { commonName: request.name, organization: request.organization, organizationalUnit: 'Keyward workstation' }, spec: request.signingKey },
         request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
       );
       this.engine = await this.openEngine();
+      if (!network.isolated && founder) await this.airGap.acknowledge(founder.id, founder.passphrase, request.airGapFindings);
       return { signerFingerprint: identity.publicKeyFingerprint, officers: officers.map((o) => o.id) };
     });
   }
@@ -213,6 +222,8 @@ export class CeremonyService {
       const engine = this.requireEngine();
       const view = this.view(id);
       const next = view.status.steps.find((s) => s.state !== 'done');
+      // The network may have come up since the plan: the air gap is checked again before any step.
+      this.airGap.require();
       if (next) {
         this.requireInputs(view.steps[next.index]?.inputs ?? [], inputs, `step ${next.index + 1}`);
         const drives = await this.drives();
@@ -235,9 +246,14 @@ export class CeremonyService {
     return this.exclusive('aborting the ceremony', async () => {
       const engine = this.requireEngine();
       this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
-      if (!engine.status(id).checkedIn.includes(officer)) throw new KeywardError('QUORUM_NOT_MET', `${officer} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
-      // The passphrase proves who aborts: it must unseal the officer's approval key (a wrong one counts towards lock-out).
-      await approveStep(this.workstation.officers(), officer, passphrase, abortDigest(id, reason));
+      const status = engine.status(id);
+      if (!status.checkedIn.includes(officer)) throw new KeywardError('QUORUM_NOT_MET', `${officer} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
+      const policy = this.workstation.policy(status.plan.type);
+      const { role } = this.workstation.officers().get(officer);
+      if (!policy.roles.includes(role)) throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${role}; only an officer whose approvals the ${status.plan.type} policy counts (${policy.roles.join(', ')}) aborts it.`, 'An officer in one of those roles aborts it.');
+      // The passphrase proves who aborts: it unseals the officer's approval key, which signs the ceremony and the reason (kept in the audit log).
+      const proof = await approveStep(this.workstation.officers(), officer, passphrase, abortDigest(id, reason));
+      this.workstation.audit().append({ actors: [officer], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });
       return this.withInputs(inputs, async () => {
         await engine.abort(id, [officer], reason);
         return this.view(id);

@@ -28,10 +28,13 @@ export class AirGapGuard {
     return { ...status, acknowledged: current && !status.isolated ? { officer: current.officer, at: current.at } : null };
   }
 
-  /** A security officer acknowledges what was found, with their passphrase. */
-  async acknowledge(officer: string, passphrase: string): Promise<AirGapView> {
+  /** A security officer acknowledges the findings they were shown, with their passphrase; refused if the network has changed since. */
+  async acknowledge(officer: string, passphrase: string, shown: string[]): Promise<AirGapView> {
     const status = this.read();
     const log = this.stores.log();
+    if (findingsDigest(shown) !== findingsDigest(status.findings)) {
+      throw new KeywardError('AIR_GAP_UNCONFIRMED', `The network has changed since the findings were shown: now ${status.findings.join(' ') || 'nothing is found'}.`, 'Check the network again, read the new findings, then acknowledge them.');
+    }
     const record = this.stores.officers().get(officer);
     if (record.role !== 'security-officer') {
       log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'refused', details: { role: record.role } });

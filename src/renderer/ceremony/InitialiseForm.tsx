@@ -1,4 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { AirGapView } from '../../shared/air-gap';
+import { call } from '../api';
 import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { roleLabels } from '../format';
@@ -28,6 +30,12 @@ export function InitialiseForm() {
   const [typing, setTyping] = useState(false);
   const [first, setFirst] = useState('');
   const [again, setAgain] = useState('');
+  const [network, setNetwork] = useState<AirGapView | undefined>();
+  const [acknowledged, setAcknowledged] = useState(false);
+  useEffect(() => {
+    void call('getAirGapStatus', {}).then((result) => setNetwork(result.ok ? result.value : undefined));
+  }, []);
+  const findings = network && !network.isolated ? network.findings : [];
   const edit = (index: number, change: Partial<Founder>) => setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
   const namesOk = founders.length >= 2 && founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) && new Set(founders.map((f) => f.id)).size === founders.length && founders.some((f) => f.role === 'security-officer');
   const current = founders[passphrases.length];
@@ -61,7 +69,7 @@ export function InitialiseForm() {
               }
               setPassphrases([]);
               setTyping(false);
-              void initialise({ organization, name, signingKey, founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })) });
+              void initialise({ organization, name, signingKey, founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })), airGapFindings: findings });
             }}
           >
             {passphrases.length + 1 < founders.length ? 'Keep it; clear the screen for the next officer' : 'Keep it and initialise the workstation'}
@@ -133,8 +141,25 @@ export function InitialiseForm() {
           </div>
           <p className="hint">Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a letter. They are never reused.</p>
         </fieldset>
+        {network?.isolated && <p className="finding finding-ok">Air gap: isolated.</p>}
+        {findings.length > 0 && (
+          <fieldset>
+            <legend>This workstation may not be air-gapped</legend>
+            <ul className="findings" aria-label="Air-gap findings">
+              {findings.map((f) => (
+                <li key={f} className="finding finding-danger">
+                  {f}
+                </li>
+              ))}
+            </ul>
+            <label className="choice">
+              <input type="checkbox" checked={acknowledged} onChange={(event) => setAcknowledged(event.target.checked)} />
+              The founding security officer has read these findings and acknowledges them (recorded with their passphrase). Otherwise, disconnect the network and check again on the Home screen.
+            </label>
+          </fieldset>
+        )}
         <div>
-          <button type="submit" className="primary" disabled={!namesOk || !organization.trim() || !name.trim()}>
+          <button type="submit" className="primary" disabled={!namesOk || !organization.trim() || !name.trim() || network === undefined || (findings.length > 0 && !acknowledged)}>
             Each founding officer chooses a passphrase
           </button>
         </div>

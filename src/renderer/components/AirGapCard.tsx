@@ -55,7 +55,7 @@ export function AirGapCard() {
                     purpose="acknowledge these findings"
                     submitLabel="Acknowledge"
                     onSubmit={async (officer, passphrase) => {
-                      const result = loaded(await call('acknowledgeAirGap', { officer, passphrase }));
+                      const result = loaded(await call('acknowledgeAirGap', { officer, passphrase, findings: status.value.findings }));
                       setRefusal(result);
                       if (result.state === 'ready') setStatus(result);
                       return result.state === 'ready';
