@@ -56,6 +56,10 @@ Options:
                   key-custodian or auditor.
   --answers FILE  With ceremony run on the rehearsal token: PIN parts and passphrases from a file.
   --out DIR       With ceremony run: the drive folder for the signed transcript (JSON and PDF).
+  --network-acknowledged
+                  With ceremony run and workstation init on a workstation found on a network: a
+                  security officer has read the air-gap findings and acknowledges them (their
+                  passphrase confirms it; recorded in the audit log).
   --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
                   one part per line of standard input.
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
@@ -81,6 +85,8 @@ export interface CliOptions {
   founding?: { id: string; role: OfficerRole; displayName: string }[];
   planFile?: string;
   answersFile?: string;
+  /** A security officer has read the air-gap findings and acknowledges them (confirmed with their passphrase). */
+  networkAcknowledged?: boolean;
 }
 
 function usageError(message: string): KeywardError {
@@ -115,6 +121,7 @@ export function parseCli(argv: string[]): CliOptions {
         ca: { type: 'string' },
         officer: { type: 'string', multiple: true },
         answers: { type: 'string' },
+        'network-acknowledged': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -144,6 +151,7 @@ export function parseCli(argv: string[]): CliOptions {
   const init = known === 'workstation init';
   if (values.officer !== undefined && !init) throw usageError('--officer goes with workstation init.');
   if (values.answers !== undefined && known !== 'ceremony run') throw usageError('--answers goes with ceremony run.');
+  if (values['network-acknowledged'] && known !== 'ceremony run' && !init) throw usageError('--network-acknowledged goes with ceremony run and workstation init.');
   const founding = (values.officer ?? []).map((spec) => {
     const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
     if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
@@ -192,6 +200,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.name !== undefined ? { workstationName: values.name } : {}),
     ...(spec !== undefined ? { spec: spec as SigningKeySpec } : {}),
     pinParts: Number(values['pin-parts'] ?? 1),
+    networkAcknowledged: values['network-acknowledged'],
     modulePath: check(absolutePath('--module'), values.module),
     tokenUri,
     dataDir: check(absolutePath('--data-dir'), values['data-dir']),

@@ -15,6 +15,9 @@ import { planSteps } from '../main/ceremonies/plan-steps';
 import { readShare } from '../main/backup/shares';
 import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
+import { airGapStatus } from '../main/system/air-gap';
+import type { Enrolment } from '../main/officers/enrolment';
+import { acknowledgeNetwork, networkDecision } from './air-gap';
 
 type Print = (text: string) => void;
 
@@ -30,8 +33,10 @@ export function describePlan(plan: CeremonyPlan): string {
   ].join('\n');
 }
 
-export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print): Promise<boolean> {
+export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print, networkAcknowledged = false): Promise<boolean> {
   const planFile = readPlanFile(planPath, readFileSync(planPath, 'utf8'));
+  const network = airGapStatus();
+  const mustAcknowledge = networkDecision(network, networkAcknowledged, print);
   // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key.
   if (planFile.type !== 'initialise-workstation') workstation.identities().require();
   const status = await workstation.tokenStatus();
@@ -46,12 +51,13 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
   const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', pinParts)));
   for (const warning of login.warnings) print(`Warning: ${warning}\n`);
   if (planFile.type === 'initialise-workstation') {
-    const founding = [];
+    const founding: Enrolment[] = [];
     for (const officer of planFile.founding) {
       const chosen = answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
       founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
     }
     const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
+    if (mustAcknowledge) await acknowledgeNetwork(workstation, network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), print);
     print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
     return true;
   }
@@ -90,6 +96,7 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
       return chosen;
     },
   });
+  if (mustAcknowledge) await acknowledgeNetwork(workstation, network, planFile.officers, (officer) => passphrase(officer, 'acknowledge the air-gap findings'), print);
   const id = newCeremonyId(planFile.type);
   const { title, steps } = planSteps(workstation, planFile, (name) => resolve(dirname(planPath), name), id);
   const plan = engine.plan(planFile.type, title, steps, id);

@@ -1,4 +1,7 @@
 /** The keyward command line. The HSM runs in a child process here too. */
+import { airGapStatus } from '../main/system/air-gap';
+import { acknowledgeNetwork, networkDecision } from './air-gap';
+import type { Enrolment } from '../main/officers/enrolment';
 import { toErrorData, type KeywardErrorData } from '../shared/errors';
 import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
@@ -91,18 +94,20 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (options.command === 'ceremony run' && options.planFile && options.out) {
-      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, options.out, (text) => process.stdout.write(text));
+      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, options.out, (text) => process.stdout.write(text), options.networkAcknowledged);
       return completed ? 0 : 1;
     }
     if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {
-      // Refused before any PIN is typed when there is nothing to sign with.
+      // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
       if (options.command !== 'workstation init') workstation.identities().require();
+      const network = airGapStatus();
+      const mustAcknowledge = options.command === 'workstation init' && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
       const status = await workstation.tokenStatus();
       const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
       const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));
       for (const warning of login.warnings) process.stderr.write(`Warning: ${warning}\n`);
       if (options.command === 'workstation init') {
-        const founding = [];
+        const founding: Enrolment[] = [];
         for (const officer of options.founding ?? []) {
           const passphrase = await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `);
           if (process.stdin.isTTY && (await readSecret(`${officer.id}, type it again: `)) !== passphrase) {
@@ -114,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
           { subject: { commonName: options.workstationName ?? '', organization: options.organization ?? '', organizationalUnit: 'Keyward workstation' }, spec: options.spec ?? 'ECDSA_P384' },
           founding,
         );
+        if (mustAcknowledge) await acknowledgeNetwork(workstation, network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), (text) => process.stderr.write(text));
         process.stdout.write(
           options.json
             ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`

@@ -10,6 +10,7 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
 import { rehearsalToken } from '../../src/shared/rehearsal';
+import { airGapStatus } from '../../src/main/system/air-gap';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
@@ -114,11 +115,11 @@ describe('keyward token list', () => {
 
 describe('keyward workstation and signed audit exports', () => {
   it('initialises a workstation from the example plan, founding officers and all', () => {
-    const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
     expect(keyward(['workstation', 'show']).stdout).toContain('O=Example Org');
-    const again = keyward(['ceremony', 'run', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const again = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(again.stderr).toContain('already initialised');
   });
 
@@ -135,8 +136,9 @@ describe('keyward workstation and signed audit exports', () => {
     expect(early.stderr).toContain('Initialise the workstation first');
 
     const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
-    const init = keywardWithInput(['workstation', 'init', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\n');
-    expect(init.stderr).toBe('');
+    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\n');
+    // On a network, the findings and alice's acknowledgement are the only lines on standard error.
+    expect(init.stderr.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n|^alice acknowledged the air-gap findings\.\n/gm, '')).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
     expect(init.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
@@ -175,7 +177,7 @@ describe('keyward workstation and signed audit exports', () => {
     expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(2);
 
     // A scripted rehearsal of the generate-CMK ceremony, from the example plan and answers in docs/.
-    const run = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const run = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
@@ -186,7 +188,7 @@ describe('keyward workstation and signed audit exports', () => {
     const key = new Inventory(openDatabase(dataDir), new AuditLog(openDatabase(dataDir))).get('Tenant CMK');
     expect(key.versions).toMatchObject([{ version: 1, state: 'active' }]);
     // The same plan again is refused: the name is taken.
-    expect(keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]).stderr).toContain('already has a key named "Tenant CMK"');
+    expect(keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]).stderr).toContain('already has a key named "Tenant CMK"');
 
     // The provider's wrapping key imported (the SO marks it trusted), then the key exported as a bundle.
     const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -200,12 +202,12 @@ describe('keyward workstation and signed audit exports', () => {
       writeFileSync(path, edit(readFileSync(`docs/ceremonies/${name}`, 'utf8')).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1'));
       return path;
     };
-    const importRun = keyward(['ceremony', 'run', fromDocs('import-wrapping-key.yaml', (t) => t), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const importRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('import-wrapping-key.yaml', (t) => t), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(importRun.stderr).toBe('');
     expect(importRun.stdout).toMatch(/Compare its SHA-256 fingerprint, read aloud, with the provider's console: [0-9A-F ]+ \/ [A-Za-z]+/);
     const usb = join(dataDir, 'usb');
     mkdirSync(usb);
-    const exportRun = keyward(['ceremony', 'run', fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const exportRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(exportRun.stderr).toBe('');
     expect(exportRun.stdout).toMatch(/h \d+ min left before the provider's deadline/);
     const folder = /written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
@@ -218,19 +220,19 @@ describe('keyward workstation and signed audit exports', () => {
     expect(cipher.update(Buffer.alloc(16)).subarray(0, 3).toString('hex')).toBe(key.versions[0]?.kcv);
 
     // The key's later life, from the example plans: rotation, then destruction of version 1 with its certificate.
-    const rotate = keyward(['ceremony', 'run', 'docs/ceremonies/rotate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const rotate = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/rotate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(rotate.stderr).toBe('');
     expect(rotate.stdout).toContain('version 1 (KCV');
     // A backup of version 1 with shares on three "drives", before it is destroyed, then restored from two shares.
     const drives = ['backup', 'c1', 'c2', 'c3'].map((d) => join(dataDir, d));
     for (const d of drives) mkdirSync(d);
     const backupPlan = fromDocs('backup.yaml', (t) => t.replace('/media/officer/BACKUP', drives[0] ?? '').replace('/media/custodian1/SHARE', drives[1] ?? '').replace('/media/custodian2/SHARE', drives[2] ?? '').replace('/media/custodian3/SHARE', drives[3] ?? ''));
-    const backupRun = keyward(['ceremony', 'run', backupPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const backupRun = keyward(['ceremony', 'run', '--network-acknowledged', backupPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(backupRun.stderr).toBe('');
     const packageFolder = /\) in (\S+); shares in/.exec(backupRun.stdout)?.[1] ?? '';
     const shareFolders = /shares in (.+)\.\n/.exec(backupRun.stdout)?.[1]?.split(', ') ?? [];
     expect(shareFolders).toHaveLength(3);
-    const destroy = keyward(['ceremony', 'run', fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const destroy = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(destroy.stderr).toBe('');
     expect(destroy.code).toBe(0);
     const listed = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[]; rotationDue: { key: string; status: string }[] };
@@ -240,7 +242,7 @@ describe('keyward workstation and signed audit exports', () => {
     expect(keyward(['key', 'list']).stdout).toMatch(/ {2}v1 {2}destroyed/);
     const answers = join(dataDir, 'restore-answers.yaml');
     writeFileSync(answers, `${readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')}shareFiles: ['${join(shareFolders[2] ?? '', 'share.txt')}', '${join(shareFolders[0] ?? '', 'share.txt')}']\n`);
-    const restoreRun = keyward(['ceremony', 'run', fromDocs('restore.yaml', (t) => t.replace('/media/officer/BACKUP/keyward-backup-0123abcd', packageFolder)), '--answers', answers, '--out', dataDir]);
+    const restoreRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('restore.yaml', (t) => t.replace('/media/officer/BACKUP/keyward-backup-0123abcd', packageFolder)), '--answers', answers, '--out', dataDir]);
     expect(restoreRun.stderr).toBe('');
     expect(restoreRun.code).toBe(0);
     const afterRestore = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[] };
@@ -248,14 +250,16 @@ describe('keyward workstation and signed audit exports', () => {
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');
-    const onHsm = keyward(['ceremony', 'run', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
+    const onHsm = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
     expect(onHsm.code).toBe(1);
     expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
 
     // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
     const plan = join(dataDir, 'plan.yaml');
     writeFileSync(plan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: Second CMK'));
-    const typed = keywardWithInput(['ceremony', 'run', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
+    // On a network, alice's passphrase first confirms her acknowledgement of the air-gap findings.
+    const acknowledgement = airGapStatus().isolated ? '' : 'rehearsal passphrase one\n';
+    const typed = keywardWithInput(['ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${acknowledgement}${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
     expect(typed.code).toBe(0);
     expect(typed.stdout).toContain('Ceremony completed');
   }, 300_000); // the whole life of a key through the CLI: many runs, each stretching passphrases with scrypt

@@ -1,0 +1,32 @@
+/**
+ * The air gap on the command line, as in the app: a ceremony on a workstation found on a network runs
+ * only once a security officer has read the findings and acknowledges them with their passphrase
+ * (--network-acknowledged; recorded in the audit log).
+ */
+import type { AirGapStatus } from '../shared/air-gap';
+import { KeywardError } from '../shared/errors';
+import { AirGapGuard } from '../main/system/air-gap-guard';
+import type { Workstation } from '../main/workstation';
+
+/** Prints the findings; refuses unless the officers said they acknowledge them. Returns whether an acknowledgement must be recorded. */
+export function networkDecision(network: AirGapStatus, acknowledged: boolean, print: (text: string) => void): boolean {
+  if (network.isolated) return false;
+  print(`This workstation may not be air-gapped:\n${network.findings.map((f) => `  ${f}\n`).join('')}`);
+  if (!acknowledged) {
+    throw new KeywardError(
+      'AIR_GAP_UNCONFIRMED',
+      `This workstation may not be air-gapped: ${network.findings.join(' ')}`,
+      'Disconnect the network; or, once a security officer has read these findings, run again with --network-acknowledged (they confirm with their passphrase).',
+    );
+  }
+  return true;
+}
+
+/** Records the acknowledgement by the first security officer among those named, with their passphrase. */
+export async function acknowledgeNetwork(workstation: Workstation, network: AirGapStatus, officers: string[], passphrase: (officer: string) => Promise<string>, print: (text: string) => void): Promise<void> {
+  const officer = officers.find((id) => workstation.officers().get(id).role === 'security-officer');
+  if (!officer) throw new KeywardError('AIR_GAP_UNCONFIRMED', 'Only a security officer acknowledges the air-gap findings, and none is among the officers present.', 'A security officer joins the ceremony, or the network is disconnected.');
+  const guard = new AirGapGuard({ officers: () => workstation.officers(), log: () => workstation.audit() }, () => network);
+  await guard.acknowledge(officer, await passphrase(officer), network.findings);
+  print(`${officer} acknowledged the air-gap findings.\n`);
+}
