@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 
 interface Props {
   /** Whose PIN: shown in every label. */
@@ -13,6 +13,8 @@ interface Props {
  * next holder comes to the keyboard. The parts are joined only inside the HSM process.
  */
 export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
+  // Unique ids: the same PIN may be asked for twice on one screen (a step's and the abort's).
+  const uid = useId();
   const [count, setCount] = useState(1);
   const [parts, setParts] = useState<string[]>([]);
   const [value, setValue] = useState('');
@@ -40,9 +42,9 @@ export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
       }}
     >
       <div className="row">
-        <label htmlFor={`${who}-parts`}>Number of PIN parts ({who})</label>
+        <label htmlFor={`${uid}-parts`}>Number of PIN parts ({who})</label>
         <select
-          id={`${who}-parts`}
+          id={`${uid}-parts`}
           value={count}
           disabled={parts.length > 0 || disabled}
           onChange={(event) => setCount(Number(event.target.value))}
@@ -55,10 +57,10 @@ export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
         </select>
       </div>
       <div className="row">
-        <label htmlFor={`${who}-part`}>
+        <label htmlFor={`${uid}-part`}>
           {who}: part {index + 1} of {count}
         </label>
-        <input id={`${who}-part`} className="wide" type="password" autoComplete="off" value={value} disabled={disabled} onChange={(event) => setValue(event.target.value)} />
+        <input id={`${uid}-part`} className="wide" type="password" autoComplete="off" value={value} disabled={disabled} onChange={(event) => setValue(event.target.value)} />
         <button type="submit" className={last ? 'primary' : undefined} disabled={disabled || !value}>
           {last ? submitLabel : `Next holder of the ${who}`}
         </button>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { StepInputKind, StepInputs } from '../../shared/ceremonies';
 import { DrivePicker } from './DrivePicker';
 import { PinPartsEntry } from './PinPartsEntry';
@@ -28,6 +28,7 @@ function Entered({ what, onClear }: { what: string; onClear: () => void }) {
 
 /** What a step needs typed before it runs: PIN parts, a new officer's passphrase (twice), or backup shares. */
 export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled }: Props) {
+  const uid = useId();
   const [passphrase, setPassphrase] = useState('');
   const [again, setAgain] = useState('');
   const [share, setShare] = useState('');
@@ -65,10 +66,10 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
         ) : (
           <fieldset>
             <legend>{newOfficer ?? 'The new officer'} chooses a passphrase (at least 12 characters; nobody else looks)</legend>
-            <label htmlFor="new-passphrase">Passphrase</label>
-            <input id="new-passphrase" className="wide" type="password" autoComplete="off" value={passphrase} disabled={disabled} onChange={(event) => setPassphrase(event.target.value)} />
-            <label htmlFor="new-passphrase-again">The same passphrase again</label>
-            <input id="new-passphrase-again" className="wide" type="password" autoComplete="off" value={again} disabled={disabled} onChange={(event) => setAgain(event.target.value)} />
+            <label htmlFor={`${uid}-new-passphrase`}>Passphrase</label>
+            <input id={`${uid}-new-passphrase`} className="wide" type="password" autoComplete="off" value={passphrase} disabled={disabled} onChange={(event) => setPassphrase(event.target.value)} />
+            <label htmlFor={`${uid}-new-passphrase-again`}>The same passphrase again</label>
+            <input id={`${uid}-new-passphrase-again`} className="wide" type="password" autoComplete="off" value={again} disabled={disabled} onChange={(event) => setAgain(event.target.value)} />
             {again && again !== passphrase && <p className="hint">The two entries differ.</p>}
             <div>
               <button
@@ -89,8 +90,8 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
         <fieldset>
           <legend>Backup key shares: each custodian gives theirs</legend>
           <p role="status">{inputs.shares?.length ?? 0} share(s) given.</p>
-          <label htmlFor="share-words">Share words (typed by the custodian, not shown to others)</label>
-          <input id="share-words" className="wide" type="password" autoComplete="off" value={share} disabled={disabled} onChange={(event) => setShare(event.target.value)} />
+          <label htmlFor={`${uid}-share-words`}>Share words (typed by the custodian, not shown to others)</label>
+          <input id={`${uid}-share-words`} className="wide" type="password" autoComplete="off" value={share} disabled={disabled} onChange={(event) => setShare(event.target.value)} />
           <DrivePicker label="Or the share file on the custodian's drive" mode="file" value={shareFile} onChange={setShareFile} />
           <div>
             <button
