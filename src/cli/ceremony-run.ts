@@ -4,13 +4,13 @@
  * turn until the quorum is met, and every step's outcome is printed. Passphrases come from the terminal,
  * or on the rehearsal token from an answers file.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CeremonyPlan } from '../shared/ceremonies';
 import { KeywardError } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
+import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
 import { newCeremonyId } from '../main/ceremonies/engine';
+import { readSmallFile } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { readShare } from '../main/backup/shares';
 import type { Workstation } from '../main/workstation';
@@ -20,6 +20,8 @@ import type { Enrolment } from '../main/officers/enrolment';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 
 type Print = (text: string) => void;
+
+const readText = (path: string, what: string): string => readSmallFile(path, maxPlanFileBytes, what).toString('utf8');
 
 export function describePlan(plan: CeremonyPlan): string {
   return [
@@ -34,7 +36,7 @@ export function describePlan(plan: CeremonyPlan): string {
 }
 
 export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print, networkAcknowledged = false): Promise<boolean> {
-  const planFile = readPlanFile(planPath, readFileSync(planPath, 'utf8'));
+  const planFile = readPlanFile(planPath, readText(planPath, 'plan file'));
   const network = airGapStatus();
   const mustAcknowledge = networkDecision(network, networkAcknowledged, print);
   // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key.
@@ -45,7 +47,7 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     if (!status.rehearsal) {
       throw new KeywardError('INVALID_REQUEST', 'An answers file is accepted on the rehearsal token only: on a real HSM every PIN part and passphrase is typed by its officer.', 'Run the ceremony without --answers.');
     }
-    answers = readAnswersFile(answersPath, readFileSync(answersPath, 'utf8'));
+    answers = readAnswersFile(answersPath, readText(answersPath, 'answers file'));
   }
   const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
   const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', pinParts)));
@@ -78,12 +80,12 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     },
     backupShares: async (backupId, threshold) => {
       // Each custodian gives the path of their share file, or types its words; in a rehearsal, the answers file names the files.
-      const given = answers ? (answers.shareFiles ?? []).map((path) => readFileSync(resolve(dirname(answersPath ?? '.'), path), 'utf8')) : [];
+      const given = answers ? (answers.shareFiles ?? []).map((path) => readText(resolve(dirname(answersPath ?? '.'), path), 'share file')) : [];
       if (answers && given.length < threshold) throw new KeywardError('INVALID_REQUEST', `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`, 'Add shareFiles to the answers file.');
       const shares: Uint8Array[] = [];
       for (let i = 0; i < threshold; i++) {
         const input = given[i] ?? (await readSecret(`Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `));
-        shares.push(readShare(backupId, input.startsWith('/') ? readFileSync(input.trim(), 'utf8') : input));
+        shares.push(readShare(backupId, input.startsWith('/') ? readText(input.trim(), 'share file') : input));
       }
       return shares;
     },

@@ -113,6 +113,9 @@ export const answersSchema = z
   .strict();
 export type Answers = z.infer<typeof answersSchema>;
 
+/** No plan, answers or share file is larger than this. */
+export const maxPlanFileBytes = 64 * 1024;
+
 /** Where a plan came from: a plan file (named) or the app's ceremony form. */
 export type PlanSource = { file: string } | { form: true };
 

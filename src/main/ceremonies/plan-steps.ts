@@ -3,10 +3,10 @@
  * the CLI and the app, so a ceremony means the same thing whichever way it is started. Every file or
  * folder the plan names goes through `place`, which resolves it and, in the app, keeps it on a drive.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { KeywardError } from '../../shared/errors';
 import { readProviderImport } from '../providers/import-parameters';
 import { maxWrappingKeyFileBytes } from '../providers/wrapping-key-file';
+import { readSmallFile } from '../files/read-small';
 import type { Workstation } from '../workstation';
 import type { StepPlan } from './engine';
 import { planGenerateCmk } from './generate-cmk';
@@ -18,19 +18,6 @@ import { planBackup, planRestore } from './backup-steps';
 
 /** Resolves a path a plan names (relative to the plan file, or as given in the app) and checks where it is. */
 export type Place = (name: string) => string;
-
-/** Reads a file the plan names, refusing anything larger than a key file can be. */
-export function readNamedFile(path: string): Buffer {
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which is not a file.`, 'Name the provider\'s file itself.');
-    if (stat.size > maxWrappingKeyFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is larger than any key file (${maxWrappingKeyFileBytes} bytes).`, 'Check the file the plan names.');
-    return readFileSync(path);
-  } catch (error) {
-    if (error instanceof KeywardError) throw error;
-    throw new KeywardError('INVALID_REQUEST', `The plan names ${path}, which cannot be read.`, 'Insert the drive that holds it, or correct the path in the plan.');
-  }
-}
 
 export function planSteps(workstation: Workstation, planFile: PlanFile, place: Place, id: string): { title: string; steps: StepPlan[] } {
   switch (planFile.type) {
@@ -60,7 +47,8 @@ export function planSteps(workstation: Workstation, planFile: PlanFile, place: P
       return planRestore(workstation.inventory(), workstation.identities().require().certificateDer, place(planFile.packageFolder), planFile.keys);
     case 'import-wrapping-key':
     case 'export-key': {
-      const files = { wrappingKey: readNamedFile(place(planFile.files.wrappingKey)), ...(planFile.files.importToken ? { importToken: readNamedFile(place(planFile.files.importToken)) } : {}) };
+      const read = (name: string, what: string) => readSmallFile(place(name), maxWrappingKeyFileBytes, what);
+      const files = { wrappingKey: read(planFile.files.wrappingKey, "provider's wrapping key file"), ...(planFile.files.importToken ? { importToken: read(planFile.files.importToken, "provider's import token file") } : {}) };
       const params = readProviderImport(planFile.provider, files, planFile.fields);
       if (planFile.type === 'import-wrapping-key') return planImportWrappingKey(workstation.wrappingKeys(), params, planFile.label);
       return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, { keyName: planFile.key.name, version: planFile.key.version, params, destination: { parent: place(planFile.destination.folder), drive: planFile.destination.drive } });

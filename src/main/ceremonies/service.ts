@@ -4,15 +4,15 @@
  * passphrases and shares a step needs are handed to that step only and dropped when it ends.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CeremonySummary, CeremonyView, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { dualControlCeremonies, minimumCmkQuorum, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
+import { readSmallFile } from '../files/read-small';
 import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
 import type { LoginResult } from '../hsm/sessions';
@@ -20,7 +20,7 @@ import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 import { newCeremonyId, type CeremonyEngine } from './engine';
-import { planOf, readPlanFile, type PlanFile } from './plan-file';
+import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps, type Place } from './plan-steps';
 import { ceremonyExecutors } from './registry';
 
@@ -43,7 +43,6 @@ export interface InitialiseRequest {
 }
 
 
-const maxPlanFileBytes = 64 * 1024;
 
 /** Step parameters that name a place on a drive: checked again just before the step runs (a drive may have been swapped since the plan). */
 const pathParams = ['parent', 'folder', 'out', 'packageFolder', 'shareFolders'];
@@ -82,9 +81,9 @@ export class CeremonyService {
     this.loggedIn = false;
   }
 
-  async drives(): Promise<RemovableDrive[]> {
-    const { rehearsal } = await this.workstation.tokenStatus();
-    return appDrives(this.workstation.dataDir, rehearsal);
+  /** Practice folders count as drives on the rehearsal token only; the settings say which token is in use, without asking the HSM. */
+  drives(): Promise<RemovableDrive[]> {
+    return Promise.resolve(appDrives(this.workstation.dataDir, this.workstation.settings().mode === 'rehearsal'));
   }
 
   async driveEntries(mountPoint: string): Promise<DriveEntry[]> {
@@ -109,7 +108,8 @@ export class CeremonyService {
       let recovered: string[] = [];
       if (this.workstation.identities().current()) {
         // Opening the engine rolls back any step a crash left running.
-        recovered = this.list().unfinished.filter((c) => c.interrupted).map((c) => c.id);
+        const store = this.workstation.ceremonies();
+        recovered = store.unfinished().filter((id) => this.interrupted(id, store.status(id).steps));
         this.engine = await this.openEngine();
       }
       this.loggedIn = true;
@@ -121,11 +121,8 @@ export class CeremonyService {
     return this.exclusive('initialising the workstation', async () => {
       if (!this.loggedIn) throw notLoggedIn();
       // No officer exists yet to acknowledge a finding: the founding security officer does it in the initialisation itself.
-      const network = this.airGap.status();
+      const network = this.airGap.requireShown(request.airGapFindings);
       const founder = request.founding.find((f) => f.role === 'security-officer');
-      if (!network.isolated && network.findings.join('\n') !== request.airGapFindings.join('\n')) {
-        throw new KeywardError('AIR_GAP_UNCONFIRMED', `This workstation may not be air-gapped: ${network.findings.join(' ')}`, 'Disconnect the network, or have the founding security officer read these findings and acknowledge them in the initialisation form.');
-      }
       const { identity, officers } = await this.workstation.initialise(
         { subject: { commonName: request.name, organization: request.organization, organizationalUnit: 'Keyward workstation' }, spec: request.signingKey },
         request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
@@ -157,7 +154,7 @@ export class CeremonyService {
     let place: Place;
     if ('planFile' in request) {
       const path = onDrive(request.planFile);
-      planFile = readPlanFile(path, readPlanText(path));
+      planFile = readPlanFile(path, readSmallFile(path, maxPlanFileBytes, 'plan file').toString('utf8'));
       place = (name) => onDrive(resolve(dirname(path), name));
     } else {
       planFile = planOf({ form: true }, request.plan);
@@ -335,7 +332,7 @@ export class CeremonyService {
       return await work();
     } catch (error) {
       // The HSM process restarted (or the token was re-inserted): its login is gone, so is this session's.
-      if (error instanceof KeywardError && (error.code === 'HSM_NOT_LOGGED_IN' || error.code === 'HSM_PROCESS_FAILED' || error.code === 'HSM_DEVICE_ERROR')) this.reset();
+      if (error instanceof KeywardError && sessionLostCodes.includes(error.code)) this.reset();
       throw error;
     } finally {
       this.busy = undefined;
@@ -360,7 +357,7 @@ export class CeremonyService {
             if (!share.trim().startsWith('/')) return readShare(backupId, share);
             const path = resolve(share.trim());
             driveOf(path, drives);
-            return readShare(backupId, readPlanText(path, 'share file'));
+            return readShare(backupId, readSmallFile(path, maxPlanFileBytes, 'share file').toString('utf8'));
           } catch (error) {
             if (!(error instanceof KeywardError)) throw error;
             throw new KeywardError(error.code, `Share ${index + 1} of ${given.length}: ${error.message}`, error.nextStep);
@@ -375,18 +372,3 @@ export class CeremonyService {
 const abortDigest = (id: string, reason: string): string => createHash('sha256').update(JSON.stringify(['keyward-abort', id, reason])).digest('hex');
 
 const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
-
-/** A small text file from a drive (a plan or a share), read with a size limit. */
-function readPlanText(path: string, what = 'plan file'): string {
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new KeywardError('INVALID_REQUEST', `${path} is not a file.`, `Pick the ${what} itself.`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof KeywardError) throw error;
-    throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} cannot be read.`, 'Check that its drive is inserted and pick the file again.');
-  }
-  if (size > maxPlanFileBytes) throw new KeywardError('INVALID_REQUEST', `${path} is ${size} bytes, larger than any ${what} (${maxPlanFileBytes}).`, `Pick the ${what} itself.`);
-  return readFileSync(path, 'utf8');
-}

@@ -30,11 +30,8 @@ export class AirGapGuard {
 
   /** A security officer acknowledges the findings they were shown, with their passphrase; refused if the network has changed since. */
   async acknowledge(officer: string, passphrase: string, shown: string[]): Promise<AirGapView> {
-    const status = this.read();
+    const status = this.requireShown(shown);
     const log = this.stores.log();
-    if (findingsDigest(shown) !== findingsDigest(status.findings)) {
-      throw new KeywardError('AIR_GAP_UNCONFIRMED', `The network has changed since the findings were shown: now ${status.findings.join(' ') || 'nothing is found'}.`, 'Check the network again, read the new findings, then acknowledge them.');
-    }
     const record = this.stores.officers().get(officer);
     if (record.role !== 'security-officer') {
       log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'refused', details: { role: record.role } });
@@ -46,6 +43,17 @@ export class AirGapGuard {
     log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'success', details: { findings: status.findings.join(' ') || 'none' } });
     this.acknowledgement = { digest, officer, at };
     return this.status();
+  }
+
+  /** The network as it is now, provided it is isolated or exactly what the officers were shown. */
+  requireShown(shown: string[]): AirGapStatus {
+    const status = this.read();
+    if (status.isolated || findingsDigest(shown) === findingsDigest(status.findings)) return status;
+    throw new KeywardError(
+      'AIR_GAP_UNCONFIRMED',
+      `The network has changed since the findings were shown: now ${status.findings.join(' ')}`,
+      'Disconnect the network; or check it again, read the findings as they are now, and acknowledge them.',
+    );
   }
 
   /** Refuses a ceremony while a finding stands unacknowledged. */

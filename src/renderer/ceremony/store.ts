@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList, RequestOf } from '../../shared/contract';
-import type { KeywardErrorData, Result } from '../../shared/errors';
+import { sessionLostCodes, type KeywardErrorData, type Result } from '../../shared/errors';
 import type { RemovableDrive } from '../../shared/media';
 import { call } from '../api';
 import { loaded, type Loadable } from '../loadable';
@@ -60,7 +60,7 @@ export const useCeremony = create<CeremonyState>((set, get) => {
           if (fresh.ok) show(fresh.value);
         }
         // The HSM process restarted or the token went away: the session's login is gone, so the login form returns.
-        if (['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_DEVICE_ERROR'].includes(result.error.code)) await get().loadList();
+        if (sessionLostCodes.includes(result.error.code)) await get().loadList();
         return undefined;
       }
       return result.value;
@@ -118,13 +118,13 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     plan: async (request) => {
       const view = await act('Planning the ceremony', 'The ceremony could not be planned', () => call('planCeremony', request));
       if (!view) return false;
-      set({ open: view, bundleChecks: {}, transcript: { state: 'idle' } });
+      set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
       return true;
     },
 
     openCeremony: async (id) => {
       const view = await act('Opening the ceremony', 'The ceremony could not be opened', () => call('getCeremony', { id }));
-      if (view) set({ open: view, bundleChecks: {}, transcript: { state: 'idle' } });
+      if (view) set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
     },
 
     close: () => {

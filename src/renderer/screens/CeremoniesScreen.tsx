@@ -9,35 +9,57 @@ import { CeremonyWizard } from '../ceremony/Wizard';
 import { Working } from '../ceremony/Working';
 import { utcText } from '../format';
 
-function CeremonyRows({ label, rows, action }: { label: string; rows: CeremonySummary[]; action?: (row: CeremonySummary) => ReactNode }) {
+interface CeremonyTableProps {
+  id: string;
+  heading: string;
+  caption: string;
+  rows: CeremonySummary[];
+  /** The button's words for one ceremony (its title follows, so every button has its own name). */
+  actionLabel: string;
+  disabled: boolean;
+  onOpen: (id: string) => void;
+  children?: ReactNode;
+}
+
+/** A list of ceremonies (unfinished, or recently ended), each with a button that opens it. */
+function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOpen, children }: CeremonyTableProps) {
+  if (rows.length === 0) return null;
   return (
-    <table className="audit-table">
-      <caption>{label}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Ceremony</th>
-          <th scope="col">Planned (UTC)</th>
-          <th scope="col">Progress</th>
-          {action && <th scope="col">Action</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((c) => (
-          <tr key={c.id}>
-            <td>
-              {c.title}
-              <div className="hint mono">{c.id}</div>
-            </td>
-            <td className="nowrap">{utcText(c.createdAt)}</td>
-            <td>
-              {c.state === 'completed' || c.state === 'aborted' ? `${c.state} ${c.endedAt ? utcText(c.endedAt) : ''}` : `${c.stepsDone} of ${c.steps} steps done`}
-              {c.interrupted && <div className="finding finding-warn">Interrupted in the middle of a step: logging in rolls it back.</div>}
-            </td>
-            {action && <td>{action(c)}</td>}
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{heading}</h2>
+      <table className="audit-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Ceremony</th>
+            <th scope="col">Planned (UTC)</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Action</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((c) => (
+            <tr key={c.id}>
+              <td>
+                {c.title}
+                <div className="hint mono">{c.id}</div>
+              </td>
+              <td className="nowrap">{utcText(c.createdAt)}</td>
+              <td>
+                {c.state === 'completed' || c.state === 'aborted' ? `${c.state} ${c.endedAt ? utcText(c.endedAt) : ''}` : `${c.stepsDone} of ${c.steps} steps done`}
+                {c.interrupted && <div className="finding finding-warn">Interrupted in the middle of a step: logging in rolls it back.</div>}
+              </td>
+              <td>
+                <button type="button" disabled={disabled} onClick={() => onOpen(c.id)}>
+                  {actionLabel} {c.title}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {children}
+    </section>
   );
 }
 
@@ -76,37 +98,28 @@ export function CeremoniesScreen() {
       {list.state === 'ready' && (
         <div className="stack">
           {!list.value.loggedIn && <TokenLogin />}
-          {list.value.unfinished.length > 0 && (
-            <section className="card" aria-labelledby="unfinished-heading">
-              <h2 id="unfinished-heading">Unfinished ceremonies</h2>
-              <CeremonyRows
-                label="Ceremonies planned or started and not yet ended; resume one, or open it to abort it."
-                rows={list.value.unfinished}
-                action={(c) => (
-                  <button type="button" disabled={!list.value.loggedIn || working !== undefined} onClick={() => void openCeremony(c.id)}>
-                    Resume {c.title}
-                  </button>
-                )}
-              />
-              {!list.value.loggedIn && <p className="hint">Log in to the token to resume a ceremony.</p>}
-            </section>
-          )}
+          <CeremonyTable
+            id="unfinished-heading"
+            heading="Unfinished ceremonies"
+            caption="Ceremonies planned or started and not yet ended; resume one, or open it to abort it."
+            rows={list.value.unfinished}
+            actionLabel="Resume"
+            disabled={!list.value.loggedIn || working !== undefined}
+            onOpen={(id) => void openCeremony(id)}
+          >
+            {!list.value.loggedIn && <p className="hint">Log in to the token to resume a ceremony.</p>}
+          </CeremonyTable>
           {!list.value.initialised && (list.value.loggedIn ? <InitialiseForm /> : <p>This workstation is not initialised yet. Log in to the token to initialise it.</p>)}
           {list.value.initialised && list.value.loggedIn && <CeremonyForm />}
-          {list.value.recent.length > 0 && (
-            <section className="card" aria-labelledby="recent-heading">
-              <h2 id="recent-heading">Recently ended</h2>
-              <CeremonyRows
-                label="The last ceremonies that completed or were aborted."
-                rows={list.value.recent}
-                action={(c) => (
-                  <button type="button" disabled={working !== undefined} onClick={() => void openCeremony(c.id)}>
-                    Open the summary of {c.title}
-                  </button>
-                )}
-              />
-            </section>
-          )}
+          <CeremonyTable
+            id="recent-heading"
+            heading="Recently ended"
+            caption="The last ceremonies that completed or were aborted."
+            rows={list.value.recent}
+            actionLabel="Open the summary of"
+            disabled={working !== undefined}
+            onOpen={(id) => void openCeremony(id)}
+          />
         </div>
       )}
     </div>
