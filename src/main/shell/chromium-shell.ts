@@ -88,9 +88,9 @@ export function chromiumArgs(headless: boolean): string[] {
   return args;
 }
 
-export async function launchChromiumShell({ handlers, headless }: ChromiumShellOptions): Promise<ChromiumShell> {
-  const profile = mkdtempSync(join(tmpdir(), 'keyward-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+/** How the shell launches Chromium (also used by the start benchmark's baseline, to launch it the same way). */
+export function chromiumLaunchOptions(headless: boolean): NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]> {
+  return {
     executablePath: chromiumPath,
     headless,
     args: chromiumArgs(headless),
@@ -99,7 +99,12 @@ export async function launchChromiumShell({ handlers, headless }: ChromiumShellO
     acceptDownloads: false,
     serviceWorkers: 'block',
     offline: false,
-  });
+  };
+}
+
+export async function launchChromiumShell({ handlers, headless }: ChromiumShellOptions): Promise<ChromiumShell> {
+  const profile = mkdtempSync(join(tmpdir(), 'keyward-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions(headless));
   const page = context.pages()[0] ?? (await context.newPage());
   // Keyward has one window: anything else that opens is closed at once.
   context.on('page', (other) => {
