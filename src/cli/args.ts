@@ -30,6 +30,15 @@ Commands:
                   are shown, the officers check in and approve each sensitive step with their
                   passphrases, typed at the terminal. --answers FILE supplies them on the rehearsal
                   token only.
+  ceremony list   The unfinished ceremonies (those a crash or power cut interrupted are marked) and the
+                  recently ended ones.
+  ceremony resume ID
+                  Go on with an unfinished ceremony from its last completed step (--out DIR for its
+                  transcript). A step left running when Keyward stopped is rolled back first; the
+                  officers who checked in approve what still needs the quorum.
+  ceremony transcript ID
+                  Write the signed transcript (JSON and PDF) of an ended ceremony to --out DIR, e.g. when
+                  Keyward stopped after its last step (needs the user PIN).
   key list        The key inventory: every key, its versions and their states and KCVs, and which
                   rotations are due or overdue.
   media list      List the mounted removable drives (USB sticks, SD cards) bundles and exports can go to.
@@ -54,10 +63,10 @@ Options:
   --officer ID:ROLE:FULL NAME
                   With workstation init, once per founding officer; ROLE is security-officer,
                   key-custodian or auditor.
-  --answers FILE  With ceremony run on the rehearsal token: PIN parts and passphrases from a file.
-  --out DIR       With ceremony run: the drive folder for the signed transcript (JSON and PDF).
+  --answers FILE  With ceremony run or resume on the rehearsal token: PIN parts and passphrases from a file.
+  --out DIR       With ceremony run or resume: the drive folder for the signed transcript (JSON and PDF).
   --network-acknowledged
-                  With ceremony run and workstation init on a workstation found on a network: a
+                  With ceremony run or resume and workstation init on a workstation found on a network: a
                   security officer has read the air-gap findings and acknowledges them (their
                   passphrase confirms it; recorded in the audit log).
   --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
@@ -65,7 +74,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'verify'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony transcript', 'ceremony list', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -84,10 +93,15 @@ export interface CliOptions {
   caFile?: string;
   founding?: { id: string; role: OfficerRole; displayName: string }[];
   planFile?: string;
+  /** With ceremony resume: the ceremony's id. */
+  ceremonyId?: string;
   answersFile?: string;
   /** A security officer has read the air-gap findings and acknowledges them (confirmed with their passphrase). */
   networkAcknowledged?: boolean;
 }
+
+/** A ceremony id: its type, then a UUID (see newCeremonyId). */
+const ceremonyIdPattern = /^[a-z]+(-[a-z]+)*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function usageError(message: string): KeywardError {
   return new KeywardError('INVALID_REQUEST', message, 'Run "keyward --help" for the commands and options.');
@@ -134,12 +148,18 @@ export function parseCli(argv: string[]): CliOptions {
   if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
   const planFile = positionals[0] === 'ceremony' && positionals[1] === 'run' ? positionals[2] : undefined;
   if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile)) throw usageError('ceremony run needs exactly one PLAN file.');
-  const command = bundle !== undefined ? 'verify' : planFile !== undefined ? 'ceremony run' : positionals.join(' ');
+  const byId = positionals[0] === 'ceremony' && (positionals[1] === 'resume' || positionals[1] === 'transcript') ? `ceremony ${positionals[1]}` : undefined;
+  const ceremonyId = byId ? positionals[2] : undefined;
+  if (byId && (positionals.length !== 3 || !ceremonyId || !ceremonyIdPattern.test(ceremonyId))) {
+    throw usageError(`${byId} needs exactly one ceremony ID, as "keyward ceremony list" prints it (e.g. generate-cmk-0f1e2d3c-…).`);
+  }
+  const command = bundle !== undefined ? 'verify' : planFile !== undefined ? 'ceremony run' : byId ?? positionals.join(' ');
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
-  if (known === 'ceremony run' && !values.out) throw usageError('ceremony run needs --out DIR: the drive folder for the ceremony transcript.');
-  if (values.out !== undefined && known !== 'audit export' && known !== 'ceremony run') throw usageError('--out goes with audit export and ceremony run.');
+  const ceremonyRun = known === 'ceremony run' || known === 'ceremony resume';
+  if ((ceremonyRun || known === 'ceremony transcript') && !values.out) throw usageError(`${known} needs --out DIR: the drive folder for the ceremony transcript.`);
+  if (values.out !== undefined && known !== 'audit export' && !ceremonyRun && known !== 'ceremony transcript') throw usageError('--out goes with audit export and the ceremony commands.');
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
   if (values['signer-fingerprint'] !== undefined && ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
     throw usageError('--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).');
@@ -150,8 +170,8 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const init = known === 'workstation init';
   if (values.officer !== undefined && !init) throw usageError('--officer goes with workstation init.');
-  if (values.answers !== undefined && known !== 'ceremony run') throw usageError('--answers goes with ceremony run.');
-  if (values['network-acknowledged'] && known !== 'ceremony run' && !init) throw usageError('--network-acknowledged goes with ceremony run and workstation init.');
+  if (values.answers !== undefined && !ceremonyRun) throw usageError('--answers goes with ceremony run and ceremony resume.');
+  if (values['network-acknowledged'] && !ceremonyRun && !init) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume and workstation init.');
   const founding = (values.officer ?? []).map((spec) => {
     const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
     if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
@@ -167,7 +187,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
   if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
-  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run'].includes(known);
+  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony transcript'].includes(known);
   if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-8]$/.test(values['pin-parts']))) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }
@@ -196,6 +216,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.ca !== undefined ? { caFile: resolve(values.ca) } : {}),
     ...(init ? { founding } : {}),
     ...(planFile !== undefined ? { planFile: resolve(planFile) } : {}),
+    ...(ceremonyId !== undefined ? { ceremonyId } : {}),
     ...(values.answers !== undefined ? { answersFile: resolve(values.answers) } : {}),
     ...(values.name !== undefined ? { workstationName: values.name } : {}),
     ...(spec !== undefined ? { spec: spec as SigningKeySpec } : {}),

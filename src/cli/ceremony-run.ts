@@ -4,14 +4,17 @@
  * turn until the quorum is met, and every step's outcome is printed. Passphrases come from the terminal,
  * or on the rehearsal token from an answers file.
  */
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { CeremonyPlan } from '../shared/ceremonies';
-import { KeywardError } from '../shared/errors';
+import { describeRollback, type CeremonyPlan, type CeremonySummary, type StepValue } from '../shared/ceremonies';
+import type { AirGapStatus } from '../shared/air-gap';
+import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
-import { newCeremonyId } from '../main/ceremonies/engine';
+import { newCeremonyId, type CeremonyEngine, type EngineDependencies } from '../main/ceremonies/engine';
 import { readSmallFile } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
+import { summarise } from '../main/ceremonies/summary';
 import { readShare } from '../main/backup/shares';
 import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
@@ -35,34 +38,60 @@ export function describePlan(plan: CeremonyPlan): string {
   ].join('\n');
 }
 
-export async function runCeremony(workstation: Workstation, planPath: string, answersPath: string | undefined, pinParts: number, transcriptDir: string, print: Print, networkAcknowledged = false): Promise<boolean> {
-  const planFile = readPlanFile(planPath, readText(planPath, 'plan file'));
+export interface CeremonyRunOptions {
+  /** On the rehearsal token only: PIN parts, passphrases and share files from a file. */
+  answersPath?: string;
+  /** The user PIN is typed in this many parts. */
+  pinParts: number;
+  /** The drive folder for the signed transcript. */
+  transcriptDir: string;
+  print: Print;
+  /** A security officer has read the air-gap findings and acknowledges them. */
+  networkAcknowledged: boolean;
+  /** Fault injection for tests only (a crash at a chosen point of a step); never set by the command line. */
+  crash?: EngineDependencies['crash'];
+}
+
+/** The token as the PIN prompt names it. */
+export const tokenNameOf = (status: { token: { label: string; serial: string }; rehearsal: boolean }): string => `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
+
+/** The transcript's folder is checked before anything happens, not found missing once the ceremony is over. */
+function requireFolder(folder: string): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isFolder) throw new KeywardError('INVALID_REQUEST', `The transcript folder ${folder} does not exist (or is not a folder); nothing was done.`, 'Insert and mount the drive, or name an existing folder with --out.');
+}
+
+/** What a ceremony run on the command line needs once the token is open: the answers (rehearsal) and a way to ask each officer. */
+interface Session {
+  answers: Answers | undefined;
+  tokenName: string;
+  mustAcknowledge: boolean;
+  network: AirGapStatus;
+  passphrase(officer: string, purpose: string): Promise<string>;
+}
+
+/** Before any PIN is typed: the air gap, the workstation key, the token and (rehearsal only) the answers file; then the user login. */
+async function openSession(workstation: Workstation, options: CeremonyRunOptions, initialising: boolean): Promise<Session> {
   const network = airGapStatus();
-  const mustAcknowledge = networkDecision(network, networkAcknowledged, print);
+  const mustAcknowledge = networkDecision(network, options.networkAcknowledged, options.print);
   // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key.
-  if (planFile.type !== 'initialise-workstation') workstation.identities().require();
+  if (!initialising) workstation.identities().require();
   const status = await workstation.tokenStatus();
   let answers: Answers | undefined;
-  if (answersPath) {
+  if (options.answersPath) {
     if (!status.rehearsal) {
       throw new KeywardError('INVALID_REQUEST', 'An answers file is accepted on the rehearsal token only: on a real HSM every PIN part and passphrase is typed by its officer.', 'Run the ceremony without --answers.');
     }
-    answers = readAnswersFile(answersPath, readText(answersPath, 'answers file'));
+    answers = readAnswersFile(options.answersPath, readText(options.answersPath, 'answers file'));
   }
-  const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
-  const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', pinParts)));
-  for (const warning of login.warnings) print(`Warning: ${warning}\n`);
-  if (planFile.type === 'initialise-workstation') {
-    const founding: Enrolment[] = [];
-    for (const officer of planFile.founding) {
-      const chosen = answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
-      founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
-    }
-    const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
-    if (mustAcknowledge) await acknowledgeNetwork(workstation, network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), print);
-    print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
-    return true;
-  }
+  const tokenName = tokenNameOf(status);
+  const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', options.pinParts)));
+  for (const warning of login.warnings) options.print(`Warning: ${warning}\n`);
   const passphrase = async (officer: string, purpose: string): Promise<string> => {
     const given = answers?.passphrases[officer];
     if (answers) {
@@ -71,66 +100,165 @@ export async function runCeremony(workstation: Workstation, planPath: string, an
     }
     return readSecret(`${officer}, type your passphrase to ${purpose} (not shown): `);
   };
+  return { answers, tokenName, mustAcknowledge, network, passphrase };
+}
 
-  const engine = await workstation.ceremonyEngine({
-    pinParts: async (role) => {
-      if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', pinParts);
-      if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
-      return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
+/** The engine, its prompts asking at the terminal (or, in a rehearsal, reading the answers file); an interrupted step is rolled back as it opens. */
+function openEngine(workstation: Workstation, session: Session, options: CeremonyRunOptions): Promise<CeremonyEngine> {
+  const { answers, tokenName } = session;
+  return workstation.ceremonyEngine(
+    {
+      pinParts: async (role) => {
+        if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', options.pinParts);
+        if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
+        return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
+      },
+      backupShares: async (backupId, threshold) => {
+        // Each custodian gives the path of their share file, or types its words; in a rehearsal, the answers file names the files.
+        const given = answers ? (answers.shareFiles ?? []).map((path) => readText(resolve(dirname(options.answersPath ?? '.'), path), 'share file')) : [];
+        if (answers && given.length < threshold) throw new KeywardError('INVALID_REQUEST', `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`, 'Add shareFiles to the answers file.');
+        const shares: Uint8Array[] = [];
+        for (let i = 0; i < threshold; i++) {
+          const input = given[i] ?? (await readSecret(`Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `));
+          shares.push(readShare(backupId, input.startsWith('/') ? readText(input.trim(), 'share file') : input));
+        }
+        return shares;
+      },
+      newPassphrase: async (officer) => {
+        if (answers) return session.passphrase(officer, 'enrol');
+        const chosen = await readSecret(`${officer}, choose your passphrase, at least 12 characters (not shown): `);
+        if (process.stdin.isTTY && (await readSecret(`${officer}, type it again: `)) !== chosen) {
+          throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer}'s passphrase differ.`, 'Run the step again.');
+        }
+        return chosen;
+      },
     },
-    backupShares: async (backupId, threshold) => {
-      // Each custodian gives the path of their share file, or types its words; in a rehearsal, the answers file names the files.
-      const given = answers ? (answers.shareFiles ?? []).map((path) => readText(resolve(dirname(answersPath ?? '.'), path), 'share file')) : [];
-      if (answers && given.length < threshold) throw new KeywardError('INVALID_REQUEST', `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`, 'Add shareFiles to the answers file.');
-      const shares: Uint8Array[] = [];
-      for (let i = 0; i < threshold; i++) {
-        const input = given[i] ?? (await readSecret(`Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `));
-        shares.push(readShare(backupId, input.startsWith('/') ? readText(input.trim(), 'share file') : input));
-      }
-      return shares;
-    },
-    newPassphrase: async (officer) => {
-      if (answers) return passphrase(officer, 'enrol');
-      const chosen = await readSecret(`${officer}, choose your passphrase, at least 12 characters (not shown): `);
-      if (process.stdin.isTTY && (await readSecret(`${officer}, type it again: `)) !== chosen) {
-        throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer}'s passphrase differ.`, 'Run the step again.');
-      }
-      return chosen;
-    },
-  });
-  if (mustAcknowledge) await acknowledgeNetwork(workstation, network, planFile.officers, (officer) => passphrase(officer, 'acknowledge the air-gap findings'), print);
+    options.crash ? { crash: options.crash } : {},
+  );
+}
+
+export async function runCeremony(workstation: Workstation, planPath: string, options: CeremonyRunOptions): Promise<boolean> {
+  const { print } = options;
+  requireFolder(options.transcriptDir);
+  const planFile = readPlanFile(planPath, readText(planPath, 'plan file'));
+  const session = await openSession(workstation, options, planFile.type === 'initialise-workstation');
+  if (planFile.type === 'initialise-workstation') {
+    const founding: Enrolment[] = [];
+    for (const officer of planFile.founding) {
+      const chosen = session.answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
+      founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
+    }
+    const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
+    if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), print);
+    print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
+    return true;
+  }
+  const engine = await openEngine(workstation, session, options);
+  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
   const id = newCeremonyId(planFile.type);
   const { title, steps } = planSteps(workstation, planFile, (name) => resolve(dirname(planPath), name), id);
   const plan = engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   for (const officer of planFile.officers) {
-    await engine.checkIn(plan.id, officer, await passphrase(officer, 'check in to this plan'));
+    await engine.checkIn(plan.id, officer, await session.passphrase(officer, 'check in to this plan'));
     print(`${officer} checked in.\n`);
   }
+  return runRemainingSteps(workstation, engine, plan.id, planFile.officers, session, options);
+}
+
+/**
+ * `keyward ceremony resume ID`: a ceremony a crash, a power cut or a failed step left unfinished goes on
+ * from its last completed step. A step left running is rolled back first (what it had made on the token
+ * destroyed, audited); the officers who checked in approve, with their passphrases, the steps that still
+ * need the quorum.
+ */
+export async function resumeCeremony(workstation: Workstation, id: string, options: CeremonyRunOptions): Promise<boolean> {
+  const { print } = options;
+  requireFolder(options.transcriptDir);
+  const store = workstation.ceremonies();
+  const before = store.status(id);
+  if (before.state === 'completed' || before.state === 'aborted') {
+    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${before.state}); there is nothing to resume.`, `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`);
+  }
+  const session = await openSession(workstation, options, false);
+  const engine = await openEngine(workstation, session, options);
+  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, before.checkedIn, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  const status = engine.status(id);
+  print(describePlan(status.plan));
+  for (const rolledBack of engine.recovered.filter((r) => r.ceremonyId === id)) print(`${describeRollback(rolledBack)}\n`);
+  const done = status.steps.filter((s) => s.state === 'done').length;
+  print(`Resuming: ${done} of ${status.steps.length} steps done; officers checked in: ${status.checkedIn.join(', ') || 'none'}.\n`);
+  return runRemainingSteps(workstation, engine, id, status.checkedIn, session, options);
+}
+
+/** Runs every step not yet done; a failure says how to go on with the ceremony once its cause is fixed. */
+async function runRemainingSteps(workstation: Workstation, engine: CeremonyEngine, id: string, officers: string[], session: Session, options: CeremonyRunOptions): Promise<boolean> {
+  try {
+    return await runSteps(workstation, engine, id, officers, session, options);
+  } catch (error) {
+    const data = toErrorData(error);
+    const state = workstation.ceremonies().status(id).state;
+    if (state === 'completed' || state === 'aborted') throw error;
+    throw new KeywardError(data.code, data.message, `${data.nextStep} Then go on with the ceremony where it stopped: keyward ceremony resume ${id} --out DIR.`);
+  }
+}
+
+/** Every step not yet done, the officers present approving each sensitive one that lacks the quorum; then the transcript. */
+async function runSteps(workstation: Workstation, engine: CeremonyEngine, id: string, officers: string[], session: Session, options: CeremonyRunOptions): Promise<boolean> {
+  const { print } = options;
+  const { plan } = engine.status(id);
+  const policy = workstation.policy(plan.type);
   for (const step of plan.steps) {
+    if (engine.status(id).steps[step.index]?.state === 'done') continue;
     if (step.sensitive) {
       print(`Step ${step.index + 1}: ${step.description}\n  step digest ${hexGroups(step.digest.slice(0, 16))}…\n`);
-      const policy = workstation.policy(plan.type);
-      for (const officer of planFile.officers.filter((o) => policy.roles.includes(workstation.officers().get(o).role))) {
-        if (engine.status(plan.id).steps[step.index]?.approvedBy.length === policy.quorum) break;
-        await engine.approve(plan.id, step.index, officer, await passphrase(officer, `approve step ${step.index + 1}`));
+      for (const officer of officers.filter((o) => policy.roles.includes(workstation.officers().get(o).role))) {
+        const approvedBy = engine.status(id).steps[step.index]?.approvedBy ?? [];
+        if (approvedBy.length >= policy.quorum) break;
+        if (approvedBy.includes(officer)) continue;
+        await engine.approve(id, step.index, officer, await session.passphrase(officer, `approve step ${step.index + 1}`));
         print(`  approved by ${officer}\n`);
       }
     }
-    const after = await engine.runNext(plan.id);
-    const result = after.steps[step.index]?.result ?? {};
-    const detail =
-      typeof result.kcv === 'string'
-        ? `: key check value ${result.kcv.toUpperCase()}`
-        : typeof result.backupId === 'string' && typeof result.kekKcv === 'string' && typeof result.folder === 'string' && Array.isArray(result.shareFolders)
-          ? `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`
-          : typeof result.folder === 'string'
-            ? `: written to ${result.folder}`
-            : '';
-    print(`Step ${step.index + 1} done${detail}.\n`);
+    const after = await engine.runNext(id);
+    print(`Step ${step.index + 1} done${stepDetail(after.steps[step.index]?.result ?? {})}.\n`);
   }
-  const final = engine.status(plan.id);
-  print(final.state === 'completed' ? `Ceremony completed: ${plan.id}.\n` : `Ceremony ${final.state}.\n`);
-  print(`Signed transcript (JSON and PDF): ${await engine.writeTranscript(plan.id, transcriptDir)}\n`);
+  const final = engine.status(id);
+  print(final.state === 'completed' ? `Ceremony completed: ${id}.\n` : `Ceremony ${final.state}.\n`);
+  print(`Signed transcript (JSON and PDF): ${await engine.writeTranscript(id, options.transcriptDir)}\n`);
   return final.state === 'completed';
+}
+
+function stepDetail(result: Record<string, StepValue>): string {
+  if (typeof result.kcv === 'string') return `: key check value ${result.kcv.toUpperCase()}`;
+  if (typeof result.backupId === 'string' && typeof result.kekKcv === 'string' && typeof result.folder === 'string' && Array.isArray(result.shareFolders)) {
+    return `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`;
+  }
+  return typeof result.folder === 'string' ? `: written to ${result.folder}` : '';
+}
+
+/** `keyward ceremony list`: the unfinished ceremonies (interrupted ones marked) and the recently ended. */
+export function listCeremonies(workstation: Workstation): { unfinished: CeremonySummary[]; recent: CeremonySummary[] } {
+  const store = workstation.ceremonies();
+  const summary = (id: string): CeremonySummary => {
+    const status = store.status(id);
+    return summarise(status, status.steps.some((s) => s.state === 'running'));
+  };
+  return { unfinished: store.unfinished().map(summary), recent: store.ended(10).map(summary) };
+}
+
+/** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */
+export async function writeCeremonyTranscript(workstation: Workstation, id: string, folder: string, pinParts: number): Promise<string> {
+  requireFolder(folder);
+  workstation.identities().require();
+  workstation.ceremonies().status(id);
+  const status = await workstation.tokenStatus();
+  const tokenName = tokenNameOf(status);
+  await workstation.login('user', await readPinParts(tokenName, 'user', pinParts));
+  const engine = await workstation.ceremonyEngine({
+    pinParts: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.')),
+    newPassphrase: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.')),
+    backupShares: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no shares.', 'Run the command again.')),
+  });
+  return engine.writeTranscript(id, folder);
 }

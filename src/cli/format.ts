@@ -9,6 +9,7 @@ import type { BundleVerification } from '../main/bundles/verify-bundle';
 import type { RemovableDrive } from '../main/media/drives';
 import { providerNames } from '../shared/providers';
 import type { Capabilities } from '../shared/keys';
+import type { CeremonySummary } from '../shared/ceremonies';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 import type { TokenReport } from '../main/workstation';
 
@@ -158,4 +159,13 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
     for (const v of key.versions) lines.push(`  v${v.version}  ${v.state.padEnd(12)}  KCV ${v.kcv.toUpperCase()}  since ${v.stateSince.slice(0, 19)}Z  "${v.tokenLabel}" on token ${v.tokenSerial}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+export function formatCeremonies(list: { unfinished: CeremonySummary[]; recent: CeremonySummary[] }): string {
+  const line = (c: CeremonySummary) =>
+    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}\n`;
+  return [
+    list.unfinished.length ? `Unfinished ceremonies (go on with "keyward ceremony resume ID --out DIR"):\n${list.unfinished.map(line).join('')}` : 'No unfinished ceremony.\n',
+    list.recent.length ? `Recently ended:\n${list.recent.map(line).join('')}` : '',
+  ].join('');
 }

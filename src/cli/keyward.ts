@@ -12,9 +12,9 @@ import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatBundleVerification, formatCapabilities, formatDrives, formatInventory, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { closeSecretInput, readPinParts, readSecret } from './secret-input';
-import { runCeremony } from './ceremony-run';
+import { listCeremonies, resumeCeremony, runCeremony, tokenNameOf, writeCeremonyTranscript } from './ceremony-run';
 import { KeywardError } from '../shared/errors';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
@@ -93,9 +93,26 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
       return 0;
     }
-    if (options.command === 'ceremony run' && options.planFile && options.out) {
-      const completed = await runCeremony(workstation, options.planFile, options.answersFile, options.pinParts, options.out, (text) => process.stdout.write(text), options.networkAcknowledged);
+    if ((options.command === 'ceremony run' || options.command === 'ceremony resume') && options.out) {
+      const runOptions = {
+        ...(options.answersFile ? { answersPath: options.answersFile } : {}),
+        pinParts: options.pinParts,
+        transcriptDir: options.out,
+        print: (text: string) => process.stdout.write(text),
+        networkAcknowledged: options.networkAcknowledged ?? false,
+      };
+      const completed = options.planFile ? await runCeremony(workstation, options.planFile, runOptions) : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions);
       return completed ? 0 : 1;
+    }
+    if (options.command === 'ceremony transcript' && options.out) {
+      const folder = await writeCeremonyTranscript(workstation, options.ceremonyId ?? '', options.out, options.pinParts);
+      process.stdout.write(`Signed transcript (JSON and PDF): ${folder}\n`);
+      return 0;
+    }
+    if (options.command === 'ceremony list') {
+      const list = listCeremonies(workstation);
+      process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : formatCeremonies(list));
+      return 0;
     }
     if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {
       // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
@@ -103,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       const network = airGapStatus();
       const mustAcknowledge = options.command === 'workstation init' && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
       const status = await workstation.tokenStatus();
-      const tokenName = `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
+      const tokenName = tokenNameOf(status);
       const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));
       for (const warning of login.warnings) process.stderr.write(`Warning: ${warning}\n`);
       if (options.command === 'workstation init') {

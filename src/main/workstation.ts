@@ -23,7 +23,8 @@ import { assertExportTargetsFree, exportAudit, type WrittenExport } from './stor
 import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
 import { randomUUID } from 'node:crypto';
-import { CeremonyEngine } from './ceremonies/engine';
+import { CeremonyEngine, type EngineDependencies } from './ceremonies/engine';
+import { lockDataDir, type InstanceLock } from './store/instance-lock';
 import { ceremonyExecutors } from './ceremonies/registry';
 import { enrolOfficer, type Enrolment } from './officers/enrolment';
 import { checkPassphraseRules } from './officers/passphrase';
@@ -75,6 +76,7 @@ export class Workstation {
   private policyStore: Policies | undefined;
   private wrappingKeyStore: WrappingKeys | undefined;
   private ceremonyStore: CeremonyStore | undefined;
+  private instanceLock: InstanceLock | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -225,6 +227,7 @@ export class Workstation {
 
   /** Logs in to the selected token; the PIN parts are joined only inside the HSM process. */
   async login(role: LoginRole, pinParts: string[]): Promise<LoginResult> {
+    this.holdInstanceLock();
     const { client, tokenUri } = await this.connect();
     return client.request('login', { uri: tokenUri, role, pinParts });
   }
@@ -281,12 +284,18 @@ export class Workstation {
   /**
    * The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back
    * first. `pinParts` asks the officers for a role's PIN parts when a step needs another login.
+   * `faults` is for fault-injection tests only (a crash at a chosen point); never given in production.
    */
-  async ceremonyEngine(prompts: {
-    pinParts: (role: LoginRole) => Promise<string[]>;
-    newPassphrase: (officerId: string) => Promise<string>;
-    backupShares: (backupId: string, threshold: number) => Promise<Uint8Array[]>;
-  }): Promise<CeremonyEngine> {
+  async ceremonyEngine(
+    prompts: {
+      pinParts: (role: LoginRole) => Promise<string[]>;
+      newPassphrase: (officerId: string) => Promise<string>;
+      backupShares: (backupId: string, threshold: number) => Promise<Uint8Array[]>;
+    },
+    faults: Pick<EngineDependencies, 'crash'> = {},
+  ): Promise<CeremonyEngine> {
+    // Never roll back the step of a ceremony another Keyward is running.
+    this.holdInstanceLock();
     const identity = this.identities().require();
     const { client, tokenUri } = await this.connect();
     const signer = await identitySigner(client, tokenUri, identity);
@@ -294,6 +303,7 @@ export class Workstation {
     const db = this.openDb();
     const log = this.audit();
     const engine = new CeremonyEngine({
+      ...faults,
       db,
       store: this.ceremonies(),
       log,
@@ -364,7 +374,14 @@ export class Workstation {
     }
   }
 
+  /** Taken at the first login, kept until close: see instance-lock.ts. */
+  private holdInstanceLock(): void {
+    this.instanceLock ??= lockDataDir(this.dataDir);
+  }
+
   close(): void {
+    this.instanceLock?.release();
+    this.instanceLock = undefined;
     this.checkpointStore = undefined;
     this.identityStore = undefined;
     this.officerStore = undefined;

@@ -89,3 +89,24 @@ export interface CeremonySummary {
   steps: number;
   interrupted: boolean;
 }
+
+/** A step a crash left running, rolled back: what it had made on the token and written on drives is gone (or, on a drive not mounted now, named). */
+export interface RecoveredStep {
+  ceremonyId: string;
+  step: number;
+  destroyedObjects: number;
+  outputsRemoved: string[];
+  outputsUnreachable: string[];
+}
+
+/** What the officers are told of a rolled-back step, on the command line and in the app alike. */
+export function describeRollback(step: RecoveredStep): string {
+  return [
+    `Step ${step.step + 1} of ceremony ${step.ceremonyId} was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log).`,
+    `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`,
+    ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
+    ...(step.outputsUnreachable.length
+      ? [`It may also have written these, on a drive that is not mounted now: ${step.outputsUnreachable.join(', ')}. They are not valid records of this ceremony: insert that drive and delete them.`]
+      : []),
+  ].join(' ');
+}

@@ -10,7 +10,7 @@ import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
 import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, type QuorumPolicy } from './officers';
 import { signingKeySpecs, type Capabilities } from './keys';
-import type { CeremonySummary, CeremonyView } from './ceremonies';
+import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { DriveEntry, RemovableDrive } from './media';
 import type { AirGapView } from './air-gap';
 import { parseTokenUri } from './pkcs11-uri';
@@ -170,7 +170,7 @@ export const contract = {
   /** The files and folders on one listed drive, two levels deep. */
   listDriveFiles: call<DriveEntry[]>()(z.object({ mountPoint: absolutePath('mount point') }).strict()),
   /** Logs in to the token as the user, the PIN typed in parts by their holders; rolls back an interrupted step. */
-  loginToken: call<{ warnings: string[]; recovered: string[] }>()(z.object({ pinParts }).strict()),
+  loginToken: call<{ warnings: string[]; recovered: RecoveredStep[] }>()(z.object({ pinParts }).strict()),
   /** The first initialisation: the workstation's signing key and its founding officers (needs the token logged in). */
   initialiseWorkstation: call<{ signerFingerprint: string; officers: string[] }>()(
     z

@@ -11,3 +11,14 @@ export async function rejection(promise: Promise<unknown>): Promise<KeywardError
   }
   throw new Error('expected the call to fail');
 }
+
+/** Runs a synchronous call that must fail with a KeywardError, and returns that error. */
+export function thrown(work: () => unknown): KeywardError {
+  try {
+    work();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected the call to fail');
+}

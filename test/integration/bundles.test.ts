@@ -14,7 +14,6 @@ import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import type { HsmClient } from '../../src/main/hsm/client';
 import { readProviderImport, type ImportFields, type ImportFiles } from '../../src/main/providers/import-parameters';
 import { importProviderWrappingKey } from '../helpers/wrapping-key';
-import { Bundles } from '../../src/main/store/bundles';
 import { Checkpoints } from '../../src/main/store/checkpoints';
 import { Inventory } from '../../src/main/store/inventory';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
@@ -82,7 +81,7 @@ beforeAll(async () => {
     );
     officers.push({ name, role, privateKey: pair.privateKey, certificate });
   }
-  context = { client, uri, signer, certificateDer: workstationCertificate, log, checkpoints: new Checkpoints(db, log), inventory, wrappingKeys, bundles: new Bundles(db, log, inventory), generator: 'Keyward test' };
+  context = { client, uri, signer, certificateDer: workstationCertificate, log, checkpoints: new Checkpoints(db, log), inventory, wrappingKeys, generator: 'Keyward test' };
   await context.checkpoints.write(signer, ['alice']);
 }, 120_000);
 
@@ -201,8 +200,8 @@ const payloads: Record<ProviderId, { file: string; decode: (bytes: Buffer) => Bu
 };
 
 describe.each(Object.keys(payloads) as ProviderId[])('a %s bundle', (provider) => {
-  it('unwraps with openssl to the inventory KCV, verifies on the connected side, and is recorded', async () => {
-    const { folder, fixture: f, kcv, manifest, bundle } = await makeBundle(provider);
+  it('unwraps with openssl to the inventory KCV, verifies on the connected side, and says what to record', async () => {
+    const { folder, fixture: f, kcv, manifest, record } = await makeBundle(provider);
     const spec = payloads[provider];
     const key = unwrapWithOpenssl(f, spec.decode(readFileSync(join(folder, spec.file))), spec.kind, spec.rsaBytes);
     expect(aesKcv(key)).toBe(kcv);
@@ -217,7 +216,7 @@ describe.each(Object.keys(payloads) as ProviderId[])('a %s bundle', (provider) =
     const cli = keyward(['verify', folder, '--signer-fingerprint', signerFingerprint]);
     expect(cli.stdout).toContain('BUNDLE VERIFIED');
     expect(cli.code).toBe(0);
-    expect(bundle).toMatchObject({ keyName: manifest.key.name, provider, drive: 'TEST-USB', path: folder });
+    expect(record).toMatchObject({ keyName: manifest.key.name, provider, drive: 'TEST-USB', path: folder });
     expect(readdirSync(join(folder, '..'))).toEqual([folder.split('/').at(-1)]); // nothing else left on the drive
   }, 120_000);
 });

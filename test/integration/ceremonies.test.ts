@@ -423,7 +423,7 @@ describe('a crash after the token work of other ceremonies, before it was record
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('destroyed');
   }, 120_000);
 
-  it('backup: the rerun makes a new backup; the interrupted run\'s shares are refused for it', async () => {
+  it('backup: the interrupted run\'s package and shares are removed from the drives (never an unrecorded backup), and the rerun makes a new one', async () => {
     const request = newCmk();
     await runPlanned(engine(), 'generate-cmk', planGenerateCmk(inventory, request));
     const drives = ['package', 'c1', 'c2'].map((d) => join(ws.dir, `crash-${d}-${keys}`));
@@ -432,9 +432,10 @@ describe('a crash after the token work of other ceremonies, before it was record
     const done = await crashAndResume('backup', planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, shareDrives), 0);
     expect(done.state).toBe('completed');
     const result = done.steps[0]?.result ?? {};
-    const stale = readdirSync(shareDrives[0] ?? '').filter((f) => !(result.shareFolders as string[]).some((used) => used.endsWith(f)));
-    expect(stale).toHaveLength(1);
-    const staleShare = readFileSync(join(shareDrives[0] ?? '', stale[0] ?? '', 'share.txt'), 'utf8');
-    expect(() => readShare(result.backupId as string, staleShare)).toThrow(/belongs to another backup/);
+    expect(readdirSync(packageDrive).map((f) => join(packageDrive, f))).toEqual([result.folder]);
+    for (const [i, drive] of shareDrives.entries()) expect(readdirSync(drive).map((f) => join(drive, f))).toEqual([(result.shareFolders as string[])[i]]);
+    const rollback = ws.log.query({ action: 'ceremony.step.rolled-back', limit: 1 })[0];
+    expect(rollback?.details.outputsRemoved).toHaveLength(1 + shareDrives.length);
+    expect(rollback?.details.outputsUnreachable).toEqual([]);
   }, 120_000);
 });

@@ -103,6 +103,12 @@ describe('keyward token list', () => {
     [['token', 'list', '--module', '/x.so', '--token', 'token=x'], 2, 'must begin with "pkcs11:"'],
     [['token', 'list', '--colour'], 2, "Unknown option '--colour'"],
     [['key', 'burn'], 2, '"key burn" is not a keyward command'],
+    [['ceremony', 'resume', 'yesterday', '--out', '/tmp'], 2, 'ceremony resume needs exactly one ceremony ID'],
+    [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'], 2, 'ceremony resume needs --out DIR'],
+    [['ceremony', 'transcript', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', 'extra', '--out', '/tmp'], 2, 'ceremony transcript needs exactly one ceremony ID'],
+    [['ceremony', 'list', '--out', '/tmp'], 2, '--out goes with audit export and the ceremony commands'],
+    [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/tmp'], 1, 'There is no ceremony generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'],
+    [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/no/such/drive'], 1, 'The transcript folder /no/such/drive does not exist'],
     [['token', 'list', '--module', '/etc/hostname'], 1, 'could not be loaded as a PKCS#11 module'],
   ])('refuses %j with a message and a next step', (args, exitCode, message) => {
     const { code, stderr } = keyward(args);

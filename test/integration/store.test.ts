@@ -11,6 +11,7 @@ import { entryHash } from '../../src/main/store/chain';
 import { databaseFileName, openDatabase, type Db } from '../../src/main/store/database';
 import { migrations, schemaVersion } from '../../src/main/store/migrations';
 import { KeywardError } from '../../src/shared/errors';
+import { thrown } from '../helpers/rejection';
 
 let dir: string;
 let db: Db;
@@ -41,16 +42,6 @@ function tamper(change: string | ((raw: Database.Database) => void)): void {
   raw.close();
   db = openDatabase(dir);
   log = new AuditLog(db);
-}
-
-function thrown(work: () => unknown): KeywardError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('the workstation database', () => {

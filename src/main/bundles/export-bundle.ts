@@ -1,19 +1,21 @@
 /**
  * Export of one CMK version for a provider: planned (the step the officers approve, with the time left
  * before the provider's deadline), then, once the quorum has approved that exact step, self-tested,
- * wrapped in the token, signed, written to the drive, read back and verified, and recorded.
+ * wrapped in the token, signed, written to the drive, read back and verified; the ceremony step records
+ * it when the step completes (a bundle whose step did not complete is removed, never recorded).
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { KeywardError } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
-import type { BundleRecord } from '../../shared/inventory';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
 import type { HsmClient } from '../hsm/client';
 import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
 import type { AuditLog } from '../store/audit-log';
-import type { Bundles } from '../store/bundles';
+import { isStoreBusy } from '../store/busy';
+import type { NewBundle } from '../store/bundles';
 import type { Checkpoints } from '../store/checkpoints';
 import type { Inventory } from '../store/inventory';
 import type { WrappingKeys } from '../store/wrapping-keys';
@@ -34,9 +36,10 @@ export interface ExportContext {
   checkpoints: Checkpoints;
   inventory: Inventory;
   wrappingKeys: WrappingKeys;
-  bundles: Bundles;
   generator: string;
   now?: () => Date;
+  /** Called with the bundle folder's path before it is written (a ceremony step claims it; see StepContext). */
+  claimOutput?: (path: string) => void;
 }
 
 export interface ExportPlanRequest {
@@ -108,7 +111,8 @@ export interface ExportResult {
   folder: string;
   manifest: Manifest;
   manifestSha256: string;
-  bundle: BundleRecord;
+  /** What the bundles table records once the step completes. */
+  record: NewBundle;
 }
 
 function readme(manifest: Manifest, upload: string, signerFingerprint: string): string {
@@ -197,7 +201,9 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const manifest = draft(listed);
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);
-    folder = writeNewFolder(request.destination.parent, `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`, [
+    const folderName = `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`;
+    context.claimOutput?.(join(request.destination.parent, folderName));
+    folder = writeNewFolder(request.destination.parent, folderName, [
       ...listed,
       { name: manifestFileName, bytes: manifestBytes },
       { name: signatureFileName, bytes: signature },
@@ -208,14 +214,12 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       throw new KeywardError('FILE_NOT_WRITTEN', `The bundle read back from the drive does not verify (${check.problems.join('; ')}); it was removed.`, 'Use another drive: this one may be failing.');
     }
     const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
-    const bundle = context.bundles.record(
-      { keyName: request.keyName, keyVersion: request.version, provider: params.provider, wrappingKeyId: request.wrappingKeyId, manifestSha256, drive: request.destination.drive, path: folder },
-      { actors: quorum.counted, ceremony: request.ceremonyId },
-    );
-    return { folder, manifest, manifestSha256, bundle };
+    const record: NewBundle = { keyName: request.keyName, keyVersion: request.version, provider: params.provider, wrappingKeyId: request.wrappingKeyId, manifestSha256, drive: request.destination.drive, path: folder };
+    return { folder, manifest, manifestSha256, record };
   } catch (error) {
     if (folder) rmSync(folder, { recursive: true, force: true });
-    context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+    // While another program holds the database, the failure cannot be recorded either; the officer is told why.
+    if (!isStoreBusy(error)) context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
     throw error;
   }
 }

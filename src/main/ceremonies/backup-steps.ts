@@ -158,13 +158,17 @@ export const backupSteps: Record<string, StepExecutor> = {
         const backup: BackupPackage = { format: 'keyward-backup', formatVersion: 1, backupId, createdAt: new Date().toISOString(), ceremony: context.ceremonyId, threshold, shares: shareFolders.length, kekKcv: kcv, versions };
         const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
         const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
-        const folder = writeNewFolder(text(params, 'packageFolder'), `keyward-backup-${backupId.slice(0, 8)}`, [
+        const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
+        const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
+        context.claimOutput(join(text(params, 'packageFolder'), packageName));
+        shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
+        const folder = writeNewFolder(text(params, 'packageFolder'), packageName, [
           { name: packageFile, bytes: json },
           { name: `${packageFile}.p7s`, bytes: signature },
           { name: 'signer.pem', bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()) },
         ], 'backup package');
         const written = shareFolders.map((parent, i) =>
-          writeNewFolder(parent, `keyward-backup-${backupId.slice(0, 8)}-share-${i + 1}-of-${shareFolders.length}`, [{ name: 'share.txt', bytes: Buffer.from(shareText({ backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv }, shares[i] ?? new Uint8Array())) }], 'share'),
+          writeNewFolder(parent, shareName(i), [{ name: 'share.txt', bytes: Buffer.from(shareText({ backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv }, shares[i] ?? new Uint8Array())) }], 'share'),
         );
         return { backupId, kekKcv: kcv, folder, shareFolders: written, versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`) };
       } finally {

@@ -5,7 +5,8 @@
  * after a crash a ceremony resumes at its last completed step, or is aborted with what it created destroyed.
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
-import type { CeremonyPlan, CeremonyStatus, PlannedStep } from '../../shared/ceremonies';
+import { existsSync } from 'node:fs';
+import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { dualControlCeremonies, minimumCmkQuorum, type CeremonyType } from '../../shared/officers';
 import { checkApprovals } from '../officers/approvals';
@@ -16,6 +17,8 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import type { Params, StepContext, StepExecutor } from './steps';
+import { removeOutputs } from './step-outputs';
+import { isStoreBusy } from '../store/busy';
 import { buildTranscript, writeTranscript, type Transcript } from './transcript';
 
 export interface StepPlan {
@@ -45,7 +48,7 @@ export interface EngineDependencies {
   executors: Record<string, StepExecutor>;
   workstationCertificate: Uint8Array;
   /** Token, store, signer and login for the steps; the caller has logged in to the token as user. */
-  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy'>;
+  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput'>;
   now?: () => Date;
   /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
   crash?: (point: CrashPoint, step: number) => void;
@@ -63,6 +66,9 @@ const writeCheckpoint: StepExecutor = {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export class CeremonyEngine {
+  /** Every step this engine has rolled back since it opened. */
+  readonly recovered: RecoveredStep[] = [];
+
   constructor(private readonly d: EngineDependencies) {}
 
   private now(): string {
@@ -141,10 +147,14 @@ export class CeremonyEngine {
     try {
       result = await executor.run(context, step.params);
     } catch (error) {
+      // With the database held by another program, the step cannot be marked failed either: it stays
+      // running, and is rolled back (its labels and outputs too) at the next login.
+      if (isStoreBusy(error)) throw error;
       await this.destroyLabels(labels);
+      const outputs = removeOutputs(this.d.store.stepState(id, step.index).pendingOutputs);
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), pendingLabels: [] });
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL', outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
       })();
       throw error;
     }
@@ -167,19 +177,21 @@ export class CeremonyEngine {
    * After a crash or power loss: a step left running is rolled back (whatever it reserved on the token
    * destroyed, and audited), so the ceremony resumes at its last completed step.
    */
-  async recover(): Promise<string[]> {
-    const recovered: string[] = [];
+  async recover(): Promise<RecoveredStep[]> {
+    const recovered: RecoveredStep[] = [];
     for (const id of this.d.store.unfinished()) {
       for (const step of this.d.store.status(id).steps.filter((s) => s.state === 'running')) {
-        const { pendingLabels } = this.d.store.stepState(id, step.index);
+        const { pendingLabels, pendingOutputs } = this.d.store.stepState(id, step.index);
         const destroyed = await this.destroyLabels(pendingLabels);
+        const outputs = removeOutputs(pendingOutputs);
         this.d.db.transaction(() => {
           this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now(), pendingLabels: [] });
-          this.d.log.append({ actors: ['workstation'], action: 'ceremony.step.rolled-back', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: destroyed, labels: pendingLabels } });
+          this.d.log.append({ actors: ['workstation'], action: 'ceremony.step.rolled-back', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: destroyed, labels: pendingLabels, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
         })();
-        recovered.push(id);
+        recovered.push({ ceremonyId: id, step: step.index, destroyedObjects: destroyed, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable });
       }
     }
+    this.recovered.push(...recovered);
     return recovered;
   }
 
@@ -221,8 +233,15 @@ export class CeremonyEngine {
   async writeTranscript(id: string, parent: string): Promise<string> {
     const status = this.status(id);
     if (status.state !== 'completed' && status.state !== 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`, 'Finish or abort the ceremony first.');
-    const folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
-    this.d.log.append({ actors: status.checkedIn.length ? status.checkedIn : ['workstation'], action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
+    const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
+    let folder: string;
+    try {
+      folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
+    } catch (error) {
+      if (!isStoreBusy(error)) this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+      throw error;
+    }
+    this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
     return folder;
   }
 
@@ -244,7 +263,12 @@ export class CeremonyEngine {
   private context(status: CeremonyStatus, index: number, actors: string[]): StepContext {
     const { plan } = status;
     const approvals = this.d.store.approvals(plan.id, index).filter((a) => actors.includes(a.officer));
-    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type) };
+    const claimOutput = (path: string) => {
+      // Never claimed if it is there already: what the step did not write, a failure must not remove.
+      if (existsSync(path)) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${path} already exists, and Keyward never overwrites.`, 'Choose another drive or folder, or move the existing one away, then run the step again.');
+      this.d.store.addPendingOutput(plan.id, index, path);
+    };
+    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type), claimOutput };
   }
 
   private open(id: string): CeremonyStatus {

@@ -3,6 +3,7 @@
  * keeps decrypting old data), disabling and re-enabling a version, and destruction (crypto-shredding:
  * the token objects destroyed and confirmed gone, then a signed destruction certificate written to media).
  */
+import { join } from 'node:path';
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
@@ -105,9 +106,11 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
       };
       const json = Buffer.from(`${JSON.stringify(certificate, null, 2)}\n`);
       const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
+      const name = `keyward-destruction-${keyName.replace(/[^A-Za-z0-9]+/g, '-')}-v${destroyedVersion.version}-${certificate.id.slice(0, 8)}`;
+      context.claimOutput(join(text(params, 'folder'), name));
       const folder = writeNewFolder(
         text(params, 'folder'),
-        `keyward-destruction-${keyName.replace(/[^A-Za-z0-9]+/g, '-')}-v${destroyedVersion.version}-${certificate.id.slice(0, 8)}`,
+        name,
         [
           { name: 'destruction-certificate.json', bytes: json },
           { name: 'destruction-certificate.json.p7s', bytes: signature },

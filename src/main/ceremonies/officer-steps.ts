@@ -6,7 +6,7 @@
 import { KeywardError } from '../../shared/errors';
 import { officerRoles, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
 import { enrolOfficer } from '../officers/enrolment';
-import { exportAudit } from '../store/audit-export';
+import { certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
 import type { Officers } from '../store/officers';
 import type { StepPlan } from './engine';
 import { number, text, type StepExecutor } from './steps';
@@ -91,6 +91,8 @@ export const officerSteps: Record<string, StepExecutor> = {
   },
   'export-audit': {
     run: async (context, params) => {
+      const out = text(params, 'out');
+      for (const file of [out, signatureFileOf(out), certificateFileOf(out)]) context.claimOutput(file);
       await context.checkpoints.write(context.signer, context.actors);
       const written = await exportAudit(context.log, context.checkpoints, text(params, 'out'), { signer: context.signer, certificateDer: context.certificateDer });
       return { file: text(params, 'out'), sha256: written.sha256, entries: written.entries, signerFingerprint: written.signerFingerprint };

@@ -159,5 +159,12 @@ export const providerSteps: Record<string, StepExecutor> = {
       });
       return { folder: result.folder, bundleId: result.manifest.bundleId, manifestSha256: result.manifestSha256 };
     },
+    // Recorded with the step's completion: a bundle whose step was rolled back is removed, never recorded.
+    commit: (context, params, result) => {
+      context.bundles.record(
+        { keyName: text(params, 'keyName'), keyVersion: number(params, 'version'), provider: importFromParams(params.import).provider, wrappingKeyId: text(params, 'wrappingKeyId'), manifestSha256: text(result, 'manifestSha256'), drive: text(params, 'drive'), path: text(result, 'folder') },
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
+    },
   },
 };

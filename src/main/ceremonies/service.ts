@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import type { CeremonySummary, CeremonyView, StepInputKind, StepInputs } from '../../shared/ceremonies';
+import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { dualControlCeremonies, minimumCmkQuorum, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
+import { summarise } from './summary';
 import { readSmallFile } from '../files/read-small';
 import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
@@ -93,7 +94,7 @@ export class CeremonyService {
   }
 
   /** Logs in to the token as the user (PIN parts joined only in the HSM process) and opens the engine, which first rolls back any interrupted step. */
-  async login(pinParts: string[]): Promise<LoginResult & { recovered: string[] }> {
+  async login(pinParts: string[]): Promise<LoginResult & { recovered: RecoveredStep[] }> {
     return this.exclusive('logging in', async () => {
       this.reset();
       const log = this.workstation.audit();
@@ -105,12 +106,11 @@ export class CeremonyService {
         throw error;
       }
       log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
-      let recovered: string[] = [];
+      let recovered: RecoveredStep[] = [];
       if (this.workstation.identities().current()) {
         // Opening the engine rolls back any step a crash left running.
-        const store = this.workstation.ceremonies();
-        recovered = store.unfinished().filter((id) => this.interrupted(id, store.status(id).steps));
         this.engine = await this.openEngine();
+        recovered = this.engine.recovered;
       }
       this.loggedIn = true;
       return { ...result, recovered };
@@ -285,17 +285,7 @@ export class CeremonyService {
 
   private summary(id: string): CeremonySummary {
     const status = this.workstation.ceremonies().status(id);
-    return {
-      id,
-      type: status.plan.type,
-      title: status.plan.title,
-      state: status.state,
-      createdAt: status.plan.createdAt,
-      endedAt: status.endedAt,
-      stepsDone: status.steps.filter((s) => s.state === 'done').length,
-      steps: status.steps.length,
-      interrupted: this.interrupted(id, status.steps),
-    };
+    return summarise(status, this.interrupted(id, status.steps));
   }
 
   private requireEngine(): CeremonyEngine {

@@ -38,6 +38,11 @@ export interface StepContext {
   /** The verified approvals of this step, and the policy they met (for records that carry them). */
   approvals: Approval[];
   policy: QuorumPolicy;
+  /**
+   * Records a file or folder the step is about to write on a drive, before writing it: if the step does
+   * not complete (a failure, a crash), Keyward removes it, so no unrecorded output is left behind.
+   */
+  claimOutput(path: string): void;
   /** Logs in to the token as this role, the officers typing the PIN parts (the security officer's steps). */
   login(role: LoginRole): Promise<void>;
   officers: Officers;

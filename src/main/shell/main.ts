@@ -1,4 +1,5 @@
 /** Entry of the Chromium shell (npm start where Electron's runtime is missing). */
+import { toErrorData } from '../../shared/errors';
 import { createHandlers } from '../api/handlers';
 import { defaultDataDir } from '../data-dir';
 import { nodeHsmChannel } from '../hsm/node-channel';
@@ -11,7 +12,8 @@ const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
 try {
   workstation.storeStatus();
 } catch (error) {
-  console.error(`Keyward's database could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+  const { message, nextStep } = toErrorData(error);
+  console.error(`Keyward's database could not be opened: ${message}\nNext step: ${nextStep}`);
 }
 const shell = await launchChromiumShell({ handlers: createHandlers(workstation), headless });
 console.log('Keyward is open in the Chromium shell. Close its window (or press Ctrl+C here) to quit.');

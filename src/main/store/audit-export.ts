@@ -4,7 +4,8 @@
  * against the signer key it names (and a pinned fingerprint, when the auditor gives one).
  */
 import { X509Certificate } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { genesisHash, type AuditCheckpoint, type AuditEntry, type AuditVerification, type CheckpointVerification } from '../../shared/audit';
@@ -14,7 +15,7 @@ import { verifyChain, type ChainItem } from './chain';
 import { verifyCheckpointList, type Checkpoints } from './checkpoints';
 import { publicKeyFingerprint } from './identity';
 import { fileDigests } from '../files/digest';
-import { writeNewFile } from '../files/new-file';
+import { DriveWriteError, describeProblem, removeQuietly, writeNewFile } from '../files/new-file';
 import { signDetached, verifyDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
 
@@ -87,14 +88,15 @@ export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: 
   assertExportTargetsFree(out);
   const head = log.head();
   const list = checkpoints.all();
-  writeNewFile(out, (write) => {
-    const line = (value: unknown) => write(`${JSON.stringify(value)}\n`);
-    line({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash });
-    for (const entry of log.iterate(head.seq)) line({ type: 'entry', ...entry });
-    for (const c of list) line({ type: 'checkpoint', ...c, signerSpki: Buffer.from(c.signerSpki).toString('base64'), signature: Buffer.from(c.signature).toString('base64') });
-  });
-  const written: string[] = [out];
+  const written: string[] = [];
   try {
+    writeNewFile(out, (write) => {
+      const line = (value: unknown) => write(`${JSON.stringify(value)}\n`);
+      line({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash });
+      for (const entry of log.iterate(head.seq)) line({ type: 'entry', ...entry });
+      for (const c of list) line({ type: 'checkpoint', ...c, signerSpki: Buffer.from(c.signerSpki).toString('base64'), signature: Buffer.from(c.signature).toString('base64') });
+    });
+    written.push(out);
     const digestOf = await fileDigests(out);
     const signature = await signDetached(digestOf, signing.signer, signing.certificateDer, now);
     writeNewFile(signatureFileOf(out), (write) => write(signature));
@@ -109,8 +111,12 @@ export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: 
       signerFingerprint: publicKeyFingerprint(signing.signer.spki),
     };
   } catch (error) {
-    for (const file of written) rmSync(file, { force: true });
-    throw error;
+    const leftovers = written.filter((file) => !removeQuietly(file));
+    if (!(error instanceof DriveWriteError) && !leftovers.length) throw error;
+    const left = leftovers.length ? `Keyward could not remove ${leftovers.join(' and ')}: delete ${leftovers.length > 1 ? 'them' : 'it'} from the drive, as ${leftovers.length > 1 ? 'they are' : 'it is'} not a complete export.` : 'Nothing of it (the export, its signature, its certificate) was left there.';
+    if (!(error instanceof DriveWriteError)) throw new KeywardError(error instanceof KeywardError ? error.code : 'FILE_NOT_WRITTEN', `${error instanceof Error ? error.message.replace(/\.?$/, '.') : String(error)} ${left}`, error instanceof KeywardError ? error.nextStep : 'Check the drive and try again.');
+    const { cause, nextStep } = describeProblem(error.problem, dirname(out));
+    throw new KeywardError('FILE_NOT_WRITTEN', `The audit export was not written to ${out}: ${cause}. ${left}`, nextStep);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { genesisHash, type AuditDetails, type AuditEntry, type AuditQuery, type AuditRecord, type AuditVerification } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
+import { isStoreBusy } from './busy';
 import { entryHash, verifyChain } from './chain';
 import type { Db } from './database';
 
@@ -93,7 +94,8 @@ export class AuditLog {
         })
         .immediate();
     } catch (error) {
-      if (!(error instanceof KeywardError && error.code === 'AUDIT_REFUSED')) {
+      // Nothing more can be written while another program holds the database (the officer is told so).
+      if (!(error instanceof KeywardError && error.code === 'AUDIT_REFUSED') && !isStoreBusy(error)) {
         try {
           this.append({ ...record, outcome: 'failure', details: { ...record.details, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
         } catch {

@@ -1,6 +1,6 @@
 /**
  * Ceremonies in the store: the plan (never changed once written), who checked in, each step's state,
- * result and reserved labels, and the approvals, which are append-only. The engine writes a step's
+ * result, reserved labels and claimed outputs, and the approvals, which are append-only. The engine writes a step's
  * state change and its audit entry in one transaction.
  */
 import { KeywardError } from '../../shared/errors';
@@ -83,17 +83,26 @@ export class CeremonyStore {
     return (this.db.prepare('SELECT approval FROM step_approvals WHERE ceremony_id = ? AND step = ? ORDER BY rowid').pluck().all(id, step) as string[]).map((a) => JSON.parse(a) as Approval);
   }
 
-  stepState(id: string, step: number): { state: StepState; pendingLabels: string[] } {
-    const row = this.db.prepare('SELECT state, pending_labels FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_labels: string } | undefined;
+  /** What a step reserved while running: token labels, and files or folders on drives (`pendingOutputs`). */
+  stepState(id: string, step: number): { state: StepState; pendingLabels: string[]; pendingOutputs: string[] } {
+    const row = this.db.prepare('SELECT state, pending_labels, pending_outputs FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_labels: string; pending_outputs: string } | undefined;
     if (!row) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has no step ${step}.`, 'Check the ceremony plan.');
-    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[] };
+    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[], pendingOutputs: JSON.parse(row.pending_outputs) as string[] };
   }
 
+  /** A running step is about to write `path` on a drive; recorded (and flushed) before the first byte is written. */
+  addPendingOutput(id: string, step: number, path: string): void {
+    const changed = this.db.prepare("UPDATE ceremony_steps SET pending_outputs = json_insert(pending_outputs, '$[#]', ?) WHERE ceremony_id = ? AND step = ? AND state = 'running'").run(path, id, step).changes;
+    if (changed !== 1) throw new KeywardError('INTERNAL', `Step ${step + 1} of ceremony ${id} is not running, so it cannot write ${path}.`, 'Run the step from the ceremony.');
+  }
+
+  /** Giving `pendingLabels` replaces the reserved labels and forgets the claimed outputs (the step began anew or ended). */
   updateStep(id: string, step: number, change: { state: StepState; at: string; pendingLabels?: string[]; result?: Record<string, StepValue> }): void {
     const started = change.state === 'running';
+    const pending = change.pendingLabels ? JSON.stringify(change.pendingLabels) : null;
     this.db
-      .prepare(`UPDATE ceremony_steps SET state = ?, ${started ? 'started_at' : 'ended_at'} = ?, pending_labels = COALESCE(?, pending_labels), result = COALESCE(?, result) WHERE ceremony_id = ? AND step = ?`)
-      .run(change.state, change.at, change.pendingLabels ? JSON.stringify(change.pendingLabels) : null, change.result ? JSON.stringify(change.result) : null, id, step);
+      .prepare(`UPDATE ceremony_steps SET state = ?, ${started ? 'started_at' : 'ended_at'} = ?, pending_labels = COALESCE(?, pending_labels), pending_outputs = CASE WHEN ? IS NULL THEN pending_outputs ELSE '[]' END, result = COALESCE(?, result) WHERE ceremony_id = ? AND step = ?`)
+      .run(change.state, change.at, pending, pending, change.result ? JSON.stringify(change.result) : null, id, step);
   }
 
   private row(id: string): CeremonyRow {

@@ -2,11 +2,19 @@
  * The workstation database: the one place that imports better-sqlite3. Opened with WAL and
  * synchronous=FULL (an acknowledged write survives power loss), foreign keys on, its integrity checked
  * and its schema migrated before anything else touches it.
+ *
+ * A damaged database is refused before Keyward writes anything: its files are read first (its header,
+ * the header of its write-ahead log, which SQLite would otherwise silently ignore and then delete, losing
+ * the latest changes), then checked through a read-only connection, which never writes to them, so the
+ * damaged files stay exactly as they were for the investigation. A new database is made under a
+ * temporary name and linked into place, so an empty or half-made file is never a valid database.
+ * Another program holding the database locked is reported as such wherever it is met (see busy.ts).
  */
-import { chmodSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { KeywardError } from '../../shared/errors';
+import { busyError, busyTimeoutMs, guardBusy, isBusy } from './busy';
 import { migrations, schemaVersion } from './migrations';
 
 export type Db = Database.Database;
@@ -15,58 +23,176 @@ export const databaseFileName = 'keyward.db';
 
 export function openDatabase(dataDir: string): Db {
   const path = join(dataDir, databaseFileName);
-  const isNew = !existsSync(path);
+  if (!existsSync(path)) createDatabase(path);
+  inspect(path);
   let db: Db;
   try {
-    db = new Database(path);
+    db = new Database(path, { fileMustExist: true });
   } catch (error) {
-    throw new KeywardError(
-      'STORE_UNAVAILABLE',
-      `The workstation database ${path} cannot be opened: ${error instanceof Error ? error.message : String(error)}.`,
-      'Check that the data folder is on a mounted, writable volume and that no other program holds the file.',
-    );
+    throw unavailable(path, error);
   }
-  if (isNew) chmodSync(path, 0o600);
   try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    checkIntegrity(db, path);
     migrate(db, path);
   } catch (error) {
     db.close();
-    if (error instanceof KeywardError) throw error;
-    throw new KeywardError(
-      'STORE_UNAVAILABLE',
-      `The workstation database ${path} cannot be used: ${error instanceof Error ? error.message : String(error)}.`,
-      'Nothing was written. If another Keyward is running, close it; otherwise restore the database from its backup.',
-    );
+    throw asStoreError(path, error);
   }
-  return db;
+  return guardBusy(db, path);
 }
 
-function checkIntegrity(db: Db, path: string): void {
-  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-  const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
-  if (problems.length > 0) {
-    throw new KeywardError(
-      'STORE_CORRUPT',
-      `The workstation database ${path} is damaged (${problems.slice(0, 3).join('; ')}). Keyward wrote nothing to it.`,
-      'Keep the damaged file for the investigation, restore the database from its latest backup, then run "keyward audit verify".',
-    );
+/** A new database, made whole under a temporary name (WAL, schema) and then linked into place. */
+function createDatabase(path: string): void {
+  const temporary = join(dirname(path), `.${basename(path)}.new-${process.pid}`);
+  try {
+    const db = new Database(temporary);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      migrate(db, path);
+    } finally {
+      db.close();
+    }
+    chmodSync(temporary, 0o600);
+    try {
+      // Linked, not renamed: a database another Keyward made meanwhile is never replaced.
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    rmSync(temporary, { force: true });
+    const fd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    for (const file of [temporary, `${temporary}-wal`, `${temporary}-shm`]) rmSync(file, { force: true });
+    if (error instanceof KeywardError) throw error;
+    throw unavailable(path, error);
   }
 }
+
+const damaged = (path: string, what: string): KeywardError =>
+  new KeywardError(
+    'STORE_CORRUPT',
+    `The workstation database ${path} is damaged: ${what}. Keyward wrote nothing to it and left its files as they are.`,
+    `Do not delete or edit the damaged files: copy ${path} (and ${path}-wal, if there is one) aside for the investigation. Then put back the database from the workstation's latest backup copy, start Keyward again and run "keyward audit verify"; compare its head with the latest signed audit export.`,
+  );
+
+const unavailable = (path: string, error: unknown): KeywardError =>
+  new KeywardError(
+    'STORE_UNAVAILABLE',
+    `The workstation database ${path} cannot be opened: ${error instanceof Error ? error.message : String(error)}. Keyward wrote nothing to it.`,
+    'Check that the data folder is on a mounted, writable volume that Keyward may read and write, then start Keyward again.',
+  );
+
+/** SQLite's own words for a damaged file become STORE_CORRUPT; a lock held by another program, the busy error. */
+function asStoreError(path: string, error: unknown): KeywardError {
+  if (error instanceof KeywardError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (isBusy(error)) return busyError(path);
+  if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {
+    return damaged(path, code === 'SQLITE_NOTADB' ? 'it is not a SQLite database Keyward can read (its header is missing or overwritten)' : `SQLite reports "${(error as Error).message}"`);
+  }
+  return new KeywardError(
+    'STORE_UNAVAILABLE',
+    `The workstation database ${path} cannot be used: ${error instanceof Error ? error.message : String(error)}. Keyward wrote nothing to it.`,
+    'Check that the data folder is on a mounted, writable volume; then start Keyward again.',
+  );
+}
+
+const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
+
+function readStart(path: string, bytes: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The write-ahead log's header: its magic, version, page size and checksum (SQLite's WAL format, section 4 of fileformat2). */
+function walProblem(header: Buffer, pageSize: number): string | undefined {
+  if (header.length < 32) return 'its header is cut short';
+  const magic = header.readUInt32BE(0);
+  if (magic !== 0x377f0682 && magic !== 0x377f0683) return 'its header is not a SQLite write-ahead log header';
+  if (header.readUInt32BE(4) !== 3007000) return 'its format version is unknown';
+  const walPageSize = header.readUInt32BE(8);
+  if (walPageSize !== pageSize) return `its page size (${walPageSize}) is not the database's (${pageSize})`;
+  const word = (offset: number): number => (magic & 1 ? header.readUInt32BE(offset) : header.readUInt32LE(offset));
+  let s0 = 0;
+  let s1 = 0;
+  for (let offset = 0; offset < 24; offset += 8) {
+    s0 = (s0 + word(offset) + s1) >>> 0;
+    s1 = (s1 + word(offset + 4) + s0) >>> 0;
+  }
+  if (s0 !== header.readUInt32BE(24) || s1 !== header.readUInt32BE(28)) return 'its header checksum does not match';
+  return undefined;
+}
+
+/** Everything read, nothing written: the files' headers, then integrity and schema through a read-only connection. */
+function inspect(path: string): void {
+  let size: number;
+  let header: Buffer;
+  try {
+    size = statSync(path).size;
+    header = readStart(path, 100);
+  } catch (error) {
+    throw unavailable(path, error);
+  }
+  if (size === 0) throw damaged(path, 'the file is empty (0 bytes): its content is gone');
+  if (header.length < 100 || !header.subarray(0, 16).equals(sqliteMagic)) throw damaged(path, 'it is not a SQLite database (its header is missing or overwritten)');
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const wal = `${path}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    const problem = walProblem(readStart(wal, 32), pageSize);
+    // SQLite would ignore such a log, and delete it on close: the changes it holds would be lost unseen.
+    if (problem) throw damaged(path, `its write-ahead log ${wal}, which holds the latest changes, is damaged (${problem})`);
+  }
+  // A read-only connection creates the log's index (and an empty log) when there are none: removed again on refusal.
+  const created = [wal, `${path}-shm`].filter((file) => !existsSync(file));
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw asStoreError(path, error);
+  }
+  let refused = false;
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+    if (problems.length > 0) throw damaged(path, `SQLite's integrity check reports ${problems.slice(0, 3).join('; ')}`);
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > schemaVersion) throw tooNew(path, current);
+  } catch (error) {
+    refused = true;
+    throw asStoreError(path, error);
+  } finally {
+    // A read-only connection never checkpoints: closing it leaves the database and its log as they were.
+    db.close();
+    if (refused) for (const file of created) if (file !== wal || (existsSync(wal) && statSync(wal).size === 0)) rmSync(file, { force: true });
+  }
+}
+
+const tooNew = (path: string, current: number): KeywardError =>
+  new KeywardError(
+    'STORE_TOO_NEW',
+    `The workstation database ${path} was written by a newer Keyward (schema ${current}; this Keyward knows up to ${schemaVersion}).`,
+    'Install the Keyward version this workstation was last used with, or a newer one. Nothing was changed.',
+  );
 
 function migrate(db: Db, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > schemaVersion) {
-    throw new KeywardError(
-      'STORE_TOO_NEW',
-      `The workstation database ${path} was written by a newer Keyward (schema ${current}; this Keyward knows up to ${schemaVersion}).`,
-      'Install the Keyward version this workstation was last used with, or a newer one. Nothing was changed.',
-    );
-  }
+  if (current > schemaVersion) throw tooNew(path, current);
   if (current === schemaVersion) return;
   db.transaction(() => {
     for (let version = current; version < schemaVersion; version++) db.exec(migrations[version] ?? '');

@@ -210,6 +210,10 @@ export const migrations: readonly string[] = [
     WHEN NEW.plan IS NOT OLD.plan OR NEW.plan_digest IS NOT OLD.plan_digest OR NEW.type IS NOT OLD.type OR OLD.state IN ('completed', 'aborted')
     BEGIN SELECT RAISE(ABORT, 'a ceremony plan never changes, and an ended ceremony is final'); END;
   `,
+  // The files and folders a running step is about to write on drives: removed if the step does not complete.
+  `
+  ALTER TABLE ceremony_steps ADD COLUMN pending_outputs TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 export const schemaVersion = migrations.length;

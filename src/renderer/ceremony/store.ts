@@ -4,7 +4,7 @@
  * that collects them, and only until they are sent.
  */
 import { create } from 'zustand';
-import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
+import { describeRollback, type CeremonyView, type StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList, RequestOf } from '../../shared/contract';
 import { sessionLostCodes, type KeywardErrorData, type Result } from '../../shared/errors';
 import type { RemovableDrive } from '../../shared/media';
@@ -104,7 +104,7 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     login: async (pinParts) => {
       const result = await act('Logging in to the token', 'The token login failed', () => call('loginToken', { pinParts }));
       if (!result) return false;
-      set({ loginNotes: [...result.warnings, ...result.recovered.map((id) => `The interrupted step of ceremony ${id} was rolled back; the ceremony can continue.`)] });
+      set({ loginNotes: [...result.warnings, ...result.recovered.map(describeRollback)] });
       await get().loadList();
       return true;
     },

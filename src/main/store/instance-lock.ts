@@ -1,0 +1,51 @@
+/**
+ * One Keyward at a time logs in to a workstation's data: a second one (another window, the Chromium shell,
+ * a CLI command) would otherwise roll back, as "interrupted", the ceremony step the first is running and
+ * destroy what it is making on the token. The lock is an SQLite file held in exclusive locking mode: the
+ * operating system releases it when the holder exits, even when it is killed, so a crash never leaves
+ * the workstation locked.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { KeywardError } from '../../shared/errors';
+import { isBusy } from './busy';
+
+export interface InstanceLock {
+  release(): void;
+}
+
+const lockFile = 'instance.lock';
+const holderFile = 'instance.pid';
+
+export function lockDataDir(dataDir: string): InstanceLock {
+  const db = new Database(join(dataDir, lockFile), { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    // A write takes the exclusive lock; in this locking mode it is kept until the connection closes.
+    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;');
+    db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
+  } catch (error) {
+    db.close();
+    if (!isBusy(error)) throw error;
+    throw new KeywardError(
+      'STORE_UNAVAILABLE',
+      `Keyward is already running on this workstation's data folder ${dataDir}${holderOf(dataDir)}, logged in to its token. Only one Keyward at a time works on a workstation, so that one never undoes the other's ceremony step.`,
+      'Use the Keyward that is already open, or close it (finish or stop its ceremony first), then try again.',
+    );
+  }
+  // For the message another Keyward shows (the lock file itself cannot be read while it is held).
+  writeFileSync(join(dataDir, holderFile), `${process.pid}\n`, { mode: 0o600 });
+  return { release: () => db.close() };
+}
+
+function holderOf(dataDir: string): string {
+  try {
+    const pid = Number(readFileSync(join(dataDir, holderFile), 'utf8').trim());
+    if (!Number.isInteger(pid)) return '';
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 3).join(' ');
+    return ` (process ${pid}${command ? `: ${command}` : ''})`;
+  } catch {
+    return '';
+  }
+}
