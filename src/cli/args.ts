@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
 import { signingKeySpecs, type SigningKeySpec } from '../shared/keys';
-import type { OfficerRole } from '../shared/officers';
+import { officerIdPattern, type OfficerRole } from '../shared/officers';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
 export const usage = `Usage: keyward <command> [options]
@@ -15,7 +15,9 @@ Commands:
   audit verify    Recompute the audit log's hash chain and signed checkpoints; name the first that does not hold.
                   With --export FILE: verify an exported log instead, on any machine, without an HSM.
   audit export    Write the audit log with its signed checkpoints as JSON Lines (--out FILE; never overwrites),
-                  with FILE.p7s (a detached signature by the workstation key) and FILE.signer.pem.
+                  with FILE.p7s (a detached signature by the workstation key) and FILE.signer.pem: the
+                  export-audit ceremony, approved as its policy says (by default one auditor or security
+                  officer, --officer ID, with their passphrase); its transcript goes next to FILE.
                   Needs the user PIN; ends with a fresh checkpoint.
   audit checkpoint
                   Sign the audit log's current head with the workstation key (needs the user PIN).
@@ -63,10 +65,11 @@ Options:
   --officer ID:ROLE:FULL NAME
                   With workstation init, once per founding officer; ROLE is security-officer,
                   key-custodian or auditor.
+  --officer ID    With audit export, once per officer present who approves the export.
   --answers FILE  With ceremony run or resume on the rehearsal token: PIN parts and passphrases from a file.
   --out DIR       With ceremony run or resume: the drive folder for the signed transcript (JSON and PDF).
   --network-acknowledged
-                  With ceremony run or resume and workstation init on a workstation found on a network: a
+                  With ceremony run or resume, audit export and workstation init on a workstation found on a network: a
                   security officer has read the air-gap findings and acknowledges them (their
                   passphrase confirms it; recorded in the audit log).
   --pin-parts N   The user PIN is typed in N parts, one per officer (default 1). Without a terminal,
@@ -92,6 +95,8 @@ export interface CliOptions {
   bundle?: string;
   caFile?: string;
   founding?: { id: string; role: OfficerRole; displayName: string }[];
+  /** With audit export: the officers present who approve it. */
+  approvers?: string[];
   planFile?: string;
   /** With ceremony resume: the ceremony's id. */
   ceremonyId?: string;
@@ -169,10 +174,18 @@ export function parseCli(argv: string[]): CliOptions {
     throw usageError('verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.');
   }
   const init = known === 'workstation init';
-  if (values.officer !== undefined && !init) throw usageError('--officer goes with workstation init.');
+  const auditExport = known === 'audit export';
+  if (values.officer !== undefined && !init && !auditExport) throw usageError('--officer goes with workstation init and audit export.');
+  if (auditExport && (values.officer ?? []).length === 0) throw usageError('audit export needs --officer ID: the officer (by default an auditor or a security officer) who approves the export with their passphrase.');
+  const approvers = auditExport
+    ? (values.officer ?? []).map((id) => {
+        if (!officerIdPattern.test(id)) throw usageError(`--officer "${id}" must be an officer id, e.g. carol.`);
+        return id;
+      })
+    : undefined;
   if (values.answers !== undefined && !ceremonyRun) throw usageError('--answers goes with ceremony run and ceremony resume.');
-  if (values['network-acknowledged'] && !ceremonyRun && !init) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume and workstation init.');
-  const founding = (values.officer ?? []).map((spec) => {
+  if (values['network-acknowledged'] && !ceremonyRun && !init && !auditExport) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume, audit export and workstation init.');
+  const founding = (init ? (values.officer ?? []) : []).map((spec) => {
     const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
     if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
     return { id: match[1] ?? '', role: (match[2] ?? 'auditor') as OfficerRole, displayName: match[3] ?? '' };
@@ -215,6 +228,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(bundle !== undefined ? { bundle: resolve(bundle) } : {}),
     ...(values.ca !== undefined ? { caFile: resolve(values.ca) } : {}),
     ...(init ? { founding } : {}),
+    ...(approvers ? { approvers } : {}),
     ...(planFile !== undefined ? { planFile: resolve(planFile) } : {}),
     ...(ceremonyId !== undefined ? { ceremonyId } : {}),
     ...(values.answers !== undefined ? { answersFile: resolve(values.answers) } : {}),

@@ -10,7 +10,7 @@ import { describeRollback, type CeremonyPlan, type CeremonySummary, type StepVal
 import type { AirGapStatus } from '../shared/air-gap';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers } from '../main/ceremonies/plan-file';
+import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { newCeremonyId, type CeremonyEngine, type EngineDependencies } from '../main/ceremonies/engine';
 import { readSmallFile } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
@@ -138,9 +138,25 @@ function openEngine(workstation: Workstation, session: Session, options: Ceremon
 }
 
 export async function runCeremony(workstation: Workstation, planPath: string, options: CeremonyRunOptions): Promise<boolean> {
-  const { print } = options;
   requireFolder(options.transcriptDir);
   const planFile = readPlanFile(planPath, readText(planPath, 'plan file'));
+  return runPlan(workstation, planFile, dirname(planPath), options);
+}
+
+/**
+ * `keyward audit export --out FILE --officer ID`: the export-audit ceremony, as the app runs it, so the
+ * export policy's quorum approves it (by default one auditor or security officer); its transcript goes
+ * next to the export.
+ */
+export function exportAuditCeremony(workstation: Workstation, out: string, officers: string[], options: Omit<CeremonyRunOptions, 'transcriptDir'>): Promise<boolean> {
+  const transcriptDir = dirname(out);
+  requireFolder(transcriptDir);
+  return runPlan(workstation, { type: 'export-audit', officers, file: out }, transcriptDir, { ...options, transcriptDir });
+}
+
+/** A validated plan, its relative paths taken from `baseDir`: login, plan and digest, check-in, every step, transcript. */
+async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: string, options: CeremonyRunOptions): Promise<boolean> {
+  const { print } = options;
   const session = await openSession(workstation, options, planFile.type === 'initialise-workstation');
   if (planFile.type === 'initialise-workstation') {
     const founding: Enrolment[] = [];
@@ -156,7 +172,7 @@ export async function runCeremony(workstation: Workstation, planPath: string, op
   const engine = await openEngine(workstation, session, options);
   if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
   const id = newCeremonyId(planFile.type);
-  const { title, steps } = planSteps(workstation, planFile, (name) => resolve(dirname(planPath), name), id);
+  const { title, steps } = planSteps(workstation, planFile, (name) => resolve(baseDir, name), id);
   const plan = engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   for (const officer of planFile.officers) {
@@ -233,6 +249,9 @@ function stepDetail(result: Record<string, StepValue>): string {
   if (typeof result.kcv === 'string') return `: key check value ${result.kcv.toUpperCase()}`;
   if (typeof result.backupId === 'string' && typeof result.kekKcv === 'string' && typeof result.folder === 'string' && Array.isArray(result.shareFolders)) {
     return `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`;
+  }
+  if (typeof result.file === 'string' && typeof result.sha256 === 'string') {
+    return `: written to ${result.file} (${typeof result.entries === 'number' ? result.entries : '?'} entries); its SHA-256, to compare where it is verified:\n  ${hexGroups(result.sha256)}\n  ${pgpWordsOf(result.sha256).join(' ')}`;
   }
   return typeof result.folder === 'string' ? `: written to ${result.folder}` : '';
 }

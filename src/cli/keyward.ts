@@ -12,9 +12,9 @@ import { verifyAuditExport } from '../main/store/audit-export';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
-import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatFingerprint, formatIdentity, formatTokenReport, formatVerification } from './format';
+import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { closeSecretInput, readPinParts, readSecret } from './secret-input';
-import { listCeremonies, resumeCeremony, runCeremony, tokenNameOf, writeCeremonyTranscript } from './ceremony-run';
+import { exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, tokenNameOf, writeCeremonyTranscript } from './ceremony-run';
 import { KeywardError } from '../shared/errors';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
@@ -114,7 +114,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : formatCeremonies(list));
       return 0;
     }
-    if (options.command === 'workstation init' || options.command === 'audit export' || options.command === 'audit checkpoint') {
+    if (options.command === 'audit export' && options.out) {
+      const exported = await exportAuditCeremony(workstation, options.out, options.approvers ?? [], {
+        pinParts: options.pinParts,
+        print: (text: string) => process.stdout.write(text),
+        networkAcknowledged: options.networkAcknowledged ?? false,
+      });
+      if (exported) process.stdout.write(`Wrote ${options.out}, with ${options.out}.p7s (its signature) and ${options.out}.signer.pem (the signer's certificate).\n`);
+      return exported ? 0 : 1;
+    }
+    if (options.command === 'workstation init' || options.command === 'audit checkpoint') {
       // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
       if (options.command !== 'workstation init') workstation.identities().require();
       const network = airGapStatus();
@@ -142,16 +151,9 @@ export async function main(argv: string[]): Promise<number> {
             ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`
             : `Workstation initialised.\n${formatIdentity(identity)}Founding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`,
         );
-      } else if (options.command === 'audit checkpoint') {
+      } else {
         const checkpoint = await workstation.writeCheckpoint(actors);
         process.stdout.write(options.json ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n` : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`);
-      } else if (options.out) {
-        const written = await workstation.exportAudit(options.out, actors);
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify({ file: options.out, ...written }, null, 2)}\n`
-            : `Wrote ${options.out}: ${written.entries} entries, ${written.checkpoints} checkpoints; signature ${written.signatureFile}, signer certificate ${written.certificateFile}.\n${formatFingerprint('SHA-256 of the file', written.sha256)}${formatFingerprint('Signer public key fingerprint', written.signerFingerprint)}`,
-        );
       }
       return 0;
     }

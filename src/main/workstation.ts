@@ -19,7 +19,6 @@ import { Checkpoints } from './store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from './store/database';
 import { schemaVersion } from './store/migrations';
 import { join } from 'node:path';
-import { assertExportTargetsFree, exportAudit, type WrittenExport } from './store/audit-export';
 import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
 import { randomUUID } from 'node:crypto';
@@ -346,32 +345,6 @@ export class Workstation {
   /** A checkpoint of the audit log signed by the workstation key (needs a user login). */
   async writeCheckpoint(actors: string[]): Promise<AuditCheckpoint> {
     return this.checkpoints().write(await this.signer(), actors);
-  }
-
-  /**
-   * The export is audited before it is written (no entry, no export), and ends with a fresh checkpoint,
-   * so the file itself shows whether its tail was cut. A failed export is audited as failed.
-   */
-  async exportAudit(out: string, actors: string[]): Promise<WrittenExport> {
-    const identity = this.identities().require();
-    const signer = await this.signer();
-    const log = this.audit();
-    try {
-      assertExportTargetsFree(out);
-    } catch (error) {
-      log.append({ actors, action: 'audit.export', subject: out, outcome: 'refused', details: { error: 'FILE_NOT_WRITTEN' } });
-      throw error;
-    }
-    log.append({ actors, action: 'audit.export.begin', subject: out, outcome: 'success', details: { signerFingerprint: identity.publicKeyFingerprint } });
-    try {
-      await this.checkpoints().write(signer, actors);
-      const written = await exportAudit(log, this.checkpoints(), out, { signer, certificateDer: identity.certificateDer });
-      log.append({ actors, action: 'audit.export', subject: out, outcome: 'success', details: { sha256: written.sha256, entries: written.entries, checkpoints: written.checkpoints } });
-      return written;
-    } catch (error) {
-      log.append({ actors, action: 'audit.export', subject: out, outcome: 'failure', details: { error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
-      throw error;
-    }
   }
 
   /** Taken at the first login, kept until close: see instance-lock.ts. */

@@ -136,7 +136,7 @@ describe('keyward workstation and signed audit exports', () => {
   const pin = `${rehearsalToken.userPin}\n`;
 
   it('initialises the workstation key, signs checkpoints and an export that verifies elsewhere, pinned', () => {
-    const early = keywardWithInput(['audit', 'export', '--out', join(dataDir, 'early.jsonl')], pin);
+    const early = keywardWithInput(['audit', 'export', '--out', join(dataDir, 'early.jsonl'), '--officer', 'alice', '--network-acknowledged'], pin);
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('has no signing key and certificate yet');
     expect(early.stderr).toContain('Initialise the workstation first');
@@ -159,11 +159,22 @@ describe('keyward workstation and signed audit exports', () => {
 
     expect(keywardWithInput(['audit', 'checkpoint'], pin).code).toBe(0);
     const out = join(dataDir, 'audit.jsonl');
-    const exported = keywardWithInput(['audit', 'export', '--out', out], pin);
+    // The export-audit ceremony: alice (a security officer) approves, typing her passphrase to acknowledge the network (if any), check in and approve.
+    const alice = 'rehearsal passphrase one\n';
+    const exportAs = (officer: string) => keywardWithInput(['audit', 'export', '--out', out, '--officer', officer, '--network-acknowledged'], `${pin}${airGapStatus().isolated ? '' : alice}${alice}${alice}`);
+    const exported = exportAs('alice');
+    expect(exported.stderr.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n/gm, '')).toBe('');
     expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('CEREMONY Export the audit log');
+    expect(exported.stdout).toMatch(/Step 1 done: written to \S+audit\.jsonl \(\d+ entries\); its SHA-256, to compare where it is verified:\n {2}[0-9A-F ]{79}\n/);
     expect(exported.stdout).toContain(`${out}.p7s`);
-
-    expect(keywardWithInput(['audit', 'export', '--out', out], pin).stderr).toContain('never overwrites');
+    expect(exported.stdout).toMatch(/Signed transcript \(JSON and PDF\): .*keyward-transcript-export-audit-/);
+    // Approved by nobody the policy counts: bob is a key custodian.
+    expect(keywardWithInput(['audit', 'export', '--out', join(dataDir, 'by-bob.jsonl'), '--officer', 'bob', '--network-acknowledged'], `${pin}rehearsal passphrase two\nrehearsal passphrase two\n`).stderr).toMatch(/security officer|security-officer/);
+    // The same file again is refused when planned, before anyone checks in.
+    const again = exportAs('alice');
+    expect(again.stderr).toContain('never overwrites');
+    expect(again.stdout).not.toContain('CEREMONY');
     // On the auditor's machine: no Keyward data directory, no HSM.
     const verified = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', shown.publicKeyFingerprint], { KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir') });
     expect(verified.code).toBe(0);
@@ -176,9 +187,9 @@ describe('keyward workstation and signed audit exports', () => {
     // The database and the export name what happened, never the PIN.
     const log = new AuditLog(openDatabase(dataDir));
     const actions = log.query({ limit: 50 }).map((e) => e.action);
-    expect(actions.slice(0, 5)).toEqual(['audit.export', 'audit.export', 'audit.checkpoint', 'audit.export.begin', 'audit.checkpoint']);
-    // The second export was refused before it began, and that is on record too.
-    expect(log.query({ action: 'audit.export', limit: 5 }).map((e) => e.outcome)).toEqual(['refused', 'success']);
+    const exportCeremony = log.query({ action: 'ceremony.complete', limit: 5 })[0];
+    expect(exportCeremony?.subject).toMatch(/^export-audit-/);
+    expect(log.query({ action: 'ceremony.approve', limit: 5 }).find((e) => e.subject === exportCeremony?.subject)?.actors).toEqual(['alice']);
     expect(actions).toContain('workstation.identity.adopt');
     expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(2);
 

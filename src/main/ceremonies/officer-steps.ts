@@ -6,7 +6,7 @@
 import { KeywardError } from '../../shared/errors';
 import { officerRoles, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
 import { enrolOfficer } from '../officers/enrolment';
-import { certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
+import { assertExportTargetsFree, certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
 import type { Officers } from '../store/officers';
 import type { StepPlan } from './engine';
 import { number, text, type StepExecutor } from './steps';
@@ -45,6 +45,8 @@ export function planChangePolicy(type: CeremonyType, current: QuorumPolicy, next
 }
 
 export function planExportAudit(out: string): { title: string; steps: StepPlan[] } {
+  // Refused when planned, before any officer checks in, rather than when the step runs.
+  assertExportTargetsFree(out);
   return {
     title: 'Export the audit log',
     steps: [{ action: 'export-audit', description: `Write the audit log, its checkpoints, a detached signature by the workstation key and its certificate to ${out}`, params: { out }, sensitive: true }],

@@ -34,7 +34,9 @@ export function importFromParams(value: StepValue | undefined): ProviderImport {
   const p = (value ?? {}) as Params;
   const provider = text(p, 'provider') as ProviderId;
   const algorithm = text(p, 'algorithm') as WrapAlgorithm;
-  if (!providerIds.includes(provider) || !wrapAlgorithms.includes(algorithm)) throw new Error('step parameters name an unknown provider or algorithm');
+  if (!providerIds.includes(provider) || !wrapAlgorithms.includes(algorithm)) {
+    throw new KeywardError('INVALID_REQUEST', `This ceremony step's plan names a provider (${provider}) or wrapping algorithm (${algorithm}) Keyward does not know; nothing was done.`, 'Abort this ceremony and plan it again with this version of Keyward.');
+  }
   const token = p.importToken;
   return {
     provider,

@@ -4,6 +4,7 @@
  * store changes (committed with the step's completion), and how to undo it if the ceremony is aborted.
  */
 import type { StepInputKind, StepValue } from '../../shared/ceremonies';
+import { KeywardError } from '../../shared/errors';
 import type { LoginRole } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import type { Bundles } from '../store/bundles';
@@ -71,14 +72,18 @@ export interface StepExecutor {
 /** A step that logs in as the security officer, then back in as the user. */
 export const securityOfficerLogin: StepInputKind[] = ['security-officer-pin', 'user-pin'];
 
+/** A step's plan is written by Keyward and never changes: a value missing from it means the plan is not one Keyward made. */
+const notInPlan = (name: string, kind: string): KeywardError =>
+  new KeywardError('INVALID_REQUEST', `This ceremony step's plan has no ${kind} "${name}", so Keyward cannot tell what the step is to do; nothing was done.`, 'Abort this ceremony and plan it again; if it happens again, keep the database for investigation.');
+
 export const text = (params: Params, name: string): string => {
   const value = params[name];
-  if (typeof value !== 'string') throw new Error(`step parameter ${name} is missing`);
+  if (typeof value !== 'string') throw notInPlan(name, 'text');
   return value;
 };
 
 export const number = (params: Params, name: string): number => {
   const value = params[name];
-  if (typeof value !== 'number') throw new Error(`step parameter ${name} is missing`);
+  if (typeof value !== 'number') throw notInPlan(name, 'number');
   return value;
 };
