@@ -93,6 +93,7 @@ export interface CeremonySummary {
 /** A step a crash left running, rolled back: what it had made on the token and written on drives is gone (or, on a drive not mounted now, named). */
 export interface RecoveredStep {
   ceremonyId: string;
+  title: string;
   step: number;
   destroyedObjects: number;
   outputsRemoved: string[];
@@ -102,7 +103,7 @@ export interface RecoveredStep {
 /** What the officers are told of a rolled-back step, on the command line and in the app alike. */
 export function describeRollback(step: RecoveredStep): string {
   return [
-    `Step ${step.step + 1} of ceremony ${step.ceremonyId} was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log).`,
+    `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log).`,
     `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`,
     ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
     ...(step.outputsUnreachable.length

@@ -267,7 +267,9 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await acknowledgeAirGap(page, testInfo);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
   await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Log in');
-  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('was rolled back');
+  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('was interrupted when Keyward stopped: it was rolled back and runs again');
+  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('Objects it had made on the token, destroyed:');
+  await shot(page, testInfo, 'rolled-back');
   await page.getByRole('button', { name: /Resume Generate RSA_4096/ }).click();
   await expect(page.getByText('This step was interrupted when Keyward stopped')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'The quorum has approved this step.' })).toBeVisible();

@@ -175,7 +175,8 @@ function crashedAtEveryStep(type: string, point: CrashPoint) {
   } else {
     const resumed = keyward(dataDir, 'ceremony', 'resume', id, '--network-acknowledged', '--answers', answersFile, '--out', join(dataDir, 'transcripts'));
     expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`Step ${steps} of ceremony ${id} was interrupted when Keyward stopped`);
+    expect(resumed.stdout).toContain(`(${id}) was interrupted when Keyward stopped: it was rolled back and runs again`);
+    expect(resumed.stdout).toContain(`Step ${steps} of "`);
     expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
   }
   const verified = keyward(dataDir, 'audit', 'verify');

@@ -180,7 +180,8 @@ export class CeremonyEngine {
   async recover(): Promise<RecoveredStep[]> {
     const recovered: RecoveredStep[] = [];
     for (const id of this.d.store.unfinished()) {
-      for (const step of this.d.store.status(id).steps.filter((s) => s.state === 'running')) {
+      const { plan, steps } = this.d.store.status(id);
+      for (const step of steps.filter((s) => s.state === 'running')) {
         const { pendingLabels, pendingOutputs } = this.d.store.stepState(id, step.index);
         const destroyed = await this.destroyLabels(pendingLabels);
         const outputs = removeOutputs(pendingOutputs);
@@ -188,7 +189,7 @@ export class CeremonyEngine {
           this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now(), pendingLabels: [] });
           this.d.log.append({ actors: ['workstation'], action: 'ceremony.step.rolled-back', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: destroyed, labels: pendingLabels, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
         })();
-        recovered.push({ ceremonyId: id, step: step.index, destroyedObjects: destroyed, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable });
+        recovered.push({ ceremonyId: id, title: plan.title, step: step.index, destroyedObjects: destroyed, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable });
       }
     }
     this.recovered.push(...recovered);

@@ -1,0 +1,79 @@
+/** Before the steps: the plan and its digest read by everyone, then the officers check in one at a time. */
+import { useState } from 'react';
+import type { CeremonyView } from '../../shared/ceremonies';
+import type { OfficerRecord } from '../../shared/officers';
+import { roleLabels } from '../format';
+import { Digest } from './Digest';
+import { OfficerPassphrase } from './OfficerPassphrase';
+import { useCeremony } from './store';
+import { Handover } from './Handover';
+
+const needsApproval = (view: CeremonyView): boolean => view.status.plan.steps.some((s) => s.sensitive);
+
+/** Enough officers in the roles the policy counts have checked in for the quorum (one officer for a ceremony without approvals). */
+function enoughCheckedIn(view: CeremonyView, officers: OfficerRecord[]): boolean {
+  if (!needsApproval(view)) return view.status.checkedIn.length >= 1;
+  return officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role)).length >= view.quorumNeeded;
+}
+
+export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: () => void }) {
+  return (
+    <section className="card" aria-labelledby="plan-heading">
+      <h2 id="plan-heading">The plan</h2>
+      <ol className="plan-steps">
+        {view.status.plan.steps.map((s) => (
+          <li key={s.index}>
+            {s.description}
+            {s.sensitive && <span className="tag">needs {view.quorumNeeded} approvals</span>}
+          </li>
+        ))}
+      </ol>
+      <Digest label="Plan digest: every officer reads it and checks it aloud before checking in" hex={view.status.plan.planDigest} />
+      <p className="hint">
+        Quorum for {view.status.plan.type}: {view.quorumNeeded} approvals from {view.policy.roles.map((r) => roleLabels[r]).join(', ')}.
+      </p>
+      <button type="button" className="primary" onClick={onAccept}>
+        We have read the plan and checked the digest: check in
+      </button>
+    </section>
+  );
+}
+
+export function CheckIn({ view, officers, onDone }: { view: CeremonyView; officers: OfficerRecord[]; onDone: () => void }) {
+  const checkIn = useCeremony((s) => s.checkIn);
+  const working = useCeremony((s) => s.working);
+  const [handover, setHandover] = useState<string | undefined>();
+  const { checkedIn } = view.status;
+  const waiting = officers.filter((o) => o.state === 'active' && !checkedIn.includes(o.id));
+  const enough = enoughCheckedIn(view, officers);
+  return (
+    <section className="card" aria-labelledby="checkin-heading">
+      <h2 id="checkin-heading">Officers check in</h2>
+      <p>Each officer present checks in with their own passphrase, which signs the plan digest.</p>
+      <p role="status">{checkedIn.length ? `Checked in: ${checkedIn.join(', ')}.` : 'Nobody has checked in yet.'}</p>
+      {handover ? (
+        <Handover text={handover} onNext={() => setHandover(undefined)} />
+      ) : (
+        <OfficerPassphrase
+          officers={waiting}
+          purpose="check in to this ceremony"
+          submitLabel="Check in"
+          disabled={working !== undefined}
+          onSubmit={async (officer, passphrase) => {
+            const ok = await checkIn(officer, passphrase);
+            if (ok) setHandover(`${officer} has checked in.`);
+            return ok;
+          }}
+        />
+      )}
+      <button type="button" className={enough ? 'primary' : undefined} disabled={!enough} onClick={onDone}>
+        Everyone present has checked in: go to the steps
+      </button>
+      {!enough && (
+        <p className="hint">
+          {needsApproval(view) ? `At least ${view.quorumNeeded} officers in the roles ${view.policy.roles.map((r) => roleLabels[r]).join(', ')} check in before the steps.` : 'At least one officer checks in before the steps.'}
+        </p>
+      )}
+    </section>
+  );
+}
