@@ -175,6 +175,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const init = known === 'workstation init';
   const auditExport = known === 'audit export';
+  if (values.json && (ceremonyRun || auditExport || known === 'ceremony transcript')) throw usageError(`--json does not go with ${known}: a ceremony prints its plan, digests and steps for the officers to read.`);
   if (values.officer !== undefined && !init && !auditExport) throw usageError('--officer goes with workstation init and audit export.');
   if (auditExport && (values.officer ?? []).length === 0) throw usageError('audit export needs --officer ID: the officer (by default an auditor or a security officer) who approves the export with their passphrase.');
   const approvers = auditExport

@@ -11,7 +11,8 @@ import type { AirGapStatus } from '../shared/air-gap';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
-import { newCeremonyId, type CeremonyEngine, type EngineDependencies } from '../main/ceremonies/engine';
+import { newCeremonyId, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
+import { approvalFloor } from '../shared/officers';
 import { readSmallFile } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { summarise } from '../main/ceremonies/summary';
@@ -20,7 +21,7 @@ import type { Workstation } from '../main/workstation';
 import { readPinParts, readSecret } from './secret-input';
 import { airGapStatus } from '../main/system/air-gap';
 import type { Enrolment } from '../main/officers/enrolment';
-import { acknowledgeNetwork, networkDecision } from './air-gap';
+import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 
 type Print = (text: string) => void;
 
@@ -76,11 +77,16 @@ interface Session {
 }
 
 /** Before any PIN is typed: the air gap, the workstation key, the token and (rehearsal only) the answers file; then the user login. */
-async function openSession(workstation: Workstation, options: CeremonyRunOptions, initialising: boolean): Promise<Session> {
+async function openSession(workstation: Workstation, options: CeremonyRunOptions, present: { initialising: boolean; officers: string[] }): Promise<Session> {
   const network = airGapStatus();
   const mustAcknowledge = networkDecision(network, options.networkAcknowledged, options.print);
-  // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key.
-  if (!initialising) workstation.identities().require();
+  // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key;
+  // on a network, a security officer must be present; and only one Keyward at a time works on a workstation.
+  if (!present.initialising) {
+    workstation.identities().require();
+    if (mustAcknowledge) acknowledgerAmong(workstation, present.officers);
+  }
+  workstation.holdInstanceLock();
   const status = await workstation.tokenStatus();
   let answers: Answers | undefined;
   if (options.answersPath) {
@@ -104,9 +110,9 @@ async function openSession(workstation: Workstation, options: CeremonyRunOptions
 }
 
 /** The engine, its prompts asking at the terminal (or, in a rehearsal, reading the answers file); an interrupted step is rolled back as it opens. */
-function openEngine(workstation: Workstation, session: Session, options: CeremonyRunOptions): Promise<CeremonyEngine> {
+async function openEngine(workstation: Workstation, session: Session, options: CeremonyRunOptions): Promise<CeremonyEngine> {
   const { answers, tokenName } = session;
-  return workstation.ceremonyEngine(
+  const engine = await workstation.ceremonyEngine(
     {
       pinParts: async (role) => {
         if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', options.pinParts);
@@ -135,6 +141,9 @@ function openEngine(workstation: Workstation, session: Session, options: Ceremon
     },
     options.crash ? { crash: options.crash } : {},
   );
+  // Whichever ceremony it was, the officers are told what a rolled-back step had made and written.
+  for (const rolledBack of engine.recovered) options.print(`${describeRollback(rolledBack)}\n`);
+  return engine;
 }
 
 export async function runCeremony(workstation: Workstation, planPath: string, options: CeremonyRunOptions): Promise<boolean> {
@@ -155,10 +164,26 @@ export function exportAuditCeremony(workstation: Workstation, out: string, offic
 }
 
 /** A validated plan, its relative paths taken from `baseDir`: login, plan and digest, check-in, every step, transcript. */
+/** Enough of the officers named can approve the plan's sensitive steps under its policy; refused before anything is typed. */
+function requireApprovers(workstation: Workstation, type: PlanFile['type'], steps: StepPlan[], officers: string[]): void {
+  const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
+  if (!steps.some((s) => s.sensitive)) return;
+  const policy = workstation.policy(type);
+  const needed = Math.max(policy.quorum, approvalFloor(type));
+  const able = roles.filter((o) => policy.roles.includes(o.role));
+  if (able.length < needed) {
+    throw new KeywardError(
+      'QUORUM_NOT_MET',
+      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${policy.roles.join(', ')}; of the officers named (${roles.map((o) => `${o.id}: ${o.role}`).join(', ')}), ${able.length} can give one. Nothing was done.`,
+      'Name enough officers in those roles (in the plan file, or with --officer), then run it again.',
+    );
+  }
+}
+
 async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: string, options: CeremonyRunOptions): Promise<boolean> {
   const { print } = options;
-  const session = await openSession(workstation, options, planFile.type === 'initialise-workstation');
   if (planFile.type === 'initialise-workstation') {
+    const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
     for (const officer of planFile.founding) {
       const chosen = session.answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
@@ -169,15 +194,26 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
     print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
     return true;
   }
-  const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  // The plan is validated, and the officers named checked against its policy, before any PIN is typed.
+  workstation.identities().require();
   const id = newCeremonyId(planFile.type);
   const { title, steps } = planSteps(workstation, planFile, (name) => resolve(baseDir, name), id);
+  requireApprovers(workstation, planFile.type, steps, planFile.officers);
+  const session = await openSession(workstation, options, { initialising: false, officers: planFile.officers });
+  const engine = await openEngine(workstation, session, options);
+  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
   const plan = engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
-  for (const officer of planFile.officers) {
-    await engine.checkIn(plan.id, officer, await session.passphrase(officer, 'check in to this plan'));
-    print(`${officer} checked in.\n`);
+  try {
+    for (const officer of planFile.officers) {
+      await engine.checkIn(plan.id, officer, await session.passphrase(officer, 'check in to this plan'));
+      print(`${officer} checked in.\n`);
+    }
+  } catch (error) {
+    // Nothing has been done yet: the ceremony is ended here rather than left waiting for officers who are not there.
+    const data = toErrorData(error);
+    await engine.abort(plan.id, ['workstation'], `Not every officer could check in: ${data.message}`);
+    throw new KeywardError(data.code, `${data.message} Nothing was done; the ceremony ${plan.id} was ended (aborted).`, `${data.nextStep} Then run the ceremony again.`);
   }
   return runRemainingSteps(workstation, engine, plan.id, planFile.officers, session, options);
 }
@@ -196,12 +232,11 @@ export async function resumeCeremony(workstation: Workstation, id: string, optio
   if (before.state === 'completed' || before.state === 'aborted') {
     throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${before.state}); there is nothing to resume.`, `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`);
   }
-  const session = await openSession(workstation, options, false);
+  const session = await openSession(workstation, options, { initialising: false, officers: before.checkedIn });
   const engine = await openEngine(workstation, session, options);
   if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, before.checkedIn, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
   const status = engine.status(id);
   print(describePlan(status.plan));
-  for (const rolledBack of engine.recovered.filter((r) => r.ceremonyId === id)) print(`${describeRollback(rolledBack)}\n`);
   const done = status.steps.filter((s) => s.state === 'done').length;
   print(`Resuming: ${done} of ${status.steps.length} steps done; officers checked in: ${status.checkedIn.join(', ') || 'none'}.\n`);
   return runRemainingSteps(workstation, engine, id, status.checkedIn, session, options);
@@ -214,7 +249,10 @@ async function runRemainingSteps(workstation: Workstation, engine: CeremonyEngin
   } catch (error) {
     const data = toErrorData(error);
     const state = workstation.ceremonies().status(id).state;
-    if (state === 'completed' || state === 'aborted') throw error;
+    if (state === 'aborted') throw error;
+    if (state === 'completed') {
+      throw new KeywardError(data.code, `${data.message} The ceremony itself is complete; only its signed transcript was not written.`, `${data.nextStep.split('. ')[0]}. Then write the transcript: keyward ceremony transcript ${id} --out DIR (do not run the ceremony again).`);
+    }
     throw new KeywardError(data.code, data.message, `${data.nextStep} Then go on with the ceremony where it stopped: keyward ceremony resume ${id} --out DIR.`);
   }
 }
@@ -267,10 +305,14 @@ export function listCeremonies(workstation: Workstation): { unfinished: Ceremony
 }
 
 /** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */
-export async function writeCeremonyTranscript(workstation: Workstation, id: string, folder: string, pinParts: number): Promise<string> {
+export async function writeCeremonyTranscript(workstation: Workstation, id: string, folder: string, pinParts: number, print: Print): Promise<string> {
   requireFolder(folder);
   workstation.identities().require();
-  workstation.ceremonies().status(id);
+  const { state } = workstation.ceremonies().status(id);
+  if (state !== 'completed' && state !== 'aborted') {
+    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`, `Go on with it first: keyward ceremony resume ${id} --out DIR.`);
+  }
+  workstation.holdInstanceLock();
   const status = await workstation.tokenStatus();
   const tokenName = tokenNameOf(status);
   await workstation.login('user', await readPinParts(tokenName, 'user', pinParts));
@@ -279,5 +321,6 @@ export async function writeCeremonyTranscript(workstation: Workstation, id: stri
     newPassphrase: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.')),
     backupShares: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no shares.', 'Run the command again.')),
   });
+  for (const rolledBack of engine.recovered) print(`${describeRollback(rolledBack)}\n`);
   return engine.writeTranscript(id, folder);
 }

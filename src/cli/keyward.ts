@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       return completed ? 0 : 1;
     }
     if (options.command === 'ceremony transcript' && options.out) {
-      const folder = await writeCeremonyTranscript(workstation, options.ceremonyId ?? '', options.out, options.pinParts);
+      const folder = await writeCeremonyTranscript(workstation, options.ceremonyId ?? '', options.out, options.pinParts, (text) => process.stdout.write(text));
       process.stdout.write(`Signed transcript (JSON and PDF): ${folder}\n`);
       return 0;
     }
@@ -128,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       if (options.command !== 'workstation init') workstation.identities().require();
       const network = airGapStatus();
       const mustAcknowledge = options.command === 'workstation init' && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
+      workstation.holdInstanceLock();
       const status = await workstation.tokenStatus();
       const tokenName = tokenNameOf(status);
       const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));

@@ -347,8 +347,8 @@ export class Workstation {
     return this.checkpoints().write(await this.signer(), actors);
   }
 
-  /** Taken at the first login, kept until close: see instance-lock.ts. */
-  private holdInstanceLock(): void {
+  /** Taken before the first login (callers may take it before asking for the PIN), kept until close: see instance-lock.ts. */
+  holdInstanceLock(): void {
     this.instanceLock ??= lockDataDir(this.dataDir);
   }
 

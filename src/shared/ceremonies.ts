@@ -107,7 +107,7 @@ export function describeRollback(step: RecoveredStep): string {
     `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`,
     ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
     ...(step.outputsUnreachable.length
-      ? [`It may also have written these, on a drive that is not mounted now: ${step.outputsUnreachable.join(', ')}. They are not valid records of this ceremony: insert that drive and delete them.`]
+      ? [`It may also have written these, which Keyward could not check were its own (their drive is not there now, or another drive is in its place): ${step.outputsUnreachable.join(', ')}. What the step wrote there is not a valid record of this ceremony: insert its drive and delete it.`]
       : []),
   ].join(' ');
 }

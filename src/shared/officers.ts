@@ -73,6 +73,9 @@ export type CeremonyType = (typeof ceremonyTypes)[number];
 /** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
 export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter((t) => t !== 'initialise-workstation' && t !== 'export-audit');
 
+/** The fewest approvals a sensitive step of this ceremony may have, whatever its policy says. */
+export const approvalFloor = (type: CeremonyType): number => (dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1);
+
 const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
 
 export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {

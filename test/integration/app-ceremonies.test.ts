@@ -214,7 +214,8 @@ describe('ceremonies through the app contract', () => {
       expect((await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings })).acknowledged?.officer).toBe('alice');
       expect(workstation.audit().query({ action: 'air-gap.acknowledge', limit: 3 }).map((e) => `${e.actors.join()}:${e.outcome}`)).toEqual(['alice:success', 'bob:refused', 'alice:success']);
       expect((await call('runCeremonyStep', { id, inputs: {} })).status.steps[0]?.state).toBe('done');
-      const view = await call('planCeremony', plan);
+      // Planned again (to another file: the first now exists, and an export never overwrites), then aborted.
+      const view = await call('planCeremony', { plan: { ...plan.plan, file: join(drive('PRACTICE-1'), 'air-gap-audit-2.jsonl') } });
       await call('checkInOfficer', { id: view.status.plan.id, officer: 'carol', passphrase: passphrases.carol });
       await call('abortCeremony', { id: view.status.plan.id, reason: 'Air-gap test', officer: 'carol', passphrase: passphrases.carol, inputs: {} });
       // A new finding needs a new acknowledgement.

@@ -107,6 +107,9 @@ describe('keyward token list', () => {
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'], 2, 'ceremony resume needs --out DIR'],
     [['ceremony', 'transcript', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', 'extra', '--out', '/tmp'], 2, 'ceremony transcript needs exactly one ceremony ID'],
     [['ceremony', 'list', '--out', '/tmp'], 2, '--out goes with audit export and the ceremony commands'],
+    [['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'carol', '--json'], 2, '--json does not go with audit export'],
+    [['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'Carol Diaz'], 2, '--officer "Carol Diaz" must be an officer id'],
+    [['audit', 'export', '--out', '/tmp/a.jsonl'], 2, 'audit export needs --officer ID'],
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/tmp'], 1, 'There is no ceremony generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'],
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/no/such/drive'], 1, 'The transcript folder /no/such/drive does not exist'],
     [['token', 'list', '--module', '/etc/hostname'], 1, 'could not be loaded as a PKCS#11 module'],
@@ -267,7 +270,9 @@ describe('keyward workstation and signed audit exports', () => {
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');
-    const onHsm = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
+    const hsmPlan = join(dataDir, 'hsm-plan.yaml');
+    writeFileSync(hsmPlan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: HSM CMK'));
+    const onHsm = keyward(['ceremony', 'run', '--network-acknowledged', hsmPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
     expect(onHsm.code).toBe(1);
     expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
 

@@ -165,7 +165,7 @@ describe.each(damages)('a database with $name', (damage) => {
     expect(error.message).toContain(`The workstation database ${path()} is damaged`);
     expect(error.message).toMatch(damage.says);
     expect(error.message).toContain('Keyward wrote nothing to it and left its files as they are.');
-    expect(error.nextStep).toContain(`copy ${path()} (and ${path()}-wal, if there is one) aside`);
+    expect(error.nextStep).toContain(`move ${path()} and, if they are there, ${path()}-wal and ${path()}-shm together out of the data folder`);
     expect(error.nextStep).toContain('keyward audit verify');
     expect(evidence()).toEqual(before);
 
@@ -182,6 +182,25 @@ describe.each(damages)('a database with $name', (damage) => {
       workstation.close();
     }
     expect(evidence()).toEqual(before);
+  });
+});
+
+describe('a write-ahead log without its database', () => {
+  it('is refused, not replayed into a new database', () => {
+    populated(30);
+    const db = new Database(path());
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec("CREATE TABLE later_changes (x); INSERT INTO later_changes VALUES ('the latest changes, in the log only')");
+    const wal = readFileSync(`${path()}-wal`);
+    db.close();
+    // The database moved away for the investigation, its log left behind.
+    rmSync(path());
+    writeFileSync(`${path()}-wal`, wal);
+    const error = thrown(() => openDatabase(dir));
+    expect(error.code).toBe('STORE_CORRUPT');
+    expect(error.message).toContain('the database file is missing, but its write-ahead log');
+    expect(existsSync(path())).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
-import { dualControlCeremonies, minimumCmkQuorum, type CeremonyType } from '../../shared/officers';
+import { approvalFloor, type CeremonyType } from '../../shared/officers';
 import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
 import type { AuditLog } from '../store/audit-log';
@@ -17,7 +17,7 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import type { Params, StepContext, StepExecutor } from './steps';
-import { removeOutputs } from './step-outputs';
+import { claimOf, removeOutputs } from './step-outputs';
 import { isStoreBusy } from '../store/busy';
 import { buildTranscript, writeTranscript, type Transcript } from './transcript';
 
@@ -150,8 +150,15 @@ export class CeremonyEngine {
       // With the database held by another program, the step cannot be marked failed either: it stays
       // running, and is rolled back (its labels and outputs too) at the next login.
       if (isStoreBusy(error)) throw error;
-      await this.destroyLabels(labels);
       const outputs = removeOutputs(this.d.store.stepState(id, step.index).pendingOutputs);
+      try {
+        await this.destroyLabels(labels);
+      } catch {
+        // The token cannot be reached (removed, its process gone): the step stays running, so the next
+        // login rolls it back and destroys what it reserved; the failure itself is recorded now.
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL', outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: labels } });
+        throw error;
+      }
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), pendingLabels: [] });
         this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL', outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
@@ -252,7 +259,7 @@ export class CeremonyEngine {
     if (!step.sensitive) return status.checkedIn;
     const policy = this.d.policies.get(status.plan.type);
     const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer));
-    const floor = dualControlCeremonies.includes(status.plan.type) ? minimumCmkQuorum : 1;
+    const floor = approvalFloor(status.plan.type);
     const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()), floor);
     if (!check.met) {
       this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems: check.problems } });
@@ -267,7 +274,8 @@ export class CeremonyEngine {
     const claimOutput = (path: string) => {
       // Never claimed if it is there already: what the step did not write, a failure must not remove.
       if (existsSync(path)) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${path} already exists, and Keyward never overwrites.`, 'Choose another drive or folder, or move the existing one away, then run the step again.');
-      this.d.store.addPendingOutput(plan.id, index, path);
+      const claim = claimOf(path);
+      if (claim) this.d.store.addPendingOutput(plan.id, index, claim);
     };
     return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type), claimOutput };
   }

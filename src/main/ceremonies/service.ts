@@ -9,7 +9,7 @@ import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepI
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
-import { dualControlCeremonies, minimumCmkQuorum, type OfficerRole } from '../../shared/officers';
+import { approvalFloor, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
 import { summarise } from './summary';
@@ -178,7 +178,7 @@ export class CeremonyService {
     const store = this.workstation.ceremonies();
     const status = store.status(id);
     const policy = this.workstation.policy(status.plan.type);
-    const floor = dualControlCeremonies.includes(status.plan.type) ? minimumCmkQuorum : 1;
+    const floor = approvalFloor(status.plan.type);
     const inputsOf = (action: string, params: Record<string, unknown>, kind: 'inputs' | 'undoInputs'): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
     const done = status.steps.filter((s) => s.state === 'done').map((s) => status.plan.steps[s.index]).filter((s) => s !== undefined);
     return {

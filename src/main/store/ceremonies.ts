@@ -7,6 +7,7 @@ import { KeywardError } from '../../shared/errors';
 import type { CeremonyPlan, CeremonyState, CeremonyStatus, StepState, StepValue } from '../../shared/ceremonies';
 import type { Approval } from '../../shared/officers';
 import type { Db } from './database';
+import type { ClaimedOutput } from '../ceremonies/step-outputs';
 
 interface CeremonyRow {
   id: string;
@@ -84,16 +85,16 @@ export class CeremonyStore {
   }
 
   /** What a step reserved while running: token labels, and files or folders on drives (`pendingOutputs`). */
-  stepState(id: string, step: number): { state: StepState; pendingLabels: string[]; pendingOutputs: string[] } {
+  stepState(id: string, step: number): { state: StepState; pendingLabels: string[]; pendingOutputs: ClaimedOutput[] } {
     const row = this.db.prepare('SELECT state, pending_labels, pending_outputs FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_labels: string; pending_outputs: string } | undefined;
     if (!row) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has no step ${step}.`, 'Check the ceremony plan.');
-    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[], pendingOutputs: JSON.parse(row.pending_outputs) as string[] };
+    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[], pendingOutputs: JSON.parse(row.pending_outputs) as ClaimedOutput[] };
   }
 
-  /** A running step is about to write `path` on a drive; recorded (and flushed) before the first byte is written. */
-  addPendingOutput(id: string, step: number, path: string): void {
-    const changed = this.db.prepare("UPDATE ceremony_steps SET pending_outputs = json_insert(pending_outputs, '$[#]', ?) WHERE ceremony_id = ? AND step = ? AND state = 'running'").run(path, id, step).changes;
-    if (changed !== 1) throw new KeywardError('INTERNAL', `Step ${step + 1} of ceremony ${id} is not running, so it cannot write ${path}.`, 'Run the step from the ceremony.');
+  /** A running step is about to write an output on a drive; recorded (and flushed) before the first byte is written. */
+  addPendingOutput(id: string, step: number, claim: ClaimedOutput): void {
+    const changed = this.db.prepare("UPDATE ceremony_steps SET pending_outputs = json_insert(pending_outputs, '$[#]', json(?)) WHERE ceremony_id = ? AND step = ? AND state = 'running'").run(JSON.stringify(claim), id, step).changes;
+    if (changed !== 1) throw new KeywardError('INTERNAL', `Step ${step + 1} of ceremony ${id} is not running, so it cannot write ${claim.path}.`, 'Run the step from the ceremony.');
   }
 
   /** Giving `pendingLabels` replaces the reserved labels and forgets the claimed outputs (the step began anew or ended). */

@@ -23,7 +23,12 @@ export const databaseFileName = 'keyward.db';
 
 export function openDatabase(dataDir: string): Db {
   const path = join(dataDir, databaseFileName);
-  if (!existsSync(path)) createDatabase(path);
+  if (!existsSync(path)) {
+    // A log without its database would be replayed into the new one: the latest changes of a database that is gone.
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) throw damaged(path, `the database file is missing, but its write-ahead log ${wal} is there`);
+    createDatabase(path);
+  }
   inspect(path);
   let db: Db;
   try {
@@ -81,7 +86,7 @@ const damaged = (path: string, what: string): KeywardError =>
   new KeywardError(
     'STORE_CORRUPT',
     `The workstation database ${path} is damaged: ${what}. Keyward wrote nothing to it and left its files as they are.`,
-    `Do not delete or edit the damaged files: copy ${path} (and ${path}-wal, if there is one) aside for the investigation. Then put back the database from the workstation's latest backup copy, start Keyward again and run "keyward audit verify"; compare its head with the latest signed audit export.`,
+    `Do not delete or edit the damaged files: move ${path} and, if they are there, ${path}-wal and ${path}-shm together out of the data folder, for the investigation (a log left behind would be replayed into the restored database). Then put back the database from the workstation's latest backup copy, start Keyward again and run "keyward audit verify"; compare its head with the latest signed audit export.`,
   );
 
 const unavailable = (path: string, error: unknown): KeywardError =>
