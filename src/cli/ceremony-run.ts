@@ -12,7 +12,7 @@ import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { newCeremonyId, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
-import { approvalFloor } from '../shared/officers';
+import { approvalFloor, roleNames, rolesInWords } from '../shared/officers';
 import { readSmallFile } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { summarise } from '../main/ceremonies/summary';
@@ -174,7 +174,7 @@ function requireApprovers(workstation: Workstation, type: PlanFile['type'], step
   if (able.length < needed) {
     throw new KeywardError(
       'QUORUM_NOT_MET',
-      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${policy.roles.join(', ')}; of the officers named (${roles.map((o) => `${o.id}: ${o.role}`).join(', ')}), ${able.length} can give one. Nothing was done.`,
+      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${rolesInWords(policy.roles)}; of the officers named (${roles.map((o) => `${o.id}: ${roleNames[o.role]}`).join(', ')}), ${able.length} can give one. Nothing was done.`,
       'Name enough officers in those roles (in the plan file, or with --officer), then run it again.',
     );
   }

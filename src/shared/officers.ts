@@ -73,6 +73,10 @@ export type CeremonyType = (typeof ceremonyTypes)[number];
 /** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
 export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter((t) => t !== 'initialise-workstation' && t !== 'export-audit');
 
+/** Roles as sentences name them (the screens' labels are capitalised). */
+export const roleNames: Record<OfficerRole, string> = { 'security-officer': 'security officer', 'key-custodian': 'key custodian', auditor: 'auditor' };
+export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map((r) => roleNames[r]).join(', ');
+
 /** The fewest approvals a sensitive step of this ceremony may have, whatever its policy says. */
 export const approvalFloor = (type: CeremonyType): number => (dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1);
 

@@ -8,7 +8,7 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
-import { approvalFloor, type CeremonyType } from '../../shared/officers';
+import { approvalFloor, roleNames, rolesInWords, type CeremonyType } from '../../shared/officers';
 import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
 import type { AuditLog } from '../store/audit-log';
@@ -117,7 +117,7 @@ export class CeremonyEngine {
     const { role } = this.d.officers.get(officerId);
     if (!policy.roles.includes(role)) {
       this.d.log.append({ actors: [officerId], action: 'ceremony.approve', subject: id, outcome: 'refused', details: { ceremony: id, step: index, role } });
-      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${role}; the policy for ${status.plan.type} counts approvals from ${policy.roles.join(', ')} only.`, `An officer in one of those roles approves step ${index + 1}.`);
+      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${roleNames[role]}; the policy for ${status.plan.type} counts approvals from ${rolesInWords(policy.roles)} only.`, `An officer in one of those roles approves step ${index + 1}.`);
     }
     const approval = await approveStep(this.d.officers, officerId, passphrase, step.digest);
     this.d.db.transaction(() => {
@@ -263,7 +263,7 @@ export class CeremonyEngine {
     const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()), floor);
     if (!check.met) {
       this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems: check.problems } });
-      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${policy.roles.join(', ')} approve this step (${policy.quorum} needed), each with their own passphrase.`);
+      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${policy.quorum} needed), each with their own passphrase.`);
     }
     return check.counted;
   }

@@ -4,7 +4,7 @@
  * policy, and exporting the audit log. Each is decided by a quorum like any other ceremony.
  */
 import { KeywardError } from '../../shared/errors';
-import { officerRoles, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
+import { officerRoles, roleNames, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
 import { enrolOfficer } from '../officers/enrolment';
 import { assertExportTargetsFree, certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
 import type { Officers } from '../store/officers';
@@ -15,8 +15,8 @@ export function planEnrolOfficer(officers: Officers, id: string, displayName: st
   if (officers.list().some((o) => o.id === id)) throw new KeywardError('INVALID_REQUEST', `An officer named "${id}" is already enrolled (officer names are never reused).`, 'Choose another officer name.');
   if (!officerRoles.includes(role)) throw new KeywardError('INVALID_REQUEST', `${role} is not a role.`, `Choose one of ${officerRoles.join(', ')}.`);
   return {
-    title: `Enrol ${displayName} (${id}) as ${role}`,
-    steps: [{ action: 'enrol-officer', description: `Enrol ${displayName} as officer "${id}" with the role ${role}: their approval key is made and certified by the workstation key; they choose their passphrase now`, params: { id, displayName, role }, sensitive: true }],
+    title: `Enrol ${displayName} (${id}) as ${roleNames[role]}`,
+    steps: [{ action: 'enrol-officer', description: `Enrol ${displayName} as officer "${id}" with the role ${roleNames[role]}: their approval key is made and certified by the workstation key; they choose their passphrase now`, params: { id, displayName, role }, sensitive: true }],
   };
 }
 

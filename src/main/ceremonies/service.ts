@@ -9,7 +9,7 @@ import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepI
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
-import { approvalFloor, type OfficerRole } from '../../shared/officers';
+import { approvalFloor, roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
 import { summarise } from './summary';
@@ -247,7 +247,7 @@ export class CeremonyService {
       if (!status.checkedIn.includes(officer)) throw new KeywardError('QUORUM_NOT_MET', `${officer} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
       const policy = this.workstation.policy(status.plan.type);
       const { role } = this.workstation.officers().get(officer);
-      if (!policy.roles.includes(role)) throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${role}; only an officer whose approvals the ${status.plan.type} policy counts (${policy.roles.join(', ')}) aborts it.`, 'An officer in one of those roles aborts it.');
+      if (!policy.roles.includes(role)) throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${roleNames[role]}; only an officer whose approvals the ${status.plan.type} policy counts (${rolesInWords(policy.roles)}) aborts it.`, 'An officer in one of those roles aborts it.');
       // The passphrase proves who aborts: it unseals the officer's approval key, which signs the ceremony and the reason (kept in the audit log).
       const proof = await approveStep(this.workstation.officers(), officer, passphrase, abortDigest(id, reason));
       this.workstation.audit().append({ actors: [officer], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });

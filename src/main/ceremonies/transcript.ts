@@ -8,7 +8,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
-import type { OfficerRole } from '../../shared/officers';
+import { roleNames, type OfficerRole } from '../../shared/officers';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
@@ -140,13 +140,13 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
   pages.line(`Workstation: ${t.workstation.certificateSubject}; key fingerprint ${hexGroups(t.workstation.publicKeyFingerprint)}`);
   pages.gap();
   pages.line('Present', { bold: true, size: 11 });
-  for (const p of t.present) pages.line(`${p.officer} (${p.role})`, { indent: 12 });
+  for (const p of t.present) pages.line(`${p.officer} (${roleNames[p.role]})`, { indent: 12 });
   pages.gap();
   pages.line('Steps', { bold: true, size: 11 });
   for (const step of t.steps) {
     pages.line(`${step.index + 1}. ${step.description}`, { bold: true });
     pages.line(`${step.state}; started ${step.startedAt ?? '-'}, ended ${step.endedAt ?? '-'}; step digest ${hexGroups(step.digest.slice(0, 16))}...`, { indent: 12 });
-    if (step.sensitive) pages.line(`Approved by: ${step.approvals.map((a) => `${a.officer} (${a.role}) at ${a.signedAt}`).join('; ') || 'nobody'}`, { indent: 12 });
+    if (step.sensitive) pages.line(`Approved by: ${step.approvals.map((a) => `${a.officer} (${roleNames[a.role]}) at ${a.signedAt}`).join('; ') || 'nobody'}`, { indent: 12 });
     for (const [key, value] of Object.entries(step.result ?? {})) pages.line(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`, { indent: 12 });
   }
   pages.gap();

@@ -3,7 +3,7 @@
  * approval key the workstation certified for that officer and role; nobody counts twice.
  */
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
-import { approvalMessage, minimumCmkQuorum, type Approval, type QuorumPolicy } from '../../shared/officers';
+import { approvalMessage, minimumCmkQuorum, roleNames, rolesInWords, type Approval, type QuorumPolicy } from '../../shared/officers';
 
 /** The role the workstation certified: the certificate's OU. */
 function certifiedRole(certificate: X509Certificate): string | undefined {
@@ -63,7 +63,7 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
       continue;
     }
     if (!policy.roles.includes(approval.role)) {
-      problems.push(`${which}: the role ${approval.role} may not approve this step (the policy allows ${policy.roles.join(', ')})`);
+      problems.push(`${which}: the role ${roleNames[approval.role]} may not approve this step (the policy allows ${rolesInWords(policy.roles)})`);
       continue;
     }
     const keyFingerprint = createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AirGapStatus, AirGapView } from '../../shared/air-gap';
 import { KeywardError } from '../../shared/errors';
+import { roleNames } from '../../shared/officers';
 import { approveStep } from '../officers/enrolment';
 import type { AuditLog } from '../store/audit-log';
 import type { Officers } from '../store/officers';
@@ -35,7 +36,7 @@ export class AirGapGuard {
     const record = this.stores.officers().get(officer);
     if (record.role !== 'security-officer') {
       log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'refused', details: { role: record.role } });
-      throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${record.role}; only a security officer acknowledges the air-gap findings.`, 'A security officer reads the findings and acknowledges them.');
+      throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${roleNames[record.role]}; only a security officer acknowledges the air-gap findings.`, 'A security officer reads the findings and acknowledges them.');
     }
     const digest = findingsDigest(status.findings);
     await approveStep(this.stores.officers(), officer, passphrase, digest);
