@@ -3,7 +3,6 @@
  * the renderer. One token login per session; one privileged operation at a time; the PIN parts, new
  * passphrases and shares a step needs are handed to that step only and dropped when it ends.
  */
-import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
@@ -13,6 +12,7 @@ import { approvalFloor, roleNames, rolesInWords, type OfficerRole } from '../../
 import type { SigningKeySpec } from '../../shared/keys';
 import { readShare } from '../backup/shares';
 import { summarise } from './summary';
+import { statementDigest } from '../officers/statement-digest';
 import { readSmallFile } from '../files/read-small';
 import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
@@ -249,7 +249,7 @@ export class CeremonyService {
       const { role } = this.workstation.officers().get(officer);
       if (!policy.roles.includes(role)) throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${roleNames[role]}; only an officer whose approvals the ${status.plan.type} policy counts (${rolesInWords(policy.roles)}) aborts it.`, 'An officer in one of those roles aborts it.');
       // The passphrase proves who aborts: it unseals the officer's approval key, which signs the ceremony and the reason (kept in the audit log).
-      const proof = await approveStep(this.workstation.officers(), officer, passphrase, abortDigest(id, reason));
+      const proof = await approveStep(this.workstation.officers(), officer, passphrase, statementDigest('keyward-abort', id, reason));
       this.workstation.audit().append({ actors: [officer], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });
       return this.withInputs(inputs, async () => {
         await engine.abort(id, [officer], reason);
@@ -359,6 +359,4 @@ export class CeremonyService {
 }
 
 /** What an officer's passphrase signs to abort: the ceremony and the reason, domain-separated from approvals. */
-const abortDigest = (id: string, reason: string): string => createHash('sha256').update(JSON.stringify(['keyward-abort', id, reason])).digest('hex');
-
 const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');

@@ -3,17 +3,17 @@
  * passphrase, has acknowledged exactly what the air-gap check found (audited). A new finding (another
  * interface up) needs a new acknowledgement; it lasts while Keyward runs.
  */
-import { createHash } from 'node:crypto';
 import type { AirGapStatus, AirGapView } from '../../shared/air-gap';
 import { KeywardError } from '../../shared/errors';
 import { roleNames } from '../../shared/officers';
 import { approveStep } from '../officers/enrolment';
+import { statementDigest } from '../officers/statement-digest';
 import type { AuditLog } from '../store/audit-log';
 import type { Officers } from '../store/officers';
 import { airGapStatus } from './air-gap';
 
 /** What an acknowledging officer's passphrase signs: the findings, domain-separated from approvals. */
-const findingsDigest = (findings: string[]): string => createHash('sha256').update(JSON.stringify(['keyward-air-gap', findings])).digest('hex');
+const findingsDigest = (findings: string[]): string => statementDigest('keyward-air-gap', findings);
 
 export class AirGapGuard {
   private acknowledgement: { digest: string; officer: string; at: string } | undefined;
