@@ -5,7 +5,7 @@
  * the irreducible work measured in the same run (the ceremony engine's own bookkeeping is not counted). Results: bench/out/bundle.json and bundle.md.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { exportBundle, planExport, type ExportContext, type ExportRequest } from '../src/main/bundles/export-bundle';
@@ -17,10 +17,11 @@ import { Checkpoints } from '../src/main/store/checkpoints';
 import { Inventory } from '../src/main/store/inventory';
 import { WrappingKeys } from '../src/main/store/wrapping-keys';
 import { issueCertificate } from '../src/main/x509/certificate';
-import { approvalMessage, type Approval, type OfficerRole, type QuorumPolicy } from '../src/shared/officers';
+import type { QuorumPolicy } from '../src/shared/officers';
 import { importProviderWrappingKey } from '../test/helpers/wrapping-key';
 import { testWorkstation, type TestWorkstation } from '../test/helpers/workstation';
 import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
+import { approve, type TestOfficer } from '../test/helpers/signed-approval';
 
 const exports = envNumber('KEYWARD_BENCH_BUNDLE_EXPORTS', 30);
 const verifications = envNumber('KEYWARD_BENCH_BUNDLE_VERIFICATIONS', 200);
@@ -32,25 +33,6 @@ beforeAll(async () => {
   ws = await testWorkstation('BenchBundles');
 }, 120_000);
 afterAll(() => ws.close());
-
-interface Officer {
-  name: string;
-  role: OfficerRole;
-  privateKey: KeyObject;
-  certificate: Buffer;
-}
-
-function approve(officer: Officer, stepDigest: string): Approval {
-  return {
-    officer: officer.name,
-    role: officer.role,
-    certificate: officer.certificate.toString('base64'),
-    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest)), { key: officer.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
-    scheme: 'ecdsa-p1363',
-    hash: 'sha256',
-    signedAt: new Date().toISOString(),
-  };
-}
 
 /** The baseline's write: the same files created new, written, fsynced; then the folder and its parent flushed. */
 function writeFilesDurably(folder: string, files: { name: string; bytes: Buffer }[]): void {
@@ -84,7 +66,7 @@ it('measures bundle export and verification', async () => {
   const bundles = new Bundles(db, log, inventory);
   const context: ExportContext = { client, uri, signer, certificateDer, log, checkpoints, inventory, wrappingKeys, generator: 'Keyward bench' };
   const validity = { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 86_400_000) };
-  const officers: Officer[] = [];
+  const officers: TestOfficer[] = [];
   for (const [name, role] of [['alice', 'security-officer'], ['bob', 'key-custodian']] as const) {
     const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const certificate = await issueCertificate(
@@ -115,7 +97,7 @@ it('measures bundle export and verification', async () => {
 
   const base = { keyName: 'Bench CMK', version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: 'bench-export' };
   const plan = planExport(context, base);
-  const [alice, bob] = officers as [Officer, Officer];
+  const [alice, bob] = officers as [TestOfficer, TestOfficer];
   const drive = join(dir, 'drive');
   mkdirSync(drive);
   const request: ExportRequest = { ...base, policy, approvals: [approve(alice, plan.stepDigest), approve(bob, plan.stepDigest)], destination: { parent: drive, drive: 'BENCH-USB' }, actors: ['alice', 'bob'] };

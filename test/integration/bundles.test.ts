@@ -5,7 +5,7 @@
  * full drive leaves no bundle.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createCipheriv, createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,11 @@ import { Inventory } from '../../src/main/store/inventory';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import type { CmkSpec } from '../../src/shared/keys';
-import { approvalMessage, type Approval, type OfficerRole, type QuorumPolicy } from '../../src/shared/officers';
+import type { Approval, QuorumPolicy } from '../../src/shared/officers';
 import type { ProviderId } from '../../src/shared/providers';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
+import { approve, type TestOfficer } from '../helpers/signed-approval';
 
 const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'] };
 let ws: TestWorkstation;
@@ -33,13 +34,7 @@ let context: ExportContext;
 let signerFingerprint: string;
 let workstationCertificate: Buffer;
 
-interface Officer {
-  name: string;
-  role: OfficerRole;
-  privateKey: KeyObject;
-  certificate: Buffer;
-}
-let officers: Officer[];
+let officers: TestOfficer[];
 
 const openssl = (args: string[], input?: Buffer): Buffer => execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
 const aesKcv = (key: Buffer): string => {
@@ -49,18 +44,6 @@ const aesKcv = (key: Buffer): string => {
 
 async function login(role: 'user' | 'security-officer') {
   await client.request('login', { uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
-}
-
-function approve(officer: Officer, stepDigest: string): Approval {
-  return {
-    officer: officer.name,
-    role: officer.role,
-    certificate: officer.certificate.toString('base64'),
-    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest)), { key: officer.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
-    scheme: 'ecdsa-p1363',
-    hash: 'sha256',
-    signedAt: new Date().toISOString(),
-  };
 }
 
 beforeAll(async () => {
@@ -167,7 +150,7 @@ async function makeBundle(provider: ProviderId, extra: Partial<ExportRequest> = 
   const result = await exportBundle(context, {
     ...base,
     policy,
-    approvals: [approve(officers[0] as Officer, plan.stepDigest), approve(officers[1] as Officer, plan.stepDigest)],
+    approvals: [approve(officers[0] as TestOfficer, plan.stepDigest), approve(officers[1] as TestOfficer, plan.stepDigest)],
     destination: { parent, drive: 'TEST-USB' },
     actors: ['alice', 'bob'],
     ...extra,
@@ -276,7 +259,7 @@ describe('export refusals', () => {
     await login('user');
     const base = { keyName: key.name, version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: 'export-quorum', policy, destination: { parent: dir, drive: 'X' }, actors: ['alice'] };
     const digest = planExport(context, base).stepDigest;
-    const [alice, bob, carol] = officers as [Officer, Officer, Officer];
+    const [alice, bob, carol] = officers as [TestOfficer, TestOfficer, TestOfficer];
     const otherDigest = createHash('sha256').update('another step').digest('hex');
     const cases: [string, Approval[], RegExp][] = [
       ['no approvals', [], /0 valid approval\(s\) of the 2/],
