@@ -41,7 +41,7 @@ export const errorCodes = [
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** Errors after which the HSM login is gone (the HSM process restarted, the token went away): the officers log in again. */
-export const sessionLostCodes: readonly ErrorCode[] = ['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_DEVICE_ERROR'];
+export const sessionLostCodes: readonly ErrorCode[] = ['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_DEVICE_ERROR', 'HSM_TOKEN_NOT_FOUND'];
 
 export interface KeywardErrorData {
   code: ErrorCode;

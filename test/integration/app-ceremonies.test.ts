@@ -4,7 +4,7 @@
  * provider's wrapping key from a drive, export to another drive, read the bundle back and verify it.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { Workstation } from '../../src/main/workstation';
 import { callNames, type CallName } from '../../src/shared/call-names';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
-import type { KeywardErrorData } from '../../src/shared/errors';
+import { sessionLostCodes, type KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 
 let dataDir: string;
@@ -249,6 +249,38 @@ describe('ceremonies through the app contract', () => {
     const second = await refusal('runCeremonyStep', { id, inputs: {} });
     expect(second.message).toBe('Keyward is still running a step.');
     expect((await running).ok).toBe(true);
+  }, 120_000);
+
+  it('the token removed while a ceremony runs: the step fails naming the token, the login is asked for again, and once the token is back the ceremony ends as it would have', async () => {
+    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Removal CMK', purpose: 'Token removal', provider: 'aws-kms' } } });
+    const id = view.status.plan.id;
+    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    // The token is taken out (its folder moved out of SoftHSM's token directory).
+    const tokens = join(dataDir, 'rehearsal', 'tokens');
+    const away = join(dataDir, 'token-taken-out');
+    mkdirSync(away);
+    for (const entry of readdirSync(tokens)) renameSync(join(tokens, entry), join(away, entry));
+    const failed = await refusal('runCeremonyStep', { id, inputs: {} });
+    expect(sessionLostCodes).toContain(failed.code);
+    expect(failed.message).toMatch(/Keyward Rehearsal|token/);
+    expect(failed.nextStep.length).toBeGreaterThan(10);
+    // The session is gone: nothing runs until the officers log in again.
+    expect((await refusal('runCeremonyStep', { id, inputs: {} })).code).toBe('HSM_NOT_LOGGED_IN');
+    expect((await call('getCeremonies', {})).loggedIn).toBe(false);
+    // Put back; logging in rolls back whatever the step had begun, and the same approvals still count.
+    for (const entry of readdirSync(away)) renameSync(join(away, entry), join(tokens, entry));
+    await call('loginToken', { pinParts: [rehearsalToken.userPin] });
+    const resumed = await call('getCeremony', { id });
+    expect(resumed.steps[0]?.approvals.map((a) => a.officer)).toEqual(['alice', 'bob']);
+    await call('runCeremonyStep', { id, inputs: {} });
+    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 1, officer, passphrase: passphrases[officer] });
+    await call('runCeremonyStep', { id, inputs: {} });
+    const done = await call('runCeremonyStep', { id, inputs: {} });
+    expect(done.status.state).toBe('completed');
+    expect(workstation.inventory().get('Removal CMK').versions).toMatchObject([{ version: 1, state: 'active' }]);
+    expect(workstation.audit().verify().ok).toBe(true);
+    expect(workstation.audit().query({ action: 'ceremony.step', limit: 20 }).some((e) => e.subject === id && e.outcome === 'failure')).toBe(true);
   }, 120_000);
 
   it('changes key material only through calls that go through the ceremony engine', () => {
