@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
-import { signingKeySpecs, type SigningKeySpec } from '../shared/keys';
+import { maxPinParts, signingKeySpecs, type SigningKeySpec } from '../shared/keys';
 import { officerIdPattern, type OfficerRole } from '../shared/officers';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
@@ -202,7 +202,7 @@ export function parseCli(argv: string[]): CliOptions {
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
   if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
   const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony transcript'].includes(known);
-  if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-8]$/.test(values['pin-parts']))) {
+  if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-9]$/.test(values['pin-parts']) || Number(values['pin-parts']) > maxPinParts)) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }
   if (needsPin && values.module !== undefined && values.token === undefined) {

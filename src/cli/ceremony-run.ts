@@ -13,19 +13,21 @@ import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
 import { newCeremonyId, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
 import { approvalFloor, roleNames, rolesInWords } from '../shared/officers';
-import { readSmallFile } from '../main/files/read-small';
+import { readSmallText } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { summarise } from '../main/ceremonies/summary';
-import { readShare } from '../main/backup/shares';
+import { maxShareFileBytes, readShare } from '../main/backup/shares';
 import type { Workstation } from '../main/workstation';
-import { readPinParts, readSecret } from './secret-input';
+import { choosePassphrase, readPinParts, readSecret } from './secret-input';
+import { formatFingerprint } from './format';
+import { logInUser, openToken } from './token-login';
 import { airGapStatus } from '../main/system/air-gap';
 import type { Enrolment } from '../main/officers/enrolment';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 
 type Print = (text: string) => void;
 
-const readText = (path: string, what: string): string => readSmallFile(path, maxPlanFileBytes, what).toString('utf8');
+const readText = (path: string, what: string): string => readSmallText(path, what === 'share file' ? maxShareFileBytes : maxPlanFileBytes, what);
 
 export function describePlan(plan: CeremonyPlan): string {
   return [
@@ -52,9 +54,6 @@ export interface CeremonyRunOptions {
   /** Fault injection for tests only (a crash at a chosen point of a step); never set by the command line. */
   crash?: EngineDependencies['crash'];
 }
-
-/** The token as the PIN prompt names it. */
-export const tokenNameOf = (status: { token: { label: string; serial: string }; rehearsal: boolean }): string => `token "${status.token.label}" (serial ${status.token.serial})${status.rehearsal ? ', the REHEARSAL token' : ''}`;
 
 /** The transcript's folder is checked before anything happens, not found missing once the ceremony is over. */
 function requireFolder(folder: string): void {
@@ -86,18 +85,15 @@ async function openSession(workstation: Workstation, options: CeremonyRunOptions
     workstation.identities().require();
     if (mustAcknowledge) acknowledgerAmong(workstation, present.officers);
   }
-  workstation.holdInstanceLock();
-  const status = await workstation.tokenStatus();
+  const { rehearsal, tokenName } = await openToken(workstation);
   let answers: Answers | undefined;
   if (options.answersPath) {
-    if (!status.rehearsal) {
+    if (!rehearsal) {
       throw new KeywardError('INVALID_REQUEST', 'An answers file is accepted on the rehearsal token only: on a real HSM every PIN part and passphrase is typed by its officer.', 'Run the ceremony without --answers.');
     }
     answers = readAnswersFile(options.answersPath, readText(options.answersPath, 'answers file'));
   }
-  const tokenName = tokenNameOf(status);
-  const login = await workstation.login('user', answers?.pinParts ?? (await readPinParts(tokenName, 'user', options.pinParts)));
-  for (const warning of login.warnings) options.print(`Warning: ${warning}\n`);
+  await logInUser(workstation, tokenName, answers?.pinParts ?? options.pinParts, options.print);
   const passphrase = async (officer: string, purpose: string): Promise<string> => {
     const given = answers?.passphrases[officer];
     if (answers) {
@@ -132,11 +128,7 @@ async function openEngine(workstation: Workstation, session: Session, options: C
       },
       newPassphrase: async (officer) => {
         if (answers) return session.passphrase(officer, 'enrol');
-        const chosen = await readSecret(`${officer}, choose your passphrase, at least 12 characters (not shown): `);
-        if (process.stdin.isTTY && (await readSecret(`${officer}, type it again: `)) !== chosen) {
-          throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer}'s passphrase differ.`, 'Run the step again.');
-        }
-        return chosen;
+        return choosePassphrase(officer);
       },
     },
     options.crash ? { crash: options.crash } : {},
@@ -163,7 +155,6 @@ export function exportAuditCeremony(workstation: Workstation, out: string, offic
   return runPlan(workstation, { type: 'export-audit', officers, file: out }, transcriptDir, { ...options, transcriptDir });
 }
 
-/** A validated plan, its relative paths taken from `baseDir`: login, plan and digest, check-in, every step, transcript. */
 /** Enough of the officers named can approve the plan's sensitive steps under its policy; refused before anything is typed. */
 function requireApprovers(workstation: Workstation, type: PlanFile['type'], steps: StepPlan[], officers: string[]): void {
   const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
@@ -180,13 +171,14 @@ function requireApprovers(workstation: Workstation, type: PlanFile['type'], step
   }
 }
 
+/** A validated plan, its relative paths taken from `baseDir`: login, plan and digest, check-in, every step, transcript. */
 async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: string, options: CeremonyRunOptions): Promise<boolean> {
   const { print } = options;
   if (planFile.type === 'initialise-workstation') {
     const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
     for (const officer of planFile.founding) {
-      const chosen = session.answers?.passphrases[officer.id] ?? (await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `));
+      const chosen = session.answers?.passphrases[officer.id] ?? (await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`));
       founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
     }
     const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
@@ -289,7 +281,8 @@ function stepDetail(result: Record<string, StepValue>): string {
     return `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`;
   }
   if (typeof result.file === 'string' && typeof result.sha256 === 'string') {
-    return `: written to ${result.file} (${typeof result.entries === 'number' ? result.entries : '?'} entries); its SHA-256, to compare where it is verified:\n  ${hexGroups(result.sha256)}\n  ${pgpWordsOf(result.sha256).join(' ')}`;
+    const signer = typeof result.signerFingerprint === 'string' ? `\n${formatFingerprint('Signed by the workstation key', result.signerFingerprint).trimEnd()}` : '';
+    return `: written to ${result.file} (${typeof result.entries === 'number' ? result.entries : '?'} entries); ${formatFingerprint('its SHA-256, to compare where it is verified', result.sha256).trimEnd()}${signer}`;
   }
   return typeof result.folder === 'string' ? `: written to ${result.folder}` : '';
 }
@@ -312,10 +305,8 @@ export async function writeCeremonyTranscript(workstation: Workstation, id: stri
   if (state !== 'completed' && state !== 'aborted') {
     throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`, `Go on with it first: keyward ceremony resume ${id} --out DIR.`);
   }
-  workstation.holdInstanceLock();
-  const status = await workstation.tokenStatus();
-  const tokenName = tokenNameOf(status);
-  await workstation.login('user', await readPinParts(tokenName, 'user', pinParts));
+  const { tokenName } = await openToken(workstation);
+  await logInUser(workstation, tokenName, pinParts, print);
   const engine = await workstation.ceremonyEngine({
     pinParts: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.')),
     newPassphrase: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.')),

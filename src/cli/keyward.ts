@@ -13,9 +13,10 @@ import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
 import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatIdentity, formatTokenReport, formatVerification } from './format';
-import { closeSecretInput, readPinParts, readSecret } from './secret-input';
-import { exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, tokenNameOf, writeCeremonyTranscript } from './ceremony-run';
-import { KeywardError } from '../shared/errors';
+import { choosePassphrase, closeSecretInput } from './secret-input';
+import { roleNames } from '../shared/officers';
+import { exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, writeCeremonyTranscript } from './ceremony-run';
+import { logInUser, openToken } from './token-login';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
 const actors = ['workstation'];
@@ -126,21 +127,14 @@ export async function main(argv: string[]): Promise<number> {
     if (options.command === 'workstation init' || options.command === 'audit checkpoint') {
       // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
       if (options.command !== 'workstation init') workstation.identities().require();
-      const network = airGapStatus();
-      const mustAcknowledge = options.command === 'workstation init' && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
-      workstation.holdInstanceLock();
-      const status = await workstation.tokenStatus();
-      const tokenName = tokenNameOf(status);
-      const login = await workstation.login('user', await readPinParts(tokenName, 'user', options.pinParts));
-      for (const warning of login.warnings) process.stderr.write(`Warning: ${warning}\n`);
+      const network = options.command === 'workstation init' ? airGapStatus() : undefined;
+      const mustAcknowledge = network !== undefined && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
+      const { tokenName } = await openToken(workstation);
+      await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
       if (options.command === 'workstation init') {
         const founding: Enrolment[] = [];
         for (const officer of options.founding ?? []) {
-          const passphrase = await readSecret(`${officer.id} (${officer.role}), choose your passphrase, at least 12 characters (not shown): `);
-          if (process.stdin.isTTY && (await readSecret(`${officer.id}, type it again: `)) !== passphrase) {
-            throw new KeywardError('INVALID_REQUEST', `The two entries of ${officer.id}'s passphrase differ; nothing was created.`, 'Run the initialisation again.');
-          }
-          founding.push({ ...officer, passphrase });
+          founding.push({ ...officer, passphrase: await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`) });
         }
         const { identity, officers } = await workstation.initialise(
           { subject: { commonName: options.workstationName ?? '', organization: options.organization ?? '', organizationalUnit: 'Keyward workstation' }, spec: options.spec ?? 'ECDSA_P384' },

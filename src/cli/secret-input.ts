@@ -78,3 +78,12 @@ export async function readPinParts(tokenName: string, role: 'user' | 'security-o
   }
   return parts;
 }
+
+/** A new passphrase an officer chooses; at a terminal typed twice, so a typing slip is caught before it is used. */
+export async function choosePassphrase(who: string): Promise<string> {
+  const chosen = await readSecret(`${who}, choose your passphrase, at least 12 characters (not shown): `);
+  if (process.stdin.isTTY && (await readSecret(`${who}, type it again: `)) !== chosen) {
+    throw new KeywardError('INVALID_REQUEST', `The two entries of ${who}'s passphrase differ; nothing was done with it.`, 'Run the command again; type the same passphrase twice.');
+  }
+  return chosen;
+}

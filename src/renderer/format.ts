@@ -1,5 +1,7 @@
 /** Words for values several screens show. */
 import type { RotationDue } from '../shared/inventory';
+import type { OfficerRole } from '../shared/officers';
+import type { StepState } from '../shared/ceremonies';
 
 export function rotationText(due: RotationDue | undefined): string {
   if (!due) return 'No active version.';
@@ -11,7 +13,11 @@ export function rotationText(due: RotationDue | undefined): string {
 /** A UTC time as officers read it: date and time to the second. */
 export const utcText = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-export const roleLabels = { 'security-officer': 'Security officer', 'key-custodian': 'Key custodian', auditor: 'Auditor' } as const;
+/** Roles as labels (capitalised); in a sentence, rolesInWords (shared/officers). */
+export const roleLabels: Record<OfficerRole, string> = { 'security-officer': 'Security officer', 'key-custodian': 'Key custodian', auditor: 'Auditor' };
+
+/** A ceremony step's state, as the step lists show it. */
+export const stepStateLabels: Record<StepState, string> = { pending: 'to do', running: 'interrupted', done: 'done', failed: 'failed', 'rolled-back': 'rolled back' };
 
 /** A byte count as officers read free space on a drive. */
 export function bytesText(bytes: number | null): string {
@@ -24,3 +30,6 @@ export function bytesText(bytes: number | null): string {
 
 /** A key check value in large grouped type. */
 export const kcvText = (kcv: string): string => kcv.toUpperCase().replace(/(..)(?=.)/g, '$1 ');
+
+/** "1 entry", "2 entries". */
+export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

@@ -7,8 +7,6 @@ import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 import { loaded, type Loadable } from './loadable';
 
-export type { Loadable };
-
 export type Screen = 'start' | 'ceremonies' | 'keys' | 'officers' | 'audit' | 'settings';
 
 export interface AuditFilters {

@@ -9,7 +9,7 @@ import type { AuditEntry, AuditVerification, CheckpointVerification } from './au
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
 import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, type QuorumPolicy } from './officers';
-import { signingKeySpecs, type Capabilities } from './keys';
+import { maxPinParts, signingKeySpecs, type Capabilities } from './keys';
 import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { DriveEntry, RemovableDrive } from './media';
 import type { AirGapView } from './air-gap';
@@ -96,7 +96,7 @@ const absolutePath = (what: string) =>
 const ceremonyId = z.string().min(1, 'the ceremony id is empty').max(200, 'the ceremony id is longer than 200 characters');
 const officerId = z.string().regex(officerIdPattern, 'an officer name is 2 to 32 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter');
 const passphrase = z.string().min(1, 'the passphrase is empty').max(1024, 'the passphrase is longer than 1024 characters');
-const pinParts = z.array(z.string().min(1, 'a PIN part is empty').max(256, 'a PIN part is longer than 256 characters')).min(1, 'give at least one PIN part').max(8, 'a PIN has at most 8 parts');
+const pinParts = z.array(z.string().min(1, 'a PIN part is empty').max(256, 'a PIN part is longer than 256 characters')).min(1, 'give at least one PIN part').max(maxPinParts, `a PIN has at most ${maxPinParts} parts`);
 const stepInputs = z
   .object({
     securityOfficerPin: pinParts.optional(),
@@ -160,7 +160,6 @@ export const contract = {
   getOfficers: call<OfficersView>()(noArguments),
   /** Every key with its versions (destroyed ones too), and the rotation due list. */
   getInventory: call<InventoryView>()(noArguments),
-  /** Recomputes the hash chain and every signed checkpoint. */
   /** Network interfaces up, wireless devices and default routes: what would break the air gap. */
   getAirGapStatus: call<AirGapView>()(noArguments),
   /** A security officer, with their passphrase, acknowledges what the air-gap check found (audited); ceremonies may then be planned. */
@@ -204,6 +203,7 @@ export const contract = {
   writeCeremonyTranscript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
   /** Reads a written bundle back from its drive and verifies it as the connected side will. */
   verifyBundleOnDrive: call<BundleCheck>()(z.object({ folder: absolutePath('bundle folder') }).strict()),
+  /** Recomputes the hash chain and every signed checkpoint. */
   verifyAudit: call<{ chain: AuditVerification; checkpoints: CheckpointVerification }>()(noArguments),
 } satisfies { [N in CallName]: CallSpec<z.ZodType, unknown> };
 

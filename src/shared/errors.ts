@@ -74,6 +74,9 @@ export class KeywardError extends Error {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: KeywardErrorData };
 
 /** Turns anything thrown into data fit to cross a boundary; unexpected errors keep no stack. */
+/** The code an audit entry records for a failure: the error's own, or INTERNAL for one Keyward did not expect. */
+export const errorCodeOf = (error: unknown): ErrorCode => (error instanceof KeywardError ? error.code : 'INTERNAL');
+
 export function toErrorData(error: unknown): KeywardErrorData {
   if (error instanceof KeywardError) return error.toData();
   return {

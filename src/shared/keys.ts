@@ -100,3 +100,6 @@ export interface RsaAesWrapped {
   rsaPartLength: number;
   method: 'composed-in-token';
 }
+
+/** A PIN may be split into at most this many parts, one per officer who holds one. */
+export const maxPinParts = 8;

@@ -9,6 +9,9 @@ import { KeywardError } from '../../shared/errors';
 import { bytesOfPgpWords, hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 
 // The library accepts plain Uint8Arrays only (not Buffers).
+/** A share file is a short text (its header and words); anything larger is not one. */
+export const maxShareFileBytes = 16 * 1024;
+
 export const splitSecret = (secret: Uint8Array, shares: number, threshold: number): Promise<Uint8Array[]> => split(Uint8Array.from(secret), shares, threshold);
 
 /** Ties a share to its backup: a share of another backup, or one typed wrong, fails this check. */

@@ -7,9 +7,9 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
-import type { Approval, QuorumPolicy } from '../../shared/officers';
+import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
 import type { HsmClient } from '../hsm/client';
 import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
@@ -123,7 +123,7 @@ function readme(manifest: Manifest, upload: string, signerFingerprint: string): 
     `Wrapped with ${manifest.wrapping.algorithm} (${manifest.wrapping.providerAlgorithm}) under the provider's RSA-${manifest.wrapping.modulusBits} key`,
     `  ${hexGroups(manifest.wrapping.wrappingKeyFingerprint)}`,
     manifest.wrapping.deadline ? `Upload before ${manifest.wrapping.deadline}: the provider refuses it afterwards.` : 'The provider gave no deadline for this upload.',
-    `Approved by: ${manifest.ceremony.approvals.map((a) => `${a.officer} (${a.role})`).join(', ')} in ceremony ${manifest.ceremony.id}.`,
+    `Approved by: ${manifest.ceremony.approvals.map((a) => `${a.officer} (${roleNames[a.role]})`).join(', ')} in ceremony ${manifest.ceremony.id}.`,
     '',
     '1. Before uploading, verify this folder on the connected machine:',
     `   keyward verify <this folder> --signer-fingerprint ${signerFingerprint}`,
@@ -219,7 +219,7 @@ export async function exportBundle(context: ExportContext, request: ExportReques
   } catch (error) {
     if (folder) rmSync(folder, { recursive: true, force: true });
     // While another program holds the database, the failure cannot be recorded either; the officer is told why.
-    if (!isStoreBusy(error)) context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+    if (!isStoreBusy(error)) context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: errorCodeOf(error) } });
     throw error;
   }
 }

@@ -7,7 +7,7 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { approvalFloor, roleNames, rolesInWords, type CeremonyType } from '../../shared/officers';
 import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
@@ -156,12 +156,12 @@ export class CeremonyEngine {
       } catch {
         // The token cannot be reached (removed, its process gone): the step stays running, so the next
         // login rolls it back and destroys what it reserved; the failure itself is recorded now.
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL', outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: labels } });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: labels } });
         throw error;
       }
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), pendingLabels: [] });
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: error instanceof KeywardError ? error.code : 'INTERNAL', outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
       })();
       throw error;
     }
@@ -246,7 +246,7 @@ export class CeremonyEngine {
     try {
       folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
     } catch (error) {
-      if (!isStoreBusy(error)) this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+      if (!isStoreBusy(error)) this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: errorCodeOf(error) } });
       throw error;
     }
     this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });

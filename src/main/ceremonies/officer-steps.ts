@@ -4,7 +4,7 @@
  * policy, and exporting the audit log. Each is decided by a quorum like any other ceremony.
  */
 import { KeywardError } from '../../shared/errors';
-import { officerRoles, roleNames, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
+import { officerRoles, roleNames, rolesInWords, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
 import { enrolOfficer } from '../officers/enrolment';
 import { assertExportTargetsFree, certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
 import type { Officers } from '../store/officers';
@@ -26,7 +26,7 @@ export function planOfficerState(officers: Officers, id: string, change: 'suspen
   const words = { suspend: 'Suspend', remove: 'Remove', reinstate: 'Reinstate', unlock: 'Unlock' }[change];
   return {
     title: `${words} officer ${id}`,
-    steps: [{ action: 'set-officer-state', description: `${words} ${officer.displayName} (${id}, ${officer.role}, now ${officer.state}${officer.lockedSince ? ', locked out' : ''})`, params: { id, change, state }, sensitive: true }],
+    steps: [{ action: 'set-officer-state', description: `${words} ${officer.displayName} (${id}, ${roleNames[officer.role]}, now ${officer.state}${officer.lockedSince ? ', locked out' : ''})`, params: { id, change, state }, sensitive: true }],
   };
 }
 
@@ -36,7 +36,7 @@ export function planChangePolicy(type: CeremonyType, current: QuorumPolicy, next
     steps: [
       {
         action: 'set-policy',
-        description: `${type}: from ${current.quorum} of ${current.roles.join(', ')} to ${next.quorum} of ${next.roles.join(', ')}`,
+        description: `${type}: from ${current.quorum} of ${rolesInWords(current.roles)} to ${next.quorum} of ${rolesInWords(next.roles)}`,
         params: { ceremonyType: type, quorum: next.quorum, roles: next.roles },
         sensitive: true,
       },

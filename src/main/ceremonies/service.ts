@@ -6,14 +6,14 @@
 import { dirname, resolve } from 'node:path';
 import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
-import { KeywardError, sessionLostCodes } from '../../shared/errors';
+import { KeywardError, sessionLostCodes, errorCodeOf } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { approvalFloor, roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
-import { readShare } from '../backup/shares';
+import { maxShareFileBytes, readShare } from '../backup/shares';
 import { summarise } from './summary';
 import { statementDigest } from '../officers/statement-digest';
-import { readSmallFile } from '../files/read-small';
+import { readSmallText } from '../files/read-small';
 import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
 import type { LoginResult } from '../hsm/sessions';
@@ -102,7 +102,7 @@ export class CeremonyService {
       try {
         result = await this.workstation.login('user', pinParts);
       } catch (error) {
-        log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: error instanceof KeywardError && error.code === 'HSM_PIN_INCORRECT' ? 'refused' : 'failure', details: { parts: pinParts.length, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+        log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: error instanceof KeywardError && error.code === 'HSM_PIN_INCORRECT' ? 'refused' : 'failure', details: { parts: pinParts.length, error: errorCodeOf(error) } });
         throw error;
       }
       log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
@@ -154,7 +154,7 @@ export class CeremonyService {
     let place: Place;
     if ('planFile' in request) {
       const path = onDrive(request.planFile);
-      planFile = readPlanFile(path, readSmallFile(path, maxPlanFileBytes, 'plan file').toString('utf8'));
+      planFile = readPlanFile(path, readSmallText(path, maxPlanFileBytes, 'plan file'));
       place = (name) => onDrive(resolve(dirname(path), name));
     } else {
       planFile = planOf({ form: true }, request.plan);
@@ -347,7 +347,7 @@ export class CeremonyService {
             if (!share.trim().startsWith('/')) return readShare(backupId, share);
             const path = resolve(share.trim());
             driveOf(path, drives);
-            return readShare(backupId, readSmallFile(path, maxPlanFileBytes, 'share file').toString('utf8'));
+            return readShare(backupId, readSmallText(path, maxShareFileBytes, 'share file'));
           } catch (error) {
             if (!(error instanceof KeywardError)) throw error;
             throw new KeywardError(error.code, `Share ${index + 1} of ${given.length}: ${error.message}`, error.nextStep);
@@ -358,5 +358,4 @@ export class CeremonyService {
   }
 }
 
-/** What an officer's passphrase signs to abort: the ceremony and the reason, domain-separated from approvals. */
 const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');

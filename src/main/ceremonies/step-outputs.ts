@@ -39,26 +39,36 @@ export function claimOf(path: string): ClaimedOutput | undefined {
 
 export function removeOutputs(claims: ClaimedOutput[]): OutputsRemoval {
   const result: OutputsRemoval = { removed: [], unreachable: [] };
-  for (const { path, device, claimedAt } of claims) {
-    const parent = dirname(path);
-    if (deviceOf(parent) !== device) {
-      result.unreachable.push(path);
-      continue;
-    }
-    // The writers' hidden temporaries (".NAME.partial-PID", files and folders alike) go too.
-    const name = basename(path);
-    const partials = readdirSync(parent).filter((entry) => entry.startsWith(`.${name}.partial-`));
-    const present = [...(existsSync(path) ? [path] : []), ...partials.map((entry) => join(parent, entry))];
-    for (const leftover of present) {
-      // Made (or renamed into place) by the step, so changed after the claim; an older entry is someone else's.
-      // (A second of slack: file systems stamp times with a coarse clock.)
-      if (lstatSync(leftover).ctimeMs + 1000 < claimedAt) {
-        result.unreachable.push(leftover);
-        continue;
-      }
-      rmSync(leftover, { recursive: true, force: true });
-      result.removed.push(leftover);
+  for (const claim of claims) {
+    // A drive that fails while being cleaned (pulled, an I/O error) must not hide the step's own error
+    // nor stop a rollback: what could not be removed is named for the officers.
+    try {
+      removeClaimed(claim, result);
+    } catch {
+      result.unreachable.push(claim.path);
     }
   }
   return result;
+}
+
+function removeClaimed({ path, device, claimedAt }: ClaimedOutput, result: OutputsRemoval): void {
+  const parent = dirname(path);
+  if (deviceOf(parent) !== device) {
+    result.unreachable.push(path);
+    return;
+  }
+  // The writers' hidden temporaries (".NAME.partial-PID", files and folders alike) go too.
+  const name = basename(path);
+  const partials = readdirSync(parent).filter((entry) => entry.startsWith(`.${name}.partial-`));
+  const present = [...(existsSync(path) ? [path] : []), ...partials.map((entry) => join(parent, entry))];
+  for (const leftover of present) {
+    // Made (or renamed into place) by the step, so changed after the claim; an older entry is someone else's.
+    // (A second of slack: file systems stamp times with a coarse clock.)
+    if (lstatSync(leftover).ctimeMs + 1000 < claimedAt) {
+      result.unreachable.push(leftover);
+      continue;
+    }
+    rmSync(leftover, { recursive: true, force: true });
+    result.removed.push(leftover);
+  }
 }

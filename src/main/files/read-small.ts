@@ -16,5 +16,12 @@ export function readSmallFile(path: string, maxBytes: number, what: string): Buf
     throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} cannot be read.`, 'Check that its drive is inserted and the name is right, then try again.');
   }
   if (size > maxBytes) throw new KeywardError('INVALID_REQUEST', `${path} is ${size} bytes, larger than any ${what} (at most ${maxBytes}).`, `Pick the ${what} itself.`);
-  return readFileSync(path);
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} could not be read to its end (was its drive taken out?).`, 'Check that its drive is inserted, then try again.');
+  }
 }
+
+/** The same, as UTF-8 text (plans, answers, shares). */
+export const readSmallText = (path: string, maxBytes: number, what: string): string => readSmallFile(path, maxBytes, what).toString('utf8');

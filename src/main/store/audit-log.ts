@@ -4,7 +4,7 @@
  * chain at a place `verify` names. Triggers refuse UPDATE and DELETE outright.
  */
 import { genesisHash, type AuditDetails, type AuditEntry, type AuditQuery, type AuditRecord, type AuditVerification } from '../../shared/audit';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { isStoreBusy } from './busy';
 import { entryHash, verifyChain } from './chain';
 import type { Db } from './database';
@@ -97,7 +97,7 @@ export class AuditLog {
       // Nothing more can be written while another program holds the database (the officer is told so).
       if (!(error instanceof KeywardError && error.code === 'AUDIT_REFUSED') && !isStoreBusy(error)) {
         try {
-          this.append({ ...record, outcome: 'failure', details: { ...record.details, error: error instanceof KeywardError ? error.code : 'INTERNAL' } });
+          this.append({ ...record, outcome: 'failure', details: { ...record.details, error: errorCodeOf(error) } });
         } catch {
           // The change did not happen either way; the officer needs its reason, not the audit writer's.
         }

@@ -10,12 +10,13 @@
  * temporary name and linked into place, so an empty or half-made file is never a valid database.
  * Another program holding the database locked is reported as such wherever it is met (see busy.ts).
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { KeywardError } from '../../shared/errors';
 import { busyError, busyTimeoutMs, guardBusy, isBusy } from './busy';
 import { migrations, schemaVersion } from './migrations';
+import { syncDirectory } from '../files/new-file';
 
 export type Db = Database.Database;
 
@@ -69,12 +70,7 @@ function createDatabase(path: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     rmSync(temporary, { force: true });
-    const fd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    syncDirectory(dirname(path));
   } catch (error) {
     for (const file of [temporary, `${temporary}-wal`, `${temporary}-shm`]) rmSync(file, { force: true });
     if (error instanceof KeywardError) throw error;

@@ -42,7 +42,7 @@ function Choice({ id, label, value, options, onChange }: { id: string; label: st
 const numberOr = (text: string, fallback: number): number => (/^\d+$/.test(text.trim()) ? Number(text) : fallback);
 
 /** A key version as an option value, and back. */
-export const versionValue = (name: string, version: number): string => JSON.stringify([name, version]);
+const versionValue = (name: string, version: number): string => JSON.stringify([name, version]);
 function versionOf(value: string | undefined): { name: string; version: number } {
   try {
     const [name, version] = JSON.parse(value ?? '') as unknown[];

@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
-import { roleLabels } from '../format';
+import { plural } from '../format';
+import { rolesInWords } from '../../shared/officers';
 import { Digest } from './Digest';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { useCeremony } from './store';
@@ -24,13 +25,13 @@ export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: (
         {view.status.plan.steps.map((s) => (
           <li key={s.index}>
             {s.description}
-            {s.sensitive && <span className="tag">needs {view.quorumNeeded} approvals</span>}
+            {s.sensitive && <span className="tag">needs {plural(view.quorumNeeded, 'approval', 'approvals')}</span>}
           </li>
         ))}
       </ol>
       <Digest label="Plan digest: every officer reads it and checks it aloud before checking in" hex={view.status.plan.planDigest} />
       <p className="hint">
-        Quorum for {view.status.plan.type}: {view.quorumNeeded} approvals from {view.policy.roles.map((r) => roleLabels[r]).join(', ')}.
+        Quorum for this ceremony: {plural(view.quorumNeeded, 'approval', 'approvals')} from officers in the roles {rolesInWords(view.policy.roles)}.
       </p>
       <button type="button" className="primary" onClick={onAccept}>
         We have read the plan and checked the digest: check in
@@ -71,7 +72,7 @@ export function CheckIn({ view, officers, onDone }: { view: CeremonyView; office
       </button>
       {!enough && (
         <p className="hint">
-          {needsApproval(view) ? `At least ${view.quorumNeeded} officers in the roles ${view.policy.roles.map((r) => roleLabels[r]).join(', ')} check in before the steps.` : 'At least one officer checks in before the steps.'}
+          {needsApproval(view) ? `At least ${plural(view.quorumNeeded, 'officer', 'officers')} in the roles ${rolesInWords(view.policy.roles)} check in before the steps.` : 'At least one officer checks in before the steps.'}
         </p>
       )}
     </section>

@@ -5,6 +5,7 @@ import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { roleLabels } from '../format';
 import { useCeremony } from './store';
+import { FindingList } from '../components/FindingList';
 
 interface Founder {
   id: string;
@@ -145,13 +146,7 @@ export function InitialiseForm() {
         {findings.length > 0 && (
           <fieldset>
             <legend>This workstation may not be air-gapped</legend>
-            <ul className="findings" aria-label="Air-gap findings">
-              {findings.map((f) => (
-                <li key={f} className="finding finding-danger">
-                  {f}
-                </li>
-              ))}
-            </ul>
+            <FindingList findings={findings} severity="danger" label="Air-gap findings" />
             <label className="choice">
               <input type="checkbox" checked={acknowledged} onChange={(event) => setAcknowledged(event.target.checked)} />
               The founding security officer has read these findings and acknowledges them (recorded with their passphrase). Otherwise, disconnect the network and check again on the Home screen.

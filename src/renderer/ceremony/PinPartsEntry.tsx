@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { maxPinParts } from '../../shared/keys';
 
 interface Props {
   /** Whose PIN: shown in every label. */
@@ -49,7 +50,7 @@ export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
           disabled={parts.length > 0 || disabled}
           onChange={(event) => setCount(Number(event.target.value))}
         >
-          {[1, 2, 3, 4].map((n) => (
+          {Array.from({ length: maxPinParts }, (_, i) => i + 1).map((n) => (
             <option key={n} value={n}>
               {n}
             </option>

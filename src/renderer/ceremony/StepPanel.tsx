@@ -2,13 +2,14 @@
 import { useState } from 'react';
 import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
-import { roleLabels, utcText } from '../format';
+import { roleLabels, stepStateLabels, utcText } from '../format';
 import { Digest } from './Digest';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
 import { StepResult } from './StepResult';
 import { useCeremony } from './store';
 import { Handover } from './Handover';
+import { roleNames } from '../../shared/officers';
 
 export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyView; officers: OfficerRecord[]; onCheckInMore: () => void }) {
   const approve = useCeremony((s) => s.approve);
@@ -50,7 +51,7 @@ export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyVie
           )}
           <p className={stillNeeded ? 'finding finding-warn' : 'finding finding-ok'} role="status">
             {stillNeeded
-              ? `Still needed: ${stillNeeded} more approval${stillNeeded === 1 ? '' : 's'} from ${view.policy.roles.map((r) => roleLabels[r]).join(' or ')} (checked in, not yet approved: ${approvers.map((o) => o.id).join(', ') || 'nobody'}).`
+              ? `Still needed: ${stillNeeded} more approval${stillNeeded === 1 ? '' : 's'} from a ${view.policy.roles.map((r) => roleNames[r]).join(' or ')} (checked in, not yet approved: ${approvers.map((o) => o.id).join(', ') || 'nobody'}).`
               : 'The quorum has approved this step.'}
           </p>
           {stillNeeded > approvers.length && (
@@ -99,7 +100,6 @@ export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyVie
 
 export function StepList({ view }: { view: CeremonyView }) {
   const current = view.status.steps.find((s) => s.state !== 'done')?.index;
-  const stateText = { pending: 'to do', running: 'interrupted', done: 'done', failed: 'failed', 'rolled-back': 'rolled back' } as const;
   return (
     <section className="card" aria-labelledby="steps-heading">
       <h2 id="steps-heading">Steps</h2>
@@ -108,7 +108,7 @@ export function StepList({ view }: { view: CeremonyView }) {
           const planned = view.status.plan.steps[s.index];
           return (
             <li key={s.index} aria-current={s.index === current ? 'step' : undefined} className={`step step-${s.state}`}>
-              <span className={`state state-${s.state}`}>{stateText[s.state]}</span> {planned?.description}
+              <span className={`state state-${s.state}`}>{stepStateLabels[s.state]}</span> {planned?.description}
               {s.state === 'done' && s.result && <StepResult result={s.result} />}
             </li>
           );

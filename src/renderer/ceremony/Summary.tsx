@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { utcText } from '../format';
+import { stepStateLabels, utcText } from '../format';
 import { DrivePicker } from './DrivePicker';
 import { StepResult } from './StepResult';
 import { useCeremony } from './store';
@@ -67,7 +67,7 @@ export function Summary({ view }: { view: CeremonyView }) {
         <ol className="step-list">
           {view.status.steps.map((s) => (
             <li key={s.index}>
-              {view.status.plan.steps[s.index]?.description} <span className={`state state-${s.state}`}>{s.state}</span>
+              {view.status.plan.steps[s.index]?.description} <span className={`state state-${s.state}`}>{stepStateLabels[s.state]}</span>
               {s.result && s.state === 'done' && <StepResult result={s.result} />}
             </li>
           ))}

@@ -6,6 +6,7 @@ import { utcText } from '../format';
 import { loaded, type Loadable } from '../loadable';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
+import { FindingList } from './FindingList';
 
 /**
  * The air gap as read now: any link up, radio or default route is shown before any ceremony, and
@@ -35,13 +36,7 @@ export function AirGapCard() {
           <p className="finding finding-ok">Isolated: no network interface up but loopback, no wireless or Bluetooth device, no default route.</p>
         ) : (
           <>
-            <ul className="findings" aria-label="Air-gap findings">
-              {status.value.findings.map((f) => (
-                <li key={f} className="finding finding-danger">
-                  {f}
-                </li>
-              ))}
-            </ul>
+            <FindingList findings={status.value.findings} severity="danger" label="Air-gap findings" />
             {status.value.acknowledged ? (
               <p className="finding finding-warn" role="status">
                 Acknowledged by {status.value.acknowledged.officer} at {utcText(status.value.acknowledged.at)}: ceremonies may go ahead on this workstation as it is.

@@ -1,13 +1,12 @@
 import { useEffect, useId, useState } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { utcText } from '../format';
+import { utcText, plural } from '../format';
 import { useStartCeremony } from '../ceremony/store';
 import { useApp, type AuditFilters } from '../store';
 
 const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '', from: '', to: '' };
 
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 function VerificationResult() {
   const verification = useApp((s) => s.auditVerification);

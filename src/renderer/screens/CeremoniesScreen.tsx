@@ -8,6 +8,7 @@ import { useCeremony } from '../ceremony/store';
 import { CeremonyWizard } from '../ceremony/Wizard';
 import { Working } from '../ceremony/Working';
 import { utcText } from '../format';
+import { FindingList } from '../components/FindingList';
 
 interface CeremonyTableProps {
   id: string;
@@ -85,15 +86,7 @@ export function CeremoniesScreen() {
       </div>
       <Working />
       {error && <ErrorPanel title={error.title} error={error.error} />}
-      {loginNotes.length > 0 && (
-        <ul className="findings" aria-label="Notes from the login">
-          {loginNotes.map((n) => (
-            <li key={n} className="finding finding-warn">
-              {n}
-            </li>
-          ))}
-        </ul>
-      )}
+      {loginNotes.length > 0 && <FindingList findings={loginNotes} severity="warn" label="Notes from the login" />}
       {list.state === 'failed' && <ErrorPanel title="The ceremonies could not be listed" error={list.error} onRetry={() => void loadList()} />}
       {list.state === 'ready' && (
         <div className="stack">
