@@ -22,11 +22,12 @@ import { importProviderWrappingKey } from '../test/helpers/wrapping-key';
 import { testWorkstation, type TestWorkstation } from '../test/helpers/workstation';
 import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
 import { approve, type TestOfficer } from '../test/helpers/signed-approval';
+import { newObjectId } from '../src/main/hsm/object-id';
 
 const exports = envNumber('KEYWARD_BENCH_BUNDLE_EXPORTS', 30);
 const verifications = envNumber('KEYWARD_BENCH_BUNDLE_VERIFICATIONS', 200);
 const warmUp = 2;
-const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'] };
+const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 };
 let ws: TestWorkstation;
 
 beforeAll(async () => {
@@ -89,18 +90,18 @@ it('measures bundle export and verification', async () => {
   await client.request('login', { uri, role: 'security-officer', pinParts: ws.soPin });
   const wrappingKey = await importProviderWrappingKey(client, uri, wrappingKeys, params, 'aws bench', { actors: ['alice'], ceremony: null });
   await client.request('login', { uri, role: 'user', pinParts: ws.userPin });
-  const key = await client.request('generateCmk', { uri, label: 'Bench CMK v1', spec: 'AES_256' });
+  const key = await client.request('generateCmk', { uri, id: newObjectId(), label: 'Bench CMK v1', spec: 'AES_256' });
   const change = { actors: ['alice', 'bob'], ceremony: 'bench-generate' };
   inventory.addKey({ name: 'Bench CMK', purpose: 'benchmark', provider: null, spec: 'AES_256' }, change);
   inventory.addVersion('Bench CMK', { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, change);
   inventory.setState('Bench CMK', 1, 'active', change);
 
-  const base = { keyName: 'Bench CMK', version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: 'bench-export' };
-  const plan = planExport(context, base);
-  const [alice, bob] = officers as [TestOfficer, TestOfficer];
   const drive = join(dir, 'drive');
   mkdirSync(drive);
-  const request: ExportRequest = { ...base, policy, approvals: [approve(alice, plan.stepDigest), approve(bob, plan.stepDigest)], destination: { parent: drive, drive: 'BENCH-USB' }, actors: ['alice', 'bob'] };
+  const base = { keyName: 'Bench CMK', version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: 'bench-export', destination: { parent: drive, drive: 'BENCH-USB' } };
+  const plan = planExport(context, base);
+  const [alice, bob] = officers as [TestOfficer, TestOfficer];
+  const request: ExportRequest = { ...base, policy, approvals: [approve(alice, plan.stepDigest), approve(bob, plan.stepDigest)], actors: ['alice', 'bob'] };
   const signerFingerprint = createHash('sha256').update(signer.spki).digest('hex');
 
   // Export through Keyward: self-test, wrap, payload, manifest, CMS signature, folder written, read back
@@ -123,7 +124,7 @@ it('measures bundle export and verification', async () => {
   const baselineDrive = join(dir, 'baseline-drive');
   mkdirSync(baselineDrive);
   const exportBaselineOnce = async (name: string) => {
-    await client.request('wrapOaep', { uri, targetId: key.id, wrappingKeyId: wrappingKey.tokenObjectId, hash: 'sha1' });
+    await client.request('wrapOaep', { uri, targetId: key.id, kcv: key.kcv, wrappingKeyId: wrappingKey.tokenObjectId, fingerprint: wrappingKey.fingerprint, hash: 'sha1' });
     await signer.sign(manifestDigest);
     writeFilesDurably(join(baselineDrive, name), files);
   };

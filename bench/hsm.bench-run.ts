@@ -14,6 +14,7 @@ import { HsmClient } from '../src/main/hsm/client';
 import { parseWrappingKey } from '../src/main/providers/wrapping-key-file';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../test/helpers/softhsm';
 import { envNumber, outDir, table, writeSection } from './sections';
+import { newObjectId } from '../src/main/hsm/object-id';
 
 const iterations = envNumber('KEYWARD_BENCH_ITERATIONS', 2000);
 const cLoop = join(outDir, 'pkcs11_loop');
@@ -58,13 +59,13 @@ it('measures the HSM layer against a plain C loop', async () => {
   const provider = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
   const parsed = parseWrappingKey(Buffer.from(provider.export({ type: 'spki', format: 'der' })));
   await client.request('login', { uri, role: 'security-officer', pinParts: ['so-1234'] });
-  const wrappingKey = await client.request('importWrappingKey', { uri, label: 'bench provider', spki: parsed.spki, fingerprint: parsed.fingerprint });
+  const wrappingKey = await client.request('importWrappingKey', { uri, id: newObjectId(), label: 'bench provider', spki: parsed.spki, fingerprint: parsed.fingerprint });
   await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
-  const cmk = await client.request('generateCmk', { uri, label: 'bench CMK', spec: 'AES_256' });
-  const signer = await client.request('generateSigningKey', { uri, label: 'bench signer', spec: 'ECDSA_P256' });
+  const cmk = await client.request('generateCmk', { uri, id: newObjectId(), label: 'bench CMK', spec: 'AES_256' });
+  const signer = await client.request('generateSigningKey', { uri, id: newObjectId(), label: 'bench signer', spec: 'ECDSA_P256' });
   const data = Buffer.alloc(32, 7);
 
-  const layerWrap = await perSecond(() => client.request('wrapOaep', { uri, targetId: cmk.id, wrappingKeyId: wrappingKey.id, hash: 'sha1' }));
+  const layerWrap = await perSecond(() => client.request('wrapOaep', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: wrappingKey.id, fingerprint: parsed.fingerprint, hash: 'sha1' }));
   const layerSign = await perSecond(() => client.request('sign', { uri, id: signer.id, data }));
   const cWrap = runC('wrap');
   const cSign = runC('sign');
@@ -72,7 +73,7 @@ it('measures the HSM layer against a plain C loop', async () => {
   let generationMs = 0;
   const generating = await loopDelay(async () => {
     const started = Date.now();
-    await client.request('generateCmk', { uri, label: 'bench RSA-4096', spec: 'RSA_4096' });
+    await client.request('generateCmk', { uri, id: newObjectId(), label: 'bench RSA-4096', spec: 'RSA_4096' });
     generationMs = Date.now() - started;
   });
   const idle = await loopDelay(() => sleep(generationMs));

@@ -12,8 +12,11 @@ export const usage = `Usage: keyward <command> [options]
 Commands:
   token list      Read every token of the HSM module live and print its details.
   token probe     Show what the token can do for Keyward: key types, signatures, wrapping algorithms.
-  audit verify    Recompute the audit log's hash chain and signed checkpoints; name the first that does not hold.
-                  With --export FILE: verify an exported log instead, on any machine, without an HSM.
+  audit verify    Recompute the audit log's hash chain and signed checkpoints, against the workstation key and
+                  the audit anchor the token holds (needs the user PIN); name the first that does not hold,
+                  and how many entries were written after the anchored point.
+                  With --export FILE: verify an exported log instead, on any machine, without an HSM;
+                  needs --signer-fingerprint HEX or --ca FILE.
   audit export    Write the audit log with its signed checkpoints as JSON Lines (--out FILE; never overwrites),
                   with FILE.p7s (a detached signature by the workstation key) and FILE.signer.pem: the
                   export-audit ceremony, approved as its policy says (by default one auditor or security
@@ -58,7 +61,8 @@ Options:
   --signer-fingerprint HEX
                   With audit verify --export or verify: the SHA-256 fingerprint of the workstation
                   signing key that must have signed (see "keyward workstation show").
-  --ca FILE       With verify: the organisation's CA certificate that issued the workstation's.
+  --ca FILE       With verify or audit verify --export: the organisation's CA certificate that issued
+                  the workstation's.
   --org NAME      With workstation init: the organisation named in the certificate.
   --name NAME     With workstation init: this workstation's name in the certificate.
   --spec SPEC     With workstation init: ECDSA_P384 (default), ECDSA_P256 or RSA_PSS_3072.
@@ -169,9 +173,16 @@ export function parseCli(argv: string[]): CliOptions {
   if (values['signer-fingerprint'] !== undefined && ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
     throw usageError('--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).');
   }
-  if (values.ca !== undefined && known !== 'verify') throw usageError('--ca goes with verify.');
+  const exportVerify = known === 'audit verify' && values.export !== undefined;
+  if (values.ca !== undefined && known !== 'verify' && !exportVerify) throw usageError('--ca goes with verify and audit verify --export.');
   if (known === 'verify' && values['signer-fingerprint'] === undefined && values.ca === undefined) {
     throw usageError('verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.');
+  }
+  // A signature alone proves nothing: anyone can sign a forged export with a key and certificate of their own.
+  if (exportVerify && values['signer-fingerprint'] === undefined && values.ca === undefined) {
+    throw usageError(
+      'audit verify --export needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded, as "keyward workstation show" prints it) or --ca FILE (the organisation\'s CA certificate that issued the workstation\'s). Nothing was read.',
+    );
   }
   const init = known === 'workstation init';
   const auditExport = known === 'audit export';
@@ -201,7 +212,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
   if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
-  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony transcript'].includes(known);
+  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony transcript'].includes(known) || (known === 'audit verify' && values.export === undefined);
   if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-9]$/.test(values['pin-parts']) || Number(values['pin-parts']) > maxPinParts)) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }

@@ -189,12 +189,12 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
   // The plan is validated, and the officers named checked against its policy, before any PIN is typed.
   workstation.identities().require();
   const id = newCeremonyId(planFile.type);
-  const { title, steps } = planSteps(workstation, planFile, (name) => resolve(baseDir, name), id);
+  const { title, steps } = await planSteps(workstation, planFile, (name) => resolve(baseDir, name), id);
   requireApprovers(workstation, planFile.type, steps, planFile.officers);
   const session = await openSession(workstation, options, { initialising: false, officers: planFile.officers });
   const engine = await openEngine(workstation, session, options);
   if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
-  const plan = engine.plan(planFile.type, title, steps, id);
+  const plan = await engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   try {
     for (const officer of planFile.officers) {
@@ -204,7 +204,7 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
   } catch (error) {
     // Nothing has been done yet: the ceremony is ended here rather than left waiting for officers who are not there.
     const data = toErrorData(error);
-    await engine.abort(plan.id, ['workstation'], `Not every officer could check in: ${data.message}`);
+    await engine.abort(plan.id, `Not every officer could check in: ${data.message}`, []);
     throw new KeywardError(data.code, `${data.message} Nothing was done; the ceremony ${plan.id} was ended (aborted).`, `${data.nextStep} Then run the ceremony again.`);
   }
   return runRemainingSteps(workstation, engine, plan.id, planFile.officers, session, options);

@@ -81,10 +81,21 @@ export function formatTokenReport(report: TokenReport): string {
   return lines.join('\n');
 }
 
+/** What the HSM's anchor says of the log, and how many entries it does not cover yet. */
+export function anchorLine(checkpoints: CheckpointVerification): string {
+  const { anchor } = checkpoints;
+  if (!anchor) return '';
+  const after = anchor.entriesAfter === 0 ? 'every entry is covered' : `${anchor.entriesAfter} entr${anchor.entriesAfter === 1 ? 'y was' : 'ies were'} written after it (covered by the next checkpoint)`;
+  return `Anchored in the HSM: checkpoint ${anchor.checkpoint}, entry ${anchor.headSeq}; ${after}.\n`;
+}
+
 export function formatVerification(report: AuditVerification, checkpoints: CheckpointVerification): string {
   if (report.ok && checkpoints.ok) {
     const last = checkpoints.last ? `the last (${checkpoints.last.time}) covers entry ${checkpoints.last.seq}` : 'none written yet';
-    return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\nSigned checkpoints: ${checkpoints.checkpoints} verified; ${last}.\n`;
+    return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\nSigned checkpoints: ${checkpoints.checkpoints} verified against the workstation key; ${last}.\n${anchorLine(checkpoints)}`;
+  }
+  if (report.ok && checkpoints.problem?.incomplete) {
+    return [`AUDIT LOG NOT FULLY VERIFIED: the hash chain of its ${report.entries} entries is intact, but the checkpoints were not checked against the HSM.`, checkpoints.problem.message, ''].join('\n');
   }
   if (report.ok) {
     return [

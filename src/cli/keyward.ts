@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { verifyBundle } from '../main/bundles/verify-bundle';
 import { listRemovableDrives } from '../main/media/drives';
 import { verifyAuditExport } from '../main/store/audit-export';
+import { unanchoredVerification } from '../main/audit/anchor';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
@@ -66,7 +67,16 @@ export async function main(argv: string[]): Promise<number> {
   if (options.command === 'audit verify' && options.exportFile) {
     // On the auditor's machine: no HSM, no Keyward data directory.
     try {
-      const report = await verifyAuditExport(options.exportFile, options.signerFingerprint);
+      let caCertificate: Buffer | undefined;
+      if (options.caFile) {
+        try {
+          caCertificate = readFileSync(options.caFile);
+        } catch {
+          printError({ code: 'INVALID_REQUEST', message: `The CA certificate ${options.caFile} cannot be read.`, nextStep: 'Check the path to the organisation\'s CA certificate (PEM or DER) and run the command again.' }, options.json);
+          return 1;
+        }
+      }
+      const report = await verifyAuditExport(options.exportFile, options.signerFingerprint, caCertificate);
       process.stdout.write(
         options.json
           ? `${JSON.stringify(report, null, 2)}\n`
@@ -153,8 +163,16 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (options.command === 'audit verify') {
-      const chain = workstation.audit().verify();
-      const checkpoints = workstation.checkpoints().verify();
+      // Checkpoints are verified against the workstation key and the anchor the token holds: a user login.
+      // Before initialisation there is neither: the hash chain alone is checked, and said to be only that.
+      const initialised = workstation.identities().current() !== undefined;
+      if (initialised) {
+        const { tokenName } = await openToken(workstation);
+        await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
+      }
+      const { chain, checkpoints } = initialised
+        ? await workstation.verifyAudit()
+        : unanchoredVerification(workstation.audit(), workstation.checkpoints(), undefined, 'This workstation is not initialised: there is no workstation key or audit anchor in the HSM to check the log against yet.');
       process.stdout.write(options.json ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n` : formatVerification(chain, checkpoints));
       return chain.ok && checkpoints.ok ? 0 : 1;
     }

@@ -1,6 +1,7 @@
 /**
- * Secrets typed at the terminal (PIN parts, officers' passphrases): never echoed, never kept beyond
- * their use. Without a terminal (a scripted rehearsal), one secret is read per line of standard input.
+ * Secrets typed at the terminal (PIN parts, officers' passphrases, shares' words): never echoed, never
+ * kept beyond their use. Without a terminal, on the rehearsal token only (a scripted rehearsal), one
+ * secret is read per line of standard input; on a real HSM nothing is read from it.
  */
 import { createInterface, type Interface } from 'node:readline';
 import { KeywardError } from '../shared/errors';
@@ -32,6 +33,24 @@ function hiddenLine(prompt: string): Promise<string> {
   });
 }
 
+/**
+ * Whether secrets may be read from piped standard input: set when the token is opened (the rehearsal
+ * token only), reset when input is closed; until then, never.
+ */
+let pipedSecretsAccepted = false;
+
+/** Called once the token is open: piped secrets are accepted on the rehearsal token, and on no other. */
+export function acceptPipedSecrets(onRehearsalToken: boolean): void {
+  pipedSecretsAccepted = onRehearsalToken;
+}
+
+const notATerminal = () =>
+  new KeywardError(
+    'INVALID_REQUEST',
+    'Standard input is not a terminal: piped input is accepted on the rehearsal token only; on a real HSM every PIN part, passphrase and share is typed by its officer at the terminal. Nothing was read from it.',
+    'Run the command again at the workstation\'s terminal, without piping or redirecting its input, and have each officer type their entry.',
+  );
+
 /** One reader for piped standard input, shared by every prompt, so no buffered line is lost between them. */
 let piped: { reader: Interface; lines: string[]; waiting: ((line: string | undefined) => void)[]; ended: boolean } | undefined;
 
@@ -60,10 +79,13 @@ function pipedLine(): Promise<string> {
 export function closeSecretInput(): void {
   piped?.reader.close();
   piped = undefined;
+  pipedSecretsAccepted = false;
 }
 
-/** One secret, typed hidden at the terminal or read as the next line of piped input; never empty. */
+/** One secret, typed hidden at the terminal or (rehearsal token only) read as the next line of piped input; never empty. */
 export async function readSecret(prompt: string): Promise<string> {
+  // Refused before anything is read, so a PIN piped in never reaches the token.
+  if (!process.stdin.isTTY && !pipedSecretsAccepted) throw notATerminal();
   const value = process.stdin.isTTY ? await hiddenLine(prompt) : await pipedLine();
   if (value.length === 0) throw new KeywardError('INVALID_REQUEST', 'An empty entry was given; nothing was sent.', 'Run the command again and type every entry.');
   return value;

@@ -1,11 +1,15 @@
 /** The token a command logs in to: held for this Keyward alone, named as the PIN prompts name it, and the user login. */
 import type { Workstation } from '../main/workstation';
-import { readPinParts } from './secret-input';
+import { acceptPipedSecrets, readPinParts } from './secret-input';
 
-/** Before any PIN is asked: no other Keyward may be working on this workstation; the token is read live. */
+/**
+ * Before any PIN is asked: no other Keyward may be working on this workstation; the token is read live,
+ * and it decides whether secrets may be piped (the rehearsal token only).
+ */
 export async function openToken(workstation: Workstation): Promise<{ rehearsal: boolean; tokenName: string }> {
   workstation.holdInstanceLock();
   const { token, rehearsal } = await workstation.tokenStatus();
+  acceptPipedSecrets(rehearsal);
   return { rehearsal, tokenName: `token "${token.label}" (serial ${token.serial})${rehearsal ? ', the REHEARSAL token' : ''}` };
 }
 

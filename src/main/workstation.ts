@@ -11,6 +11,9 @@ import type { Capabilities } from '../shared/keys';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import { HsmClient } from './hsm/client';
+import { trustedModulePath } from './hsm/module-path';
+import { sha256File } from './files/digest';
+import type { HsmSelection } from './ceremonies/hsm-steps';
 import { prepareRehearsalModule } from './hsm/rehearsal';
 import { ensureDataDir } from './data-dir';
 import { readSettings, writeSettings } from './settings-file';
@@ -21,7 +24,7 @@ import { schemaVersion } from './store/migrations';
 import { join } from 'node:path';
 import { Identities } from './store/identity';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
-import { randomUUID } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import { CeremonyEngine, type EngineDependencies } from './ceremonies/engine';
 import { lockDataDir, type InstanceLock } from './store/instance-lock';
 import { ceremonyExecutors } from './ceremonies/registry';
@@ -40,6 +43,7 @@ import type { AuditCheckpoint } from '../shared/audit';
 import type { LoginResult } from './hsm/sessions';
 import type { LoginRole } from '../shared/keys';
 import type { Signer } from './x509/signer';
+import { tokenAnchor, verifyAuditTrail, writeAnchoredCheckpoint, type AuditAnchor, type AuditTrailVerification } from './audit/anchor';
 
 export interface TokenReport {
   rehearsal: boolean;
@@ -162,8 +166,18 @@ export class Workstation {
     }
   }
 
-  /** Opens the chosen token before saving the choice, so settings never name a token that cannot be read. */
+  /**
+   * Opens the chosen token before saving the choice, so settings never name a token that cannot be read.
+   * Only before initialisation: afterwards the security officers decide it in a change-hsm ceremony.
+   */
   async select(settings: HsmSettings): Promise<HsmSettings> {
+    if (this.identities().current()) {
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        'This workstation is initialised, so its HSM module and token change only in a change-hsm ceremony that the security officers approve: every PIN typed afterwards goes through the module.',
+        'Plan a "Change the HSM module" ceremony (Ceremonies, or keyward ceremony run with a change-hsm plan); the officers read the module\'s SHA-256 and approve it.',
+      );
+    }
     if (this.override) {
       throw new KeywardError(
         'SETTINGS_INVALID',
@@ -179,7 +193,7 @@ export class Workstation {
       throw error;
     }
     const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
-    const details: AuditDetails = settings.mode === 'hsm' ? { mode: settings.mode, modulePath: settings.modulePath } : { mode: settings.mode };
+    const details: AuditDetails = settings.mode === 'hsm' ? { mode: settings.mode, modulePath: settings.modulePath, moduleSha256: await sha256File(trustedModulePath(settings.modulePath, this.dataDir)) } : { mode: settings.mode };
     // Officer identities arrive with the ceremonies; until then the workstation is the recorded actor.
     this.audit().record({ actors: ['workstation'], action: 'hsm.select', subject, details }, () => writeSettings(this.dataDir, settings));
     this.disconnect();
@@ -226,6 +240,7 @@ export class Workstation {
 
   /** Logs in to the selected token; the PIN parts are joined only inside the HSM process. */
   async login(role: LoginRole, pinParts: string[]): Promise<LoginResult> {
+    this.requireSavedHsm();
     this.holdInstanceLock();
     const { client, tokenUri } = await this.connect();
     return client.request('login', { uri: tokenUri, role, pinParts });
@@ -259,10 +274,20 @@ export class Workstation {
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
     const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
     const { client, tokenUri } = await this.connect();
+    const anchor = tokenAnchor(client, tokenUri);
+    if (await anchor.read()) {
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'This token already anchors the audit log of a workstation, so it is not initialised again: the other workstation\'s history would be lost.',
+        'Use a token that holds no Keyward workstation, or (rehearsal only) delete the rehearsal folder in the data directory.',
+      );
+    }
     const identity = await createIdentity(client, tokenUri, this.identities(), request, change);
     const signer = await identitySigner(client, tokenUri, identity);
     const officers: OfficerRecord[] = [];
     for (const f of founding) officers.push(await enrolOfficer(this.officers(), { signer, certificateDer: identity.certificateDer }, f, change));
+    // The first checkpoint, and the anchor in the HSM that every later verification holds the log to.
+    await writeAnchoredCheckpoint({ log: this.audit(), checkpoints: this.checkpoints() }, signer, anchor, ids);
     return { identity, officers };
   }
 
@@ -309,21 +334,25 @@ export class Workstation {
       officers: this.officers(),
       policies: this.policies(),
       workstationCertificate: identity.certificateDer,
+      workstationKeyId: identity.tokenObjectId,
       executors: ceremonyExecutors,
       stepContext: {
         client,
         uri: tokenUri,
         tokenSerial: token.serial,
+        rehearsal: this.settings().mode === 'rehearsal',
         inventory: this.inventory(),
         wrappingKeys: this.wrappingKeys(),
         bundles: new Bundles(db, log, this.inventory()),
         checkpoints: this.checkpoints(),
+        anchor: tokenAnchor(client, tokenUri),
         log,
         signer,
         certificateDer: identity.certificateDer,
         generator,
         officers: this.officers(),
         policies: this.policies(),
+        hsm: this.hsmSelection(),
         newPassphrase: prompts.newPassphrase,
         backupShares: prompts.backupShares,
         login: async (role) => {
@@ -342,9 +371,81 @@ export class Workstation {
     return identitySigner(client, tokenUri, identity);
   }
 
-  /** A checkpoint of the audit log signed by the workstation key (needs a user login). */
+  /** A checkpoint of the audit log signed by the workstation key and anchored in the HSM (needs a user login). */
   async writeCheckpoint(actors: string[]): Promise<AuditCheckpoint> {
-    return this.checkpoints().write(await this.signer(), actors);
+    return writeAnchoredCheckpoint({ log: this.audit(), checkpoints: this.checkpoints() }, await this.signer(), await this.anchor(), actors);
+  }
+
+  /**
+   * On an initialised workstation, PINs go only to the module the security officers approved: a module
+   * or token named for one run (CLI --module/--token) that differs from the saved settings is refused.
+   */
+  private requireSavedHsm(): void {
+    const { override } = this;
+    if (!override || !this.identities().current()) return;
+    const saved = readSettings(this.dataDir);
+    const same = saved.mode === override.mode && (saved.mode === 'rehearsal' || (override.mode === 'hsm' && saved.modulePath === override.modulePath && saved.tokenUri === override.tokenUri));
+    if (!same) {
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        'This workstation is initialised: no PIN is typed into another module or token than the one its security officers approved.',
+        'Run the command without --module/--token, or change the HSM in a change-hsm ceremony first.',
+      );
+    }
+  }
+
+  /** The HSM choice as the change-hsm ceremony reads, checks and saves it. */
+  hsmSelection(): HsmSelection {
+    return {
+      current: () => this.settings(),
+      inspect: async (modulePath, tokenUri) => {
+        const identity = this.identities().require();
+        const moduleSha256 = await sha256File(trustedModulePath(modulePath, this.dataDir));
+        return this.withProbe(modulePath, async (probe) => {
+          const token = await probe.request('describeToken', { uri: tokenUri });
+          const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+          let holdsKey: boolean;
+          try {
+            holdsKey = token.serial === identity.tokenSerial && certified.equals(Buffer.from((await probe.request('publicKeyWithoutLogin', { uri: tokenUri, id: identity.tokenObjectId })).publicKeySpki));
+          } catch {
+            holdsKey = false;
+          }
+          if (!holdsKey) {
+            throw new KeywardError('WORKSTATION_NOT_INITIALISED', `The token at ${tokenUri} ("${token.label}", serial ${token.serial}) does not hold this workstation's signing key, so the workstation could sign nothing with it.`, `Name the module and token address that reach the workstation's own token (serial ${identity.tokenSerial}).`);
+          }
+          return { moduleSha256, tokenSerial: token.serial, tokenLabel: token.label };
+        });
+      },
+      save: (settings) => writeSettings(this.dataDir, settings),
+    };
+  }
+
+  /** Drops the HSM connection (the settings changed): the next call opens the HSM the settings now name. */
+  reconnect(): void {
+    this.disconnect();
+  }
+
+  /** The audit anchor on the selected token. */
+  private async anchor(): Promise<AuditAnchor> {
+    const { client, tokenUri } = await this.connect();
+    return tokenAnchor(client, tokenUri);
+  }
+
+  /**
+   * The whole audit log, verified against the workstation key read from the token and the anchor in the
+   * HSM (needs a user login); how many entries come after the anchored head.
+   */
+  async verifyAudit(): Promise<AuditTrailVerification> {
+    const identity = this.identities().require();
+    const { client, tokenUri } = await this.connect();
+    // The key itself, as the token holds it: never the database's record of it.
+    const onToken = (await client.request('signingPublicKey', { uri: tokenUri, id: identity.tokenObjectId })).publicKeySpki;
+    const verified = await verifyAuditTrail(this.audit(), this.checkpoints(), await this.anchor(), onToken);
+    const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+    if (verified.checkpoints.ok && !certified.equals(Buffer.from(onToken))) {
+      return { ...verified, checkpoints: { ...verified.checkpoints, ok: false, problem: { checkpoint: 0, message: 'The workstation certificate recorded in the database is not for the signing key on the token: the database was changed outside Keyward.' } } };
+    }
+    return verified;
   }
 
   /** Taken before the first login (callers may take it before asking for the PIN), kept until close: see instance-lock.ts. */
@@ -405,7 +506,9 @@ export class Workstation {
     }
   }
 
+  /** An HSM process for a module, which must be a library Keyward may load (see module-path.ts). */
   private client(options: HsmProcessOptions): HsmClient {
+    trustedModulePath(options.modulePath, this.dataDir);
     return new HsmClient(options, this.startProcess);
   }
 }

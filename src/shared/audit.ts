@@ -71,5 +71,11 @@ export interface CheckpointVerification {
   checkpoints: number;
   /** The last checkpoint, whose head the log must still contain. */
   last?: { seq: number; headHash: string; time: string };
-  problem?: { checkpoint: number; message: string };
+  /**
+   * The anchor in the HSM: the checkpoint and head it names (the log must still hold both), and how many
+   * entries were written after that head (not yet protected by a signature the HSM keeps track of).
+   */
+  anchor?: { checkpoint: number; headSeq: number; entriesAfter: number };
+  /** `incomplete`: the verification could not be finished (the HSM could not be asked), which is not a proof of tampering. */
+  problem?: { checkpoint: number; message: string; incomplete?: boolean };
 }

@@ -11,7 +11,12 @@ export interface PlannedStep {
   params: Record<string, StepValue>;
   /** Runs only after the quorum has approved its digest. */
   sensitive: boolean;
-  /** SHA-256 over the ceremony, the step's index, action and parameters: what the officers sign. */
+  /**
+   * The token objects the step creates: each label with the CKA_ID drawn for it when the ceremony was
+   * planned, so a rollback destroys exactly these objects, found by id, and nothing else.
+   */
+  objects: { label: string; id: string }[];
+  /** SHA-256 over the ceremony, the step's index, action, parameters and objects: what the officers sign. */
   digest: string;
 }
 
@@ -20,7 +25,7 @@ export interface CeremonyPlan {
   type: CeremonyType;
   title: string;
   steps: PlannedStep[];
-  /** SHA-256 over the ceremony and every step digest, shown (hex and words) before it starts. */
+  /** SHA-256 over the ceremony, its title, and every step's digest and description, shown (hex and words) before it starts; signed by the workstation key. */
   planDigest: string;
   createdAt: string;
 }
@@ -74,6 +79,12 @@ export interface CeremonyView {
   steps: { index: number; inputs: StepInputKind[]; approvals: { officer: string; role: OfficerRole; at: string }[] }[];
   /** The inputs an abort needs (undoing a step may need the security officer's PIN). */
   abortInputs: StepInputKind[];
+  /**
+   * What an abort would do to the completed steps: undone by one officer's signed abort, undone when the
+   * policy's quorum signs it, and kept by one officer's abort (steps that took effect stand); who has
+   * signed the abort so far, for which reason.
+   */
+  abort: { undoneAlone: number[]; undoneWithQuorum: number[]; keptAlone: number[]; signedBy: string[]; reason: string | null };
   /** A step was running when Keyward stopped; logging in to the token rolls it back. */
   interrupted: boolean;
 }
@@ -98,13 +109,17 @@ export interface RecoveredStep {
   destroyedObjects: number;
   outputsRemoved: string[];
   outputsUnreachable: string[];
+  /** Why nothing was destroyed: the plan in the database is not the one the workstation signed. */
+  problem?: string;
 }
 
 /** What the officers are told of a rolled-back step, on the command line and in the app alike. */
 export function describeRollback(step: RecoveredStep): string {
   return [
     `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log).`,
-    `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`,
+    ...(step.problem
+      ? [`Nothing on the token was touched: ${step.problem}, so the plan cannot be trusted; the ceremony can only be aborted. Check the token for objects it may have made, and keep the database for investigation.`]
+      : [`Objects it had made on the token, destroyed: ${step.destroyedObjects}.`]),
     ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
     ...(step.outputsUnreachable.length
       ? [`It may also have written these, which Keyward could not check were its own (their drive is not there now, or another drive is in its place): ${step.outputsUnreachable.join(', ')}. What the step wrote there is not a valid record of this ceremony: insert its drive and delete it.`]

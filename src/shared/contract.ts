@@ -198,7 +198,12 @@ export const contract = {
   /** Runs the next step once its approvals verify, with the PIN parts, passphrase or shares it needs (never kept). */
   runCeremonyStep: call<CeremonyView>()(z.object({ id: ceremonyId, inputs: stepInputs }).strict()),
   /** A checked-in officer (their passphrase proves it) ends a ceremony without completing it; its completed steps are undone. */
-  abortCeremony: call<CeremonyView>()(z.object({ id: ceremonyId, reason: z.string().trim().min(1, 'give the reason for aborting').max(500), officer: officerId, passphrase, inputs: stepInputs }).strict()),
+  /**
+   * A checked-in officer (their passphrase proves it) signs the abort of a ceremony; unless `finish` is
+   * false (another officer signs too), it ends without completing. Steps that took effect are undone only
+   * when the officers who signed meet the ceremony's quorum.
+   */
+  abortCeremony: call<CeremonyView>()(z.object({ id: ceremonyId, reason: z.string().trim().min(1, 'give the reason for aborting').max(500), officer: officerId, passphrase, inputs: stepInputs, finish: z.boolean().optional() }).strict()),
   /** Writes the signed transcript (JSON and PDF) of an ended ceremony to a folder on a drive. */
   writeCeremonyTranscript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
   /** Reads a written bundle back from its drive and verifies it as the connected side will. */

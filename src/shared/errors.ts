@@ -8,6 +8,8 @@ export const errorCodes = [
   'UNKNOWN_CALL',
   'FORBIDDEN_SENDER',
   'HSM_MODULE_LOAD_FAILED',
+  /** A file Keyward will not load as a PKCS#11 module (outside the system library folders, or writable by others). */
+  'HSM_MODULE_REFUSED',
   'HSM_PROCESS_FAILED',
   'HSM_TOKEN_NOT_FOUND',
   'HSM_TOKEN_AMBIGUOUS',
@@ -17,6 +19,8 @@ export const errorCodes = [
   'HSM_NOT_LOGGED_IN',
   'HSM_MECHANISM_UNSUPPORTED',
   'HSM_KEY_EXISTS',
+  /** A label another object on the token already carries: labels name keys in ceremonies and must be unique. */
+  'HSM_LABEL_TAKEN',
   'HSM_KEY_NOT_FOUND',
   'HSM_KEY_REJECTED',
   'HSM_SIGNATURE_INVALID',
@@ -33,6 +37,10 @@ export const errorCodes = [
   'FILE_NOT_WRITTEN',
   'SELF_TEST_FAILED',
   'QUORUM_NOT_MET',
+  /** What a ceremony's approvers approved no longer holds (the inventory or token changed since): it can only be aborted. */
+  'CEREMONY_STALE',
+  /** A ceremony's plan in the database is not the one the workstation signed when it was planned. */
+  'CEREMONY_TAMPERED',
   /** The workstation may not be air-gapped and no security officer has acknowledged what was found. */
   'AIR_GAP_UNCONFIRMED',
   'INTERNAL',

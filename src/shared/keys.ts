@@ -103,3 +103,17 @@ export interface RsaAesWrapped {
 
 /** A PIN may be split into at most this many parts, one per officer who holds one. */
 export const maxPinParts = 8;
+
+/**
+ * A token object as Keyward names it when it creates or destroys one: its CKA_ID (hex), its label, and
+ * what kind of object it is. Every object a ceremony step creates gets a CKA_ID the engine drew and
+ * recorded in the signed plan before the token was touched, so a rollback can find exactly that object.
+ */
+export type TokenObjectRef = {
+  id: string;
+  label: string;
+  kind: 'secret key' | 'private key' | 'public key' | 'data object' | 'certificate' | 'other';
+};
+
+/** A CKA_ID Keyward draws for a new object: 16 random bytes, hex. */
+export const objectIdPattern = /^[0-9a-f]{32}$/;

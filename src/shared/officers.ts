@@ -5,11 +5,17 @@ export const officerIdPattern = /^[a-z][a-z0-9._-]{1,31}$/;
 export const officerRoles = ['security-officer', 'key-custodian', 'auditor'] as const;
 export type OfficerRole = (typeof officerRoles)[number];
 
-/** For a ceremony type: which roles may approve, and how many distinct officers must (M of N). */
+/** For a ceremony type: which roles may approve, how many distinct officers must (M of N), and for how long an approval stands. */
 export interface QuorumPolicy {
   quorum: number;
   roles: OfficerRole[];
+  /** An approval counts for this many hours after it was given; a step run later needs it given again. */
+  approvalLifetimeHours: number;
 }
+
+/** How long an approval stands unless a policy says otherwise, and the longest a policy may set (a week). */
+export const defaultApprovalLifetimeHours = 8;
+export const maxApprovalLifetimeHours = 168;
 
 /** Keyward's floor for anything that touches a CMK: two distinct officers. */
 export const minimumCmkQuorum = 2;
@@ -20,15 +26,16 @@ export interface Approval {
   role: OfficerRole;
   /** Base64 DER X.509 certificate of the officer's approval key, issued by the workstation key. */
   certificate: string;
-  /** Base64 signature over approvalMessage(stepDigest). */
+  /** Base64 signature over approvalMessage(stepDigest, signedAt). */
   signature: string;
   scheme: 'ecdsa-p1363' | 'rsa-pss';
   hash: 'sha256' | 'sha384';
+  /** When it was given: signed with the digest, so an approval's age cannot be changed afterwards. */
   signedAt: string;
 }
 
-/** The bytes an officer signs to approve a step: domain-separated, so a signature means nothing else. */
-export const approvalMessage = (stepDigest: string): string => `keyward-approval:v1:${stepDigest}`;
+/** The bytes an officer signs to approve a step at a time: domain-separated, so a signature means nothing else. */
+export const approvalMessage = (stepDigest: string, signedAt: string): string => `keyward-approval:v2:${stepDigest}:${signedAt}`;
 
 export const officerStates = ['active', 'suspended', 'removed'] as const;
 export type OfficerState = (typeof officerStates)[number];
@@ -67,6 +74,7 @@ export const ceremonyTypes = [
   'enable-key',
   'destroy-key',
   'export-audit',
+  'change-hsm',
 ] as const;
 export type CeremonyType = (typeof ceremonyTypes)[number];
 
@@ -83,19 +91,21 @@ export const approvalFloor = (type: CeremonyType): number => (dualControlCeremon
 const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
 
 export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {
-  'initialise-workstation': { quorum: 2, roles: ['security-officer', 'key-custodian', 'auditor'] },
-  'enrol-officer': { quorum: 2, roles: ['security-officer'] },
-  'suspend-officer': { quorum: 2, roles: ['security-officer'] },
-  'remove-officer': { quorum: 2, roles: ['security-officer'] },
-  'change-policy': { quorum: 2, roles: ['security-officer'] },
-  'import-wrapping-key': { quorum: 2, roles: cmkRoles },
-  'generate-cmk': { quorum: 2, roles: cmkRoles },
-  'rotate-cmk': { quorum: 2, roles: cmkRoles },
-  'export-key': { quorum: 2, roles: cmkRoles },
-  backup: { quorum: 2, roles: ['key-custodian', 'security-officer'] },
-  restore: { quorum: 2, roles: ['key-custodian', 'security-officer'] },
-  'disable-key': { quorum: 2, roles: cmkRoles },
-  'enable-key': { quorum: 2, roles: cmkRoles },
-  'destroy-key': { quorum: 2, roles: cmkRoles },
-  'export-audit': { quorum: 1, roles: ['auditor', 'security-officer'] },
+  'initialise-workstation': { quorum: 2, roles: ['security-officer', 'key-custodian', 'auditor'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'enrol-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'suspend-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'remove-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'change-policy': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'import-wrapping-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'generate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'rotate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'export-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  backup: { quorum: 2, roles: ['key-custodian', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  restore: { quorum: 2, roles: ['key-custodian', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'disable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'enable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'destroy-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'export-audit': { quorum: 1, roles: ['auditor', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  // Every PIN typed afterwards goes through the module: the security officers decide.
+  'change-hsm': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
 };

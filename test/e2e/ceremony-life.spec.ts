@@ -304,7 +304,7 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await passphraseFor(page, 'check in', 'bob', 'Check in');
   await page.getByRole('button', { name: 'Abort this ceremony…' }).click();
   await page.getByLabel('Reason').fill('Planned on the wrong version');
-  await passphraseFor(page, 'abort', 'bob', 'Abort and undo');
+  await passphraseFor(page, 'abort', 'bob', 'Abort the ceremony');
   await expect(page.getByRole('heading', { name: 'Ceremony aborted' })).toBeVisible();
   await expect(page.getByText('Aborted: Planned on the wrong version')).toBeVisible();
   await shot(page, testInfo, 'aborted');

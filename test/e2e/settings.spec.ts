@@ -18,9 +18,16 @@ test('a file that is not a PKCS#11 module is refused with what to do next', asyn
   const { page } = app;
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByLabel(/A real HSM/).check();
+  // A file outside the system library folders is never loaded: its code would run with every PIN typed later.
   await page.getByLabel(/PKCS#11 module file/).fill('/etc/hostname');
   await page.getByRole('button', { name: 'List its tokens' }).click();
   const alert = page.getByRole('alert', { name: 'The module could not be used' });
+  await expect(alert).toContainText('is not loaded as a PKCS#11 module: it is not in a system library folder');
+  await expect(alert).toContainText("What to do next: Install the HSM vendor's module with the vendor's package");
+  await page.screenshot({ path: testInfo.outputPath('settings-untrusted-module.png') });
+  // A file in a system folder that is not a PKCS#11 library is opened in the HSM process, and refused there.
+  await page.getByLabel(/PKCS#11 module file/).fill('/usr/lib/os-release');
+  await page.getByRole('button', { name: 'List its tokens' }).click();
   await expect(alert).toContainText('could not be loaded as a PKCS#11 module');
   await expect(alert).toContainText('What to do next: Choose the PKCS#11 library file the HSM vendor documents');
   await page.screenshot({ path: testInfo.outputPath('settings-bad-module.png') });
@@ -49,7 +56,8 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await expect(row).toContainText('Production%20CMK');
   await expect(row).toContainText('success');
   await page.getByRole('button', { name: 'Verify the log' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Verified: 1 entry, hash chain intact' })).toBeVisible();
+  // Not initialised: no workstation key or anchor in the HSM yet, so the chain alone is not called verified.
+  await expect(page.getByRole('status').filter({ hasText: 'Not fully verified: the hash chain of 1 entry is intact' })).toBeVisible();
   await page.getByLabel('Action').fill('key.generate');
   await page.getByRole('button', { name: 'Show entries' }).click();
   await expect(page.getByText('No entries match.')).toBeVisible();

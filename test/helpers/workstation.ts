@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HsmClient } from '../../src/main/hsm/client';
+import { newObjectId } from '../../src/main/hsm/object-id';
 import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase, type Db } from '../../src/main/store/database';
@@ -22,6 +23,8 @@ export interface TestWorkstation {
   userPin: string[];
   soPin: string[];
   signer: Signer;
+  /** The CKA_ID of the workstation signing key on the token. */
+  keyId: string;
   certificateDer: Buffer;
   /** A scratch folder, removed by close(); the database is in its "data" folder. */
   dir: string;
@@ -39,7 +42,7 @@ export async function testWorkstation(label: string, spec: SigningKeySpec = 'ECD
   initToken(tokens, label, userPin.join(''), soPin.join(''));
   const client = softhsmClient(tokens);
   await client.request('login', { uri, role: 'user', pinParts: userPin });
-  const key = await client.request('generateSigningKey', { uri, label: 'workstation', spec });
+  const key = await client.request('generateSigningKey', { uri, id: newObjectId(), label: 'workstation', spec });
   const signer = hsmSigner(client, uri, key);
   const certificateDer = await issueCertificate(
     {
@@ -63,6 +66,7 @@ export async function testWorkstation(label: string, spec: SigningKeySpec = 'ECD
     userPin,
     soPin,
     signer,
+    keyId: key.id,
     certificateDer,
     dir,
     dataDir,

@@ -24,8 +24,9 @@ import type { ProviderId } from '../../src/shared/providers';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 import { approve, type TestOfficer } from '../helpers/signed-approval';
+import { newObjectId } from '../../src/main/hsm/object-id';
 
-const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'] };
+const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 };
 let ws: TestWorkstation;
 let uri: string;
 let client: HsmClient;
@@ -126,7 +127,7 @@ async function cmk(spec: CmkSpec = 'AES_256') {
   cmkCount += 1;
   const name = `CMK ${cmkCount}`;
   await login('user');
-  const key = await client.request('generateCmk', { uri, label: `${name} v1`, spec });
+  const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `${name} v1`, spec });
   const change = { actors: ['alice', 'bob'], ceremony: `gen-${cmkCount}` };
   context.inventory.addKey({ name, purpose: 'tenant data', provider: null, spec }, change);
   context.inventory.addVersion(name, { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, change);
@@ -143,15 +144,15 @@ async function makeBundle(provider: ProviderId, extra: Partial<ExportRequest> = 
   if (params.algorithm.startsWith('RSA_AES')) await client.request('prepareRsaAesWrap', { uri });
   const key = await cmk();
   await login('user');
-  const base = { keyName: key.name, version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: `export-${key.name}` };
-  const plan = planExport(context, base);
   const parent = join(dir, `drive-${randomBytes(4).toString('hex')}`);
   mkdirSync(parent);
+  // The destination is part of what the officers approve, so it is planned with the rest.
+  const base = { keyName: key.name, version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: `export-${key.name}`, destination: extra.destination ?? { parent, drive: 'TEST-USB' } };
+  const plan = planExport(context, base);
   const result = await exportBundle(context, {
     ...base,
     policy,
     approvals: [approve(officers[0] as TestOfficer, plan.stepDigest), approve(officers[1] as TestOfficer, plan.stepDigest)],
-    destination: { parent, drive: 'TEST-USB' },
     actors: ['alice', 'bob'],
     ...extra,
   });
@@ -267,6 +268,8 @@ describe('export refusals', () => {
       ['a role the policy does not allow', [approve(alice, digest), approve(carol, digest)], /the role auditor may not approve this step/],
       ['an approval of another step', [approve(alice, digest), approve(bob, otherDigest)], /the signature is not over this step/],
       ['a forged certificate', [approve(alice, digest), { ...approve(bob, digest), officer: 'alice' }], /names bob as key-custodian, not alice/],
+      ['an approval older than the policy allows', [approve(alice, digest), approve(bob, digest, new Date(Date.now() - 9 * 3_600_000))], /more than the 8 h an approval stands under the policy, so it has expired/],
+      ['an approval whose time was changed after signing', [approve(alice, digest), { ...approve(bob, digest, new Date(Date.now() - 9 * 3_600_000)), signedAt: new Date().toISOString() }], /the signature is not over this step/],
     ];
     for (const [what, approvals, reason] of cases) {
       const error = await rejection(exportBundle(context, { ...base, approvals }));

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { anchorNow } from '../helpers/audit-anchor';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-export';
@@ -16,6 +17,7 @@ import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import type { Signer } from '../../src/main/x509/signer';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
+import { newObjectId } from '../../src/main/hsm/object-id';
 
 const uri = 'pkcs11:token=Checkpoints';
 let tokens: TestTokens;
@@ -32,7 +34,7 @@ beforeAll(async () => {
   signers = [];
   certificates = [];
   for (const spec of ['ECDSA_P256', 'RSA_PSS_3072'] as const) {
-    const key = await client.request('generateSigningKey', { uri, label: `workstation ${spec}`, spec });
+    const key = await client.request('generateSigningKey', { uri, id: newObjectId(), label: `workstation ${spec}`, spec });
     const signer = hsmSigner(client, uri, key);
     signers.push(signer);
     const validity = { notBefore: new Date('2026-01-01'), notAfter: new Date('2036-01-01') };
@@ -93,7 +95,7 @@ describe('audit checkpoints', () => {
     await checkpoints.write(signers[0] as Signer, ['alice']);
     tamper('DELETE FROM audit_log WHERE seq >= 8');
     expect(log.verify().ok).toBe(true); // a shorter chain is still a valid chain...
-    const report = checkpoints.verify();
+    const report = checkpoints.verify(signers[0]?.spki ?? Buffer.alloc(0));
     expect(report.ok).toBe(false); // ...but not the log the checkpoint signed
     expect(report.problem?.message).toContain('cut off the end of the log');
   });
@@ -102,19 +104,19 @@ describe('audit checkpoints', () => {
     append(4);
     await checkpoints.write(signers[0] as Signer, ['alice']);
     tamper("UPDATE audit_log SET hash = 'ff' || substr(hash, 3) WHERE seq = 4");
-    expect(checkpoints.verify().problem?.message).toContain('is not the entry checkpoint');
+    expect(checkpoints.verify(signers[0]?.spki ?? Buffer.alloc(0)).problem?.message).toContain('is not the entry checkpoint');
   });
 
   it('detects a forged or removed checkpoint, and one signed by another key', async () => {
     append(2);
     await checkpoints.write(signers[0] as Signer, ['alice']);
     await checkpoints.write(signers[0] as Signer, ['alice']);
-    expect(checkpoints.verify(signers[1]?.spki).problem?.message).toContain('signed by a key other than the workstation signing key');
+    expect(checkpoints.verify(signers[1]?.spki ?? Buffer.alloc(0)).problem?.message).toContain('signed by a key other than the workstation signing key');
     tamper("UPDATE audit_checkpoints SET time = '2020-01-01T00:00:00.000Z' WHERE id = 2");
-    expect(checkpoints.verify().problem).toMatchObject({ checkpoint: 2 });
-    expect(checkpoints.verify().problem?.message).toContain('does not verify');
+    expect(checkpoints.verify(signers[0]?.spki ?? Buffer.alloc(0)).problem).toMatchObject({ checkpoint: 2 });
+    expect(checkpoints.verify(signers[0]?.spki ?? Buffer.alloc(0)).problem?.message).toContain('does not verify');
     tamper('DELETE FROM audit_checkpoints WHERE id = 1');
-    expect(checkpoints.verify().problem?.message).toContain('does not follow the checkpoint before it');
+    expect(checkpoints.verify(signers[0]?.spki ?? Buffer.alloc(0)).problem?.message).toContain('does not follow the checkpoint before it');
   });
 });
 
@@ -127,7 +129,7 @@ describe('the audit export', () => {
     await checkpoints.write(signer, ['alice']);
     const out = join(dir, 'audit.jsonl');
     const signing = { signer, certificateDer: certificates[0] as Buffer };
-    const written = await exportAudit(log, checkpoints, out, signing);
+    const written = await exportAudit(log, checkpoints, out, signing, anchorNow(log, checkpoints));
     expect(written).toMatchObject({ entries: 10, checkpoints: 2, signatureFile: `${out}.p7s`, certificateFile: `${out}.signer.pem` });
     const fingerprint = createHash('sha256').update(signer.spki).digest('hex');
     expect(written.signerFingerprint).toBe(fingerprint);
@@ -136,7 +138,7 @@ describe('the audit export', () => {
     // openssl agrees, from the files alone.
     execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', `${out}.p7s`, '-content', out, '-CAfile', `${out}.signer.pem`, '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
     expect((await verifyAuditExport(out, 'ab'.repeat(32))).signature.problem).toContain('signed by another key than the pinned');
-    await expect(exportAudit(log, checkpoints, out, signing)).rejects.toThrow('never overwrites');
+    await expect(exportAudit(log, checkpoints, out, signing, anchorNow(log, checkpoints))).rejects.toThrow('never overwrites');
 
     // Without its signature the export is not trusted; a signature of another export does not fit.
     const bare = join(dir, 'bare.jsonl');
@@ -144,13 +146,13 @@ describe('the audit export', () => {
     expect((await verifyAuditExport(bare)).signature.problem).toContain('is missing');
     append(1);
     const later = join(dir, 'later.jsonl');
-    await exportAudit(log, checkpoints, later, signing);
+    await exportAudit(log, checkpoints, later, signing, anchorNow(log, checkpoints));
     copyFileSync(`${later}.p7s`, `${bare}.p7s`);
     expect((await verifyAuditExport(bare)).signature.problem).toContain('has changed since it was signed');
 
     // Checkpoints signed by another key than the export's signer are refused.
     const otherSigner = join(dir, 'other-signer.jsonl');
-    await exportAudit(log, checkpoints, otherSigner, { signer: signers[1] as Signer, certificateDer: certificates[1] as Buffer });
+    await exportAudit(log, checkpoints, otherSigner, { signer: signers[1] as Signer, certificateDer: certificates[1] as Buffer }, anchorNow(log, checkpoints));
     const crossed = await verifyAuditExport(otherSigner);
     expect(crossed.signature.ok).toBe(true);
     expect(crossed.checkpoints.problem?.message).toContain('signed by a key other');
@@ -190,8 +192,8 @@ describe('secrets never reach the database or an export', () => {
       const secretUri = 'pkcs11:token=Secrets';
       await secretClient.request('login', { uri: secretUri, role: 'security-officer', pinParts: [soPin] });
       await secretClient.request('login', { uri: secretUri, role: 'user', pinParts });
-      const key = await secretClient.request('generateCmk', { uri: secretUri, label: 'CMK secrets test', spec: 'AES_256' });
-      const signing = await secretClient.request('generateSigningKey', { uri: secretUri, label: 'workstation', spec: 'ECDSA_P256' });
+      const key = await secretClient.request('generateCmk', { uri: secretUri, id: newObjectId(), label: 'CMK secrets test', spec: 'AES_256' });
+      const signing = await secretClient.request('generateSigningKey', { uri: secretUri, id: newObjectId(), label: 'workstation', spec: 'ECDSA_P256' });
       const inventory = new Inventory(db, log);
       inventory.addKey({ name: 'CMK secrets test', purpose: 'test', provider: 'aws', spec: 'AES_256' }, { actors: ['alice', 'bob'], ceremony: null });
       inventory.addVersion('CMK secrets test', { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, { actors: ['alice', 'bob'], ceremony: null });
@@ -199,7 +201,7 @@ describe('secrets never reach the database or an export', () => {
       await checkpoints.write(signer, ['alice']);
       const out = join(dir, 'secrets-export.jsonl');
       const certificateDer = await issueCertificate({ profile: 'workstation', subject: { commonName: 'W' }, subjectSpki: signer.spki, serial: randomBytes(16), notBefore: new Date(), notAfter: new Date('2036-01-01') }, signer);
-      await exportAudit(log, checkpoints, out, { signer, certificateDer });
+      await exportAudit(log, checkpoints, out, { signer, certificateDer }, anchorNow(log, checkpoints));
       db.pragma('wal_checkpoint(TRUNCATE)');
       const files = [join(dir, databaseFileName), out, `${out}.p7s`, `${out}.signer.pem`];
       for (const file of files) {

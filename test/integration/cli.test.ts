@@ -84,9 +84,11 @@ describe('keyward token list', () => {
     const log = new AuditLog(db);
     for (let i = 1; i <= 5; i++) log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: {} });
     db.close();
-    const ok = keyward(['audit', 'verify']);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('Audit log verified: 5 entries');
+    // Before initialisation there is no workstation key or anchor in the HSM: the chain alone is not called verified.
+    const unanchored = keyward(['audit', 'verify']);
+    expect(unanchored.code).toBe(1);
+    expect(unanchored.stdout).toContain('AUDIT LOG NOT FULLY VERIFIED: the hash chain of its 5 entries is intact');
+    expect(unanchored.stdout).toContain('not initialised');
     const raw = new Database(join(dataDir, databaseFileName));
     raw.exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET subject = 'forged' WHERE seq = 3;");
     raw.close();
@@ -112,7 +114,7 @@ describe('keyward token list', () => {
     [['audit', 'export', '--out', '/tmp/a.jsonl'], 2, 'audit export needs --officer ID'],
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/tmp'], 1, 'There is no ceremony generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'],
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/no/such/drive'], 1, 'The transcript folder /no/such/drive does not exist'],
-    [['token', 'list', '--module', '/etc/hostname'], 1, 'could not be loaded as a PKCS#11 module'],
+    [['token', 'list', '--module', '/etc/hostname'], 1, 'is not loaded as a PKCS#11 module: it is not in a system library folder'],
   ])('refuses %j with a message and a next step', (args, exitCode, message) => {
     const { code, stderr } = keyward(args);
     expect(code).toBe(exitCode);
@@ -137,6 +139,18 @@ describe('keyward workstation and signed audit exports', () => {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
   const pin = `${rehearsalToken.userPin}\n`;
+
+  // On a real HSM piped input is refused (test/security/real-hsm-pins-come-from-a-terminal-only.test.ts).
+  it('accepts the PIN and passphrases piped on standard input on the rehearsal token (scripted rehearsals)', () => {
+    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
+    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding], `${pin}rehearsal passphrase one\nrehearsal passphrase two\n`);
+    expect(init.stderr).not.toContain('not a terminal');
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('Workstation initialised.');
+    const checkpoint = keywardWithInput(['audit', 'checkpoint'], pin);
+    expect(checkpoint.code, checkpoint.stderr).toBe(0);
+    expect(checkpoint.stdout).toContain('Checkpoint written');
+  });
 
   it('initialises the workstation key, signs checkpoints and an export that verifies elsewhere, pinned', () => {
     const early = keywardWithInput(['audit', 'export', '--out', join(dataDir, 'early.jsonl'), '--officer', 'alice', '--network-acknowledged'], pin);

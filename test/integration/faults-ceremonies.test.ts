@@ -56,11 +56,13 @@ const plans: Record<string, string> = {
   'export-audit': 'ceremony: export-audit\nofficers: [dave]\nfile: audit/audit-export.jsonl\n',
 };
 
-function run(command: string, args: string[], dataDir: string) {
-  const result = spawnSync(process.execPath, [command, ...args], { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 });
+function run(command: string, args: string[], dataDir: string, input?: string) {
+  const result = spawnSync(process.execPath, [command, ...args], { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000, ...(input === undefined ? {} : { input }) });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 const keyward = (dataDir: string, ...args: string[]) => run(keywardCli, args, dataDir);
+/** `keyward audit verify`: it checks the log against the anchor in the HSM, so the rehearsal token's user PIN is given. */
+const auditVerify = (dataDir: string) => run(keywardCli, ['audit', 'verify'], dataDir, `${rehearsalToken.userPin}\n`);
 
 /** `keyward ceremony run` of a plan, in the workstation folder; fails the test unless it completes. */
 function ceremony(dataDir: string, plan: string, answersFile = 'answers.yaml'): string {
@@ -179,7 +181,7 @@ function crashedAtEveryStep(type: string, point: CrashPoint) {
     expect(resumed.stdout).toContain(`Step ${steps} of "`);
     expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
   }
-  const verified = keyward(dataDir, 'audit', 'verify');
+  const verified = auditVerify(dataDir);
   expect(verified.status, verified.stdout).toBe(0);
   const db = openDatabase(dataDir);
   try {
@@ -260,7 +262,7 @@ describe('the token removed in the middle of every step: a clear failure, then r
         }
         const resumed = keyward(dataDir, 'ceremony', 'resume', id, '--network-acknowledged', '--answers', 'answers.yaml', '--out', join(dataDir, 'transcripts'));
         expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
-        expect(keyward(dataDir, 'audit', 'verify').status).toBe(0);
+        expect(auditVerify(dataDir).status).toBe(0);
         expect(outcome(dataDir)).toEqual(outcome(reference));
       } finally {
         rmSync(reference, { recursive: true, force: true });

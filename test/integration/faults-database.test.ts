@@ -28,7 +28,9 @@ import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
 import { Workstation } from '../../src/main/workstation';
 import { KeywardError, type KeywardErrorData } from '../../src/shared/errors';
-import { thrown } from '../helpers/rejection';
+import { rejection, thrown } from '../helpers/rejection';
+import { softwareSigner } from '../helpers/software-signer';
+import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 
 const repo = join(import.meta.dirname, '../..');
 let dir: string;
@@ -311,18 +313,27 @@ describe.each(['BEGIN EXCLUSIVE', 'BEGIN IMMEDIATE'])('the database held by anot
       policies: new Policies(db, log),
       executors: ceremonyExecutors,
       workstationCertificate: Buffer.alloc(0),
-      // Planning touches neither the token nor the steps' context.
-      stepContext: {} as EngineDependencies['stepContext'],
+      workstationKeyId: '',
+      // Planning signs the plan, and asks the token whether the labels it creates are free; nothing else.
+      stepContext: {
+        client: { request: (op: string) => Promise.resolve(op === 'labelsInUse' ? [] : undefined) },
+        signer: softwareSigner('ECDSA_P256'),
+        inventory: new Inventory(db, log),
+        wrappingKeys: new WrappingKeys(db, log),
+        officers: new Officers(db, log),
+        policies: new Policies(db, log),
+      } as unknown as EngineDependencies['stepContext'],
     });
     const planned = planGenerateCmk(new Inventory(db, log), { keyName: 'Tenant CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 });
     holder = await holdDatabase(begin);
-    const { error, ms } = timedRefusal(() => engine.plan('generate-cmk', planned.title, planned.steps));
-    expectBusyRefusal(error, holder, ms);
+    const started = performance.now();
+    const error = await rejection(engine.plan('generate-cmk', planned.title, planned.steps));
+    expectBusyRefusal(error, holder, performance.now() - started);
     expect(store.unfinished()).toEqual([]);
     expect(log.head().seq).toBe(20);
     await holder.release();
     holder = undefined;
-    const plan = engine.plan('generate-cmk', planned.title, planned.steps);
+    const plan = await engine.plan('generate-cmk', planned.title, planned.steps);
     expect(store.unfinished()).toEqual([plan.id]);
     expect(log.query({ action: 'ceremony.plan', limit: 5 }).map((e) => e.subject)).toEqual([plan.id]);
     expect(log.verify()).toMatchObject({ ok: true, entries: 21 });

@@ -53,7 +53,7 @@ let signerFingerprint: string;
 let endedCeremony: string;
 
 async function run(type: CeremonyType, planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, officers = ['alice', 'bob'], id = newCeremonyId(type)) {
-  const plan = engine.plan(type, planned.title, planned.steps, id);
+  const plan = await engine.plan(type, planned.title, planned.steps, id);
   for (const officer of officers) await engine.checkIn(plan.id, officer, passphrases[officer] ?? '');
   for (const step of plan.steps) if (step.sensitive) for (const officer of officers) await engine.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
   return plan;
@@ -245,7 +245,7 @@ const writers: Writer[] = [
     freePages: 1,
     prepare: async (drive, goodDrive) => {
       const shares = [goodDrive(), goodDrive()];
-      const planned = planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, drive, shares);
+      const planned = planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, drive, shares, true);
       const plan = await run('backup', planned);
       return {
         write: () => engine.runNext(plan.id),
@@ -263,7 +263,7 @@ const writers: Writer[] = [
     prepare: async (drive, goodDrive) => {
       const packageDrive = goodDrive();
       const shares = [goodDrive(), drive];
-      const plan = await run('backup', planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, shares));
+      const plan = await run('backup', planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, shares, true));
       return {
         write: () => engine.runNext(plan.id),
         says: new RegExp(`^The share was not written to ${escape(drive)}: `),

@@ -8,6 +8,7 @@ import { HsmClient } from '../../src/main/hsm/client';
 import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
+import { newObjectId } from '../../src/main/hsm/object-id';
 
 const uri = 'pkcs11:token=Keys';
 let tokens: TestTokens;
@@ -25,7 +26,7 @@ afterAll(() => {
 
 describe('login', () => {
   it('refuses key work before login, naming the role needed', async () => {
-    const error = await rejection(client.request('generateCmk', { uri, label: 'too early', spec: 'AES_256' }));
+    const error = await rejection(client.request('generateCmk', { uri, id: newObjectId(), label: 'too early', spec: 'AES_256' }));
     expect(error.code).toBe('HSM_NOT_LOGGED_IN');
     expect(error.message).toContain('token "Keys"');
   });
@@ -48,7 +49,7 @@ describe('login', () => {
 
 describe('CMK generation inside the token', () => {
   it.each(cmkSpecs.filter((s) => s !== 'RSA_4096'))('%s: protected attributes, re-read from the token, and a check value', async (spec) => {
-    const key = await client.request('generateCmk', { uri, label: `cmk ${spec}`, spec });
+    const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `cmk ${spec}`, spec });
     expect(key.id).toMatch(/^[0-9a-f]{32}$/);
     expect(key.kcv).toMatch(/^[0-9a-f]{6}$/);
     expect(key.kcvSource).toBe(spec.startsWith('RSA') || spec.startsWith('EC') ? 'SHA-256 of public key' : 'CKA_CHECK_VALUE');
@@ -72,14 +73,14 @@ describe('CMK generation inside the token', () => {
   });
 
   it('refuses a label already on the token', async () => {
-    const error = await rejection(client.request('generateCmk', { uri, label: 'cmk AES_256', spec: 'AES_256' }));
-    expect(error.code).toBe('HSM_KEY_EXISTS');
+    const error = await rejection(client.request('generateCmk', { uri, id: newObjectId(), label: 'cmk AES_256', spec: 'AES_256' }));
+    expect(error.code).toBe('HSM_LABEL_TAKEN');
     expect(error.message).toContain('"cmk AES_256"');
   });
 
   it('gives distinct keys distinct ids and check values', async () => {
-    const a = await client.request('generateCmk', { uri, label: 'distinct a', spec: 'AES_256' });
-    const b = await client.request('generateCmk', { uri, label: 'distinct b', spec: 'AES_256' });
+    const a = await client.request('generateCmk', { uri, id: newObjectId(), label: 'distinct a', spec: 'AES_256' });
+    const b = await client.request('generateCmk', { uri, id: newObjectId(), label: 'distinct b', spec: 'AES_256' });
     expect(a.id).not.toBe(b.id);
     expect(a.kcv).not.toBe(b.kcv);
   });
@@ -104,7 +105,7 @@ describe('a long generation (RSA-4096)', () => {
   it('runs on the module\'s thread and reports progress while it runs', async () => {
     const progress: number[] = [];
     const started = Date.now();
-    const key = await client.request('generateCmk', { uri, label: 'cmk RSA_4096', spec: 'RSA_4096' }, (p) => progress.push(p.elapsedMs));
+    const key = await client.request('generateCmk', { uri, id: newObjectId(), label: 'cmk RSA_4096', spec: 'RSA_4096' }, (p) => progress.push(p.elapsedMs));
     const took = Date.now() - started;
     expect(key.attributes.sensitive).toBe(true);
     expect(key.kcvSource).toBe('SHA-256 of public key');
@@ -116,8 +117,8 @@ describe('a long generation (RSA-4096)', () => {
 
 describe('destruction', () => {
   it('destroys every object of a key and confirms it is gone; its label is free again', async () => {
-    const pair = await client.request('generateCmk', { uri, label: 'to shred', spec: 'EC_P256' });
-    expect(await client.request('destroyKey', { uri, id: pair.id })).toEqual({ destroyed: 2 });
+    const pair = await client.request('generateCmk', { uri, id: newObjectId(), label: 'to shred', spec: 'EC_P256' });
+    expect(await client.request('destroyKey', { uri, id: pair.id })).toMatchObject({ destroyed: 2, objects: [{ id: pair.id }, { id: pair.id }] });
     const again = await rejection(client.request('destroyKey', { uri, id: pair.id }));
     expect(again.code).toBe('HSM_KEY_NOT_FOUND');
     const listed = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--list-objects'], {
@@ -125,13 +126,13 @@ describe('destruction', () => {
       encoding: 'utf8',
     });
     expect(listed).not.toContain('to shred');
-    await client.request('generateCmk', { uri, label: 'to shred', spec: 'AES_128' });
+    await client.request('generateCmk', { uri, id: newObjectId(), label: 'to shred', spec: 'AES_128' });
   });
 });
 
 describe('workstation signing keys', () => {
   it.each(signingKeySpecs)('%s: generated in the token, signatures verify independently', async (spec) => {
-    const key = await client.request('generateSigningKey', { uri, label: `signer ${spec}`, spec });
+    const key = await client.request('generateSigningKey', { uri, id: newObjectId(), label: `signer ${spec}`, spec });
     const publicKey = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
     const data = Buffer.from(`manifest for ${spec}`);
     const signed = await client.request('sign', { uri, id: key.id, data });

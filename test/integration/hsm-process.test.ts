@@ -1,5 +1,6 @@
 /** The HSM layer against real SoftHSM2 tokens, through the real HSM process. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -84,9 +85,10 @@ describe('failures are named and the layer recovers', () => {
       const e2 = await rejection(notModule.request('listTokens', {}));
       expect(e2.code).toBe('HSM_MODULE_LOAD_FAILED');
       expect(e2.message).toContain('could not be loaded as a PKCS#11 module');
+      // Outside the system library folders: never even opened (its code would run with every PIN typed later).
       const e3 = await rejection(notLibrary.request('describeModule', {}));
-      expect(e3.code).toBe('HSM_MODULE_LOAD_FAILED');
-      expect(e3.nextStep).toContain('PKCS#11 library');
+      expect(e3.code).toBe('HSM_MODULE_REFUSED');
+      expect(e3.message).toContain('it is not in a system library folder');
     } finally {
       absent.close();
       notModule.close();
@@ -166,7 +168,9 @@ describe('the rehearsal token', () => {
       expect(status.token.label).toBe('Production CMK');
       // The change is audited; the refused attempt changed nothing and so left no entry.
       const entries = workstation.audit().query({ action: 'hsm.select', limit: 10 });
-      expect(entries.map((e) => [e.subject, e.outcome, e.details])).toEqual([['pkcs11:token=Production%20CMK', 'success', { mode: 'hsm', modulePath: softhsmModule }]]);
+      // With the module file's SHA-256: which library receives the PINs is on record.
+      const moduleSha256 = createHash('sha256').update(readFileSync(realpathSync(softhsmModule))).digest('hex');
+      expect(entries.map((e) => [e.subject, e.outcome, e.details])).toEqual([['pkcs11:token=Production%20CMK', 'success', { mode: 'hsm', modulePath: softhsmModule, moduleSha256 }]]);
       expect(workstation.audit().verify().ok).toBe(true);
     } finally {
       workstation.close();

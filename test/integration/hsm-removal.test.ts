@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
 import { KeywardError } from '../../src/shared/errors';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
+import { newObjectId } from '../../src/main/hsm/object-id';
 
 let tokens: TestTokens;
 let client: HsmClient;
@@ -21,14 +22,14 @@ describe('a token removed while Keyward runs', () => {
     const serial = initToken(tokens, 'Removable', '1234');
     const uri = `pkcs11:token=Removable;serial=${serial}`;
     await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
-    const before = await client.request('generateCmk', { uri, label: 'before removal', spec: 'AES_256' });
+    const before = await client.request('generateCmk', { uri, id: newObjectId(), label: 'before removal', spec: 'AES_256' });
     expect(before.kcv).toMatch(/^[0-9a-f]{6}$/);
 
     execFileSync('softhsm2-util', ['--delete-token', '--serial', serial], { env: { ...process.env, ...tokens.env }, stdio: 'pipe' });
 
     let failure: unknown;
     try {
-      await client.request('generateCmk', { uri, label: 'after removal', spec: 'AES_256' });
+      await client.request('generateCmk', { uri, id: newObjectId(), label: 'after removal', spec: 'AES_256' });
     } catch (error) {
       failure = error;
     }
@@ -41,7 +42,7 @@ describe('a token removed while Keyward runs', () => {
     const serial2 = initToken(tokens, 'Removable', '1234');
     const uri2 = `pkcs11:token=Removable;serial=${serial2}`;
     await client.request('login', { uri: uri2, role: 'user', pinParts: ['1234'] });
-    const after = await client.request('generateCmk', { uri: uri2, label: 'after reinsertion', spec: 'AES_256' });
+    const after = await client.request('generateCmk', { uri: uri2, id: newObjectId(), label: 'after reinsertion', spec: 'AES_256' });
     expect(after.kcv).toMatch(/^[0-9a-f]{6}$/);
   });
 });

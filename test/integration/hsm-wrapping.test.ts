@@ -12,6 +12,7 @@ import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
 import type { CmkSpec, KeyObject as TokenKey } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
+import { newObjectId } from '../../src/main/hsm/object-id';
 
 const uri = 'pkcs11:token=Wrap';
 const userPin = ['4321'];
@@ -39,6 +40,7 @@ interface Provider {
   privateKey: KeyObject;
   privatePem: string;
   wrappingKeyId: string;
+  fingerprint: string;
   bits: number;
 }
 
@@ -46,9 +48,9 @@ async function importProvider(bits: number, label: string): Promise<Provider> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
   const parsed = parseWrappingKey(Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })));
   await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-  const imported = await client.request('importWrappingKey', { uri, label, spki: parsed.spki, fingerprint: parsed.fingerprint });
+  const imported = await client.request('importWrappingKey', { uri, id: newObjectId(), label, spki: parsed.spki, fingerprint: parsed.fingerprint });
   expect(imported.modulusBits).toBe(bits);
-  return { privateKey, privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, wrappingKeyId: imported.id, bits };
+  return { privateKey, privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, wrappingKeyId: imported.id, fingerprint: parsed.fingerprint, bits };
 }
 
 let cmk: TokenKey;
@@ -60,7 +62,7 @@ beforeAll(async () => {
   client = softhsmClient(tokens);
   providers = [await importProvider(2048, 'provider 2048'), await importProvider(3072, 'provider 3072'), await importProvider(4096, 'provider 4096')];
   await client.request('login', { uri, role: 'user', pinParts: userPin });
-  cmk = await client.request('generateCmk', { uri, label: 'CMK v1', spec: 'AES_256' });
+  cmk = await client.request('generateCmk', { uri, id: newObjectId(), label: 'CMK v1', spec: 'AES_256' });
 }, 60_000);
 afterAll(() => {
   client.close();
@@ -70,7 +72,7 @@ afterAll(() => {
 describe('provider wrapping keys on the token', () => {
   it('can be destroyed by the security officer who imported them (public objects)', async () => {
     const provider = await importProvider(2048, 'provider to destroy');
-    expect(await client.request('destroyKey', { uri, id: provider.wrappingKeyId })).toEqual({ destroyed: 1 });
+    expect(await client.request('destroyKey', { uri, id: provider.wrappingKeyId })).toMatchObject({ destroyed: 1, objects: [{ id: provider.wrappingKeyId, label: 'provider to destroy', kind: 'public key' }] });
     await client.request('login', { uri, role: 'user', pinParts: userPin });
   });
 });
@@ -78,7 +80,7 @@ describe('provider wrapping keys on the token', () => {
 describe('RSA-OAEP wrapping of a CMK', () => {
   it.each([2048, 3072, 4096])('SHA-1 under a %i-bit provider key unwraps with node:crypto and openssl to the same KCV', async (bits) => {
     const provider = providers.find((p) => p.bits === bits) as Provider;
-    const wrapped = Buffer.from(await client.request('wrapOaep', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' }));
+    const wrapped = Buffer.from(await client.request('wrapOaep', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: provider.wrappingKeyId, fingerprint: provider.fingerprint, hash: 'sha1' }));
     expect(wrapped.length).toBe(bits / 8);
     const viaNode = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrapped);
     expect(viaNode.length).toBe(32);
@@ -88,8 +90,18 @@ describe('RSA-OAEP wrapping of a CMK', () => {
     expect(kcvOpenssl.subarray(0, 3).toString('hex')).toBe(cmk.kcv);
   });
 
+  it('wraps only the approved key under the approved wrapping key: another fingerprint or check value is refused in the token', async () => {
+    const [first, second] = providers as [Provider, Provider];
+    const otherKey = await rejection(client.request('wrapOaep', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: second.wrappingKeyId, fingerprint: first.fingerprint, hash: 'sha1' }));
+    expect(otherKey.code).toBe('HSM_KEY_REJECTED');
+    expect(otherKey.message).toContain('not the approved');
+    const otherCmk = await rejection(client.request('wrapOaep', { uri, targetId: cmk.id, kcv: 'abcdef', wrappingKeyId: first.wrappingKeyId, fingerprint: first.fingerprint, hash: 'sha1' }));
+    expect(otherCmk.code).toBe('HSM_KEY_REJECTED');
+    expect(otherCmk.message).toContain('check value');
+  });
+
   it('refuses SHA-256 OAEP on SoftHSM 2.6 naming the mechanism, with no software fallback', async () => {
-    const error = await rejection(client.request('wrapOaep', { uri, targetId: cmk.id, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', hash: 'sha256' }));
+    const error = await rejection(client.request('wrapOaep', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', fingerprint: providers[0]?.fingerprint ?? '', hash: 'sha256' }));
     expect(error.code).toBe('HSM_MECHANISM_UNSUPPORTED');
     expect(error.message).toContain('CKM_RSA_PKCS_OAEP using SHA-256');
     expect(error.message).toContain('does not wrap in software');
@@ -98,7 +110,7 @@ describe('RSA-OAEP wrapping of a CMK', () => {
 
 describe('RSA-AES key wrap, composed in the token', () => {
   it('needs the security officer to prepare it first', async () => {
-    const error = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', hash: 'sha1' }));
+    const error = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: providers[0]?.wrappingKeyId ?? '', fingerprint: providers[0]?.fingerprint ?? '', hash: 'sha1' }));
     expect(error.code).toBe('HSM_NOT_LOGGED_IN');
     expect(error.nextStep).toContain('security officer');
   });
@@ -108,7 +120,7 @@ describe('RSA-AES key wrap, composed in the token', () => {
     await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
     await client.request('prepareRsaAesWrap', { uri });
     await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const result = await client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' });
+    const result = await client.request('wrapRsaAes', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: provider.wrappingKeyId, fingerprint: provider.fingerprint, hash: 'sha1' });
     const wrapped = Buffer.from(result.wrapped);
     expect(result.rsaPartLength).toBe(bits / 8);
     expect(wrapped.length).toBe(bits / 8 + 8 * Math.ceil(32 / 8) + 8);
@@ -125,7 +137,7 @@ describe('RSA-AES key wrap, composed in the token', () => {
     expect(targetOpenssl.equals(target)).toBe(true);
 
     // The ephemeral key was used once and destroyed.
-    const again = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, wrappingKeyId: provider.wrappingKeyId, hash: 'sha1' }));
+    const again = await rejection(client.request('wrapRsaAes', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: provider.wrappingKeyId, fingerprint: provider.fingerprint, hash: 'sha1' }));
     expect(again.code).toBe('HSM_NOT_LOGGED_IN');
   });
 });
@@ -133,9 +145,9 @@ describe('RSA-AES key wrap, composed in the token', () => {
 /** The security officer creates a backup KEK; the user generates a CMK and wraps it under the KEK. */
 async function backUp(kekLabel: string, cmkLabel: string, spec: CmkSpec) {
   await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-  const kek = await client.request('generateKek', { uri, label: kekLabel });
+  const kek = await client.request('generateKek', { uri, id: newObjectId(), label: kekLabel });
   await client.request('login', { uri, role: 'user', pinParts: userPin });
-  const original = await client.request('generateCmk', { uri, label: cmkLabel, spec });
+  const original = await client.request('generateCmk', { uri, id: newObjectId(), label: cmkLabel, spec });
   const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
   return { kek, original, wrapped };
 }
@@ -145,7 +157,7 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
     const { kek, original, wrapped } = await backUp('backup KEK', 'CMK to back up', 'AES_256');
     expect(wrapped.length).toBe(40);
     await client.request('destroyKey', { uri, id: original.id });
-    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK restored' });
+    const restored = await client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK restored' });
     expect(restored.kcv).toBe(original.kcv);
     expect(restored.kcvSource).toBe('computed in the token');
     expect(restored.attributes).toEqual(original.attributes);
@@ -154,11 +166,11 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
   it('backs up and restores an RSA CMK (its private key under AES-KWP), with the same public-key KCV and protections', async () => {
     const { kek, original, wrapped } = await backUp('backup KEK rsa', 'RSA CMK to back up', 'RSA_2048');
     await client.request('destroyKey', { uri, id: original.id });
-    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_2048', label: 'RSA CMK restored' });
+    const restored = await client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: 'RSA_2048', label: 'RSA CMK restored' });
     expect(restored.kcv).toBe(original.kcv);
     expect(restored.kcvSource).toBe('SHA-256 of public key');
     expect(restored.attributes).toEqual(original.attributes);
-    const wrongType = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'RSA_3072', label: 'RSA CMK wrong type' }));
+    const wrongType = await rejection(client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: 'RSA_3072', label: 'RSA CMK wrong type' }));
     expect(wrongType.message).toContain('is RSA-2048, not the RSA_3072 recorded');
     // The public half is recreated beside the private key, as it was at generation.
     const publicHalf = await client.request('signingPublicKey', { uri, id: restored.id });
@@ -171,19 +183,19 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
       const recorded = (await client.request('signingPublicKey', { uri, id: original.id })).publicKeySpki;
       await client.request('destroyKey', { uri, id: original.id });
 
-      const withoutRecord = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored` }));
+      const withoutRecord = await rejection(client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec, label: `${spec} restored` }));
       expect(withoutRecord.message).toContain('needs its public key as recorded at backup');
 
       const stranger = generateKeyPairSync('ec', { namedCurve: spec === 'EC_P256' ? 'prime256v1' : 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' });
-      const mismatch = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: stranger }));
+      const mismatch = await rejection(client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: stranger }));
       expect(mismatch.code).toBe('HSM_KEY_REJECTED');
       expect(mismatch.message).toContain('does not belong to the public key recorded');
       await expect(client.request('signingPublicKey', { uri, id: original.id })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
 
-      const otherCurve = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: spec === 'EC_P256' ? 'EC_P384' : 'EC_P256', label: `${spec} restored`, publicKeySpki: recorded }));
+      const otherCurve = await rejection(client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: spec === 'EC_P256' ? 'EC_P384' : 'EC_P256', label: `${spec} restored`, publicKeySpki: recorded }));
       expect(otherCurve.message).toContain('is not on the curve');
 
-      const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: recorded });
+      const restored = await client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec, label: `${spec} restored`, publicKeySpki: recorded });
       expect(restored.kcv).toBe(original.kcv);
       expect(restored.kcvSource).toBe('SHA-256 of public key');
       expect(restored.attributes).toEqual(original.attributes);
@@ -193,21 +205,21 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
 
   it('restores an HMAC key with its SHA-1 check value computed in the token', async () => {
     const { kek, original, wrapped } = await backUp('backup KEK 2', 'HMAC to back up', 'HMAC_SHA256');
-    const restored = await client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'HMAC_SHA256', label: 'HMAC restored' });
+    const restored = await client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: 'HMAC_SHA256', label: 'HMAC restored' });
     expect(restored.kcv).toBe(original.kcv);
   });
 
   it('refuses a damaged backup and leaves no key behind', async () => {
     const { kek, wrapped } = await backUp('backup KEK 3', 'CMK to damage', 'AES_256');
     wrapped[5] = (wrapped[5] ?? 0) ^ 0x01;
-    const error = await rejection(client.request('unwrapKwp', { uri, kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK from damaged backup' }));
+    const error = await rejection(client.request('unwrapKwp', { uri, id: newObjectId(), kekId: kek.id, wrapped, spec: 'AES_256', label: 'CMK from damaged backup' }));
     expect(error.code).toBe('HSM_DEVICE_ERROR');
     expect(error.message).toMatch(/CKR_(WRAPPED_KEY_INVALID|ENCRYPTED_DATA_INVALID|FUNCTION_FAILED|GENERAL_ERROR)/);
     await expect(client.request('keyCheckValue', { uri, label: 'CMK from damaged backup' })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
   });
 
   it('refuses to wrap a CMK with a key the security officer did not mark trusted', async () => {
-    const other = await client.request('generateCmk', { uri, label: 'not a KEK', spec: 'AES_128' });
+    const other = await client.request('generateCmk', { uri, id: newObjectId(), label: 'not a KEK', spec: 'AES_128' });
     const error = await rejection(client.request('wrapKwp', { uri, targetId: cmk.id, kekId: other.id }));
     expect(error.code).toBe('HSM_KEY_REJECTED');
     expect(error.message).toContain('is not marked trusted');
@@ -218,7 +230,7 @@ describe('check values computed in the token, independently of CKA_CHECK_VALUE',
   for (const spec of ['AES_256', 'AES_128', 'HMAC_SHA256'] as const) {
     it(`computes the ${spec} check value through a trusted check key the security officer prepared, used once`, async () => {
       await client.request('login', { uri, role: 'user', pinParts: userPin });
-      const key = await client.request('generateCmk', { uri, label: `checked ${spec}`, spec });
+      const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `checked ${spec}`, spec });
       expect(key.kcvSource).toBe('CKA_CHECK_VALUE');
       const unprepared = await rejection(client.request('keyCheckValueInToken', { uri, id: key.id }));
       expect(unprepared.code).toBe('HSM_NOT_LOGGED_IN');
@@ -238,14 +250,14 @@ describe('keys sent to the workstation, unwrapped under its transport key', () =
   let transport: { id: string; publicKey: KeyObject };
   beforeAll(async () => {
     await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const generated = await client.request('generateTransportKey', { uri, label: 'transport key' });
+    const generated = await client.request('generateTransportKey', { uri, id: newObjectId(), label: 'transport key' });
     transport = { id: generated.id, publicKey: createPublicKey({ key: Buffer.from(generated.publicKeySpki), format: 'der', type: 'spki' }) };
   });
 
   it('unwraps an RSA-OAEP (SHA-1) wrap made in software by the sender, with the CMK protections and the sender\'s KCV', async () => {
     const key = randomBytes(32);
     const wrapped = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
-    const received = await client.request('unwrapOaep', { uri, transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'received by OAEP' });
+    const received = await client.request('unwrapOaep', { uri, id: newObjectId(), transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'received by OAEP' });
     expect(received.kcv).toBe(aesKcv(key));
     expect(received.kcvSource).toBe('computed in the token');
     expect(received.attributes).toEqual(cmk.attributes);
@@ -258,7 +270,7 @@ describe('keys sent to the workstation, unwrapped under its transport key', () =
     const kwpPart = Buffer.concat([cipher.update(key), cipher.final()]);
     const rsaPart = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ephemeral);
     const received = await client.request('unwrapRsaAes', {
-      uri,
+      uri, id: newObjectId(),
       transportKeyId: transport.id,
       wrapped: Buffer.concat([rsaPart, kwpPart]),
       hash: 'sha1',
@@ -272,7 +284,7 @@ describe('keys sent to the workstation, unwrapped under its transport key', () =
     const key = randomBytes(16);
     const wrapped = publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
     try {
-      const received = await client.request('unwrapOaep', { uri, transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'wrong size' });
+      const received = await client.request('unwrapOaep', { uri, id: newObjectId(), transportKeyId: transport.id, wrapped, hash: 'sha1', spec: 'AES_256', label: 'wrong size' });
       // SoftHSM does not report CKA_VALUE_LEN after an unwrap: the note says so, and the KCV is the 16-byte key's.
       expect(received.notes.join(' ')).toContain('does not report the length');
       expect(received.kcv).toBe(aesKcv(key));
@@ -283,7 +295,7 @@ describe('keys sent to the workstation, unwrapped under its transport key', () =
   });
 
   it('refuses an RSA-AES blob too short to hold both parts', async () => {
-    const error = await rejection(client.request('unwrapRsaAes', { uri, transportKeyId: transport.id, wrapped: randomBytes(100), hash: 'sha1', spec: 'AES_256', label: 'short' }));
+    const error = await rejection(client.request('unwrapRsaAes', { uri, id: newObjectId(), transportKeyId: transport.id, wrapped: randomBytes(100), hash: 'sha1', spec: 'AES_256', label: 'short' }));
     expect(error.code).toBe('HSM_KEY_REJECTED');
     expect(error.message).toContain('384-byte RSA part');
   });

@@ -14,6 +14,7 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, type Db } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
+import { KeywardError } from '../../src/shared/errors';
 import { defaultPolicies } from '../../src/shared/officers';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
@@ -112,14 +113,65 @@ describe('approvals', () => {
 describe('quorum policies', () => {
   it('start from the defaults, change only through a recorded decision, and never go below two officers for a CMK', () => {
     const policies = new Policies(db, log);
-    expect(policies.get('generate-cmk')).toEqual({ quorum: 2, roles: ['security-officer', 'key-custodian'] });
-    expect(policies.set('generate-cmk', { quorum: 3, roles: ['security-officer', 'key-custodian', 'key-custodian'] }, { actors: ['alice', 'bob'], ceremony: 'policy-1' })).toEqual({ quorum: 3, roles: ['security-officer', 'key-custodian'] });
-    expect(() => policies.set('destroy-key', { quorum: 1, roles: ['security-officer'] }, { actors: ['alice'], ceremony: 'policy-2' })).toThrow(/needs at least 2 distinct officers/);
-    expect(policies.set('export-audit', { quorum: 1, roles: ['auditor'] }, { actors: ['alice', 'bob'], ceremony: 'policy-3' }).quorum).toBe(1);
+    expect(policies.get('generate-cmk')).toEqual({ quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 });
+    expect(policies.set('generate-cmk', { quorum: 3, roles: ['security-officer', 'key-custodian', 'key-custodian'], approvalLifetimeHours: 4 }, { actors: ['alice', 'bob'], ceremony: 'policy-1' })).toEqual({ quorum: 3, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 4 });
+    expect(() => policies.set('destroy-key', { quorum: 1, roles: ['security-officer'], approvalLifetimeHours: 8 }, { actors: ['alice'], ceremony: 'policy-2' })).toThrow(/needs at least 2 distinct officers/);
+    expect(policies.set('export-audit', { quorum: 1, roles: ['auditor'], approvalLifetimeHours: 8 }, { actors: ['alice', 'bob'], ceremony: 'policy-3' }).quorum).toBe(1);
     expect(log.query({ action: 'policy.change', limit: 5 }).map((e) => [e.subject, e.outcome])).toEqual([
       ['export-audit', 'success'],
       ['destroy-key', 'failure'],
       ['generate-cmk', 'success'],
     ]);
   });
+});
+
+// Concurrent checks beyond the limit are attacked in test/security/concurrent-passphrases-cannot-bypass-lockout.test.ts.
+describe('passphrase counting: one check at a time, and several at once below the limit', () => {
+  const digest = createHash('sha256').update('generate CMK "Tenant" AES_256').digest('hex');
+  const counted = { erin: 'velvet harbour quiet lemon', gwen: 'copper meadow lantern drift' };
+  const wrongGuesses = Array.from({ length: 4 }, (_, i) => `wrong guess number ${i + 1}`);
+
+  beforeAll(async () => {
+    for (const [id, passphrase] of Object.entries(counted)) {
+      await enrolOfficer(officers, workstation, { id, displayName: `Officer ${id}`, role: 'security-officer', passphrase }, change);
+    }
+  }, 60_000);
+
+  /** The officer's refused authentications, oldest first. */
+  const refusals = (officer: string): string[] =>
+    log
+      .query({ subject: officer, limit: 100 })
+      .filter((e) => e.outcome === 'refused')
+      .map((e) => e.action)
+      .reverse();
+  const messagesOf = (results: PromiseSettledResult<unknown>[]): string[] => results.map((r) => (r.status === 'rejected' ? (r.reason instanceof KeywardError ? r.reason.message : String(r.reason)) : 'accepted'));
+
+  it('counts four wrong passphrases, a right one resets the count, then the fifth wrong one in a row locks the officer out', async () => {
+    for (let left = 4; left >= 1; left--) {
+      expect((await rejection(approveStep(officers, 'erin', `not the passphrase ${left}`, digest))).message).toBe(`Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`);
+    }
+    expect((await approveStep(officers, 'erin', counted.erin, digest)).officer).toBe('erin');
+    expect(officers.get('erin')).toMatchObject({ failedAttempts: 0, lockedSince: null });
+    for (let left = 4; left >= 1; left--) {
+      const wrong = await rejection(approveStep(officers, 'erin', `still not it ${left}`, digest));
+      expect(wrong.message).toBe(`Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`);
+      expect(wrong.nextStep).toBe('erin types the passphrase again, slowly.');
+    }
+    const fifth = await rejection(approveStep(officers, 'erin', 'the fifth wrong one', digest));
+    expect(fifth.message).toBe('Wrong passphrase for erin: erin is now locked out.');
+    expect(officers.get('erin').lockedSince).not.toBeNull();
+    expect((await rejection(approveStep(officers, 'erin', counted.erin, digest))).message).toContain('Officer erin is locked out after 5 wrong passphrases');
+    expect(refusals('erin')).toEqual([...Array<string>(8).fill('officer.passphrase'), 'officer.locked']);
+    officers.unlock('erin', { actors: ['alice', 'bob'], ceremony: 'unlock-2' });
+    expect((await approveStep(officers, 'erin', counted.erin, digest)).officer).toBe('erin');
+  }, 60_000);
+
+  it('four wrong and the right one at once: the right one is accepted and the officer is not locked out (only a fifth wrong one locks)', async () => {
+    const results = await Promise.allSettled([...wrongGuesses, counted.gwen].map((passphrase) => approveStep(officers, 'gwen', passphrase, digest)));
+    expect(results.at(-1)?.status, messagesOf(results).join(' | ')).toBe('fulfilled');
+    expect(officers.get('gwen').lockedSince).toBeNull();
+    expect(refusals('gwen')).toEqual(Array<string>(4).fill('officer.passphrase'));
+    expect((await approveStep(officers, 'gwen', counted.gwen, digest)).officer).toBe('gwen');
+    expect(officers.get('gwen').failedAttempts).toBe(0);
+  }, 60_000);
 });

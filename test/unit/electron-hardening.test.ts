@@ -13,6 +13,10 @@ import type { Handlers } from '../../src/shared/contract';
 
 type Listener = (...args: unknown[]) => unknown;
 const recorded = vi.hoisted(() => ({
+  /** What app.isPackaged answers: the packaged app officers use, unless a test says otherwise. */
+  isPackaged: true,
+  /** Every Menu.setApplicationMenu call, in order. */
+  applicationMenus: [] as unknown[],
   windowOptions: undefined as undefined | { webPreferences: Record<string, unknown> },
   permissionRequest: undefined as undefined | ((contents: unknown, permission: string, callback: (allow: boolean) => void) => void),
   permissionCheck: undefined as undefined | (() => boolean),
@@ -23,7 +27,13 @@ const recorded = vi.hoisted(() => ({
 }));
 
 vi.mock('electron', () => ({
-  app: { on: (event: string, listener: Listener) => recorded.appListeners.set(event, listener) },
+  app: {
+    on: (event: string, listener: Listener) => recorded.appListeners.set(event, listener),
+    get isPackaged() {
+      return recorded.isPackaged;
+    },
+  },
+  Menu: { setApplicationMenu: (menu: unknown) => recorded.applicationMenus.push(menu) },
   BrowserWindow: class {
     webContents = { mainFrame: {} };
     constructor(options: { webPreferences: Record<string, unknown> }) {
@@ -76,7 +86,20 @@ describe('the Electron security checklist', () => {
       return cancel;
     };
     expect(cancelled(appUrl)).toBe(false);
-    for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', `${pathToFileURL(rendererDir).href}-evil/index.html`, 'ws://localhost/', 'data:text/html,x']) expect(cancelled(url)).toBe(true);
+    for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', `${pathToFileURL(rendererDir).href}-evil/index.html`, 'ws://localhost/', 'data:text/html,x', 'devtools://devtools/bundled/devtools_app.html']) expect(cancelled(url)).toBe(true);
+  });
+
+  it('has no DevTools and no application menu in the packaged app', () => {
+    expect(recorded.windowOptions?.webPreferences.devTools).toBe(false);
+    expect(recorded.applicationMenus).toEqual([null]);
+    const listeners = new Map<string, Listener>();
+    const closeDevTools = vi.fn();
+    recorded.appListeners.get('web-contents-created')?.({}, { on: (event: string, listener: Listener) => listeners.set(event, listener), setWindowOpenHandler: () => undefined, closeDevTools });
+    const preventDefault = vi.fn();
+    listeners.get('before-input-event')?.({ preventDefault }, { type: 'keyDown', key: 'I', control: true, meta: false, shift: true, alt: false });
+    expect(preventDefault).toHaveBeenCalled();
+    listeners.get('devtools-opened')?.();
+    expect(closeDevTools).toHaveBeenCalled();
   });
 
   it('denies every permission request and check', () => {
@@ -111,5 +134,24 @@ describe('the Electron security checklist', () => {
     expect(await invoke(mainFrame)).toMatchObject({ ok: true });
     for (const frame of [{ url: appUrl }, { url: 'https://example.com/' }, null]) expect(await invoke(frame)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
     expect(called).toEqual(['getHsmSettings']);
+  });
+
+  it('allows DevTools only when Keyward runs unpackaged, from its source tree', async () => {
+    const { createMainWindow, hardenSession } = await import('../../src/main/electron/window');
+    recorded.isPackaged = false;
+    try {
+      hardenSession();
+      await createMainWindow();
+      expect(recorded.windowOptions?.webPreferences.devTools).toBe(true);
+      const cancelled = (url: string) => {
+        let cancel: boolean | undefined;
+        recorded.beforeRequest?.({ url }, (response) => (cancel = response.cancel));
+        return cancel;
+      };
+      expect(cancelled('devtools://devtools/bundled/devtools_app.html')).toBe(false);
+      expect(cancelled('https://example.com/')).toBe(true);
+    } finally {
+      recorded.isPackaged = true;
+    }
   });
 });

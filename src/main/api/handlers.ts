@@ -46,9 +46,9 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     checkInOfficer: ({ id, officer, passphrase }) => ceremonies.checkIn(id, officer, passphrase),
     approveCeremonyStep: ({ id, step, officer, passphrase }) => ceremonies.approve(id, step, officer, passphrase),
     runCeremonyStep: ({ id, inputs }) => ceremonies.runNext(id, inputs),
-    abortCeremony: ({ id, reason, officer, passphrase, inputs }) => ceremonies.abort(id, reason, officer, passphrase, inputs),
+    abortCeremony: ({ id, reason, officer, passphrase, inputs, finish }) => ceremonies.abort(id, reason, officer, passphrase, inputs, finish ?? true),
     writeCeremonyTranscript: ({ id, folder }) => ceremonies.writeTranscript(id, folder),
     verifyBundleOnDrive: ({ folder }) => ceremonies.verifyBundle(folder),
-    verifyAudit: () => Promise.resolve({ chain: workstation.audit().verify(), checkpoints: workstation.checkpoints().verify() }),
+    verifyAudit: () => ceremonies.verifyAudit(),
   };
 }

@@ -12,7 +12,15 @@ import { bytesOfPgpWords, hexGroups, pgpWordsOf } from '../../shared/fingerprint
 /** A share file is a short text (its header and words); anything larger is not one. */
 export const maxShareFileBytes = 16 * 1024;
 
-export const splitSecret = (secret: Uint8Array, shares: number, threshold: number): Promise<Uint8Array[]> => split(Uint8Array.from(secret), shares, threshold);
+/** The copy handed to the library is zeroed once it has split it: the caller zeroes the secret and the shares. */
+export async function splitSecret(secret: Uint8Array, shares: number, threshold: number): Promise<Uint8Array[]> {
+  const copy = Uint8Array.from(secret);
+  try {
+    return await split(copy, shares, threshold);
+  } finally {
+    copy.fill(0);
+  }
+}
 
 /** Ties a share to its backup: a share of another backup, or one typed wrong, fails this check. */
 export const shareCheck = (backupId: string, share: Uint8Array): string => createHash('sha256').update(backupId).update(share).digest('hex').slice(0, 8);
@@ -55,5 +63,10 @@ export function readShare(backupId: string, input: string): Uint8Array {
 
 export async function combineShares(shares: Uint8Array[], threshold: number): Promise<Uint8Array> {
   if (shares.length < threshold) throw new KeywardError('QUORUM_NOT_MET', `${shares.length} share(s) were given; this backup needs ${threshold}.`, 'Bring more custodians with their shares.');
-  return combine(shares.map((share) => Uint8Array.from(share)));
+  const copies = shares.map((share) => Uint8Array.from(share));
+  try {
+    return await combine(copies);
+  } finally {
+    for (const copy of copies) copy.fill(0);
+  }
 }

@@ -22,7 +22,7 @@ import type { WrappingKeys } from '../store/wrapping-keys';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
 import { checkApprovals } from '../officers/approvals';
-import { exportStepDigest, manifestFileName, readmeFileName, signatureFileName, signerFileName, type ExportStep, type Manifest } from './manifest';
+import { bundleFormatVersion, exportStepDigest, manifestFileName, readmeFileName, signatureFileName, signerFileName, type ExportStep, type Manifest } from './manifest';
 import { wrapSelfTest } from './self-test';
 import { verifyBundle } from './verify-bundle';
 import { writeNewFolder } from '../files/new-folder';
@@ -50,6 +50,8 @@ export interface ExportPlanRequest {
   /** The provider's import parameters, read again from the drive for this export. */
   params: ProviderImport;
   ceremonyId: string;
+  /** Where the bundle is written: a folder on a drive (the drive's name as the officers see it). */
+  destination: { parent: string; drive: string };
 }
 
 export interface ExportPlan {
@@ -91,11 +93,13 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
       algorithm: params.algorithm,
       providerAlgorithm: params.providerAlgorithm,
       wrappingKeyFingerprint: params.wrappingKeyFingerprint,
+      wrappingKeyId: request.wrappingKeyId,
       modulusBits: params.modulusBits as 2048 | 3072 | 4096,
       importTokenSha256: params.importToken ? createHash('sha256').update(params.importToken).digest('hex') : null,
       deadline,
     },
     target: params.target,
+    destination: { drive: request.destination.drive, folder: request.destination.parent },
   };
   return { step, stepDigest: exportStepDigest(step), timeLeftMs: deadline ? new Date(deadline).getTime() - now.getTime() : null };
 }
@@ -103,7 +107,6 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
 export interface ExportRequest extends ExportPlanRequest {
   policy: QuorumPolicy;
   approvals: Approval[];
-  destination: { parent: string; drive: string };
   actors: string[];
 }
 
@@ -171,11 +174,9 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const wrappingKey = context.wrappingKeys.get(request.wrappingKeyId);
     const targetId = version?.tokenObjectId ?? '';
     const { kind, hash } = wrapMethods[params.algorithm];
-    const wrapped = Buffer.from(
-      kind === 'oaep'
-        ? await context.client.request('wrapOaep', { uri: context.uri, targetId, wrappingKeyId: wrappingKey.tokenObjectId, hash })
-        : (await context.client.request('wrapRsaAes', { uri: context.uri, targetId, wrappingKeyId: wrappingKey.tokenObjectId, hash })).wrapped,
-    );
+    // The key and wrapping key as approved (their check value and fingerprint), checked again in the token.
+    const approved = { uri: context.uri, targetId, kcv: plan.step.key.kcv, wrappingKeyId: wrappingKey.tokenObjectId, fingerprint: plan.step.wrapping.wrappingKeyFingerprint, hash };
+    const wrapped = Buffer.from(kind === 'oaep' ? await context.client.request('wrapOaep', approved) : (await context.client.request('wrapRsaAes', approved)).wrapped);
     const keySha256 = params.provider === 'salesforce-shield' ? Buffer.from(await context.client.request('digestKey', { uri: context.uri, id: targetId })) : undefined;
     const payload = buildPayload({ import: params, wrapped, spec: plan.step.key.spec, keyName: request.keyName, ...(keySha256 ? { keySha256 } : {}), generator: context.generator });
     const head = context.log.head();
@@ -184,13 +185,13 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const signerPem: PayloadFile = { name: signerFileName, bytes: Buffer.from(signerCertificate.toString()) };
     const draft = (files: PayloadFile[]): Manifest => ({
       format: 'keyward-upload-bundle',
-      formatVersion: 1,
+      formatVersion: bundleFormatVersion,
       bundleId,
       provider: params.provider,
       key: plan.step.key,
       wrapping: plan.step.wrapping,
       target: plan.step.target,
-      ceremony: { id: request.ceremonyId, policy: request.policy, stepDigest: plan.stepDigest, approvals: request.approvals },
+      ceremony: { id: request.ceremonyId, policy: request.policy, stepDigest: plan.stepDigest, approvals: request.approvals, destination: plan.step.destination },
       audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: context.checkpoints.last()?.hash ?? null },
       createdAt: now.toISOString(),
       generator: context.generator,

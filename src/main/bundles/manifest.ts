@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cmkSpecs } from '../../shared/keys';
-import { officerRoles, type Approval } from '../../shared/officers';
+import { maxApprovalLifetimeHours, officerRoles, type Approval } from '../../shared/officers';
 import { providerIds, wrapAlgorithms } from '../../shared/providers';
 import { canonicalJson } from '../store/canonical';
 
-export const bundleFormatVersion = 1;
+/** 2: the step digest covers where the bundle was written and which wrapping key on the token wrapped it. */
+export const bundleFormatVersion = 2;
 export const manifestFileName = 'manifest.json';
 export const signatureFileName = 'manifest.json.p7s';
 export const signerFileName = 'signer.pem';
@@ -43,6 +44,8 @@ export const manifestSchema = z
         algorithm: z.enum(wrapAlgorithms),
         providerAlgorithm: z.string().min(1).max(100),
         wrappingKeyFingerprint: hex(32),
+        /** The inventory id of the provider's wrapping key on the token. */
+        wrappingKeyId: z.string().min(1).max(100),
         modulusBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
         importTokenSha256: hex(32).nullable(),
         deadline: isoTime.nullable(),
@@ -52,9 +55,11 @@ export const manifestSchema = z
     ceremony: z
       .object({
         id: z.string().min(1).max(100),
-        policy: z.object({ quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1) }).strict(),
+        policy: z.object({ quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1), approvalLifetimeHours: z.number().int().min(1).max(maxApprovalLifetimeHours) }).strict(),
         stepDigest: hex(32),
         approvals: z.array(approvalSchema).max(16),
+        /** Where the approvers agreed the bundle would be written: the drive and the folder on it. */
+        destination: z.object({ drive: z.string().min(1).max(100), folder: z.string().min(1).max(4096) }).strict(),
       })
       .strict(),
     audit: z.object({ headSeq: z.number().int().min(0), headHash: hex(32), lastCheckpointHash: hex(32).nullable() }).strict(),
@@ -66,13 +71,13 @@ export const manifestSchema = z
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
-/** What the officers approve: exactly what will be done, to which key version, under which wrapping key. */
-export type ExportStep = Pick<Manifest, 'provider' | 'key' | 'wrapping' | 'target'> & { ceremonyId: string };
+/** What the officers approve: exactly what will be done, to which key version, under which wrapping key, written where. */
+export type ExportStep = Pick<Manifest, 'provider' | 'key' | 'wrapping' | 'target'> & { ceremonyId: string; destination: Manifest['ceremony']['destination'] };
 
 export function exportStepDigest(step: ExportStep): string {
   return createHash('sha256')
-    .update(canonicalJson({ type: 'keyward-export-step', ceremonyId: step.ceremonyId, provider: step.provider, key: step.key, wrapping: step.wrapping, target: step.target }))
+    .update(canonicalJson({ type: 'keyward-export-step', formatVersion: bundleFormatVersion, ceremonyId: step.ceremonyId, provider: step.provider, key: step.key, wrapping: step.wrapping, target: step.target, destination: step.destination }))
     .digest('hex');
 }
 
-export const stepOf = (m: Manifest): ExportStep => ({ provider: m.provider, key: m.key, wrapping: m.wrapping, target: m.target, ceremonyId: m.ceremony.id });
+export const stepOf = (m: Manifest): ExportStep => ({ provider: m.provider, key: m.key, wrapping: m.wrapping, target: m.target, ceremonyId: m.ceremony.id, destination: m.ceremony.destination });

@@ -4,12 +4,14 @@
  * policy, the deadline, and the payload's structure. It names every failure; ok only when all hold.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { publicKeyFingerprint } from '../store/identity';
 import { digestOfBytes, verifyDetached } from '../x509/cms';
+import { caTrustProblems } from '../x509/ca-trust';
 import { payloadProblems } from '../providers/payloads';
 import { checkApprovals } from '../officers/approvals';
+import { readBounded } from '../files/read-small';
 import { exportStepDigest, manifestFileName, manifestSchema, signatureFileName, signerFileName, stepOf, type Manifest } from './manifest';
 
 export interface BundleTrust {
@@ -30,13 +32,23 @@ export interface BundleVerification {
 
 const maxFileBytes = 16 * 1024 * 1024;
 
-function readSmall(path: string): Buffer | undefined {
-  try {
-    const bytes = readFileSync(path);
-    return bytes.length <= maxFileBytes ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * A bundle file's bytes, read no further than the limit; otherwise undefined, with why added to problems
+ * (`missing` when it is absent, if the caller reports absence itself).
+ */
+function readSmall(folder: string, name: string, problems: string[], missing?: string): Buffer | undefined {
+  const read = readBounded(join(folder, name), maxFileBytes);
+  if (read.outcome === 'read') return read.bytes;
+  const why = {
+    absent: missing,
+    link: `${name} is a link to another file, not a file of the bundle`,
+    'not-a-file': `${name} is not a file`,
+    'too-large': `${name} is larger than any bundle file (at most ${maxFileBytes / 1024 / 1024} MiB); it was not read further`,
+    unreadable: `${name} cannot be read`,
+    'cut-short': `${name} could not be read to its end (was the drive taken out?)`,
+  }[read.outcome];
+  if (why) problems.push(why);
+  return undefined;
 }
 
 export function verifyBundle(folder: string, trust: BundleTrust, now = new Date()): BundleVerification {
@@ -49,10 +61,8 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
     problems.push(`${folder} is not a readable folder`);
     return result();
   }
-  const manifestBytes = readSmall(join(folder, manifestFileName));
-  const signatureBytes = readSmall(join(folder, signatureFileName));
-  if (!manifestBytes) problems.push(`${manifestFileName} is missing`);
-  if (!signatureBytes) problems.push(`${signatureFileName} (the signature over the manifest) is missing`);
+  const manifestBytes = readSmall(folder, manifestFileName, problems, `${manifestFileName} is missing`);
+  const signatureBytes = readSmall(folder, signatureFileName, problems, `${signatureFileName} (the signature over the manifest) is missing`);
   if (!manifestBytes || !signatureBytes) return result();
 
   // The signature first: nothing in an unsigned manifest is believed.
@@ -65,20 +75,23 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   }
   const signerFingerprint = publicKeyFingerprint(signer.publicKey.export({ type: 'spki', format: 'der' }));
   const signerSubject = signer.subject.replace(/\n/g, ', ');
-  if (trust.signerFingerprint) {
-    if (trust.signerFingerprint.toLowerCase() !== signerFingerprint) problems.push('the manifest was signed by another key than the pinned workstation key');
-  } else if (trust.caCertificate) {
-    let ca: X509Certificate | undefined;
+  // Every anchor given must hold: a pinned key and the organisation's CA.
+  if (trust.signerFingerprint && trust.signerFingerprint.toLowerCase() !== signerFingerprint) problems.push('the manifest was signed by another key than the pinned workstation key');
+  if (trust.caCertificate) {
+    // Validity is judged when the manifest says it was made (the signature covers that claim).
+    let createdAt: Date | undefined;
     try {
-      ca = new X509Certificate(Buffer.from(trust.caCertificate));
+      const claimed = (JSON.parse(manifestBytes.toString('utf8')) as { createdAt?: unknown } | null)?.createdAt;
+      createdAt = typeof claimed === 'string' && !Number.isNaN(Date.parse(claimed)) ? new Date(claimed) : undefined;
     } catch {
-      problems.push('the CA certificate given cannot be read');
+      createdAt = undefined; // not JSON: the CA check says it cannot tell when it was signed
     }
-    if (ca && !(signer.checkIssued(ca) && signer.verify(ca.publicKey))) problems.push(`the signer certificate (${signerSubject}) was not issued by the CA given`);
-  } else {
+    problems.push(...caTrustProblems(signer, trust.caCertificate, createdAt));
+  }
+  if (!trust.signerFingerprint && !trust.caCertificate) {
     problems.push('no trust anchor was given: pin the workstation key fingerprint or give the organisation\'s CA certificate');
   }
-  const signerFile = readSmall(join(folder, signerFileName));
+  const signerFile = readSmall(folder, signerFileName, problems);
   let sameSigner: boolean;
   try {
     sameSigner = signerFile !== undefined && new X509Certificate(signerFile).raw.equals(signer.raw);
@@ -103,11 +116,8 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   const listed = new Set(manifest.files.map((f) => f.name));
   const files = new Map<string, Buffer>();
   for (const entry of manifest.files) {
-    const bytes = readSmall(join(folder, entry.name));
-    if (!bytes) {
-      problems.push(`${entry.name} is missing`);
-      continue;
-    }
+    const bytes = readSmall(folder, entry.name, problems, `${entry.name} is missing`);
+    if (!bytes) continue;
     if (bytes.length !== entry.bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) problems.push(`${entry.name} has changed since the manifest was signed`);
     else files.set(entry.name, bytes);
   }

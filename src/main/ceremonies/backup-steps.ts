@@ -19,7 +19,9 @@ import { publicKeyFingerprint } from '../store/identity';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
-import { number, securityOfficerLogin, text, type Params, type StepContext, type StepExecutor } from './steps';
+import { versionsOf } from './generate-cmk';
+import { asSecurityOfficer, number, securityOfficerLogin, stale, text, type Params, type StepContext, type StepExecutor } from './steps';
+import { requireSeparateDrives } from '../media/separate-drives';
 
 const packageFile = 'backup.json';
 
@@ -42,7 +44,7 @@ type VersionRef = { name: string; version: number };
 
 const refsOf = (value: StepValue | undefined): VersionRef[] => (Array.isArray(value) ? value : []).map((v) => ({ name: text(v as Params, 'name'), version: number(v as Params, 'version') }));
 
-export function planBackup(inventory: Inventory, versions: VersionRef[], threshold: number, packageFolder: string, shareFolders: string[]): { title: string; steps: StepPlan[] } {
+export function planBackup(inventory: Inventory, versions: VersionRef[], threshold: number, packageFolder: string, shareFolders: string[], rehearsal: boolean): { title: string; steps: StepPlan[] } {
   if (versions.length === 0) throw new KeywardError('INVALID_REQUEST', 'A backup names at least one key version.', 'List the versions to back up.');
   for (const ref of versions) {
     const found = inventory.get(ref.name).versions.find((v) => v.version === ref.version);
@@ -51,9 +53,7 @@ export function planBackup(inventory: Inventory, versions: VersionRef[], thresho
   if (!Number.isInteger(threshold) || threshold < 2 || shareFolders.length < threshold || shareFolders.length > 16) {
     throw new KeywardError('INVALID_REQUEST', `A backup key is split into N shares of which M rebuild it: 2 <= M <= N <= 16 (here M=${threshold}, N=${shareFolders.length}).`, 'Name one drive per custodian and a threshold of at least two.');
   }
-  if (new Set(shareFolders).size !== shareFolders.length || shareFolders.includes(packageFolder)) {
-    throw new KeywardError('INVALID_REQUEST', 'Each share goes to its own drive, apart from the backup package and from the other shares.', 'Name a different folder (drive) for each share.');
-  }
+  requireSeparateDrives(packageFolder, shareFolders, rehearsal);
   // Names the backup key's label on the token, reserved before the step runs; each run of the step makes its own backup id.
   const kekLabelId = randomUUID();
   return {
@@ -112,18 +112,13 @@ export function planRestore(inventory: Inventory, workstationCertificate: Uint8A
   };
 }
 
+/** The backup key in the token (a trusted session object the SO makes from its value) for the work, then destroyed (audited). */
 async function withKek<T>(context: StepContext, label: string, value: Uint8Array, purpose: 'backup' | 'restore', work: (kek: { id: string; kcv: string }) => Promise<T>): Promise<T> {
-  await context.login('security-officer');
-  let kek: { id: string; kcv: string };
-  try {
-    kek = await context.client.request('kekFromValue', { uri: context.uri, label, value, purpose });
-  } finally {
-    await context.login('user');
-  }
+  const kek = await asSecurityOfficer(context, () => context.client.request('kekFromValue', { uri: context.uri, id: context.objectId(label), label, value, purpose }));
   try {
     return await work(kek);
   } finally {
-    await context.client.request('destroyKey', { uri: context.uri, id: kek.id });
+    await context.destroyObject(kek.id, `the ${purpose} key, once used`);
   }
 }
 
@@ -131,14 +126,26 @@ const kekLabel = (backupId: string) => `Keyward backup key ${backupId.slice(0, 8
 
 export const backupSteps: Record<string, StepExecutor> = {
   'backup-versions': {
+    // Shares handed out cannot be taken back.
+    takesEffect: true,
     inputs: () => securityOfficerLogin,
-    reserveLabels: (params) => [kekLabel(text(params, 'kekLabelId'))],
+    creates: (params) => [kekLabel(text(params, 'kekLabelId'))],
+    stillHolds: (context, params) => {
+      for (const ref of refsOf(params.versions)) {
+        const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
+        if (!found || found.state === 'destroyed') throw stale(`${ref.name} v${ref.version} is ${found ? 'destroyed' : 'missing'} now`);
+      }
+    },
     run: async (context, params) => {
       // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
       const backupId = randomUUID();
       const threshold = number(params, 'threshold');
       const shareFolders = (params.shareFolders as string[] | undefined) ?? [];
-      const value = Buffer.from(await context.client.request('generateRandom', { uri: context.uri, bytes: 32 }));
+      // Checked again just before anything is made: a drive may have been swapped since the plan.
+      requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
+      const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
+      const value = Buffer.from(drawn);
+      drawn.fill(0);
       let shares: Uint8Array[] = [];
       try {
         const { kcv, versions } = await withKek(context, kekLabel(text(params, 'kekLabelId')), value, 'backup', async (kek) => {
@@ -178,13 +185,23 @@ export const backupSteps: Record<string, StepExecutor> = {
     },
   },
   'restore-versions': {
+    takesEffect: true,
     inputs: () => ['backup-shares', ...securityOfficerLogin],
-    reserveLabels: (params) => (Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label')),
+    creates: (params) => [kekLabel(text(params, 'backupId')), ...(Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label'))],
+    stillHolds: (context, params) => {
+      for (const entry of Array.isArray(params.versions) ? params.versions : []) {
+        const ref = entry as Params;
+        const found = versionsOf(context, text(ref, 'name')).find((v) => v.version === number(ref, 'version'));
+        if (found?.state !== 'destroyed') throw stale(`${text(ref, 'name')} v${number(ref, 'version')} is ${found?.state ?? 'missing'} now, not destroyed`);
+      }
+    },
     run: async (context, params) => {
       const backup = readBackupPackage(text(params, 'packageFolder'), context.certificateDer);
       if (backup.backupId !== text(params, 'backupId')) throw new KeywardError('INVALID_REQUEST', 'The package in that folder is not the backup this ceremony planned to restore.', 'Insert the right drive.');
       const shares = await context.backupShares(backup.backupId, backup.threshold);
-      const value = Buffer.from(await combineShares(shares, backup.threshold));
+      const combined = await combineShares(shares, backup.threshold);
+      const value = Buffer.from(combined);
+      combined.fill(0);
       try {
         return await withKek(context, kekLabel(backup.backupId), value, 'restore', async (kek) => {
           if (kek.kcv !== backup.kekKcv) {
@@ -200,12 +217,13 @@ export const backupSteps: Record<string, StepExecutor> = {
               kekId: kek.id,
               wrapped: Buffer.from(item.wrapped, 'base64'),
               spec: item.spec,
+              id: context.objectId(text(ref, 'label')),
               label: text(ref, 'label'),
               ...(item.publicKeySpki ? { publicKeySpki: Buffer.from(item.publicKeySpki, 'base64') } : {}),
             });
             const recorded = context.inventory.get(item.name).versions.find((v) => v.version === item.version);
             if (key.kcv !== recorded?.kcv) {
-              await context.client.request('destroyKey', { uri: context.uri, id: key.id });
+              await context.destroyObject(key.id, 'a restored key whose check value is not the inventory\'s');
               throw new KeywardError('HSM_KEY_REJECTED', `The restored ${item.name} v${item.version} has KCV ${key.kcv.toUpperCase()}, not the inventory's ${recorded?.kcv.toUpperCase() ?? '?'}; it was destroyed.`, 'Stop and investigate the backup package.');
             }
             restored.push({ name: item.name, version: item.version, tokenObjectId: key.id, label: key.label, kcv: key.kcv });

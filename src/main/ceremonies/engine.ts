@@ -1,24 +1,31 @@
 /**
  * The ceremony engine, driven alike by the UI and the CLI. A ceremony is a plan of steps shown in full
- * with its digest before it starts; officers check in by signing the plan digest; a sensitive step runs
- * only once the quorum's approvals of its exact digest verify; state is persisted after every step, so
- * after a crash a ceremony resumes at its last completed step, or is aborted with what it created destroyed.
+ * with its digest before it starts, signed by the workstation key when planned; officers check in by
+ * signing the plan digest; a sensitive step runs only once the quorum's approvals of its exact digest
+ * verify, its digest recomputed from what it will do and the plan's signature checked again; state is
+ * persisted after every step, so after a crash a ceremony resumes at its last completed step (the
+ * interrupted step rolled back: exactly the objects it reserved, by CKA_ID), or is aborted.
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
+import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep, StepStatus } from '../../shared/ceremonies';
 import { KeywardError, errorCodeOf } from '../../shared/errors';
-import { approvalFloor, roleNames, rolesInWords, type CeremonyType } from '../../shared/officers';
+import type { Signature, TokenObjectRef } from '../../shared/keys';
+import { approvalFloor, roleNames, rolesInWords, type Approval, type CeremonyType } from '../../shared/officers';
+import { newObjectId } from '../hsm/object-id';
+import { writeAnchoredCheckpoint } from '../audit/anchor';
 import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
+import { statementDigest } from '../officers/statement-digest';
 import type { AuditLog } from '../store/audit-log';
+import { isStoreBusy } from '../store/busy';
 import { canonicalJson } from '../store/canonical';
 import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
-import type { Params, StepContext, StepExecutor } from './steps';
+import { signatureValid } from '../x509/verify-signature';
+import type { Params, PlanningContext, StepContext, StepExecutor } from './steps';
 import { claimOf, removeOutputs } from './step-outputs';
-import { isStoreBusy } from '../store/busy';
 import { buildTranscript, writeTranscript, type Transcript } from './transcript';
 
 export interface StepPlan {
@@ -47,8 +54,10 @@ export interface EngineDependencies {
   policies: Policies;
   executors: Record<string, StepExecutor>;
   workstationCertificate: Uint8Array;
+  /** The CKA_ID of the workstation signing key: never destroyed by a rollback, whatever a plan says. */
+  workstationKeyId: string;
   /** Token, store, signer and login for the steps; the caller has logged in to the token as user. */
-  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput'>;
+  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput' | 'objectId' | 'destroyObject'>;
   now?: () => Date;
   /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
   crash?: (point: CrashPoint, step: number) => void;
@@ -57,13 +66,38 @@ export interface EngineDependencies {
 const closingCheckpoint: StepPlan = { action: 'write-checkpoint', description: 'Sign a checkpoint of the audit log with the workstation key', params: {}, sensitive: false };
 
 const writeCheckpoint: StepExecutor = {
+  sensitive: false,
   run: async (context) => {
-    const checkpoint = await context.checkpoints.write(context.signer, context.actors);
+    const checkpoint = await writeAnchoredCheckpoint(context, context.signer, context.anchor, context.actors);
     return { seq: checkpoint.seq, headHash: checkpoint.headHash };
   },
 };
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The engine's digest of a step: the ceremony, the step's place, what it does, to what, and the objects it creates. */
+function engineStepDigest(ceremonyId: string, type: CeremonyType, step: Omit<PlannedStep, 'digest' | 'description'>): string {
+  return sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId, ceremonyType: type, index: step.index, action: step.action, params: step.params, sensitive: step.sensitive, objects: step.objects }));
+}
+
+/** The plan digest: the title, and each step's digest and the words the officers read for it. */
+function planDigestOf(ceremonyId: string, type: CeremonyType, title: string, steps: Pick<PlannedStep, 'digest' | 'description'>[]): string {
+  return sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId, ceremonyType: type, title, steps: steps.map((s) => ({ digest: s.digest, description: s.description })) }));
+}
+
+/** What the workstation key signs when a ceremony is planned. */
+const planSignatureBody = (ceremonyId: string, planDigest: string): Buffer => Buffer.from(canonicalJson({ type: 'keyward-ceremony-plan-signature', ceremonyId, planDigest }));
+
+/** What officers sign to abort a ceremony for a reason. */
+export const abortDigest = (ceremonyId: string, reason: string): string => statementDigest('keyward-abort', ceremonyId, reason);
+
+export interface AbortOutcome {
+  status: CeremonyStatus;
+  /** Completed steps the abort undid, newest first. */
+  undone: number[];
+  /** Completed steps whose effect stands: they took effect and the abort was not approved by the quorum, or they cannot be undone. */
+  kept: number[];
+}
 
 export class CeremonyEngine {
   /** Every step this engine has rolled back since it opened. */
@@ -75,20 +109,40 @@ export class CeremonyEngine {
     return (this.d.now?.() ?? new Date()).toISOString();
   }
 
-  plan(type: CeremonyType, title: string, requested: StepPlan[], id = newCeremonyId(type)): CeremonyPlan {
+  /**
+   * Plans a ceremony: every step is one Keyward can perform, its sensitivity is the executor's, the objects
+   * it will create get their CKA_IDs and their labels are free on the token; the plan is signed by the
+   * workstation key, and checked against that signature at every later step.
+   */
+  async plan(type: CeremonyType, title: string, requested: StepPlan[], id = newCeremonyId(type)): Promise<CeremonyPlan> {
     if (!id.startsWith(`${type}-`)) throw new KeywardError('INVALID_REQUEST', `The ceremony id ${id} is not a ${type} id.`, 'Plan the ceremony again.');
     // Every ceremony ends with a signed checkpoint of the audit log, so its record cannot be cut off later.
     const steps = [...requested, closingCheckpoint];
-    for (const step of requested) if (!this.d.executors[step.action]) throw new KeywardError('INVALID_REQUEST', `The plan has a step Keyward cannot perform: ${step.action}.`, 'Check the ceremony plan.');
-    const planned: PlannedStep[] = steps.map(({ digest, ...step }, index) => ({
-      index,
-      ...step,
-      digest: digest ?? sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId: id, ceremonyType: type, index, action: step.action, params: step.params, sensitive: step.sensitive })),
-    }));
-    const plan: CeremonyPlan = { id, type, title, steps: planned, planDigest: sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: type, title, steps: planned.map((s) => s.digest) })), createdAt: this.now() };
+    const planning = this.planningContext(id);
+    const planned: PlannedStep[] = steps.map(({ digest, ...step }, index) => {
+      const executor = this.executor(step.action);
+      if (step.sensitive !== (executor.sensitive ?? true)) {
+        throw new KeywardError('INTERNAL', `The plan marks step ${index + 1} (${step.action}) ${step.sensitive ? 'sensitive' : 'not sensitive'}, but Keyward ${step.sensitive ? 'runs it without' : 'needs'} the quorum's approval for it.`, 'This is a defect in Keyward: report it. Nothing was planned.');
+      }
+      const objects = (executor.creates?.(step.params) ?? []).map((label) => ({ label, id: newObjectId() }));
+      const withObjects = { index, ...step, objects };
+      const own = executor.digest?.(planning, step.params);
+      if (own !== undefined && digest !== own) throw new KeywardError('INTERNAL', `Step ${index + 1}'s digest is not the one its format defines.`, 'This is a defect in Keyward: report it. Nothing was planned.');
+      return { ...withObjects, digest: own ?? engineStepDigest(id, type, withObjects) };
+    });
+    const labels = planned.flatMap((s) => s.objects.map((o) => o.label));
+    const repeated = labels.find((label, i) => labels.indexOf(label) !== i);
+    if (repeated) throw new KeywardError('HSM_LABEL_TAKEN', `The plan creates two objects labelled "${repeated}".`, 'Give each new key its own label.');
+    await this.requireLabelsFree(labels);
+    const planDigest = planDigestOf(id, type, title, planned);
+    const signature = await this.d.stepContext.signer.sign(planSignatureBody(id, planDigest));
+    if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(id, planDigest), signature)) {
+      throw new KeywardError('HSM_SIGNATURE_INVALID', 'The HSM signed the ceremony plan, but the signature does not verify against the workstation key. Nothing was planned.', 'Check the workstation signing key and the HSM before any ceremony.');
+    }
+    const plan: CeremonyPlan = { id, type, title, steps: planned, planDigest, createdAt: this.now() };
     this.d.db.transaction(() => {
-      this.d.store.create(plan);
-      this.d.log.append({ actors: ['workstation'], action: 'ceremony.plan', subject: id, outcome: 'success', details: { type, ceremony: id, planDigest: plan.planDigest, steps: planned.length } })
+      this.d.store.create(plan, signature);
+      this.d.log.append({ actors: ['workstation'], action: 'ceremony.plan', subject: id, outcome: 'success', details: { type, ceremony: id, planDigest, steps: planned.length, objects: planned.flatMap((s) => s.objects) } });
     })();
     return plan;
   }
@@ -107,18 +161,25 @@ export class CeremonyEngine {
     })();
   }
 
+  /** The officer may give approvals the ceremony's policy counts (refused, and audited, otherwise). */
+  private requireApprover(status: CeremonyStatus, officerId: string, what: string): void {
+    const policy = this.d.policies.get(status.plan.type);
+    const { role } = this.d.officers.get(officerId);
+    if (!policy.roles.includes(role)) {
+      this.d.log.append({ actors: [officerId], action: `ceremony.${what === 'abort' ? 'abort' : 'approve'}`, subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, role, what } });
+      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${roleNames[role]}; the policy for ${status.plan.type} counts approvals from ${rolesInWords(policy.roles)} only.`, `An officer in one of those roles ${what === 'abort' ? 'aborts the ceremony' : `approves ${what}`}.`);
+    }
+  }
+
   /** A checked-in officer approves one sensitive step: a signature over that step's digest, verified now and again before the step runs. */
   async approve(id: string, index: number, officerId: string, passphrase: string): Promise<void> {
     const status = this.open(id);
     const step = this.step(status, index);
     if (!step.sensitive) throw new KeywardError('INVALID_REQUEST', `Step ${index + 1} (${step.description}) needs no approval.`, 'Run it.');
     if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot approve its steps.`, `${officerId} checks in first, after reading the plan and its digest.`);
-    const policy = this.d.policies.get(status.plan.type);
-    const { role } = this.d.officers.get(officerId);
-    if (!policy.roles.includes(role)) {
-      this.d.log.append({ actors: [officerId], action: 'ceremony.approve', subject: id, outcome: 'refused', details: { ceremony: id, step: index, role } });
-      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${roleNames[role]}; the policy for ${status.plan.type} counts approvals from ${rolesInWords(policy.roles)} only.`, `An officer in one of those roles approves step ${index + 1}.`);
-    }
+    this.requireApprover(status, officerId, `step ${index + 1}`);
+    // What must hold is known for the next step; a later one is checked when it becomes the next.
+    this.requireCurrent(status, step, status.steps.find((s) => s.state !== 'done')?.index === index);
     const approval = await approveStep(this.d.officers, officerId, passphrase, step.digest);
     this.d.db.transaction(() => {
       if (this.d.store.approvals(id, index).some((a) => a.officer === officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has already approved step ${index + 1}; nobody counts twice.`, 'Another officer approves.');
@@ -133,14 +194,22 @@ export class CeremonyEngine {
     const next = status.steps.find((s) => s.state !== 'done');
     if (!next) throw new KeywardError('INVALID_REQUEST', 'Every step of this ceremony is done.', 'Close the ceremony.');
     const step = this.step(status, next.index);
-    const actors = this.authorise(status, step);
     const executor = this.executor(step.action);
-    const context = this.context(status, step.index, actors);
-    const labels = executor.reserveLabels?.(step.params) ?? [];
+    this.requireCurrent(status, step);
+    const actors = this.authorise(status, step);
+    const context = this.context(status, step, actors);
+    try {
+      // The labels were free when planned; another ceremony may have taken one since.
+      await this.requireLabelsFree(step.objects.map((o) => o.label), { ceremony: id, step: step.index, actors });
+    } catch (error) {
+      // The token could not be asked (removed, its process gone): nothing began, and that is on record.
+      if (!isStoreBusy(error) && errorCodeOf(error) !== 'HSM_LABEL_TAKEN') this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), began: false } });
+      throw error;
+    }
     this.d.db.transaction(() => {
       if (status.state === 'planned') this.d.store.setState(id, 'running', this.now());
-      this.d.store.updateStep(id, step.index, { state: 'running', at: this.now(), pendingLabels: labels });
-      this.d.log.append({ actors, action: 'ceremony.step.begin', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest } });
+      this.d.store.updateStep(id, step.index, { state: 'running', at: this.now(), forgetOutputs: true });
+      this.d.log.append({ actors, action: 'ceremony.step.begin', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest, objects: step.objects } });
     })();
     this.d.crash?.('after-begin', step.index);
     let result;
@@ -148,20 +217,21 @@ export class CeremonyEngine {
       result = await executor.run(context, step.params);
     } catch (error) {
       // With the database held by another program, the step cannot be marked failed either: it stays
-      // running, and is rolled back (its labels and outputs too) at the next login.
+      // running, and is rolled back (its objects and outputs too) at the next login.
       if (isStoreBusy(error)) throw error;
       const outputs = removeOutputs(this.d.store.stepState(id, step.index).pendingOutputs);
+      let rollback;
       try {
-        await this.destroyLabels(labels);
+        rollback = await this.destroyReserved(step);
       } catch {
         // The token cannot be reached (removed, its process gone): the step stays running, so the next
         // login rolls it back and destroys what it reserved; the failure itself is recorded now.
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: labels } });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: step.objects } });
         throw error;
       }
       this.d.db.transaction(() => {
-        this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), pendingLabels: [] });
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+        this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), forgetOutputs: true });
+        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), destroyedObjects: rollback.destroyed, keptObjects: rollback.kept, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
       })();
       throw error;
     }
@@ -169,7 +239,7 @@ export class CeremonyEngine {
     const last = step.index === status.plan.steps.length - 1;
     this.d.db.transaction(() => {
       executor.commit?.(context, step.params, result);
-      this.d.store.updateStep(id, step.index, { state: 'done', at: this.now(), pendingLabels: [], result });
+      this.d.store.updateStep(id, step.index, { state: 'done', at: this.now(), forgetOutputs: true, result });
       this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest } });
       if (last) {
         this.d.store.setState(id, 'completed', this.now(), 'completed');
@@ -181,48 +251,88 @@ export class CeremonyEngine {
   }
 
   /**
-   * After a crash or power loss: a step left running is rolled back (whatever it reserved on the token
-   * destroyed, and audited), so the ceremony resumes at its last completed step.
+   * After a crash or power loss: a step left running is rolled back (the objects its signed plan reserved
+   * destroyed, found by CKA_ID, each audited by its identity), so the ceremony resumes at its last
+   * completed step. A plan that fails its signature is not acted on: nothing is destroyed for it.
    */
   async recover(): Promise<RecoveredStep[]> {
     const recovered: RecoveredStep[] = [];
     for (const id of this.d.store.unfinished()) {
-      const { plan, steps } = this.d.store.status(id);
-      for (const step of steps.filter((s) => s.state === 'running')) {
-        const { pendingLabels, pendingOutputs } = this.d.store.stepState(id, step.index);
-        const destroyed = await this.destroyLabels(pendingLabels);
+      const status = this.d.store.status(id);
+      for (const step of status.steps.filter((s) => s.state === 'running')) {
+        const planned = status.plan.steps[step.index];
+        const tampered = this.planProblem(status);
+        const { pendingOutputs } = this.d.store.stepState(id, step.index);
+        const rollback = tampered || !planned ? { destroyed: [], kept: [] } : await this.destroyReserved(planned);
         const outputs = removeOutputs(pendingOutputs);
         this.d.db.transaction(() => {
-          this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now(), pendingLabels: [] });
-          this.d.log.append({ actors: ['workstation'], action: 'ceremony.step.rolled-back', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: destroyed, labels: pendingLabels, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+          this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now(), forgetOutputs: true });
+          this.d.log.append({
+            actors: ['workstation'],
+            action: 'ceremony.step.rolled-back',
+            subject: id,
+            outcome: tampered ? 'refused' : 'success',
+            details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: rollback.destroyed, keptObjects: rollback.kept, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(tampered ? { problem: tampered } : {}) },
+          });
         })();
-        recovered.push({ ceremonyId: id, title: plan.title, step: step.index, destroyedObjects: destroyed, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable });
+        recovered.push({ ceremonyId: id, title: status.plan.title, step: step.index, destroyedObjects: rollback.destroyed.length, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(tampered ? { problem: tampered } : {}) });
       }
     }
     this.recovered.push(...recovered);
     return recovered;
   }
 
-  /** Ends the ceremony without completing it: the steps it completed are undone, newest first. */
-  async abort(id: string, actors: string[], reason: string): Promise<CeremonyStatus> {
-    const status = this.open(id);
+  /**
+   * A checked-in officer, in a role the ceremony's policy counts, signs that it be aborted for this reason
+   * (their passphrase unseals their approval key); the signed statement is kept in the audit log.
+   */
+  async approveAbort(id: string, officerId: string, passphrase: string, reason: string): Promise<Approval> {
+    const status = this.d.store.status(id);
+    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Nothing to abort.');
+    if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
+    this.requireApprover(status, officerId, 'abort');
+    const proof = await approveStep(this.d.officers, officerId, passphrase, abortDigest(id, reason));
+    this.d.log.append({ actors: [officerId], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });
+    return proof;
+  }
+
+  /**
+   * Ends the ceremony without completing it. Completed steps are undone newest first, but never one whose
+   * effect stands (an activation, a bundle written, a destruction, an officer or policy change) unless
+   * officers meeting the ceremony's quorum signed the abort; the undoing stops at the first step kept, as
+   * the steps before it are what it stands on. Aborting needs at least one checked-in officer's signed
+   * abort, except for a ceremony in which nothing was done yet (the CLI ends one whose officers did not all check in).
+   */
+  async abort(id: string, reason: string, approvals: Approval[]): Promise<AbortOutcome> {
     await this.recover();
-    const done = this.status(id).steps.filter((s) => s.state === 'done').reverse();
-    for (const step of done) {
-      const planned = this.step(status, step.index);
+    const status = this.d.store.status(id);
+    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+    const policy = this.d.policies.get(status.plan.type);
+    const check = checkApprovals(abortDigest(id, reason), approvals.filter((a) => status.checkedIn.includes(a.officer)), policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const done = status.steps.filter((s) => s.state === 'done').reverse();
+    if (check.counted.length === 0 && done.length > 0) {
+      throw new KeywardError('QUORUM_NOT_MET', `Aborting ceremony ${id} needs a checked-in officer's signed abort: ${check.problems.join('; ')}.`, 'An officer who checked in, in a role the policy counts, aborts it with their passphrase.');
+    }
+    const actors = check.counted.length ? check.counted : ['workstation'];
+    // A plan that fails its signature is ended without touching the token: what it says cannot be trusted.
+    const tampered = this.planProblem(status);
+    const { undo, kept } = tampered ? { undo: [], kept: done.map((s) => s.index) } : abortReach(status, this.d.executors, check.met);
+    const undone: number[] = [];
+    for (const index of undo) {
+      const planned = this.step(status, index);
       const executor = this.executor(planned.action);
-      if (!executor.undo) continue;
-      await executor.undo(this.context(status, step.index, actors), planned.params, step.result ?? {});
+      await executor.undo?.(this.context(status, planned, actors), planned.params, status.steps[index]?.result ?? {});
       this.d.db.transaction(() => {
-        this.d.store.updateStep(id, step.index, { state: 'rolled-back', at: this.now() });
-        this.d.log.append({ actors, action: 'ceremony.step.undone', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action } });
+        this.d.store.updateStep(id, index, { state: 'rolled-back', at: this.now() });
+        this.d.log.append({ actors, action: 'ceremony.step.undone', subject: id, outcome: 'success', details: { ceremony: id, step: index, action: planned.action } });
       })();
+      undone.push(index);
     }
     this.d.db.transaction(() => {
       this.d.store.setState(id, 'aborted', this.now(), reason);
-      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason } });
+      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason, approvedByQuorum: check.met, undoneSteps: undone, keptSteps: kept, ...(tampered ? { problem: tampered } : {}) } });
     })();
-    return this.status(id);
+    return { status: this.status(id), undone, kept };
   }
 
   transcript(id: string): Transcript {
@@ -253,38 +363,106 @@ export class CeremonyEngine {
     return folder;
   }
 
-  /** Who stands behind a step: for a sensitive one, the quorum's verified approvals of its digest; otherwise the officers checked in. */
+  private workstation(): X509Certificate {
+    return new X509Certificate(Buffer.from(this.d.workstationCertificate));
+  }
+
+  /**
+   * Who stands behind a step: for a sensitive one, the quorum's verified approvals of its digest, from
+   * officers still active, within the policy's approval lifetime; otherwise the officers checked in.
+   */
   private authorise(status: CeremonyStatus, step: PlannedStep): string[] {
     if (status.checkedIn.length === 0) throw new KeywardError('QUORUM_NOT_MET', 'No officer has checked in to this ceremony.', 'The officers check in first, after reading the plan and its digest.');
     if (!step.sensitive) return status.checkedIn;
     const policy = this.d.policies.get(status.plan.type);
-    const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer));
-    const floor = approvalFloor(status.plan.type);
-    const check = checkApprovals(step.digest, approvals, policy, new X509Certificate(Buffer.from(this.d.workstationCertificate)), new Date(this.now()), floor);
+    const standing: string[] = [];
+    const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => {
+      if (!status.checkedIn.includes(a.officer)) return false;
+      const officer = this.d.officers.get(a.officer);
+      if (officer.state === 'active') return true;
+      standing.push(`${a.officer} is ${officer.state} now, so their approval no longer counts`);
+      return false;
+    });
+    const check = checkApprovals(step.digest, approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const problems = [...standing, ...check.problems];
     if (!check.met) {
-      this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems: check.problems } });
-      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${check.problems.join('; ')}.`, `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${policy.quorum} needed), each with their own passphrase.`);
+      this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems } });
+      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`, `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${Math.max(policy.quorum, approvalFloor(status.plan.type))} needed), each with their own passphrase.`);
     }
     return check.counted;
   }
 
-  private context(status: CeremonyStatus, index: number, actors: string[]): StepContext {
+  /**
+   * The step as approved is the step that would run: its digest recomputed from what it does equals the
+   * planned one, and what its approvers approved still holds (the inventory, officers and policies as
+   * they are now). A refusal is audited; the ceremony can then only be aborted.
+   */
+  private requireCurrent(status: CeremonyStatus, step: PlannedStep, next = true): void {
+    const executor = this.executor(step.action);
+    const planning = this.planningContext(status.plan.id);
+    try {
+      if (step.sensitive !== (executor.sensitive ?? true)) throw tamperedPlan(status.plan.id, `step ${step.index + 1} (${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`);
+      const own = executor.digest ? executor.digest(planning, step.params) : engineStepDigest(status.plan.id, status.plan.type, step);
+      if (own !== step.digest) throw tamperedPlan(status.plan.id, `step ${step.index + 1}'s digest, recomputed from what it would do, is not the digest its approvers signed`);
+      if (next) executor.stillHolds?.(planning, step.params);
+    } catch (error) {
+      if (error instanceof KeywardError && (error.code === 'CEREMONY_STALE' || error.code === 'CEREMONY_TAMPERED')) {
+        this.d.log.append({ actors: status.checkedIn.length ? status.checkedIn : ['workstation'], action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, error: error.code, problem: error.message } });
+      }
+      throw error;
+    }
+  }
+
+  private planningContext(ceremonyId: string): PlanningContext {
+    const { inventory, wrappingKeys, officers, policies, hsm } = this.d.stepContext;
+    return { inventory, wrappingKeys, officers, policies, hsm, ceremonyId };
+  }
+
+  private context(status: CeremonyStatus, step: PlannedStep, actors: string[]): StepContext {
     const { plan } = status;
-    const approvals = this.d.store.approvals(plan.id, index).filter((a) => actors.includes(a.officer));
+    const approvals = this.d.store.approvals(plan.id, step.index).filter((a) => actors.includes(a.officer));
     const claimOutput = (path: string) => {
       // Never claimed if it is there already: what the step did not write, a failure must not remove.
       if (existsSync(path)) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${path} already exists, and Keyward never overwrites.`, 'Choose another drive or folder, or move the existing one away, then run the step again.');
       const claim = claimOf(path);
-      if (claim) this.d.store.addPendingOutput(plan.id, index, claim);
+      if (claim) this.d.store.addPendingOutput(plan.id, step.index, claim);
     };
-    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type), claimOutput };
+    const objectId = (label: string): string => {
+      const reserved = step.objects.find((o) => o.label === label);
+      if (!reserved) throw new KeywardError('INTERNAL', `Step ${step.index + 1} creates "${label}", which its plan did not reserve.`, 'This is a defect in Keyward: report it. Nothing was created.');
+      return reserved.id;
+    };
+    const destroyObject = async (id: string, why: string): Promise<TokenObjectRef[]> => {
+      const { objects } = await this.d.stepContext.client.request('destroyKey', { uri: this.d.stepContext.uri, id });
+      this.d.log.append({ actors, action: 'hsm.object.destroy', subject: plan.id, outcome: 'success', details: { ceremony: plan.id, step: step.index, why, objects } });
+      return objects;
+    };
+    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type), claimOutput, objectId, destroyObject };
   }
 
+  /** A ceremony that can go on: not ended, no step left running, and its plan the one the workstation signed. */
   private open(id: string): CeremonyStatus {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     if (status.steps.some((s) => s.state === 'running')) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} was interrupted in the middle of a step.`, 'Recover it: with an officer logged in to the token, Keyward rolls back the interrupted step and destroys what it had reserved; then the ceremony continues.');
+    const problem = this.planProblem(status);
+    if (problem) {
+      this.d.log.append({ actors: ['workstation'], action: 'ceremony.verify', subject: id, outcome: 'refused', details: { ceremony: id, problem } });
+      throw tamperedPlan(id, problem);
+    }
     return status;
+  }
+
+  /** Why the stored plan is not the one the workstation signed, if it is not: step digests, plan digest, signature. */
+  private planProblem(status: CeremonyStatus): string | undefined {
+    const { plan } = status;
+    const signature: Signature | undefined = this.d.store.planSignature(plan.id);
+    if (!signature) return 'the plan carries no signature by the workstation key';
+    const stored = this.d.store.stepDigests(plan.id);
+    if (plan.steps.some((s) => stored[s.index] !== s.digest) || stored.length !== plan.steps.length) return 'the step digests recorded for the plan differ from the plan\'s own';
+    if (planDigestOf(plan.id, plan.type, plan.title, plan.steps) !== plan.planDigest) return 'the plan digest does not match the plan\'s steps and their descriptions';
+    if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(plan.id, plan.planDigest), signature)) return 'the plan\'s signature does not verify against the workstation key';
+    return undefined;
   }
 
   private step(status: CeremonyStatus, index: number): PlannedStep {
@@ -299,9 +477,68 @@ export class CeremonyEngine {
     return executor;
   }
 
-  private async destroyLabels(labels: string[]): Promise<number> {
-    let destroyed = 0;
-    for (const label of labels) destroyed += (await this.d.stepContext.client.request('destroyByLabel', { uri: this.d.stepContext.uri, label })).destroyed;
-    return destroyed;
+  /** Refuses labels an object on the token carries (read in the user's session, which sees every object). */
+  private async requireLabelsFree(labels: string[], refused?: { ceremony: string; step: number; actors: string[] }): Promise<void> {
+    if (labels.length === 0) return;
+    const taken = await this.d.stepContext.client.request('labelsInUse', { uri: this.d.stepContext.uri, labels });
+    if (taken.length === 0) return;
+    if (refused) this.d.log.append({ actors: refused.actors, action: 'ceremony.step', subject: refused.ceremony, outcome: 'refused', details: { ceremony: refused.ceremony, step: refused.step, error: 'HSM_LABEL_TAKEN', labels: taken } });
+    throw new KeywardError(
+      'HSM_LABEL_TAKEN',
+      `The token already holds an object labelled ${taken.map((l) => `"${l}"`).join(', ')}, which this ${refused ? 'step' : 'plan'} would create; labels name keys in ceremonies, so each is used once.${refused ? ' Nothing was done.' : ''}`,
+      refused ? 'Abort this ceremony and plan it again with a label no object on the token has.' : 'Choose a label no object on the token has (for a new version, add the version number).',
+    );
+  }
+
+  /**
+   * Destroys what a step that did not complete created: the objects its signed plan reserved, found by
+   * CKA_ID and label; never an object the inventory, the wrapping keys or the workstation identity records.
+   */
+  private async destroyReserved(step: PlannedStep): Promise<{ destroyed: TokenObjectRef[]; kept: TokenObjectRef[] }> {
+    if (step.objects.length === 0) return { destroyed: [], kept: [] };
+    const recorded = this.recordedObjectIds();
+    const protectedObjects = step.objects.filter((o) => recorded.has(o.id));
+    const result = await this.d.stepContext.client.request('destroyReserved', { uri: this.d.stepContext.uri, objects: step.objects.filter((o) => !recorded.has(o.id)) });
+    return { destroyed: result.destroyed, kept: [...result.kept, ...protectedObjects.map((o) => ({ ...o, kind: 'other' as const }))] };
+  }
+
+  private recordedObjectIds(): Set<string> {
+    const { inventory, wrappingKeys } = this.d.stepContext;
+    return new Set([
+      this.d.workstationKeyId,
+      ...inventory.list().flatMap((k) => k.versions.filter((v) => v.state !== 'destroyed').map((v) => v.tokenObjectId)),
+      ...wrappingKeys.list().filter((k) => k.state !== 'destroyed').map((k) => k.tokenObjectId),
+    ]);
   }
 }
+
+/**
+ * What an abort does to the completed steps, newest first: it undoes each it can, but never one whose
+ * effect stands (`takesEffect`) unless the quorum signed the abort, nor one that cannot be undone; the
+ * undoing stops at the first step kept, as the steps before it are what that step stands on.
+ */
+export function abortReach(status: CeremonyStatus, executors: Record<string, StepExecutor>, quorum: boolean): { undo: number[]; kept: number[] } {
+  const undo: number[] = [];
+  const kept: number[] = [];
+  let stopped = false;
+  for (const step of status.steps.filter((s) => s.state === 'done').reverse()) {
+    const action = status.plan.steps[step.index]?.action ?? '';
+    const executor = action === closingCheckpoint.action ? writeCheckpoint : executors[action];
+    const undoable = executor?.undo !== undefined;
+    const stands = executor?.takesEffect === true;
+    if (!stopped && undoable && (!stands || quorum)) {
+      undo.push(step.index);
+      continue;
+    }
+    if (stands || undoable) {
+      stopped = true;
+      kept.push(step.index);
+    }
+  }
+  return { undo, kept };
+}
+
+const tamperedPlan = (id: string, problem: string): KeywardError =>
+  new KeywardError('CEREMONY_TAMPERED', `Ceremony ${id} cannot go on: ${problem}. The plan stored in the database is not the one the workstation signed and the officers approved; it was changed outside Keyward. Nothing was done.`, 'Stop. Keep the database for investigation, verify the audit log, and abort this ceremony.');
+
+export type { StepStatus };

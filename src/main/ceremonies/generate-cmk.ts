@@ -1,13 +1,15 @@
 /**
  * The generate-CMK ceremony: the key generated in the token (approved by the quorum), recorded as
  * version 1, pending; then activated (approved again). The engine ends it with a signed checkpoint.
- * Aborting destroys the key and marks the version destroyed.
+ * Aborting destroys the key and marks the version destroyed; once it is active, only an abort the quorum
+ * signs undoes the activation first.
  */
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import type { Inventory } from '../store/inventory';
 import type { StepPlan } from './engine';
-import { number, text, type Params, type Result, type StepContext, type StepExecutor } from './steps';
+import type { KeyVersion } from '../../shared/inventory';
+import { number, numberOrNull, stale, text, type Params, type PlanningContext, type Result, type StepContext, type StepExecutor } from './steps';
 
 export interface NewCmk {
   keyName: string;
@@ -16,6 +18,9 @@ export interface NewCmk {
   spec: CmkSpec;
   rotationDays: number;
 }
+
+/** What "every CMK protection" means, in the words the plan shows (the template in src/main/hsm/templates.ts). */
+export const cmkProtectionWords = 'never readable in clear, leaving the token only wrapped by a key the security officer marked trusted, used for nothing else, unchangeable and uncopyable';
 
 export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title: string; steps: StepPlan[] } {
   if (!cmkSpecs.includes(request.spec)) throw new KeywardError('INVALID_REQUEST', `${request.spec} is not a key type Keyward generates.`, `Choose one of ${cmkSpecs.join(', ')}.`);
@@ -28,24 +33,25 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title:
     steps: [
       {
         action: 'generate-key',
-        description: `Generate ${request.spec} key "${label}" inside the HSM, with every CMK protection`,
+        description: `Generate ${request.spec} key "${label}" inside the HSM for ${request.purpose}${request.provider ? ` (provider: ${request.provider})` : ''}, rotated every ${request.rotationDays} days, with every CMK protection (${cmkProtectionWords})`,
         params: { keyName: request.keyName, purpose: request.purpose, provider: request.provider, spec: request.spec, rotationDays: request.rotationDays, label },
         sensitive: true,
       },
-      { action: 'activate-version', description: `Make "${label}" the active version of ${request.keyName}`, params: { keyName: request.keyName, version: 1 }, sensitive: true },
+      { action: 'activate-version', description: `Make "${label}" the active version of ${request.keyName} (it has none yet)`, params: { keyName: request.keyName, version: 1, fromVersion: null }, sensitive: true },
     ],
   };
 }
 
-/** A new key in the token under a reserved label: shared by generation and rotation. */
-export const generateInToken: Pick<StepExecutor, 'reserveLabels' | 'run' | 'undo'> = {
-  reserveLabels: (params) => [text(params, 'label')],
+/** A new key in the token, under the label and CKA_ID its plan reserved: shared by generation and rotation. */
+export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo'> = {
+  creates: (params) => [text(params, 'label')],
   run: async (context, params) => {
-    const key = await context.client.request('generateCmk', { uri: context.uri, label: text(params, 'label'), spec: text(params, 'spec') as CmkSpec });
+    const label = text(params, 'label');
+    const key = await context.client.request('generateCmk', { uri: context.uri, id: context.objectId(label), label, spec: text(params, 'spec') as CmkSpec });
     return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
   },
   undo: async (context, params, result) => {
-    await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
+    await context.destroyObject(text(result, 'tokenObjectId'), 'the ceremony that generated it was aborted');
     context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
   },
 };
@@ -56,9 +62,58 @@ export function recordVersion(context: StepContext, params: Params, result: Resu
   result.version = added.version;
 }
 
+/** The key's versions as they are now, or a stale refusal when the key is gone. */
+export function versionsOf(context: PlanningContext, keyName: string): KeyVersion[] {
+  const key = context.inventory.list().find((k) => k.name === keyName);
+  if (!key) throw stale(`the inventory no longer has a key named "${keyName}"`);
+  return key.versions;
+}
+
+const activeOf = (versions: KeyVersion[]): number | null => versions.find((v) => v.state === 'active')?.version ?? null;
+const named = (version: number | null): string => (version === null ? 'none' : `version ${version}`);
+
+/** The active version is still the one the plan named (none, for a first generation). */
+export function requireActive(context: PlanningContext, keyName: string, planned: number | null): void {
+  const active = activeOf(versionsOf(context, keyName));
+  if (active !== planned) throw stale(`the active version of ${keyName} is now ${named(active)}, not ${named(planned)} as planned`);
+}
+
+/**
+ * Makes a pending version the one providers use. Before: it is the version this ceremony generated and
+ * still pending, and the active version is the one the plan named. Undone (with the quorum's abort) by
+ * putting back the version it replaced, so an abort never leaves a key without its active version.
+ */
+export const activateVersion: StepExecutor = {
+  takesEffect: true,
+  stillHolds: (context, params) => {
+    const keyName = text(params, 'keyName');
+    const version = versionsOf(context, keyName).find((v) => v.version === number(params, 'version'));
+    if (!version || version.state !== 'pending' || version.stateCeremony !== context.ceremonyId) {
+      throw stale(`${keyName} version ${number(params, 'version')} is not the pending version this ceremony generated (it is ${version ? version.state : 'missing'})`);
+    }
+    requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
+  },
+  run: () => Promise.resolve({}),
+  commit: (context, params, result) => {
+    const keyName = text(params, 'keyName');
+    result.replaced = activeOf(context.inventory.get(keyName).versions);
+    result.previousRotationDue = context.inventory.get(keyName).nextRotationDue;
+    context.inventory.setState(keyName, number(params, 'version'), 'active', { actors: context.actors, ceremony: context.ceremonyId });
+  },
+  undo: (context, params, result) => {
+    const replaced = result.replaced;
+    const due = result.previousRotationDue;
+    context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), 'pending', { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
+    return Promise.resolve();
+  },
+};
+
 export const generateCmkSteps: Record<string, StepExecutor> = {
   'generate-key': {
     ...generateInToken,
+    stillHolds: (context, params) => {
+      if (context.inventory.list().some((k) => k.name === text(params, 'keyName'))) throw stale(`the inventory now has a key named "${text(params, 'keyName')}"`);
+    },
     commit: (context, params, result) => {
       const provider = params.provider;
       context.inventory.addKey(
@@ -68,10 +123,5 @@ export const generateCmkSteps: Record<string, StepExecutor> = {
       recordVersion(context, params, result);
     },
   },
-  'activate-version': {
-    run: () => Promise.resolve({}),
-    commit: (context, params) => {
-      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), 'active', { actors: context.actors, ceremony: context.ceremonyId });
-    },
-  },
+  'activate-version': activateVersion,
 };

@@ -11,8 +11,8 @@ import { writeNewFolder } from '../files/new-folder';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
-import { generateInToken, recordVersion } from './generate-cmk';
-import { number, text, type StepExecutor } from './steps';
+import { cmkProtectionWords, generateInToken, recordVersion, requireActive, versionsOf } from './generate-cmk';
+import { number, numberOrNull, stale, text, type Params, type PlanningContext, type StepExecutor } from './steps';
 
 export type RotationReason = 'due' | 'manual' | 'forced';
 
@@ -31,8 +31,8 @@ export function planRotateCmk(inventory: Inventory, keyName: string, reason: Rot
   return {
     title: `Rotate ${keyName} (${reason}): version ${next} replaces version ${active.version}`,
     steps: [
-      { action: 'generate-version', description: `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection`, params: { keyName, spec: key.spec, label, reason }, sensitive: true },
-      { action: 'activate-version', description: `Make "${label}" the active version; version ${active.version} (KCV ${active.kcv.toUpperCase()}) becomes decrypt-only`, params: { keyName, version: next }, sensitive: true },
+      { action: 'generate-version', description: `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection (${cmkProtectionWords}), as version ${next} of ${keyName} while version ${active.version} is active`, params: { keyName, spec: key.spec, label, reason, version: next, fromVersion: active.version }, sensitive: true },
+      { action: 'activate-version', description: `Make "${label}" the active version; version ${active.version} (KCV ${active.kcv.toUpperCase()}) becomes decrypt-only`, params: { keyName, version: next, fromVersion: active.version }, sensitive: true },
     ],
   };
 }
@@ -43,7 +43,7 @@ export function planSetVersionState(inventory: Inventory, keyName: string, numbe
   const current = version(inventory, keyName, number);
   return {
     title: `${state === 'disabled' ? 'Disable' : 'Re-enable'} ${keyName} version ${number}`,
-    steps: [{ action: 'set-version-state', description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`, params: { keyName, version: number, state }, sensitive: true }],
+    steps: [{ action: 'set-version-state', description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`, params: { keyName, version: number, state, from: current.state }, sensitive: true }],
   };
 }
 
@@ -56,7 +56,7 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
       {
         action: 'destroy-version',
         description: `Destroy "${current.tokenLabel}" (KCV ${current.kcv.toUpperCase()}, object ${current.tokenObjectId} on token ${current.tokenSerial}) in the HSM. Data encrypted under this version can no longer be decrypted unless a backup is restored.`,
-        params: { keyName, version: number, tokenObjectId: current.tokenObjectId },
+        params: { keyName, version: number, tokenObjectId: current.tokenObjectId, from: current.state },
         sensitive: true,
       },
       { action: 'destruction-certificate', description: `Write the signed destruction certificate to ${folder}`, params: { keyName, version: number, folder }, sensitive: false },
@@ -64,19 +64,55 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
   };
 }
 
+/** The version's state is still the one the plan showed its approvers. */
+function requireState(context: PlanningContext, params: Params): KeyVersion {
+  const keyName = text(params, 'keyName');
+  const found = versionsOf(context, keyName).find((v) => v.version === number(params, 'version'));
+  if (!found || found.state !== text(params, 'from')) throw stale(`${keyName} version ${number(params, 'version')} is now ${found?.state ?? 'missing'}, not ${text(params, 'from')} as planned`);
+  return found;
+}
+
 export const lifecycleSteps: Record<string, StepExecutor> = {
-  'generate-version': { ...generateInToken, commit: recordVersion },
+  'generate-version': {
+    ...generateInToken,
+    stillHolds: (context, params) => {
+      const keyName = text(params, 'keyName');
+      const latest = versionsOf(context, keyName).at(-1)?.version ?? 0;
+      if (latest !== number(params, 'version') - 1) throw stale(`${keyName} now has version ${latest}, so version ${number(params, 'version')} is not the next one`);
+      requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
+    },
+    commit: recordVersion,
+  },
   'set-version-state': {
+    takesEffect: true,
+    stillHolds: (context, params) => void requireState(context, params),
     run: () => Promise.resolve({}),
-    commit: (context, params) => {
-      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), text(params, 'state') as KeyVersionState, { actors: context.actors, ceremony: context.ceremonyId });
+    commit: (context, params, result) => {
+      const keyName = text(params, 'keyName');
+      const state = text(params, 'state') as KeyVersionState;
+      const key = context.inventory.get(keyName);
+      result.replaced = state === 'active' ? (key.versions.find((v) => v.state === 'active')?.version ?? null) : null;
+      result.previousRotationDue = key.nextRotationDue;
+      context.inventory.setState(keyName, number(params, 'version'), state, { actors: context.actors, ceremony: context.ceremonyId });
+    },
+    undo: (context, params, result) => {
+      const replaced = result.replaced;
+      const due = result.previousRotationDue;
+      context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), text(params, 'from') as KeyVersionState, { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
+      return Promise.resolve();
     },
   },
   'destroy-version': {
+    // Crypto-shredding cannot be undone.
+    takesEffect: true,
+    stillHolds: (context, params) => {
+      const found = requireState(context, params);
+      if (found.tokenObjectId !== text(params, 'tokenObjectId')) throw stale(`${text(params, 'keyName')} version ${found.version} is now a different token object`);
+    },
     run: async (context, params) => {
       try {
-        const { destroyed } = await context.client.request('destroyKey', { uri: context.uri, id: text(params, 'tokenObjectId') });
-        return { destroyedObjects: destroyed };
+        const objects = await context.destroyObject(text(params, 'tokenObjectId'), 'a destruction ceremony');
+        return { destroyedObjects: objects.length };
       } catch (error) {
         // Run again after an interruption: the objects were destroyed the first time, and are confirmed gone.
         if (error instanceof KeywardError && error.code === 'HSM_KEY_NOT_FOUND') return { destroyedObjects: 0 };
@@ -88,6 +124,7 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
     },
   },
   'destruction-certificate': {
+    sensitive: false,
     run: async (context, params) => {
       const keyName = text(params, 'keyName');
       const destroyedVersion = version(context.inventory, keyName, number(params, 'version'));

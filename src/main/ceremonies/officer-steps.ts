@@ -5,11 +5,15 @@
  */
 import { KeywardError } from '../../shared/errors';
 import { officerRoles, roleNames, rolesInWords, type CeremonyType, type OfficerRole, type OfficerState, type QuorumPolicy } from '../../shared/officers';
-import { enrolOfficer } from '../officers/enrolment';
+import { X509Certificate } from 'node:crypto';
+import type { StepValue } from '../../shared/ceremonies';
+import { prepareEnrolment } from '../officers/enrolment';
+import { publicKeyFingerprint } from '../store/identity';
+import { verifyAuditTrail, writeAnchoredCheckpoint } from '../audit/anchor';
 import { assertExportTargetsFree, certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
-import type { Officers } from '../store/officers';
+import type { NewOfficer, Officers } from '../store/officers';
 import type { StepPlan } from './engine';
-import { number, text, type StepExecutor } from './steps';
+import { number, stale, text, type Params, type Result, type StepExecutor } from './steps';
 
 export function planEnrolOfficer(officers: Officers, id: string, displayName: string, role: OfficerRole): { title: string; steps: StepPlan[] } {
   if (officers.list().some((o) => o.id === id)) throw new KeywardError('INVALID_REQUEST', `An officer named "${id}" is already enrolled (officer names are never reused).`, 'Choose another officer name.');
@@ -26,18 +30,28 @@ export function planOfficerState(officers: Officers, id: string, change: 'suspen
   const words = { suspend: 'Suspend', remove: 'Remove', reinstate: 'Reinstate', unlock: 'Unlock' }[change];
   return {
     title: `${words} officer ${id}`,
-    steps: [{ action: 'set-officer-state', description: `${words} ${officer.displayName} (${id}, ${roleNames[officer.role]}, now ${officer.state}${officer.lockedSince ? ', locked out' : ''})`, params: { id, change, state }, sensitive: true }],
+    steps: [
+      {
+        action: 'set-officer-state',
+        description: `${words} ${officer.displayName} (${id}, ${roleNames[officer.role]}, now ${officer.state}${officer.lockedSince ? ', locked out' : ''})`,
+        params: { id, change, state, from: officer.state, locked: officer.lockedSince !== null },
+        sensitive: true,
+      },
+    ],
   };
 }
 
-export function planChangePolicy(type: CeremonyType, current: QuorumPolicy, next: QuorumPolicy): { title: string; steps: StepPlan[] } {
+const policyWords = (p: QuorumPolicy): string => `${p.quorum} of ${rolesInWords(p.roles)}, approvals standing ${p.approvalLifetimeHours} h`;
+
+export function planChangePolicy(type: CeremonyType, current: QuorumPolicy, next: Omit<QuorumPolicy, 'approvalLifetimeHours'> & { approvalLifetimeHours?: number }): { title: string; steps: StepPlan[] } {
+  const policy: QuorumPolicy = { ...next, approvalLifetimeHours: next.approvalLifetimeHours ?? current.approvalLifetimeHours };
   return {
     title: `Change the quorum policy of ${type} ceremonies`,
     steps: [
       {
         action: 'set-policy',
-        description: `${type}: from ${current.quorum} of ${rolesInWords(current.roles)} to ${next.quorum} of ${rolesInWords(next.roles)}`,
-        params: { ceremonyType: type, quorum: next.quorum, roles: next.roles },
+        description: `${type}: from ${policyWords(current)} to ${policyWords(policy)}`,
+        params: { ceremonyType: type, quorum: policy.quorum, roles: policy.roles, approvalLifetimeHours: policy.approvalLifetimeHours, from: { quorum: current.quorum, roles: current.roles, approvalLifetimeHours: current.approvalLifetimeHours } },
         sensitive: true,
       },
     ],
@@ -53,25 +67,51 @@ export function planExportAudit(out: string): { title: string; steps: StepPlan[]
   };
 }
 
+const policyOf = (value: StepValue | undefined): QuorumPolicy => {
+  const p = (value ?? {}) as Params;
+  return { quorum: number(p, 'quorum'), roles: (Array.isArray(p.roles) ? p.roles : []) as OfficerRole[], approvalLifetimeHours: number(p, 'approvalLifetimeHours') };
+};
+
+const samePolicy = (a: QuorumPolicy, b: QuorumPolicy): boolean => a.quorum === b.quorum && a.approvalLifetimeHours === b.approvalLifetimeHours && [...a.roles].sort().join() === [...b.roles].sort().join();
+
+/** An enrolment prepared by its step's run, recorded by its commit (the same result object): never recorded if the step does not complete. */
+const preparedEnrolments = new WeakMap<Result, NewOfficer>();
+
 export const officerSteps: Record<string, StepExecutor> = {
   'enrol-officer': {
+    takesEffect: true,
     inputs: () => ['new-passphrase'],
+    stillHolds: (context, params) => {
+      if (context.officers.list().some((o) => o.id === text(params, 'id'))) throw stale(`an officer named "${text(params, 'id')}" is enrolled now`);
+    },
     run: async (context, params) => {
       const id = text(params, 'id');
-      // Run again after an interruption: an officer this ceremony already enrolled is not enrolled twice.
-      const existing = context.officers.list().find((o) => o.id === id);
-      if (existing?.enrolledCeremony === context.ceremonyId) return { officer: id, approvalKeyFingerprint: existing.approvalKeyFingerprint };
       const passphrase = await context.newPassphrase(id);
-      const record = await enrolOfficer(
-        context.officers,
-        { signer: context.signer, certificateDer: context.certificateDer },
-        { id, displayName: text(params, 'displayName'), role: text(params, 'role') as OfficerRole, passphrase },
-        { actors: context.actors, ceremony: context.ceremonyId },
-      );
-      return { officer: id, approvalKeyFingerprint: record.approvalKeyFingerprint };
+      const prepared = await prepareEnrolment({ signer: context.signer, certificateDer: context.certificateDer }, { id, displayName: text(params, 'displayName'), role: text(params, 'role') as OfficerRole, passphrase });
+      const result: Result = { officer: id, approvalKeyFingerprint: publicKeyFingerprint(new X509Certificate(Buffer.from(prepared.certificateDer)).publicKey.export({ type: 'spki', format: 'der' })) };
+      preparedEnrolments.set(result, prepared);
+      return result;
+    },
+    commit: (context, _params, result) => {
+      const prepared = preparedEnrolments.get(result);
+      if (!prepared) throw new KeywardError('INTERNAL', 'The enrolment prepared in this step is gone; nobody was enrolled.', 'Run the step again.');
+      context.officers.add(prepared, { actors: context.actors, ceremony: context.ceremonyId });
+    },
+    // With the quorum's signed abort: the officer enrolled is removed (officers are never deleted).
+    undo: (context, params) => {
+      context.officers.setState(text(params, 'id'), 'removed', { actors: context.actors, ceremony: context.ceremonyId });
+      return Promise.resolve();
     },
   },
   'set-officer-state': {
+    takesEffect: true,
+    stillHolds: (context, params) => {
+      const id = text(params, 'id');
+      const officer = context.officers.list().find((o) => o.id === id);
+      if (!officer || officer.state !== text(params, 'from') || (officer.lockedSince !== null) !== (params.locked === true)) {
+        throw stale(`${id} is now ${officer ? `${officer.state}${officer.lockedSince ? ', locked out' : ''}` : 'not enrolled'}, not as the plan showed`);
+      }
+    },
     run: (context, params) => {
       const id = text(params, 'id');
       if (context.actors.includes(id)) return Promise.reject(new KeywardError('QUORUM_NOT_MET', `${id} approved a change to their own standing; that approval does not count.`, 'Other officers approve this step.'));
@@ -85,18 +125,33 @@ export const officerSteps: Record<string, StepExecutor> = {
     },
   },
   'set-policy': {
+    takesEffect: true,
+    stillHolds: (context, params) => {
+      const type = text(params, 'ceremonyType') as CeremonyType;
+      if (!samePolicy(context.policies.get(type), policyOf(params.from))) throw stale(`the ${type} policy is now ${policyWords(context.policies.get(type))}, not what the plan showed`);
+    },
     run: () => Promise.resolve({}),
     commit: (context, params) => {
-      const roles = params.roles;
-      context.policies.set(text(params, 'ceremonyType') as CeremonyType, { quorum: number(params, 'quorum'), roles: (Array.isArray(roles) ? roles : []) as OfficerRole[] }, { actors: context.actors, ceremony: context.ceremonyId });
+      context.policies.set(text(params, 'ceremonyType') as CeremonyType, policyOf(params), { actors: context.actors, ceremony: context.ceremonyId });
+    },
+    undo: (context, params) => {
+      context.policies.set(text(params, 'ceremonyType') as CeremonyType, policyOf(params.from), { actors: context.actors, ceremony: context.ceremonyId });
+      return Promise.resolve();
     },
   },
   'export-audit': {
+    takesEffect: true,
     run: async (context, params) => {
       const out = text(params, 'out');
       for (const file of [out, signatureFileOf(out), certificateFileOf(out)]) context.claimOutput(file);
-      await context.checkpoints.write(context.signer, context.actors);
-      const written = await exportAudit(context.log, context.checkpoints, text(params, 'out'), { signer: context.signer, certificateDer: context.certificateDer });
+      await writeAnchoredCheckpoint(context, context.signer, context.anchor, context.actors);
+      // The workstation key signs only a log that verifies in full, against its anchor in the HSM.
+      const verified = await verifyAuditTrail(context.log, context.checkpoints, context.anchor, context.signer.spki);
+      const anchor = await context.anchor.read();
+      if (!verified.chain.ok || !verified.checkpoints.ok || !anchor) {
+        throw new KeywardError('AUDIT_REFUSED', `The audit log does not verify, so it is not exported under the workstation's signature: ${verified.chain.problem?.message ?? verified.checkpoints.problem?.message ?? 'its anchor is missing'}`, 'Stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.');
+      }
+      const written = await exportAudit(context.log, context.checkpoints, out, { signer: context.signer, certificateDer: context.certificateDer }, { checkpoint: anchor.checkpoint, checkpointHash: anchor.checkpointHash, headSeq: anchor.headSeq, headHash: anchor.headHash });
       return { file: text(params, 'out'), sha256: written.sha256, entries: written.entries, signerFingerprint: written.signerFingerprint };
     },
   },

@@ -7,8 +7,9 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs, signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
-import { ceremonyTypes, officerIdPattern, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
+import { ceremonyTypes, maxApprovalLifetimeHours, officerIdPattern, officerRoles, type CeremonyType, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
 import { providerIds, type ProviderId } from '../../shared/providers';
+import { parseTokenUri } from '../../shared/pkcs11-uri';
 import type { NewCmk } from './generate-cmk';
 
 const officerName = z.string().regex(officerIdPattern, 'an officer name');
@@ -65,9 +66,20 @@ const destroyPlan = z.object({ ceremony: z.literal('destroy-key'), officers: off
 const enrolPlan = z.object({ ceremony: z.literal('enrol-officer'), officers: officersPresent, officer: z.object({ id: officerName, name: z.string().min(1).max(100), role: z.enum(officerRoles) }).strict() }).strict();
 const officerStatePlan = z.object({ ceremony: z.enum(['suspend-officer', 'remove-officer']), officers: officersPresent, officer: officerName, change: z.enum(['suspend', 'reinstate', 'unlock']).optional() }).strict();
 const policyPlan = z
-  .object({ ceremony: z.literal('change-policy'), officers: officersPresent, policy: z.object({ ceremonyType: z.enum(ceremonyTypes), quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1) }).strict() })
+  .object({
+    ceremony: z.literal('change-policy'),
+    officers: officersPresent,
+    policy: z.object({ ceremonyType: z.enum(ceremonyTypes), quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1), approvalLifetimeHours: z.number().int().min(1).max(maxApprovalLifetimeHours).optional() }).strict(),
+  })
   .strict();
 const exportAuditPlan = z.object({ ceremony: z.literal('export-audit'), officers: z.array(officerName).min(1), file: z.string().min(1) }).strict();
+const changeHsmPlan = z
+  .object({
+    ceremony: z.literal('change-hsm'),
+    officers: officersPresent,
+    hsm: z.object({ module: z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'the module is a full path (starting with /)'), token: z.string().min(1).max(2048) }).strict(),
+  })
+  .strict();
 
 const versionList = z.array(keyVersion).min(1);
 const backupPlan = z.object({ ceremony: z.literal('backup'), officers: officersPresent, keys: versionList, threshold: z.number().int().min(2).max(16), package: z.string().min(1), shares: z.array(z.string().min(1)).min(2).max(16) }).strict();
@@ -96,8 +108,9 @@ export type PlanFile =
   | { type: 'destroy-key'; officers: string[]; keyName: string; version: number; folder: string }
   | { type: 'enrol-officer'; officers: string[]; officer: { id: string; name: string; role: OfficerRole } }
   | { type: 'suspend-officer' | 'remove-officer'; officers: string[]; officer: string; change: 'suspend' | 'remove' | 'reinstate' | 'unlock' }
-  | { type: 'change-policy'; officers: string[]; ceremonyType: CeremonyType; policy: QuorumPolicy }
+  | { type: 'change-policy'; officers: string[]; ceremonyType: CeremonyType; policy: Omit<QuorumPolicy, 'approvalLifetimeHours'> & { approvalLifetimeHours?: number } }
   | { type: 'export-audit'; officers: string[]; file: string }
+  | { type: 'change-hsm'; officers: string[]; modulePath: string; tokenUri: string }
   | { type: 'backup'; officers: string[]; keys: { name: string; version: number }[]; threshold: number; packageFolder: string; shareFolders: string[] }
   | { type: 'restore'; officers: string[]; packageFolder: string; keys: { name: string; version: number }[] }
   | { type: 'initialise-workstation'; officers: string[]; organization: string; name: string; signingKey: SigningKeySpec; founding: { id: string; name: string; role: OfficerRole }[] };
@@ -138,7 +151,7 @@ function load(file: string, text: string): unknown {
 }
 
 /** The ceremony types a plan file can run. */
-export const scripted = ['initialise-workstation', 'generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore'] as const;
+export const scripted = ['initialise-workstation', 'generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore', 'change-hsm'] as const;
 
 export function readPlanFile(file: string, text: string): PlanFile {
   return planOf({ file }, load(file, text));
@@ -198,11 +211,20 @@ export function planOf(file: PlanSource, value: unknown): PlanFile {
     }
     case 'change-policy': {
       const { officers, policy } = check(policyPlan);
-      return { type, officers, ceremonyType: policy.ceremonyType, policy: { quorum: policy.quorum, roles: policy.roles } };
+      return { type, officers, ceremonyType: policy.ceremonyType, policy: { quorum: policy.quorum, roles: policy.roles, ...(policy.approvalLifetimeHours ? { approvalLifetimeHours: policy.approvalLifetimeHours } : {}) } };
     }
     case 'export-audit': {
       const { officers, file: out } = check(exportAuditPlan);
       return { type, officers, file: out };
+    }
+    case 'change-hsm': {
+      const { officers, hsm } = check(changeHsmPlan);
+      try {
+        parseTokenUri(hsm.token);
+      } catch (error) {
+        throw refuse(file, `hsm.token: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return { type, officers, modulePath: hsm.module, tokenUri: hsm.token };
     }
     case 'initialise-workstation': {
       // Nobody is enrolled yet: the founding officers are the ones present.

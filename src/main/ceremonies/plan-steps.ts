@@ -15,11 +15,12 @@ import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState }
 import type { PlanFile } from './plan-file';
 import { planExportKey, planImportWrappingKey } from './provider-steps';
 import { planBackup, planRestore } from './backup-steps';
+import { planChangeHsm } from './hsm-steps';
 
 /** Resolves a path a plan names (relative to the plan file, or as given in the app) and checks where it is. */
 export type Place = (name: string) => string;
 
-export function planSteps(workstation: Workstation, planFile: PlanFile, place: Place, id: string): { title: string; steps: StepPlan[] } {
+export async function planSteps(workstation: Workstation, planFile: PlanFile, place: Place, id: string): Promise<{ title: string; steps: StepPlan[] }> {
   switch (planFile.type) {
     case 'initialise-workstation':
       throw new KeywardError('INVALID_REQUEST', 'The initialisation has no ceremony plan of steps: it creates the officers who approve them.', 'Initialise the workstation first (keyward ceremony run, or the app\'s Initialise screen).');
@@ -42,9 +43,11 @@ export function planSteps(workstation: Workstation, planFile: PlanFile, place: P
     case 'export-audit':
       return planExportAudit(place(planFile.file));
     case 'backup':
-      return planBackup(workstation.inventory(), planFile.keys, planFile.threshold, place(planFile.packageFolder), planFile.shareFolders.map(place));
+      return planBackup(workstation.inventory(), planFile.keys, planFile.threshold, place(planFile.packageFolder), planFile.shareFolders.map(place), workstation.settings().mode === 'rehearsal');
     case 'restore':
       return planRestore(workstation.inventory(), workstation.identities().require().certificateDer, place(planFile.packageFolder), planFile.keys);
+    case 'change-hsm':
+      return planChangeHsm(workstation.hsmSelection(), planFile.modulePath, planFile.tokenUri);
     case 'import-wrapping-key':
     case 'export-key': {
       const read = (name: string, what: string) => readSmallFile(place(name), maxWrappingKeyFileBytes, what);

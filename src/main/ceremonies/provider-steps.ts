@@ -8,11 +8,11 @@ import { KeywardError } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { providerIds, providerNames, wrapAlgorithms, type ProviderId, type ProviderImport, type WrapAlgorithm } from '../../shared/providers';
 import type { StepValue } from '../../shared/ceremonies';
-import { exportBundle, planExport, type PlanningContext } from '../bundles/export-bundle';
+import { exportBundle, planExport, type ExportPlanRequest, type PlanningContext as ExportPlanningContext } from '../bundles/export-bundle';
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { StepPlan } from './engine';
-import { number, securityOfficerLogin, text, type Params, type StepExecutor } from './steps';
+import { asSecurityOfficer, number, securityOfficerLogin, stale, text, type Params, type StepExecutor } from './steps';
 
 /** A provider's import parameters as step parameters (JSON), and back. */
 export function importToParams(params: ProviderImport): Record<string, StepValue> {
@@ -59,7 +59,7 @@ const timeLeft = (deadline: string | null, now: Date): string => {
 };
 
 export function planImportWrappingKey(wrappingKeys: WrappingKeys, params: ProviderImport, label: string, now = new Date()): { title: string; steps: StepPlan[] } {
-  const existing = wrappingKeys.list().find((k) => k.fingerprint === params.wrappingKeyFingerprint && k.state === 'active');
+  const existing = activeWrappingKey(wrappingKeys, params.wrappingKeyFingerprint);
   if (existing) throw new KeywardError('INVALID_REQUEST', `This ${providerNames[params.provider]} wrapping key is already on the token ("${existing.label}").`, 'Export with it directly in an export ceremony.');
   const words = pgpWordsOf(params.wrappingKeyFingerprint).join(' ');
   return {
@@ -67,13 +67,15 @@ export function planImportWrappingKey(wrappingKeys: WrappingKeys, params: Provid
     steps: [
       {
         action: 'import-wrapping-key',
-        description: `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object. Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${timeLeft(params.deadline, now)}.`,
+        description: `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object labelled "${label}". Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${timeLeft(params.deadline, now)}.`,
         params: { label, import: importToParams(params) },
         sensitive: true,
       },
     ],
   };
 }
+
+const activeWrappingKey = (wrappingKeys: WrappingKeys, fingerprint: string) => wrappingKeys.list().find((k) => k.fingerprint === fingerprint && k.state === 'active');
 
 export interface ExportKeyRequest {
   keyName: string;
@@ -82,13 +84,18 @@ export interface ExportKeyRequest {
   destination: { parent: string; drive: string };
 }
 
+/** The export request a step's parameters describe, as planned. */
+function exportRequestOf(params: Params, ceremonyId: string): ExportPlanRequest {
+  return { keyName: text(params, 'keyName'), version: number(params, 'version'), wrappingKeyId: text(params, 'wrappingKeyId'), params: importFromParams(params.import), ceremonyId, destination: { parent: text(params, 'parent'), drive: text(params, 'drive') } };
+}
+
 /** The export step's digest is the bundle's step digest, so it needs the ceremony id before planning. */
-export function planExportKey(context: PlanningContext, ceremonyId: string, request: ExportKeyRequest): { title: string; steps: StepPlan[]; timeLeftMs: number | null } {
+export function planExportKey(context: ExportPlanningContext, ceremonyId: string, request: ExportKeyRequest): { title: string; steps: StepPlan[]; timeLeftMs: number | null } {
   const wrappingKey = context.wrappingKeys.list().find((k) => k.fingerprint === request.params.wrappingKeyFingerprint && k.provider === request.params.provider && k.state === 'active');
   if (!wrappingKey) {
     throw new KeywardError('INVALID_REQUEST', `The ${providerNames[request.params.provider]} wrapping key ${hexGroups(request.params.wrappingKeyFingerprint.slice(0, 16))}… is not on the token.`, 'Import it first, in an import-wrapping-key ceremony.');
   }
-  const plan = planExport(context, { keyName: request.keyName, version: request.version, wrappingKeyId: wrappingKey.id, params: request.params, ceremonyId });
+  const plan = planExport(context, { keyName: request.keyName, version: request.version, wrappingKeyId: wrappingKey.id, params: request.params, ceremonyId, destination: request.destination });
   const { key, wrapping } = plan.step;
   return {
     title: `Export ${key.name} version ${key.version} to ${providerNames[request.params.provider]}`,
@@ -96,7 +103,7 @@ export function planExportKey(context: PlanningContext, ceremonyId: string, requ
     steps: [
       {
         action: 'export-bundle',
-        description: `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the wrapping key ${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…, and write the signed bundle to ${request.destination.parent}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        description: `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
         params: { keyName: key.name, version: key.version, wrappingKeyId: wrappingKey.id, import: importToParams(request.params), parent: request.destination.parent, drive: request.destination.drive },
         sensitive: true,
         digest: plan.stepDigest,
@@ -109,56 +116,49 @@ export const providerSteps: Record<string, StepExecutor> = {
   'import-wrapping-key': {
     inputs: () => securityOfficerLogin,
     undoInputs: () => securityOfficerLogin,
-    reserveLabels: (params) => [text(params, 'label')],
-    run: async (context, params) => {
-      // Only the security officer can mark the key trusted.
+    creates: (params) => [text(params, 'label')],
+    stillHolds: (context, params) => {
+      const existing = activeWrappingKey(context.wrappingKeys, importFromParams(params.import).wrappingKeyFingerprint);
+      if (existing) throw stale(`this wrapping key is already on the token ("${existing.label}")`);
+    },
+    run: (context, params) => {
       const providerImport = importFromParams(params.import);
-      await context.login('security-officer');
-      try {
-        const imported = await context.client.request('importWrappingKey', { uri: context.uri, label: text(params, 'label'), spki: providerImport.wrappingKeySpki, fingerprint: providerImport.wrappingKeyFingerprint });
+      const label = text(params, 'label');
+      // Only the security officer can mark the key trusted.
+      return asSecurityOfficer(context, async () => {
+        const imported = await context.client.request('importWrappingKey', { uri: context.uri, id: context.objectId(label), label, spki: providerImport.wrappingKeySpki, fingerprint: providerImport.wrappingKeyFingerprint });
         return { tokenObjectId: imported.id, fingerprint: imported.fingerprint, modulusBits: imported.modulusBits };
-      } finally {
-        await context.login('user');
-      }
+      });
     },
     commit: (context, params, result) => {
       const record = context.wrappingKeys.add(wrappingKeyRecord(importFromParams(params.import), text(params, 'label'), context.tokenSerial, text(result, 'tokenObjectId')), { actors: context.actors, ceremony: context.ceremonyId });
       result.wrappingKeyId = record.id;
     },
     undo: async (context, _params, result) => {
-      await context.login('security-officer');
-      try {
-        await context.client.request('destroyKey', { uri: context.uri, id: text(result, 'tokenObjectId') });
-      } finally {
-        await context.login('user');
-      }
+      await asSecurityOfficer(context, () => context.destroyObject(text(result, 'tokenObjectId'), 'the ceremony that imported it was aborted'));
       context.wrappingKeys.setState(text(result, 'wrappingKeyId'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
     },
   },
   'export-bundle': {
+    // A bundle written may already have been copied: it cannot be taken back.
+    takesEffect: true,
     inputs: (params) => (importFromParams(params.import).algorithm.startsWith('RSA_AES') ? securityOfficerLogin : []),
+    stillHolds: (context, params) => {
+      try {
+        planExport(context, exportRequestOf(params, context.ceremonyId));
+      } catch (error) {
+        if (error instanceof KeywardError && error.code === 'INVALID_REQUEST') throw stale(error.message.replace(/\.$/, ''));
+        throw error;
+      }
+    },
+    digest: (context, params) => planExport(context, exportRequestOf(params, context.ceremonyId)).stepDigest,
     run: async (context, params) => {
       const providerImport = importFromParams(params.import);
       if (providerImport.algorithm.startsWith('RSA_AES')) {
         // The composed RSA-AES wrap's ephemeral key is marked trusted by the security officer.
-        await context.login('security-officer');
-        try {
-          await context.client.request('prepareRsaAesWrap', { uri: context.uri });
-        } finally {
-          await context.login('user');
-        }
+        await asSecurityOfficer(context, () => context.client.request('prepareRsaAesWrap', { uri: context.uri }));
       }
-      const result = await exportBundle(context, {
-        keyName: text(params, 'keyName'),
-        version: number(params, 'version'),
-        wrappingKeyId: text(params, 'wrappingKeyId'),
-        params: providerImport,
-        ceremonyId: context.ceremonyId,
-        policy: context.policy,
-        approvals: context.approvals,
-        destination: { parent: text(params, 'parent'), drive: text(params, 'drive') },
-        actors: context.actors,
-      });
+      const result = await exportBundle(context, { ...exportRequestOf(params, context.ceremonyId), policy: context.policy, approvals: context.approvals, actors: context.actors });
       return { folder: result.folder, bundleId: result.manifest.bundleId, manifestSha256: result.manifestSha256 };
     },
     // Recorded with the step's completion: a bundle whose step was rolled back is removed, never recorded.

@@ -8,19 +8,18 @@ import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepI
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { KeywardError, sessionLostCodes, errorCodeOf } from '../../shared/errors';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
-import { approvalFloor, roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
+import { approvalFloor, type Approval, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { maxShareFileBytes, readShare } from '../backup/shares';
 import { summarise } from './summary';
-import { statementDigest } from '../officers/statement-digest';
 import { readSmallText } from '../files/read-small';
-import { approveStep } from '../officers/enrolment';
 import { verifyBundle } from '../bundles/verify-bundle';
 import type { LoginResult } from '../hsm/sessions';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
-import { newCeremonyId, type CeremonyEngine } from './engine';
+import { abortReach, newCeremonyId, type CeremonyEngine } from './engine';
+import { unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps, type Place } from './plan-steps';
 import { ceremonyExecutors } from './registry';
@@ -67,6 +66,8 @@ export class CeremonyService {
   /** The token was logged in as the user in this session (the engine exists once the workstation is initialised). */
   private loggedIn = false;
   private inputs: StepInputs = {};
+  /** Signed aborts given so far, by ceremony, for one reason: signed by the quorum, an abort may undo steps that took effect. */
+  private readonly abortApprovals = new Map<string, { reason: string; approvals: Approval[] }>();
   private busy: string | undefined;
   /** The ceremony whose step is running now: a running step of any other ceremony was interrupted. */
   private running: string | undefined;
@@ -165,12 +166,12 @@ export class CeremonyService {
     }
     this.airGap.require();
     if (planFile.type === 'initialise-workstation') throw new KeywardError('INVALID_REQUEST', 'The initialisation is not a planned ceremony: it creates the officers who approve ceremonies.', 'Use the Initialise form, shown while the workstation has no signing key.');
-    return this.exclusive('planning the ceremony', () => {
+    return this.exclusive('planning the ceremony', async () => {
       const engine = this.requireEngine();
       const id = newCeremonyId(planFile.type);
-      const { title, steps } = planSteps(this.workstation, planFile, place, id);
-      const plan = engine.plan(planFile.type, title, steps, id);
-      return Promise.resolve(this.view(plan.id));
+      const { title, steps } = await planSteps(this.workstation, planFile, place, id);
+      const plan = await engine.plan(planFile.type, title, steps, id);
+      return this.view(plan.id);
     });
   }
 
@@ -180,7 +181,9 @@ export class CeremonyService {
     const policy = this.workstation.policy(status.plan.type);
     const floor = approvalFloor(status.plan.type);
     const inputsOf = (action: string, params: Record<string, unknown>, kind: 'inputs' | 'undoInputs'): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
-    const done = status.steps.filter((s) => s.state === 'done').map((s) => status.plan.steps[s.index]).filter((s) => s !== undefined);
+    const alone = abortReach(status, ceremonyExecutors, false);
+    const withQuorum = abortReach(status, ceremonyExecutors, true);
+    const signed = this.abortApprovals.get(id);
     return {
       status,
       policy,
@@ -190,7 +193,8 @@ export class CeremonyService {
         inputs: inputsOf(step.action, step.params, 'inputs'),
         approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
       })),
-      abortInputs: [...new Set(done.flatMap((step) => inputsOf(step.action, step.params, 'undoInputs')))],
+      abortInputs: [...new Set(withQuorum.undo.flatMap((index) => ((step) => (step ? inputsOf(step.action, step.params, 'undoInputs') : []))(status.plan.steps[index])))],
+      abort: { undoneAlone: alone.undo, undoneWithQuorum: withQuorum.undo, keptAlone: alone.kept, signedBy: signed?.approvals.map((a) => a.officer) ?? [], reason: signed?.reason ?? null },
       interrupted: this.interrupted(id, status.steps),
     };
   }
@@ -229,7 +233,12 @@ export class CeremonyService {
       this.running = id;
       try {
         return await this.withInputs(inputs, async () => {
-          await engine.runNext(id);
+          const status = await engine.runNext(id);
+          if (status.plan.type === 'change-hsm' && status.state === 'completed') {
+            // The officers approved another module: its process starts at the next login, which goes through it.
+            this.workstation.reconnect();
+            this.reset();
+          }
           return this.view(id);
         });
       } finally {
@@ -238,23 +247,23 @@ export class CeremonyService {
     });
   }
 
-  /** One checked-in officer, with their passphrase, aborts the ceremony for the reason they give; the completed steps are undone. */
-  async abort(id: string, reason: string, officer: string, passphrase: string, inputs: StepInputs): Promise<CeremonyView> {
+  /**
+   * A checked-in officer, with their passphrase, signs the abort of a ceremony for the reason they give;
+   * with `finish`, the ceremony is aborted with every signature given for that reason. Completed steps are
+   * undone, except those that took effect, which only an abort signed by the policy's quorum undoes.
+   */
+  async abort(id: string, reason: string, officer: string, passphrase: string, inputs: StepInputs, finish: boolean): Promise<CeremonyView> {
     return this.exclusive('aborting the ceremony', async () => {
       const engine = this.requireEngine();
-      this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
-      const status = engine.status(id);
-      if (!status.checkedIn.includes(officer)) throw new KeywardError('QUORUM_NOT_MET', `${officer} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
-      const policy = this.workstation.policy(status.plan.type);
-      const { role } = this.workstation.officers().get(officer);
-      if (!policy.roles.includes(role)) throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${roleNames[role]}; only an officer whose approvals the ${status.plan.type} policy counts (${rolesInWords(policy.roles)}) aborts it.`, 'An officer in one of those roles aborts it.');
-      // The passphrase proves who aborts: it unseals the officer's approval key, which signs the ceremony and the reason (kept in the audit log).
-      const proof = await approveStep(this.workstation.officers(), officer, passphrase, statementDigest('keyward-abort', id, reason));
-      this.workstation.audit().append({ actors: [officer], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });
-      return this.withInputs(inputs, async () => {
-        await engine.abort(id, [officer], reason);
-        return this.view(id);
-      });
+      if (finish) this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
+      const proof = await engine.approveAbort(id, officer, passphrase, reason);
+      const held = this.abortApprovals.get(id);
+      const approvals = [...(held?.reason === reason ? held.approvals.filter((a) => a.officer !== officer) : []), proof];
+      this.abortApprovals.set(id, { reason, approvals });
+      if (!finish) return this.view(id);
+      await this.withInputs(inputs, () => engine.abort(id, reason, approvals));
+      this.abortApprovals.delete(id);
+      return this.view(id);
     });
   }
 
@@ -266,6 +275,18 @@ export class CeremonyService {
   async writeTranscript(id: string, folder: string): Promise<string> {
     driveOf(folder, await this.drives());
     return this.exclusive('writing the transcript', () => this.requireEngine().writeTranscript(id, resolve(folder)));
+  }
+
+  /**
+   * The audit log verified in full: against the workstation key and the anchor the token holds, which
+   * needs the token logged in; until then the verification is reported as not finished, never as passed.
+   */
+  async verifyAudit(): Promise<AuditTrailVerification> {
+    const { workstation } = this;
+    if (!workstation.identities().current() || !this.loggedIn) {
+      return unanchoredVerification(workstation.audit(), workstation.checkpoints(), undefined, workstation.identities().current() ? 'The checkpoints are checked against the workstation key and the audit anchor in the HSM, which needs the token logged in: log in to the token, then verify again.' : 'This workstation is not initialised yet: there is no workstation key or audit anchor to check the log against.');
+    }
+    return this.exclusive('verifying the audit log', () => workstation.verifyAudit());
   }
 
   /** Reads a bundle back from its drive and verifies it as the connected side will, against this workstation's key. */

@@ -1,11 +1,12 @@
 /**
- * What a ceremony step does, split so that a crash at any point can be recovered: the labels it will
- * give new token objects (reserved and persisted before the token is touched), the token work, the
- * store changes (committed with the step's completion), and how to undo it if the ceremony is aborted.
+ * What a ceremony step does, split so that a crash at any point can be recovered and an approval means
+ * exactly what runs: the token objects it will create (each given a CKA_ID in the signed plan, before the
+ * token is touched), what must still hold when it runs, the token work, the store changes (committed with
+ * the step's completion), and how to undo it if the ceremony is aborted.
  */
 import type { StepInputKind, StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
-import type { LoginRole } from '../../shared/keys';
+import type { LoginRole, TokenObjectRef } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import type { Bundles } from '../store/bundles';
 import type { Officers } from '../store/officers';
@@ -16,6 +17,8 @@ import type { AuditLog } from '../store/audit-log';
 import type { Checkpoints } from '../store/checkpoints';
 import type { Inventory } from '../store/inventory';
 import type { Signer } from '../x509/signer';
+import type { AuditAnchor } from '../audit/anchor';
+import type { HsmSelection } from './hsm-steps';
 
 export type Params = Record<string, StepValue>;
 export type Result = Record<string, StepValue>;
@@ -24,10 +27,14 @@ export interface StepContext {
   client: HsmClient;
   uri: string;
   tokenSerial: string;
+  /** The token is the rehearsal token: it protects nothing real. */
+  rehearsal: boolean;
   inventory: Inventory;
   wrappingKeys: WrappingKeys;
   bundles: Bundles;
   checkpoints: Checkpoints;
+  /** The audit log's anchor in the HSM, moved forward with every checkpoint. */
+  anchor: AuditAnchor;
   log: AuditLog;
   signer: Signer;
   certificateDer: Uint8Array;
@@ -44,23 +51,50 @@ export interface StepContext {
    * not complete (a failure, a crash), Keyward removes it, so no unrecorded output is left behind.
    */
   claimOutput(path: string): void;
+  /** The CKA_ID the signed plan reserved for the object with this label (see StepExecutor.creates). */
+  objectId(label: string): string;
+  /** Destroys the token objects with this CKA_ID, audited with each object's identity. */
+  destroyObject(id: string, why: string): Promise<TokenObjectRef[]>;
   /** Logs in to the token as this role, the officers typing the PIN parts (the security officer's steps). */
   login(role: LoginRole): Promise<void>;
   officers: Officers;
   policies: Policies;
+  /** Which module and token the workstation uses (the change-hsm ceremony reads, checks and saves it). */
+  hsm: HsmSelection;
   /** Asks an officer to type a new passphrase (enrolment); it is used in the step and never stored in clear. */
   newPassphrase(officerId: string): Promise<string>;
   /** Asks the custodians for their shares of a backup key (files or typed words); at least `threshold`. */
   backupShares(backupId: string, threshold: number): Promise<Uint8Array[]>;
 }
 
+/** What a step's declarations see when the ceremony is planned: the stores as they are, no officer yet. */
+export type PlanningContext = Pick<StepContext, 'inventory' | 'wrappingKeys' | 'officers' | 'policies' | 'hsm' | 'ceremonyId'>;
+
 export interface StepExecutor {
+  /** Only a step that says so runs without the quorum's approval of its digest. */
+  sensitive?: false;
+  /**
+   * Once done, the step's effect stands (an activation, a bundle written, a destruction, an officer or
+   * policy change): an abort undoes it only when the quorum of the ceremony's policy approves the abort.
+   */
+  takesEffect?: true;
   /** What officers type for the step to run (PIN parts, a new passphrase, shares), so the app asks before it starts. */
   inputs?(params: Params): StepInputKind[];
   /** What officers type for undo to run, when the ceremony is aborted. */
   undoInputs?(params: Params): StepInputKind[];
-  /** Labels of the token objects the step will create: destroyed if it does not complete. */
-  reserveLabels?(params: Params): string[];
+  /**
+   * Labels of the token objects the step will create. The engine draws each a CKA_ID in the plan (signed
+   * with it), checks the labels are free when planned and again when the step runs, and after a failure
+   * or a crash destroys exactly those objects, found by CKA_ID, and nothing else.
+   */
+  creates?(params: Params): string[];
+  /**
+   * What must still hold when the step runs for its approval to mean what the approvers saw (the version
+   * to create does not exist yet, the active version is still the one named): throws a stale refusal.
+   */
+  stillHolds?(context: PlanningContext, params: Params): void;
+  /** The step's digest when its own format defines one (an export's bundle step digest); recomputed before it runs. */
+  digest?(context: PlanningContext, params: Params): string;
   /** The token work; nothing is written to the store here. */
   run(context: StepContext, params: Params): Promise<Result>;
   /** The store changes, in the transaction that marks the step done (it may add the ids it created to the result). */
@@ -71,6 +105,19 @@ export interface StepExecutor {
 
 /** A step that logs in as the security officer, then back in as the user. */
 export const securityOfficerLogin: StepInputKind[] = ['security-officer-pin', 'user-pin'];
+
+/**
+ * Work done as the security officer, then back to the user, whatever happens: a mistyped SO PIN or a
+ * failure leaves the user logged in, so the step can be tried again at once.
+ */
+export async function asSecurityOfficer<T>(context: Pick<StepContext, 'login'>, work: () => Promise<T>): Promise<T> {
+  try {
+    await context.login('security-officer');
+    return await work();
+  } finally {
+    await context.login('user');
+  }
+}
 
 /** A step's plan is written by Keyward and never changes: a value missing from it means the plan is not one Keyward made. */
 const notInPlan = (name: string, kind: string): KeywardError =>
@@ -87,3 +134,15 @@ export const number = (params: Params, name: string): number => {
   if (typeof value !== 'number') throw notInPlan(name, 'number');
   return value;
 };
+
+/** A number the plan may leave empty (null): "none" (no active version before a first generation, say). */
+export const numberOrNull = (params: Params, name: string): number | null => {
+  const value = params[name];
+  if (value === null) return null;
+  if (typeof value !== 'number') throw notInPlan(name, 'number');
+  return value;
+};
+
+/** What the approvers approved no longer holds: the ceremony can only be aborted. */
+export const stale = (what: string): KeywardError =>
+  new KeywardError('CEREMONY_STALE', `This step no longer does what its approvers approved: ${what}. Nothing was done.`, 'Abort this ceremony (its approvals are for a state that is gone); plan a new one if the work is still needed.');

@@ -13,3 +13,8 @@ export async function fileDigests(path: string): Promise<DigestOf> {
   const digests = { sha256: sha256.digest(), sha384: sha384.digest() };
   return (hash) => digests[hash];
 }
+
+/** A file's SHA-256, hex (a module file, say, whose identity officers approve). */
+export async function sha256File(path: string): Promise<string> {
+  return (await fileDigests(path))('sha256').toString('hex');
+}

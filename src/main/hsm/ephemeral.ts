@@ -6,6 +6,7 @@
 import pkcs11js from 'pkcs11js';
 import type { Pkcs11Module } from './module';
 import type { TokenSession } from './sessions';
+import { type TemplateWithNested, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
 
 type Handle = Buffer;
 
@@ -23,22 +24,8 @@ export class EphemeralKeys {
   /** SO step. */
   prepare(session: TokenSession, purpose: EphemeralPurpose): void {
     this.discard(session, purpose);
-    const rsaAes = purpose === 'rsa-aes';
     const handle = this.module.guard(session.where, () =>
-      this.module.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object: gone with the session at the latest
-        { type: pkcs11js.CKA_PRIVATE, value: false }, // survives the SO's logout, for the user's step
-        { type: pkcs11js.CKA_SENSITIVE, value: true }, // its value is never readable
-        { type: pkcs11js.CKA_EXTRACTABLE, value: rsaAes }, // rsa-aes: leaves only under RSA-OAEP, to the provider
-        { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap the CMK (WRAP_WITH_TRUSTED)
-        { type: pkcs11js.CKA_WRAP, value: true }, // wraps the CMK...
-        { type: pkcs11js.CKA_UNWRAP, value: !rsaAes }, // key-check: ...and unwraps the copy into the probe
-        { type: pkcs11js.CKA_ENCRYPT, value: false }, // never used on data
-        { type: pkcs11js.CKA_DECRYPT, value: false },
-      ]),
+      withNoCopiesWhereKnown((noCopies) => this.module.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, ephemeralTemplate(purpose, noCopies))),
     );
     this.prepared.set(keyOf(session, purpose), handle);
   }
@@ -65,3 +52,36 @@ export class EphemeralKeys {
 }
 
 const keyOf = (session: TokenSession, purpose: EphemeralPurpose): string => `${session.serial}/${purpose}`;
+
+/** `noCopies`: CKA_COPYABLE=false, or nothing where the token does not know it (withNoCopiesWhereKnown). */
+function ephemeralTemplate(purpose: EphemeralPurpose, noCopies: pkcs11js.Template): TemplateWithNested {
+  const rsaAes = purpose === 'rsa-aes';
+  return [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+    { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+    { type: pkcs11js.CKA_TOKEN, value: false }, // a session object: gone with the session at the latest
+    { type: pkcs11js.CKA_PRIVATE, value: false }, // survives the SO's logout, for the user's step
+    { type: pkcs11js.CKA_SENSITIVE, value: true }, // its value is never readable
+    { type: pkcs11js.CKA_EXTRACTABLE, value: rsaAes }, // rsa-aes: leaves only under RSA-OAEP, to the provider...
+    { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // ...whose key the SO marked trusted, never under one the user made
+    { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap the CMK (WRAP_WITH_TRUSTED)
+    { type: pkcs11js.CKA_WRAP, value: true }, // wraps the CMK...
+    { type: pkcs11js.CKA_UNWRAP, value: !rsaAes }, // key-check: ...and unwraps the copy into the probe (in-token-kcv.ts)
+    // Anyone who can wrap the CMK under the check key can unwrap it again, so what it unwraps stays in the
+    // token, unreadable: the probe asks for exactly this, an attacker's unwrap into a readable copy is refused.
+    ...(rsaAes
+      ? []
+      : [
+          unwrapTemplate([
+            { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
+            { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // nor wrapped again, under any key
+          ]),
+        ]),
+    { type: pkcs11js.CKA_ENCRYPT, value: false }, // never used on data
+    { type: pkcs11js.CKA_DECRYPT, value: false },
+    { type: pkcs11js.CKA_DERIVE, value: false }, // no keys derived from it
+    ...noCopies, // no copy: a copy stays trusted and could be given new uses
+    { type: pkcs11js.CKA_MODIFIABLE, value: false }, // last: nobody can later turn on UNWRAP or DECRYPT, or drop the unwrap template
+  ];
+}

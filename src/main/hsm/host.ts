@@ -12,6 +12,7 @@ import { Signing } from './signing';
 import { Unwrapping } from './unwrapping';
 import { Wrapping } from './wrapping';
 import { EphemeralKeys } from './ephemeral';
+import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
 import { moduleEnvVar, progressIntervalMs, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
@@ -72,7 +73,8 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
     return null;
   },
   probe: ({ uri }) => probe(moduleOrThrow(), uri),
-  generateCmk: ({ uri, label, spec }) => open().keys.generateCmk(uri, label, spec),
+  generateCmk: ({ uri, id, label, spec }) => open().keys.generateCmk(uri, id, label, spec),
+  labelsInUse: ({ uri, labels }) => open().keys.labelsInUse(uri, labels),
   keyCheckValue: ({ uri, label }) => open().keys.checkValueByLabel(uri, label),
   keyCheckValueInToken: ({ uri, id }) => open().keys.checkValueInToken(uri, id),
   digestKey: ({ uri, id }) => open().keys.digestKey(uri, id),
@@ -81,11 +83,21 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
     return selfTestWrap(module, sessions, keys, uri, kind, hash, spki);
   },
   destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
-  destroyByLabel: ({ uri, label }) => open().keys.destroyByLabel(uri, label),
-  generateSigningKey: ({ uri, label, spec }) => open().signing.generate(uri, label, spec),
+  destroyReserved: ({ uri, objects }) => open().keys.destroyReserved(uri, objects),
+  generateSigningKey: ({ uri, id, label, spec }) => open().signing.generate(uri, id, label, spec),
   signingPublicKey: ({ uri, id }) => open().signing.publicKey(uri, id),
+  publicKeyWithoutLogin: ({ uri, id }) => open().signing.publicKeyWithoutLogin(uri, id),
+  readAuditAnchor: ({ uri }) => {
+    const { module, sessions } = open();
+    return readAuditAnchors(module, sessions, uri);
+  },
+  writeAuditAnchor: ({ uri, value, create }) => {
+    const { module, sessions } = open();
+    writeAuditAnchor(module, sessions, uri, value, create);
+    return null;
+  },
   sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),
-  importWrappingKey: ({ uri, label, spki, fingerprint }) => open().wrapping.importWrappingKey(uri, label, spki, fingerprint),
+  importWrappingKey: ({ uri, id, label, spki, fingerprint }) => open().wrapping.importWrappingKey(uri, id, label, spki, fingerprint),
   prepareRsaAesWrap: ({ uri }) => {
     open().wrapping.prepare(uri, 'rsa-aes');
     return null;
@@ -94,16 +106,16 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
     open().wrapping.prepare(uri, 'key-check');
     return null;
   },
-  wrapOaep: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapOaep(uri, targetId, wrappingKeyId, hash),
-  wrapRsaAes: ({ uri, targetId, wrappingKeyId, hash }) => open().wrapping.wrapRsaAes(uri, targetId, wrappingKeyId, hash),
-  generateKek: ({ uri, label }) => open().wrapping.generateKek(uri, label),
-  kekFromValue: ({ uri, label, value, purpose }) => open().wrapping.kekFromValue(uri, label, value, purpose),
+  wrapOaep: (request) => open().wrapping.wrapOaep(request),
+  wrapRsaAes: (request) => open().wrapping.wrapRsaAes(request),
+  generateKek: ({ uri, id, label }) => open().wrapping.generateKek(uri, id, label),
+  kekFromValue: ({ uri, id, label, value, purpose }) => open().wrapping.kekFromValue(uri, id, label, value, purpose),
   generateRandom: ({ uri, bytes }) => open().keys.random(uri, bytes),
   wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
-  unwrapKwp: ({ uri, kekId, wrapped, spec, label, publicKeySpki }) => open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, label, publicKeySpki),
-  generateTransportKey: ({ uri, label }) => open().unwrapping.generateTransportKey(uri, label),
-  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().unwrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, label),
-  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, label }) => open().unwrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, label),
+  unwrapKwp: ({ uri, kekId, wrapped, spec, id, label, publicKeySpki }) => open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, id, label, publicKeySpki),
+  generateTransportKey: ({ uri, id, label }) => open().unwrapping.generateTransportKey(uri, id, label),
+  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) => open().unwrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, id, label),
+  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) => open().unwrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, id, label),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {

@@ -12,7 +12,11 @@ type Handle = Buffer;
 
 const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
 
-/** AES: the first 3 bytes of AES-ECB over a zero block; HMAC (generic secret): of SHA-1 over the key. */
+/**
+ * AES: the first 3 bytes of AES-ECB over a zero block; HMAC (generic secret): of SHA-1 over the key. The
+ * probe's template meets the CKA_UNWRAP_TEMPLATE of every key it is unwrapped with (the key-check key, a
+ * backup KEK): SoftHSM refuses an unwrap whose template omits or contradicts one of its attributes.
+ */
 export function checkValueOfWrapped(module: Pkcs11Module, session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, aes: boolean): string {
   const lib = module.lib;
   return module.guard(session.where, () => {
@@ -23,6 +27,7 @@ export function checkValueOfWrapped(module: Pkcs11Module, session: TokenSession,
       { type: pkcs11js.CKA_PRIVATE, value: true }, // only this login sees it
       { type: pkcs11js.CKA_SENSITIVE, value: true }, // its value is never readable
       { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // and never leaves the token
+      { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // asked for by a backup KEK's unwrap template (wrapping.ts)
       { type: pkcs11js.CKA_ENCRYPT, value: aes }, // its one use: encrypting the zero block
     ]);
     try {

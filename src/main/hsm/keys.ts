@@ -1,7 +1,7 @@
 /** CMKs generated inside the token, their check values, and their destruction. */
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
-import type { CmkSpec, KeyObject, SecurityAttributes } from '../../shared/keys';
+import type { CmkSpec, KeyObject, SecurityAttributes, TokenObjectRef } from '../../shared/keys';
 import type { EphemeralKeys } from './ephemeral';
 import { checkValueByWrapping } from './in-token-kcv';
 import { findKey, keyTypeOf } from './key-lookup';
@@ -10,11 +10,30 @@ import { toHsmError } from './pkcs11-errors';
 import { attributeNumber as attributeNumberOf, findObjects, publicKeySpki, readAttributes, readSecurityAttributes, requestedBooleans, spkiCheckValue } from './objects';
 import type { Sessions, TokenSession } from './sessions';
 import { cmkTemplates, type Template } from './templates';
+import { objectIdBytes } from './object-id';
 
 type Handle = Buffer;
 
-const sealingRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
 const cmkMaxLabelLength = 64;
+
+const objectKinds: Record<number, TokenObjectRef['kind']> = {
+  [pkcs11js.CKO_SECRET_KEY]: 'secret key',
+  [pkcs11js.CKO_PRIVATE_KEY]: 'private key',
+  [pkcs11js.CKO_PUBLIC_KEY]: 'public key',
+  [pkcs11js.CKO_DATA]: 'data object',
+  [pkcs11js.CKO_CERTIFICATE]: 'certificate',
+};
+
+function assertLabelShape(label: string): void {
+  if (label.length === 0 || label.length > cmkMaxLabelLength || /\p{Cc}/u.test(label)) {
+    throw new KeywardError('INVALID_REQUEST', `A key label must be 1 to ${cmkMaxLabelLength} printable characters.`, 'Choose another label.');
+  }
+}
+
+const labelTaken = (where: string, label: string): KeywardError =>
+  new KeywardError('HSM_LABEL_TAKEN', `${where} already holds an object labelled "${label}"; labels name keys in ceremonies, so each is used once.`, 'Choose a label no object on this token has (for a new version, add the version number), and plan the ceremony again.');
+
+const sealingRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
 
 export class Keys {
   constructor(
@@ -27,9 +46,17 @@ export class Keys {
     return this.module.lib;
   }
 
-  /** A fresh CKA_ID from the token's own random generator. */
-  newId(session: TokenSession): Buffer {
-    return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(16)));
+  /**
+   * The CKA_ID the caller drew for a new object (and recorded before asking), refused if any object the
+   * session can see already carries it: a rollback destroys by this id, so it must name one object only.
+   */
+  reserveId(session: TokenSession, idHex: string): Buffer {
+    const id = objectIdBytes(idHex);
+    const found = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    if (found.length > 0) {
+      throw new KeywardError('HSM_KEY_EXISTS', `${session.where} already holds an object with the id ${idHex}; nothing was created.`, 'Abort this ceremony and plan it again (a new plan draws new ids).');
+    }
+    return id;
   }
 
   /** Random bytes from the token's generator (any login). */
@@ -39,25 +66,30 @@ export class Keys {
     return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(bytes)));
   }
 
-  /** Refuses a label any object on the token already has: labels name keys in ceremonies and must be unique. */
+  /** Refuses a label any object this session can see already has: labels name keys in ceremonies and must be unique. */
   assertLabelFree(session: TokenSession, label: string): void {
-    if (label.length === 0 || label.length > cmkMaxLabelLength || /\p{Cc}/u.test(label)) {
-      throw new KeywardError('INVALID_REQUEST', `A key label must be 1 to ${cmkMaxLabelLength} printable characters.`, 'Choose another label.');
-    }
-    const found = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
-    if (found.length > 0) {
-      throw new KeywardError(
-        'HSM_KEY_EXISTS',
-        `${session.where} already holds an object labelled "${label}".`,
-        'Choose a label no key on this token has (for a new version, add the version number).',
-      );
-    }
+    assertLabelShape(label);
+    if (this.labelTaken(session, label)) throw labelTaken(session.where, label);
   }
 
-  async generateCmk(uri: string, label: string, spec: CmkSpec): Promise<KeyObject> {
+  /**
+   * The labels among these that an object on the token carries, read in the user's session: it sees the
+   * public objects (all the security officer can see) and the user's private ones, CMKs included.
+   */
+  labelsInUse(uri: string, labels: string[]): string[] {
+    const session = this.sessions.require(uri, 'user');
+    for (const label of labels) assertLabelShape(label);
+    return labels.filter((label) => this.labelTaken(session, label));
+  }
+
+  private labelTaken(session: TokenSession, label: string): boolean {
+    return this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }])).length > 0;
+  }
+
+  async generateCmk(uri: string, idHex: string, label: string, spec: CmkSpec): Promise<KeyObject> {
     const session = this.sessions.require(uri, 'user');
     this.assertLabelFree(session, label);
-    const id = this.newId(session);
+    const id = this.reserveId(session, idHex);
     const notes: string[] = [];
     let created: { main: Handle; publicKey?: Handle; requested: Template };
     try {
@@ -78,29 +110,56 @@ export class Keys {
   }
 
   /**
-   * Recovery after a crash: every object with this label (a label a ceremony step reserved before it
-   * created the key) is destroyed. Finding none is not an error: the step may not have reached the token.
+   * Rollback of a step that did not complete: the objects it reserved (each by the CKA_ID drawn for it and
+   * its label) are destroyed, and only those. An object with a reserved id but another label is not the
+   * step's and is kept (and named). Finding none is not an error: the step may not have reached the token.
    */
-  destroyByLabel(uri: string, label: string): { destroyed: number } {
+  destroyReserved(uri: string, reserved: { id: string; label: string }[]): { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] } {
     const session = this.sessions.require(uri, 'user');
-    const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
-    this.destroyHandles(session, handles);
-    const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]));
-    if (remaining.length > 0) {
-      throw new KeywardError('HSM_DEVICE_ERROR', `${session.where} still holds ${remaining.length} object(s) labelled "${label}" after destroying them.`, 'Check the token with the vendor tools and destroy them there.');
+    const destroyed: TokenObjectRef[] = [];
+    const kept: TokenObjectRef[] = [];
+    for (const { id, label } of reserved) {
+      const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: objectIdBytes(id) }]));
+      for (const handle of handles) {
+        const found = this.describe(session, handle, id);
+        if (found.label !== label) {
+          kept.push(found);
+          continue;
+        }
+        this.destroyHandles(session, [handle]);
+        destroyed.push(found);
+      }
+      const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: objectIdBytes(id) }, { type: pkcs11js.CKA_LABEL, value: label }]));
+      if (remaining.length > 0) {
+        throw new KeywardError('HSM_DEVICE_ERROR', `${session.where} still holds ${remaining.length} object(s) with the id ${id} ("${label}") after destroying them.`, 'Check the token with the vendor tools and destroy them there.');
+      }
     }
-    return { destroyed: handles.length };
+    return { destroyed, kept };
+  }
+
+  /** What an object is: its id, label and kind, read from the token. */
+  describe(session: TokenSession, handle: Handle, idHex: string): TokenObjectRef {
+    const read = (type: number): Buffer | undefined => {
+      try {
+        return readAttributes(this.lib, session.handle, handle, [type]).get(type);
+      } catch {
+        return undefined;
+      }
+    };
+    const cls = read(pkcs11js.CKA_CLASS)?.readUIntLE(0, 4);
+    return { id: idHex, label: read(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '', kind: objectKinds[cls ?? -1] ?? 'other' };
   }
 
   /** Every object (secret, private and public key) with this CKA_ID is destroyed; then the token is searched again. */
-  destroy(uri: string, idHex: string): { destroyed: number } {
+  destroy(uri: string, idHex: string): { destroyed: number; objects: TokenObjectRef[] } {
     // The security officer may destroy the public objects it created (a wrapping key it imported).
     const session = this.sessions.require(uri, ['user', 'security-officer']);
-    const id = Buffer.from(idHex, 'hex');
+    const id = objectIdBytes(idHex);
     const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
     if (handles.length === 0) {
       throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds no key with id ${idHex}.`, 'Check the key id in the inventory; it may already have been destroyed.');
     }
+    const objects = handles.map((handle) => this.describe(session, handle, idHex));
     this.destroyHandles(session, handles);
     const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
     if (remaining.length > 0) {
@@ -110,7 +169,7 @@ export class Keys {
         'Do not record the key as destroyed. Check the token with the vendor tools and repeat the destruction.',
       );
     }
-    return { destroyed: handles.length };
+    return { destroyed: handles.length, objects };
   }
 
   private reportedCheckValue(session: TokenSession, key: Handle): string | undefined {

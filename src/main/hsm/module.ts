@@ -2,13 +2,13 @@
  * The one place that imports pkcs11js. A module is loaded once per HSM process and every token read
  * here is read live from the module.
  */
-import { existsSync } from 'node:fs';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
 import { formatTokenUri, parseTokenUri, selectorMatches } from '../../shared/pkcs11-uri';
 import type { LoginState, ModuleInfo, ObjectCounts, TokenDetails, TokenSummary } from '../../shared/token';
 import { toHsmError } from './pkcs11-errors';
 import type { InitTokenRequest } from './protocol';
+import { trustedModulePath } from './module-path';
 
 type Handle = Buffer;
 
@@ -46,16 +46,11 @@ export class Pkcs11Module {
   }
 
   static open(path: string): Pkcs11Module {
-    if (!existsSync(path)) {
-      throw new KeywardError(
-        'HSM_MODULE_LOAD_FAILED',
-        `There is no PKCS#11 module at ${path}.`,
-        'Check the module path in the HSM vendor documentation (it usually ends in .so) and that the vendor software is installed.',
-      );
-    }
+    // Checked again here, just before dlopen runs the library's code, and loaded by its real path.
+    const real = trustedModulePath(path);
     const lib = new pkcs11js.PKCS11();
     try {
-      lib.load(path);
+      lib.load(real);
       lib.C_Initialize();
     } catch (error) {
       throw new KeywardError(

@@ -3,7 +3,7 @@
  * crash or block, so they run in their own process; requests and replies are matched by id.
  */
 import type { KeywardErrorData } from '../../shared/errors';
-import type { Capabilities, CmkSpec, KeyObject, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, WrappingKeyInfo } from '../../shared/keys';
+import type { Capabilities, CmkSpec, KeyObject, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, TokenObjectRef, WrappingKeyInfo } from '../../shared/keys';
 import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
 import type { LoginResult } from './sessions';
 
@@ -24,7 +24,10 @@ export interface HsmOps {
   login: { request: { uri: string; role: LoginRole; pinParts: string[] }; response: LoginResult };
   logout: { request: { uri: string }; response: null };
   probe: { request: { uri: string }; response: Capabilities };
-  generateCmk: { request: { uri: string; label: string; spec: CmkSpec }; response: KeyObject };
+  /** Every creation takes the CKA_ID the caller drew and recorded (`id`, 32 hex digits), and a label no object carries. */
+  generateCmk: { request: { uri: string; id: string; label: string; spec: CmkSpec }; response: KeyObject };
+  /** Which of these labels an object on the token carries (read in the user's session, which sees every object). */
+  labelsInUse: { request: { uri: string; labels: string[] }; response: string[] };
   keyCheckValue: { request: { uri: string; label: string }; response: string };
   /** A secret key's check value computed in the token (not read from CKA_CHECK_VALUE); needs prepareKeyCheck. */
   keyCheckValueInToken: { request: { uri: string; id: string }; response: string };
@@ -32,32 +35,42 @@ export interface HsmOps {
   digestKey: { request: { uri: string; id: string }; response: Uint8Array };
   /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
   selfTestWrap: { request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array }; response: { wrapped: Uint8Array; kcv: string } };
-  destroyKey: { request: { uri: string; id: string }; response: { destroyed: number } };
-  /** Destroys whatever carries this label (crash recovery of a ceremony step); none found is not an error. */
-  destroyByLabel: { request: { uri: string; label: string }; response: { destroyed: number } };
-  generateSigningKey: { request: { uri: string; label: string; spec: SigningKeySpec }; response: SigningKey };
+  destroyKey: { request: { uri: string; id: string }; response: { destroyed: number; objects: TokenObjectRef[] } };
+  /** Rollback of a step: the objects it reserved, each by CKA_ID and label, and nothing else; none found is not an error. */
+  destroyReserved: { request: { uri: string; objects: { id: string; label: string }[] }; response: { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] } };
+  generateSigningKey: { request: { uri: string; id: string; label: string; spec: SigningKeySpec }; response: SigningKey };
+  /** The audit anchor's values (a private data object: user login): none, one, or two if Keyward stopped while moving it. */
+  readAuditAnchor: { request: { uri: string }; response: Uint8Array[] };
+  /** Moves the audit anchor forward; `create` only for the first anchor (a missing one is refused otherwise). */
+  writeAuditAnchor: { request: { uri: string; value: Uint8Array; create: boolean }; response: null };
   signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
+  /** The same public key read without any login (public objects): which token holds the workstation key, before a PIN is typed into its module. */
+  publicKeyWithoutLogin: { request: { uri: string; id: string }; response: SigningKey };
   sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
   /** SO: a provider's RSA key (DER SPKI, already parsed and checked in main) as a trusted WRAP-only object. */
-  importWrappingKey: { request: { uri: string; label: string; spki: Uint8Array; fingerprint: string }; response: WrappingKeyInfo };
+  importWrappingKey: { request: { uri: string; id: string; label: string; spki: Uint8Array; fingerprint: string }; response: WrappingKeyInfo };
   /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
   prepareRsaAesWrap: { request: { uri: string }; response: null };
   /** SO: the trusted check key the next in-token check value uses (generation on tokens without CKA_CHECK_VALUE, keyCheckValueInToken). */
   prepareKeyCheck: { request: { uri: string }; response: null };
-  wrapOaep: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: Uint8Array };
-  wrapRsaAes: { request: { uri: string; targetId: string; wrappingKeyId: string; hash: OaepHash }; response: RsaAesWrapped };
-  generateKek: { request: { uri: string; label: string }; response: { id: string; kcv: string } };
+  /**
+   * The approved key under the approved wrapping key: the wrapping key's SHA-256 fingerprint and the key's
+   * check value (where the token can tell it) are checked in the token before anything is wrapped.
+   */
+  wrapOaep: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: Uint8Array };
+  wrapRsaAes: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: RsaAesWrapped };
+  generateKek: { request: { uri: string; id: string; label: string }; response: { id: string; kcv: string } };
   /** SO: a trusted session KEK from its value (a backup KEK split into Shamir shares). */
-  kekFromValue: { request: { uri: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' }; response: { id: string; kcv: string } };
+  kekFromValue: { request: { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' }; response: { id: string; kcv: string } };
   /** Random bytes from the token's generator. */
   generateRandom: { request: { uri: string; bytes: number }; response: Uint8Array };
   wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
-  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; label: string; publicKeySpki?: Uint8Array }; response: KeyObject };
+  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; id: string; label: string; publicKeySpki?: Uint8Array }; response: KeyObject };
   /** A workstation RSA-3072 key pair for keys sent to it; the public key is exported for the sender. */
-  generateTransportKey: { request: { uri: string; label: string }; response: { id: string; publicKeySpki: Uint8Array } };
-  unwrapOaep: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; label: string }; response: KeyObject };
-  unwrapRsaAes: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; label: string }; response: KeyObject };
+  generateTransportKey: { request: { uri: string; id: string; label: string }; response: { id: string; publicKeySpki: Uint8Array } };
+  unwrapOaep: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; id: string; label: string }; response: KeyObject };
+  unwrapRsaAes: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; id: string; label: string }; response: KeyObject };
 }
 
 export type HsmOpName = keyof HsmOps;
@@ -92,14 +105,18 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   logout: 'logging out of the token',
   probe: 'probing the token',
   generateCmk: 'generating a key',
+  labelsInUse: 'checking key labels',
   keyCheckValue: 'reading a key check value',
   keyCheckValueInToken: 'computing a key check value',
   digestKey: 'hashing a key in the token',
   selfTestWrap: 'running the wrapping self-test',
   destroyKey: 'destroying a key',
-  destroyByLabel: 'destroying an incomplete key',
+  destroyReserved: 'destroying what an incomplete step made',
   generateSigningKey: 'generating a signing key',
   signingPublicKey: 'reading a signing key',
+  publicKeyWithoutLogin: 'reading a public key',
+  readAuditAnchor: 'reading the audit anchor',
+  writeAuditAnchor: 'anchoring the audit log',
   sign: 'signing',
   importWrappingKey: 'importing a provider wrapping key',
   prepareRsaAesWrap: 'preparing a wrap',

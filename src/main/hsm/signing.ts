@@ -11,7 +11,7 @@ import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 import { findObjects, publicKeySpki, readAttributes } from './objects';
-import type { Sessions } from './sessions';
+import type { Sessions, TokenSession } from './sessions';
 import { signingKeyTemplates } from './templates';
 
 type Handle = Buffer;
@@ -29,10 +29,10 @@ export class Signing {
     private readonly keys: Keys,
   ) {}
 
-  async generate(uri: string, label: string, spec: SigningKeySpec): Promise<SigningKey> {
+  async generate(uri: string, idHex: string, label: string, spec: SigningKeySpec): Promise<SigningKey> {
     const session = this.sessions.require(uri, 'user');
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     const t = signingKeyTemplates(spec, { id, label });
     let pair: { publicKey: Handle; privateKey: Handle };
     try {
@@ -45,7 +45,15 @@ export class Signing {
   }
 
   publicKey(uri: string, idHex: string): SigningKey {
-    const session = this.sessions.require(uri, 'user');
+    return this.publicKeyIn(this.sessions.require(uri, 'user'), idHex);
+  }
+
+  /** A public key object needs no login to be read: used to check which token holds the workstation key before anyone logs in to it. */
+  publicKeyWithoutLogin(uri: string, idHex: string): SigningKey {
+    return this.publicKeyIn(this.sessions.session(uri), idHex);
+  }
+
+  private publicKeyIn(session: TokenSession, idHex: string): SigningKey {
     const publicKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PUBLIC_KEY);
     const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, publicKey));
     const label = this.module.guard(session.where, () =>

@@ -145,3 +145,54 @@ export function signingKeyTemplates(spec: SigningKeySpec, { id, label }: Identit
     privateKey,
   };
 }
+
+// ---- Nested templates (CKA_UNWRAP_TEMPLATE) and keys that cannot be copied ----
+
+/** An attribute inside a nested template: what the patched pkcs11js passes (CK_BBOOL, CK_ULONG, bytes). */
+export interface NestedAttribute {
+  type: number;
+  value: boolean | number | Buffer;
+}
+
+/** An attribute whose value is a template of its own (CKF_ARRAY_ATTRIBUTE). */
+export interface TemplateAttribute {
+  type: number;
+  value: readonly NestedAttribute[];
+}
+
+/** A template that may hold nested templates; only C_GenerateKey and C_CreateObject are declared to take one. */
+export type TemplateWithNested = (pkcs11js.Attribute | TemplateAttribute)[];
+
+/**
+ * pkcs11js 2.1.7 takes no nested template (an Array value crashed the process); patches/pkcs11js+2.1.7.patch,
+ * applied at npm install, teaches it to. Its types stay as published: these overloads declare what the patch
+ * adds, for the two calls Keyward makes with an unwrap template.
+ */
+declare module 'pkcs11js' {
+  interface PKCS11 {
+    C_GenerateKey(session: Handle, mechanism: Mechanism, template: TemplateWithNested): Handle;
+    C_CreateObject(session: Handle, template: TemplateWithNested): Handle;
+  }
+}
+
+/**
+ * CKA_UNWRAP_TEMPLATE: every key unwrapped with the key carrying it has these values. SoftHSM refuses
+ * (CKR_TEMPLATE_INCONSISTENT) an unwrap whose own template omits one or asks for another value.
+ */
+export function unwrapTemplate(attributes: NestedAttribute[]): TemplateAttribute {
+  return { type: pkcs11js.CKA_UNWRAP_TEMPLATE, value: attributes };
+}
+
+/**
+ * Makes a key with CKA_COPYABLE=false in its template (`noCopies`), or, where the token does not know the
+ * attribute (CKR_ATTRIBUTE_TYPE_INVALID: older than PKCS#11 v2.40), once more without it. Nothing else is
+ * dropped: CKA_MODIFIABLE=false (v2.20) still fixes the key's uses, and a refused unwrap template fails both.
+ */
+export function withNoCopiesWhereKnown<T>(create: (noCopies: Template) => T): T {
+  try {
+    return create([{ type: pkcs11js.CKA_COPYABLE, value: false }]);
+  } catch (error) {
+    if (!(error instanceof Error) || error.message !== 'CKR_ATTRIBUTE_TYPE_INVALID') throw error;
+    return create([]);
+  }
+}

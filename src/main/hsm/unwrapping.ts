@@ -36,20 +36,20 @@ export class Unwrapping {
    * Restores a CMK from its backup with the CMK's own protections, re-read and with its KCV. An EC CMK
    * needs its recorded public key: an EC private key object does not carry its public point.
    */
-  unwrapKwp(uri: string, kekId: string, wrapped: Uint8Array, spec: CmkSpec, label: string, publicKeySpki?: Uint8Array): KeyObject {
+  unwrapKwp(uri: string, kekId: string, wrapped: Uint8Array, spec: CmkSpec, idHex: string, label: string, publicKeySpki?: Uint8Array): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const kek = findKey(this.module, session, kekId, [pkcs11js.CKO_SECRET_KEY]);
     const bytes = Buffer.from(wrapped);
     const recorded = publicKeySpki ? Buffer.from(publicKeySpki) : undefined;
-    if (spec.startsWith('RSA_') || spec.startsWith('EC_')) return this.unwrapKeyPair(session, kek, bytes, spec, label, recorded);
-    return this.unwrapInto(session, kwp, kek, bytes, spec, label);
+    if (spec.startsWith('RSA_') || spec.startsWith('EC_')) return this.unwrapKeyPair(session, kek, bytes, spec, idHex, label, recorded);
+    return this.unwrapInto(session, kwp, kek, bytes, spec, idHex, label);
   }
 
   /** A key pair whose private half unwraps keys sent to this workstation (RSA-OAEP or RSA-AES); the public half is exported. */
-  async generateTransportKey(uri: string, label: string): Promise<{ id: string; publicKeySpki: Uint8Array }> {
+  async generateTransportKey(uri: string, idHex: string, label: string): Promise<{ id: string; publicKeySpki: Uint8Array }> {
     const session = this.sessions.require(uri, 'user');
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     const common: Template = [
       { type: pkcs11js.CKA_ID, value: id },
       { type: pkcs11js.CKA_LABEL, value: label },
@@ -87,14 +87,14 @@ export class Unwrapping {
   }
 
   /** The matching unwrap of an RSA-OAEP wrap, into a CMK with every protection. */
-  unwrapOaep(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, label: string): KeyObject {
+  unwrapOaep(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, idHex: string, label: string): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const transport = findKey(this.module, session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
-    return this.unwrapInto(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, Buffer.from(wrapped), spec, label);
+    return this.unwrapInto(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, Buffer.from(wrapped), spec, idHex, label);
   }
 
   /** The matching unwrap of an RSA-AES wrap: the ephemeral key is unwrapped into a session key, used, destroyed. */
-  unwrapRsaAes(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, label: string): KeyObject {
+  unwrapRsaAes(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, idHex: string, label: string): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const transport = findKey(this.module, session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
     const rsaBytes = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, transport, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ?? 0);
@@ -116,7 +116,7 @@ export class Unwrapping {
       ]),
     );
     try {
-      return this.unwrapInto(session, kwp, ephemeral, bytes.subarray(rsaBytes), spec, label);
+      return this.unwrapInto(session, kwp, ephemeral, bytes.subarray(rsaBytes), spec, idHex, label);
     } finally {
       this.keys.destroyHandles(session, [ephemeral]);
     }
@@ -128,7 +128,7 @@ export class Unwrapping {
    * the modulus and exponent the private object carries; for EC, the recorded public key, after proving
    * in the token that the restored private key belongs to it.
    */
-  private unwrapKeyPair(session: TokenSession, kek: Handle, wrapped: Buffer, spec: CmkSpec, label: string, recorded: Buffer | undefined): KeyObject {
+  private unwrapKeyPair(session: TokenSession, kek: Handle, wrapped: Buffer, spec: CmkSpec, idHex: string, label: string, recorded: Buffer | undefined): KeyObject {
     const ec = spec.startsWith('EC_');
     if (ec && !recorded) {
       throw new KeywardError(
@@ -138,7 +138,7 @@ export class Unwrapping {
       );
     }
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     const templates = cmkTemplates(spec, { id, label }, false);
     const template: Template = [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
@@ -195,6 +195,7 @@ export class Unwrapping {
         { type: pkcs11js.CKA_PRIVATE, value: true }, // only this login sees it
         { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
         { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+        { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // asked for by a backup KEK's unwrap template (wrapping.ts)
         { type: pkcs11js.CKA_SIGN, value: true }, // its one use: signing the challenge
         { type: pkcs11js.CKA_DECRYPT, value: false },
         { type: pkcs11js.CKA_UNWRAP, value: false },
@@ -217,7 +218,7 @@ export class Unwrapping {
    * Unwraps into a secret CMK with the CMK template, re-reads it and takes its KCV (computed in the token
    * where the token leaves CKA_CHECK_VALUE empty). A key that fails any check is destroyed.
    */
-  private unwrapInto(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec, label: string): KeyObject {
+  private unwrapInto(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec, idHex: string, label: string): KeyObject {
     if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
       throw new KeywardError(
         'INVALID_REQUEST',
@@ -226,7 +227,7 @@ export class Unwrapping {
       );
     }
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     // The unwrapped value sets the length; the rest is the CMK template.
     const template = (cmkTemplates(spec, { id, label }, false).secret ?? []).filter((a) => a.type !== pkcs11js.CKA_VALUE_LEN);
     const handle = this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template));

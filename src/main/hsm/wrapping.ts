@@ -4,7 +4,7 @@
  * officer can do: importing a provider key, preparing the ephemeral key of an RSA-AES wrap, and creating
  * a KEK are SO steps; the wrap itself is a user step. Nothing falls back to software.
  */
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
 import type { OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../shared/keys';
@@ -15,10 +15,20 @@ import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
-import type { Template } from './templates';
-import { readAttributes } from './objects';
+import { type Template, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
+import { publicKeySpki, readAttributes, spkiCheckValue } from './objects';
 
 type Handle = Buffer;
+
+/** A wrap the officers approved: this key (its check value) under this wrapping key (its fingerprint). */
+export interface ApprovedWrap {
+  uri: string;
+  targetId: string;
+  kcv: string;
+  wrappingKeyId: string;
+  fingerprint: string;
+  hash: OaepHash;
+}
 
 const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
 
@@ -35,7 +45,7 @@ export class Wrapping {
   }
 
   /** SO step: the provider's RSA public key becomes a trusted, WRAP-only token object. */
-  importWrappingKey(uri: string, label: string, spki: Uint8Array, fingerprint: string): WrappingKeyInfo {
+  importWrappingKey(uri: string, idHex: string, label: string, spki: Uint8Array, fingerprint: string): WrappingKeyInfo {
     const session = this.sessions.require(uri, 'security-officer');
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     const details = key.asymmetricKeyDetails;
@@ -44,7 +54,7 @@ export class Wrapping {
     }
     this.keys.assertLabelFree(session, label);
     const jwk = key.export({ format: 'jwk' });
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     const template: Template = [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
       { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
@@ -72,18 +82,17 @@ export class Wrapping {
     this.ephemerals.prepare(this.sessions.require(uri, 'security-officer'), purpose);
   }
 
-  wrapOaep(uri: string, targetId: string, wrappingKeyId: string, hash: OaepHash): Uint8Array {
-    const session = this.sessions.require(uri, 'user');
-    const target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY]);
-    const wrappingKey = findTrusted(this.module, session, wrappingKeyId, pkcs11js.CKO_PUBLIC_KEY, 'wrapping key');
-    return oaepWrap(this.module, session, wrappingKey, target, hash);
+  wrapOaep(request: ApprovedWrap): Uint8Array {
+    const session = this.sessions.require(request.uri, 'user');
+    const { target, wrappingKey } = this.approvedPair(session, request, [pkcs11js.CKO_SECRET_KEY]);
+    return oaepWrap(this.module, session, wrappingKey, target, request.hash);
   }
 
   /** RSA-OAEP(ephemeral) || AES-KWP(target), the layout of CKM_RSA_AES_KEY_WRAP; the ephemeral is destroyed either way. */
-  wrapRsaAes(uri: string, targetId: string, wrappingKeyId: string, hash: OaepHash): RsaAesWrapped {
-    const session = this.sessions.require(uri, 'user');
-    const target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
-    const wrappingKey = findTrusted(this.module, session, wrappingKeyId, pkcs11js.CKO_PUBLIC_KEY, 'wrapping key');
+  wrapRsaAes(request: ApprovedWrap): RsaAesWrapped {
+    const { hash } = request;
+    const session = this.sessions.require(request.uri, 'user');
+    const { target, wrappingKey } = this.approvedPair(session, request, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
     const ephemeral = this.ephemerals.take(session, 'rsa-aes');
     if (!ephemeral) {
       throw new KeywardError(
@@ -99,29 +108,73 @@ export class Wrapping {
     }
   }
 
+  /**
+   * The key and wrapping key the officers approved, as the token holds them: the wrapping key is trusted
+   * and its public key has the approved fingerprint; the key has the approved check value where the token
+   * can tell it (CKA_CHECK_VALUE, or the public half of a key pair). A record changed in the database
+   * cannot send another key, or send it to another key.
+   */
+  private approvedPair(session: TokenSession, request: ApprovedWrap, classes: number[]): { target: Handle; wrappingKey: Handle } {
+    const wrappingKey = findTrusted(this.module, session, request.wrappingKeyId, pkcs11js.CKO_PUBLIC_KEY, 'wrapping key');
+    const fingerprint = createHash('sha256').update(this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, wrappingKey))).digest('hex');
+    if (fingerprint !== request.fingerprint) {
+      throw new KeywardError('HSM_KEY_REJECTED', `The wrapping key ${request.wrappingKeyId} on ${session.where} has the fingerprint ${fingerprint.slice(0, 16)}…, not the approved ${request.fingerprint.slice(0, 16)}…; nothing was wrapped.`, 'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.');
+    }
+    const target = findKey(this.module, session, request.targetId, classes);
+    const kcv = this.tokenCheckValue(session, request.targetId, target);
+    if (kcv !== undefined && kcv !== request.kcv) {
+      throw new KeywardError('HSM_KEY_REJECTED', `The key ${request.targetId} on ${session.where} has the check value ${kcv.toUpperCase()}, not the approved ${request.kcv.toUpperCase()}; nothing was wrapped.`, 'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.');
+    }
+    return { target, wrappingKey };
+  }
+
+  /** A key's check value as the token tells it without any other key: CKA_CHECK_VALUE, or the SHA-256 of the public half. */
+  private tokenCheckValue(session: TokenSession, idHex: string, key: Handle): string | undefined {
+    try {
+      const value = readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE);
+      if (value && value.length > 0) return value.toString('hex');
+    } catch {
+      // No CKA_CHECK_VALUE on this object or token.
+    }
+    try {
+      return spkiCheckValue(publicKeySpki(this.lib, session.handle, findKey(this.module, session, idHex, [pkcs11js.CKO_PUBLIC_KEY])));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** SO step: a backup KEK, trusted so that it may wrap CMKs; it never leaves the token. */
-  generateKek(uri: string, label: string): { id: string; kcv: string } {
+  generateKek(uri: string, idHex: string, label: string): { id: string; kcv: string } {
     const session = this.sessions.require(uri, 'security-officer');
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
+    const id = this.keys.reserveId(session, idHex);
     const handle = this.module.guard(session.where, () =>
-      this.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-        { type: pkcs11js.CKA_ID, value: id },
-        { type: pkcs11js.CKA_LABEL, value: label },
-        { type: pkcs11js.CKA_TOKEN, value: true }, // persists
-        { type: pkcs11js.CKA_PRIVATE, value: false }, // SO-created objects are public; SENSITIVE keeps the value in
-        { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
-        { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs
-        { type: pkcs11js.CKA_WRAP, value: true }, // backup...
-        { type: pkcs11js.CKA_UNWRAP, value: true }, // ...and restore
-        { type: pkcs11js.CKA_ENCRYPT, value: false },
-        { type: pkcs11js.CKA_DECRYPT, value: false },
-        { type: pkcs11js.CKA_MODIFIABLE, value: false },
-      ]),
+      withNoCopiesWhereKnown((noCopies) =>
+        this.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+          { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+          { type: pkcs11js.CKA_ID, value: id },
+          { type: pkcs11js.CKA_LABEL, value: label },
+          { type: pkcs11js.CKA_TOKEN, value: true }, // persists
+          { type: pkcs11js.CKA_PRIVATE, value: false }, // SO-created objects are public; SENSITIVE keeps the value in
+          { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
+          { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+          { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs
+          { type: pkcs11js.CKA_WRAP, value: true }, // backup...
+          { type: pkcs11js.CKA_UNWRAP, value: true }, // ...and restore
+          // A user can wrap a CMK under this KEK and unwrap it again: what it unwraps keeps the CMK's protections.
+          // Not EXTRACTABLE=false: a restored CMK must still be wrapped for its provider.
+          unwrapTemplate([
+            { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
+            { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // and leaves the token only under a key the SO trusted
+          ]),
+          { type: pkcs11js.CKA_ENCRYPT, value: false },
+          { type: pkcs11js.CKA_DECRYPT, value: false },
+          ...noCopies, // no copy: a copy stays trusted and could be given new uses
+          { type: pkcs11js.CKA_MODIFIABLE, value: false }, // last: nobody can later change its uses or drop its unwrap template
+        ]),
+      ),
     );
     return { id: id.toString('hex'), kcv: this.keys.checkValue(session, handle) };
   }
@@ -131,38 +184,60 @@ export class Wrapping {
    * exists outside the token only as those shares, and briefly while they are made or combined). A
    * trusted session object: gone with the session at the latest, destroyed by the ceremony after use.
    */
-  kekFromValue(uri: string, label: string, value: Uint8Array, purpose: 'backup' | 'restore'): { id: string; kcv: string } {
+  kekFromValue(uri: string, idHex: string, label: string, value: Uint8Array, purpose: 'backup' | 'restore'): { id: string; kcv: string } {
     const session = this.sessions.require(uri, 'security-officer');
     if (value.length !== 32) throw new KeywardError('INVALID_REQUEST', `A backup KEK is 32 bytes (AES-256), not ${value.length}.`, 'Check the shares given.');
     this.keys.assertLabelFree(session, label);
-    const id = this.keys.newId(session);
-    const handle = this.module.guard(session.where, () =>
-      this.lib.C_CreateObject(session.handle, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_ID, value: id },
-        { type: pkcs11js.CKA_LABEL, value: label },
-        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed after the backup or restore
-        { type: pkcs11js.CKA_PRIVATE, value: false }, // survives the SO's logout, for the user's wrap or unwrap steps
-        { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable again
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
-        { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs (WRAP_WITH_TRUSTED)
-        { type: pkcs11js.CKA_WRAP, value: purpose === 'backup' }, // backup: wraps the CMKs...
-        { type: pkcs11js.CKA_UNWRAP, value: purpose === 'restore' }, // ...restore: unwraps them
-        { type: pkcs11js.CKA_ENCRYPT, value: false },
-        { type: pkcs11js.CKA_DECRYPT, value: false },
-        { type: pkcs11js.CKA_VALUE, value: Buffer.from(value) },
-      ]),
-    );
-    return { id: id.toString('hex'), kcv: this.kcvOfValue(session, handle, value) };
+    const id = this.keys.reserveId(session, idHex);
+    // The value's copies in this process (the request's, the template's) are zeroed once the token holds it.
+    const copies: Buffer[] = [];
+    const valueCopy = (): Buffer => {
+      const copy = Buffer.from(value);
+      copies.push(copy);
+      return copy;
+    };
+    try {
+      const handle = this.module.guard(session.where, () =>
+        withNoCopiesWhereKnown((noCopies) =>
+          this.lib.C_CreateObject(session.handle, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+            { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+            { type: pkcs11js.CKA_ID, value: id },
+            { type: pkcs11js.CKA_LABEL, value: label },
+            { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed after the backup or restore
+            { type: pkcs11js.CKA_PRIVATE, value: false }, // survives the SO's logout, for the user's wrap or unwrap steps
+            { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable again
+            { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+            { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs (WRAP_WITH_TRUSTED)
+            { type: pkcs11js.CKA_WRAP, value: purpose === 'backup' }, // backup: wraps the CMKs...
+            { type: pkcs11js.CKA_UNWRAP, value: purpose === 'restore' }, // ...restore: unwraps them
+            // Restore: whoever holds a backup blob unwraps it only into a key with the CMK's protections.
+            // Not EXTRACTABLE=false: a restored CMK must still be wrapped for its provider.
+            unwrapTemplate([
+              { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
+              { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // and leaves the token only under a key the SO trusted
+            ]),
+            { type: pkcs11js.CKA_ENCRYPT, value: false },
+            { type: pkcs11js.CKA_DECRYPT, value: false },
+            { type: pkcs11js.CKA_VALUE, value: valueCopy() },
+            ...noCopies, // no copy: a copy stays trusted and could be given new uses
+            { type: pkcs11js.CKA_MODIFIABLE, value: false }, // last: a backup KEK never gets UNWRAP, nor a restore KEK WRAP
+          ]),
+        ),
+      );
+      return { id: id.toString('hex'), kcv: this.kcvOfValue(session, handle, valueCopy) };
+    } finally {
+      for (const copy of copies) copy.fill(0);
+      value.fill(0);
+    }
   }
 
   /**
-   * The check value of a key created from its value: CKA_CHECK_VALUE where the token sets it on created
+   * The check value of a key created from its value (`valueCopy`: a copy of it the caller zeroes): CKA_CHECK_VALUE where the token sets it on created
    * objects; otherwise (SoftHSM) computed in the token by a probe made from the same value, which may
    * only encrypt the zero block and is destroyed at once.
    */
-  private kcvOfValue(session: TokenSession, key: Handle, value: Uint8Array): string {
+  private kcvOfValue(session: TokenSession, key: Handle, valueCopy: () => Buffer): string {
     const reported = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
     if (reported && reported.length > 0) return reported.toString('hex');
     return this.module.guard(session.where, () => {
@@ -173,7 +248,7 @@ export class Wrapping {
         { type: pkcs11js.CKA_SENSITIVE, value: true },
         { type: pkcs11js.CKA_EXTRACTABLE, value: false },
         { type: pkcs11js.CKA_ENCRYPT, value: true }, // its one use: the zero block
-        { type: pkcs11js.CKA_VALUE, value: Buffer.from(value) },
+        { type: pkcs11js.CKA_VALUE, value: valueCopy() },
       ]);
       try {
         this.lib.C_EncryptInit(session.handle, { mechanism: pkcs11js.CKM_AES_ECB }, probe);

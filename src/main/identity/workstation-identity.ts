@@ -8,6 +8,7 @@ import { KeywardError } from '../../shared/errors';
 import type { WorkstationIdentity } from '../../shared/inventory';
 import type { SigningKey, SigningKeySpec } from '../../shared/keys';
 import type { HsmClient } from '../hsm/client';
+import { newObjectId } from '../hsm/object-id';
 import type { Identities } from '../store/identity';
 import type { Change } from '../store/inventory';
 import type { DistinguishedName } from '../x509/asn1';
@@ -29,7 +30,7 @@ export interface NewIdentity {
 /** Needs a user login. A key generated for an identity that is then not recorded is destroyed again. */
 export async function createIdentity(client: HsmClient, uri: string, identities: Identities, request: NewIdentity, change: Change, now = new Date()): Promise<WorkstationIdentity> {
   const token = await client.request('describeToken', { uri });
-  const key = await client.request('generateSigningKey', { uri, label: `Keyward workstation key ${now.toISOString().slice(0, 19)}Z`, spec: request.spec });
+  const key = await client.request('generateSigningKey', { uri, id: newObjectId(), label: `Keyward workstation key ${now.toISOString().slice(0, 19)}Z`, spec: request.spec });
   try {
     const notAfter = new Date(now);
     notAfter.setUTCFullYear(notAfter.getUTCFullYear() + workstationCertificateYears);

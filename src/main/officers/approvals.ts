@@ -1,6 +1,7 @@
 /**
- * Approvals checked against a quorum policy: each a valid signature over the step's digest, by an
- * approval key the workstation certified for that officer and role; nobody counts twice.
+ * Approvals checked against a quorum policy: each a valid signature over the step's digest and the time
+ * it was given, no older than the policy's approval lifetime, by an approval key the workstation
+ * certified for that officer and role; nobody counts twice.
  */
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import { approvalMessage, minimumCmkQuorum, roleNames, rolesInWords, type Approval, type QuorumPolicy } from '../../shared/officers';
@@ -13,6 +14,9 @@ function certifiedRole(certificate: X509Certificate): string | undefined {
 function certifiedName(certificate: X509Certificate): string | undefined {
   return /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
 }
+
+/** Clocks of the workstation disagree by no more than this between approving and running. */
+const clockSkewMs = 5 * 60_000;
 
 export interface QuorumCheck {
   met: boolean;
@@ -47,7 +51,16 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
       problems.push(`${which}: the certificate names ${certifiedName(certificate) ?? '?'} as ${certifiedRole(certificate) ?? '?'}, not ${approval.officer} as ${approval.role}`);
       continue;
     }
-    const message = Buffer.from(approvalMessage(stepDigest));
+    const signedAt = new Date(approval.signedAt);
+    if (Number.isNaN(signedAt.getTime()) || signedAt.getTime() > at.getTime() + clockSkewMs) {
+      problems.push(`${which}: its time (${approval.signedAt}) is after the step ran`);
+      continue;
+    }
+    if (at.getTime() - signedAt.getTime() > policy.approvalLifetimeHours * 3_600_000) {
+      problems.push(`${which}: given at ${approval.signedAt}, more than the ${policy.approvalLifetimeHours} h an approval stands under the policy, so it has expired`);
+      continue;
+    }
+    const message = Buffer.from(approvalMessage(stepDigest, approval.signedAt));
     const signature = Buffer.from(approval.signature, 'base64');
     let valid: boolean;
     try {

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, si
 import { KeywardError } from '../../shared/errors';
 import { approvalMessage, officerIdPattern, type Approval, type OfficerRecord, type OfficerRole } from '../../shared/officers';
 import type { Change } from '../store/inventory';
-import type { Officers } from '../store/officers';
+import type { NewOfficer, Officers } from '../store/officers';
 import { issueCertificate } from '../x509/certificate';
 import type { Signer } from '../x509/signer';
 import { checkPassphraseRules, kdfName, seal, unseal } from './passphrase';
@@ -27,7 +27,17 @@ export interface Enrolment {
 /** Approval certificates last as long as the workstation's, or until the officer is removed. */
 const approvalYears = 5;
 
+/** Enrols an officer at once (the founding officers, at initialisation). */
 export async function enrolOfficer(officers: Officers, workstation: Workstation, enrolment: Enrolment, change: Change, now = new Date()): Promise<OfficerRecord> {
+  return officers.add(await prepareEnrolment(workstation, enrolment, now), change);
+}
+
+/**
+ * Everything an enrolment makes (the approval key sealed under the passphrase, its certificate signed in
+ * the HSM), before anything is recorded: an enrolment step records it only when the step completes, so
+ * a step that fails, is interrupted or aborted leaves no officer behind.
+ */
+export async function prepareEnrolment(workstation: Workstation, enrolment: Enrolment, now = new Date()): Promise<NewOfficer> {
   if (!officerIdPattern.test(enrolment.id)) {
     throw new KeywardError('INVALID_REQUEST', `"${enrolment.id}" cannot be an officer name: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter.`, 'Choose a short name such as "alice" or "j.smith".');
   }
@@ -53,32 +63,37 @@ export async function enrolOfficer(officers: Officers, workstation: Workstation,
     },
     workstation.signer,
   );
-  return officers.add({ id: enrolment.id, displayName: enrolment.displayName.trim(), role: enrolment.role, kdf: kdfName, sealed, certificateDer }, change);
+  return { id: enrolment.id, displayName: enrolment.displayName.trim(), role: enrolment.role, kdf: kdfName, sealed, certificateDer };
 }
 
 /**
  * The officer's approval of one step: their passphrase unseals their key for this one signature over
- * the step's digest. A wrong passphrase is counted; the fifth in a row locks the officer out.
+ * the step's digest. Every check is counted before it runs, so concurrent ones cannot outrun the
+ * lock-out; the fifth wrong passphrase in a row locks the officer out.
  */
 export async function approveStep(officers: Officers, officerId: string, passphrase: string, stepDigest: string, now = new Date()): Promise<Approval> {
   const record = officers.get(officerId);
-  const pkcs8 = await unseal(passphrase, officers.sealedKey(officerId));
-  if (!pkcs8) {
-    const left = officers.recordFailure(officerId);
+  const check = await officers.checkPassphrase(officerId, (sealed) => unseal(passphrase, sealed));
+  if (!check.right) {
+    const { attemptsLeft: left, stillRunning, locked } = check;
+    const others = stillRunning === 1 ? 'another passphrase check' : `${stillRunning} other passphrase checks`;
+    const running = stillRunning === 0 ? '' : ` (${others} for ${officerId} still running count${stillRunning === 1 ? 's' : ''} as wrong until ${stillRunning === 1 ? 'it ends' : 'they end'})`;
+    if (locked) throw new KeywardError('INVALID_REQUEST', `Wrong passphrase for ${officerId}: ${officerId} is now locked out.`, 'Another quorum of officers must unlock this officer in an officer ceremony.');
+    if (left > 0) throw new KeywardError('INVALID_REQUEST', `Wrong passphrase for ${officerId}. ${left} attempt${left === 1 ? '' : 's'} left before ${officerId} is locked out${running}.`, `${officerId} types the passphrase again, slowly.`);
     throw new KeywardError(
       'INVALID_REQUEST',
-      left > 0 ? `Wrong passphrase for ${officerId}. ${left} attempt${left === 1 ? '' : 's'} left before ${officerId} is locked out.` : `Wrong passphrase for ${officerId}: ${officerId} is now locked out.`,
-      left > 0 ? `${officerId} types the passphrase again, slowly.` : 'Another quorum of officers must unlock this officer in an officer ceremony.',
+      `Wrong passphrase for ${officerId}: no attempt left for now${running}. If ${stillRunning === 1 ? 'it is' : 'they are all'} wrong too, ${officerId} is locked out.`,
+      `Wait for the running check${stillRunning === 1 ? '' : 's'} to end before ${officerId} tries again.`,
     );
   }
-  officers.recordSuccess(officerId);
+  const pkcs8 = check.secret;
   const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   pkcs8.fill(0);
   return {
     officer: officerId,
     role: record.role,
     certificate: officers.certificate(officerId).raw.toString('base64'),
-    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest)), { key, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest, now.toISOString())), { key, dsaEncoding: 'ieee-p1363' }).toString('base64'),
     scheme: 'ecdsa-p1363',
     hash: 'sha256',
     signedAt: now.toISOString(),

@@ -16,16 +16,24 @@ import { verifyCheckpointList, type Checkpoints } from './checkpoints';
 import { publicKeyFingerprint } from './identity';
 import { fileDigests } from '../files/digest';
 import { DriveWriteError, describeProblem, removeQuietly, writeNewFile } from '../files/new-file';
+import { caTrustProblems } from '../x509/ca-trust';
 import { signDetached, verifyDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
 
-export const exportFormat = 1;
+/** 2: the header carries the anchor the HSM held when the log was exported. */
+export const exportFormat = 2;
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const detailValue: z.ZodType = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(detailValue), z.record(z.string(), detailValue)]));
 
-const headerLine = z.object({ type: z.literal('keyward-audit-export'), format: z.literal(exportFormat), exportedAt: z.string(), entries: z.number().int().min(0), checkpoints: z.number().int().min(0), headHash: hex64 }).strict();
+const anchorLine = z.object({ checkpoint: z.number().int().min(0), checkpointHash: hex64, headSeq: z.number().int().min(0), headHash: hex64 }).strict();
+const headerLine = z
+  .object({ type: z.literal('keyward-audit-export'), format: z.literal(exportFormat), exportedAt: z.string(), entries: z.number().int().min(0), checkpoints: z.number().int().min(0), headHash: hex64, anchor: anchorLine })
+  .strict();
+
+/** What the HSM's audit anchor named when the log was exported (see src/main/audit/anchor.ts). */
+export type ExportAnchor = z.infer<typeof anchorLine>;
 const entryLine = z
   .object({
     type: z.literal('entry'),
@@ -84,7 +92,7 @@ export function assertExportTargetsFree(out: string): void {
  * Writes the export, its detached CMS signature (made in the HSM by the workstation key, over the file
  * as read back from the drive) and the signer certificate. Nothing is replaced; a failure leaves none of them.
  */
-export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: string, signing: ExportSigning, now = new Date()): Promise<WrittenExport> {
+export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: string, signing: ExportSigning, anchor: ExportAnchor, now = new Date()): Promise<WrittenExport> {
   assertExportTargetsFree(out);
   const head = log.head();
   const list = checkpoints.all();
@@ -92,7 +100,7 @@ export async function exportAudit(log: AuditLog, checkpoints: Checkpoints, out: 
   try {
     writeNewFile(out, (write) => {
       const line = (value: unknown) => write(`${JSON.stringify(value)}\n`);
-      line({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash });
+      line({ type: 'keyward-audit-export', format: exportFormat, exportedAt: now.toISOString(), entries: head.seq, checkpoints: list.length, headHash: head.hash, anchor });
       for (const entry of log.iterate(head.seq)) line({ type: 'entry', ...entry });
       for (const c of list) line({ type: 'checkpoint', ...c, signerSpki: Buffer.from(c.signerSpki).toString('base64'), signature: Buffer.from(c.signature).toString('base64') });
     });
@@ -129,7 +137,12 @@ export interface ExportSignatureCheck {
   problem?: string;
 }
 
-async function checkSignature(path: string, pinnedFingerprint: string | undefined): Promise<{ check: ExportSignatureCheck; signerSpki?: Buffer }> {
+/**
+ * The export's signature and its signer, against the anchors given: a pinned key fingerprint, the
+ * organisation's CA (see caTrustProblems), or both. With neither, only the file's integrity under the key
+ * it names is checked, which anyone can forge: `keyward audit verify --export` always asks for an anchor.
+ */
+async function checkSignature(path: string, pinnedFingerprint: string | undefined, caCertificate: Uint8Array | undefined): Promise<{ check: ExportSignatureCheck; signerSpki?: Buffer }> {
   let cms: Buffer;
   try {
     cms = readFileSync(signatureFileOf(path));
@@ -142,10 +155,13 @@ async function checkSignature(path: string, pinnedFingerprint: string | undefine
     const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
     const signerFingerprint = publicKeyFingerprint(spki);
     const base = { signerFingerprint, signerSubject: certificate.subject.replace(/\n/g, ', '), ...(verified.signingTime ? { signedAt: verified.signingTime.toISOString() } : {}) };
-    if (!certificate.verify(certificate.publicKey)) return { check: { ok: false, ...base, problem: 'the signer certificate is not validly self-signed' } };
+    // A workstation certificate is self-signed unless the organisation's CA issued it.
+    if (!caCertificate && !certificate.verify(certificate.publicKey)) return { check: { ok: false, ...base, problem: 'the signer certificate is not validly self-signed' } };
     if (pinnedFingerprint && pinnedFingerprint.toLowerCase() !== signerFingerprint) {
       return { check: { ok: false, ...base, problem: 'the file was signed by another key than the pinned workstation key' } };
     }
+    const caProblems = caCertificate ? caTrustProblems(certificate, caCertificate, verified.signingTime) : [];
+    if (caProblems.length > 0) return { check: { ok: false, ...base, problem: caProblems.join('; ') } };
     return { check: { ok: true, ...base }, signerSpki: spki };
   } catch (error) {
     return { check: { ok: false, problem: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) } };
@@ -161,9 +177,10 @@ export interface ExportVerification {
   fileProblems: string[];
 }
 
-export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: string): Promise<ExportVerification> {
+/** `caCertificate`: the organisation's CA certificate (PEM or DER) that must have issued the signer's. */
+export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: string, caCertificate?: Uint8Array): Promise<ExportVerification> {
   const fileProblems: string[] = [];
-  const { check: signature, signerSpki } = await checkSignature(path, pinnedSignerFingerprint);
+  const { check: signature, signerSpki } = await checkSignature(path, pinnedSignerFingerprint, caCertificate);
   const entries: ChainItem[] = [];
   const hashes = new Map<number, string>();
   const list: AuditCheckpoint[] = [];
@@ -215,6 +232,17 @@ export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: 
   }
   if (header && header.checkpoints !== list.length) fileProblems.push(`the header announces ${header.checkpoints} checkpoints, the file holds ${list.length}`);
   // Every checkpoint must be signed by the key that signed the file (refused outright when that signature fails).
-  const checkpoints = verifyCheckpointList(list, (seq) => (seq === 0 ? genesisHash : hashes.get(seq)), signerSpki ?? Buffer.alloc(0));
+  const listed = verifyCheckpointList(list, (seq) => (seq === 0 ? genesisHash : hashes.get(seq)), signerSpki ?? Buffer.alloc(0));
+  const checkpoints = header ? withAnchor(listed, header.anchor, list, hashes, chain.entries) : listed;
   return { ok: signature.ok && chain.ok && checkpoints.ok && fileProblems.length === 0, signature, chain, checkpoints, fileProblems };
+}
+
+/** The exported log must hold what the HSM's anchor named at export (in the signed header): that checkpoint and that head. */
+function withAnchor(verified: CheckpointVerification, anchor: ExportAnchor, list: AuditCheckpoint[], hashes: Map<number, string>, entries: number): CheckpointVerification {
+  const anchored = { checkpoint: anchor.checkpoint, headSeq: anchor.headSeq, entriesAfter: Math.max(0, entries - anchor.headSeq) };
+  const checkpoint = list.find((c) => c.id === anchor.checkpoint);
+  const fail = (message: string): CheckpointVerification => ({ ...verified, ok: false, anchor: anchored, problem: { checkpoint: anchor.checkpoint, message } });
+  if (anchor.checkpoint > 0 && checkpoint?.hash !== anchor.checkpointHash) return fail(`Checkpoint ${anchor.checkpoint}, anchored in the HSM when the log was exported, is ${checkpoint ? 'not the one signed then' : 'missing'}: checkpoints were removed or replaced.`);
+  if ((anchor.headSeq === 0 ? genesisHash : hashes.get(anchor.headSeq)) !== anchor.headHash) return fail(`Entry ${anchor.headSeq}, anchored in the HSM when the log was exported, is ${hashes.has(anchor.headSeq) ? 'not the entry anchored' : 'missing'}: entries were cut or rewritten.`);
+  return { ...verified, anchor: anchored };
 }

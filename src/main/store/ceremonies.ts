@@ -1,11 +1,13 @@
 /**
  * Ceremonies in the store: the plan (never changed once written), who checked in, each step's state,
- * result, reserved labels and claimed outputs, and the approvals, which are append-only. The engine writes a step's
+ * result and claimed outputs (the token objects a step creates are reserved, by CKA_ID, in the signed plan itself),
+ * and the approvals, which are append-only. The engine writes a step's
  * state change and its audit entry in one transaction.
  */
 import { KeywardError } from '../../shared/errors';
 import type { CeremonyPlan, CeremonyState, CeremonyStatus, StepState, StepValue } from '../../shared/ceremonies';
 import type { Approval } from '../../shared/officers';
+import type { Signature } from '../../shared/keys';
 import type { Db } from './database';
 import type { ClaimedOutput } from '../ceremonies/step-outputs';
 
@@ -24,20 +26,38 @@ interface StepRow {
   started_at: string | null;
   ended_at: string | null;
   result: string | null;
-  pending_labels: string;
 }
 
 export class CeremonyStore {
   constructor(private readonly db: Db) {}
 
-  create(plan: CeremonyPlan): void {
-    this.db.prepare('INSERT INTO ceremonies (id, type, plan, plan_digest, state, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(plan.id, plan.type, JSON.stringify(plan), plan.planDigest, 'planned', plan.createdAt);
+  /** A new ceremony, with the workstation key's signature over its plan digest. */
+  create(plan: CeremonyPlan, signature: Signature): void {
+    const signed = JSON.stringify({ hash: signature.hash, scheme: signature.scheme, signature: Buffer.from(signature.signature).toString('base64') });
+    this.db.prepare('INSERT INTO ceremonies (id, type, plan, plan_digest, plan_signature, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(plan.id, plan.type, JSON.stringify(plan), plan.planDigest, signed, 'planned', plan.createdAt);
     const insert = this.db.prepare('INSERT INTO ceremony_steps (ceremony_id, step, action, digest, state) VALUES (?, ?, ?, ?, ?)');
     for (const step of plan.steps) insert.run(plan.id, step.index, step.action, step.digest, 'pending');
   }
 
   plan(id: string): CeremonyPlan {
     return JSON.parse(this.row(id).plan) as CeremonyPlan;
+  }
+
+  /** The workstation key's signature over the plan digest, as stored (none for a plan made before plans were signed). */
+  planSignature(id: string): Signature | undefined {
+    const stored = this.db.prepare('SELECT plan_signature FROM ceremonies WHERE id = ?').pluck().get(id) as string | null | undefined;
+    if (!stored) return undefined;
+    try {
+      const value = JSON.parse(stored) as { hash: Signature['hash']; scheme: Signature['scheme']; signature: string };
+      return { hash: value.hash, scheme: value.scheme, signature: Buffer.from(value.signature, 'base64') };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Each step's digest as recorded beside the plan, by step index. */
+  stepDigests(id: string): string[] {
+    return this.db.prepare('SELECT digest FROM ceremony_steps WHERE ceremony_id = ? ORDER BY step').pluck().all(id) as string[];
   }
 
   status(id: string): CeremonyStatus {
@@ -84,11 +104,11 @@ export class CeremonyStore {
     return (this.db.prepare('SELECT approval FROM step_approvals WHERE ceremony_id = ? AND step = ? ORDER BY rowid').pluck().all(id, step) as string[]).map((a) => JSON.parse(a) as Approval);
   }
 
-  /** What a step reserved while running: token labels, and files or folders on drives (`pendingOutputs`). */
-  stepState(id: string, step: number): { state: StepState; pendingLabels: string[]; pendingOutputs: ClaimedOutput[] } {
-    const row = this.db.prepare('SELECT state, pending_labels, pending_outputs FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_labels: string; pending_outputs: string } | undefined;
+  /** What a step claimed while running: files or folders on drives (`pendingOutputs`). */
+  stepState(id: string, step: number): { state: StepState; pendingOutputs: ClaimedOutput[] } {
+    const row = this.db.prepare('SELECT state, pending_outputs FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').get(id, step) as { state: StepState; pending_outputs: string } | undefined;
     if (!row) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has no step ${step}.`, 'Check the ceremony plan.');
-    return { state: row.state, pendingLabels: JSON.parse(row.pending_labels) as string[], pendingOutputs: JSON.parse(row.pending_outputs) as ClaimedOutput[] };
+    return { state: row.state, pendingOutputs: JSON.parse(row.pending_outputs) as ClaimedOutput[] };
   }
 
   /** A running step is about to write an output on a drive; recorded (and flushed) before the first byte is written. */
@@ -97,13 +117,12 @@ export class CeremonyStore {
     if (changed !== 1) throw new KeywardError('INTERNAL', `Step ${step + 1} of ceremony ${id} is not running, so it cannot write ${claim.path}.`, 'Run the step from the ceremony.');
   }
 
-  /** Giving `pendingLabels` replaces the reserved labels and forgets the claimed outputs (the step began anew or ended). */
-  updateStep(id: string, step: number, change: { state: StepState; at: string; pendingLabels?: string[]; result?: Record<string, StepValue> }): void {
+  /** `forgetOutputs`: the step began anew or ended, so the outputs it had claimed are forgotten. */
+  updateStep(id: string, step: number, change: { state: StepState; at: string; forgetOutputs?: boolean; result?: Record<string, StepValue> }): void {
     const started = change.state === 'running';
-    const pending = change.pendingLabels ? JSON.stringify(change.pendingLabels) : null;
     this.db
-      .prepare(`UPDATE ceremony_steps SET state = ?, ${started ? 'started_at' : 'ended_at'} = ?, pending_labels = COALESCE(?, pending_labels), pending_outputs = CASE WHEN ? IS NULL THEN pending_outputs ELSE '[]' END, result = COALESCE(?, result) WHERE ceremony_id = ? AND step = ?`)
-      .run(change.state, change.at, pending, pending, change.result ? JSON.stringify(change.result) : null, id, step);
+      .prepare(`UPDATE ceremony_steps SET state = ?, ${started ? 'started_at' : 'ended_at'} = ?, pending_outputs = CASE WHEN ? THEN '[]' ELSE pending_outputs END, result = COALESCE(?, result) WHERE ceremony_id = ? AND step = ?`)
+      .run(change.state, change.at, change.forgetOutputs ? 1 : 0, change.result ? JSON.stringify(change.result) : null, id, step);
   }
 
   private row(id: string): CeremonyRow {

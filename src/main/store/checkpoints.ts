@@ -3,13 +3,14 @@
  * end; a checkpoint signed in the HSM fixes the head at a point in time, so a log shorter than its last
  * checkpoint, or different at that point, is detected. Checkpoints chain to each other too.
  */
-import { createHash, createPublicKey, verify, constants } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { genesisHash, type AuditCheckpoint, type CheckpointVerification } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
 import type { AuditLog } from './audit-log';
 import { canonicalJson } from './canonical';
 import type { Db } from './database';
 import type { Signer } from '../x509/signer';
+import { signatureValid } from '../x509/verify-signature';
 
 
 interface Row {
@@ -34,17 +35,8 @@ function checkpointHash(body: Buffer, signature: Uint8Array): string {
   return createHash('sha256').update(body).update(signature).digest('hex');
 }
 
-function signatureValid(c: AuditCheckpoint): boolean {
-  try {
-    const key = createPublicKey({ key: Buffer.from(c.signerSpki), format: 'der', type: 'spki' });
-    const body = checkpointBody(c);
-    const signature = Buffer.from(c.signature);
-    return c.scheme === 'rsa-pss'
-      ? verify(c.hashAlgorithm, body, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-      : verify(c.hashAlgorithm, body, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  } catch {
-    return false;
-  }
+function checkpointSignatureValid(c: AuditCheckpoint): boolean {
+  return signatureValid(c.signerSpki, checkpointBody(c), { hash: c.hashAlgorithm, scheme: c.scheme, signature: c.signature });
 }
 
 function toCheckpoint(r: Row): AuditCheckpoint {
@@ -73,6 +65,11 @@ export class Checkpoints {
     return (this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').all() as Row[]).map(toCheckpoint);
   }
 
+  byId(id: number): AuditCheckpoint | undefined {
+    const row = this.db.prepare('SELECT * FROM audit_checkpoints WHERE id = ?').get(id) as Row | undefined;
+    return row ? toCheckpoint(row) : undefined;
+  }
+
   last(): AuditCheckpoint | undefined {
     const row = this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as Row | undefined;
     return row ? toCheckpoint(row) : undefined;
@@ -94,7 +91,7 @@ export class Checkpoints {
       signature: signed.signature,
       hash: checkpointHash(body, signed.signature),
     };
-    if (!signatureValid(checkpoint)) {
+    if (!checkpointSignatureValid(checkpoint)) {
       throw new KeywardError('HSM_SIGNATURE_INVALID', 'The HSM signed the audit checkpoint, but the signature does not verify against the signing key. No checkpoint was written.', 'Check the workstation signing key and the HSM; do not continue the ceremony until this is understood.');
     }
     return this.db
@@ -115,17 +112,17 @@ export class Checkpoints {
   }
 
   /**
-   * Every checkpoint: its signature (against the pinned signer key when one is given), its link to the
-   * previous checkpoint, and the audit log still holding its head, so a truncated log is detected.
+   * Every checkpoint: its signature against the workstation key (read from the token, never from the
+   * database), its link to the previous checkpoint, and the audit log still holding its head.
    */
-  verify(pinnedSpki?: Uint8Array): CheckpointVerification {
+  verify(workstationSpki: Uint8Array): CheckpointVerification {
     const rows = this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').iterate() as IterableIterator<Row>;
     return verifyCheckpointList(
       (function* () {
         for (const row of rows) yield toCheckpoint(row);
       })(),
       (seq) => this.log.hashAt(seq),
-      pinnedSpki,
+      workstationSpki,
     );
   }
 
@@ -140,7 +137,7 @@ export function verifyCheckpointList(list: Iterable<AuditCheckpoint>, hashAt: (s
     const fail = (message: string): CheckpointVerification => ({ ok: false, checkpoints: count, problem: { checkpoint: c.id, message } });
     if (pinnedSpki && !Buffer.from(pinnedSpki).equals(Buffer.from(c.signerSpki))) return fail(`Checkpoint ${c.id} was signed by a key other than the workstation signing key.`);
     if (c.prevCheckpointHash !== prev) return fail(`Checkpoint ${c.id} does not follow the checkpoint before it: checkpoints were removed or replaced.`);
-    if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !signatureValid(c)) return fail(`Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`);
+    if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !checkpointSignatureValid(c)) return fail(`Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`);
     const held = hashAt(c.seq);
     if (held === undefined) return fail(`The audit log ends before entry ${c.seq}, which checkpoint ${c.id} signed at ${c.time}: entries were cut off the end of the log.`);
     if (held !== c.headHash) return fail(`Entry ${c.seq} is not the entry checkpoint ${c.id} signed at ${c.time}: the log was rewritten up to that point.`);

@@ -125,6 +125,30 @@ export class Inventory {
     return this.version(name, number);
   }
 
+  /**
+   * Undoes a state change made by a ceremony whose abort the quorum signed: the version goes back to the
+   * state it had, the version the change had demoted from active is active again, and the rotation due
+   * date is put back, so the key is left as the ceremony found it.
+   */
+  revertState(name: string, number: number, previous: KeyVersionState, restore: { reactivate: number | null; rotationDue: string | null }, change: Change): KeyVersion {
+    const key = this.get(name);
+    const current = this.version(name, number);
+    const at = this.now().toISOString();
+    this.log.record(
+      { actors: change.actors, action: 'inventory.version.revert', subject: `${name} v${number}`, details: { from: current.state, to: previous, reactivated: restore.reactivate, ceremony: change.ceremony } },
+      () => {
+        if (current.state === 'destroyed') throw new KeywardError('INVALID_REQUEST', `${name} version ${number} is destroyed; its state cannot be put back.`, 'Nothing to undo.');
+        // This version first: a key has at most one active version.
+        this.db.prepare('UPDATE key_versions SET state = ?, state_since = ?, state_ceremony = ? WHERE key_id = ? AND version = ?').run(previous, at, change.ceremony, key.id, number);
+        if (restore.reactivate !== null) {
+          this.db.prepare("UPDATE key_versions SET state = 'active', state_since = ?, state_ceremony = ? WHERE key_id = ? AND version = ? AND state <> 'destroyed'").run(at, change.ceremony, key.id, restore.reactivate);
+        }
+        if (restore.rotationDue !== null) this.db.prepare('UPDATE keys SET next_rotation_due = ? WHERE id = ?').run(restore.rotationDue, key.id);
+      },
+    );
+    return this.version(name, number);
+  }
+
   /** A destroyed version restored from a backup: a new token object, the same key (its KCV was checked by the caller). */
   restoreVersion(name: string, number: number, where: { tokenSerial: string; tokenObjectId: string; tokenLabel: string }, change: Change): KeyVersion {
     const key = this.get(name);

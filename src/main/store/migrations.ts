@@ -214,6 +214,19 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE ceremony_steps ADD COLUMN pending_outputs TEXT NOT NULL DEFAULT '[]';
   `,
+  // 8: each plan signed by the workstation key when planned, and checked at every step; fixed like the plan.
+  // Approvals stand for the policy's approval lifetime (8 hours unless a policy says otherwise).
+  `
+  ALTER TABLE ceremonies ADD COLUMN plan_signature TEXT;
+  DROP TRIGGER ceremony_plan_fixed;
+  CREATE TRIGGER ceremony_plan_fixed BEFORE UPDATE ON ceremonies
+    WHEN NEW.plan IS NOT OLD.plan OR NEW.plan_digest IS NOT OLD.plan_digest OR NEW.plan_signature IS NOT OLD.plan_signature OR NEW.type IS NOT OLD.type OR OLD.state IN ('completed', 'aborted')
+    BEGIN SELECT RAISE(ABORT, 'a ceremony plan never changes, and an ended ceremony is final'); END;
+  ALTER TABLE policies ADD COLUMN approval_lifetime_hours INTEGER NOT NULL DEFAULT 8 CHECK (approval_lifetime_hours BETWEEN 1 AND 168);
+  CREATE TRIGGER ceremony_step_digest_fixed BEFORE UPDATE ON ceremony_steps
+    WHEN NEW.digest IS NOT OLD.digest OR NEW.action IS NOT OLD.action
+    BEGIN SELECT RAISE(ABORT, 'a planned step never changes'); END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -1,4 +1,8 @@
-/** Ending a ceremony without completing it: a checked-in officer gives the reason and their passphrase. */
+/**
+ * Ending a ceremony without completing it: a checked-in officer gives the reason and their passphrase.
+ * Steps that took effect (an activation, a bundle written, an officer or policy change) are undone only
+ * when officers meeting the ceremony's quorum sign the abort, one after another, for the same reason.
+ */
 import { useState } from 'react';
 import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
@@ -12,6 +16,14 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
   const [opened, setOpened] = useState(false);
   const [reason, setReason] = useState('');
   const [inputs, setInputs] = useState<StepInputs>({});
+  const [more, setMore] = useState(false);
+  const { abort: reach } = view;
+  /** "step 2", "steps 1 and 2": the steps are listed above with their descriptions. */
+  const stepWords = (indices: number[]) => {
+    const numbers = [...indices].map((i) => i + 1).sort((a, b) => a - b);
+    return numbers.length === 1 ? `step ${numbers[0] ?? ''}` : `steps ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1) ?? ''}`;
+  };
+  const signedForReason = reach.reason !== null && reach.reason === reason.trim() ? reach.signedBy : [];
   const keep = () => {
     setInputs({});
     setOpened(false);
@@ -26,22 +38,40 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
   return (
     <section className="card" aria-labelledby="abort-heading">
       <h2 id="abort-heading">Abort the ceremony</h2>
-      <p>The steps already done are undone (what they created in the token is destroyed) and the ceremony ends as aborted. This is recorded in the audit log.</p>
+      {reach.undoneAlone.length > 0 && <p>Aborting undoes {stepWords(reach.undoneAlone)}: what {reach.undoneAlone.length === 1 ? 'it' : 'they'} created in the token is destroyed.</p>}
+      {reach.keptAlone.length > 0 && (
+        <p className="finding finding-warn">
+          One officer&apos;s abort leaves {stepWords(reach.keptAlone)} as done, because what {reach.keptAlone.length === 1 ? 'it' : 'they'} did took effect. If {view.quorumNeeded} officers sign the
+          abort for the same reason, {reach.undoneWithQuorum.length > 0 ? `${stepWords(reach.undoneWithQuorum)} are undone instead: an activation gives the key back the version that was active before, and what the steps created in the token is destroyed.` : 'nothing more can be undone: what they did stays.'}
+        </p>
+      )}
+      {reach.undoneAlone.length === 0 && reach.keptAlone.length === 0 && <p>No step has been done: the ceremony simply ends.</p>}
+      <p>The abort is recorded in the audit log, with each officer&apos;s signed reason.</p>
       <label htmlFor="abort-reason">Reason</label>
       <input id="abort-reason" className="wide" value={reason} onChange={(event) => setReason(event.target.value)} />
+      {signedForReason.length > 0 && <p role="status">Signed for this reason by: {signedForReason.join(', ')}.</p>}
       {view.abortInputs.length > 0 && <StepInputsEntry kinds={view.abortInputs} inputs={inputs} onChange={setInputs} />}
+      {reach.keptAlone.length > 0 && (
+        <label className="choice">
+          <input type="checkbox" checked={more} onChange={(event) => setMore(event.target.checked)} />
+          Another officer signs the abort after me (to undo the steps that took effect)
+        </label>
+      )}
       {officers.length === 0 ? (
         <p className="finding finding-warn">An officer who checked in aborts the ceremony: check in first.</p>
       ) : (
         <OfficerPassphrase
-          officers={officers}
+          officers={officers.filter((o) => !signedForReason.includes(o.id))}
           purpose="abort this ceremony"
-          submitLabel="Abort and undo"
-          disabled={!reason.trim() || !inputsComplete(view.abortInputs, inputs) || working !== undefined}
+          submitLabel={more ? 'Sign the abort' : 'Abort the ceremony'}
+          disabled={!reason.trim() || (!more && !inputsComplete(view.abortInputs, inputs)) || working !== undefined}
           onSubmit={async (officer, passphrase) => {
             const given = inputs;
-            setInputs({});
-            return abort(reason.trim(), officer, passphrase, given);
+            if (!more) setInputs({});
+            const ok = await abort(reason.trim(), officer, passphrase, more ? {} : given, !more);
+            // The next officer finishes the abort, unless they too leave it to another.
+            if (ok && more) setMore(false);
+            return ok;
           }}
         />
       )}

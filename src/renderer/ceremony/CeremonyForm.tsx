@@ -90,6 +90,8 @@ function buildPlan(type: FormType, f: Fields, present: string[], lists: { versio
       return { ...base, keys: lists.versions.map(versionOf), threshold: numberOr(f.threshold ?? '', 2), package: f.folder ?? '', shares: lists.shareDrives };
     case 'restore':
       return { ...base, package: f.packageFolder ?? '', keys: lists.versions.map(versionOf) };
+    case 'change-hsm':
+      return { ...base, hsm: { module: f.modulePath ?? '', token: f.tokenUri ?? '' } };
   }
 }
 
@@ -214,6 +216,12 @@ export function CeremonyForm() {
             </label>
           ))}
         </fieldset>
+      </>
+    ),
+    'change-hsm': (
+      <>
+        <Text id="hsm-module" label="PKCS#11 module file" value={f.modulePath ?? ''} onChange={set('modulePath')} hint="Installed by the HSM vendor's package in a system folder (for example /usr/lib/vendor/libvendorpkcs11.so); its SHA-256 is shown in the plan." />
+        <Text id="hsm-token" label="Token address (PKCS#11 URI)" value={f.tokenUri ?? ''} onChange={set('tokenUri')} hint="The token that holds this workstation's signing key, e.g. pkcs11:token=CMK%20HSM;serial=1234." />
       </>
     ),
     'export-audit': (

@@ -19,6 +19,7 @@ export const ceremonyChoices: { type: FormType; title: string; description: stri
   { type: 'remove-officer', title: 'Remove an officer', description: 'The officer can no longer check in or approve. Names are never reused.' },
   { type: 'change-policy', title: 'Change a quorum policy', description: 'How many approvals, from which roles, a ceremony type needs.' },
   { type: 'export-audit', title: 'Export the audit log', description: 'The whole log with its checkpoints, signed by the workstation key, to a drive.' },
+  { type: 'change-hsm', title: 'Change the HSM module', description: "Which PKCS#11 module and token address the workstation uses; the module's SHA-256 is read aloud and the security officers approve it." },
 ];
 
 export const providerFields: Record<ProviderId, { name: string; label: string; hint?: string }[]> = {

@@ -36,7 +36,8 @@ interface CeremonyState {
   checkIn: (officer: string, passphrase: string) => Promise<boolean>;
   approve: (step: number, officer: string, passphrase: string) => Promise<boolean>;
   runNext: (inputs: StepInputs) => Promise<boolean>;
-  abort: (reason: string, officer: string, passphrase: string, inputs: StepInputs) => Promise<boolean>;
+  /** `finish` false: this officer's signature is kept, and another officer signs the abort next. */
+  abort: (reason: string, officer: string, passphrase: string, inputs: StepInputs, finish: boolean) => Promise<boolean>;
   verifyBundle: (folder: string) => Promise<void>;
   writeTranscript: (folder: string) => Promise<void>;
   dismissError: () => void;
@@ -153,8 +154,8 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       return view !== undefined;
     },
 
-    abort: async (reason, officer, passphrase, inputs) => {
-      const view = await act('Aborting the ceremony and undoing its completed steps', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, officer, passphrase, inputs }));
+    abort: async (reason, officer, passphrase, inputs, finish) => {
+      const view = await act(finish ? 'Aborting the ceremony and undoing its completed steps' : 'Recording the signed abort', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, officer, passphrase, inputs, finish }));
       show(view);
       return view !== undefined;
     },

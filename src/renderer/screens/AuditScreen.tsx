@@ -14,12 +14,28 @@ function VerificationResult() {
   if (verification.state === 'loading') return <p role="status">Recomputing the hash chain and the signed checkpoints…</p>;
   if (verification.state === 'failed') return <ErrorPanel title="The audit log could not be verified" error={verification.error} />;
   const { chain, checkpoints } = verification.value;
+  const { anchor } = checkpoints;
   if (chain.ok && checkpoints.ok) {
     return (
       <div className="finding finding-ok" role="status">
-        Verified: {plural(chain.entries, 'entry', 'entries')}, hash chain intact; {plural(checkpoints.checkpoints, 'signed checkpoint', 'signed checkpoints')} verified
+        Verified: {plural(chain.entries, 'entry', 'entries')}, hash chain intact; {plural(checkpoints.checkpoints, 'signed checkpoint', 'signed checkpoints')} verified against the
+        workstation key on the token
         {checkpoints.last ? ` (the last covers entry ${checkpoints.last.seq})` : ' (none written yet)'}. Head hash{' '}
         <span className="mono">{hexGroups(chain.headHash)}</span>
+        {anchor && (
+          <p>
+            Anchored in the HSM at checkpoint {anchor.checkpoint} (entry {anchor.headSeq});{' '}
+            {anchor.entriesAfter === 0 ? 'every entry is covered.' : `${plural(anchor.entriesAfter, 'entry was', 'entries were')} written after it and will be covered by the next checkpoint.`}
+          </p>
+        )}
+      </div>
+    );
+  }
+  if (chain.ok && checkpoints.problem?.incomplete) {
+    return (
+      <div className="finding finding-warn" role="status">
+        Not fully verified: the hash chain of {plural(chain.entries, 'entry', 'entries')} is intact, but the checkpoints were not checked against the HSM.{' '}
+        {checkpoints.problem.message}
       </div>
     );
   }

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import type { HsmSettings } from '../../shared/settings';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp } from '../store';
+import { useStartCeremony } from '../ceremony/store';
 
 export function SettingsScreen() {
   const settings = useApp((s) => s.settings);
@@ -11,6 +12,11 @@ export function SettingsScreen() {
   const listModuleTokens = useApp((s) => s.listModuleTokens);
   const selectHsm = useApp((s) => s.selectHsm);
   const show = useApp((s) => s.show);
+  const storeStatus = useApp((s) => s.storeStatus);
+  const loadStoreStatus = useApp((s) => s.loadStoreStatus);
+  const startCeremony = useStartCeremony();
+  // Once initialised, the HSM changes only in a ceremony the security officers approve.
+  const initialised = storeStatus.state === 'ready' && storeStatus.value.signerFingerprint !== null;
 
   const [mode, setMode] = useState<HsmSettings['mode']>('rehearsal');
   const [modulePath, setModulePath] = useState('');
@@ -19,7 +25,8 @@ export function SettingsScreen() {
 
   useEffect(() => {
     void loadSettings();
-  }, [loadSettings]);
+    void loadStoreStatus();
+  }, [loadSettings, loadStoreStatus]);
 
   useEffect(() => {
     if (settings.state !== 'ready') return;
@@ -99,12 +106,25 @@ export function SettingsScreen() {
         )}
 
         {saving.state === 'failed' && <ErrorPanel title="The HSM was not changed" error={saving.error} />}
-        <div className="row">
-          <button type="submit" className="primary" disabled={saving.state === 'loading'}>
-            {saving.state === 'loading' ? 'Opening the token…' : 'Check the token and use it'}
-          </button>
-          <span className="hint">Keyward opens the token first and saves the choice only if the token can be read.</span>
-        </div>
+        {initialised ? (
+          <div className="finding finding-warn" role="note">
+            <p>
+              This workstation is initialised: its HSM module and token change only in a ceremony that two security officers approve, because every PIN
+              typed afterwards goes through the module. The plan shows the module file&apos;s SHA-256 to read aloud, and the token must be the one that
+              holds the workstation key.
+            </p>
+            <button type="button" className="primary" onClick={() => startCeremony('change-hsm')}>
+              Plan the change of HSM module…
+            </button>
+          </div>
+        ) : (
+          <div className="row">
+            <button type="submit" className="primary" disabled={saving.state === 'loading'}>
+              {saving.state === 'loading' ? 'Opening the token…' : 'Check the token and use it'}
+            </button>
+            <span className="hint">Keyward opens the token first and saves the choice only if the token can be read.</span>
+          </div>
+        )}
       </form>
     </div>
   );

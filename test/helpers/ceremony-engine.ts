@@ -1,0 +1,176 @@
+/**
+ * A ceremony engine on a real SoftHSM token and SQLite file, with four enrolled officers (alice and dave
+ * security officers, bob key custodian, carol auditor), for tests that drive ceremonies step by step:
+ * the engine's dependencies built in one place, crash injection, and the token's objects listed by
+ * OpenSC's pkcs11-tool (independently of Keyward).
+ */
+import { execFileSync } from 'node:child_process';
+import { CeremonyEngine, type CrashPoint, type EngineDependencies, type StepPlan } from '../../src/main/ceremonies/engine';
+import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
+import { readShare } from '../../src/main/backup/shares';
+import { enrolOfficer } from '../../src/main/officers/enrolment';
+import { Bundles } from '../../src/main/store/bundles';
+import { CeremonyStore } from '../../src/main/store/ceremonies';
+import { Checkpoints } from '../../src/main/store/checkpoints';
+import { Inventory } from '../../src/main/store/inventory';
+import { Officers } from '../../src/main/store/officers';
+import { Policies } from '../../src/main/store/policies';
+import { WrappingKeys } from '../../src/main/store/wrapping-keys';
+import { tokenAnchor } from '../../src/main/audit/anchor';
+import type { HsmSelection } from '../../src/main/ceremonies/hsm-steps';
+import type { CeremonyStatus } from '../../src/shared/ceremonies';
+import type { HsmClient } from '../../src/main/hsm/client';
+import type { CeremonyType, OfficerRole } from '../../src/shared/officers';
+import { softhsmModule } from './softhsm';
+import { testWorkstation, type TestWorkstation } from './workstation';
+
+export const passphrases: Record<string, string> = { alice: 'gate lantern river oak', bob: 'second key in the vault', carol: 'every line is checked', dave: 'another officer arrives' };
+const founders: [string, OfficerRole][] = [
+  ['alice', 'security-officer'],
+  ['bob', 'key-custodian'],
+  ['carol', 'auditor'],
+  ['dave', 'security-officer'],
+];
+
+export class SimulatedCrash extends Error {}
+
+/** The HSM choice of a test workstation: fixed (the change-hsm ceremony is tested through a Workstation). */
+export const fixedHsm: HsmSelection = {
+  current: () => ({ mode: 'rehearsal' }),
+  inspect: () => Promise.reject(new Error('no other HSM in this test')),
+  save: () => {
+    throw new Error('no other HSM in this test');
+  },
+};
+
+export interface EngineOptions {
+  crash?: { point: CrashPoint; step: number };
+  /** The security officer's PIN the officers type for SO steps (a mistyped one, to provoke a failure). */
+  soPin?: string[];
+  /** What the custodians give at a restore: share files' text, or typed words. */
+  shares?: () => string[];
+  /** Or the shares as bytes, as the prompt hands them to the step. */
+  shareBytes?: () => Uint8Array[];
+  /** Treat the token as the rehearsal token. */
+  rehearsal?: boolean;
+  /** The engine's clock (approvals age with it). */
+  now?: () => Date;
+  /** What the steps talk to the HSM process through (a test may watch the requests). */
+  client?: HsmClient;
+}
+
+export interface CeremonyBench {
+  ws: TestWorkstation;
+  tokenSerial: string;
+  officers: Officers;
+  inventory: Inventory;
+  wrappingKeys: WrappingKeys;
+  policies: Policies;
+  store: CeremonyStore;
+  checkpoints: Checkpoints;
+  engine(options?: EngineOptions): CeremonyEngine;
+  /** Plans a ceremony and checks the officers in. */
+  start(e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present?: string[]): Promise<string>;
+  approve(e: CeremonyEngine, id: string, step: number, officers?: string[]): Promise<void>;
+  /** Plans, checks in, approves every sensitive step and runs every step. */
+  runPlanned(e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, officers?: string[]): Promise<CeremonyStatus>;
+  /** Every object on the token (label and hex id), as pkcs11-tool lists them with a user login. */
+  tokenObjects(): { label: string; id: string; kind: string }[];
+  /** Logs the HSM process back in as the user (after a step that failed with the SO logged in, say). */
+  loginUser(): Promise<void>;
+  close(): void;
+}
+
+export async function ceremonyBench(label: string): Promise<CeremonyBench> {
+  const ws = await testWorkstation(label);
+  const tokenSerial = (await ws.client.request('describeToken', { uri: ws.uri })).serial;
+  const officers = new Officers(ws.db, ws.log);
+  const inventory = new Inventory(ws.db, ws.log);
+  const wrappingKeys = new WrappingKeys(ws.db, ws.log);
+  const policies = new Policies(ws.db, ws.log);
+  const store = new CeremonyStore(ws.db);
+  const checkpoints = new Checkpoints(ws.db, ws.log);
+  const founding = { actors: founders.map(([id]) => id), ceremony: 'initialise' };
+  for (const [id, role] of founders) {
+    await enrolOfficer(officers, { signer: ws.signer, certificateDer: ws.certificateDer }, { id, displayName: `${id[0]?.toUpperCase() ?? ''}${id.slice(1)}`, role, passphrase: passphrases[id] ?? '' }, founding);
+  }
+
+  const engine = (options: EngineOptions = {}): CeremonyEngine => {
+    const dependencies: EngineDependencies = {
+      db: ws.db,
+      store,
+      log: ws.log,
+      officers,
+      policies,
+      executors: ceremonyExecutors,
+      workstationCertificate: ws.certificateDer,
+      workstationKeyId: ws.keyId,
+      stepContext: {
+        client: options.client ?? ws.client,
+        uri: ws.uri,
+        tokenSerial,
+        rehearsal: options.rehearsal ?? false,
+        inventory,
+        wrappingKeys,
+        bundles: new Bundles(ws.db, ws.log, inventory),
+        checkpoints,
+        anchor: tokenAnchor(ws.client, ws.uri),
+        log: ws.log,
+        signer: ws.signer,
+        certificateDer: ws.certificateDer,
+        generator: 'Keyward test',
+        officers,
+        policies,
+        hsm: fixedHsm,
+        newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
+        backupShares: (backupId) => Promise.resolve(options.shareBytes?.() ?? (options.shares?.() ?? []).map((input) => readShare(backupId, input))),
+        login: async (role) => {
+          await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : (options.soPin ?? ws.soPin) });
+        },
+      },
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.crash
+        ? {
+            crash: (point: CrashPoint, step: number) => {
+              if (point === options.crash?.point && step === options.crash.step) throw new SimulatedCrash(`crash ${point} ${step}`);
+            },
+          }
+        : {}),
+    };
+    return new CeremonyEngine(dependencies);
+  };
+
+  const approve = async (e: CeremonyEngine, id: string, step: number, present = ['alice', 'bob']) => {
+    for (const officer of present) await e.approve(id, step, officer, passphrases[officer] ?? '');
+  };
+  const start = async (e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present = ['alice', 'bob']) => {
+    const plan = await e.plan(type, planned.title, planned.steps);
+    for (const officer of present) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
+    return plan.id;
+  };
+  const runPlanned = async (e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present = ['alice', 'bob']) => {
+    const id = await start(e, type, planned, present);
+    for (const step of e.status(id).plan.steps) {
+      if (step.sensitive) await approve(e, id, step.index, present);
+      await e.runNext(id);
+    }
+    return e.status(id);
+  };
+
+  const tokenObjects = () => {
+    const out = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', label, '--login', '--pin', ws.userPin.join(''), '--list-objects'], {
+      env: { ...process.env, ...ws.tokens.env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return out
+      .split(/\n(?=\S)/)
+      .filter((block) => /Object;/.test(block))
+      .map((block) => ({ kind: block.split(';')[0]?.trim() ?? '', label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '', id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '' }));
+  };
+
+  const loginUser = async () => {
+    await ws.client.request('login', { uri: ws.uri, role: 'user', pinParts: ws.userPin });
+  };
+  return { ws, tokenSerial, officers, inventory, wrappingKeys, policies, store, checkpoints, engine, start, approve, runPlanned, tokenObjects, loginUser, close: () => ws.close() };
+}
