@@ -40,7 +40,15 @@ Commands:
   ceremony resume ID
                   Go on with an unfinished ceremony from its last completed step (--out DIR for its
                   transcript). A step left running when Keyward stopped is rolled back first; the
-                  officers who checked in approve what still needs the quorum.
+                  officers who checked in approve what still needs the quorum. Officers who had not
+                  checked in yet do so now: name them with --officer ID.
+  ceremony abort ID
+                  End an unfinished ceremony without completing it (--reason TEXT, --out DIR for its
+                  transcript), by the rules of the app: the officers who checked in (or those named
+                  with --officer ID, who check in first if they had not) each sign the abort for that
+                  reason with their passphrase. Completed steps are undone, newest first, except those that took effect
+                  (an activation, a bundle written, an officer or policy change), which only an abort
+                  signed by the ceremony's quorum undoes, and those later ceremonies built on.
   ceremony transcript ID
                   Write the signed transcript (JSON and PDF) of an ended ceremony to --out DIR, e.g. when
                   Keyward stopped after its last step (needs the user PIN).
@@ -62,16 +70,20 @@ Options:
                   With audit verify --export or verify: the SHA-256 fingerprint of the workstation
                   signing key that must have signed (see "keyward workstation show").
   --ca FILE       With verify or audit verify --export: the organisation's CA certificate that issued
-                  the workstation's.
+                  the workstation's; that certificate must carry the Keyward workstation extended key
+                  usage 2.25.222300821164029848976162889563306476388 (see the README).
   --org NAME      With workstation init: the organisation named in the certificate.
   --name NAME     With workstation init: this workstation's name in the certificate.
   --spec SPEC     With workstation init: ECDSA_P384 (default), ECDSA_P256 or RSA_PSS_3072.
   --officer ID:ROLE:FULL NAME
                   With workstation init, once per founding officer; ROLE is security-officer,
                   key-custodian or auditor.
-  --officer ID    With audit export, once per officer present who approves the export.
-  --answers FILE  With ceremony run or resume on the rehearsal token: PIN parts and passphrases from a file.
-  --out DIR       With ceremony run or resume: the drive folder for the signed transcript (JSON and PDF).
+  --officer ID    With audit export, once per officer present who approves the export; with ceremony
+                  resume, once per officer present who had not checked in yet; with ceremony abort,
+                  once per officer who signs the abort (default: every one who checked in).
+  --reason TEXT   With ceremony abort: why the ceremony is aborted (signed by each officer).
+  --answers FILE  With ceremony run, resume or abort on the rehearsal token: PIN parts and passphrases from a file.
+  --out DIR       With ceremony run, resume or abort: the drive folder for the signed transcript (JSON and PDF).
   --network-acknowledged
                   With ceremony run or resume, audit export and workstation init on a workstation found on a network: a
                   security officer has read the air-gap findings and acknowledges them (their
@@ -81,7 +93,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony transcript', 'ceremony list', 'verify'] as const;
+const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript', 'ceremony list', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -99,8 +111,10 @@ export interface CliOptions {
   bundle?: string;
   caFile?: string;
   founding?: { id: string; role: OfficerRole; displayName: string }[];
-  /** With audit export: the officers present who approve it. */
+  /** With audit export: the officers present who approve it; with ceremony resume or abort: the officers present. */
   approvers?: string[];
+  /** With ceremony abort: why, as the officers sign it. */
+  reason?: string;
   planFile?: string;
   /** With ceremony resume: the ceremony's id. */
   ceremonyId?: string;
@@ -143,6 +157,7 @@ export function parseCli(argv: string[]): CliOptions {
         'pin-parts': { type: 'string' },
         ca: { type: 'string' },
         officer: { type: 'string', multiple: true },
+        reason: { type: 'string' },
         answers: { type: 'string' },
         'network-acknowledged': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -157,7 +172,7 @@ export function parseCli(argv: string[]): CliOptions {
   if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
   const planFile = positionals[0] === 'ceremony' && positionals[1] === 'run' ? positionals[2] : undefined;
   if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile)) throw usageError('ceremony run needs exactly one PLAN file.');
-  const byId = positionals[0] === 'ceremony' && (positionals[1] === 'resume' || positionals[1] === 'transcript') ? `ceremony ${positionals[1]}` : undefined;
+  const byId = positionals[0] === 'ceremony' && (positionals[1] === 'resume' || positionals[1] === 'abort' || positionals[1] === 'transcript') ? `ceremony ${positionals[1]}` : undefined;
   const ceremonyId = byId ? positionals[2] : undefined;
   if (byId && (positionals.length !== 3 || !ceremonyId || !ceremonyIdPattern.test(ceremonyId))) {
     throw usageError(`${byId} needs exactly one ceremony ID, as "keyward ceremony list" prints it (e.g. generate-cmk-0f1e2d3c-…).`);
@@ -166,7 +181,11 @@ export function parseCli(argv: string[]): CliOptions {
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
-  const ceremonyRun = known === 'ceremony run' || known === 'ceremony resume';
+  const ceremonyRun = known === 'ceremony run' || known === 'ceremony resume' || known === 'ceremony abort';
+  const aborting = known === 'ceremony abort';
+  if (aborting && (values.reason === undefined || !values.reason.trim())) throw usageError('ceremony abort needs --reason TEXT: why the ceremony is aborted, which each officer signs.');
+  if (values.reason !== undefined && !aborting) throw usageError('--reason goes with ceremony abort.');
+  if (values.reason !== undefined && (values.reason.length > 500 || /\p{Cc}/u.test(values.reason))) throw usageError('--reason must be at most 500 printable characters.');
   if ((ceremonyRun || known === 'ceremony transcript') && !values.out) throw usageError(`${known} needs --out DIR: the drive folder for the ceremony transcript.`);
   if (values.out !== undefined && known !== 'audit export' && !ceremonyRun && known !== 'ceremony transcript') throw usageError('--out goes with audit export and the ceremony commands.');
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
@@ -187,16 +206,17 @@ export function parseCli(argv: string[]): CliOptions {
   const init = known === 'workstation init';
   const auditExport = known === 'audit export';
   if (values.json && (ceremonyRun || auditExport || known === 'ceremony transcript')) throw usageError(`--json does not go with ${known}: a ceremony prints its plan, digests and steps for the officers to read.`);
-  if (values.officer !== undefined && !init && !auditExport) throw usageError('--officer goes with workstation init and audit export.');
+  const present = auditExport || known === 'ceremony resume' || aborting;
+  if (values.officer !== undefined && !init && !present) throw usageError('--officer goes with workstation init, audit export, ceremony resume and ceremony abort.');
   if (auditExport && (values.officer ?? []).length === 0) throw usageError('audit export needs --officer ID: the officer (by default an auditor or a security officer) who approves the export with their passphrase.');
-  const approvers = auditExport
+  const approvers = present && values.officer !== undefined
     ? (values.officer ?? []).map((id) => {
         if (!officerIdPattern.test(id)) throw usageError(`--officer "${id}" must be an officer id, e.g. carol.`);
         return id;
       })
     : undefined;
-  if (values.answers !== undefined && !ceremonyRun) throw usageError('--answers goes with ceremony run and ceremony resume.');
-  if (values['network-acknowledged'] && !ceremonyRun && !init && !auditExport) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume, audit export and workstation init.');
+  if (values.answers !== undefined && !ceremonyRun) throw usageError('--answers goes with ceremony run, ceremony resume and ceremony abort.');
+  if (values['network-acknowledged'] && !ceremonyRun && !init && !auditExport) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.');
   const founding = (init ? (values.officer ?? []) : []).map((spec) => {
     const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
     if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
@@ -212,7 +232,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
   if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
-  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony transcript'].includes(known) || (known === 'audit verify' && values.export === undefined);
+  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript'].includes(known) || (known === 'audit verify' && values.export === undefined);
   if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-9]$/.test(values['pin-parts']) || Number(values['pin-parts']) > maxPinParts)) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }
@@ -241,6 +261,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.ca !== undefined ? { caFile: resolve(values.ca) } : {}),
     ...(init ? { founding } : {}),
     ...(approvers ? { approvers } : {}),
+    ...(values.reason !== undefined ? { reason: values.reason.trim() } : {}),
     ...(planFile !== undefined ? { planFile: resolve(planFile) } : {}),
     ...(ceremonyId !== undefined ? { ceremonyId } : {}),
     ...(values.answers !== undefined ? { answersFile: resolve(values.answers) } : {}),

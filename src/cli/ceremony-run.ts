@@ -6,13 +6,13 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeRollback, type CeremonyPlan, type CeremonySummary, type StepValue } from '../shared/ceremonies';
+import { describeRollback, type CeremonyPlan, type CeremonyStatus, type CeremonySummary, type StepValue } from '../shared/ceremonies';
 import type { AirGapStatus } from '../shared/air-gap';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
-import { newCeremonyId, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
-import { approvalFloor, roleNames, rolesInWords } from '../shared/officers';
+import { newCeremonyId, type AbortOutcome, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
+import { approvalFloor, roleNames, rolesInWords, type Approval } from '../shared/officers';
 import { readSmallText } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { summarise } from '../main/ceremonies/summary';
@@ -23,6 +23,7 @@ import { formatFingerprint } from './format';
 import { logInUser, openToken } from './token-login';
 import { airGapStatus } from '../main/system/air-gap';
 import type { Enrolment } from '../main/officers/enrolment';
+import { requireSelfGoverning } from '../main/officers/founding';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 
 type Print = (text: string) => void;
@@ -156,7 +157,7 @@ export function exportAuditCeremony(workstation: Workstation, out: string, offic
 }
 
 /** Enough of the officers named can approve the plan's sensitive steps under its policy; refused before anything is typed. */
-function requireApprovers(workstation: Workstation, type: PlanFile['type'], steps: StepPlan[], officers: string[]): void {
+function requireApprovers(workstation: Workstation, type: PlanFile['type'], steps: Pick<StepPlan, 'sensitive'>[], officers: string[], nextStep = 'Name enough officers in those roles (in the plan file, or with --officer), then run it again.'): void {
   const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
   if (!steps.some((s) => s.sensitive)) return;
   const policy = workstation.policy(type);
@@ -165,8 +166,8 @@ function requireApprovers(workstation: Workstation, type: PlanFile['type'], step
   if (able.length < needed) {
     throw new KeywardError(
       'QUORUM_NOT_MET',
-      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${rolesInWords(policy.roles)}; of the officers named (${roles.map((o) => `${o.id}: ${roleNames[o.role]}`).join(', ')}), ${able.length} can give one. Nothing was done.`,
-      'Name enough officers in those roles (in the plan file, or with --officer), then run it again.',
+      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${rolesInWords(policy.roles)}; of the officers ${officers.length ? `present (${roles.map((o) => `${o.id}: ${roleNames[o.role]}`).join(', ')})` : 'present, there are none'}, ${able.length} can give one. Nothing was done.`,
+      nextStep,
     );
   }
 }
@@ -175,6 +176,7 @@ function requireApprovers(workstation: Workstation, type: PlanFile['type'], step
 async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: string, options: CeremonyRunOptions): Promise<boolean> {
   const { print } = options;
   if (planFile.type === 'initialise-workstation') {
+    requireSelfGoverning(planFile.founding); // before any PIN or passphrase is typed
     const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
     for (const officer of planFile.founding) {
@@ -216,22 +218,93 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
  * destroyed, audited); the officers who checked in approve, with their passphrases, the steps that still
  * need the quorum.
  */
-export async function resumeCeremony(workstation: Workstation, id: string, options: CeremonyRunOptions): Promise<boolean> {
+export async function resumeCeremony(workstation: Workstation, id: string, options: CeremonyRunOptions, arriving: string[] = []): Promise<boolean> {
   const { print } = options;
   requireFolder(options.transcriptDir);
-  const store = workstation.ceremonies();
-  const before = store.status(id);
-  if (before.state === 'completed' || before.state === 'aborted') {
-    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${before.state}); there is nothing to resume.`, `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`);
-  }
-  const session = await openSession(workstation, options, { initialising: false, officers: before.checkedIn });
+  const before = unfinished(workstation, id, 'resume');
+  // The officers present: those who checked in before it stopped, and those checking in now.
+  const present = [...new Set([...before.checkedIn, ...arriving])];
+  const remaining = before.plan.steps.filter((s) => before.steps[s.index]?.state !== 'done');
+  requireApprovers(workstation, before.plan.type, remaining, present, `Officers checked in so far: ${before.checkedIn.join(', ') || 'none'}. Name each officer arriving now, who checks in with their passphrase: keyward ceremony resume ${id} --officer ID [--officer ID]... --out DIR. Or end the ceremony: keyward ceremony abort ${id} --reason TEXT --out DIR.`);
+  const session = await openSession(workstation, options, { initialising: false, officers: present });
   const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, before.checkedIn, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, present, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
   const status = engine.status(id);
   print(describePlan(status.plan));
-  const done = status.steps.filter((s) => s.state === 'done').length;
-  print(`Resuming: ${done} of ${status.steps.length} steps done; officers checked in: ${status.checkedIn.join(', ') || 'none'}.\n`);
-  return runRemainingSteps(workstation, engine, id, status.checkedIn, session, options);
+  for (const officer of arriving.filter((o) => !status.checkedIn.includes(o))) {
+    await engine.checkIn(id, officer, await session.passphrase(officer, 'check in to this plan'));
+    print(`${officer} checked in.\n`);
+  }
+  const now = engine.status(id);
+  const done = now.steps.filter((s) => s.state === 'done').length;
+  print(`Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`);
+  return runRemainingSteps(workstation, engine, id, now.checkedIn, session, options);
+}
+
+/** The ceremony, when it has not ended; otherwise a refusal saying what there is instead. */
+function unfinished(workstation: Workstation, id: string, what: 'resume' | 'abort'): CeremonyStatus {
+  const status = workstation.ceremonies().status(id);
+  if (status.state === 'completed' || status.state === 'aborted') {
+    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}); there is nothing to ${what}.`, `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`);
+  }
+  return status;
+}
+
+/**
+ * `keyward ceremony abort ID --reason TEXT`: the app's abort, at the terminal. Each officer who checked in
+ * and is present signs the abort for the reason (their passphrase); the engine then undoes what those
+ * signatures allow (a step that took effect only with the quorum's), and the transcript is written.
+ */
+export async function abortCeremony(workstation: Workstation, id: string, reason: string, named: string[], options: CeremonyRunOptions): Promise<void> {
+  const { print } = options;
+  requireFolder(options.transcriptDir);
+  const before = unfinished(workstation, id, 'abort');
+  // As in the app, an officer who had not checked in checks in (signing the plan digest) before signing the abort.
+  for (const officer of named) workstation.officers().get(officer);
+  const signers = named.length ? named : before.checkedIn;
+  const session = await openSession(workstation, options, { initialising: false, officers: signers });
+  const engine = await openEngine(workstation, session, options);
+  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, signers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  const status = engine.status(id);
+  print(describePlan(status.plan));
+  print(describeAbortReach(engine, status));
+  for (const officer of signers.filter((o) => !status.checkedIn.includes(o))) {
+    await engine.checkIn(id, officer, await session.passphrase(officer, 'check in to this plan'));
+    print(`${officer} checked in.\n`);
+  }
+  const approvals: Approval[] = [];
+  for (const officer of signers) {
+    approvals.push(await engine.approveAbort(id, officer, await session.passphrase(officer, `sign the abort of ${id} ("${reason}")`), reason));
+    print(`  abort signed by ${officer}\n`);
+  }
+  const outcome = await engine.abort(id, reason, approvals);
+  print(describeAbortOutcome(id, outcome));
+  print(`Signed transcript (JSON and PDF): ${await engine.writeTranscript(id, options.transcriptDir)}\n`);
+}
+
+const stepList = (indices: number[]): string => [...indices].sort((a, b) => a - b).map((i) => i + 1).join(', ');
+
+/** Before anyone signs: what one officer's abort undoes, and what only the quorum's does. */
+function describeAbortReach(engine: CeremonyEngine, status: CeremonyStatus): string {
+  const alone = engine.abortReach(status, false);
+  const quorum = engine.abortReach(status, true);
+  if (alone.undo.length === 0 && alone.kept.length === 0) return 'No step has been done: the ceremony simply ends.\n';
+  return [
+    alone.undo.length ? `Aborting undoes step(s) ${stepList(alone.undo)}: what they created in the token is destroyed.` : 'One officer\'s abort undoes no step.',
+    ...(alone.kept.length ? [`One officer's abort leaves step(s) ${stepList(alone.kept)} as done; signed by the quorum, it undoes step(s) ${stepList(quorum.undo) || 'none'}.`] : []),
+    ...quorum.changed.map((c) => `Step ${c.step + 1} stays done whoever signs, and so do the steps before it, because a later ceremony changed what it left: ${c.reason}.`),
+    '',
+  ].join('\n');
+}
+
+function describeAbortOutcome(id: string, outcome: AbortOutcome): string {
+  return [
+    `Ceremony ${id} aborted (recorded in the audit log with each signed reason).`,
+    outcome.undone.length ? `Undone: step(s) ${stepList(outcome.undone)}.` : 'No step was undone.',
+    ...(outcome.kept.length ? [`Kept as done: step(s) ${stepList(outcome.kept)}.`] : []),
+    ...outcome.changed.map((c) => `Step ${c.step + 1} was kept because a later ceremony changed what it left: ${c.reason}.`),
+    '',
+  ].join('\n');
 }
 
 /** Runs every step not yet done; a failure says how to go on with the ceremony once its cause is fixed. */
@@ -244,6 +317,10 @@ async function runRemainingSteps(workstation: Workstation, engine: CeremonyEngin
     if (state === 'aborted') throw error;
     if (state === 'completed') {
       throw new KeywardError(data.code, `${data.message} The ceremony itself is complete; only its signed transcript was not written.`, `${data.nextStep.split('. ')[0]}. Then write the transcript: keyward ceremony transcript ${id} --out DIR (do not run the ceremony again).`);
+    }
+    // A plan that no longer holds, or was tampered with, goes no further: it is aborted, not resumed.
+    if (data.code === 'CEREMONY_STALE' || data.code === 'CEREMONY_TAMPERED') {
+      throw new KeywardError(data.code, data.message, `${data.nextStep} To abort it: keyward ceremony abort ${id} --reason TEXT --out DIR.`);
     }
     throw new KeywardError(data.code, data.message, `${data.nextStep} Then go on with the ceremony where it stopped: keyward ceremony resume ${id} --out DIR.`);
   }

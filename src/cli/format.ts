@@ -174,9 +174,11 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
 
 export function formatCeremonies(list: { unfinished: CeremonySummary[]; recent: CeremonySummary[] }): string {
   const line = (c: CeremonySummary) =>
-    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}\n`;
+    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.endedAt ? '' : `, checked in: ${c.checkedIn.join(', ') || 'nobody yet'}`}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}\n`;
   return [
-    list.unfinished.length ? `Unfinished ceremonies (go on with "keyward ceremony resume ID --out DIR"):\n${list.unfinished.map(line).join('')}` : 'No unfinished ceremony.\n',
+    list.unfinished.length
+      ? `Unfinished ceremonies (go on with "keyward ceremony resume ID --out DIR", adding --officer ID for each officer who has not checked in yet; or end one with "keyward ceremony abort ID --reason TEXT --out DIR"):\n${list.unfinished.map(line).join('')}`
+      : 'No unfinished ceremony.\n',
     list.recent.length ? `Recently ended:\n${list.recent.map(line).join('')}` : '',
   ].join('');
 }

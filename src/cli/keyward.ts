@@ -2,25 +2,60 @@
 import { airGapStatus } from '../main/system/air-gap';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 import type { Enrolment } from '../main/officers/enrolment';
-import { toErrorData, type KeywardErrorData } from '../shared/errors';
+import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
 import { defaultDataDir } from '../main/data-dir';
 import { nodeHsmChannel } from '../main/hsm/node-channel';
+import type { RunningRequest } from '../main/hsm/client';
 import { readFileSync } from 'node:fs';
 import { verifyBundle } from '../main/bundles/verify-bundle';
 import { listRemovableDrives } from '../main/media/drives';
 import { verifyAuditExport } from '../main/store/audit-export';
-import { unanchoredVerification } from '../main/audit/anchor';
+import { requireSelfGoverning } from '../main/officers/founding';
+import { notInitialisedYet, unanchoredVerification } from '../main/audit/anchor';
 import { Workstation } from '../main/workstation';
 import { hexGroups } from '../shared/fingerprint';
 import { parseCli, usage } from './args';
 import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatIdentity, formatTokenReport, formatVerification } from './format';
 import { choosePassphrase, closeSecretInput } from './secret-input';
 import { roleNames } from '../shared/officers';
-import { exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, writeCeremonyTranscript } from './ceremony-run';
+import { abortCeremony, exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, writeCeremonyTranscript } from './ceremony-run';
 import { logInUser, openToken } from './token-login';
+import { maxPlanFileBytes, readPlanFile } from '../main/ceremonies/plan-file';
+import { readSmallText } from '../main/files/read-small';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
 const actors = ['workstation'];
+
+/** Commands that only read the workstation's data: its database is opened read-only, which works on a full disk too. */
+const readOnlyCommands = new Set(['key list', 'workstation show', 'ceremony list', 'audit verify']);
+
+/**
+ * "Still generating a key (12 s)…" on stderr while an HSM operation runs longer than a few seconds, and
+ * again every few seconds: the officers see that Keyward is waiting on the HSM, and for how long.
+ */
+function stillRunning(write: (text: string) => void): (running: RunningRequest) => void {
+  const firstAfterMs = 3_000;
+  const everyMs = 5_000;
+  let shown: { id: number; atMs: number } | undefined;
+  return ({ id, description, elapsedMs }) => {
+    if (elapsedMs < firstAfterMs || (shown?.id === id && elapsedMs - shown.atMs < everyMs)) return;
+    shown = { id, atMs: elapsedMs };
+    write(`Still ${description} (${Math.floor(elapsedMs / 1000)} s)…\n`);
+  };
+}
+
+/**
+ * Whether the command runs a change-hsm ceremony (a plan file, or a ceremony to resume): the one session in
+ * which an HSM selection its officers are to approve again is opened (Workstation.allowHsmReapproval).
+ */
+function runsChangeHsm(workstation: Workstation, planFile: string | undefined, ceremonyId: string | undefined): boolean {
+  try {
+    if (planFile) return readPlanFile(planFile, readSmallText(planFile, maxPlanFileBytes, 'plan file')).type === 'change-hsm';
+    return ceremonyId !== undefined && workstation.ceremonies().status(ceremonyId).plan.type === 'change-hsm';
+  } catch {
+    return false; // the ceremony run reports what is wrong with the plan or the ceremony
+  }
+}
 
 function printError(error: KeywardErrorData, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
@@ -33,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     options = parseCli(argv);
   } catch (error) {
-    printError(toErrorData(error), json);
+    printError(toErrorData(error, true), json);
     return 2;
   }
   if (options.command === 'help') {
@@ -46,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify(drives, null, 2)}\n` : formatDrives(drives));
       return 0;
     } catch (error) {
-      printError(toErrorData(error), options.json);
+      printError(toErrorData(error, true), options.json);
       return 1;
     }
   }
@@ -60,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n` : formatBundleVerification(report));
       return report.ok ? 0 : 1;
     } catch (error) {
-      printError(toErrorData(error), options.json);
+      printError(toErrorData(error, true), options.json);
       return 1;
     }
   }
@@ -76,7 +111,9 @@ export async function main(argv: string[]): Promise<number> {
           return 1;
         }
       }
-      const report = await verifyAuditExport(options.exportFile, options.signerFingerprint, caCertificate);
+      // The parser has made sure of one of the two; verifyAuditExport refuses without either.
+      const anchor = caCertificate ? { signerFingerprint: options.signerFingerprint, caCertificate } : { signerFingerprint: options.signerFingerprint ?? '' };
+      const report = await verifyAuditExport(options.exportFile, anchor);
       process.stdout.write(
         options.json
           ? `${JSON.stringify(report, null, 2)}\n`
@@ -84,13 +121,15 @@ export async function main(argv: string[]): Promise<number> {
       );
       return report.ok ? 0 : 1;
     } catch (error) {
-      printError(toErrorData(error), options.json);
+      printError(toErrorData(error, true), options.json);
       return 1;
     }
   }
   // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
   const override = options.modulePath !== undefined && options.tokenUri !== undefined ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri } : undefined;
-  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override);
+  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, { onProgress: stillRunning((text) => process.stderr.write(text)) });
+  const readOnly = readOnlyCommands.has(options.command) && !options.exportFile;
+  if (readOnly) workstation.readOnly();
   try {
     if (options.command === 'key list') {
       const inventory = workstation.inventory();
@@ -104,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
       return 0;
     }
-    if ((options.command === 'ceremony run' || options.command === 'ceremony resume') && options.out) {
+    if ((options.command === 'ceremony run' || options.command === 'ceremony resume' || options.command === 'ceremony abort') && options.out) {
       const runOptions = {
         ...(options.answersFile ? { answersPath: options.answersFile } : {}),
         pinParts: options.pinParts,
@@ -112,7 +151,12 @@ export async function main(argv: string[]): Promise<number> {
         print: (text: string) => process.stdout.write(text),
         networkAcknowledged: options.networkAcknowledged ?? false,
       };
-      const completed = options.planFile ? await runCeremony(workstation, options.planFile, runOptions) : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions);
+      if (options.command === 'ceremony abort') {
+        await abortCeremony(workstation, options.ceremonyId ?? '', options.reason ?? '', options.approvers ?? [], runOptions);
+        return 0;
+      }
+      if (runsChangeHsm(workstation, options.planFile, options.ceremonyId)) workstation.allowHsmReapproval();
+      const completed = options.planFile ? await runCeremony(workstation, options.planFile, runOptions) : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
       return completed ? 0 : 1;
     }
     if (options.command === 'ceremony transcript' && options.out) {
@@ -137,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     if (options.command === 'workstation init' || options.command === 'audit checkpoint') {
       // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
       if (options.command !== 'workstation init') workstation.identities().require();
+      else requireSelfGoverning(options.founding ?? []);
       const network = options.command === 'workstation init' ? airGapStatus() : undefined;
       const mustAcknowledge = network !== undefined && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
       const { tokenName } = await openToken(workstation);
@@ -167,12 +212,23 @@ export async function main(argv: string[]): Promise<number> {
       // Before initialisation there is neither: the hash chain alone is checked, and said to be only that.
       const initialised = workstation.identities().current() !== undefined;
       if (initialised) {
-        const { tokenName } = await openToken(workstation);
+        let tokenName: string;
+        try {
+          ({ tokenName } = await openToken(workstation));
+        } catch (error) {
+          // The workstation's records do not show its HSM as approved (settings.json or the database's certificate
+          // replaced): no PIN is asked for, and the log cannot be held to the HSM. That is a failed verification.
+          if (!(error instanceof KeywardError && (error.code === 'HSM_SELECTION_UNAPPROVED' || error.code === 'SIGNATURE_INVALID'))) throw error;
+          const { chain, checkpoints } = unanchoredVerification(workstation.audit(), workstation.checkpoints(), error.message);
+          const failed = { ...checkpoints, problem: { checkpoint: 0, message: `${error.message} ${error.nextStep}` } };
+          process.stdout.write(options.json ? `${JSON.stringify({ ok: false, chain, checkpoints: failed }, null, 2)}\n` : formatVerification(chain, failed));
+          return 1;
+        }
         await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
       }
       const { chain, checkpoints } = initialised
         ? await workstation.verifyAudit()
-        : unanchoredVerification(workstation.audit(), workstation.checkpoints(), undefined, 'This workstation is not initialised: there is no workstation key or audit anchor in the HSM to check the log against yet.');
+        : unanchoredVerification(workstation.audit(), workstation.checkpoints(), notInitialisedYet);
       process.stdout.write(options.json ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n` : formatVerification(chain, checkpoints));
       return chain.ok && checkpoints.ok ? 0 : 1;
     }
@@ -186,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    printError(toErrorData(error), options.json);
+    printError(toErrorData(error, readOnly), options.json);
     return 1;
   } finally {
     closeSecretInput();

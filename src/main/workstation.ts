@@ -10,16 +10,20 @@ import type { HsmSettings } from '../shared/settings';
 import type { Capabilities } from '../shared/keys';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
-import { HsmClient } from './hsm/client';
+import { HsmClient, type HsmClientOptions } from './hsm/client';
+import { HsmProcessRegistry } from './hsm/process-registry';
 import { trustedModulePath } from './hsm/module-path';
 import { sha256File } from './files/digest';
 import type { HsmSelection } from './ceremonies/hsm-steps';
 import { prepareRehearsalModule } from './hsm/rehearsal';
 import { ensureDataDir } from './data-dir';
-import { readSettings, writeSettings } from './settings-file';
+import { readSavedSelection, settingsPath, settleStagedSettings, stageSettings, writeSettings } from './settings-file';
+import { approvalHolds, requireWorkstationKeyOnToken, sameSelection, selectionHistory, selectionStanding, signSelection, type SavedSelection } from './hsm/approved-selection';
+import { existsSync } from 'node:fs';
 import { AuditLog } from './store/audit-log';
 import { Checkpoints } from './store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from './store/database';
+import { onFullDisk } from './store/busy';
 import { schemaVersion } from './store/migrations';
 import { join } from 'node:path';
 import { Identities } from './store/identity';
@@ -44,6 +48,7 @@ import type { LoginResult } from './hsm/sessions';
 import type { LoginRole } from '../shared/keys';
 import type { Signer } from './x509/signer';
 import { tokenAnchor, verifyAuditTrail, writeAnchoredCheckpoint, type AuditAnchor, type AuditTrailVerification } from './audit/anchor';
+import { requireSelfGoverning } from './officers/founding';
 
 export interface TokenReport {
   rehearsal: boolean;
@@ -80,18 +85,54 @@ export class Workstation {
   private wrappingKeyStore: WrappingKeys | undefined;
   private ceremonyStore: CeremonyStore | undefined;
   private instanceLock: InstanceLock | undefined;
+  /** Set by readOnly(): the database is opened read-only. */
+  private readOnlyDb = false;
+  /** Set by allowHsmReapproval(). */
+  private hsmReapproval = false;
+  /** Why the open HSM selection is not approved as it is (opened for its re-approval only). */
+  private unapproved: KeywardError | undefined;
 
   constructor(
     readonly dataDir: string,
     private readonly startProcess: HsmChannelFactory,
     /** Settings given for this run only (CLI --module/--token); otherwise the saved settings apply. */
     private readonly override?: HsmSettings,
+    /** For every HSM process: who is told that a request is still running (the CLI shows it), and (tests only) shorter limits. */
+    private readonly hsmOptions: Pick<HsmClientOptions, 'onProgress' | 'limits'> = {},
   ) {
     ensureDataDir(dataDir);
   }
 
   settings(): HsmSettings {
-    return this.override ?? readSettings(this.dataDir);
+    return this.override ?? this.savedSelection().settings;
+  }
+
+  /** The saved selection and its approval; a selection a change-hsm step staged is settled first (settings-file.ts). */
+  private savedSelection(): SavedSelection {
+    // Never while a transaction is open: a step's completion being committed is not known yet.
+    if (!this.db?.inTransaction) settleStagedSettings(this.dataDir, (ceremonyId) => this.selectHsmCommitted(ceremonyId));
+    return readSavedSelection(this.dataDir);
+  }
+
+  private selectHsmCommitted(ceremonyId: string): boolean {
+    let steps;
+    try {
+      steps = this.ceremonies().status(ceremonyId).steps;
+    } catch (error) {
+      if (error instanceof KeywardError) return false; // no such ceremony: nothing was committed for it
+      throw error;
+    }
+    return steps.some((s) => s.action === 'select-hsm' && s.state === 'done');
+  }
+
+  /**
+   * For a session that runs a change-hsm ceremony (the CLI, given such a plan): a saved selection that lacks
+   * a valid approval only because it predates signed approvals, or because root changed its module file (a
+   * vendor update), is opened, so the security officers can approve it again. One changed outside Keyward
+   * is refused all the same.
+   */
+  allowHsmReapproval(): void {
+    this.hsmReapproval = true;
   }
 
   async tokenStatus(): Promise<TokenStatus> {
@@ -224,8 +265,16 @@ export class Workstation {
   }
 
   private openDb(): Db {
-    this.db ??= openDatabase(this.dataDir);
+    this.db ??= openDatabase(this.dataDir, { readOnly: this.readOnlyDb });
     return this.db;
+  }
+
+  /**
+   * For commands that only read: the database is opened read-only, so they never write to it and work on
+   * a full disk too. Called before the database is first used.
+   */
+  readOnly(): void {
+    this.readOnlyDb = true;
   }
 
   checkpoints(): Checkpoints {
@@ -243,7 +292,9 @@ export class Workstation {
     this.requireSavedHsm();
     this.holdInstanceLock();
     const { client, tokenUri } = await this.connect();
-    return client.request('login', { uri: tokenUri, role, pinParts });
+    const result = await client.request('login', { uri: tokenUri, role, pinParts });
+    const unapproved = this.unapproved ? [`${this.unapproved.message} It is open for the security officers to approve it again in a change-hsm ceremony.`] : [];
+    return { ...result, warnings: [...result.warnings, ...unapproved] };
   }
 
   officers(): Officers {
@@ -271,6 +322,7 @@ export class Workstation {
     if (founding.length < 2 || new Set(ids).size !== ids.length || !founding.some((f) => f.role === 'security-officer')) {
       throw new KeywardError('INVALID_REQUEST', 'A workstation is initialised by at least two distinct founding officers, one of them a security officer.', 'Name every founding officer and their role.');
     }
+    requireSelfGoverning(founding);
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
     const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
     const { client, tokenUri } = await this.connect();
@@ -284,6 +336,7 @@ export class Workstation {
     }
     const identity = await createIdentity(client, tokenUri, this.identities(), request, change);
     const signer = await identitySigner(client, tokenUri, identity);
+    await this.approveSelection(signer, identity, change);
     const officers: OfficerRecord[] = [];
     for (const f of founding) officers.push(await enrolOfficer(this.officers(), { signer, certificateDer: identity.certificateDer }, f, change));
     // The first checkpoint, and the anchor in the HSM that every later verification holds the log to.
@@ -383,9 +436,7 @@ export class Workstation {
   private requireSavedHsm(): void {
     const { override } = this;
     if (!override || !this.identities().current()) return;
-    const saved = readSettings(this.dataDir);
-    const same = saved.mode === override.mode && (saved.mode === 'rehearsal' || (override.mode === 'hsm' && saved.modulePath === override.modulePath && saved.tokenUri === override.tokenUri));
-    if (!same) {
+    if (!sameSelection(this.savedSelection().settings, override)) {
       throw new KeywardError(
         'QUORUM_NOT_MET',
         'This workstation is initialised: no PIN is typed into another module or token than the one its security officers approved.',
@@ -416,8 +467,74 @@ export class Workstation {
           return { moduleSha256, tokenSerial: token.serial, tokenLabel: token.label };
         });
       },
-      save: (settings) => writeSettings(this.dataDir, settings),
+      approvedModuleSha256: () => {
+        const { settings, approval } = this.savedSelection();
+        return approval && approvalHolds(settings, approval, this.identities().require().certificateDer) ? approval.moduleSha256 : undefined;
+      },
+      save: (selection, ceremonyId) => {
+        stageSettings(this.dataDir, ceremonyId, selection);
+        // In force as soon as the engine's transaction has ended, if it committed (else at the next read).
+        queueMicrotask(() => {
+          try {
+            this.savedSelection();
+          } catch {
+            // The next read of the settings settles it, and reports what stands in its way.
+          }
+        });
+      },
     };
+  }
+
+  /**
+   * At initialisation: the founding officers' approval of the HSM selection the workstation key was made
+   * on, signed by that key and saved beside the selection, audited with the module file's SHA-256.
+   */
+  private async approveSelection(signer: Signer, identity: WorkstationIdentity, change: { actors: string[]; ceremony: string }): Promise<void> {
+    const settings = this.settings();
+    const moduleSha256 = settings.mode === 'hsm' ? await sha256File(trustedModulePath(settings.modulePath, this.dataDir)) : null;
+    const approval = await signSelection(signer, settings, { moduleSha256, tokenSerial: identity.tokenSerial, approvedIn: change.ceremony, approvedAt: new Date().toISOString() });
+    const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
+    const details: AuditDetails = { mode: settings.mode, ...(settings.mode === 'hsm' ? { modulePath: settings.modulePath } : {}), moduleSha256, tokenSerial: identity.tokenSerial, ceremony: change.ceremony, approvalSignature: approval.signature };
+    this.audit().record({ actors: change.actors, action: 'hsm.approve', subject, details }, () => writeSettings(this.dataDir, settings, approval));
+  }
+
+  /**
+   * The HSM the workstation uses, opened only as its security officers approved it. On an initialised
+   * workstation the saved selection's signed approval is verified, and its module file hashed again, before
+   * the module is loaded; then the token must hold the workstation key, read without login, before any
+   * PIN is asked for (approved-selection.ts).
+   */
+  private async openApproved(): Promise<Connection> {
+    // Read once: what is checked is what is opened.
+    const saved = this.savedSelection();
+    // Not created where there is none: a workstation without a database is not initialised.
+    let identity: WorkstationIdentity | undefined;
+    try {
+      identity = this.db || existsSync(join(this.dataDir, databaseFileName)) ? this.identities().current() : undefined;
+    } catch (error) {
+      // A database that cannot be read cannot vouch for a module: only Keyward's own rehearsal token is
+      // still read (to be shown; no login goes ahead without the database), never an HSM's module.
+      if (saved.settings.mode !== 'rehearsal') throw error;
+    }
+    // A selection named for this run that differs from the saved one reads tokens only: login() refuses it.
+    if (!identity || (this.override && !sameSelection(this.override, saved.settings))) return this.open(this.override ?? saved.settings);
+    const standing = await selectionStanding({
+      saved,
+      file: settingsPath(this.dataDir),
+      identity,
+      moduleSha256Of: async (modulePath) => sha256File(trustedModulePath(modulePath, this.dataDir)),
+      history: () => selectionHistory(this.audit()),
+    });
+    if (standing.state === 'reapprove' && !this.hsmReapproval) throw standing.problem;
+    const connection = await this.open(saved.settings);
+    try {
+      await requireWorkstationKeyOnToken(connection.client, connection.tokenUri, identity);
+    } catch (error) {
+      connection.client.close();
+      throw error;
+    }
+    this.unapproved = standing.state === 'reapprove' ? standing.problem : undefined;
+    return connection;
   }
 
   /** Drops the HSM connection (the settings changed): the next call opens the HSM the settings now name. */
@@ -450,7 +567,7 @@ export class Workstation {
 
   /** Taken before the first login (callers may take it before asking for the PIN), kept until close: see instance-lock.ts. */
   holdInstanceLock(): void {
-    this.instanceLock ??= lockDataDir(this.dataDir);
+    this.instanceLock ??= onFullDisk(this.dataDir, 'take the lock that keeps a second Keyward off this workstation and its token', 'Nothing was done: no PIN was used.', () => lockDataDir(this.dataDir));
   }
 
   close(): void {
@@ -478,7 +595,7 @@ export class Workstation {
 
   private connect(): Promise<Connection> {
     if (!this.connection) {
-      const opening = this.open(this.settings());
+      const opening = this.openApproved();
       // A failed open is not kept: the next call tries again (the officer may have plugged the HSM in).
       opening.catch(() => {
         if (this.connection === opening) this.connection = undefined;
@@ -506,9 +623,13 @@ export class Workstation {
     }
   }
 
-  /** An HSM process for a module, which must be a library Keyward may load (see module-path.ts). */
+  /**
+   * An HSM process for a module, which must be a library Keyward may load (see module-path.ts). Every one,
+   * the throw-away probes of other modules too, is recorded in the data folder, and none starts while one
+   * that an exited Keyward left behind is alive (process-registry.ts): a probe loads a module as any other.
+   */
   private client(options: HsmProcessOptions): HsmClient {
     trustedModulePath(options.modulePath, this.dataDir);
-    return new HsmClient(options, this.startProcess);
+    return new HsmClient(options, this.startProcess, { ...this.hsmOptions, registry: new HsmProcessRegistry(this.dataDir) });
   }
 }

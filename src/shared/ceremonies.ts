@@ -84,7 +84,8 @@ export interface CeremonyView {
    * policy's quorum signs it, and kept by one officer's abort (steps that took effect stand); who has
    * signed the abort so far, for which reason.
    */
-  abort: { undoneAlone: number[]; undoneWithQuorum: number[]; keptAlone: number[]; signedBy: string[]; reason: string | null };
+  /** Steps kept even by the quorum's abort are in changedSince, with what later ceremonies changed. */
+  abort: { undoneAlone: number[]; undoneWithQuorum: number[]; keptAlone: number[]; changedSince: { step: number; reason: string }[]; signedBy: string[]; reason: string | null };
   /** A step was running when Keyward stopped; logging in to the token rolls it back. */
   interrupted: boolean;
 }
@@ -99,6 +100,8 @@ export interface CeremonySummary {
   stepsDone: number;
   steps: number;
   interrupted: boolean;
+  /** The officers who checked in to it, in order (others check in when it is resumed). */
+  checkedIn: string[];
 }
 
 /** A step a crash left running, rolled back: what it had made on the token and written on drives is gone (or, on a drive not mounted now, named). */
@@ -115,11 +118,11 @@ export interface RecoveredStep {
 
 /** What the officers are told of a rolled-back step, on the command line and in the app alike. */
 export function describeRollback(step: RecoveredStep): string {
+  const interrupted = `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped`;
   return [
-    `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log).`,
     ...(step.problem
-      ? [`Nothing on the token was touched: ${step.problem}, so the plan cannot be trusted; the ceremony can only be aborted. Check the token for objects it may have made, and keep the database for investigation.`]
-      : [`Objects it had made on the token, destroyed: ${step.destroyedObjects}.`]),
+      ? [`${interrupted}. Keyward marked it rolled back (recorded in the audit log) but touched nothing on the token, because ${step.problem}. The ceremony cannot go on: abort it. Check the token for objects the step may have made, and keep the database for investigation.`]
+      : [`${interrupted}: it was rolled back and runs again (recorded in the audit log).`, `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`]),
     ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
     ...(step.outputsUnreachable.length
       ? [`It may also have written these, which Keyward could not check were its own (their drive is not there now, or another drive is in its place): ${step.outputsUnreachable.join(', ')}. What the step wrote there is not a valid record of this ceremony: insert its drive and delete it.`]

@@ -10,7 +10,15 @@ export const errorCodes = [
   'HSM_MODULE_LOAD_FAILED',
   /** A file Keyward will not load as a PKCS#11 module (outside the system library folders, or writable by others). */
   'HSM_MODULE_REFUSED',
+  /** The saved HSM selection carries no valid approval of the security officers (signed by the workstation key): from before approvals were signed, or changed outside Keyward since. */
+  'HSM_SELECTION_UNAPPROVED',
+  /** The approved module file's SHA-256 is no longer the one the security officers approved. */
+  'HSM_MODULE_CHANGED',
   'HSM_PROCESS_FAILED',
+  /** An HSM operation that stopped showing signs of life, or ran longer than its kind allows: Keyward ended the HSM process (SIGKILL) so it can never finish the operation later. */
+  'HSM_PROCESS_STALLED',
+  /** An HSM process a Keyward that has since exited started for this data folder is still alive (stopped, or finishing an operation): no new one starts until it has ended. */
+  'HSM_PROCESS_LINGERING',
   'HSM_TOKEN_NOT_FOUND',
   'HSM_TOKEN_AMBIGUOUS',
   'HSM_DEVICE_ERROR',
@@ -30,6 +38,8 @@ export const errorCodes = [
   'STORE_UNAVAILABLE',
   'STORE_CORRUPT',
   'STORE_TOO_NEW',
+  /** The disk holding the data folder has too little free space for the workstation database to be opened or written. */
+  'STORE_DISK_FULL',
   'AUDIT_REFUSED',
   /** A signed document (CMS signature, certificate) that does not verify or is not trusted. */
   'SIGNATURE_INVALID',
@@ -49,7 +59,7 @@ export const errorCodes = [
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** Errors after which the HSM login is gone (the HSM process restarted, the token went away): the officers log in again. */
-export const sessionLostCodes: readonly ErrorCode[] = ['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_DEVICE_ERROR', 'HSM_TOKEN_NOT_FOUND'];
+export const sessionLostCodes: readonly ErrorCode[] = ['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_PROCESS_STALLED', 'HSM_DEVICE_ERROR', 'HSM_TOKEN_NOT_FOUND'];
 
 export interface KeywardErrorData {
   code: ErrorCode;
@@ -81,18 +91,44 @@ export class KeywardError extends Error {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: KeywardErrorData };
 
-/** Turns anything thrown into data fit to cross a boundary; unexpected errors keep no stack. */
 /** The code an audit entry records for a failure: the error's own, or INTERNAL for one Keyward did not expect. */
 export const errorCodeOf = (error: unknown): ErrorCode => (error instanceof KeywardError ? error.code : 'INTERNAL');
 
-export function toErrorData(error: unknown): KeywardErrorData {
+/**
+ * Turns anything thrown into data fit to cross a boundary; unexpected errors keep no stack. Keyward cannot
+ * know what an error it did not expect left done or undone: only a caller that knows nothing was changed
+ * (`unchanged`: a command that only reads) says so.
+ */
+export function toErrorData(error: unknown, unchanged = false): KeywardErrorData {
   if (error instanceof KeywardError) return error.toData();
   return {
     code: 'INTERNAL',
     message: `Keyward met an unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-    nextStep:
-      'Nothing was changed. Note the time and this message for the audit record, then try again; if it repeats, restart Keyward.',
+    nextStep: unchanged
+      ? 'Nothing was changed: this command only reads. Note the time and this message, then try again; if it repeats, restart Keyward.'
+      : "Keyward cannot tell how far the work got. Check the audit log and the ceremony's state before trying again (keyward audit verify, keyward ceremony list, or the app's Audit and Ceremonies pages); note the time and this message for the audit record. If it repeats, restart Keyward.",
   };
+}
+
+/**
+ * The error completed with what became of the work it interrupted, which only the caller knows: `outcome`
+ * follows its message (when there is one to add), `then` its next step. What the error itself claimed was
+ * left unchanged is dropped, as the caller says what was. Its code and marks (see isStoreBusy) are kept.
+ */
+export function withOutcome(error: unknown, outcome: string, then: string): KeywardError {
+  const unclaimed = (text: string): string => text.replace(/\s*Nothing (further )?was (changed|done)[^.]*\./g, '').trim();
+  const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
+  const data = toErrorData(error);
+  const message = outcome ? `${sentence(unclaimed(data.message))} ${outcome}` : unclaimed(data.message);
+  const nextStep = error instanceof KeywardError ? unclaimed(data.nextStep) : 'Note the time and this message for the audit record; if it happens again, restart Keyward.';
+  const completed = new KeywardError(data.code, message, nextStep ? `${sentence(nextStep)} ${then}` : then);
+  if (error instanceof KeywardError) {
+    for (const mark of Object.getOwnPropertySymbols(error)) {
+      const property = Object.getOwnPropertyDescriptor(error, mark);
+      if (property) Object.defineProperty(completed, mark, property);
+    }
+  }
+  return completed;
 }
 
 export function isErrorData(value: unknown): value is KeywardErrorData {

@@ -10,7 +10,7 @@ import { expect, test } from './fixtures';
 
 test.use({ actionTimeout: 30_000 });
 
-const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' };
+const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
 
 /** Set-up through the app's own calls: login, initialisation, a key generated, and a rotation run up to (not including) its closing checkpoint. */
 async function rotatedUpToTheCheckpoint(page: Page): Promise<void> {
@@ -36,7 +36,7 @@ async function rotatedUpToTheCheckpoint(page: Page): Promise<void> {
       try {
         await call('loginToken', { pinParts: [pin] });
         const network = (await call('getAirGapStatus', {})) as unknown as { isolated: boolean; findings: string[] };
-        await call('initialiseWorkstation', { airGapFindings: network.isolated ? [] : network.findings, organization: 'Example Org', name: 'Abort workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }] });
+        await call('initialiseWorkstation', { airGapFindings: network.isolated ? [] : network.findings, organization: 'Example Org', name: 'Abort workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave }, { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace }] });
         await run({ ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } }, 3);
         await run({ ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' }, 2);
         return '';

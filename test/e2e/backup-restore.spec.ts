@@ -13,7 +13,7 @@ import { expect, test } from './fixtures';
 
 test.use({ actionTimeout: 30_000 });
 
-const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' };
+const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
 
 /** Set-up through the app's own calls (what the whole-life spec does by hand): login, initialisation, and ceremonies run to the end. */
 async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void> {
@@ -29,7 +29,7 @@ async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void
       try {
         await call('loginToken', { pinParts: [pin] });
         const network = (await call('getAirGapStatus', {})) as unknown as { value: { isolated: boolean; findings: string[] } };
-        await call('initialiseWorkstation', { airGapFindings: network.value.isolated ? [] : network.value.findings, organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }] });
+        await call('initialiseWorkstation', { airGapFindings: network.value.isolated ? [] : network.value.findings, organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave }, { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace }] });
         for (const plan of plans) {
           let view = (await call('planCeremony', { plan })).value;
           const id = view?.status.plan.id ?? '';

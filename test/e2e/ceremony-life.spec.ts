@@ -17,7 +17,7 @@ import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
 
-const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' } as const;
+const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' } as const;
 type Officer = keyof typeof passphrases;
 
 test.use({ actionTimeout: 30_000 });
@@ -124,13 +124,20 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await shot(page, testInfo, 'wrong-pin');
   await typePin(page, 'User PIN', ['1111-', '2222'], 'Log in');
 
-  // The initialisation: the workstation key and two founding officers, each typing a passphrase in turn.
+  // The initialisation: the workstation key and the founding officers, each typing a passphrase in turn.
+  // Two security officers are not enough (one locked out could never be unlocked): the form says so.
   await page.getByLabel('Organisation').fill('Example Org');
   await page.getByLabel('Workstation name').fill('Rehearsal workstation');
-  await page.getByLabel('Officer 1 name').fill('alice');
-  await page.getByLabel('Full name').first().fill('Alice Martin');
-  await page.getByLabel('Officer 2 name').fill('bob');
-  await page.getByLabel('Full name').nth(1).fill('Bob Chen');
+  const founders = [['alice', 'Alice Martin'], ['bob', 'Bob Chen'], ['dave', 'Dave Okafor'], ['grace', 'Grace Lindqvist']] as const;
+  for (const [i, [id, name]] of founders.entries()) {
+    await page.getByLabel(`Officer ${i + 1} name`).fill(id);
+    await page.getByLabel('Full name').nth(i).fill(name);
+  }
+  await page.getByLabel('Role').nth(3).selectOption('auditor');
+  await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toContainText('the officers name 2 (alice, dave). Add 1 more');
+  await expect(page.getByRole('button', { name: 'Each founding officer chooses a passphrase' })).toBeDisabled();
+  await page.getByLabel('Role').nth(3).selectOption('security-officer');
+  await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toHaveCount(0);
   // On a network, the founding security officer acknowledges the findings as part of the initialisation.
   const findings = page.getByRole('list', { name: 'Air-gap findings' });
   await expect(findings.or(page.getByText('Air gap: isolated.'))).toBeVisible();
@@ -138,7 +145,7 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await expectAccessible(page);
   await shot(page, testInfo, 'initialise');
   await page.getByRole('button', { name: 'Each founding officer chooses a passphrase' }).click();
-  for (const officer of ['alice', 'bob'] as const) {
+  for (const officer of ['alice', 'bob', 'dave', 'grace'] as const) {
     await page.getByLabel('Passphrase', { exact: true }).fill(passphrases[officer]);
     await page.getByLabel('The same passphrase again').fill(passphrases[officer]);
     await page.getByRole('button', { name: /Keep it/ }).click();

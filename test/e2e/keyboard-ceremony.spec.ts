@@ -25,7 +25,7 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
   test.setTimeout(180_000);
   const { page } = app;
   await page.setViewportSize({ width: 1366, height: 768 });
-  // Set-up through the app's own calls: a login and the two founding officers.
+  // Set-up through the app's own calls: a login and the founding officers.
   const setUp = await page.evaluate(async (pin) => {
     const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<{ ok: boolean }>> }).keyward;
     const login = await api.loginToken?.({ pinParts: [pin] });
@@ -39,6 +39,8 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
       founding: [
         { id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: 'rehearsal passphrase one' },
         { id: 'dana', name: 'Dana Osei', role: 'auditor', passphrase: 'rehearsal passphrase four' },
+        { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: 'rehearsal passphrase six' },
+        { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: 'rehearsal passphrase seven' },
       ],
     });
     return [login?.ok, init?.ok];

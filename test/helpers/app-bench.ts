@@ -20,7 +20,7 @@ import type { KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { softhsmModule } from './softhsm';
 
-export const appPassphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three', dave: 'rehearsal passphrase four' };
+export const appPassphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
 export type AppOfficer = keyof typeof appPassphrases;
 
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
@@ -48,7 +48,7 @@ export interface AppBenchOptions {
 }
 
 export async function appBench(options: AppBenchOptions = {}): Promise<AppBench> {
-  const founding = options.founding ?? [['alice', 'security-officer'], ['bob', 'key-custodian'], ['carol', 'auditor'], ['dave', 'security-officer']];
+  const founding = options.founding ?? [['alice', 'security-officer'], ['bob', 'key-custodian'], ['carol', 'auditor'], ['dave', 'security-officer'], ['grace', 'security-officer']];
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-bench-'));
   options.prepare?.(dataDir);
   const workstation = new Workstation(dataDir, nodeHsmChannel);

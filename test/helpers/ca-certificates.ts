@@ -12,6 +12,7 @@ import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import { digestOfBytes, signDetached } from '../../src/main/x509/cms';
 import { keyIdentifier, type Signer } from '../../src/main/x509/signer';
+import { keywardWorkstationEkuOpenssl } from '../../src/shared/keyward-eku';
 
 export interface Holder {
   /** The certificate, DER. */
@@ -19,7 +20,10 @@ export interface Holder {
   key: KeyObject;
 }
 
-export const leafExtensions = ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature'];
+/** What the CA includes when it certifies a Keyward workstation key: its extended key usage. */
+export const keywardEkuExtension = keywardWorkstationEkuOpenssl;
+/** A workstation certificate as the organisation's CA properly issues it. */
+export const leafExtensions = ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', keywardEkuExtension];
 export const caExtensions = ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign'];
 
 /** The holder's key as a Keyward signer (ECDSA P-256, r||s like the HSM). */

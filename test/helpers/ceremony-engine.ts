@@ -37,6 +37,7 @@ export class SimulatedCrash extends Error {}
 /** The HSM choice of a test workstation: fixed (the change-hsm ceremony is tested through a Workstation). */
 export const fixedHsm: HsmSelection = {
   current: () => ({ mode: 'rehearsal' }),
+  approvedModuleSha256: () => null,
   inspect: () => Promise.reject(new Error('no other HSM in this test')),
   save: () => {
     throw new Error('no other HSM in this test');

@@ -22,7 +22,7 @@ import { rehearsalToken } from '../../src/shared/rehearsal';
 let dataDir: string;
 let workstation: Workstation;
 let handlers: ReturnType<typeof createHandlers>;
-const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three' };
+const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
 
 async function call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>> {
   const result = await dispatch(handlers, name, request);
@@ -76,14 +76,19 @@ describe('ceremonies through the app contract', () => {
     expect(wrong.message).toContain('Keyward Rehearsal');
     expect(workstation.audit().query({ action: 'hsm.login', limit: 5 })[0]).toMatchObject({ outcome: 'refused' });
     await call('loginToken', { pinParts: ['1111-', '2222'] });
-    const founding = (['alice', 'bob', 'carol'] as const).map((id, i) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role: (['security-officer', 'key-custodian', 'auditor'] as const)[i] ?? 'auditor', passphrase: passphrases[id] }));
+    const founding = (['alice', 'bob', 'carol', 'dave', 'grace'] as const).map((id, i) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role: (['security-officer', 'key-custodian', 'auditor', 'security-officer', 'security-officer'] as const)[i] ?? 'auditor', passphrase: passphrases[id] }));
     const request = { organization: 'Example Org', name: 'WS 1', signingKey: 'ECDSA_P256' as const, founding };
     // On a network, the founding security officer acknowledges exactly the findings shown, in the initialisation.
     network = onCable;
     try {
+      // One security officer locked out could never be unlocked by the only other one: refused, nothing made.
+      const tooFew = await refusal('initialiseWorkstation', { ...request, founding: founding.slice(0, 4), airGapFindings: onCable.findings });
+      expect(tooFew).toMatchObject({ code: 'INVALID_REQUEST' });
+      expect(tooFew.message).toContain('could not govern the workstation on their own');
+      expect((await call('getCeremonies', {})).initialised).toBe(false);
       expect(await refusal('initialiseWorkstation', { ...request, airGapFindings: [] })).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED' });
       const initialised = await call('initialiseWorkstation', { ...request, airGapFindings: onCable.findings });
-      expect(initialised.officers).toEqual(['alice', 'bob', 'carol']);
+      expect(initialised.officers).toEqual(['alice', 'bob', 'carol', 'dave', 'grace']);
       expect((await call('getAirGapStatus', {})).acknowledged?.officer).toBe('alice');
     } finally {
       network = isolated;

@@ -354,7 +354,7 @@ describe('ceremonies about the officers and the rules', () => {
     const out = join(ws.dir, 'audit-export.jsonl');
     const exported = await runPlanned(e, 'export-audit', planExportAudit(out), ['carol']);
     expect(exported.state).toBe('completed');
-    const report = await verifyAuditExport(out, createHash('sha256').update(ws.signer.spki).digest('hex'));
+    const report = await verifyAuditExport(out, { signerFingerprint: createHash('sha256').update(ws.signer.spki).digest('hex') });
     expect(report.ok).toBe(true);
     await expect(runPlanned(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
   }, 120_000);

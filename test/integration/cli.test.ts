@@ -128,7 +128,7 @@ describe('keyward workstation and signed audit exports', () => {
   it('initialises a workstation from the example plan, founding officers and all', () => {
     const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
+    expect(result.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer), carol (auditor).');
     expect(keyward(['workstation', 'show']).stdout).toContain('O=Example Org');
     const again = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
     expect(again.stderr).toContain('already initialised');
@@ -142,8 +142,8 @@ describe('keyward workstation and signed audit exports', () => {
 
   // On a real HSM piped input is refused (test/security/real-hsm-pins-come-from-a-terminal-only.test.ts).
   it('accepts the PIN and passphrases piped on standard input on the rehearsal token (scripted rehearsals)', () => {
-    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
-    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding], `${pin}rehearsal passphrase one\nrehearsal passphrase two\n`);
+    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
+    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding], `${pin}rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n`);
     expect(init.stderr).not.toContain('not a terminal');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
@@ -158,13 +158,13 @@ describe('keyward workstation and signed audit exports', () => {
     expect(early.stderr).toContain('has no signing key and certificate yet');
     expect(early.stderr).toContain('Initialise the workstation first');
 
-    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
-    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\n');
+    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
+    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n');
     // On a network, the findings and alice's acknowledgement are the only lines on standard error.
     expect(init.stderr.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n|^alice acknowledged the air-gap findings\.\n/gm, '')).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
-    expect(init.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian).');
+    expect(init.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer).');
     const shown = JSON.parse(keyward(['workstation', 'show', '--json']).stdout) as { publicKeyFingerprint: string; spec: string };
     expect(shown.spec).toBe('ECDSA_P384');
     expect(init.stdout.replace(/\s/g, '')).toContain(shown.publicKeyFingerprint.toUpperCase());
@@ -208,7 +208,7 @@ describe('keyward workstation and signed audit exports', () => {
     expect(exportCeremony?.subject).toMatch(/^export-audit-/);
     expect(log.query({ action: 'ceremony.approve', limit: 5 }).find((e) => e.subject === exportCeremony?.subject)?.actors).toEqual(['alice']);
     expect(actions).toContain('workstation.identity.adopt');
-    expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(2);
+    expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(4);
 
     // A scripted rehearsal of the generate-CMK ceremony, from the example plan and answers in docs/.
     const run = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);

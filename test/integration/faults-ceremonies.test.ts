@@ -28,7 +28,7 @@ let base: string;
 const keywardCli = join(process.cwd(), 'bin/keyward.mjs');
 const drives = ['usb', 'backup', 'c1', 'c2', 'c3', 'audit', 'transcripts'];
 
-const passphrases = { alice: 'granite lantern over the river', bob: 'seven quiet owls at dawn', carol: 'the ledger never forgets', dave: 'copper kettle in the vault', erin: 'a new custodian arrives today' };
+const passphrases = { alice: 'granite lantern over the river', bob: 'seven quiet owls at dawn', carol: 'the ledger never forgets', dave: 'copper kettle in the vault', grace: 'a third security officer signs', erin: 'a new custodian arrives today' };
 const answers = (shareFiles: string[] = []) =>
   [
     `pinParts: ['${rehearsalToken.userPin}']`,
@@ -122,7 +122,7 @@ beforeAll(async () => {
       JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 86_400_000).toISOString() }),
     );
   }
-  ceremony(base, 'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: FAULTS-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: carol, name: Carol Diaz, role: auditor }\n');
+  ceremony(base, 'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: FAULTS-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: grace, name: Grace Lindqvist, role: security-officer }\n  - { id: carol, name: Carol Diaz, role: auditor }\n');
   ceremony(base, 'ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: Tenant CMK, purpose: Tenant data, provider: aws-kms, spec: AES_256, rotationDays: 365 }\n');
   ceremony(base, plans['import-wrapping-key']?.replace('AWS import 2', 'AWS import 1').replace('params-2.json', 'params.json') ?? '');
   ceremony(base, plans['rotate-cmk'] ?? '');

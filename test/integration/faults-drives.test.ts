@@ -38,7 +38,7 @@ const needsRoot = (context: TestContext): void => {
   if (!isRoot) context.skip('mounting small tmpfs drives (full, out of file entries, write-protected) needs root');
 };
 
-const passphrases: Record<string, string> = { alice: 'quiet harbour lantern', bob: 'second custodian key', carol: 'auditor reads every line' };
+const passphrases: Record<string, string> = { alice: 'quiet harbour lantern', bob: 'second custodian key', carol: 'auditor reads every line', dave: 'copper kettle in the vault', grace: 'a third security officer signs' };
 const pageSize = 4096;
 
 let dir: string;
@@ -76,6 +76,8 @@ beforeAll(async () => {
     { id: 'alice', displayName: 'Alice', role: 'security-officer' as const, passphrase: passphrases.alice ?? '' },
     { id: 'bob', displayName: 'Bob', role: 'key-custodian' as const, passphrase: passphrases.bob ?? '' },
     { id: 'carol', displayName: 'Carol', role: 'auditor' as const, passphrase: passphrases.carol ?? '' },
+    { id: 'dave', displayName: 'Dave', role: 'security-officer' as const, passphrase: passphrases.dave ?? '' },
+    { id: 'grace', displayName: 'Grace', role: 'security-officer' as const, passphrase: passphrases.grace ?? '' },
   ];
   const { identity } = await workstation.initialise({ subject: { commonName: 'WS faults', organization: 'Example Org', organizationalUnit: 'Keyward workstation' }, spec: 'ECDSA_P256' }, founding);
   signerFingerprint = identity.publicKeyFingerprint;
@@ -287,7 +289,7 @@ const writers: Writer[] = [
         step: { ceremony: plan.id, index: 0 },
         failureEntries: stepFailures(plan.id),
         succeeded: async () => {
-          const report = await verifyAuditExport(out, signerFingerprint);
+          const report = await verifyAuditExport(out, { signerFingerprint });
           expect(report.ok).toBe(true);
           expect(readdirSync(drive).sort()).toEqual(['audit-export.jsonl', 'audit-export.jsonl.p7s', 'audit-export.jsonl.signer.pem']);
         },

@@ -142,13 +142,19 @@ describe('RSA-AES key wrap, composed in the token', () => {
   });
 });
 
-/** The security officer creates a backup KEK; the user generates a CMK and wraps it under the KEK. */
+/**
+ * As a backup and a restore ceremony do: the security officer loads a backup KEK (wraps only) and its restore
+ * twin (unwraps only) from one value; the user generates a CMK and wraps it under the first. `kek`: the restore KEK.
+ */
 async function backUp(kekLabel: string, cmkLabel: string, spec: CmkSpec) {
+  const value = randomBytes(32);
   await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
-  const kek = await client.request('generateKek', { uri, id: newObjectId(), label: kekLabel });
+  const backupKek = await client.request('kekFromValue', { uri, id: newObjectId(), label: `${kekLabel} (backup)`, value: Buffer.from(value), purpose: 'backup' });
+  const kek = await client.request('kekFromValue', { uri, id: newObjectId(), label: `${kekLabel} (restore)`, value: Buffer.from(value), purpose: 'restore' });
+  expect(kek.kcv).toBe(backupKek.kcv);
   await client.request('login', { uri, role: 'user', pinParts: userPin });
   const original = await client.request('generateCmk', { uri, id: newObjectId(), label: cmkLabel, spec });
-  const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: kek.id }));
+  const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: backupKek.id }));
   return { kek, original, wrapped };
 }
 

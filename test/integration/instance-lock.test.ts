@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const initArgs = ['bin/keyward.mjs', 'workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
+const initArgs = ['bin/keyward.mjs', 'workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
 
 describe('a second Keyward on the same data folder', () => {
   it('is refused at its login, naming the Keyward that holds the folder, and goes ahead once that one has closed', async () => {

@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => bench.close());
 
-const enrolled = (id: string) => bench.officers.list().some((o) => o.id === id);
+const enrolled = (id: string) => bench.officers.list().some((o) => o.id === id && o.state !== 'removed');
 
 describe('an enrolment that does not complete enrols nobody', () => {
   it('a crash after the enrolment step did its work, then the rollback, leaves no officer; the ceremony then aborts cleanly', async () => {
@@ -30,5 +30,20 @@ describe('an enrolment that does not complete enrols nobody', () => {
     await fresh.abort(id, 'Erin could not come', [abort]);
     expect(enrolled('erin')).toBe(false);
     expect(bench.store.status(id).state).toBe('aborted');
+  });
+
+  it("one officer's abort after the enrolment step ran (its closing checkpoint not yet) removes the officer: an enrolment takes effect only when its ceremony completes", async () => {
+    passphrases.frank = 'a long passphrase chosen with care';
+    const e = bench.engine();
+    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'frank', 'Frank', 'security-officer'), ['alice', 'dave']);
+    await bench.approve(e, id, 0, ['alice', 'dave']);
+    await e.runNext(id);
+    expect(bench.store.status(id).steps[0]?.state).toBe('done');
+    expect(bench.store.status(id).state).not.toBe('completed');
+    const abort = await e.approveAbort(id, 'dave', passphrases.dave ?? '', 'Frank was enrolled by mistake');
+    const outcome = await e.abort(id, 'Frank was enrolled by mistake', [abort]);
+    expect(outcome.undone).toEqual([0]);
+    expect(enrolled('frank')).toBe(false);
+    expect(bench.officers.get('frank').state).toBe('removed');
   });
 });

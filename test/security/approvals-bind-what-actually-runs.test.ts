@@ -97,6 +97,25 @@ describe('a step runs only as its approvers approved it', () => {
     expect(onToken(victim)).toBe(true);
   });
 
+  it("a step's description rewritten, with the plan digest recomputed by Keyward's own formula, is refused by the plan's signature", async () => {
+    const victim = await generated('Reworded destruction');
+    const e = bench.engine();
+    const id = await bench.start(e, 'destroy-key', planDestroyKey(bench.inventory, 'Reworded destruction', 1, drives));
+    await bench.approve(e, id, 0);
+    const title = bench.store.status(id).plan.title;
+    rewritePlan(id, (plan) => {
+      const step = plan.steps[0];
+      if (!step) return;
+      step.description = 'Check the key inventory (nothing is destroyed)';
+      // Every digest is recomputed exactly as the engine computes it: only the HSM-made signature can tell.
+      plan.planDigest = sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: 'destroy-key', title, steps: plan.steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })) } as Canonical));
+    });
+    const refusal = await rejection(bench.engine().runNext(id));
+    expect(refusal.code).toBe('CEREMONY_TAMPERED');
+    expect(refusal.message).toMatch(/signature/);
+    expect(onToken(victim)).toBe(true);
+  });
+
   it("an export's destination changed in the database is refused: the export digest covers the drive and folder", async () => {
     await generated('Exported key');
     const approved = join(drives, 'APPROVED');
@@ -113,7 +132,8 @@ describe('a step runs only as its approvers approved it', () => {
       const step = stored.steps[0];
       if (step) step.params = { ...step.params, parent: attacker, drive: 'ATTACKER' };
     });
-    await rejection(bench.engine().runNext(started.id));
+    const refusal = await rejection(bench.engine().runNext(started.id));
+    expect(refusal.code).toBe('CEREMONY_TAMPERED');
     expect(readdirSync(attacker)).toEqual([]);
   });
 });

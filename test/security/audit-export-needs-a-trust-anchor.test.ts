@@ -4,6 +4,9 @@
  * their own (with the workstation's name in it), and hands the forgery to the auditor. The file is
  * consistent with itself, so only a trust anchor (the recorded workstation key, or the organisation's
  * CA) can tell; `keyward audit verify --export` must insist on one, and the forgery must fail with it.
+ *
+ * Review of that fix: only the CLI's parser insisted; verifyAuditExport itself, called without an anchor,
+ * still reported the forgery ok. It now refuses to verify without one.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
@@ -13,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCli } from '../../src/cli/args';
 import { main } from '../../src/cli/keyward';
-import { certificateFileOf, exportAudit, signatureFileOf, verifyAuditExport } from '../../src/main/store/audit-export';
+import { certificateFileOf, exportAudit, signatureFileOf, verifyAuditExport, type ExportTrustAnchor } from '../../src/main/store/audit-export';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { entryHash } from '../../src/main/store/chain';
 import { checkpointBody, Checkpoints } from '../../src/main/store/checkpoints';
@@ -24,6 +27,7 @@ import type { Signer } from '../../src/main/x509/signer';
 import { genesisHash } from '../../src/shared/audit';
 import { softwareSigner } from '../helpers/software-signer';
 import { anchorNow } from '../helpers/audit-anchor';
+import { rejection } from '../helpers/rejection';
 
 interface EntryLine {
   type: 'entry';
@@ -57,6 +61,7 @@ let db: Db;
 let realExport: string;
 let forgedExport: string;
 let realFingerprint: string;
+let forgerFingerprint: string;
 
 const workstationSubject = { commonName: 'WS Vault Room', organization: 'Example Org', organizationalUnit: 'Keyward workstation' };
 
@@ -132,6 +137,7 @@ beforeAll(async () => {
   await exportAudit(log, checkpoints, realExport, { signer: workstation, certificateDer: await selfSignedWorkstationCertificate(workstation) }, anchorNow(log, checkpoints));
 
   const forger = softwareSigner('ECDSA_P384');
+  forgerFingerprint = createHash('sha256').update(forger.spki).digest('hex');
   forgedExport = join(dir, 'forged.jsonl');
   await forge(realExport, forgedExport, (e) => e.actors.includes('mallory'), forger, await selfSignedWorkstationCertificate(forger));
 }, 60_000);
@@ -142,13 +148,21 @@ afterAll(() => {
 });
 
 describe('an audit export re-signed by another key', () => {
-  it('is consistent with itself: without an anchor, nothing in the file gives it away', async () => {
+  it('is refused by verifyAuditExport itself without a trust anchor, rather than reported ok', async () => {
     expect(readFileSync(forgedExport, 'utf8')).not.toContain('mallory');
-    const unanchored = await verifyAuditExport(forgedExport);
-    expect(unanchored).toMatchObject({ ok: true, chain: { ok: true }, checkpoints: { ok: true, checkpoints: 2 }, fileProblems: [] });
-    expect(unanchored.signature.signerSubject).toContain('WS Vault Room');
-    // The real export verifies against the real key (the test's own control).
-    expect((await verifyAuditExport(realExport, realFingerprint)).ok).toBe(true);
+    // A caller that passes no anchor (from JavaScript, or an empty one): the type forbids it, the function refuses it.
+    for (const missing of [undefined, {}, { signerFingerprint: '' }, { caCertificate: new Uint8Array() }]) {
+      const refusal = await rejection(verifyAuditExport(forgedExport, missing as unknown as ExportTrustAnchor));
+      expect(refusal.message, JSON.stringify(missing)).toContain('needs a trust anchor');
+      expect(refusal.nextStep).toContain('--signer-fingerprint');
+    }
+    // Why: the forgery is consistent with itself, and checked against the key it names (the forger's), nothing gives it away.
+    const selfAnchored = await verifyAuditExport(forgedExport, { signerFingerprint: forgerFingerprint });
+    expect(selfAnchored).toMatchObject({ ok: true, chain: { ok: true }, checkpoints: { ok: true, checkpoints: 2 }, fileProblems: [] });
+    expect(selfAnchored.signature.signerSubject).toContain('WS Vault Room');
+    // The real export verifies against the real key (the test's own control), and the forgery does not.
+    expect((await verifyAuditExport(realExport, { signerFingerprint: realFingerprint })).ok).toBe(true);
+    expect((await verifyAuditExport(forgedExport, { signerFingerprint: realFingerprint })).ok).toBe(false);
   });
 
   it('is refused by `keyward audit verify --export F` without a trust anchor, before anything is read', async () => {

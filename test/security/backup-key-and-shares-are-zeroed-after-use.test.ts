@@ -3,6 +3,9 @@
  * buffer Keyward holds them in must be zeroed once used: the key drawn from the token, the copies handed
  * to the token and to the Shamir library, and the shares given at a restore. The test watches the buffers
  * themselves (memory scans would also find the language runtime's own transient copies).
+ *
+ * Review of that fix: the shares given at a restore were zeroed only once combined, so a restore refused
+ * for too few shares left them in memory.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
 import type { HsmClient } from '../../src/main/hsm/client';
 import { readShare } from '../../src/main/backup/shares';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
+import { rejection } from '../helpers/rejection';
 
 let bench: CeremonyBench;
 let dir: string;
@@ -70,5 +74,28 @@ describe('the backup key and the shares do not outlive their use in Keyward\'s m
     await bench.runPlanned(withShares, 'restore', plan);
     expect(bench.inventory.get('Zeroed CMK').versions[0]?.state).toBe('restored');
     for (const [i, bytes] of [...seen, ...shares].entries()) expect(zeroed(bytes), `restore buffer ${i} (${bytes.length} bytes)`).toBe(true);
+  });
+
+  it('a restore refused for too few shares still zeroes the share it was given', async () => {
+    await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: 'Short CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+    const drives = ['short-package', 'short-share-1', 'short-share-2'].map((name) => {
+      const path = join(dir, name);
+      mkdirSync(path);
+      return path;
+    });
+    const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
+    const backedUp = await bench.runPlanned(bench.engine({ rehearsal: true }), 'backup', planBackup(bench.inventory, [{ name: 'Short CMK', version: 1 }], 2, packageDrive, shareDrives, true));
+    const result = backedUp.steps[0]?.result ?? {};
+    await bench.runPlanned(bench.engine(), 'destroy-key', planDestroyKey(bench.inventory, 'Short CMK', 1, dir));
+    // One custodian of the two needed comes: the step must refuse, and forget the share it was given.
+    const [firstShare] = (result.shareFolders as string[]).map((folder) => readShare(result.backupId as string, readFileSync(join(folder, 'share.txt'), 'utf8')));
+    const given = [firstShare ?? new Uint8Array()];
+    expect(zeroed(given[0] ?? new Uint8Array())).toBe(false);
+    const e = bench.engine({ shareBytes: () => given });
+    const id = await bench.start(e, 'restore', planRestore(bench.inventory, bench.ws.certificateDer, result.folder as string, [{ name: 'Short CMK', version: 1 }]));
+    await bench.approve(e, id, 0);
+    const refusal = await rejection(e.runNext(id));
+    expect(refusal.code).toBe('QUORUM_NOT_MET');
+    expect(zeroed(given[0] ?? new Uint8Array()), 'the share given to a refused restore').toBe(true);
   });
 });

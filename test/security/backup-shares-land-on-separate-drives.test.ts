@@ -2,14 +2,21 @@
  * Security review, item 6: backup shares could all land on one drive, since the backup compared the
  * folders' path strings. Every share must go to a drive of its own and the package to a drive holding no
  * share, compared by device identity when planned and again just before anything is written.
+ *
+ * Review of that fix: the last check ran before the security officer's login and the work in the token,
+ * so a drive swapped meanwhile went unseen; and "device identity" was the file system, so two partitions
+ * of one USB stick passed as two drives. Drives are now the disks under the file systems (sysfs), and the
+ * check runs immediately before the writes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBackup } from '../../src/main/ceremonies/backup-steps';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import type { HsmClient } from '../../src/main/hsm/client';
+import { useSysfsRoot } from '../../src/main/media/separate-drives';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection, thrown } from '../helpers/rejection';
 
@@ -36,6 +43,40 @@ const folder = (...names: string[]) => {
   return path;
 };
 
+const mountTmpfs = (point: string) => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', `keyward-${point.split('/').pop() ?? ''}`, point]);
+
+/** The device number (MAJ:MIN) of the file system mounted at a folder, as the kernel lists it. */
+const deviceNumberOf = (point: string): string => {
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').findLast((l) => l.split(' ')[4] === point);
+  if (!line) throw new Error(`nothing is mounted at ${point}`);
+  return line.split(' ')[2] ?? '';
+};
+
+/** A disk image with a DOS partition table of two partitions: what a USB stick partitioned in two looks like. */
+function twoPartitionImage(path: string): void {
+  const table = Buffer.alloc(512);
+  const partition = (at: number, firstSector: number, sectors: number) => {
+    table[at + 4] = 0x83; // Linux
+    table.writeUInt32LE(firstSector, at + 8);
+    table.writeUInt32LE(sectors, at + 12);
+  };
+  partition(446, 2048, 12288);
+  partition(462, 14336, 16384);
+  table.writeUInt16LE(0xaa55, 510);
+  writeFileSync(path, table);
+  truncateSync(path, 16 * 1024 * 1024);
+}
+
+/** Wraps the HSM client so that `during` runs when the step asks the token for the backup key (after the officer's login). */
+function clientThat(during: () => void): HsmClient {
+  const real = bench.ws.client;
+  const request: HsmClient['request'] = (op, request, onProgress) => {
+    if (op === 'kekFromValue') during();
+    return real.request(op, request, onProgress);
+  };
+  return { request } as unknown as HsmClient;
+}
+
 describe('each share on a drive of its own, the package on a drive holding none', () => {
   it('refuses, on a real HSM, shares in two folders of one drive', () => {
     const refusal = thrown(() => planBackup(bench.inventory, versions, 2, folder('one-drive', 'package'), [folder('one-drive', 'share-1'), folder('one-drive', 'share-2')], false));
@@ -55,7 +96,7 @@ describe('each share on a drive of its own, the package on a drive holding none'
   it('checks the drives again just before writing: a share drive taken out after planning leaves nothing written', async (context) => {
     if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
     const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('mounted', name)) as [string, string, string];
-    for (const point of [share1, share2]) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', `keyward-${point.split('/').pop() ?? ''}`, point]);
+    for (const point of [share1, share2]) mountTmpfs(point);
     const e = bench.engine();
     const id = await bench.start(e, 'backup', planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
     await bench.approve(e, id, 0);
@@ -65,5 +106,89 @@ describe('each share on a drive of its own, the package on a drive holding none'
     expect(refusal.message).toContain('are on the same drive');
     expect([...readdirSync(packageDrive), ...readdirSync(share1), ...readdirSync(share2)]).toEqual([]);
     execFileSync('umount', [share1]);
+  });
+
+  it('checks the drives immediately before writing: a share drive swapped while the officer logs in and the token works leaves nothing written', async (context) => {
+    if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('swapped', name)) as [string, string, string];
+    for (const point of [share1, share2]) mountTmpfs(point);
+    let swapped = false;
+    // Custodian 2's drive is pulled out once the step is under way: its mount point is a plain folder on the package's disk again.
+    const e = bench.engine({
+      client: clientThat(() => {
+        if (swapped) return;
+        execFileSync('umount', [share2]);
+        swapped = true;
+      }),
+    });
+    const id = await bench.start(e, 'backup', planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+    await bench.approve(e, id, 0);
+    const refusal = await rejection(e.runNext(id));
+    expect(swapped).toBe(true);
+    expect(refusal.message).toContain('are on the same drive');
+    expect([...readdirSync(packageDrive), ...readdirSync(share1), ...readdirSync(share2)]).toEqual([]);
+    expect(bench.tokenObjects().filter((o) => o.label.startsWith('Keyward backup key'))).toEqual([]);
+    execFileSync('umount', [share1]);
+  });
+
+  it('refuses shares on two partitions of one USB stick (a real disk image with two partitions)', (context) => {
+    if (!isRoot) context.skip('attaching a disk image and mounting its partitions needs root');
+    const image = join(dir, 'stick.img');
+    twoPartitionImage(image);
+    let stick: string;
+    try {
+      stick = execFileSync('losetup', ['--partscan', '--find', '--show', image], { encoding: 'utf8' }).trim();
+    } catch {
+      context.skip('no loop device to attach a disk image to');
+      return;
+    }
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('partitions', name)) as [string, string, string];
+    try {
+      // Without udev the kernel may not have read the partition table yet.
+      if (!existsSync(`${stick}p1`)) execFileSync('partx', ['--add', stick]);
+      for (const [i, point] of [share1, share2].entries()) {
+        execFileSync('mkfs.ext4', ['-q', `${stick}p${i + 1}`]);
+        execFileSync('mount', [`${stick}p${i + 1}`, point]);
+      }
+      expect(deviceNumberOf(share1)).not.toBe(deviceNumberOf(share2));
+      const refusal = thrown(() => planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+      expect(refusal.message).toContain(`are on the same drive (${stick.split('/').pop() ?? ''})`);
+    } finally {
+      for (const point of [share1, share2]) if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${point} `)) execFileSync('umount', [point]);
+      execFileSync('losetup', ['--detach', stick]);
+    }
+  });
+
+  it('tells drives apart by the disk under each file system, as sysfs describes it (two partitions of one disk, one of them encrypted)', (context) => {
+    if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('simulated', name)) as [string, string, string];
+    for (const point of [share1, share2]) mountTmpfs(point);
+    // A sysfs tree in which share 1's file system is partition 1 of the stick sdz, and share 2's is a LUKS mapping of its partition 2.
+    const sys = folder('simulated-sysfs');
+    const tree = (path: string) => mkdirSync(join(sys, path), { recursive: true });
+    tree('devices/pci0000:00/usb1/1-1/block/sdz/sdz1');
+    tree('devices/pci0000:00/usb1/1-1/block/sdz/sdz2');
+    tree('devices/pci0000:00/usb2/2-1/block/sdy/sdy1');
+    tree('devices/virtual/block/dm-0/slaves');
+    tree('dev/block');
+    for (const partition of ['sdz/sdz1', 'sdz/sdz2', 'sdy/sdy1']) writeFileSync(join(sys, 'devices/pci0000:00', partition.startsWith('sdy') ? 'usb2/2-1' : 'usb1/1-1', 'block', partition, 'partition'), '1\n');
+    symlinkSync('../../../../pci0000:00/usb1/1-1/block/sdz/sdz2', join(sys, 'devices/virtual/block/dm-0/slaves/sdz2'));
+    const device = (point: string, target: string) => {
+      rmSync(join(sys, 'dev/block', deviceNumberOf(point)), { force: true });
+      symlinkSync(`../../devices/${target}`, join(sys, 'dev/block', deviceNumberOf(point)));
+    };
+    const restore = useSysfsRoot(sys);
+    try {
+      device(share1, 'pci0000:00/usb1/1-1/block/sdz/sdz1');
+      device(share2, 'virtual/block/dm-0');
+      const refusal = thrown(() => planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+      expect(refusal.message).toContain('are on the same drive (sdz)');
+      // Share 2 on a partition of another stick: two drives. The package's disk is not in this tree: told apart by its device number.
+      device(share2, 'pci0000:00/usb2/2-1/block/sdy/sdy1');
+      expect(planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false).steps).toHaveLength(1);
+    } finally {
+      restore();
+      for (const point of [share1, share2]) execFileSync('umount', [point]);
+    }
   });
 });

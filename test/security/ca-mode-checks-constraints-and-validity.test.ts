@@ -4,6 +4,10 @@
  * as a workstation's: one the CA marked as a CA, one not allowed to sign, one expired when it signed, one
  * issued by a certificate that is no CA, and one issued by a CA that had expired. Certificates are made
  * with the openssl CLI, and with Keyward's own issuer where openssl 3.0 cannot set past dates.
+ *
+ * Review of that fix: any end-entity certificate the CA issued with digitalSignature still passed, so an
+ * employee's S/MIME or code-signing certificate could sign a forged bundle or audit export. The signer
+ * must also carry the Keyward workstation extended key usage.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +18,8 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { Checkpoints } from '../../src/main/store/checkpoints';
 import { openDatabase } from '../../src/main/store/database';
 import { anchorNow } from '../helpers/audit-anchor';
-import { caExtensions, certificateWorkshop, leafExtensions, signerOf, type Holder } from '../helpers/ca-certificates';
+import { keywardWorkstationEku } from '../../src/shared/keyward-eku';
+import { caExtensions, certificateWorkshop, keywardEkuExtension, leafExtensions, signerOf, type Holder } from '../helpers/ca-certificates';
 
 let dir: string;
 const { selfSigned, issued, issuedWithDates, bundleTrustProblems } = certificateWorkshop(() => dir);
@@ -33,7 +38,7 @@ async function exportVerifiedWith(name: string, signer: Holder, ca: Holder, sign
     await checkpoints.write(signerOf(signer.key), ['alice']);
     const out = join(folder, 'audit.jsonl');
     await exportAudit(log, checkpoints, out, { signer: signerOf(signer.key), certificateDer: signer.certificate }, anchorNow(log, checkpoints), signedAt);
-    return await verifyAuditExport(out, undefined, ca.certificate);
+    return await verifyAuditExport(out, { caCertificate: ca.certificate });
   } finally {
     db.close();
   }
@@ -48,7 +53,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-ca-mode-'));
   orgCa = selfSigned('Example Org CA', caExtensions);
   properLeaf = issued('WS Vault Room', orgCa, leafExtensions);
-  leafWithoutKeyUsage = issued('WS no key usage', orgCa, ['basicConstraints = critical, CA:FALSE']);
+  leafWithoutKeyUsage = issued('WS no key usage', orgCa, ['basicConstraints = critical, CA:FALSE', keywardEkuExtension]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,7 +62,7 @@ describe('--ca mode for bundles', () => {
     const subCa = issued('Example Org Issuing CA', orgCa, ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature, keyCertSign']);
     expect((await bundleTrustProblems('leaf-marked-ca', subCa, orgCa)).join('\n')).toMatch(/the signer certificate \(.*Example Org Issuing CA\) is a CA certificate that may issue further CAs/);
     // Keyward's workstation certifies its officers' approval keys: a CA, with a path length of 0.
-    const workstation = issued('WS certifying officers', orgCa, ['basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, digitalSignature, keyCertSign']);
+    const workstation = issued('WS certifying officers', orgCa, ['basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, digitalSignature, keyCertSign', keywardEkuExtension]);
     expect(await bundleTrustProblems('workstation-ca', workstation, orgCa)).toEqual([]);
   });
 
@@ -96,6 +101,37 @@ describe('--ca mode for bundles', () => {
     const notForCertificates = selfSigned('Example Org Signing CA', ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature']);
     const leaf = issued('WS under a signing-only CA', notForCertificates, leafExtensions);
     expect((await bundleTrustProblems('ca-without-cert-sign', leaf, notForCertificates)).join('\n')).toMatch(/the certificate given as the CA \(.*Example Org Signing CA\) is not allowed to sign certificates/);
+  });
+});
+
+/** The refusal of a certificate the CA issued for something else than a Keyward workstation. */
+const lacksKeywardEku = (subject: string) => new RegExp(`the signer certificate \\(.*${subject}\\) lacks the Keyward workstation extended key usage \\(${keywardWorkstationEku.replace(/\./g, '\\.')}\\).*the CA includes the extended key usage ${keywardWorkstationEku.replace(/\./g, '\\.')}`);
+
+/** Certificates the organisation's CA issues to its employees, each allowed to sign, none to a Keyward workstation. */
+const employeeCertificates: [string, string[]][] = [
+  ['Mallory SMIME', ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = emailProtection']],
+  ['Mallory code signing', ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = codeSigning']],
+  ['Mallory any purpose', ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = anyExtendedKeyUsage']],
+  ['Mallory no purpose', ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature']],
+];
+
+describe('--ca mode refuses what the CA issued for other purposes', () => {
+  it('refuses a bundle signed with an employee\'s e-mail, code-signing or general certificate from the same CA', async () => {
+    for (const [subject, extensions] of employeeCertificates) {
+      const employee = issued(subject, orgCa, extensions);
+      const problems = await bundleTrustProblems(subject.replace(/\W+/g, '-'), employee, orgCa);
+      expect(problems.join('\n'), subject).toMatch(lacksKeywardEku(subject));
+      expect(problems, subject).toHaveLength(1);
+    }
+  });
+
+  it('refuses an audit export signed with an employee\'s S/MIME certificate from the same CA', async () => {
+    const [subject, extensions] = employeeCertificates[0] ?? ['', []];
+    const report = await exportVerifiedWith('employee-smime', issued(`${subject} 2`, orgCa, extensions), orgCa);
+    expect(report.ok).toBe(false);
+    expect(report.signature.problem).toMatch(lacksKeywardEku(`${subject} 2`));
+    // The chain holds: only the certificate's purpose gives the forgery away.
+    expect(report.chain.ok).toBe(true);
   });
 });
 

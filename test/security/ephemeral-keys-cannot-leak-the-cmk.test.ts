@@ -6,6 +6,11 @@
  * with the raw PKCS#11 calls code inside a user session could make; the CMK is generated with Keyward's
  * own template. The attacker finds the SO's key on the token (a public object), as it would without
  * Keyward's help.
+ *
+ * Review of that fix: the unwrap templates forced only sensitive and non-extractable, so the same code
+ * could still unwrap the CMK into a token object of its own (under any CKA_ID) that may decrypt, unwrap
+ * or derive. The check key now gives only session copies with no use but the probe's, and a backup KEK
+ * only copies that never decrypt, unwrap or derive.
  */
 import { constants, createCipheriv, createDecipheriv, createHash, generateKeyPairSync, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
@@ -14,6 +19,7 @@ import { EphemeralKeys } from '../../src/main/hsm/ephemeral';
 import { Keys } from '../../src/main/hsm/keys';
 import { Pkcs11Module } from '../../src/main/hsm/module';
 import { newObjectId } from '../../src/main/hsm/object-id';
+import { publicKeySpki } from '../../src/main/hsm/objects';
 import { oaepParameter } from '../../src/main/hsm/probe';
 import { Sessions, type TokenSession } from '../../src/main/hsm/sessions';
 import { Unwrapping } from '../../src/main/hsm/unwrapping';
@@ -265,6 +271,22 @@ describe('the RSA-AES ephemeral key leaves the token only under a key the securi
   });
 });
 
+const off = (types: number[]): pkcs11js.Template => types.map((type) => ({ type, value: false }));
+
+/**
+ * A copy as the unwrap template the attacker reads off the key asks for it, with one attribute changed to
+ * what the attacker wants; what the unwrap gave, or the PKCS#11 refusal.
+ */
+function copyWith(session: TokenSession, unwrappingKey: Handle, wrapped: Buffer, asked: pkcs11js.Template, wanted: pkcs11js.Attribute): { refused: string } | { gave: string } {
+  const template = [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }, { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES }, ...asked.filter((a) => a.type !== wanted.type), wanted];
+  const copy = attempt(() => lib().C_UnwrapKey(session.handle, kwp, unwrappingKey, wrapped, template));
+  if ('refused' in copy) return copy;
+  lib().C_DestroyObject(session.handle, copy.gave);
+  return { gave: 'a copy of the CMK with what the attacker asked for' };
+}
+
+const refusedAll = (attacks: Record<string, unknown>) => Object.fromEntries(Object.keys(attacks).map((name) => [name, { refused: 'CKR_TEMPLATE_INCONSISTENT' }]));
+
 describe('the key-check key gives no readable copy of the CMK', () => {
   it('refuses to unwrap the CMK, wrapped under the trusted check key, into a readable or extractable key', () => {
     const session = preparedBySo('key-check');
@@ -274,6 +296,37 @@ describe('the key-check key gives no readable copy of the CMK', () => {
       const cmkUnderCheckKey = lib().C_WrapKey(session.handle, kwp, checkKey, cmkHandle(session), Buffer.alloc(512));
       // Its CKA_UNWRAP_TEMPLATE (sensitive, not extractable) refuses both routes.
       expectNoCopyOfTheCmk(session, checkKey, cmkUnderCheckKey);
+    } finally {
+      lib().C_DestroyObject(session.handle, checkKey);
+    }
+  });
+
+  it('refuses to unwrap the CMK, wrapped under the check key, into a token object or a copy that may decrypt, sign, wrap, unwrap or derive', () => {
+    const session = preparedBySo('key-check');
+    const checkKey = trustedSessionKey(session);
+    try {
+      const cmkUnderCheckKey = lib().C_WrapKey(session.handle, kwp, checkKey, cmkHandle(session), Buffer.alloc(512));
+      // What the in-token probe is: a session key, unreadable, that may only encrypt the zero block.
+      const probe: pkcs11js.Template = [
+        { type: pkcs11js.CKA_TOKEN, value: false },
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true },
+        { type: pkcs11js.CKA_ENCRYPT, value: true },
+        ...off([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_VERIFY, pkcs11js.CKA_WRAP, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
+      ];
+      expect(copyWith(session, checkKey, cmkUnderCheckKey, probe, { type: pkcs11js.CKA_ENCRYPT, value: true }), 'the probe itself').toHaveProperty('gave');
+      const attacks = {
+        'a token object (kept after the session, under an id of the attacker\'s)': { type: pkcs11js.CKA_TOKEN, value: true },
+        'a copy that decrypts': { type: pkcs11js.CKA_DECRYPT, value: true },
+        'a copy that signs (MACs)': { type: pkcs11js.CKA_SIGN, value: true },
+        'a copy that wraps': { type: pkcs11js.CKA_WRAP, value: true },
+        'a copy that unwraps': { type: pkcs11js.CKA_UNWRAP, value: true },
+        'a copy that derives': { type: pkcs11js.CKA_DERIVE, value: true },
+      };
+      const outcome = Object.fromEntries(Object.entries(attacks).map(([name, wanted]) => [name, copyWith(session, checkKey, cmkUnderCheckKey, probe, wanted)]));
+      expect(outcome, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual(refusedAll(attacks));
     } finally {
       lib().C_DestroyObject(session.handle, checkKey);
     }
@@ -296,19 +349,6 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     }
   }
 
-  it('refuses to unwrap the CMK, wrapped under a generated KEK, into a readable key or one that leaves under the attacker\'s', () => {
-    const kek = asSo(() => wrapping.generateKek(uri, newObjectId(), 'Backup KEK (generated)'));
-    const session = asUser();
-    const kekHandle = handleOf(session, kek.id);
-    try {
-      // Allowed: the backup step itself (wrapKwp) wraps the CMK under the trusted KEK.
-      const cmkUnderKek = Buffer.from(wrapping.wrapKwp(uri, cmk.id, kek.id));
-      expectNoCopyOfTheCmk(session, kekHandle, cmkUnderKek);
-    } finally {
-      lib().C_DestroyObject(session.handle, kekHandle);
-    }
-  });
-
   it('refuses to unwrap a backup under the restore KEK, made from the shares, into a readable key or one that leaves under the attacker\'s', () => {
     const value = randomBytes(32);
     const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares)', Buffer.from(value), 'backup'));
@@ -319,6 +359,38 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     try {
       // The backup blob is kept outside the token (the backup record); the restore KEK unwraps it in the user's step.
       expectNoCopyOfTheCmk(session, handleOf(session, restoreKek.id), backup);
+    } finally {
+      for (const handle of made) lib().C_DestroyObject(session.handle, handle);
+    }
+  });
+
+  it('refuses to unwrap a backup under the restore KEK into a token copy, under an id of the attacker\'s, that may decrypt, unwrap or derive, or that is visible without a login', () => {
+    const value = randomBytes(32);
+    const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, usable copy)', Buffer.from(value), 'backup'));
+    const backup = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
+    const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares, usable copy)', Buffer.from(value), 'restore'));
+    const session = asUser();
+    const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
+    try {
+      // The restored CMK as Keyward makes it, but under the attacker's own id and label.
+      const restoredCmk: pkcs11js.Template = [
+        { type: pkcs11js.CKA_ID, value: randomBytes(16) },
+        { type: pkcs11js.CKA_LABEL, value: 'attacker copy' },
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: true },
+        { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true },
+        ...off([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_VERIFY, pkcs11js.CKA_WRAP, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
+      ];
+      const attacks = {
+        'a token copy that decrypts': { type: pkcs11js.CKA_DECRYPT, value: true },
+        'a token copy that unwraps (and so opens whatever was wrapped under the CMK)': { type: pkcs11js.CKA_UNWRAP, value: true },
+        'a token copy that derives': { type: pkcs11js.CKA_DERIVE, value: true },
+        'a token copy visible and usable without a login': { type: pkcs11js.CKA_PRIVATE, value: false },
+      };
+      const outcome = Object.fromEntries(Object.entries(attacks).map(([name, wanted]) => [name, copyWith(session, handleOf(session, restoreKek.id), backup, restoredCmk, wanted)]));
+      expect(outcome, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual(refusedAll(attacks));
     } finally {
       for (const handle of made) lib().C_DestroyObject(session.handle, handle);
     }
@@ -359,6 +431,29 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
       expect(restored.attributes).toMatchObject({ sensitive: true, extractable: true, wrapWithTrusted: true });
     } finally {
       for (const handle of made) lib().C_DestroyObject(session.handle, handle);
+    }
+  });
+
+  it('still restores HMAC, RSA and EC CMKs: their templates and the restore\'s probes meet the restore KEK\'s unwrap template', async () => {
+    for (const spec of ['HMAC_SHA256', 'RSA_2048', 'EC_P256'] as const) {
+      asUser();
+      const original = await keys.generateCmk(uri, newObjectId(), `${spec} CMK`, spec);
+      const value = randomBytes(32);
+      const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), `Backup KEK (${spec})`, Buffer.from(value), 'backup'));
+      const backup = wrapping.wrapKwp(uri, original.id, backupKek.id);
+      const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), `Restore KEK (${spec})`, Buffer.from(value), 'restore'));
+      const session = asUser();
+      const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
+      try {
+        const [publicHalf] = findAll(session, [{ type: pkcs11js.CKA_ID, value: Buffer.from(original.id, 'hex') }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }]);
+        const recorded = publicHalf ? publicKeySpki(lib(), session.handle, publicHalf) : undefined;
+        const restored = unwrapping.unwrapKwp(uri, restoreKek.id, backup, spec, newObjectId(), `${spec} CMK (restored)`, recorded);
+        made.push(...findAll(session, [{ type: pkcs11js.CKA_ID, value: Buffer.from(restored.id, 'hex') }]));
+        expect(restored.kcv, spec).toBe(original.kcv);
+        expect(restored.attributes, spec).toEqual(original.attributes);
+      } finally {
+        for (const handle of made) lib().C_DestroyObject(session.handle, handle);
+      }
     }
   });
 });

@@ -54,12 +54,17 @@ function mainWebContents() {
     on: (event: string, listener: Listener) => listeners.set(event, [...(listeners.get(event) ?? []), listener]),
     setWindowOpenHandler: () => undefined,
     closeDevTools: () => (contents.devToolsOpen = false),
-    /** The worst case: a DevTools shortcut that is not prevented reaches DevTools (F12, Ctrl/Cmd+Shift+I, J or C). */
-    press(input: KeyInput): void {
+    /**
+     * The worst case: a DevTools shortcut that is not prevented reaches DevTools (F12, Ctrl/Cmd+Shift+I, J
+     * or C). Returns whether Keyward's before-input-event handler prevented it.
+     */
+    press(input: KeyInput): boolean {
       const preventDefault = vi.fn();
       for (const listener of listeners.get('before-input-event') ?? []) listener({ preventDefault }, input);
+      const prevented = preventDefault.mock.calls.length > 0;
       const shortcut = input.key === 'F12' || ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(input.key.toLowerCase()));
-      if (preventDefault.mock.calls.length === 0 && input.type === 'keyDown' && shortcut) contents.openDevTools(true);
+      if (!prevented && input.type === 'keyDown' && shortcut) contents.openDevTools(true);
+      return prevented;
     },
     /**
      * webContents.openDevTools(), as a preload bug or a debugger might call it. `ignoreSetting` models
@@ -101,12 +106,15 @@ describe('the packaged app has no DevTools', () => {
     expect(recorded.applicationMenus.at(-1)).toBeNull();
   });
 
-  it('a DevTools shortcut typed at the keyboard opens nothing', () => {
+  it('a DevTools shortcut typed at the keyboard is stopped before it reaches DevTools, and opens nothing', () => {
     const contents = mainWebContents();
     for (const attempt of [key('I', { control: true, shift: true }), key('i', { control: true, shift: true }), key('F12'), key('J', { control: true, shift: true }), key('C', { meta: true, shift: true })]) {
-      contents.press(attempt);
+      // Stopped at the keyboard (before-input-event), not merely closed afterwards by the devtools-opened listener.
+      expect(contents.press(attempt), `${JSON.stringify(attempt)} prevented`).toBe(true);
       expect(contents.devToolsOpen, JSON.stringify(attempt)).toBe(false);
     }
+    // Ordinary typing goes through.
+    expect(contents.press(key('i', { control: true }))).toBe(false);
   });
 
   it('openDevTools() opens nothing, and DevTools that open however they are asked for are closed at once', () => {

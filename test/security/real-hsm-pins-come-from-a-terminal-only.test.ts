@@ -24,9 +24,9 @@ afterEach(() => {
 });
 
 const realToken = ['--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'];
-const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen'];
+const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
 const initialise = ['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding];
-const passphrases = 'rehearsal passphrase one\nrehearsal passphrase two\n';
+const passphrases = 'rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n';
 
 /** The CLI as a real process, its standard input a pipe carrying `input`. */
 function keyward(args: string[], input: string, env: Record<string, string> = {}) {

@@ -128,7 +128,7 @@ describe('the change-hsm ceremony', () => {
     // The HSM processes this test starts read these tokens (a vendor module would read its own configuration).
     process.env.SOFTHSM2_CONF = tokens.conf;
     main = await appBench({
-      founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer']],
+      founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']],
       prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }),
       userPin: 'main-hsm-user-pin',
     });
@@ -155,7 +155,8 @@ describe('the change-hsm ceremony', () => {
     const view = await main.runThrough({ ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: tokenUri } }, ['alice', 'dave']);
     expect(view.status.plan.steps[0]?.description).toContain(sha256.slice(0, 4).toUpperCase());
     expect(view.status.state).toBe('completed');
-    expect(JSON.parse(readFileSync(join(main.dataDir, 'settings.json'), 'utf8'))).toEqual({ mode: 'hsm', modulePath: softhsmModule, tokenUri });
+    // Saved with the quorum's approval, signed by the workstation key, that Keyward checks before every login.
+    expect(JSON.parse(readFileSync(join(main.dataDir, 'settings.json'), 'utf8'))).toMatchObject({ mode: 'hsm', modulePath: softhsmModule, tokenUri, approval: { moduleSha256: sha256, approvedIn: view.status.plan.id } });
     const [entry] = main.workstation.audit().query({ action: 'hsm.select', limit: 1 });
     expect(entry?.details).toMatchObject({ moduleSha256: sha256, ceremony: view.status.plan.id });
     expect(entry?.actors.sort()).toEqual(['alice', 'dave']);

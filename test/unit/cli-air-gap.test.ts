@@ -23,5 +23,5 @@ it('on the command line, a ceremony on a network is refused until a security off
   expect(networkDecision(onCable, true, print)).toBe(true);
   expect(networkDecision(isolated, false, print)).toBe(false);
   expect(parseCli(['ceremony', 'run', 'plan.yaml', '--out', '/media/x', '--network-acknowledged']).networkAcknowledged).toBe(true);
-  expect(() => parseCli(['key', 'list', '--network-acknowledged'])).toThrow('--network-acknowledged goes with ceremony run, ceremony resume, audit export and workstation init.');
+  expect(() => parseCli(['key', 'list', '--network-acknowledged'])).toThrow('--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.');
 });

@@ -56,10 +56,10 @@ it('reads the example backup and restore plans in docs/', () => {
 it('reads the example initialisation plan in docs/', () => {
   expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/initialise-workstation.yaml', 'utf8'))).toMatchObject({
     type: 'initialise-workstation',
-    officers: ['alice', 'bob'],
+    officers: ['alice', 'bob', 'dave', 'grace', 'carol'],
     organization: 'Example Org',
     signingKey: 'ECDSA_P384',
-    founding: [{ id: 'alice', role: 'security-officer' }, { id: 'bob', role: 'key-custodian' }],
+    founding: [{ id: 'alice', role: 'security-officer' }, { id: 'bob', role: 'key-custodian' }, { id: 'dave', role: 'security-officer' }, { id: 'grace', role: 'security-officer' }, { id: 'carol', role: 'auditor' }],
   });
 });
 

@@ -80,16 +80,16 @@ export function anchorProblem(state: AnchorState, log: AuditLog, checkpoints: Ch
 
 /**
  * Moves the anchor to the log's last checkpoint and head, after checking that the log still holds what
- * the anchor names (so a tampered log never drags the anchor back). `create`: the first anchor of a new
- * workstation; an older workstation whose log never anchored gets its first anchor too.
+ * the anchor names (so a tampered log never drags the anchor back). A workstation whose log was never
+ * anchored (a new one, or one from before anchors) gets its first anchor; one whose anchor vanished does not.
  */
-export async function anchorLog(anchor: AuditAnchor, log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array, actors: string[], create = false): Promise<AnchorState> {
+export async function anchorLog(anchor: AuditAnchor, log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array, actors: string[]): Promise<AnchorState> {
   const current = await anchor.read();
   const everAnchored = log.query({ action: anchorCreatedAction, limit: 1 }).length > 0;
   if (current) {
     const problem = anchorProblem(current, log, checkpoints, workstationSpki);
     if (problem) throw tampered(problem);
-  } else if (!create && everAnchored) {
+  } else if (everAnchored) {
     throw tampered('the anchor is missing from the token, though this workstation created one');
   }
   const last: AuditCheckpoint | undefined = checkpoints.last();
@@ -142,9 +142,10 @@ export async function verifyAuditTrail(log: AuditLog, checkpoints: Checkpoints, 
   return { chain, checkpoints: { ...verified, anchor: anchored } };
 }
 
-/** When the HSM cannot be asked (no token login): the checkpoints' signatures alone are not a verification. */
-export function unanchoredVerification(log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array | undefined, why: string): AuditTrailVerification {
-  const chain = log.verify();
-  const verified = workstationSpki ? checkpoints.verify(workstationSpki) : { ok: true, checkpoints: checkpoints.all().length };
-  return { chain, checkpoints: { ...verified, ok: false, problem: { checkpoint: 0, message: why, incomplete: true } } };
+/** Why a workstation not yet initialised cannot have its log held to the HSM. */
+export const notInitialisedYet = 'This workstation is not initialised yet: there is no workstation key or audit anchor in the HSM to check the log against.';
+
+/** When the HSM cannot be asked (no token login, no workstation key yet): the hash chain alone, never reported as a verification. */
+export function unanchoredVerification(log: AuditLog, checkpoints: Checkpoints, why: string): AuditTrailVerification {
+  return { chain: log.verify(), checkpoints: { ok: false, checkpoints: checkpoints.all().length, problem: { checkpoint: 0, message: why, incomplete: true } } };
 }

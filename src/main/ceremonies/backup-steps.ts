@@ -141,7 +141,7 @@ export const backupSteps: Record<string, StepExecutor> = {
       const backupId = randomUUID();
       const threshold = number(params, 'threshold');
       const shareFolders = (params.shareFolders as string[] | undefined) ?? [];
-      // Checked again just before anything is made: a drive may have been swapped since the plan.
+      // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
       requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
       const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
       const value = Buffer.from(drawn);
@@ -167,6 +167,8 @@ export const backupSteps: Record<string, StepExecutor> = {
         const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
         const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
         const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
+        // Immediately before writing: a drive may have been swapped during the login or the work in the token.
+        requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
         context.claimOutput(join(text(params, 'packageFolder'), packageName));
         shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
         const folder = writeNewFolder(text(params, 'packageFolder'), packageName, [
@@ -199,10 +201,12 @@ export const backupSteps: Record<string, StepExecutor> = {
       const backup = readBackupPackage(text(params, 'packageFolder'), context.certificateDer);
       if (backup.backupId !== text(params, 'backupId')) throw new KeywardError('INVALID_REQUEST', 'The package in that folder is not the backup this ceremony planned to restore.', 'Insert the right drive.');
       const shares = await context.backupShares(backup.backupId, backup.threshold);
-      const combined = await combineShares(shares, backup.threshold);
-      const value = Buffer.from(combined);
-      combined.fill(0);
+      let value = Buffer.alloc(0);
+      // From here the shares are zeroed whatever happens, a refusal to combine them included.
       try {
+        const combined = await combineShares(shares, backup.threshold);
+        value = Buffer.from(combined);
+        combined.fill(0);
         return await withKek(context, kekLabel(backup.backupId), value, 'restore', async (kek) => {
           if (kek.kcv !== backup.kekKcv) {
             throw new KeywardError('QUORUM_NOT_MET', `The shares given rebuild a key with check value ${kek.kcv.toUpperCase()}, not the backup key's ${backup.kekKcv.toUpperCase()}: a share is wrong or from another backup.`, 'Each custodian reads their share again; then run the step again.');

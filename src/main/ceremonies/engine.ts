@@ -8,9 +8,9 @@
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep, StepStatus } from '../../shared/ceremonies';
-import { KeywardError, errorCodeOf } from '../../shared/errors';
-import type { Signature, TokenObjectRef } from '../../shared/keys';
+import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
+import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
+import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
 import { approvalFloor, roleNames, rolesInWords, type Approval, type CeremonyType } from '../../shared/officers';
 import { newObjectId } from '../hsm/object-id';
 import { writeAnchoredCheckpoint } from '../audit/anchor';
@@ -24,7 +24,7 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
-import type { Params, PlanningContext, StepContext, StepExecutor } from './steps';
+import { StaleStep, type Params, type PlanningContext, type StepContext, type StepExecutor } from './steps';
 import { claimOf, removeOutputs } from './step-outputs';
 import { buildTranscript, writeTranscript, type Transcript } from './transcript';
 
@@ -43,8 +43,11 @@ export interface StepPlan {
 /** A ceremony id, for plan builders whose step digests must name their ceremony. */
 export const newCeremonyId = (type: CeremonyType): string => `${type}-${randomUUID()}`;
 
-/** Where a test may simulate a crash: after a step began, after its token work, after it was committed. */
-export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit';
+/**
+ * Where a test may simulate a crash: after a step began, after its token work, after it was committed; or
+ * once the plan is stored and each time an officer checked in (`step` then counts the officers checked in).
+ */
+export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit' | 'checked-in';
 
 export interface EngineDependencies {
   db: { transaction<T>(fn: () => T): () => T };
@@ -80,9 +83,12 @@ function engineStepDigest(ceremonyId: string, type: CeremonyType, step: Omit<Pla
   return sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId, ceremonyType: type, index: step.index, action: step.action, params: step.params, sensitive: step.sensitive, objects: step.objects }));
 }
 
-/** The plan digest: the title, and each step's digest and the words the officers read for it. */
-function planDigestOf(ceremonyId: string, type: CeremonyType, title: string, steps: Pick<PlannedStep, 'digest' | 'description'>[]): string {
-  return sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId, ceremonyType: type, title, steps: steps.map((s) => ({ digest: s.digest, description: s.description })) }));
+/**
+ * The plan digest: the title, and each step's digest, the words the officers read for it and the objects
+ * it reserves (a step digest its format defines, as an export's, does not cover them).
+ */
+function planDigestOf(ceremonyId: string, type: CeremonyType, title: string, steps: Pick<PlannedStep, 'digest' | 'description' | 'objects'>[]): string {
+  return sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId, ceremonyType: type, title, steps: steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })) }));
 }
 
 /** What the workstation key signs when a ceremony is planned. */
@@ -95,8 +101,10 @@ export interface AbortOutcome {
   status: CeremonyStatus;
   /** Completed steps the abort undid, newest first. */
   undone: number[];
-  /** Completed steps whose effect stands: they took effect and the abort was not approved by the quorum, or they cannot be undone. */
+  /** Completed steps whose effect stands: they took effect and the abort was not approved by the quorum, they cannot be undone, or later ceremonies changed what they left. */
   kept: number[];
+  /** Of those kept, the ones later ceremonies changed, and how. */
+  changed: { step: number; reason: string }[];
 }
 
 export class CeremonyEngine {
@@ -144,6 +152,7 @@ export class CeremonyEngine {
       this.d.store.create(plan, signature);
       this.d.log.append({ actors: ['workstation'], action: 'ceremony.plan', subject: id, outcome: 'success', details: { type, ceremony: id, planDigest, steps: planned.length, objects: planned.flatMap((s) => s.objects) } });
     })();
+    this.d.crash?.('checked-in', 0);
     return plan;
   }
 
@@ -159,6 +168,7 @@ export class CeremonyEngine {
       this.d.store.checkIn(id, officerId, proof, this.now());
       this.d.log.append({ actors: [officerId], action: 'ceremony.check-in', subject: id, outcome: 'success', details: { ceremony: id, role: proof.role } });
     })();
+    this.d.crash?.('checked-in', status.checkedIn.length + 1);
   }
 
   /** The officer may give approvals the ceremony's policy counts (refused, and audited, otherwise). */
@@ -190,6 +200,16 @@ export class CeremonyEngine {
 
   /** Runs the next step. Returns the ceremony's status afterwards. */
   async runNext(id: string): Promise<CeremonyStatus> {
+    // Set once the step has begun: from then on, a failure says what became of its work.
+    const begun: { step?: PlannedStep } = {};
+    try {
+      return await this.runStep(id, begun);
+    } catch (error) {
+      throw begun.step ? this.stepStopped(id, begun.step, error) : error;
+    }
+  }
+
+  private async runStep(id: string, begun: { step?: PlannedStep }): Promise<CeremonyStatus> {
     const status = this.open(id);
     const next = status.steps.find((s) => s.state !== 'done');
     if (!next) throw new KeywardError('INVALID_REQUEST', 'Every step of this ceremony is done.', 'Close the ceremony.');
@@ -211,6 +231,7 @@ export class CeremonyEngine {
       this.d.store.updateStep(id, step.index, { state: 'running', at: this.now(), forgetOutputs: true });
       this.d.log.append({ actors, action: 'ceremony.step.begin', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest, objects: step.objects } });
     })();
+    begun.step = step;
     this.d.crash?.('after-begin', step.index);
     let result;
     try {
@@ -251,6 +272,34 @@ export class CeremonyEngine {
   }
 
   /**
+   * The error of a step that stopped after it began, completed with what became of its work, as the step's
+   * record tells: failed, it was rolled back at once (runStep destroyed what it had reserved on the token and
+   * removed its outputs: as it was, but for the audit entries); still running, its work stays until the next
+   * login rolls it back. A simulated crash (fault-injection tests) is a process dying, which says nothing:
+   * it passes unchanged.
+   */
+  private stepStopped(id: string, step: PlannedStep, error: unknown): unknown {
+    if (this.d.crash && !(error instanceof KeywardError)) return error;
+    const number = step.index + 1;
+    const labels = step.objects.map((o) => `"${o.label}"`).join(', ');
+    let state: string | undefined;
+    try {
+      state = this.d.store.stepState(id, step.index).state;
+    } catch {
+      state = undefined;
+    }
+    if (state === 'done') return error;
+    if (state === 'failed') {
+      const undone = labels ? `destroyed what it had made on the token (${labels}), removed what it had begun to write` : 'removed what it had begun to write';
+      return withOutcome(error, '', `Step ${number} was rolled back at once: Keyward ${undone} and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.`);
+    }
+    const rollback = `the next login to the token rolls step ${number} back before anything else, ${labels ? `destroying whatever it made on the token (${labels}) and removing` : 'removing'} what it began to write`;
+    const then = `The next login to the token (resuming the ceremony) rolls step ${number} back first; then it runs again.`;
+    if (state === 'running') return withOutcome(error, `Step ${number} is left running, its start recorded in the audit log: ${rollback}.`, then);
+    return withOutcome(error, `Keyward could not read back what became of step ${number}: if the ceremony shows it running, ${rollback}.`, then);
+  }
+
+  /**
    * After a crash or power loss: a step left running is rolled back (the objects its signed plan reserved
    * destroyed, found by CKA_ID, each audited by its identity), so the ceremony resumes at its last
    * completed step. A plan that fails its signature is not acted on: nothing is destroyed for it.
@@ -275,7 +324,9 @@ export class CeremonyEngine {
             details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: rollback.destroyed, keptObjects: rollback.kept, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(tampered ? { problem: tampered } : {}) },
           });
         })();
-        recovered.push({ ceremonyId: id, title: status.plan.title, step: step.index, destroyedObjects: rollback.destroyed.length, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(tampered ? { problem: tampered } : {}) });
+        const mayHaveMade = tampered === legacyPlanProblem ? this.d.store.legacyPendingLabels(id, step.index) : [];
+        const problem = tampered && mayHaveMade.length ? `${tampered}; it may have made token objects labelled ${mayHaveMade.map((l) => `"${l}"`).join(', ')}` : tampered;
+        recovered.push({ ceremonyId: id, title: status.plan.title, step: step.index, destroyedObjects: rollback.destroyed.length, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(problem ? { problem } : {}) });
       }
     }
     this.recovered.push(...recovered);
@@ -308,15 +359,17 @@ export class CeremonyEngine {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     const policy = this.d.policies.get(status.plan.type);
-    const check = checkApprovals(abortDigest(id, reason), approvals.filter((a) => status.checkedIn.includes(a.officer)), policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const standing = this.standing(approvals.filter((a) => status.checkedIn.includes(a.officer)));
+    const check = checkApprovals(abortDigest(id, reason), standing.approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const problems = [...standing.problems, ...check.problems];
     const done = status.steps.filter((s) => s.state === 'done').reverse();
     if (check.counted.length === 0 && done.length > 0) {
-      throw new KeywardError('QUORUM_NOT_MET', `Aborting ceremony ${id} needs a checked-in officer's signed abort: ${check.problems.join('; ')}.`, 'An officer who checked in, in a role the policy counts, aborts it with their passphrase.');
+      throw new KeywardError('QUORUM_NOT_MET', `Aborting ceremony ${id} needs a checked-in officer's signed abort: ${problems.join('; ')}.`, 'An officer who checked in, in a role the policy counts, aborts it with their passphrase.');
     }
     const actors = check.counted.length ? check.counted : ['workstation'];
     // A plan that fails its signature is ended without touching the token: what it says cannot be trusted.
     const tampered = this.planProblem(status);
-    const { undo, kept } = tampered ? { undo: [], kept: done.map((s) => s.index) } : abortReach(status, this.d.executors, check.met);
+    const { undo, kept, changed } = tampered ? { undo: [], kept: done.map((s) => s.index), changed: [] } : this.abortReach(status, check.met);
     const undone: number[] = [];
     for (const index of undo) {
       const planned = this.step(status, index);
@@ -330,9 +383,40 @@ export class CeremonyEngine {
     }
     this.d.db.transaction(() => {
       this.d.store.setState(id, 'aborted', this.now(), reason);
-      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason, approvedByQuorum: check.met, undoneSteps: undone, keptSteps: kept, ...(tampered ? { problem: tampered } : {}) } });
+      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason, approvedByQuorum: check.met, undoneSteps: undone, keptSteps: kept, ...(changed.length ? { changedSince: changed } : {}), ...(tampered ? { problem: tampered } : {}) } });
     })();
-    return { status: this.status(id), undone, kept };
+    return { status: this.status(id), undone, kept, changed };
+  }
+
+  /**
+   * What an abort would undo and keep, now: besides the rules of abortReach, a step whose result later
+   * ceremonies changed (the version it made since activated, the policy it set since replaced) is kept.
+   */
+  abortReach(status: CeremonyStatus, quorum: boolean): AbortReach {
+    const planning = this.planningContext(status.plan.id);
+    return abortReach(status, this.d.executors, quorum, (index) => {
+      const planned = status.plan.steps[index];
+      if (!planned) return undefined;
+      try {
+        this.executor(planned.action).stillUndoable?.(planning, planned.params, status.steps[index]?.result ?? {});
+        return undefined;
+      } catch (error) {
+        if (error instanceof StaleStep) return error.finding;
+        throw error;
+      }
+    });
+  }
+
+  /** Approvals from officers still active: a suspended or removed officer's signature no longer counts. */
+  private standing(approvals: Approval[]): { approvals: Approval[]; problems: string[] } {
+    const problems: string[] = [];
+    const counted = approvals.filter((a) => {
+      const officer = this.d.officers.get(a.officer);
+      if (officer.state === 'active') return true;
+      problems.push(`${a.officer} is ${officer.state} now, so their signature no longer counts`);
+      return false;
+    });
+    return { approvals: counted, problems };
   }
 
   transcript(id: string): Transcript {
@@ -375,16 +459,9 @@ export class CeremonyEngine {
     if (status.checkedIn.length === 0) throw new KeywardError('QUORUM_NOT_MET', 'No officer has checked in to this ceremony.', 'The officers check in first, after reading the plan and its digest.');
     if (!step.sensitive) return status.checkedIn;
     const policy = this.d.policies.get(status.plan.type);
-    const standing: string[] = [];
-    const approvals = this.d.store.approvals(status.plan.id, step.index).filter((a) => {
-      if (!status.checkedIn.includes(a.officer)) return false;
-      const officer = this.d.officers.get(a.officer);
-      if (officer.state === 'active') return true;
-      standing.push(`${a.officer} is ${officer.state} now, so their approval no longer counts`);
-      return false;
-    });
-    const check = checkApprovals(step.digest, approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
-    const problems = [...standing, ...check.problems];
+    const standing = this.standing(this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer)));
+    const check = checkApprovals(step.digest, standing.approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const problems = [...standing.problems, ...check.problems];
     if (!check.met) {
       this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems } });
       throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`, `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${Math.max(policy.quorum, approvalFloor(status.plan.type))} needed), each with their own passphrase.`);
@@ -432,7 +509,13 @@ export class CeremonyEngine {
       if (!reserved) throw new KeywardError('INTERNAL', `Step ${step.index + 1} creates "${label}", which its plan did not reserve.`, 'This is a defect in Keyward: report it. Nothing was created.');
       return reserved.id;
     };
+    // Only what the signed plan names: the objects the step reserved, and those its params say it destroys.
+    const destroyable = new Set([...step.objects.map((o) => o.id), ...(this.executor(step.action).destroys?.(step.params) ?? [])]);
     const destroyObject = async (id: string, why: string): Promise<TokenObjectRef[]> => {
+      if (!destroyable.has(id)) {
+        this.d.log.append({ actors, action: 'hsm.object.destroy', subject: plan.id, outcome: 'refused', details: { ceremony: plan.id, step: step.index, why, id } });
+        throw new KeywardError('CEREMONY_TAMPERED', `Step ${step.index + 1} of ceremony ${plan.id} was about to destroy the token object ${id}, which its signed plan does not name. Nothing was destroyed.`, 'Stop. Keep the database for investigation, verify the audit log, and report this.');
+      }
       const { objects } = await this.d.stepContext.client.request('destroyKey', { uri: this.d.stepContext.uri, id });
       this.d.log.append({ actors, action: 'hsm.object.destroy', subject: plan.id, outcome: 'success', details: { ceremony: plan.id, step: step.index, why, objects } });
       return objects;
@@ -453,15 +536,45 @@ export class CeremonyEngine {
     return status;
   }
 
-  /** Why the stored plan is not the one the workstation signed, if it is not: step digests, plan digest, signature. */
+  /**
+   * Why the stored plan is not the one the workstation signed, if it is not. Every part a rollback or an
+   * abort acts on is checked, not only what the signature covers directly: each step is one Keyward
+   * performs, with its executor's sensitivity, the objects its executor creates (each a CKA_ID Keyward
+   * draws), and its digest recomputed from what it does; then the plan digest and the signature.
+   */
   private planProblem(status: CeremonyStatus): string | undefined {
     const { plan } = status;
     const signature: Signature | undefined = this.d.store.planSignature(plan.id);
-    if (!signature) return 'the plan carries no signature by the workstation key';
+    // A plan from before plans were signed has no reserved objects either; one stripped of its signature still has them.
+    if (!signature) return plan.steps.every((s) => !('objects' in s)) ? legacyPlanProblem : 'the plan carries no signature by the workstation key';
     const stored = this.d.store.stepDigests(plan.id);
     if (plan.steps.some((s) => stored[s.index] !== s.digest) || stored.length !== plan.steps.length) return 'the step digests recorded for the plan differ from the plan\'s own';
-    if (planDigestOf(plan.id, plan.type, plan.title, plan.steps) !== plan.planDigest) return 'the plan digest does not match the plan\'s steps and their descriptions';
+    for (const [index, step] of plan.steps.entries()) {
+      const problem = this.stepProblem(plan.id, plan.type, index, step);
+      if (problem) return `step ${index + 1} ${problem}`;
+    }
+    if (planDigestOf(plan.id, plan.type, plan.title, plan.steps) !== plan.planDigest) return 'the plan digest does not match the plan\'s steps, their descriptions and the objects they reserve';
     if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(plan.id, plan.planDigest), signature)) return 'the plan\'s signature does not verify against the workstation key';
+    return undefined;
+  }
+
+  /** What is wrong with one stored step, against what Keyward itself would plan for it. */
+  private stepProblem(ceremonyId: string, type: CeremonyType, index: number, step: PlannedStep): string | undefined {
+    if (step.index !== index) return `is stored at place ${index + 1} but says it is step ${step.index + 1}`;
+    const executor = step.action === closingCheckpoint.action ? writeCheckpoint : this.d.executors[step.action];
+    if (!executor) return `(${step.action}) is not a step Keyward performs`;
+    if (step.sensitive !== (executor.sensitive ?? true)) return `(${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`;
+    let labels: string[];
+    try {
+      labels = executor.creates?.(step.params) ?? [];
+    } catch {
+      return `(${step.action}) has parameters Keyward cannot read`;
+    }
+    const objects = Array.isArray(step.objects) ? step.objects : [];
+    if (objects.length !== labels.length || objects.some((o, i) => o.label !== labels[i] || typeof o.id !== 'string' || !objectIdPattern.test(o.id))) {
+      return `(${step.action}) reserves objects other than the ones it creates`;
+    }
+    if (!executor.digest && engineStepDigest(ceremonyId, type, step) !== step.digest) return `(${step.action})'s digest, recomputed from what it does, is not the one signed`;
     return undefined;
   }
 
@@ -517,28 +630,44 @@ export class CeremonyEngine {
  * effect stands (`takesEffect`) unless the quorum signed the abort, nor one that cannot be undone; the
  * undoing stops at the first step kept, as the steps before it are what that step stands on.
  */
-export function abortReach(status: CeremonyStatus, executors: Record<string, StepExecutor>, quorum: boolean): { undo: number[]; kept: number[] } {
+export function abortReach(status: CeremonyStatus, executors: Record<string, StepExecutor>, quorum: boolean, changedSince: (index: number) => string | undefined = () => undefined): AbortReach {
   const undo: number[] = [];
   const kept: number[] = [];
+  const changed: AbortReach['changed'] = [];
   let stopped = false;
   for (const step of status.steps.filter((s) => s.state === 'done').reverse()) {
     const action = status.plan.steps[step.index]?.action ?? '';
     const executor = action === closingCheckpoint.action ? writeCheckpoint : executors[action];
     const undoable = executor?.undo !== undefined;
     const stands = executor?.takesEffect === true;
-    if (!stopped && undoable && (!stands || quorum)) {
+    const reason = !stopped && undoable && (!stands || quorum) ? changedSince(step.index) : undefined;
+    if (!stopped && undoable && (!stands || quorum) && reason === undefined) {
       undo.push(step.index);
       continue;
     }
+    if (reason !== undefined) changed.push({ step: step.index, reason });
     if (stands || undoable) {
       stopped = true;
       kept.push(step.index);
     }
   }
-  return { undo, kept };
+  return { undo, kept, changed };
 }
 
-const tamperedPlan = (id: string, problem: string): KeywardError =>
-  new KeywardError('CEREMONY_TAMPERED', `Ceremony ${id} cannot go on: ${problem}. The plan stored in the database is not the one the workstation signed and the officers approved; it was changed outside Keyward. Nothing was done.`, 'Stop. Keep the database for investigation, verify the audit log, and abort this ceremony.');
+export interface AbortReach {
+  /** Completed steps an abort undoes, newest first. */
+  undo: number[];
+  /** Completed steps whose effect stands, newest first. */
+  kept: number[];
+  /** Steps kept because what they left was changed since by other ceremonies, and why. */
+  changed: { step: number; reason: string }[];
+}
 
-export type { StepStatus };
+/** Why a ceremony planned by a Keyward from before plans were signed cannot go on. */
+const legacyPlanProblem = 'it was planned by an earlier version of Keyward, before plans were signed and the objects of each step reserved, so Keyward cannot check that it is the plan the officers approved';
+
+const tamperedPlan = (id: string, problem: string): KeywardError =>
+  problem === legacyPlanProblem
+    ? new KeywardError('CEREMONY_STALE', `Ceremony ${id} cannot go on: ${problem}. Nothing was done.`, 'Abort this ceremony (in the app, or keyward ceremony abort), then plan it again.')
+    : new KeywardError('CEREMONY_TAMPERED', `Ceremony ${id} cannot go on: ${problem}. The plan stored in the database is not the one the workstation signed and the officers approved; it was changed outside Keyward. Nothing was done.`, 'Stop. Keep the database for investigation, verify the audit log, and abort this ceremony.');
+

@@ -8,7 +8,8 @@ import { KeywardError } from '../../shared/errors';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import type { Inventory } from '../store/inventory';
 import type { StepPlan } from './engine';
-import type { KeyVersion } from '../../shared/inventory';
+import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
+import type { StepValue } from '../../shared/ceremonies';
 import { number, numberOrNull, stale, text, type Params, type PlanningContext, type Result, type StepContext, type StepExecutor } from './steps';
 
 export interface NewCmk {
@@ -43,16 +44,26 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title:
 }
 
 /** A new key in the token, under the label and CKA_ID its plan reserved: shared by generation and rotation. */
-export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo'> = {
+export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo' | 'stillUndoable'> = {
   creates: (params) => [text(params, 'label')],
   run: async (context, params) => {
     const label = text(params, 'label');
     const key = await context.client.request('generateCmk', { uri: context.uri, id: context.objectId(label), label, spec: text(params, 'spec') as CmkSpec });
     return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
   },
+  // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
   undo: async (context, params, result) => {
-    await context.destroyObject(text(result, 'tokenObjectId'), 'the ceremony that generated it was aborted');
+    await context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that generated it was aborted');
     context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+  },
+  // The version's state was last set by this ceremony (pending, or active by its own activation, which the
+  // abort undoes first): a version another ceremony has since activated or changed is never destroyed.
+  stillUndoable: (context, params, result) => {
+    const keyName = text(params, 'keyName');
+    const made = versionsOf(context, keyName).find((v) => v.version === number(result, 'version'));
+    if (!made || made.state === 'destroyed' || made.stateCeremony !== context.ceremonyId) {
+      throw stale(`${keyName} version ${number(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`);
+    }
   },
 };
 
@@ -106,7 +117,26 @@ export const activateVersion: StepExecutor = {
     context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), 'pending', { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
     return Promise.resolve();
   },
+  stillUndoable: (context, params, result) => requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced),
 };
+
+/**
+ * Undoing a state change puts back what the step found, so it must be what the step left: the version in
+ * the state it set, by this ceremony, and the version it demoted still demoted by it. Otherwise a later
+ * ceremony changed the key since, and putting back would undo that ceremony's work too.
+ */
+export function requireStateLeft(context: PlanningContext, keyName: string, version: number, state: KeyVersionState, replaced: StepValue | undefined): void {
+  const versions = versionsOf(context, keyName);
+  const changed = versions.find((v) => v.version === version);
+  if (!changed || changed.state !== state || changed.stateCeremony !== context.ceremonyId) {
+    throw stale(`${keyName} version ${version} is ${changed ? changed.state : 'missing'} now${changed && changed.stateCeremony !== context.ceremonyId ? `, set by ceremony ${changed.stateCeremony ?? 'unknown'}` : ''}, no longer the ${state} version this ceremony made it`);
+  }
+  if (typeof replaced !== 'number') return;
+  const demoted = versions.find((v) => v.version === replaced);
+  if (!demoted || demoted.state !== 'decrypt-only' || demoted.stateCeremony !== context.ceremonyId) {
+    throw stale(`${keyName} version ${replaced}, which this ceremony made decrypt-only, is ${demoted ? demoted.state : 'missing'} now${demoted && demoted.stateCeremony !== context.ceremonyId ? `, set by ceremony ${demoted.stateCeremony ?? 'unknown'}` : ''}`);
+  }
+}
 
 export const generateCmkSteps: Record<string, StepExecutor> = {
   'generate-key': {

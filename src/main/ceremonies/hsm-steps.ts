@@ -3,13 +3,18 @@
  * uses changes only with the security officers' quorum, because every PIN typed afterwards goes through
  * that module. The module must be a library Keyward may load (src/main/hsm/module-path.ts); its SHA-256
  * is shown in the plan, checked again when the step runs and audited; and the token it reaches must be
- * the one that holds the workstation key, so the workstation can still sign.
+ * the one that holds the workstation key, so the workstation can still sign. The step signs the new
+ * selection with the workstation key (src/main/hsm/approved-selection.ts): Keyward checks that approval,
+ * and the module file against it, before every later login. The same module and token can be approved
+ * again, when their saved selection carries no valid approval (saved before approvals were signed) or
+ * the module file changed since (a vendor update).
  */
 import { KeywardError } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import type { HsmSettings } from '../../shared/settings';
+import { sameSelection, selectionApprovalSchema, signSelection, type SavedSelection } from '../hsm/approved-selection';
 import type { StepPlan } from './engine';
-import { stale, text, type StepExecutor } from './steps';
+import { stale, text, type Params, type StepExecutor } from './steps';
 
 /** What Keyward finds when it looks at a module and token before using them (no login: no PIN goes to the module). */
 export interface HsmInspection {
@@ -22,25 +27,43 @@ export interface HsmInspection {
 /** The workstation's HSM choice, as a step reads, checks and saves it. */
 export interface HsmSelection {
   current(): HsmSettings;
+  /**
+   * The module SHA-256 named by the security officers' signed approval of the current selection (null: the
+   * rehearsal token), or undefined when it carries no approval that verifies (saved before Keyward signed
+   * approvals). The same module and token may be approved again when this is not their file's hash now.
+   */
+  approvedModuleSha256(): string | null | undefined;
   /** Loads the module in a throw-away HSM process, and checks that the token holds the workstation key. */
   inspect(modulePath: string, tokenUri: string): Promise<HsmInspection>;
-  save(settings: HsmSettings): void;
+  /**
+   * Keeps the approved selection aside while the step's completion is committed: it is in force only once
+   * that commit has happened, so a commit that fails leaves the old selection in force and the step can run again.
+   */
+  save(selection: SavedSelection, ceremonyId: string): void;
 }
 
 const describeSettings = (settings: HsmSettings): string => (settings.mode === 'rehearsal' ? 'the rehearsal token' : `${settings.modulePath}, token ${settings.tokenUri}`);
 
+const targetOf = (params: Params): Extract<HsmSettings, { mode: 'hsm' }> => ({ mode: 'hsm', modulePath: text(params, 'modulePath'), tokenUri: text(params, 'tokenUri') });
+
 export async function planChangeHsm(selection: HsmSelection, modulePath: string, tokenUri: string): Promise<{ title: string; steps: StepPlan[] }> {
   const current = selection.current();
-  if (current.mode === 'hsm' && current.modulePath === modulePath && current.tokenUri === tokenUri) {
-    throw new KeywardError('INVALID_REQUEST', 'The workstation already uses this module and token.', 'Name the new module file or token address.');
-  }
   const found = await selection.inspect(modulePath, tokenUri);
+  const again = sameSelection(current, { mode: 'hsm', modulePath, tokenUri });
+  const approved = selection.approvedModuleSha256();
+  if (again && approved === found.moduleSha256) {
+    throw new KeywardError('INVALID_REQUEST', 'The workstation already uses this module and token, as the security officers approved them.', 'Name the new module file or token address.');
+  }
+  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
+  const why = approved ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})` : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
   return {
-    title: `Change the HSM module to ${modulePath}`,
+    title: again ? `Approve the HSM module ${modulePath} again` : `Change the HSM module to ${modulePath}`,
     steps: [
       {
         action: 'select-hsm',
-        description: `Use the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
+        description: again
+          ? `Approve again ${module}, which the workstation already uses: ${why}. Every PIN typed afterwards goes through this module.`
+          : `Use ${module}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
         params: { modulePath, tokenUri, moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, from: describeSettings(current) },
         sensitive: true,
       },
@@ -52,20 +75,28 @@ export const hsmSteps: Record<string, StepExecutor> = {
   'select-hsm': {
     takesEffect: true,
     stillHolds: (context, params) => {
-      if (describeSettings(context.hsm.current()) !== text(params, 'from')) throw stale(`the workstation now uses ${describeSettings(context.hsm.current())}, not ${text(params, 'from')} as planned`);
+      const now = context.hsm.current();
+      // The selection planned from, or already the target: the step then completes what it began (it signs
+      // the target again only after checking the module file's SHA-256 against the plan).
+      if (describeSettings(now) === text(params, 'from') || sameSelection(now, targetOf(params))) return;
+      throw stale(`the workstation now uses ${describeSettings(now)}, not ${text(params, 'from')} as planned`);
     },
     run: async (context, params) => {
-      const found = await context.hsm.inspect(text(params, 'modulePath'), text(params, 'tokenUri'));
+      const target = targetOf(params);
+      const found = await context.hsm.inspect(target.modulePath, target.tokenUri);
       if (found.moduleSha256 !== text(params, 'moduleSha256')) {
-        throw new KeywardError('HSM_MODULE_REFUSED', `The module file ${text(params, 'modulePath')} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`, 'Find out why the file changed (a vendor update?), then plan the change again.');
+        throw new KeywardError('HSM_MODULE_REFUSED', `The module file ${target.modulePath} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`, 'Find out why the file changed (a vendor update?), then plan the change again.');
       }
-      if (found.tokenSerial !== text(params, 'tokenSerial')) throw stale(`the token at ${text(params, 'tokenUri')} is now serial ${found.tokenSerial}`);
-      return { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial };
+      if (found.tokenSerial !== text(params, 'tokenSerial')) throw stale(`the token at ${target.tokenUri} is now serial ${found.tokenSerial}`);
+      // The quorum's approval, as Keyward checks it before every later login: signed by the workstation key.
+      const approval = await signSelection(context.signer, target, { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approvedIn: context.ceremonyId, approvedAt: new Date().toISOString() });
+      return { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approval };
     },
-    commit: (context, params) => {
-      const settings: HsmSettings = { mode: 'hsm', modulePath: text(params, 'modulePath'), tokenUri: text(params, 'tokenUri') };
-      context.log.append({ actors: context.actors, action: 'hsm.select', subject: settings.tokenUri, outcome: 'success', details: { mode: 'hsm', modulePath: settings.modulePath, moduleSha256: text(params, 'moduleSha256'), tokenSerial: text(params, 'tokenSerial'), ceremony: context.ceremonyId } });
-      context.hsm.save(settings);
+    commit: (context, params, result) => {
+      const settings = targetOf(params);
+      const approval = selectionApprovalSchema.parse(result.approval);
+      context.log.append({ actors: context.actors, action: 'hsm.select', subject: settings.tokenUri, outcome: 'success', details: { mode: 'hsm', modulePath: settings.modulePath, moduleSha256: text(params, 'moduleSha256'), tokenSerial: text(params, 'tokenSerial'), ceremony: context.ceremonyId, approvalSignature: approval.signature } });
+      context.hsm.save({ settings, approval }, context.ceremonyId);
     },
   },
 };

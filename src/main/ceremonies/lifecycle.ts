@@ -11,7 +11,7 @@ import { writeNewFolder } from '../files/new-folder';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
-import { cmkProtectionWords, generateInToken, recordVersion, requireActive, versionsOf } from './generate-cmk';
+import { cmkProtectionWords, generateInToken, recordVersion, requireActive, requireStateLeft, versionsOf } from './generate-cmk';
 import { number, numberOrNull, stale, text, type Params, type PlanningContext, type StepExecutor } from './steps';
 
 export type RotationReason = 'due' | 'manual' | 'forced';
@@ -41,6 +41,7 @@ const stateWords: Record<KeyVersionState, string> = { pending: 'pending', active
 
 export function planSetVersionState(inventory: Inventory, keyName: string, number: number, state: 'disabled' | 'active' | 'decrypt-only'): { title: string; steps: StepPlan[] } {
   const current = version(inventory, keyName, number);
+  requireSettled(keyName, current);
   return {
     title: `${state === 'disabled' ? 'Disable' : 'Re-enable'} ${keyName} version ${number}`,
     steps: [{ action: 'set-version-state', description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`, params: { keyName, version: number, state, from: current.state }, sensitive: true }],
@@ -50,6 +51,7 @@ export function planSetVersionState(inventory: Inventory, keyName: string, numbe
 export function planDestroyKey(inventory: Inventory, keyName: string, number: number, folder: string): { title: string; steps: StepPlan[] } {
   const current = version(inventory, keyName, number);
   if (current.state === 'destroyed') throw new KeywardError('INVALID_REQUEST', `${keyName} version ${number} is already destroyed.`, 'Nothing to do.');
+  requireSettled(keyName, current);
   return {
     title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
     steps: [
@@ -62,6 +64,16 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
       { action: 'destruction-certificate', description: `Write the signed destruction certificate to ${folder}`, params: { keyName, version: number, folder }, sensitive: false },
     ],
   };
+}
+
+/**
+ * A pending version belongs to the ceremony generating it, which activates it (or, aborted, destroys it):
+ * no other ceremony changes its state, so an abort of that ceremony never destroys a version in use.
+ */
+function requireSettled(keyName: string, current: KeyVersion): void {
+  if (current.state === 'pending') {
+    throw new KeywardError('INVALID_REQUEST', `${keyName} version ${current.version} is pending: ceremony ${current.stateCeremony ?? 'unknown'} generated it and makes it active, or destroys it if aborted.`, 'Finish or abort that ceremony first.');
+  }
 }
 
 /** The version's state is still the one the plan showed its approvers. */
@@ -85,7 +97,10 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
   },
   'set-version-state': {
     takesEffect: true,
-    stillHolds: (context, params) => void requireState(context, params),
+    stillHolds: (context, params) => {
+      const found = requireState(context, params);
+      if (found.state === 'pending') throw stale(`${text(params, 'keyName')} version ${found.version} is pending, the version ceremony ${found.stateCeremony ?? 'unknown'} generated`);
+    },
     run: () => Promise.resolve({}),
     commit: (context, params, result) => {
       const keyName = text(params, 'keyName');
@@ -101,10 +116,13 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
       context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), text(params, 'from') as KeyVersionState, { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
       return Promise.resolve();
     },
+    stillUndoable: (context, params, result) => requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), text(params, 'state') as KeyVersionState, result.replaced),
   },
   'destroy-version': {
     // Crypto-shredding cannot be undone.
     takesEffect: true,
+    // The version's object, named in the signed plan (and checked to be that version's in stillHolds).
+    destroys: (params) => [text(params, 'tokenObjectId')],
     stillHolds: (context, params) => {
       const found = requireState(context, params);
       if (found.tokenObjectId !== text(params, 'tokenObjectId')) throw stale(`${text(params, 'keyName')} version ${found.version} is now a different token object`);

@@ -79,7 +79,8 @@ const preparedEnrolments = new WeakMap<Result, NewOfficer>();
 
 export const officerSteps: Record<string, StepExecutor> = {
   'enrol-officer': {
-    takesEffect: true,
+    // Not an effect that stands on its own: an enrolment counts once its ceremony completes, so any abort
+    // before then (one officer's included) removes the officer it enrolled. An aborted enrolment leaves no officer.
     inputs: () => ['new-passphrase'],
     stillHolds: (context, params) => {
       if (context.officers.list().some((o) => o.id === text(params, 'id'))) throw stale(`an officer named "${text(params, 'id')}" is enrolled now`);
@@ -97,9 +98,10 @@ export const officerSteps: Record<string, StepExecutor> = {
       if (!prepared) throw new KeywardError('INTERNAL', 'The enrolment prepared in this step is gone; nobody was enrolled.', 'Run the step again.');
       context.officers.add(prepared, { actors: context.actors, ceremony: context.ceremonyId });
     },
-    // With the quorum's signed abort: the officer enrolled is removed (officers are never deleted).
+    // The officer enrolled is removed (officers are never deleted, so the audit log's names keep their meaning).
     undo: (context, params) => {
-      context.officers.setState(text(params, 'id'), 'removed', { actors: context.actors, ceremony: context.ceremonyId });
+      const id = text(params, 'id');
+      if (context.officers.get(id).state !== 'removed') context.officers.setState(id, 'removed', { actors: context.actors, ceremony: context.ceremonyId });
       return Promise.resolve();
     },
   },
@@ -137,6 +139,11 @@ export const officerSteps: Record<string, StepExecutor> = {
     undo: (context, params) => {
       context.policies.set(text(params, 'ceremonyType') as CeremonyType, policyOf(params.from), { actors: context.actors, ceremony: context.ceremonyId });
       return Promise.resolve();
+    },
+    // Putting the old policy back over a newer one would undo another ceremony's change.
+    stillUndoable: (context, params) => {
+      const type = text(params, 'ceremonyType') as CeremonyType;
+      if (!samePolicy(context.policies.get(type), policyOf(params))) throw stale(`the ${type} policy is now ${policyWords(context.policies.get(type))}, no longer the one this ceremony set`);
     },
   },
   'export-audit': {

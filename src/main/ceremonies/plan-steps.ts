@@ -16,6 +16,11 @@ import type { PlanFile } from './plan-file';
 import { planExportKey, planImportWrappingKey } from './provider-steps';
 import { planBackup, planRestore } from './backup-steps';
 import { planChangeHsm } from './hsm-steps';
+import { requireStillSelfGoverning } from '../officers/founding';
+import type { QuorumPolicy } from '../../shared/officers';
+
+/** The officers who can approve now: neither suspended nor removed. */
+const activeOfficers = (workstation: Workstation) => workstation.officers().list().filter((o) => o.state === 'active');
 
 /** Resolves a path a plan names (relative to the plan file, or as given in the app) and checks where it is. */
 export type Place = (name: string) => string;
@@ -36,10 +41,16 @@ export async function planSteps(workstation: Workstation, planFile: PlanFile, pl
     case 'enrol-officer':
       return planEnrolOfficer(workstation.officers(), planFile.officer.id, planFile.officer.name, planFile.officer.role);
     case 'suspend-officer':
-    case 'remove-officer':
+    case 'remove-officer': {
+      if (planFile.change === 'remove') requireStillSelfGoverning(activeOfficers(workstation), (type) => workstation.policy(type), { removing: planFile.officer });
       return planOfficerState(workstation.officers(), planFile.officer, planFile.change);
-    case 'change-policy':
-      return planChangePolicy(planFile.ceremonyType, workstation.policy(planFile.ceremonyType), planFile.policy);
+    }
+    case 'change-policy': {
+      const current = workstation.policy(planFile.ceremonyType);
+      const policy: QuorumPolicy = { ...planFile.policy, approvalLifetimeHours: planFile.policy.approvalLifetimeHours ?? current.approvalLifetimeHours };
+      requireStillSelfGoverning(activeOfficers(workstation), (type) => workstation.policy(type), { type: planFile.ceremonyType, policy });
+      return planChangePolicy(planFile.ceremonyType, current, planFile.policy);
+    }
     case 'export-audit':
       return planExportAudit(place(planFile.file));
     case 'backup':

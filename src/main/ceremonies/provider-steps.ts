@@ -134,9 +134,16 @@ export const providerSteps: Record<string, StepExecutor> = {
       const record = context.wrappingKeys.add(wrappingKeyRecord(importFromParams(params.import), text(params, 'label'), context.tokenSerial, text(result, 'tokenObjectId')), { actors: context.actors, ceremony: context.ceremonyId });
       result.wrappingKeyId = record.id;
     },
-    undo: async (context, _params, result) => {
-      await asSecurityOfficer(context, () => context.destroyObject(text(result, 'tokenObjectId'), 'the ceremony that imported it was aborted'));
+    // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
+    undo: async (context, params, result) => {
+      await asSecurityOfficer(context, () => context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that imported it was aborted'));
       context.wrappingKeys.setState(text(result, 'wrappingKeyId'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+    },
+    stillUndoable: (context, params, result) => {
+      const record = context.wrappingKeys.list().find((k) => k.id === result.wrappingKeyId);
+      if (!record || record.state !== 'active' || record.importedCeremony !== context.ceremonyId) {
+        throw stale(`the wrapping key "${text(params, 'label')}" this ceremony imported is ${record ? record.state : 'missing'} now`);
+      }
     },
   },
   'export-bundle': {

@@ -19,7 +19,7 @@ import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 import { abortReach, newCeremonyId, type CeremonyEngine } from './engine';
-import { unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
+import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps, type Place } from './plan-steps';
 import { ceremonyExecutors } from './registry';
@@ -181,8 +181,10 @@ export class CeremonyService {
     const policy = this.workstation.policy(status.plan.type);
     const floor = approvalFloor(status.plan.type);
     const inputsOf = (action: string, params: Record<string, unknown>, kind: 'inputs' | 'undoInputs'): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
-    const alone = abortReach(status, ceremonyExecutors, false);
-    const withQuorum = abortReach(status, ceremonyExecutors, true);
+    // Logged in, the engine also keeps the steps later ceremonies changed; before that, nobody can abort.
+    const reach = (quorum: boolean) => (this.engine ? this.engine.abortReach(status, quorum) : abortReach(status, ceremonyExecutors, quorum));
+    const alone = reach(false);
+    const withQuorum = reach(true);
     const signed = this.abortApprovals.get(id);
     return {
       status,
@@ -194,7 +196,7 @@ export class CeremonyService {
         approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
       })),
       abortInputs: [...new Set(withQuorum.undo.flatMap((index) => ((step) => (step ? inputsOf(step.action, step.params, 'undoInputs') : []))(status.plan.steps[index])))],
-      abort: { undoneAlone: alone.undo, undoneWithQuorum: withQuorum.undo, keptAlone: alone.kept, signedBy: signed?.approvals.map((a) => a.officer) ?? [], reason: signed?.reason ?? null },
+      abort: { undoneAlone: alone.undo, undoneWithQuorum: withQuorum.undo, keptAlone: alone.kept, changedSince: withQuorum.changed, signedBy: signed?.approvals.map((a) => a.officer) ?? [], reason: signed?.reason ?? null },
       interrupted: this.interrupted(id, status.steps),
     };
   }
@@ -284,7 +286,7 @@ export class CeremonyService {
   async verifyAudit(): Promise<AuditTrailVerification> {
     const { workstation } = this;
     if (!workstation.identities().current() || !this.loggedIn) {
-      return unanchoredVerification(workstation.audit(), workstation.checkpoints(), undefined, workstation.identities().current() ? 'The checkpoints are checked against the workstation key and the audit anchor in the HSM, which needs the token logged in: log in to the token, then verify again.' : 'This workstation is not initialised yet: there is no workstation key or audit anchor to check the log against.');
+      return unanchoredVerification(workstation.audit(), workstation.checkpoints(), workstation.identities().current() ? 'The checkpoints are checked against the workstation key and the audit anchor in the HSM, which needs the token logged in: log in to the token, then verify again.' : notInitialisedYet);
     }
     return this.exclusive('verifying the audit log', () => workstation.verifyAudit());
   }

@@ -99,8 +99,19 @@ export interface StepExecutor {
   run(context: StepContext, params: Params): Promise<Result>;
   /** The store changes, in the transaction that marks the step done (it may add the ids it created to the result). */
   commit?(context: StepContext, params: Params, result: Result): void;
+  /**
+   * CKA_IDs of recorded objects the step destroys (a destruction ceremony), named in its signed params.
+   * The engine destroys nothing else but the objects the step's plan reserved.
+   */
+  destroys?(params: Params): string[];
   /** Reverses a completed step when the ceremony is aborted. */
   undo?(context: StepContext, params: Params, result: Result): Promise<void>;
+  /**
+   * Before an abort undoes the step: what the step left is still what is there (the version it made is
+   * still pending and its own, the policy still the one it set). Throws a stale refusal naming what changed
+   * since: undoing then would destroy or demote what later ceremonies made, so the step is kept.
+   */
+  stillUndoable?(context: PlanningContext, params: Params, result: Result): void;
 }
 
 /** A step that logs in as the security officer, then back in as the user. */
@@ -144,5 +155,11 @@ export const numberOrNull = (params: Params, name: string): number | null => {
 };
 
 /** What the approvers approved no longer holds: the ceremony can only be aborted. */
-export const stale = (what: string): KeywardError =>
-  new KeywardError('CEREMONY_STALE', `This step no longer does what its approvers approved: ${what}. Nothing was done.`, 'Abort this ceremony (its approvals are for a state that is gone); plan a new one if the work is still needed.');
+/** A stale refusal, keeping its finding (what changed since) for the places that word it otherwise (an abort). */
+export class StaleStep extends KeywardError {
+  constructor(readonly finding: string) {
+    super('CEREMONY_STALE', `This step no longer does what its approvers approved: ${finding}. Nothing was done.`, 'Abort this ceremony (its approvals are for a state that is gone); plan a new one if the work is still needed.');
+  }
+}
+
+export const stale = (what: string): StaleStep => new StaleStep(what);

@@ -13,5 +13,6 @@ export function summarise(status: CeremonyStatus, interrupted: boolean): Ceremon
     stepsDone: status.steps.filter((s) => s.state === 'done').length,
     steps: status.steps.length,
     interrupted,
+    checkedIn: status.checkedIn,
   };
 }

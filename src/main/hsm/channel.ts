@@ -1,10 +1,14 @@
 /** How main talks to an HSM process, whichever kind of process hosts it. */
 export interface HsmChannel {
+  /** Never throws nor leaves an error unhandled: a process that cannot be reached is ended, and its exit reported. */
   send(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Called once when the process ends; `detail` names the exit code or signal. */
   onExit(listener: (detail: string) => void): void;
+  /** Ends the process at once (SIGKILL): a stalled process must never go on to finish its operation. */
   kill(): void;
+  /** Called with the process id once the process has started (at once for a Node child process). */
+  onSpawn?(listener: (pid: number) => void): void;
 }
 
 export interface HsmProcessOptions {
@@ -14,3 +18,9 @@ export interface HsmProcessOptions {
 }
 
 export type HsmChannelFactory = (options: HsmProcessOptions) => HsmChannel;
+
+/**
+ * Environment variable naming main's process id to the HSM process, which ends when main has gone: its
+ * parent is not always main itself (Chromium may start a utility process through its zygote).
+ */
+export const parentPidEnvVar = 'KEYWARD_HSM_PARENT_PID';

@@ -1,29 +1,100 @@
 /**
  * Main's side of the HSM process: typed requests matched to replies by id. If the process dies (a
  * crashing module, a removed device), pending requests fail with a clear error and the next request
- * starts a fresh process, so the app recovers without a restart.
+ * starts a fresh process, so the app recovers without a restart. If it stalls (stopped, or an operation
+ * running longer than its kind allows), main ends it with SIGKILL and fails the requests
+ * (HSM_PROCESS_STALLED): left alive, it could finish the operation after Keyward had given up on it and
+ * rolled back the ceremony step it belonged to.
  */
+import { performance } from 'node:perf_hooks';
 import { KeywardError, isErrorData } from '../../shared/errors';
 import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from './channel';
-import { hsmOpDescriptions, type HsmOpName, type HsmOps, type HsmProgress, type HsmReplyMessage } from './protocol';
+import { isStopped, type HsmProcessRegistry } from './process-registry';
+import { hsmOpDescriptions, hsmOpTimeLimitsMs, hsmSilenceLimitMs, moduleLoadAllowanceMs, type HsmOpName, type HsmOps, type HsmProgress, type HsmReplyMessage } from './protocol';
+
+/** A request still running in the HSM, as its heartbeats report it. */
+export interface RunningRequest {
+  id: number;
+  op: HsmOpName;
+  /** The operation in an officer's words ("generating a key"). */
+  description: string;
+  elapsedMs: number;
+}
+
+export interface HsmTimeLimits {
+  /** How long a stopped process, or an operation whose heartbeats stopped, is waited for (protocol.ts hsmSilenceLimitMs). */
+  silenceMs: number;
+  /** How long each operation may run (protocol.ts hsmOpTimeLimitsMs). */
+  operationMs: Partial<Record<HsmOpName, number>>;
+  /** Added to the limit of a new process's first request, which loads the module. */
+  moduleLoadMs: number;
+}
+
+export interface HsmClientOptions {
+  /** The data folder's record of HSM processes: each one is recorded, and none starts while one an exited Keyward left behind is alive. */
+  registry?: HsmProcessRegistry;
+  /** Told, with each heartbeat, that a request is still running and for how long (the CLI shows it). */
+  onProgress?: (running: RunningRequest) => void;
+  /** Shorter limits, for tests only: passed in code, never read from settings or the environment. */
+  limits?: Partial<HsmTimeLimits>;
+}
 
 interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: KeywardError) => void;
+  id: number;
   op: HsmOpName;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
   onProgress?: (progress: HsmProgress) => void;
 }
 
+/** One HSM process and the requests sent to it, in the order it runs them (one at a time). */
+interface Host {
+  channel: HsmChannel;
+  pid: number | undefined;
+  /** Sent and not yet answered; the first is the one running. */
+  queue: Map<number, Pending>;
+  /** When the running request started (performance.now()): sent to an idle process, or the one before it answered. */
+  runningSince: number;
+  /** The last message from the process, or the start of the running request. */
+  lastHeard: number;
+  /** A heartbeat came for the running request: it runs on the module's thread, so its silence means a stall. */
+  heartbeats: boolean;
+  /** Nothing answered yet: the first request loads the module. */
+  fresh: boolean;
+}
+
+/** How often pending requests are checked for a stall. */
+const watchdogPeriodMs = 250;
+/** A check this late means main's own event loop was held up, and replies may be waiting unread: no judgement that round. */
+const lateCheckMs = 1_000;
+
+const closedError = (): KeywardError => new KeywardError('HSM_PROCESS_FAILED', 'The connection to the HSM was closed.', 'Restart Keyward.');
+
+/** A duration as an officer reads it: "0.4 s", "42 s", "10 min". */
+export function inWords(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+const opInWords = (op: HsmOpName): string => `${hsmOpDescriptions[op]} (${op})`;
+
 export class HsmClient {
-  private channel: HsmChannel | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private host: Host | undefined;
+  private starting: Promise<Host> | undefined;
   private nextId = 1;
   private closed = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastCheck = 0;
+  private readonly limits: HsmTimeLimits;
 
   constructor(
     private readonly options: HsmProcessOptions,
     private readonly startProcess: HsmChannelFactory,
-  ) {}
+    private readonly settings: HsmClientOptions = {},
+  ) {
+    this.limits = { silenceMs: hsmSilenceLimitMs, moduleLoadMs: moduleLoadAllowanceMs, ...settings.limits, operationMs: { ...hsmOpTimeLimitsMs, ...settings.limits?.operationMs } };
+  }
 
   get modulePath(): string {
     return this.options.modulePath;
@@ -34,57 +105,151 @@ export class HsmClient {
     request: HsmOps[K]['request'],
     onProgress?: (progress: HsmProgress) => void,
   ): Promise<HsmOps[K]['response']> {
-    if (this.closed) {
-      return Promise.reject(
-        new KeywardError('HSM_PROCESS_FAILED', 'The connection to the HSM was closed.', 'Restart Keyward.'),
-      );
-    }
-    const channel = this.ensureChannel();
-    const id = this.nextId++;
+    if (this.closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, op, ...(onProgress ? { onProgress } : {}) });
-      channel.send({ id, op, request });
+      const pending: Pending = { id: this.nextId++, op, resolve: resolve as (value: unknown) => void, reject, ...(onProgress ? { onProgress } : {}) };
+      const host = this.host ?? this.start();
+      if (host instanceof Promise) host.then((started) => this.send(started, pending, request), reject);
+      else this.send(host, pending, request);
     });
   }
 
   close(): void {
     this.closed = true;
-    this.channel?.kill();
-    this.channel = undefined;
+    // Pending requests fail when the process's exit is reported.
+    this.host?.channel.kill();
+    this.host = undefined;
   }
 
-  private ensureChannel(): HsmChannel {
-    if (this.channel) return this.channel;
+  /** A new HSM process, once no HSM process an exited Keyward left behind is alive (usually at once). */
+  private start(): Host | Promise<Host> {
+    if (this.starting) return this.starting;
+    const { registry } = this.settings;
+    if (!registry || registry.lingering().length === 0) return this.launch();
+    const starting = registry.requireNoneLingering().then(() => {
+      if (this.closed) throw closedError();
+      return this.host ?? this.launch();
+    });
+    const done = (): void => {
+      if (this.starting === starting) this.starting = undefined;
+    };
+    starting.then(done, done);
+    this.starting = starting;
+    return starting;
+  }
+
+  private launch(): Host {
     const channel = this.startProcess(this.options);
-    channel.onMessage((message) => this.onReply(message as HsmReplyMessage));
+    const host: Host = { channel, pid: undefined, queue: new Map(), runningSince: 0, lastHeard: 0, heartbeats: false, fresh: true };
+    channel.onSpawn?.((pid) => {
+      host.pid = pid;
+      this.settings.registry?.record(pid);
+    });
+    channel.onMessage((message) => this.onReply(host, message as HsmReplyMessage));
     channel.onExit((detail) => {
-      if (this.channel === channel) this.channel = undefined;
-      const failed = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of failed) {
-        p.reject(
+      if (host.pid !== undefined) this.settings.registry?.forget(host.pid);
+      if (this.host === host) this.host = undefined;
+      this.failAll(
+        host,
+        (p) =>
           new KeywardError(
             'HSM_PROCESS_FAILED',
-            `The HSM process for ${this.options.modulePath} stopped (${detail}) while ${hsmOpDescriptions[p.op]} (${p.op}). The PKCS#11 module may have crashed.`,
+            `The HSM process for ${this.options.modulePath} stopped (${detail}) while ${opInWords(p.op)}. The PKCS#11 module may have crashed.`,
             'Nothing was completed by that operation. Check that the HSM is connected, then try again: Keyward starts a new HSM process by itself.',
           ),
-        );
-      }
+      );
     });
-    this.channel = channel;
-    return channel;
+    this.host = host;
+    return host;
   }
 
-  private onReply(message: HsmReplyMessage): void {
-    const waiting = this.pending.get(message.id);
-    if (!waiting) return;
-    if ('progress' in message) {
-      waiting.onProgress?.(message.progress);
+  private send(host: Host, pending: Pending, request: unknown): void {
+    if (this.host !== host) {
+      pending.reject(this.closed ? closedError() : new KeywardError('HSM_PROCESS_FAILED', `The HSM process for ${this.options.modulePath} ended before ${opInWords(pending.op)} could start.`, 'Try again: Keyward starts a new HSM process by itself.'));
       return;
     }
-    this.pending.delete(message.id);
+    if (host.queue.size === 0) this.startRunning(host);
+    host.queue.set(pending.id, pending);
+    host.channel.send({ id: pending.id, op: pending.op, request });
+    this.watch();
+  }
+
+  private startRunning(host: Host): void {
+    host.runningSince = performance.now();
+    host.lastHeard = host.runningSince;
+    host.heartbeats = false;
+  }
+
+  private onReply(host: Host, message: HsmReplyMessage): void {
+    host.lastHeard = performance.now();
+    const waiting = host.queue.get(message.id);
+    if (!waiting) return;
+    if ('progress' in message) {
+      if (host.queue.keys().next().value === message.id) host.heartbeats = true;
+      waiting.onProgress?.(message.progress);
+      this.settings.onProgress?.({ id: waiting.id, op: waiting.op, description: hsmOpDescriptions[waiting.op], elapsedMs: message.progress.elapsedMs });
+      return;
+    }
+    host.queue.delete(message.id);
+    host.fresh = false;
+    this.startRunning(host); // the next request, if any, runs from now
     if (message.ok) waiting.resolve(message.response);
     else if (isErrorData(message.error)) waiting.reject(KeywardError.fromData(message.error));
     else waiting.reject(new KeywardError('HSM_PROCESS_FAILED', 'The HSM process sent a malformed reply.', 'Restart Keyward.'));
+  }
+
+  private watch(): void {
+    if (this.watchdog) return;
+    this.lastCheck = performance.now();
+    this.watchdog = setInterval(() => this.checkForStall(), watchdogPeriodMs);
+    // The pending requests' own process keeps main running; this timer alone does not.
+    this.watchdog.unref();
+  }
+
+  private checkForStall(): void {
+    const now = performance.now();
+    const late = now - this.lastCheck > lateCheckMs;
+    this.lastCheck = now;
+    const host = this.host;
+    const running = host?.queue.values().next().value;
+    if (!host || !running) {
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
+      return;
+    }
+    if (late) return;
+    const runFor = now - host.runningSince;
+    const limit = (this.limits.operationMs[running.op] ?? hsmOpTimeLimitsMs[running.op]) + (host.fresh ? this.limits.moduleLoadMs : 0);
+    if (runFor > limit) {
+      this.stalled(host, running, `it was still running after ${inWords(runFor)}, longer than the ${inWords(limit)} Keyward allows for it`);
+      return;
+    }
+    const silentFor = now - host.lastHeard;
+    if (silentFor <= this.limits.silenceMs) return;
+    // Silence alone, from a running process that has sent no heartbeat, is a synchronous PKCS#11 call holding
+    // the HSM process's event loop: left to the operation's time limit.
+    const stopped = host.pid !== undefined && isStopped(host.pid);
+    if (stopped || host.heartbeats) {
+      this.stalled(host, running, `${stopped ? 'the HSM process is stopped (suspended by SIGSTOP or Ctrl-Z, or held by a debugger)' : 'the HSM process stopped answering'}: nothing came from it for ${inWords(silentFor)}, after ${inWords(runFor)} in all`);
+    }
+  }
+
+  private stalled(host: Host, running: Pending, why: string): void {
+    if (this.host === host) this.host = undefined;
+    // SIGKILL ends a stopped process too: it can never complete the operation later.
+    host.channel.kill();
+    const ended = `Keyward ended its HSM process${host.pid === undefined ? '' : ` (process ${host.pid})`}, so that it can never complete the operation later.`;
+    const nextStep = 'Check that the HSM is connected and answering (and that no one suspended Keyward\'s HSM process), then try again: Keyward starts a new HSM process by itself.';
+    this.failAll(host, (p) =>
+      p === running
+        ? new KeywardError('HSM_PROCESS_STALLED', `The HSM for ${this.options.modulePath} did not finish ${opInWords(p.op)}: ${why}. ${ended}`, nextStep)
+        : new KeywardError('HSM_PROCESS_STALLED', `The HSM for ${this.options.modulePath} did not finish ${opInWords(running.op)} (${why}), so ${opInWords(p.op)}, waiting behind it, was not done. ${ended}`, nextStep),
+    );
+  }
+
+  private failAll(host: Host, error: (pending: Pending) => KeywardError): void {
+    const failed = [...host.queue.values()];
+    host.queue.clear();
+    for (const p of failed) p.reject(error(p));
   }
 }

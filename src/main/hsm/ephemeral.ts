@@ -68,14 +68,22 @@ function ephemeralTemplate(purpose: EphemeralPurpose, noCopies: pkcs11js.Templat
     { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap the CMK (WRAP_WITH_TRUSTED)
     { type: pkcs11js.CKA_WRAP, value: true }, // wraps the CMK...
     { type: pkcs11js.CKA_UNWRAP, value: !rsaAes }, // key-check: ...and unwraps the copy into the probe (in-token-kcv.ts)
-    // Anyone who can wrap the CMK under the check key can unwrap it again, so what it unwraps stays in the
-    // token, unreadable: the probe asks for exactly this, an attacker's unwrap into a readable copy is refused.
+    // Anyone who can wrap the CMK under the check key can unwrap it again, so what it unwraps is the probe
+    // (in-token-kcv.ts) and nothing more: an attacker's unwrap into any other kind of copy is refused.
     ...(rsaAes
       ? []
       : [
           unwrapTemplate([
+            { type: pkcs11js.CKA_TOKEN, value: false }, // a session object: no copy outlives the session, under any id
+            { type: pkcs11js.CKA_PRIVATE, value: true }, // seen and used only by the logged-in session
             { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
             { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // nor wrapped again, under any key
+            { type: pkcs11js.CKA_DECRYPT, value: false }, // the probe only encrypts (AES) or is digested (HMAC)
+            { type: pkcs11js.CKA_SIGN, value: false }, // no MACs with the CMK's value
+            { type: pkcs11js.CKA_VERIFY, value: false },
+            { type: pkcs11js.CKA_WRAP, value: false }, // wraps nothing
+            { type: pkcs11js.CKA_UNWRAP, value: false }, // opens nothing wrapped under the CMK
+            { type: pkcs11js.CKA_DERIVE, value: false }, // no keys derived from it
           ]),
         ]),
     { type: pkcs11js.CKA_ENCRYPT, value: false }, // never used on data

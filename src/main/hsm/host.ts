@@ -13,6 +13,8 @@ import { Unwrapping } from './unwrapping';
 import { Wrapping } from './wrapping';
 import { EphemeralKeys } from './ephemeral';
 import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
+import { parentPidEnvVar } from './channel';
+import { isAlive, processRef } from './process-registry';
 import { moduleEnvVar, progressIntervalMs, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
@@ -25,7 +27,9 @@ const electronPort = Reflect.get(process, 'parentPort') as ParentPort | undefine
 
 function send(reply: HsmReplyMessage): void {
   if (electronPort) electronPort.postMessage(reply);
-  else process.send?.(reply);
+  // Once the parent has gone a send fails (EPIPE), and unhandled that failure would end this process at
+  // once, in the middle of the running call: the callback takes it, and the parent watch ends the process.
+  else if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
 }
 
 interface Layer {
@@ -38,6 +42,9 @@ interface Layer {
 }
 
 let layer: Layer | undefined;
+
+/** How often the process checks that its parent is still there. */
+const parentWatchMs = 500;
 
 function open(): Layer {
   if (layer) return layer;
@@ -108,7 +115,6 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   },
   wrapOaep: (request) => open().wrapping.wrapOaep(request),
   wrapRsaAes: (request) => open().wrapping.wrapRsaAes(request),
-  generateKek: ({ uri, id, label }) => open().wrapping.generateKek(uri, id, label),
   kekFromValue: ({ uri, id, label, value, purpose }) => open().wrapping.kekFromValue(uri, id, label, value, purpose),
   generateRandom: ({ uri, bytes }) => open().keys.random(uri, bytes),
   wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
@@ -124,7 +130,27 @@ function isRequest(value: unknown): value is HsmRequestMessage {
   return typeof v.id === 'number' && typeof v.op === 'string' && Object.hasOwn(operations, v.op);
 }
 
+/**
+ * The parent (main) this process serves, named by main (a utility process's parent may be Chromium's zygote
+ * rather than main), and the parent it had at start: when either is gone, main has exited, however it
+ * exited, and this process must not outlive it holding the token open.
+ */
+const initialParentPid = process.ppid;
+const namedParent = ((pid) => (Number.isInteger(pid) && pid > 0 ? processRef(pid) : undefined))(Number(process.env[parentPidEnvVar]));
+
+function parentGone(): boolean {
+  return process.ppid !== initialParentPid || (namedParent !== undefined && !isAlive(namedParent));
+}
+
+/** Set once the parent is gone (or this process is asked to end): no new operation starts. */
+let ending = false;
+
 async function run(message: HsmRequestMessage): Promise<void> {
+  // A request read after the parent died (a stopped process continued, say) is not started.
+  if (ending || parentGone()) {
+    end();
+    return;
+  }
   const started = Date.now();
   // Long operations run on the module's own thread (pkcs11js *Async calls), so this loop can report progress.
   const heartbeat = setInterval(() => send({ id: message.id, progress: { elapsedMs: Date.now() - started } }), progressIntervalMs);
@@ -142,15 +168,40 @@ async function run(message: HsmRequestMessage): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 
 function handle(message: unknown): void {
-  if (!isRequest(message)) return;
+  if (ending || !isRequest(message)) return;
   queue = queue.then(() => run(message));
 }
 
 if (electronPort) electronPort.on('message', (event) => handle(event.data));
 else process.on('message', handle);
 
-// The parent going away (crash, kill) must not leave a process holding the token open.
-process.on('disconnect', () => {
-  layer?.module.close();
-  process.exit(0);
-});
+/**
+ * Ends the process once the running call has ended. Finalising the module (C_Finalize) under a running call,
+ * a key pair being generated on the module's thread, left torn objects on the token (issue 15): so the call
+ * is let finish (or fail), nothing queued after it starts, and only then is the module closed. A ceremony
+ * step it belonged to is rolled back by the next Keyward, which does not start while this process lives
+ * (process-registry.ts).
+ */
+function end(): void {
+  if (ending) return;
+  ending = true;
+  clearInterval(parentWatch);
+  const finish = (): void => {
+    layer?.module.close();
+    process.exit(0);
+  };
+  void queue.then(finish, finish);
+}
+
+// A Node child process hears of its parent's exit through the IPC channel closing; an Electron utility
+// process does not, and a stopped process hears of nothing until continued: the watch covers them all.
+process.on('disconnect', end);
+const parentWatch = setInterval(() => {
+  if (parentGone()) end();
+}, parentWatchMs);
+parentWatch.unref();
+// Ctrl-C at a terminal reaches the whole process group, this process too: the CLI decides, and this process
+// ends after it, its running call finished. SIGTERM and SIGHUP end it the same way.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', end);
+process.on('SIGHUP', end);

@@ -29,6 +29,13 @@ export function checkValueOfWrapped(module: Pkcs11Module, session: TokenSession,
       { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // and never leaves the token
       { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // asked for by a backup KEK's unwrap template (wrapping.ts)
       { type: pkcs11js.CKA_ENCRYPT, value: aes }, // its one use: encrypting the zero block
+      // No other use; the unwrap templates of the check key and of a restore KEK ask for these too.
+      { type: pkcs11js.CKA_DECRYPT, value: false },
+      { type: pkcs11js.CKA_SIGN, value: false },
+      { type: pkcs11js.CKA_VERIFY, value: false },
+      { type: pkcs11js.CKA_WRAP, value: false },
+      { type: pkcs11js.CKA_UNWRAP, value: false },
+      { type: pkcs11js.CKA_DERIVE, value: false },
     ]);
     try {
       if (aes) {

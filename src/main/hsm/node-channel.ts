@@ -1,22 +1,38 @@
 /** The HSM process as a Node child process: used by the Chromium shell, the CLI and the tests. */
 import { fork } from 'node:child_process';
-import type { HsmChannel, HsmChannelFactory } from './channel';
+import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from './channel';
 import { moduleEnvVar } from './protocol';
+import { hsmProcessEnv } from './process-env';
 import { hsmHostScript } from '../paths';
 
 export const nodeHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
   const child = fork(hsmHostScript(), [], {
     serialization: 'advanced',
-    env: { ...process.env, ...env, [moduleEnvVar]: modulePath },
+    // Nothing in Keyward's environment or command line loads code into the process the PINs pass through.
+    env: hsmProcessEnv(process.env, { ...env, [moduleEnvVar]: modulePath, [parentPidEnvVar]: String(process.pid) }),
+    execArgv: [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
   });
+  let killed = false;
+  const kill = (): void => {
+    if (killed) return;
+    killed = true;
+    child.kill('SIGKILL');
+  };
+  // A message sent to a process that has just died fails (write EPIPE) as an 'error' event, which unhandled
+  // would end main itself (issue 15). The process is ended for sure instead: its 'exit' then fails the
+  // pending requests with HSM_PROCESS_FAILED, naming each operation, as any other crash does.
+  child.on('error', kill);
   const channel: HsmChannel = {
     send: (message) => {
-      if (child.connected) child.send(message as object);
+      if (!child.connected) return; // the process is ending: its 'exit' reports it
+      child.send(message as object, undefined, undefined, (error) => {
+        if (error) kill();
+      });
     },
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) =>
@@ -24,8 +40,9 @@ export const nodeHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         listener(stderrTail.trim() ? `${how}; it reported: ${stderrTail.trim().split('\n').slice(-3).join(' ')}` : how);
       }),
-    kill: () => {
-      child.kill('SIGKILL');
+    kill,
+    onSpawn: (listener) => {
+      if (child.pid !== undefined) listener(child.pid);
     },
   };
   return channel;

@@ -59,7 +59,6 @@ export interface HsmOps {
    */
   wrapOaep: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: Uint8Array };
   wrapRsaAes: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: RsaAesWrapped };
-  generateKek: { request: { uri: string; id: string; label: string }; response: { id: string; kcv: string } };
   /** SO: a trusted session KEK from its value (a backup KEK split into Shamir shares). */
   kekFromValue: { request: { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' }; response: { id: string; kcv: string } };
   /** Random bytes from the token's generator. */
@@ -123,7 +122,6 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   prepareKeyCheck: 'preparing a key check',
   wrapOaep: 'wrapping a key',
   wrapRsaAes: 'wrapping a key',
-  generateKek: 'generating a backup key',
   kekFromValue: 'loading a backup key',
   generateRandom: 'drawing random bytes',
   wrapKwp: 'backing up a key',
@@ -132,6 +130,63 @@ export const hsmOpDescriptions: Record<HsmOpName, string> = {
   unwrapOaep: 'unwrapping a received key',
   unwrapRsaAes: 'unwrapping a received key',
 };
+
+const reading = 30_000;
+const working = 120_000;
+/** RSA-4096 takes a minute on a slow machine, and several on a smartcard-class HSM. */
+const generatingKeyPair = 600_000;
+
+/**
+ * How long each operation may run in the module before main reports it stalled and ends the HSM process
+ * (HSM_PROCESS_STALLED): short for reads, generous for key-pair generation. The first request of a new
+ * process gets `moduleLoadAllowanceMs` more, since the module is loaded (C_Initialize) inside it.
+ */
+export const hsmOpTimeLimitsMs: Record<HsmOpName, number> = {
+  describeModule: reading,
+  listTokens: reading,
+  describeToken: reading,
+  ensureInitializedToken: working,
+  login: reading,
+  logout: reading,
+  probe: 300_000, // trial operations, an RSA-2048 key pair among them
+  generateCmk: generatingKeyPair,
+  labelsInUse: reading,
+  keyCheckValue: reading,
+  keyCheckValueInToken: working,
+  digestKey: working,
+  selfTestWrap: working,
+  destroyKey: working,
+  destroyReserved: working,
+  generateSigningKey: generatingKeyPair,
+  signingPublicKey: reading,
+  publicKeyWithoutLogin: reading,
+  readAuditAnchor: reading,
+  writeAuditAnchor: working,
+  sign: working,
+  importWrappingKey: working,
+  prepareRsaAesWrap: working,
+  prepareKeyCheck: working,
+  wrapOaep: working,
+  wrapRsaAes: working,
+  kekFromValue: working,
+  generateRandom: working,
+  wrapKwp: working,
+  unwrapKwp: working,
+  generateTransportKey: generatingKeyPair,
+  unwrapOaep: working,
+  unwrapRsaAes: working,
+};
+
+/** Added to the first request's limit in a new HSM process: loading a network HSM's module can take a while. */
+export const moduleLoadAllowanceMs = 60_000;
+
+/**
+ * An operation whose heartbeats stop (or whose process is stopped, SIGSTOP) for this long is stalled.
+ * Heartbeats flow only while an operation runs on the module's own thread (key generation); a synchronous
+ * PKCS#11 call holds the HSM process's event loop, so silence alone, with the process running and no
+ * heartbeat yet, is left to the operation's time limit.
+ */
+export const hsmSilenceLimitMs = 5_000;
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

@@ -1,8 +1,8 @@
 /**
  * Wrapping a CMK for a provider, and backup wrapping under a KEK, all inside the token. The CMK carries
  * CKA_WRAP_WITH_TRUSTED, so every key that wraps it must be marked trusted, which only the security
- * officer can do: importing a provider key, preparing the ephemeral key of an RSA-AES wrap, and creating
- * a KEK are SO steps; the wrap itself is a user step. Nothing falls back to software.
+ * officer can do: importing a provider key, preparing the ephemeral key of an RSA-AES wrap, and loading
+ * a backup KEK from its value are SO steps; the wrap itself is a user step. Nothing falls back to software.
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
@@ -15,7 +15,7 @@ import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
-import { type Template, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
+import { type NestedAttribute, type Template, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
 import { publicKeySpki, readAttributes, spkiCheckValue } from './objects';
 
 type Handle = Buffer;
@@ -31,6 +31,23 @@ export interface ApprovedWrap {
 }
 
 const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
+
+/**
+ * What every key unwrapped under a restore KEK has, whoever asks: the CMK's protections and those of its
+ * "no use" attributes every restore unwrap shares. The restored CMK (token object, secret or private key)
+ * and restore's session probes come from the same blob, so uses a probe needs stay open (ENCRYPT for an
+ * AES check value, SIGN for the proof that an EC key matches its public key), and so does CKA_TOKEN; nor
+ * can a template name ENCRYPT, VERIFY or WRAP, which private keys do not have.
+ */
+const underBackupKek: NestedAttribute[] = [
+  { type: pkcs11js.CKA_PRIVATE, value: true }, // seen and used only after a user login, as the CMK
+  { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
+  // Not EXTRACTABLE=false: a restored CMK must still be wrapped for its provider...
+  { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // ...so it leaves the token only under a key the SO trusted
+  { type: pkcs11js.CKA_DECRYPT, value: false }, // no copy decrypts what was encrypted under the CMK
+  { type: pkcs11js.CKA_UNWRAP, value: false }, // nor opens keys wrapped under it
+  { type: pkcs11js.CKA_DERIVE, value: false }, // nor derives keys from it
+];
 
 export class Wrapping {
   constructor(
@@ -143,42 +160,6 @@ export class Wrapping {
     }
   }
 
-  /** SO step: a backup KEK, trusted so that it may wrap CMKs; it never leaves the token. */
-  generateKek(uri: string, idHex: string, label: string): { id: string; kcv: string } {
-    const session = this.sessions.require(uri, 'security-officer');
-    this.keys.assertLabelFree(session, label);
-    const id = this.keys.reserveId(session, idHex);
-    const handle = this.module.guard(session.where, () =>
-      withNoCopiesWhereKnown((noCopies) =>
-        this.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-          { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-          { type: pkcs11js.CKA_ID, value: id },
-          { type: pkcs11js.CKA_LABEL, value: label },
-          { type: pkcs11js.CKA_TOKEN, value: true }, // persists
-          { type: pkcs11js.CKA_PRIVATE, value: false }, // SO-created objects are public; SENSITIVE keeps the value in
-          { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
-          { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
-          { type: pkcs11js.CKA_TRUSTED, value: true }, // may wrap CMKs
-          { type: pkcs11js.CKA_WRAP, value: true }, // backup...
-          { type: pkcs11js.CKA_UNWRAP, value: true }, // ...and restore
-          // A user can wrap a CMK under this KEK and unwrap it again: what it unwraps keeps the CMK's protections.
-          // Not EXTRACTABLE=false: a restored CMK must still be wrapped for its provider.
-          unwrapTemplate([
-            { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
-            { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // and leaves the token only under a key the SO trusted
-          ]),
-          { type: pkcs11js.CKA_ENCRYPT, value: false },
-          { type: pkcs11js.CKA_DECRYPT, value: false },
-          ...noCopies, // no copy: a copy stays trusted and could be given new uses
-          { type: pkcs11js.CKA_MODIFIABLE, value: false }, // last: nobody can later change its uses or drop its unwrap template
-        ]),
-      ),
-    );
-    return { id: id.toString('hex'), kcv: this.keys.checkValue(session, handle) };
-  }
-
   /**
    * SO step: a backup KEK from its value, for a backup whose KEK is split into Shamir shares (the value
    * exists outside the token only as those shares, and briefly while they are made or combined). A
@@ -212,11 +193,7 @@ export class Wrapping {
             { type: pkcs11js.CKA_WRAP, value: purpose === 'backup' }, // backup: wraps the CMKs...
             { type: pkcs11js.CKA_UNWRAP, value: purpose === 'restore' }, // ...restore: unwraps them
             // Restore: whoever holds a backup blob unwraps it only into a key with the CMK's protections.
-            // Not EXTRACTABLE=false: a restored CMK must still be wrapped for its provider.
-            unwrapTemplate([
-              { type: pkcs11js.CKA_SENSITIVE, value: true }, // no unwrapped copy is ever readable
-              { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true }, // and leaves the token only under a key the SO trusted
-            ]),
+            unwrapTemplate(underBackupKek),
             { type: pkcs11js.CKA_ENCRYPT, value: false },
             { type: pkcs11js.CKA_DECRYPT, value: false },
             { type: pkcs11js.CKA_VALUE, value: valueCopy() },

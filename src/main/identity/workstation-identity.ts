@@ -40,7 +40,13 @@ export async function createIdentity(client: HsmClient, uri: string, identities:
     );
     return identities.adopt({ tokenSerial: token.serial, tokenObjectId: key.id, spec: request.spec, certificateDer }, change);
   } catch (error) {
-    await client.request('destroyKey', { uri, id: key.id }).catch(() => undefined);
+    // Audited like every destruction, and so is a failure to destroy it (the key is then left on the token).
+    const why = 'a workstation signing key whose certificate was not made or recorded';
+    const destroyed = await client.request('destroyKey', { uri, id: key.id }).then(
+      ({ objects }) => ({ objects }),
+      (destroyError: unknown) => ({ error: destroyError }),
+    );
+    identities.recordDiscardedKey(key.id, why, destroyed, change);
     throw error;
   }
 }

@@ -139,8 +139,7 @@ export interface ExportSignatureCheck {
 
 /**
  * The export's signature and its signer, against the anchors given: a pinned key fingerprint, the
- * organisation's CA (see caTrustProblems), or both. With neither, only the file's integrity under the key
- * it names is checked, which anyone can forge: `keyward audit verify --export` always asks for an anchor.
+ * organisation's CA (see caTrustProblems), or both (verifyAuditExport insists on at least one).
  */
 async function checkSignature(path: string, pinnedFingerprint: string | undefined, caCertificate: Uint8Array | undefined): Promise<{ check: ExportSignatureCheck; signerSpki?: Buffer }> {
   let cms: Buffer;
@@ -177,10 +176,25 @@ export interface ExportVerification {
   fileProblems: string[];
 }
 
-/** `caCertificate`: the organisation's CA certificate (PEM or DER) that must have issued the signer's. */
-export async function verifyAuditExport(path: string, pinnedSignerFingerprint?: string, caCertificate?: Uint8Array): Promise<ExportVerification> {
+/**
+ * What an export's signer is trusted by, at least one of: `signerFingerprint`, the SHA-256 of the
+ * workstation key the organisation recorded; `caCertificate`, the organisation's CA certificate (PEM or
+ * DER) that must have issued the signer's. Without one, a forger's own key and certificate would verify.
+ */
+export type ExportTrustAnchor = { signerFingerprint: string; caCertificate?: Uint8Array } | { signerFingerprint?: string; caCertificate: Uint8Array };
+
+export async function verifyAuditExport(path: string, anchor: ExportTrustAnchor): Promise<ExportVerification> {
+  // Checked at run time too: JavaScript callers, and an empty fingerprint, get past the type.
+  const { signerFingerprint, caCertificate } = (anchor as Partial<ExportTrustAnchor> | undefined) ?? {};
+  if (!signerFingerprint && !caCertificate?.length) {
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The audit export ${path} was not verified: it needs a trust anchor, the workstation key's fingerprint the organisation recorded or the organisation's CA certificate. A signature alone proves nothing, as anyone can sign a forged export with a key and certificate of their own.`,
+      'Give the recorded workstation key fingerprint (--signer-fingerprint HEX) or the CA certificate (--ca FILE).',
+    );
+  }
   const fileProblems: string[] = [];
-  const { check: signature, signerSpki } = await checkSignature(path, pinnedSignerFingerprint, caCertificate);
+  const { check: signature, signerSpki } = await checkSignature(path, signerFingerprint || undefined, caCertificate);
   const entries: ChainItem[] = [];
   const hashes = new Map<number, string>();
   const list: AuditCheckpoint[] = [];

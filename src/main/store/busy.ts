@@ -1,11 +1,15 @@
 /**
- * Another program holding the workstation database locked (a database browser, a copy or backup tool, a
- * second Keyward) makes SQLite give up after the busy timeout with SQLITE_BUSY or SQLITE_LOCKED. That is
- * turned, in this one place, into an error that says so and names the program when the system shows it,
- * for every statement and transaction of the connection openDatabase returns. SQLite has rolled back
- * whatever the refused statement or transaction had begun: nothing is half-written.
+ * The database refusing a write, turned in this one place into an error that says why and what to do,
+ * for every statement and transaction of the connection openDatabase returns (and for its opening):
+ * - another program holding it locked (a database browser, a copy or backup tool, a second Keyward)
+ *   makes SQLite give up after the busy timeout with SQLITE_BUSY or SQLITE_LOCKED; the error names
+ *   the program when the system shows it;
+ * - a full disk makes SQLite fail with SQLITE_FULL, or with an I/O error when it cannot grow the log's
+ *   index beside the database: the error names the disk, its free space and the space Keyward needs.
+ * SQLite has rolled back whatever the refused statement or transaction had begun: nothing is half-written.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KeywardError } from '../../shared/errors';
 import type { Db } from './database';
 
@@ -14,12 +18,15 @@ export function isBusy(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-/** Marks the error made here, so that callers do not try to audit a failure into a database that is locked. */
-const busyMark = Symbol('keyward.store-busy');
+/** Marks the errors made here, so that callers do not try to audit a failure into a database that cannot take it. */
+const unwritableMark = Symbol('keyward.store-unwritable');
 
+/** The database cannot take a write now (another program holds it locked, or its disk is full): a failure is not audited into it. */
 export function isStoreBusy(error: unknown): boolean {
-  return error instanceof KeywardError && busyMark in error;
+  return error instanceof KeywardError && unwritableMark in error;
 }
+
+const marked = (error: KeywardError): KeywardError => Object.defineProperty(error, unwritableMark, { value: true });
 
 /** How long a statement waits for another connection's lock before Keyward reports the database busy. */
 export const busyTimeoutMs = 5000;
@@ -27,13 +34,71 @@ export const busyTimeoutMs = 5000;
 export function busyError(path: string): KeywardError {
   const holders = programsUsing(path);
   const named = holders.length ? ` (${holders.join('; ')})` : '';
-  const error = new KeywardError(
-    'STORE_UNAVAILABLE',
-    `Another program${named} has the workstation database ${path} locked and did not let go within ${busyTimeoutMs / 1000} seconds, so Keyward could not read or record anything in it. Nothing was half-written: the database is as it was before.`,
-    `Close the program that has the database open${named}: it may be a database browser, a copy or backup tool, or a second Keyward window or command. Then try again.`,
+  return marked(
+    new KeywardError(
+      'STORE_UNAVAILABLE',
+      `Another program${named} has the workstation database ${path} locked and did not let go within ${busyTimeoutMs / 1000} seconds, so Keyward could not read or record anything in it. Nothing was half-written: the database is as it was before.`,
+      `Close the program that has the database open${named}: it may be a database browser, a copy or backup tool, or a second Keyward window or command. Then try again.`,
+    ),
   );
-  Object.defineProperty(error, busyMark, { value: true });
-  return error;
+}
+
+const megabyte = 1024 * 1024;
+
+/**
+ * The free space Keyward asks for on the data folder's disk: the write-ahead log grows to about 4 MB before
+ * SQLite copies it into the database, which can grow by as much, and the rehearsal token's files live there too.
+ */
+export const neededFreeBytes = 16 * megabyte;
+
+/** Below this much free space, an I/O error from SQLite is taken for the full disk it most likely is (statfs tells). */
+const ioErrorMeansFullBelowBytes = megabyte;
+
+/** Free space on the disk holding `folder`, for the user Keyward runs as; undefined when the system does not say. */
+export function freeBytes(folder: string): number | undefined {
+  try {
+    const stats = statfsSync(folder);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A write refused for want of space on the disk holding `folder`: SQLITE_FULL, ENOSPC, or an I/O error on a disk with (almost) no space left. */
+export function isDiskFull(error: unknown, folder: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return true;
+  if (!code.startsWith('SQLITE_IOERR')) return false;
+  const free = freeBytes(folder);
+  return free !== undefined && free < ioErrorMeansFullBelowBytes;
+}
+
+const inWords = (bytes: number): string => (bytes < megabyte ? `${Math.floor(bytes / 1024)} KB` : `${(bytes / megabyte).toFixed(1)} MB`);
+
+/**
+ * The disk holding the data folder is full. `purpose` completes "Keyward needs at least 16 MB there to ...";
+ * `outcome` says what became of the write that was refused.
+ */
+export function diskFullError(folder: string, purpose: string, outcome: string): KeywardError {
+  const free = freeBytes(folder);
+  return marked(
+    new KeywardError(
+      'STORE_DISK_FULL',
+      `The disk holding Keyward's data folder (${folder}) is full: ${free === undefined ? 'the system reports no space left' : `${inWords(free)} free`}; Keyward needs at least ${neededFreeBytes / megabyte} MB there to ${purpose}. ${outcome}`,
+      `Make room on that disk: move files that are not Keyward's to another drive, or give the volume more space (do not delete or move anything in ${folder}); "df -h ${folder}" shows the free space. Commands that only read (keyward key list, ceremony list, workstation show) work meanwhile. Then try again.`,
+    ),
+  );
+}
+
+/** Runs `work`, which writes in the data folder `folder`; a full disk is reported as such. */
+export function onFullDisk<T>(folder: string, purpose: string, outcome: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (isDiskFull(error, folder)) throw diskFullError(folder, purpose, outcome);
+    throw error;
+  }
 }
 
 /** The processes, other than this one, that have the database or its log open: "sqlite3, process 1234". */
@@ -75,12 +140,15 @@ function programsUsing(path: string): string[] {
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** Runs a database call, turning a lock another program held too long into the busy error. */
+/** Runs a database call, turning a lock another program held too long into the busy error, and a full disk into its error. */
 function guarded<T>(path: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
     if (isBusy(error)) throw busyError(path);
+    if (isDiskFull(error, dirname(path))) {
+      throw diskFullError(dirname(path), 'record its work in the workstation database', 'The change it was recording was not written: SQLite rolled it back, so the database is as it was before that change.');
+    }
     throw error;
   }
 }
@@ -130,7 +198,7 @@ function guardTransaction(transaction: Fn & Record<'deferred' | 'immediate' | 'e
   return guardedDefault;
 }
 
-/** The connection, with every statement, pragma, exec and transaction reporting another program's lock as the busy error. */
+/** The connection, with every statement, pragma, exec and transaction reporting another program's lock, or a full disk, in words. */
 export function guardBusy(db: Db, path: string): Db {
   const proxy: Db = new Proxy(db, {
     get(target, property) {

@@ -55,6 +55,17 @@ export class CeremonyStore {
     }
   }
 
+  /** The labels an earlier Keyward recorded for a step's objects before creating them (plans made before objects had reserved CKA_IDs). */
+  legacyPendingLabels(id: string, step: number): string[] {
+    const stored = this.db.prepare('SELECT pending_labels FROM ceremony_steps WHERE ceremony_id = ? AND step = ?').pluck().get(id, step) as string | undefined;
+    try {
+      const labels = JSON.parse(stored ?? '[]') as unknown;
+      return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
   /** Each step's digest as recorded beside the plan, by step index. */
   stepDigests(id: string): string[] {
     return this.db.prepare('SELECT digest FROM ceremony_steps WHERE ceremony_id = ? ORDER BY step').pluck().all(id) as string[];

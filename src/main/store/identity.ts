@@ -3,9 +3,9 @@
  * certificate. One is current; a replaced one is retired, never deleted, so old signatures stay explained.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError, errorCodeOf } from '../../shared/errors';
 import type { WorkstationIdentity } from '../../shared/inventory';
-import type { SigningKeySpec } from '../../shared/keys';
+import type { SigningKeySpec, TokenObjectRef } from '../../shared/keys';
 import type { AuditLog } from './audit-log';
 import type { Db } from './database';
 import type { Change } from './inventory';
@@ -69,5 +69,19 @@ export class Identities {
       },
     );
     return this.require();
+  }
+
+  /**
+   * Audits the destruction of a signing key generated for an identity that was then not adopted, as
+   * every destruction of a token object is: what the token destroyed, or the error that left the key there.
+   */
+  recordDiscardedKey(tokenObjectId: string, why: string, result: { objects: TokenObjectRef[] } | { error: unknown }, change: Change): void {
+    this.log.append({
+      actors: change.actors,
+      action: 'hsm.object.destroy',
+      subject: `signing key ${tokenObjectId}`,
+      outcome: 'objects' in result ? 'success' : 'failure',
+      details: { ceremony: change.ceremony, why, id: tokenObjectId, ...('objects' in result ? { objects: result.objects } : { error: errorCodeOf(result.error) }) },
+    });
   }
 }

@@ -124,12 +124,6 @@ export class Officers {
     return { right: true, secret };
   }
 
-  /** A wrong passphrase found outside checkPassphrase: counted and audited like one found there. Returns attempts left. */
-  recordFailure(id: string): number {
-    this.claimAttempt(id);
-    return this.settleWrong(id, false).attemptsLeft;
-  }
-
   /** Counts the attempt before it runs (presumed wrong until proven right), or refuses it. */
   private claimAttempt(id: string): SealedSecret {
     const running = this.running(id);

@@ -1,11 +1,14 @@
 /**
  * The organisation's CA as the trust anchor of a signature (`--ca FILE`), for bundles and audit exports
  * alike. Being issued by the CA is not enough: the CA certificate must be a CA allowed to sign
- * certificates, the signer certificate an end entity allowed to sign, and both valid when the signature
- * was made. Each problem is named in words an officer can act on.
+ * certificates, the signer certificate an end entity allowed to sign and issued to a Keyward workstation
+ * (the Keyward workstation extended key usage: the CA also issues everyone's e-mail and code-signing
+ * certificates), and both valid when the signature was made. Each problem is named in words an officer
+ * can act on.
  */
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { keywardWorkstationEku } from '../../shared/keyward-eku';
 import { asn1Classes, contentBytes, derToOid, fromDer, oids, type Asn1 } from './asn1';
 
 /** RFC 5280 KeyUsage bits, by position. */
@@ -22,6 +25,8 @@ export interface CertificateFacts {
   pathLength: number | undefined;
   /** The keyUsage bits set; undefined when the certificate has no keyUsage extension (no restriction). */
   keyUsage: ReadonlySet<KeyUsage> | undefined;
+  /** The extendedKeyUsage purposes (OIDs); undefined when the certificate has no such extension. */
+  extendedKeyUsage: readonly string[] | undefined;
 }
 
 const { Type } = forge.asn1;
@@ -38,7 +43,28 @@ function asn1Time(node: Asn1 | undefined): Date {
   return date;
 }
 
-/** Reads validity, basicConstraints and keyUsage at the ASN.1 level (forge's certificate parser refuses EC keys). */
+/** An OID's dotted form from its DER content. Arcs of any size: forge stops at 32 bits, and UUID arcs (2.25) are 128. */
+function oidText(content: Buffer): string {
+  const arcs: bigint[] = [];
+  let arc = 0n;
+  for (const [i, byte] of content.entries()) {
+    // DER encodes each arc in as few bytes as it takes: no leading 0x80.
+    if (arc === 0n && byte === 0x80) throw new Error('an OID arc is not in DER');
+    arc = (arc << 7n) | BigInt(byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      arcs.push(arc);
+      arc = 0n;
+    } else if (i === content.length - 1) {
+      throw new Error('an OID ends mid-arc');
+    }
+  }
+  const [first, ...rest] = arcs;
+  if (first === undefined) throw new Error('an OID is empty');
+  const root = first < 40n ? 0n : first < 80n ? 1n : 2n;
+  return [root, first - root * 40n, ...rest].join('.');
+}
+
+/** Reads validity, basicConstraints, keyUsage and extendedKeyUsage at the ASN.1 level (forge's certificate parser refuses EC keys). */
 export function certificateFacts(certificate: X509Certificate): CertificateFacts {
   const tbs = children(children(fromDer(certificate.raw))[0]);
   const versioned = tbs[0]?.tagClass === asn1Classes.CONTEXT_SPECIFIC ? 1 : 0;
@@ -60,12 +86,20 @@ export function certificateFacts(certificate: X509Certificate): CertificateFacts
     const bits = contentBytes(fromDer(keyUsageDer)).subarray(1); // after the count of unused bits
     keyUsage = new Set(keyUsageBits.filter((_, i) => ((bits[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0));
   }
+  const extendedKeyUsageDer = extensions.get(oids.extKeyUsage);
+  const extendedKeyUsage = extendedKeyUsageDer
+    ? children(fromDer(extendedKeyUsageDer)).map((purpose) => {
+        if (purpose.type !== Type.OID) throw new Error('an extended key usage is not an OID');
+        return oidText(contentBytes(purpose));
+      })
+    : undefined;
   return {
     notBefore: asn1Time(notBefore),
     notAfter: asn1Time(notAfter),
     isCa: caFlag?.type === Type.BOOLEAN && caFlag.value !== '\x00',
     pathLength: pathLengthField?.type === Type.INTEGER && typeof pathLengthField.value === 'string' ? forge.util.bytesToHex(pathLengthField.value).length > 0 ? parseInt(forge.util.bytesToHex(pathLengthField.value), 16) : 0 : undefined,
     keyUsage,
+    extendedKeyUsage,
   };
 }
 
@@ -116,6 +150,12 @@ export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Arr
   // A Keyward workstation certifies its officers' approval keys (end entities only): a CA with path length 0.
   if (signerFacts.isCa && signerFacts.pathLength !== 0) problems.push(`the signer certificate (${signerSubject}) is a CA certificate that may issue further CAs (no path length of 0): the CA issued it to sign certificates, not bundles or audit exports`);
   if (signerFacts.keyUsage && !signerFacts.keyUsage.has('digitalSignature')) problems.push(`the signer certificate (${signerSubject}) is not allowed to make signatures (its key usage lacks digitalSignature)`);
+  // Anything else the CA issued (an employee's e-mail or code-signing certificate) must not pass for a workstation.
+  if (!signerFacts.extendedKeyUsage?.includes(keywardWorkstationEku)) {
+    problems.push(
+      `the signer certificate (${signerSubject}) lacks the Keyward workstation extended key usage (${keywardWorkstationEku}): the CA issued it for another purpose, not to a Keyward workstation. A workstation's certificate is trusted through the CA only when the CA includes the extended key usage ${keywardWorkstationEku} in it`,
+    );
+  }
   if (!signedAt) {
     problems.push('what was signed does not say when it was signed, so the certificates\' validity at that time cannot be checked');
     return problems;

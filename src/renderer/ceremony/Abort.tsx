@@ -42,9 +42,14 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
       {reach.keptAlone.length > 0 && (
         <p className="finding finding-warn">
           One officer&apos;s abort leaves {stepWords(reach.keptAlone)} as done, because what {reach.keptAlone.length === 1 ? 'it' : 'they'} did took effect. If {view.quorumNeeded} officers sign the
-          abort for the same reason, {reach.undoneWithQuorum.length > 0 ? `${stepWords(reach.undoneWithQuorum)} are undone instead: an activation gives the key back the version that was active before, and what the steps created in the token is destroyed.` : 'nothing more can be undone: what they did stays.'}
+          abort for the same reason, {reach.undoneWithQuorum.length > 0 ? `${stepWords(reach.undoneWithQuorum)} ${reach.undoneWithQuorum.length === 1 ? 'is' : 'are'} undone instead: an activation gives the key back the version that was active before, and what the steps created in the token is destroyed.` : 'nothing more can be undone: what they did stays.'}
         </p>
       )}
+      {reach.changedSince.map((kept) => (
+        <p key={kept.step} className="finding finding-warn">
+          Step {kept.step + 1} stays done whoever signs the abort, and so do the steps before it, because a later ceremony changed what it left: {kept.reason}. Undoing it would undo that ceremony&apos;s work too.
+        </p>
+      ))}
       {reach.undoneAlone.length === 0 && reach.keptAlone.length === 0 && <p>No step has been done: the ceremony simply ends.</p>}
       <p>The abort is recorded in the audit log, with each officer&apos;s signed reason.</p>
       <label htmlFor="abort-reason">Reason</label>

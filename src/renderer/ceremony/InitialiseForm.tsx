@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AirGapView } from '../../shared/air-gap';
 import { call } from '../api';
 import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
+import { selfGovernanceProblems } from '../../shared/founding';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { roleLabels } from '../format';
 import { useCeremony } from './store';
@@ -14,8 +15,9 @@ interface Founder {
 }
 
 /**
- * The first initialisation: the workstation's signing key (made in the token) and at least two founding
- * officers, one a security officer. Each founder chooses a passphrase in turn, the screen cleared between them.
+ * The first initialisation: the workstation's signing key (made in the token) and founding officers who
+ * can govern it on their own, even with one of them locked out (three security officers under the default
+ * policies). Each founder chooses a passphrase in turn, the screen cleared between them.
  */
 export function InitialiseForm() {
   const initialise = useCeremony((s) => s.initialise);
@@ -26,6 +28,8 @@ export function InitialiseForm() {
   const [founders, setFounders] = useState<Founder[]>([
     { id: '', name: '', role: 'security-officer' },
     { id: '', name: '', role: 'key-custodian' },
+    { id: '', name: '', role: 'security-officer' },
+    { id: '', name: '', role: 'security-officer' },
   ]);
   const [passphrases, setPassphrases] = useState<string[]>([]);
   const [typing, setTyping] = useState(false);
@@ -38,7 +42,8 @@ export function InitialiseForm() {
   }, []);
   const findings = network && !network.isolated ? network.findings : [];
   const edit = (index: number, change: Partial<Founder>) => setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
-  const namesOk = founders.length >= 2 && founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) && new Set(founders.map((f) => f.id)).size === founders.length && founders.some((f) => f.role === 'security-officer');
+  const governance = selfGovernanceProblems(founders);
+  const namesOk = founders.length >= 2 && founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) && new Set(founders.map((f) => f.id)).size === founders.length && governance.length === 0;
   const current = founders[passphrases.length];
 
   if (typing && current) {
@@ -113,7 +118,11 @@ export function InitialiseForm() {
           ))}
         </select>
         <fieldset>
-          <legend>Founding officers (at least two, one a security officer)</legend>
+          <legend>Founding officers</legend>
+          <p className="hint">
+            An officer who types a wrong passphrase five times is locked out, and only the others can unlock them: unlocking, enrolling, removing an officer and changing a policy each need two
+            security officers, so name at least three.
+          </p>
           {founders.map((f, i) => (
             <div className="row" key={i}>
               <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>
@@ -134,12 +143,13 @@ export function InitialiseForm() {
             <button type="button" onClick={() => setFounders((old) => [...old, { id: '', name: '', role: 'auditor' }])}>
               Add an officer
             </button>
-            {founders.length > 2 && (
+            {founders.length > 3 && (
               <button type="button" onClick={() => setFounders((old) => old.slice(0, -1))}>
                 Remove the last officer
               </button>
             )}
           </div>
+          {governance.length > 0 && <FindingList findings={governance} severity="warn" label="Why these founding officers are not enough" />}
           <p className="hint">Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a letter. They are never reused.</p>
         </fieldset>
         {network?.isolated && <p className="finding finding-ok">Air gap: isolated.</p>}

@@ -1,0 +1,123 @@
+/**
+ * The approved HSM module's file changes legitimately (the vendor's package is updated): Keyward refuses it
+ * before any PIN, and the security officers approve the new file in a change-hsm ceremony naming the same
+ * module and token, in the one session that may open it for that purpose (the CLI given a change-hsm plan:
+ * Workstation.allowHsmReapproval). Afterwards the workstation logs in as before. Real SoftHSM token, real
+ * database, the module a root-owned copy of SoftHSM's in /usr/lib.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src/main/api/handlers';
+import { dispatch } from '../../src/main/api/dispatch';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { writeSettings } from '../../src/main/settings-file';
+import { Workstation } from '../../src/main/workstation';
+import type { AirGapStatus } from '../../src/shared/air-gap';
+import type { CallName } from '../../src/shared/call-names';
+import type { RequestOf, ResponseOf } from '../../src/shared/contract';
+import type { KeywardErrorData } from '../../src/shared/errors';
+import { appBench, appPassphrases, type AppBench } from '../helpers/app-bench';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+const isRoot = process.getuid?.() === 0;
+const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
+const userPin = 'vendor-user-pin';
+const sha256Of = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+let tokens: TestTokens;
+let folder: string;
+let vendorModule: string;
+let bench: AppBench | undefined;
+
+beforeAll(async () => {
+  if (!isRoot) return;
+  tokens = makeSoftHsmDir();
+  initToken(tokens, 'Vendor HSM', userPin, 'vendor-so-pin');
+  process.env.SOFTHSM2_CONF = tokens.conf;
+  folder = join('/usr/lib', `keyward-test-${randomBytes(4).toString('hex')}`);
+  mkdirSync(folder, { mode: 0o755 });
+  vendorModule = join(folder, 'libvendor-pkcs11.so');
+  copyFileSync(realpathSync(softhsmModule), vendorModule);
+  chmodSync(vendorModule, 0o644);
+  bench = await appBench({
+    founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']],
+    prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }),
+    userPin,
+  });
+  bench.workstation.close();
+}, 180_000);
+
+afterAll(() => {
+  if (!isRoot) return;
+  bench?.close();
+  rmSync(folder, { recursive: true, force: true });
+  tokens.cleanup();
+  delete process.env.SOFTHSM2_CONF;
+});
+
+/** Keyward started on the workstation's data folder, as the app drives it; closed afterwards. */
+async function session<T>(options: { reapproval?: boolean }, work: (app: { call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>>; refusal<N extends CallName>(name: N, request: RequestOf<N>): Promise<KeywardErrorData | undefined> }) => Promise<T>): Promise<T> {
+  const workstation = new Workstation(bench?.dataDir ?? '', nodeHsmChannel);
+  if (options.reapproval) workstation.allowHsmReapproval();
+  const handlers = createHandlers(workstation, { readAirGap: () => isolated });
+  try {
+    return await work({
+      call: async (name, request) => {
+        const result = await dispatch(handlers, name, request);
+        if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+        return result.value as never;
+      },
+      refusal: async (name, request) => {
+        const result = await dispatch(handlers, name, request);
+        return result.ok ? undefined : result.error;
+      },
+    });
+  } finally {
+    workstation.close();
+  }
+}
+
+describe('a vendor update of the approved module', () => {
+  it('is refused before any PIN, approved again by the security officers in a change-hsm ceremony, and used afterwards', async (context) => {
+    if (!isRoot) context.skip('placing a module in /usr/lib needs root');
+    const approvedBefore = sha256Of(vendorModule);
+    // The update: the same library with other bytes (a rebuilt package), still loadable.
+    appendFileSync(vendorModule, Buffer.from('vendor update 2.1\n'));
+    const updated = sha256Of(vendorModule);
+    expect(updated).not.toBe(approvedBefore);
+
+    const refused = await session({}, (app) => app.refusal('loginToken', { pinParts: [userPin] }));
+    expect(refused?.code).toBe('HSM_MODULE_CHANGED');
+    expect(refused?.message).toContain(`changed since the security officers approved it`);
+
+    await session({ reapproval: true }, async (app) => {
+      const login = await app.call('loginToken', { pinParts: [userPin] });
+      expect(login.warnings.join(' ')).toContain('It is open for the security officers to approve it again in a change-hsm ceremony');
+      const tokenUri = 'pkcs11:token=Vendor%20HSM';
+      let view = await app.call('planCeremony', { plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: vendorModule, token: tokenUri } } });
+      expect(view.status.plan.title).toBe(`Approve the HSM module ${vendorModule} again`);
+      expect(view.status.plan.steps[0]?.description).toContain('its module file changed since they were approved');
+      const id = view.status.plan.id;
+      for (const officer of ['alice', 'dave'] as const) await app.call('checkInOfficer', { id, officer, passphrase: appPassphrases[officer] });
+      view = await app.call('getCeremony', { id });
+      while (view.status.state !== 'completed') {
+        const next = view.status.steps.find((s) => s.state !== 'done');
+        if (next && view.status.plan.steps[next.index]?.sensitive) {
+          for (const officer of ['alice', 'dave'] as const) await app.call('approveCeremonyStep', { id, step: next.index, officer, passphrase: appPassphrases[officer] });
+        }
+        view = await app.call('runCeremonyStep', { id, inputs: {} });
+      }
+    });
+
+    // An ordinary session again: the new file is the approved one.
+    await session({}, async (app) => {
+      expect(await app.refusal('getTokenStatus', {})).toBeUndefined();
+      const login = await app.call('loginToken', { pinParts: [userPin] });
+      expect(login.warnings).toEqual([]);
+    });
+    const saved = JSON.parse(readFileSync(join(bench?.dataDir ?? '', 'settings.json'), 'utf8')) as { approval?: { moduleSha256?: string } };
+    expect(saved.approval?.moduleSha256).toBe(updated);
+  }, 180_000);
+});

@@ -1,0 +1,231 @@
+/**
+ * Security review (issue 14), F5: the security officers' decision on which PKCS#11 module and token the
+ * workstation uses was recorded only in settings.json, and nothing checked it again before a PIN was
+ * typed. Whoever could edit that file pointed the workstation at any root-owned module, such as OpenSC's
+ * pkcs11-spy.so, which forwards every call to the real module and logs it, PIN included; or at the
+ * rehearsal token; or put back an earlier approved selection; or replaced the approved module file; or put
+ * a token of their own under the approved token's label. Each attack is replayed on a workstation
+ * initialised on a SoftHSM token, Keyward started again afterwards and driven as the app drives it: the
+ * selection must be refused before any PIN is asked for (getTokenStatus, which the command line reads
+ * before its PIN prompt) and no PIN may reach a module (the spy's log is read).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src/main/api/handlers';
+import { dispatch } from '../../src/main/api/dispatch';
+import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { writeSettings } from '../../src/main/settings-file';
+import { Workstation } from '../../src/main/workstation';
+import type { AirGapStatus } from '../../src/shared/air-gap';
+import type { KeywardErrorData } from '../../src/shared/errors';
+import { appBench, type AppBench, type AppBenchOptions } from '../helpers/app-bench';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+
+const isRoot = process.getuid?.() === 0;
+const spyModule = '/usr/lib/x86_64-linux-gnu/pkcs11-spy.so';
+const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
+/** At most 16 characters: pkcs11-spy prints a PIN's bytes 16 to a line. */
+const userPin = 'main-hsm-7319';
+const founding: AppBenchOptions['founding'] = [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']];
+
+let dir: string;
+
+/** Keyward started again on a data folder, driven through the app's contract; closed when the attack is over. */
+async function restarted<T>(dataDir: string, attack: (app: { status(): Promise<KeywardErrorData | undefined>; login(): Promise<KeywardErrorData | undefined> }) => Promise<T>): Promise<T> {
+  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const handlers = createHandlers(workstation, { readAirGap: () => isolated });
+  const refusalOf = async (result: Promise<{ ok: true } | { ok: false; error: KeywardErrorData }>): Promise<KeywardErrorData | undefined> => {
+    const settled = await result;
+    return settled.ok ? undefined : settled.error;
+  };
+  try {
+    return await attack({
+      status: () => refusalOf(dispatch(handlers, 'getTokenStatus', {})),
+      login: () => refusalOf(dispatch(handlers, 'loginToken', { pinParts: [userPin] })),
+    });
+  } finally {
+    workstation.close();
+  }
+}
+
+/**
+ * Runs with OpenSC's spy set up as an attacker would (its target and its log named in Keyward's
+ * environment); returns what the work returned, and what the spy logged meanwhile.
+ */
+async function withSpyEnvironment<T>(work: () => Promise<T>): Promise<{ result: T; spied: string }> {
+  const log = join(dir, `spy-${randomBytes(4).toString('hex')}.log`);
+  process.env.PKCS11SPY = realpathSync(softhsmModule);
+  process.env.PKCS11SPY_OUTPUT = log;
+  try {
+    const result = await work();
+    return { result, spied: existsSync(log) ? readFileSync(log, 'utf8') : '' };
+  } finally {
+    delete process.env.PKCS11SPY;
+    delete process.env.PKCS11SPY_OUTPUT;
+  }
+}
+
+/** Edits settings.json for the attack, and puts back what Keyward wrote afterwards. */
+async function withSettings<T>(dataDir: string, edit: (saved: Record<string, unknown>) => unknown, work: () => Promise<T>): Promise<T> {
+  const file = join(dataDir, 'settings.json');
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(file, `${JSON.stringify(edit(JSON.parse(original) as Record<string, unknown>), null, 2)}\n`);
+  try {
+    return await work();
+  } finally {
+    writeFileSync(file, original);
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'keyward-hsm-selection-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('settings.json edited, or put back, on a workstation whose officers approved its HSM', () => {
+  let tokens: TestTokens;
+  let bench: AppBench;
+  let serial: string;
+  let earlierSettings: string;
+
+  beforeAll(async () => {
+    tokens = makeSoftHsmDir();
+    serial = initToken(tokens, 'Main HSM', userPin, 'main-so-pin-7319');
+    process.env.SOFTHSM2_CONF = tokens.conf;
+    bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }), userPin });
+    earlierSettings = readFileSync(join(bench.dataDir, 'settings.json'), 'utf8');
+    // The officers later name the token by its serial too: a change-hsm ceremony.
+    const view = await bench.runThrough({ ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: `pkcs11:token=Main%20HSM;serial=${serial}` } }, ['alice', 'dave']);
+    expect(view.status.state).toBe('completed');
+    // Keyward ends; the attacker edits its files while it is not running.
+    bench.workstation.close();
+  }, 300_000);
+
+  afterAll(() => {
+    bench.close();
+    tokens.cleanup();
+    delete process.env.SOFTHSM2_CONF;
+  });
+
+  it('pointed at pkcs11-spy.so (root-owned, in a system folder, and logging every PIN), it is refused before any PIN, and no PIN reaches the spy', async (context) => {
+    if (!existsSync(spyModule)) context.skip(`OpenSC's ${spyModule} is not installed`);
+    const {
+      result: { status, login },
+      spied,
+    } = await withSpyEnvironment(() => withSettings(bench.dataDir, (saved) => ({ ...saved, modulePath: spyModule }), () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }))));
+    expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
+    expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    expect(status?.message).toContain(join(bench.dataDir, 'settings.json'));
+    expect(status?.message).toContain('is not the one the security officers approved');
+    expect(status?.message).toContain('no PIN was asked for');
+    expect(login?.code).toBe('HSM_SELECTION_UNAPPROVED');
+  });
+
+  it('switched from the HSM to the rehearsal token, it is refused before any PIN is asked for', async () => {
+    const status = await withSettings(bench.dataDir, (saved) => ({ ...saved, mode: 'rehearsal', modulePath: undefined, tokenUri: undefined }), () => restarted(bench.dataDir, (app) => app.status()));
+    expect(status, 'Keyward opened the rehearsal token and would ask for the PIN').toBeDefined();
+    expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    expect(status?.message).toContain('the rehearsal token');
+  });
+
+  it('pointed at pkcs11-spy.so and stripped of its approval, it is refused: the audit log shows this workstation signs its approvals', async (context) => {
+    if (!existsSync(spyModule)) context.skip(`OpenSC's ${spyModule} is not installed`);
+    const {
+      result: { status, login },
+      spied,
+    } = await withSpyEnvironment(() => withSettings(bench.dataDir, (saved) => ({ ...saved, modulePath: spyModule, approval: undefined }), () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }))));
+    expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
+    expect(login?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    expect(status?.message).toContain('the approval was removed outside Keyward');
+  });
+
+  it('an earlier approved settings.json put back is refused: only the newest approval stands', async () => {
+    const status = await withSettings(bench.dataDir, () => JSON.parse(earlierSettings) as unknown, () => restarted(bench.dataDir, (app) => app.status()));
+    expect(status, 'Keyward used the selection the officers had since replaced').toBeDefined();
+    expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    expect(status?.message).toContain('which a later one replaced');
+  });
+
+  it('as Keyward wrote it, the selection opens and the officers log in', async () => {
+    const { status, login } = await restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }));
+    expect(status).toBeUndefined();
+    expect(login).toBeUndefined();
+  });
+});
+
+describe('the approved module file replaced, or another token under the approved label', () => {
+  let tokens: TestTokens;
+
+  beforeAll(() => {
+    tokens = makeSoftHsmDir();
+    process.env.SOFTHSM2_CONF = tokens.conf;
+  });
+
+  afterAll(() => {
+    tokens.cleanup();
+    delete process.env.SOFTHSM2_CONF;
+  });
+
+  it("the approved module file's SHA-256 is checked before it is loaded: replaced by pkcs11-spy.so, it is refused and no PIN reaches it", async (context) => {
+    if (!isRoot) context.skip('placing a module in /usr/lib needs root');
+    if (!existsSync(spyModule)) context.skip(`OpenSC's ${spyModule} is not installed`);
+    initToken(tokens, 'Vendor HSM', userPin, 'vendor-so-pin-1');
+    const folder = join('/usr/lib', `keyward-test-${randomBytes(4).toString('hex')}`);
+    mkdirSync(folder, { mode: 0o755 });
+    const vendorModule = join(folder, 'libvendor-pkcs11.so');
+    copyFileSync(realpathSync(softhsmModule), vendorModule);
+    chmodSync(vendorModule, 0o644);
+    let bench: AppBench | undefined;
+    try {
+      bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }), userPin });
+      bench.workstation.close();
+      // Root (or whoever became root) replaces the file the officers approved.
+      copyFileSync(spyModule, vendorModule);
+      const dataDir = bench.dataDir;
+      const {
+        result: { status, login },
+        spied,
+      } = await withSpyEnvironment(() => restarted(dataDir, async (app) => ({ status: await app.status(), login: await app.login() })));
+      expect(spied, 'the PIN went through the replaced module').not.toContain(userPin);
+      expect(status?.code).toBe('HSM_MODULE_CHANGED');
+      expect(status?.message).toContain(`The module file ${vendorModule} changed since the security officers approved it`);
+      expect(status?.nextStep).toContain('change-hsm ceremony');
+      expect(login?.code).toBe('HSM_MODULE_CHANGED');
+    } finally {
+      bench?.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("a token of someone else's under the approved token's label is refused before any PIN: it does not hold the workstation key", async () => {
+    initToken(tokens, 'Label HSM', userPin, 'label-so-pin-1');
+    const bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Label%20HSM' }), userPin });
+    const tokenFolder = join(tokens.dir, 'tokens');
+    const away = join(dir, 'the-real-token');
+    mkdirSync(away);
+    const real = readdirSync(tokenFolder);
+    try {
+      bench.workstation.close();
+      // The workstation's token is taken away, and another one made under the same label (with a PIN its maker knows).
+      for (const name of real) renameSync(join(tokenFolder, name), join(away, name));
+      initToken(tokens, 'Label HSM', 'impostor-pin-1', 'impostor-so-pin');
+      const status = await restarted(bench.dataDir, (app) => app.status());
+      expect(status, 'Keyward opened the impostor token and would ask for the PIN').toBeDefined();
+      expect(status?.code).toBe('WORKSTATION_NOT_INITIALISED');
+      expect(status?.message).toContain('but the workstation key is on the token with serial');
+      expect(status?.message).toContain('No PIN was asked for');
+    } finally {
+      for (const name of readdirSync(tokenFolder)) rmSync(join(tokenFolder, name), { recursive: true, force: true });
+      for (const name of real) renameSync(join(away, name), join(tokenFolder, name));
+      bench.close();
+    }
+  }, 300_000);
+});
+
