@@ -10,6 +10,9 @@ import { parseTokenUri } from '../shared/pkcs11-uri';
 export const usage = `Usage: keyward <command> [options]
 
 Commands:
+  plan checksum PLAN
+                  Print the checksum line for a plan file (after checking the plan), to put as its first
+                  line once its values are reviewed: a plan damaged or changed afterwards is then refused.
   token list      Read every token of the HSM module live and print its details.
   token probe     Show what the token can do for Keyward: key types, signatures, wrapping algorithms.
   audit verify    Recompute the audit log's hash chain and signed checkpoints, against the workstation key and
@@ -93,7 +96,7 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript', 'ceremony list', 'verify'] as const;
+const commands = ['plan checksum', 'token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript', 'ceremony list', 'verify'] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -170,14 +173,16 @@ export function parseCli(argv: string[]): CliOptions {
   if (values.help || positionals.length === 0) return { command: 'help', json: false, pinParts: 1 };
   const bundle = positionals[0] === 'verify' ? positionals[1] : undefined;
   if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
-  const planFile = positionals[0] === 'ceremony' && positionals[1] === 'run' ? positionals[2] : undefined;
+  const checksumOf = positionals[0] === 'plan' && positionals[1] === 'checksum';
+  const planFile = (positionals[0] === 'ceremony' && positionals[1] === 'run') || checksumOf ? positionals[2] : undefined;
   if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile)) throw usageError('ceremony run needs exactly one PLAN file.');
+  if (checksumOf && (positionals.length !== 3 || !planFile)) throw usageError('plan checksum needs exactly one PLAN file.');
   const byId = positionals[0] === 'ceremony' && (positionals[1] === 'resume' || positionals[1] === 'abort' || positionals[1] === 'transcript') ? `ceremony ${positionals[1]}` : undefined;
   const ceremonyId = byId ? positionals[2] : undefined;
   if (byId && (positionals.length !== 3 || !ceremonyId || !ceremonyIdPattern.test(ceremonyId))) {
     throw usageError(`${byId} needs exactly one ceremony ID, as "keyward ceremony list" prints it (e.g. generate-cmk-0f1e2d3c-…).`);
   }
-  const command = bundle !== undefined ? 'verify' : planFile !== undefined ? 'ceremony run' : byId ?? positionals.join(' ');
+  const command = bundle !== undefined ? 'verify' : checksumOf ? 'plan checksum' : planFile !== undefined ? 'ceremony run' : byId ?? positionals.join(' ');
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');

@@ -4,6 +4,7 @@
  * turn until the quorum is met, and every step's outcome is printed. Passphrases come from the terminal,
  * or on the rehearsal token from an answers file.
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describeRollback, type CeremonyPlan, type CeremonyStatus, type CeremonySummary, type StepValue } from '../shared/ceremonies';
@@ -11,11 +12,13 @@ import type { AirGapStatus } from '../shared/air-gap';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
+import { checkPlanChecksum } from '../main/ceremonies/plan-checksum';
 import { newCeremonyId, type AbortOutcome, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
 import { approvalFloor, roleNames, rolesInWords, type Approval } from '../shared/officers';
 import { readSmallText } from '../main/files/read-small';
 import { planSteps } from '../main/ceremonies/plan-steps';
-import { summarise } from '../main/ceremonies/summary';
+import { summariseEnded } from '../main/ceremonies/summary';
+import { describeHolder, lockHolder } from '../main/store/instance-lock';
 import { maxShareFileBytes, readShare } from '../main/backup/shares';
 import type { Workstation } from '../main/workstation';
 import { choosePassphrase, readPinParts, readSecret } from './secret-input';
@@ -30,11 +33,24 @@ type Print = (text: string) => void;
 
 const readText = (path: string, what: string): string => readSmallText(path, what === 'share file' ? maxShareFileBytes : maxPlanFileBytes, what);
 
+/** A value as printed under its step: long ones (a key in base64) by their SHA-256, so a damaged one still shows. */
+function printedValue(value: StepValue): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length <= 100 ? text : `${text.length} characters, SHA-256 ${createHash('sha256').update(text).digest('hex').slice(0, 16)}…`;
+}
+
+/** Every value the step acts on, as its digest covers them, and the token objects it will create. */
+function stepValues(step: CeremonyPlan['steps'][number]): string[] {
+  const values = Object.entries(step.params).map(([name, value]) => `${name}: ${printedValue(value)}`);
+  const objects = step.objects.map((o) => `"${o.label}" (CKA_ID ${o.id})`);
+  return [...(values.length ? [`       values: ${values.join('; ')}`] : []), ...(objects.length ? [`       creates: ${objects.join(', ')}`] : [])];
+}
+
 export function describePlan(plan: CeremonyPlan): string {
   return [
     `CEREMONY ${plan.title}`,
     `Ceremony id: ${plan.id}`,
-    ...plan.steps.map((s) => `  ${s.index + 1}. ${s.description}${s.sensitive ? ' [needs the quorum\'s approval]' : ''}`),
+    ...plan.steps.flatMap((s) => [`  ${s.index + 1}. ${s.description}${s.sensitive ? ' [needs the quorum\'s approval]' : ''}`, ...stepValues(s)]),
     'Plan digest (read it aloud; every officer checks it before checking in):',
     `  ${hexGroups(plan.planDigest)}`,
     `  ${pgpWordsOf(plan.planDigest).join(' ')}`,
@@ -141,7 +157,14 @@ async function openEngine(workstation: Workstation, session: Session, options: C
 
 export async function runCeremony(workstation: Workstation, planPath: string, options: CeremonyRunOptions): Promise<boolean> {
   requireFolder(options.transcriptDir);
-  const planFile = readPlanFile(planPath, readText(planPath, 'plan file'));
+  const text = readText(planPath, 'plan file');
+  const planFile = readPlanFile(planPath, text);
+  const checksum = checkPlanChecksum(planPath, text);
+  options.print(
+    checksum.state === 'verified'
+      ? `Plan file ${planPath}: its checksum line verified (SHA-256 ${hexGroups(checksum.sha256).split(' ').slice(0, 4).join(' ')} …).\n`
+      : `Plan file ${planPath} carries no checksum line: read every value below against the plan you reviewed ("keyward plan checksum" makes the line).\n`,
+  );
   return runPlan(workstation, planFile, dirname(planPath), options);
 }
 
@@ -367,9 +390,12 @@ function stepDetail(result: Record<string, StepValue>): string {
 /** `keyward ceremony list`: the unfinished ceremonies (interrupted ones marked) and the recently ended. */
 export function listCeremonies(workstation: Workstation): { unfinished: CeremonySummary[]; recent: CeremonySummary[] } {
   const store = workstation.ceremonies();
+  // A step marked running belongs to a live Keyward when one holds the data folder: running, not interrupted.
+  const holder = lockHolder(workstation.dataDir);
   const summary = (id: string): CeremonySummary => {
     const status = store.status(id);
-    return summarise(status, status.steps.some((s) => s.state === 'running'));
+    const running = status.steps.some((s) => s.state === 'running');
+    return { ...summariseEnded(status, running && !holder, workstation.audit()), ...(running && holder ? { runningIn: describeHolder(holder) } : {}) };
   };
   return { unfinished: store.unfinished().map(summary), recent: store.ended(10).map(summary) };
 }

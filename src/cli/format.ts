@@ -174,7 +174,7 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
 
 export function formatCeremonies(list: { unfinished: CeremonySummary[]; recent: CeremonySummary[] }): string {
   const line = (c: CeremonySummary) =>
-    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.endedAt ? '' : `, checked in: ${c.checkedIn.join(', ') || 'nobody yet'}`}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}\n`;
+    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.endedAt ? '' : `, checked in: ${c.checkedIn.join(', ') || 'nobody yet'}`}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}${c.runningIn ? `\n    RUNNING now, in the Keyward of ${c.runningIn}: let it finish (or stop it there) before resuming or aborting it` : ''}${c.transcript === 'missing' ? `\n    NO SIGNED TRANSCRIPT written yet: keyward ceremony transcript ${c.id} --out DIR` : ''}\n`;
   return [
     list.unfinished.length
       ? `Unfinished ceremonies (go on with "keyward ceremony resume ID --out DIR", adding --officer ID for each officer who has not checked in yet; or end one with "keyward ceremony abort ID --reason TEXT --out DIR"):\n${list.unfinished.map(line).join('')}`

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { verifyBundle } from '../main/bundles/verify-bundle';
 import { listRemovableDrives } from '../main/media/drives';
 import { verifyAuditExport } from '../main/store/audit-export';
+import { planChecksumLine, withoutChecksumLine } from '../main/ceremonies/plan-checksum';
 import { requireSelfGoverning } from '../main/officers/founding';
 import { notInitialisedYet, unanchoredVerification } from '../main/audit/anchor';
 import { Workstation } from '../main/workstation';
@@ -74,6 +75,20 @@ export async function main(argv: string[]): Promise<number> {
   if (options.command === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (options.command === 'plan checksum' && options.planFile) {
+    // No HSM and no data folder: the line is made from the plan as the officers reviewed it.
+    try {
+      const text = readSmallText(options.planFile, maxPlanFileBytes, 'plan file');
+      const body = withoutChecksumLine(text);
+      readPlanFile(options.planFile, body);
+      const line = planChecksumLine(body);
+      process.stdout.write(options.json ? `${JSON.stringify({ line }, null, 2)}\n` : `${line}\n`);
+      return 0;
+    } catch (error) {
+      printError(toErrorData(error, true), options.json);
+      return 1;
+    }
   }
   if (options.command === 'media list') {
     try {

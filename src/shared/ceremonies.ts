@@ -102,6 +102,10 @@ export interface CeremonySummary {
   interrupted: boolean;
   /** The officers who checked in to it, in order (others check in when it is resumed). */
   checkedIn: string[];
+  /** A step is running now in another Keyward on this workstation (never "interrupted" then): which one. */
+  runningIn?: string;
+  /** For an ended ceremony: whether its signed transcript was written (the audit log records each one). */
+  transcript?: 'written' | 'missing';
 }
 
 /** A step a crash left running, rolled back: what it had made on the token and written on drives is gone (or, on a drive not mounted now, named). */
@@ -114,10 +118,20 @@ export interface RecoveredStep {
   outputsUnreachable: string[];
   /** Why nothing was destroyed: the plan in the database is not the one the workstation signed. */
   problem?: string;
+  /** Not a step: the ended ceremony's transcript was being written (`step` is then -1). */
+  transcript?: true;
 }
 
 /** What the officers are told of a rolled-back step, on the command line and in the app alike. */
 export function describeRollback(step: RecoveredStep): string {
+  if (step.transcript) {
+    return [
+      `The signed transcript of "${step.title}" (${step.ceremonyId}) was being written when Keyward stopped (recorded in the audit log).`,
+      ...(step.outputsRemoved.length ? [`What was written of it, removed: ${step.outputsRemoved.join(', ')}.`] : []),
+      ...(step.outputsUnreachable.length ? [`Its drive is not there now: insert it and delete ${step.outputsUnreachable.join(', ')}, which is not a valid transcript.`] : []),
+      `Write it again: keyward ceremony transcript ${step.ceremonyId} --out DIR (in the app: open the ceremony).`,
+    ].join(' ');
+  }
   const interrupted = `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped`;
   return [
     ...(step.problem

@@ -9,6 +9,12 @@ export type SigningKeySpec = (typeof signingKeySpecs)[number];
 
 export type LoginRole = 'user' | 'security-officer';
 
+/** A login's outcome: the role, and PIN-state warnings read right after it (e.g. an earlier wrong entry). */
+export interface LoginResult {
+  role: LoginRole;
+  warnings: string[];
+}
+
 /** Security attributes as read back from the token after creation (PKCS#11 CKA_* booleans). */
 export interface SecurityAttributes {
   token: boolean;

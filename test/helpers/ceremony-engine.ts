@@ -17,7 +17,7 @@ import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { tokenAnchor } from '../../src/main/audit/anchor';
-import type { HsmSelection } from '../../src/main/ceremonies/hsm-steps';
+import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
 import type { CeremonyStatus } from '../../src/shared/ceremonies';
 import type { HsmClient } from '../../src/main/hsm/client';
 import type { CeremonyType, OfficerRole } from '../../src/shared/officers';

@@ -3,9 +3,10 @@
  * of a chosen step: `kill`, the process kills itself with SIGKILL (a real crash: no cleanup code runs, the
  * HSM process loses its parent, SQLite is left as the kill finds it); `remove-token`, the rehearsal token
  * is taken away (its folder moved out of SoftHSM's token directory, to "removed-token" in the data
- * directory) and the step goes on without it. Built into a script by the fault tests.
+ * directory) and the step goes on without it; `pause`, the process stops there for good, still holding
+ * the data folder, until the test kills it. Built into a script by the fault tests.
  *
- *   node harness.mjs run PLAN|resume ID  ANSWERS OUT  POINT STEP [kill|remove-token]
+ *   node harness.mjs run PLAN|resume ID  ANSWERS OUT  POINT STEP [kill|remove-token|pause]
  *   (KEYWARD_DATA_DIR names the data directory)
  */
 import { mkdirSync, readdirSync, renameSync, writeSync } from 'node:fs';
@@ -31,6 +32,12 @@ const options: CeremonyRunOptions = {
   networkAcknowledged: true,
   crash: (at, index) => {
     if (at !== crashAt.point || index !== crashAt.step) return;
+    if (fault === 'pause') {
+      // A Keyward still running the step: it holds the data folder until the test kills it.
+      writeSync(1, `PAUSED ${at} ${index}\n`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      return;
+    }
     if (fault === 'remove-token') {
       const tokens = join(defaultDataDir(), 'rehearsal', 'tokens');
       const removed = join(defaultDataDir(), 'removed-token');

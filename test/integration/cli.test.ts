@@ -12,6 +12,7 @@ import { Inventory } from '../../src/main/store/inventory';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { airGapStatus } from '../../src/main/system/air-gap';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { editedPlan } from '../helpers/plans';
 
 let dataDir: string;
 let tokens: TestTokens;
@@ -124,6 +125,21 @@ describe('keyward token list', () => {
   });
 });
 
+describe('keyward plan checksum', () => {
+  it('prints the first line of a sealed example plan; a plan damaged since is refused by ceremony run, naming the command', () => {
+    const printed = keyward(['plan', 'checksum', 'docs/ceremonies/rotate-cmk.yaml']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toBe(`${readFileSync('docs/ceremonies/rotate-cmk.yaml', 'utf8').split('\n')[0] ?? ''}\n`);
+    const damaged = join(dataDir, 'damaged-plan.yaml');
+    writeFileSync(damaged, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('rotationDays: 365', 'rotationDays: 3'));
+    const refused = keyward(['ceremony', 'run', '--network-acknowledged', damaged, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is not the plan its checksum line was made for');
+    expect(refused.stderr).toContain(`keyward plan checksum ${damaged}`);
+    expect(keyward(['plan', 'checksum', join(dataDir, 'nowhere.yaml')]).code).toBe(1);
+  });
+});
+
 describe('keyward workstation and signed audit exports', () => {
   it('initialises a workstation from the example plan, founding officers and all', () => {
     const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
@@ -215,6 +231,10 @@ describe('keyward workstation and signed audit exports', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
+    // Every value the step acts on is printed before anyone checks in, and the plan's checksum line was verified.
+    expect(run.stdout).toContain('docs/ceremonies/generate-cmk.yaml: its checksum line verified');
+    expect(run.stdout).toMatch(/values: keyName: Tenant CMK; purpose: [^;]+; provider: aws-kms; spec: AES_256; rotationDays: 365/);
+    expect(run.stdout).toMatch(/creates: "Tenant CMK v1" \(CKA_ID [0-9a-f]+\)/);
     expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}\S+( \S+){31}\n/);
     expect(run.stdout).toMatch(/Step 1 done: key check value [0-9A-F]{6}\./);
     expect(run.stdout).toContain('Ceremony completed');
@@ -233,7 +253,7 @@ describe('keyward workstation and signed audit exports', () => {
     );
     const fromDocs = (name: string, edit: (text: string) => string) => {
       const path = join(dataDir, name);
-      writeFileSync(path, edit(readFileSync(`docs/ceremonies/${name}`, 'utf8')).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1'));
+      writeFileSync(path, editedPlan(readFileSync(`docs/ceremonies/${name}`, 'utf8'), (text) => edit(text).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1')));
       return path;
     };
     const importRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('import-wrapping-key.yaml', (t) => t), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
@@ -285,14 +305,14 @@ describe('keyward workstation and signed audit exports', () => {
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');
     const hsmPlan = join(dataDir, 'hsm-plan.yaml');
-    writeFileSync(hsmPlan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: HSM CMK'));
+    writeFileSync(hsmPlan, editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) => text.replace('name: Tenant CMK', 'name: HSM CMK')));
     const onHsm = keyward(['ceremony', 'run', '--network-acknowledged', hsmPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
     expect(onHsm.code).toBe(1);
     expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
 
     // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
     const plan = join(dataDir, 'plan.yaml');
-    writeFileSync(plan, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('name: Tenant CMK', 'name: Second CMK'));
+    writeFileSync(plan, editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) => text.replace('name: Tenant CMK', 'name: Second CMK')));
     // On a network, alice's passphrase first confirms her acknowledgement of the air-gap findings.
     const acknowledgement = airGapStatus().isolated ? '' : 'rehearsal passphrase one\n';
     const typed = keywardWithInput(['ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${acknowledgement}${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);

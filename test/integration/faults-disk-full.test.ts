@@ -27,6 +27,7 @@ import type { AuditEntry } from '../../src/shared/audit';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { KeywardError, toErrorData } from '../../src/shared/errors';
 import { rejection } from '../helpers/rejection';
+import { editedPlan } from '../helpers/plans';
 
 const isRoot = process.getuid?.() === 0;
 const needsRoot = (context: TestContext): void => {
@@ -186,7 +187,7 @@ describe('a full disk under the data folder', () => {
   it('refuses a ceremony that cannot open the database for writing, naming the full disk and the space needed, and changes nothing', (context) => {
     needsRoot(context);
     const plan = join(out, 'refused-cmk.yaml');
-    writeFileSync(plan, generatePlan.replace('name: Tenant CMK', 'name: Refused CMK'));
+    writeFileSync(plan, editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Refused CMK')));
     fillDisk(16);
     const objects = tokenObjects();
     const before = snapshot(/^instance\./);
@@ -205,7 +206,7 @@ describe('a full disk under the data folder', () => {
     needsRoot(context);
     makeRoom();
     const plan = join(out, 'second-cmk.yaml');
-    writeFileSync(plan, generatePlan.replace('name: Tenant CMK', 'name: Second CMK'));
+    writeFileSync(plan, editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Second CMK')));
     const objectsBefore = tokenObjects();
     const printed: string[] = [];
     const workstation = new Workstation(dataDir, nodeHsmChannel);

@@ -8,6 +8,7 @@
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
@@ -26,7 +27,7 @@ import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
 import { StaleStep, type Params, type PlanningContext, type StepContext, type StepExecutor } from './steps';
 import { claimOf, removeOutputs } from './step-outputs';
-import { buildTranscript, writeTranscript, type Transcript } from './transcript';
+import { buildTranscript, transcriptFolderName, writeTranscript, type Transcript } from './transcript';
 
 export interface StepPlan {
   action: string;
@@ -45,9 +46,10 @@ export const newCeremonyId = (type: CeremonyType): string => `${type}-${randomUU
 
 /**
  * Where a test may simulate a crash: after a step began, after its token work, after it was committed; or
- * once the plan is stored and each time an officer checked in (`step` then counts the officers checked in).
+ * once the plan is stored and each time an officer checked in (`step` then counts the officers checked in);
+ * once a transcript's folder is claimed, before it is written (`step` is then -1).
  */
-export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit' | 'checked-in';
+export type CrashPoint = 'after-begin' | 'after-run' | 'after-commit' | 'checked-in' | 'transcript-claimed';
 
 export interface EngineDependencies {
   db: { transaction<T>(fn: () => T): () => T };
@@ -329,6 +331,14 @@ export class CeremonyEngine {
         recovered.push({ ceremonyId: id, title: status.plan.title, step: step.index, destroyedObjects: rollback.destroyed.length, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(problem ? { problem } : {}) });
       }
     }
+    for (const { id, claim } of this.d.store.transcriptClaims()) {
+      const outputs = removeOutputs([claim]);
+      this.d.db.transaction(() => {
+        this.d.store.releaseTranscript(id);
+        this.d.log.append({ actors: ['workstation'], action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, interrupted: true, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+      })();
+      recovered.push({ ceremonyId: id, title: this.d.store.status(id).plan.title, step: -1, destroyedObjects: 0, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, transcript: true });
+    }
     this.recovered.push(...recovered);
     return recovered;
   }
@@ -436,14 +446,28 @@ export class CeremonyEngine {
     const status = this.status(id);
     if (status.state !== 'completed' && status.state !== 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`, 'Finish or abort the ceremony first.');
     const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
+    // Claimed before the first byte is written, like a step's outputs: a crash meanwhile leaves nothing behind.
+    // Never claimed if it is there already: that folder is not this write's (the write refuses to replace it).
+    const path = join(parent, transcriptFolderName(id));
+    const claim = existsSync(path) ? undefined : claimOf(path);
+    if (claim) this.d.store.claimTranscript(id, claim);
+    this.d.crash?.('transcript-claimed', -1);
     let folder: string;
     try {
       folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
     } catch (error) {
-      if (!isStoreBusy(error)) this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: errorCodeOf(error) } });
+      if (!isStoreBusy(error)) {
+        this.d.db.transaction(() => {
+          this.d.store.releaseTranscript(id);
+          this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: errorCodeOf(error) } });
+        })();
+      }
       throw error;
     }
-    this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
+    this.d.db.transaction(() => {
+      this.d.store.releaseTranscript(id);
+      this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
+    })();
     return folder;
   }
 

@@ -3,6 +3,7 @@
  * that may supply PIN parts and passphrases on the rehearsal token only. Both are validated before
  * anything runs, with the line of each problem.
  */
+import { checkPlanChecksum } from './plan-checksum';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
@@ -153,7 +154,9 @@ function load(file: string, text: string): unknown {
 /** The ceremony types a plan file can run. */
 export const scripted = ['initialise-workstation', 'generate-cmk', 'import-wrapping-key', 'export-key', 'rotate-cmk', 'disable-key', 'enable-key', 'destroy-key', 'enrol-officer', 'suspend-officer', 'remove-officer', 'change-policy', 'export-audit', 'backup', 'restore', 'change-hsm'] as const;
 
+/** A plan file's text, its checksum line verified when it has one (plan-checksum.ts). */
 export function readPlanFile(file: string, text: string): PlanFile {
+  checkPlanChecksum(file, text);
   return planOf({ file }, load(file, text));
 }
 

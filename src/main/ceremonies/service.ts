@@ -11,10 +11,10 @@ import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { approvalFloor, type Approval, type OfficerRole } from '../../shared/officers';
 import type { SigningKeySpec } from '../../shared/keys';
 import { maxShareFileBytes, readShare } from '../backup/shares';
-import { summarise } from './summary';
+import { summariseEnded } from './summary';
 import { readSmallText } from '../files/read-small';
 import { verifyBundle } from '../bundles/verify-bundle';
-import type { LoginResult } from '../hsm/sessions';
+import type { LoginResult } from '../../shared/keys';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
@@ -308,7 +308,7 @@ export class CeremonyService {
 
   private summary(id: string): CeremonySummary {
     const status = this.workstation.ceremonies().status(id);
-    return summarise(status, this.interrupted(id, status.steps));
+    return summariseEnded(status, this.interrupted(id, status.steps), this.workstation.audit());
   }
 
   private requireEngine(): CeremonyEngine {

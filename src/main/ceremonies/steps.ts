@@ -18,7 +18,7 @@ import type { Checkpoints } from '../store/checkpoints';
 import type { Inventory } from '../store/inventory';
 import type { Signer } from '../x509/signer';
 import type { AuditAnchor } from '../audit/anchor';
-import type { HsmSelection } from './hsm-steps';
+import type { HsmSelection } from './hsm-selection';
 
 export type Params = Record<string, StepValue>;
 export type Result = Record<string, StepValue>;

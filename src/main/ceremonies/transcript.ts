@@ -156,6 +156,9 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
 }
 
 /** Writes the transcript folder to a drive: JSON and PDF, each with its detached signature, and the signer certificate. */
+/** The folder a ceremony's transcript is written as, in the folder the officers name. */
+export const transcriptFolderName = (ceremonyId: string): string => `keyward-transcript-${ceremonyId}`;
+
 export async function writeTranscript(t: Transcript, signer: Signer, certificateDer: Uint8Array, parent: string): Promise<string> {
   const json = Buffer.from(`${JSON.stringify(t, null, 2)}\n`);
   const pdf = await transcriptPdf(t);
@@ -164,7 +167,7 @@ export async function writeTranscript(t: Transcript, signer: Signer, certificate
   const pdfSignature = await signDetached(digestOfBytes(pdf), signer, certificateDer, at);
   return writeNewFolder(
     parent,
-    `keyward-transcript-${t.ceremony.id}`,
+    transcriptFolderName(t.ceremony.id),
     [
       { name: 'transcript.json', bytes: json },
       { name: 'transcript.json.p7s', bytes: jsonSignature },

@@ -3,9 +3,8 @@
  * crash or block, so they run in their own process; requests and replies are matched by id.
  */
 import type { KeywardErrorData } from '../../shared/errors';
-import type { Capabilities, CmkSpec, KeyObject, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, TokenObjectRef, WrappingKeyInfo } from '../../shared/keys';
+import type { Capabilities, CmkSpec, KeyObject, LoginResult, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, TokenObjectRef, WrappingKeyInfo } from '../../shared/keys';
 import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
-import type { LoginResult } from './sessions';
 
 export interface InitTokenRequest {
   label: string;

@@ -5,7 +5,7 @@
  */
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
-import type { LoginRole } from '../../shared/keys';
+import type { LoginResult, LoginRole } from '../../shared/keys';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 
@@ -18,11 +18,6 @@ export interface TokenSession {
   serial: string;
 }
 
-export interface LoginResult {
-  role: LoginRole;
-  /** PIN-state warnings read right after login, e.g. an earlier wrong entry. */
-  warnings: string[];
-}
 
 const maxPinParts = 8;
 

@@ -11,7 +11,9 @@
 import { readFileSync, readdirSync, readlinkSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeywardError } from '../../shared/errors';
-import type { Db } from './database';
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
 
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

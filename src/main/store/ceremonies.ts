@@ -128,6 +128,21 @@ export class CeremonyStore {
     if (changed !== 1) throw new KeywardError('INTERNAL', `Step ${step + 1} of ceremony ${id} is not running, so it cannot write ${claim.path}.`, 'Run the step from the ceremony.');
   }
 
+  /** The transcript folder about to be written for an ended ceremony (replacing an earlier claim). */
+  claimTranscript(id: string, claim: ClaimedOutput): void {
+    this.db.prepare('INSERT INTO transcript_claims (ceremony_id, claim) VALUES (?, ?) ON CONFLICT (ceremony_id) DO UPDATE SET claim = excluded.claim').run(id, JSON.stringify(claim));
+  }
+
+  releaseTranscript(id: string): void {
+    this.db.prepare('DELETE FROM transcript_claims WHERE ceremony_id = ?').run(id);
+  }
+
+  /** Transcripts whose writing never finished (Keyward stopped meanwhile). */
+  transcriptClaims(): { id: string; claim: ClaimedOutput }[] {
+    const rows = this.db.prepare('SELECT ceremony_id, claim FROM transcript_claims ORDER BY ceremony_id').all() as { ceremony_id: string; claim: string }[];
+    return rows.map((r) => ({ id: r.ceremony_id, claim: JSON.parse(r.claim) as ClaimedOutput }));
+  }
+
   /** `forgetOutputs`: the step began anew or ended, so the outputs it had claimed are forgotten. */
   updateStep(id: string, step: number, change: { state: StepState; at: string; forgetOutputs?: boolean; result?: Record<string, StepValue> }): void {
     const started = change.state === 'running';

@@ -5,7 +5,7 @@
  * operating system releases it when the holder exits, even when it is killed, so a crash never leaves
  * the workstation locked.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { KeywardError } from '../../shared/errors';
@@ -39,13 +39,44 @@ export function lockDataDir(dataDir: string): InstanceLock {
   return { release: () => db.close() };
 }
 
-function holderOf(dataDir: string): string {
+/** The Keyward that holds the data folder now (a live process holds the lock), if another one does. */
+export function lockHolder(dataDir: string): { pid: number | null; command: string } | undefined {
+  const file = join(dataDir, lockFile);
+  if (!existsSync(file)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: 0, fileMustExist: true });
+    // Taking the lock for a moment tells whether a live Keyward holds it; nothing is written.
+    db.exec('BEGIN EXCLUSIVE; ROLLBACK;');
+    return undefined;
+  } catch (error) {
+    if (!isBusy(error)) return undefined;
+    return holderProcess(dataDir) ?? { pid: null, command: '' };
+  } finally {
+    db?.close();
+  }
+}
+
+function holderProcess(dataDir: string): { pid: number; command: string } | undefined {
   try {
     const pid = Number(readFileSync(join(dataDir, holderFile), 'utf8').trim());
-    if (!Number.isInteger(pid)) return '';
-    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 3).join(' ');
-    return ` (process ${pid}${command ? `: ${command}` : ''})`;
+    if (!Number.isInteger(pid)) return undefined;
+    let command = '';
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 3).join(' ');
+    } catch {
+      // the process's command is not readable: its number is enough
+    }
+    return { pid, command };
   } catch {
-    return '';
+    return undefined;
   }
+}
+
+/** "process 1234: node bin/keyward.mjs ceremony", for the officers. */
+export const describeHolder = (holder: { pid: number | null; command: string }): string => (holder.pid === null ? 'another Keyward' : `process ${holder.pid}${holder.command ? `: ${holder.command}` : ''}`);
+
+function holderOf(dataDir: string): string {
+  const holder = holderProcess(dataDir);
+  return holder ? ` (${describeHolder(holder)})` : '';
 }

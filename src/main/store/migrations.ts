@@ -227,6 +227,13 @@ export const migrations: readonly string[] = [
     WHEN NEW.digest IS NOT OLD.digest OR NEW.action IS NOT OLD.action
     BEGIN SELECT RAISE(ABORT, 'a planned step never changes'); END;
   `,
+  // 9: the transcript folder being written, claimed like a step's outputs: removed if Keyward stops meanwhile.
+  `
+  CREATE TABLE transcript_claims (
+    ceremony_id TEXT PRIMARY KEY REFERENCES ceremonies (id),
+    claim TEXT NOT NULL
+  );
+  `,
 ];
 
 export const schemaVersion = migrations.length;

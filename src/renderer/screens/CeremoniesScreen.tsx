@@ -49,6 +49,7 @@ function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOp
               <td>
                 {c.state === 'completed' || c.state === 'aborted' ? `${c.state} ${c.endedAt ? utcText(c.endedAt) : ''}` : `${c.stepsDone} of ${c.steps} steps done`}
                 {c.interrupted && <div className="finding finding-warn">Interrupted in the middle of a step: logging in rolls it back.</div>}
+                {c.transcript === 'missing' && <div className="finding finding-warn">No signed transcript written yet: open it to write one to a drive.</div>}
               </td>
               <td>
                 <button type="button" disabled={disabled} onClick={() => onOpen(c.id)}>
