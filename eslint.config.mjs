@@ -2,12 +2,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/out/**', 'dist/**', 'scripts/*.d.mts'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bench/out/**',
+      'dist/**',
+      'scripts/*.d.mts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'bin/*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.mjs', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -24,7 +37,12 @@ export default tseslint.config(
   {
     files: ['src/**/*.{ts,tsx}'],
     ignores: ['src/main/hsm/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'pkcs11js', message: 'Only the HSM layer (src/main/hsm) imports pkcs11js.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'pkcs11js', message: 'Only the HSM layer (src/main/hsm) imports pkcs11js.' }] },
+      ],
+    },
   },
   {
     // The renderer reaches the outside world only through window.keyward.
@@ -32,7 +50,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'electron', 'fs', 'path', 'child_process', '**/main/**', 'pkcs11js', 'better-sqlite3'], message: 'The renderer has no Node access: use window.keyward.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'electron', 'fs', 'path', 'child_process', '**/main/**', 'pkcs11js', 'better-sqlite3'],
+              message: 'The renderer has no Node access: use window.keyward.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -21,19 +21,41 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it('measures audit appends and verification', () => {
   const db = openDatabase(dir);
   const log = new AuditLog(db);
-  const record = (i: number) => ({ actors: ['alice', 'bob'], action: 'key.rotate', subject: `CMK ${i % 97}`, outcome: 'success' as const, details: { version: i, kcv: 'a1b2c3' } });
+  const record = (i: number) => ({
+    actors: ['alice', 'bob'],
+    action: 'key.rotate',
+    subject: `CMK ${i % 97}`,
+    outcome: 'success' as const,
+    details: { version: i, kcv: 'a1b2c3' },
+  });
 
   // Baseline: the same rows, one transaction (and so one fsync) each, into a bare table of a database
   // opened the same way, with no hash chain, no index and no checks.
   const bareDir = join(dir, 'bare');
   mkdirSync(bareDir);
   const bareDb = openDatabase(bareDir);
-  bareDb.exec('CREATE TABLE bare (seq INTEGER PRIMARY KEY, time TEXT, actors TEXT, action TEXT, subject TEXT, outcome TEXT, details TEXT, prev_hash TEXT, hash TEXT)');
+  bareDb.exec(
+    'CREATE TABLE bare (seq INTEGER PRIMARY KEY, time TEXT, actors TEXT, action TEXT, subject TEXT, outcome TEXT, details TEXT, prev_hash TEXT, hash TEXT)',
+  );
   const insert = bareDb.prepare('INSERT INTO bare VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const placeholderHash = 'f'.repeat(64);
   const bareAppend = (i: number) => {
     const r = record(i);
-    bareDb.transaction(() => insert.run(i + 1, new Date().toISOString(), JSON.stringify(r.actors), r.action, r.subject, r.outcome, JSON.stringify(r.details), placeholderHash, placeholderHash)).immediate();
+    bareDb
+      .transaction(() =>
+        insert.run(
+          i + 1,
+          new Date().toISOString(),
+          JSON.stringify(r.actors),
+          r.action,
+          r.subject,
+          r.outcome,
+          JSON.stringify(r.details),
+          placeholderHash,
+          placeholderHash,
+        ),
+      )
+      .immediate();
   };
   // Keyward and the baseline alternate by blocks of 100, so that a slower moment of the machine falls on both.
   let appendSeconds = 0;
@@ -66,8 +88,13 @@ it('measures audit appends and verification', () => {
 
   start = process.hrtime.bigint();
   let bare = '';
-  for (const row of db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Record<string, string | number>>) {
-    bare = createHash('sha256').update(String(row.prev_hash)).update(`${row.seq}${row.time}${row.actors}${row.action}${row.subject}${row.outcome}${row.details}`).digest('hex');
+  for (const row of db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<
+    Record<string, string | number>
+  >) {
+    bare = createHash('sha256')
+      .update(String(row.prev_hash))
+      .update(`${row.seq}${row.time}${row.actors}${row.action}${row.subject}${row.outcome}${row.details}`)
+      .digest('hex');
   }
   const bareSeconds = secondsSince(start);
   db.close();
@@ -88,8 +115,18 @@ it('measures audit appends and verification', () => {
     `SQLite in WAL mode with synchronous=FULL; ${durableAppends} durable appends, alternating with the baseline's by blocks of 100; the log then filled to ${total.toLocaleString('en')} entries in transactions of 50,000 (${fillSeconds.toFixed(1)} s, not compared) and verified whole. Ratio = Keyward's time ÷ the baseline's.`,
     '',
     ...table([
-      { measure: 'durable append (its own transaction and fsync)', keyward: `${appendsPerSecond.toFixed(0)} per s`, baseline: `${bareAppendsPerSecond.toFixed(0)} per s`, ratio: results.appendRatio },
-      { measure: `verification of ${total.toLocaleString('en')} entries`, keyward: `${verifySeconds.toFixed(2)} s`, baseline: `${bareSeconds.toFixed(2)} s`, ratio: results.ratio },
+      {
+        measure: 'durable append (its own transaction and fsync)',
+        keyward: `${appendsPerSecond.toFixed(0)} per s`,
+        baseline: `${bareAppendsPerSecond.toFixed(0)} per s`,
+        ratio: results.appendRatio,
+      },
+      {
+        measure: `verification of ${total.toLocaleString('en')} entries`,
+        keyward: `${verifySeconds.toFixed(2)} s`,
+        baseline: `${bareSeconds.toFixed(2)} s`,
+        ratio: results.ratio,
+      },
     ]),
   ]);
 });

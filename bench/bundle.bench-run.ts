@@ -4,13 +4,14 @@
  * approved by two officers) and the bundle's record, and verifyBundle of the folder it wrote; each beside
  * the irreducible work measured in the same run (the ceremony engine's own bookkeeping is not counted). Results: bench/out/bundle.json and bundle.md.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { exportBundle, planExport, type ExportContext, type ExportRequest } from '../src/main/bundles/export-bundle';
 import { wrapSelfTest } from '../src/main/bundles/self-test';
 import { verifyBundle } from '../src/main/bundles/verify-bundle';
+import { newObjectId } from '../src/main/hsm/object-id';
 import { readProviderImport } from '../src/main/providers/import-parameters';
 import { Bundles } from '../src/main/store/bundles';
 import { Checkpoints } from '../src/main/store/checkpoints';
@@ -18,11 +19,10 @@ import { Inventory } from '../src/main/store/inventory';
 import { WrappingKeys } from '../src/main/store/wrapping-keys';
 import { issueCertificate } from '../src/main/x509/certificate';
 import type { QuorumPolicy } from '../src/shared/officers';
-import { importProviderWrappingKey } from '../test/helpers/wrapping-key';
-import { testWorkstation, type TestWorkstation } from '../test/helpers/workstation';
-import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
 import { approve, type TestOfficer } from '../test/helpers/signed-approval';
-import { newObjectId } from '../src/main/hsm/object-id';
+import { testWorkstation, type TestWorkstation } from '../test/helpers/workstation';
+import { importProviderWrappingKey } from '../test/helpers/wrapping-key';
+import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
 
 const exports = envNumber('KEYWARD_BENCH_BUNDLE_EXPORTS', 30);
 const verifications = envNumber('KEYWARD_BENCH_BUNDLE_VERIFICATIONS', 200);
@@ -65,13 +65,33 @@ it('measures bundle export and verification', async () => {
   const wrappingKeys = new WrappingKeys(db, log);
   const checkpoints = new Checkpoints(db, log);
   const bundles = new Bundles(db, log, inventory);
-  const context: ExportContext = { client, uri, signer, certificateDer, log, checkpoints, inventory, wrappingKeys, generator: 'Keyward bench' };
+  const context: ExportContext = {
+    client,
+    uri,
+    signer,
+    certificateDer,
+    log,
+    checkpoints,
+    inventory,
+    wrappingKeys,
+    generator: 'Keyward bench',
+  };
   const validity = { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 86_400_000) };
   const officers: TestOfficer[] = [];
-  for (const [name, role] of [['alice', 'security-officer'], ['bob', 'key-custodian']] as const) {
+  for (const [name, role] of [
+    ['alice', 'security-officer'],
+    ['bob', 'key-custodian'],
+  ] as const) {
     const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const certificate = await issueCertificate(
-      { profile: 'approval', subject: { commonName: name, organization: 'Example Org', organizationalUnit: role }, subjectSpki: pair.publicKey.export({ type: 'spki', format: 'der' }), issuer: { certificateDer }, serial: randomBytes(16), ...validity },
+      {
+        profile: 'approval',
+        subject: { commonName: name, organization: 'Example Org', organizationalUnit: role },
+        subjectSpki: pair.publicKey.export({ type: 'spki', format: 'der' }),
+        issuer: { certificateDer },
+        serial: randomBytes(16),
+        ...validity,
+      },
       signer,
     );
     officers.push({ name, role, privateKey: pair.privateKey, certificate });
@@ -86,22 +106,45 @@ it('measures bundle export and verification', async () => {
     PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
     ParametersValidTo: new Date(Date.now() + 86_400_000).toISOString(),
   };
-  const params = readProviderImport('aws-kms', { wrappingKey: Buffer.from(JSON.stringify(awsJson)) }, { algorithm: 'RSAES_OAEP_SHA_1' });
+  const params = readProviderImport(
+    'aws-kms',
+    { wrappingKey: Buffer.from(JSON.stringify(awsJson)) },
+    { algorithm: 'RSAES_OAEP_SHA_1' },
+  );
   await client.request('login', { uri, role: 'security-officer', pinParts: ws.soPin });
-  const wrappingKey = await importProviderWrappingKey(client, uri, wrappingKeys, params, 'aws bench', { actors: ['alice'], ceremony: null });
+  const wrappingKey = await importProviderWrappingKey(client, uri, wrappingKeys, params, 'aws bench', {
+    actors: ['alice'],
+    ceremony: null,
+  });
   await client.request('login', { uri, role: 'user', pinParts: ws.userPin });
   const key = await client.request('generateCmk', { uri, id: newObjectId(), label: 'Bench CMK v1', spec: 'AES_256' });
   const change = { actors: ['alice', 'bob'], ceremony: 'bench-generate' };
   inventory.addKey({ name: 'Bench CMK', purpose: 'benchmark', provider: null, spec: 'AES_256' }, change);
-  inventory.addVersion('Bench CMK', { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv }, change);
+  inventory.addVersion(
+    'Bench CMK',
+    { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv },
+    change,
+  );
   inventory.setState('Bench CMK', 1, 'active', change);
 
   const drive = join(dir, 'drive');
   mkdirSync(drive);
-  const base = { keyName: 'Bench CMK', version: 1, wrappingKeyId: wrappingKey.id, params, ceremonyId: 'bench-export', destination: { parent: drive, drive: 'BENCH-USB' } };
+  const base = {
+    keyName: 'Bench CMK',
+    version: 1,
+    wrappingKeyId: wrappingKey.id,
+    params,
+    ceremonyId: 'bench-export',
+    destination: { parent: drive, drive: 'BENCH-USB' },
+  };
   const plan = planExport(context, base);
   const [alice, bob] = officers as [TestOfficer, TestOfficer];
-  const request: ExportRequest = { ...base, policy, approvals: [approve(alice, plan.stepDigest), approve(bob, plan.stepDigest)], actors: ['alice', 'bob'] };
+  const request: ExportRequest = {
+    ...base,
+    policy,
+    approvals: [approve(alice, plan.stepDigest), approve(bob, plan.stepDigest)],
+    actors: ['alice', 'bob'],
+  };
   const signerFingerprint = createHash('sha256').update(signer.spki).digest('hex');
 
   // Export through Keyward: self-test, wrap, payload, manifest, CMS signature, folder written, read back
@@ -124,7 +167,14 @@ it('measures bundle export and verification', async () => {
   const baselineDrive = join(dir, 'baseline-drive');
   mkdirSync(baselineDrive);
   const exportBaselineOnce = async (name: string) => {
-    await client.request('wrapOaep', { uri, targetId: key.id, kcv: key.kcv, wrappingKeyId: wrappingKey.tokenObjectId, fingerprint: wrappingKey.fingerprint, hash: 'sha1' });
+    await client.request('wrapOaep', {
+      uri,
+      targetId: key.id,
+      kcv: key.kcv,
+      wrappingKeyId: wrappingKey.tokenObjectId,
+      fingerprint: wrappingKey.fingerprint,
+      hash: 'sha1',
+    });
     await signer.sign(manifestDigest);
     writeFilesDurably(join(baselineDrive, name), files);
   };
@@ -138,8 +188,19 @@ it('measures bundle export and verification', async () => {
   const signature = Buffer.from((await signer.sign(manifestBytes)).signature);
   const publicKey = createPublicKey({ key: Buffer.from(signer.spki), format: 'der', type: 'spki' });
   const verifyBaselineOnce = () => {
-    for (const name of readdirSync(bundle)) createHash('sha256').update(readFileSync(join(bundle, name))).digest();
-    if (!verify('sha384', readFileSync(join(bundle, 'manifest.json')), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('the baseline signature does not verify');
+    for (const name of readdirSync(bundle))
+      createHash('sha256')
+        .update(readFileSync(join(bundle, name)))
+        .digest();
+    if (
+      !verify(
+        'sha384',
+        readFileSync(join(bundle, 'manifest.json')),
+        { key: publicKey, dsaEncoding: 'ieee-p1363' },
+        signature,
+      )
+    )
+      throw new Error('the baseline signature does not verify');
   };
 
   for (let i = 0; i < warmUp; i++) {
@@ -169,8 +230,17 @@ it('measures bundle export and verification', async () => {
     algorithm: params.algorithm,
     workstationKey: signer.spec,
     files: files.map((f) => ({ name: f.name, bytes: f.bytes.length })),
-    export: { keywardMs: spread(exportMs), baselineMs: spread(exportBaselineMs), selfTestMs: spread(selfTestMs), ratio: spread(exportMs).median / spread(exportBaselineMs).median },
-    verify: { keywardMs: spread(verifyMs), baselineMs: spread(verifyBaselineMs), ratio: spread(verifyMs).median / spread(verifyBaselineMs).median },
+    export: {
+      keywardMs: spread(exportMs),
+      baselineMs: spread(exportBaselineMs),
+      selfTestMs: spread(selfTestMs),
+      ratio: spread(exportMs).median / spread(exportBaselineMs).median,
+    },
+    verify: {
+      keywardMs: spread(verifyMs),
+      baselineMs: spread(verifyBaselineMs),
+      ratio: spread(verifyMs).median / spread(verifyBaselineMs).median,
+    },
   };
   const fine = (values: number[]) => {
     const s = spread(values);
@@ -181,8 +251,18 @@ it('measures bundle export and verification', async () => {
     `AWS KMS bundle (${params.algorithm} under RSA-${params.modulusBits}, workstation key ${signer.spec} in SoftHSM2, quorum of 2 approvals; ${files.length} files, ${totalBytes.toLocaleString('en')} bytes). Median (min–max) per operation over ${exports} exports and ${verifications} verifications, each alternating with its baseline, after ${warmUp} warm-up ones; ratio = median time ÷ the baseline's.`,
     '',
     ...table([
-      { measure: 'export (exportBundle, then the bundle recorded)', keyward: msSpread(spread(exportMs)), baseline: msSpread(spread(exportBaselineMs)), ratio: results.export.ratio },
-      { measure: 'verification (verifyBundle)', keyward: fine(verifyMs), baseline: fine(verifyBaselineMs), ratio: results.verify.ratio },
+      {
+        measure: 'export (exportBundle, then the bundle recorded)',
+        keyward: msSpread(spread(exportMs)),
+        baseline: msSpread(spread(exportBaselineMs)),
+        ratio: results.export.ratio,
+      },
+      {
+        measure: 'verification (verifyBundle)',
+        keyward: fine(verifyMs),
+        baseline: fine(verifyBaselineMs),
+        ratio: results.verify.ratio,
+      },
     ]),
     '',
     `Of the export, the known-answer self-test alone (an RSA-${params.modulusBits} key made in software, one token wrap, unwrapped in software; timed between the exports): ${msSpread(spread(selfTestMs))}.`,

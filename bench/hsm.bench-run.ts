@@ -11,10 +11,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, it } from 'vitest';
 import { HsmClient } from '../src/main/hsm/client';
-import { parseWrappingKey } from '../src/main/providers/wrapping-key-file';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../test/helpers/softhsm';
-import { envNumber, outDir, table, writeSection } from './sections';
 import { newObjectId } from '../src/main/hsm/object-id';
+import { parseWrappingKey } from '../src/main/providers/wrapping-key-file';
+import { initToken, makeSoftHsmDir, softhsmClient, softhsmModule, type TestTokens } from '../test/helpers/softhsm';
+import { envNumber, outDir, table, writeSection } from './sections';
 
 const iterations = envNumber('KEYWARD_BENCH_ITERATIONS', 2000);
 const cLoop = join(outDir, 'pkcs11_loop');
@@ -24,7 +24,21 @@ let client: HsmClient;
 
 beforeAll(() => {
   mkdirSync(outDir, { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-I', 'node_modules/pkcs11js/includes/pkcs11', '-o', cLoop, 'bench/c/pkcs11_loop.c', '-ldl'], { stdio: 'inherit' });
+  execFileSync(
+    'cc',
+    [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-I',
+      'node_modules/pkcs11js/includes/pkcs11',
+      '-o',
+      cLoop,
+      'bench/c/pkcs11_loop.c',
+      '-ldl',
+    ],
+    { stdio: 'inherit' },
+  );
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Bench', '1234', 'so-1234');
   client = softhsmClient(tokens);
@@ -35,7 +49,10 @@ afterAll(() => {
 });
 
 function runC(operation: 'wrap' | 'sign'): number {
-  const out = execFileSync(cLoop, [softhsmModule, 'Bench', '1234', operation, String(iterations)], { env: { ...process.env, ...tokens.env }, encoding: 'utf8' });
+  const out = execFileSync(cLoop, [softhsmModule, 'Bench', '1234', operation, String(iterations)], {
+    env: { ...process.env, ...tokens.env },
+    encoding: 'utf8',
+  });
   return (JSON.parse(out) as { perSecond: number }).perSecond;
 }
 
@@ -59,13 +76,33 @@ it('measures the HSM layer against a plain C loop', async () => {
   const provider = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
   const parsed = parseWrappingKey(Buffer.from(provider.export({ type: 'spki', format: 'der' })));
   await client.request('login', { uri, role: 'security-officer', pinParts: ['so-1234'] });
-  const wrappingKey = await client.request('importWrappingKey', { uri, id: newObjectId(), label: 'bench provider', spki: parsed.spki, fingerprint: parsed.fingerprint });
+  const wrappingKey = await client.request('importWrappingKey', {
+    uri,
+    id: newObjectId(),
+    label: 'bench provider',
+    spki: parsed.spki,
+    fingerprint: parsed.fingerprint,
+  });
   await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
   const cmk = await client.request('generateCmk', { uri, id: newObjectId(), label: 'bench CMK', spec: 'AES_256' });
-  const signer = await client.request('generateSigningKey', { uri, id: newObjectId(), label: 'bench signer', spec: 'ECDSA_P256' });
+  const signer = await client.request('generateSigningKey', {
+    uri,
+    id: newObjectId(),
+    label: 'bench signer',
+    spec: 'ECDSA_P256',
+  });
   const data = Buffer.alloc(32, 7);
 
-  const layerWrap = await perSecond(() => client.request('wrapOaep', { uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: wrappingKey.id, fingerprint: parsed.fingerprint, hash: 'sha1' }));
+  const layerWrap = await perSecond(() =>
+    client.request('wrapOaep', {
+      uri,
+      targetId: cmk.id,
+      kcv: cmk.kcv,
+      wrappingKeyId: wrappingKey.id,
+      fingerprint: parsed.fingerprint,
+      hash: 'sha1',
+    }),
+  );
   const layerSign = await perSecond(() => client.request('sign', { uri, id: signer.id, data }));
   const cWrap = runC('wrap');
   const cSign = runC('sign');
@@ -82,7 +119,13 @@ it('measures the HSM layer against a plain C loop', async () => {
     iterations,
     wrapOaepSha1Rsa2048: { keywardPerSecond: layerWrap, cPerSecond: cWrap, ratio: cWrap / layerWrap },
     signEcdsaP256: { keywardPerSecond: layerSign, cPerSecond: cSign, ratio: cSign / layerSign },
-    rsa4096Generation: { milliseconds: generationMs, mainThreadDelayMaxMs: generating.maxMs, mainThreadDelayP99Ms: generating.p99Ms, idleDelayMaxMs: idle.maxMs, idleDelayP99Ms: idle.p99Ms },
+    rsa4096Generation: {
+      milliseconds: generationMs,
+      mainThreadDelayMaxMs: generating.maxMs,
+      mainThreadDelayP99Ms: generating.p99Ms,
+      idleDelayMaxMs: idle.maxMs,
+      idleDelayP99Ms: idle.p99Ms,
+    },
   };
   const ops = (n: number) => `${n.toFixed(0)} ops/s`;
   const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -90,10 +133,30 @@ it('measures the HSM layer against a plain C loop', async () => {
     `SoftHSM2, ${iterations} operations each after 20 warm-up ones; ratio = time per operation through Keyward ÷ in the C loop. The event-loop delay is sampled every 10 ms and its values include that interval (10 ms = no delay); ratio = Keyward's ÷ idle.`,
     '',
     ...table([
-      { measure: 'RSA-OAEP SHA-1 wrap of AES-256 under RSA-2048', keyward: ops(layerWrap), baseline: ops(cWrap), ratio: results.wrapOaepSha1Rsa2048.ratio },
-      { measure: 'ECDSA P-256 signature', keyward: ops(layerSign), baseline: ops(cSign), ratio: results.signEcdsaP256.ratio },
-      { measure: `main-thread event-loop delay, max, during an RSA-4096 generation (${generationMs} ms)`, keyward: ms(generating.maxMs), baseline: ms(idle.maxMs), ratio: generating.maxMs / idle.maxMs },
-      { measure: 'main-thread event-loop delay, p99, same', keyward: ms(generating.p99Ms), baseline: ms(idle.p99Ms), ratio: generating.p99Ms / idle.p99Ms },
+      {
+        measure: 'RSA-OAEP SHA-1 wrap of AES-256 under RSA-2048',
+        keyward: ops(layerWrap),
+        baseline: ops(cWrap),
+        ratio: results.wrapOaepSha1Rsa2048.ratio,
+      },
+      {
+        measure: 'ECDSA P-256 signature',
+        keyward: ops(layerSign),
+        baseline: ops(cSign),
+        ratio: results.signEcdsaP256.ratio,
+      },
+      {
+        measure: `main-thread event-loop delay, max, during an RSA-4096 generation (${generationMs} ms)`,
+        keyward: ms(generating.maxMs),
+        baseline: ms(idle.maxMs),
+        ratio: generating.maxMs / idle.maxMs,
+      },
+      {
+        measure: 'main-thread event-loop delay, p99, same',
+        keyward: ms(generating.p99Ms),
+        baseline: ms(idle.p99Ms),
+        ratio: generating.p99Ms / idle.p99Ms,
+      },
     ]),
   ]);
 });

@@ -24,7 +24,9 @@ interface Sizes {
 }
 
 function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 /** Every .js and .css file under `dir` (a built renderer), raw and gzip -9. */
@@ -76,7 +78,10 @@ function buildBaseline(): string {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(baselineDir, 'styles.css'), 'body {\n  margin: 0;\n  font-family: system-ui, sans-serif;\n}\n\nmain {\n  padding: 1rem;\n}\n');
+  writeFileSync(
+    join(baselineDir, 'styles.css'),
+    'body {\n  margin: 0;\n  font-family: system-ui, sans-serif;\n}\n\nmain {\n  padding: 1rem;\n}\n',
+  );
   // Keyward's own renderer configuration (plugins, base, minify, and electron-vite's renderer preset),
   // with only its root, entry and output folder replaced.
   writeFileSync(
@@ -97,7 +102,19 @@ function buildBaseline(): string {
     ].join('\n'),
   );
   const cli = join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-  execFileSync(process.execPath, [cli, 'build', '--config', join(baselineDir, 'electron.vite.config.mjs'), '--logLevel', 'warn', '--ignoreConfigWarning'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      'build',
+      '--config',
+      join(baselineDir, 'electron.vite.config.mjs'),
+      '--logLevel',
+      'warn',
+      '--ignoreConfigWarning',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
   return dist;
 }
 
@@ -107,21 +124,48 @@ const versionOf = (name: string): string => {
 };
 
 it('measures the renderer bundle size', () => {
-  if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`${rendererDir} is not built: run "npm run bench" (it builds first) or "npm run build".`);
+  if (!existsSync(join(rendererDir, 'index.html')))
+    throw new Error(`${rendererDir} is not built: run "npm run bench" (it builds first) or "npm run build".`);
   const keyward = sizes(rendererDir);
   const baseline = sizes(buildBaseline());
   if (baseline.js.raw === 0) throw new Error('the baseline build produced no JavaScript');
 
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const results = { electronVite: versionOf('electron-vite'), vite: versionOf('vite'), react: versionOf('react'), keyward, baseline };
+  const results = {
+    electronVite: versionOf('electron-vite'),
+    vite: versionOf('vite'),
+    react: versionOf('react'),
+    keyward,
+    baseline,
+  };
   writeSection('renderer', results, [
     `out/renderer as built by this run's \`electron-vite build\`; baseline built with electron-vite ${results.electronVite}, Vite ${results.vite}, React ${results.react}. gzip at level 9; ratio = Keyward's bytes ÷ the baseline's.`,
     '',
     ...table([
-      { measure: 'JavaScript, raw', keyward: kb(keyward.js.raw), baseline: kb(baseline.js.raw), ratio: keyward.js.raw / baseline.js.raw },
-      { measure: 'JavaScript, gzip', keyward: kb(keyward.js.gzip), baseline: kb(baseline.js.gzip), ratio: keyward.js.gzip / baseline.js.gzip },
-      { measure: 'CSS, raw', keyward: kb(keyward.css.raw), baseline: kb(baseline.css.raw), ratio: keyward.css.raw / baseline.css.raw },
-      { measure: 'CSS, gzip', keyward: kb(keyward.css.gzip), baseline: kb(baseline.css.gzip), ratio: keyward.css.gzip / baseline.css.gzip },
+      {
+        measure: 'JavaScript, raw',
+        keyward: kb(keyward.js.raw),
+        baseline: kb(baseline.js.raw),
+        ratio: keyward.js.raw / baseline.js.raw,
+      },
+      {
+        measure: 'JavaScript, gzip',
+        keyward: kb(keyward.js.gzip),
+        baseline: kb(baseline.js.gzip),
+        ratio: keyward.js.gzip / baseline.js.gzip,
+      },
+      {
+        measure: 'CSS, raw',
+        keyward: kb(keyward.css.raw),
+        baseline: kb(baseline.css.raw),
+        ratio: keyward.css.raw / baseline.css.raw,
+      },
+      {
+        measure: 'CSS, gzip',
+        keyward: kb(keyward.css.gzip),
+        baseline: kb(baseline.css.gzip),
+        ratio: keyward.css.gzip / baseline.css.gzip,
+      },
     ]),
     '',
     "The baseline's stylesheet is two rules, so the CSS ratios mostly show the size of Keyward's own stylesheet.",

@@ -9,7 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BaseSequencer, type Reporter, type SerializedError, type TestModule, type TestSpecification } from 'vitest/node';
+import {
+  BaseSequencer,
+  type Reporter,
+  type SerializedError,
+  type TestModule,
+  type TestSpecification,
+} from 'vitest/node';
 import { outDir, sectionHeading, sections, type Section } from './sections.js';
 
 const benchDir = import.meta.dirname;
@@ -34,7 +40,8 @@ function output(command: string, args: string[]): string | undefined {
   }
 }
 
-const firstLine = (command: string, args: string[]): string => output(command, args)?.split('\n')[0]?.trim() ?? 'not found';
+const firstLine = (command: string, args: string[]): string =>
+  output(command, args)?.split('\n')[0]?.trim() ?? 'not found';
 
 function osName(): string {
   try {
@@ -45,7 +52,10 @@ function osName(): string {
 }
 
 const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-const load = (): string => loadavg().map((n) => n.toFixed(2)).join(', ');
+const load = (): string =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 
 function machine(started: Date, startLoad: string, seconds: number): string[] {
   const cpu = cpus();
@@ -83,8 +93,10 @@ function moduleErrors(module: TestModule): string[] {
 }
 
 function sectionText(section: Section, module: TestModule | undefined): string {
-  const absent = (why: string): string => [...sectionHeading(section), `**${why}** No numbers for this section in this run.`, ''].join('\n');
-  if (!module) return absent(`Not run: bench/${section.file} was not part of this run (run \`npm run bench\` for every section).`);
+  const absent = (why: string): string =>
+    [...sectionHeading(section), `**${why}** No numbers for this section in this run.`, ''].join('\n');
+  if (!module)
+    return absent(`Not run: bench/${section.file} was not part of this run (run \`npm run bench\` for every section).`);
   const state = module.state();
   if (state === 'failed') {
     const errors = moduleErrors(module);
@@ -124,17 +136,29 @@ export class BenchReport implements Reporter {
     const lines = [
       '# Keyward benchmarks',
       '',
-      'Written by `npm run bench` (bench/report.ts); every baseline is measured in the same run, on the same machine. Ratio = Keyward\'s cost ÷ the baseline\'s (time per operation, or bytes): 1.00 is as cheap as the baseline, above 1 costs more. Speed goals live here, never in timed tests.',
+      "Written by `npm run bench` (bench/report.ts); every baseline is measured in the same run, on the same machine. Ratio = Keyward's cost ÷ the baseline's (time per operation, or bytes): 1.00 is as cheap as the baseline, above 1 costs more. Speed goals live here, never in timed tests.",
       '',
-      ...(this.full ? [] : ['**A partial run** (some bench files were filtered out): bench/REPORT.md is written only by a run of every bench.', '']),
+      ...(this.full
+        ? []
+        : [
+            '**A partial run** (some bench files were filtered out): bench/REPORT.md is written only by a run of every bench.',
+            '',
+          ]),
       ...machine(this.started, this.startLoad, seconds),
       '',
       ...sections.map((section) => sectionText(section, byFile(section))),
     ];
-    if (unhandledErrors.length > 0) lines.push('## Errors outside the benches', '', ...unhandledErrors.map((e) => `- ${errorText(e)}`), '');
+    if (unhandledErrors.length > 0)
+      lines.push('## Errors outside the benches', '', ...unhandledErrors.map((e) => `- ${errorText(e)}`), '');
     const path = this.full ? reportPath : join(outDir, 'REPORT.partial.md');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path, `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`);
+    writeFileSync(
+      path,
+      `${lines
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trimEnd()}\n`,
+    );
     console.log(`\nBenchmark report written to ${path}`);
   }
 }

@@ -23,31 +23,36 @@ export const sections = [
     id: 'hsm',
     file: 'hsm.bench-run.ts',
     title: 'HSM layer against a plain C loop',
-    baseline: 'a C program (bench/c/pkcs11_loop.c, built with cc -O2) calling the same SoftHSM2 module directly in a loop, on a token of the same kind, with keys of the same kind; for the event-loop delay, the same main thread left idle for as long as the generation took.',
+    baseline:
+      'a C program (bench/c/pkcs11_loop.c, built with cc -O2) calling the same SoftHSM2 module directly in a loop, on a token of the same kind, with keys of the same kind; for the event-loop delay, the same main thread left idle for as long as the generation took.',
   },
   {
     id: 'audit',
     file: 'audit.bench-run.ts',
     title: 'Audit log: appends and verification',
-    baseline: 'for appends, the same row inserted into a bare table of a database opened the same way (WAL, synchronous=FULL), one transaction each, with no hash chain and no checks; for verification, a bare loop that only reads the same rows in order and hashes each one.',
+    baseline:
+      'for appends, the same row inserted into a bare table of a database opened the same way (WAL, synchronous=FULL), one transaction each, with no hash chain and no checks; for verification, a bare loop that only reads the same rows in order and hashes each one.',
   },
   {
     id: 'bundle',
     file: 'bundle.bench-run.ts',
     title: 'Upload bundle: export and verification',
-    baseline: 'for export, the irreducible work: one RSA-OAEP wrap of the CMK and one signature of the manifest digest by the same token key, both through the HSM layer, and the same files written new with write + fsync and their folder flushed; for verification, reading the same files, one SHA-256 of each, and one verification of a signature by the same key with node:crypto.',
+    baseline:
+      'for export, the irreducible work: one RSA-OAEP wrap of the CMK and one signature of the manifest digest by the same token key, both through the HSM layer, and the same files written new with write + fsync and their folder flushed; for verification, reading the same files, one SHA-256 of each, and one verification of a signature by the same key with node:crypto.',
   },
   {
     id: 'start',
     file: 'start.bench-run.ts',
     title: 'Start to first screen (Chromium shell)',
-    baseline: 'the same Chromium launched the same way (same flags, a new profile folder, headless) opening a static page with a "Home" heading served from the same in-browser origin.',
+    baseline:
+      'the same Chromium launched the same way (same flags, a new profile folder, headless) opening a static page with a "Home" heading served from the same in-browser origin.',
   },
   {
     id: 'renderer',
     file: 'renderer-size.bench-run.ts',
     title: 'Renderer bundle size',
-    baseline: 'a minimal React 19 page (one component, one small stylesheet) built in the same run by the same electron-vite and Vite with Keyward\'s own renderer settings (its electron.vite.config.ts, only the entry changed).',
+    baseline:
+      "a minimal React 19 page (one component, one small stylesheet) built in the same run by the same electron-vite and Vite with Keyward's own renderer settings (its electron.vite.config.ts, only the entry changed).",
   },
 ] as const satisfies readonly Section[];
 
@@ -59,7 +64,12 @@ export function sectionOf(id: SectionId): Section {
   return section;
 }
 
-export const sectionHeading = (section: Section): string[] => [`## ${section.title}`, '', `Baseline: ${section.baseline}`, ''];
+export const sectionHeading = (section: Section): string[] => [
+  `## ${section.title}`,
+  '',
+  `Baseline: ${section.baseline}`,
+  '',
+];
 
 /** One row of a section's table: a measure, Keyward's value, the baseline's, and the ratio of Keyward's cost to the baseline's. */
 export interface Row {
@@ -94,7 +104,9 @@ export const secondsSince = (start: bigint): number => Number(process.hrtime.big
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
 
 export interface Spread {
@@ -104,13 +116,19 @@ export interface Spread {
   max: number;
 }
 
-export const spread = (values: number[]): Spread => ({ runs: values.length, median: median(values), min: Math.min(...values), max: Math.max(...values) });
+export const spread = (values: number[]): Spread => ({
+  runs: values.length,
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
 
 /** "812 ms (790–861)" */
 export const msSpread = (s: Spread): string => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
 
 export const envNumber = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got ${process.env[name] ?? ''})`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number (got ${process.env[name] ?? ''})`);
   return value;
 };

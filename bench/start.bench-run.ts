@@ -12,7 +12,13 @@ import { chromium, type Page } from 'playwright-core';
 import { afterAll, it } from 'vitest';
 import { createHandlers } from '../src/main/api/handlers';
 import { nodeHsmChannel } from '../src/main/hsm/node-channel';
-import { appOrigin, chromiumLaunchOptions, chromiumPath, launchChromiumShell, type ChromiumShell } from '../src/main/shell/chromium-shell';
+import {
+  appOrigin,
+  chromiumLaunchOptions,
+  chromiumPath,
+  launchChromiumShell,
+  type ChromiumShell,
+} from '../src/main/shell/chromium-shell';
 import { Workstation } from '../src/main/workstation';
 import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
 
@@ -48,7 +54,8 @@ async function keywardStart(dataDir: string): Promise<KeywardStart> {
   }
 }
 
-const staticPage = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Baseline</title></head><body><main><h1>Home</h1><p>A static page.</p></main></body></html>';
+const staticPage =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Baseline</title></head><body><main><h1>Home</h1><p>A static page.</p></main></body></html>';
 
 /** The same Chromium, launched with the shell's own options on a new profile, opening a static page from the same origin. */
 async function baselineStart(): Promise<number> {
@@ -57,7 +64,13 @@ async function baselineStart(): Promise<number> {
   const context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions(true));
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await context.route('**/*', (route) => route.fulfill({ status: 200, body: staticPage, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } }));
+    await context.route('**/*', (route) =>
+      route.fulfill({
+        status: 200,
+        body: staticPage,
+        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
+      }),
+    );
     await page.goto(`${appOrigin}/index.html`);
     await homeHeading(page).waitFor({ state: 'visible', timeout });
     return elapsedMs(start);
@@ -90,7 +103,12 @@ it('measures start to first screen', async () => {
   }
 
   const base = spread(baseline);
-  const row = (measure: string, values: number[]) => ({ measure, keyward: msSpread(spread(values)), baseline: msSpread(base), ratio: spread(values).median / base.median });
+  const row = (measure: string, values: number[]) => ({
+    measure,
+    keyward: msSpread(spread(values)),
+    baseline: msSpread(base),
+    ratio: spread(values).median / base.median,
+  });
   const results = {
     runs,
     chromium: chromiumPath,

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
 if (!existsSync(cli)) {
-  process.stderr.write('keyward: Keyward is not built yet.\nNext step: run "npm run setup" (or "npm run build") in the Keyward folder.\n');
+  process.stderr.write(
+    'keyward: Keyward is not built yet.\nNext step: run "npm run setup" (or "npm run build") in the Keyward folder.\n',
+  );
   process.exit(1);
 }
 const { main } = await import(cli);

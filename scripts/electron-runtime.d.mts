@@ -1,5 +1,7 @@
 export function findElectronRuntime(): { present: true; path: string } | { present: false; reason: string };
-export function electronPackageInfo(arch?: string): { version: string; abi: string; zipName: string; zipSha256: string | undefined } | undefined;
+export function electronPackageInfo(
+  arch?: string,
+): { version: string; abi: string; zipName: string; zipSha256: string | undefined } | undefined;
 export function findElectronForPackaging(
   zipPath: string | undefined,
 ):

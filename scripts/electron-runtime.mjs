@@ -54,18 +54,33 @@ export function electronPackageInfo(arch = process.arch) {
  */
 export function findElectronForPackaging(zipPath) {
   const info = electronPackageInfo();
-  if (!info) return { present: false, reason: 'the electron package is not installed (run "npm ci")', version: undefined, zipName: undefined };
+  if (!info)
+    return {
+      present: false,
+      reason: 'the electron package is not installed (run "npm ci")',
+      version: undefined,
+      zipName: undefined,
+    };
   const absent = (reason) => ({ present: false, reason, version: info.version, zipName: info.zipName });
   if (zipPath) {
     const zip = resolve(zipPath);
     if (!existsSync(zip) || !statSync(zip).isFile()) return absent(`${zip} is not a file`);
-    if (basename(zip) !== info.zipName) return absent(`${zip} is not ${info.zipName}, the runtime of electron ${info.version} for this machine`);
+    if (basename(zip) !== info.zipName)
+      return absent(`${zip} is not ${info.zipName}, the runtime of electron ${info.version} for this machine`);
     if (!info.zipSha256) return absent(`the electron package lists no checksum for ${info.zipName}`);
     const actual = createHash('sha256').update(readFileSync(zip)).digest('hex');
     if (actual !== info.zipSha256) {
-      return absent(`${zip} is not the published ${info.zipName}: its SHA-256 is ${actual}, electron's checksums.json says ${info.zipSha256}`);
+      return absent(
+        `${zip} is not the published ${info.zipName}: its SHA-256 is ${actual}, electron's checksums.json says ${info.zipSha256}`,
+      );
     }
-    return { present: true, electronDist: zip, source: `${zip} (SHA-256 checked against electron's checksums.json)`, version: info.version, abi: info.abi };
+    return {
+      present: true,
+      electronDist: zip,
+      source: `${zip} (SHA-256 checked against electron's checksums.json)`,
+      version: info.version,
+      abi: info.abi,
+    };
   }
   const runtime = findElectronRuntime();
   if (!runtime.present) return absent(runtime.reason);
@@ -73,7 +88,15 @@ export function findElectronForPackaging(zipPath) {
   const versionFile = join(distDir, 'version');
   const distVersion = existsSync(versionFile) ? readFileSync(versionFile, 'utf8').trim().replace(/^v/, '') : undefined;
   if (distVersion !== info.version) {
-    return absent(`the runtime in ${distDir} is Electron ${distVersion ?? 'of an unknown version'}, not ${info.version} (run "npx install-electron" again)`);
+    return absent(
+      `the runtime in ${distDir} is Electron ${distVersion ?? 'of an unknown version'}, not ${info.version} (run "npx install-electron" again)`,
+    );
   }
-  return { present: true, electronDist: distDir, source: `${distDir} (installed by "npx install-electron")`, version: info.version, abi: info.abi };
+  return {
+    present: true,
+    electronDist: distDir,
+    source: `${distDir} (installed by "npx install-electron")`,
+    version: info.version,
+    abi: info.abi,
+  };
 }

@@ -30,7 +30,8 @@ const fail = (status, ...lines) => {
   console.error(['', ...lines, ''].join('\n'));
   process.exit(status);
 };
-const run = (command, args, options = {}) => spawnSync(command, args, { stdio: 'inherit', cwd: projectDir, ...options }).status ?? 1;
+const run = (command, args, options = {}) =>
+  spawnSync(command, args, { stdio: 'inherit', cwd: projectDir, ...options }).status ?? 1;
 const errorText = (error) => (error instanceof Error ? error.message : String(error));
 
 /** True when node_modules' native modules are no longer the ones this Node.js loads. */
@@ -48,12 +49,18 @@ let zipPath;
 for (let index = 2; index < process.argv.length; index++) {
   const arg = process.argv[index];
   if (arg === '--help') {
-    say('Usage: npm run package [-- --electron-zip PATH]', "Builds, packs, verifies and prints the digests of Keyward's AppImage and .deb (see docs/install-offline.md).");
+    say(
+      'Usage: npm run package [-- --electron-zip PATH]',
+      "Builds, packs, verifies and prints the digests of Keyward's AppImage and .deb (see docs/install-offline.md).",
+    );
     process.exit(0);
   } else if (arg === '--electron-zip' && process.argv[index + 1]) {
     zipPath = process.argv[++index];
   } else {
-    fail(2, `npm run package: ${arg === '--electron-zip' ? '--electron-zip needs the path of the Electron zip' : `unknown argument ${arg}`} (see --help).`);
+    fail(
+      2,
+      `npm run package: ${arg === '--electron-zip' ? '--electron-zip needs the path of the Electron zip' : `unknown argument ${arg}`} (see --help).`,
+    );
   }
 }
 
@@ -103,13 +110,17 @@ for (const [tool, why] of [
   ['sha256sum', 'for SHA256SUMS (coreutils)'],
 ]) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) {
-    fail(2, `Keyward cannot be packaged on this machine: ${tool} is missing (${why}). Package on Debian 12 (apt-get install dpkg coreutils).`);
+    fail(
+      2,
+      `Keyward cannot be packaged on this machine: ${tool} is missing (${why}). Package on Debian 12 (apt-get install dpkg coreutils).`,
+    );
   }
 }
 say(`Electron ${electron.version} (Node ABI ${electron.abi}) from ${electron.source}.`);
 
 // ---- 2. Build, then pack with electron-builder. ----
-if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0) fail(1, 'Keyward could not be built; see the messages above.');
+if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0)
+  fail(1, 'Keyward could not be built; see the messages above.');
 rmSync(outputDir, { recursive: true, force: true });
 
 // npm passes its own "nodedir" to scripts (npm_config_nodedir); node-gyp would then compile the native
@@ -139,20 +150,25 @@ try {
   // electron-builder rebuilt pkcs11js and better-sqlite3 in node_modules for Electron: rebuild them for
   // Node.js again, or the CLI, the Chromium shell and the tests could not load them.
   if (nativeModulesNeedRebuild()) {
-    say('', 'Rebuilding pkcs11js and better-sqlite3 in node_modules for Node.js (electron-builder rebuilt them for Electron)…');
+    say(
+      '',
+      'Rebuilding pkcs11js and better-sqlite3 in node_modules for Node.js (electron-builder rebuilt them for Electron)…',
+    );
     if (run('npm', ['rebuild', 'pkcs11js', 'better-sqlite3'], { env: npmEnv }) !== 0) {
       console.error('npm rebuild pkcs11js better-sqlite3 failed: run it yourself before npm start or npm test.');
     }
   }
 }
 if (packError) {
-  const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(errorText(packError));
+  const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(
+    errorText(packError),
+  );
   fail(
     1,
     `electron-builder failed: ${errorText(packError)}`,
     ...(offline
       ? [
-          'It needed the network: Electron\'s headers for the native rebuild (~/.electron-gyp) or one of its own tools',
+          "It needed the network: Electron's headers for the native rebuild (~/.electron-gyp) or one of its own tools",
           '(fpm for the .deb, the AppImage tools, 7-Zip; ~/.cache/electron-builder), fetched from GitHub on first use.',
           'Package on a connected build machine, or copy those two folders from one (docs/install-offline.md).',
         ]
@@ -175,8 +191,19 @@ for (const artifact of artifacts) problems.push(...(await verifyArtifact(artifac
 if (problems.length) refuse(...problems);
 
 // ---- 4. The SBOM of what was shipped (npm sbom reads node_modules and the lockfile; no network). ----
-const npmSbom = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx'], { cwd: projectDir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: npmEnv });
-if (npmSbom.status !== 0) refuse(`npm sbom failed: ${npmSbom.stderr.split('\n').filter((line) => line && !line.includes('nodedir')).join(' ')}`);
+const npmSbom = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx'], {
+  cwd: projectDir,
+  encoding: 'utf8',
+  maxBuffer: 256 * 1024 * 1024,
+  env: npmEnv,
+});
+if (npmSbom.status !== 0)
+  refuse(
+    `npm sbom failed: ${npmSbom.stderr
+      .split('\n')
+      .filter((line) => line && !line.includes('nodedir'))
+      .join(' ')}`,
+  );
 const { sbom, missing } = sbomOfShipped(JSON.parse(npmSbom.stdout), reference.packages, {
   name: packageJson.name,
   version: packageJson.version,
@@ -188,11 +215,17 @@ writeFileSync(sbomFile, `${JSON.stringify(sbom, null, 2)}\n`);
 
 // ---- 5. Digests: SHA256SUMS, and each printed for the officers to record and read aloud. ----
 const digests = [];
-for (const file of [...artifacts.sort(), sbomFile]) digests.push({ name: basename(file), sha256: await sha256File(file) });
+for (const file of [...artifacts.sort(), sbomFile])
+  digests.push({ name: basename(file), sha256: await sha256File(file) });
 writeFileSync(join(outputDir, 'SHA256SUMS'), sha256sums(digests));
-if (run('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: outputDir, stdio: 'ignore' }) !== 0) refuse('sha256sum --check does not accept the SHA256SUMS just written');
+if (run('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: outputDir, stdio: 'ignore' }) !== 0)
+  refuse('sha256sum --check does not accept the SHA256SUMS just written');
 
-say('', `Keyward ${packageJson.version} packaged and verified: fuses, app.asar, native modules for Electron's ABI ${electron.abi}.`, `In ${outputDir}:`);
+say(
+  '',
+  `Keyward ${packageJson.version} packaged and verified: fuses, app.asar, native modules for Electron's ABI ${electron.abi}.`,
+  `In ${outputDir}:`,
+);
 for (const { name, sha256 } of digests) {
   say('', `  ${name}`, `    SHA-256  ${hexGroups(sha256)}`, `    words    ${pgpWordsOf(sha256).join(' ')}`);
 }

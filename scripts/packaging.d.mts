@@ -35,7 +35,10 @@ export interface Expectations {
 }
 
 export interface CycloneDx {
-  metadata: { component: { 'bom-ref': string; name: string; version: string; type: string; [key: string]: unknown }; [key: string]: unknown };
+  metadata: {
+    component: { 'bom-ref': string; name: string; version: string; type: string; [key: string]: unknown };
+    [key: string]: unknown;
+  };
   components: { 'bom-ref': string; name: string; version: string; [key: string]: unknown }[];
   dependencies: { ref: string; dependsOn?: string[] }[];
   [key: string]: unknown;
@@ -53,7 +56,10 @@ export function addonAbi(binary: Buffer): { kind: 'napi' } | { kind: 'abi'; abi:
 export const requiredAddons: string[];
 export const allowedTopLevel: string[];
 export const requiredFiles: string[];
-export function verifyUnpackedApp(appDir: string, expectations: Expectations): Promise<{ problems: string[]; packages: Set<string> }>;
+export function verifyUnpackedApp(
+  appDir: string,
+  expectations: Expectations,
+): Promise<{ problems: string[]; packages: Set<string> }>;
 export function expectationsOf(config: BuilderConfig, electronAbi: string): Expectations;
 export function verifyArtifact(artifact: string, config: BuilderConfig, electronAbi: string): Promise<string[]>;
 export function sbomOfShipped(

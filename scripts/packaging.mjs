@@ -4,7 +4,17 @@
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +44,15 @@ export async function readFuses(binary) {
     const name = FuseV1Options[Number(index)];
     const key = typeof name === 'string' ? configKey(name) : `fuse${index}`;
     states[key] =
-      value === FuseState.ENABLE ? 'on' : value === FuseState.DISABLE ? 'off' : value === FuseState.REMOVED ? 'removed' : value === FuseState.INHERIT ? 'inherit' : `unknown (${value})`;
+      value === FuseState.ENABLE
+        ? 'on'
+        : value === FuseState.DISABLE
+          ? 'off'
+          : value === FuseState.REMOVED
+            ? 'removed'
+            : value === FuseState.INHERIT
+              ? 'inherit'
+              : `unknown (${value})`;
   }
   return { version: wire.version, states };
 }
@@ -49,7 +67,8 @@ export async function fuseProblems(binary, electronFuses) {
     return [`the fuses of ${binary} cannot be read: ${error instanceof Error ? error.message : String(error)}`];
   }
   const problems = [];
-  if (fuses.version !== '1') problems.push(`${binary} has a fuse wire of version ${fuses.version}; Keyward checks version 1`);
+  if (fuses.version !== '1')
+    problems.push(`${binary} has a fuse wire of version ${fuses.version}; Keyward checks version 1`);
   for (const [key, wanted] of Object.entries(electronFuses ?? {})) {
     if (key === 'resetAdHocDarwinSignature') continue;
     if (typeof FuseV1Options[optionName(key)] !== 'number') {
@@ -140,7 +159,13 @@ export const requiredAddons = ['pkcs11js', 'better-sqlite3'];
 
 /** What must be true of app.asar: only the built app and production node_modules, and the entry points. */
 export const allowedTopLevel = ['out', 'package.json', 'node_modules'];
-export const requiredFiles = ['package.json', 'out/main/index.js', 'out/main/hsm-host.js', 'out/preload/index.cjs', 'out/renderer/index.html'];
+export const requiredFiles = [
+  'package.json',
+  'out/main/index.js',
+  'out/main/hsm-host.js',
+  'out/preload/index.cjs',
+  'out/renderer/index.html',
+];
 
 /**
  * Reads back an unpacked Linux app (dist/linux-unpacked, or the tree inside the .deb or the AppImage).
@@ -154,19 +179,25 @@ export async function verifyUnpackedApp(appDir, { executableName, electronFuses,
 
   const resources = join(appDir, 'resources');
   for (const stray of ['app', 'default_app.asar']) {
-    if (existsSync(join(resources, stray))) problems.push(`${join(resources, stray)} must not be shipped (only app.asar is loaded)`);
+    if (existsSync(join(resources, stray)))
+      problems.push(`${join(resources, stray)} must not be shipped (only app.asar is loaded)`);
   }
   const asarFile = join(resources, 'app.asar');
   if (!existsSync(asarFile)) return { problems: [...problems, `${asarFile} is missing`], packages: new Set() };
   const asar = readAsar(asarFile);
 
   const topLevel = new Set([...asar.entries.keys()].map((path) => path.split('/')[0]));
-  for (const name of topLevel) if (!allowedTopLevel.includes(name)) problems.push(`app.asar holds ${name}, which is not part of the built app`);
+  for (const name of topLevel)
+    if (!allowedTopLevel.includes(name)) problems.push(`app.asar holds ${name}, which is not part of the built app`);
   for (const path of requiredFiles) if (!asar.entries.has(path)) problems.push(`app.asar lacks ${path}`);
   if (asar.entries.has('package.json')) {
     const manifest = JSON.parse(readAsarFile(asar, 'package.json').toString('utf8'));
-    if (manifest.name !== 'keyward') problems.push(`app.asar's package.json is named ${manifest.name}, not keyward (src/main/paths.ts finds the app by it)`);
-    if (manifest.main !== 'out/main/index.js') problems.push(`app.asar's package.json starts ${manifest.main}, not out/main/index.js`);
+    if (manifest.name !== 'keyward')
+      problems.push(
+        `app.asar's package.json is named ${manifest.name}, not keyward (src/main/paths.ts finds the app by it)`,
+      );
+    if (manifest.main !== 'out/main/index.js')
+      problems.push(`app.asar's package.json starts ${manifest.main}, not out/main/index.js`);
   }
 
   const addons = [...asar.entries].filter(([path]) => path.endsWith('.node'));
@@ -183,18 +214,25 @@ export async function verifyUnpackedApp(appDir, { executableName, electronFuses,
     const abi = addonAbi(readFileSync(file));
     if (!abi) problems.push(`${path} is not a Node addon Keyward can check (no registration symbol)`);
     else if (abi.kind === 'abi' && abi.abi !== electronAbi) {
-      problems.push(`${path} is built for Node ABI ${abi.abi}, not Electron's ${electronAbi}: it was not rebuilt for Electron`);
+      problems.push(
+        `${path} is built for Node ABI ${abi.abi}, not Electron's ${electronAbi}: it was not rebuilt for Electron`,
+      );
     }
   }
   for (const name of requiredAddons) {
-    if (!addons.some(([path]) => path.startsWith(`node_modules/${name}/`))) problems.push(`app.asar.unpacked lacks ${name}'s native module`);
+    if (!addons.some(([path]) => path.startsWith(`node_modules/${name}/`)))
+      problems.push(`app.asar.unpacked lacks ${name}'s native module`);
   }
   return { problems, packages: shippedPackages(asar) };
 }
 
 /** What verifyUnpackedApp expects, from electron-builder.yml and the Electron being packed. */
 export function expectationsOf(config, electronAbi) {
-  return { executableName: config.linux?.executableName ?? 'keyward', electronFuses: config.electronFuses, electronAbi };
+  return {
+    executableName: config.linux?.executableName ?? 'keyward',
+    electronFuses: config.electronFuses,
+    electronAbi,
+  };
 }
 
 /**
@@ -209,17 +247,21 @@ export async function verifyArtifact(artifact, config, electronAbi) {
   try {
     let appDir;
     if (artifact.endsWith('.deb')) {
-      if (spawnSync('dpkg-deb', ['-x', artifact, scratch], { stdio: 'ignore' }).status !== 0) return [`${name}: dpkg-deb cannot unpack it`];
+      if (spawnSync('dpkg-deb', ['-x', artifact, scratch], { stdio: 'ignore' }).status !== 0)
+        return [`${name}: dpkg-deb cannot unpack it`];
       appDir = join(scratch, 'opt', config.productName);
       const recommends = spawnSync('dpkg-deb', ['-f', artifact, 'Recommends'], { encoding: 'utf8' }).stdout ?? '';
       for (const wanted of config.deb?.recommends ?? []) {
-        if (!recommends.split(',').some((entry) => entry.trim().split(/[\s(]/)[0] === wanted)) problems.push(`does not recommend ${wanted}`);
+        if (!recommends.split(',').some((entry) => entry.trim().split(/[\s(]/)[0] === wanted))
+          problems.push(`does not recommend ${wanted}`);
       }
     } else if (artifact.endsWith('.AppImage')) {
-      if (spawnSync(artifact, ['--appimage-extract'], { cwd: scratch, stdio: 'ignore' }).status !== 0) return [`${name}: it cannot be extracted (--appimage-extract)`];
+      if (spawnSync(artifact, ['--appimage-extract'], { cwd: scratch, stdio: 'ignore' }).status !== 0)
+        return [`${name}: it cannot be extracted (--appimage-extract)`];
       appDir = join(scratch, 'squashfs-root');
       for (const desktop of readdirSync(appDir).filter((file) => file.endsWith('.desktop'))) {
-        if (readFileSync(join(appDir, desktop), 'utf8').includes('--no-sandbox')) problems.push(`${desktop} starts Keyward with --no-sandbox`);
+        if (readFileSync(join(appDir, desktop), 'utf8').includes('--no-sandbox'))
+          problems.push(`${desktop} starts Keyward with --no-sandbox`);
       }
     } else {
       return [`${name}: not a .deb or an AppImage`];
@@ -251,7 +293,8 @@ export function sbomOfShipped(fullSbom, shipped, { name, version, electronVersio
     type: 'framework',
     name: 'electron',
     version: electronVersion,
-    description: 'The Electron runtime (Chromium and Node.js) the app is packaged with; its fuses are set at packaging.',
+    description:
+      'The Electron runtime (Chromium and Node.js) the app is packaged with; its fuses are set at packaging.',
     purl: `pkg:npm/electron@${electronVersion}`,
     licenses: [{ license: { id: 'MIT' } }],
   });
@@ -264,7 +307,10 @@ export function sbomOfShipped(fullSbom, shipped, { name, version, electronVersio
   if (root) root.dependsOn.push(electronRef);
   const sbom = {
     ...fullSbom,
-    metadata: { ...fullSbom.metadata, component: { ...fullSbom.metadata.component, name, version, type: 'application' } },
+    metadata: {
+      ...fullSbom.metadata,
+      component: { ...fullSbom.metadata.component, name, version, type: 'application' },
+    },
     components,
     dependencies,
   };

@@ -34,11 +34,15 @@ mkdirSync('test-results', { recursive: true });
 
 check('build', 'npx', ['electron-vite', 'build', '--logLevel', 'warn']);
 check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
-check('lint', 'npx', ['eslint', '.']);
+check('lint', 'npm', ['run', '--silent', 'lint']); // prettier --check, then eslint
 
 const vitestReport = 'test-results/vitest-report.json';
 const vitestOk = run('unit and integration tests (Vitest)', 'npx', [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`,
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
 ]);
 const vitest = readJson(vitestReport);
 if (vitest) {

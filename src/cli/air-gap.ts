@@ -3,10 +3,10 @@
  * only once a security officer has read the findings and acknowledges them with their passphrase
  * (--network-acknowledged; recorded in the audit log).
  */
-import type { AirGapStatus } from '../shared/air-gap';
-import { KeywardError } from '../shared/errors';
 import { AirGapGuard } from '../main/system/air-gap-guard';
 import type { Workstation } from '../main/workstation';
+import type { AirGapStatus } from '../shared/air-gap';
+import { KeywardError } from '../shared/errors';
 
 /** Prints the findings; refuses unless the officers said they acknowledge them. Returns whether an acknowledgement must be recorded. */
 export function networkDecision(network: AirGapStatus, acknowledged: boolean, print: (text: string) => void): boolean {
@@ -25,14 +25,28 @@ export function networkDecision(network: AirGapStatus, acknowledged: boolean, pr
 /** The first security officer among those named, who acknowledges the findings; refused (before any PIN) when there is none. */
 export function acknowledgerAmong(workstation: Workstation, officers: string[]): string {
   const officer = officers.find((id) => workstation.officers().get(id).role === 'security-officer');
-  if (!officer) throw new KeywardError('AIR_GAP_UNCONFIRMED', 'Only a security officer acknowledges the air-gap findings, and none is among the officers present.', 'A security officer joins the ceremony, or the network is disconnected.');
+  if (!officer)
+    throw new KeywardError(
+      'AIR_GAP_UNCONFIRMED',
+      'Only a security officer acknowledges the air-gap findings, and none is among the officers present.',
+      'A security officer joins the ceremony, or the network is disconnected.',
+    );
   return officer;
 }
 
 /** Records the acknowledgement by the first security officer among those named, with their passphrase. */
-export async function acknowledgeNetwork(workstation: Workstation, network: AirGapStatus, officers: string[], passphrase: (officer: string) => Promise<string>, print: (text: string) => void): Promise<void> {
+export async function acknowledgeNetwork(
+  workstation: Workstation,
+  network: AirGapStatus,
+  officers: string[],
+  passphrase: (officer: string) => Promise<string>,
+  print: (text: string) => void,
+): Promise<void> {
   const officer = acknowledgerAmong(workstation, officers);
-  const guard = new AirGapGuard({ officers: () => workstation.officers(), log: () => workstation.audit() }, () => network);
+  const guard = new AirGapGuard(
+    { officers: () => workstation.officers(), log: () => workstation.audit() },
+    () => network,
+  );
   await guard.acknowledge(officer, await passphrase(officer), network.findings);
   print(`${officer} acknowledged the air-gap findings.\n`);
 }

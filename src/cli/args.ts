@@ -96,7 +96,24 @@ Options:
   --data-dir DIR  Keyward's data directory (default: $KEYWARD_DATA_DIR or ~/.local/share/keyward).
   --help          Show this text.`;
 
-const commands = ['plan checksum', 'token list', 'token probe', 'audit verify', 'audit export', 'audit checkpoint', 'workstation init', 'workstation show', 'key list', 'media list', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript', 'ceremony list', 'verify'] as const;
+const commands = [
+  'plan checksum',
+  'token list',
+  'token probe',
+  'audit verify',
+  'audit export',
+  'audit checkpoint',
+  'workstation init',
+  'workstation show',
+  'key list',
+  'media list',
+  'ceremony run',
+  'ceremony resume',
+  'ceremony abort',
+  'ceremony transcript',
+  'ceremony list',
+  'verify',
+] as const;
 
 export interface CliOptions {
   command: (typeof commands)[number] | 'help';
@@ -172,35 +189,64 @@ export function parseCli(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help', json: false, pinParts: 1 };
   const bundle = positionals[0] === 'verify' ? positionals[1] : undefined;
-  if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle)) throw usageError('verify needs exactly one BUNDLE folder.');
+  if (positionals[0] === 'verify' && (positionals.length !== 2 || !bundle))
+    throw usageError('verify needs exactly one BUNDLE folder.');
   const checksumOf = positionals[0] === 'plan' && positionals[1] === 'checksum';
-  const planFile = (positionals[0] === 'ceremony' && positionals[1] === 'run') || checksumOf ? positionals[2] : undefined;
-  if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile)) throw usageError('ceremony run needs exactly one PLAN file.');
-  if (checksumOf && (positionals.length !== 3 || !planFile)) throw usageError('plan checksum needs exactly one PLAN file.');
-  const byId = positionals[0] === 'ceremony' && (positionals[1] === 'resume' || positionals[1] === 'abort' || positionals[1] === 'transcript') ? `ceremony ${positionals[1]}` : undefined;
+  const planFile =
+    (positionals[0] === 'ceremony' && positionals[1] === 'run') || checksumOf ? positionals[2] : undefined;
+  if (positionals[0] === 'ceremony' && positionals[1] === 'run' && (positionals.length !== 3 || !planFile))
+    throw usageError('ceremony run needs exactly one PLAN file.');
+  if (checksumOf && (positionals.length !== 3 || !planFile))
+    throw usageError('plan checksum needs exactly one PLAN file.');
+  const byId =
+    positionals[0] === 'ceremony' &&
+    (positionals[1] === 'resume' || positionals[1] === 'abort' || positionals[1] === 'transcript')
+      ? `ceremony ${positionals[1]}`
+      : undefined;
   const ceremonyId = byId ? positionals[2] : undefined;
   if (byId && (positionals.length !== 3 || !ceremonyId || !ceremonyIdPattern.test(ceremonyId))) {
-    throw usageError(`${byId} needs exactly one ceremony ID, as "keyward ceremony list" prints it (e.g. generate-cmk-0f1e2d3c-…).`);
+    throw usageError(
+      `${byId} needs exactly one ceremony ID, as "keyward ceremony list" prints it (e.g. generate-cmk-0f1e2d3c-…).`,
+    );
   }
-  const command = bundle !== undefined ? 'verify' : checksumOf ? 'plan checksum' : planFile !== undefined ? 'ceremony run' : byId ?? positionals.join(' ');
+  const command =
+    bundle !== undefined
+      ? 'verify'
+      : checksumOf
+        ? 'plan checksum'
+        : planFile !== undefined
+          ? 'ceremony run'
+          : (byId ?? positionals.join(' '));
   const known = commands.find((c) => c === command);
   if (!known) throw usageError(`"${command}" is not a keyward command.`);
   if (known === 'audit export' && !values.out) throw usageError('audit export needs --out FILE: the file to write.');
   const ceremonyRun = known === 'ceremony run' || known === 'ceremony resume' || known === 'ceremony abort';
   const aborting = known === 'ceremony abort';
-  if (aborting && (values.reason === undefined || !values.reason.trim())) throw usageError('ceremony abort needs --reason TEXT: why the ceremony is aborted, which each officer signs.');
+  if (aborting && (values.reason === undefined || !values.reason.trim()))
+    throw usageError('ceremony abort needs --reason TEXT: why the ceremony is aborted, which each officer signs.');
   if (values.reason !== undefined && !aborting) throw usageError('--reason goes with ceremony abort.');
-  if (values.reason !== undefined && (values.reason.length > 500 || /\p{Cc}/u.test(values.reason))) throw usageError('--reason must be at most 500 printable characters.');
-  if ((ceremonyRun || known === 'ceremony transcript') && !values.out) throw usageError(`${known} needs --out DIR: the drive folder for the ceremony transcript.`);
-  if (values.out !== undefined && known !== 'audit export' && !ceremonyRun && known !== 'ceremony transcript') throw usageError('--out goes with audit export and the ceremony commands.');
+  if (values.reason !== undefined && (values.reason.length > 500 || /\p{Cc}/u.test(values.reason)))
+    throw usageError('--reason must be at most 500 printable characters.');
+  if ((ceremonyRun || known === 'ceremony transcript') && !values.out)
+    throw usageError(`${known} needs --out DIR: the drive folder for the ceremony transcript.`);
+  if (values.out !== undefined && known !== 'audit export' && !ceremonyRun && known !== 'ceremony transcript')
+    throw usageError('--out goes with audit export and the ceremony commands.');
   if (values.export !== undefined && known !== 'audit verify') throw usageError('--export goes with audit verify.');
-  if (values['signer-fingerprint'] !== undefined && ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))) {
-    throw usageError('--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).');
+  if (
+    values['signer-fingerprint'] !== undefined &&
+    ((values.export === undefined && known !== 'verify') || !/^[0-9a-fA-F]{64}$/.test(values['signer-fingerprint']))
+  ) {
+    throw usageError(
+      '--signer-fingerprint goes with audit verify --export or verify, and is 64 hex digits (a SHA-256 fingerprint).',
+    );
   }
   const exportVerify = known === 'audit verify' && values.export !== undefined;
-  if (values.ca !== undefined && known !== 'verify' && !exportVerify) throw usageError('--ca goes with verify and audit verify --export.');
+  if (values.ca !== undefined && known !== 'verify' && !exportVerify)
+    throw usageError('--ca goes with verify and audit verify --export.');
   if (known === 'verify' && values['signer-fingerprint'] === undefined && values.ca === undefined) {
-    throw usageError('verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.');
+    throw usageError(
+      'verify needs a trust anchor: --signer-fingerprint HEX (the workstation key your organisation recorded) or --ca FILE.',
+    );
   }
   // A signature alone proves nothing: anyone can sign a forged export with a key and certificate of their own.
   if (exportVerify && values['signer-fingerprint'] === undefined && values.ca === undefined) {
@@ -210,35 +256,70 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const init = known === 'workstation init';
   const auditExport = known === 'audit export';
-  if (values.json && (ceremonyRun || auditExport || known === 'ceremony transcript')) throw usageError(`--json does not go with ${known}: a ceremony prints its plan, digests and steps for the officers to read.`);
+  if (values.json && (ceremonyRun || auditExport || known === 'ceremony transcript'))
+    throw usageError(
+      `--json does not go with ${known}: a ceremony prints its plan, digests and steps for the officers to read.`,
+    );
   const present = auditExport || known === 'ceremony resume' || aborting;
-  if (values.officer !== undefined && !init && !present) throw usageError('--officer goes with workstation init, audit export, ceremony resume and ceremony abort.');
-  if (auditExport && (values.officer ?? []).length === 0) throw usageError('audit export needs --officer ID: the officer (by default an auditor or a security officer) who approves the export with their passphrase.');
-  const approvers = present && values.officer !== undefined
-    ? (values.officer ?? []).map((id) => {
-        if (!officerIdPattern.test(id)) throw usageError(`--officer "${id}" must be an officer id, e.g. carol.`);
-        return id;
-      })
-    : undefined;
-  if (values.answers !== undefined && !ceremonyRun) throw usageError('--answers goes with ceremony run, ceremony resume and ceremony abort.');
-  if (values['network-acknowledged'] && !ceremonyRun && !init && !auditExport) throw usageError('--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.');
+  if (values.officer !== undefined && !init && !present)
+    throw usageError('--officer goes with workstation init, audit export, ceremony resume and ceremony abort.');
+  if (auditExport && (values.officer ?? []).length === 0)
+    throw usageError(
+      'audit export needs --officer ID: the officer (by default an auditor or a security officer) who approves the export with their passphrase.',
+    );
+  const approvers =
+    present && values.officer !== undefined
+      ? (values.officer ?? []).map((id) => {
+          if (!officerIdPattern.test(id)) throw usageError(`--officer "${id}" must be an officer id, e.g. carol.`);
+          return id;
+        })
+      : undefined;
+  if (values.answers !== undefined && !ceremonyRun)
+    throw usageError('--answers goes with ceremony run, ceremony resume and ceremony abort.');
+  if (values['network-acknowledged'] && !ceremonyRun && !init && !auditExport)
+    throw usageError(
+      '--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.',
+    );
   const founding = (init ? (values.officer ?? []) : []).map((spec) => {
     const match = /^([a-z][a-z0-9._-]{1,31}):(security-officer|key-custodian|auditor):(.{1,100})$/.exec(spec);
-    if (!match) throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
+    if (!match)
+      throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
     return { id: match[1] ?? '', role: (match[2] ?? 'auditor') as OfficerRole, displayName: match[3] ?? '' };
   });
-  if (init && founding.length < 2) throw usageError('workstation init needs at least two founding officers (--officer ID:ROLE:FULL NAME, one of them a security-officer).');
+  if (init && founding.length < 2)
+    throw usageError(
+      'workstation init needs at least two founding officers (--officer ID:ROLE:FULL NAME, one of them a security-officer).',
+    );
   for (const option of ['org', 'name', 'spec'] as const) {
     if (values[option] !== undefined && !init) throw usageError(`--${option} goes with workstation init.`);
   }
-  if (init && (!values.org || !values.name)) throw usageError('workstation init needs --org NAME and --name NAME for its certificate.');
-  for (const [option, value] of [['--org', values.org], ['--name', values.name]] as const) {
-    if (value !== undefined && (value.length > 64 || /\p{Cc}/u.test(value))) throw usageError(`${option} must be at most 64 printable characters.`);
+  if (init && (!values.org || !values.name))
+    throw usageError('workstation init needs --org NAME and --name NAME for its certificate.');
+  for (const [option, value] of [
+    ['--org', values.org],
+    ['--name', values.name],
+  ] as const) {
+    if (value !== undefined && (value.length > 64 || /\p{Cc}/u.test(value)))
+      throw usageError(`${option} must be at most 64 printable characters.`);
   }
   const spec = values.spec ?? (init ? 'ECDSA_P384' : undefined);
-  if (spec !== undefined && !signingKeySpecs.some((s) => s === spec)) throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
-  const needsPin = ['audit export', 'audit checkpoint', 'workstation init', 'ceremony run', 'ceremony resume', 'ceremony abort', 'ceremony transcript'].includes(known) || (known === 'audit verify' && values.export === undefined);
-  if (values['pin-parts'] !== undefined && (!needsPin || !/^[1-9]$/.test(values['pin-parts']) || Number(values['pin-parts']) > maxPinParts)) {
+  if (spec !== undefined && !signingKeySpecs.some((s) => s === spec))
+    throw usageError(`--spec must be one of ${signingKeySpecs.join(', ')}.`);
+  const needsPin =
+    [
+      'audit export',
+      'audit checkpoint',
+      'workstation init',
+      'ceremony run',
+      'ceremony resume',
+      'ceremony abort',
+      'ceremony transcript',
+    ].includes(known) ||
+    (known === 'audit verify' && values.export === undefined);
+  if (
+    values['pin-parts'] !== undefined &&
+    (!needsPin || !/^[1-9]$/.test(values['pin-parts']) || Number(values['pin-parts']) > maxPinParts)
+  ) {
     throw usageError('--pin-parts goes with commands that log in to the token, and is a number from 1 to 8.');
   }
   if (needsPin && values.module !== undefined && values.token === undefined) {

@@ -7,50 +7,77 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeRollback, type CeremonyPlan, type CeremonyStatus, type CeremonySummary, type StepValue } from '../shared/ceremonies';
-import type { AirGapStatus } from '../shared/air-gap';
-import { KeywardError, toErrorData } from '../shared/errors';
-import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { maxPlanFileBytes, readAnswersFile, readPlanFile, type Answers, type PlanFile } from '../main/ceremonies/plan-file';
+import { maxShareFileBytes, readShare } from '../main/backup/shares';
+import {
+  newCeremonyId,
+  type AbortOutcome,
+  type CeremonyEngine,
+  type EngineDependencies,
+  type StepPlan,
+} from '../main/ceremonies/engine';
 import { checkPlanChecksum } from '../main/ceremonies/plan-checksum';
-import { newCeremonyId, type AbortOutcome, type CeremonyEngine, type EngineDependencies, type StepPlan } from '../main/ceremonies/engine';
-import { approvalFloor, roleNames, rolesInWords, type Approval } from '../shared/officers';
-import { readSmallText } from '../main/files/read-small';
+import {
+  maxPlanFileBytes,
+  readAnswersFile,
+  readPlanFile,
+  type Answers,
+  type PlanFile,
+} from '../main/ceremonies/plan-file';
 import { planSteps } from '../main/ceremonies/plan-steps';
 import { summariseEnded } from '../main/ceremonies/summary';
-import { describeHolder, lockHolder } from '../main/store/instance-lock';
-import { maxShareFileBytes, readShare } from '../main/backup/shares';
-import type { Workstation } from '../main/workstation';
-import { choosePassphrase, readPinParts, readSecret } from './secret-input';
-import { formatFingerprint } from './format';
-import { logInUser, openToken } from './token-login';
-import { airGapStatus } from '../main/system/air-gap';
+import { readSmallText } from '../main/files/read-small';
 import type { Enrolment } from '../main/officers/enrolment';
 import { requireSelfGoverning } from '../main/officers/founding';
+import { describeHolder, lockHolder } from '../main/store/instance-lock';
+import { airGapStatus } from '../main/system/air-gap';
+import type { Workstation } from '../main/workstation';
+import type { AirGapStatus } from '../shared/air-gap';
+import {
+  describeRollback,
+  type CeremonyPlan,
+  type CeremonyStatus,
+  type CeremonySummary,
+  type StepValue,
+} from '../shared/ceremonies';
+import { KeywardError, toErrorData } from '../shared/errors';
+import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
+import { approvalFloor, roleNames, rolesInWords, type Approval } from '../shared/officers';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
+import { formatFingerprint } from './format';
+import { choosePassphrase, readPinParts, readSecret } from './secret-input';
+import { logInUser, openToken } from './token-login';
 
 type Print = (text: string) => void;
 
-const readText = (path: string, what: string): string => readSmallText(path, what === 'share file' ? maxShareFileBytes : maxPlanFileBytes, what);
+const readText = (path: string, what: string): string =>
+  readSmallText(path, what === 'share file' ? maxShareFileBytes : maxPlanFileBytes, what);
 
 /** A value as printed under its step: long ones (a key in base64) by their SHA-256, so a damaged one still shows. */
 function printedValue(value: StepValue): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length <= 100 ? text : `${text.length} characters, SHA-256 ${createHash('sha256').update(text).digest('hex').slice(0, 16)}…`;
+  return text.length <= 100
+    ? text
+    : `${text.length} characters, SHA-256 ${createHash('sha256').update(text).digest('hex').slice(0, 16)}…`;
 }
 
 /** Every value the step acts on, as its digest covers them, and the token objects it will create. */
 function stepValues(step: CeremonyPlan['steps'][number]): string[] {
   const values = Object.entries(step.params).map(([name, value]) => `${name}: ${printedValue(value)}`);
   const objects = step.objects.map((o) => `"${o.label}" (CKA_ID ${o.id})`);
-  return [...(values.length ? [`       values: ${values.join('; ')}`] : []), ...(objects.length ? [`       creates: ${objects.join(', ')}`] : [])];
+  return [
+    ...(values.length ? [`       values: ${values.join('; ')}`] : []),
+    ...(objects.length ? [`       creates: ${objects.join(', ')}`] : []),
+  ];
 }
 
 export function describePlan(plan: CeremonyPlan): string {
   return [
     `CEREMONY ${plan.title}`,
     `Ceremony id: ${plan.id}`,
-    ...plan.steps.flatMap((s) => [`  ${s.index + 1}. ${s.description}${s.sensitive ? ' [needs the quorum\'s approval]' : ''}`, ...stepValues(s)]),
+    ...plan.steps.flatMap((s) => [
+      `  ${s.index + 1}. ${s.description}${s.sensitive ? " [needs the quorum's approval]" : ''}`,
+      ...stepValues(s),
+    ]),
     'Plan digest (read it aloud; every officer checks it before checking in):',
     `  ${hexGroups(plan.planDigest)}`,
     `  ${pgpWordsOf(plan.planDigest).join(' ')}`,
@@ -80,7 +107,12 @@ function requireFolder(folder: string): void {
   } catch {
     // reported below
   }
-  if (!isFolder) throw new KeywardError('INVALID_REQUEST', `The transcript folder ${folder} does not exist (or is not a folder); nothing was done.`, 'Insert and mount the drive, or name an existing folder with --out.');
+  if (!isFolder)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The transcript folder ${folder} does not exist (or is not a folder); nothing was done.`,
+      'Insert and mount the drive, or name an existing folder with --out.',
+    );
 }
 
 /** What a ceremony run on the command line needs once the token is open: the answers (rehearsal) and a way to ask each officer. */
@@ -93,7 +125,11 @@ interface Session {
 }
 
 /** Before any PIN is typed: the air gap, the workstation key, the token and (rehearsal only) the answers file; then the user login. */
-async function openSession(workstation: Workstation, options: CeremonyRunOptions, present: { initialising: boolean; officers: string[] }): Promise<Session> {
+async function openSession(
+  workstation: Workstation,
+  options: CeremonyRunOptions,
+  present: { initialising: boolean; officers: string[] },
+): Promise<Session> {
   const network = airGapStatus();
   const mustAcknowledge = networkDecision(network, options.networkAcknowledged, options.print);
   // Refused before any PIN is typed: only the initialisation runs on a workstation without its signing key;
@@ -106,7 +142,11 @@ async function openSession(workstation: Workstation, options: CeremonyRunOptions
   let answers: Answers | undefined;
   if (options.answersPath) {
     if (!rehearsal) {
-      throw new KeywardError('INVALID_REQUEST', 'An answers file is accepted on the rehearsal token only: on a real HSM every PIN part and passphrase is typed by its officer.', 'Run the ceremony without --answers.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'An answers file is accepted on the rehearsal token only: on a real HSM every PIN part and passphrase is typed by its officer.',
+        'Run the ceremony without --answers.',
+      );
     }
     answers = readAnswersFile(options.answersPath, readText(options.answersPath, 'answers file'));
   }
@@ -114,7 +154,12 @@ async function openSession(workstation: Workstation, options: CeremonyRunOptions
   const passphrase = async (officer: string, purpose: string): Promise<string> => {
     const given = answers?.passphrases[officer];
     if (answers) {
-      if (!given) throw new KeywardError('INVALID_REQUEST', `The answers file has no passphrase for ${officer}.`, 'Add it, or run the ceremony without --answers.');
+      if (!given)
+        throw new KeywardError(
+          'INVALID_REQUEST',
+          `The answers file has no passphrase for ${officer}.`,
+          'Add it, or run the ceremony without --answers.',
+        );
       return given;
     }
     return readSecret(`${officer}, type your passphrase to ${purpose} (not shown): `);
@@ -123,22 +168,44 @@ async function openSession(workstation: Workstation, options: CeremonyRunOptions
 }
 
 /** The engine, its prompts asking at the terminal (or, in a rehearsal, reading the answers file); an interrupted step is rolled back as it opens. */
-async function openEngine(workstation: Workstation, session: Session, options: CeremonyRunOptions): Promise<CeremonyEngine> {
+async function openEngine(
+  workstation: Workstation,
+  session: Session,
+  options: CeremonyRunOptions,
+): Promise<CeremonyEngine> {
   const { answers, tokenName } = session;
   const engine = await workstation.ceremonyEngine(
     {
       pinParts: async (role) => {
         if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', options.pinParts);
-        if (answers && !answers.soPinParts) throw new KeywardError('INVALID_REQUEST', 'This ceremony needs the security officer\'s PIN, and the answers file has no soPinParts.', 'Add them to the answers file.');
+        if (answers && !answers.soPinParts)
+          throw new KeywardError(
+            'INVALID_REQUEST',
+            "This ceremony needs the security officer's PIN, and the answers file has no soPinParts.",
+            'Add them to the answers file.',
+          );
         return answers?.soPinParts ?? readPinParts(tokenName, 'security-officer', 1);
       },
       backupShares: async (backupId, threshold) => {
         // Each custodian gives the path of their share file, or types its words; in a rehearsal, the answers file names the files.
-        const given = answers ? (answers.shareFiles ?? []).map((path) => readText(resolve(dirname(options.answersPath ?? '.'), path), 'share file')) : [];
-        if (answers && given.length < threshold) throw new KeywardError('INVALID_REQUEST', `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`, 'Add shareFiles to the answers file.');
+        const given = answers
+          ? (answers.shareFiles ?? []).map((path) =>
+              readText(resolve(dirname(options.answersPath ?? '.'), path), 'share file'),
+            )
+          : [];
+        if (answers && given.length < threshold)
+          throw new KeywardError(
+            'INVALID_REQUEST',
+            `The answers file names ${given.length} share file(s); this backup needs ${threshold}.`,
+            'Add shareFiles to the answers file.',
+          );
         const shares: Uint8Array[] = [];
         for (let i = 0; i < threshold; i++) {
-          const input = given[i] ?? (await readSecret(`Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `));
+          const input =
+            given[i] ??
+            (await readSecret(
+              `Custodian ${i + 1} of ${threshold}: the path of your share file, or your share's words (not shown): `,
+            ));
           shares.push(readShare(backupId, input.startsWith('/') ? readText(input.trim(), 'share file') : input));
         }
         return shares;
@@ -155,7 +222,11 @@ async function openEngine(workstation: Workstation, session: Session, options: C
   return engine;
 }
 
-export async function runCeremony(workstation: Workstation, planPath: string, options: CeremonyRunOptions): Promise<boolean> {
+export async function runCeremony(
+  workstation: Workstation,
+  planPath: string,
+  options: CeremonyRunOptions,
+): Promise<boolean> {
   requireFolder(options.transcriptDir);
   const text = readText(planPath, 'plan file');
   const planFile = readPlanFile(planPath, text);
@@ -173,14 +244,28 @@ export async function runCeremony(workstation: Workstation, planPath: string, op
  * export policy's quorum approves it (by default one auditor or security officer); its transcript goes
  * next to the export.
  */
-export function exportAuditCeremony(workstation: Workstation, out: string, officers: string[], options: Omit<CeremonyRunOptions, 'transcriptDir'>): Promise<boolean> {
+export function exportAuditCeremony(
+  workstation: Workstation,
+  out: string,
+  officers: string[],
+  options: Omit<CeremonyRunOptions, 'transcriptDir'>,
+): Promise<boolean> {
   const transcriptDir = dirname(out);
   requireFolder(transcriptDir);
-  return runPlan(workstation, { type: 'export-audit', officers, file: out }, transcriptDir, { ...options, transcriptDir });
+  return runPlan(workstation, { type: 'export-audit', officers, file: out }, transcriptDir, {
+    ...options,
+    transcriptDir,
+  });
 }
 
 /** Enough of the officers named can approve the plan's sensitive steps under its policy; refused before anything is typed. */
-function requireApprovers(workstation: Workstation, type: PlanFile['type'], steps: Pick<StepPlan, 'sensitive'>[], officers: string[], nextStep = 'Name enough officers in those roles (in the plan file, or with --officer), then run it again.'): void {
+function requireApprovers(
+  workstation: Workstation,
+  type: PlanFile['type'],
+  steps: Pick<StepPlan, 'sensitive'>[],
+  officers: string[],
+  nextStep = 'Name enough officers in those roles (in the plan file, or with --officer), then run it again.',
+): void {
   const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
   if (!steps.some((s) => s.sensitive)) return;
   const policy = workstation.policy(type);
@@ -196,19 +281,45 @@ function requireApprovers(workstation: Workstation, type: PlanFile['type'], step
 }
 
 /** A validated plan, its relative paths taken from `baseDir`: login, plan and digest, check-in, every step, transcript. */
-async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: string, options: CeremonyRunOptions): Promise<boolean> {
+async function runPlan(
+  workstation: Workstation,
+  planFile: PlanFile,
+  baseDir: string,
+  options: CeremonyRunOptions,
+): Promise<boolean> {
   const { print } = options;
   if (planFile.type === 'initialise-workstation') {
     requireSelfGoverning(planFile.founding); // before any PIN or passphrase is typed
     const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
     for (const officer of planFile.founding) {
-      const chosen = session.answers?.passphrases[officer.id] ?? (await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`));
+      const chosen =
+        session.answers?.passphrases[officer.id] ??
+        (await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`));
       founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
     }
-    const { identity, officers } = await workstation.initialise({ subject: { commonName: planFile.name, organization: planFile.organization, organizationalUnit: 'Keyward workstation' }, spec: planFile.signingKey }, founding);
-    if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), print);
-    print(`Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`);
+    const { identity, officers } = await workstation.initialise(
+      {
+        subject: {
+          commonName: planFile.name,
+          organization: planFile.organization,
+          organizationalUnit: 'Keyward workstation',
+        },
+        spec: planFile.signingKey,
+      },
+      founding,
+    );
+    if (session.mustAcknowledge)
+      await acknowledgeNetwork(
+        workstation,
+        session.network,
+        founding.map((f) => f.id),
+        (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
+        print,
+      );
+    print(
+      `Workstation initialised: signing key ${identity.spec}, fingerprint ${hexGroups(identity.publicKeyFingerprint)}\n  ${pgpWordsOf(identity.publicKeyFingerprint).join(' ')}\nFounding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`,
+    );
     return true;
   }
   // The plan is validated, and the officers named checked against its policy, before any PIN is typed.
@@ -218,7 +329,14 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
   requireApprovers(workstation, planFile.type, steps, planFile.officers);
   const session = await openSession(workstation, options, { initialising: false, officers: planFile.officers });
   const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, planFile.officers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  if (session.mustAcknowledge)
+    await acknowledgeNetwork(
+      workstation,
+      session.network,
+      planFile.officers,
+      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
+      print,
+    );
   const plan = await engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   try {
@@ -230,7 +348,11 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
     // Nothing has been done yet: the ceremony is ended here rather than left waiting for officers who are not there.
     const data = toErrorData(error);
     await engine.abort(plan.id, `Not every officer could check in: ${data.message}`, []);
-    throw new KeywardError(data.code, `${data.message} Nothing was done; the ceremony ${plan.id} was ended (aborted).`, `${data.nextStep} Then run the ceremony again.`);
+    throw new KeywardError(
+      data.code,
+      `${data.message} Nothing was done; the ceremony ${plan.id} was ended (aborted).`,
+      `${data.nextStep} Then run the ceremony again.`,
+    );
   }
   return runRemainingSteps(workstation, engine, plan.id, planFile.officers, session, options);
 }
@@ -241,17 +363,35 @@ async function runPlan(workstation: Workstation, planFile: PlanFile, baseDir: st
  * destroyed, audited); the officers who checked in approve, with their passphrases, the steps that still
  * need the quorum.
  */
-export async function resumeCeremony(workstation: Workstation, id: string, options: CeremonyRunOptions, arriving: string[] = []): Promise<boolean> {
+export async function resumeCeremony(
+  workstation: Workstation,
+  id: string,
+  options: CeremonyRunOptions,
+  arriving: string[] = [],
+): Promise<boolean> {
   const { print } = options;
   requireFolder(options.transcriptDir);
   const before = unfinished(workstation, id, 'resume');
   // The officers present: those who checked in before it stopped, and those checking in now.
   const present = [...new Set([...before.checkedIn, ...arriving])];
   const remaining = before.plan.steps.filter((s) => before.steps[s.index]?.state !== 'done');
-  requireApprovers(workstation, before.plan.type, remaining, present, `Officers checked in so far: ${before.checkedIn.join(', ') || 'none'}. Name each officer arriving now, who checks in with their passphrase: keyward ceremony resume ${id} --officer ID [--officer ID]... --out DIR. Or end the ceremony: keyward ceremony abort ${id} --reason TEXT --out DIR.`);
+  requireApprovers(
+    workstation,
+    before.plan.type,
+    remaining,
+    present,
+    `Officers checked in so far: ${before.checkedIn.join(', ') || 'none'}. Name each officer arriving now, who checks in with their passphrase: keyward ceremony resume ${id} --officer ID [--officer ID]... --out DIR. Or end the ceremony: keyward ceremony abort ${id} --reason TEXT --out DIR.`,
+  );
   const session = await openSession(workstation, options, { initialising: false, officers: present });
   const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, present, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  if (session.mustAcknowledge)
+    await acknowledgeNetwork(
+      workstation,
+      session.network,
+      present,
+      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
+      print,
+    );
   const status = engine.status(id);
   print(describePlan(status.plan));
   for (const officer of arriving.filter((o) => !status.checkedIn.includes(o))) {
@@ -260,7 +400,9 @@ export async function resumeCeremony(workstation: Workstation, id: string, optio
   }
   const now = engine.status(id);
   const done = now.steps.filter((s) => s.state === 'done').length;
-  print(`Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`);
+  print(
+    `Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`,
+  );
   return runRemainingSteps(workstation, engine, id, now.checkedIn, session, options);
 }
 
@@ -268,7 +410,11 @@ export async function resumeCeremony(workstation: Workstation, id: string, optio
 function unfinished(workstation: Workstation, id: string, what: 'resume' | 'abort'): CeremonyStatus {
   const status = workstation.ceremonies().status(id);
   if (status.state === 'completed' || status.state === 'aborted') {
-    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}); there is nothing to ${what}.`, `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`);
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `Ceremony ${id} has ended (${status.state}); there is nothing to ${what}.`,
+      `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`,
+    );
   }
   return status;
 }
@@ -278,7 +424,13 @@ function unfinished(workstation: Workstation, id: string, what: 'resume' | 'abor
  * and is present signs the abort for the reason (their passphrase); the engine then undoes what those
  * signatures allow (a step that took effect only with the quorum's), and the transcript is written.
  */
-export async function abortCeremony(workstation: Workstation, id: string, reason: string, named: string[], options: CeremonyRunOptions): Promise<void> {
+export async function abortCeremony(
+  workstation: Workstation,
+  id: string,
+  reason: string,
+  named: string[],
+  options: CeremonyRunOptions,
+): Promise<void> {
   const { print } = options;
   requireFolder(options.transcriptDir);
   const before = unfinished(workstation, id, 'abort');
@@ -287,7 +439,14 @@ export async function abortCeremony(workstation: Workstation, id: string, reason
   const signers = named.length ? named : before.checkedIn;
   const session = await openSession(workstation, options, { initialising: false, officers: signers });
   const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge) await acknowledgeNetwork(workstation, session.network, signers, (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'), print);
+  if (session.mustAcknowledge)
+    await acknowledgeNetwork(
+      workstation,
+      session.network,
+      signers,
+      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
+      print,
+    );
   const status = engine.status(id);
   print(describePlan(status.plan));
   print(describeAbortReach(engine, status));
@@ -297,7 +456,14 @@ export async function abortCeremony(workstation: Workstation, id: string, reason
   }
   const approvals: Approval[] = [];
   for (const officer of signers) {
-    approvals.push(await engine.approveAbort(id, officer, await session.passphrase(officer, `sign the abort of ${id} ("${reason}")`), reason));
+    approvals.push(
+      await engine.approveAbort(
+        id,
+        officer,
+        await session.passphrase(officer, `sign the abort of ${id} ("${reason}")`),
+        reason,
+      ),
+    );
     print(`  abort signed by ${officer}\n`);
   }
   const outcome = await engine.abort(id, reason, approvals);
@@ -305,7 +471,11 @@ export async function abortCeremony(workstation: Workstation, id: string, reason
   print(`Signed transcript (JSON and PDF): ${await engine.writeTranscript(id, options.transcriptDir)}\n`);
 }
 
-const stepList = (indices: number[]): string => [...indices].sort((a, b) => a - b).map((i) => i + 1).join(', ');
+const stepList = (indices: number[]): string =>
+  [...indices]
+    .sort((a, b) => a - b)
+    .map((i) => i + 1)
+    .join(', ');
 
 /** Before anyone signs: what one officer's abort undoes, and what only the quorum's does. */
 function describeAbortReach(engine: CeremonyEngine, status: CeremonyStatus): string {
@@ -313,9 +483,18 @@ function describeAbortReach(engine: CeremonyEngine, status: CeremonyStatus): str
   const quorum = engine.abortReach(status, true);
   if (alone.undo.length === 0 && alone.kept.length === 0) return 'No step has been done: the ceremony simply ends.\n';
   return [
-    alone.undo.length ? `Aborting undoes step(s) ${stepList(alone.undo)}: what they created in the token is destroyed.` : 'One officer\'s abort undoes no step.',
-    ...(alone.kept.length ? [`One officer's abort leaves step(s) ${stepList(alone.kept)} as done; signed by the quorum, it undoes step(s) ${stepList(quorum.undo) || 'none'}.`] : []),
-    ...quorum.changed.map((c) => `Step ${c.step + 1} stays done whoever signs, and so do the steps before it, because a later ceremony changed what it left: ${c.reason}.`),
+    alone.undo.length
+      ? `Aborting undoes step(s) ${stepList(alone.undo)}: what they created in the token is destroyed.`
+      : "One officer's abort undoes no step.",
+    ...(alone.kept.length
+      ? [
+          `One officer's abort leaves step(s) ${stepList(alone.kept)} as done; signed by the quorum, it undoes step(s) ${stepList(quorum.undo) || 'none'}.`,
+        ]
+      : []),
+    ...quorum.changed.map(
+      (c) =>
+        `Step ${c.step + 1} stays done whoever signs, and so do the steps before it, because a later ceremony changed what it left: ${c.reason}.`,
+    ),
     '',
   ].join('\n');
 }
@@ -325,13 +504,22 @@ function describeAbortOutcome(id: string, outcome: AbortOutcome): string {
     `Ceremony ${id} aborted (recorded in the audit log with each signed reason).`,
     outcome.undone.length ? `Undone: step(s) ${stepList(outcome.undone)}.` : 'No step was undone.',
     ...(outcome.kept.length ? [`Kept as done: step(s) ${stepList(outcome.kept)}.`] : []),
-    ...outcome.changed.map((c) => `Step ${c.step + 1} was kept because a later ceremony changed what it left: ${c.reason}.`),
+    ...outcome.changed.map(
+      (c) => `Step ${c.step + 1} was kept because a later ceremony changed what it left: ${c.reason}.`,
+    ),
     '',
   ].join('\n');
 }
 
 /** Runs every step not yet done; a failure says how to go on with the ceremony once its cause is fixed. */
-async function runRemainingSteps(workstation: Workstation, engine: CeremonyEngine, id: string, officers: string[], session: Session, options: CeremonyRunOptions): Promise<boolean> {
+async function runRemainingSteps(
+  workstation: Workstation,
+  engine: CeremonyEngine,
+  id: string,
+  officers: string[],
+  session: Session,
+  options: CeremonyRunOptions,
+): Promise<boolean> {
   try {
     return await runSteps(workstation, engine, id, officers, session, options);
   } catch (error) {
@@ -339,18 +527,37 @@ async function runRemainingSteps(workstation: Workstation, engine: CeremonyEngin
     const state = workstation.ceremonies().status(id).state;
     if (state === 'aborted') throw error;
     if (state === 'completed') {
-      throw new KeywardError(data.code, `${data.message} The ceremony itself is complete; only its signed transcript was not written.`, `${data.nextStep.split('. ')[0]}. Then write the transcript: keyward ceremony transcript ${id} --out DIR (do not run the ceremony again).`);
+      throw new KeywardError(
+        data.code,
+        `${data.message} The ceremony itself is complete; only its signed transcript was not written.`,
+        `${data.nextStep.split('. ')[0]}. Then write the transcript: keyward ceremony transcript ${id} --out DIR (do not run the ceremony again).`,
+      );
     }
     // A plan that no longer holds, or was tampered with, goes no further: it is aborted, not resumed.
     if (data.code === 'CEREMONY_STALE' || data.code === 'CEREMONY_TAMPERED') {
-      throw new KeywardError(data.code, data.message, `${data.nextStep} To abort it: keyward ceremony abort ${id} --reason TEXT --out DIR.`);
+      throw new KeywardError(
+        data.code,
+        data.message,
+        `${data.nextStep} To abort it: keyward ceremony abort ${id} --reason TEXT --out DIR.`,
+      );
     }
-    throw new KeywardError(data.code, data.message, `${data.nextStep} Then go on with the ceremony where it stopped: keyward ceremony resume ${id} --out DIR.`);
+    throw new KeywardError(
+      data.code,
+      data.message,
+      `${data.nextStep} Then go on with the ceremony where it stopped: keyward ceremony resume ${id} --out DIR.`,
+    );
   }
 }
 
 /** Every step not yet done, the officers present approving each sensitive one that lacks the quorum; then the transcript. */
-async function runSteps(workstation: Workstation, engine: CeremonyEngine, id: string, officers: string[], session: Session, options: CeremonyRunOptions): Promise<boolean> {
+async function runSteps(
+  workstation: Workstation,
+  engine: CeremonyEngine,
+  id: string,
+  officers: string[],
+  session: Session,
+  options: CeremonyRunOptions,
+): Promise<boolean> {
   const { print } = options;
   const { plan } = engine.status(id);
   const policy = workstation.policy(plan.type);
@@ -362,7 +569,12 @@ async function runSteps(workstation: Workstation, engine: CeremonyEngine, id: st
         const approvedBy = engine.status(id).steps[step.index]?.approvedBy ?? [];
         if (approvedBy.length >= policy.quorum) break;
         if (approvedBy.includes(officer)) continue;
-        await engine.approve(id, step.index, officer, await session.passphrase(officer, `approve step ${step.index + 1}`));
+        await engine.approve(
+          id,
+          step.index,
+          officer,
+          await session.passphrase(officer, `approve step ${step.index + 1}`),
+        );
         print(`  approved by ${officer}\n`);
       }
     }
@@ -377,11 +589,19 @@ async function runSteps(workstation: Workstation, engine: CeremonyEngine, id: st
 
 function stepDetail(result: Record<string, StepValue>): string {
   if (typeof result.kcv === 'string') return `: key check value ${result.kcv.toUpperCase()}`;
-  if (typeof result.backupId === 'string' && typeof result.kekKcv === 'string' && typeof result.folder === 'string' && Array.isArray(result.shareFolders)) {
+  if (
+    typeof result.backupId === 'string' &&
+    typeof result.kekKcv === 'string' &&
+    typeof result.folder === 'string' &&
+    Array.isArray(result.shareFolders)
+  ) {
     return `: backup ${result.backupId} (backup key check value ${result.kekKcv.toUpperCase()}) in ${result.folder}; shares in ${result.shareFolders.filter((f) => typeof f === 'string').join(', ')}`;
   }
   if (typeof result.file === 'string' && typeof result.sha256 === 'string') {
-    const signer = typeof result.signerFingerprint === 'string' ? `\n${formatFingerprint('Signed by the workstation key', result.signerFingerprint).trimEnd()}` : '';
+    const signer =
+      typeof result.signerFingerprint === 'string'
+        ? `\n${formatFingerprint('Signed by the workstation key', result.signerFingerprint).trimEnd()}`
+        : '';
     return `: written to ${result.file} (${typeof result.entries === 'number' ? result.entries : '?'} entries); ${formatFingerprint('its SHA-256, to compare where it is verified', result.sha256).trimEnd()}${signer}`;
   }
   return typeof result.folder === 'string' ? `: written to ${result.folder}` : '';
@@ -395,25 +615,47 @@ export function listCeremonies(workstation: Workstation): { unfinished: Ceremony
   const summary = (id: string): CeremonySummary => {
     const status = store.status(id);
     const running = status.steps.some((s) => s.state === 'running');
-    return { ...summariseEnded(status, running && !holder, workstation.audit()), ...(running && holder ? { runningIn: describeHolder(holder) } : {}) };
+    return {
+      ...summariseEnded(status, running && !holder, workstation.audit()),
+      ...(running && holder ? { runningIn: describeHolder(holder) } : {}),
+    };
   };
   return { unfinished: store.unfinished().map(summary), recent: store.ended(10).map(summary) };
 }
 
 /** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */
-export async function writeCeremonyTranscript(workstation: Workstation, id: string, folder: string, pinParts: number, print: Print): Promise<string> {
+export async function writeCeremonyTranscript(
+  workstation: Workstation,
+  id: string,
+  folder: string,
+  pinParts: number,
+  print: Print,
+): Promise<string> {
   requireFolder(folder);
   workstation.identities().require();
   const { state } = workstation.ceremonies().status(id);
   if (state !== 'completed' && state !== 'aborted') {
-    throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`, `Go on with it first: keyward ceremony resume ${id} --out DIR.`);
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`,
+      `Go on with it first: keyward ceremony resume ${id} --out DIR.`,
+    );
   }
   const { tokenName } = await openToken(workstation);
   await logInUser(workstation, tokenName, pinParts, print);
   const engine = await workstation.ceremonyEngine({
-    pinParts: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.')),
-    newPassphrase: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.')),
-    backupShares: () => Promise.reject(new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no shares.', 'Run the command again.')),
+    pinParts: () =>
+      Promise.reject(
+        new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.'),
+      ),
+    newPassphrase: () =>
+      Promise.reject(
+        new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.'),
+      ),
+    backupShares: () =>
+      Promise.reject(
+        new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no shares.', 'Run the command again.'),
+      ),
   });
   for (const rolledBack of engine.recovered) print(`${describeRollback(rolledBack)}\n`);
   return engine.writeTranscript(id, folder);

@@ -1,17 +1,17 @@
 /** Human-readable rendering of CLI results. */
-import { rehearsalToken } from '../shared/rehearsal';
-import type { AuditVerification, CheckpointVerification } from '../shared/audit';
 import { X509Certificate } from 'node:crypto';
-import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import type { InventoryKey, RotationDue, WorkstationIdentity } from '../shared/inventory';
-import type { ExportSignatureCheck } from '../main/store/audit-export';
 import type { BundleVerification } from '../main/bundles/verify-bundle';
 import type { RemovableDrive } from '../main/media/drives';
-import { providerNames } from '../shared/providers';
-import type { Capabilities } from '../shared/keys';
-import type { CeremonySummary } from '../shared/ceremonies';
-import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
+import type { ExportSignatureCheck } from '../main/store/audit-export';
 import type { TokenReport } from '../main/workstation';
+import type { AuditVerification, CheckpointVerification } from '../shared/audit';
+import type { CeremonySummary } from '../shared/ceremonies';
+import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
+import type { InventoryKey, RotationDue, WorkstationIdentity } from '../shared/inventory';
+import type { Capabilities } from '../shared/keys';
+import { providerNames } from '../shared/providers';
+import { rehearsalToken } from '../shared/rehearsal';
+import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
@@ -59,7 +59,11 @@ export function formatTokenReport(report: TokenReport): string {
   const lines: string[] = [];
   if (report.rehearsal) lines.push(rehearsalLine, '');
   const m = report.module;
-  lines.push(`Module   ${m.path}`, `         ${m.manufacturer}, ${m.description} ${version(m.libraryVersion)} (Cryptoki ${version(m.cryptokiVersion)})`, '');
+  lines.push(
+    `Module   ${m.path}`,
+    `         ${m.manufacturer}, ${m.description} ${version(m.libraryVersion)} (Cryptoki ${version(m.cryptokiVersion)})`,
+    '',
+  );
   if (report.tokens.length === 0) lines.push('No initialised token is present on this module.');
   for (const t of report.tokens) {
     const selected = t.uri === report.selectedTokenUri ? '  [selected]' : '';
@@ -85,17 +89,26 @@ export function formatTokenReport(report: TokenReport): string {
 export function anchorLine(checkpoints: CheckpointVerification): string {
   const { anchor } = checkpoints;
   if (!anchor) return '';
-  const after = anchor.entriesAfter === 0 ? 'every entry is covered' : `${anchor.entriesAfter} entr${anchor.entriesAfter === 1 ? 'y was' : 'ies were'} written after it (covered by the next checkpoint)`;
+  const after =
+    anchor.entriesAfter === 0
+      ? 'every entry is covered'
+      : `${anchor.entriesAfter} entr${anchor.entriesAfter === 1 ? 'y was' : 'ies were'} written after it (covered by the next checkpoint)`;
   return `Anchored in the HSM: checkpoint ${anchor.checkpoint}, entry ${anchor.headSeq}; ${after}.\n`;
 }
 
 export function formatVerification(report: AuditVerification, checkpoints: CheckpointVerification): string {
   if (report.ok && checkpoints.ok) {
-    const last = checkpoints.last ? `the last (${checkpoints.last.time}) covers entry ${checkpoints.last.seq}` : 'none written yet';
+    const last = checkpoints.last
+      ? `the last (${checkpoints.last.time}) covers entry ${checkpoints.last.seq}`
+      : 'none written yet';
     return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\nSigned checkpoints: ${checkpoints.checkpoints} verified against the workstation key; ${last}.\n${anchorLine(checkpoints)}`;
   }
   if (report.ok && checkpoints.problem?.incomplete) {
-    return [`AUDIT LOG NOT FULLY VERIFIED: the hash chain of its ${report.entries} entries is intact, but the checkpoints were not checked against the HSM.`, checkpoints.problem.message, ''].join('\n');
+    return [
+      `AUDIT LOG NOT FULLY VERIFIED: the hash chain of its ${report.entries} entries is intact, but the checkpoints were not checked against the HSM.`,
+      checkpoints.problem.message,
+      '',
+    ].join('\n');
   }
   if (report.ok) {
     return [
@@ -133,13 +146,18 @@ export function formatExportSignature(check: ExportSignatureCheck): string {
   if (!check.ok) return `SIGNATURE NOT VALID: ${check.problem ?? 'unknown problem'}.\n`;
   return [
     `Signature valid: signed by ${check.signerSubject ?? 'unknown'}${check.signedAt ? ` at ${check.signedAt}` : ''}.`,
-    formatFingerprint('Signer public key fingerprint; compare it with the one your organisation recorded', check.signerFingerprint ?? ''),
+    formatFingerprint(
+      'Signer public key fingerprint; compare it with the one your organisation recorded',
+      check.signerFingerprint ?? '',
+    ),
   ].join('\n');
 }
 
 export function formatBundleVerification(report: BundleVerification): string {
   const m = report.manifest;
-  const what = m ? `${providerNames[m.provider]} bundle for ${m.key.name} version ${m.key.version} (${m.key.spec}, KCV ${m.key.kcv.toUpperCase()})` : 'bundle';
+  const what = m
+    ? `${providerNames[m.provider]} bundle for ${m.key.name} version ${m.key.version} (${m.key.spec}, KCV ${m.key.kcv.toUpperCase()})`
+    : 'bundle';
   if (report.ok && m) {
     return [
       `BUNDLE VERIFIED: ${what}.`,
@@ -148,15 +166,24 @@ export function formatBundleVerification(report: BundleVerification): string {
       report.signerFingerprint ? formatFingerprint('Workstation key fingerprint', report.signerFingerprint) : '',
     ].join('\n');
   }
-  return [`BUNDLE NOT VALID (${what}). Do not upload it.`, ...report.problems.map((p) => `- ${p}`), 'Next step: bring the bundle back to the workstation officers; it must be made again.', ''].join('\n');
+  return [
+    `BUNDLE NOT VALID (${what}). Do not upload it.`,
+    ...report.problems.map((p) => `- ${p}`),
+    'Next step: bring the bundle back to the workstation officers; it must be made again.',
+    '',
+  ].join('\n');
 }
 
 const gigabytes = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
 
 export function formatDrives(drives: RemovableDrive[]): string {
-  if (drives.length === 0) return 'No removable drive is mounted. Insert the USB drive and open it in the file manager (or mount it), then run this again.\n';
+  if (drives.length === 0)
+    return 'No removable drive is mounted. Insert the USB drive and open it in the file manager (or mount it), then run this again.\n';
   return `${drives
-    .map((d) => `${d.label ?? '(no label)'}  ${d.mountPoint}  ${d.device}${d.transport ? ` (${d.transport})` : ''}  ${gigabytes(d.sizeBytes)}${d.availableBytes !== null ? `, ${gigabytes(d.availableBytes)} free` : ''}${d.readOnly ? '  READ-ONLY' : ''}`)
+    .map(
+      (d) =>
+        `${d.label ?? '(no label)'}  ${d.mountPoint}  ${d.device}${d.transport ? ` (${d.transport})` : ''}  ${gigabytes(d.sizeBytes)}${d.availableBytes !== null ? `, ${gigabytes(d.availableBytes)} free` : ''}${d.readOnly ? '  READ-ONLY' : ''}`,
+    )
     .join('\n')}\n`;
 }
 
@@ -165,9 +192,18 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
   const lines: string[] = [];
   for (const key of keys) {
     const rotation = due.find((d) => d.key === key.name);
-    const when = rotation ? (rotation.status === 'overdue' ? `ROTATION OVERDUE by ${-rotation.daysLeft} days` : rotation.status === 'due-soon' ? `rotation due in ${rotation.daysLeft} days` : `next rotation ${rotation.due.slice(0, 10)}`) : 'no active version';
+    const when = rotation
+      ? rotation.status === 'overdue'
+        ? `ROTATION OVERDUE by ${-rotation.daysLeft} days`
+        : rotation.status === 'due-soon'
+          ? `rotation due in ${rotation.daysLeft} days`
+          : `next rotation ${rotation.due.slice(0, 10)}`
+      : 'no active version';
     lines.push(`${key.name}  ${key.spec}  ${key.provider ?? 'no provider'}  every ${key.rotationDays} days; ${when}`);
-    for (const v of key.versions) lines.push(`  v${v.version}  ${v.state.padEnd(12)}  KCV ${v.kcv.toUpperCase()}  since ${v.stateSince.slice(0, 19)}Z  "${v.tokenLabel}" on token ${v.tokenSerial}`);
+    for (const v of key.versions)
+      lines.push(
+        `  v${v.version}  ${v.state.padEnd(12)}  KCV ${v.kcv.toUpperCase()}  since ${v.stateSince.slice(0, 19)}Z  "${v.tokenLabel}" on token ${v.tokenSerial}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,28 +1,45 @@
 /** The keyward command line. The HSM runs in a child process here too. */
-import { airGapStatus } from '../main/system/air-gap';
-import { acknowledgeNetwork, networkDecision } from './air-gap';
-import type { Enrolment } from '../main/officers/enrolment';
-import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
-import { defaultDataDir } from '../main/data-dir';
-import { nodeHsmChannel } from '../main/hsm/node-channel';
-import type { RunningRequest } from '../main/hsm/client';
 import { readFileSync } from 'node:fs';
-import { verifyBundle } from '../main/bundles/verify-bundle';
-import { listRemovableDrives } from '../main/media/drives';
-import { verifyAuditExport } from '../main/store/audit-export';
-import { planChecksumLine, withoutChecksumLine } from '../main/ceremonies/plan-checksum';
-import { requireSelfGoverning } from '../main/officers/founding';
 import { notInitialisedYet, unanchoredVerification } from '../main/audit/anchor';
-import { Workstation } from '../main/workstation';
-import { hexGroups } from '../shared/fingerprint';
-import { parseCli, usage } from './args';
-import { formatBundleVerification, formatCapabilities, formatCeremonies, formatDrives, formatInventory, formatExportSignature, formatIdentity, formatTokenReport, formatVerification } from './format';
-import { choosePassphrase, closeSecretInput } from './secret-input';
-import { roleNames } from '../shared/officers';
-import { abortCeremony, exportAuditCeremony, listCeremonies, resumeCeremony, runCeremony, writeCeremonyTranscript } from './ceremony-run';
-import { logInUser, openToken } from './token-login';
+import { verifyBundle } from '../main/bundles/verify-bundle';
+import { planChecksumLine, withoutChecksumLine } from '../main/ceremonies/plan-checksum';
 import { maxPlanFileBytes, readPlanFile } from '../main/ceremonies/plan-file';
+import { defaultDataDir } from '../main/data-dir';
 import { readSmallText } from '../main/files/read-small';
+import type { RunningRequest } from '../main/hsm/client';
+import { nodeHsmChannel } from '../main/hsm/node-channel';
+import { listRemovableDrives } from '../main/media/drives';
+import type { Enrolment } from '../main/officers/enrolment';
+import { requireSelfGoverning } from '../main/officers/founding';
+import { verifyAuditExport } from '../main/store/audit-export';
+import { airGapStatus } from '../main/system/air-gap';
+import { Workstation } from '../main/workstation';
+import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
+import { hexGroups } from '../shared/fingerprint';
+import { roleNames } from '../shared/officers';
+import { acknowledgeNetwork, networkDecision } from './air-gap';
+import { parseCli, usage } from './args';
+import {
+  abortCeremony,
+  exportAuditCeremony,
+  listCeremonies,
+  resumeCeremony,
+  runCeremony,
+  writeCeremonyTranscript,
+} from './ceremony-run';
+import {
+  formatBundleVerification,
+  formatCapabilities,
+  formatCeremonies,
+  formatDrives,
+  formatExportSignature,
+  formatIdentity,
+  formatInventory,
+  formatTokenReport,
+  formatVerification,
+} from './format';
+import { choosePassphrase, closeSecretInput } from './secret-input';
+import { logInUser, openToken } from './token-login';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
 const actors = ['workstation'];
@@ -49,9 +66,14 @@ function stillRunning(write: (text: string) => void): (running: RunningRequest) 
  * Whether the command runs a change-hsm ceremony (a plan file, or a ceremony to resume): the one session in
  * which an HSM selection its officers are to approve again is opened (Workstation.allowHsmReapproval).
  */
-function runsChangeHsm(workstation: Workstation, planFile: string | undefined, ceremonyId: string | undefined): boolean {
+function runsChangeHsm(
+  workstation: Workstation,
+  planFile: string | undefined,
+  ceremonyId: string | undefined,
+): boolean {
   try {
-    if (planFile) return readPlanFile(planFile, readSmallText(planFile, maxPlanFileBytes, 'plan file')).type === 'change-hsm';
+    if (planFile)
+      return readPlanFile(planFile, readSmallText(planFile, maxPlanFileBytes, 'plan file')).type === 'change-hsm';
     return ceremonyId !== undefined && workstation.ceremonies().status(ceremonyId).plan.type === 'change-hsm';
   } catch {
     return false; // the ceremony run reports what is wrong with the plan or the ceremony
@@ -107,7 +129,11 @@ export async function main(argv: string[]): Promise<number> {
         ...(options.signerFingerprint ? { signerFingerprint: options.signerFingerprint } : {}),
         ...(options.caFile ? { caCertificate: readFileSync(options.caFile) } : {}),
       });
-      process.stdout.write(options.json ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n` : formatBundleVerification(report));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n`
+          : formatBundleVerification(report),
+      );
       return report.ok ? 0 : 1;
     } catch (error) {
       printError(toErrorData(error, true), options.json);
@@ -122,12 +148,21 @@ export async function main(argv: string[]): Promise<number> {
         try {
           caCertificate = readFileSync(options.caFile);
         } catch {
-          printError({ code: 'INVALID_REQUEST', message: `The CA certificate ${options.caFile} cannot be read.`, nextStep: 'Check the path to the organisation\'s CA certificate (PEM or DER) and run the command again.' }, options.json);
+          printError(
+            {
+              code: 'INVALID_REQUEST',
+              message: `The CA certificate ${options.caFile} cannot be read.`,
+              nextStep: "Check the path to the organisation's CA certificate (PEM or DER) and run the command again.",
+            },
+            options.json,
+          );
           return 1;
         }
       }
       // The parser has made sure of one of the two; verifyAuditExport refuses without either.
-      const anchor = caCertificate ? { signerFingerprint: options.signerFingerprint, caCertificate } : { signerFingerprint: options.signerFingerprint ?? '' };
+      const anchor = caCertificate
+        ? { signerFingerprint: options.signerFingerprint, caCertificate }
+        : { signerFingerprint: options.signerFingerprint ?? '' };
       const report = await verifyAuditExport(options.exportFile, anchor);
       process.stdout.write(
         options.json
@@ -141,8 +176,13 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
-  const override = options.modulePath !== undefined && options.tokenUri !== undefined ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri } : undefined;
-  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, { onProgress: stillRunning((text) => process.stderr.write(text)) });
+  const override =
+    options.modulePath !== undefined && options.tokenUri !== undefined
+      ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri }
+      : undefined;
+  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
+    onProgress: stillRunning((text) => process.stderr.write(text)),
+  });
   const readOnly = readOnlyCommands.has(options.command) && !options.exportFile;
   if (readOnly) workstation.readOnly();
   try {
@@ -150,15 +190,26 @@ export async function main(argv: string[]): Promise<number> {
       const inventory = workstation.inventory();
       const keys = inventory.list();
       const due = inventory.rotationDue();
-      process.stdout.write(options.json ? `${JSON.stringify({ keys, rotationDue: due }, null, 2)}\n` : formatInventory(keys, due));
+      process.stdout.write(
+        options.json ? `${JSON.stringify({ keys, rotationDue: due }, null, 2)}\n` : formatInventory(keys, due),
+      );
       return 0;
     }
     if (options.command === 'workstation show') {
       const identity = workstation.identities().require();
-      process.stdout.write(options.json ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n` : formatIdentity(identity));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n`
+          : formatIdentity(identity),
+      );
       return 0;
     }
-    if ((options.command === 'ceremony run' || options.command === 'ceremony resume' || options.command === 'ceremony abort') && options.out) {
+    if (
+      (options.command === 'ceremony run' ||
+        options.command === 'ceremony resume' ||
+        options.command === 'ceremony abort') &&
+      options.out
+    ) {
       const runOptions = {
         ...(options.answersFile ? { answersPath: options.answersFile } : {}),
         pinParts: options.pinParts,
@@ -167,15 +218,29 @@ export async function main(argv: string[]): Promise<number> {
         networkAcknowledged: options.networkAcknowledged ?? false,
       };
       if (options.command === 'ceremony abort') {
-        await abortCeremony(workstation, options.ceremonyId ?? '', options.reason ?? '', options.approvers ?? [], runOptions);
+        await abortCeremony(
+          workstation,
+          options.ceremonyId ?? '',
+          options.reason ?? '',
+          options.approvers ?? [],
+          runOptions,
+        );
         return 0;
       }
       if (runsChangeHsm(workstation, options.planFile, options.ceremonyId)) workstation.allowHsmReapproval();
-      const completed = options.planFile ? await runCeremony(workstation, options.planFile, runOptions) : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
+      const completed = options.planFile
+        ? await runCeremony(workstation, options.planFile, runOptions)
+        : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
       return completed ? 0 : 1;
     }
     if (options.command === 'ceremony transcript' && options.out) {
-      const folder = await writeCeremonyTranscript(workstation, options.ceremonyId ?? '', options.out, options.pinParts, (text) => process.stdout.write(text));
+      const folder = await writeCeremonyTranscript(
+        workstation,
+        options.ceremonyId ?? '',
+        options.out,
+        options.pinParts,
+        (text) => process.stdout.write(text),
+      );
       process.stdout.write(`Signed transcript (JSON and PDF): ${folder}\n`);
       return 0;
     }
@@ -190,7 +255,10 @@ export async function main(argv: string[]): Promise<number> {
         print: (text: string) => process.stdout.write(text),
         networkAcknowledged: options.networkAcknowledged ?? false,
       });
-      if (exported) process.stdout.write(`Wrote ${options.out}, with ${options.out}.p7s (its signature) and ${options.out}.signer.pem (the signer's certificate).\n`);
+      if (exported)
+        process.stdout.write(
+          `Wrote ${options.out}, with ${options.out}.p7s (its signature) and ${options.out}.signer.pem (the signer's certificate).\n`,
+        );
       return exported ? 0 : 1;
     }
     if (options.command === 'workstation init' || options.command === 'audit checkpoint') {
@@ -198,19 +266,38 @@ export async function main(argv: string[]): Promise<number> {
       if (options.command !== 'workstation init') workstation.identities().require();
       else requireSelfGoverning(options.founding ?? []);
       const network = options.command === 'workstation init' ? airGapStatus() : undefined;
-      const mustAcknowledge = network !== undefined && networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
+      const mustAcknowledge =
+        network !== undefined &&
+        networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
       const { tokenName } = await openToken(workstation);
       await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
       if (options.command === 'workstation init') {
         const founding: Enrolment[] = [];
         for (const officer of options.founding ?? []) {
-          founding.push({ ...officer, passphrase: await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`) });
+          founding.push({
+            ...officer,
+            passphrase: await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`),
+          });
         }
         const { identity, officers } = await workstation.initialise(
-          { subject: { commonName: options.workstationName ?? '', organization: options.organization ?? '', organizationalUnit: 'Keyward workstation' }, spec: options.spec ?? 'ECDSA_P384' },
+          {
+            subject: {
+              commonName: options.workstationName ?? '',
+              organization: options.organization ?? '',
+              organizationalUnit: 'Keyward workstation',
+            },
+            spec: options.spec ?? 'ECDSA_P384',
+          },
           founding,
         );
-        if (mustAcknowledge) await acknowledgeNetwork(workstation, network, founding.map((f) => f.id), (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''), (text) => process.stderr.write(text));
+        if (mustAcknowledge)
+          await acknowledgeNetwork(
+            workstation,
+            network,
+            founding.map((f) => f.id),
+            (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
+            (text) => process.stderr.write(text),
+          );
         process.stdout.write(
           options.json
             ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`
@@ -218,7 +305,11 @@ export async function main(argv: string[]): Promise<number> {
         );
       } else {
         const checkpoint = await workstation.writeCheckpoint(actors);
-        process.stdout.write(options.json ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n` : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n`
+            : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`,
+        );
       }
       return 0;
     }
@@ -233,10 +324,22 @@ export async function main(argv: string[]): Promise<number> {
         } catch (error) {
           // The workstation's records do not show its HSM as approved (settings.json or the database's certificate
           // replaced): no PIN is asked for, and the log cannot be held to the HSM. That is a failed verification.
-          if (!(error instanceof KeywardError && (error.code === 'HSM_SELECTION_UNAPPROVED' || error.code === 'SIGNATURE_INVALID'))) throw error;
-          const { chain, checkpoints } = unanchoredVerification(workstation.audit(), workstation.checkpoints(), error.message);
+          if (!(
+            error instanceof KeywardError &&
+            (error.code === 'HSM_SELECTION_UNAPPROVED' || error.code === 'SIGNATURE_INVALID')
+          ))
+            throw error;
+          const { chain, checkpoints } = unanchoredVerification(
+            workstation.audit(),
+            workstation.checkpoints(),
+            error.message,
+          );
           const failed = { ...checkpoints, problem: { checkpoint: 0, message: `${error.message} ${error.nextStep}` } };
-          process.stdout.write(options.json ? `${JSON.stringify({ ok: false, chain, checkpoints: failed }, null, 2)}\n` : formatVerification(chain, failed));
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify({ ok: false, chain, checkpoints: failed }, null, 2)}\n`
+              : formatVerification(chain, failed),
+          );
           return 1;
         }
         await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
@@ -244,13 +347,21 @@ export async function main(argv: string[]): Promise<number> {
       const { chain, checkpoints } = initialised
         ? await workstation.verifyAudit()
         : unanchoredVerification(workstation.audit(), workstation.checkpoints(), notInitialisedYet);
-      process.stdout.write(options.json ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n` : formatVerification(chain, checkpoints));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n`
+          : formatVerification(chain, checkpoints),
+      );
       return chain.ok && checkpoints.ok ? 0 : 1;
     }
     if (options.command === 'token probe') {
       const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
       const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
-      process.stdout.write(options.json ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n` : formatCapabilities(capabilities, rehearsal));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n`
+          : formatCapabilities(capabilities, rehearsal),
+      );
     } else {
       const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));

@@ -6,7 +6,12 @@
 import { createInterface, type Interface } from 'node:readline';
 import { KeywardError } from '../shared/errors';
 
-const cancelled = () => new KeywardError('INVALID_REQUEST', 'Entry was cancelled; nothing was done.', 'Run the command again when the officers are ready.');
+const cancelled = () =>
+  new KeywardError(
+    'INVALID_REQUEST',
+    'Entry was cancelled; nothing was done.',
+    'Run the command again when the officers are ready.',
+  );
 
 function hiddenLine(prompt: string): Promise<string> {
   const stdin = process.stdin;
@@ -48,15 +53,21 @@ const notATerminal = () =>
   new KeywardError(
     'INVALID_REQUEST',
     'Standard input is not a terminal: piped input is accepted on the rehearsal token only; on a real HSM every PIN part, passphrase and share is typed by its officer at the terminal. Nothing was read from it.',
-    'Run the command again at the workstation\'s terminal, without piping or redirecting its input, and have each officer type their entry.',
+    "Run the command again at the workstation's terminal, without piping or redirecting its input, and have each officer type their entry.",
   );
 
 /** One reader for piped standard input, shared by every prompt, so no buffered line is lost between them. */
-let piped: { reader: Interface; lines: string[]; waiting: ((line: string | undefined) => void)[]; ended: boolean } | undefined;
+let piped:
+  { reader: Interface; lines: string[]; waiting: ((line: string | undefined) => void)[]; ended: boolean } | undefined;
 
 function pipedLine(): Promise<string> {
   if (!piped) {
-    const state = { reader: createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }), lines: [] as string[], waiting: [] as ((line: string | undefined) => void)[], ended: false };
+    const state = {
+      reader: createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }),
+      lines: [] as string[],
+      waiting: [] as ((line: string | undefined) => void)[],
+      ended: false,
+    };
     state.reader.on('line', (line) => {
       const waiter = state.waiting.shift();
       if (waiter) waiter(line);
@@ -72,7 +83,9 @@ function pipedLine(): Promise<string> {
   const queued = state.lines.shift();
   if (queued !== undefined) return Promise.resolve(queued);
   if (state.ended) return Promise.reject(cancelled());
-  return new Promise((resolve, reject) => state.waiting.push((line) => (line === undefined ? reject(cancelled()) : resolve(line))));
+  return new Promise((resolve, reject) =>
+    state.waiting.push((line) => (line === undefined ? reject(cancelled()) : resolve(line))),
+  );
 }
 
 /** Stops reading piped input so the process can exit. */
@@ -87,16 +100,31 @@ export async function readSecret(prompt: string): Promise<string> {
   // Refused before anything is read, so a PIN piped in never reaches the token.
   if (!process.stdin.isTTY && !pipedSecretsAccepted) throw notATerminal();
   const value = process.stdin.isTTY ? await hiddenLine(prompt) : await pipedLine();
-  if (value.length === 0) throw new KeywardError('INVALID_REQUEST', 'An empty entry was given; nothing was sent.', 'Run the command again and type every entry.');
+  if (value.length === 0)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'An empty entry was given; nothing was sent.',
+      'Run the command again and type every entry.',
+    );
   return value;
 }
 
 /** `count` PIN parts for the token `tokenName`, one per officer. */
-export async function readPinParts(tokenName: string, role: 'user' | 'security-officer', count: number): Promise<string[]> {
+export async function readPinParts(
+  tokenName: string,
+  role: 'user' | 'security-officer',
+  count: number,
+): Promise<string[]> {
   const who = role === 'user' ? 'user' : 'security officer';
   const parts: string[] = [];
   for (let i = 1; i <= count; i++) {
-    parts.push(await readSecret(count === 1 ? `${who} PIN for ${tokenName} (not shown): ` : `${who} PIN part ${i} of ${count} for ${tokenName}, officer ${i} types (not shown): `));
+    parts.push(
+      await readSecret(
+        count === 1
+          ? `${who} PIN for ${tokenName} (not shown): `
+          : `${who} PIN part ${i} of ${count} for ${tokenName}, officer ${i} types (not shown): `,
+      ),
+    );
   }
   return parts;
 }
@@ -105,7 +133,11 @@ export async function readPinParts(tokenName: string, role: 'user' | 'security-o
 export async function choosePassphrase(who: string): Promise<string> {
   const chosen = await readSecret(`${who}, choose your passphrase, at least 12 characters (not shown): `);
   if (process.stdin.isTTY && (await readSecret(`${who}, type it again: `)) !== chosen) {
-    throw new KeywardError('INVALID_REQUEST', `The two entries of ${who}'s passphrase differ; nothing was done with it.`, 'Run the command again; type the same passphrase twice.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The two entries of ${who}'s passphrase differ; nothing was done with it.`,
+      'Run the command again; type the same passphrase twice.',
+    );
   }
   return chosen;
 }

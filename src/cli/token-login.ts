@@ -10,11 +10,22 @@ export async function openToken(workstation: Workstation): Promise<{ rehearsal: 
   workstation.holdInstanceLock();
   const { token, rehearsal } = await workstation.tokenStatus();
   acceptPipedSecrets(rehearsal);
-  return { rehearsal, tokenName: `token "${token.label}" (serial ${token.serial})${rehearsal ? ', the REHEARSAL token' : ''}` };
+  return {
+    rehearsal,
+    tokenName: `token "${token.label}" (serial ${token.serial})${rehearsal ? ', the REHEARSAL token' : ''}`,
+  };
 }
 
 /** The user login, with the PIN parts given (a rehearsal's answers) or typed by their holders; the token's PIN warnings printed. */
-export async function logInUser(workstation: Workstation, tokenName: string, parts: string[] | number, print: (text: string) => void): Promise<void> {
-  const login = await workstation.login('user', Array.isArray(parts) ? parts : await readPinParts(tokenName, 'user', parts));
+export async function logInUser(
+  workstation: Workstation,
+  tokenName: string,
+  parts: string[] | number,
+  print: (text: string) => void,
+): Promise<void> {
+  const login = await workstation.login(
+    'user',
+    Array.isArray(parts) ? parts : await readPinParts(tokenName, 'user', parts),
+  );
   for (const warning of login.warnings) print(`Warning: ${warning}\n`);
 }

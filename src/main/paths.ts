@@ -11,7 +11,8 @@ function findProjectRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Keyward cannot find its own installation folder (no package.json named keyward).');
+    if (parent === dir)
+      throw new Error('Keyward cannot find its own installation folder (no package.json named keyward).');
     dir = parent;
   }
 }

@@ -36,7 +36,11 @@ function parseSelection(path: string, parsed: unknown): SavedSelection {
   if (!settings.success) throw settingsError(path, settings.error.issues.map((i) => i.message).join('; '));
   if (approval === undefined) return { settings: settings.data };
   const checked = selectionApprovalSchema.safeParse(approval);
-  if (!checked.success) throw settingsError(path, `its approval is damaged (${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+  if (!checked.success)
+    throw settingsError(
+      path,
+      `its approval is damaged (${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
+    );
   return { settings: settings.data, approval: checked.data };
 }
 
@@ -73,7 +77,8 @@ function syncFolder(folder: string): void {
   }
 }
 
-const fileText = (saved: SavedSelection): string => `${JSON.stringify({ ...saved.settings, ...(saved.approval ? { approval: saved.approval } : {}) }, null, 2)}\n`;
+const fileText = (saved: SavedSelection): string =>
+  `${JSON.stringify({ ...saved.settings, ...(saved.approval ? { approval: saved.approval } : {}) }, null, 2)}\n`;
 
 /** Written to a temporary file, flushed, then renamed, so a crash leaves either the old or the new settings. */
 export function writeSettings(dataDir: string, settings: HsmSettings, approval?: SavedSelection['approval']): void {
@@ -84,7 +89,10 @@ const stagedSchema = z.object({ ceremony: z.string().min(1).max(200), selection:
 
 /** The selection a change-hsm step approved, kept aside until its completion is committed (see settleStagedSettings). */
 export function stageSettings(dataDir: string, ceremonyId: string, saved: SavedSelection): void {
-  writeAtomically(join(dataDir, stagedFileName), `${JSON.stringify({ ceremony: ceremonyId, selection: JSON.parse(fileText(saved)) as unknown }, null, 2)}\n`);
+  writeAtomically(
+    join(dataDir, stagedFileName),
+    `${JSON.stringify({ ceremony: ceremonyId, selection: JSON.parse(fileText(saved)) as unknown }, null, 2)}\n`,
+  );
 }
 
 /**
@@ -92,7 +100,10 @@ export function stageSettings(dataDir: string, ceremonyId: string, saved: SavedS
  * otherwise (the commit failed, or Keyward stopped before it) it is dropped and the old selection stays
  * in force. Returns what became of it, if there was one.
  */
-export function settleStagedSettings(dataDir: string, committed: (ceremonyId: string) => boolean): 'applied' | 'dropped' | undefined {
+export function settleStagedSettings(
+  dataDir: string,
+  committed: (ceremonyId: string) => boolean,
+): 'applied' | 'dropped' | undefined {
   const path = join(dataDir, stagedFileName);
   if (!existsSync(path)) return undefined;
   const staged = stagedSchema.safeParse(parseJson(path));
@@ -113,6 +124,6 @@ function settingsError(path: string, why: string): KeywardError {
   return new KeywardError(
     'SETTINGS_INVALID',
     `The settings file ${path} cannot be used: ${why}.`,
-    'Before the workstation is initialised: choose the HSM again in Settings (this rewrites the file), or delete the file to return to the rehearsal token. Afterwards: put back the file as Keyward last wrote it (the audit log\'s latest hsm.select or hsm.approve entry names the module and token), as only a change-hsm ceremony changes it.',
+    "Before the workstation is initialised: choose the HSM again in Settings (this rewrites the file), or delete the file to return to the rehearsal token. Afterwards: put back the file as Keyward last wrote it (the audit log's latest hsm.select or hsm.approve entry names the module and token), as only a change-hsm ceremony changes it.",
   );
 }

@@ -2,53 +2,64 @@
  * The workstation's connection to its HSM: the rehearsal token by default, or the module and token
  * chosen in settings. Both shells and the CLI drive the same instance type.
  */
-import type { AuditDetails } from '../shared/audit';
-import { KeywardError } from '../shared/errors';
-import { rehearsalToken } from '../shared/rehearsal';
+import { X509Certificate, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditCheckpoint, AuditDetails } from '../shared/audit';
 import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
+import { KeywardError } from '../shared/errors';
+import type { WorkstationIdentity } from '../shared/inventory';
+import type { Capabilities, LoginResult, LoginRole } from '../shared/keys';
+import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
+import { rehearsalToken } from '../shared/rehearsal';
 import type { HsmSettings } from '../shared/settings';
-import type { Capabilities } from '../shared/keys';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
+import {
+  tokenAnchor,
+  verifyAuditTrail,
+  writeAnchoredCheckpoint,
+  type AuditAnchor,
+  type AuditTrailVerification,
+} from './audit/anchor';
+import { CeremonyEngine, type EngineDependencies } from './ceremonies/engine';
+import type { HsmSelection } from './ceremonies/hsm-selection';
+import { ceremonyExecutors } from './ceremonies/registry';
+import { ensureDataDir } from './data-dir';
+import { sha256File } from './files/digest';
+import {
+  approvalHolds,
+  requireWorkstationKeyOnToken,
+  sameSelection,
+  selectionHistory,
+  selectionStanding,
+  signSelection,
+  type SavedSelection,
+} from './hsm/approved-selection';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import { HsmClient, type HsmClientOptions } from './hsm/client';
-import { HsmProcessRegistry } from './hsm/process-registry';
 import { trustedModulePath } from './hsm/module-path';
-import { sha256File } from './files/digest';
-import type { HsmSelection } from './ceremonies/hsm-selection';
+import { HsmProcessRegistry } from './hsm/process-registry';
 import { prepareRehearsalModule } from './hsm/rehearsal';
-import { ensureDataDir } from './data-dir';
+import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
+import { enrolOfficer, type Enrolment } from './officers/enrolment';
+import { requireSelfGoverning } from './officers/founding';
+import { checkPassphraseRules } from './officers/passphrase';
+import { generator } from './paths';
 import { readSavedSelection, settingsPath, settleStagedSettings, stageSettings, writeSettings } from './settings-file';
-import { approvalHolds, requireWorkstationKeyOnToken, sameSelection, selectionHistory, selectionStanding, signSelection, type SavedSelection } from './hsm/approved-selection';
-import { existsSync } from 'node:fs';
 import { AuditLog } from './store/audit-log';
+import { Bundles } from './store/bundles';
+import { onFullDisk } from './store/busy';
+import { CeremonyStore } from './store/ceremonies';
 import { Checkpoints } from './store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from './store/database';
-import { onFullDisk } from './store/busy';
-import { schemaVersion } from './store/migrations';
-import { join } from 'node:path';
 import { Identities } from './store/identity';
-import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
-import { X509Certificate, randomUUID } from 'node:crypto';
-import { CeremonyEngine, type EngineDependencies } from './ceremonies/engine';
 import { lockDataDir, type InstanceLock } from './store/instance-lock';
-import { ceremonyExecutors } from './ceremonies/registry';
-import { enrolOfficer, type Enrolment } from './officers/enrolment';
-import { checkPassphraseRules } from './officers/passphrase';
-import { CeremonyStore } from './store/ceremonies';
 import { Inventory } from './store/inventory';
+import { schemaVersion } from './store/migrations';
 import { Officers } from './store/officers';
 import { Policies } from './store/policies';
-import { Bundles } from './store/bundles';
 import { WrappingKeys } from './store/wrapping-keys';
-import { generator } from './paths';
-import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
-import type { WorkstationIdentity } from '../shared/inventory';
-import type { AuditCheckpoint } from '../shared/audit';
-import type { LoginResult } from '../shared/keys';
-import type { LoginRole } from '../shared/keys';
 import type { Signer } from './x509/signer';
-import { tokenAnchor, verifyAuditTrail, writeAnchoredCheckpoint, type AuditAnchor, type AuditTrailVerification } from './audit/anchor';
-import { requireSelfGoverning } from './officers/founding';
 
 export interface TokenReport {
   rehearsal: boolean;
@@ -110,7 +121,8 @@ export class Workstation {
   /** The saved selection and its approval; a selection a change-hsm step staged is settled first (settings-file.ts). */
   private savedSelection(): SavedSelection {
     // Never while a transaction is open: a step's completion being committed is not known yet.
-    if (!this.db?.inTransaction) settleStagedSettings(this.dataDir, (ceremonyId) => this.selectHsmCommitted(ceremonyId));
+    if (!this.db?.inTransaction)
+      settleStagedSettings(this.dataDir, (ceremonyId) => this.selectHsmCommitted(ceremonyId));
     return readSavedSelection(this.dataDir);
   }
 
@@ -234,9 +246,18 @@ export class Workstation {
       throw error;
     }
     const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
-    const details: AuditDetails = settings.mode === 'hsm' ? { mode: settings.mode, modulePath: settings.modulePath, moduleSha256: await sha256File(trustedModulePath(settings.modulePath, this.dataDir)) } : { mode: settings.mode };
+    const details: AuditDetails =
+      settings.mode === 'hsm'
+        ? {
+            mode: settings.mode,
+            modulePath: settings.modulePath,
+            moduleSha256: await sha256File(trustedModulePath(settings.modulePath, this.dataDir)),
+          }
+        : { mode: settings.mode };
     // Officer identities arrive with the ceremonies; until then the workstation is the recorded actor.
-    this.audit().record({ actors: ['workstation'], action: 'hsm.select', subject, details }, () => writeSettings(this.dataDir, settings));
+    this.audit().record({ actors: ['workstation'], action: 'hsm.select', subject, details }, () =>
+      writeSettings(this.dataDir, settings),
+    );
     this.disconnect();
     this.connection = Promise.resolve(candidate);
     return settings;
@@ -293,7 +314,11 @@ export class Workstation {
     this.holdInstanceLock();
     const { client, tokenUri } = await this.connect();
     const result = await client.request('login', { uri: tokenUri, role, pinParts });
-    const unapproved = this.unapproved ? [`${this.unapproved.message} It is open for the security officers to approve it again in a change-hsm ceremony.`] : [];
+    const unapproved = this.unapproved
+      ? [
+          `${this.unapproved.message} It is open for the security officers to approve it again in a change-hsm ceremony.`,
+        ]
+      : [];
     return { ...result, warnings: [...result.warnings, ...unapproved] };
   }
 
@@ -316,11 +341,27 @@ export class Workstation {
    * First initialisation: the workstation's signing key and certificate, and its founding officers
    * enrolled together (at least two, one of them a security officer). Needs a user login.
    */
-  async initialise(request: NewIdentity, founding: Enrolment[]): Promise<{ identity: WorkstationIdentity; officers: OfficerRecord[] }> {
-    if (this.identities().current()) throw new KeywardError('INVALID_REQUEST', 'This workstation is already initialised.', 'Enrol further officers in an officer ceremony.');
+  async initialise(
+    request: NewIdentity,
+    founding: Enrolment[],
+  ): Promise<{ identity: WorkstationIdentity; officers: OfficerRecord[] }> {
+    if (this.identities().current())
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'This workstation is already initialised.',
+        'Enrol further officers in an officer ceremony.',
+      );
     const ids = founding.map((f) => f.id);
-    if (founding.length < 2 || new Set(ids).size !== ids.length || !founding.some((f) => f.role === 'security-officer')) {
-      throw new KeywardError('INVALID_REQUEST', 'A workstation is initialised by at least two distinct founding officers, one of them a security officer.', 'Name every founding officer and their role.');
+    if (
+      founding.length < 2 ||
+      new Set(ids).size !== ids.length ||
+      !founding.some((f) => f.role === 'security-officer')
+    ) {
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'A workstation is initialised by at least two distinct founding officers, one of them a security officer.',
+        'Name every founding officer and their role.',
+      );
     }
     requireSelfGoverning(founding);
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
@@ -330,7 +371,7 @@ export class Workstation {
     if (await anchor.read()) {
       throw new KeywardError(
         'INVALID_REQUEST',
-        'This token already anchors the audit log of a workstation, so it is not initialised again: the other workstation\'s history would be lost.',
+        "This token already anchors the audit log of a workstation, so it is not initialised again: the other workstation's history would be lost.",
         'Use a token that holds no Keyward workstation, or (rehearsal only) delete the rehearsal folder in the data directory.',
       );
     }
@@ -338,7 +379,10 @@ export class Workstation {
     const signer = await identitySigner(client, tokenUri, identity);
     await this.approveSelection(signer, identity, change);
     const officers: OfficerRecord[] = [];
-    for (const f of founding) officers.push(await enrolOfficer(this.officers(), { signer, certificateDer: identity.certificateDer }, f, change));
+    for (const f of founding)
+      officers.push(
+        await enrolOfficer(this.officers(), { signer, certificateDer: identity.certificateDer }, f, change),
+      );
     // The first checkpoint, and the anchor in the HSM that every later verification holds the log to.
     await writeAnchoredCheckpoint({ log: this.audit(), checkpoints: this.checkpoints() }, signer, anchor, ids);
     return { identity, officers };
@@ -410,7 +454,14 @@ export class Workstation {
         backupShares: prompts.backupShares,
         login: async (role) => {
           const result = await client.request('login', { uri: tokenUri, role, pinParts: await prompts.pinParts(role) });
-          for (const warning of result.warnings) log.append({ actors: ['workstation'], action: 'hsm.pin-warning', subject: tokenUri, outcome: 'success', details: { role, warning } });
+          for (const warning of result.warnings)
+            log.append({
+              actors: ['workstation'],
+              action: 'hsm.pin-warning',
+              subject: tokenUri,
+              outcome: 'success',
+              details: { role, warning },
+            });
         },
       },
     });
@@ -426,7 +477,12 @@ export class Workstation {
 
   /** A checkpoint of the audit log signed by the workstation key and anchored in the HSM (needs a user login). */
   async writeCheckpoint(actors: string[]): Promise<AuditCheckpoint> {
-    return writeAnchoredCheckpoint({ log: this.audit(), checkpoints: this.checkpoints() }, await this.signer(), await this.anchor(), actors);
+    return writeAnchoredCheckpoint(
+      { log: this.audit(), checkpoints: this.checkpoints() },
+      await this.signer(),
+      await this.anchor(),
+      actors,
+    );
   }
 
   /**
@@ -454,22 +510,38 @@ export class Workstation {
         const moduleSha256 = await sha256File(trustedModulePath(modulePath, this.dataDir));
         return this.withProbe(modulePath, async (probe) => {
           const token = await probe.request('describeToken', { uri: tokenUri });
-          const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+          const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({
+            type: 'spki',
+            format: 'der',
+          });
           let holdsKey: boolean;
           try {
-            holdsKey = token.serial === identity.tokenSerial && certified.equals(Buffer.from((await probe.request('publicKeyWithoutLogin', { uri: tokenUri, id: identity.tokenObjectId })).publicKeySpki));
+            holdsKey =
+              token.serial === identity.tokenSerial &&
+              certified.equals(
+                Buffer.from(
+                  (await probe.request('publicKeyWithoutLogin', { uri: tokenUri, id: identity.tokenObjectId }))
+                    .publicKeySpki,
+                ),
+              );
           } catch {
             holdsKey = false;
           }
           if (!holdsKey) {
-            throw new KeywardError('WORKSTATION_NOT_INITIALISED', `The token at ${tokenUri} ("${token.label}", serial ${token.serial}) does not hold this workstation's signing key, so the workstation could sign nothing with it.`, `Name the module and token address that reach the workstation's own token (serial ${identity.tokenSerial}).`);
+            throw new KeywardError(
+              'WORKSTATION_NOT_INITIALISED',
+              `The token at ${tokenUri} ("${token.label}", serial ${token.serial}) does not hold this workstation's signing key, so the workstation could sign nothing with it.`,
+              `Name the module and token address that reach the workstation's own token (serial ${identity.tokenSerial}).`,
+            );
           }
           return { moduleSha256, tokenSerial: token.serial, tokenLabel: token.label };
         });
       },
       approvedModuleSha256: () => {
         const { settings, approval } = this.savedSelection();
-        return approval && approvalHolds(settings, approval, this.identities().require().certificateDer) ? approval.moduleSha256 : undefined;
+        return approval && approvalHolds(settings, approval, this.identities().require().certificateDer)
+          ? approval.moduleSha256
+          : undefined;
       },
       save: (selection, ceremonyId) => {
         stageSettings(this.dataDir, ceremonyId, selection);
@@ -489,13 +561,32 @@ export class Workstation {
    * At initialisation: the founding officers' approval of the HSM selection the workstation key was made
    * on, signed by that key and saved beside the selection, audited with the module file's SHA-256.
    */
-  private async approveSelection(signer: Signer, identity: WorkstationIdentity, change: { actors: string[]; ceremony: string }): Promise<void> {
+  private async approveSelection(
+    signer: Signer,
+    identity: WorkstationIdentity,
+    change: { actors: string[]; ceremony: string },
+  ): Promise<void> {
     const settings = this.settings();
-    const moduleSha256 = settings.mode === 'hsm' ? await sha256File(trustedModulePath(settings.modulePath, this.dataDir)) : null;
-    const approval = await signSelection(signer, settings, { moduleSha256, tokenSerial: identity.tokenSerial, approvedIn: change.ceremony, approvedAt: new Date().toISOString() });
+    const moduleSha256 =
+      settings.mode === 'hsm' ? await sha256File(trustedModulePath(settings.modulePath, this.dataDir)) : null;
+    const approval = await signSelection(signer, settings, {
+      moduleSha256,
+      tokenSerial: identity.tokenSerial,
+      approvedIn: change.ceremony,
+      approvedAt: new Date().toISOString(),
+    });
     const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
-    const details: AuditDetails = { mode: settings.mode, ...(settings.mode === 'hsm' ? { modulePath: settings.modulePath } : {}), moduleSha256, tokenSerial: identity.tokenSerial, ceremony: change.ceremony, approvalSignature: approval.signature };
-    this.audit().record({ actors: change.actors, action: 'hsm.approve', subject, details }, () => writeSettings(this.dataDir, settings, approval));
+    const details: AuditDetails = {
+      mode: settings.mode,
+      ...(settings.mode === 'hsm' ? { modulePath: settings.modulePath } : {}),
+      moduleSha256,
+      tokenSerial: identity.tokenSerial,
+      ceremony: change.ceremony,
+      approvalSignature: approval.signature,
+    };
+    this.audit().record({ actors: change.actors, action: 'hsm.approve', subject, details }, () =>
+      writeSettings(this.dataDir, settings, approval),
+    );
   }
 
   /**
@@ -517,7 +608,8 @@ export class Workstation {
       if (saved.settings.mode !== 'rehearsal') throw error;
     }
     // A selection named for this run that differs from the saved one reads tokens only: login() refuses it.
-    if (!identity || (this.override && !sameSelection(this.override, saved.settings))) return this.open(this.override ?? saved.settings);
+    if (!identity || (this.override && !sameSelection(this.override, saved.settings)))
+      return this.open(this.override ?? saved.settings);
     const standing = await selectionStanding({
       saved,
       file: settingsPath(this.dataDir),
@@ -556,18 +648,38 @@ export class Workstation {
     const identity = this.identities().require();
     const { client, tokenUri } = await this.connect();
     // The key itself, as the token holds it: never the database's record of it.
-    const onToken = (await client.request('signingPublicKey', { uri: tokenUri, id: identity.tokenObjectId })).publicKeySpki;
+    const onToken = (await client.request('signingPublicKey', { uri: tokenUri, id: identity.tokenObjectId }))
+      .publicKeySpki;
     const verified = await verifyAuditTrail(this.audit(), this.checkpoints(), await this.anchor(), onToken);
-    const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+    const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
     if (verified.checkpoints.ok && !certified.equals(Buffer.from(onToken))) {
-      return { ...verified, checkpoints: { ...verified.checkpoints, ok: false, problem: { checkpoint: 0, message: 'The workstation certificate recorded in the database is not for the signing key on the token: the database was changed outside Keyward.' } } };
+      return {
+        ...verified,
+        checkpoints: {
+          ...verified.checkpoints,
+          ok: false,
+          problem: {
+            checkpoint: 0,
+            message:
+              'The workstation certificate recorded in the database is not for the signing key on the token: the database was changed outside Keyward.',
+          },
+        },
+      };
     }
     return verified;
   }
 
   /** Taken before the first login (callers may take it before asking for the PIN), kept until close: see instance-lock.ts. */
   holdInstanceLock(): void {
-    this.instanceLock ??= onFullDisk(this.dataDir, 'take the lock that keeps a second Keyward off this workstation and its token', 'Nothing was done: no PIN was used.', () => lockDataDir(this.dataDir));
+    this.instanceLock ??= onFullDisk(
+      this.dataDir,
+      'take the lock that keeps a second Keyward off this workstation and its token',
+      'Nothing was done: no PIN was used.',
+      () => lockDataDir(this.dataDir),
+    );
   }
 
   close(): void {
@@ -585,7 +697,6 @@ export class Workstation {
     this.auditLog = undefined;
     this.disconnect();
   }
-
 
   private disconnect(): void {
     const previous = this.connection;
@@ -607,7 +718,11 @@ export class Workstation {
 
   private async open(settings: HsmSettings): Promise<Connection> {
     if (settings.mode === 'hsm') {
-      return { settings, client: this.client({ modulePath: settings.modulePath, env: {} }), tokenUri: settings.tokenUri };
+      return {
+        settings,
+        client: this.client({ modulePath: settings.modulePath, env: {} }),
+        tokenUri: settings.tokenUri,
+      };
     }
     const client = this.client(prepareRehearsalModule(this.dataDir));
     try {
@@ -630,6 +745,9 @@ export class Workstation {
    */
   private client(options: HsmProcessOptions): HsmClient {
     trustedModulePath(options.modulePath, this.dataDir);
-    return new HsmClient(options, this.startProcess, { ...this.hsmOptions, registry: new HsmProcessRegistry(this.dataDir) });
+    return new HsmClient(options, this.startProcess, {
+      ...this.hsmOptions,
+      registry: new HsmProcessRegistry(this.dataDir),
+    });
   }
 }

@@ -5,8 +5,8 @@ import { AuditScreen } from './screens/AuditScreen';
 import { CeremoniesScreen } from './screens/CeremoniesScreen';
 import { KeysScreen } from './screens/KeysScreen';
 import { OfficersScreen } from './screens/OfficersScreen';
-import { StartScreen } from './screens/StartScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
+import { StartScreen } from './screens/StartScreen';
 import { useApp, type Screen } from './store';
 
 const screens: { id: Screen; title: string }[] = [

@@ -1,12 +1,14 @@
 /** Words for values several screens show. */
+import type { StepState } from '../shared/ceremonies';
 import type { RotationDue } from '../shared/inventory';
 import type { OfficerRole } from '../shared/officers';
-import type { StepState } from '../shared/ceremonies';
 
 export function rotationText(due: RotationDue | undefined): string {
   if (!due) return 'No active version.';
-  if (due.status === 'overdue') return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${due.due.slice(0, 10)}).`;
-  if (due.status === 'due-soon') return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${due.due.slice(0, 10)}).`;
+  if (due.status === 'overdue')
+    return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${due.due.slice(0, 10)}).`;
+  if (due.status === 'due-soon')
+    return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${due.due.slice(0, 10)}).`;
   return `Next rotation ${due.due.slice(0, 10)} (in ${due.daysLeft} days).`;
 }
 
@@ -14,10 +16,20 @@ export function rotationText(due: RotationDue | undefined): string {
 export const utcText = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 /** Roles as labels (capitalised); in a sentence, rolesInWords (shared/officers). */
-export const roleLabels: Record<OfficerRole, string> = { 'security-officer': 'Security officer', 'key-custodian': 'Key custodian', auditor: 'Auditor' };
+export const roleLabels: Record<OfficerRole, string> = {
+  'security-officer': 'Security officer',
+  'key-custodian': 'Key custodian',
+  auditor: 'Auditor',
+};
 
 /** A ceremony step's state, as the step lists show it. */
-export const stepStateLabels: Record<StepState, string> = { pending: 'to do', running: 'interrupted', done: 'done', failed: 'failed', 'rolled-back': 'rolled back' };
+export const stepStateLabels: Record<StepState, string> = {
+  pending: 'to do',
+  running: 'interrupted',
+  done: 'done',
+  failed: 'failed',
+  'rolled-back': 'rolled back',
+};
 
 /** A byte count as officers read free space on a drive. */
 export function bytesText(bytes: number | null): string {

@@ -8,4 +8,5 @@ export type Loadable<T> =
   | { state: 'failed'; error: KeywardErrorData };
 
 /** A call's result as what a screen shows. */
-export const loaded = <T>(result: Result<T>): Loadable<T> => (result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error });
+export const loaded = <T>(result: Result<T>): Loadable<T> =>
+  result.ok ? { state: 'ready', value: result.value } : { state: 'failed', error: result.error };

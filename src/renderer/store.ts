@@ -1,8 +1,8 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
+import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
 import type { Capabilities } from '../shared/keys';
-import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 import { loaded, type Loadable } from './loadable';
@@ -86,7 +86,10 @@ export const useApp = create<AppState>((set, get) => ({
       set({ auditEntries: { state: 'failed', error: result.error } });
       return;
     }
-    set({ auditEntries: { state: 'ready', value: [...previous, ...result.value] }, auditHasMore: result.value.length === auditPageSize });
+    set({
+      auditEntries: { state: 'ready', value: [...previous, ...result.value] },
+      auditHasMore: result.value.length === auditPageSize,
+    });
   },
 
   verifyAudit: async () => {
@@ -108,7 +111,8 @@ export const useApp = create<AppState>((set, get) => ({
     set({ inventory: loaded(result) });
   },
 
-  showKeyHistory: (keyName) => set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
+  showKeyHistory: (keyName) =>
+    set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
 
   loadStoreStatus: async () => {
     if (get().storeStatus.state !== 'ready') set({ storeStatus: { state: 'loading' } });
@@ -149,7 +153,11 @@ export const useApp = create<AppState>((set, get) => ({
       set({ saving: { state: 'failed', error: result.error } });
       return false;
     }
-    set({ saving: { state: 'ready', value: result.value }, settings: { state: 'ready', value: result.value }, capabilities: { state: 'idle' } });
+    set({
+      saving: { state: 'ready', value: result.value },
+      settings: { state: 'ready', value: result.value },
+      capabilities: { state: 'idle' },
+    });
     await get().refreshStatus();
     return true;
   },

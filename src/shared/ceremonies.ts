@@ -85,7 +85,14 @@ export interface CeremonyView {
    * signed the abort so far, for which reason.
    */
   /** Steps kept even by the quorum's abort are in changedSince, with what later ceremonies changed. */
-  abort: { undoneAlone: number[]; undoneWithQuorum: number[]; keptAlone: number[]; changedSince: { step: number; reason: string }[]; signedBy: string[]; reason: string | null };
+  abort: {
+    undoneAlone: number[];
+    undoneWithQuorum: number[];
+    keptAlone: number[];
+    changedSince: { step: number; reason: string }[];
+    signedBy: string[];
+    reason: string | null;
+  };
   /** A step was running when Keyward stopped; logging in to the token rolls it back. */
   interrupted: boolean;
 }
@@ -128,18 +135,31 @@ export function describeRollback(step: RecoveredStep): string {
     return [
       `The signed transcript of "${step.title}" (${step.ceremonyId}) was being written when Keyward stopped (recorded in the audit log).`,
       ...(step.outputsRemoved.length ? [`What was written of it, removed: ${step.outputsRemoved.join(', ')}.`] : []),
-      ...(step.outputsUnreachable.length ? [`Its drive is not there now: insert it and delete ${step.outputsUnreachable.join(', ')}, which is not a valid transcript.`] : []),
+      ...(step.outputsUnreachable.length
+        ? [
+            `Its drive is not there now: insert it and delete ${step.outputsUnreachable.join(', ')}, which is not a valid transcript.`,
+          ]
+        : []),
       `Write it again: keyward ceremony transcript ${step.ceremonyId} --out DIR (in the app: open the ceremony).`,
     ].join(' ');
   }
   const interrupted = `Step ${step.step + 1} of "${step.title}" (${step.ceremonyId}) was interrupted when Keyward stopped`;
   return [
     ...(step.problem
-      ? [`${interrupted}. Keyward marked it rolled back (recorded in the audit log) but touched nothing on the token, because ${step.problem}. The ceremony cannot go on: abort it. Check the token for objects the step may have made, and keep the database for investigation.`]
-      : [`${interrupted}: it was rolled back and runs again (recorded in the audit log).`, `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`]),
-    ...(step.outputsRemoved.length ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`] : []),
+      ? [
+          `${interrupted}. Keyward marked it rolled back (recorded in the audit log) but touched nothing on the token, because ${step.problem}. The ceremony cannot go on: abort it. Check the token for objects the step may have made, and keep the database for investigation.`,
+        ]
+      : [
+          `${interrupted}: it was rolled back and runs again (recorded in the audit log).`,
+          `Objects it had made on the token, destroyed: ${step.destroyedObjects}.`,
+        ]),
+    ...(step.outputsRemoved.length
+      ? [`What it had written on drives, removed: ${step.outputsRemoved.join(', ')}.`]
+      : []),
     ...(step.outputsUnreachable.length
-      ? [`It may also have written these, which Keyward could not check were its own (their drive is not there now, or another drive is in its place): ${step.outputsUnreachable.join(', ')}. What the step wrote there is not a valid record of this ceremony: insert its drive and delete it.`]
+      ? [
+          `It may also have written these, which Keyward could not check were its own (their drive is not there now, or another drive is in its place): ${step.outputsUnreachable.join(', ')}. What the step wrote there is not a valid record of this ceremony: insert its drive and delete it.`,
+        ]
       : []),
   ].join(' ');
 }

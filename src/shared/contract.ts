@@ -4,15 +4,15 @@
  * calls it; all three derive their types from here.
  */
 import { z } from 'zod';
-import type { CallName } from './call-names';
+import type { AirGapView } from './air-gap';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
+import type { CallName } from './call-names';
+import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
-import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, type QuorumPolicy } from './officers';
 import { maxPinParts, signingKeySpecs, type Capabilities } from './keys';
-import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { DriveEntry, RemovableDrive } from './media';
-import type { AirGapView } from './air-gap';
+import { officerIdPattern, officerRoles, type CeremonyType, type OfficerRecord, type QuorumPolicy } from './officers';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
 import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
@@ -93,16 +93,33 @@ const absolutePath = (what: string) =>
     .max(4096, `the ${what} is longer than 4096 characters`)
     .refine((p) => p.startsWith('/'), `the ${what} must be a full path (start with /)`)
     .refine((p) => !p.includes('\0'), `the ${what} contains a NUL character`);
-const ceremonyId = z.string().min(1, 'the ceremony id is empty').max(200, 'the ceremony id is longer than 200 characters');
-const officerId = z.string().regex(officerIdPattern, 'an officer name is 2 to 32 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter');
-const passphrase = z.string().min(1, 'the passphrase is empty').max(1024, 'the passphrase is longer than 1024 characters');
-const pinParts = z.array(z.string().min(1, 'a PIN part is empty').max(256, 'a PIN part is longer than 256 characters')).min(1, 'give at least one PIN part').max(maxPinParts, `a PIN has at most ${maxPinParts} parts`);
+const ceremonyId = z
+  .string()
+  .min(1, 'the ceremony id is empty')
+  .max(200, 'the ceremony id is longer than 200 characters');
+const officerId = z
+  .string()
+  .regex(
+    officerIdPattern,
+    'an officer name is 2 to 32 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter',
+  );
+const passphrase = z
+  .string()
+  .min(1, 'the passphrase is empty')
+  .max(1024, 'the passphrase is longer than 1024 characters');
+const pinParts = z
+  .array(z.string().min(1, 'a PIN part is empty').max(256, 'a PIN part is longer than 256 characters'))
+  .min(1, 'give at least one PIN part')
+  .max(maxPinParts, `a PIN has at most ${maxPinParts} parts`);
 const stepInputs = z
   .object({
     securityOfficerPin: pinParts.optional(),
     userPin: pinParts.optional(),
     newPassphrase: passphrase.optional(),
-    shares: z.array(z.string().min(1, 'a share is empty').max(8192, 'a share is longer than 8192 characters')).max(16, 'at most 16 shares').optional(),
+    shares: z
+      .array(z.string().min(1, 'a share is empty').max(8192, 'a share is longer than 8192 characters'))
+      .max(16, 'at most 16 shares')
+      .optional(),
   })
   .strict();
 
@@ -163,7 +180,9 @@ export const contract = {
   /** Network interfaces up, wireless devices and default routes: what would break the air gap. */
   getAirGapStatus: call<AirGapView>()(noArguments),
   /** A security officer, with their passphrase, acknowledges what the air-gap check found (audited); ceremonies may then be planned. */
-  acknowledgeAirGap: call<AirGapView>()(z.object({ officer: officerId, passphrase, findings: z.array(z.string().max(500)).max(64) }).strict()),
+  acknowledgeAirGap: call<AirGapView>()(
+    z.object({ officer: officerId, passphrase, findings: z.array(z.string().max(500)).max(64) }).strict(),
+  ),
   /** Removable drives (and practice folders on the rehearsal token) a ceremony may read from and write to. */
   listDrives: call<RemovableDrive[]>()(noArguments),
   /** The files and folders on one listed drive, two levels deep. */
@@ -174,11 +193,28 @@ export const contract = {
   initialiseWorkstation: call<{ signerFingerprint: string; officers: string[] }>()(
     z
       .object({
-        organization: z.string().trim().min(1, 'the organisation is empty').max(64, 'the organisation is longer than 64 characters'),
-        name: z.string().trim().min(1, 'the workstation name is empty').max(64, 'the workstation name is longer than 64 characters'),
+        organization: z
+          .string()
+          .trim()
+          .min(1, 'the organisation is empty')
+          .max(64, 'the organisation is longer than 64 characters'),
+        name: z
+          .string()
+          .trim()
+          .min(1, 'the workstation name is empty')
+          .max(64, 'the workstation name is longer than 64 characters'),
         signingKey: z.enum(signingKeySpecs),
         founding: z
-          .array(z.object({ id: officerId, name: z.string().trim().min(1, 'a name is empty').max(100), role: z.enum(officerRoles), passphrase }).strict())
+          .array(
+            z
+              .object({
+                id: officerId,
+                name: z.string().trim().min(1, 'a name is empty').max(100),
+                role: z.enum(officerRoles),
+                passphrase,
+              })
+              .strict(),
+          )
           .min(2, 'at least two founding officers')
           .max(16, 'at most 16 founding officers'),
         /** The air-gap findings the founding security officer read and acknowledges (none on an isolated workstation). */
@@ -189,12 +225,19 @@ export const contract = {
   /** Unfinished ceremonies (interrupted ones marked) and the last ended ones. */
   getCeremonies: call<CeremonyList>()(noArguments),
   /** Plans a ceremony from the app's form (the plan file's fields) or from a plan file on a drive. */
-  planCeremony: call<CeremonyView>()(z.union([z.object({ plan: z.record(z.string(), z.unknown()) }).strict(), z.object({ planFile: absolutePath('plan file') }).strict()])),
+  planCeremony: call<CeremonyView>()(
+    z.union([
+      z.object({ plan: z.record(z.string(), z.unknown()) }).strict(),
+      z.object({ planFile: absolutePath('plan file') }).strict(),
+    ]),
+  ),
   getCeremony: call<CeremonyView>()(z.object({ id: ceremonyId }).strict()),
   /** An officer checks in by signing the plan digest; their passphrase unseals their approval key. */
   checkInOfficer: call<CeremonyView>()(z.object({ id: ceremonyId, officer: officerId, passphrase }).strict()),
   /** An officer approves one sensitive step by signing its digest. */
-  approveCeremonyStep: call<CeremonyView>()(z.object({ id: ceremonyId, step: z.number().int().min(0).max(100), officer: officerId, passphrase }).strict()),
+  approveCeremonyStep: call<CeremonyView>()(
+    z.object({ id: ceremonyId, step: z.number().int().min(0).max(100), officer: officerId, passphrase }).strict(),
+  ),
   /** Runs the next step once its approvals verify, with the PIN parts, passphrase or shares it needs (never kept). */
   runCeremonyStep: call<CeremonyView>()(z.object({ id: ceremonyId, inputs: stepInputs }).strict()),
   /** A checked-in officer (their passphrase proves it) ends a ceremony without completing it; its completed steps are undone. */
@@ -203,7 +246,18 @@ export const contract = {
    * false (another officer signs too), it ends without completing. Steps that took effect are undone only
    * when the officers who signed meet the ceremony's quorum.
    */
-  abortCeremony: call<CeremonyView>()(z.object({ id: ceremonyId, reason: z.string().trim().min(1, 'give the reason for aborting').max(500), officer: officerId, passphrase, inputs: stepInputs, finish: z.boolean().optional() }).strict()),
+  abortCeremony: call<CeremonyView>()(
+    z
+      .object({
+        id: ceremonyId,
+        reason: z.string().trim().min(1, 'give the reason for aborting').max(500),
+        officer: officerId,
+        passphrase,
+        inputs: stepInputs,
+        finish: z.boolean().optional(),
+      })
+      .strict(),
+  ),
   /** Writes the signed transcript (JSON and PDF) of an ended ceremony to a folder on a drive. */
   writeCeremonyTranscript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
   /** Reads a written bundle back from its drive and verifies it as the connected side will. */

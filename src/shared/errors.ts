@@ -59,7 +59,13 @@ export const errorCodes = [
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** Errors after which the HSM login is gone (the HSM process restarted, the token went away): the officers log in again. */
-export const sessionLostCodes: readonly ErrorCode[] = ['HSM_NOT_LOGGED_IN', 'HSM_PROCESS_FAILED', 'HSM_PROCESS_STALLED', 'HSM_DEVICE_ERROR', 'HSM_TOKEN_NOT_FOUND'];
+export const sessionLostCodes: readonly ErrorCode[] = [
+  'HSM_NOT_LOGGED_IN',
+  'HSM_PROCESS_FAILED',
+  'HSM_PROCESS_STALLED',
+  'HSM_DEVICE_ERROR',
+  'HSM_TOKEN_NOT_FOUND',
+];
 
 export interface KeywardErrorData {
   code: ErrorCode;
@@ -116,11 +122,15 @@ export function toErrorData(error: unknown, unchanged = false): KeywardErrorData
  * left unchanged is dropped, as the caller says what was. Its code and marks (see isStoreBusy) are kept.
  */
 export function withOutcome(error: unknown, outcome: string, then: string): KeywardError {
-  const unclaimed = (text: string): string => text.replace(/\s*Nothing (further )?was (changed|done)[^.]*\./g, '').trim();
+  const unclaimed = (text: string): string =>
+    text.replace(/\s*Nothing (further )?was (changed|done)[^.]*\./g, '').trim();
   const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
   const data = toErrorData(error);
   const message = outcome ? `${sentence(unclaimed(data.message))} ${outcome}` : unclaimed(data.message);
-  const nextStep = error instanceof KeywardError ? unclaimed(data.nextStep) : 'Note the time and this message for the audit record; if it happens again, restart Keyward.';
+  const nextStep =
+    error instanceof KeywardError
+      ? unclaimed(data.nextStep)
+      : 'Note the time and this message for the audit record; if it happens again, restart Keyward.';
   const completed = new KeywardError(data.code, message, nextStep ? `${sentence(nextStep)} ${then}` : then);
   if (error instanceof KeywardError) {
     for (const mark of Object.getOwnPropertySymbols(error)) {

@@ -3,10 +3,22 @@
  * have, even with any one of its officers locked out (that officer cannot approve their own unlocking).
  * A founding set that cannot is refused: one lock-out would block the workstation for good.
  */
-import { approvalFloor, defaultPolicies, rolesInWords, type CeremonyType, type OfficerRole, type QuorumPolicy } from './officers';
+import {
+  approvalFloor,
+  defaultPolicies,
+  rolesInWords,
+  type CeremonyType,
+  type OfficerRole,
+  type QuorumPolicy,
+} from './officers';
 
 /** The officer ceremonies a workstation cannot do without: unlocking (and suspending), enrolling, removing, changing a policy. */
-export const selfGoverningCeremonies = ['suspend-officer', 'enrol-officer', 'remove-officer', 'change-policy'] as const satisfies readonly CeremonyType[];
+export const selfGoverningCeremonies = [
+  'suspend-officer',
+  'enrol-officer',
+  'remove-officer',
+  'change-policy',
+] as const satisfies readonly CeremonyType[];
 
 const ceremonyWords: Record<(typeof selfGoverningCeremonies)[number], string> = {
   'suspend-officer': 'unlocking an officer',
@@ -24,7 +36,10 @@ export interface GoverningOfficer {
  * Why these officers could not run their officer ceremonies with any one of them locked out; empty when
  * they can. One sentence per distinct requirement, naming the officers who count and how many are needed.
  */
-export function selfGovernanceProblems(officers: readonly GoverningOfficer[], policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type]): string[] {
+export function selfGovernanceProblems(
+  officers: readonly GoverningOfficer[],
+  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
+): string[] {
   const byRequirement = new Map<string, { roles: OfficerRole[]; needed: number; words: string[] }>();
   for (const type of selfGoverningCeremonies) {
     const policy = policyOf(type);

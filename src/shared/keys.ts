@@ -1,7 +1,17 @@
 /** Key material Keyward manages inside the HSM, described without ever holding it. */
 
 /** What a CMK can be: AES-256 by default; the others for providers that import such keys. */
-export const cmkSpecs = ['AES_256', 'AES_192', 'AES_128', 'HMAC_SHA256', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384'] as const;
+export const cmkSpecs = [
+  'AES_256',
+  'AES_192',
+  'AES_128',
+  'HMAC_SHA256',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'EC_P256',
+  'EC_P384',
+] as const;
 export type CmkSpec = (typeof cmkSpecs)[number];
 
 export const signingKeySpecs = ['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384'] as const;

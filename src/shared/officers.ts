@@ -35,7 +35,8 @@ export interface Approval {
 }
 
 /** The bytes an officer signs to approve a step at a time: domain-separated, so a signature means nothing else. */
-export const approvalMessage = (stepDigest: string, signedAt: string): string => `keyward-approval:v2:${stepDigest}:${signedAt}`;
+export const approvalMessage = (stepDigest: string, signedAt: string): string =>
+  `keyward-approval:v2:${stepDigest}:${signedAt}`;
 
 export const officerStates = ['active', 'suspended', 'removed'] as const;
 export type OfficerState = (typeof officerStates)[number];
@@ -79,19 +80,30 @@ export const ceremonyTypes = [
 export type CeremonyType = (typeof ceremonyTypes)[number];
 
 /** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
-export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter((t) => t !== 'initialise-workstation' && t !== 'export-audit');
+export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter(
+  (t) => t !== 'initialise-workstation' && t !== 'export-audit',
+);
 
 /** Roles as sentences name them (the screens' labels are capitalised). */
-export const roleNames: Record<OfficerRole, string> = { 'security-officer': 'security officer', 'key-custodian': 'key custodian', auditor: 'auditor' };
+export const roleNames: Record<OfficerRole, string> = {
+  'security-officer': 'security officer',
+  'key-custodian': 'key custodian',
+  auditor: 'auditor',
+};
 export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map((r) => roleNames[r]).join(', ');
 
 /** The fewest approvals a sensitive step of this ceremony may have, whatever its policy says. */
-export const approvalFloor = (type: CeremonyType): number => (dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1);
+export const approvalFloor = (type: CeremonyType): number =>
+  dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1;
 
 const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
 
 export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {
-  'initialise-workstation': { quorum: 2, roles: ['security-officer', 'key-custodian', 'auditor'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'initialise-workstation': {
+    quorum: 2,
+    roles: ['security-officer', 'key-custodian', 'auditor'],
+    approvalLifetimeHours: defaultApprovalLifetimeHours,
+  },
   'enrol-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
   'suspend-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
   'remove-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
@@ -100,12 +112,24 @@ export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {
   'generate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
   'rotate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
   'export-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  backup: { quorum: 2, roles: ['key-custodian', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-  restore: { quorum: 2, roles: ['key-custodian', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  backup: {
+    quorum: 2,
+    roles: ['key-custodian', 'security-officer'],
+    approvalLifetimeHours: defaultApprovalLifetimeHours,
+  },
+  restore: {
+    quorum: 2,
+    roles: ['key-custodian', 'security-officer'],
+    approvalLifetimeHours: defaultApprovalLifetimeHours,
+  },
   'disable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
   'enable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
   'destroy-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'export-audit': { quorum: 1, roles: ['auditor', 'security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
+  'export-audit': {
+    quorum: 1,
+    roles: ['auditor', 'security-officer'],
+    approvalLifetimeHours: defaultApprovalLifetimeHours,
+  },
   // Every PIN typed afterwards goes through the module: the security officers decide.
   'change-hsm': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
 };

@@ -42,7 +42,10 @@ export function parseTokenUri(uri: string): TokenSelector {
   if (!uri.startsWith('pkcs11:')) throw invalid(uri, 'it must begin with "pkcs11:"');
   const rest = uri.slice('pkcs11:'.length);
   if (rest.includes('?')) {
-    throw invalid(uri, 'query attributes (after "?") such as pin-value are not accepted; a PIN is never part of an address');
+    throw invalid(
+      uri,
+      'query attributes (after "?") such as pin-value are not accepted; a PIN is never part of an address',
+    );
   }
   const selector: TokenSelector = {};
   if (rest === '') throw invalid(uri, 'it names no token; give at least token= or serial=');
@@ -51,7 +54,10 @@ export function parseTokenUri(uri: string): TokenSelector {
     if (eq <= 0) throw invalid(uri, `"${part}" is not of the form name=value`);
     const name = part.slice(0, eq);
     if (!(tokenUriAttributes as readonly string[]).includes(name)) {
-      throw invalid(uri, `"${name}" is not an attribute Keyward uses to choose a token (use ${tokenUriAttributes.join(', ')})`);
+      throw invalid(
+        uri,
+        `"${name}" is not an attribute Keyward uses to choose a token (use ${tokenUriAttributes.join(', ')})`,
+      );
     }
     const key = name as TokenUriAttribute;
     if (selector[key] !== undefined) throw invalid(uri, `"${name}" appears twice`);

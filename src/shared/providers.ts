@@ -1,7 +1,14 @@
 /** Cloud providers Keyward prepares key material for, and the wrapping algorithms their imports accept. */
 import type { OaepHash } from './keys';
 
-export const providerIds = ['aws-kms', 'azure-key-vault', 'google-cloud-kms', 'hashicorp-vault', 'salesforce-shield', 'generic'] as const;
+export const providerIds = [
+  'aws-kms',
+  'azure-key-vault',
+  'google-cloud-kms',
+  'hashicorp-vault',
+  'salesforce-shield',
+  'generic',
+] as const;
 export type ProviderId = (typeof providerIds)[number];
 
 export const providerNames: Record<ProviderId, string> = {
@@ -14,7 +21,12 @@ export const providerNames: Record<ProviderId, string> = {
 };
 
 /** Keyward's names for the wrap, after AWS KMS's (the most explicit): RSA-OAEP of the key, or RSA-AES key wrap. */
-export const wrapAlgorithms = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256'] as const;
+export const wrapAlgorithms = [
+  'RSAES_OAEP_SHA_1',
+  'RSAES_OAEP_SHA_256',
+  'RSA_AES_KEY_WRAP_SHA_1',
+  'RSA_AES_KEY_WRAP_SHA_256',
+] as const;
 export type WrapAlgorithm = (typeof wrapAlgorithms)[number];
 
 export const wrapMethods: Record<WrapAlgorithm, { kind: 'oaep' | 'rsa-aes'; hash: OaepHash }> = {

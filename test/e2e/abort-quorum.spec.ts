@@ -10,13 +10,20 @@ import { expect, test } from './fixtures';
 
 test.use({ actionTimeout: 30_000 });
 
-const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
+const passphrases: Record<string, string> = {
+  alice: 'rehearsal passphrase one',
+  bob: 'rehearsal passphrase two',
+  dave: 'rehearsal passphrase four',
+  grace: 'rehearsal passphrase five',
+};
 
 /** Set-up through the app's own calls: login, initialisation, a key generated, and a rotation run up to (not including) its closing checkpoint. */
 async function rotatedUpToTheCheckpoint(page: Page): Promise<void> {
   const failure = await page.evaluate(
     async ({ pin, passphrases }) => {
-      type View = { status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] } };
+      type View = {
+        status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] };
+      };
       type Result = { ok: boolean; value?: View; error?: { message: string } };
       const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<Result>> }).keyward;
       const call = async (name: string, request: object): Promise<View | undefined> => {
@@ -27,18 +34,38 @@ async function rotatedUpToTheCheckpoint(page: Page): Promise<void> {
       const run = async (plan: object, steps: number) => {
         let view = await call('planCeremony', { plan });
         const id = view?.status.plan.id ?? '';
-        for (const officer of ['alice', 'bob']) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+        for (const officer of ['alice', 'bob'])
+          await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
         for (let step = 0; step < steps; step++) {
-          if (view?.status.plan.steps[step]?.sensitive) for (const officer of ['alice', 'bob']) await call('approveCeremonyStep', { id, step, officer, passphrase: passphrases[officer] });
+          if (view?.status.plan.steps[step]?.sensitive)
+            for (const officer of ['alice', 'bob'])
+              await call('approveCeremonyStep', { id, step, officer, passphrase: passphrases[officer] });
           view = await call('runCeremonyStep', { id, inputs: {} });
         }
       };
       try {
         await call('loginToken', { pinParts: [pin] });
         const network = (await call('getAirGapStatus', {})) as unknown as { isolated: boolean; findings: string[] };
-        await call('initialiseWorkstation', { airGapFindings: network.isolated ? [] : network.findings, organization: 'Example Org', name: 'Abort workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave }, { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace }] });
-        await run({ ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } }, 3);
-        await run({ ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' }, 2);
+        await call('initialiseWorkstation', {
+          airGapFindings: network.isolated ? [] : network.findings,
+          organization: 'Example Org',
+          name: 'Abort workstation',
+          signingKey: 'ECDSA_P256',
+          founding: [
+            { id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice },
+            { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob },
+            { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave },
+            { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace },
+          ],
+        });
+        await run(
+          { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } },
+          3,
+        );
+        await run(
+          { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' },
+          2,
+        );
         return '';
       } catch (error) {
         return String(error);
@@ -55,7 +82,9 @@ async function signAbort(page: Page, officer: string, submit: string): Promise<v
   await page.getByRole('button', { name: submit }).click();
 }
 
-test('an activation is undone only by an abort the quorum signs, and the previous version is active again', async ({ app }, testInfo) => {
+test('an activation is undone only by an abort the quorum signs, and the previous version is active again', async ({
+  app,
+}, testInfo) => {
   test.setTimeout(300_000);
   const { page } = app;
   await page.setViewportSize({ width: 1366, height: 768 });
@@ -65,7 +94,11 @@ test('an activation is undone only by an abort the quorum signs, and the previou
   await page.getByRole('button', { name: /^Resume Rotate Tenant CMK/ }).click();
   await page.getByRole('button', { name: 'Abort this ceremony…' }).click();
   const panel = page.getByRole('region', { name: 'Abort the ceremony' });
-  await expect(panel.getByText(/One officer.s abort leaves steps 1 and 2 as done, because what they did took effect. If 2 officers sign the/)).toBeVisible();
+  await expect(
+    panel.getByText(
+      /One officer.s abort leaves steps 1 and 2 as done, because what they did took effect. If 2 officers sign the/,
+    ),
+  ).toBeVisible();
   await panel.getByLabel('Reason').fill('The rotation was planned for the wrong day');
   await panel.getByRole('checkbox', { name: /Another officer signs the abort after me/ }).check();
   expect(await axeViolations(page)).toEqual([]);
@@ -85,7 +118,9 @@ test('an activation is undone only by an abort the quorum signs, and the previou
   await page.screenshot({ path: testInfo.outputPath('abort-keys.png'), fullPage: true });
 });
 
-test('on an initialised workstation the audit log verifies against its anchor in the HSM, and Settings leads to the change-hsm ceremony', async ({ app }, testInfo) => {
+test('on an initialised workstation the audit log verifies against its anchor in the HSM, and Settings leads to the change-hsm ceremony', async ({
+  app,
+}, testInfo) => {
   test.setTimeout(300_000);
   const { page } = app;
   await page.setViewportSize({ width: 1366, height: 768 });
@@ -99,7 +134,9 @@ test('on an initialised workstation the audit log verifies against its anchor in
   await page.screenshot({ path: testInfo.outputPath('audit-anchored.png') });
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings' }).click();
-  await expect(page.getByRole('note').filter({ hasText: 'change only in a ceremony that two security officers approve' })).toBeVisible();
+  await expect(
+    page.getByRole('note').filter({ hasText: 'change only in a ceremony that two security officers approve' }),
+  ).toBeVisible();
   await expect(page.getByRole('button', { name: 'Check the token and use it' })).toHaveCount(0);
   expect(await axeViolations(page)).toEqual([]);
   await page.screenshot({ path: testInfo.outputPath('settings-initialised.png'), fullPage: true });

@@ -8,7 +8,8 @@ test('the start and settings screens have no accessibility violations (axe) and 
 
   // Keyboard only: Tab to the Settings button and open it with Enter.
   const settings = page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings' });
-  for (let i = 0; i < 10 && !(await settings.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < 10 && !(await settings.evaluate((el) => el === document.activeElement)); i++)
+    await page.keyboard.press('Tab');
   await expect(settings).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Settings/ })).toBeVisible();

@@ -3,9 +3,9 @@
  * custodian's share; the security officer's PIN for the step; then, after the version is destroyed, the
  * custodians give their shares (one picks the share file on their drive, one types the words).
  */
+import type { Page } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
@@ -13,13 +13,24 @@ import { expect, test } from './fixtures';
 
 test.use({ actionTimeout: 30_000 });
 
-const passphrases: Record<string, string> = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
+const passphrases: Record<string, string> = {
+  alice: 'rehearsal passphrase one',
+  bob: 'rehearsal passphrase two',
+  dave: 'rehearsal passphrase four',
+  grace: 'rehearsal passphrase five',
+};
 
 /** Set-up through the app's own calls (what the whole-life spec does by hand): login, initialisation, and ceremonies run to the end. */
 async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void> {
   const failures = await page.evaluate(
     async ({ pin, plans, passphrases }) => {
-      type Result = { ok: boolean; value?: { status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] } }; error?: { message: string } };
+      type Result = {
+        ok: boolean;
+        value?: {
+          status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] };
+        };
+        error?: { message: string };
+      };
       const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<Result>> }).keyward;
       const call = async (name: string, request: object): Promise<Result> => {
         const result = await api[name]?.(request);
@@ -28,15 +39,31 @@ async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void
       };
       try {
         await call('loginToken', { pinParts: [pin] });
-        const network = (await call('getAirGapStatus', {})) as unknown as { value: { isolated: boolean; findings: string[] } };
-        await call('initialiseWorkstation', { airGapFindings: network.value.isolated ? [] : network.value.findings, organization: 'Example Org', name: 'Backup workstation', signingKey: 'ECDSA_P256', founding: [{ id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave }, { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace }] });
+        const network = (await call('getAirGapStatus', {})) as unknown as {
+          value: { isolated: boolean; findings: string[] };
+        };
+        await call('initialiseWorkstation', {
+          airGapFindings: network.value.isolated ? [] : network.value.findings,
+          organization: 'Example Org',
+          name: 'Backup workstation',
+          signingKey: 'ECDSA_P256',
+          founding: [
+            { id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice },
+            { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob },
+            { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave },
+            { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace },
+          ],
+        });
         for (const plan of plans) {
           let view = (await call('planCeremony', { plan })).value;
           const id = view?.status.plan.id ?? '';
-          for (const officer of ['alice', 'bob']) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+          for (const officer of ['alice', 'bob'])
+            await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
           while (view && view.status.state !== 'completed') {
             const next = view.status.steps.findIndex((s) => s.state !== 'done');
-            if (view.status.plan.steps[next]?.sensitive) for (const officer of ['alice', 'bob']) await call('approveCeremonyStep', { id, step: next, officer, passphrase: passphrases[officer] });
+            if (view.status.plan.steps[next]?.sensitive)
+              for (const officer of ['alice', 'bob'])
+                await call('approveCeremonyStep', { id, step: next, officer, passphrase: passphrases[officer] });
             view = (await call('runCeremonyStep', { id, inputs: {} })).value;
           }
         }
@@ -63,8 +90,11 @@ async function checkInAndApprove(page: Page): Promise<void> {
     await page.getByLabel(/^Officer \(to approve step/).selectOption(officer);
     await page.getByLabel(/passphrase, to approve step/).fill(passphrases[officer] ?? '');
     await page.getByRole('button', { name: 'Approve this step' }).click();
-    await expect(page.getByRole('button', { name: 'Next officer' }).or(page.getByText('The quorum has approved this step.'))).toBeVisible();
-    if (await page.getByRole('button', { name: 'Next officer' }).isVisible()) await page.getByRole('button', { name: 'Next officer' }).click();
+    await expect(
+      page.getByRole('button', { name: 'Next officer' }).or(page.getByText('The quorum has approved this step.')),
+    ).toBeVisible();
+    if (await page.getByRole('button', { name: 'Next officer' }).isVisible())
+      await page.getByRole('button', { name: 'Next officer' }).click();
   }
 }
 
@@ -86,7 +116,7 @@ async function runToTheEnd(page: Page): Promise<void> {
   }
 }
 
-test('a version is backed up to custodians\' drives and restored from their shares', async ({ app }, testInfo) => {
+test("a version is backed up to custodians' drives and restored from their shares", async ({ app }, testInfo) => {
   test.setTimeout(300_000);
   const { page } = app;
   await page.setViewportSize({ width: 1366, height: 768 });
@@ -98,10 +128,17 @@ test('a version is backed up to custodians\' drives and restored from their shar
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
   await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Back up key versions' });
-  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
-  await page.getByRole('group', { name: 'Key versions to back up' }).getByRole('checkbox', { name: /Tenant CMK v1/ }).check();
+  for (const officer of ['alice', 'bob'])
+    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  await page
+    .getByRole('group', { name: 'Key versions to back up' })
+    .getByRole('checkbox', { name: /Tenant CMK v1/ })
+    .check();
   await page.getByLabel('Shares needed to restore').fill('2');
-  await page.getByRole('group', { name: 'Drive for the backup package' }).getByRole('radio', { name: /PRACTICE-1/ }).check();
+  await page
+    .getByRole('group', { name: 'Drive for the backup package' })
+    .getByRole('radio', { name: /PRACTICE-1/ })
+    .check();
   const shareDrives = page.getByRole('group', { name: "One drive per custodian's share" });
   await shareDrives.getByRole('checkbox', { name: /PRACTICE-2/ }).check();
   await shareDrives.getByRole('checkbox', { name: /PRACTICE-3/ }).check();
@@ -119,20 +156,28 @@ test('a version is backed up to custodians\' drives and restored from their shar
 
   // The version is destroyed; the custodians restore it from their shares.
   await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Destroy a key version' });
-  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  for (const officer of ['alice', 'bob'])
+    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
   await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
-  await page.getByRole('group', { name: 'Drive for the signed destruction certificate' }).getByRole('radio', { name: /PRACTICE-1/ }).check();
+  await page
+    .getByRole('group', { name: 'Drive for the signed destruction certificate' })
+    .getByRole('radio', { name: /PRACTICE-1/ })
+    .check();
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
   await checkInAndApprove(page);
   await runToTheEnd(page);
   await page.getByRole('button', { name: 'Close' }).click();
 
   await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Restore key versions' });
-  for (const officer of ['alice', 'bob']) await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  for (const officer of ['alice', 'bob'])
+    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
   const packagePicker = page.getByRole('group', { name: 'The backup package folder' });
   await packagePicker.getByRole('radio', { name: /PRACTICE-1/ }).check();
   await packagePicker.getByRole('radio', { name: /^keyward-backup-/ }).check();
-  await page.getByRole('group', { name: 'Key versions to restore' }).getByRole('checkbox', { name: /Tenant CMK v1/ }).check();
+  await page
+    .getByRole('group', { name: 'Key versions to restore' })
+    .getByRole('checkbox', { name: /Tenant CMK v1/ })
+    .check();
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
   await checkInAndApprove(page);
   // Custodian 1 picks their share file on their drive; custodian 2 types the words of theirs.
@@ -143,7 +188,8 @@ test('a version is backed up to custodians\' drives and restored from their shar
   await shares.getByRole('button', { name: 'Add this share' }).click();
   await expect(shares.getByRole('status')).toHaveText('1 share(s) given.');
   const shareFolder = readdirSync(join(drives, 'PRACTICE-3')).find((n) => n.startsWith('keyward-backup-')) ?? '';
-  const words = /^Words: (.+)$/m.exec(readFileSync(join(drives, 'PRACTICE-3', shareFolder, 'share.txt'), 'utf8'))?.[1] ?? '';
+  const words =
+    /^Words: (.+)$/m.exec(readFileSync(join(drives, 'PRACTICE-3', shareFolder, 'share.txt'), 'utf8'))?.[1] ?? '';
   await shares.getByLabel('Share words (typed by the custodian, not shown to others)').fill(words);
   await shares.getByRole('button', { name: 'Add this share' }).click();
   await expect(shares.getByRole('status')).toHaveText('2 share(s) given.');

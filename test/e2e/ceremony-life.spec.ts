@@ -5,19 +5,24 @@
  * (read back and verified), a resume after the app is killed in the middle of a step, rotation and
  * destruction. A screenshot of every screen is kept; axe checks each kind of screen at 1366x768.
  */
+import type { Page, TestInfo } from '@playwright/test';
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Page, TestInfo } from '@playwright/test';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { databaseFileName } from '../../src/main/store/database';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
 
-const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' } as const;
+const passphrases = {
+  alice: 'rehearsal passphrase one',
+  bob: 'rehearsal passphrase two',
+  dave: 'rehearsal passphrase four',
+  grace: 'rehearsal passphrase five',
+} as const;
 type Officer = keyof typeof passphrases;
 
 test.use({ actionTimeout: 30_000 });
@@ -42,7 +47,13 @@ async function typePin(page: Page, who: string, parts: string[], submit: string)
 }
 
 /** An officer picks their name and types their passphrase in the form for one purpose ("check in", "approve step", "abort"). */
-async function passphraseFor(page: Page, purpose: string, officer: Officer, submit: string, passphrase: string = passphrases[officer]): Promise<void> {
+async function passphraseFor(
+  page: Page,
+  purpose: string,
+  officer: Officer,
+  submit: string,
+  passphrase: string = passphrases[officer],
+): Promise<void> {
   await page.getByLabel(new RegExp(`^Officer \\(to ${purpose}`)).selectOption(officer);
   await page.getByLabel(new RegExp(`passphrase, to ${purpose}`)).fill(passphrase);
   await page.getByRole('button', { name: submit }).click();
@@ -78,8 +89,15 @@ async function runSteps(page: Page, officers: Officer[]): Promise<void> {
       if (!(await step.getByRole('button', { name: 'Approve this step' }).isVisible())) break;
       await approve(page, officer);
     }
-    if (await step.getByLabel('Number of PIN parts (Security officer PIN)').isVisible()) await typePin(page, 'Security officer PIN', [rehearsalToken.soPin], 'Keep the security officer PIN for this step');
-    if (await step.getByLabel('Number of PIN parts (User PIN)').isVisible()) await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Keep the user PIN for this step');
+    if (await step.getByLabel('Number of PIN parts (Security officer PIN)').isVisible())
+      await typePin(
+        page,
+        'Security officer PIN',
+        [rehearsalToken.soPin],
+        'Keep the security officer PIN for this step',
+      );
+    if (await step.getByLabel('Number of PIN parts (User PIN)').isVisible())
+      await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Keep the user PIN for this step');
     const heading = await step.getByRole('heading').first().textContent();
     await run.click();
     await expect(page.getByRole('heading', { name: heading ?? '' })).toBeHidden({ timeout: 60_000 });
@@ -105,7 +123,10 @@ async function startCeremony(page: Page, type: string, officers: Officer[]): Pro
 }
 
 async function writeTranscript(page: Page): Promise<void> {
-  await page.getByRole('group', { name: 'Drive for the transcript' }).getByRole('radio', { name: /PRACTICE-3/ }).check();
+  await page
+    .getByRole('group', { name: 'Drive for the transcript' })
+    .getByRole('radio', { name: /PRACTICE-3/ })
+    .check();
   await page.getByRole('button', { name: 'Write the signed transcript' }).click();
   await expect(page.getByText(/Written to .*keyward-transcript-/)).toBeVisible();
 }
@@ -119,8 +140,12 @@ test('the whole life of a key through the app, with two officers', async ({ app 
 
   // A wrong PIN: refused, naming the token, with what to do next; nothing else happens.
   await typePin(page, 'User PIN', ['0000', '0000'], 'Log in');
-  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText('The user PIN entered for token "Keyward Rehearsal"');
-  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText('Each officer re-enters their part of the PIN');
+  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText(
+    'The user PIN entered for token "Keyward Rehearsal"',
+  );
+  await expect(page.getByRole('alert', { name: 'The token login failed' })).toContainText(
+    'Each officer re-enters their part of the PIN',
+  );
   await shot(page, testInfo, 'wrong-pin');
   await typePin(page, 'User PIN', ['1111-', '2222'], 'Log in');
 
@@ -128,20 +153,28 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   // Two security officers are not enough (one locked out could never be unlocked): the form says so.
   await page.getByLabel('Organisation').fill('Example Org');
   await page.getByLabel('Workstation name').fill('Rehearsal workstation');
-  const founders = [['alice', 'Alice Martin'], ['bob', 'Bob Chen'], ['dave', 'Dave Okafor'], ['grace', 'Grace Lindqvist']] as const;
+  const founders = [
+    ['alice', 'Alice Martin'],
+    ['bob', 'Bob Chen'],
+    ['dave', 'Dave Okafor'],
+    ['grace', 'Grace Lindqvist'],
+  ] as const;
   for (const [i, [id, name]] of founders.entries()) {
     await page.getByLabel(`Officer ${i + 1} name`).fill(id);
     await page.getByLabel('Full name').nth(i).fill(name);
   }
   await page.getByLabel('Role').nth(3).selectOption('auditor');
-  await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toContainText('the officers name 2 (alice, dave). Add 1 more');
+  await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toContainText(
+    'the officers name 2 (alice, dave). Add 1 more',
+  );
   await expect(page.getByRole('button', { name: 'Each founding officer chooses a passphrase' })).toBeDisabled();
   await page.getByLabel('Role').nth(3).selectOption('security-officer');
   await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toHaveCount(0);
   // On a network, the founding security officer acknowledges the findings as part of the initialisation.
   const findings = page.getByRole('list', { name: 'Air-gap findings' });
   await expect(findings.or(page.getByText('Air gap: isolated.'))).toBeVisible();
-  if (await findings.isVisible()) await page.getByRole('checkbox', { name: /The founding security officer has read these findings/ }).check();
+  if (await findings.isVisible())
+    await page.getByRole('checkbox', { name: /The founding security officer has read these findings/ }).check();
   await expectAccessible(page);
   await shot(page, testInfo, 'initialise');
   await page.getByRole('button', { name: 'Each founding officer chooses a passphrase' }).click();
@@ -176,16 +209,22 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await page.getByRole('button', { name: 'Next officer' }).click();
   await page.getByRole('button', { name: 'Everyone present has checked in: go to the steps' }).click();
   await passphraseFor(page, 'approve step', 'bob', 'Approve this step', 'not the passphrase of bob');
-  await expect(page.getByRole('alert', { name: "bob's approval was not accepted" })).toContainText('Wrong passphrase for bob. 4 attempts left');
+  await expect(page.getByRole('alert', { name: "bob's approval was not accepted" })).toContainText(
+    'Wrong passphrase for bob. 4 attempts left',
+  );
   await expect(page.getByRole('status').filter({ hasText: 'Still needed: 2 more approvals' })).toBeVisible();
   await expectAccessible(page);
   await shot(page, testInfo, 'approval-rejected');
   await approve(page, 'alice');
-  await expect(page.getByRole('list', { name: 'Approvals given' })).toContainText('Approved by alice (Security officer)');
+  await expect(page.getByRole('list', { name: 'Approvals given' })).toContainText(
+    'Approved by alice (Security officer)',
+  );
   await expect(page.getByRole('status').filter({ hasText: 'Still needed: 1 more approval' })).toContainText('bob');
   await shot(page, testInfo, 'approvals');
   await runSteps(page, ['bob', 'alice']);
-  await expect(page.getByRole('group', { name: 'Key check value' }).first()).toContainText(/[0-9A-F]{2} [0-9A-F]{2} [0-9A-F]{2}/);
+  await expect(page.getByRole('group', { name: 'Key check value' }).first()).toContainText(
+    /[0-9A-F]{2} [0-9A-F]{2} [0-9A-F]{2}/,
+  );
   await expectAccessible(page);
   await shot(page, testInfo, 'generated');
   await writeTranscript(page);
@@ -196,7 +235,12 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   mkdirSync(join(drives, 'PRACTICE-1', 'aws'), { recursive: true });
   writeFileSync(
     join(drives, 'PRACTICE-1', 'aws', 'get-parameters-for-import.json'),
-    JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }),
+    JSON.stringify({
+      KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+      ImportToken: randomBytes(40).toString('base64'),
+      PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
   );
   const pickParameters = async () => {
     const picker = page.getByRole('group', { name: "The provider's wrapping key file" });
@@ -228,8 +272,14 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
     await pickParameters();
     // The drive was inserted after the form opened: the officers look for drives again.
-    await page.getByRole('group', { name: 'Drive for the upload bundle' }).getByRole('button', { name: 'Look for drives again' }).click();
-    await page.getByRole('group', { name: 'Drive for the upload bundle' }).getByRole('radio', { name: /FULL-DRIVE/ }).check();
+    await page
+      .getByRole('group', { name: 'Drive for the upload bundle' })
+      .getByRole('button', { name: 'Look for drives again' })
+      .click();
+    await page
+      .getByRole('group', { name: 'Drive for the upload bundle' })
+      .getByRole('radio', { name: /FULL-DRIVE/ })
+      .check();
     await page.getByRole('button', { name: 'Plan the ceremony' }).click();
     await checkIn(page, ['alice', 'bob']);
     if (root) {
@@ -242,8 +292,13 @@ test('the whole life of a key through the app, with two officers', async ({ app 
       rmSync(join(full, 'filler.bin'));
     }
     await runSteps(page, ['alice', 'bob']);
-    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText('Verified as read back from the drive', { timeout: 30_000 });
-    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText('EncryptedKeyMaterial.bin');
+    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText(
+      'Verified as read back from the drive',
+      { timeout: 30_000 },
+    );
+    await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText(
+      'EncryptedKeyMaterial.bin',
+    );
     await expectAccessible(page);
     await shot(page, testInfo, 'exported');
     await page.getByRole('button', { name: 'Close' }).click();
@@ -264,18 +319,28 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await expect(page.getByRole('status').filter({ hasText: /Step 1: .* s so far/ })).toBeVisible();
   await shot(page, testInfo, 'working');
   const db = new Database(join(app.dataDir, databaseFileName), { readonly: true });
-  await expect.poll(() => db.prepare("SELECT count(*) FROM ceremony_steps WHERE state = 'running'").pluck().get(), { intervals: [20] }).toBe(1);
+  await expect
+    .poll(() => db.prepare("SELECT count(*) FROM ceremony_steps WHERE state = 'running'").pluck().get(), {
+      intervals: [20],
+    })
+    .toBe(1);
   db.close();
   page = await app.restart();
   await page.setViewportSize({ width: 1366, height: 768 });
-  await expect(page.getByRole('region', { name: 'Unfinished ceremonies' })).toContainText('Interrupted in the middle of a step');
+  await expect(page.getByRole('region', { name: 'Unfinished ceremonies' })).toContainText(
+    'Interrupted in the middle of a step',
+  );
   await expectAccessible(page);
   await shot(page, testInfo, 'home-interrupted');
   await acknowledgeAirGap(page, testInfo);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
   await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Log in');
-  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('was interrupted when Keyward stopped: it was rolled back and runs again');
-  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText('Objects it had made on the token, destroyed:');
+  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText(
+    'was interrupted when Keyward stopped: it was rolled back and runs again',
+  );
+  await expect(page.getByRole('list', { name: 'Notes from the login' })).toContainText(
+    'Objects it had made on the token, destroyed:',
+  );
   await shot(page, testInfo, 'rolled-back');
   await page.getByRole('button', { name: /Resume Generate RSA_4096/ }).click();
   await expect(page.getByText('This step was interrupted when Keyward stopped')).toBeVisible();
@@ -294,7 +359,10 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await page.getByRole('button', { name: 'Close' }).click();
   await startCeremony(page, 'Destroy a key version', ['alice', 'bob']);
   await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
-  await page.getByRole('group', { name: 'Drive for the signed destruction certificate' }).getByRole('radio', { name: /PRACTICE-2/ }).check();
+  await page
+    .getByRole('group', { name: 'Drive for the signed destruction certificate' })
+    .getByRole('radio', { name: /PRACTICE-2/ })
+    .check();
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
   await checkIn(page, ['alice', 'bob']);
   await runSteps(page, ['alice', 'bob']);

@@ -2,10 +2,10 @@
  * One fixture, two shells: each spec gets the Keyward window as a Page, whether it runs in Electron or
  * in the Chromium shell, with its own data directory (and so its own rehearsal token).
  */
+import { _electron, test as base, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test as base, _electron, type Page } from '@playwright/test';
 import { findElectronRuntime } from '../../scripts/electron-runtime.mjs';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
@@ -30,7 +30,12 @@ export interface KeywardApp {
 }
 
 /** What the air-gap check reports in the Chromium shell's tests: a workstation on a cable. */
-export const testNetwork: AirGapStatus = { isolated: false, findings: ['Network interface eth0 is up.', 'A default route leaves through eth0.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: ['eth0'] };
+export const testNetwork: AirGapStatus = {
+  isolated: false,
+  findings: ['Network interface eth0 is up.', 'A default route leaves through eth0.'],
+  interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }],
+  defaultRoutes: ['eth0'],
+};
 
 interface Running {
   page: Page;
@@ -44,12 +49,19 @@ async function launch(shell: ShellOptions['shell'], dataDir: string): Promise<Ru
       console.log(`[electron] skipped: ${runtime.reason}.`);
       return undefined;
     }
-    const electronApp = await _electron.launch({ executablePath: runtime.path, args: [projectRoot], env: { ...process.env, KEYWARD_DATA_DIR: dataDir } });
+    const electronApp = await _electron.launch({
+      executablePath: runtime.path,
+      args: [projectRoot],
+      env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+    });
     return { page: await electronApp.firstWindow(), stop: () => electronApp.close() };
   }
   const workstation = new Workstation(dataDir, nodeHsmChannel);
   // The same findings on every machine, so the acknowledgement screens are tested alike everywhere (the real check has its unit test).
-  const chromiumShell = await launchChromiumShell({ handlers: createHandlers(workstation, { readAirGap: () => testNetwork }), headless: true });
+  const chromiumShell = await launchChromiumShell({
+    handlers: createHandlers(workstation, { readAirGap: () => testNetwork }),
+    headless: true,
+  });
   return {
     page: chromiumShell.page,
     // The workstation first: its HSM process is killed and its database closed at once, whatever step is running.

@@ -2,9 +2,9 @@
  * A ceremony run from the keyboard alone (Tab, arrows, Space, Enter and typing; no pointer): the audit
  * export, started from the Audit screen, at 1366x768, with axe on each screen on the way.
  */
+import type { Locator, Page } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
@@ -27,9 +27,12 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
   await page.setViewportSize({ width: 1366, height: 768 });
   // Set-up through the app's own calls: a login and the founding officers.
   const setUp = await page.evaluate(async (pin) => {
-    const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<{ ok: boolean }>> }).keyward;
+    const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<{ ok: boolean }>> })
+      .keyward;
     const login = await api.loginToken?.({ pinParts: [pin] });
-    const network = (await api.getAirGapStatus?.({})) as unknown as { value: { isolated: boolean; findings: string[] } };
+    const network = (await api.getAirGapStatus?.({})) as unknown as {
+      value: { isolated: boolean; findings: string[] };
+    };
     const airGapFindings = network.value.isolated ? [] : network.value.findings;
     const init = await api.initialiseWorkstation?.({
       airGapFindings,
@@ -54,7 +57,10 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
   await expect(page.getByLabel('Ceremony', { exact: true })).toHaveValue('export-audit');
   await tabTo(page, page.getByRole('checkbox', { name: /\(dana, Auditor\)/ }));
   await page.keyboard.press('Space');
-  await tabTo(page, page.getByRole('group', { name: 'Drive for the signed audit export' }).getByRole('radio', { name: /PRACTICE-1/ }));
+  await tabTo(
+    page,
+    page.getByRole('group', { name: 'Drive for the signed audit export' }).getByRole('radio', { name: /PRACTICE-1/ }),
+  );
   await page.keyboard.press('Space');
   await tabTo(page, page.getByLabel('File name'));
   await page.keyboard.type('audit-export.jsonl');
@@ -90,5 +96,9 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
   await testInfo.attach('keyboard-export-audit', { path: shot, contentType: 'image/png' });
   const drive = join(app.dataDir, practiceDrivesFolder, 'PRACTICE-1');
   expect(existsSync(join(drive, 'audit-export.jsonl'))).toBe(true);
-  expect(readdirSync(drive).sort()).toEqual(['audit-export.jsonl', 'audit-export.jsonl.p7s', 'audit-export.jsonl.signer.pem']);
+  expect(readdirSync(drive).sort()).toEqual([
+    'audit-export.jsonl',
+    'audit-export.jsonl.p7s',
+    'audit-export.jsonl.signer.pem',
+  ]);
 });

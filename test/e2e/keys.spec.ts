@@ -1,19 +1,28 @@
 import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
-import { expect, test } from './fixtures';
 import { axeViolations } from './axe';
+import { expect, test } from './fixtures';
 
-test('the key inventory shows every version with its state and KCV, the rotation due, and each key\'s history', async ({ app }, testInfo) => {
+test("the key inventory shows every version with its state and KCV, the rotation due, and each key's history", async ({
+  app,
+}, testInfo) => {
   // Keys recorded as ceremonies would (the ceremonies themselves are tested in test/integration).
   const db = openDatabase(app.dataDir);
   const log = new AuditLog(db);
   const inventory = new Inventory(db, log, () => new Date(Date.now() - 350 * 86_400_000));
   const change = { actors: ['alice', 'bob'], ceremony: 'generate-1' };
   inventory.addKey({ name: 'Tenant CMK', purpose: 'SaaS tenant data', provider: 'aws-kms', spec: 'AES_256' }, change);
-  inventory.addVersion('Tenant CMK', { tokenSerial: '0123456789abcdef', tokenObjectId: '01'.repeat(16), tokenLabel: 'Tenant CMK v1', kcv: 'a1b2c3' }, change);
+  inventory.addVersion(
+    'Tenant CMK',
+    { tokenSerial: '0123456789abcdef', tokenObjectId: '01'.repeat(16), tokenLabel: 'Tenant CMK v1', kcv: 'a1b2c3' },
+    change,
+  );
   inventory.setState('Tenant CMK', 1, 'active', change);
-  new Inventory(db, log).addKey({ name: 'Archive HMAC', purpose: 'Log integrity', provider: null, spec: 'HMAC_SHA256', rotationDays: 730 }, change);
+  new Inventory(db, log).addKey(
+    { name: 'Archive HMAC', purpose: 'Log integrity', provider: null, spec: 'HMAC_SHA256', rotationDays: 730 },
+    change,
+  );
   db.close();
 
   const { page } = app;

@@ -33,7 +33,9 @@ test('a file that is not a PKCS#11 module is refused with what to do next', asyn
   await page.screenshot({ path: testInfo.outputPath('settings-bad-module.png') });
 });
 
-test('an officer picks a real module and token; Keyward opens it, saves it and leaves rehearsal mode', async ({ app }, testInfo) => {
+test('an officer picks a real module and token; Keyward opens it, saves it and leaves rehearsal mode', async ({
+  app,
+}, testInfo) => {
   const { page } = app;
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toBeVisible();
   await page.getByRole('button', { name: 'Settings' }).click();
@@ -57,7 +59,9 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await expect(row).toContainText('success');
   await page.getByRole('button', { name: 'Verify the log' }).click();
   // Not initialised: no workstation key or anchor in the HSM yet, so the chain alone is not called verified.
-  await expect(page.getByRole('status').filter({ hasText: 'Not fully verified: the hash chain of 1 entry is intact' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Not fully verified: the hash chain of 1 entry is intact' }),
+  ).toBeVisible();
   await page.getByLabel('Action').fill('key.generate');
   await page.getByRole('button', { name: 'Show entries' }).click();
   await expect(page.getByText('No entries match.')).toBeVisible();

@@ -1,12 +1,15 @@
-import { callNames } from '../../src/shared/call-names';
+import type { Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import { callNames } from '../../src/shared/call-names';
 import { expect, test } from './fixtures';
 
 /** The value shown beside a label in one of the start screen's definition lists. */
 const field = (page: Page, list: string, label: string) =>
-  page.getByLabel(list).locator('dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+  page
+    .getByLabel(list)
+    .locator('dt', { hasText: new RegExp(`^${label}$`) })
+    .locator('xpath=following-sibling::dd[1]');
 
 /** The rehearsal token as SoftHSM's own tool reports it: an independent read, not Keyward's. */
 function softhsmShowSlots(dataDir: string): string {
@@ -92,7 +95,7 @@ test('the renderer cannot reach Node and can call only the contract', async ({ a
   }
 });
 
-test('a call from any frame other than Keyward\'s own window is refused', async ({ app }) => {
+test("a call from any frame other than Keyward's own window is refused", async ({ app }) => {
   const { page } = app;
   await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   const fromSubframe = await page.evaluate(async () => {

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { databaseFileName } from '../../src/main/store/database';
 import { expect, test } from './fixtures';
 
-test('the start screen shows the workstation database checked at start, and that no signing key exists yet', async ({ app }, testInfo) => {
+test('the start screen shows the workstation database checked at start, and that no signing key exists yet', async ({
+  app,
+}, testInfo) => {
   const card = app.page.getByRole('region', { name: 'Workstation database' });
   await expect(card).toContainText('Checked at start: no damage found');
   await expect(card).toContainText(join(app.dataDir, databaseFileName));

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHandlers } from '../../src/main/api/handlers';
 import { dispatch } from '../../src/main/api/dispatch';
+import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { Workstation } from '../../src/main/workstation';
@@ -20,7 +20,13 @@ import type { KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { softhsmModule } from './softhsm';
 
-export const appPassphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
+export const appPassphrases = {
+  alice: 'rehearsal passphrase one',
+  bob: 'rehearsal passphrase two',
+  carol: 'rehearsal passphrase three',
+  dave: 'rehearsal passphrase four',
+  grace: 'rehearsal passphrase five',
+};
 export type AppOfficer = keyof typeof appPassphrases;
 
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
@@ -33,7 +39,11 @@ export interface AppBench {
   /** A practice drive's folder. */
   drive(name: string): string;
   /** Plans from the form, checks the officers in, approves each sensitive step and runs it, up to `until` steps done (all by default). */
-  runThrough(plan: Record<string, unknown>, officers: AppOfficer[], options?: { inputs?: RequestOf<'runCeremonyStep'>['inputs']; until?: number }): Promise<CeremonyView>;
+  runThrough(
+    plan: Record<string, unknown>,
+    officers: AppOfficer[],
+    options?: { inputs?: RequestOf<'runCeremonyStep'>['inputs']; until?: number },
+  ): Promise<CeremonyView>;
   /** Every object on the rehearsal token (label and hex id), as pkcs11-tool lists them with a user login. */
   tokenObjects(): { label: string; id: string }[];
   close(): void;
@@ -48,7 +58,13 @@ export interface AppBenchOptions {
 }
 
 export async function appBench(options: AppBenchOptions = {}): Promise<AppBench> {
-  const founding = options.founding ?? [['alice', 'security-officer'], ['bob', 'key-custodian'], ['carol', 'auditor'], ['dave', 'security-officer'], ['grace', 'security-officer']];
+  const founding = options.founding ?? [
+    ['alice', 'security-officer'],
+    ['bob', 'key-custodian'],
+    ['carol', 'auditor'],
+    ['dave', 'security-officer'],
+    ['grace', 'security-officer'],
+  ];
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-bench-'));
   options.prepare?.(dataDir);
   const workstation = new Workstation(dataDir, nodeHsmChannel);
@@ -68,7 +84,12 @@ export async function appBench(options: AppBenchOptions = {}): Promise<AppBench>
     organization: 'Example Org',
     name: 'WS bench',
     signingKey: 'ECDSA_P256',
-    founding: founding.map(([id, role]) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role, passphrase: appPassphrases[id] })),
+    founding: founding.map(([id, role]) => ({
+      id,
+      name: `${id[0]?.toUpperCase()}${id.slice(1)}`,
+      role,
+      passphrase: appPassphrases[id],
+    })),
     airGapFindings: [],
   });
   const runThrough: AppBench['runThrough'] = async (plan, officers, options = {}) => {
@@ -81,22 +102,39 @@ export async function appBench(options: AppBenchOptions = {}): Promise<AppBench>
       const next = view.status.steps.find((s) => s.state !== 'done');
       if (!next || next.index >= until) return view;
       if (view.status.plan.steps[next.index]?.sensitive) {
-        for (const officer of officers.slice(0, view.quorumNeeded)) await call('approveCeremonyStep', { id, step: next.index, officer, passphrase: appPassphrases[officer] });
+        for (const officer of officers.slice(0, view.quorumNeeded))
+          await call('approveCeremonyStep', { id, step: next.index, officer, passphrase: appPassphrases[officer] });
       }
       view = await call('runCeremonyStep', { id, inputs: options.inputs ?? {} });
     }
   };
   const tokenObjects = () => {
     const conf = join(dataDir, 'rehearsal', 'softhsm2.conf');
-    const out = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', rehearsalToken.label, '--login', '--pin', rehearsalToken.userPin, '--list-objects'], {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      'pkcs11-tool',
+      [
+        '--module',
+        softhsmModule,
+        '--token-label',
+        rehearsalToken.label,
+        '--login',
+        '--pin',
+        rehearsalToken.userPin,
+        '--list-objects',
+      ],
+      {
+        env: { ...process.env, SOFTHSM2_CONF: conf },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return out
       .split(/\n(?=\S)/)
       .filter((block) => /Object;/.test(block))
-      .map((block) => ({ label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '', id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '' }));
+      .map((block) => ({
+        label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
+        id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
+      }));
   };
   return {
     dataDir,

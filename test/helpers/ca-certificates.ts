@@ -23,7 +23,11 @@ export interface Holder {
 /** What the CA includes when it certifies a Keyward workstation key: its extended key usage. */
 export const keywardEkuExtension = keywardWorkstationEkuOpenssl;
 /** A workstation certificate as the organisation's CA properly issues it. */
-export const leafExtensions = ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', keywardEkuExtension];
+export const leafExtensions = [
+  'basicConstraints = critical, CA:FALSE',
+  'keyUsage = critical, digitalSignature',
+  keywardEkuExtension,
+];
 export const caExtensions = ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign'];
 
 /** The holder's key as a Keyward signer (ECDSA P-256, r||s like the HSM). */
@@ -31,7 +35,12 @@ export function signerOf(key: KeyObject): Signer {
   return {
     spec: 'ECDSA_P256',
     spki: createPublicKey(key).export({ type: 'spki', format: 'der' }),
-    sign: (data) => Promise.resolve({ hash: 'sha256', scheme: 'ecdsa-p1363', signature: sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }) }),
+    sign: (data) =>
+      Promise.resolve({
+        hash: 'sha256',
+        scheme: 'ecdsa-p1363',
+        signature: sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }),
+      }),
   };
 }
 
@@ -41,7 +50,13 @@ export interface CertificateWorkshop {
   /** A certificate `issuer` signs, with exactly these extensions (openssl x509 -req). */
   issued: (name: string, issuer: Holder, extensions: string[]) => Holder;
   /** Keyward's own issuer, for validity periods openssl 3.0 cannot backdate. */
-  issuedWithDates: (name: string, issuer: Holder | 'self', profile: 'workstation' | 'approval', notBefore: Date, notAfter: Date) => Promise<Holder>;
+  issuedWithDates: (
+    name: string,
+    issuer: Holder | 'self',
+    profile: 'workstation' | 'approval',
+    notBefore: Date,
+    notAfter: Date,
+  ) => Promise<Holder>;
   /** What verifyBundle says about the signer's trust, with `ca` given as the CA (the hand-made manifest's format is not at issue). */
   bundleTrustProblems: (name: string, signer: Holder, ca: Holder, createdAt?: Date) => Promise<string[]>;
 }
@@ -49,7 +64,8 @@ export interface CertificateWorkshop {
 /** Keys, certificates and bundles written to `folder()` (asked each time, so a test may create it in beforeAll). */
 export function certificateWorkshop(folder: () => string): CertificateWorkshop {
   let serial = 1;
-  const openssl = (args: string[], input?: Buffer): Buffer => execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
+  const openssl = (args: string[], input?: Buffer): Buffer =>
+    execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
 
   function newKey(name: string): string {
     const path = join(folder(), `${name}.key`);
@@ -57,14 +73,33 @@ export function certificateWorkshop(folder: () => string): CertificateWorkshop {
     return path;
   }
 
-  const holderOf = (pem: Buffer, keyPath: string): Holder => ({ certificate: new X509Certificate(pem).raw, key: createPrivateKey(readFileSync(keyPath)) });
+  const holderOf = (pem: Buffer, keyPath: string): Holder => ({
+    certificate: new X509Certificate(pem).raw,
+    key: createPrivateKey(readFileSync(keyPath)),
+  });
 
   // Its key identifier is the one Keyward's issuer writes as the authority key identifier, so certificates from both issuers chain.
   function selfSigned(name: string, extensions: string[]): Holder {
     const keyPath = newKey(name);
-    const keyId = keyIdentifier(createPublicKey(readFileSync(keyPath)).export({ type: 'spki', format: 'der' })).toString('hex');
+    const keyId = keyIdentifier(
+      createPublicKey(readFileSync(keyPath)).export({ type: 'spki', format: 'der' }),
+    ).toString('hex');
     const config = join(folder(), `${name}.cnf`);
-    writeFileSync(config, ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', 'prompt = no', '[dn]', 'O = Example Org', `CN = ${name}`, '[ext]', ...extensions, `subjectKeyIdentifier = ${keyId}`].join('\n'));
+    writeFileSync(
+      config,
+      [
+        '[req]',
+        'distinguished_name = dn',
+        'x509_extensions = ext',
+        'prompt = no',
+        '[dn]',
+        'O = Example Org',
+        `CN = ${name}`,
+        '[ext]',
+        ...extensions,
+        `subjectKeyIdentifier = ${keyId}`,
+      ].join('\n'),
+    );
     return holderOf(openssl(['req', '-x509', '-new', '-key', keyPath, '-config', config, '-days', '30']), keyPath);
   }
 
@@ -77,13 +112,45 @@ export function certificateWorkshop(folder: () => string): CertificateWorkshop {
     writeFileSync(issuerKey, issuer.key.export({ type: 'pkcs8', format: 'pem' }));
     const extfile = join(folder(), `${name}.ext`);
     writeFileSync(extfile, extensions.join('\n'));
-    return holderOf(openssl(['x509', '-req', '-CA', issuerCert, '-CAkey', issuerKey, '-set_serial', String(serial++), '-days', '30', '-extfile', extfile], csr), keyPath);
+    return holderOf(
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-CA',
+          issuerCert,
+          '-CAkey',
+          issuerKey,
+          '-set_serial',
+          String(serial++),
+          '-days',
+          '30',
+          '-extfile',
+          extfile,
+        ],
+        csr,
+      ),
+      keyPath,
+    );
   }
 
-  async function issuedWithDates(name: string, issuer: Holder | 'self', profile: 'workstation' | 'approval', notBefore: Date, notAfter: Date): Promise<Holder> {
+  async function issuedWithDates(
+    name: string,
+    issuer: Holder | 'self',
+    profile: 'workstation' | 'approval',
+    notBefore: Date,
+    notAfter: Date,
+  ): Promise<Holder> {
     const key = createPrivateKey(readFileSync(newKey(name)));
     const subjectSpki = createPublicKey(key).export({ type: 'spki', format: 'der' });
-    const request = { profile, subject: { commonName: name, organization: 'Example Org' }, subjectSpki, serial: randomBytes(16), notBefore, notAfter };
+    const request = {
+      profile,
+      subject: { commonName: name, organization: 'Example Org' },
+      subjectSpki,
+      serial: randomBytes(16),
+      notBefore,
+      notAfter,
+    };
     const certificate =
       issuer === 'self'
         ? await issueCertificate(request, signerOf(key))
@@ -95,16 +162,28 @@ export function certificateWorkshop(folder: () => string): CertificateWorkshop {
   async function bundleSignedBy(name: string, signer: Holder, createdAt: Date): Promise<string> {
     const bundle = join(folder(), `bundle-${name}`);
     mkdirSync(bundle);
-    const manifest = Buffer.from(JSON.stringify({ format: 'keyward-upload-bundle', createdAt: createdAt.toISOString() }));
+    const manifest = Buffer.from(
+      JSON.stringify({ format: 'keyward-upload-bundle', createdAt: createdAt.toISOString() }),
+    );
     writeFileSync(join(bundle, manifestFileName), manifest);
-    writeFileSync(join(bundle, signatureFileName), await signDetached(digestOfBytes(manifest), signerOf(signer.key), signer.certificate, createdAt));
+    writeFileSync(
+      join(bundle, signatureFileName),
+      await signDetached(digestOfBytes(manifest), signerOf(signer.key), signer.certificate, createdAt),
+    );
     writeFileSync(join(bundle, signerFileName), new X509Certificate(signer.certificate).toString());
     return bundle;
   }
 
-  async function bundleTrustProblems(name: string, signer: Holder, ca: Holder, createdAt = new Date()): Promise<string[]> {
+  async function bundleTrustProblems(
+    name: string,
+    signer: Holder,
+    ca: Holder,
+    createdAt = new Date(),
+  ): Promise<string[]> {
     // The CA as an officer would hand it over: a PEM file.
-    const report = verifyBundle(await bundleSignedBy(name, signer, createdAt), { caCertificate: Buffer.from(new X509Certificate(ca.certificate).toString()) });
+    const report = verifyBundle(await bundleSignedBy(name, signer, createdAt), {
+      caCertificate: Buffer.from(new X509Certificate(ca.certificate).toString()),
+    });
     return report.problems.filter((p) => !p.startsWith("the manifest is not in Keyward's format"));
   }
 

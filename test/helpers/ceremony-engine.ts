@@ -5,9 +5,17 @@
  * OpenSC's pkcs11-tool (independently of Keyward).
  */
 import { execFileSync } from 'node:child_process';
-import { CeremonyEngine, type CrashPoint, type EngineDependencies, type StepPlan } from '../../src/main/ceremonies/engine';
-import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
+import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
+import {
+  CeremonyEngine,
+  type CrashPoint,
+  type EngineDependencies,
+  type StepPlan,
+} from '../../src/main/ceremonies/engine';
+import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
+import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
+import type { HsmClient } from '../../src/main/hsm/client';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { Bundles } from '../../src/main/store/bundles';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
@@ -16,15 +24,17 @@ import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
-import { tokenAnchor } from '../../src/main/audit/anchor';
-import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
 import type { CeremonyStatus } from '../../src/shared/ceremonies';
-import type { HsmClient } from '../../src/main/hsm/client';
 import type { CeremonyType, OfficerRole } from '../../src/shared/officers';
 import { softhsmModule } from './softhsm';
 import { testWorkstation, type TestWorkstation } from './workstation';
 
-export const passphrases: Record<string, string> = { alice: 'gate lantern river oak', bob: 'second key in the vault', carol: 'every line is checked', dave: 'another officer arrives' };
+export const passphrases: Record<string, string> = {
+  alice: 'gate lantern river oak',
+  bob: 'second key in the vault',
+  carol: 'every line is checked',
+  dave: 'another officer arrives',
+};
 const founders: [string, OfficerRole][] = [
   ['alice', 'security-officer'],
   ['bob', 'key-custodian'],
@@ -71,10 +81,20 @@ export interface CeremonyBench {
   checkpoints: Checkpoints;
   engine(options?: EngineOptions): CeremonyEngine;
   /** Plans a ceremony and checks the officers in. */
-  start(e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present?: string[]): Promise<string>;
+  start(
+    e: CeremonyEngine,
+    type: CeremonyType,
+    planned: { title: string; steps: StepPlan[] },
+    present?: string[],
+  ): Promise<string>;
   approve(e: CeremonyEngine, id: string, step: number, officers?: string[]): Promise<void>;
   /** Plans, checks in, approves every sensitive step and runs every step. */
-  runPlanned(e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, officers?: string[]): Promise<CeremonyStatus>;
+  runPlanned(
+    e: CeremonyEngine,
+    type: CeremonyType,
+    planned: { title: string; steps: StepPlan[] },
+    officers?: string[],
+  ): Promise<CeremonyStatus>;
   /** Every object on the token (label and hex id), as pkcs11-tool lists them with a user login. */
   tokenObjects(): { label: string; id: string; kind: string }[];
   /** Logs the HSM process back in as the user (after a step that failed with the SO logged in, say). */
@@ -93,7 +113,12 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   const checkpoints = new Checkpoints(ws.db, ws.log);
   const founding = { actors: founders.map(([id]) => id), ceremony: 'initialise' };
   for (const [id, role] of founders) {
-    await enrolOfficer(officers, { signer: ws.signer, certificateDer: ws.certificateDer }, { id, displayName: `${id[0]?.toUpperCase() ?? ''}${id.slice(1)}`, role, passphrase: passphrases[id] ?? '' }, founding);
+    await enrolOfficer(
+      officers,
+      { signer: ws.signer, certificateDer: ws.certificateDer },
+      { id, displayName: `${id[0]?.toUpperCase() ?? ''}${id.slice(1)}`, role, passphrase: passphrases[id] ?? '' },
+      founding,
+    );
   }
 
   const engine = (options: EngineOptions = {}): CeremonyEngine => {
@@ -124,16 +149,24 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
         policies,
         hsm: fixedHsm,
         newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
-        backupShares: (backupId) => Promise.resolve(options.shareBytes?.() ?? (options.shares?.() ?? []).map((input) => readShare(backupId, input))),
+        backupShares: (backupId) =>
+          Promise.resolve(
+            options.shareBytes?.() ?? (options.shares?.() ?? []).map((input) => readShare(backupId, input)),
+          ),
         login: async (role) => {
-          await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : (options.soPin ?? ws.soPin) });
+          await ws.client.request('login', {
+            uri: ws.uri,
+            role,
+            pinParts: role === 'user' ? ws.userPin : (options.soPin ?? ws.soPin),
+          });
         },
       },
       ...(options.now ? { now: options.now } : {}),
       ...(options.crash
         ? {
             crash: (point: CrashPoint, step: number) => {
-              if (point === options.crash?.point && step === options.crash.step) throw new SimulatedCrash(`crash ${point} ${step}`);
+              if (point === options.crash?.point && step === options.crash.step)
+                throw new SimulatedCrash(`crash ${point} ${step}`);
             },
           }
         : {}),
@@ -144,12 +177,22 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   const approve = async (e: CeremonyEngine, id: string, step: number, present = ['alice', 'bob']) => {
     for (const officer of present) await e.approve(id, step, officer, passphrases[officer] ?? '');
   };
-  const start = async (e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present = ['alice', 'bob']) => {
+  const start = async (
+    e: CeremonyEngine,
+    type: CeremonyType,
+    planned: { title: string; steps: StepPlan[] },
+    present = ['alice', 'bob'],
+  ) => {
     const plan = await e.plan(type, planned.title, planned.steps);
     for (const officer of present) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
     return plan.id;
   };
-  const runPlanned = async (e: CeremonyEngine, type: CeremonyType, planned: { title: string; steps: StepPlan[] }, present = ['alice', 'bob']) => {
+  const runPlanned = async (
+    e: CeremonyEngine,
+    type: CeremonyType,
+    planned: { title: string; steps: StepPlan[] },
+    present = ['alice', 'bob'],
+  ) => {
     const id = await start(e, type, planned, present);
     for (const step of e.status(id).plan.steps) {
       if (step.sensitive) await approve(e, id, step.index, present);
@@ -159,19 +202,43 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   };
 
   const tokenObjects = () => {
-    const out = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', label, '--login', '--pin', ws.userPin.join(''), '--list-objects'], {
-      env: { ...process.env, ...ws.tokens.env },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      'pkcs11-tool',
+      ['--module', softhsmModule, '--token-label', label, '--login', '--pin', ws.userPin.join(''), '--list-objects'],
+      {
+        env: { ...process.env, ...ws.tokens.env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return out
       .split(/\n(?=\S)/)
       .filter((block) => /Object;/.test(block))
-      .map((block) => ({ kind: block.split(';')[0]?.trim() ?? '', label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '', id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '' }));
+      .map((block) => ({
+        kind: block.split(';')[0]?.trim() ?? '',
+        label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
+        id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
+      }));
   };
 
   const loginUser = async () => {
     await ws.client.request('login', { uri: ws.uri, role: 'user', pinParts: ws.userPin });
   };
-  return { ws, tokenSerial, officers, inventory, wrappingKeys, policies, store, checkpoints, engine, start, approve, runPlanned, tokenObjects, loginUser, close: () => ws.close() };
+  return {
+    ws,
+    tokenSerial,
+    officers,
+    inventory,
+    wrappingKeys,
+    policies,
+    store,
+    checkpoints,
+    engine,
+    start,
+    approve,
+    runPlanned,
+    tokenObjects,
+    loginUser,
+    close: () => ws.close(),
+  };
 }

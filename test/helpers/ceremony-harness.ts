@@ -20,7 +20,8 @@ import { Workstation } from '../../src/main/workstation';
 import { toErrorData } from '../../src/shared/errors';
 
 const [mode, target, answersPath, out, point, step, fault = 'kill'] = process.argv.slice(2);
-if (!mode || !target || !answersPath || !out || !point || step === undefined) throw new Error('usage: harness run|resume PLAN|ID ANSWERS OUT POINT STEP');
+if (!mode || !target || !answersPath || !out || !point || step === undefined)
+  throw new Error('usage: harness run|resume PLAN|ID ANSWERS OUT POINT STEP');
 const crashAt = { point: point as CrashPoint, step: Number(step) };
 
 const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
@@ -51,7 +52,10 @@ const options: CeremonyRunOptions = {
   },
 };
 try {
-  const completed = mode === 'run' ? await runCeremony(workstation, target, options) : await resumeCeremony(workstation, target, options);
+  const completed =
+    mode === 'run'
+      ? await runCeremony(workstation, target, options)
+      : await resumeCeremony(workstation, target, options);
   process.exitCode = completed ? 0 : 1;
 } catch (error) {
   // As the CLI reports a failure: what happened and the next step, never a stack.

@@ -15,7 +15,10 @@ export function approve(officer: TestOfficer, stepDigest: string, at = new Date(
     officer: officer.name,
     role: officer.role,
     certificate: officer.certificate.toString('base64'),
-    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest, signedAt)), { key: officer.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest, signedAt)), {
+      key: officer.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64'),
     scheme: 'ecdsa-p1363',
     hash: 'sha256',
     signedAt,

@@ -29,13 +29,22 @@ export function makeSoftHsmDir(): TestTokens {
 
 /** Initialises a token; returns its serial as SoftHSM reports it. */
 export function initToken(tokens: TestTokens, label: string, pin = '123456', soPin = '12345678'): string {
-  const out = execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin], {
+  const out = execFileSync(
+    'softhsm2-util',
+    ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin],
+    {
+      env: { ...process.env, ...tokens.env },
+      encoding: 'utf8',
+    },
+  );
+  const slot = /reassigned to slot (\d+)/.exec(out)?.[1];
+  const shown = execFileSync('softhsm2-util', ['--show-slots'], {
     env: { ...process.env, ...tokens.env },
     encoding: 'utf8',
   });
-  const slot = /reassigned to slot (\d+)/.exec(out)?.[1];
-  const shown = execFileSync('softhsm2-util', ['--show-slots'], { env: { ...process.env, ...tokens.env }, encoding: 'utf8' });
-  const section = shown.split(/^Slot /m).find((s) => s.startsWith(`${slot}\n`) || new RegExp(`Label:\\s+${label}\\s*$`, 'm').test(s));
+  const section = shown
+    .split(/^Slot /m)
+    .find((s) => s.startsWith(`${slot}\n`) || new RegExp(`Label:\\s+${label}\\s*$`, 'm').test(s));
   const serial = /Serial number:\s+(\S+)/.exec(section?.split('Token info:')[1] ?? '')?.[1];
   if (!serial) throw new Error(`could not read the serial of ${label}:\n${shown}`);
   return serial;
@@ -44,10 +53,14 @@ export function initToken(tokens: TestTokens, label: string, pin = '123456', soP
 /** A failed login through OpenSC's pkcs11-tool: the token records the wrong PIN in its flags. */
 export function failLogin(tokens: TestTokens, label: string): void {
   try {
-    execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', label, '--login', '--pin', 'wrong-pin', '--list-objects'], {
-      env: { ...process.env, ...tokens.env },
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'pkcs11-tool',
+      ['--module', softhsmModule, '--token-label', label, '--login', '--pin', 'wrong-pin', '--list-objects'],
+      {
+        env: { ...process.env, ...tokens.env },
+        stdio: 'pipe',
+      },
+    );
   } catch {
     return; // expected: CKR_PIN_INCORRECT
   }

@@ -7,8 +7,21 @@ import type { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import type { WrappingKeyRecord } from '../../src/shared/inventory';
 import type { ProviderImport } from '../../src/shared/providers';
 
-export async function importProviderWrappingKey(client: HsmClient, uri: string, wrappingKeys: WrappingKeys, params: ProviderImport, label: string, change: Change): Promise<WrappingKeyRecord> {
+export async function importProviderWrappingKey(
+  client: HsmClient,
+  uri: string,
+  wrappingKeys: WrappingKeys,
+  params: ProviderImport,
+  label: string,
+  change: Change,
+): Promise<WrappingKeyRecord> {
   const token = await client.request('describeToken', { uri });
-  const imported = await client.request('importWrappingKey', { uri, id: newObjectId(), label, spki: params.wrappingKeySpki, fingerprint: params.wrappingKeyFingerprint });
+  const imported = await client.request('importWrappingKey', {
+    uri,
+    id: newObjectId(),
+    label,
+    spki: params.wrappingKeySpki,
+    fingerprint: params.wrappingKeyFingerprint,
+  });
   return wrappingKeys.add(wrappingKeyRecord(params, label, token.serial, imported.id), change);
 }

@@ -13,16 +13,34 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => app.close());
 
-const versions = async (name: string) => (await app.call('getInventory', {})).keys.find((k) => k.name === name)?.versions ?? [];
+const versions = async (name: string) =>
+  (await app.call('getInventory', {})).keys.find((k) => k.name === name)?.versions ?? [];
 const onToken = (id: string) => app.tokenObjects().some((o) => o.id === id);
 
 describe('an abort before anything took effect', () => {
   it('still undoes what was prepared (the pending version is destroyed)', async () => {
-    await app.runThrough({ ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Early abort', purpose: 'tenant data', spec: 'AES_256' } }, ['alice', 'bob']);
-    const view = await app.runThrough({ ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Early abort' }, reason: 'manual' }, ['alice', 'bob'], { until: 1 });
+    await app.runThrough(
+      {
+        ceremony: 'generate-cmk',
+        officers: ['alice', 'bob'],
+        key: { name: 'Early abort', purpose: 'tenant data', spec: 'AES_256' },
+      },
+      ['alice', 'bob'],
+    );
+    const view = await app.runThrough(
+      { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Early abort' }, reason: 'manual' },
+      ['alice', 'bob'],
+      { until: 1 },
+    );
     const pending = (await versions('Early abort'))[1];
     expect(pending?.state).toBe('pending');
-    await app.call('abortCeremony', { id: view.status.plan.id, reason: 'not today', officer: 'alice', passphrase: appPassphrases.alice, inputs: {} });
+    await app.call('abortCeremony', {
+      id: view.status.plan.id,
+      reason: 'not today',
+      officer: 'alice',
+      passphrase: appPassphrases.alice,
+      inputs: {},
+    });
     expect((await versions('Early abort')).map((v) => v.state)).toEqual(['active', 'destroyed']);
     expect(onToken(pending?.tokenObjectId ?? '')).toBe(false);
   });

@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../src/main/api/handlers';
 import { dispatch } from '../../src/main/api/dispatch';
+import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { Workstation } from '../../src/main/workstation';
-import { callNames, type CallName } from '../../src/shared/call-names';
 import type { AirGapStatus } from '../../src/shared/air-gap';
+import { callNames, type CallName } from '../../src/shared/call-names';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
 import { sessionLostCodes, type KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
@@ -22,7 +22,13 @@ import { rehearsalToken } from '../../src/shared/rehearsal';
 let dataDir: string;
 let workstation: Workstation;
 let handlers: ReturnType<typeof createHandlers>;
-const passphrases = { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two', carol: 'rehearsal passphrase three', dave: 'rehearsal passphrase four', grace: 'rehearsal passphrase five' };
+const passphrases = {
+  alice: 'rehearsal passphrase one',
+  bob: 'rehearsal passphrase two',
+  carol: 'rehearsal passphrase three',
+  dave: 'rehearsal passphrase four',
+  grace: 'rehearsal passphrase five',
+};
 
 async function call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>> {
   const result = await dispatch(handlers, name, request);
@@ -37,7 +43,12 @@ async function refusal<N extends CallName>(name: N, request: RequestOf<N>): Prom
 }
 
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
-const onCable: AirGapStatus = { isolated: false, findings: ['Network interface eth0 is up.'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: [] };
+const onCable: AirGapStatus = {
+  isolated: false,
+  findings: ['Network interface eth0 is up.'],
+  interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }],
+  defaultRoutes: [],
+};
 /** The network the air-gap check sees: isolated unless a test plugs a cable in. */
 let network: AirGapStatus = isolated;
 
@@ -54,14 +65,19 @@ afterAll(() => {
 });
 
 /** Check-in of the officers present, and each sensitive step approved by them, then run to the end. */
-async function runThrough(id: string, officers: (keyof typeof passphrases)[], inputs: RequestOf<'runCeremonyStep'>['inputs'] = {}) {
+async function runThrough(
+  id: string,
+  officers: (keyof typeof passphrases)[],
+  inputs: RequestOf<'runCeremonyStep'>['inputs'] = {},
+) {
   for (const officer of officers) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
   let view = await call('getCeremony', { id });
   while (view.status.state !== 'completed') {
     const next = view.status.steps.find((s) => s.state !== 'done');
     if (!next) break;
     if (view.status.plan.steps[next.index]?.sensitive) {
-      for (const officer of officers.slice(0, view.quorumNeeded)) await call('approveCeremonyStep', { id, step: next.index, officer, passphrase: passphrases[officer] });
+      for (const officer of officers.slice(0, view.quorumNeeded))
+        await call('approveCeremonyStep', { id, step: next.index, officer, passphrase: passphrases[officer] });
     }
     view = await call('runCeremonyStep', { id, inputs });
   }
@@ -76,17 +92,30 @@ describe('ceremonies through the app contract', () => {
     expect(wrong.message).toContain('Keyward Rehearsal');
     expect(workstation.audit().query({ action: 'hsm.login', limit: 5 })[0]).toMatchObject({ outcome: 'refused' });
     await call('loginToken', { pinParts: ['1111-', '2222'] });
-    const founding = (['alice', 'bob', 'carol', 'dave', 'grace'] as const).map((id, i) => ({ id, name: `${id[0]?.toUpperCase()}${id.slice(1)}`, role: (['security-officer', 'key-custodian', 'auditor', 'security-officer', 'security-officer'] as const)[i] ?? 'auditor', passphrase: passphrases[id] }));
+    const founding = (['alice', 'bob', 'carol', 'dave', 'grace'] as const).map((id, i) => ({
+      id,
+      name: `${id[0]?.toUpperCase()}${id.slice(1)}`,
+      role:
+        (['security-officer', 'key-custodian', 'auditor', 'security-officer', 'security-officer'] as const)[i] ??
+        'auditor',
+      passphrase: passphrases[id],
+    }));
     const request = { organization: 'Example Org', name: 'WS 1', signingKey: 'ECDSA_P256' as const, founding };
     // On a network, the founding security officer acknowledges exactly the findings shown, in the initialisation.
     network = onCable;
     try {
       // One security officer locked out could never be unlocked by the only other one: refused, nothing made.
-      const tooFew = await refusal('initialiseWorkstation', { ...request, founding: founding.slice(0, 4), airGapFindings: onCable.findings });
+      const tooFew = await refusal('initialiseWorkstation', {
+        ...request,
+        founding: founding.slice(0, 4),
+        airGapFindings: onCable.findings,
+      });
       expect(tooFew).toMatchObject({ code: 'INVALID_REQUEST' });
       expect(tooFew.message).toContain('could not govern the workstation on their own');
       expect((await call('getCeremonies', {})).initialised).toBe(false);
-      expect(await refusal('initialiseWorkstation', { ...request, airGapFindings: [] })).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED' });
+      expect(await refusal('initialiseWorkstation', { ...request, airGapFindings: [] })).toMatchObject({
+        code: 'AIR_GAP_UNCONFIRMED',
+      });
       const initialised = await call('initialiseWorkstation', { ...request, airGapFindings: onCable.findings });
       expect(initialised.officers).toEqual(['alice', 'bob', 'carol', 'dave', 'grace']);
       expect((await call('getAirGapStatus', {})).acknowledged?.officer).toBe('alice');
@@ -96,27 +125,51 @@ describe('ceremonies through the app contract', () => {
     expect(await call('getCeremonies', {})).toMatchObject({ initialised: true, loggedIn: true });
     // Nothing secret in the database: no passphrase, no PIN.
     const audit = JSON.stringify(workstation.audit().query({ limit: 500 }));
-    for (const secret of [...Object.values(passphrases), rehearsalToken.userPin, '1111-']) expect(audit).not.toContain(secret);
+    for (const secret of [...Object.values(passphrases), rehearsalToken.userPin, '1111-'])
+      expect(audit).not.toContain(secret);
   }, 120_000);
 
   it('lists the practice drives on the rehearsal token, and refuses a path off every drive', async () => {
     const drives = await call('listDrives', {});
     expect(drives.filter((d) => d.practice).map((d) => d.label)).toEqual(['PRACTICE-1', 'PRACTICE-2', 'PRACTICE-3']);
-    const outside = await refusal('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(dataDir, 'audit.jsonl') } });
+    const outside = await refusal('planCeremony', {
+      plan: { ceremony: 'export-audit', officers: ['carol'], file: join(dataDir, 'audit.jsonl') },
+    });
     expect(outside.message).toContain('is not on a removable drive or practice folder');
-    const escape = await refusal('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), '..', '..', 'audit.jsonl') } });
+    const escape = await refusal('planCeremony', {
+      plan: {
+        ceremony: 'export-audit',
+        officers: ['carol'],
+        file: join(drive('PRACTICE-1'), '..', '..', 'audit.jsonl'),
+      },
+    });
     expect(escape.message).toContain('is not on a removable drive');
     expect((await refusal('listDriveFiles', { mountPoint: '/etc' })).message).toContain('No drive is mounted at /etc');
   });
 
   it('generates a CMK under dual control: refused before the approvals, and an approval from a role the policy excludes is refused', async () => {
-    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data', provider: 'aws-kms' } } });
+    const view = await call('planCeremony', {
+      plan: {
+        ceremony: 'generate-cmk',
+        officers: ['alice', 'bob'],
+        key: { name: 'Tenant CMK', purpose: 'Tenant data', provider: 'aws-kms' },
+      },
+    });
     const id = view.status.plan.id;
     expect(view.quorumNeeded).toBe(2);
-    expect(view.status.plan.steps.map((s) => s.action)).toEqual(['generate-key', 'activate-version', 'write-checkpoint']);
+    expect(view.status.plan.steps.map((s) => s.action)).toEqual([
+      'generate-key',
+      'activate-version',
+      'write-checkpoint',
+    ]);
     expect((await refusal('runCeremonyStep', { id, inputs: {} })).code).toBe('QUORUM_NOT_MET');
     await call('checkInOfficer', { id, officer: 'carol', passphrase: passphrases.carol });
-    const excluded = await refusal('approveCeremonyStep', { id, step: 0, officer: 'carol', passphrase: passphrases.carol });
+    const excluded = await refusal('approveCeremonyStep', {
+      id,
+      step: 0,
+      officer: 'carol',
+      passphrase: passphrases.carol,
+    });
     expect(excluded.message).toContain('carol is in the role auditor');
     const wrong = await refusal('checkInOfficer', { id, officer: 'alice', passphrase: 'not her passphrase' });
     expect(wrong.message).toContain('4 attempts left');
@@ -130,22 +183,54 @@ describe('ceremonies through the app contract', () => {
     const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
     mkdirSync(join(drive('PRACTICE-1'), 'aws'));
     const parameters = join(drive('PRACTICE-1'), 'aws', 'get-parameters-for-import.json');
-    writeFileSync(parameters, JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }));
+    writeFileSync(
+      parameters,
+      JSON.stringify({
+        KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        ImportToken: randomBytes(40).toString('base64'),
+        PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+        ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
+    );
     expect(await call('listDriveFiles', { mountPoint: drive('PRACTICE-1') })).toEqual([
       { path: 'aws', kind: 'folder', sizeBytes: 0 },
       { path: 'aws/get-parameters-for-import.json', kind: 'file', sizeBytes: expect.any(Number) as number },
     ]);
-    const importView = await call('planCeremony', { plan: { ceremony: 'import-wrapping-key', officers: ['alice', 'bob'], provider: 'aws-kms', label: 'AWS import', files: { wrappingKey: parameters }, fields: { algorithm: 'RSAES_OAEP_SHA_1' } } });
+    const importView = await call('planCeremony', {
+      plan: {
+        ceremony: 'import-wrapping-key',
+        officers: ['alice', 'bob'],
+        provider: 'aws-kms',
+        label: 'AWS import',
+        files: { wrappingKey: parameters },
+        fields: { algorithm: 'RSAES_OAEP_SHA_1' },
+      },
+    });
     expect(importView.steps[0]?.inputs).toEqual(['security-officer-pin', 'user-pin']);
     const id = importView.status.plan.id;
-    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
-    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
     const missing = await refusal('runCeremonyStep', { id, inputs: { userPin: [rehearsalToken.userPin] } });
     expect(missing.message).toBe("Step 1 needs the security officer's PIN parts.");
-    const imported = await runThrough(id, [], { securityOfficerPin: [rehearsalToken.soPin], userPin: [rehearsalToken.userPin] });
+    const imported = await runThrough(id, [], {
+      securityOfficerPin: [rehearsalToken.soPin],
+      userPin: [rehearsalToken.userPin],
+    });
     expect(imported.status.state).toBe('completed');
 
-    const exportView = await call('planCeremony', { plan: { ceremony: 'export-key', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', version: 1 }, provider: 'aws-kms', files: { wrappingKey: parameters }, fields: { algorithm: 'RSAES_OAEP_SHA_1' }, destination: { folder: drive('PRACTICE-2'), drive: 'PRACTICE-2' } } });
+    const exportView = await call('planCeremony', {
+      plan: {
+        ceremony: 'export-key',
+        officers: ['alice', 'bob'],
+        key: { name: 'Tenant CMK', version: 1 },
+        provider: 'aws-kms',
+        files: { wrappingKey: parameters },
+        fields: { algorithm: 'RSAES_OAEP_SHA_1' },
+        destination: { folder: drive('PRACTICE-2'), drive: 'PRACTICE-2' },
+      },
+    });
     const exported = await runThrough(exportView.status.plan.id, ['alice', 'bob']);
     const folder = exported.status.steps[0]?.result?.folder;
     if (typeof folder !== 'string') throw new Error('no bundle folder');
@@ -153,18 +238,49 @@ describe('ceremonies through the app contract', () => {
     const check = await call('verifyBundleOnDrive', { folder });
     expect(check).toMatchObject({ ok: true, problems: [], approvedBy: ['alice', 'bob'] });
     expect(check.files.map((f) => f.name)).toContain('EncryptedKeyMaterial.bin');
-    const transcript = await call('writeCeremonyTranscript', { id: exportView.status.plan.id, folder: drive('PRACTICE-3') });
+    const transcript = await call('writeCeremonyTranscript', {
+      id: exportView.status.plan.id,
+      folder: drive('PRACTICE-3'),
+    });
     expect(transcript.startsWith(drive('PRACTICE-3'))).toBe(true);
   }, 180_000);
 
   it('aborts a ceremony, and lists it among the ended ones', async () => {
-    const view = await call('planCeremony', { plan: { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' } });
+    const view = await call('planCeremony', {
+      plan: { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' },
+    });
     const id = view.status.plan.id;
     expect((await call('getCeremonies', {})).unfinished.map((c) => c.id)).toContain(id);
-    expect((await refusal('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: passphrases.alice, inputs: {} })).message).toContain('alice has not checked in to this ceremony, so cannot abort it');
+    expect(
+      (
+        await refusal('abortCeremony', {
+          id,
+          reason: 'Rehearsal only',
+          officer: 'alice',
+          passphrase: passphrases.alice,
+          inputs: {},
+        })
+      ).message,
+    ).toContain('alice has not checked in to this ceremony, so cannot abort it');
     await call('checkInOfficer', { id, officer: 'alice', passphrase: passphrases.alice });
-    expect((await refusal('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: 'not her passphrase', inputs: {} })).message).toContain('Wrong passphrase for alice');
-    const aborted = await call('abortCeremony', { id, reason: 'Rehearsal only', officer: 'alice', passphrase: passphrases.alice, inputs: {} });
+    expect(
+      (
+        await refusal('abortCeremony', {
+          id,
+          reason: 'Rehearsal only',
+          officer: 'alice',
+          passphrase: 'not her passphrase',
+          inputs: {},
+        })
+      ).message,
+    ).toContain('Wrong passphrase for alice');
+    const aborted = await call('abortCeremony', {
+      id,
+      reason: 'Rehearsal only',
+      officer: 'alice',
+      passphrase: passphrases.alice,
+      inputs: {},
+    });
     expect(workstation.audit().query({ action: 'ceremony.abort', limit: 1 })[0]?.actors).toEqual(['alice']);
     expect(aborted.status).toMatchObject({ state: 'aborted', outcome: 'Rehearsal only' });
     const list = await call('getCeremonies', {});
@@ -174,31 +290,77 @@ describe('ceremonies through the app contract', () => {
 
   it("backs up, destroys and restores a version: shares from a custodian's drive or typed as words, a bad share named by its number", async () => {
     const pins = { securityOfficerPin: [rehearsalToken.soPin], userPin: [rehearsalToken.userPin] };
-    const plan = async (value: Record<string, unknown>) => (await call('planCeremony', { plan: { officers: ['alice', 'bob'], ...value } })).status.plan.id;
-    await runThrough(await plan({ ceremony: 'rotate-cmk', key: { name: 'Tenant CMK' }, reason: 'manual' }), ['alice', 'bob']);
-    const backup = await runThrough(await plan({ ceremony: 'backup', keys: [{ name: 'Tenant CMK', version: 1 }], threshold: 2, package: drive('PRACTICE-1'), shares: [drive('PRACTICE-2'), drive('PRACTICE-3')] }), ['alice', 'bob'], pins);
+    const plan = async (value: Record<string, unknown>) =>
+      (await call('planCeremony', { plan: { officers: ['alice', 'bob'], ...value } })).status.plan.id;
+    await runThrough(await plan({ ceremony: 'rotate-cmk', key: { name: 'Tenant CMK' }, reason: 'manual' }), [
+      'alice',
+      'bob',
+    ]);
+    const backup = await runThrough(
+      await plan({
+        ceremony: 'backup',
+        keys: [{ name: 'Tenant CMK', version: 1 }],
+        threshold: 2,
+        package: drive('PRACTICE-1'),
+        shares: [drive('PRACTICE-2'), drive('PRACTICE-3')],
+      }),
+      ['alice', 'bob'],
+      pins,
+    );
     const result = backup.status.steps[0]?.result ?? {};
-    const [share1, share2] = (Array.isArray(result.shareFolders) ? result.shareFolders : []).flatMap((f) => (typeof f === 'string' ? [join(f, 'share.txt')] : []));
+    const [share1, share2] = (Array.isArray(result.shareFolders) ? result.shareFolders : []).flatMap((f) =>
+      typeof f === 'string' ? [join(f, 'share.txt')] : [],
+    );
     if (typeof result.folder !== 'string' || !share1 || !share2) throw new Error('backup result incomplete');
-    await runThrough(await plan({ ceremony: 'destroy-key', key: { name: 'Tenant CMK', version: 1 }, destination: { folder: drive('PRACTICE-3') } }), ['alice', 'bob']);
-    const restoreId = await plan({ ceremony: 'restore', package: result.folder, keys: [{ name: 'Tenant CMK', version: 1 }] });
-    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id: restoreId, officer, passphrase: passphrases[officer] });
-    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id: restoreId, step: 0, officer, passphrase: passphrases[officer] });
+    await runThrough(
+      await plan({
+        ceremony: 'destroy-key',
+        key: { name: 'Tenant CMK', version: 1 },
+        destination: { folder: drive('PRACTICE-3') },
+      }),
+      ['alice', 'bob'],
+    );
+    const restoreId = await plan({
+      ceremony: 'restore',
+      package: result.folder,
+      keys: [{ name: 'Tenant CMK', version: 1 }],
+    });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('checkInOfficer', { id: restoreId, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('approveCeremonyStep', { id: restoreId, step: 0, officer, passphrase: passphrases[officer] });
     const words = /^Words: (.+)$/m.exec(readFileSync(share2, 'utf8'))?.[1] ?? '';
     const [first = '', second = '', ...rest] = words.split(' ');
     const swapped = [second, first, ...rest].join(' '); // two words read out of order
-    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: [share1, swapped] } })).message).toMatch(/^Share 2 of 2: A share was not read: its words are not PGP words in order/);
+    expect(
+      (await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: [share1, swapped] } })).message,
+    ).toMatch(/^Share 2 of 2: A share was not read: its words are not PGP words in order/);
     // A share of the right form but another value: the rebuilt key's check value differs from the package's, and nothing is restored.
-    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: [share1, words.split(' ').reverse().join(' ')] } })).message).toContain('The shares given rebuild a key with check value');
-    expect((await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: ['/etc/passwd', words] } })).message).toContain('Share 1 of 2: /etc/passwd is not on a removable drive');
+    expect(
+      (
+        await refusal('runCeremonyStep', {
+          id: restoreId,
+          inputs: { ...pins, shares: [share1, words.split(' ').reverse().join(' ')] },
+        })
+      ).message,
+    ).toContain('The shares given rebuild a key with check value');
+    expect(
+      (await refusal('runCeremonyStep', { id: restoreId, inputs: { ...pins, shares: ['/etc/passwd', words] } }))
+        .message,
+    ).toContain('Share 1 of 2: /etc/passwd is not on a removable drive');
     const restored = await runThrough(restoreId, [], { ...pins, shares: [share1, words] });
     expect(restored.status.state).toBe('completed');
-    const version = workstation.inventory().get('Tenant CMK').versions.find((v) => v.version === 1);
+    const version = workstation
+      .inventory()
+      .get('Tenant CMK')
+      .versions.find((v) => v.version === 1);
     expect(version?.state).toBe('restored');
   }, 180_000);
 
   it('plans no ceremony on a workstation found on a network until a security officer acknowledges exactly what was found', async () => {
-    const plan = { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), 'air-gap-audit.jsonl') } };
+    const plan = {
+      plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('PRACTICE-1'), 'air-gap-audit.jsonl') },
+    };
     // A ceremony planned while isolated does not run once the network comes up.
     const before = await call('planCeremony', plan);
     const id = before.status.plan.id;
@@ -209,20 +371,45 @@ describe('ceremonies through the app contract', () => {
       expect((await refusal('runCeremonyStep', { id, inputs: {} })).code).toBe('AIR_GAP_UNCONFIRMED');
       network = { ...onCable, findings: ['Network interface eth2 is up.'] };
       const refused = await refusal('planCeremony', plan);
-      expect(refused).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED', message: 'This workstation may not be air-gapped: Network interface eth2 is up.' });
+      expect(refused).toMatchObject({
+        code: 'AIR_GAP_UNCONFIRMED',
+        message: 'This workstation may not be air-gapped: Network interface eth2 is up.',
+      });
       expect(refused.nextStep).toContain('acknowledges them there with their passphrase');
       const { findings } = network;
-      expect((await refusal('acknowledgeAirGap', { officer: 'bob', passphrase: passphrases.bob, findings })).message).toContain('only a security officer acknowledges');
-      expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: 'not her passphrase', findings })).message).toContain('Wrong passphrase for alice');
+      expect(
+        (await refusal('acknowledgeAirGap', { officer: 'bob', passphrase: passphrases.bob, findings })).message,
+      ).toContain('only a security officer acknowledges');
+      expect(
+        (await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: 'not her passphrase', findings })).message,
+      ).toContain('Wrong passphrase for alice');
       // Findings other than those now found (the network changed after they were shown) are not acknowledged.
-      expect((await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings: [] })).message).toContain('The network has changed since the findings were shown');
-      expect((await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings })).acknowledged?.officer).toBe('alice');
-      expect(workstation.audit().query({ action: 'air-gap.acknowledge', limit: 3 }).map((e) => `${e.actors.join()}:${e.outcome}`)).toEqual(['alice:success', 'bob:refused', 'alice:success']);
+      expect(
+        (await refusal('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings: [] })).message,
+      ).toContain('The network has changed since the findings were shown');
+      expect(
+        (await call('acknowledgeAirGap', { officer: 'alice', passphrase: passphrases.alice, findings })).acknowledged
+          ?.officer,
+      ).toBe('alice');
+      expect(
+        workstation
+          .audit()
+          .query({ action: 'air-gap.acknowledge', limit: 3 })
+          .map((e) => `${e.actors.join()}:${e.outcome}`),
+      ).toEqual(['alice:success', 'bob:refused', 'alice:success']);
       expect((await call('runCeremonyStep', { id, inputs: {} })).status.steps[0]?.state).toBe('done');
       // Planned again (to another file: the first now exists, and an export never overwrites), then aborted.
-      const view = await call('planCeremony', { plan: { ...plan.plan, file: join(drive('PRACTICE-1'), 'air-gap-audit-2.jsonl') } });
+      const view = await call('planCeremony', {
+        plan: { ...plan.plan, file: join(drive('PRACTICE-1'), 'air-gap-audit-2.jsonl') },
+      });
       await call('checkInOfficer', { id: view.status.plan.id, officer: 'carol', passphrase: passphrases.carol });
-      await call('abortCeremony', { id: view.status.plan.id, reason: 'Air-gap test', officer: 'carol', passphrase: passphrases.carol, inputs: {} });
+      await call('abortCeremony', {
+        id: view.status.plan.id,
+        reason: 'Air-gap test',
+        officer: 'carol',
+        passphrase: passphrases.carol,
+        inputs: {},
+      });
       // A new finding needs a new acknowledgement.
       network = { ...network, findings: [...network.findings, 'Wireless device wlan0 is present (down).'] };
       expect((await call('getAirGapStatus', {})).acknowledged).toBeNull();
@@ -234,7 +421,9 @@ describe('ceremonies through the app contract', () => {
 
   it('checks again, just before a step runs, that the places it writes to are still on a drive', async () => {
     mkdirSync(drive('EXTRA'));
-    const view = await call('planCeremony', { plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('EXTRA'), 'audit.jsonl') } });
+    const view = await call('planCeremony', {
+      plan: { ceremony: 'export-audit', officers: ['carol'], file: join(drive('EXTRA'), 'audit.jsonl') },
+    });
     const id = view.status.plan.id;
     await call('checkInOfficer', { id, officer: 'carol', passphrase: passphrases.carol });
     await call('approveCeremonyStep', { id, step: 0, officer: 'carol', passphrase: passphrases.carol });
@@ -246,10 +435,18 @@ describe('ceremonies through the app contract', () => {
   }, 60_000);
 
   it('runs one privileged operation at a time', async () => {
-    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Second CMK', purpose: 'Busy test', spec: 'RSA_3072' } } });
+    const view = await call('planCeremony', {
+      plan: {
+        ceremony: 'generate-cmk',
+        officers: ['alice', 'bob'],
+        key: { name: 'Second CMK', purpose: 'Busy test', spec: 'RSA_3072' },
+      },
+    });
     const id = view.status.plan.id;
-    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
-    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
     const running = dispatch(handlers, 'runCeremonyStep', { id, inputs: {} });
     const second = await refusal('runCeremonyStep', { id, inputs: {} });
     expect(second.message).toBe('Keyward is still running a step.');
@@ -257,10 +454,18 @@ describe('ceremonies through the app contract', () => {
   }, 120_000);
 
   it('the token removed while a ceremony runs: the step fails naming the token, the login is asked for again, and once the token is back the ceremony ends as it would have', async () => {
-    const view = await call('planCeremony', { plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Removal CMK', purpose: 'Token removal', provider: 'aws-kms' } } });
+    const view = await call('planCeremony', {
+      plan: {
+        ceremony: 'generate-cmk',
+        officers: ['alice', 'bob'],
+        key: { name: 'Removal CMK', purpose: 'Token removal', provider: 'aws-kms' },
+      },
+    });
     const id = view.status.plan.id;
-    for (const officer of ['alice', 'bob'] as const) await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
-    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
     // The token is taken out (its folder moved out of SoftHSM's token directory).
     const tokens = join(dataDir, 'rehearsal', 'tokens');
     const away = join(dataDir, 'token-taken-out');
@@ -279,17 +484,25 @@ describe('ceremonies through the app contract', () => {
     const resumed = await call('getCeremony', { id });
     expect(resumed.steps[0]?.approvals.map((a) => a.officer)).toEqual(['alice', 'bob']);
     await call('runCeremonyStep', { id, inputs: {} });
-    for (const officer of ['alice', 'bob'] as const) await call('approveCeremonyStep', { id, step: 1, officer, passphrase: passphrases[officer] });
+    for (const officer of ['alice', 'bob'] as const)
+      await call('approveCeremonyStep', { id, step: 1, officer, passphrase: passphrases[officer] });
     await call('runCeremonyStep', { id, inputs: {} });
     const done = await call('runCeremonyStep', { id, inputs: {} });
     expect(done.status.state).toBe('completed');
     expect(workstation.inventory().get('Removal CMK').versions).toMatchObject([{ version: 1, state: 'active' }]);
     expect(workstation.audit().verify().ok).toBe(true);
-    expect(workstation.audit().query({ action: 'ceremony.step', limit: 20 }).some((e) => e.subject === id && e.outcome === 'failure')).toBe(true);
+    expect(
+      workstation
+        .audit()
+        .query({ action: 'ceremony.step', limit: 20 })
+        .some((e) => e.subject === id && e.outcome === 'failure'),
+    ).toBe(true);
   }, 120_000);
 
   it('changes key material only through calls that go through the ceremony engine', () => {
     // Every call that can create, wrap, export or destroy a key runs a step the quorum approved (or is the first initialisation).
-    expect(callNames.filter((name) => /generate|export|destroy|wrap|sign|restore|backup|run|abort|initialise/i.test(name))).toEqual(['initialiseWorkstation', 'runCeremonyStep', 'abortCeremony']);
+    expect(
+      callNames.filter((name) => /generate|export|destroy|wrap|sign|restore|backup|run|abort|initialise/i.test(name)),
+    ).toEqual(['initialiseWorkstation', 'runCeremonyStep', 'abortCeremony']);
   });
 });

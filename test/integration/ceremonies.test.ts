@@ -8,25 +8,30 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenAnchor } from '../../src/main/audit/anchor';
+import { readShare } from '../../src/main/backup/shares';
+import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
 import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
-import { planChangePolicy, planEnrolOfficer, planExportAudit, planOfficerState } from '../../src/main/ceremonies/officer-steps';
+import {
+  planChangePolicy,
+  planEnrolOfficer,
+  planExportAudit,
+  planOfficerState,
+} from '../../src/main/ceremonies/officer-steps';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
-import { verifyAuditExport } from '../../src/main/store/audit-export';
-import { readShare } from '../../src/main/backup/shares';
-import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { approveStep, enrolOfficer } from '../../src/main/officers/enrolment';
-import { CeremonyStore } from '../../src/main/store/ceremonies';
+import { verifyAuditExport } from '../../src/main/store/audit-export';
 import { Bundles } from '../../src/main/store/bundles';
+import { CeremonyStore } from '../../src/main/store/ceremonies';
 import { Checkpoints } from '../../src/main/store/checkpoints';
-import { tokenAnchor } from '../../src/main/audit/anchor';
-import { fixedHsm } from '../helpers/ceremony-engine';
-import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
+import { WrappingKeys } from '../../src/main/store/wrapping-keys';
+import { fixedHsm } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 
@@ -35,7 +40,12 @@ let officers: Officers;
 let inventory: Inventory;
 let store: CeremonyStore;
 let tokenSerial: string;
-const passphrases: Record<string, string> = { alice: 'gate lantern river oak', bob: 'second key in the vault', carol: 'every line is checked', dave: 'another officer arrives' };
+const passphrases: Record<string, string> = {
+  alice: 'gate lantern river oak',
+  bob: 'second key in the vault',
+  carol: 'every line is checked',
+  dave: 'another officer arrives',
+};
 
 class SimulatedCrash extends Error {}
 /** What the custodians give at a restore: share files' text, or typed words. */
@@ -93,16 +103,42 @@ beforeAll(async () => {
   store = new CeremonyStore(ws.db);
   const workstation = { signer: ws.signer, certificateDer: ws.certificateDer };
   const founding = { actors: ['alice', 'bob', 'carol'], ceremony: 'initialise' };
-  await enrolOfficer(officers, workstation, { id: 'alice', displayName: 'Alice', role: 'security-officer', passphrase: passphrases.alice ?? '' }, founding);
-  await enrolOfficer(officers, workstation, { id: 'bob', displayName: 'Bob', role: 'key-custodian', passphrase: passphrases.bob ?? '' }, founding);
-  await enrolOfficer(officers, workstation, { id: 'carol', displayName: 'Carol', role: 'auditor', passphrase: passphrases.carol ?? '' }, founding);
-  await enrolOfficer(officers, workstation, { id: 'dave', displayName: 'Dave', role: 'security-officer', passphrase: passphrases.dave ?? '' }, founding);
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'alice', displayName: 'Alice', role: 'security-officer', passphrase: passphrases.alice ?? '' },
+    founding,
+  );
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'bob', displayName: 'Bob', role: 'key-custodian', passphrase: passphrases.bob ?? '' },
+    founding,
+  );
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'carol', displayName: 'Carol', role: 'auditor', passphrase: passphrases.carol ?? '' },
+    founding,
+  );
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'dave', displayName: 'Dave', role: 'security-officer', passphrase: passphrases.dave ?? '' },
+    founding,
+  );
 }, 120_000);
 
 afterAll(() => ws.close());
 
 let keys = 0;
-const newCmk = (): NewCmk => ({ keyName: `Tenant CMK ${++keys}`, purpose: 'SaaS tenant data', provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 });
+const newCmk = (): NewCmk => ({
+  keyName: `Tenant CMK ${++keys}`,
+  purpose: 'SaaS tenant data',
+  provider: 'aws-kms',
+  spec: 'AES_256',
+  rotationDays: 365,
+});
 
 async function start(e: CeremonyEngine, request = newCmk(), present = ['alice', 'bob']) {
   const { title, steps } = planGenerateCmk(inventory, request);
@@ -124,11 +160,17 @@ const approveBoth = async (e: CeremonyEngine, id: string, step: number) => {
 };
 
 /** Plans a ceremony, checks the officers in, has them approve every sensitive step, and runs it to the end. */
-async function runPlanned(e: CeremonyEngine, type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, approvers = ['alice', 'bob']) {
+async function runPlanned(
+  e: CeremonyEngine,
+  type: Parameters<CeremonyEngine['plan']>[0],
+  planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] },
+  approvers = ['alice', 'bob'],
+) {
   const plan = await e.plan(type, planned.title, planned.steps);
   for (const officer of approvers) await e.checkIn(plan.id, officer, passphrases[officer] ?? '');
   for (const step of plan.steps) {
-    if (step.sensitive) for (const officer of approvers) await e.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
+    if (step.sensitive)
+      for (const officer of approvers) await e.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
     await e.runNext(plan.id);
   }
   return e.status(plan.id);
@@ -140,7 +182,8 @@ async function keysLabelled(label: string): Promise<number> {
     await ws.client.request('keyCheckValue', { uri: ws.uri, label });
     return 1;
   } catch (error) {
-    if ((error as { code?: string }).code === 'HSM_KEY_NOT_FOUND' && (error as Error).message.includes('no secret key')) return 0;
+    if ((error as { code?: string }).code === 'HSM_KEY_NOT_FOUND' && (error as Error).message.includes('no secret key'))
+      return 0;
     throw error;
   }
 }
@@ -159,14 +202,19 @@ describe('the generate-CMK ceremony', () => {
     const afterGenerate = await e.runNext(plan.id);
     const kcv = afterGenerate.steps[0]?.result?.kcv;
     expect(kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v1` }));
-    expect(inventory.get(request.keyName).versions).toMatchObject([{ version: 1, state: 'pending', kcv, stateCeremony: plan.id }]);
+    expect(inventory.get(request.keyName).versions).toMatchObject([
+      { version: 1, state: 'pending', kcv, stateCeremony: plan.id },
+    ]);
     await approveBoth(e, plan.id, 1);
     await e.runNext(plan.id);
     const done = await e.runNext(plan.id);
     expect(done.state).toBe('completed');
     expect(done.steps.map((s) => s.state)).toEqual(['done', 'done', 'done']);
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('active');
-    const actions = ws.log.query({ ceremony: plan.id, limit: 50 }).map((entry) => entry.action).reverse();
+    const actions = ws.log
+      .query({ ceremony: plan.id, limit: 50 })
+      .map((entry) => entry.action)
+      .reverse();
     expect(actions).toEqual([
       'ceremony.plan',
       'ceremony.check-in',
@@ -194,15 +242,44 @@ describe('the generate-CMK ceremony', () => {
     const json = readFileSync(join(folder, 'transcript.json'));
     const transcript = JSON.parse(json.toString()) as Transcript;
     expect(transcript.ceremony).toMatchObject({ id: plan.id, state: 'completed', planDigest: plan.planDigest });
-    expect(transcript.present).toEqual([{ officer: 'alice', role: 'security-officer' }, { officer: 'bob', role: 'key-custodian' }]);
-    expect(transcript.steps.map((s) => [s.state, s.approvals.map((a) => a.officer)])).toEqual([['done', ['alice', 'bob']], ['done', ['alice', 'bob']], ['done', []]]);
+    expect(transcript.present).toEqual([
+      { officer: 'alice', role: 'security-officer' },
+      { officer: 'bob', role: 'key-custodian' },
+    ]);
+    expect(transcript.steps.map((s) => [s.state, s.approvals.map((a) => a.officer)])).toEqual([
+      ['done', ['alice', 'bob']],
+      ['done', ['alice', 'bob']],
+      ['done', []],
+    ]);
     expect(transcript.steps[0]?.result?.kcv).toBe(kcv);
     for (const name of ['transcript.json', 'transcript.pdf']) {
-      execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, `${name}.p7s`), '-content', join(folder, name), '-CAfile', join(folder, 'signer.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          join(folder, `${name}.p7s`),
+          '-content',
+          join(folder, name),
+          '-CAfile',
+          join(folder, 'signer.pem'),
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ],
+        { stdio: 'pipe' },
+      );
     }
     const pdf = readFileSync(join(folder, 'transcript.pdf'));
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(execFileSync('pdftotext', [join(folder, 'transcript.pdf'), '-'], { encoding: 'utf8' })).toContain(`Ceremony ${plan.id}`);
+    expect(execFileSync('pdftotext', [join(folder, 'transcript.pdf'), '-'], { encoding: 'utf8' })).toContain(
+      `Ceremony ${plan.id}`,
+    );
     await expect(e.writeTranscript(plan.id, ws.dir)).rejects.toThrow(/never overwrites a transcript/);
   }, 60_000);
 });
@@ -213,17 +290,30 @@ describe('the quorum cannot be bypassed', () => {
     const { plan } = await start(e, newCmk(), ['alice', 'bob', 'carol']);
     expect((await rejection(e.runNext(plan.id))).message).toContain('0 valid approval(s) of the 2 the policy requires');
     await e.approve(plan.id, 0, 'alice', passphrases.alice ?? '');
-    expect((await rejection(e.approve(plan.id, 0, 'alice', passphrases.alice ?? ''))).message).toContain('has already approved step 1; nobody counts twice');
-    expect((await rejection(e.approve(plan.id, 0, 'carol', passphrases.carol ?? ''))).message).toContain('carol is in the role auditor; the policy for generate-cmk counts approvals from');
+    expect((await rejection(e.approve(plan.id, 0, 'alice', passphrases.alice ?? ''))).message).toContain(
+      'has already approved step 1; nobody counts twice',
+    );
+    expect((await rejection(e.approve(plan.id, 0, 'carol', passphrases.carol ?? ''))).message).toContain(
+      'carol is in the role auditor; the policy for generate-cmk counts approvals from',
+    );
     // Even an approval put straight into the store (bypassing approve) does not count at run time.
     const step = plan.steps[0];
     if (!step) throw new Error('no step');
     store.addApproval(plan.id, 0, await approveStep(officers, 'carol', passphrases.carol ?? '', step.digest));
     expect((await rejection(e.runNext(plan.id))).message).toContain('the role auditor may not approve this step');
-    expect((await rejection(e.approve(plan.id, 0, 'dave', passphrases.dave ?? ''))).message).toContain('dave has not checked in');
-    expect((await rejection(e.approve(plan.id, 2, 'bob', passphrases.bob ?? ''))).message).toContain('needs no approval');
-    expect(ws.log.query({ ceremony: plan.id, action: 'ceremony.step', limit: 10 }).map((x) => x.outcome)).toEqual(['refused', 'refused']);
-    expect(ws.log.query({ ceremony: plan.id, action: 'ceremony.approve', limit: 10 }).map((x) => x.outcome)).toContain('refused');
+    expect((await rejection(e.approve(plan.id, 0, 'dave', passphrases.dave ?? ''))).message).toContain(
+      'dave has not checked in',
+    );
+    expect((await rejection(e.approve(plan.id, 2, 'bob', passphrases.bob ?? ''))).message).toContain(
+      'needs no approval',
+    );
+    expect(ws.log.query({ ceremony: plan.id, action: 'ceremony.step', limit: 10 }).map((x) => x.outcome)).toEqual([
+      'refused',
+      'refused',
+    ]);
+    expect(ws.log.query({ ceremony: plan.id, action: 'ceremony.approve', limit: 10 }).map((x) => x.outcome)).toContain(
+      'refused',
+    );
   }, 60_000);
 
   it('refuses a forged approval, and an approval replayed from another step or ceremony', async () => {
@@ -259,7 +349,8 @@ describe('a crash injected after every step and inside it', () => {
             const status = e.status(plan.id);
             const next = status.steps.find((s) => s.state !== 'done');
             if (!next || status.state === 'completed') return status;
-            if (plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0) await approveBoth(e, plan.id, next.index);
+            if (plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0)
+              await approveBoth(e, plan.id, next.index);
             await e.runNext(plan.id);
           }
         };
@@ -295,19 +386,26 @@ describe('a crash injected after every step and inside it', () => {
     expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('destroyed');
     await expect(e.runNext(plan.id)).rejects.toThrow(/has ended \(aborted\)/);
-    expect(() => ws.db.prepare("UPDATE ceremonies SET state = 'running' WHERE id = ?").run(plan.id)).toThrow(/an ended ceremony is final/);
+    expect(() => ws.db.prepare("UPDATE ceremonies SET state = 'running' WHERE id = ?").run(plan.id)).toThrow(
+      /an ended ceremony is final/,
+    );
   }, 60_000);
 });
 
-describe('a key\'s life after generation', () => {
+describe("a key's life after generation", () => {
   it('rotates (the new version active, the old decrypt-only), disables and re-enables, and destroys with a signed certificate', async () => {
     const e = engine();
     const request = newCmk();
     await runPlanned(e, 'generate-cmk', planGenerateCmk(inventory, request));
     const rotated = await runPlanned(e, 'rotate-cmk', planRotateCmk(inventory, request.keyName, 'manual'));
     expect(rotated.state).toBe('completed');
-    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
-    expect(rotated.steps[0]?.result?.kcv).toBe(await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v2` }));
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'decrypt-only'],
+      [2, 'active'],
+    ]);
+    expect(rotated.steps[0]?.result?.kcv).toBe(
+      await ws.client.request('keyCheckValue', { uri: ws.uri, label: `${request.keyName} v2` }),
+    );
 
     await runPlanned(e, 'disable-key', planSetVersionState(inventory, request.keyName, 1, 'disabled'));
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('disabled');
@@ -317,12 +415,38 @@ describe('a key\'s life after generation', () => {
     const destroyed = await runPlanned(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
     expect(destroyed.state).toBe('completed');
     expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
-    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'destroyed'], [2, 'active']]);
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'destroyed'],
+      [2, 'active'],
+    ]);
     const folder = destroyed.steps[1]?.result?.folder as string;
-    const certificate = JSON.parse(readFileSync(join(folder, 'destruction-certificate.json'), 'utf8')) as { key: { name: string; version: number; kcv: string }; witnessedBy: string[] };
+    const certificate = JSON.parse(readFileSync(join(folder, 'destruction-certificate.json'), 'utf8')) as {
+      key: { name: string; version: number; kcv: string };
+      witnessedBy: string[];
+    };
     expect(certificate.key).toMatchObject({ name: request.keyName, version: 1 });
     expect(certificate.witnessedBy).toEqual(['alice', 'bob']);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, 'destruction-certificate.json.p7s'), '-content', join(folder, 'destruction-certificate.json'), '-CAfile', join(folder, 'signer.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        join(folder, 'destruction-certificate.json.p7s'),
+        '-content',
+        join(folder, 'destruction-certificate.json'),
+        '-CAfile',
+        join(folder, 'signer.pem'),
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      { stdio: 'pipe' },
+    );
     expect(() => planDestroyKey(inventory, request.keyName, 1, ws.dir)).toThrow(/already destroyed/);
   }, 120_000);
 });
@@ -331,9 +455,18 @@ describe('ceremonies about the officers and the rules', () => {
   it('enrols an officer who chooses a passphrase during the step; suspends and reinstates them; refuses self-approval', async () => {
     const e = engine();
     passphrases.erin = 'a new custodian chooses this';
-    const enrolled = await runPlanned(e, 'enrol-officer', planEnrolOfficer(officers, 'erin', 'Erin Park', 'key-custodian'), ['alice', 'dave']);
+    const enrolled = await runPlanned(
+      e,
+      'enrol-officer',
+      planEnrolOfficer(officers, 'erin', 'Erin Park', 'key-custodian'),
+      ['alice', 'dave'],
+    );
     expect(enrolled.state).toBe('completed');
-    expect(officers.get('erin')).toMatchObject({ role: 'key-custodian', state: 'active', enrolledCeremony: enrolled.plan.id });
+    expect(officers.get('erin')).toMatchObject({
+      role: 'key-custodian',
+      state: 'active',
+      enrolledCeremony: enrolled.plan.id,
+    });
     expect(JSON.stringify(enrolled.plan)).not.toContain(passphrases.erin);
 
     await runPlanned(e, 'suspend-officer', planOfficerState(officers, 'erin', 'suspend'), ['alice', 'dave']);
@@ -342,21 +475,37 @@ describe('ceremonies about the officers and the rules', () => {
     expect(officers.get('erin').state).toBe('active');
 
     const self = planOfficerState(officers, 'dave', 'suspend');
-    await expect(runPlanned(e, 'suspend-officer', self, ['alice', 'dave'])).rejects.toThrow(/dave approved a change to their own standing/);
+    await expect(runPlanned(e, 'suspend-officer', self, ['alice', 'dave'])).rejects.toThrow(
+      /dave approved a change to their own standing/,
+    );
     expect(officers.get('dave').state).toBe('active');
   }, 120_000);
 
-  it('changes a quorum policy by a quorum, and exports the audit log with an auditor\'s approval', async () => {
+  it("changes a quorum policy by a quorum, and exports the audit log with an auditor's approval", async () => {
     const e = engine();
     const policies = new Policies(ws.db, ws.log);
-    await runPlanned(e, 'change-policy', planChangePolicy('export-audit', policies.get('export-audit'), { quorum: 1, roles: ['auditor'] }), ['alice', 'dave']);
+    await runPlanned(
+      e,
+      'change-policy',
+      planChangePolicy('export-audit', policies.get('export-audit'), { quorum: 1, roles: ['auditor'] }),
+      ['alice', 'dave'],
+    );
     expect(policies.get('export-audit')).toEqual({ quorum: 1, roles: ['auditor'], approvalLifetimeHours: 8 });
     const out = join(ws.dir, 'audit-export.jsonl');
     const exported = await runPlanned(e, 'export-audit', planExportAudit(out), ['carol']);
     expect(exported.state).toBe('completed');
-    const report = await verifyAuditExport(out, { signerFingerprint: createHash('sha256').update(ws.signer.spki).digest('hex') });
+    const report = await verifyAuditExport(out, {
+      signerFingerprint: createHash('sha256').update(ws.signer.spki).digest('hex'),
+    });
     expect(report.ok).toBe(true);
-    await expect(runPlanned(e, 'change-policy', planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }), ['alice', 'dave'])).rejects.toThrow(/needs at least 2 distinct officers/);
+    await expect(
+      runPlanned(
+        e,
+        'change-policy',
+        planChangePolicy('destroy-key', policies.get('destroy-key'), { quorum: 1, roles: ['security-officer'] }),
+        ['alice', 'dave'],
+      ),
+    ).rejects.toThrow(/needs at least 2 distinct officers/);
   }, 120_000);
 });
 
@@ -370,25 +519,46 @@ describe('the full life of a key, its KCV checked at every step', () => {
     const drives = ['package', 'custodian-1', 'custodian-2', 'custodian-3'].map((d) => join(ws.dir, `${d}-${keys}`));
     for (const d of drives) mkdirSync(d);
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
-    const backup = await runPlanned(e, 'backup', planBackup(inventory, [{ name: request.keyName, version: 1 }, { name: request.keyName, version: 2 }], 2, packageDrive, shareDrives, true));
+    const backup = await runPlanned(
+      e,
+      'backup',
+      planBackup(
+        inventory,
+        [
+          { name: request.keyName, version: 1 },
+          { name: request.keyName, version: 2 },
+        ],
+        2,
+        packageDrive,
+        shareDrives,
+        true,
+      ),
+    );
     const result = backup.steps[0]?.result ?? {};
     const shareFiles = (result.shareFolders as string[]).map((f) => readFileSync(join(f, 'share.txt'), 'utf8'));
     expect(shareFiles).toHaveLength(3);
     expect(shareFiles[0]).toContain('SHARE 1 OF 3 (any 2 rebuild the backup key)');
     // No share, and no backup key, is in the database or the transcript.
-    for (const text of shareFiles) expect(JSON.stringify(e.transcript(backup.plan.id))).not.toContain(/^Share: (.+)$/m.exec(text)?.[1] ?? '-');
+    for (const text of shareFiles)
+      expect(JSON.stringify(e.transcript(backup.plan.id))).not.toContain(/^Share: (.+)$/m.exec(text)?.[1] ?? '-');
 
     await runPlanned(e, 'destroy-key', planDestroyKey(inventory, request.keyName, 1, ws.dir));
     expect(await keysLabelled(`${request.keyName} v1`)).toBe(0);
 
     // One share is not enough; a share of the wrong backup is refused; two custodians restore (one types the words).
-    const restore = planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]);
+    const restore = planRestore(inventory, ws.certificateDer, result.folder as string, [
+      { name: request.keyName, version: 1 },
+    ]);
     shareInputs = [shareFiles[2] ?? ''];
     await expect(runPlanned(e, 'restore', restore)).rejects.toThrow(/1 share\(s\) were given; this backup needs 2/);
     const interrupted = store.unfinished().at(-1) ?? '';
     await abortBy(e, interrupted, ['alice'], 'not enough custodians present');
     shareInputs = [shareFiles[2] ?? '', /^Words: (.+)$/m.exec(shareFiles[0] ?? '')?.[1] ?? ''];
-    const restored = await runPlanned(e, 'restore', planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]));
+    const restored = await runPlanned(
+      e,
+      'restore',
+      planRestore(inventory, ws.certificateDer, result.folder as string, [{ name: request.keyName, version: 1 }]),
+    );
     expect(restored.state).toBe('completed');
     const v1 = inventory.get(request.keyName).versions[0];
     expect(v1).toMatchObject({ state: 'restored', kcv: kcv1 });
@@ -402,7 +572,11 @@ describe('the full life of a key, its KCV checked at every step', () => {
 
 describe('a crash after the token work of other ceremonies, before it was recorded', () => {
   /** Runs a planned ceremony whose `step` crashes after its token work; Keyward restarts, recovers and resumes. */
-  async function crashAndResume(type: Parameters<CeremonyEngine['plan']>[0], planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, step: number) {
+  async function crashAndResume(
+    type: Parameters<CeremonyEngine['plan']>[0],
+    planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] },
+    step: number,
+  ) {
     const crashing = engine({ point: 'after-run', step });
     await expect(runPlanned(crashing, type, planned)).rejects.toBeInstanceOf(SimulatedCrash);
     const restarted = engine();
@@ -413,7 +587,8 @@ describe('a crash after the token work of other ceremonies, before it was record
       const status = restarted.status(id);
       const next = status.steps.find((s) => s.state !== 'done');
       if (!next) return status;
-      if (status.plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0) await approveBoth(restarted, id, next.index);
+      if (status.plan.steps[next.index]?.sensitive && status.steps[next.index]?.approvedBy.length === 0)
+        await approveBoth(restarted, id, next.index);
       await restarted.runNext(id);
     }
   }
@@ -424,7 +599,10 @@ describe('a crash after the token work of other ceremonies, before it was record
     const done = await crashAndResume('rotate-cmk', planRotateCmk(inventory, request.keyName, 'forced'), 0);
     expect(done.state).toBe('completed');
     expect(await keysLabelled(`${request.keyName} v2`)).toBe(1);
-    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([[1, 'decrypt-only'], [2, 'active']]);
+    expect(inventory.get(request.keyName).versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'decrypt-only'],
+      [2, 'active'],
+    ]);
   }, 120_000);
 
   it('destruction: the rerun finds the objects already gone, records the destruction and writes the certificate', async () => {
@@ -437,17 +615,22 @@ describe('a crash after the token work of other ceremonies, before it was record
     expect(inventory.get(request.keyName).versions[0]?.state).toBe('destroyed');
   }, 120_000);
 
-  it('backup: the interrupted run\'s package and shares are removed from the drives (never an unrecorded backup), and the rerun makes a new one', async () => {
+  it("backup: the interrupted run's package and shares are removed from the drives (never an unrecorded backup), and the rerun makes a new one", async () => {
     const request = newCmk();
     await runPlanned(engine(), 'generate-cmk', planGenerateCmk(inventory, request));
     const drives = ['package', 'c1', 'c2'].map((d) => join(ws.dir, `crash-${d}-${keys}`));
     for (const d of drives) mkdirSync(d);
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
-    const done = await crashAndResume('backup', planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, shareDrives, true), 0);
+    const done = await crashAndResume(
+      'backup',
+      planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, shareDrives, true),
+      0,
+    );
     expect(done.state).toBe('completed');
     const result = done.steps[0]?.result ?? {};
     expect(readdirSync(packageDrive).map((f) => join(packageDrive, f))).toEqual([result.folder]);
-    for (const [i, drive] of shareDrives.entries()) expect(readdirSync(drive).map((f) => join(drive, f))).toEqual([(result.shareFolders as string[])[i]]);
+    for (const [i, drive] of shareDrives.entries())
+      expect(readdirSync(drive).map((f) => join(drive, f))).toEqual([(result.shareFolders as string[])[i]]);
     const rollback = ws.log.query({ action: 'ceremony.step.rolled-back', limit: 1 })[0];
     expect(rollback?.details.outputsRemoved).toHaveLength(1 + shareDrives.length);
     expect(rollback?.details.outputsUnreachable).toEqual([]);

@@ -1,18 +1,18 @@
 /** `keyward token list`, run as an officer would, through the built CLI. */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { constants, createCipheriv, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
-import { rehearsalToken } from '../../src/shared/rehearsal';
 import { airGapStatus } from '../../src/main/system/air-gap';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { rehearsalToken } from '../../src/shared/rehearsal';
 import { editedPlan } from '../helpers/plans';
+import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
 let tokens: TestTokens;
@@ -37,7 +37,11 @@ describe('keyward token list', () => {
   it('prints the rehearsal token as JSON, marked as rehearsal', () => {
     const { code, stdout } = keyward(['token', 'list', '--json']);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { rehearsal: boolean; selectedTokenUri: string; tokens: { label: string; uri: string }[] };
+    const report = JSON.parse(stdout) as {
+      rehearsal: boolean;
+      selectedTokenUri: string;
+      tokens: { label: string; uri: string }[];
+    };
     expect(report.rehearsal).toBe(true);
     expect(report.tokens.map((t) => t.label)).toEqual(['Keyward Rehearsal']);
     expect(report.selectedTokenUri).toBe(report.tokens[0]?.uri);
@@ -53,7 +57,10 @@ describe('keyward token list', () => {
   it('reads the token a --module and --token name, without the rehearsal banner', () => {
     const serial = initToken(tokens, 'Vault CMK');
     initToken(tokens, 'Other');
-    const { code, stdout } = keyward(['token', 'list', '--json', '--module', softhsmModule, '--token', 'pkcs11:token=Vault%20CMK'], tokens.env);
+    const { code, stdout } = keyward(
+      ['token', 'list', '--json', '--module', softhsmModule, '--token', 'pkcs11:token=Vault%20CMK'],
+      tokens.env,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { rehearsal: boolean; tokens: { label: string; serial: string }[] };
     expect(report.rehearsal).toBe(false);
@@ -63,7 +70,11 @@ describe('keyward token list', () => {
   it('probes the rehearsal token, naming what is missing', () => {
     const { code, stdout } = keyward(['token', 'probe', '--json']);
     expect(code).toBe(0);
-    const probe = JSON.parse(stdout) as { rehearsal: boolean; wrapping: Record<string, boolean>; missing: Record<string, string> };
+    const probe = JSON.parse(stdout) as {
+      rehearsal: boolean;
+      wrapping: Record<string, boolean>;
+      missing: Record<string, string>;
+    };
     expect(probe.rehearsal).toBe(true);
     expect(probe.wrapping.rsaOaepSha1).toBe(true);
     expect(probe.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
@@ -83,7 +94,8 @@ describe('keyward token list', () => {
   it('verifies the audit log, and names the first tampered entry with exit code 1', () => {
     const db = openDatabase(dataDir);
     const log = new AuditLog(db);
-    for (let i = 1; i <= 5; i++) log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: {} });
+    for (let i = 1; i <= 5; i++)
+      log.append({ actors: ['alice'], action: 'test.entry', subject: `s${i}`, outcome: 'success', details: {} });
     db.close();
     // Before initialisation there is no workstation key or anchor in the HSM: the chain alone is not called verified.
     const unanchored = keyward(['audit', 'verify']);
@@ -95,7 +107,10 @@ describe('keyward token list', () => {
     raw.close();
     const bad = keyward(['audit', 'verify', '--json']);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, chain: { ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } } });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      ok: false,
+      chain: { ok: false, entries: 2, problem: { seq: 3, kind: 'edited' } },
+    });
   });
 
   it.each([
@@ -108,14 +123,38 @@ describe('keyward token list', () => {
     [['key', 'burn'], 2, '"key burn" is not a keyward command'],
     [['ceremony', 'resume', 'yesterday', '--out', '/tmp'], 2, 'ceremony resume needs exactly one ceremony ID'],
     [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'], 2, 'ceremony resume needs --out DIR'],
-    [['ceremony', 'transcript', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', 'extra', '--out', '/tmp'], 2, 'ceremony transcript needs exactly one ceremony ID'],
+    [
+      ['ceremony', 'transcript', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', 'extra', '--out', '/tmp'],
+      2,
+      'ceremony transcript needs exactly one ceremony ID',
+    ],
     [['ceremony', 'list', '--out', '/tmp'], 2, '--out goes with audit export and the ceremony commands'],
-    [['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'carol', '--json'], 2, '--json does not go with audit export'],
-    [['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'Carol Diaz'], 2, '--officer "Carol Diaz" must be an officer id'],
+    [
+      ['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'carol', '--json'],
+      2,
+      '--json does not go with audit export',
+    ],
+    [
+      ['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'Carol Diaz'],
+      2,
+      '--officer "Carol Diaz" must be an officer id',
+    ],
     [['audit', 'export', '--out', '/tmp/a.jsonl'], 2, 'audit export needs --officer ID'],
-    [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/tmp'], 1, 'There is no ceremony generate-cmk-0f1e2d3c-1111-2222-3333-444455556666'],
-    [['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/no/such/drive'], 1, 'The transcript folder /no/such/drive does not exist'],
-    [['token', 'list', '--module', '/etc/hostname'], 1, 'is not loaded as a PKCS#11 module: it is not in a system library folder'],
+    [
+      ['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/tmp'],
+      1,
+      'There is no ceremony generate-cmk-0f1e2d3c-1111-2222-3333-444455556666',
+    ],
+    [
+      ['ceremony', 'resume', 'generate-cmk-0f1e2d3c-1111-2222-3333-444455556666', '--out', '/no/such/drive'],
+      1,
+      'The transcript folder /no/such/drive does not exist',
+    ],
+    [
+      ['token', 'list', '--module', '/etc/hostname'],
+      1,
+      'is not loaded as a PKCS#11 module: it is not in a system library folder',
+    ],
   ])('refuses %j with a message and a next step', (args, exitCode, message) => {
     const { code, stderr } = keyward(args);
     expect(code).toBe(exitCode);
@@ -131,8 +170,20 @@ describe('keyward plan checksum', () => {
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout).toBe(`${readFileSync('docs/ceremonies/rotate-cmk.yaml', 'utf8').split('\n')[0] ?? ''}\n`);
     const damaged = join(dataDir, 'damaged-plan.yaml');
-    writeFileSync(damaged, readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('rotationDays: 365', 'rotationDays: 3'));
-    const refused = keyward(['ceremony', 'run', '--network-acknowledged', damaged, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    writeFileSync(
+      damaged,
+      readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8').replace('rotationDays: 365', 'rotationDays: 3'),
+    );
+    const refused = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      damaged,
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is not the plan its checksum line was made for');
     expect(refused.stderr).toContain(`keyward plan checksum ${damaged}`);
@@ -142,24 +193,65 @@ describe('keyward plan checksum', () => {
 
 describe('keyward workstation and signed audit exports', () => {
   it('initialises a workstation from the example plan, founding officers and all', () => {
-    const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [
+        'bin/keyward.mjs',
+        'ceremony',
+        'run',
+        '--network-acknowledged',
+        'docs/ceremonies/initialise-workstation.yaml',
+        '--answers',
+        'docs/ceremonies/rehearsal-answers.yaml',
+        '--out',
+        dataDir,
+      ],
+      { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8' },
+    );
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer), carol (auditor).');
+    expect(result.stdout).toContain(
+      'Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer), carol (auditor).',
+    );
     expect(keyward(['workstation', 'show']).stdout).toContain('O=Example Org');
-    const again = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/initialise-workstation.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const again = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      'docs/ceremonies/initialise-workstation.yaml',
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(again.stderr).toContain('already initialised');
   });
 
   function keywardWithInput(args: string[], input: string) {
-    const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input });
+    const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], {
+      env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+      encoding: 'utf8',
+      input,
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
   const pin = `${rehearsalToken.userPin}\n`;
 
   // On a real HSM piped input is refused (test/security/real-hsm-pins-come-from-a-terminal-only.test.ts).
   it('accepts the PIN and passphrases piped on standard input on the rehearsal token (scripted rehearsals)', () => {
-    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
-    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding], `${pin}rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n`);
+    const founding = [
+      '--officer',
+      'alice:security-officer:Alice Martin',
+      '--officer',
+      'bob:key-custodian:Bob Chen',
+      '--officer',
+      'dave:security-officer:Dave Okafor',
+      '--officer',
+      'grace:security-officer:Grace Lindqvist',
+    ];
+    const init = keywardWithInput(
+      ['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding],
+      `${pin}rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n`,
+    );
     expect(init.stderr).not.toContain('not a terminal');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
@@ -169,19 +261,55 @@ describe('keyward workstation and signed audit exports', () => {
   });
 
   it('initialises the workstation key, signs checkpoints and an export that verifies elsewhere, pinned', () => {
-    const early = keywardWithInput(['audit', 'export', '--out', join(dataDir, 'early.jsonl'), '--officer', 'alice', '--network-acknowledged'], pin);
+    const early = keywardWithInput(
+      ['audit', 'export', '--out', join(dataDir, 'early.jsonl'), '--officer', 'alice', '--network-acknowledged'],
+      pin,
+    );
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('has no signing key and certificate yet');
     expect(early.stderr).toContain('Initialise the workstation first');
 
-    const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
-    const init = keywardWithInput(['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--pin-parts', '2', ...founding], '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n');
+    const founding = [
+      '--officer',
+      'alice:security-officer:Alice Martin',
+      '--officer',
+      'bob:key-custodian:Bob Chen',
+      '--officer',
+      'dave:security-officer:Dave Okafor',
+      '--officer',
+      'grace:security-officer:Grace Lindqvist',
+    ];
+    const init = keywardWithInput(
+      [
+        'workstation',
+        'init',
+        '--network-acknowledged',
+        '--org',
+        'Example Org',
+        '--name',
+        'WS-1',
+        '--pin-parts',
+        '2',
+        ...founding,
+      ],
+      '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n',
+    );
     // On a network, the findings and alice's acknowledgement are the only lines on standard error.
-    expect(init.stderr.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n|^alice acknowledged the air-gap findings\.\n/gm, '')).toBe('');
+    expect(
+      init.stderr.replace(
+        /^This workstation may not be air-gapped:\n|^ {2}.*\n|^alice acknowledged the air-gap findings\.\n/gm,
+        '',
+      ),
+    ).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');
-    expect(init.stdout).toContain('Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer).');
-    const shown = JSON.parse(keyward(['workstation', 'show', '--json']).stdout) as { publicKeyFingerprint: string; spec: string };
+    expect(init.stdout).toContain(
+      'Founding officers: alice (security-officer), bob (key-custodian), dave (security-officer), grace (security-officer).',
+    );
+    const shown = JSON.parse(keyward(['workstation', 'show', '--json']).stdout) as {
+      publicKeyFingerprint: string;
+      spec: string;
+    };
     expect(shown.spec).toBe('ECDSA_P384');
     expect(init.stdout.replace(/\s/g, '')).toContain(shown.publicKeyFingerprint.toUpperCase());
 
@@ -194,46 +322,74 @@ describe('keyward workstation and signed audit exports', () => {
     const out = join(dataDir, 'audit.jsonl');
     // The export-audit ceremony: alice (a security officer) approves, typing her passphrase to acknowledge the network (if any), check in and approve.
     const alice = 'rehearsal passphrase one\n';
-    const exportAs = (officer: string) => keywardWithInput(['audit', 'export', '--out', out, '--officer', officer, '--network-acknowledged'], `${pin}${airGapStatus().isolated ? '' : alice}${alice}${alice}`);
+    const exportAs = (officer: string) =>
+      keywardWithInput(
+        ['audit', 'export', '--out', out, '--officer', officer, '--network-acknowledged'],
+        `${pin}${airGapStatus().isolated ? '' : alice}${alice}${alice}`,
+      );
     const exported = exportAs('alice');
     expect(exported.stderr.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n/gm, '')).toBe('');
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('CEREMONY Export the audit log');
-    expect(exported.stdout).toMatch(/Step 1 done: written to \S+audit\.jsonl \(\d+ entries\); its SHA-256, to compare where it is verified:\n {2}[0-9A-F ]{79}\n/);
+    expect(exported.stdout).toMatch(
+      /Step 1 done: written to \S+audit\.jsonl \(\d+ entries\); its SHA-256, to compare where it is verified:\n {2}[0-9A-F ]{79}\n/,
+    );
     expect(exported.stdout).toContain(`${out}.p7s`);
     expect(exported.stdout).toMatch(/Signed transcript \(JSON and PDF\): .*keyward-transcript-export-audit-/);
     // Approved by nobody the policy counts: bob is a key custodian.
-    expect(keywardWithInput(['audit', 'export', '--out', join(dataDir, 'by-bob.jsonl'), '--officer', 'bob', '--network-acknowledged'], `${pin}rehearsal passphrase two\nrehearsal passphrase two\n`).stderr).toMatch(/security officer|security-officer/);
+    expect(
+      keywardWithInput(
+        ['audit', 'export', '--out', join(dataDir, 'by-bob.jsonl'), '--officer', 'bob', '--network-acknowledged'],
+        `${pin}rehearsal passphrase two\nrehearsal passphrase two\n`,
+      ).stderr,
+    ).toMatch(/security officer|security-officer/);
     // The same file again is refused when planned, before anyone checks in.
     const again = exportAs('alice');
     expect(again.stderr).toContain('never overwrites');
     expect(again.stdout).not.toContain('CEREMONY');
     // On the auditor's machine: no Keyward data directory, no HSM.
-    const verified = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', shown.publicKeyFingerprint], { KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir') });
+    const verified = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', shown.publicKeyFingerprint], {
+      KEYWARD_DATA_DIR: join(tokens.dir, 'no-such-dir'),
+    });
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('Signature valid: signed by');
     expect(verified.stdout).toContain('Audit log verified');
     const pinnedElsewhere = keyward(['audit', 'verify', '--export', out, '--signer-fingerprint', 'ab'.repeat(32)]);
     expect(pinnedElsewhere.code).toBe(1);
-    expect(pinnedElsewhere.stdout).toContain('SIGNATURE NOT VALID: the file was signed by another key than the pinned workstation key');
+    expect(pinnedElsewhere.stdout).toContain(
+      'SIGNATURE NOT VALID: the file was signed by another key than the pinned workstation key',
+    );
 
     // The database and the export name what happened, never the PIN.
     const log = new AuditLog(openDatabase(dataDir));
     const actions = log.query({ limit: 50 }).map((e) => e.action);
     const exportCeremony = log.query({ action: 'ceremony.complete', limit: 5 })[0];
     expect(exportCeremony?.subject).toMatch(/^export-audit-/);
-    expect(log.query({ action: 'ceremony.approve', limit: 5 }).find((e) => e.subject === exportCeremony?.subject)?.actors).toEqual(['alice']);
+    expect(
+      log.query({ action: 'ceremony.approve', limit: 5 }).find((e) => e.subject === exportCeremony?.subject)?.actors,
+    ).toEqual(['alice']);
     expect(actions).toContain('workstation.identity.adopt');
     expect(actions.filter((a) => a === 'officer.enrol')).toHaveLength(4);
 
     // A scripted rehearsal of the generate-CMK ceremony, from the example plan and answers in docs/.
-    const run = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const run = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      'docs/ceremonies/generate-cmk.yaml',
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
     // Every value the step acts on is printed before anyone checks in, and the plan's checksum line was verified.
     expect(run.stdout).toContain('docs/ceremonies/generate-cmk.yaml: its checksum line verified');
-    expect(run.stdout).toMatch(/values: keyName: Tenant CMK; purpose: [^;]+; provider: aws-kms; spec: AES_256; rotationDays: 365/);
+    expect(run.stdout).toMatch(
+      /values: keyName: Tenant CMK; purpose: [^;]+; provider: aws-kms; spec: AES_256; rotationDays: 365/,
+    );
     expect(run.stdout).toMatch(/creates: "Tenant CMK v1" \(CKA_ID [0-9a-f]+\)/);
     expect(run.stdout).toMatch(/Plan digest[^\n]*\n {2}[0-9A-F ]{79}\n {2}\S+( \S+){31}\n/);
     expect(run.stdout).toMatch(/Step 1 done: key check value [0-9A-F]{6}\./);
@@ -242,26 +398,67 @@ describe('keyward workstation and signed audit exports', () => {
     const key = new Inventory(openDatabase(dataDir), new AuditLog(openDatabase(dataDir))).get('Tenant CMK');
     expect(key.versions).toMatchObject([{ version: 1, state: 'active' }]);
     // The same plan again is refused: the name is taken.
-    expect(keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/generate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]).stderr).toContain('already has a key named "Tenant CMK"');
+    expect(
+      keyward([
+        'ceremony',
+        'run',
+        '--network-acknowledged',
+        'docs/ceremonies/generate-cmk.yaml',
+        '--answers',
+        'docs/ceremonies/rehearsal-answers.yaml',
+        '--out',
+        dataDir,
+      ]).stderr,
+    ).toContain('already has a key named "Tenant CMK"');
 
     // The provider's wrapping key imported (the SO marks it trusted), then the key exported as a bundle.
     const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
     mkdirSync(join(dataDir, 'params'));
     writeFileSync(
       join(dataDir, 'params', 'get-parameters-for-import.json'),
-      JSON.stringify({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(40).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() }),
+      JSON.stringify({
+        KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        ImportToken: randomBytes(40).toString('base64'),
+        PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+        ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
     );
     const fromDocs = (name: string, edit: (text: string) => string) => {
       const path = join(dataDir, name);
-      writeFileSync(path, editedPlan(readFileSync(`docs/ceremonies/${name}`, 'utf8'), (text) => edit(text).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1')));
+      writeFileSync(
+        path,
+        editedPlan(readFileSync(`docs/ceremonies/${name}`, 'utf8'), (text) =>
+          edit(text).replace(/RSAES_OAEP_SHA_256/g, 'RSAES_OAEP_SHA_1'),
+        ),
+      );
       return path;
     };
-    const importRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('import-wrapping-key.yaml', (t) => t), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const importRun = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      fromDocs('import-wrapping-key.yaml', (t) => t),
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(importRun.stderr).toBe('');
-    expect(importRun.stdout).toMatch(/Compare its SHA-256 fingerprint, read aloud, with the provider's console: [0-9A-F ]+ \/ [A-Za-z]+/);
+    expect(importRun.stdout).toMatch(
+      /Compare its SHA-256 fingerprint, read aloud, with the provider's console: [0-9A-F ]+ \/ [A-Za-z]+/,
+    );
     const usb = join(dataDir, 'usb');
     mkdirSync(usb);
-    const exportRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const exportRun = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      fromDocs('export-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)),
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(exportRun.stderr).toBe('');
     expect(exportRun.stdout).toMatch(/h \d+ min left before the provider's deadline/);
     const folder = /written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
@@ -269,53 +466,141 @@ describe('keyward workstation and signed audit exports', () => {
     const verifyRun = keyward(['verify', folder, '--signer-fingerprint', shown.publicKeyFingerprint]);
     expect(verifyRun.stdout).toContain('approved by alice, bob');
     expect(verifyRun.code).toBe(0);
-    const unwrapped = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, readFileSync(join(folder, 'EncryptedKeyMaterial.bin')));
+    const unwrapped = privateDecrypt(
+      { key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      readFileSync(join(folder, 'EncryptedKeyMaterial.bin')),
+    );
     const cipher = createCipheriv('aes-256-ecb', unwrapped, null).setAutoPadding(false);
     expect(cipher.update(Buffer.alloc(16)).subarray(0, 3).toString('hex')).toBe(key.versions[0]?.kcv);
 
     // The key's later life, from the example plans: rotation, then destruction of version 1 with its certificate.
-    const rotate = keyward(['ceremony', 'run', '--network-acknowledged', 'docs/ceremonies/rotate-cmk.yaml', '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const rotate = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      'docs/ceremonies/rotate-cmk.yaml',
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(rotate.stderr).toBe('');
     expect(rotate.stdout).toContain('version 1 (KCV');
     // A backup of version 1 with shares on three "drives", before it is destroyed, then restored from two shares.
     const drives = ['backup', 'c1', 'c2', 'c3'].map((d) => join(dataDir, d));
     for (const d of drives) mkdirSync(d);
-    const backupPlan = fromDocs('backup.yaml', (t) => t.replace('/media/officer/BACKUP', drives[0] ?? '').replace('/media/custodian1/SHARE', drives[1] ?? '').replace('/media/custodian2/SHARE', drives[2] ?? '').replace('/media/custodian3/SHARE', drives[3] ?? ''));
-    const backupRun = keyward(['ceremony', 'run', '--network-acknowledged', backupPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const backupPlan = fromDocs('backup.yaml', (t) =>
+      t
+        .replace('/media/officer/BACKUP', drives[0] ?? '')
+        .replace('/media/custodian1/SHARE', drives[1] ?? '')
+        .replace('/media/custodian2/SHARE', drives[2] ?? '')
+        .replace('/media/custodian3/SHARE', drives[3] ?? ''),
+    );
+    const backupRun = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      backupPlan,
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(backupRun.stderr).toBe('');
     const packageFolder = /\) in (\S+); shares in/.exec(backupRun.stdout)?.[1] ?? '';
     const shareFolders = /shares in (.+)\.\n/.exec(backupRun.stdout)?.[1]?.split(', ') ?? [];
     expect(shareFolders).toHaveLength(3);
-    const destroy = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)), '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir]);
+    const destroy = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      fromDocs('destroy-key.yaml', (t) => t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb}`)),
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
     expect(destroy.stderr).toBe('');
     expect(destroy.code).toBe(0);
-    const listed = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[]; rotationDue: { key: string; status: string }[] };
-    expect(listed.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([[1, 'destroyed'], [2, 'active']]);
+    const listed = JSON.parse(keyward(['key', 'list', '--json']).stdout) as {
+      keys: { name: string; versions: { version: number; state: string }[] }[];
+      rotationDue: { key: string; status: string }[];
+    };
+    expect(listed.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'destroyed'],
+      [2, 'active'],
+    ]);
     expect(listed.rotationDue.find((d) => d.key === 'Tenant CMK')?.status).toBe('scheduled');
     expect(readdirSync(usb).some((name) => name.startsWith('keyward-destruction-Tenant-CMK-v1-'))).toBe(true);
     expect(keyward(['key', 'list']).stdout).toMatch(/ {2}v1 {2}destroyed/);
     const answers = join(dataDir, 'restore-answers.yaml');
-    writeFileSync(answers, `${readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')}shareFiles: ['${join(shareFolders[2] ?? '', 'share.txt')}', '${join(shareFolders[0] ?? '', 'share.txt')}']\n`);
-    const restoreRun = keyward(['ceremony', 'run', '--network-acknowledged', fromDocs('restore.yaml', (t) => t.replace('/media/officer/BACKUP/keyward-backup-0123abcd', packageFolder)), '--answers', answers, '--out', dataDir]);
+    writeFileSync(
+      answers,
+      `${readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')}shareFiles: ['${join(shareFolders[2] ?? '', 'share.txt')}', '${join(shareFolders[0] ?? '', 'share.txt')}']\n`,
+    );
+    const restoreRun = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      fromDocs('restore.yaml', (t) => t.replace('/media/officer/BACKUP/keyward-backup-0123abcd', packageFolder)),
+      '--answers',
+      answers,
+      '--out',
+      dataDir,
+    ]);
     expect(restoreRun.stderr).toBe('');
     expect(restoreRun.code).toBe(0);
-    const afterRestore = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { version: number; state: string }[] }[] };
-    expect(afterRestore.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([[1, 'restored'], [2, 'active']]);
+    const afterRestore = JSON.parse(keyward(['key', 'list', '--json']).stdout) as {
+      keys: { name: string; versions: { version: number; state: string }[] }[];
+    };
+    expect(afterRestore.keys.find((k) => k.name === 'Tenant CMK')?.versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'restored'],
+      [2, 'active'],
+    ]);
 
     // An answers file is for rehearsals only.
     initToken(tokens, 'Real HSM');
     const hsmPlan = join(dataDir, 'hsm-plan.yaml');
-    writeFileSync(hsmPlan, editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) => text.replace('name: Tenant CMK', 'name: HSM CMK')));
-    const onHsm = keyward(['ceremony', 'run', '--network-acknowledged', hsmPlan, '--answers', 'docs/ceremonies/rehearsal-answers.yaml', '--out', dataDir, '--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'], tokens.env);
+    writeFileSync(
+      hsmPlan,
+      editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) =>
+        text.replace('name: Tenant CMK', 'name: HSM CMK'),
+      ),
+    );
+    const onHsm = keyward(
+      [
+        'ceremony',
+        'run',
+        '--network-acknowledged',
+        hsmPlan,
+        '--answers',
+        'docs/ceremonies/rehearsal-answers.yaml',
+        '--out',
+        dataDir,
+        '--module',
+        softhsmModule,
+        '--token',
+        'pkcs11:token=Real%20HSM',
+      ],
+      tokens.env,
+    );
     expect(onHsm.code).toBe(1);
     expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
 
     // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
     const plan = join(dataDir, 'plan.yaml');
-    writeFileSync(plan, editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) => text.replace('name: Tenant CMK', 'name: Second CMK')));
+    writeFileSync(
+      plan,
+      editedPlan(readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'), (text) =>
+        text.replace('name: Tenant CMK', 'name: Second CMK'),
+      ),
+    );
     // On a network, alice's passphrase first confirms her acknowledgement of the air-gap findings.
     const acknowledgement = airGapStatus().isolated ? '' : 'rehearsal passphrase one\n';
-    const typed = keywardWithInput(['ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir], `${rehearsalToken.userPin}\n${acknowledgement}${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`);
+    const typed = keywardWithInput(
+      ['ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir],
+      `${rehearsalToken.userPin}\n${acknowledgement}${'rehearsal passphrase one\nrehearsal passphrase two\n'.repeat(3)}`,
+    );
     expect(typed.code).toBe(0);
     expect(typed.stdout).toContain('Ceremony completed');
   }, 300_000); // the whole life of a key through the CLI: many runs, each stretching passphrases with scrypt

@@ -15,7 +15,10 @@ const enrolled = (id: string) => bench.officers.list().some((o) => o.id === id);
 describe('an enrolment step', () => {
   it('an enrolment step that fails (the passphrase breaks the rules) enrols nobody, and the step can run again', async () => {
     const e = bench.engine();
-    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'frank', 'Frank', 'auditor'), ['alice', 'dave']);
+    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'frank', 'Frank', 'auditor'), [
+      'alice',
+      'dave',
+    ]);
     await bench.approve(e, id, 0, ['alice', 'dave']);
     passphrases.frank = 'short';
     await expect(e.runNext(id)).rejects.toThrow(/passphrase/);

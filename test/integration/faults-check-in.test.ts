@@ -13,19 +13,37 @@ import { rehearsalToken } from '../../src/shared/rehearsal';
 import { buildCeremonyHarness } from '../helpers/build-harness';
 
 const keywardCli = join(process.cwd(), 'bin/keyward.mjs');
-const passphrases: Record<string, string> = { alice: 'granite lantern over the river', bob: 'seven quiet owls at dawn', dave: 'copper kettle in the vault', grace: 'a third security officer signs' };
-const answers = [`pinParts: ['${rehearsalToken.userPin}']`, `soPinParts: ['${rehearsalToken.soPin}']`, 'passphrases:', ...Object.entries(passphrases).map(([officer, passphrase]) => `  ${officer}: ${passphrase}`), ''].join('\n');
-const generation = 'ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: Check-in CMK, purpose: Fault injection, provider: aws-kms, spec: AES_256, rotationDays: 365 }\n';
+const passphrases: Record<string, string> = {
+  alice: 'granite lantern over the river',
+  bob: 'seven quiet owls at dawn',
+  dave: 'copper kettle in the vault',
+  grace: 'a third security officer signs',
+};
+const answers = [
+  `pinParts: ['${rehearsalToken.userPin}']`,
+  `soPinParts: ['${rehearsalToken.soPin}']`,
+  'passphrases:',
+  ...Object.entries(passphrases).map(([officer, passphrase]) => `  ${officer}: ${passphrase}`),
+  '',
+].join('\n');
+const generation =
+  'ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: Check-in CMK, purpose: Fault injection, provider: aws-kms, spec: AES_256, rotationDays: 365 }\n';
 
 let base: string;
 let harness: string;
 const made: string[] = [];
 
 function keyward(dataDir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [keywardCli, ...args], { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 });
+  const result = spawnSync(process.execPath, [keywardCli, ...args], {
+    cwd: dataDir,
+    env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    timeout: 110_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
-const withAnswers = (dataDir: string, file: string, ...args: string[]) => keyward(dataDir, ...args, '--network-acknowledged', '--answers', file, '--out', join(dataDir, 'transcripts'));
+const withAnswers = (dataDir: string, file: string, ...args: string[]) =>
+  keyward(dataDir, ...args, '--network-acknowledged', '--answers', file, '--out', join(dataDir, 'transcripts'));
 
 function copyOfBase(): string {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-check-in-'));
@@ -38,15 +56,26 @@ function copyOfBase(): string {
 /** A generation whose CLI was killed (SIGKILL) once `checkedIn` officers had checked in: planned, unfinished. */
 function killedAtCheckIn(dataDir: string, checkedIn: number): string {
   writeFileSync(join(dataDir, 'plan.yaml'), generation);
-  const killed = spawnSync(process.execPath, [harness, 'run', 'plan.yaml', 'answers.yaml', join(dataDir, 'transcripts'), 'checked-in', String(checkedIn)], { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 });
+  const killed = spawnSync(
+    process.execPath,
+    [harness, 'run', 'plan.yaml', 'answers.yaml', join(dataDir, 'transcripts'), 'checked-in', String(checkedIn)],
+    { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 },
+  );
   expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
-  const listed = JSON.parse(keyward(dataDir, 'ceremony', 'list', '--json').stdout) as { unfinished: { id: string; checkedIn: string[] }[] };
+  const listed = JSON.parse(keyward(dataDir, 'ceremony', 'list', '--json').stdout) as {
+    unfinished: { id: string; checkedIn: string[] }[];
+  };
   expect(listed.unfinished).toHaveLength(1);
   expect(listed.unfinished[0]?.checkedIn).toHaveLength(checkedIn);
   return listed.unfinished[0]?.id ?? '';
 }
 
-const keyVersions = (dataDir: string) => (JSON.parse(keyward(dataDir, 'key', 'list', '--json').stdout) as { keys: { name: string; versions: { state: string }[] }[] }).keys;
+const keyVersions = (dataDir: string) =>
+  (
+    JSON.parse(keyward(dataDir, 'key', 'list', '--json').stdout) as {
+      keys: { name: string; versions: { state: string }[] }[];
+    }
+  ).keys;
 
 beforeAll(async () => {
   harness = await buildCeremonyHarness();
@@ -54,7 +83,10 @@ beforeAll(async () => {
   made.push(base);
   mkdirSync(join(base, 'transcripts'));
   writeFileSync(join(base, 'answers.yaml'), answers);
-  writeFileSync(join(base, 'plan.yaml'), 'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: CHECKIN-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: grace, name: Grace Lindqvist, role: security-officer }\n');
+  writeFileSync(
+    join(base, 'plan.yaml'),
+    'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: CHECKIN-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: grace, name: Grace Lindqvist, role: security-officer }\n',
+  );
   const initialised = withAnswers(base, 'answers.yaml', 'ceremony', 'run', 'plan.yaml');
   expect(initialised.status, initialised.stderr).toBe(0);
 }, 240_000);
@@ -75,13 +107,27 @@ describe('a ceremony stopped before every officer checked in', () => {
     expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('bob checked in.');
     expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
-    expect(keyVersions(dataDir).find((k) => k.name === 'Check-in CMK')?.versions.map((v) => v.state)).toEqual(['active']);
+    expect(
+      keyVersions(dataDir)
+        .find((k) => k.name === 'Check-in CMK')
+        ?.versions.map((v) => v.state),
+    ).toEqual(['active']);
   }, 240_000);
 
   it('nobody checked in: resume with every officer named completes', () => {
     const dataDir = copyOfBase();
     const id = killedAtCheckIn(dataDir, 0);
-    const resumed = withAnswers(dataDir, 'answers.yaml', 'ceremony', 'resume', id, '--officer', 'alice', '--officer', 'bob');
+    const resumed = withAnswers(
+      dataDir,
+      'answers.yaml',
+      'ceremony',
+      'resume',
+      id,
+      '--officer',
+      'alice',
+      '--officer',
+      'bob',
+    );
     expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
   }, 240_000);
@@ -89,13 +135,26 @@ describe('a ceremony stopped before every officer checked in', () => {
   it('keyward ceremony abort ends it, signed by an officer who checks in for it, with its transcript; it is no longer listed as unfinished', () => {
     const dataDir = copyOfBase();
     const id = killedAtCheckIn(dataDir, 0);
-    const aborted = withAnswers(dataDir, 'answers.yaml', 'ceremony', 'abort', id, '--reason', 'the officers could not all come', '--officer', 'alice');
+    const aborted = withAnswers(
+      dataDir,
+      'answers.yaml',
+      'ceremony',
+      'abort',
+      id,
+      '--reason',
+      'the officers could not all come',
+      '--officer',
+      'alice',
+    );
     expect(aborted.status, aborted.stdout + aborted.stderr).toBe(0);
     expect(aborted.stdout).toContain('No step has been done: the ceremony simply ends.');
     expect(aborted.stdout).toContain('abort signed by alice');
     expect(aborted.stdout).toContain(`Ceremony ${id} aborted`);
     expect(aborted.stdout).toMatch(/Signed transcript \(JSON and PDF\): \S+keyward-transcript-/);
-    const listed = JSON.parse(keyward(dataDir, 'ceremony', 'list', '--json').stdout) as { unfinished: { id: string }[]; recent: { id: string; state: string }[] };
+    const listed = JSON.parse(keyward(dataDir, 'ceremony', 'list', '--json').stdout) as {
+      unfinished: { id: string }[];
+      recent: { id: string; state: string }[];
+    };
     expect(listed.unfinished.map((c) => c.id)).not.toContain(id);
     expect(listed.recent.find((c) => c.id === id)?.state).toBe('aborted');
     const again = withAnswers(dataDir, 'answers.yaml', 'ceremony', 'abort', id, '--reason', 'twice');

@@ -6,12 +6,12 @@
  * that name the other program; nothing is half-written, and once it lets go the refused action is done
  * and the audit chain verifies.
  */
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
@@ -26,11 +26,11 @@ import { databaseFileName, openDatabase, type Db } from '../../src/main/store/da
 import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
+import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import { Workstation } from '../../src/main/workstation';
 import { KeywardError, type KeywardErrorData } from '../../src/shared/errors';
 import { rejection, thrown } from '../helpers/rejection';
 import { softwareSigner } from '../helpers/software-signer';
-import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 
 const repo = join(import.meta.dirname, '../..');
 let dir: string;
@@ -42,7 +42,14 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const append = (log: AuditLog, i: number) => log.append({ actors: ['alice'], action: 'test.entry', subject: `entry ${i}`, outcome: 'success', details: { i, padding: 'x'.repeat(200) } });
+const append = (log: AuditLog, i: number) =>
+  log.append({
+    actors: ['alice'],
+    action: 'test.entry',
+    subject: `entry ${i}`,
+    outcome: 'success',
+    details: { i, padding: 'x'.repeat(200) },
+  });
 
 /** A database with `entries` audit entries, closed cleanly (everything in the main file). */
 function populated(entries: number): void {
@@ -73,9 +80,14 @@ function populatedWithLiveWal(entries: number, inWal: number): void {
   }
 }
 
-const sha256 = (file: string): string => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent');
+const sha256 = (file: string): string =>
+  existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent';
 /** The database, its log (their bytes) and whether the log's index is there: what a refusal must leave as it was. */
-const evidence = (): string[] => [sha256(path()), sha256(wal()), existsSync(`${path()}-shm`) ? 'index present' : 'no index'];
+const evidence = (): string[] => [
+  sha256(path()),
+  sha256(wal()),
+  existsSync(`${path()}-shm`) ? 'index present' : 'no index',
+];
 
 interface Damage {
   name: string;
@@ -167,7 +179,9 @@ describe.each(damages)('a database with $name', (damage) => {
     expect(error.message).toContain(`The workstation database ${path()} is damaged`);
     expect(error.message).toMatch(damage.says);
     expect(error.message).toContain('Keyward wrote nothing to it and left its files as they are.');
-    expect(error.nextStep).toContain(`move ${path()} and, if they are there, ${path()}-wal and ${path()}-shm together out of the data folder`);
+    expect(error.nextStep).toContain(
+      `move ${path()} and, if they are there, ${path()}-wal and ${path()}-shm together out of the data folder`,
+    );
     expect(error.nextStep).toContain('keyward audit verify');
     expect(evidence()).toEqual(before);
 
@@ -243,7 +257,10 @@ if (JSON.parse(process.argv[3]).length) db.exec("UPDATE audit_log SET seq = seq 
 process.stdout.write('holding\\n');
 process.stdin.once('data', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
 `;
-  const child = spawn(process.execPath, ['-e', script, path(), begin, JSON.stringify(pragmas)], { cwd: repo, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['-e', script, path(), begin, JSON.stringify(pragmas)], {
+    cwd: repo,
+    stdio: 'pipe',
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -263,7 +280,9 @@ process.stdin.once('data', () => { db.exec('ROLLBACK'); db.close(); process.exit
 /** A refusal because another program held the database: words, the program named, no SQLite jargon. */
 function expectBusyRefusal(error: KeywardError, holder: Holder, waitedMs: number): void {
   expect(error.code).toBe('STORE_UNAVAILABLE');
-  expect(error.message).toContain(`Another program (node, process ${holder.child.pid}) has the workstation database ${path()} locked and did not let go within ${busyTimeoutMs / 1000} seconds`);
+  expect(error.message).toContain(
+    `Another program (node, process ${holder.child.pid}) has the workstation database ${path()} locked and did not let go within ${busyTimeoutMs / 1000} seconds`,
+  );
   expect(error.message).toContain('Nothing was half-written: the database is as it was before.');
   expect(error.message).not.toMatch(/SQLITE|database is locked|unexpected error/);
   expect(error.nextStep).toContain(`Close the program that has the database open (node, process ${holder.child.pid})`);
@@ -324,7 +343,13 @@ describe.each(['BEGIN EXCLUSIVE', 'BEGIN IMMEDIATE'])('the database held by anot
         policies: new Policies(db, log),
       } as unknown as EngineDependencies['stepContext'],
     });
-    const planned = planGenerateCmk(new Inventory(db, log), { keyName: 'Tenant CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 });
+    const planned = planGenerateCmk(new Inventory(db, log), {
+      keyName: 'Tenant CMK',
+      purpose: 'tenant data',
+      provider: null,
+      spec: 'AES_256',
+      rotationDays: 365,
+    });
     holder = await holdDatabase(begin);
     const started = performance.now();
     const error = await rejection(engine.plan('generate-cmk', planned.title, planned.steps));

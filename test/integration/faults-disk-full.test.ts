@@ -7,12 +7,26 @@
  * it back and the ceremony completes, the token holding exactly what the inventory records. A step whose
  * key the full disk kept off the token is rolled back at once, and says so.
  */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { parse } from 'yaml';
 import { runCeremony } from '../../src/cli/ceremony-run';
@@ -24,10 +38,10 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Workstation } from '../../src/main/workstation';
 import type { AuditEntry } from '../../src/shared/audit';
-import { rehearsalToken } from '../../src/shared/rehearsal';
 import { KeywardError, toErrorData } from '../../src/shared/errors';
-import { rejection } from '../helpers/rejection';
+import { rehearsalToken } from '../../src/shared/rehearsal';
 import { editedPlan } from '../helpers/plans';
+import { rejection } from '../helpers/rejection';
 
 const isRoot = process.getuid?.() === 0;
 const needsRoot = (context: TestContext): void => {
@@ -52,11 +66,17 @@ let out: string;
 const filler = (): string => join(disk, 'filler');
 
 function keyward(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [join(repo, 'bin/keyward.mjs'), ...args], { cwd: repo, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  const result = spawnSync(process.execPath, [join(repo, 'bin/keyward.mjs'), ...args], {
+    cwd: repo,
+    env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    ...(input !== undefined ? { input } : {}),
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const runPlanFile = (plan: string) => keyward(['ceremony', 'run', '--network-acknowledged', plan, '--answers', answersFile, '--out', out]);
+const runPlanFile = (plan: string) =>
+  keyward(['ceremony', 'run', '--network-acknowledged', plan, '--answers', answersFile, '--out', out]);
 
 function freeKb(): number {
   const stats = statfsSync(disk);
@@ -85,15 +105,26 @@ const makeRoom = (): void => rmSync(filler(), { force: true });
 function snapshot(ignore: RegExp = /^$/): { files: string[]; database: string; freeKb: number } {
   const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
     .filter((name) => !ignore.test(name))
-    .map((name) => `${name} ${statSync(join(dataDir, name)).isDirectory() ? 'folder' : statSync(join(dataDir, name)).size}`)
+    .map(
+      (name) =>
+        `${name} ${statSync(join(dataDir, name)).isDirectory() ? 'folder' : statSync(join(dataDir, name)).size}`,
+    )
     .sort();
-  return { files, database: createHash('sha256').update(readFileSync(join(dataDir, databaseFileName))).digest('hex'), freeKb: freeKb() };
+  return {
+    files,
+    database: createHash('sha256')
+      .update(readFileSync(join(dataDir, databaseFileName)))
+      .digest('hex'),
+    freeKb: freeKb(),
+  };
 }
 
 /** The key objects on the rehearsal token, counted by SoftHSM's own files: what no Keyward record can hide. */
 function tokenObjects(): number {
   const tokens = join(dataDir, 'rehearsal', 'tokens');
-  return readdirSync(tokens).flatMap((token) => readdirSync(join(tokens, token)).filter((name) => name.endsWith('.object') && name !== 'token.object')).length;
+  return readdirSync(tokens).flatMap((token) =>
+    readdirSync(join(tokens, token)).filter((name) => name.endsWith('.object') && name !== 'token.object'),
+  ).length;
 }
 
 function auditEntries(ceremony: string): AuditEntry[] {
@@ -144,7 +175,10 @@ function spawnSyncChecked(command: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
 }
 
-const fullDisk = (purpose: string) => new RegExp(`The disk holding Keyward's data folder \\(${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is full: (\\d+) KB free; Keyward needs at least 16 MB there to ${purpose}`);
+const fullDisk = (purpose: string) =>
+  new RegExp(
+    `The disk holding Keyward's data folder \\(${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is full: (\\d+) KB free; Keyward needs at least 16 MB there to ${purpose}`,
+  );
 
 describe('a full disk under the data folder', () => {
   it('leaves key list, ceremony list and workstation show working, with no space at all, and changes nothing', (context) => {
@@ -156,7 +190,9 @@ describe('a full disk under the data folder', () => {
     expect((JSON.parse(keys.stdout) as { keys: { name: string }[] }).keys.map((k) => k.name)).toEqual(['Tenant CMK']);
     const ceremonies = keyward(['ceremony', 'list', '--json']);
     expect(ceremonies.code, ceremonies.stderr).toBe(0);
-    expect((JSON.parse(ceremonies.stdout) as { recent: { type: string; state: string }[] }).recent).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'generate-cmk', state: 'completed' })]));
+    expect((JSON.parse(ceremonies.stdout) as { recent: { type: string; state: string }[] }).recent).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'generate-cmk', state: 'completed' })]),
+    );
     const shown = keyward(['workstation', 'show']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('O=Example Org');
@@ -179,7 +215,9 @@ describe('a full disk under the data folder', () => {
     fillDisk(0);
     const refused = auditVerify();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(fullDisk('take the lock that keeps a second Keyward off this workstation and its token'));
+    expect(refused.stderr).toMatch(
+      fullDisk('take the lock that keeps a second Keyward off this workstation and its token'),
+    );
     expect(refused.stderr).not.toMatch(/disk I\/O error|SQLITE|unexpected error/);
     expect(refused.stderr).toMatch(/Next step: Make room on that disk/);
   });
@@ -187,7 +225,10 @@ describe('a full disk under the data folder', () => {
   it('refuses a ceremony that cannot open the database for writing, naming the full disk and the space needed, and changes nothing', (context) => {
     needsRoot(context);
     const plan = join(out, 'refused-cmk.yaml');
-    writeFileSync(plan, editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Refused CMK')));
+    writeFileSync(
+      plan,
+      editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Refused CMK')),
+    );
     fillDisk(16);
     const objects = tokenObjects();
     const before = snapshot(/^instance\./);
@@ -206,7 +247,10 @@ describe('a full disk under the data folder', () => {
     needsRoot(context);
     makeRoom();
     const plan = join(out, 'second-cmk.yaml');
-    writeFileSync(plan, editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Second CMK')));
+    writeFileSync(
+      plan,
+      editedPlan(generatePlan, (text) => text.replace('name: Tenant CMK', 'name: Second CMK')),
+    );
     const objectsBefore = tokenObjects();
     const printed: string[] = [];
     const workstation = new Workstation(dataDir, nodeHsmChannel);
@@ -236,11 +280,15 @@ describe('a full disk under the data folder', () => {
     const { code, message, nextStep } = toErrorData(failure);
     expect(code).toBe('STORE_DISK_FULL');
     expect(message).toMatch(fullDisk('record its work in the workstation database'));
-    expect(message).toContain('Step 1 is left running, its start recorded in the audit log: the next login to the token rolls step 1 back before anything else, destroying whatever it made on the token ("Second CMK v1")');
+    expect(message).toContain(
+      'Step 1 is left running, its start recorded in the audit log: the next login to the token rolls step 1 back before anything else, destroying whatever it made on the token ("Second CMK v1")',
+    );
     expect(`${message} ${nextStep}`).not.toMatch(nothingChangedClaim);
     expect(`${message} ${nextStep}`).not.toMatch(/SQLITE|unexpected error/);
     expect(nextStep).toMatch(/^Make room on that disk/);
-    expect(nextStep).toContain('The next login to the token (resuming the ceremony) rolls step 1 back first; then it runs again.');
+    expect(nextStep).toContain(
+      'The next login to the token (resuming the ceremony) rolls step 1 back first; then it runs again.',
+    );
     const id = /Ceremony id: (\S+)/.exec(printed.join(''))?.[1] ?? '';
     expect(nextStep).toContain(`keyward ceremony resume ${id} --out DIR`);
     // The token was touched: the key is there, recorded only as the step's start.
@@ -250,18 +298,34 @@ describe('a full disk under the data folder', () => {
     expect((JSON.parse(listed.stdout) as { unfinished: { id: string }[] }).unfinished.map((c) => c.id)).toContain(id);
 
     makeRoom();
-    const resumed = keyward(['ceremony', 'resume', id, '--network-acknowledged', '--answers', answersFile, '--out', out]);
+    const resumed = keyward([
+      'ceremony',
+      'resume',
+      id,
+      '--network-acknowledged',
+      '--answers',
+      answersFile,
+      '--out',
+      out,
+    ]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`(${id}) was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log). Objects it had made on the token, destroyed: 1.`);
+    expect(resumed.stdout).toContain(
+      `(${id}) was interrupted when Keyward stopped: it was rolled back and runs again (recorded in the audit log). Objects it had made on the token, destroyed: 1.`,
+    );
     expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
     // Nothing unrecorded: one new key on the token, the one the inventory holds; the rollback on record.
     expect(tokenObjects()).toBe(objectsBefore + 1);
-    const keys = JSON.parse(keyward(['key', 'list', '--json']).stdout) as { keys: { name: string; versions: { state: string }[] }[] };
+    const keys = JSON.parse(keyward(['key', 'list', '--json']).stdout) as {
+      keys: { name: string; versions: { state: string }[] }[];
+    };
     expect(keys.keys.find((k) => k.name === 'Second CMK')?.versions.map((v) => v.state)).toEqual(['active']);
     const entries = auditEntries(id);
     const rolledBack = entries.filter((e) => e.action === 'ceremony.step.rolled-back');
     expect(rolledBack).toHaveLength(1);
-    expect(rolledBack[0]?.details).toMatchObject({ step: 0, destroyedObjects: [expect.objectContaining({ label: 'Second CMK v1' })] });
+    expect(rolledBack[0]?.details).toMatchObject({
+      step: 0,
+      destroyedObjects: [expect.objectContaining({ label: 'Second CMK v1' })],
+    });
     expect(entries.filter((e) => e.action === 'ceremony.step.begin' && e.details.step === 0)).toHaveLength(2);
     expect(entries.map((e) => e.action)).toContain('ceremony.complete');
     expect(auditVerify().code).toBe(0);
@@ -292,14 +356,26 @@ describe('a full disk under the data folder', () => {
           },
         },
       );
-      const planned = planGenerateCmk(workstation.inventory(), { keyName: 'Third CMK', purpose: 'tenant data', provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 });
+      const planned = planGenerateCmk(workstation.inventory(), {
+        keyName: 'Third CMK',
+        purpose: 'tenant data',
+        provider: 'aws-kms',
+        spec: 'AES_256',
+        rotationDays: 365,
+      });
       const plan = await engine.plan('generate-cmk', planned.title, planned.steps);
-      for (const officer of generateOfficers) await engine.checkIn(plan.id, officer, answers.passphrases[officer] ?? '');
-      for (const step of plan.steps) if (step.sensitive) for (const officer of generateOfficers) await engine.approve(plan.id, step.index, officer, answers.passphrases[officer] ?? '');
+      for (const officer of generateOfficers)
+        await engine.checkIn(plan.id, officer, answers.passphrases[officer] ?? '');
+      for (const step of plan.steps)
+        if (step.sensitive)
+          for (const officer of generateOfficers)
+            await engine.approve(plan.id, step.index, officer, answers.passphrases[officer] ?? '');
 
       const error = await rejection(engine.runNext(plan.id));
       expect(filled).toBe(true);
-      expect(error.nextStep).toContain('Step 1 was rolled back at once: Keyward destroyed what it had made on the token ("Third CMK v1"), removed what it had begun to write and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.');
+      expect(error.nextStep).toContain(
+        'Step 1 was rolled back at once: Keyward destroyed what it had made on the token ("Third CMK v1"), removed what it had begun to write and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.',
+      );
       expect(`${error.message} ${error.nextStep}`).not.toMatch(nothingChangedClaim);
       expect(engine.status(plan.id).steps[0]?.state).toBe('failed');
       expect(tokenObjects()).toBe(objectsBefore);

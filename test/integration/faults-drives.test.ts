@@ -9,7 +9,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -38,7 +47,13 @@ const needsRoot = (context: TestContext): void => {
   if (!isRoot) context.skip('mounting small tmpfs drives (full, out of file entries, write-protected) needs root');
 };
 
-const passphrases: Record<string, string> = { alice: 'quiet harbour lantern', bob: 'second custodian key', carol: 'auditor reads every line', dave: 'copper kettle in the vault', grace: 'a third security officer signs' };
+const passphrases: Record<string, string> = {
+  alice: 'quiet harbour lantern',
+  bob: 'second custodian key',
+  carol: 'auditor reads every line',
+  dave: 'copper kettle in the vault',
+  grace: 'a third security officer signs',
+};
 const pageSize = 4096;
 
 let dir: string;
@@ -52,10 +67,17 @@ let signerFingerprint: string;
 /** A completed ceremony whose transcript the transcript tests write. */
 let endedCeremony: string;
 
-async function run(type: CeremonyType, planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] }, officers = ['alice', 'bob'], id = newCeremonyId(type)) {
+async function run(
+  type: CeremonyType,
+  planned: { title: string; steps: Parameters<CeremonyEngine['plan']>[2] },
+  officers = ['alice', 'bob'],
+  id = newCeremonyId(type),
+) {
   const plan = await engine.plan(type, planned.title, planned.steps, id);
   for (const officer of officers) await engine.checkIn(plan.id, officer, passphrases[officer] ?? '');
-  for (const step of plan.steps) if (step.sensitive) for (const officer of officers) await engine.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
+  for (const step of plan.steps)
+    if (step.sensitive)
+      for (const officer of officers) await engine.approve(plan.id, step.index, officer, passphrases[officer] ?? '');
   return plan;
 }
 
@@ -79,7 +101,13 @@ beforeAll(async () => {
     { id: 'dave', displayName: 'Dave', role: 'security-officer' as const, passphrase: passphrases.dave ?? '' },
     { id: 'grace', displayName: 'Grace', role: 'security-officer' as const, passphrase: passphrases.grace ?? '' },
   ];
-  const { identity } = await workstation.initialise({ subject: { commonName: 'WS faults', organization: 'Example Org', organizationalUnit: 'Keyward workstation' }, spec: 'ECDSA_P256' }, founding);
+  const { identity } = await workstation.initialise(
+    {
+      subject: { commonName: 'WS faults', organization: 'Example Org', organizationalUnit: 'Keyward workstation' },
+      spec: 'ECDSA_P256',
+    },
+    founding,
+  );
   signerFingerprint = identity.publicKeyFingerprint;
   engine = await workstation.ceremonyEngine({
     pinParts: (role) => Promise.resolve([role === 'user' ? rehearsalToken.userPin : rehearsalToken.soPin]),
@@ -87,17 +115,42 @@ beforeAll(async () => {
     backupShares: () => Promise.reject(new Error('no restore here')),
   });
   // A CMK, generated and activated under dual control; its transcript is the one the transcript tests write.
-  const generated = await run('generate-cmk', planGenerateCmk(workstation.inventory(), { keyName: 'Tenant CMK', purpose: 'tenant data', provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 }));
+  const generated = await run(
+    'generate-cmk',
+    planGenerateCmk(workstation.inventory(), {
+      keyName: 'Tenant CMK',
+      purpose: 'tenant data',
+      provider: 'aws-kms',
+      spec: 'AES_256',
+      rotationDays: 365,
+    }),
+  );
   const status = await runToEnd(generated.id);
   endedCeremony = generated.id;
   cmk = { name: 'Tenant CMK', label: 'Tenant CMK v1', kcv: status.steps[0]?.result?.kcv as string };
   // The provider's wrapping key (AWS KMS, RSA-OAEP SHA-1: no security officer step at export).
   const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const parametersFile = { KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(64).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() };
-  awsParams = readProviderImport('aws-kms', { wrappingKey: Buffer.from(JSON.stringify(parametersFile)) }, { algorithm: 'RSAES_OAEP_SHA_1' });
-  await runToEnd((await run('import-wrapping-key', planImportWrappingKey(workstation.wrappingKeys(), awsParams, 'AWS import key'))).id);
+  const parametersFile = {
+    KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ImportToken: randomBytes(64).toString('base64'),
+    PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+  awsParams = readProviderImport(
+    'aws-kms',
+    { wrappingKey: Buffer.from(JSON.stringify(parametersFile)) },
+    { algorithm: 'RSAES_OAEP_SHA_1' },
+  );
+  await runToEnd(
+    (await run('import-wrapping-key', planImportWrappingKey(workstation.wrappingKeys(), awsParams, 'AWS import key')))
+      .id,
+  );
   checker = new HsmClient(prepareRehearsalModule(workstation.dataDir), nodeHsmChannel);
-  await checker.request('login', { uri: `pkcs11:token=${encodeURIComponent(rehearsalToken.label)}`, role: 'user', pinParts: [rehearsalToken.userPin] });
+  await checker.request('login', {
+    uri: `pkcs11:token=${encodeURIComponent(rehearsalToken.label)}`,
+    role: 'user',
+    pinParts: [rehearsalToken.userPin],
+  });
 }, 120_000);
 
 afterAll(() => {
@@ -211,9 +264,20 @@ interface Writer {
   prepare(drive: string, goodDrives: () => string): Promise<Attempt>;
 }
 
-const entriesSince = (since: number): AuditEntry[] => workstation.audit().query({ limit: 1000 }).filter((e) => e.seq > since);
+const entriesSince = (since: number): AuditEntry[] =>
+  workstation
+    .audit()
+    .query({ limit: 1000 })
+    .filter((e) => e.seq > since);
 
-const stepFailures = (ceremony: string) => (since: number) => entriesSince(since).filter((e) => e.action === 'ceremony.step' && e.outcome === 'failure' && e.details.ceremony === ceremony && e.details.error === 'FILE_NOT_WRITTEN');
+const stepFailures = (ceremony: string) => (since: number) =>
+  entriesSince(since).filter(
+    (e) =>
+      e.action === 'ceremony.step' &&
+      e.outcome === 'failure' &&
+      e.details.ceremony === ceremony &&
+      e.details.error === 'FILE_NOT_WRITTEN',
+  );
 
 const writers: Writer[] = [
   {
@@ -221,7 +285,11 @@ const writers: Writer[] = [
     freePages: 1,
     prepare: async (drive) => {
       const id = newCeremonyId('export-key');
-      const planned = planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, { keyName: cmk.name, version: 1, params: awsParams, destination: { parent: drive, drive: 'FAULT-USB' } });
+      const planned = planExportKey(
+        { inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() },
+        id,
+        { keyName: cmk.name, version: 1, params: awsParams, destination: { parent: drive, drive: 'FAULT-USB' } },
+      );
       await run('export-key', planned, ['alice', 'bob'], id);
       return {
         write: () => engine.runNext(id),
@@ -230,7 +298,9 @@ const writers: Writer[] = [
         // Both the step's failure and the export's.
         failureEntries: (since) => {
           const step = stepFailures(id)(since);
-          const bundle = entriesSince(since).filter((e) => e.action === 'bundle.export' && e.outcome === 'failure' && e.details.error === 'FILE_NOT_WRITTEN');
+          const bundle = entriesSince(since).filter(
+            (e) => e.action === 'bundle.export' && e.outcome === 'failure' && e.details.error === 'FILE_NOT_WRITTEN',
+          );
           return step.length && bundle.length ? [...step, ...bundle] : [];
         },
         succeeded: () => {
@@ -265,7 +335,10 @@ const writers: Writer[] = [
     prepare: async (drive, goodDrive) => {
       const packageDrive = goodDrive();
       const shares = [goodDrive(), drive];
-      const plan = await run('backup', planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, shares, true));
+      const plan = await run(
+        'backup',
+        planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, shares, true),
+      );
       return {
         write: () => engine.runNext(plan.id),
         says: new RegExp(`^The share was not written to ${escape(drive)}: `),
@@ -291,7 +364,11 @@ const writers: Writer[] = [
         succeeded: async () => {
           const report = await verifyAuditExport(out, { signerFingerprint });
           expect(report.ok).toBe(true);
-          expect(readdirSync(drive).sort()).toEqual(['audit-export.jsonl', 'audit-export.jsonl.p7s', 'audit-export.jsonl.signer.pem']);
+          expect(readdirSync(drive).sort()).toEqual([
+            'audit-export.jsonl',
+            'audit-export.jsonl.p7s',
+            'audit-export.jsonl.signer.pem',
+          ]);
         },
       };
     },
@@ -303,12 +380,22 @@ const writers: Writer[] = [
       Promise.resolve({
         write: () => engine.writeTranscript(endedCeremony, drive),
         says: new RegExp(`^The transcript was not written to ${escape(drive)}: `),
-        failureEntries: (since: number) => entriesSince(since).filter((e) => e.action === 'ceremony.transcript' && e.outcome === 'failure' && e.details.error === 'FILE_NOT_WRITTEN'),
+        failureEntries: (since: number) =>
+          entriesSince(since).filter(
+            (e) =>
+              e.action === 'ceremony.transcript' && e.outcome === 'failure' && e.details.error === 'FILE_NOT_WRITTEN',
+          ),
         succeeded: (folder: unknown) => {
           expect(folder).toBe(join(drive, `keyward-transcript-${endedCeremony}`));
           const transcript = JSON.parse(readFileSync(join(String(folder), 'transcript.json'), 'utf8')) as Transcript;
           expect(transcript.ceremony).toMatchObject({ id: endedCeremony, state: 'completed' });
-          expect(readdirSync(String(folder)).sort()).toEqual(['signer.pem', 'transcript.json', 'transcript.json.p7s', 'transcript.pdf', 'transcript.pdf.p7s']);
+          expect(readdirSync(String(folder)).sort()).toEqual([
+            'signer.pem',
+            'transcript.json',
+            'transcript.json.p7s',
+            'transcript.pdf',
+            'transcript.pdf.p7s',
+          ]);
         },
       }),
   },
@@ -320,14 +407,20 @@ function backupSucceeded(ceremony: string, shareDrives: string[]): void {
   expect(backup.versions.map((v) => [v.name, v.version, v.kcv])).toEqual([[cmk.name, 1, cmk.kcv]]);
   const shareFolders = result.shareFolders as string[];
   expect(shareFolders.map((f) => f.slice(0, f.lastIndexOf('/')))).toEqual(shareDrives);
-  for (const folder of shareFolders) expect(readShare(backup.backupId, readFileSync(join(folder, 'share.txt'), 'utf8')).length).toBeGreaterThan(16);
+  for (const folder of shareFolders)
+    expect(readShare(backup.backupId, readFileSync(join(folder, 'share.txt'), 'utf8')).length).toBeGreaterThan(16);
 }
 
 /** What must hold after any refused write: the key in the token and the inventory, the audit log whole. */
 async function nothingLost(): Promise<void> {
   const version = workstation.inventory().get(cmk.name).versions[0];
   expect(version).toMatchObject({ state: 'active', kcv: cmk.kcv });
-  expect(await checker.request('keyCheckValue', { uri: `pkcs11:token=${encodeURIComponent(rehearsalToken.label)}`, label: cmk.label })).toBe(cmk.kcv);
+  expect(
+    await checker.request('keyCheckValue', {
+      uri: `pkcs11:token=${encodeURIComponent(rehearsalToken.label)}`,
+      label: cmk.label,
+    }),
+  ).toBe(cmk.kcv);
   expect(workstation.audit().verify()).toMatchObject({ ok: true });
 }
 
@@ -349,44 +442,52 @@ function places(): { drive: string; goodDrive: () => string } {
 }
 
 describe.each(writers)('$name', (writer) => {
-  it.for(faults)('on $name: refused with the drive, the cause and the next step; nothing left, nothing lost; done once fixed', async (fault, context) => {
-    needsRoot(context);
-    const { drive, goodDrive } = places();
-    const attempt = await writer.prepare(drive, goodDrive);
-    fault.breakDrive(drive, writer.freePages);
-    const before = contents(drive);
-    const since = workstation.audit().head().seq;
+  it.for(faults)(
+    'on $name: refused with the drive, the cause and the next step; nothing left, nothing lost; done once fixed',
+    async (fault, context) => {
+      needsRoot(context);
+      const { drive, goodDrive } = places();
+      const attempt = await writer.prepare(drive, goodDrive);
+      fault.breakDrive(drive, writer.freePages);
+      const before = contents(drive);
+      const since = workstation.audit().head().seq;
 
-    const approvedBy = attempt.step ? engine.status(attempt.step.ceremony).steps[attempt.step.index]?.approvedBy : undefined;
-    const error = await rejection(attempt.write());
-    expect(error.code).toBe('FILE_NOT_WRITTEN');
-    expect(error.message).toMatch(attempt.says);
-    expect(error.message).toMatch(fault.cause);
-    expect(error.message).toMatch(/Nothing of it.* was left there\.$/);
-    // Words, not the system's codes or Keyward's temporary names.
-    expect(error.message).not.toMatch(/\bE[A-Z]{3,}\b|partial|errno|syscall/);
-    expect(error.nextStep).toContain(`at the same place, ${drive}`);
-    expect(error.nextStep).toMatch(/then try again/);
-    expect(contents(drive)).toEqual(before);
-    for (const other of attempt.otherDrives ?? []) expect(contents(other), other).toEqual([]);
-    await nothingLost();
-    if (attempt.failureEntries) expect(attempt.failureEntries(since).length).toBeGreaterThan(0);
-    if (attempt.step) {
-      const failed = engine.status(attempt.step.ceremony).steps[attempt.step.index];
-      expect(failed).toMatchObject({ state: 'failed', approvedBy });
-    }
+      const approvedBy = attempt.step
+        ? engine.status(attempt.step.ceremony).steps[attempt.step.index]?.approvedBy
+        : undefined;
+      const error = await rejection(attempt.write());
+      expect(error.code).toBe('FILE_NOT_WRITTEN');
+      expect(error.message).toMatch(attempt.says);
+      expect(error.message).toMatch(fault.cause);
+      expect(error.message).toMatch(/Nothing of it.* was left there\.$/);
+      // Words, not the system's codes or Keyward's temporary names.
+      expect(error.message).not.toMatch(/\bE[A-Z]{3,}\b|partial|errno|syscall/);
+      expect(error.nextStep).toContain(`at the same place, ${drive}`);
+      expect(error.nextStep).toMatch(/then try again/);
+      expect(contents(drive)).toEqual(before);
+      for (const other of attempt.otherDrives ?? []) expect(contents(other), other).toEqual([]);
+      await nothingLost();
+      if (attempt.failureEntries) expect(attempt.failureEntries(since).length).toBeGreaterThan(0);
+      if (attempt.step) {
+        const failed = engine.status(attempt.step.ceremony).steps[attempt.step.index];
+        expect(failed).toMatchObject({ state: 'failed', approvedBy });
+      }
 
-    // The cause removed at the same place: the same write, with the approvals it had, now succeeds.
-    fault.fixDrive(drive);
-    const result = await attempt.write();
-    await attempt.succeeded(result, drive);
-    if (attempt.step) {
-      expect(engine.status(attempt.step.ceremony).steps[attempt.step.index]).toMatchObject({ state: 'done', approvedBy });
-      expect((await runToEnd(attempt.step.ceremony)).state).toBe('completed');
-    }
-    expect(contents(drive).filter((name) => name.includes('partial') || name === 'filler')).toEqual([]);
-    await nothingLost();
-  });
+      // The cause removed at the same place: the same write, with the approvals it had, now succeeds.
+      fault.fixDrive(drive);
+      const result = await attempt.write();
+      await attempt.succeeded(result, drive);
+      if (attempt.step) {
+        expect(engine.status(attempt.step.ceremony).steps[attempt.step.index]).toMatchObject({
+          state: 'done',
+          approvedBy,
+        });
+        expect((await runToEnd(attempt.step.ceremony)).state).toBe('completed');
+      }
+      expect(contents(drive).filter((name) => name.includes('partial') || name === 'filler')).toEqual([]);
+      await nothingLost();
+    },
+  );
 });
 
 describe('a transcript that cannot be written', () => {
@@ -396,6 +497,8 @@ describe('a transcript that cannot be written', () => {
     faults[2]?.breakDrive(drive, 0);
     const since = workstation.audit().head().seq;
     expect((await rejection(engine.writeTranscript(endedCeremony, drive))).message).toMatch(/write-protected/);
-    expect(entriesSince(since).filter((e) => e.action === 'ceremony.transcript' && e.outcome === 'failure')).toHaveLength(1);
+    expect(
+      entriesSince(since).filter((e) => e.action === 'ceremony.transcript' && e.outcome === 'failure'),
+    ).toHaveLength(1);
   });
 });

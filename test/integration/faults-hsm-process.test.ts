@@ -41,7 +41,11 @@ function hsmChildren(): number[] {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return Number(ppid) === process.pid && state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('hsm-host.js');
+        return (
+          Number(ppid) === process.pid &&
+          state !== 'Z' &&
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('hsm-host.js')
+        );
       } catch {
         return false;
       }
@@ -84,18 +88,26 @@ interface TokenObject {
 
 /** Every object on a token, as OpenSC's pkcs11-tool lists them with a user login (independently of Keyward). */
 function tokenObjects(conf: string, label: string, pin: string): TokenObject[] {
-  const out = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, '--list-objects'], {
-    env: { ...process.env, SOFTHSM2_CONF: conf },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'], // pkcs11-tool warns that secret values are sensitive: as they must be
-  });
+  const out = execFileSync(
+    'pkcs11-tool',
+    ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, '--list-objects'],
+    {
+      env: { ...process.env, SOFTHSM2_CONF: conf },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'], // pkcs11-tool warns that secret values are sensitive: as they must be
+    },
+  );
   return out
     .split(/\n(?=\S)/)
     .filter((block) => /Object;/.test(block))
-    .map((block) => ({ kind: block.split(';')[0]?.trim() ?? '', label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '', id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '' }));
+    .map((block) => ({
+      kind: block.split(';')[0]?.trim() ?? '',
+      label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
+      id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
+    }));
 }
 
-describe('Keyward\'s HSM layer, its HSM process struck between and during requests', () => {
+describe("Keyward's HSM layer, its HSM process struck between and during requests", () => {
   let tokens: TestTokens;
   const uri = 'pkcs11:token=Faults';
   const clients: HsmClient[] = [];
@@ -119,8 +131,14 @@ describe('Keyward\'s HSM layer, its HSM process struck between and during reques
     expect(started).toHaveLength(1);
     return started[0] ?? 0;
   };
-  const objectsLabelled = (label: string) => tokenObjects(tokens.conf, 'Faults', '123456').filter((o) => o.label === label);
-  const generation = (label: string) => ({ uri, id: randomBytes(16).toString('hex'), label, spec: 'RSA_4096' as const });
+  const objectsLabelled = (label: string) =>
+    tokenObjects(tokens.conf, 'Faults', '123456').filter((o) => o.label === label);
+  const generation = (label: string) => ({
+    uri,
+    id: randomBytes(16).toString('hex'),
+    label,
+    spec: 'RSA_4096' as const,
+  });
 
   beforeEach(() => {
     tokens = makeSoftHsmDir();
@@ -178,7 +196,9 @@ describe('Keyward\'s HSM layer, its HSM process struck between and during reques
       expect(error.message).toContain('did not finish generating a key (generateCmk)');
       expect(error.message).toContain('the HSM process is stopped');
       expect(error.message).toMatch(/nothing came from it for \d+\.\d s/);
-      expect(error.message).toContain(`Keyward ended its HSM process (process ${pid}), so that it can never complete the operation later.`);
+      expect(error.message).toContain(
+        `Keyward ended its HSM process (process ${pid}), so that it can never complete the operation later.`,
+      );
       expect(error.nextStep).toContain('try again');
       // Killed (SIGKILL ends a stopped process too) and reaped: continuing it is no longer possible.
       expect(await waitUntil(() => stateOf(pid) === undefined, 10_000)).toBe(true);
@@ -228,7 +248,9 @@ describe('Keyward\'s HSM layer, its HSM process struck between and during reques
     expect(stalled).toBeDefined();
     if (!stalled) return;
     expect(stalled.error.code).toBe('HSM_PROCESS_STALLED');
-    expect(stalled.error.message).toContain('did not finish generating a key (generateCmk): it was still running after');
+    expect(stalled.error.message).toContain(
+      'did not finish generating a key (generateCmk): it was still running after',
+    );
     expect(stalled.error.message).toContain('longer than the 0.3 s Keyward allows for it');
     expect(await waitUntil(() => hsmChildren().length === 0, 10_000)).toBe(true);
     await sleep(1_000);
@@ -336,8 +358,18 @@ describe('the real CLI, its HSM process struck', () => {
   const dirs: string[] = [];
   const struckPids: number[] = [];
 
-  const answers = ['pinParts: [\'' + rehearsalToken.userPin + '\']', 'passphrases:', '  alice: granite lantern over the river', '  bob: seven quiet owls at dawn', '  carol: the ledger never forgets', '  dave: copper kettle in the vault', '  grace: a third security officer signs', ''].join('\n');
-  const cmkPlan = (name: string) => `ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: ${name}, purpose: HSM process faults, provider: aws-kms, spec: RSA_4096, rotationDays: 365 }\n`;
+  const answers = [
+    "pinParts: ['" + rehearsalToken.userPin + "']",
+    'passphrases:',
+    '  alice: granite lantern over the river',
+    '  bob: seven quiet owls at dawn',
+    '  carol: the ledger never forgets',
+    '  dave: copper kettle in the vault',
+    '  grace: a third security officer signs',
+    '',
+  ].join('\n');
+  const cmkPlan = (name: string) =>
+    `ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: ${name}, purpose: HSM process faults, provider: aws-kms, spec: RSA_4096, rotationDays: 365 }\n`;
 
   interface Run {
     status: number | null;
@@ -350,18 +382,31 @@ describe('the real CLI, its HSM process struck', () => {
     const log = join(dataDir, 'fault.log');
     const result = spawnSync(process.execPath, [...(fault ? ['--import', preload] : []), keywardCli, ...args], {
       cwd: dataDir,
-      env: { ...process.env, KEYWARD_DATA_DIR: dataDir, ...(fault ? { KEYWARD_TEST_HSM_FAULT: fault, KEYWARD_TEST_FAULT_LOG: log } : {}) },
+      env: {
+        ...process.env,
+        KEYWARD_DATA_DIR: dataDir,
+        ...(fault ? { KEYWARD_TEST_HSM_FAULT: fault, KEYWARD_TEST_FAULT_LOG: log } : {}),
+      },
       encoding: 'utf8',
       timeout: 180_000,
     });
     return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
   }
-  const withoutAirGapNotice = (text: string) => text.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n/gm, '');
-  const ceremonyArgs = (dataDir: string) => ['--network-acknowledged', '--answers', 'answers.yaml', '--out', join(dataDir, 'transcripts')];
+  const withoutAirGapNotice = (text: string) =>
+    text.replace(/^This workstation may not be air-gapped:\n|^ {2}.*\n/gm, '');
+  const ceremonyArgs = (dataDir: string) => [
+    '--network-acknowledged',
+    '--answers',
+    'answers.yaml',
+    '--out',
+    join(dataDir, 'transcripts'),
+  ];
 
   /** What the preload script did: the HSM process's pid. */
   function struckPid(dataDir: string, what: string): number {
-    const line = readFileSync(join(dataDir, 'fault.log'), 'utf8').split('\n').find((l) => l.startsWith(`${what} `));
+    const line = readFileSync(join(dataDir, 'fault.log'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${what} `));
     const pid = Number(line?.split(' ')[1]);
     expect(Number.isInteger(pid) && pid > 0, `the fault log says ${what}`).toBe(true);
     struckPids.push(pid);
@@ -376,7 +421,8 @@ describe('the real CLI, its HSM process struck', () => {
     return dir;
   }
 
-  const objects = (dataDir: string) => tokenObjects(join(dataDir, 'rehearsal', 'softhsm2.conf'), rehearsalToken.label, rehearsalToken.userPin);
+  const objects = (dataDir: string) =>
+    tokenObjects(join(dataDir, 'rehearsal', 'softhsm2.conf'), rehearsalToken.label, rehearsalToken.userPin);
 
   /** Exactly one key pair with the key's label, one CKA_ID that no other object carries; and no torn (unlabelled) object. */
   function expectOneKeyPair(dataDir: string, label: string): void {
@@ -395,7 +441,10 @@ describe('the real CLI, its HSM process struck', () => {
     writeFileSync(preload, preloadScript);
     mkdirSync(join(base, 'transcripts'));
     writeFileSync(join(base, 'answers.yaml'), answers);
-    writeFileSync(join(base, 'initialise.yaml'), 'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: HSM-FAULTS-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: grace, name: Grace Lindqvist, role: security-officer }\n  - { id: carol, name: Carol Diaz, role: auditor }\n');
+    writeFileSync(
+      join(base, 'initialise.yaml'),
+      'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: HSM-FAULTS-WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n  - { id: grace, name: Grace Lindqvist, role: security-officer }\n  - { id: carol, name: Carol Diaz, role: auditor }\n',
+    );
     const initialised = keyward(base, ['ceremony', 'run', 'initialise.yaml', ...ceremonyArgs(base)]);
     expect(initialised.status, initialised.stdout + initialised.stderr).toBe(0);
   }, 180_000);
@@ -428,7 +477,11 @@ describe('the real CLI, its HSM process struck', () => {
     const dataDir = workstationCopy();
     writeFileSync(join(dataDir, 'plan.yaml'), cmkPlan('Patient CMK'));
     // The generation's HSM process is held for 4 s at its first heartbeat: it takes longer than that in all.
-    const run = keyward(dataDir, ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)], 'pause-during:generateCmk:4000');
+    const run = keyward(
+      dataDir,
+      ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)],
+      'pause-during:generateCmk:4000',
+    );
     struckPid(dataDir, 'paused');
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(withoutAirGapNotice(run.stderr)).toMatch(/^(Still generating a key \(\d+ s\)…\n)+$/);
@@ -441,7 +494,11 @@ describe('the real CLI, its HSM process struck', () => {
     it(`the CLI Ctrl-C'd while its HSM process is stopped in an RSA-4096 generation: no Keyward uses the token while that process lives, naming it and what to do; ${ending} (kill -${ending === 'continued' ? 'CONT' : 'KILL'}), it ends, and the resumed ceremony leaves exactly one key`, async () => {
       const dataDir = workstationCopy();
       writeFileSync(join(dataDir, 'plan.yaml'), cmkPlan('Stranded CMK'));
-      const interrupted = keyward(dataDir, ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)], 'stop-during:generateCmk');
+      const interrupted = keyward(
+        dataDir,
+        ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)],
+        'stop-during:generateCmk',
+      );
       const pid = struckPid(dataDir, 'stopped');
       expect(interrupted.signal, interrupted.stderr).toBe('SIGINT');
       const id = /Ceremony id: (\S+)/.exec(interrupted.stdout)?.[1] ?? '';
@@ -451,8 +508,12 @@ describe('the real CLI, its HSM process struck', () => {
 
       const refused = keyward(dataDir, ['ceremony', 'resume', id, ...ceremonyArgs(dataDir)]);
       expect(refused.status, refused.stdout).toBe(1);
-      expect(refused.stderr).toContain(`An HSM process that an earlier Keyward started for the data folder ${dataDir} is still alive: process ${pid}, which is stopped`);
-      expect(refused.stderr).toContain(`Continue process ${pid} with "kill -CONT ${pid}" and let it finish what it was doing and end by itself, or end it with "kill -KILL ${pid}".`);
+      expect(refused.stderr).toContain(
+        `An HSM process that an earlier Keyward started for the data folder ${dataDir} is still alive: process ${pid}, which is stopped`,
+      );
+      expect(refused.stderr).toContain(
+        `Continue process ${pid} with "kill -CONT ${pid}" and let it finish what it was doing and end by itself, or end it with "kill -KILL ${pid}".`,
+      );
       expect(refused.stderr).toContain('Then try again');
       expect(refused.stdout).not.toContain('rolled back');
       // Another command that reaches the token is refused too; one that does not still works.
@@ -466,10 +527,16 @@ describe('the real CLI, its HSM process struck', () => {
 
       const resumed = keyward(dataDir, ['ceremony', 'resume', id, ...ceremonyArgs(dataDir)]);
       expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
-      expect(resumed.stdout).toContain(`(${id}) was interrupted when Keyward stopped: it was rolled back and runs again`);
+      expect(resumed.stdout).toContain(
+        `(${id}) was interrupted when Keyward stopped: it was rolled back and runs again`,
+      );
       // Continued, it finished the key pair it was making, which the rollback destroyed; killed, it made nothing
       // (unless its generation had ended just before the stop reached it).
-      expect(resumed.stdout).toMatch(ending === 'continued' ? /Objects it had made on the token, destroyed: 2\./ : /Objects it had made on the token, destroyed: [02]\./);
+      expect(resumed.stdout).toMatch(
+        ending === 'continued'
+          ? /Objects it had made on the token, destroyed: 2\./
+          : /Objects it had made on the token, destroyed: [02]\./,
+      );
       expect(resumed.stdout).toContain(`Ceremony completed: ${id}.`);
       expectOneKeyPair(dataDir, 'Stranded CMK v1');
     }, 240_000);
@@ -478,7 +545,11 @@ describe('the real CLI, its HSM process struck', () => {
   it('the CLI killed while its HSM process generates a key: the HSM process lets the generation finish before it finalises the module, then ends by itself; the resume rolls that key back and makes it again', async () => {
     const dataDir = workstationCopy();
     writeFileSync(join(dataDir, 'plan.yaml'), cmkPlan('Orphaned CMK'));
-    const killed = keyward(dataDir, ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)], 'crash-during:generateCmk');
+    const killed = keyward(
+      dataDir,
+      ['ceremony', 'run', 'plan.yaml', ...ceremonyArgs(dataDir)],
+      'crash-during:generateCmk',
+    );
     const pid = struckPid(dataDir, 'running');
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const id = /Ceremony id: (\S+)/.exec(killed.stdout)?.[1] ?? '';
@@ -486,7 +557,12 @@ describe('the real CLI, its HSM process struck', () => {
     expect(await waitUntil(() => gone(pid), 60_000)).toBe(true);
     // Not finalised under the running generation: the whole key pair is on the token, and no torn object.
     const made = objects(dataDir);
-    expect(made.filter((o) => o.label === 'Orphaned CMK v1').map((o) => o.kind).sort()).toEqual(['Private Key Object', 'Public Key Object']);
+    expect(
+      made
+        .filter((o) => o.label === 'Orphaned CMK v1')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['Private Key Object', 'Public Key Object']);
     expect(made.filter((o) => o.label === '')).toEqual([]);
 
     const resumed = keyward(dataDir, ['ceremony', 'resume', id, ...ceremonyArgs(dataDir)]);

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
@@ -20,17 +20,33 @@ import { maxPassphraseAttempts } from '../../src/shared/officers';
 const repo = process.cwd();
 const keywardCli = join(repo, 'bin/keyward.mjs');
 const docs = (file: string) => join(repo, 'docs/ceremonies', file);
-const founding = (parse(readFileSync(docs('initialise-workstation.yaml'), 'utf8')) as { founding: { id: string; role: string }[] }).founding;
+const founding = (
+  parse(readFileSync(docs('initialise-workstation.yaml'), 'utf8')) as { founding: { id: string; role: string }[] }
+).founding;
 const rehearsalAnswers = readFileSync(docs('rehearsal-answers.yaml'), 'utf8');
 let dataDir: string;
 
 function keyward(...args: string[]) {
-  const result = spawnSync(process.execPath, [keywardCli, ...args], { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 });
+  const result = spawnSync(process.execPath, [keywardCli, ...args], {
+    cwd: dataDir,
+    env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    timeout: 110_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 const run = (plan: string, answers = join(dataDir, 'answers.yaml')) => {
   writeFileSync(join(dataDir, 'plan.yaml'), plan);
-  return keyward('ceremony', 'run', '--network-acknowledged', join(dataDir, 'plan.yaml'), '--answers', answers, '--out', join(dataDir, 'transcripts'));
+  return keyward(
+    'ceremony',
+    'run',
+    '--network-acknowledged',
+    join(dataDir, 'plan.yaml'),
+    '--answers',
+    answers,
+    '--out',
+    join(dataDir, 'transcripts'),
+  );
 };
 
 function lockedSince(id: string): string | null {
@@ -50,7 +66,16 @@ beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'keyward-lockout-'));
   mkdirSync(join(dataDir, 'transcripts'));
   writeFileSync(join(dataDir, 'answers.yaml'), rehearsalAnswers);
-  const initialised = keyward('ceremony', 'run', '--network-acknowledged', docs('initialise-workstation.yaml'), '--answers', docs('rehearsal-answers.yaml'), '--out', join(dataDir, 'transcripts'));
+  const initialised = keyward(
+    'ceremony',
+    'run',
+    '--network-acknowledged',
+    docs('initialise-workstation.yaml'),
+    '--answers',
+    docs('rehearsal-answers.yaml'),
+    '--out',
+    join(dataDir, 'transcripts'),
+  );
   expect(initialised.status, initialised.stderr).toBe(0);
 }, 180_000);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -63,7 +88,10 @@ describe('every founding officer of the example plans, locked out, is unlocked b
   for (const { id } of founding) {
     it(`${id}: five wrong passphrases lock them out, the right one is then refused, and two other security officers unlock them`, () => {
       const wrong = join(dataDir, `wrong-${id}.yaml`);
-      writeFileSync(wrong, rehearsalAnswers.replace(new RegExp(`^  ${id}: .*$`, 'm'), `  ${id}: not the passphrase at all`));
+      writeFileSync(
+        wrong,
+        rehearsalAnswers.replace(new RegExp(`^  ${id}: .*$`, 'm'), `  ${id}: not the passphrase at all`),
+      );
       // The officer checks in first, to a generation two others could approve: each wrong passphrase ends that ceremony.
       const plan = `ceremony: generate-cmk\nofficers: [${[id, ...cmkPair(id)].join(', ')}]\nkey: { name: Locked ${id}, purpose: lock-out test, provider: aws-kms, spec: AES_256, rotationDays: 365 }\n`;
       for (let attempt = 1; attempt <= maxPassphraseAttempts; attempt++) {
@@ -77,7 +105,9 @@ describe('every founding officer of the example plans, locked out, is unlocked b
       expect(stillLocked.stderr).toContain(`${id} is locked out`);
 
       const unlockers = securityOfficers.filter((o) => o !== id).slice(0, 2);
-      const unlocked = run(`ceremony: suspend-officer\nofficers: [${unlockers.join(', ')}]\nofficer: ${id}\nchange: unlock\n`);
+      const unlocked = run(
+        `ceremony: suspend-officer\nofficers: [${unlockers.join(', ')}]\nofficer: ${id}\nchange: unlock\n`,
+      );
       expect(unlocked.status, unlocked.stderr).toBe(0);
       expect(lockedSince(id)).toBeNull();
       // Unlocked, the officer checks in with their passphrase again.
@@ -91,12 +121,16 @@ describe('a self-governing workstation stays so: what would break it is refused 
   it('removing one of its three security officers', () => {
     const refused = run('ceremony: remove-officer\nofficers: [alice, dave]\nofficer: grace\n');
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('Removing grace would leave the workstation\'s officers unable to govern it with one of them locked out');
+    expect(refused.stderr).toContain(
+      "Removing grace would leave the workstation's officers unable to govern it with one of them locked out",
+    );
     expect(refused.stderr).toContain('Enrol another officer in that role first');
   });
 
   it('a policy that the officers could not meet with one of them locked out', () => {
-    const refused = run('ceremony: change-policy\nofficers: [alice, dave]\npolicy: { ceremonyType: suspend-officer, quorum: 3, roles: [security-officer] }\n');
+    const refused = run(
+      'ceremony: change-policy\nofficers: [alice, dave]\npolicy: { ceremonyType: suspend-officer, quorum: 3, roles: [security-officer] }\n',
+    );
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('This policy for suspend-officer would leave');
     expect(refused.stderr).toContain('Unlocking an officer needs 3 approvals from security officer, so 4 are needed');
@@ -107,8 +141,15 @@ describe('a founding set that could not unlock its own officers is refused befor
   it('two security officers: refused, naming the rule and how many more are needed', () => {
     const fresh = mkdtempSync(join(tmpdir(), 'keyward-lockout-refused-'));
     try {
-      writeFileSync(join(fresh, 'plan.yaml'), 'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n');
-      const result = spawnSync(process.execPath, [keywardCli, 'ceremony', 'run', '--network-acknowledged', join(fresh, 'plan.yaml'), '--out', fresh], { env: { ...process.env, KEYWARD_DATA_DIR: fresh }, encoding: 'utf8', input: '' });
+      writeFileSync(
+        join(fresh, 'plan.yaml'),
+        'ceremony: initialise-workstation\nworkstation: { organization: Example Org, name: WS, signingKey: ECDSA_P256 }\nfounding:\n  - { id: alice, name: Alice Martin, role: security-officer }\n  - { id: bob, name: Bob Chen, role: key-custodian }\n  - { id: dave, name: Dave Okafor, role: security-officer }\n',
+      );
+      const result = spawnSync(
+        process.execPath,
+        [keywardCli, 'ceremony', 'run', '--network-acknowledged', join(fresh, 'plan.yaml'), '--out', fresh],
+        { env: { ...process.env, KEYWARD_DATA_DIR: fresh }, encoding: 'utf8', input: '' },
+      );
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('These founding officers could not govern the workstation on their own');
       expect(result.stderr).toContain('the officers name 2 (alice, dave). Add 1 more in that role.');

@@ -34,7 +34,8 @@ describe('an example plan damaged in a copy is refused', () => {
           return error instanceof KeywardError && error.code === 'INVALID_REQUEST';
         }
       };
-      for (let cut = firstLine; cut < text.length; cut++) expect(refused(text.slice(0, cut)), `cut at byte ${cut}`).toBe(true);
+      for (let cut = firstLine; cut < text.length; cut++)
+        expect(refused(text.slice(0, cut)), `cut at byte ${cut}`).toBe(true);
       for (let at = firstLine; at < text.length; at += 7) {
         const changed = text.slice(0, at) + (text[at] === '3' ? '4' : '3') + text.slice(at + 1);
         expect(refused(changed), `byte ${at} changed`).toBe(true);
@@ -44,10 +45,19 @@ describe('an example plan damaged in a copy is refused', () => {
 
   it('on the command line, the broken copy of the report (rotationDays 365 cut to 3) stops before any PIN, naming the plan and what to do', () => {
     const plan = join(dataDir, 'generate-cmk.yaml');
-    writeFileSync(plan, readFileSync(join(folder, 'generate-cmk.yaml'), 'utf8').replace('rotationDays: 365', 'rotationDays: 3'));
-    const result = spawnSync(process.execPath, ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input: '' });
+    writeFileSync(
+      plan,
+      readFileSync(join(folder, 'generate-cmk.yaml'), 'utf8').replace('rotationDays: 365', 'rotationDays: 3'),
+    );
+    const result = spawnSync(
+      process.execPath,
+      ['bin/keyward.mjs', 'ceremony', 'run', '--network-acknowledged', plan, '--out', dataDir],
+      { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input: '' },
+    );
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`The plan file ${plan} was refused: it is not the plan its checksum line was made for`);
+    expect(result.stderr).toContain(
+      `The plan file ${plan} was refused: it is not the plan its checksum line was made for`,
+    );
     expect(result.stderr).not.toMatch(/PIN/);
   });
 });

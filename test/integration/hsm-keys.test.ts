@@ -1,14 +1,14 @@
 /** Login, CMK generation, check values, signing and destruction on a real SoftHSM2 token. */
 import { execFileSync } from 'node:child_process';
-import { createPublicKey, verify, constants } from 'node:crypto';
+import { constants, createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../helpers/softhsm';
-import { rejection } from '../helpers/rejection';
 import { newObjectId } from '../../src/main/hsm/object-id';
+import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
+import { rejection } from '../helpers/rejection';
+import { initToken, makeSoftHsmDir, softhsmClient, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 const uri = 'pkcs11:token=Keys';
 let tokens: TestTokens;
@@ -26,12 +26,14 @@ afterAll(() => {
 
 describe('login', () => {
   it('refuses key work before login, naming the role needed', async () => {
-    const error = await rejection(client.request('generateCmk', { uri, id: newObjectId(), label: 'too early', spec: 'AES_256' }));
+    const error = await rejection(
+      client.request('generateCmk', { uri, id: newObjectId(), label: 'too early', spec: 'AES_256' }),
+    );
     expect(error.code).toBe('HSM_NOT_LOGGED_IN');
     expect(error.message).toContain('token "Keys"');
   });
 
-  it('names the token on a wrong PIN and warns from the token\'s own flags', async () => {
+  it("names the token on a wrong PIN and warns from the token's own flags", async () => {
     const error = await rejection(client.request('login', { uri, role: 'user', pinParts: ['1234', '0000'] }));
     expect(error.code).toBe('HSM_PIN_INCORRECT');
     expect(error.message).toMatch(/The user PIN entered for token "Keys" \(serial \w+\) is not correct\./);
@@ -48,32 +50,39 @@ describe('login', () => {
 });
 
 describe('CMK generation inside the token', () => {
-  it.each(cmkSpecs.filter((s) => s !== 'RSA_4096'))('%s: protected attributes, re-read from the token, and a check value', async (spec) => {
-    const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `cmk ${spec}`, spec });
-    expect(key.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(key.kcv).toMatch(/^[0-9a-f]{6}$/);
-    expect(key.kcvSource).toBe(spec.startsWith('RSA') || spec.startsWith('EC') ? 'SHA-256 of public key' : 'CKA_CHECK_VALUE');
-    expect(key.attributes).toEqual({
-      token: true,
-      private: true,
-      sensitive: true,
-      extractable: true,
-      wrapWithTrusted: true,
-      modifiable: false,
-      copyable: false,
-      encrypt: false,
-      decrypt: false,
-      sign: false,
-      verify: false,
-      wrap: false,
-      unwrap: false,
-      derive: false,
-    });
-    expect(key.notes).toEqual([]);
-  });
+  it.each(cmkSpecs.filter((s) => s !== 'RSA_4096'))(
+    '%s: protected attributes, re-read from the token, and a check value',
+    async (spec) => {
+      const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `cmk ${spec}`, spec });
+      expect(key.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(key.kcv).toMatch(/^[0-9a-f]{6}$/);
+      expect(key.kcvSource).toBe(
+        spec.startsWith('RSA') || spec.startsWith('EC') ? 'SHA-256 of public key' : 'CKA_CHECK_VALUE',
+      );
+      expect(key.attributes).toEqual({
+        token: true,
+        private: true,
+        sensitive: true,
+        extractable: true,
+        wrapWithTrusted: true,
+        modifiable: false,
+        copyable: false,
+        encrypt: false,
+        decrypt: false,
+        sign: false,
+        verify: false,
+        wrap: false,
+        unwrap: false,
+        derive: false,
+      });
+      expect(key.notes).toEqual([]);
+    },
+  );
 
   it('refuses a label already on the token', async () => {
-    const error = await rejection(client.request('generateCmk', { uri, id: newObjectId(), label: 'cmk AES_256', spec: 'AES_256' }));
+    const error = await rejection(
+      client.request('generateCmk', { uri, id: newObjectId(), label: 'cmk AES_256', spec: 'AES_256' }),
+    );
     expect(error.code).toBe('HSM_LABEL_TAKEN');
     expect(error.message).toContain('"cmk AES_256"');
   });
@@ -91,10 +100,30 @@ describe('CMK generation inside the token', () => {
     writeFileSync(file, Buffer.from(value, 'hex'));
     execFileSync(
       'pkcs11-tool',
-      ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--write-object', file, '--type', 'secrkey', '--key-type', 'AES:32', '--label', 'known value', '--id', 'aa01'],
+      [
+        '--module',
+        softhsmModule,
+        '--token-label',
+        'Keys',
+        '--login',
+        '--pin',
+        '1234-5678',
+        '--write-object',
+        file,
+        '--type',
+        'secrkey',
+        '--key-type',
+        'AES:32',
+        '--label',
+        'known value',
+        '--id',
+        'aa01',
+      ],
       { env: { ...process.env, ...tokens.env }, stdio: 'pipe' },
     );
-    const expected = execFileSync('openssl', ['enc', '-aes-256-ecb', '-nopad', '-K', value], { input: Buffer.alloc(16) })
+    const expected = execFileSync('openssl', ['enc', '-aes-256-ecb', '-nopad', '-K', value], {
+      input: Buffer.alloc(16),
+    })
       .subarray(0, 3)
       .toString('hex');
     expect(await client.request('keyCheckValue', { uri, label: 'known value' })).toBe(expected);
@@ -102,10 +131,14 @@ describe('CMK generation inside the token', () => {
 });
 
 describe('a long generation (RSA-4096)', () => {
-  it('runs on the module\'s thread and reports progress while it runs', async () => {
+  it("runs on the module's thread and reports progress while it runs", async () => {
     const progress: number[] = [];
     const started = Date.now();
-    const key = await client.request('generateCmk', { uri, id: newObjectId(), label: 'cmk RSA_4096', spec: 'RSA_4096' }, (p) => progress.push(p.elapsedMs));
+    const key = await client.request(
+      'generateCmk',
+      { uri, id: newObjectId(), label: 'cmk RSA_4096', spec: 'RSA_4096' },
+      (p) => progress.push(p.elapsedMs),
+    );
     const took = Date.now() - started;
     expect(key.attributes.sensitive).toBe(true);
     expect(key.kcvSource).toBe('SHA-256 of public key');
@@ -118,13 +151,20 @@ describe('a long generation (RSA-4096)', () => {
 describe('destruction', () => {
   it('destroys every object of a key and confirms it is gone; its label is free again', async () => {
     const pair = await client.request('generateCmk', { uri, id: newObjectId(), label: 'to shred', spec: 'EC_P256' });
-    expect(await client.request('destroyKey', { uri, id: pair.id })).toMatchObject({ destroyed: 2, objects: [{ id: pair.id }, { id: pair.id }] });
+    expect(await client.request('destroyKey', { uri, id: pair.id })).toMatchObject({
+      destroyed: 2,
+      objects: [{ id: pair.id }, { id: pair.id }],
+    });
     const again = await rejection(client.request('destroyKey', { uri, id: pair.id }));
     expect(again.code).toBe('HSM_KEY_NOT_FOUND');
-    const listed = execFileSync('pkcs11-tool', ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--list-objects'], {
-      env: { ...process.env, ...tokens.env },
-      encoding: 'utf8',
-    });
+    const listed = execFileSync(
+      'pkcs11-tool',
+      ['--module', softhsmModule, '--token-label', 'Keys', '--login', '--pin', '1234-5678', '--list-objects'],
+      {
+        env: { ...process.env, ...tokens.env },
+        encoding: 'utf8',
+      },
+    );
     expect(listed).not.toContain('to shred');
     await client.request('generateCmk', { uri, id: newObjectId(), label: 'to shred', spec: 'AES_128' });
   });
@@ -139,7 +179,9 @@ describe('workstation signing keys', () => {
     const signature = Buffer.from(signed.signature);
     if (spec === 'RSA_PSS_3072') {
       expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
-      expect(verify('sha256', data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)).toBe(true);
+      expect(
+        verify('sha256', data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature),
+      ).toBe(true);
       // And with the openssl CLI.
       const dir = tokens.dir;
       writeFileSync(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
@@ -147,14 +189,28 @@ describe('workstation signing keys', () => {
       writeFileSync(join(dir, 'sig'), signature);
       const out = execFileSync(
         'openssl',
-        ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'data')],
+        [
+          'dgst',
+          '-sha256',
+          '-sigopt',
+          'rsa_padding_mode:pss',
+          '-sigopt',
+          'rsa_pss_saltlen:32',
+          '-verify',
+          join(dir, 'pub.pem'),
+          '-signature',
+          join(dir, 'sig'),
+          join(dir, 'data'),
+        ],
         { encoding: 'utf8' },
       );
       expect(out.trim()).toBe('Verified OK');
     } else {
       expect(publicKey.asymmetricKeyDetails?.namedCurve).toBe(spec === 'ECDSA_P256' ? 'prime256v1' : 'secp384r1');
       expect(verify(signed.hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
-      expect(verify(signed.hash, Buffer.from('other data'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(false);
+      expect(
+        verify(signed.hash, Buffer.from('other data'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature),
+      ).toBe(false);
     }
     const exported = await client.request('signingPublicKey', { uri, id: key.id });
     expect(Buffer.from(exported.publicKeySpki).equals(Buffer.from(key.publicKeySpki))).toBe(true);
@@ -165,9 +221,26 @@ describe('workstation signing keys', () => {
 describe('capability probe', () => {
   it('reports what SoftHSM 2.6 can and cannot do, with the missing mechanism named', async () => {
     const caps = await client.request('probe', { uri });
-    expect(caps.cmkSpecs).toEqual(expect.arrayContaining<CmkSpec>(['AES_256', 'AES_192', 'AES_128', 'HMAC_SHA256', 'RSA_2048', 'RSA_4096', 'EC_P256', 'EC_P384']));
+    expect(caps.cmkSpecs).toEqual(
+      expect.arrayContaining<CmkSpec>([
+        'AES_256',
+        'AES_192',
+        'AES_128',
+        'HMAC_SHA256',
+        'RSA_2048',
+        'RSA_4096',
+        'EC_P256',
+        'EC_P384',
+      ]),
+    );
     expect(caps.signingKeySpecs).toEqual(['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384']);
-    expect(caps.wrapping).toEqual({ rsaOaepSha1: true, rsaOaepSha256: false, rsaAesKeyWrapNative: false, rsaAesKeyWrapComposed: true, aesKeyWrapPad: true });
+    expect(caps.wrapping).toEqual({
+      rsaOaepSha1: true,
+      rsaOaepSha256: false,
+      rsaAesKeyWrapNative: false,
+      rsaAesKeyWrapComposed: true,
+      aesKeyWrapPad: true,
+    });
     expect(caps.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
     expect(caps.missing.rsaAesKeyWrapNative).toContain('CKM_RSA_AES_KEY_WRAP');
     expect(caps.mechanisms.map((m) => m.name)).toContain('CKM_AES_KEY_WRAP_PAD');

@@ -9,8 +9,15 @@ import { HsmClient } from '../../src/main/hsm/client';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
-import { failLogin, initToken, makeSoftHsmDir, softhsmModule, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { rejection } from '../helpers/rejection';
+import {
+  failLogin,
+  initToken,
+  makeSoftHsmDir,
+  softhsmClient,
+  softhsmModule,
+  type TestTokens,
+} from '../helpers/softhsm';
 
 let tokens: TestTokens;
 let client: HsmClient;
@@ -44,7 +51,15 @@ describe('reading tokens live', () => {
       firmware: { major: 2, minor: 6 },
       loginRequired: true,
       loginState: 'not-logged-in',
-      objects: { secretKeys: 0, privateKeys: 0, publicKeys: 0, certificates: 0, dataObjects: 0, other: 0, scope: 'public-only' },
+      objects: {
+        secretKeys: 0,
+        privateKeys: 0,
+        publicKeys: 0,
+        certificates: 0,
+        dataObjects: 0,
+        other: 0,
+        scope: 'public-only',
+      },
       pin: { userPinInitialized: true, userPinCountLow: false, userPinFinalTry: false, userPinLocked: false },
     });
   });
@@ -81,7 +96,10 @@ describe('failures are named and the layer recovers', () => {
     const notLibrary = new HsmClient({ modulePath: '/etc/hostname', env: {} }, nodeHsmChannel);
     try {
       const e1 = await rejection(absent.request('listTokens', {}));
-      expect(e1).toMatchObject({ code: 'HSM_MODULE_LOAD_FAILED', message: 'There is no PKCS#11 module at /nonexistent/libp11.so.' });
+      expect(e1).toMatchObject({
+        code: 'HSM_MODULE_LOAD_FAILED',
+        message: 'There is no PKCS#11 module at /nonexistent/libp11.so.',
+      });
       const e2 = await rejection(notModule.request('listTokens', {}));
       expect(e2.code).toBe('HSM_MODULE_LOAD_FAILED');
       expect(e2.message).toContain('could not be loaded as a PKCS#11 module');
@@ -141,12 +159,26 @@ describe('the rehearsal token', () => {
     expect(again.token.serial).toBe(status.token.serial);
 
     // The user PIN works: SoftHSM's own tool can log in with it (and a wrong one is refused).
-    const rehearsal = { dir: dataDir, conf: join(dataDir, 'rehearsal', 'softhsm2.conf'), env: { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') }, cleanup: () => undefined };
+    const rehearsal = {
+      dir: dataDir,
+      conf: join(dataDir, 'rehearsal', 'softhsm2.conf'),
+      env: { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
+      cleanup: () => undefined,
+    };
     failLogin(rehearsal, rehearsalToken.label);
     const { execFileSync } = await import('node:child_process');
     const listed = execFileSync(
       'pkcs11-tool',
-      ['--module', softhsmModule, '--token-label', rehearsalToken.label, '--login', '--pin', rehearsalToken.userPin, '--list-objects'],
+      [
+        '--module',
+        softhsmModule,
+        '--token-label',
+        rehearsalToken.label,
+        '--login',
+        '--pin',
+        rehearsalToken.userPin,
+        '--list-objects',
+      ],
       { env: { ...process.env, ...rehearsal.env }, encoding: 'utf8' },
     );
     expect(listed).not.toContain('CKR_PIN_INCORRECT');
@@ -157,7 +189,9 @@ describe('the rehearsal token', () => {
     process.env.SOFTHSM2_CONF = tokens.conf;
     const workstation = new Workstation(dataDir, nodeHsmChannel);
     try {
-      const bad = await rejection(workstation.select({ mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Nope' }));
+      const bad = await rejection(
+        workstation.select({ mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Nope' }),
+      );
       expect(bad.code).toBe('HSM_TOKEN_NOT_FOUND');
       expect(workstation.settings()).toEqual({ mode: 'rehearsal' });
       const good = { mode: 'hsm' as const, modulePath: softhsmModule, tokenUri: 'pkcs11:token=Production%20CMK' };
@@ -169,8 +203,12 @@ describe('the rehearsal token', () => {
       // The change is audited; the refused attempt changed nothing and so left no entry.
       const entries = workstation.audit().query({ action: 'hsm.select', limit: 10 });
       // With the module file's SHA-256: which library receives the PINs is on record.
-      const moduleSha256 = createHash('sha256').update(readFileSync(realpathSync(softhsmModule))).digest('hex');
-      expect(entries.map((e) => [e.subject, e.outcome, e.details])).toEqual([['pkcs11:token=Production%20CMK', 'success', { mode: 'hsm', modulePath: softhsmModule, moduleSha256 }]]);
+      const moduleSha256 = createHash('sha256')
+        .update(readFileSync(realpathSync(softhsmModule)))
+        .digest('hex');
+      expect(entries.map((e) => [e.subject, e.outcome, e.details])).toEqual([
+        ['pkcs11:token=Production%20CMK', 'success', { mode: 'hsm', modulePath: softhsmModule, moduleSha256 }],
+      ]);
       expect(workstation.audit().verify().ok).toBe(true);
     } finally {
       workstation.close();

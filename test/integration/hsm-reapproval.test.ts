@@ -9,8 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../src/main/api/handlers';
 import { dispatch } from '../../src/main/api/dispatch';
+import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { writeSettings } from '../../src/main/settings-file';
 import { Workstation } from '../../src/main/workstation';
@@ -42,8 +42,14 @@ beforeAll(async () => {
   copyFileSync(realpathSync(softhsmModule), vendorModule);
   chmodSync(vendorModule, 0o644);
   bench = await appBench({
-    founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']],
-    prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }),
+    founding: [
+      ['alice', 'security-officer'],
+      ['bob', 'key-custodian'],
+      ['dave', 'security-officer'],
+      ['grace', 'security-officer'],
+    ],
+    prepare: (dataDir) =>
+      writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }),
     userPin,
   });
   bench.workstation.close();
@@ -58,7 +64,13 @@ afterAll(() => {
 });
 
 /** Keyward started on the workstation's data folder, as the app drives it; closed afterwards. */
-async function session<T>(options: { reapproval?: boolean }, work: (app: { call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>>; refusal<N extends CallName>(name: N, request: RequestOf<N>): Promise<KeywardErrorData | undefined> }) => Promise<T>): Promise<T> {
+async function session<T>(
+  options: { reapproval?: boolean },
+  work: (app: {
+    call<N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>>;
+    refusal<N extends CallName>(name: N, request: RequestOf<N>): Promise<KeywardErrorData | undefined>;
+  }) => Promise<T>,
+): Promise<T> {
   const workstation = new Workstation(bench?.dataDir ?? '', nodeHsmChannel);
   if (options.reapproval) workstation.allowHsmReapproval();
   const handlers = createHandlers(workstation, { readAirGap: () => isolated });
@@ -94,18 +106,29 @@ describe('a vendor update of the approved module', () => {
 
     await session({ reapproval: true }, async (app) => {
       const login = await app.call('loginToken', { pinParts: [userPin] });
-      expect(login.warnings.join(' ')).toContain('It is open for the security officers to approve it again in a change-hsm ceremony');
+      expect(login.warnings.join(' ')).toContain(
+        'It is open for the security officers to approve it again in a change-hsm ceremony',
+      );
       const tokenUri = 'pkcs11:token=Vendor%20HSM';
-      let view = await app.call('planCeremony', { plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: vendorModule, token: tokenUri } } });
+      let view = await app.call('planCeremony', {
+        plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: vendorModule, token: tokenUri } },
+      });
       expect(view.status.plan.title).toBe(`Approve the HSM module ${vendorModule} again`);
       expect(view.status.plan.steps[0]?.description).toContain('its module file changed since they were approved');
       const id = view.status.plan.id;
-      for (const officer of ['alice', 'dave'] as const) await app.call('checkInOfficer', { id, officer, passphrase: appPassphrases[officer] });
+      for (const officer of ['alice', 'dave'] as const)
+        await app.call('checkInOfficer', { id, officer, passphrase: appPassphrases[officer] });
       view = await app.call('getCeremony', { id });
       while (view.status.state !== 'completed') {
         const next = view.status.steps.find((s) => s.state !== 'done');
         if (next && view.status.plan.steps[next.index]?.sensitive) {
-          for (const officer of ['alice', 'dave'] as const) await app.call('approveCeremonyStep', { id, step: next.index, officer, passphrase: appPassphrases[officer] });
+          for (const officer of ['alice', 'dave'] as const)
+            await app.call('approveCeremonyStep', {
+              id,
+              step: next.index,
+              officer,
+              passphrase: appPassphrases[officer],
+            });
         }
         view = await app.call('runCeremonyStep', { id, inputs: {} });
       }
@@ -117,7 +140,9 @@ describe('a vendor update of the approved module', () => {
       const login = await app.call('loginToken', { pinParts: [userPin] });
       expect(login.warnings).toEqual([]);
     });
-    const saved = JSON.parse(readFileSync(join(bench?.dataDir ?? '', 'settings.json'), 'utf8')) as { approval?: { moduleSha256?: string } };
+    const saved = JSON.parse(readFileSync(join(bench?.dataDir ?? '', 'settings.json'), 'utf8')) as {
+      approval?: { moduleSha256?: string };
+    };
     expect(saved.approval?.moduleSha256).toBe(updated);
   }, 180_000);
 });

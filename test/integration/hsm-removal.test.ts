@@ -2,9 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client';
-import { KeywardError } from '../../src/shared/errors';
-import { initToken, makeSoftHsmDir, type TestTokens, softhsmClient } from '../helpers/softhsm';
 import { newObjectId } from '../../src/main/hsm/object-id';
+import { KeywardError } from '../../src/shared/errors';
+import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';
 
 let tokens: TestTokens;
 let client: HsmClient;
@@ -22,10 +22,18 @@ describe('a token removed while Keyward runs', () => {
     const serial = initToken(tokens, 'Removable', '1234');
     const uri = `pkcs11:token=Removable;serial=${serial}`;
     await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
-    const before = await client.request('generateCmk', { uri, id: newObjectId(), label: 'before removal', spec: 'AES_256' });
+    const before = await client.request('generateCmk', {
+      uri,
+      id: newObjectId(),
+      label: 'before removal',
+      spec: 'AES_256',
+    });
     expect(before.kcv).toMatch(/^[0-9a-f]{6}$/);
 
-    execFileSync('softhsm2-util', ['--delete-token', '--serial', serial], { env: { ...process.env, ...tokens.env }, stdio: 'pipe' });
+    execFileSync('softhsm2-util', ['--delete-token', '--serial', serial], {
+      env: { ...process.env, ...tokens.env },
+      stdio: 'pipe',
+    });
 
     let failure: unknown;
     try {
@@ -42,7 +50,12 @@ describe('a token removed while Keyward runs', () => {
     const serial2 = initToken(tokens, 'Removable', '1234');
     const uri2 = `pkcs11:token=Removable;serial=${serial2}`;
     await client.request('login', { uri: uri2, role: 'user', pinParts: ['1234'] });
-    const after = await client.request('generateCmk', { uri: uri2, id: newObjectId(), label: 'after reinsertion', spec: 'AES_256' });
+    const after = await client.request('generateCmk', {
+      uri: uri2,
+      id: newObjectId(),
+      label: 'after reinsertion',
+      spec: 'AES_256',
+    });
     expect(after.kcv).toMatch(/^[0-9a-f]{6}$/);
   });
 });

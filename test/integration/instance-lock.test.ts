@@ -19,16 +19,39 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const initArgs = ['bin/keyward.mjs', 'workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', '--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
+const initArgs = [
+  'bin/keyward.mjs',
+  'workstation',
+  'init',
+  '--network-acknowledged',
+  '--org',
+  'Example Org',
+  '--name',
+  'WS-1',
+  '--officer',
+  'alice:security-officer:Alice Martin',
+  '--officer',
+  'bob:key-custodian:Bob Chen',
+  '--officer',
+  'dave:security-officer:Dave Okafor',
+  '--officer',
+  'grace:security-officer:Grace Lindqvist',
+];
 
 describe('a second Keyward on the same data folder', () => {
   it('is refused at its login, naming the Keyward that holds the folder, and goes ahead once that one has closed', async () => {
     const first = new Workstation(dataDir, nodeHsmChannel);
     try {
       await first.login('user', [rehearsalToken.userPin]);
-      const second = spawnSync(process.execPath, initArgs, { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', input: `${rehearsalToken.userPin}\n` });
+      const second = spawnSync(process.execPath, initArgs, {
+        env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+        encoding: 'utf8',
+        input: `${rehearsalToken.userPin}\n`,
+      });
       expect(second.status).toBe(1);
-      expect(second.stderr).toContain(`keyward: Keyward is already running on this workstation's data folder ${dataDir} (process ${process.pid}`);
+      expect(second.stderr).toContain(
+        `keyward: Keyward is already running on this workstation's data folder ${dataDir} (process ${process.pid}`,
+      );
       expect(second.stderr).toContain('Next step: Use the Keyward that is already open, or close it');
       // In the same process too: a second workstation object is refused as well.
       const again = new Workstation(dataDir, nodeHsmChannel);
@@ -50,13 +73,19 @@ describe('a second Keyward on the same data folder', () => {
 
   it('is not refused after the first was killed while logged in', async () => {
     // The CLI logs in, then waits for the founding officers' passphrases: killed there, it still holds the lock.
-    const holder = spawn(process.execPath, initArgs, { env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const holder = spawn(process.execPath, initArgs, {
+      env: { ...process.env, KEYWARD_DATA_DIR: dataDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     holder.stdin.write(`${rehearsalToken.userPin}\n`);
-    const holderPid = () => (existsSync(join(dataDir, 'instance.pid')) ? readFileSync(join(dataDir, 'instance.pid'), 'utf8').trim() : '');
+    const holderPid = () =>
+      existsSync(join(dataDir, 'instance.pid')) ? readFileSync(join(dataDir, 'instance.pid'), 'utf8').trim() : '';
     await expect.poll(holderPid, { timeout: 30_000 }).toBe(String(holder.pid));
     const refused = new Workstation(dataDir, nodeHsmChannel);
     try {
-      expect((await rejection(refused.login('user', [rehearsalToken.userPin]))).message).toContain(`(process ${holder.pid}`);
+      expect((await rejection(refused.login('user', [rehearsalToken.userPin]))).message).toContain(
+        `(process ${holder.pid}`,
+      );
     } finally {
       refused.close();
     }

@@ -13,7 +13,12 @@ let log: AuditLog;
 let inventory: Inventory;
 let clock: Date;
 const change = { actors: ['alice', 'bob'], ceremony: 'ceremony-1' };
-const version = (n: number) => ({ tokenSerial: 'e92c78fc00027749', tokenObjectId: `0${n}`.repeat(16), tokenLabel: `CMK v${n}`, kcv: `a1b2c${n}` });
+const version = (n: number) => ({
+  tokenSerial: 'e92c78fc00027749',
+  tokenObjectId: `0${n}`.repeat(16),
+  tokenLabel: `CMK v${n}`,
+  kcv: `a1b2c${n}`,
+});
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-inventory-'));
@@ -29,7 +34,10 @@ afterEach(() => {
 
 describe('the key inventory', () => {
   it('rotates: the new version active, the previous decrypt-only, both kept, the schedule restarted', () => {
-    const key = inventory.addKey({ name: 'Salesforce CMK', purpose: 'tenant secret', provider: 'salesforce', spec: 'AES_256' }, change);
+    const key = inventory.addKey(
+      { name: 'Salesforce CMK', purpose: 'tenant secret', provider: 'salesforce', spec: 'AES_256' },
+      change,
+    );
     expect(key.rotationDays).toBe(365);
     expect(key.nextRotationDue).toBe('2027-01-01T00:00:00.000Z');
     inventory.addVersion('Salesforce CMK', version(1), change);
@@ -43,12 +51,18 @@ describe('the key inventory', () => {
       [2, 'active', 'a1b2c2'],
     ]);
     expect(after.nextRotationDue).toBe('2027-06-01T00:00:00.000Z');
-    expect(log.query({ subject: 'Salesforce CMK v2', limit: 10 }).map((e) => e.action)).toEqual(['inventory.version.state', 'inventory.version.add']);
+    expect(log.query({ subject: 'Salesforce CMK v2', limit: 10 }).map((e) => e.action)).toEqual([
+      'inventory.version.state',
+      'inventory.version.add',
+    ]);
     expect(log.verify().ok).toBe(true);
   });
 
   it('keeps a destroyed version listed, and lets it only be restored', () => {
-    inventory.addKey({ name: 'Vault CMK', purpose: 'transit', provider: 'vault', spec: 'AES_256', rotationDays: 90 }, change);
+    inventory.addKey(
+      { name: 'Vault CMK', purpose: 'transit', provider: 'vault', spec: 'AES_256', rotationDays: 90 },
+      change,
+    );
     inventory.addVersion('Vault CMK', version(1), change);
     inventory.setState('Vault CMK', 1, 'active', change);
     inventory.setState('Vault CMK', 1, 'destroyed', change);
@@ -68,18 +82,27 @@ describe('the key inventory', () => {
 
   it('refuses a duplicate name, audits the refusal as a failure, and changes nothing', () => {
     inventory.addKey({ name: 'Dup', purpose: 'p', provider: null, spec: 'AES_256' }, change);
-    expect(() => inventory.addKey({ name: 'Dup', purpose: 'other', provider: null, spec: 'AES_128' }, change)).toThrow('already has a key named "Dup"');
+    expect(() => inventory.addKey({ name: 'Dup', purpose: 'other', provider: null, spec: 'AES_128' }, change)).toThrow(
+      'already has a key named "Dup"',
+    );
     expect(inventory.list().map((k) => [k.name, k.spec])).toEqual([['Dup', 'AES_256']]);
     expect(log.query({ subject: 'Dup', limit: 5 }).map((e) => e.outcome)).toEqual(['failure', 'success']);
   });
 
   it('lists rotations due: overdue first, then due soon, then scheduled', () => {
-    for (const [name, days] of [['A', 365], ['B', 30], ['C', 10]] as const) {
+    for (const [name, days] of [
+      ['A', 365],
+      ['B', 30],
+      ['C', 10],
+    ] as const) {
       inventory.addKey({ name, purpose: 'p', provider: null, spec: 'AES_256', rotationDays: days }, change);
       inventory.addVersion(name, version(1), change);
       inventory.setState(name, 1, 'active', change);
     }
-    inventory.addKey({ name: 'Never activated', purpose: 'p', provider: null, spec: 'AES_256', rotationDays: 1 }, change);
+    inventory.addKey(
+      { name: 'Never activated', purpose: 'p', provider: null, spec: 'AES_256', rotationDays: 1 },
+      change,
+    );
     clock = new Date('2026-01-21T00:00:00.000Z');
     expect(inventory.rotationDue().map((r) => [r.key, r.status, r.daysLeft])).toEqual([
       ['C', 'overdue', -10],

@@ -20,16 +20,31 @@ afterAll(() => bench.close());
 function asLegacy(id: string, labels: string[]): void {
   const db = bench.ws.db;
   db.exec('DROP TRIGGER IF EXISTS ceremony_plan_fixed; DROP TRIGGER IF EXISTS ceremony_step_digest_fixed;');
-  const plan = JSON.parse(db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string) as { steps: Record<string, unknown>[] };
+  const plan = JSON.parse(db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string) as {
+    steps: Record<string, unknown>[];
+  };
   for (const step of plan.steps) delete step.objects;
   db.prepare('UPDATE ceremonies SET plan = ?, plan_signature = NULL WHERE id = ?').run(JSON.stringify(plan), id);
-  db.prepare('UPDATE ceremony_steps SET pending_labels = ? WHERE ceremony_id = ? AND step = 0').run(JSON.stringify(labels), id);
+  db.prepare('UPDATE ceremony_steps SET pending_labels = ? WHERE ceremony_id = ? AND step = 0').run(
+    JSON.stringify(labels),
+    id,
+  );
 }
 
 describe('a ceremony planned before plans were signed', () => {
   it('is recovered without destroying anything, names the labels it may have made, cannot run, and aborts cleanly', async () => {
     const e = bench.engine({ crash: { point: 'after-run', step: 0 } });
-    const id = await bench.start(e, 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: 'Upgraded', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+    const id = await bench.start(
+      e,
+      'generate-cmk',
+      planGenerateCmk(bench.inventory, {
+        keyName: 'Upgraded',
+        purpose: 'tenant data',
+        provider: null,
+        spec: 'AES_256',
+        rotationDays: 365,
+      }),
+    );
     await bench.approve(e, id, 0);
     await expect(e.runNext(id)).rejects.toBeInstanceOf(SimulatedCrash);
     const made = bench.tokenObjects().filter((o) => o.label.startsWith('Upgraded'));

@@ -25,16 +25,35 @@ let log: AuditLog;
 let officers: Officers;
 let workstation: Workstation;
 const change = { actors: ['alice', 'bob', 'carol'], ceremony: 'init-1' };
-const passphrases = { alice: 'correct horse battery staple', bob: 'tulip orbit granite falcon', carol: 'velvet harbour quiet lemon' };
+const passphrases = {
+  alice: 'correct horse battery staple',
+  bob: 'tulip orbit granite falcon',
+  carol: 'velvet harbour quiet lemon',
+};
 
 beforeAll(async () => {
   ws = await testWorkstation('Officers', 'ECDSA_P256');
   ({ db, log } = ws);
   workstation = { signer: ws.signer, certificateDer: ws.certificateDer };
   officers = new Officers(db, log);
-  await enrolOfficer(officers, workstation, { id: 'alice', displayName: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice }, change);
-  await enrolOfficer(officers, workstation, { id: 'bob', displayName: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob }, change);
-  await enrolOfficer(officers, workstation, { id: 'carol', displayName: 'Carol Diaz', role: 'auditor', passphrase: passphrases.carol }, change);
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'alice', displayName: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice },
+    change,
+  );
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'bob', displayName: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob },
+    change,
+  );
+  await enrolOfficer(
+    officers,
+    workstation,
+    { id: 'carol', displayName: 'Carol Diaz', role: 'auditor', passphrase: passphrases.carol },
+    change,
+  );
 }, 120_000);
 
 afterAll(() => ws.close());
@@ -59,10 +78,15 @@ describe('enrolment', () => {
   });
 
   it('refuses weak passphrases, bad names and a name already used', async () => {
-    const enrol = (id: string, passphrase: string) => enrolOfficer(officers, workstation, { id, displayName: 'X', role: 'auditor', passphrase }, change);
+    const enrol = (id: string, passphrase: string) =>
+      enrolOfficer(officers, workstation, { id, displayName: 'X', role: 'auditor', passphrase }, change);
     expect((await rejection(enrol('dave', 'short'))).message).toContain('at least 12 characters');
-    expect((await rejection(enrol('dave', 'dave-is-my-passphrase'))).message).toContain("must not contain the officer's name");
-    expect((await rejection(enrol('Dave Smith', 'long enough passphrase'))).message).toContain('cannot be an officer name');
+    expect((await rejection(enrol('dave', 'dave-is-my-passphrase'))).message).toContain(
+      "must not contain the officer's name",
+    );
+    expect((await rejection(enrol('Dave Smith', 'long enough passphrase'))).message).toContain(
+      'cannot be an officer name',
+    );
     expect((await rejection(enrol('alice', 'another long passphrase'))).message).toContain('already enrolled');
   }, 30_000);
 });
@@ -71,33 +95,71 @@ describe('approvals', () => {
   const digest = createHash('sha256').update('generate CMK "Tenant" AES_256').digest('hex');
 
   it('signs the step digest with the unsealed key; two officers in allowed roles meet the default CMK quorum', async () => {
-    const approvals = [await approveStep(officers, 'alice', passphrases.alice, digest), await approveStep(officers, 'bob', passphrases.bob, digest)];
-    const check = checkApprovals(digest, approvals, defaultPolicies['generate-cmk'], new X509Certificate(Buffer.from(workstation.certificateDer)), new Date());
+    const approvals = [
+      await approveStep(officers, 'alice', passphrases.alice, digest),
+      await approveStep(officers, 'bob', passphrases.bob, digest),
+    ];
+    const check = checkApprovals(
+      digest,
+      approvals,
+      defaultPolicies['generate-cmk'],
+      new X509Certificate(Buffer.from(workstation.certificateDer)),
+      new Date(),
+    );
     expect(check).toEqual({ met: true, counted: ['alice', 'bob'], problems: [] });
     const auditor = await approveStep(officers, 'carol', passphrases.carol, digest);
-    expect(checkApprovals(digest, [approvals[0] as (typeof approvals)[number], auditor], defaultPolicies['generate-cmk'], new X509Certificate(Buffer.from(workstation.certificateDer)), new Date()).met).toBe(false);
+    expect(
+      checkApprovals(
+        digest,
+        [approvals[0] as (typeof approvals)[number], auditor],
+        defaultPolicies['generate-cmk'],
+        new X509Certificate(Buffer.from(workstation.certificateDer)),
+        new Date(),
+      ).met,
+    ).toBe(false);
   }, 30_000);
 
   it('counts wrong passphrases, locks the officer out at the fifth, and needs a quorum to unlock', async () => {
     for (let left = 4; left >= 1; left--) {
       const error = await rejection(approveStep(officers, 'bob', 'not the passphrase', digest));
-      expect(error.message).toBe(`Wrong passphrase for bob. ${left} attempt${left === 1 ? '' : 's'} left before bob is locked out.`);
+      expect(error.message).toBe(
+        `Wrong passphrase for bob. ${left} attempt${left === 1 ? '' : 's'} left before bob is locked out.`,
+      );
     }
-    expect((await rejection(approveStep(officers, 'bob', 'still not it', digest))).message).toBe('Wrong passphrase for bob: bob is now locked out.');
+    expect((await rejection(approveStep(officers, 'bob', 'still not it', digest))).message).toBe(
+      'Wrong passphrase for bob: bob is now locked out.',
+    );
     const locked = await rejection(approveStep(officers, 'bob', passphrases.bob, digest));
     expect(locked.message).toContain('is locked out after 5 wrong passphrases');
     expect(locked.nextStep).toContain('unlock this officer in an officer ceremony');
-    expect(log.query({ subject: 'bob', limit: 10 }).filter((e) => e.outcome === 'refused').map((e) => e.action)).toEqual(['officer.locked', 'officer.passphrase', 'officer.passphrase', 'officer.passphrase', 'officer.passphrase']);
+    expect(
+      log
+        .query({ subject: 'bob', limit: 10 })
+        .filter((e) => e.outcome === 'refused')
+        .map((e) => e.action),
+    ).toEqual([
+      'officer.locked',
+      'officer.passphrase',
+      'officer.passphrase',
+      'officer.passphrase',
+      'officer.passphrase',
+    ]);
     officers.unlock('bob', { actors: ['alice', 'carol'], ceremony: 'unlock-1' });
     expect((await approveStep(officers, 'bob', passphrases.bob, digest)).officer).toBe('bob');
   }, 60_000);
 
   it('refuses a suspended officer, and a removed one for good', async () => {
     officers.setState('carol', 'suspended', { actors: ['alice', 'bob'], ceremony: 'suspend-1' });
-    expect((await rejection(approveStep(officers, 'carol', passphrases.carol, digest))).message).toContain('is suspended and cannot approve');
+    expect((await rejection(approveStep(officers, 'carol', passphrases.carol, digest))).message).toContain(
+      'is suspended and cannot approve',
+    );
     officers.setState('carol', 'removed', { actors: ['alice', 'bob'], ceremony: 'remove-1' });
-    expect(() => officers.setState('carol', 'active', { actors: ['alice', 'bob'], ceremony: 'x' })).toThrow(/removed; they cannot become active/);
-    expect(() => db.prepare("UPDATE officers SET state = 'active' WHERE id = 'carol'").run()).toThrow(/a removed officer cannot change/);
+    expect(() => officers.setState('carol', 'active', { actors: ['alice', 'bob'], ceremony: 'x' })).toThrow(
+      /removed; they cannot become active/,
+    );
+    expect(() => db.prepare("UPDATE officers SET state = 'active' WHERE id = 'carol'").run()).toThrow(
+      /a removed officer cannot change/,
+    );
     expect(() => db.prepare('DELETE FROM officers').run()).toThrow(/never deleted/);
   });
 
@@ -113,10 +175,32 @@ describe('approvals', () => {
 describe('quorum policies', () => {
   it('start from the defaults, change only through a recorded decision, and never go below two officers for a CMK', () => {
     const policies = new Policies(db, log);
-    expect(policies.get('generate-cmk')).toEqual({ quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 });
-    expect(policies.set('generate-cmk', { quorum: 3, roles: ['security-officer', 'key-custodian', 'key-custodian'], approvalLifetimeHours: 4 }, { actors: ['alice', 'bob'], ceremony: 'policy-1' })).toEqual({ quorum: 3, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 4 });
-    expect(() => policies.set('destroy-key', { quorum: 1, roles: ['security-officer'], approvalLifetimeHours: 8 }, { actors: ['alice'], ceremony: 'policy-2' })).toThrow(/needs at least 2 distinct officers/);
-    expect(policies.set('export-audit', { quorum: 1, roles: ['auditor'], approvalLifetimeHours: 8 }, { actors: ['alice', 'bob'], ceremony: 'policy-3' }).quorum).toBe(1);
+    expect(policies.get('generate-cmk')).toEqual({
+      quorum: 2,
+      roles: ['security-officer', 'key-custodian'],
+      approvalLifetimeHours: 8,
+    });
+    expect(
+      policies.set(
+        'generate-cmk',
+        { quorum: 3, roles: ['security-officer', 'key-custodian', 'key-custodian'], approvalLifetimeHours: 4 },
+        { actors: ['alice', 'bob'], ceremony: 'policy-1' },
+      ),
+    ).toEqual({ quorum: 3, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 4 });
+    expect(() =>
+      policies.set(
+        'destroy-key',
+        { quorum: 1, roles: ['security-officer'], approvalLifetimeHours: 8 },
+        { actors: ['alice'], ceremony: 'policy-2' },
+      ),
+    ).toThrow(/needs at least 2 distinct officers/);
+    expect(
+      policies.set(
+        'export-audit',
+        { quorum: 1, roles: ['auditor'], approvalLifetimeHours: 8 },
+        { actors: ['alice', 'bob'], ceremony: 'policy-3' },
+      ).quorum,
+    ).toBe(1);
     expect(log.query({ action: 'policy.change', limit: 5 }).map((e) => [e.subject, e.outcome])).toEqual([
       ['export-audit', 'success'],
       ['destroy-key', 'failure'],
@@ -133,7 +217,12 @@ describe('passphrase counting: one check at a time, and several at once below th
 
   beforeAll(async () => {
     for (const [id, passphrase] of Object.entries(counted)) {
-      await enrolOfficer(officers, workstation, { id, displayName: `Officer ${id}`, role: 'security-officer', passphrase }, change);
+      await enrolOfficer(
+        officers,
+        workstation,
+        { id, displayName: `Officer ${id}`, role: 'security-officer', passphrase },
+        change,
+      );
     }
   }, 60_000);
 
@@ -144,30 +233,41 @@ describe('passphrase counting: one check at a time, and several at once below th
       .filter((e) => e.outcome === 'refused')
       .map((e) => e.action)
       .reverse();
-  const messagesOf = (results: PromiseSettledResult<unknown>[]): string[] => results.map((r) => (r.status === 'rejected' ? (r.reason instanceof KeywardError ? r.reason.message : String(r.reason)) : 'accepted'));
+  const messagesOf = (results: PromiseSettledResult<unknown>[]): string[] =>
+    results.map((r) =>
+      r.status === 'rejected' ? (r.reason instanceof KeywardError ? r.reason.message : String(r.reason)) : 'accepted',
+    );
 
   it('counts four wrong passphrases, a right one resets the count, then the fifth wrong one in a row locks the officer out', async () => {
     for (let left = 4; left >= 1; left--) {
-      expect((await rejection(approveStep(officers, 'erin', `not the passphrase ${left}`, digest))).message).toBe(`Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`);
+      expect((await rejection(approveStep(officers, 'erin', `not the passphrase ${left}`, digest))).message).toBe(
+        `Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`,
+      );
     }
     expect((await approveStep(officers, 'erin', counted.erin, digest)).officer).toBe('erin');
     expect(officers.get('erin')).toMatchObject({ failedAttempts: 0, lockedSince: null });
     for (let left = 4; left >= 1; left--) {
       const wrong = await rejection(approveStep(officers, 'erin', `still not it ${left}`, digest));
-      expect(wrong.message).toBe(`Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`);
+      expect(wrong.message).toBe(
+        `Wrong passphrase for erin. ${left} attempt${left === 1 ? '' : 's'} left before erin is locked out.`,
+      );
       expect(wrong.nextStep).toBe('erin types the passphrase again, slowly.');
     }
     const fifth = await rejection(approveStep(officers, 'erin', 'the fifth wrong one', digest));
     expect(fifth.message).toBe('Wrong passphrase for erin: erin is now locked out.');
     expect(officers.get('erin').lockedSince).not.toBeNull();
-    expect((await rejection(approveStep(officers, 'erin', counted.erin, digest))).message).toContain('Officer erin is locked out after 5 wrong passphrases');
+    expect((await rejection(approveStep(officers, 'erin', counted.erin, digest))).message).toContain(
+      'Officer erin is locked out after 5 wrong passphrases',
+    );
     expect(refusals('erin')).toEqual([...Array<string>(8).fill('officer.passphrase'), 'officer.locked']);
     officers.unlock('erin', { actors: ['alice', 'bob'], ceremony: 'unlock-2' });
     expect((await approveStep(officers, 'erin', counted.erin, digest)).officer).toBe('erin');
   }, 60_000);
 
   it('four wrong and the right one at once: the right one is accepted and the officer is not locked out (only a fifth wrong one locks)', async () => {
-    const results = await Promise.allSettled([...wrongGuesses, counted.gwen].map((passphrase) => approveStep(officers, 'gwen', passphrase, digest)));
+    const results = await Promise.allSettled(
+      [...wrongGuesses, counted.gwen].map((passphrase) => approveStep(officers, 'gwen', passphrase, digest)),
+    );
     expect(results.at(-1)?.status, messagesOf(results).join(' | ')).toBe('fulfilled');
     expect(officers.get('gwen').lockedSince).toBeNull();
     expect(refusals('gwen')).toEqual(Array<string>(4).fill('officer.passphrase'));

@@ -37,7 +37,9 @@ describe.skipIf(!electronMissing)('npm start without the Electron runtime', () =
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => output, { timeout: 25_000, interval: 200 }).toContain('Keyward is open in the Chromium shell');
+      await expect
+        .poll(() => output, { timeout: 25_000, interval: 200 })
+        .toContain('Keyward is open in the Chromium shell');
       expect(output).toContain('Electron is not available on this machine');
     } finally {
       // The whole group: xvfb-run, Xvfb, node, Chromium.

@@ -1,9 +1,9 @@
 /** The workstation database and the audit log, on real SQLite files. */
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { build } from 'rolldown';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, looksSecret } from '../../src/main/store/audit-log';
@@ -29,7 +29,14 @@ afterEach(() => {
 });
 
 function appendMany(n: number): void {
-  for (let i = 1; i <= n; i++) log.append({ actors: [`officer-${i % 3}`], action: i % 2 ? 'key.generate' : 'bundle.write', subject: `key ${i}`, outcome: 'success', details: { n: i } });
+  for (let i = 1; i <= n; i++)
+    log.append({
+      actors: [`officer-${i % 3}`],
+      action: i % 2 ? 'key.generate' : 'bundle.write',
+      subject: `key ${i}`,
+      outcome: 'success',
+      details: { n: i },
+    });
 }
 
 /** A second connection that bypasses Keyward, as an attacker with file access would. */
@@ -63,23 +70,26 @@ describe('the workstation database', () => {
     expect(error.message).toContain(`schema ${schemaVersion + 1}`);
   });
 
-  it.each(Array.from({ length: schemaVersion - 1 }, (_, i) => i + 1))('migrates a database of schema %i, keeping its audit chain', (from) => {
-    db.close();
-    rmSync(path());
-    const old = new Database(path());
-    old.exec(migrations.slice(0, from).join('\n'));
-    old.pragma(`user_version = ${from}`);
-    old.close();
-    db = openDatabase(dir);
-    log = new AuditLog(db);
-    appendMany(3);
-    db.close();
-    // Re-open the same file with the migrated schema: no migration runs twice, the chain holds.
-    db = openDatabase(dir);
-    log = new AuditLog(db);
-    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(log.verify()).toMatchObject({ ok: true, entries: 3 });
-  });
+  it.each(Array.from({ length: schemaVersion - 1 }, (_, i) => i + 1))(
+    'migrates a database of schema %i, keeping its audit chain',
+    (from) => {
+      db.close();
+      rmSync(path());
+      const old = new Database(path());
+      old.exec(migrations.slice(0, from).join('\n'));
+      old.pragma(`user_version = ${from}`);
+      old.close();
+      db = openDatabase(dir);
+      log = new AuditLog(db);
+      appendMany(3);
+      db.close();
+      // Re-open the same file with the migrated schema: no migration runs twice, the chain holds.
+      db = openDatabase(dir);
+      log = new AuditLog(db);
+      expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+      expect(log.verify()).toMatchObject({ ok: true, entries: 3 });
+    },
+  );
 
   it('refuses a damaged file with a clear message and writes nothing', () => {
     appendMany(400);
@@ -116,17 +126,42 @@ describe('the audit log', () => {
     [
       'an inserted entry, forged with a correct hash of its own',
       (raw: Database.Database) => {
-        raw.exec('UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 7; UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1007;');
+        raw.exec(
+          'UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 7; UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1007;',
+        );
         const six = raw.prepare('SELECT hash FROM audit_log WHERE seq = 6').pluck().get() as string;
-        const forged = { seq: 7, time: new Date().toISOString(), actors: ['mallory'], action: 'key.export', subject: 'CMK', outcome: 'success' as const, details: {} };
+        const forged = {
+          seq: 7,
+          time: new Date().toISOString(),
+          actors: ['mallory'],
+          action: 'key.export',
+          subject: 'CMK',
+          outcome: 'success' as const,
+          details: {},
+        };
         raw
           .prepare('INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(7, forged.time, '["mallory"]', forged.action, forged.subject, forged.outcome, '{}', six, entryHash(six, forged));
+          .run(
+            7,
+            forged.time,
+            '["mallory"]',
+            forged.action,
+            forged.subject,
+            forged.outcome,
+            '{}',
+            six,
+            entryHash(six, forged),
+          );
       },
       8,
       'inserted-or-reordered',
     ],
-    ['two swapped entries', 'UPDATE audit_log SET seq = -1 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = -1;', 7, 'inserted-or-reordered'],
+    [
+      'two swapped entries',
+      'UPDATE audit_log SET seq = -1 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = -1;',
+      7,
+      'inserted-or-reordered',
+    ],
   ])('names %s as the first bad entry', (_what, change, seq, kind) => {
     appendMany(12);
     tamper(change);
@@ -138,7 +173,9 @@ describe('the audit log', () => {
 
   it('filters by action, actor, subject and time, newest first, by page', () => {
     appendMany(30);
-    expect(log.query({ action: 'bundle.write', limit: 100 }).map((e) => e.seq)).toEqual([30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2]);
+    expect(log.query({ action: 'bundle.write', limit: 100 }).map((e) => e.seq)).toEqual([
+      30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2,
+    ]);
     expect(log.query({ actor: 'officer-0', limit: 3 }).map((e) => e.seq)).toEqual([30, 27, 24]);
     expect(log.query({ actor: 'officer-0', limit: 3, before: 24 }).map((e) => e.seq)).toEqual([21, 18, 15]);
     expect(log.query({ subject: 'key 5', limit: 10 }).map((e) => e.seq)).toEqual([5]);
@@ -146,7 +183,15 @@ describe('the audit log', () => {
   });
 
   it('refuses details that look like secrets, and writes nothing', () => {
-    const error = thrown(() => log.append({ actors: ['alice'], action: 'token.login', subject: 'token', outcome: 'success', details: { userPin: '1111-2222' } }));
+    const error = thrown(() =>
+      log.append({
+        actors: ['alice'],
+        action: 'token.login',
+        subject: 'token',
+        outcome: 'success',
+        details: { userPin: '1111-2222' },
+      }),
+    );
     expect(error.code).toBe('AUDIT_REFUSED');
     expect(log.head().seq).toBe(0);
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -154,22 +199,48 @@ describe('the audit log', () => {
   });
 
   it('refuses detail keys that name a secret, and only those', () => {
-    for (const key of ['pin', 'userPin', 'pin_parts', 'SO-PIN', 'soPIN', 'privateKey', 'private_key', 'tenantSecret', 'passphrase', 'shares', 'seed']) expect(looksSecret(key), key).toBe(true);
-    for (const key of ['wrappingKeyFingerprint', 'mapping', 'opinion', 'spinner', 'sharedWith', 'publicKey', 'keySha256']) expect(looksSecret(key), key).toBe(false);
+    for (const key of [
+      'pin',
+      'userPin',
+      'pin_parts',
+      'SO-PIN',
+      'soPIN',
+      'privateKey',
+      'private_key',
+      'tenantSecret',
+      'passphrase',
+      'shares',
+      'seed',
+    ])
+      expect(looksSecret(key), key).toBe(true);
+    for (const key of [
+      'wrappingKeyFingerprint',
+      'mapping',
+      'opinion',
+      'spinner',
+      'sharedWith',
+      'publicKey',
+      'keySha256',
+    ])
+      expect(looksSecret(key), key).toBe(false);
   });
 
   it('commits a state change with its entry, audits a failed change, and fails closed', () => {
     db.exec('CREATE TABLE inventory (name TEXT)');
-    log.record({ actors: ['alice', 'bob'], action: 'key.generate', subject: 'CMK', details: {} }, () => db.prepare("INSERT INTO inventory VALUES ('CMK')").run());
+    log.record({ actors: ['alice', 'bob'], action: 'key.generate', subject: 'CMK', details: {} }, () =>
+      db.prepare("INSERT INTO inventory VALUES ('CMK')").run(),
+    );
     expect(() =>
       log.record({ actors: ['alice'], action: 'key.generate', subject: 'CMK2', details: {} }, () => {
         db.prepare("INSERT INTO inventory VALUES ('CMK2')").run();
         throw new KeywardError('HSM_DEVICE_ERROR', 'token gone', 'reconnect');
       }),
     ).toThrow('token gone');
-    expect(() => log.record({ actors: ['alice'], action: 'key.generate', subject: 'CMK3', details: { pin: 'x' } }, () => db.prepare("INSERT INTO inventory VALUES ('CMK3')").run())).toThrow(
-      'looks like a secret',
-    );
+    expect(() =>
+      log.record({ actors: ['alice'], action: 'key.generate', subject: 'CMK3', details: { pin: 'x' } }, () =>
+        db.prepare("INSERT INTO inventory VALUES ('CMK3')").run(),
+      ),
+    ).toThrow('looks like a secret');
     expect(db.prepare('SELECT name FROM inventory').pluck().all()).toEqual(['CMK']);
     expect(log.query({ limit: 10 }).map((e) => [e.subject, e.outcome, e.details])).toEqual([
       ['CMK2', 'failure', { error: 'HSM_DEVICE_ERROR' }],
@@ -192,7 +263,13 @@ for (let i = 0; ; i++) log.append({ actors: ['workstation'], action: 'test.appen
     );
     // Bundled inside the project so that the child resolves better-sqlite3 from node_modules.
     const bundle = join(import.meta.dirname, '../../node_modules/.cache/keyward-tests', `appender-${process.pid}.mjs`);
-    await build({ input: entry, output: { file: bundle, format: 'esm' }, platform: 'node', external: ['better-sqlite3', /^node:/], logLevel: 'silent' });
+    await build({
+      input: entry,
+      output: { file: bundle, format: 'esm' },
+      platform: 'node',
+      external: ['better-sqlite3', /^node:/],
+      logLevel: 'silent',
+    });
     for (let round = 0; round < 3; round++) {
       const child = spawn(process.execPath, [bundle, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const started = await new Promise<boolean>((resolve) => {

@@ -25,7 +25,17 @@ const onToken = (id: string): boolean => bench.tokenObjects().some((o) => o.id =
 const states = (name: string) => bench.inventory.get(name).versions.map((v) => v.state);
 
 async function generated(name: string): Promise<void> {
-  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: name, purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+  await bench.runPlanned(
+    bench.engine(),
+    'generate-cmk',
+    planGenerateCmk(bench.inventory, {
+      keyName: name,
+      purpose: 'tenant data',
+      provider: null,
+      spec: 'AES_256',
+      rotationDays: 365,
+    }),
+  );
 }
 
 /** Runs the steps of a started ceremony up to (not including) `until`, each approved by alice and bob. */
@@ -60,7 +70,11 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     expect(states('Enabled meanwhile')).toEqual(['active', 'pending']);
     // Another ceremony makes the pending version 2 active (refused when planned, where the defence holds).
     try {
-      await bench.runPlanned(bench.engine(), 'enable-key', planSetVersionState(bench.inventory, 'Enabled meanwhile', 2, 'active'));
+      await bench.runPlanned(
+        bench.engine(),
+        'enable-key',
+        planSetVersionState(bench.inventory, 'Enabled meanwhile', 2, 'active'),
+      );
     } catch (error) {
       expect((error as { message?: string }).message).toContain('is pending');
     }
@@ -86,17 +100,29 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     expect(states('Overtaken')).toEqual(['decrypt-only', 'decrypt-only', 'active']);
     expect(versionsInUseOnToken('Overtaken')).toBe(true);
     const [entry] = bench.ws.log.query({ action: 'ceremony.abort', ceremony: first, limit: 1 });
-    expect(entry?.details).toMatchObject({ approvedByQuorum: true, undoneSteps: [], changedSince: [expect.objectContaining({ step: 1 }) as unknown] });
+    expect(entry?.details).toMatchObject({
+      approvedByQuorum: true,
+      undoneSteps: [],
+      changedSince: [expect.objectContaining({ step: 1 }) as unknown],
+    });
   });
 
   it("the quorum's abort of a policy change never puts back a policy over the newer one another ceremony set", async () => {
     const e = bench.engine();
     const present = ['alice', 'dave'];
     const before = bench.policies.get('disable-key');
-    const first = await bench.start(e, 'change-policy', planChangePolicy('disable-key', before, { quorum: 3, roles: before.roles }), present);
+    const first = await bench.start(
+      e,
+      'change-policy',
+      planChangePolicy('disable-key', before, { quorum: 3, roles: before.roles }),
+      present,
+    );
     await bench.approve(e, first, 0, present);
     await e.runNext(first);
-    const newer = planChangePolicy('disable-key', bench.policies.get('disable-key'), { quorum: 2, roles: ['security-officer'] });
+    const newer = planChangePolicy('disable-key', bench.policies.get('disable-key'), {
+      quorum: 2,
+      roles: ['security-officer'],
+    });
     await bench.runPlanned(bench.engine(), 'change-policy', newer, present);
     const outcome = await abortedBy(e, first, present, 'the first change was a mistake');
     expect(outcome.status.state).toBe('aborted');
@@ -104,7 +130,7 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     expect(bench.policies.get('disable-key')).toMatchObject({ quorum: 2, roles: ['security-officer'] });
   });
 
-  it("an abort signature held from an officer suspended since does not count towards the quorum", async () => {
+  it('an abort signature held from an officer suspended since does not count towards the quorum', async () => {
     await generated('Suspended signer');
     const e = bench.engine();
     const rotation = await bench.start(e, 'rotate-cmk', planRotateCmk(bench.inventory, 'Suspended signer', 'manual'));
@@ -125,16 +151,20 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     }
   });
 
-  it('a pending version cannot be enabled, disabled or destroyed by another ceremony: it is its generating ceremony\'s', async () => {
+  it("a pending version cannot be enabled, disabled or destroyed by another ceremony: it is its generating ceremony's", async () => {
     await generated('Pending owned');
     const e = bench.engine();
     const rotation = await bench.start(e, 'rotate-cmk', planRotateCmk(bench.inventory, 'Pending owned', 'manual'));
     await runUntil(e, rotation, 1);
     for (const state of ['active', 'disabled'] as const) {
-      const refusal = await rejection(Promise.resolve().then(() => planSetVersionState(bench.inventory, 'Pending owned', 2, state)));
+      const refusal = await rejection(
+        Promise.resolve().then(() => planSetVersionState(bench.inventory, 'Pending owned', 2, state)),
+      );
       expect(refusal.message).toContain(`ceremony ${rotation} generated it`);
     }
-    const destruction = await rejection(Promise.resolve().then(() => planDestroyKey(bench.inventory, 'Pending owned', 2, '/tmp')));
+    const destruction = await rejection(
+      Promise.resolve().then(() => planDestroyKey(bench.inventory, 'Pending owned', 2, '/tmp')),
+    );
     expect(destruction.message).toContain(`ceremony ${rotation} generated it`);
   });
 });

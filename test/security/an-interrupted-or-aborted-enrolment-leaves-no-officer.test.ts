@@ -20,7 +20,10 @@ describe('an enrolment that does not complete enrols nobody', () => {
   it('a crash after the enrolment step did its work, then the rollback, leaves no officer; the ceremony then aborts cleanly', async () => {
     passphrases.erin = 'erin has a long passphrase'.replace('erin', 'she');
     const e = bench.engine({ crash: { point: 'after-run', step: 0 } });
-    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'erin', 'Erin', 'auditor'), ['alice', 'dave']);
+    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'erin', 'Erin', 'auditor'), [
+      'alice',
+      'dave',
+    ]);
     await bench.approve(e, id, 0, ['alice', 'dave']);
     await expect(e.runNext(id)).rejects.toBeInstanceOf(SimulatedCrash);
     await bench.engine().recover();
@@ -35,7 +38,12 @@ describe('an enrolment that does not complete enrols nobody', () => {
   it("one officer's abort after the enrolment step ran (its closing checkpoint not yet) removes the officer: an enrolment takes effect only when its ceremony completes", async () => {
     passphrases.frank = 'a long passphrase chosen with care';
     const e = bench.engine();
-    const id = await bench.start(e, 'enrol-officer', planEnrolOfficer(bench.officers, 'frank', 'Frank', 'security-officer'), ['alice', 'dave']);
+    const id = await bench.start(
+      e,
+      'enrol-officer',
+      planEnrolOfficer(bench.officers, 'frank', 'Frank', 'security-officer'),
+      ['alice', 'dave'],
+    );
     await bench.approve(e, id, 0, ['alice', 'dave']);
     await e.runNext(id);
     expect(bench.store.status(id).steps[0]?.state).toBe('done');

@@ -28,9 +28,22 @@ beforeAll(async () => {
   bench = await ceremonyBench('Binding');
   drives = mkdtempSync(join(tmpdir(), 'keyward-binding-drives-'));
   const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const parameters = { KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(64).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() };
-  awsParams = readProviderImport('aws-kms', { wrappingKey: Buffer.from(JSON.stringify(parameters)) }, { algorithm: 'RSAES_OAEP_SHA_1' });
-  await bench.runPlanned(bench.engine(), 'import-wrapping-key', planImportWrappingKey(bench.wrappingKeys, awsParams, 'AWS binding'));
+  const parameters = {
+    KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ImportToken: randomBytes(64).toString('base64'),
+    PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+  awsParams = readProviderImport(
+    'aws-kms',
+    { wrappingKey: Buffer.from(JSON.stringify(parameters)) },
+    { algorithm: 'RSAES_OAEP_SHA_1' },
+  );
+  await bench.runPlanned(
+    bench.engine(),
+    'import-wrapping-key',
+    planImportWrappingKey(bench.wrappingKeys, awsParams, 'AWS binding'),
+  );
 }, 180_000);
 
 afterAll(() => {
@@ -39,7 +52,17 @@ afterAll(() => {
 });
 
 async function generated(name: string): Promise<string> {
-  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: name, purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+  await bench.runPlanned(
+    bench.engine(),
+    'generate-cmk',
+    planGenerateCmk(bench.inventory, {
+      keyName: name,
+      purpose: 'tenant data',
+      provider: null,
+      spec: 'AES_256',
+      rotationDays: 365,
+    }),
+  );
   return bench.inventory.get(name).versions[0]?.tokenObjectId ?? '';
 }
 
@@ -47,17 +70,36 @@ const onToken = (id: string) => bench.tokenObjects().some((o) => o.id === id);
 
 interface StoredPlan {
   planDigest: string;
-  steps: { index: number; action: string; description: string; params: Record<string, unknown>; sensitive: boolean; digest: string; objects?: unknown[] }[];
+  steps: {
+    index: number;
+    action: string;
+    description: string;
+    params: Record<string, unknown>;
+    sensitive: boolean;
+    digest: string;
+    objects?: unknown[];
+  }[];
 }
 
 /** What an attacker with plain SQLite does: drop the triggers that keep a plan fixed and rewrite it. */
 function rewritePlan(id: string, edit: (plan: StoredPlan) => void): void {
   const db = bench.ws.db;
   db.exec('DROP TRIGGER IF EXISTS ceremony_plan_fixed; DROP TRIGGER IF EXISTS ceremony_step_digest_fixed;');
-  const plan = JSON.parse(db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string) as StoredPlan;
+  const plan = JSON.parse(
+    db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string,
+  ) as StoredPlan;
   edit(plan);
-  db.prepare('UPDATE ceremonies SET plan = ?, plan_digest = ? WHERE id = ?').run(JSON.stringify(plan), plan.planDigest, id);
-  for (const step of plan.steps) db.prepare('UPDATE ceremony_steps SET digest = ? WHERE ceremony_id = ? AND step = ?').run(step.digest, id, step.index);
+  db.prepare('UPDATE ceremonies SET plan = ?, plan_digest = ? WHERE id = ?').run(
+    JSON.stringify(plan),
+    plan.planDigest,
+    id,
+  );
+  for (const step of plan.steps)
+    db.prepare('UPDATE ceremony_steps SET digest = ? WHERE ceremony_id = ? AND step = ?').run(
+      step.digest,
+      id,
+      step.index,
+    );
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -83,14 +125,37 @@ describe('a step runs only as its approvers approved it', () => {
   it('a destruction turned into a step that needs no approval is refused, even with every digest recomputed', async () => {
     const victim = await generated('Unapproved destruction');
     const e = bench.engine();
-    const id = await bench.start(e, 'destroy-key', planDestroyKey(bench.inventory, 'Unapproved destruction', 1, drives));
+    const id = await bench.start(
+      e,
+      'destroy-key',
+      planDestroyKey(bench.inventory, 'Unapproved destruction', 1, drives),
+    );
     rewritePlan(id, (plan) => {
       const step = plan.steps[0];
       if (!step) return;
       step.sensitive = false;
       // The attacker recomputes the digests with Keyward's own formulas (they are no secret).
-      step.digest = sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId: id, ceremonyType: 'destroy-key', index: step.index, action: step.action, params: step.params, sensitive: false, objects: step.objects ?? [] } as Canonical));
-      plan.planDigest = sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: 'destroy-key', title: 'x', steps: plan.steps.map((s) => ({ digest: s.digest, description: s.description })) }));
+      step.digest = sha256(
+        canonicalJson({
+          type: 'keyward-ceremony-step',
+          ceremonyId: id,
+          ceremonyType: 'destroy-key',
+          index: step.index,
+          action: step.action,
+          params: step.params,
+          sensitive: false,
+          objects: step.objects ?? [],
+        } as Canonical),
+      );
+      plan.planDigest = sha256(
+        canonicalJson({
+          type: 'keyward-ceremony-plan',
+          ceremonyId: id,
+          ceremonyType: 'destroy-key',
+          title: 'x',
+          steps: plan.steps.map((s) => ({ digest: s.digest, description: s.description })),
+        }),
+      );
     });
     const refusal = await rejection(bench.engine().runNext(id));
     expect(['CEREMONY_TAMPERED', 'QUORUM_NOT_MET']).toContain(refusal.code);
@@ -108,7 +173,15 @@ describe('a step runs only as its approvers approved it', () => {
       if (!step) return;
       step.description = 'Check the key inventory (nothing is destroyed)';
       // Every digest is recomputed exactly as the engine computes it: only the HSM-made signature can tell.
-      plan.planDigest = sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId: id, ceremonyType: 'destroy-key', title, steps: plan.steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })) } as Canonical));
+      plan.planDigest = sha256(
+        canonicalJson({
+          type: 'keyward-ceremony-plan',
+          ceremonyId: id,
+          ceremonyType: 'destroy-key',
+          title,
+          steps: plan.steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })),
+        } as Canonical),
+      );
     });
     const refusal = await rejection(bench.engine().runNext(id));
     expect(refusal.code).toBe('CEREMONY_TAMPERED');
@@ -124,7 +197,12 @@ describe('a step runs only as its approvers approved it', () => {
     mkdirSync(attacker);
     const e = bench.engine();
     const id = newCeremonyId('export-key');
-    const plan = planExportKey({ inventory: bench.inventory, wrappingKeys: bench.wrappingKeys }, id, { keyName: 'Exported key', version: 1, params: awsParams, destination: { parent: approved, drive: 'APPROVED' } });
+    const plan = planExportKey({ inventory: bench.inventory, wrappingKeys: bench.wrappingKeys }, id, {
+      keyName: 'Exported key',
+      version: 1,
+      params: awsParams,
+      destination: { parent: approved, drive: 'APPROVED' },
+    });
     const started = await e.plan('export-key', plan.title, plan.steps, id);
     for (const officer of ['alice', 'bob']) await e.checkIn(started.id, officer, passphrases[officer] ?? '');
     await bench.approve(e, started.id, 0);

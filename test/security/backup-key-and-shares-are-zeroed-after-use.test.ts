@@ -11,11 +11,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
-import { planDestroyKey } from '../../src/main/ceremonies/lifecycle';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import type { HsmClient } from '../../src/main/hsm/client';
 import { readShare } from '../../src/main/backup/shares';
+import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
+import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import { planDestroyKey } from '../../src/main/ceremonies/lifecycle';
+import type { HsmClient } from '../../src/main/hsm/client';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 
@@ -25,7 +25,17 @@ let dir: string;
 beforeAll(async () => {
   bench = await ceremonyBench('Zeroed');
   dir = mkdtempSync(join(tmpdir(), 'keyward-zeroed-'));
-  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: 'Zeroed CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+  await bench.runPlanned(
+    bench.engine(),
+    'generate-cmk',
+    planGenerateCmk(bench.inventory, {
+      keyName: 'Zeroed CMK',
+      purpose: 'tenant data',
+      provider: null,
+      spec: 'AES_256',
+      rotationDays: 365,
+    }),
+  );
 }, 180_000);
 
 afterAll(() => {
@@ -47,7 +57,7 @@ function watchedClient(seen: Uint8Array[]): HsmClient {
 
 const zeroed = (bytes: Uint8Array) => bytes.every((b) => b === 0);
 
-describe('the backup key and the shares do not outlive their use in Keyward\'s memory', () => {
+describe("the backup key and the shares do not outlive their use in Keyward's memory", () => {
   it('after a backup and a restore, every buffer that held the backup key or a share is zeros', async () => {
     const seen: Uint8Array[] = [];
     const shares: Uint8Array[] = [];
@@ -58,41 +68,73 @@ describe('the backup key and the shares do not outlive their use in Keyward\'s m
     });
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
     const e = bench.engine({ rehearsal: true, client: watchedClient(seen) });
-    const backedUp = await bench.runPlanned(e, 'backup', planBackup(bench.inventory, [{ name: 'Zeroed CMK', version: 1 }], 2, packageDrive, shareDrives, true));
+    const backedUp = await bench.runPlanned(
+      e,
+      'backup',
+      planBackup(bench.inventory, [{ name: 'Zeroed CMK', version: 1 }], 2, packageDrive, shareDrives, true),
+    );
     const result = backedUp.steps[0]?.result ?? {};
     expect(seen.length).toBeGreaterThanOrEqual(2);
-    for (const [i, bytes] of seen.entries()) expect(zeroed(bytes), `backup buffer ${i} (${bytes.length} bytes)`).toBe(true);
+    for (const [i, bytes] of seen.entries())
+      expect(zeroed(bytes), `backup buffer ${i} (${bytes.length} bytes)`).toBe(true);
 
     await bench.runPlanned(bench.engine(), 'destroy-key', planDestroyKey(bench.inventory, 'Zeroed CMK', 1, dir));
     seen.length = 0;
-    const shareTexts = (result.shareFolders as string[]).map((folder) => readFileSync(join(folder, 'share.txt'), 'utf8'));
+    const shareTexts = (result.shareFolders as string[]).map((folder) =>
+      readFileSync(join(folder, 'share.txt'), 'utf8'),
+    );
     // The shares as the custodians give them to the step: they must be zeroed once the key is rebuilt.
     const given = shareTexts.map((text) => readShare(result.backupId as string, text));
     shares.push(...given);
-    const plan = planRestore(bench.inventory, bench.ws.certificateDer, result.folder as string, [{ name: 'Zeroed CMK', version: 1 }]);
+    const plan = planRestore(bench.inventory, bench.ws.certificateDer, result.folder as string, [
+      { name: 'Zeroed CMK', version: 1 },
+    ]);
     const withShares = bench.engine({ client: watchedClient(seen), shareBytes: () => given });
     await bench.runPlanned(withShares, 'restore', plan);
     expect(bench.inventory.get('Zeroed CMK').versions[0]?.state).toBe('restored');
-    for (const [i, bytes] of [...seen, ...shares].entries()) expect(zeroed(bytes), `restore buffer ${i} (${bytes.length} bytes)`).toBe(true);
+    for (const [i, bytes] of [...seen, ...shares].entries())
+      expect(zeroed(bytes), `restore buffer ${i} (${bytes.length} bytes)`).toBe(true);
   });
 
   it('a restore refused for too few shares still zeroes the share it was given', async () => {
-    await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: 'Short CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+    await bench.runPlanned(
+      bench.engine(),
+      'generate-cmk',
+      planGenerateCmk(bench.inventory, {
+        keyName: 'Short CMK',
+        purpose: 'tenant data',
+        provider: null,
+        spec: 'AES_256',
+        rotationDays: 365,
+      }),
+    );
     const drives = ['short-package', 'short-share-1', 'short-share-2'].map((name) => {
       const path = join(dir, name);
       mkdirSync(path);
       return path;
     });
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
-    const backedUp = await bench.runPlanned(bench.engine({ rehearsal: true }), 'backup', planBackup(bench.inventory, [{ name: 'Short CMK', version: 1 }], 2, packageDrive, shareDrives, true));
+    const backedUp = await bench.runPlanned(
+      bench.engine({ rehearsal: true }),
+      'backup',
+      planBackup(bench.inventory, [{ name: 'Short CMK', version: 1 }], 2, packageDrive, shareDrives, true),
+    );
     const result = backedUp.steps[0]?.result ?? {};
     await bench.runPlanned(bench.engine(), 'destroy-key', planDestroyKey(bench.inventory, 'Short CMK', 1, dir));
     // One custodian of the two needed comes: the step must refuse, and forget the share it was given.
-    const [firstShare] = (result.shareFolders as string[]).map((folder) => readShare(result.backupId as string, readFileSync(join(folder, 'share.txt'), 'utf8')));
+    const [firstShare] = (result.shareFolders as string[]).map((folder) =>
+      readShare(result.backupId as string, readFileSync(join(folder, 'share.txt'), 'utf8')),
+    );
     const given = [firstShare ?? new Uint8Array()];
     expect(zeroed(given[0] ?? new Uint8Array())).toBe(false);
     const e = bench.engine({ shareBytes: () => given });
-    const id = await bench.start(e, 'restore', planRestore(bench.inventory, bench.ws.certificateDer, result.folder as string, [{ name: 'Short CMK', version: 1 }]));
+    const id = await bench.start(
+      e,
+      'restore',
+      planRestore(bench.inventory, bench.ws.certificateDer, result.folder as string, [
+        { name: 'Short CMK', version: 1 },
+      ]),
+    );
     await bench.approve(e, id, 0);
     const refusal = await rejection(e.runNext(id));
     expect(refusal.code).toBe('QUORUM_NOT_MET');

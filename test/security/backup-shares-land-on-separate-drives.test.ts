@@ -9,7 +9,17 @@
  * check runs immediately before the writes.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,12 +38,24 @@ const versions = [{ name: 'Backed-up CMK', version: 1 }];
 beforeAll(async () => {
   bench = await ceremonyBench('Backups');
   dir = mkdtempSync(join(tmpdir(), 'keyward-backup-drives-'));
-  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, { keyName: 'Backed-up CMK', purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }));
+  await bench.runPlanned(
+    bench.engine(),
+    'generate-cmk',
+    planGenerateCmk(bench.inventory, {
+      keyName: 'Backed-up CMK',
+      purpose: 'tenant data',
+      provider: null,
+      spec: 'AES_256',
+      rotationDays: 365,
+    }),
+  );
 }, 180_000);
 
 afterAll(() => {
   bench.close();
-  if (isRoot) for (const line of execFileSync('cat', ['/proc/mounts'], { encoding: 'utf8' }).split('\n').reverse()) if (line.split(' ')[1]?.startsWith(dir)) execFileSync('umount', ['-l', line.split(' ')[1] ?? '']);
+  if (isRoot)
+    for (const line of execFileSync('cat', ['/proc/mounts'], { encoding: 'utf8' }).split('\n').reverse())
+      if (line.split(' ')[1]?.startsWith(dir)) execFileSync('umount', ['-l', line.split(' ')[1] ?? '']);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,11 +65,14 @@ const folder = (...names: string[]) => {
   return path;
 };
 
-const mountTmpfs = (point: string) => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', `keyward-${point.split('/').pop() ?? ''}`, point]);
+const mountTmpfs = (point: string) =>
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', `keyward-${point.split('/').pop() ?? ''}`, point]);
 
 /** The device number (MAJ:MIN) of the file system mounted at a folder, as the kernel lists it. */
 const deviceNumberOf = (point: string): string => {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').findLast((l) => l.split(' ')[4] === point);
+  const line = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .findLast((l) => l.split(' ')[4] === point);
   if (!line) throw new Error(`nothing is mounted at ${point}`);
   return line.split(' ')[2] ?? '';
 };
@@ -79,7 +104,16 @@ function clientThat(during: () => void): HsmClient {
 
 describe('each share on a drive of its own, the package on a drive holding none', () => {
   it('refuses, on a real HSM, shares in two folders of one drive', () => {
-    const refusal = thrown(() => planBackup(bench.inventory, versions, 2, folder('one-drive', 'package'), [folder('one-drive', 'share-1'), folder('one-drive', 'share-2')], false));
+    const refusal = thrown(() =>
+      planBackup(
+        bench.inventory,
+        versions,
+        2,
+        folder('one-drive', 'package'),
+        [folder('one-drive', 'share-1'), folder('one-drive', 'share-2')],
+        false,
+      ),
+    );
     expect(refusal.message).toContain('are on the same drive');
   });
 
@@ -88,17 +122,29 @@ describe('each share on a drive of its own, the package on a drive holding none'
     const link = join(dir, 'spelt', 'link-to-share');
     symlinkSync(share, link);
     for (const rehearsal of [true, false]) {
-      expect(() => planBackup(bench.inventory, versions, 2, folder('spelt', 'package'), [share, link], rehearsal), `rehearsal ${String(rehearsal)}`).toThrow(/are on the same/);
-      expect(() => planBackup(bench.inventory, versions, 2, share, [`${share}/.`, folder('spelt', 'other')], rehearsal), `rehearsal ${String(rehearsal)}`).toThrow(/are on the same/);
+      expect(
+        () => planBackup(bench.inventory, versions, 2, folder('spelt', 'package'), [share, link], rehearsal),
+        `rehearsal ${String(rehearsal)}`,
+      ).toThrow(/are on the same/);
+      expect(
+        () => planBackup(bench.inventory, versions, 2, share, [`${share}/.`, folder('spelt', 'other')], rehearsal),
+        `rehearsal ${String(rehearsal)}`,
+      ).toThrow(/are on the same/);
     }
   });
 
   it('checks the drives again just before writing: a share drive taken out after planning leaves nothing written', async (context) => {
     if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
-    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('mounted', name)) as [string, string, string];
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) =>
+      folder('mounted', name),
+    ) as [string, string, string];
     for (const point of [share1, share2]) mountTmpfs(point);
     const e = bench.engine();
-    const id = await bench.start(e, 'backup', planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+    const id = await bench.start(
+      e,
+      'backup',
+      planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false),
+    );
     await bench.approve(e, id, 0);
     // Custodian 2's drive is taken out: its mount point is now a plain folder on the package's disk.
     execFileSync('umount', [share2]);
@@ -110,7 +156,9 @@ describe('each share on a drive of its own, the package on a drive holding none'
 
   it('checks the drives immediately before writing: a share drive swapped while the officer logs in and the token works leaves nothing written', async (context) => {
     if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
-    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('swapped', name)) as [string, string, string];
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) =>
+      folder('swapped', name),
+    ) as [string, string, string];
     for (const point of [share1, share2]) mountTmpfs(point);
     let swapped = false;
     // Custodian 2's drive is pulled out once the step is under way: its mount point is a plain folder on the package's disk again.
@@ -121,7 +169,11 @@ describe('each share on a drive of its own, the package on a drive holding none'
         swapped = true;
       }),
     });
-    const id = await bench.start(e, 'backup', planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+    const id = await bench.start(
+      e,
+      'backup',
+      planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false),
+    );
     await bench.approve(e, id, 0);
     const refusal = await rejection(e.runNext(id));
     expect(swapped).toBe(true);
@@ -142,7 +194,9 @@ describe('each share on a drive of its own, the package on a drive holding none'
       context.skip('no loop device to attach a disk image to');
       return;
     }
-    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('partitions', name)) as [string, string, string];
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) =>
+      folder('partitions', name),
+    ) as [string, string, string];
     try {
       // Without udev the kernel may not have read the partition table yet.
       if (!existsSync(`${stick}p1`)) execFileSync('partx', ['--add', stick]);
@@ -154,14 +208,17 @@ describe('each share on a drive of its own, the package on a drive holding none'
       const refusal = thrown(() => planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
       expect(refusal.message).toContain(`are on the same drive (${stick.split('/').pop() ?? ''})`);
     } finally {
-      for (const point of [share1, share2]) if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${point} `)) execFileSync('umount', [point]);
+      for (const point of [share1, share2])
+        if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${point} `)) execFileSync('umount', [point]);
       execFileSync('losetup', ['--detach', stick]);
     }
   });
 
   it('tells drives apart by the disk under each file system, as sysfs describes it (two partitions of one disk, one of them encrypted)', (context) => {
     if (!isRoot) context.skip('mounting drives (tmpfs) needs root');
-    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) => folder('simulated', name)) as [string, string, string];
+    const [packageDrive, share1, share2] = ['package', 'custodian-1', 'custodian-2'].map((name) =>
+      folder('simulated', name),
+    ) as [string, string, string];
     for (const point of [share1, share2]) mountTmpfs(point);
     // A sysfs tree in which share 1's file system is partition 1 of the stick sdz, and share 2's is a LUKS mapping of its partition 2.
     const sys = folder('simulated-sysfs');
@@ -171,7 +228,18 @@ describe('each share on a drive of its own, the package on a drive holding none'
     tree('devices/pci0000:00/usb2/2-1/block/sdy/sdy1');
     tree('devices/virtual/block/dm-0/slaves');
     tree('dev/block');
-    for (const partition of ['sdz/sdz1', 'sdz/sdz2', 'sdy/sdy1']) writeFileSync(join(sys, 'devices/pci0000:00', partition.startsWith('sdy') ? 'usb2/2-1' : 'usb1/1-1', 'block', partition, 'partition'), '1\n');
+    for (const partition of ['sdz/sdz1', 'sdz/sdz2', 'sdy/sdy1'])
+      writeFileSync(
+        join(
+          sys,
+          'devices/pci0000:00',
+          partition.startsWith('sdy') ? 'usb2/2-1' : 'usb1/1-1',
+          'block',
+          partition,
+          'partition',
+        ),
+        '1\n',
+      );
     symlinkSync('../../../../pci0000:00/usb1/1-1/block/sdz/sdz2', join(sys, 'devices/virtual/block/dm-0/slaves/sdz2'));
     const device = (point: string, target: string) => {
       rmSync(join(sys, 'dev/block', deviceNumberOf(point)), { force: true });

@@ -22,7 +22,11 @@ import { KeywardError } from '../../src/shared/errors';
 import { rejection } from '../helpers/rejection';
 import { softwareSigner } from '../helpers/software-signer';
 
-const passphrases = { alice: 'correct horse battery staple', dana: 'tulip orbit granite falcon', frank: 'amber canyon whistle pebble' };
+const passphrases = {
+  alice: 'correct horse battery staple',
+  dana: 'tulip orbit granite falcon',
+  frank: 'amber canyon whistle pebble',
+};
 type OfficerId = keyof typeof passphrases;
 const digest = createHash('sha256').update('generate CMK "Tenant" AES_256').digest('hex');
 const wrongGuesses = Array.from({ length: 7 }, (_, i) => `wrong guess number ${i + 1}`);
@@ -53,7 +57,12 @@ beforeAll(async () => {
     signer,
   );
   for (const [id, passphrase] of Object.entries(passphrases)) {
-    await enrolOfficer(officers, { signer, certificateDer }, { id, displayName: `Officer ${id}`, role: 'security-officer', passphrase }, { actors: ['alice', 'dana'], ceremony: 'init-1' });
+    await enrolOfficer(
+      officers,
+      { signer, certificateDer },
+      { id, displayName: `Officer ${id}`, role: 'security-officer', passphrase },
+      { actors: ['alice', 'dana'], ceremony: 'init-1' },
+    );
   }
 }, 120_000);
 
@@ -72,22 +81,40 @@ function refusals(store: AuditLog, officer: OfficerId): string[] {
 }
 
 function messagesOf(results: PromiseSettledResult<unknown>[]): string[] {
-  return results.map((r) => (r.status === 'rejected' ? (r.reason instanceof KeywardError ? r.reason.message : String(r.reason)) : 'accepted'));
+  return results.map((r) =>
+    r.status === 'rejected' ? (r.reason instanceof KeywardError ? r.reason.message : String(r.reason)) : 'accepted',
+  );
 }
 
 /** What the attack must leave: the right passphrase refused, locked out by the fifth wrong one, and staying locked out. */
-async function expectLockedOutByTheFifthWrongPassphrase(officer: OfficerId, results: PromiseSettledResult<unknown>[]): Promise<void> {
+async function expectLockedOutByTheFifthWrongPassphrase(
+  officer: OfficerId,
+  results: PromiseSettledResult<unknown>[],
+): Promise<void> {
   const messages = messagesOf(results);
-  expect(results.at(-1)?.status, `the right passphrase, sent last among the guesses, was accepted: ${messages.join(' | ')}`).toBe('rejected');
+  expect(
+    results.at(-1)?.status,
+    `the right passphrase, sent last among the guesses, was accepted: ${messages.join(' | ')}`,
+  ).toBe('rejected');
   // Five checks ran (each a wrong guess, counted before it ran); the other three were refused before any scrypt.
   expect(messages.filter((m) => m.startsWith(`Wrong passphrase for ${officer}`))).toHaveLength(5);
-  expect(messages.filter((m) => m === `Wrong passphrase for ${officer}: ${officer} is now locked out.`)).toHaveLength(1);
-  expect(messages.filter((m) => m.startsWith(`Officer ${officer} has no passphrase attempt left for now`))).toHaveLength(3);
+  expect(messages.filter((m) => m === `Wrong passphrase for ${officer}: ${officer} is now locked out.`)).toHaveLength(
+    1,
+  );
+  expect(
+    messages.filter((m) => m.startsWith(`Officer ${officer} has no passphrase attempt left for now`)),
+  ).toHaveLength(3);
   const record = officers.get(officer);
   expect(record.lockedSince).not.toBeNull();
   expect(record.failedAttempts).toBe(5);
   // Exactly five wrong passphrases audited, the fifth being the lock-out.
-  expect(refusals(log, officer)).toEqual(['officer.passphrase', 'officer.passphrase', 'officer.passphrase', 'officer.passphrase', 'officer.locked']);
+  expect(refusals(log, officer)).toEqual([
+    'officer.passphrase',
+    'officer.passphrase',
+    'officer.passphrase',
+    'officer.passphrase',
+    'officer.locked',
+  ]);
   const later = await rejection(approveStep(officers, officer, passphrases[officer], digest));
   expect(later.message).toContain(`Officer ${officer} is locked out after 5 wrong passphrases`);
   expect(later.nextStep).toBe('Another quorum of officers must unlock this officer in an officer ceremony.');
@@ -95,15 +122,24 @@ async function expectLockedOutByTheFifthWrongPassphrase(officer: OfficerId, resu
 
 describe('eight concurrent passphrase checks for one officer (seven wrong, then the right one)', () => {
   it('through approveStep: the right one is refused, and the fifth wrong passphrase locks the officer out', async () => {
-    const attempts = [...wrongGuesses, passphrases.dana].map((passphrase) => approveStep(officers, 'dana', passphrase, digest));
+    const attempts = [...wrongGuesses, passphrases.dana].map((passphrase) =>
+      approveStep(officers, 'dana', passphrase, digest),
+    );
     const results = await Promise.allSettled(attempts);
     await expectLockedOutByTheFifthWrongPassphrase('dana', results);
   }, 60_000);
 
   it('through the air-gap acknowledgement: not acknowledged, and the officer is locked out after the fifth wrong passphrase', async () => {
-    const exposed: AirGapStatus = { isolated: false, findings: ['eth0 is up (wired).'], interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }], defaultRoutes: [] };
+    const exposed: AirGapStatus = {
+      isolated: false,
+      findings: ['eth0 is up (wired).'],
+      interfaces: [{ name: 'eth0', state: 'up', up: true, wireless: false }],
+      defaultRoutes: [],
+    };
     const guard = new AirGapGuard({ officers: () => officers, log: () => log }, () => exposed);
-    const attempts = [...wrongGuesses, passphrases.alice].map((passphrase) => guard.acknowledge('alice', passphrase, exposed.findings));
+    const attempts = [...wrongGuesses, passphrases.alice].map((passphrase) =>
+      guard.acknowledge('alice', passphrase, exposed.findings),
+    );
     const results = await Promise.allSettled(attempts);
     expect(guard.status().acknowledged).toBeNull();
     expect(() => guard.require()).toThrow(/may not be air-gapped/);
@@ -131,11 +167,15 @@ describe('checks the workstation never finished (a crash or power cut during scr
       const restarted = new Officers(restartedDb, restartedLog);
       expect(restarted.get('frank').failedAttempts).toBe(5);
       const refused = await rejection(approveStep(restarted, 'frank', passphrases.frank, digest));
-      expect(refused.message).toBe('Officer frank is now locked out: 5 passphrase checks in a row were wrong or never finished (a check the workstation stopped during counts as a wrong passphrase).');
+      expect(refused.message).toBe(
+        'Officer frank is now locked out: 5 passphrase checks in a row were wrong or never finished (a check the workstation stopped during counts as a wrong passphrase).',
+      );
       expect(refused.nextStep).toBe('Another quorum of officers must unlock this officer in an officer ceremony.');
       expect(restarted.get('frank').lockedSince).not.toBeNull();
       expect(refusals(restartedLog, 'frank')).toEqual(['officer.locked']);
-      expect((await rejection(approveStep(restarted, 'frank', passphrases.frank, digest))).message).toContain('Officer frank is locked out after 5 wrong passphrases');
+      expect((await rejection(approveStep(restarted, 'frank', passphrases.frank, digest))).message).toContain(
+        'Officer frank is locked out after 5 wrong passphrases',
+      );
     } finally {
       restartedDb.close();
     }

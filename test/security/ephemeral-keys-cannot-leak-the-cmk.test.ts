@@ -12,7 +12,16 @@
  * or derive. The check key now gives only session copies with no use but the probe's, and a backup KEK
  * only copies that never decrypt, unwrap or derive.
  */
-import { constants, createCipheriv, createDecipheriv, createHash, generateKeyPairSync, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  generateKeyPairSync,
+  privateDecrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EphemeralKeys } from '../../src/main/hsm/ephemeral';
@@ -112,7 +121,9 @@ const cmkHandle = (session: TokenSession): Handle => handleOf(session, cmk.id);
 
 function aesKcv(key: Buffer): string {
   const cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]).subarray(0, 3).toString('hex');
+  return Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()])
+    .subarray(0, 3)
+    .toString('hex');
 }
 
 function unwrapKwpInSoftware(kek: Buffer, wrapped: Buffer): Buffer {
@@ -155,8 +166,16 @@ const copyTemplate = (extra: pkcs11js.Template): pkcs11js.Template => [
 ];
 
 /** Unwraps the blob into a copy the attacker's template describes, runs `use` on it, destroys it. */
-function withUnwrappedCopy(session: TokenSession, unwrappingKey: Handle, wrapped: Buffer, template: pkcs11js.Template, use: (copy: Handle) => Theft): Theft {
-  const unwrapped = attempt(() => lib().C_UnwrapKey(session.handle, kwp, unwrappingKey, wrapped, copyTemplate(template)));
+function withUnwrappedCopy(
+  session: TokenSession,
+  unwrappingKey: Handle,
+  wrapped: Buffer,
+  template: pkcs11js.Template,
+  use: (copy: Handle) => Theft,
+): Theft {
+  const unwrapped = attempt(() =>
+    lib().C_UnwrapKey(session.handle, kwp, unwrappingKey, wrapped, copyTemplate(template)),
+  );
   if ('refused' in unwrapped) return unwrapped;
   try {
     return use(unwrapped.gave);
@@ -172,8 +191,12 @@ function readableCopy(session: TokenSession, unwrappingKey: Handle, wrapped: Buf
     { type: pkcs11js.CKA_EXTRACTABLE, value: true },
   ];
   return withUnwrappedCopy(session, unwrappingKey, wrapped, readable, (copy) => {
-    const value = attempt(() => lib().C_GetAttributeValue(session.handle, copy, [{ type: pkcs11js.CKA_VALUE }])[0]?.value);
-    return 'gave' in value && value.gave?.length ? { recoveredKcv: aesKcv(value.gave) } : { copyStaysInToken: 'its value cannot be read' };
+    const value = attempt(
+      () => lib().C_GetAttributeValue(session.handle, copy, [{ type: pkcs11js.CKA_VALUE }])[0]?.value,
+    );
+    return 'gave' in value && value.gave?.length
+      ? { recoveredKcv: aesKcv(value.gave) }
+      : { copyStaysInToken: 'its value cannot be read' };
   });
 }
 
@@ -186,10 +209,18 @@ function rewrappedCopy(session: TokenSession, unwrappingKey: Handle, wrapped: Bu
   ];
   return withUnwrappedCopy(session, unwrappingKey, wrapped, leaving, (copy) => {
     const attackerValue = randomBytes(32);
-    const attackerKey = lib().C_CreateObject(session.handle, copyTemplate([{ type: pkcs11js.CKA_WRAP, value: true }, { type: pkcs11js.CKA_VALUE, value: attackerValue }]));
+    const attackerKey = lib().C_CreateObject(
+      session.handle,
+      copyTemplate([
+        { type: pkcs11js.CKA_WRAP, value: true },
+        { type: pkcs11js.CKA_VALUE, value: attackerValue },
+      ]),
+    );
     try {
       const rewrapped = attempt(() => lib().C_WrapKey(session.handle, kwp, attackerKey, copy, Buffer.alloc(512)));
-      return 'refused' in rewrapped ? { copyStaysInToken: rewrapped.refused } : { recoveredKcv: aesKcv(unwrapKwpInSoftware(attackerValue, rewrapped.gave)) };
+      return 'refused' in rewrapped
+        ? { copyStaysInToken: rewrapped.refused }
+        : { recoveredKcv: aesKcv(unwrapKwpInSoftware(attackerValue, rewrapped.gave)) };
     } finally {
       lib().C_DestroyObject(session.handle, attackerKey);
     }
@@ -201,9 +232,15 @@ function rewrappedCopy(session: TokenSession, unwrappingKey: Handle, wrapped: Bu
  * CKA_UNWRAP_TEMPLATE by refusing an unwrap whose template contradicts it (CKR_TEMPLATE_INCONSISTENT).
  */
 function expectNoCopyOfTheCmk(session: TokenSession, unwrappingKey: Handle, cmkUnderIt: Buffer): void {
-  const theft = { readable: readableCopy(session, unwrappingKey, cmkUnderIt), rewrapped: rewrappedCopy(session, unwrappingKey, cmkUnderIt) };
+  const theft = {
+    readable: readableCopy(session, unwrappingKey, cmkUnderIt),
+    rewrapped: rewrappedCopy(session, unwrappingKey, cmkUnderIt),
+  };
   const refused = { refused: 'CKR_TEMPLATE_INCONSISTENT' };
-  expect(theft, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual({ readable: refused, rewrapped: refused });
+  expect(theft, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual({
+    readable: refused,
+    rewrapped: refused,
+  });
 }
 
 describe('the RSA-AES ephemeral key leaves the token only under a key the security officer trusted', () => {
@@ -215,14 +252,19 @@ describe('the RSA-AES ephemeral key leaves the token only under a key the securi
     try {
       // The attack: the ephemeral under the attacker's key gives its value; the CMK under the (trusted)
       // ephemeral is then the KWP part of an RSA-AES wrap, which the attacker now opens in software.
-      const ephemeralUnderAttackerKey = attempt(() => lib().C_WrapKey(session.handle, oaep, attacker.handle, ephemeral, Buffer.alloc(512)));
+      const ephemeralUnderAttackerKey = attempt(() =>
+        lib().C_WrapKey(session.handle, oaep, attacker.handle, ephemeral, Buffer.alloc(512)),
+      );
       const outcome =
         'refused' in ephemeralUnderAttackerKey
           ? ephemeralUnderAttackerKey
           : {
               recoveredCmkKcv: aesKcv(
                 unwrapKwpInSoftware(
-                  privateDecrypt({ key: attacker.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ephemeralUnderAttackerKey.gave),
+                  privateDecrypt(
+                    { key: attacker.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+                    ephemeralUnderAttackerKey.gave,
+                  ),
                   lib().C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(512)),
                 ),
               ),
@@ -230,7 +272,9 @@ describe('the RSA-AES ephemeral key leaves the token only under a key the securi
             };
       expect(outcome).toEqual({ refused: 'CKR_KEY_NOT_WRAPPABLE' });
 
-      const cmkUnderAttackerKey = attempt(() => lib().C_WrapKey(session.handle, oaep, attacker.handle, target, Buffer.alloc(512)));
+      const cmkUnderAttackerKey = attempt(() =>
+        lib().C_WrapKey(session.handle, oaep, attacker.handle, target, Buffer.alloc(512)),
+      );
       expect(cmkUnderAttackerKey).toEqual({ refused: 'CKR_KEY_NOT_WRAPPABLE' });
     } finally {
       lib().C_DestroyObject(session.handle, attacker.handle);
@@ -244,11 +288,15 @@ describe('the RSA-AES ephemeral key leaves the token only under a key the securi
     const cmkUnderEphemeral = lib().C_WrapKey(session.handle, kwp, ephemeral, cmkHandle(session), Buffer.alloc(512));
     const made: Handle[] = [];
     try {
-      const modified = attempt(() => lib().C_SetAttributeValue(session.handle, ephemeral, [{ type: pkcs11js.CKA_UNWRAP, value: true }]));
+      const modified = attempt(() =>
+        lib().C_SetAttributeValue(session.handle, ephemeral, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
+      );
       const afterModifying = 'refused' in modified ? modified : readableCopy(session, ephemeral, cmkUnderEphemeral);
       expect(afterModifying).toHaveProperty('refused');
 
-      const copied = attempt(() => lib().C_CopyObject(session.handle, ephemeral, [{ type: pkcs11js.CKA_UNWRAP, value: true }]));
+      const copied = attempt(() =>
+        lib().C_CopyObject(session.handle, ephemeral, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
+      );
       if ('gave' in copied) made.push(copied.gave);
       const fromCopy = 'refused' in copied ? copied : readableCopy(session, copied.gave, cmkUnderEphemeral);
       expect(fromCopy).toHaveProperty('refused');
@@ -264,9 +312,19 @@ describe('the RSA-AES ephemeral key leaves the token only under a key the securi
     sessions.login(uri, 'security-officer', [soPin]);
     const imported = wrapping.importWrappingKey(uri, newObjectId(), 'provider wrapping key', spki, fingerprint);
     preparedBySo('rsa-aes');
-    const result = wrapping.wrapRsaAes({ uri, targetId: cmk.id, kcv: cmk.kcv, wrappingKeyId: imported.id, fingerprint, hash: 'sha1' });
+    const result = wrapping.wrapRsaAes({
+      uri,
+      targetId: cmk.id,
+      kcv: cmk.kcv,
+      wrappingKeyId: imported.id,
+      fingerprint,
+      hash: 'sha1',
+    });
     const wrapped = Buffer.from(result.wrapped);
-    const ephemeral = privateDecrypt({ key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrapped.subarray(0, result.rsaPartLength));
+    const ephemeral = privateDecrypt(
+      { key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      wrapped.subarray(0, result.rsaPartLength),
+    );
     expect(aesKcv(unwrapKwpInSoftware(ephemeral, wrapped.subarray(result.rsaPartLength)))).toBe(cmk.kcv);
   });
 });
@@ -277,15 +335,27 @@ const off = (types: number[]): pkcs11js.Template => types.map((type) => ({ type,
  * A copy as the unwrap template the attacker reads off the key asks for it, with one attribute changed to
  * what the attacker wants; what the unwrap gave, or the PKCS#11 refusal.
  */
-function copyWith(session: TokenSession, unwrappingKey: Handle, wrapped: Buffer, asked: pkcs11js.Template, wanted: pkcs11js.Attribute): { refused: string } | { gave: string } {
-  const template = [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }, { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES }, ...asked.filter((a) => a.type !== wanted.type), wanted];
+function copyWith(
+  session: TokenSession,
+  unwrappingKey: Handle,
+  wrapped: Buffer,
+  asked: pkcs11js.Template,
+  wanted: pkcs11js.Attribute,
+): { refused: string } | { gave: string } {
+  const template = [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+    ...asked.filter((a) => a.type !== wanted.type),
+    wanted,
+  ];
   const copy = attempt(() => lib().C_UnwrapKey(session.handle, kwp, unwrappingKey, wrapped, template));
   if ('refused' in copy) return copy;
   lib().C_DestroyObject(session.handle, copy.gave);
   return { gave: 'a copy of the CMK with what the attacker asked for' };
 }
 
-const refusedAll = (attacks: Record<string, unknown>) => Object.fromEntries(Object.keys(attacks).map((name) => [name, { refused: 'CKR_TEMPLATE_INCONSISTENT' }]));
+const refusedAll = (attacks: Record<string, unknown>) =>
+  Object.fromEntries(Object.keys(attacks).map((name) => [name, { refused: 'CKR_TEMPLATE_INCONSISTENT' }]));
 
 describe('the key-check key gives no readable copy of the CMK', () => {
   it('refuses to unwrap the CMK, wrapped under the trusted check key, into a readable or extractable key', () => {
@@ -314,18 +384,36 @@ describe('the key-check key gives no readable copy of the CMK', () => {
         { type: pkcs11js.CKA_EXTRACTABLE, value: false },
         { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true },
         { type: pkcs11js.CKA_ENCRYPT, value: true },
-        ...off([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_VERIFY, pkcs11js.CKA_WRAP, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
+        ...off([
+          pkcs11js.CKA_DECRYPT,
+          pkcs11js.CKA_SIGN,
+          pkcs11js.CKA_VERIFY,
+          pkcs11js.CKA_WRAP,
+          pkcs11js.CKA_UNWRAP,
+          pkcs11js.CKA_DERIVE,
+        ]),
       ];
-      expect(copyWith(session, checkKey, cmkUnderCheckKey, probe, { type: pkcs11js.CKA_ENCRYPT, value: true }), 'the probe itself').toHaveProperty('gave');
+      expect(
+        copyWith(session, checkKey, cmkUnderCheckKey, probe, { type: pkcs11js.CKA_ENCRYPT, value: true }),
+        'the probe itself',
+      ).toHaveProperty('gave');
       const attacks = {
-        'a token object (kept after the session, under an id of the attacker\'s)': { type: pkcs11js.CKA_TOKEN, value: true },
+        "a token object (kept after the session, under an id of the attacker's)": {
+          type: pkcs11js.CKA_TOKEN,
+          value: true,
+        },
         'a copy that decrypts': { type: pkcs11js.CKA_DECRYPT, value: true },
         'a copy that signs (MACs)': { type: pkcs11js.CKA_SIGN, value: true },
         'a copy that wraps': { type: pkcs11js.CKA_WRAP, value: true },
         'a copy that unwraps': { type: pkcs11js.CKA_UNWRAP, value: true },
         'a copy that derives': { type: pkcs11js.CKA_DERIVE, value: true },
       };
-      const outcome = Object.fromEntries(Object.entries(attacks).map(([name, wanted]) => [name, copyWith(session, checkKey, cmkUnderCheckKey, probe, wanted)]));
+      const outcome = Object.fromEntries(
+        Object.entries(attacks).map(([name, wanted]) => [
+          name,
+          copyWith(session, checkKey, cmkUnderCheckKey, probe, wanted),
+        ]),
+      );
       expect(outcome, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual(refusedAll(attacks));
     } finally {
       lib().C_DestroyObject(session.handle, checkKey);
@@ -349,11 +437,15 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     }
   }
 
-  it('refuses to unwrap a backup under the restore KEK, made from the shares, into a readable key or one that leaves under the attacker\'s', () => {
+  it("refuses to unwrap a backup under the restore KEK, made from the shares, into a readable key or one that leaves under the attacker's", () => {
     const value = randomBytes(32);
-    const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares)', Buffer.from(value), 'backup'));
+    const backupKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares)', Buffer.from(value), 'backup'),
+    );
     const backup = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
-    const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares)', Buffer.from(value), 'restore'));
+    const restoreKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares)', Buffer.from(value), 'restore'),
+    );
     const session = asUser();
     const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
     try {
@@ -364,11 +456,15 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     }
   });
 
-  it('refuses to unwrap a backup under the restore KEK into a token copy, under an id of the attacker\'s, that may decrypt, unwrap or derive, or that is visible without a login', () => {
+  it("refuses to unwrap a backup under the restore KEK into a token copy, under an id of the attacker's, that may decrypt, unwrap or derive, or that is visible without a login", () => {
     const value = randomBytes(32);
-    const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, usable copy)', Buffer.from(value), 'backup'));
+    const backupKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, usable copy)', Buffer.from(value), 'backup'),
+    );
     const backup = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
-    const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares, usable copy)', Buffer.from(value), 'restore'));
+    const restoreKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares, usable copy)', Buffer.from(value), 'restore'),
+    );
     const session = asUser();
     const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
     try {
@@ -381,15 +477,31 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
         { type: pkcs11js.CKA_SENSITIVE, value: true },
         { type: pkcs11js.CKA_EXTRACTABLE, value: true },
         { type: pkcs11js.CKA_WRAP_WITH_TRUSTED, value: true },
-        ...off([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_VERIFY, pkcs11js.CKA_WRAP, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
+        ...off([
+          pkcs11js.CKA_ENCRYPT,
+          pkcs11js.CKA_DECRYPT,
+          pkcs11js.CKA_SIGN,
+          pkcs11js.CKA_VERIFY,
+          pkcs11js.CKA_WRAP,
+          pkcs11js.CKA_UNWRAP,
+          pkcs11js.CKA_DERIVE,
+        ]),
       ];
       const attacks = {
         'a token copy that decrypts': { type: pkcs11js.CKA_DECRYPT, value: true },
-        'a token copy that unwraps (and so opens whatever was wrapped under the CMK)': { type: pkcs11js.CKA_UNWRAP, value: true },
+        'a token copy that unwraps (and so opens whatever was wrapped under the CMK)': {
+          type: pkcs11js.CKA_UNWRAP,
+          value: true,
+        },
         'a token copy that derives': { type: pkcs11js.CKA_DERIVE, value: true },
         'a token copy visible and usable without a login': { type: pkcs11js.CKA_PRIVATE, value: false },
       };
-      const outcome = Object.fromEntries(Object.entries(attacks).map(([name, wanted]) => [name, copyWith(session, handleOf(session, restoreKek.id), backup, restoredCmk, wanted)]));
+      const outcome = Object.fromEntries(
+        Object.entries(attacks).map(([name, wanted]) => [
+          name,
+          copyWith(session, handleOf(session, restoreKek.id), backup, restoredCmk, wanted),
+        ]),
+      );
       expect(outcome, `what the attacker got (the CMK's check value is ${cmk.kcv})`).toEqual(refusedAll(attacks));
     } finally {
       for (const handle of made) lib().C_DestroyObject(session.handle, handle);
@@ -397,20 +509,30 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
   });
 
   it('refuses the attacker new uses for a backup KEK made from the shares: no UNWRAP set on it, no copy with UNWRAP', () => {
-    const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, uses)', randomBytes(32), 'backup'));
+    const backupKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, uses)', randomBytes(32), 'backup'),
+    );
     const session = asUser();
     const kekHandle = handleOf(session, backupKek.id);
     const made: Handle[] = [kekHandle];
     try {
       const cmkUnderKek = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
-      const modified = attempt(() => lib().C_SetAttributeValue(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]));
+      const modified = attempt(() =>
+        lib().C_SetAttributeValue(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
+      );
       const afterModifying = 'refused' in modified ? modified : readableCopy(session, kekHandle, cmkUnderKek);
-      expect(afterModifying, `UNWRAP set on the backup KEK (the CMK's check value is ${cmk.kcv})`).toHaveProperty('refused');
+      expect(afterModifying, `UNWRAP set on the backup KEK (the CMK's check value is ${cmk.kcv})`).toHaveProperty(
+        'refused',
+      );
 
-      const copied = attempt(() => lib().C_CopyObject(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]));
+      const copied = attempt(() =>
+        lib().C_CopyObject(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
+      );
       if ('gave' in copied) made.push(copied.gave);
       const fromCopy = 'refused' in copied ? copied : readableCopy(session, copied.gave, cmkUnderKek);
-      expect(fromCopy, `a copy of the backup KEK with UNWRAP (the CMK's check value is ${cmk.kcv})`).toHaveProperty('refused');
+      expect(fromCopy, `a copy of the backup KEK with UNWRAP (the CMK's check value is ${cmk.kcv})`).toHaveProperty(
+        'refused',
+      );
     } finally {
       for (const handle of made) lib().C_DestroyObject(session.handle, handle);
     }
@@ -419,13 +541,24 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
   it('still restores the CMK from its backup under the restore KEK, with its check value and protections', () => {
     // kekFromValue zeroes the value it is given once the token holds it: each call gets its own copy.
     const value = randomBytes(32);
-    const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (restore)', Buffer.from(value), 'backup'));
+    const backupKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (restore)', Buffer.from(value), 'backup'),
+    );
     const backup = wrapping.wrapKwp(uri, cmk.id, backupKek.id);
-    const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (restore)', Buffer.from(value), 'restore'));
+    const restoreKek = asSo(() =>
+      wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (restore)', Buffer.from(value), 'restore'),
+    );
     const session = asUser();
     const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
     try {
-      const restored = unwrapping.unwrapKwp(uri, restoreKek.id, backup, 'AES_256', newObjectId(), 'Tenant CMK (restored)');
+      const restored = unwrapping.unwrapKwp(
+        uri,
+        restoreKek.id,
+        backup,
+        'AES_256',
+        newObjectId(),
+        'Tenant CMK (restored)',
+      );
       made.push(handleOf(session, restored.id));
       expect(restored.kcv).toBe(cmk.kcv);
       expect(restored.attributes).toMatchObject({ sensitive: true, extractable: true, wrapWithTrusted: true });
@@ -434,20 +567,35 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     }
   });
 
-  it('still restores HMAC, RSA and EC CMKs: their templates and the restore\'s probes meet the restore KEK\'s unwrap template', async () => {
+  it("still restores HMAC, RSA and EC CMKs: their templates and the restore's probes meet the restore KEK's unwrap template", async () => {
     for (const spec of ['HMAC_SHA256', 'RSA_2048', 'EC_P256'] as const) {
       asUser();
       const original = await keys.generateCmk(uri, newObjectId(), `${spec} CMK`, spec);
       const value = randomBytes(32);
-      const backupKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), `Backup KEK (${spec})`, Buffer.from(value), 'backup'));
+      const backupKek = asSo(() =>
+        wrapping.kekFromValue(uri, newObjectId(), `Backup KEK (${spec})`, Buffer.from(value), 'backup'),
+      );
       const backup = wrapping.wrapKwp(uri, original.id, backupKek.id);
-      const restoreKek = asSo(() => wrapping.kekFromValue(uri, newObjectId(), `Restore KEK (${spec})`, Buffer.from(value), 'restore'));
+      const restoreKek = asSo(() =>
+        wrapping.kekFromValue(uri, newObjectId(), `Restore KEK (${spec})`, Buffer.from(value), 'restore'),
+      );
       const session = asUser();
       const made = [handleOf(session, backupKek.id), handleOf(session, restoreKek.id)];
       try {
-        const [publicHalf] = findAll(session, [{ type: pkcs11js.CKA_ID, value: Buffer.from(original.id, 'hex') }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }]);
+        const [publicHalf] = findAll(session, [
+          { type: pkcs11js.CKA_ID, value: Buffer.from(original.id, 'hex') },
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+        ]);
         const recorded = publicHalf ? publicKeySpki(lib(), session.handle, publicHalf) : undefined;
-        const restored = unwrapping.unwrapKwp(uri, restoreKek.id, backup, spec, newObjectId(), `${spec} CMK (restored)`, recorded);
+        const restored = unwrapping.unwrapKwp(
+          uri,
+          restoreKek.id,
+          backup,
+          spec,
+          newObjectId(),
+          `${spec} CMK (restored)`,
+          recorded,
+        );
         made.push(...findAll(session, [{ type: pkcs11js.CKA_ID, value: Buffer.from(restored.id, 'hex') }]));
         expect(restored.kcv, spec).toBe(original.kcv);
         expect(restored.attributes, spec).toEqual(original.attributes);

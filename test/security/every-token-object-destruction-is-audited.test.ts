@@ -23,7 +23,12 @@ afterAll(() => ws.close());
 /** The HSM client as createIdentity uses it, except that the token refuses every signature; the ids of keys it generated are kept. */
 function refusingToSign(generated: string[]): HsmClient {
   const request: HsmClient['request'] = async (op, body, onProgress) => {
-    if (op === 'sign') throw new KeywardError('HSM_DEVICE_ERROR', 'The token refused to sign (CKR_FUNCTION_FAILED).', 'Check the token.');
+    if (op === 'sign')
+      throw new KeywardError(
+        'HSM_DEVICE_ERROR',
+        'The token refused to sign (CKR_FUNCTION_FAILED).',
+        'Check the token.',
+      );
     const response = await ws.client.request(op, body, onProgress);
     if (op === 'generateSigningKey') generated.push((response as { id: string }).id);
     return response;
@@ -36,18 +41,33 @@ describe('a workstation key discarded during initialisation', () => {
     const generated: string[] = [];
     const identities = new Identities(ws.db, ws.log);
     const change = { actors: ['alice', 'dave'], ceremony: 'initialise-discarded' };
-    const refusal = await rejection(createIdentity(refusingToSign(generated), ws.uri, identities, { subject: { commonName: 'WS Discarded', organization: 'Example Org' }, spec: 'ECDSA_P256' }, change));
+    const refusal = await rejection(
+      createIdentity(
+        refusingToSign(generated),
+        ws.uri,
+        identities,
+        { subject: { commonName: 'WS Discarded', organization: 'Example Org' }, spec: 'ECDSA_P256' },
+        change,
+      ),
+    );
     expect(refusal.message).toContain('refused to sign');
     expect(identities.current()).toBeUndefined();
     const [id] = generated;
     if (!id) throw new Error('no key was generated');
     // Gone from the token...
-    await expect(ws.client.request('signingPublicKey', { uri: ws.uri, id })).rejects.toMatchObject({ code: 'HSM_KEY_NOT_FOUND' });
+    await expect(ws.client.request('signingPublicKey', { uri: ws.uri, id })).rejects.toMatchObject({
+      code: 'HSM_KEY_NOT_FOUND',
+    });
     // ...and the log says so.
     const entries = ws.log.query({ action: 'hsm.object.destroy', limit: 10 });
-    expect(entries, 'the audit log\'s entries of destroyed token objects').toHaveLength(1);
+    expect(entries, "the audit log's entries of destroyed token objects").toHaveLength(1);
     const [entry] = entries;
-    expect(entry).toMatchObject({ actors: change.actors, outcome: 'success', subject: `signing key ${id}`, details: { ceremony: change.ceremony, id } });
+    expect(entry).toMatchObject({
+      actors: change.actors,
+      outcome: 'success',
+      subject: `signing key ${id}`,
+      details: { ceremony: change.ceremony, id },
+    });
     expect(JSON.stringify(entry?.details.objects)).toContain(id);
     expect(entry?.details.why).toContain('certificate was not made or recorded');
     expect(ws.log.verify().ok).toBe(true);

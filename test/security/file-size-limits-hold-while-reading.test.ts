@@ -4,12 +4,12 @@
  * a file are refused precisely, without reading past the limit and without blocking.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readSmallFile } from '../../src/main/files/read-small';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
+import { readSmallFile } from '../../src/main/files/read-small';
 import { KeywardError } from '../../src/shared/errors';
 import { bytesReadSoFar, fifoWithWatchdog, GiB, MiB, sparseFile } from '../helpers/drive-files';
 
@@ -47,7 +47,9 @@ describe('the small-file reader', () => {
     expect(statSync(path).size).toBe(0);
     expect(readFileSync(path).length).toBeGreaterThan(limit);
     const refused = refusal(() => readSmallFile(path, limit, 'plan file'));
-    expect(refused.message).toBe(`${path} is larger than any plan file (at most ${limit} bytes); it was not read further.`);
+    expect(refused.message).toBe(
+      `${path} is larger than any plan file (at most ${limit} bytes); it was not read further.`,
+    );
     expect(refused.nextStep).toBe('Pick the plan file itself.');
   });
 
@@ -70,7 +72,9 @@ describe('the bundle verifier', () => {
     const report = verifyBundle(folder, { signerFingerprint: '0'.repeat(64) });
     const read = bytesReadSoFar() - before;
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([`manifest.json is larger than any bundle file (at most ${bundleLimit}); it was not read further`]);
+    expect(report.problems).toEqual([
+      `manifest.json is larger than any bundle file (at most ${bundleLimit}); it was not read further`,
+    ]);
     expect(read).toBeLessThan(64 * MiB);
     expect(process.memoryUsage().rss - startRss).toBeLessThan(256 * MiB);
     // A sanity bound, not a timing test: reading 3 GiB would take far longer than reading 16 MiB.
@@ -85,7 +89,9 @@ describe('the bundle verifier', () => {
     const report = verifyBundle(folder, { signerFingerprint: '0'.repeat(64) });
     const read = bytesReadSoFar() - before;
     expect(read, 'bytes read from the drive').toBeLessThan(64 * MiB);
-    expect(report.problems).toEqual([`manifest.json.p7s is larger than any bundle file (at most ${bundleLimit}); it was not read further`]);
+    expect(report.problems).toEqual([
+      `manifest.json.p7s is larger than any bundle file (at most ${bundleLimit}); it was not read further`,
+    ]);
   });
 
   it('refuses a FIFO in the bundle as not a file, without blocking on it', () => {

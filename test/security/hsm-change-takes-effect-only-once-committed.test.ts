@@ -27,8 +27,14 @@ beforeAll(async () => {
   serial = initToken(tokens, 'Commit HSM', userPin, 'commit-so-pin');
   process.env.SOFTHSM2_CONF = tokens.conf;
   bench = await appBench({
-    founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']],
-    prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Commit%20HSM' }),
+    founding: [
+      ['alice', 'security-officer'],
+      ['bob', 'key-custodian'],
+      ['dave', 'security-officer'],
+      ['grace', 'security-officer'],
+    ],
+    prepare: (dataDir) =>
+      writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Commit%20HSM' }),
     userPin,
   });
 }, 180_000);
@@ -42,22 +48,30 @@ afterAll(() => {
 /** While it is in place, marking a ceremony step done fails, as a database another program holds would make it. */
 function failingCompletions<T>(work: () => Promise<T>): Promise<T> {
   const db = new Database(join(bench.dataDir, databaseFileName));
-  db.exec("CREATE TRIGGER test_completion_fails BEFORE UPDATE OF state ON ceremony_steps WHEN NEW.state = 'done' BEGIN SELECT RAISE(ABORT, 'database is locked'); END");
+  db.exec(
+    "CREATE TRIGGER test_completion_fails BEFORE UPDATE OF state ON ceremony_steps WHEN NEW.state = 'done' BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
+  );
   return work().finally(() => {
     db.exec('DROP TRIGGER test_completion_fails');
     db.close();
   });
 }
 
-const savedSettings = (): { tokenUri?: string } => JSON.parse(readFileSync(join(bench.dataDir, 'settings.json'), 'utf8')) as { tokenUri?: string };
+const savedSettings = (): { tokenUri?: string } =>
+  JSON.parse(readFileSync(join(bench.dataDir, 'settings.json'), 'utf8')) as { tokenUri?: string };
 
 describe('a change-hsm step whose completion cannot be committed', () => {
   it('leaves the old selection in force, with nothing audited, and completes when run again', async () => {
     const before = 'pkcs11:token=Commit%20HSM';
     const target = `pkcs11:token=Commit%20HSM;serial=${serial}`;
-    let view = await bench.runThrough({ ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: target } }, ['alice', 'dave'], { until: 0 });
+    let view = await bench.runThrough(
+      { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: target } },
+      ['alice', 'dave'],
+      { until: 0 },
+    );
     const id = view.status.plan.id;
-    for (const officer of ['alice', 'dave'] as const) await bench.call('approveCeremonyStep', { id, step: 0, officer, passphrase: appPassphrases[officer] });
+    for (const officer of ['alice', 'dave'] as const)
+      await bench.call('approveCeremonyStep', { id, step: 0, officer, passphrase: appPassphrases[officer] });
 
     const failed = await failingCompletions(() => bench.refusal('runCeremonyStep', { id, inputs: {} }));
     expect(failed.message).toContain('database is locked');
@@ -75,7 +89,13 @@ describe('a change-hsm step whose completion cannot be committed', () => {
     while (view.status.state !== 'completed') {
       const next = view.status.steps.find((s) => s.state !== 'done');
       if (next && view.status.plan.steps[next.index]?.sensitive) {
-        for (const officer of ['alice', 'dave'] as const) await bench.call('approveCeremonyStep', { id, step: next.index, officer, passphrase: appPassphrases[officer] });
+        for (const officer of ['alice', 'dave'] as const)
+          await bench.call('approveCeremonyStep', {
+            id,
+            step: next.index,
+            officer,
+            passphrase: appPassphrases[officer],
+          });
       }
       view = await bench.call('runCeremonyStep', { id, inputs: {} });
     }

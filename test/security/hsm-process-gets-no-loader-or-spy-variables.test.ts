@@ -27,11 +27,17 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-hsm-env-'));
   marks = join(dir, 'marks');
   // A library whose constructor runs in every process the loader preloads it into, writing that process's id.
-  writeFileSync(join(dir, 'mark.c'), `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) { FILE *f = fopen("${marks}", "a"); if (f) { fprintf(f, "preload %d\\n", (int)getpid()); fclose(f); } }\n`);
+  writeFileSync(
+    join(dir, 'mark.c'),
+    `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) { FILE *f = fopen("${marks}", "a"); if (f) { fprintf(f, "preload %d\\n", (int)getpid()); fclose(f); } }\n`,
+  );
   preload = join(dir, 'libmark.so');
   execFileSync('cc', ['-shared', '-fPIC', '-o', preload, join(dir, 'mark.c')]);
   requireScript = join(dir, 'mark.cjs');
-  writeFileSync(requireScript, `require('node:fs').appendFileSync(${JSON.stringify(marks)}, 'require ' + process.pid + '\\n');\n`);
+  writeFileSync(
+    requireScript,
+    `require('node:fs').appendFileSync(${JSON.stringify(marks)}, 'require ' + process.pid + '\\n');\n`,
+  );
   writeFileSync(join(dir, 'openssl.cnf'), '# an OpenSSL configuration could load an engine or provider library\n');
   tokens = makeSoftHsmDir();
   initToken(tokens, 'Env HSM');

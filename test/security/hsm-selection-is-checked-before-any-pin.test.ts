@@ -10,12 +10,24 @@
  * before its PIN prompt) and no PIN may reach a module (the spy's log is read).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../src/main/api/handlers';
 import { dispatch } from '../../src/main/api/dispatch';
+import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
 import { writeSettings } from '../../src/main/settings-file';
 import { Workstation } from '../../src/main/workstation';
@@ -29,15 +41,28 @@ const spyModule = '/usr/lib/x86_64-linux-gnu/pkcs11-spy.so';
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
 /** At most 16 characters: pkcs11-spy prints a PIN's bytes 16 to a line. */
 const userPin = 'main-hsm-7319';
-const founding: AppBenchOptions['founding'] = [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']];
+const founding: AppBenchOptions['founding'] = [
+  ['alice', 'security-officer'],
+  ['bob', 'key-custodian'],
+  ['dave', 'security-officer'],
+  ['grace', 'security-officer'],
+];
 
 let dir: string;
 
 /** Keyward started again on a data folder, driven through the app's contract; closed when the attack is over. */
-async function restarted<T>(dataDir: string, attack: (app: { status(): Promise<KeywardErrorData | undefined>; login(): Promise<KeywardErrorData | undefined> }) => Promise<T>): Promise<T> {
+async function restarted<T>(
+  dataDir: string,
+  attack: (app: {
+    status(): Promise<KeywardErrorData | undefined>;
+    login(): Promise<KeywardErrorData | undefined>;
+  }) => Promise<T>,
+): Promise<T> {
   const workstation = new Workstation(dataDir, nodeHsmChannel);
   const handlers = createHandlers(workstation, { readAirGap: () => isolated });
-  const refusalOf = async (result: Promise<{ ok: true } | { ok: false; error: KeywardErrorData }>): Promise<KeywardErrorData | undefined> => {
+  const refusalOf = async (
+    result: Promise<{ ok: true } | { ok: false; error: KeywardErrorData }>,
+  ): Promise<KeywardErrorData | undefined> => {
     const settled = await result;
     return settled.ok ? undefined : settled.error;
   };
@@ -69,7 +94,11 @@ async function withSpyEnvironment<T>(work: () => Promise<T>): Promise<{ result: 
 }
 
 /** Edits settings.json for the attack, and puts back what Keyward wrote afterwards. */
-async function withSettings<T>(dataDir: string, edit: (saved: Record<string, unknown>) => unknown, work: () => Promise<T>): Promise<T> {
+async function withSettings<T>(
+  dataDir: string,
+  edit: (saved: Record<string, unknown>) => unknown,
+  work: () => Promise<T>,
+): Promise<T> {
   const file = join(dataDir, 'settings.json');
   const original = readFileSync(file, 'utf8');
   writeFileSync(file, `${JSON.stringify(edit(JSON.parse(original) as Record<string, unknown>), null, 2)}\n`);
@@ -98,10 +127,22 @@ describe('settings.json edited, or put back, on a workstation whose officers app
     tokens = makeSoftHsmDir();
     serial = initToken(tokens, 'Main HSM', userPin, 'main-so-pin-7319');
     process.env.SOFTHSM2_CONF = tokens.conf;
-    bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }), userPin });
+    bench = await appBench({
+      founding,
+      prepare: (dataDir) =>
+        writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }),
+      userPin,
+    });
     earlierSettings = readFileSync(join(bench.dataDir, 'settings.json'), 'utf8');
     // The officers later name the token by its serial too: a change-hsm ceremony.
-    const view = await bench.runThrough({ ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: `pkcs11:token=Main%20HSM;serial=${serial}` } }, ['alice', 'dave']);
+    const view = await bench.runThrough(
+      {
+        ceremony: 'change-hsm',
+        officers: ['alice', 'dave'],
+        hsm: { module: softhsmModule, token: `pkcs11:token=Main%20HSM;serial=${serial}` },
+      },
+      ['alice', 'dave'],
+    );
     expect(view.status.state).toBe('completed');
     // Keyward ends; the attacker edits its files while it is not running.
     bench.workstation.close();
@@ -118,7 +159,13 @@ describe('settings.json edited, or put back, on a workstation whose officers app
     const {
       result: { status, login },
       spied,
-    } = await withSpyEnvironment(() => withSettings(bench.dataDir, (saved) => ({ ...saved, modulePath: spyModule }), () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }))));
+    } = await withSpyEnvironment(() =>
+      withSettings(
+        bench.dataDir,
+        (saved) => ({ ...saved, modulePath: spyModule }),
+        () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
+      ),
+    );
     expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.message).toContain(join(bench.dataDir, 'settings.json'));
@@ -128,7 +175,11 @@ describe('settings.json edited, or put back, on a workstation whose officers app
   });
 
   it('switched from the HSM to the rehearsal token, it is refused before any PIN is asked for', async () => {
-    const status = await withSettings(bench.dataDir, (saved) => ({ ...saved, mode: 'rehearsal', modulePath: undefined, tokenUri: undefined }), () => restarted(bench.dataDir, (app) => app.status()));
+    const status = await withSettings(
+      bench.dataDir,
+      (saved) => ({ ...saved, mode: 'rehearsal', modulePath: undefined, tokenUri: undefined }),
+      () => restarted(bench.dataDir, (app) => app.status()),
+    );
     expect(status, 'Keyward opened the rehearsal token and would ask for the PIN').toBeDefined();
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.message).toContain('the rehearsal token');
@@ -139,7 +190,13 @@ describe('settings.json edited, or put back, on a workstation whose officers app
     const {
       result: { status, login },
       spied,
-    } = await withSpyEnvironment(() => withSettings(bench.dataDir, (saved) => ({ ...saved, modulePath: spyModule, approval: undefined }), () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }))));
+    } = await withSpyEnvironment(() =>
+      withSettings(
+        bench.dataDir,
+        (saved) => ({ ...saved, modulePath: spyModule, approval: undefined }),
+        () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
+      ),
+    );
     expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
     expect(login?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
@@ -147,14 +204,21 @@ describe('settings.json edited, or put back, on a workstation whose officers app
   });
 
   it('an earlier approved settings.json put back is refused: only the newest approval stands', async () => {
-    const status = await withSettings(bench.dataDir, () => JSON.parse(earlierSettings) as unknown, () => restarted(bench.dataDir, (app) => app.status()));
+    const status = await withSettings(
+      bench.dataDir,
+      () => JSON.parse(earlierSettings) as unknown,
+      () => restarted(bench.dataDir, (app) => app.status()),
+    );
     expect(status, 'Keyward used the selection the officers had since replaced').toBeDefined();
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.message).toContain('which a later one replaced');
   });
 
   it('as Keyward wrote it, the selection opens and the officers log in', async () => {
-    const { status, login } = await restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() }));
+    const { status, login } = await restarted(bench.dataDir, async (app) => ({
+      status: await app.status(),
+      login: await app.login(),
+    }));
     expect(status).toBeUndefined();
     expect(login).toBeUndefined();
   });
@@ -184,7 +248,12 @@ describe('the approved module file replaced, or another token under the approved
     chmodSync(vendorModule, 0o644);
     let bench: AppBench | undefined;
     try {
-      bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }), userPin });
+      bench = await appBench({
+        founding,
+        prepare: (dataDir) =>
+          writeSettings(dataDir, { mode: 'hsm', modulePath: vendorModule, tokenUri: 'pkcs11:token=Vendor%20HSM' }),
+        userPin,
+      });
       bench.workstation.close();
       // Root (or whoever became root) replaces the file the officers approved.
       copyFileSync(spyModule, vendorModule);
@@ -192,10 +261,14 @@ describe('the approved module file replaced, or another token under the approved
       const {
         result: { status, login },
         spied,
-      } = await withSpyEnvironment(() => restarted(dataDir, async (app) => ({ status: await app.status(), login: await app.login() })));
+      } = await withSpyEnvironment(() =>
+        restarted(dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
+      );
       expect(spied, 'the PIN went through the replaced module').not.toContain(userPin);
       expect(status?.code).toBe('HSM_MODULE_CHANGED');
-      expect(status?.message).toContain(`The module file ${vendorModule} changed since the security officers approved it`);
+      expect(status?.message).toContain(
+        `The module file ${vendorModule} changed since the security officers approved it`,
+      );
       expect(status?.nextStep).toContain('change-hsm ceremony');
       expect(login?.code).toBe('HSM_MODULE_CHANGED');
     } finally {
@@ -206,7 +279,12 @@ describe('the approved module file replaced, or another token under the approved
 
   it("a token of someone else's under the approved token's label is refused before any PIN: it does not hold the workstation key", async () => {
     initToken(tokens, 'Label HSM', userPin, 'label-so-pin-1');
-    const bench = await appBench({ founding, prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Label%20HSM' }), userPin });
+    const bench = await appBench({
+      founding,
+      prepare: (dataDir) =>
+        writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Label%20HSM' }),
+      userPin,
+    });
     const tokenFolder = join(tokens.dir, 'tokens');
     const away = join(dir, 'the-real-token');
     mkdirSync(away);
@@ -228,4 +306,3 @@ describe('the approved module file replaced, or another token under the approved
     }
   }, 300_000);
 });
-

@@ -7,10 +7,20 @@
  * drives Keyward lists, and once only by what the kernel says of its block device (removable, or on USB).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustedModulePath } from '../../src/main/hsm/module-path';
 import type { KeywardError } from '../../src/shared/errors';
@@ -56,7 +66,10 @@ function refusal(path: string, media: Media): KeywardError {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-removable-module-'));
   marker = join(dir, 'the-module-ran');
-  writeFileSync(join(dir, 'evil.c'), `#include <stdio.h>\n__attribute__((constructor)) static void ran(void) { FILE *f = fopen("${marker}", "w"); if (f) { fputs("ran", f); fclose(f); } }\nint C_GetFunctionList(void *list) { (void)list; return 0; }\n`);
+  writeFileSync(
+    join(dir, 'evil.c'),
+    `#include <stdio.h>\n__attribute__((constructor)) static void ran(void) { FILE *f = fopen("${marker}", "w"); if (f) { fputs("ran", f); fclose(f); } }\nint C_GetFunctionList(void *list) { (void)list; return 0; }\n`,
+  );
   execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'libvendor-pkcs11.so'), join(dir, 'evil.c')]);
   if (!isRoot) return;
   // The drive: its own file system, mounted under /opt, its folder and library owned by root and writable by nobody else.
@@ -86,10 +99,16 @@ describe('a module on a removable drive is never loaded, even mounted under a sy
 
   it('a library whose file system is on a USB block device, or one flagged removable, is refused though no drive list names it', (context) => {
     if (!isRoot) context.skip('mounting a file system under /opt needs root');
-    const usb = refusal(module, { ...noDrives, sysfs: fakeSysfs(module, 'pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0', '0') });
+    const usb = refusal(module, {
+      ...noDrives,
+      sysfs: fakeSysfs(module, 'pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0', '0'),
+    });
     expect(usb.code).toBe('HSM_MODULE_REFUSED');
     expect(usb.message).toContain('its file system is on a USB drive (sdb1)');
-    const flagged = refusal(module, { ...noDrives, sysfs: fakeSysfs(module, 'pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0', '1') });
+    const flagged = refusal(module, {
+      ...noDrives,
+      sysfs: fakeSysfs(module, 'pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0', '1'),
+    });
     expect(flagged.message).toContain('its file system is on a removable drive (sdb1)');
     expect(existsSync(marker)).toBe(false);
   });
@@ -97,7 +116,10 @@ describe('a module on a removable drive is never loaded, even mounted under a sy
   it('the system disk the vendor package installed its module on is no removable drive: its module is still accepted', () => {
     expect(() => trustedModulePath(softhsmModule)).not.toThrow();
     // The same library, were its disk a USB one, would be refused: the check is the file system's, not the folder's.
-    const onUsb = refusal(softhsmModule, { ...noDrives, sysfs: fakeSysfs(softhsmModule, 'pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host7/target7:0:0/7:0:0:0', '0') });
+    const onUsb = refusal(softhsmModule, {
+      ...noDrives,
+      sysfs: fakeSysfs(softhsmModule, 'pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host7/target7:0:0/7:0:0:0', '0'),
+    });
     expect(onUsb.message).toContain('USB drive');
   });
 });

@@ -13,16 +13,24 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => app.close());
 
-const versions = async (name: string) => (await app.call('getInventory', {})).keys.find((k) => k.name === name)?.versions ?? [];
+const versions = async (name: string) =>
+  (await app.call('getInventory', {})).keys.find((k) => k.name === name)?.versions ?? [];
 const onToken = (id: string) => app.tokenObjects().some((o) => o.id === id);
 
 async function generated(name: string): Promise<void> {
-  await app.runThrough({ ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name, purpose: 'tenant data', spec: 'AES_256' } }, ['alice', 'bob']);
+  await app.runThrough(
+    { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name, purpose: 'tenant data', spec: 'AES_256' } },
+    ['alice', 'bob'],
+  );
 }
 
 /** A rotation whose generation and activation both ran with the quorum's approval; only its closing checkpoint is left. */
 async function rotatedUpToTheCheckpoint(name: string): Promise<string> {
-  const view = await app.runThrough({ ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name }, reason: 'manual' }, ['alice', 'bob'], { until: 2 });
+  const view = await app.runThrough(
+    { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name }, reason: 'manual' },
+    ['alice', 'bob'],
+    { until: 2 },
+  );
   expect(view.status.steps.slice(0, 2).map((s) => s.state)).toEqual(['done', 'done']);
   return view.status.plan.id;
 }
@@ -33,7 +41,13 @@ describe('an abort never undoes a step that took effect without the quorum', () 
     const id = await rotatedUpToTheCheckpoint('Solo abort');
     const v2 = (await versions('Solo abort'))[1];
     expect(v2?.state).toBe('active');
-    const view = await app.call('abortCeremony', { id, reason: 'one officer changed their mind', officer: 'bob', passphrase: appPassphrases.bob, inputs: {} });
+    const view = await app.call('abortCeremony', {
+      id,
+      reason: 'one officer changed their mind',
+      officer: 'bob',
+      passphrase: appPassphrases.bob,
+      inputs: {},
+    });
     expect(view.status.state).toBe('aborted');
     const after = await versions('Solo abort');
     expect(after.map((v) => v.state)).toEqual(['decrypt-only', 'active']);
@@ -48,9 +62,22 @@ describe('an abort never undoes a step that took effect without the quorum', () 
     const id = await rotatedUpToTheCheckpoint('Quorum abort');
     const v2 = (await versions('Quorum abort'))[1];
     const reason = 'the rotation was planned for the wrong day';
-    const signed = await app.call('abortCeremony', { id, reason, officer: 'bob', passphrase: appPassphrases.bob, inputs: {}, finish: false });
+    const signed = await app.call('abortCeremony', {
+      id,
+      reason,
+      officer: 'bob',
+      passphrase: appPassphrases.bob,
+      inputs: {},
+      finish: false,
+    });
     expect(signed.status.state).not.toBe('aborted');
-    const view = await app.call('abortCeremony', { id, reason, officer: 'alice', passphrase: appPassphrases.alice, inputs: {} });
+    const view = await app.call('abortCeremony', {
+      id,
+      reason,
+      officer: 'alice',
+      passphrase: appPassphrases.alice,
+      inputs: {},
+    });
     expect(view.status.state).toBe('aborted');
     const after = await versions('Quorum abort');
     expect(after.map((v) => v.state)).toEqual(['active', 'destroyed']);
@@ -61,8 +88,21 @@ describe('an abort never undoes a step that took effect without the quorum', () 
   it('signatures for another reason do not add up to the quorum', async () => {
     await generated('Mixed reasons');
     const id = await rotatedUpToTheCheckpoint('Mixed reasons');
-    await app.call('abortCeremony', { id, reason: 'first reason', officer: 'bob', passphrase: appPassphrases.bob, inputs: {}, finish: false });
-    await app.call('abortCeremony', { id, reason: 'another reason', officer: 'alice', passphrase: appPassphrases.alice, inputs: {} });
+    await app.call('abortCeremony', {
+      id,
+      reason: 'first reason',
+      officer: 'bob',
+      passphrase: appPassphrases.bob,
+      inputs: {},
+      finish: false,
+    });
+    await app.call('abortCeremony', {
+      id,
+      reason: 'another reason',
+      officer: 'alice',
+      passphrase: appPassphrases.alice,
+      inputs: {},
+    });
     expect((await versions('Mixed reasons')).map((v) => v.state)).toEqual(['decrypt-only', 'active']);
   });
 });

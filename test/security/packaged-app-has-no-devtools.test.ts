@@ -17,7 +17,8 @@ interface KeyInput {
 const recorded = vi.hoisted(() => ({
   windowOptions: undefined as undefined | { webPreferences: Record<string, unknown> },
   applicationMenus: [] as unknown[],
-  beforeRequest: undefined as undefined | ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void),
+  beforeRequest: undefined as
+    undefined | ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void),
   appListeners: new Map<string, (...args: unknown[]) => unknown>(),
 }));
 
@@ -62,7 +63,9 @@ function mainWebContents() {
       const preventDefault = vi.fn();
       for (const listener of listeners.get('before-input-event') ?? []) listener({ preventDefault }, input);
       const prevented = preventDefault.mock.calls.length > 0;
-      const shortcut = input.key === 'F12' || ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(input.key.toLowerCase()));
+      const shortcut =
+        input.key === 'F12' ||
+        ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(input.key.toLowerCase()));
       if (!prevented && input.type === 'keyDown' && shortcut) contents.openDevTools(true);
       return prevented;
     },
@@ -80,7 +83,15 @@ function mainWebContents() {
   return contents;
 }
 
-const key = (keyName: string, modifiers: Partial<KeyInput> = {}): KeyInput => ({ type: 'keyDown', key: keyName, control: false, meta: false, shift: false, alt: false, ...modifiers });
+const key = (keyName: string, modifiers: Partial<KeyInput> = {}): KeyInput => ({
+  type: 'keyDown',
+  key: keyName,
+  control: false,
+  meta: false,
+  shift: false,
+  alt: false,
+  ...modifiers,
+});
 
 beforeAll(async () => {
   const { createMainWindow, hardenSession } = await import('../../src/main/electron/window');
@@ -89,8 +100,11 @@ beforeAll(async () => {
 });
 
 describe('the packaged app has no DevTools', () => {
-  it('cancels a request for DevTools\' own pages (devtools://)', () => {
-    for (const url of ['devtools://devtools/bundled/devtools_app.html', 'devtools://devtools/bundled/inspector.html?ws=127.0.0.1:9222']) {
+  it("cancels a request for DevTools' own pages (devtools://)", () => {
+    for (const url of [
+      'devtools://devtools/bundled/devtools_app.html',
+      'devtools://devtools/bundled/inspector.html?ws=127.0.0.1:9222',
+    ]) {
       let cancel: boolean | undefined;
       recorded.beforeRequest?.({ url }, (response) => (cancel = response.cancel));
       expect(cancel, url).toBe(true);
@@ -108,7 +122,13 @@ describe('the packaged app has no DevTools', () => {
 
   it('a DevTools shortcut typed at the keyboard is stopped before it reaches DevTools, and opens nothing', () => {
     const contents = mainWebContents();
-    for (const attempt of [key('I', { control: true, shift: true }), key('i', { control: true, shift: true }), key('F12'), key('J', { control: true, shift: true }), key('C', { meta: true, shift: true })]) {
+    for (const attempt of [
+      key('I', { control: true, shift: true }),
+      key('i', { control: true, shift: true }),
+      key('F12'),
+      key('J', { control: true, shift: true }),
+      key('C', { meta: true, shift: true }),
+    ]) {
       // Stopped at the keyboard (before-input-event), not merely closed afterwards by the devtools-opened listener.
       expect(contents.press(attempt), `${JSON.stringify(attempt)} prevented`).toBe(true);
       expect(contents.devToolsOpen, JSON.stringify(attempt)).toBe(false);

@@ -24,13 +24,36 @@ afterEach(() => {
 });
 
 const realToken = ['--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'];
-const founding = ['--officer', 'alice:security-officer:Alice Martin', '--officer', 'bob:key-custodian:Bob Chen', '--officer', 'dave:security-officer:Dave Okafor', '--officer', 'grace:security-officer:Grace Lindqvist'];
-const initialise = ['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding];
-const passphrases = 'rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n';
+const founding = [
+  '--officer',
+  'alice:security-officer:Alice Martin',
+  '--officer',
+  'bob:key-custodian:Bob Chen',
+  '--officer',
+  'dave:security-officer:Dave Okafor',
+  '--officer',
+  'grace:security-officer:Grace Lindqvist',
+];
+const initialise = [
+  'workstation',
+  'init',
+  '--network-acknowledged',
+  '--org',
+  'Example Org',
+  '--name',
+  'WS-1',
+  ...founding,
+];
+const passphrases =
+  'rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n';
 
 /** The CLI as a real process, its standard input a pipe carrying `input`. */
 function keyward(args: string[], input: string, env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], { env: { ...process.env, KEYWARD_DATA_DIR: dataDir, ...env }, encoding: 'utf8', input });
+  const result = spawnSync(process.execPath, ['bin/keyward.mjs', ...args], {
+    env: { ...process.env, KEYWARD_DATA_DIR: dataDir, ...env },
+    encoding: 'utf8',
+    input,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -47,21 +70,35 @@ function realTokenDetails() {
 describe('PINs piped on standard input', () => {
   it('are refused on a real HSM before they are read: a wrong PIN piped in leaves no failed login on the token', () => {
     initToken(tokens, 'Real HSM');
-    expect(realTokenDetails().pin).toMatchObject({ userPinCountLow: false, userPinFinalTry: false, userPinLocked: false });
+    expect(realTokenDetails().pin).toMatchObject({
+      userPinCountLow: false,
+      userPinFinalTry: false,
+      userPinLocked: false,
+    });
 
     // Had the piped PIN been read and sent, C_Login would fail and SoftHSM would set "user PIN count low".
     const wrong = keyward([...initialise, ...realToken], `0000-0000\n${passphrases}`, tokens.env);
-    expect(realTokenDetails().pin, `the piped PIN reached the token:\n${wrong.stderr}`).toMatchObject({ userPinCountLow: false, userPinFinalTry: false, userPinLocked: false });
+    expect(realTokenDetails().pin, `the piped PIN reached the token:\n${wrong.stderr}`).toMatchObject({
+      userPinCountLow: false,
+      userPinFinalTry: false,
+      userPinLocked: false,
+    });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('Standard input is not a terminal: piped input is accepted on the rehearsal token only; on a real HSM every PIN part, passphrase and share is typed by its officer at the terminal. Nothing was read from it.');
-    expect(wrong.stderr).toContain("Next step: Run the command again at the workstation's terminal, without piping or redirecting its input");
+    expect(wrong.stderr).toContain(
+      'Standard input is not a terminal: piped input is accepted on the rehearsal token only; on a real HSM every PIN part, passphrase and share is typed by its officer at the terminal. Nothing was read from it.',
+    );
+    expect(wrong.stderr).toContain(
+      "Next step: Run the command again at the workstation's terminal, without piping or redirecting its input",
+    );
     expect(wrong.stdout + wrong.stderr).not.toContain('0000-0000');
   });
 
   it('are refused on a real HSM even when right: nothing is done with the token', () => {
     initToken(tokens, 'Real HSM');
     const right = keyward([...initialise, ...realToken], `123456\n${passphrases}`, tokens.env);
-    expect(right.stdout, 'the workstation was initialised on the real HSM with the piped PIN').not.toContain('Workstation initialised');
+    expect(right.stdout, 'the workstation was initialised on the real HSM with the piped PIN').not.toContain(
+      'Workstation initialised',
+    );
     expect(right.code).toBe(1);
     expect(right.stderr).toContain('piped input is accepted on the rehearsal token only');
     const shown = keyward(['workstation', 'show'], '');

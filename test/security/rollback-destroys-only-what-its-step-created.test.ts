@@ -20,14 +20,29 @@ let awsParams: ProviderImport;
 beforeAll(async () => {
   bench = await ceremonyBench('Rollback');
   const provider = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const parameters = { KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: randomBytes(64).toString('base64'), PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString() };
-  awsParams = readProviderImport('aws-kms', { wrappingKey: Buffer.from(JSON.stringify(parameters)) }, { algorithm: 'RSAES_OAEP_SHA_1' });
+  const parameters = {
+    KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ImportToken: randomBytes(64).toString('base64'),
+    PublicKey: provider.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    ParametersValidTo: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+  awsParams = readProviderImport(
+    'aws-kms',
+    { wrappingKey: Buffer.from(JSON.stringify(parameters)) },
+    { algorithm: 'RSAES_OAEP_SHA_1' },
+  );
 }, 180_000);
 
 afterAll(() => bench.close());
 
 let keys = 0;
-const newKey = (name = `Tenant CMK ${++keys}`) => ({ keyName: name, purpose: 'tenant data', provider: null, spec: 'AES_256' as const, rotationDays: 365 });
+const newKey = (name = `Tenant CMK ${++keys}`) => ({
+  keyName: name,
+  purpose: 'tenant data',
+  provider: null,
+  spec: 'AES_256' as const,
+  rotationDays: 365,
+});
 
 /** A key generated and activated under dual control; its version's token object id. */
 async function generated(name: string): Promise<string> {
@@ -46,7 +61,11 @@ describe('a step that fails or is rolled back destroys only what it created itse
     let planned: string | undefined;
     let refusal: { code?: string; message?: string } = {};
     try {
-      planned = await bench.start(e, 'import-wrapping-key', planImportWrappingKey(bench.wrappingKeys, awsParams, 'Label clash v1'));
+      planned = await bench.start(
+        e,
+        'import-wrapping-key',
+        planImportWrappingKey(bench.wrappingKeys, awsParams, 'Label clash v1'),
+      );
     } catch (error) {
       refusal = error as { code?: string; message?: string };
     }
@@ -65,7 +84,11 @@ describe('a step that fails or is rolled back destroys only what it created itse
 
   it('a label taken by another ceremony after planning is refused when the step runs, before the token is touched', async () => {
     const e = bench.engine({ soPin: ['mistyped SO PIN'] });
-    const id = await bench.start(e, 'import-wrapping-key', planImportWrappingKey(bench.wrappingKeys, awsParams, 'Late clash v1'));
+    const id = await bench.start(
+      e,
+      'import-wrapping-key',
+      planImportWrappingKey(bench.wrappingKeys, awsParams, 'Late clash v1'),
+    );
     await bench.approve(e, id, 0);
     const cmk = await generated('Late clash');
     const refusal = await rejection(e.runNext(id));
@@ -88,7 +111,9 @@ describe('a step that fails or is rolled back destroys only what it created itse
     expect(labelled('Crashed rotation v2')).toEqual([]);
     expect(onToken(bench.inventory.get('Crashed rotation').versions[0]?.tokenObjectId ?? '')).toBe(true);
     const [rolledBack] = bench.ws.log.query({ action: 'ceremony.step.rolled-back', ceremony: id, limit: 1 });
-    expect(rolledBack?.details.destroyedObjects).toEqual(made.map((o) => expect.objectContaining({ id: o.id, label: 'Crashed rotation v2' }) as unknown));
+    expect(rolledBack?.details.destroyedObjects).toEqual(
+      made.map((o) => expect.objectContaining({ id: o.id, label: 'Crashed rotation v2' }) as unknown),
+    );
   });
 
   it('a database edited to reserve a CMK for a running step cannot make the rollback destroy it', async () => {
@@ -102,17 +127,25 @@ describe('a step that fails or is rolled back destroys only what it created itse
     // With plain SQLite: the running step now "reserved" the victim's label and CKA_ID.
     const db = bench.ws.db;
     db.exec('DROP TRIGGER IF EXISTS ceremony_plan_fixed');
-    const plan = JSON.parse(db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string) as { steps: { objects?: unknown; params: Record<string, unknown> }[] };
+    const plan = JSON.parse(db.prepare('SELECT plan FROM ceremonies WHERE id = ?').pluck().get(id) as string) as {
+      steps: { objects?: unknown; params: Record<string, unknown> }[];
+    };
     const step = plan.steps[0];
     if (step) {
       step.objects = [{ label: victim?.tokenLabel, id: victim?.tokenObjectId }];
       step.params.label = victim?.tokenLabel;
     }
     db.prepare('UPDATE ceremonies SET plan = ? WHERE id = ?').run(JSON.stringify(plan), id);
-    db.prepare('UPDATE ceremony_steps SET pending_labels = ? WHERE ceremony_id = ? AND step = 0').run(JSON.stringify([victim?.tokenLabel]), id);
+    db.prepare('UPDATE ceremony_steps SET pending_labels = ? WHERE ceremony_id = ? AND step = 0').run(
+      JSON.stringify([victim?.tokenLabel]),
+      id,
+    );
     // And the inventory no longer "records" the victim, so no guard built on it can tell.
     db.prepare("UPDATE key_versions SET state = 'destroyed' WHERE token_object_id = ?").run(victim?.tokenObjectId);
-    const recovered = await bench.engine().recover().catch(() => []);
+    const recovered = await bench
+      .engine()
+      .recover()
+      .catch(() => []);
     expect(onToken(cmk)).toBe(true);
     // The stored step no longer matches what Keyward plans for it (its digest, recomputed): nothing is destroyed for it.
     expect(recovered.find((r) => r.ceremonyId === id)?.problem).toMatch(/^step 1 \(generate-version\)/);
@@ -127,8 +160,13 @@ describe('a step that fails or is rolled back destroys only what it created itse
     const made = bench.inventory.get('Aborted generation').versions[0]?.tokenObjectId ?? '';
     // With plain SQLite (step results have no trigger): the done step "made" the victim.
     const db = bench.ws.db;
-    const stored = JSON.parse(db.prepare('SELECT result FROM ceremony_steps WHERE ceremony_id = ? AND step = 0').pluck().get(id) as string) as Record<string, unknown>;
-    db.prepare('UPDATE ceremony_steps SET result = ? WHERE ceremony_id = ? AND step = 0').run(JSON.stringify({ ...stored, tokenObjectId: cmk }), id);
+    const stored = JSON.parse(
+      db.prepare('SELECT result FROM ceremony_steps WHERE ceremony_id = ? AND step = 0').pluck().get(id) as string,
+    ) as Record<string, unknown>;
+    db.prepare('UPDATE ceremony_steps SET result = ? WHERE ceremony_id = ? AND step = 0').run(
+      JSON.stringify({ ...stored, tokenObjectId: cmk }),
+      id,
+    );
     const abort = await e.approveAbort(id, 'bob', passphrases.bob ?? '', 'generated by mistake');
     await e.abort(id, 'generated by mistake', [abort]);
     expect(onToken(cmk)).toBe(true);

@@ -7,7 +7,18 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +39,10 @@ beforeAll(async () => {
   marker = join(dir, 'the-module-ran');
   process.env.KEYWARD_TEST_MARKER = marker;
   // A shared library whose constructor runs at dlopen, before any PKCS#11 call.
-  writeFileSync(join(dir, 'evil.c'), '#include <stdio.h>\n#include <stdlib.h>\n__attribute__((constructor)) static void ran(void) { const char *p = getenv("KEYWARD_TEST_MARKER"); if (p) { FILE *f = fopen(p, "w"); if (f) { fputs("ran", f); fclose(f); } } }\nint C_GetFunctionList(void *list) { (void)list; return 0; }\n');
+  writeFileSync(
+    join(dir, 'evil.c'),
+    '#include <stdio.h>\n#include <stdlib.h>\n__attribute__((constructor)) static void ran(void) { const char *p = getenv("KEYWARD_TEST_MARKER"); if (p) { FILE *f = fopen(p, "w"); if (f) { fputs("ran", f); fclose(f); } } }\nint C_GetFunctionList(void *list) { (void)list; return 0; }\n',
+  );
   evil = join(dir, 'libevil-pkcs11.so');
   execFileSync('cc', ['-shared', '-fPIC', '-o', evil, join(dir, 'evil.c')]);
   app = await appBench();
@@ -69,7 +83,11 @@ describe('only a library installed in a system folder, owned by root and writabl
   });
 
   it('the command line refuses it too', () => {
-    const cli = spawnSync(process.execPath, ['bin/keyward.mjs', 'token', 'list', '--module', evil, '--data-dir', join(dir, 'cli-data')], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/keyward.mjs', 'token', 'list', '--module', evil, '--data-dir', join(dir, 'cli-data')],
+      { encoding: 'utf8' },
+    );
     expect(cli.status).not.toBe(0);
     expect(cli.stderr).toContain('is not loaded as a PKCS#11 module');
     expect(ran()).toBe(false);
@@ -110,7 +128,11 @@ describe('only a library installed in a system folder, owned by root and writabl
     const settingsFile = join(app.dataDir, 'settings.json');
     const saved = () => (existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : 'none: the rehearsal token');
     const before = saved();
-    const refused = await app.refusal('selectHsm', { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Another' });
+    const refused = await app.refusal('selectHsm', {
+      mode: 'hsm',
+      modulePath: softhsmModule,
+      tokenUri: 'pkcs11:token=Another',
+    });
     expect(refused.code).toBe('QUORUM_NOT_MET');
     expect(refused.message).toContain('change-hsm ceremony');
     expect(saved()).toBe(before);
@@ -128,8 +150,14 @@ describe('the change-hsm ceremony', () => {
     // The HSM processes this test starts read these tokens (a vendor module would read its own configuration).
     process.env.SOFTHSM2_CONF = tokens.conf;
     main = await appBench({
-      founding: [['alice', 'security-officer'], ['bob', 'key-custodian'], ['dave', 'security-officer'], ['grace', 'security-officer']],
-      prepare: (dataDir) => writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }),
+      founding: [
+        ['alice', 'security-officer'],
+        ['bob', 'key-custodian'],
+        ['dave', 'security-officer'],
+        ['grace', 'security-officer'],
+      ],
+      prepare: (dataDir) =>
+        writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Main%20HSM' }),
       userPin: 'main-hsm-user-pin',
     });
   }, 180_000);
@@ -141,9 +169,21 @@ describe('the change-hsm ceremony', () => {
   });
 
   it('refuses, when planned, a token that does not hold the workstation key, and an untrusted module', async () => {
-    const other = await main.refusal('planCeremony', { plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: 'pkcs11:token=Other%20HSM' } } });
+    const other = await main.refusal('planCeremony', {
+      plan: {
+        ceremony: 'change-hsm',
+        officers: ['alice', 'dave'],
+        hsm: { module: softhsmModule, token: 'pkcs11:token=Other%20HSM' },
+      },
+    });
     expect(other.message).toContain("does not hold this workstation's signing key");
-    const untrusted = await main.refusal('planCeremony', { plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: evil, token: 'pkcs11:token=Main%20HSM' } } });
+    const untrusted = await main.refusal('planCeremony', {
+      plan: {
+        ceremony: 'change-hsm',
+        officers: ['alice', 'dave'],
+        hsm: { module: evil, token: 'pkcs11:token=Main%20HSM' },
+      },
+    });
     expect(untrusted.code).toBe('HSM_MODULE_REFUSED');
     expect(ran()).toBe(false);
   });
@@ -151,12 +191,22 @@ describe('the change-hsm ceremony', () => {
   it("changes the module or token address with two security officers, showing and auditing the module file's SHA-256", async () => {
     const serial = (await main.call('getTokenStatus', {})).token.serial;
     const tokenUri = `pkcs11:token=Main%20HSM;serial=${serial}`;
-    const sha256 = createHash('sha256').update(readFileSync(realpathSync(softhsmModule))).digest('hex');
-    const view = await main.runThrough({ ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: tokenUri } }, ['alice', 'dave']);
+    const sha256 = createHash('sha256')
+      .update(readFileSync(realpathSync(softhsmModule)))
+      .digest('hex');
+    const view = await main.runThrough(
+      { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: softhsmModule, token: tokenUri } },
+      ['alice', 'dave'],
+    );
     expect(view.status.plan.steps[0]?.description).toContain(sha256.slice(0, 4).toUpperCase());
     expect(view.status.state).toBe('completed');
     // Saved with the quorum's approval, signed by the workstation key, that Keyward checks before every login.
-    expect(JSON.parse(readFileSync(join(main.dataDir, 'settings.json'), 'utf8'))).toMatchObject({ mode: 'hsm', modulePath: softhsmModule, tokenUri, approval: { moduleSha256: sha256, approvedIn: view.status.plan.id } });
+    expect(JSON.parse(readFileSync(join(main.dataDir, 'settings.json'), 'utf8'))).toMatchObject({
+      mode: 'hsm',
+      modulePath: softhsmModule,
+      tokenUri,
+      approval: { moduleSha256: sha256, approvedIn: view.status.plan.id },
+    });
     const [entry] = main.workstation.audit().query({ action: 'hsm.select', limit: 1 });
     expect(entry?.details).toMatchObject({ moduleSha256: sha256, ceremony: view.status.plan.id });
     expect(entry?.actors.sort()).toEqual(['alice', 'dave']);

@@ -32,9 +32,26 @@ describe('the air-gap check', () => {
       { bluetooth: ['hci0'] },
     );
     expect(status.isolated).toBe(false);
-    expect(status.findings).toEqual(['Wireless device wlan0 is present (down).', 'Bluetooth adapter hci0 is present.', 'Network interface eth0 is up.', 'Network interface wg0 is up.', 'A default route leaves through eth0.']);
-    expect(assess([{ name: 'lo', state: 'unknown', up: true, wireless: false }, { name: 'eth0', state: 'down', up: false, wireless: false }], [])).toMatchObject({ isolated: true, findings: [] });
-    expect(assess([], [], { unreadable: ['/sys/class/net'] })).toMatchObject({ isolated: false, findings: ['/sys/class/net could not be read, so the air gap is not known.'] });
+    expect(status.findings).toEqual([
+      'Wireless device wlan0 is present (down).',
+      'Bluetooth adapter hci0 is present.',
+      'Network interface eth0 is up.',
+      'Network interface wg0 is up.',
+      'A default route leaves through eth0.',
+    ]);
+    expect(
+      assess(
+        [
+          { name: 'lo', state: 'unknown', up: true, wireless: false },
+          { name: 'eth0', state: 'down', up: false, wireless: false },
+        ],
+        [],
+      ),
+    ).toMatchObject({ isolated: true, findings: [] });
+    expect(assess([], [], { unreadable: ['/sys/class/net'] })).toMatchObject({
+      isolated: false,
+      findings: ['/sys/class/net could not be read, so the air gap is not known.'],
+    });
   });
 
   it('reads the state from /sys and /proc layouts: IFF_UP flags, wireless and Bluetooth devices, and what could not be read', () => {
@@ -55,12 +72,24 @@ describe('the air-gap check', () => {
       writeFileSync(join(root, 'proc', 'route'), ipv4.split('\n')[0] ?? '');
       mkdirSync(join(root, 'bluetooth', 'hci0'), { recursive: true });
       const status = airGapStatus(join(root, 'sys'), join(root, 'proc'), join(root, 'bluetooth'));
-      expect(status.interfaces.map((i) => `${i.name}:${i.state}:${String(i.up)}:${String(i.wireless)}`)).toEqual(['eth0:down:false:false', 'lo:unknown:true:false', 'wg0:unknown:true:false', 'wlp2s0:dormant:true:true']);
-      expect(status.findings).toEqual(['Wireless device wlp2s0 is present (dormant).', 'Bluetooth adapter hci0 is present.', 'Network interface wg0 is up.']);
+      expect(status.interfaces.map((i) => `${i.name}:${i.state}:${String(i.up)}:${String(i.wireless)}`)).toEqual([
+        'eth0:down:false:false',
+        'lo:unknown:true:false',
+        'wg0:unknown:true:false',
+        'wlp2s0:dormant:true:true',
+      ]);
+      expect(status.findings).toEqual([
+        'Wireless device wlp2s0 is present (dormant).',
+        'Bluetooth adapter hci0 is present.',
+        'Network interface wg0 is up.',
+      ]);
       // Nothing readable is not "isolated".
       const unknown = airGapStatus(join(root, 'no-sys'), join(root, 'no-proc'), join(root, 'no-bluetooth'));
       expect(unknown.isolated).toBe(false);
-      expect(unknown.findings).toEqual([`${join(root, 'no-sys')} could not be read, so the air gap is not known.`, `${join(root, 'no-proc', 'route')} could not be read, so the air gap is not known.`]);
+      expect(unknown.findings).toEqual([
+        `${join(root, 'no-sys')} could not be read, so the air gap is not known.`,
+        `${join(root, 'no-proc', 'route')} could not be read, so the air gap is not known.`,
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -8,10 +8,17 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hsmSteps, planChangeHsm } from '../../src/main/ceremonies/hsm-steps';
 import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
+import { hsmSteps, planChangeHsm } from '../../src/main/ceremonies/hsm-steps';
 import type { PlanningContext } from '../../src/main/ceremonies/steps';
-import { approvalHolds, selectionStanding, signSelection, type SavedSelection, type SelectionHistory, type StandingInput } from '../../src/main/hsm/approved-selection';
+import {
+  approvalHolds,
+  selectionStanding,
+  signSelection,
+  type SavedSelection,
+  type SelectionHistory,
+  type StandingInput,
+} from '../../src/main/hsm/approved-selection';
 import { readSavedSelection, settleStagedSettings, stageSettings, writeSettings } from '../../src/main/settings-file';
 import { publicKeyFingerprint } from '../../src/main/store/identity';
 import { issueCertificate } from '../../src/main/x509/certificate';
@@ -19,16 +26,42 @@ import type { WorkstationIdentity } from '../../src/shared/inventory';
 import type { HsmSettings } from '../../src/shared/settings';
 import { softwareSigner } from '../helpers/software-signer';
 
-const vendor: HsmSettings = { mode: 'hsm', modulePath: '/usr/lib/vendor/libvendor-pkcs11.so', tokenUri: 'pkcs11:token=Vault;serial=42' };
+const vendor: HsmSettings = {
+  mode: 'hsm',
+  modulePath: '/usr/lib/vendor/libvendor-pkcs11.so',
+  tokenUri: 'pkcs11:token=Vault;serial=42',
+};
 const approvedHash = 'a'.repeat(64);
 const signer = softwareSigner('ECDSA_P256');
 let identity: WorkstationIdentity;
 let saved: Required<SavedSelection>;
 
 beforeAll(async () => {
-  const certificateDer = await issueCertificate({ profile: 'workstation', subject: { commonName: 'WS', organization: 'Example' }, subjectSpki: signer.spki, serial: randomBytes(16), notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) }, signer);
-  identity = { tokenSerial: '42', tokenObjectId: '01', spec: 'ECDSA_P256', certificateDer, publicKeyFingerprint: publicKeyFingerprint(signer.spki), createdAt: new Date().toISOString() };
-  const approval = await signSelection(signer, vendor, { moduleSha256: approvedHash, tokenSerial: '42', approvedIn: 'change-hsm-1', approvedAt: new Date().toISOString() });
+  const certificateDer = await issueCertificate(
+    {
+      profile: 'workstation',
+      subject: { commonName: 'WS', organization: 'Example' },
+      subjectSpki: signer.spki,
+      serial: randomBytes(16),
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 86_400_000),
+    },
+    signer,
+  );
+  identity = {
+    tokenSerial: '42',
+    tokenObjectId: '01',
+    spec: 'ECDSA_P256',
+    certificateDer,
+    publicKeyFingerprint: publicKeyFingerprint(signer.spki),
+    createdAt: new Date().toISOString(),
+  };
+  const approval = await signSelection(signer, vendor, {
+    moduleSha256: approvedHash,
+    tokenSerial: '42',
+    approvedIn: 'change-hsm-1',
+    approvedAt: new Date().toISOString(),
+  });
   saved = { settings: vendor, approval };
 });
 
@@ -39,21 +72,38 @@ const standing = (input: Partial<Omit<StandingInput, 'history'>> & { hash?: stri
     identity,
     moduleSha256Of: () => Promise.resolve(input.hash ?? approvedHash),
     ...input,
-    history: () => input.history ?? { latestApproval: { signature: saved.approval.signature, ceremony: 'change-hsm-1', time: '' } },
+    history: () =>
+      input.history ?? { latestApproval: { signature: saved.approval.signature, ceremony: 'change-hsm-1', time: '' } },
   });
 
 describe('the signed approval of the HSM selection', () => {
   it('holds for exactly the selection signed: any field changed, it no longer verifies', () => {
     expect(approvalHolds(vendor, saved.approval, identity.certificateDer)).toBe(true);
-    expect(approvalHolds({ ...vendor, modulePath: '/usr/lib/x86_64-linux-gnu/pkcs11-spy.so' }, saved.approval, identity.certificateDer)).toBe(false);
+    expect(
+      approvalHolds(
+        { ...vendor, modulePath: '/usr/lib/x86_64-linux-gnu/pkcs11-spy.so' },
+        saved.approval,
+        identity.certificateDer,
+      ),
+    ).toBe(false);
     expect(approvalHolds({ mode: 'rehearsal' }, saved.approval, identity.certificateDer)).toBe(false);
-    expect(approvalHolds(vendor, { ...saved.approval, moduleSha256: 'b'.repeat(64) }, identity.certificateDer)).toBe(false);
+    expect(approvalHolds(vendor, { ...saved.approval, moduleSha256: 'b'.repeat(64) }, identity.certificateDer)).toBe(
+      false,
+    );
   });
 
   it('signed by another key than the certified one (a replaced file or a replaced database certificate), it is refused, naming that key', async () => {
     const forger = softwareSigner('ECDSA_P256');
-    const forged = await signSelection(forger, vendor, { moduleSha256: approvedHash, tokenSerial: '42', approvedIn: 'forged', approvedAt: new Date().toISOString() });
-    await expect(standing({ saved: { settings: vendor, approval: forged } })).rejects.toMatchObject({ code: 'HSM_SELECTION_UNAPPROVED', message: expect.stringContaining('it names another signing key') as unknown });
+    const forged = await signSelection(forger, vendor, {
+      moduleSha256: approvedHash,
+      tokenSerial: '42',
+      approvedIn: 'forged',
+      approvedAt: new Date().toISOString(),
+    });
+    await expect(standing({ saved: { settings: vendor, approval: forged } })).rejects.toMatchObject({
+      code: 'HSM_SELECTION_UNAPPROVED',
+      message: expect.stringContaining('it names another signing key') as unknown,
+    });
   });
 
   it('stands when signed, newest, and the module file unchanged; a changed module file is for the officers to approve again', async () => {
@@ -70,16 +120,28 @@ describe('the signed approval of the HSM selection', () => {
     expect(legacy.state === 'reapprove' && legacy.problem.message).toContain('initialised before Keyward signed');
     expect(legacy.state === 'reapprove' && legacy.problem.nextStep).toContain('change-hsm ceremony');
     // Another module than the one recorded, or the recorded one changed since: changed outside Keyward.
-    await expect(standing({ saved: { settings: { ...vendor, modulePath: '/usr/lib/other.so' } }, history: recorded })).rejects.toMatchObject({ code: 'HSM_SELECTION_UNAPPROVED' });
-    await expect(standing({ saved: unsigned, history: recorded, hash: 'd'.repeat(64) })).rejects.toMatchObject({ code: 'HSM_SELECTION_UNAPPROVED' });
+    await expect(
+      standing({ saved: { settings: { ...vendor, modulePath: '/usr/lib/other.so' } }, history: recorded }),
+    ).rejects.toMatchObject({ code: 'HSM_SELECTION_UNAPPROVED' });
+    await expect(standing({ saved: unsigned, history: recorded, hash: 'd'.repeat(64) })).rejects.toMatchObject({
+      code: 'HSM_SELECTION_UNAPPROVED',
+    });
     // The rehearsal token, never switched from, protects nothing real: it stands.
-    await expect(standing({ saved: { settings: { mode: 'rehearsal' } }, history: {} })).resolves.toEqual({ state: 'approved' });
-    await expect(standing({ saved: { settings: { mode: 'rehearsal' } }, history: recorded })).rejects.toMatchObject({ code: 'HSM_SELECTION_UNAPPROVED' });
+    await expect(standing({ saved: { settings: { mode: 'rehearsal' } }, history: {} })).resolves.toEqual({
+      state: 'approved',
+    });
+    await expect(standing({ saved: { settings: { mode: 'rehearsal' } }, history: recorded })).rejects.toMatchObject({
+      code: 'HSM_SELECTION_UNAPPROVED',
+    });
   });
 });
 
 describe('the change-hsm step', () => {
-  const selection = (current: HsmSettings, approved: string | null | undefined, found = approvedHash): HsmSelection => ({
+  const selection = (
+    current: HsmSettings,
+    approved: string | null | undefined,
+    found = approvedHash,
+  ): HsmSelection => ({
     current: () => current,
     approvedModuleSha256: () => approved,
     inspect: () => Promise.resolve({ moduleSha256: found, tokenSerial: '42', tokenLabel: 'Vault' }),
@@ -88,10 +150,16 @@ describe('the change-hsm step', () => {
   const planning = (hsm: HsmSelection) => ({ hsm }) as unknown as PlanningContext;
 
   it('plans the same module and token again only when they are not approved as they are now', async () => {
-    await expect(planChangeHsm(selection(vendor, approvedHash), vendor.modulePath, vendor.tokenUri)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(
+      planChangeHsm(selection(vendor, approvedHash), vendor.modulePath, vendor.tokenUri),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     const legacy = await planChangeHsm(selection(vendor, undefined), vendor.modulePath, vendor.tokenUri);
     expect(legacy.steps[0]?.description).toContain('carries no approval signed by the workstation key');
-    const updated = await planChangeHsm(selection(vendor, approvedHash, 'e'.repeat(64)), vendor.modulePath, vendor.tokenUri);
+    const updated = await planChangeHsm(
+      selection(vendor, approvedHash, 'e'.repeat(64)),
+      vendor.modulePath,
+      vendor.tokenUri,
+    );
     expect(updated.steps[0]?.description).toContain('its module file changed since they were approved');
   });
 
@@ -101,7 +169,9 @@ describe('the change-hsm step', () => {
     const step = hsmSteps['select-hsm'];
     expect(() => step?.stillHolds?.(planning(selection({ mode: 'rehearsal' }, null)), params)).not.toThrow();
     expect(() => step?.stillHolds?.(planning(selection(vendor, undefined)), params)).not.toThrow();
-    expect(() => step?.stillHolds?.(planning(selection({ ...vendor, tokenUri: 'pkcs11:token=Other' }, undefined)), params)).toThrow(/now uses/);
+    expect(() =>
+      step?.stillHolds?.(planning(selection({ ...vendor, tokenUri: 'pkcs11:token=Other' }, undefined)), params),
+    ).toThrow(/now uses/);
   });
 });
 

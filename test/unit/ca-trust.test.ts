@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caExtensions, certificateWorkshop, keywardEkuExtension, leafExtensions, type Holder } from '../helpers/ca-certificates';
+import {
+  caExtensions,
+  certificateWorkshop,
+  keywardEkuExtension,
+  leafExtensions,
+  type Holder,
+} from '../helpers/ca-certificates';
 
 let dir: string;
 const { selfSigned, issued, bundleTrustProblems } = certificateWorkshop(() => dir);
@@ -19,7 +25,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'keyward-ca-trust-'));
   orgCa = selfSigned('Example Org CA', caExtensions);
   properLeaf = issued('WS Vault Room', orgCa, leafExtensions);
-  leafWithoutKeyUsage = issued('WS no key usage', orgCa, ['basicConstraints = critical, CA:FALSE', keywardEkuExtension]);
+  leafWithoutKeyUsage = issued('WS no key usage', orgCa, [
+    'basicConstraints = critical, CA:FALSE',
+    keywardEkuExtension,
+  ]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -4,7 +4,12 @@ import { parseCli } from '../../src/cli/args';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import { KeywardError } from '../../src/shared/errors';
 
-const onCable: AirGapStatus = { isolated: false, findings: ['Network interface eth0 is up.'], interfaces: [], defaultRoutes: [] };
+const onCable: AirGapStatus = {
+  isolated: false,
+  findings: ['Network interface eth0 is up.'],
+  interfaces: [],
+  defaultRoutes: [],
+};
 const isolated: AirGapStatus = { isolated: true, findings: [], interfaces: [], defaultRoutes: [] };
 
 it('on the command line, a ceremony on a network is refused until a security officer acknowledges the findings', () => {
@@ -17,11 +22,18 @@ it('on the command line, a ceremony on a network is refused until a security off
     refusal = error;
   }
   expect(refusal).toBeInstanceOf(KeywardError);
-  expect(refusal).toMatchObject({ code: 'AIR_GAP_UNCONFIRMED', message: 'This workstation may not be air-gapped: Network interface eth0 is up.' });
+  expect(refusal).toMatchObject({
+    code: 'AIR_GAP_UNCONFIRMED',
+    message: 'This workstation may not be air-gapped: Network interface eth0 is up.',
+  });
   expect((refusal as KeywardError).nextStep).toContain('--network-acknowledged');
   expect(printed.join('')).toContain('  Network interface eth0 is up.');
   expect(networkDecision(onCable, true, print)).toBe(true);
   expect(networkDecision(isolated, false, print)).toBe(false);
-  expect(parseCli(['ceremony', 'run', 'plan.yaml', '--out', '/media/x', '--network-acknowledged']).networkAcknowledged).toBe(true);
-  expect(() => parseCli(['key', 'list', '--network-acknowledged'])).toThrow('--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.');
+  expect(
+    parseCli(['ceremony', 'run', 'plan.yaml', '--out', '/media/x', '--network-acknowledged']).networkAcknowledged,
+  ).toBe(true);
+  expect(() => parseCli(['key', 'list', '--network-acknowledged'])).toThrow(
+    '--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.',
+  );
 });

@@ -15,7 +15,9 @@ function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; call
   return {
     calls,
     handlers: {
-      ...(Object.fromEntries(callNames.map((name) => [name, () => Promise.reject(new Error('not used'))])) as unknown as Handlers),
+      ...(Object.fromEntries(
+        callNames.map((name) => [name, () => Promise.reject(new Error('not used'))]),
+      ) as unknown as Handlers),
       getHsmSettings: record('getHsmSettings', { mode: 'rehearsal' as const }),
       selectHsm: record('selectHsm', { mode: 'rehearsal' as const }),
       ...overrides,
@@ -70,7 +72,9 @@ describe('dispatch: the one gate before every handler', () => {
   });
 
   it('passes a Keyward error through with its next step', async () => {
-    const h = handlers({ getHsmSettings: () => Promise.reject(new KeywardError('SETTINGS_INVALID', 'bad file', 'fix it')) });
+    const h = handlers({
+      getHsmSettings: () => Promise.reject(new KeywardError('SETTINGS_INVALID', 'bad file', 'fix it')),
+    });
     expect(await dispatch(h.handlers, 'getHsmSettings', {})).toEqual({
       ok: false,
       error: { code: 'SETTINGS_INVALID', message: 'bad file', nextStep: 'fix it' },

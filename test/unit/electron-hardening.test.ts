@@ -7,9 +7,9 @@
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { rendererDir } from '../../src/main/paths';
-import { contentSecurityPolicy } from '../../src/shared/csp';
 import { callNames, channelOf } from '../../src/shared/call-names';
 import type { Handlers } from '../../src/shared/contract';
+import { contentSecurityPolicy } from '../../src/shared/csp';
 
 type Listener = (...args: unknown[]) => unknown;
 const recorded = vi.hoisted(() => ({
@@ -18,10 +18,17 @@ const recorded = vi.hoisted(() => ({
   /** Every Menu.setApplicationMenu call, in order. */
   applicationMenus: [] as unknown[],
   windowOptions: undefined as undefined | { webPreferences: Record<string, unknown> },
-  permissionRequest: undefined as undefined | ((contents: unknown, permission: string, callback: (allow: boolean) => void) => void),
+  permissionRequest: undefined as
+    undefined | ((contents: unknown, permission: string, callback: (allow: boolean) => void) => void),
   permissionCheck: undefined as undefined | (() => boolean),
-  beforeRequest: undefined as undefined | ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void),
-  headersReceived: undefined as undefined | ((details: { responseHeaders: Record<string, string[]> }, callback: (response: { responseHeaders: Record<string, string[]> }) => void) => void),
+  beforeRequest: undefined as
+    undefined | ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void),
+  headersReceived: undefined as
+    | undefined
+    | ((
+        details: { responseHeaders: Record<string, string[]> },
+        callback: (response: { responseHeaders: Record<string, string[]> }) => void,
+      ) => void),
   appListeners: new Map<string, (...args: unknown[]) => unknown>(),
   ipcHandlers: new Map<string, (event: unknown, payload: unknown) => unknown>(),
 }));
@@ -46,7 +53,8 @@ vi.mock('electron', () => ({
   },
   session: {
     defaultSession: {
-      setPermissionRequestHandler: (handler: typeof recorded.permissionRequest) => (recorded.permissionRequest = handler),
+      setPermissionRequestHandler: (handler: typeof recorded.permissionRequest) =>
+        (recorded.permissionRequest = handler),
       setPermissionCheckHandler: (handler: typeof recorded.permissionCheck) => (recorded.permissionCheck = handler),
       webRequest: {
         onBeforeRequest: (handler: typeof recorded.beforeRequest) => (recorded.beforeRequest = handler),
@@ -54,7 +62,10 @@ vi.mock('electron', () => ({
       },
     },
   },
-  ipcMain: { handle: (channel: string, handler: (event: unknown, payload: unknown) => unknown) => recorded.ipcHandlers.set(channel, handler) },
+  ipcMain: {
+    handle: (channel: string, handler: (event: unknown, payload: unknown) => unknown) =>
+      recorded.ipcHandlers.set(channel, handler),
+  },
 }));
 
 const appUrl = `${pathToFileURL(rendererDir).href}/index.html`;
@@ -67,7 +78,16 @@ beforeAll(async () => {
 
 describe('the Electron security checklist', () => {
   it('runs the renderer isolated, sandboxed, without Node and with web security', () => {
-    expect(recorded.windowOptions?.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false });
+    expect(recorded.windowOptions?.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
   });
 
   it('sets a Content Security Policy with no unsafe-inline, no unsafe-eval and no network', () => {
@@ -79,14 +99,23 @@ describe('the Electron security checklist', () => {
     expect(contentSecurityPolicy).toContain("connect-src 'none'");
   });
 
-  it('loads no remote content: every request but Keyward\'s own files is cancelled', () => {
+  it("loads no remote content: every request but Keyward's own files is cancelled", () => {
     const cancelled = (url: string) => {
       let cancel: boolean | undefined;
       recorded.beforeRequest?.({ url }, (response) => (cancel = response.cancel));
       return cancel;
     };
     expect(cancelled(appUrl)).toBe(false);
-    for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', `${pathToFileURL(rendererDir).href}-evil/index.html`, 'ws://localhost/', 'data:text/html,x', 'devtools://devtools/bundled/devtools_app.html']) expect(cancelled(url)).toBe(true);
+    for (const url of [
+      'https://example.com/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      `${pathToFileURL(rendererDir).href}-evil/index.html`,
+      'ws://localhost/',
+      'data:text/html,x',
+      'devtools://devtools/bundled/devtools_app.html',
+    ])
+      expect(cancelled(url)).toBe(true);
   });
 
   it('has no DevTools and no application menu in the packaged app', () => {
@@ -94,9 +123,19 @@ describe('the Electron security checklist', () => {
     expect(recorded.applicationMenus).toEqual([null]);
     const listeners = new Map<string, Listener>();
     const closeDevTools = vi.fn();
-    recorded.appListeners.get('web-contents-created')?.({}, { on: (event: string, listener: Listener) => listeners.set(event, listener), setWindowOpenHandler: () => undefined, closeDevTools });
+    recorded.appListeners.get('web-contents-created')?.(
+      {},
+      {
+        on: (event: string, listener: Listener) => listeners.set(event, listener),
+        setWindowOpenHandler: () => undefined,
+        closeDevTools,
+      },
+    );
     const preventDefault = vi.fn();
-    listeners.get('before-input-event')?.({ preventDefault }, { type: 'keyDown', key: 'I', control: true, meta: false, shift: true, alt: false });
+    listeners.get('before-input-event')?.(
+      { preventDefault },
+      { type: 'keyDown', key: 'I', control: true, meta: false, shift: true, alt: false },
+    );
     expect(preventDefault).toHaveBeenCalled();
     listeners.get('devtools-opened')?.();
     expect(closeDevTools).toHaveBeenCalled();
@@ -114,7 +153,13 @@ describe('the Electron security checklist', () => {
   it('blocks navigation, redirects, webviews and new windows in every web contents', () => {
     const listeners = new Map<string, Listener>();
     let openHandler: (() => { action: string }) | undefined;
-    recorded.appListeners.get('web-contents-created')?.({}, { on: (event: string, listener: Listener) => listeners.set(event, listener), setWindowOpenHandler: (handler: () => { action: string }) => (openHandler = handler) });
+    recorded.appListeners.get('web-contents-created')?.(
+      {},
+      {
+        on: (event: string, listener: Listener) => listeners.set(event, listener),
+        setWindowOpenHandler: (handler: () => { action: string }) => (openHandler = handler),
+      },
+    );
     for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
       const preventDefault = vi.fn();
       listeners.get(event)?.({ preventDefault });
@@ -127,12 +172,19 @@ describe('the Electron security checklist', () => {
     const { bindIpc } = await import('../../src/main/electron/ipc');
     const mainFrame = { url: appUrl };
     const called: string[] = [];
-    const handlers = Object.fromEntries(callNames.map((name) => [name, () => (called.push(name), Promise.resolve({ mode: 'rehearsal' }))])) as unknown as Handlers;
+    const handlers = Object.fromEntries(
+      callNames.map((name) => [name, () => (called.push(name), Promise.resolve({ mode: 'rehearsal' }))]),
+    ) as unknown as Handlers;
     bindIpc(() => ({ webContents: { mainFrame } }) as never, handlers);
     expect([...recorded.ipcHandlers.keys()].sort()).toEqual(callNames.map(channelOf).sort());
-    const invoke = (frame: unknown) => recorded.ipcHandlers.get(channelOf('getHsmSettings'))?.({ senderFrame: frame }, {}) as Promise<{ ok: boolean; error?: { code: string } }>;
+    const invoke = (frame: unknown) =>
+      recorded.ipcHandlers.get(channelOf('getHsmSettings'))?.({ senderFrame: frame }, {}) as Promise<{
+        ok: boolean;
+        error?: { code: string };
+      }>;
     expect(await invoke(mainFrame)).toMatchObject({ ok: true });
-    for (const frame of [{ url: appUrl }, { url: 'https://example.com/' }, null]) expect(await invoke(frame)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+    for (const frame of [{ url: appUrl }, { url: 'https://example.com/' }, null])
+      expect(await invoke(frame)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
     expect(called).toEqual(['getHsmSettings']);
   });
 

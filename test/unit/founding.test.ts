@@ -6,9 +6,13 @@ const set = (...roles: OfficerRole[]) => roles.map((role, i) => ({ id: `o${i}`, 
 
 describe('a set of officers governs itself only if any one of them can be locked out', () => {
   it('under the default policies, three security officers are needed: two are refused, whatever else is named', () => {
-    expect(selfGovernanceProblems(set('security-officer', 'security-officer', 'security-officer', 'key-custodian'))).toEqual([]);
+    expect(
+      selfGovernanceProblems(set('security-officer', 'security-officer', 'security-officer', 'key-custodian')),
+    ).toEqual([]);
     expect(selfGovernanceProblems(set('security-officer', 'security-officer', 'security-officer'))).toEqual([]);
-    const [problem, ...more] = selfGovernanceProblems(set('security-officer', 'key-custodian', 'security-officer', 'auditor', 'key-custodian'));
+    const [problem, ...more] = selfGovernanceProblems(
+      set('security-officer', 'key-custodian', 'security-officer', 'auditor', 'key-custodian'),
+    );
     expect(more).toEqual([]);
     expect(problem).toBe(
       'Unlocking an officer, enrolling an officer, removing an officer and changing a policy each need 2 approvals from security officer, so 3 are needed for the workstation to unlock any one of them who is locked out; the officers name 2 (o0, o2). Add 1 more in that role.',
@@ -17,9 +21,14 @@ describe('a set of officers governs itself only if any one of them can be locked
   });
 
   it('follows the policies it is given: each distinct requirement is named once, with the ceremonies it covers', () => {
-    const policies = (type: CeremonyType) => (type === 'enrol-officer' ? { quorum: 3, roles: ['security-officer', 'key-custodian'] as OfficerRole[], approvalLifetimeHours: 8 } : defaultPolicies[type]);
+    const policies = (type: CeremonyType) =>
+      type === 'enrol-officer'
+        ? { quorum: 3, roles: ['security-officer', 'key-custodian'] as OfficerRole[], approvalLifetimeHours: 8 }
+        : defaultPolicies[type];
     const problems = selfGovernanceProblems(set('security-officer', 'security-officer', 'security-officer'), policies);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^Enrolling an officer needs 3 approvals from key custodian, security officer, so 4 are needed/);
+    expect(problems[0]).toMatch(
+      /^Enrolling an officer needs 3 approvals from key custodian, security officer, so 4 are needed/,
+    );
   });
 });

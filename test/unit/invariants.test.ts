@@ -24,10 +24,19 @@ describe('source invariants', () => {
   it('never asks a token for a key value (CKA_VALUE): key material stays inside the HSM', () => {
     const reads = /(readAttributes|C_GetAttributeValue)\([^;]*CKA_VALUE(?!_LEN)\b/s;
     // The one value read: the audit anchor, a data object (CKO_DATA) that holds the log's head, no key.
-    expect(all.filter((f) => f.text.split(/;\n/).some((statement) => reads.test(statement))).map((f) => f.path)).toEqual(['src/main/hsm/audit-anchor.ts']);
-    expect(readFileSync(join(root, 'src/main/hsm/audit-anchor.ts'), 'utf8')).toMatch(/CKA_CLASS, value: pkcs11js\.CKO_DATA[\s\S]*readAttributes\(module\.lib, session\.handle, handle, \[pkcs11js\.CKA_VALUE\]\)/);
+    expect(
+      all.filter((f) => f.text.split(/;\n/).some((statement) => reads.test(statement))).map((f) => f.path),
+    ).toEqual(['src/main/hsm/audit-anchor.ts']);
+    expect(readFileSync(join(root, 'src/main/hsm/audit-anchor.ts'), 'utf8')).toMatch(
+      /CKA_CLASS, value: pkcs11js\.CKO_DATA[\s\S]*readAttributes\(module\.lib, session\.handle, handle, \[pkcs11js\.CKA_VALUE\]\)/,
+    );
     // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as shares), and the anchor.
-    expect(all.filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text)).map((f) => f.path).sort()).toEqual(['src/main/hsm/audit-anchor.ts', 'src/main/hsm/wrapping.ts']);
+    expect(
+      all
+        .filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text))
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['src/main/hsm/audit-anchor.ts', 'src/main/hsm/wrapping.ts']);
   });
 
   it('imports pkcs11js only in the HSM layer', () => {
@@ -38,11 +47,23 @@ describe('source invariants', () => {
 
   it('writes nothing to the console from the HSM layer, the services or the renderer', () => {
     const allowed = new Set(['src/main/shell/main.ts']); // prints one line telling the officer how to quit
-    expect(all.filter((f) => !allowed.has(f.path) && /\bconsole\.(log|info|warn|error|debug)\b/.test(f.text)).map((f) => f.path)).toEqual([]);
+    expect(
+      all
+        .filter((f) => !allowed.has(f.path) && /\bconsole\.(log|info|warn|error|debug)\b/.test(f.text))
+        .map((f) => f.path),
+    ).toEqual([]);
   });
 
   it('gives the renderer no Node, Electron or main-process imports', () => {
     const renderer = all.filter((f) => f.path.startsWith('src/renderer/'));
-    expect(renderer.filter((f) => /from '(node:|electron|fs|path|child_process|pkcs11js|better-sqlite3)|from '\.\.\/(\.\.\/)?main\//.test(f.text)).map((f) => f.path)).toEqual([]);
+    expect(
+      renderer
+        .filter((f) =>
+          /from '(node:|electron|fs|path|child_process|pkcs11js|better-sqlite3)|from '\.\.\/(\.\.\/)?main\//.test(
+            f.text,
+          ),
+        )
+        .map((f) => f.path),
+    ).toEqual([]);
   });
 });

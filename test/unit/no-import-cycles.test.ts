@@ -20,10 +20,15 @@ function sources(folder: string): string[] {
 /** The files a module imports or re-exports from, resolved as TypeScript resolves a relative specifier. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gms), ...text.matchAll(/^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+  const specifiers = [
+    ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gms),
+    ...text.matchAll(/^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm),
+  ].map((m) => m[1] ?? '');
   return specifiers.flatMap((specifier) => {
     const base = resolve(dirname(file), specifier.replace(/\.js$/, ''));
-    const found = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+    const found = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base].find(
+      (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+    );
     return found ? [found] : [];
   });
 }
@@ -72,12 +77,29 @@ it('src has no import cycle, type-only imports included', () => {
 });
 
 it('the cycle finder finds cycles, long and short, and type-only imports (so the check above can fail)', () => {
-  expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']], ['e', ['e']]]))).toEqual([['a', 'b', 'c'], ['e']]);
+  expect(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', ['a']],
+        ['d', ['a']],
+        ['e', ['e']],
+      ]),
+    ),
+  ).toEqual([['a', 'b', 'c'], ['e']]);
   const folder = mkdtempSync(join(tmpdir(), 'keyward-cycles-'));
   try {
-    writeFileSync(join(folder, 'a.ts'), "import type {\n  B,\n} from './b';\nexport { c } from './c.js';\nimport './d';\nimport x from 'package';\n");
+    writeFileSync(
+      join(folder, 'a.ts'),
+      "import type {\n  B,\n} from './b';\nexport { c } from './c.js';\nimport './d';\nimport x from 'package';\n",
+    );
     for (const name of ['b.ts', 'c.ts', 'd.tsx']) writeFileSync(join(folder, name), '');
-    expect(importsOf(join(folder, 'a.ts')).map((f) => relative(folder, f)).sort()).toEqual(['b.ts', 'c.ts', 'd.tsx']);
+    expect(
+      importsOf(join(folder, 'a.ts'))
+        .map((f) => relative(folder, f))
+        .sort(),
+    ).toEqual(['b.ts', 'c.ts', 'd.tsx']);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

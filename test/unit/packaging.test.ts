@@ -5,16 +5,16 @@
  * Electron trees (a binary carrying Electron's fuse wire, app.asar written by @electron/asar, a .deb
  * built by dpkg-deb). Last, what npm run package says on a machine without the runtime.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { createPackageWithOptions, extractFile, listPackage } from '@electron/asar';
 import { flipFuses, FuseV1Options, FuseVersion } from '@electron/fuses';
 import { validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { DebugLogger } from 'builder-util';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronPackageInfo, findElectronRuntime } from '../../scripts/electron-runtime.mjs';
 import {
@@ -117,7 +117,9 @@ describe('electron-builder.yml', () => {
   });
 
   it("passes electron-builder's own schema (a misspelt option would only show at packaging)", async () => {
-    await expect(validateConfiguration(structuredClone(config) as never, new DebugLogger(false))).resolves.toBeUndefined();
+    await expect(
+      validateConfiguration(structuredClone(config) as never, new DebugLogger(false)),
+    ).resolves.toBeUndefined();
     const misspelt = structuredClone(config);
     misspelt.electronFuses = { ...misspelt.electronFuses, runAsNodeX: false };
     await expect(validateConfiguration(misspelt as never, new DebugLogger(false))).rejects.toThrow(/electronFuses/);
@@ -125,8 +127,14 @@ describe('electron-builder.yml', () => {
 
   it('pins the packaging tools exactly and lets no new package run install scripts', () => {
     expect(packageJson.scripts.package).toBe('node scripts/package.mjs');
-    for (const name of ['electron-builder', '@electron/fuses']) expect(packageJson.devDependencies[name]).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(Object.entries(packageJson.allowScripts).filter(([, allowed]) => allowed).map(([name]) => name).sort()).toEqual(['better-sqlite3', 'pkcs11js']);
+    for (const name of ['electron-builder', '@electron/fuses'])
+      expect(packageJson.devDependencies[name]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(
+      Object.entries(packageJson.allowScripts)
+        .filter(([, allowed]) => allowed)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['better-sqlite3', 'pkcs11js']);
   });
 });
 
@@ -177,10 +185,23 @@ async function appTree(options: TreeOptions = {}): Promise<string> {
     writeFileSync(join(source, path), content);
   }
   mkdirSync(join(appDir, 'resources'), { recursive: true });
-  await createPackageWithOptions(source, join(appDir, 'resources', 'app.asar'), options.unpack === false ? {} : { unpack: '*.node' });
+  await createPackageWithOptions(
+    source,
+    join(appDir, 'resources', 'app.asar'),
+    options.unpack === false ? {} : { unpack: '*.node' },
+  );
   if (options.defaultApp) writeFileSync(join(appDir, 'resources', 'default_app.asar'), '');
   const binary = join(appDir, 'keyward');
-  writeFileSync(binary, Buffer.concat([Buffer.alloc(4096, 0x90), Buffer.from(sentinel), Buffer.from([1, shippedWire.length]), Buffer.from(shippedWire), Buffer.alloc(4096, 0x90)]));
+  writeFileSync(
+    binary,
+    Buffer.concat([
+      Buffer.alloc(4096, 0x90),
+      Buffer.from(sentinel),
+      Buffer.from([1, shippedWire.length]),
+      Buffer.from(shippedWire),
+      Buffer.alloc(4096, 0x90),
+    ]),
+  );
   if (options.flips !== 'none') await flipFuses(binary, builderFlips(options.flips ?? config.electronFuses ?? {}));
   return appDir;
 }
@@ -196,23 +217,35 @@ describe('reading back what electron-builder wrote', () => {
     const { problems } = await verifyUnpackedApp(await appTree({ flips: 'none' }), expectations);
     const named = problems.map((problem) => /^fuse (\w+) /.exec(problem)?.[1]).sort();
     // grantFileProtocolExtraPrivileges is wanted on, as Electron ships it.
-    expect(named).toEqual(['enableCookieEncryption', 'enableEmbeddedAsarIntegrityValidation', 'enableNodeCliInspectArguments', 'enableNodeOptionsEnvironmentVariable', 'onlyLoadAppFromAsar', 'runAsNode']);
+    expect(named).toEqual([
+      'enableCookieEncryption',
+      'enableEmbeddedAsarIntegrityValidation',
+      'enableNodeCliInspectArguments',
+      'enableNodeOptionsEnvironmentVariable',
+      'onlyLoadAppFromAsar',
+      'runAsNode',
+    ]);
   });
 
   it('refuses a binary where one fuse differs', async () => {
     const appDir = await appTree({ flips: { ...config.electronFuses, runAsNode: true } });
-    expect((await verifyUnpackedApp(appDir, expectations)).problems).toEqual([`fuse runAsNode should be off but ${join(appDir, 'keyward')} has it on`]);
+    expect((await verifyUnpackedApp(appDir, expectations)).problems).toEqual([
+      `fuse runAsNode should be off but ${join(appDir, 'keyward')} has it on`,
+    ]);
   });
 
   it('refuses native modules built for Node.js rather than Electron', async () => {
     const { problems } = await verifyUnpackedApp(await appTree({ sqliteAbi: '115' }), expectations);
-    expect(problems).toEqual([`node_modules/better-sqlite3/build/Release/better_sqlite3.node is built for Node ABI 115, not Electron's ${electron.abi}: it was not rebuilt for Electron`]);
+    expect(problems).toEqual([
+      `node_modules/better-sqlite3/build/Release/better_sqlite3.node is built for Node ABI 115, not Electron's ${electron.abi}: it was not rebuilt for Electron`,
+    ]);
   });
 
   it('refuses native modules left inside app.asar', async () => {
     const { problems } = await verifyUnpackedApp(await appTree({ unpack: false }), expectations);
     expect(problems).toHaveLength(2);
-    for (const problem of problems) expect(problem).toMatch(/\.node is inside app\.asar; native modules must be unpacked/);
+    for (const problem of problems)
+      expect(problem).toMatch(/\.node is inside app\.asar; native modules must be unpacked/);
   });
 
   it('refuses anything in app.asar but the built app, and a leftover default_app.asar', async () => {
@@ -233,47 +266,86 @@ describe('reading back what electron-builder wrote', () => {
     const asar = readAsar(archive);
     const listed = listPackage(archive, { isPack: false }).map((path) => path.replace(/^\//, ''));
     for (const path of asar.entries.keys()) expect(listed).toContain(path);
-    for (const path of ['package.json', 'out/renderer/assets/big.js', 'node_modules/pkcs11js/build/Release/pkcs11.node']) {
+    for (const path of [
+      'package.json',
+      'out/renderer/assets/big.js',
+      'node_modules/pkcs11js/build/Release/pkcs11.node',
+    ]) {
       expect(readAsarFile(asar, path).equals(extractFile(archive, path))).toBe(true);
     }
   });
 
   it("finds the registration symbol of real addons: this machine's builds are for Node.js", () => {
-    const sqlite = addonAbi(readFileSync(join(projectDir, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+    const sqlite = addonAbi(
+      readFileSync(join(projectDir, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')),
+    );
     expect(sqlite).toEqual({ kind: 'abi', abi: process.versions.modules });
-    expect(addonAbi(readFileSync(join(projectDir, 'node_modules/pkcs11js/build/Release/pkcs11.node')))).toEqual({ kind: 'napi' });
+    expect(addonAbi(readFileSync(join(projectDir, 'node_modules/pkcs11js/build/Release/pkcs11.node')))).toEqual({
+      kind: 'napi',
+    });
   });
 
   it('reads back a .deb: its files as above, and that it recommends SoftHSM2', async (context) => {
-    context.skip(spawnSync('sh', ['-c', 'command -v dpkg-deb'], { stdio: 'ignore' }).status !== 0, 'dpkg-deb is not installed (packaging runs on Debian)');
+    context.skip(
+      spawnSync('sh', ['-c', 'command -v dpkg-deb'], { stdio: 'ignore' }).status !== 0,
+      'dpkg-deb is not installed (packaging runs on Debian)',
+    );
     const deb = (name: string, appDir: string, recommends: string | undefined) => {
       const stage = join(scratch, `${name}-stage`);
       cpSync(appDir, join(stage, 'opt', 'Keyward'), { recursive: true });
       mkdirSync(join(stage, 'DEBIAN'));
-      const control = ['Package: keyward', 'Version: 0.1.0', 'Architecture: amd64', 'Maintainer: Keyward maintainers <keyward@example.invalid>', 'Description: Keyward'];
+      const control = [
+        'Package: keyward',
+        'Version: 0.1.0',
+        'Architecture: amd64',
+        'Maintainer: Keyward maintainers <keyward@example.invalid>',
+        'Description: Keyward',
+      ];
       if (recommends) control.push(`Recommends: ${recommends}`);
       writeFileSync(join(stage, 'DEBIAN', 'control'), `${control.join('\n')}\n`);
       const file = join(scratch, `${name}.deb`);
-      expect(spawnSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', stage, file], { stdio: 'ignore' }).status).toBe(0);
+      expect(
+        spawnSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', stage, file], { stdio: 'ignore' }).status,
+      ).toBe(0);
       return file;
     };
-    expect(await verifyArtifact(deb('good', await appTree(), 'libayatana-appindicator3-1, softhsm2'), config, electron.abi)).toEqual([]);
-    expect(await verifyArtifact(deb('no-softhsm', await appTree(), undefined), config, electron.abi)).toEqual(['no-softhsm.deb: does not recommend softhsm2']);
-    const badFuse = deb('bad-fuse', await appTree({ flips: { ...config.electronFuses, onlyLoadAppFromAsar: false } }), 'softhsm2');
-    expect(await verifyArtifact(badFuse, config, electron.abi)).toEqual([expect.stringMatching(/^bad-fuse\.deb: fuse onlyLoadAppFromAsar should be on but .* has it off$/)]);
+    expect(
+      await verifyArtifact(deb('good', await appTree(), 'libayatana-appindicator3-1, softhsm2'), config, electron.abi),
+    ).toEqual([]);
+    expect(await verifyArtifact(deb('no-softhsm', await appTree(), undefined), config, electron.abi)).toEqual([
+      'no-softhsm.deb: does not recommend softhsm2',
+    ]);
+    const badFuse = deb(
+      'bad-fuse',
+      await appTree({ flips: { ...config.electronFuses, onlyLoadAppFromAsar: false } }),
+      'softhsm2',
+    );
+    expect(await verifyArtifact(badFuse, config, electron.abi)).toEqual([
+      expect.stringMatching(/^bad-fuse\.deb: fuse onlyLoadAppFromAsar should be on but .* has it off$/),
+    ]);
   });
 });
 
 describe('the SBOM', () => {
   it("comes from npm's SBOM of the whole tree, which lists every production dependency (no network needed)", () => {
-    const result = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx'], { cwd: projectDir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx'], {
+      cwd: projectDir,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
     expect(result.status).toBe(0);
     const refs = new Set((JSON.parse(result.stdout) as CycloneDx).components.map((component) => component['bom-ref']));
-    for (const [name, version] of Object.entries(packageJson.dependencies)) expect(refs, name).toContain(`${name}@${version}`);
+    for (const [name, version] of Object.entries(packageJson.dependencies))
+      expect(refs, name).toContain(`${name}@${version}`);
   });
 
   it('keeps only what app.asar ships, adds the Electron runtime, and names what npm does not list', () => {
-    const component = (name: string, version: string) => ({ 'bom-ref': `${name}@${version}`, type: 'library', name, version });
+    const component = (name: string, version: string) => ({
+      'bom-ref': `${name}@${version}`,
+      type: 'library',
+      name,
+      version,
+    });
     const full: CycloneDx = {
       bomFormat: 'CycloneDX',
       metadata: { component: { 'bom-ref': 'keyward@0.1.0', type: 'library', name: 'main', version: '0.1.0' } },
@@ -284,7 +356,11 @@ describe('the SBOM', () => {
         { ref: 'yaml@2.9.1', dependsOn: [] },
       ],
     };
-    const { sbom, missing } = sbomOfShipped(full, new Set(['yaml@2.9.1', 'zod@4.6.7', 'ghost@1.0.0']), { name: 'keyward', version: '0.1.0', electronVersion: '45.4.1' });
+    const { sbom, missing } = sbomOfShipped(full, new Set(['yaml@2.9.1', 'zod@4.6.7', 'ghost@1.0.0']), {
+      name: 'keyward',
+      version: '0.1.0',
+      electronVersion: '45.4.1',
+    });
     expect(missing).toEqual(['ghost@1.0.0']);
     expect(sbom.metadata.component).toMatchObject({ name: 'keyward', type: 'application' });
     expect(sbom.components.map((entry) => entry['bom-ref'])).toEqual(['yaml@2.9.1', 'zod@4.6.7', 'electron@45.4.1']);
@@ -314,11 +390,16 @@ describe('the digests the officers compare', () => {
     const digests = [];
     for (const name of ['Keyward-0.1.0-x86_64.AppImage', 'keyward_0.1.0_amd64.deb']) {
       const sha256 = await sha256File(join(folder, name));
-      expect(sha256).toBe(createHash('sha256').update(readFileSync(join(folder, name))).digest('hex'));
+      expect(sha256).toBe(
+        createHash('sha256')
+          .update(readFileSync(join(folder, name)))
+          .digest('hex'),
+      );
       digests.push({ name, sha256 });
     }
     writeFileSync(join(folder, 'SHA256SUMS'), sha256sums(digests));
-    const check = () => spawnSync('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: folder, encoding: 'utf8' }).status;
+    const check = () =>
+      spawnSync('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: folder, encoding: 'utf8' }).status;
     expect(check()).toBe(0);
     writeFileSync(join(folder, 'keyward_0.1.0_amd64.deb'), 'tampered');
     expect(check()).not.toBe(0);
@@ -326,11 +407,15 @@ describe('the digests the officers compare', () => {
 });
 
 describe('npm run package', () => {
-  const packageScript = (...args: string[]) => spawnSync(process.execPath, ['scripts/package.mjs', ...args], { cwd: projectDir, encoding: 'utf8' });
+  const packageScript = (...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/package.mjs', ...args], { cwd: projectDir, encoding: 'utf8' });
 
   it("refuses where Electron's runtime is missing: says what, why and what to do, builds nothing, no stack trace", (context) => {
     const runtime = findElectronRuntime();
-    context.skip(runtime.present, `Electron's runtime is installed here (${runtime.present ? runtime.path : ''}), so the refusal for a missing runtime cannot be seen`);
+    context.skip(
+      runtime.present,
+      `Electron's runtime is installed here (${runtime.present ? runtime.path : ''}), so the refusal for a missing runtime cannot be seen`,
+    );
     const result = packageScript();
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');

@@ -13,7 +13,12 @@ describe('PKCS#11 token URIs (RFC 7512)', () => {
   });
 
   it('formats in a fixed order and round-trips any label', () => {
-    const selector = { token: 'Keyward Rehearsal; ü?#%', serial: 'e92c78fc00027749', manufacturer: 'SoftHSM project', model: 'SoftHSM v2' };
+    const selector = {
+      token: 'Keyward Rehearsal; ü?#%',
+      serial: 'e92c78fc00027749',
+      manufacturer: 'SoftHSM project',
+      model: 'SoftHSM v2',
+    };
     const uri = formatTokenUri(selector);
     expect(uri).toBe(
       'pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=e92c78fc00027749;token=Keyward%20Rehearsal%3B%20%C3%BC%3F%23%25',

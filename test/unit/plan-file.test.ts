@@ -6,15 +6,26 @@ it('reads the example plan in docs/', () => {
   expect(readPlanFile('generate-cmk.yaml', readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'))).toEqual({
     type: 'generate-cmk',
     officers: ['alice', 'bob'],
-    request: { keyName: 'Tenant CMK', purpose: "Encryption of the SaaS tenant's data", provider: 'aws-kms', spec: 'AES_256', rotationDays: 365 },
+    request: {
+      keyName: 'Tenant CMK',
+      purpose: "Encryption of the SaaS tenant's data",
+      provider: 'aws-kms',
+      spec: 'AES_256',
+      rotationDays: 365,
+    },
   });
-  expect(readAnswersFile('answers.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).pinParts).toEqual(['1111-2222']);
+  expect(
+    readAnswersFile('answers.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).pinParts,
+  ).toEqual(['1111-2222']);
 });
 
 it.each([
   ['ceremony: [unclosed', /is not valid YAML/],
   ['ceremony: make-coffee', /"ceremony" must name a ceremony type/],
-  ['ceremony: initialise-workstation\nworkstation: {organization: O, name: N}\nfounding: [{id: alice, name: A, role: king}]', /founding/],
+  [
+    'ceremony: initialise-workstation\nworkstation: {organization: O, name: N}\nfounding: [{id: alice, name: A, role: king}]',
+    /founding/,
+  ],
   ['ceremony: generate-cmk\nofficers: [alice]\nkey: {name: K, purpose: p}', /officers: name at least two officers/],
   ['ceremony: generate-cmk\nofficers: [alice, alice]\nkey: {name: K, purpose: p}', /an officer is named twice/],
   ['ceremony: generate-cmk\nofficers: [alice, bob]\nkey: {name: K, purpose: p, spec: DES}', /key.spec/],
@@ -25,31 +36,69 @@ it.each([
 });
 
 it('reads the example import and export plans in docs/', () => {
-  expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/import-wrapping-key.yaml', 'utf8'))).toMatchObject({ type: 'import-wrapping-key', provider: 'aws-kms', files: { wrappingKey: 'params/get-parameters-for-import.json' }, fields: { algorithm: 'RSAES_OAEP_SHA_256' } });
-  expect(readPlanFile('e.yaml', readFileSync('docs/ceremonies/export-key.yaml', 'utf8'))).toMatchObject({ type: 'export-key', key: { name: 'Tenant CMK', version: 1 }, destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' } });
-  expect(readAnswersFile('a.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).soPinParts).toEqual(['9999-8888']);
+  expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/import-wrapping-key.yaml', 'utf8'))).toMatchObject({
+    type: 'import-wrapping-key',
+    provider: 'aws-kms',
+    files: { wrappingKey: 'params/get-parameters-for-import.json' },
+    fields: { algorithm: 'RSAES_OAEP_SHA_256' },
+  });
+  expect(readPlanFile('e.yaml', readFileSync('docs/ceremonies/export-key.yaml', 'utf8'))).toMatchObject({
+    type: 'export-key',
+    key: { name: 'Tenant CMK', version: 1 },
+    destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' },
+  });
+  expect(readAnswersFile('a.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).soPinParts).toEqual([
+    '9999-8888',
+  ]);
 });
 
 it('reads the example lifecycle plans in docs/', () => {
   const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
-  expect(read('rotate-cmk.yaml')).toEqual({ type: 'rotate-cmk', officers: ['alice', 'bob'], keyName: 'Tenant CMK', reason: 'due' });
-  expect(read('disable-key.yaml')).toMatchObject({ type: 'disable-key', keyName: 'Tenant CMK', version: 1, state: 'disabled' });
+  expect(read('rotate-cmk.yaml')).toEqual({
+    type: 'rotate-cmk',
+    officers: ['alice', 'bob'],
+    keyName: 'Tenant CMK',
+    reason: 'due',
+  });
+  expect(read('disable-key.yaml')).toMatchObject({
+    type: 'disable-key',
+    keyName: 'Tenant CMK',
+    version: 1,
+    state: 'disabled',
+  });
   expect(read('enable-key.yaml')).toMatchObject({ type: 'enable-key', state: 'decrypt-only' });
-  expect(read('destroy-key.yaml')).toMatchObject({ type: 'destroy-key', version: 1, folder: '/media/officer/KEYWARD-USB' });
+  expect(read('destroy-key.yaml')).toMatchObject({
+    type: 'destroy-key',
+    version: 1,
+    folder: '/media/officer/KEYWARD-USB',
+  });
 });
 
 it('reads the example officer, policy and audit plans in docs/', () => {
   const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
-  expect(read('enrol-officer.yaml')).toEqual({ type: 'enrol-officer', officers: ['alice', 'dave'], officer: { id: 'erin', name: 'Erin Park', role: 'key-custodian' } });
+  expect(read('enrol-officer.yaml')).toEqual({
+    type: 'enrol-officer',
+    officers: ['alice', 'dave'],
+    officer: { id: 'erin', name: 'Erin Park', role: 'key-custodian' },
+  });
   expect(read('suspend-officer.yaml')).toMatchObject({ type: 'suspend-officer', officer: 'erin', change: 'suspend' });
   expect(read('remove-officer.yaml')).toMatchObject({ type: 'remove-officer', officer: 'erin', change: 'remove' });
-  expect(read('change-policy.yaml')).toMatchObject({ type: 'change-policy', ceremonyType: 'export-key', policy: { quorum: 3 } });
+  expect(read('change-policy.yaml')).toMatchObject({
+    type: 'change-policy',
+    ceremonyType: 'export-key',
+    policy: { quorum: 3 },
+  });
   expect(read('export-audit.yaml')).toMatchObject({ type: 'export-audit', officers: ['carol'] });
 });
 
 it('reads the example backup and restore plans in docs/', () => {
   const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
-  expect(read('backup.yaml')).toMatchObject({ type: 'backup', threshold: 2, packageFolder: '/media/officer/BACKUP', shareFolders: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'] });
+  expect(read('backup.yaml')).toMatchObject({
+    type: 'backup',
+    threshold: 2,
+    packageFolder: '/media/officer/BACKUP',
+    shareFolders: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'],
+  });
   expect(read('restore.yaml')).toMatchObject({ type: 'restore', keys: [{ name: 'Tenant CMK', version: 1 }] });
 });
 
@@ -59,12 +108,31 @@ it('reads the example initialisation plan in docs/', () => {
     officers: ['alice', 'bob', 'dave', 'grace', 'carol'],
     organization: 'Example Org',
     signingKey: 'ECDSA_P384',
-    founding: [{ id: 'alice', role: 'security-officer' }, { id: 'bob', role: 'key-custodian' }, { id: 'dave', role: 'security-officer' }, { id: 'grace', role: 'security-officer' }, { id: 'carol', role: 'auditor' }],
+    founding: [
+      { id: 'alice', role: 'security-officer' },
+      { id: 'bob', role: 'key-custodian' },
+      { id: 'dave', role: 'security-officer' },
+      { id: 'grace', role: 'security-officer' },
+      { id: 'carol', role: 'auditor' },
+    ],
   });
 });
 
 it('refuses a plan whose aliases would expand without bound, or name an anchor that does not exist', () => {
-  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
-  expect(() => readPlanFile('laughs.yaml', laughs)).toThrow(/The plan file laughs.yaml was refused: it is not valid YAML/);
-  expect(() => readPlanFile('alias.yaml', '*missing')).toThrow(/The plan file alias.yaml was refused: it is not valid YAML/);
+  const laughs = [
+    'a: &a [x, x, x, x, x, x, x, x, x, x]',
+    ...Array.from(
+      { length: 8 },
+      (_, i) =>
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(', ')}]`,
+    ),
+  ].join('\n');
+  expect(() => readPlanFile('laughs.yaml', laughs)).toThrow(
+    /The plan file laughs.yaml was refused: it is not valid YAML/,
+  );
+  expect(() => readPlanFile('alias.yaml', '*missing')).toThrow(
+    /The plan file alias.yaml was refused: it is not valid YAML/,
+  );
 });

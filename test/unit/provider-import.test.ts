@@ -16,48 +16,151 @@ const now = new Date('2026-11-23T12:00:00Z');
 describe('AWS KMS', () => {
   const token = randomBytes(32);
   it('takes the console download: DER wrapping key, ImportToken.bin and ParametersValidTo', () => {
-    const params = readProviderImport('aws-kms', { wrappingKey: der, importToken: token }, { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', parametersValidTo: '2026-11-24T12:00:00Z' }, now);
-    expect(params).toMatchObject({ algorithm: 'RSA_AES_KEY_WRAP_SHA_256', modulusBits: 2048, deadline: '2026-11-24T12:00:00.000Z', target: { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' } });
+    const params = readProviderImport(
+      'aws-kms',
+      { wrappingKey: der, importToken: token },
+      {
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        parametersValidTo: '2026-11-24T12:00:00Z',
+      },
+      now,
+    );
+    expect(params).toMatchObject({
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      modulusBits: 2048,
+      deadline: '2026-11-24T12:00:00.000Z',
+      target: { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' },
+    });
     expect(Buffer.from(params.importToken ?? [])).toEqual(token);
   });
   it('takes GetParametersForImport JSON, with ParametersValidTo in epoch seconds', () => {
-    const json = { KeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: token.toString('base64'), PublicKey: der.toString('base64'), ParametersValidTo: 1795521600 };
-    const params = readProviderImport('aws-kms', { wrappingKey: Buffer.from(JSON.stringify(json)) }, { algorithm: 'RSAES_OAEP_SHA_1' }, now);
+    const json = {
+      KeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ImportToken: token.toString('base64'),
+      PublicKey: der.toString('base64'),
+      ParametersValidTo: 1795521600,
+    };
+    const params = readProviderImport(
+      'aws-kms',
+      { wrappingKey: Buffer.from(JSON.stringify(json)) },
+      { algorithm: 'RSAES_OAEP_SHA_1' },
+      now,
+    );
     expect(params.deadline).toBe(new Date(1795521600 * 1000).toISOString());
     expect(params.target.keyId).toBe(json.KeyId);
   });
   it.each([
-    [{ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', algorithm: 'RSAES_OAEP_SHA_1', parametersValidTo: '2026-11-23T11:00:00Z' }, /import window closed at 2026-11-23T11:00:00.000Z/],
-    [{ keyId: 'not a key', algorithm: 'RSAES_OAEP_SHA_1', parametersValidTo: '2026-11-24T12:00:00Z' }, /keyId "not a key" is not in the provider's format/],
-    [{ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', algorithm: 'RSAES_PKCS1_V1_5', parametersValidTo: '2026-11-24T12:00:00Z' }, /RSAES_PKCS1_V1_5 is not one AWS KMS offers/],
+    [
+      {
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        algorithm: 'RSAES_OAEP_SHA_1',
+        parametersValidTo: '2026-11-23T11:00:00Z',
+      },
+      /import window closed at 2026-11-23T11:00:00.000Z/,
+    ],
+    [
+      { keyId: 'not a key', algorithm: 'RSAES_OAEP_SHA_1', parametersValidTo: '2026-11-24T12:00:00Z' },
+      /keyId "not a key" is not in the provider's format/,
+    ],
+    [
+      {
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        algorithm: 'RSAES_PKCS1_V1_5',
+        parametersValidTo: '2026-11-24T12:00:00Z',
+      },
+      /RSAES_PKCS1_V1_5 is not one AWS KMS offers/,
+    ],
   ])('refuses %j', (fields, reason) => {
     expect(() => readProviderImport('aws-kms', { wrappingKey: der, importToken: token }, fields, now)).toThrow(reason);
   });
   it('refuses a download without its import token', () => {
-    expect(() => readProviderImport('aws-kms', { wrappingKey: der }, { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', algorithm: 'RSAES_OAEP_SHA_1', parametersValidTo: '2026-11-24T12:00:00Z' }, now)).toThrow(/import token is missing/);
+    expect(() =>
+      readProviderImport(
+        'aws-kms',
+        { wrappingKey: der },
+        {
+          keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+          algorithm: 'RSAES_OAEP_SHA_1',
+          parametersValidTo: '2026-11-24T12:00:00Z',
+        },
+        now,
+      ),
+    ).toThrow(/import token is missing/);
   });
 });
 
 describe('the other providers', () => {
   it('Azure: the KEK and its kid; the key id must be a Key Vault or Managed HSM key URL', () => {
     const kid = `https://contoso.managedhsm.azure.net/keys/KEK/${'ab'.repeat(16)}`;
-    expect(readProviderImport('azure-key-vault', { wrappingKey: pem(key3072) }, { kid, keyName: 'cmk' }, now)).toMatchObject({ algorithm: 'RSA_AES_KEY_WRAP_SHA_1', providerAlgorithm: 'CKM_RSA_AES_KEY_WRAP', target: { kid } });
-    expect(() => readProviderImport('azure-key-vault', { wrappingKey: pem(key3072) }, { kid: 'https://evil.example/keys/KEK/1', keyName: 'cmk' }, now)).toThrow(/kid .* is not in the provider's format/);
+    expect(
+      readProviderImport('azure-key-vault', { wrappingKey: pem(key3072) }, { kid, keyName: 'cmk' }, now),
+    ).toMatchObject({
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_1',
+      providerAlgorithm: 'CKM_RSA_AES_KEY_WRAP',
+      target: { kid },
+    });
+    expect(() =>
+      readProviderImport(
+        'azure-key-vault',
+        { wrappingKey: pem(key3072) },
+        { kid: 'https://evil.example/keys/KEK/1', keyName: 'cmk' },
+        now,
+      ),
+    ).toThrow(/kid .* is not in the provider's format/);
   });
   it('Google Cloud: the import method fixes the algorithm and the key size', () => {
-    const fields = { importMethod: 'RSA_OAEP_4096_SHA256_AES_256', expireTime: '2026-11-26T12:00:00Z', importJob: 'projects/p/locations/global/keyRings/r/importJobs/j', cryptoKey: 'projects/p/locations/global/keyRings/r/cryptoKeys/k' };
-    expect(readProviderImport('google-cloud-kms', { wrappingKey: pem(key4096) }, fields, now)).toMatchObject({ algorithm: 'RSA_AES_KEY_WRAP_SHA_256', modulusBits: 4096 });
-    expect(() => readProviderImport('google-cloud-kms', { wrappingKey: pem(key3072) }, fields, now)).toThrow(/RSA-3072, but it must be RSA-4096/);
-    expect(() => readProviderImport('google-cloud-kms', { wrappingKey: pem(key4096) }, { ...fields, expireTime: undefined }, now)).toThrow(/deadline \(expiry time\) is missing/);
+    const fields = {
+      importMethod: 'RSA_OAEP_4096_SHA256_AES_256',
+      expireTime: '2026-11-26T12:00:00Z',
+      importJob: 'projects/p/locations/global/keyRings/r/importJobs/j',
+      cryptoKey: 'projects/p/locations/global/keyRings/r/cryptoKeys/k',
+    };
+    expect(readProviderImport('google-cloud-kms', { wrappingKey: pem(key4096) }, fields, now)).toMatchObject({
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      modulusBits: 4096,
+    });
+    expect(() => readProviderImport('google-cloud-kms', { wrappingKey: pem(key3072) }, fields, now)).toThrow(
+      /RSA-3072, but it must be RSA-4096/,
+    );
+    expect(() =>
+      readProviderImport('google-cloud-kms', { wrappingKey: pem(key4096) }, { ...fields, expireTime: undefined }, now),
+    ).toThrow(/deadline \(expiry time\) is missing/);
   });
   it('Vault: an RSA-4096 wrapping key and a hash function Keyward can wrap with', () => {
-    expect(readProviderImport('hashicorp-vault', { wrappingKey: pem(key4096) }, { keyName: 'k' }, now)).toMatchObject({ algorithm: 'RSA_AES_KEY_WRAP_SHA_256', target: { mount: 'transit', keyName: 'k' } });
-    expect(() => readProviderImport('hashicorp-vault', { wrappingKey: pem(key2048) }, { keyName: 'k' }, now)).toThrow(/must be RSA-4096/);
-    expect(() => readProviderImport('hashicorp-vault', { wrappingKey: pem(key4096) }, { keyName: 'k', hashFunction: 'SHA512' }, now)).toThrow(/hash_function SHA512/);
+    expect(readProviderImport('hashicorp-vault', { wrappingKey: pem(key4096) }, { keyName: 'k' }, now)).toMatchObject({
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      target: { mount: 'transit', keyName: 'k' },
+    });
+    expect(() => readProviderImport('hashicorp-vault', { wrappingKey: pem(key2048) }, { keyName: 'k' }, now)).toThrow(
+      /must be RSA-4096/,
+    );
+    expect(() =>
+      readProviderImport(
+        'hashicorp-vault',
+        { wrappingKey: pem(key4096) },
+        { keyName: 'k', hashFunction: 'SHA512' },
+        now,
+      ),
+    ).toThrow(/hash_function SHA512/);
   });
   it('Salesforce: only a certificate, and its expiry is the deadline', () => {
-    expect(() => readProviderImport('salesforce-shield', { wrappingKey: pem(key4096) }, {}, now)).toThrow(/not a certificate/);
-    const certificate = execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=BYOK', '-days', '2']);
+    expect(() => readProviderImport('salesforce-shield', { wrappingKey: pem(key4096) }, {}, now)).toThrow(
+      /not a certificate/,
+    );
+    const certificate = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:4096',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=BYOK',
+      '-days',
+      '2',
+    ]);
     const params = readProviderImport('salesforce-shield', { wrappingKey: certificate }, {}, new Date());
     expect(params.algorithm).toBe('RSAES_OAEP_SHA_1');
     expect(new Date(params.deadline ?? '').getTime()).toBeGreaterThan(Date.now());
@@ -71,9 +174,16 @@ describe('what each provider takes', () => {
     expect(specRefusal('aws-kms', 'AES_256', 'RSAES_OAEP_SHA_1')).toBeUndefined();
   });
   it('checks payload lengths: RSA part = modulus length, then 8*ceil(n/8)+8 bytes of KWP', () => {
-    const params = { provider: 'google-cloud-kms' as const, algorithm: 'RSA_AES_KEY_WRAP_SHA_1' as const, modulusBits: 3072, target: {} };
+    const params = {
+      provider: 'google-cloud-kms' as const,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_1' as const,
+      modulusBits: 3072,
+      target: {},
+    };
     expect(payloadProblems(params, 'AES_256', new Map([['wrapped-key.bin', Buffer.alloc(384 + 40)]]))).toEqual([]);
-    expect(payloadProblems(params, 'AES_256', new Map([['wrapped-key.bin', Buffer.alloc(384 + 48)]]))).toEqual(['wrapped-key.bin: its AES-KWP part is 48 bytes; an AES_256 key gives 40']);
+    expect(payloadProblems(params, 'AES_256', new Map([['wrapped-key.bin', Buffer.alloc(384 + 48)]]))).toEqual([
+      'wrapped-key.bin: its AES-KWP part is 48 bytes; an AES_256 key gives 40',
+    ]);
     expect(payloadProblems(params, 'AES_256', new Map())).toEqual(['wrapped-key.bin is missing or unreadable']);
   });
 });

@@ -46,6 +46,8 @@ describe('the small-file reader', () => {
     const path = join(dir, 'key.pem');
     writeFileSync(path, Buffer.alloc(100, 0x41));
     expect(readSmallFile(path, 100, "provider's wrapping key file").length).toBe(100);
-    expect(thrown(() => readSmallFile(path, 99, "provider's wrapping key file")).message).toMatch(/larger than any provider's wrapping key file \(at most 99\b/);
+    expect(thrown(() => readSmallFile(path, 99, "provider's wrapping key file")).message).toMatch(
+      /larger than any provider's wrapping key file \(at most 99\b/,
+    );
   });
 });

@@ -16,7 +16,11 @@ describe('settings.json', () => {
   });
 
   it('round-trips a chosen HSM, leaves no temporary file and is readable by its owner only', () => {
-    const chosen = { mode: 'hsm' as const, modulePath: '/usr/lib/vendor/p11.so', tokenUri: 'pkcs11:token=CMK;serial=42' };
+    const chosen = {
+      mode: 'hsm' as const,
+      modulePath: '/usr/lib/vendor/p11.so',
+      tokenUri: 'pkcs11:token=CMK;serial=42',
+    };
     writeSettings(dir, chosen);
     writeSettings(dir, chosen);
     expect(readSettings(dir)).toEqual(chosen);
@@ -27,7 +31,10 @@ describe('settings.json', () => {
 
   it.each([
     ['{not json', 'cannot be used'],
-    ['{"mode":"hsm","modulePath":"/x.so","tokenUri":"pkcs11:token=a?pin-value=1"}', 'a PIN is never part of an address'],
+    [
+      '{"mode":"hsm","modulePath":"/x.so","tokenUri":"pkcs11:token=a?pin-value=1"}',
+      'a PIN is never part of an address',
+    ],
     ['{"mode":"hsm","modulePath":"x.so","tokenUri":"pkcs11:token=a"}', 'must be absolute'],
   ])('refuses a damaged or edited file %s with a clear message', (content, reason) => {
     writeFileSync(join(dir, 'settings.json'), content);
@@ -35,7 +42,10 @@ describe('settings.json', () => {
     try {
       readSettings(dir);
     } catch (error) {
-      expect(error).toMatchObject({ code: 'SETTINGS_INVALID', nextStep: expect.stringContaining('Settings') as unknown });
+      expect(error).toMatchObject({
+        code: 'SETTINGS_INVALID',
+        nextStep: expect.stringContaining('Settings') as unknown,
+      });
     }
   });
 });

@@ -15,13 +15,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('removes a claimed folder and the writers\' hidden temporaries, and nothing else', () => {
+it("removes a claimed folder and the writers' hidden temporaries, and nothing else", () => {
   const bundle = join(dir, 'keyward-aws-kms-Tenant-v1-0a1b2c3d');
   const claim = claimOf(bundle);
   mkdirSync(bundle);
   writeFileSync(join(bundle, 'manifest.json'), '{}');
   mkdirSync(join(dir, '.keyward-aws-kms-Tenant-v1-0a1b2c3d.partial-1234'));
-  writeFileSync(join(dir, 'keyward-aws-kms-Tenant-v1-0a1b2c3d.partial-notes.txt'), 'an officer\'s own file');
+  writeFileSync(join(dir, 'keyward-aws-kms-Tenant-v1-0a1b2c3d.partial-notes.txt'), "an officer's own file");
   writeFileSync(join(dir, 'other.txt'), 'kept');
   expect(claim).toBeDefined();
   const result = removeOutputs(claim ? [claim] : []);
@@ -52,7 +52,7 @@ it('never touches the empty mount point of a drive taken out', (context) => {
   expect(readdirSync(point)).toEqual(['audit.jsonl']);
 });
 
-it('never removes an entry older than the claim: another drive\'s file of the same name', () => {
+it("never removes an entry older than the claim: another drive's file of the same name", () => {
   const path = join(dir, 'audit.jsonl');
   writeFileSync(path, 'an older export, on the drive now at that place');
   const claim = claimOf(path);

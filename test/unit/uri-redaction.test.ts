@@ -13,7 +13,11 @@ describe('a PIN typed into a token address by mistake', () => {
       message = (error as Error).message;
     }
     expect(message).not.toContain('8675309');
-    const result = await dispatch({} as Handlers, 'selectHsm', { mode: 'hsm', modulePath: '/x.so', tokenUri: 'pkcs11:token=CMK?pin-value=8675309' });
+    const result = await dispatch({} as Handlers, 'selectHsm', {
+      mode: 'hsm',
+      modulePath: '/x.so',
+      tokenUri: 'pkcs11:token=CMK?pin-value=8675309',
+    });
     expect(JSON.stringify(result)).not.toContain('8675309');
   });
 });

@@ -18,7 +18,25 @@ function certificate(format: 'PEM' | 'DER'): Buffer {
   const keyFile = join(dir, 'key.pem');
   execFileSync('sh', ['-c', `cat > ${keyFile}`], { input: privateKey.export({ type: 'pkcs8', format: 'pem' }) });
   const out = join(dir, `cert.${format}`);
-  execFileSync('openssl', ['req', '-new', '-x509', '-key', keyFile, '-subj', '/CN=Provider BYOK', '-days', '30', '-outform', format, '-out', out], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-x509',
+      '-key',
+      keyFile,
+      '-subj',
+      '/CN=Provider BYOK',
+      '-days',
+      '30',
+      '-outform',
+      format,
+      '-out',
+      out,
+    ],
+    { stdio: 'pipe' },
+  );
   return readFileSync(out);
 }
 
@@ -43,11 +61,36 @@ describe('provider wrapping key files', () => {
     ['an empty file', Buffer.alloc(0), 'the file is empty'],
     ['a private key', Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })), 'contains a PRIVATE key'],
     ['a private JWK', Buffer.from(JSON.stringify(privateKey.export({ format: 'jwk' }))), 'private key fields'],
-    ['a 1024-bit key', Buffer.from(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' })), 'has 1024 bits'],
-    ['exponent 3', Buffer.from(generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({ type: 'spki', format: 'pem' })), 'exponent is 3'],
-    ['an EC key', Buffer.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' })), 'is ec, not RSA'],
+    [
+      'a 1024-bit key',
+      Buffer.from(
+        generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }),
+      ),
+      'has 1024 bits',
+    ],
+    [
+      'exponent 3',
+      Buffer.from(
+        generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({
+          type: 'spki',
+          format: 'pem',
+        }),
+      ),
+      'exponent is 3',
+    ],
+    [
+      'an EC key',
+      Buffer.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' })),
+      'is ec, not RSA',
+    ],
     ['garbage', Buffer.from([1, 2, 3, 4]), 'neither PEM, JSON'],
-    ['two PEM blocks', Buffer.from(`${publicKey.export({ type: 'spki', format: 'pem' }) as string}\n${publicKey.export({ type: 'spki', format: 'pem' }) as string}`), '2 PEM blocks'],
+    [
+      'two PEM blocks',
+      Buffer.from(
+        `${publicKey.export({ type: 'spki', format: 'pem' }) as string}\n${publicKey.export({ type: 'spki', format: 'pem' }) as string}`,
+      ),
+      '2 PEM blocks',
+    ],
     ['an oversized file', Buffer.alloc(70_000, 0x41), 'at most 65536'],
   ])('refuses %s with the reason', (_what, bytes, reason) => {
     expect(() => parseWrappingKey(bytes)).toThrow(reason);

@@ -34,7 +34,10 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
   const subject = { commonName: `Keyward workstation ${spec}`, organization: 'Example Org' };
 
   it('issues a self-signed CA certificate that openssl verifies, and an approval-key certificate under it', async () => {
-    const workstation = await issueCertificate({ profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity }, signer);
+    const workstation = await issueCertificate(
+      { profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity },
+      signer,
+    );
     const caPath = file(`${spec}-ca.pem`, pem(workstation));
     expect(openssl(['verify', '-CAfile', caPath, caPath])).toContain(': OK');
     const text = openssl(['x509', '-in', caPath, '-noout', '-text']);
@@ -44,17 +47,29 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
 
     const officer = softwareSigner('ECDSA_P256');
     const approval = await issueCertificate(
-      { profile: 'approval', subject: { commonName: 'Officer A', organization: 'Example Org' }, subjectSpki: officer.spki, issuer: { certificateDer: workstation }, serial: randomBytes(16), ...validity },
+      {
+        profile: 'approval',
+        subject: { commonName: 'Officer A', organization: 'Example Org' },
+        subjectSpki: officer.spki,
+        issuer: { certificateDer: workstation },
+        serial: randomBytes(16),
+        ...validity,
+      },
       signer,
     );
     const approvalPath = file(`${spec}-approval.pem`, pem(approval));
     expect(openssl(['verify', '-CAfile', caPath, approvalPath])).toContain(': OK');
-    expect(openssl(['x509', '-in', approvalPath, '-noout', '-text'])).toMatch(/CA:FALSE[\s\S]*Digital Signature, Non Repudiation/);
+    expect(openssl(['x509', '-in', approvalPath, '-noout', '-text'])).toMatch(
+      /CA:FALSE[\s\S]*Digital Signature, Non Repudiation/,
+    );
     expect(new X509Certificate(approval).checkIssued(new X509Certificate(workstation))).toBe(true);
   });
 
   it('signs a detached CMS signature that openssl and the verifier accept, and that fails on any change to the file', async () => {
-    const certificate = await issueCertificate({ profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity }, signer);
+    const certificate = await issueCertificate(
+      { profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity },
+      signer,
+    );
     const content = Buffer.from('{"manifest":"example"}\n');
     const signedAt = new Date('2026-11-23T10:00:00Z');
     const cms = await signDetached(digestOfBytes(content), signer, certificate, signedAt);
@@ -62,7 +77,21 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
     expect(verified.certificateDer.equals(certificate)).toBe(true);
     expect(verified.signingTime?.toISOString()).toBe(signedAt.toISOString());
 
-    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file(`${spec}.p7s`, cms), '-CAfile', file(`${spec}-signer.pem`, pem(certificate)), '-purpose', 'any', '-out', join(dir, 'out')];
+    const args = [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      file(`${spec}.p7s`, cms),
+      '-CAfile',
+      file(`${spec}-signer.pem`, pem(certificate)),
+      '-purpose',
+      'any',
+      '-out',
+      join(dir, 'out'),
+    ];
     expect(() => openssl([...args, '-content', file(`${spec}.json`, content)])).not.toThrow();
     const changed = Buffer.from(content);
     changed[3] = (changed[3] ?? 0) ^ 1;
@@ -70,19 +99,35 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
     expect(() => verifyDetached(cms, digestOfBytes(changed))).toThrow(/has changed since it was signed/);
   });
 
-  it('refuses a signature made by another key, and a certificate that is not the signer\'s', async () => {
-    const certificate = await issueCertificate({ profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity }, signer);
+  it("refuses a signature made by another key, and a certificate that is not the signer's", async () => {
+    const certificate = await issueCertificate(
+      { profile: 'workstation', subject, subjectSpki: signer.spki, serial: randomBytes(16), ...validity },
+      signer,
+    );
     const impostor = { ...softwareSigner(spec), spki: signer.spki };
-    await expect(signDetached(digestOfBytes(Buffer.from('x')), impostor, certificate, new Date())).rejects.toThrow(/does not verify against the signer certificate/);
+    await expect(signDetached(digestOfBytes(Buffer.from('x')), impostor, certificate, new Date())).rejects.toThrow(
+      /does not verify against the signer certificate/,
+    );
     const other = softwareSigner(spec);
-    await expect(signDetached(digestOfBytes(Buffer.from('x')), other, certificate, new Date())).rejects.toThrow(/not the certificate of the signing key/);
+    await expect(signDetached(digestOfBytes(Buffer.from('x')), other, certificate, new Date())).rejects.toThrow(
+      /not the certificate of the signing key/,
+    );
   });
 });
 
 describe('verifyDetached on damaged signature files', () => {
   it('names what is wrong for every single-byte change of a valid signature file', async () => {
     const signer = softwareSigner('ECDSA_P256');
-    const certificate = await issueCertificate({ profile: 'workstation', subject: { commonName: 'W' }, subjectSpki: signer.spki, serial: randomBytes(16), ...validity }, signer);
+    const certificate = await issueCertificate(
+      {
+        profile: 'workstation',
+        subject: { commonName: 'W' },
+        subjectSpki: signer.spki,
+        serial: randomBytes(16),
+        ...validity,
+      },
+      signer,
+    );
     const content = Buffer.from('content');
     const cms = await signDetached(digestOfBytes(content), signer, certificate, new Date());
     for (let i = 0; i < cms.length; i += 1) {
@@ -94,7 +139,10 @@ describe('verifyDetached on damaged signature files', () => {
         // Only the included certificate's own bytes are outside the CMS signature; they change the certificate.
         outcome = result.certificateDer.equals(certificate) ? 'accepted unchanged' : 'certificate changed';
       } catch (error) {
-        outcome = error instanceof Error && /^The signature file is not valid: /.test(error.message) ? 'refused' : `unexpected: ${String(error)}`;
+        outcome =
+          error instanceof Error && /^The signature file is not valid: /.test(error.message)
+            ? 'refused'
+            : `unexpected: ${String(error)}`;
       }
       expect(['refused', 'certificate changed'], `byte ${i}`).toContain(outcome);
     }

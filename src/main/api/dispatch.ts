@@ -14,14 +14,22 @@ export function isCallName(name: unknown): name is CallName {
 export async function dispatch(handlers: Handlers, name: unknown, payload: unknown): Promise<Result<unknown>> {
   try {
     if (!isCallName(name)) {
-      throw new KeywardError('UNKNOWN_CALL', `"${String(name)}" is not a Keyward call.`, 'Restart Keyward; if this repeats, report it as a defect.');
+      throw new KeywardError(
+        'UNKNOWN_CALL',
+        `"${String(name)}" is not a Keyward call.`,
+        'Restart Keyward; if this repeats, report it as a defect.',
+      );
     }
     const parsed = contract[name].request.safeParse(payload ?? {});
     if (!parsed.success) {
       const why = parsed.error.issues
         .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
         .join('; ');
-      throw new KeywardError('INVALID_REQUEST', `The request "${name}" was refused: ${why}.`, 'Correct the highlighted value and try again.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The request "${name}" was refused: ${why}.`,
+        'Correct the highlighted value and try again.',
+      );
     }
     const handler = handlers[name] as (request: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };

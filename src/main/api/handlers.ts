@@ -1,15 +1,17 @@
 /** The contract's handlers, written once over the workstation services and bound by each shell. */
-import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
+import type { AirGapStatus } from '../../shared/air-gap';
 import type { Handlers } from '../../shared/contract';
+import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
 import { CeremonyService } from '../ceremonies/service';
 import { AirGapGuard } from '../system/air-gap-guard';
-import type { AirGapStatus } from '../../shared/air-gap';
 import type { Workstation } from '../workstation';
-
 
 /** `readAirGap` lets a test put the workstation on or off a network; the shells use the real check. */
 export function createHandlers(workstation: Workstation, options: { readAirGap?: () => AirGapStatus } = {}): Handlers {
-  const airGap = new AirGapGuard({ officers: () => workstation.officers(), log: () => workstation.audit() }, options.readAirGap);
+  const airGap = new AirGapGuard(
+    { officers: () => workstation.officers(), log: () => workstation.audit() },
+    options.readAirGap,
+  );
   const ceremonies = new CeremonyService(workstation, airGap);
   return {
     getTokenStatus: () => workstation.tokenStatus(),
@@ -28,9 +30,14 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     getOfficers: () =>
       Promise.resolve({
         officers: workstation.officers().list(),
-        policies: ceremonyTypes.map((ceremonyType) => ({ ceremonyType, policy: workstation.policy(ceremonyType), dualControl: dualControlCeremonies.includes(ceremonyType) })),
+        policies: ceremonyTypes.map((ceremonyType) => ({
+          ceremonyType,
+          policy: workstation.policy(ceremonyType),
+          dualControl: dualControlCeremonies.includes(ceremonyType),
+        })),
       }),
-    getInventory: () => Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
+    getInventory: () =>
+      Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),
     acknowledgeAirGap: ({ officer, passphrase, findings }) => airGap.acknowledge(officer, passphrase, findings),
     listDrives: () => ceremonies.drives(),
@@ -46,7 +53,8 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     checkInOfficer: ({ id, officer, passphrase }) => ceremonies.checkIn(id, officer, passphrase),
     approveCeremonyStep: ({ id, step, officer, passphrase }) => ceremonies.approve(id, step, officer, passphrase),
     runCeremonyStep: ({ id, inputs }) => ceremonies.runNext(id, inputs),
-    abortCeremony: ({ id, reason, officer, passphrase, inputs, finish }) => ceremonies.abort(id, reason, officer, passphrase, inputs, finish ?? true),
+    abortCeremony: ({ id, reason, officer, passphrase, inputs, finish }) =>
+      ceremonies.abort(id, reason, officer, passphrase, inputs, finish ?? true),
     writeCeremonyTranscript: ({ id, folder }) => ceremonies.writeTranscript(id, folder),
     verifyBundleOnDrive: ({ folder }) => ceremonies.verifyBundle(folder),
     verifyAudit: () => ceremonies.verifyAudit(),

@@ -6,7 +6,12 @@
  * entries were cut, no longer matches it: verification says so, and so does the next anchoring.
  */
 import { z } from 'zod';
-import { genesisHash, type AuditCheckpoint, type AuditVerification, type CheckpointVerification } from '../../shared/audit';
+import {
+  genesisHash,
+  type AuditCheckpoint,
+  type AuditVerification,
+  type CheckpointVerification,
+} from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
 import type { HsmClient } from '../hsm/client';
 import type { AuditLog } from '../store/audit-log';
@@ -60,21 +65,33 @@ export function tokenAnchor(client: HsmClient, uri: string): AuditAnchor {
 }
 
 const tampered = (what: string): KeywardError =>
-  new KeywardError('AUDIT_REFUSED', `The audit log does not match its anchor in the HSM: ${what}.`, 'Stop using this workstation for ceremonies, keep the database file and the token as evidence, and inform the auditors.');
+  new KeywardError(
+    'AUDIT_REFUSED',
+    `The audit log does not match its anchor in the HSM: ${what}.`,
+    'Stop using this workstation for ceremonies, keep the database file and the token as evidence, and inform the auditors.',
+  );
 
 /** The action recorded when an anchor is first created: once it is in the log, the anchor must exist. */
 export const anchorCreatedAction = 'audit.anchor.create';
 
 /** Why the log no longer holds what the anchor names, if it does not. */
-export function anchorProblem(state: AnchorState, log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array): string | undefined {
-  if (state.workstationKey !== publicKeyFingerprint(workstationSpki)) return 'it was written for another workstation key than the one on this token';
+export function anchorProblem(
+  state: AnchorState,
+  log: AuditLog,
+  checkpoints: Checkpoints,
+  workstationSpki: Uint8Array,
+): string | undefined {
+  if (state.workstationKey !== publicKeyFingerprint(workstationSpki))
+    return 'it was written for another workstation key than the one on this token';
   const anchored = state.checkpoint === 0 ? undefined : checkpoints.byId(state.checkpoint);
   if (state.checkpoint > 0 && (!anchored || anchored.hash !== state.checkpointHash)) {
     return `checkpoint ${state.checkpoint}, anchored in the HSM, is ${anchored ? 'not the one signed then' : 'missing'}: checkpoints were deleted, replaced or rolled back`;
   }
   const held = log.hashAt(state.headSeq);
-  if (held === undefined) return `the log ends before entry ${state.headSeq}, anchored in the HSM: entries were cut off`;
-  if (held !== state.headHash) return `entry ${state.headSeq} is not the entry anchored in the HSM: the log was rewritten`;
+  if (held === undefined)
+    return `the log ends before entry ${state.headSeq}, anchored in the HSM: entries were cut off`;
+  if (held !== state.headHash)
+    return `entry ${state.headSeq} is not the entry anchored in the HSM: the log was rewritten`;
   return undefined;
 }
 
@@ -83,7 +100,13 @@ export function anchorProblem(state: AnchorState, log: AuditLog, checkpoints: Ch
  * the anchor names (so a tampered log never drags the anchor back). A workstation whose log was never
  * anchored (a new one, or one from before anchors) gets its first anchor; one whose anchor vanished does not.
  */
-export async function anchorLog(anchor: AuditAnchor, log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array, actors: string[]): Promise<AnchorState> {
+export async function anchorLog(
+  anchor: AuditAnchor,
+  log: AuditLog,
+  checkpoints: Checkpoints,
+  workstationSpki: Uint8Array,
+  actors: string[],
+): Promise<AnchorState> {
   const current = await anchor.read();
   const everAnchored = log.query({ action: anchorCreatedAction, limit: 1 }).length > 0;
   if (current) {
@@ -93,9 +116,24 @@ export async function anchorLog(anchor: AuditAnchor, log: AuditLog, checkpoints:
     throw tampered('the anchor is missing from the token, though this workstation created one');
   }
   const last: AuditCheckpoint | undefined = checkpoints.last();
-  if (!current) log.append({ actors, action: anchorCreatedAction, subject: 'workstation', outcome: 'success', details: { checkpoint: last?.id ?? 0 } });
+  if (!current)
+    log.append({
+      actors,
+      action: anchorCreatedAction,
+      subject: 'workstation',
+      outcome: 'success',
+      details: { checkpoint: last?.id ?? 0 },
+    });
   const head = log.head();
-  const state: AnchorState = { type: 'keyward-audit-anchor', version: 1, workstationKey: publicKeyFingerprint(workstationSpki), checkpoint: last?.id ?? 0, checkpointHash: last?.hash ?? genesisHash, headSeq: head.seq, headHash: head.hash };
+  const state: AnchorState = {
+    type: 'keyward-audit-anchor',
+    version: 1,
+    workstationKey: publicKeyFingerprint(workstationSpki),
+    checkpoint: last?.id ?? 0,
+    checkpointHash: last?.hash ?? genesisHash,
+    headSeq: head.seq,
+    headHash: head.hash,
+  };
   await anchor.write(state, !current);
   return state;
 }
@@ -104,10 +142,20 @@ export async function anchorLog(anchor: AuditAnchor, log: AuditLog, checkpoints:
  * A checkpoint signed by the workstation key in the HSM, stored, and anchored on the token. The log is
  * checked first (its hash chain, and what the anchor names), so the HSM never signs a rewritten history.
  */
-export async function writeAnchoredCheckpoint(stores: { log: AuditLog; checkpoints: Checkpoints }, signer: Signer, anchor: AuditAnchor, actors: string[]): Promise<AuditCheckpoint> {
+export async function writeAnchoredCheckpoint(
+  stores: { log: AuditLog; checkpoints: Checkpoints },
+  signer: Signer,
+  anchor: AuditAnchor,
+  actors: string[],
+): Promise<AuditCheckpoint> {
   const { log, checkpoints } = stores;
   const chain = log.verify();
-  if (!chain.ok) throw new KeywardError('AUDIT_REFUSED', `The audit log does not verify (${chain.problem?.message ?? 'its hash chain is broken'}), so the workstation key signs no checkpoint of it.`, 'Stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.');
+  if (!chain.ok)
+    throw new KeywardError(
+      'AUDIT_REFUSED',
+      `The audit log does not verify (${chain.problem?.message ?? 'its hash chain is broken'}), so the workstation key signs no checkpoint of it.`,
+      'Stop using this workstation for ceremonies, keep the database file as evidence, and inform the auditors.',
+    );
   const current = await anchor.read();
   const problem = current ? anchorProblem(current, log, checkpoints, signer.spki) : undefined;
   if (problem) throw tampered(problem);
@@ -125,7 +173,12 @@ export interface AuditTrailVerification {
  * The whole log: its hash chain, every checkpoint against the workstation key read from the token, and
  * the anchor in the HSM; and how many entries were written after the anchored head.
  */
-export async function verifyAuditTrail(log: AuditLog, checkpoints: Checkpoints, anchor: AuditAnchor, workstationSpki: Uint8Array): Promise<AuditTrailVerification> {
+export async function verifyAuditTrail(
+  log: AuditLog,
+  checkpoints: Checkpoints,
+  anchor: AuditAnchor,
+  workstationSpki: Uint8Array,
+): Promise<AuditTrailVerification> {
   const chain = log.verify();
   const verified = checkpoints.verify(workstationSpki);
   const state = await anchor.read();
@@ -133,19 +186,62 @@ export async function verifyAuditTrail(log: AuditLog, checkpoints: Checkpoints, 
     const everAnchored = log.query({ action: anchorCreatedAction, limit: 1 }).length > 0;
     return {
       chain,
-      checkpoints: { ...verified, ok: false, ...(everAnchored ? { problem: { checkpoint: 0, message: 'The audit anchor is missing from the HSM, so the checkpoints cannot be confirmed: it was removed outside Keyward, or this log belongs to another token.' } } : { problem: { checkpoint: 0, message: 'The audit log has not been anchored in the HSM yet: write a checkpoint (keyward audit checkpoint, or any ceremony), then verify again.', incomplete: true } }) },
+      checkpoints: {
+        ...verified,
+        ok: false,
+        ...(everAnchored
+          ? {
+              problem: {
+                checkpoint: 0,
+                message:
+                  'The audit anchor is missing from the HSM, so the checkpoints cannot be confirmed: it was removed outside Keyward, or this log belongs to another token.',
+              },
+            }
+          : {
+              problem: {
+                checkpoint: 0,
+                message:
+                  'The audit log has not been anchored in the HSM yet: write a checkpoint (keyward audit checkpoint, or any ceremony), then verify again.',
+                incomplete: true,
+              },
+            }),
+      },
     };
   }
   const problem = anchorProblem(state, log, checkpoints, workstationSpki);
-  const anchored = { checkpoint: state.checkpoint, headSeq: state.headSeq, entriesAfter: Math.max(0, chain.entries - state.headSeq) };
-  if (problem) return { chain, checkpoints: { ...verified, ok: false, anchor: anchored, problem: { checkpoint: state.checkpoint, message: `The audit log does not match its anchor in the HSM: ${problem}.` } } };
+  const anchored = {
+    checkpoint: state.checkpoint,
+    headSeq: state.headSeq,
+    entriesAfter: Math.max(0, chain.entries - state.headSeq),
+  };
+  if (problem)
+    return {
+      chain,
+      checkpoints: {
+        ...verified,
+        ok: false,
+        anchor: anchored,
+        problem: {
+          checkpoint: state.checkpoint,
+          message: `The audit log does not match its anchor in the HSM: ${problem}.`,
+        },
+      },
+    };
   return { chain, checkpoints: { ...verified, anchor: anchored } };
 }
 
 /** Why a workstation not yet initialised cannot have its log held to the HSM. */
-export const notInitialisedYet = 'This workstation is not initialised yet: there is no workstation key or audit anchor in the HSM to check the log against.';
+export const notInitialisedYet =
+  'This workstation is not initialised yet: there is no workstation key or audit anchor in the HSM to check the log against.';
 
 /** When the HSM cannot be asked (no token login, no workstation key yet): the hash chain alone, never reported as a verification. */
 export function unanchoredVerification(log: AuditLog, checkpoints: Checkpoints, why: string): AuditTrailVerification {
-  return { chain: log.verify(), checkpoints: { ok: false, checkpoints: checkpoints.all().length, problem: { checkpoint: 0, message: why, incomplete: true } } };
+  return {
+    chain: log.verify(),
+    checkpoints: {
+      ok: false,
+      checkpoints: checkpoints.all().length,
+      problem: { checkpoint: 0, message: why, incomplete: true },
+    },
+  };
 }

@@ -23,7 +23,8 @@ export async function splitSecret(secret: Uint8Array, shares: number, threshold:
 }
 
 /** Ties a share to its backup: a share of another backup, or one typed wrong, fails this check. */
-export const shareCheck = (backupId: string, share: Uint8Array): string => createHash('sha256').update(backupId).update(share).digest('hex').slice(0, 8);
+export const shareCheck = (backupId: string, share: Uint8Array): string =>
+  createHash('sha256').update(backupId).update(share).digest('hex').slice(0, 8);
 
 export interface ShareHeader {
   backupId: string;
@@ -52,17 +53,36 @@ export function shareText(header: ShareHeader, share: Uint8Array): string {
 export function readShare(backupId: string, input: string): Uint8Array {
   const wordsLine = /^Words: (.+)$/m.exec(input)?.[1] ?? input;
   const share = bytesOfPgpWords(wordsLine.trim().split(/\s+/));
-  if (!share || share.length < 17) throw new KeywardError('INVALID_REQUEST', 'A share was not read: its words are not PGP words in order (a word mistyped, missing or swapped?).', 'Read the words again from the share, slowly, or give its file.');
+  if (!share || share.length < 17)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'A share was not read: its words are not PGP words in order (a word mistyped, missing or swapped?).',
+      'Read the words again from the share, slowly, or give its file.',
+    );
   const expected = /^Share check: ([0-9A-Fa-f]{8})$/m.exec(input)?.[1];
   if (/^Backup: /m.test(input) && !new RegExp(`^Backup: ${backupId}$`, 'm').test(input)) {
-    throw new KeywardError('INVALID_REQUEST', 'This share belongs to another backup.', 'Give a share of the backup being restored.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'This share belongs to another backup.',
+      'Give a share of the backup being restored.',
+    );
   }
-  if (expected && expected.toLowerCase() !== shareCheck(backupId, share)) throw new KeywardError('INVALID_REQUEST', 'A share does not match its check value: it was mistyped, or is from another backup.', 'Read the share again.');
+  if (expected && expected.toLowerCase() !== shareCheck(backupId, share))
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'A share does not match its check value: it was mistyped, or is from another backup.',
+      'Read the share again.',
+    );
   return share;
 }
 
 export async function combineShares(shares: Uint8Array[], threshold: number): Promise<Uint8Array> {
-  if (shares.length < threshold) throw new KeywardError('QUORUM_NOT_MET', `${shares.length} share(s) were given; this backup needs ${threshold}.`, 'Bring more custodians with their shares.');
+  if (shares.length < threshold)
+    throw new KeywardError(
+      'QUORUM_NOT_MET',
+      `${shares.length} share(s) were given; this backup needs ${threshold}.`,
+      'Bring more custodians with their shares.',
+    );
   const copies = shares.map((share) => Uint8Array.from(share));
   try {
     return await combine(copies);

@@ -11,21 +11,30 @@ import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
+import { writeNewFolder } from '../files/new-folder';
 import type { HsmClient } from '../hsm/client';
+import { checkApprovals } from '../officers/approvals';
 import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
 import type { AuditLog } from '../store/audit-log';
-import { isStoreBusy } from '../store/busy';
 import type { NewBundle } from '../store/bundles';
+import { isStoreBusy } from '../store/busy';
 import type { Checkpoints } from '../store/checkpoints';
 import type { Inventory } from '../store/inventory';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
-import { checkApprovals } from '../officers/approvals';
-import { bundleFormatVersion, exportStepDigest, manifestFileName, readmeFileName, signatureFileName, signerFileName, type ExportStep, type Manifest } from './manifest';
+import {
+  bundleFormatVersion,
+  exportStepDigest,
+  manifestFileName,
+  readmeFileName,
+  signatureFileName,
+  signerFileName,
+  type ExportStep,
+  type Manifest,
+} from './manifest';
 import { wrapSelfTest } from './self-test';
 import { verifyBundle } from './verify-bundle';
-import { writeNewFolder } from '../files/new-folder';
 
 export interface ExportContext {
   client: HsmClient;
@@ -70,9 +79,13 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
   const now = context.now?.() ?? new Date();
   const key = context.inventory.get(request.keyName);
   const version = key.versions.find((v) => v.version === request.version);
-  if (!version) throw refuse(`${request.keyName} has no version ${request.version}.`, 'Check the key version in the inventory.');
+  if (!version)
+    throw refuse(`${request.keyName} has no version ${request.version}.`, 'Check the key version in the inventory.');
   if (!['active', 'pending', 'restored'].includes(version.state)) {
-    throw refuse(`${request.keyName} version ${request.version} is ${version.state}; only a pending, active or restored version can be exported.`, 'Choose the version the provider should use.');
+    throw refuse(
+      `${request.keyName} version ${request.version} is ${version.state}; only a pending, active or restored version can be exported.`,
+      'Choose the version the provider should use.',
+    );
   }
   const wrappingKey = context.wrappingKeys.usable(request.wrappingKeyId);
   const { params } = request;
@@ -83,7 +96,11 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
     );
   }
   const refusal = specRefusal(params.provider, key.spec, params.algorithm);
-  if (refusal) throw refuse(`This export cannot be made: ${refusal}.`, 'Choose another algorithm the provider offers, or another key.');
+  if (refusal)
+    throw refuse(
+      `This export cannot be made: ${refusal}.`,
+      'Choose another algorithm the provider offers, or another key.',
+    );
   const deadline = params.deadline ?? wrappingKey.providerDeadline;
   const step: ExportStep = {
     ceremonyId: request.ceremonyId,
@@ -101,7 +118,11 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
     target: params.target,
     destination: { drive: request.destination.drive, folder: request.destination.parent },
   };
-  return { step, stepDigest: exportStepDigest(step), timeLeftMs: deadline ? new Date(deadline).getTime() - now.getTime() : null };
+  return {
+    step,
+    stepDigest: exportStepDigest(step),
+    timeLeftMs: deadline ? new Date(deadline).getTime() - now.getTime() : null,
+  };
 }
 
 export interface ExportRequest extends ExportPlanRequest {
@@ -125,7 +146,9 @@ function readme(manifest: Manifest, upload: string, signerFingerprint: string): 
     `Key: ${manifest.key.name}, version ${manifest.key.version} (${manifest.key.spec}), key check value ${manifest.key.kcv.toUpperCase()}.`,
     `Wrapped with ${manifest.wrapping.algorithm} (${manifest.wrapping.providerAlgorithm}) under the provider's RSA-${manifest.wrapping.modulusBits} key`,
     `  ${hexGroups(manifest.wrapping.wrappingKeyFingerprint)}`,
-    manifest.wrapping.deadline ? `Upload before ${manifest.wrapping.deadline}: the provider refuses it afterwards.` : 'The provider gave no deadline for this upload.',
+    manifest.wrapping.deadline
+      ? `Upload before ${manifest.wrapping.deadline}: the provider refuses it afterwards.`
+      : 'The provider gave no deadline for this upload.',
     `Approved by: ${manifest.ceremony.approvals.map((a) => `${a.officer} (${roleNames[a.role]})`).join(', ')} in ceremony ${manifest.ceremony.id}.`,
     '',
     '1. Before uploading, verify this folder on the connected machine:',
@@ -145,7 +168,11 @@ function readme(manifest: Manifest, upload: string, signerFingerprint: string): 
   return lines.join('\n');
 }
 
-const slug = (text: string): string => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'key';
+const slug = (text: string): string =>
+  text
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'key';
 
 export async function exportBundle(context: ExportContext, request: ExportRequest): Promise<ExportResult> {
   const now = context.now?.() ?? new Date();
@@ -154,8 +181,18 @@ export async function exportBundle(context: ExportContext, request: ExportReques
   // The quorum is checked before anything is done, with the verifier's own rules.
   const quorum = checkApprovals(plan.stepDigest, request.approvals, request.policy, signerCertificate, now);
   if (!quorum.met) {
-    context.log.append({ actors: request.actors, action: 'bundle.export', subject: `${request.keyName} v${request.version}`, outcome: 'refused', details: { ceremony: request.ceremonyId, stepDigest: plan.stepDigest, problems: quorum.problems } });
-    throw new KeywardError('QUORUM_NOT_MET', `The export was not made: ${quorum.problems.join('; ')}.`, 'Collect approvals from enough distinct officers in the roles the policy names, each over this exact step.');
+    context.log.append({
+      actors: request.actors,
+      action: 'bundle.export',
+      subject: `${request.keyName} v${request.version}`,
+      outcome: 'refused',
+      details: { ceremony: request.ceremonyId, stepDigest: plan.stepDigest, problems: quorum.problems },
+    });
+    throw new KeywardError(
+      'QUORUM_NOT_MET',
+      `The export was not made: ${quorum.problems.join('; ')}.`,
+      'Collect approvals from enough distinct officers in the roles the policy names, each over this exact step.',
+    );
   }
   const { params } = request;
   const subject = `${request.keyName} v${request.version}`;
@@ -165,7 +202,13 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     action: 'bundle.export.begin',
     subject,
     outcome: 'success',
-    details: { ceremony: request.ceremonyId, provider: params.provider, algorithm: params.algorithm, wrappingKeyFingerprint: params.wrappingKeyFingerprint, stepDigest: plan.stepDigest },
+    details: {
+      ceremony: request.ceremonyId,
+      provider: params.provider,
+      algorithm: params.algorithm,
+      wrappingKeyFingerprint: params.wrappingKeyFingerprint,
+      stepDigest: plan.stepDigest,
+    },
   });
   let folder: string | undefined;
   try {
@@ -175,10 +218,31 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const targetId = version?.tokenObjectId ?? '';
     const { kind, hash } = wrapMethods[params.algorithm];
     // The key and wrapping key as approved (their check value and fingerprint), checked again in the token.
-    const approved = { uri: context.uri, targetId, kcv: plan.step.key.kcv, wrappingKeyId: wrappingKey.tokenObjectId, fingerprint: plan.step.wrapping.wrappingKeyFingerprint, hash };
-    const wrapped = Buffer.from(kind === 'oaep' ? await context.client.request('wrapOaep', approved) : (await context.client.request('wrapRsaAes', approved)).wrapped);
-    const keySha256 = params.provider === 'salesforce-shield' ? Buffer.from(await context.client.request('digestKey', { uri: context.uri, id: targetId })) : undefined;
-    const payload = buildPayload({ import: params, wrapped, spec: plan.step.key.spec, keyName: request.keyName, ...(keySha256 ? { keySha256 } : {}), generator: context.generator });
+    const approved = {
+      uri: context.uri,
+      targetId,
+      kcv: plan.step.key.kcv,
+      wrappingKeyId: wrappingKey.tokenObjectId,
+      fingerprint: plan.step.wrapping.wrappingKeyFingerprint,
+      hash,
+    };
+    const wrapped = Buffer.from(
+      kind === 'oaep'
+        ? await context.client.request('wrapOaep', approved)
+        : (await context.client.request('wrapRsaAes', approved)).wrapped,
+    );
+    const keySha256 =
+      params.provider === 'salesforce-shield'
+        ? Buffer.from(await context.client.request('digestKey', { uri: context.uri, id: targetId }))
+        : undefined;
+    const payload = buildPayload({
+      import: params,
+      wrapped,
+      spec: plan.step.key.spec,
+      keyName: request.keyName,
+      ...(keySha256 ? { keySha256 } : {}),
+      generator: context.generator,
+    });
     const head = context.log.head();
     const signerFingerprint = createHash('sha256').update(context.signer.spki).digest('hex');
     const bundleId = randomUUID();
@@ -191,36 +255,69 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       key: plan.step.key,
       wrapping: plan.step.wrapping,
       target: plan.step.target,
-      ceremony: { id: request.ceremonyId, policy: request.policy, stepDigest: plan.stepDigest, approvals: request.approvals, destination: plan.step.destination },
+      ceremony: {
+        id: request.ceremonyId,
+        policy: request.policy,
+        stepDigest: plan.stepDigest,
+        approvals: request.approvals,
+        destination: plan.step.destination,
+      },
       audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: context.checkpoints.last()?.hash ?? null },
       createdAt: now.toISOString(),
       generator: context.generator,
-      files: files.map((f) => ({ name: f.name, bytes: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex') })),
+      files: files.map((f) => ({
+        name: f.name,
+        bytes: f.bytes.length,
+        sha256: createHash('sha256').update(f.bytes).digest('hex'),
+      })),
     });
-    const readmeFile: PayloadFile = { name: readmeFileName, bytes: Buffer.from(readme(draft([]), payload.upload, signerFingerprint)) };
+    const readmeFile: PayloadFile = {
+      name: readmeFileName,
+      bytes: Buffer.from(readme(draft([]), payload.upload, signerFingerprint)),
+    };
     const listed = [...payload.files, readmeFile, signerPem];
     const manifest = draft(listed);
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);
     const folderName = `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`;
     context.claimOutput?.(join(request.destination.parent, folderName));
-    folder = writeNewFolder(request.destination.parent, folderName, [
-      ...listed,
-      { name: manifestFileName, bytes: manifestBytes },
-      { name: signatureFileName, bytes: signature },
-    ], 'bundle');
+    folder = writeNewFolder(
+      request.destination.parent,
+      folderName,
+      [...listed, { name: manifestFileName, bytes: manifestBytes }, { name: signatureFileName, bytes: signature }],
+      'bundle',
+    );
     // Read back from the drive and verified as the connected side will, before success is reported.
     const check = verifyBundle(folder, { signerFingerprint }, now);
     if (!check.ok) {
-      throw new KeywardError('FILE_NOT_WRITTEN', `The bundle read back from the drive does not verify (${check.problems.join('; ')}); it was removed.`, 'Use another drive: this one may be failing.');
+      throw new KeywardError(
+        'FILE_NOT_WRITTEN',
+        `The bundle read back from the drive does not verify (${check.problems.join('; ')}); it was removed.`,
+        'Use another drive: this one may be failing.',
+      );
     }
     const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
-    const record: NewBundle = { keyName: request.keyName, keyVersion: request.version, provider: params.provider, wrappingKeyId: request.wrappingKeyId, manifestSha256, drive: request.destination.drive, path: folder };
+    const record: NewBundle = {
+      keyName: request.keyName,
+      keyVersion: request.version,
+      provider: params.provider,
+      wrappingKeyId: request.wrappingKeyId,
+      manifestSha256,
+      drive: request.destination.drive,
+      path: folder,
+    };
     return { folder, manifest, manifestSha256, record };
   } catch (error) {
     if (folder) rmSync(folder, { recursive: true, force: true });
     // While another program holds the database, the failure cannot be recorded either; the officer is told why.
-    if (!isStoreBusy(error)) context.log.append({ actors: quorum.counted, action: 'bundle.export', subject, outcome: 'failure', details: { ceremony: request.ceremonyId, error: errorCodeOf(error) } });
+    if (!isStoreBusy(error))
+      context.log.append({
+        actors: quorum.counted,
+        action: 'bundle.export',
+        subject,
+        outcome: 'failure',
+        details: { ceremony: request.ceremonyId, error: errorCodeOf(error) },
+      });
     throw error;
   }
 }

@@ -38,7 +38,14 @@ export const manifestSchema = z
     formatVersion: z.literal(bundleFormatVersion),
     bundleId: z.uuid(),
     provider: z.enum(providerIds),
-    key: z.object({ name: z.string().min(1).max(200), version: z.number().int().min(1), spec: z.enum(cmkSpecs), kcv: z.string().regex(/^[0-9a-f]{6}$/) }).strict(),
+    key: z
+      .object({
+        name: z.string().min(1).max(200),
+        version: z.number().int().min(1),
+        spec: z.enum(cmkSpecs),
+        kcv: z.string().regex(/^[0-9a-f]{6}$/),
+      })
+      .strict(),
     wrapping: z
       .object({
         algorithm: z.enum(wrapAlgorithms),
@@ -55,29 +62,68 @@ export const manifestSchema = z
     ceremony: z
       .object({
         id: z.string().min(1).max(100),
-        policy: z.object({ quorum: z.number().int().min(1).max(16), roles: z.array(z.enum(officerRoles)).min(1), approvalLifetimeHours: z.number().int().min(1).max(maxApprovalLifetimeHours) }).strict(),
+        policy: z
+          .object({
+            quorum: z.number().int().min(1).max(16),
+            roles: z.array(z.enum(officerRoles)).min(1),
+            approvalLifetimeHours: z.number().int().min(1).max(maxApprovalLifetimeHours),
+          })
+          .strict(),
         stepDigest: hex(32),
         approvals: z.array(approvalSchema).max(16),
         /** Where the approvers agreed the bundle would be written: the drive and the folder on it. */
         destination: z.object({ drive: z.string().min(1).max(100), folder: z.string().min(1).max(4096) }).strict(),
       })
       .strict(),
-    audit: z.object({ headSeq: z.number().int().min(0), headHash: hex(32), lastCheckpointHash: hex(32).nullable() }).strict(),
+    audit: z
+      .object({ headSeq: z.number().int().min(0), headHash: hex(32), lastCheckpointHash: hex(32).nullable() })
+      .strict(),
     createdAt: isoTime,
     generator: z.string().min(1).max(200),
-    files: z.array(z.object({ name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/), bytes: z.number().int().min(0), sha256: hex(32) }).strict()).min(1),
+    files: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+            bytes: z.number().int().min(0),
+            sha256: hex(32),
+          })
+          .strict(),
+      )
+      .min(1),
   })
   .strict();
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /** What the officers approve: exactly what will be done, to which key version, under which wrapping key, written where. */
-export type ExportStep = Pick<Manifest, 'provider' | 'key' | 'wrapping' | 'target'> & { ceremonyId: string; destination: Manifest['ceremony']['destination'] };
+export type ExportStep = Pick<Manifest, 'provider' | 'key' | 'wrapping' | 'target'> & {
+  ceremonyId: string;
+  destination: Manifest['ceremony']['destination'];
+};
 
 export function exportStepDigest(step: ExportStep): string {
   return createHash('sha256')
-    .update(canonicalJson({ type: 'keyward-export-step', formatVersion: bundleFormatVersion, ceremonyId: step.ceremonyId, provider: step.provider, key: step.key, wrapping: step.wrapping, target: step.target, destination: step.destination }))
+    .update(
+      canonicalJson({
+        type: 'keyward-export-step',
+        formatVersion: bundleFormatVersion,
+        ceremonyId: step.ceremonyId,
+        provider: step.provider,
+        key: step.key,
+        wrapping: step.wrapping,
+        target: step.target,
+        destination: step.destination,
+      }),
+    )
     .digest('hex');
 }
 
-export const stepOf = (m: Manifest): ExportStep => ({ provider: m.provider, key: m.key, wrapping: m.wrapping, target: m.target, ceremonyId: m.ceremony.id, destination: m.ceremony.destination });
+export const stepOf = (m: Manifest): ExportStep => ({
+  provider: m.provider,
+  key: m.key,
+  wrapping: m.wrapping,
+  target: m.target,
+  ceremonyId: m.ceremony.id,
+  destination: m.ceremony.destination,
+});

@@ -10,22 +10,39 @@ import type { HsmClient } from '../hsm/client';
 
 const aesKcv = (key: Buffer): string => {
   const cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]).subarray(0, 3).toString('hex');
+  return Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()])
+    .subarray(0, 3)
+    .toString('hex');
 };
 
-export async function wrapSelfTest(client: HsmClient, uri: string, algorithm: WrapAlgorithm, modulusBits: number): Promise<void> {
+export async function wrapSelfTest(
+  client: HsmClient,
+  uri: string,
+  algorithm: WrapAlgorithm,
+  modulusBits: number,
+): Promise<void> {
   const { kind, hash } = wrapMethods[algorithm];
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: modulusBits });
-  const result = await client.request('selfTestWrap', { uri, kind, hash, spki: publicKey.export({ type: 'spki', format: 'der' }) });
+  const result = await client.request('selfTestWrap', {
+    uri,
+    kind,
+    hash,
+    spki: publicKey.export({ type: 'spki', format: 'der' }),
+  });
   const wrapped = Buffer.from(result.wrapped);
   let recovered: Buffer;
   try {
-    const oaep = (bytes: Buffer) => privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, bytes);
+    const oaep = (bytes: Buffer) =>
+      privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, bytes);
     if (kind === 'oaep') {
       recovered = oaep(wrapped);
     } else {
       const rsaBytes = modulusBits / 8;
-      const decipher = createDecipheriv('id-aes256-wrap-pad', oaep(wrapped.subarray(0, rsaBytes)), Buffer.from('A65959A6', 'hex'));
+      const decipher = createDecipheriv(
+        'id-aes256-wrap-pad',
+        oaep(wrapped.subarray(0, rsaBytes)),
+        Buffer.from('A65959A6', 'hex'),
+      );
       recovered = Buffer.concat([decipher.update(wrapped.subarray(rsaBytes)), decipher.final()]);
     }
   } catch {

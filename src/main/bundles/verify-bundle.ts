@@ -6,13 +6,21 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicKeyFingerprint } from '../store/identity';
-import { digestOfBytes, verifyDetached } from '../x509/cms';
-import { caTrustProblems } from '../x509/ca-trust';
-import { payloadProblems } from '../providers/payloads';
-import { checkApprovals } from '../officers/approvals';
 import { readBounded } from '../files/read-small';
-import { exportStepDigest, manifestFileName, manifestSchema, signatureFileName, signerFileName, stepOf, type Manifest } from './manifest';
+import { checkApprovals } from '../officers/approvals';
+import { payloadProblems } from '../providers/payloads';
+import { publicKeyFingerprint } from '../store/identity';
+import { caTrustProblems } from '../x509/ca-trust';
+import { digestOfBytes, verifyDetached } from '../x509/cms';
+import {
+  exportStepDigest,
+  manifestFileName,
+  manifestSchema,
+  signatureFileName,
+  signerFileName,
+  stepOf,
+  type Manifest,
+} from './manifest';
 
 export interface BundleTrust {
   /** SHA-256 of the workstation key's SPKI, hex, as recorded by the organisation. */
@@ -53,7 +61,12 @@ function readSmall(folder: string, name: string, problems: string[], missing?: s
 
 export function verifyBundle(folder: string, trust: BundleTrust, now = new Date()): BundleVerification {
   const problems: string[] = [];
-  const result = (extra: Partial<BundleVerification> = {}): BundleVerification => ({ ok: problems.length === 0, problems, approvedBy: [], ...extra });
+  const result = (extra: Partial<BundleVerification> = {}): BundleVerification => ({
+    ok: problems.length === 0,
+    problems,
+    approvedBy: [],
+    ...extra,
+  });
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -62,7 +75,12 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
     return result();
   }
   const manifestBytes = readSmall(folder, manifestFileName, problems, `${manifestFileName} is missing`);
-  const signatureBytes = readSmall(folder, signatureFileName, problems, `${signatureFileName} (the signature over the manifest) is missing`);
+  const signatureBytes = readSmall(
+    folder,
+    signatureFileName,
+    problems,
+    `${signatureFileName} (the signature over the manifest) is missing`,
+  );
   if (!manifestBytes || !signatureBytes) return result();
 
   // The signature first: nothing in an unsigned manifest is believed.
@@ -76,7 +94,8 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   const signerFingerprint = publicKeyFingerprint(signer.publicKey.export({ type: 'spki', format: 'der' }));
   const signerSubject = signer.subject.replace(/\n/g, ', ');
   // Every anchor given must hold: a pinned key and the organisation's CA.
-  if (trust.signerFingerprint && trust.signerFingerprint.toLowerCase() !== signerFingerprint) problems.push('the manifest was signed by another key than the pinned workstation key');
+  if (trust.signerFingerprint && trust.signerFingerprint.toLowerCase() !== signerFingerprint)
+    problems.push('the manifest was signed by another key than the pinned workstation key');
   if (trust.caCertificate) {
     // Validity is judged when the manifest says it was made (the signature covers that claim).
     let createdAt: Date | undefined;
@@ -89,7 +108,9 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
     problems.push(...caTrustProblems(signer, trust.caCertificate, createdAt));
   }
   if (!trust.signerFingerprint && !trust.caCertificate) {
-    problems.push('no trust anchor was given: pin the workstation key fingerprint or give the organisation\'s CA certificate');
+    problems.push(
+      "no trust anchor was given: pin the workstation key fingerprint or give the organisation's CA certificate",
+    );
   }
   const signerFile = readSmall(folder, signerFileName, problems);
   let sameSigner: boolean;
@@ -104,7 +125,9 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   try {
     const parsed = manifestSchema.safeParse(JSON.parse(manifestBytes.toString('utf8')));
     if (!parsed.success) {
-      problems.push(`the manifest is not in Keyward's format (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`);
+      problems.push(
+        `the manifest is not in Keyward's format (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+      );
       return result({ signerFingerprint, signerSubject });
     }
     manifest = parsed.data;
@@ -118,26 +141,49 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   for (const entry of manifest.files) {
     const bytes = readSmall(folder, entry.name, problems, `${entry.name} is missing`);
     if (!bytes) continue;
-    if (bytes.length !== entry.bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) problems.push(`${entry.name} has changed since the manifest was signed`);
+    if (bytes.length !== entry.bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256)
+      problems.push(`${entry.name} has changed since the manifest was signed`);
     else files.set(entry.name, bytes);
   }
   for (const name of names) {
-    if (!listed.has(name) && name !== manifestFileName && name !== signatureFileName) problems.push(`${name} is in the folder but not in the manifest`);
+    if (!listed.has(name) && name !== manifestFileName && name !== signatureFileName)
+      problems.push(`${name} is in the folder but not in the manifest`);
   }
   if (!listed.has(signerFileName)) problems.push(`the manifest does not list ${signerFileName}`);
 
   const digest = exportStepDigest(stepOf(manifest));
-  if (digest !== manifest.ceremony.stepDigest) problems.push('the recorded step digest does not match what the manifest says was done');
-  const quorum = checkApprovals(digest, manifest.ceremony.approvals, manifest.ceremony.policy, signer, new Date(manifest.createdAt));
+  if (digest !== manifest.ceremony.stepDigest)
+    problems.push('the recorded step digest does not match what the manifest says was done');
+  const quorum = checkApprovals(
+    digest,
+    manifest.ceremony.approvals,
+    manifest.ceremony.policy,
+    signer,
+    new Date(manifest.createdAt),
+  );
   problems.push(...quorum.problems.map((p) => `quorum not met: ${p}`));
 
   if (manifest.wrapping.deadline && new Date(manifest.wrapping.deadline).getTime() <= now.getTime()) {
-    problems.push(`the provider's import window closed at ${manifest.wrapping.deadline}: the provider will refuse this upload`);
+    problems.push(
+      `the provider's import window closed at ${manifest.wrapping.deadline}: the provider will refuse this upload`,
+    );
   }
   if (manifest.provider === 'aws-kms') {
     const token = files.get('ImportToken.bin');
-    if (token && createHash('sha256').update(token).digest('hex') !== manifest.wrapping.importTokenSha256) problems.push('ImportToken.bin is not the import token the manifest records');
+    if (token && createHash('sha256').update(token).digest('hex') !== manifest.wrapping.importTokenSha256)
+      problems.push('ImportToken.bin is not the import token the manifest records');
   }
-  problems.push(...payloadProblems({ provider: manifest.provider, algorithm: manifest.wrapping.algorithm, modulusBits: manifest.wrapping.modulusBits, target: manifest.target }, manifest.key.spec, files));
+  problems.push(
+    ...payloadProblems(
+      {
+        provider: manifest.provider,
+        algorithm: manifest.wrapping.algorithm,
+        modulusBits: manifest.wrapping.modulusBits,
+        target: manifest.target,
+      },
+      manifest.key.spec,
+      files,
+    ),
+  );
   return result({ manifest, signerFingerprint, signerSubject, approvedBy: quorum.counted });
 }

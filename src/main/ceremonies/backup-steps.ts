@@ -15,13 +15,22 @@ import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
 import { writeNewFolder } from '../files/new-folder';
+import { requireSeparateDrives } from '../media/separate-drives';
 import { publicKeyFingerprint } from '../store/identity';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
 import { versionsOf } from './generate-cmk';
-import { asSecurityOfficer, number, securityOfficerLogin, stale, text, type Params, type StepContext, type StepExecutor } from './steps';
-import { requireSeparateDrives } from '../media/separate-drives';
+import {
+  asSecurityOfficer,
+  number,
+  securityOfficerLogin,
+  stale,
+  text,
+  type Params,
+  type StepContext,
+  type StepExecutor,
+} from './steps';
 
 const packageFile = 'backup.json';
 
@@ -35,23 +44,61 @@ const packageSchema = z
     threshold: z.number().int().min(2),
     shares: z.number().int().min(2),
     kekKcv: z.string().regex(/^[0-9a-f]{6}$/),
-    versions: z.array(z.object({ name: z.string(), version: z.number().int().min(1), spec: z.enum(cmkSpecs), kcv: z.string(), wrapped: z.base64(), publicKeySpki: z.base64().nullable() }).strict()).min(1),
+    versions: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            version: z.number().int().min(1),
+            spec: z.enum(cmkSpecs),
+            kcv: z.string(),
+            wrapped: z.base64(),
+            publicKeySpki: z.base64().nullable(),
+          })
+          .strict(),
+      )
+      .min(1),
   })
   .strict();
 export type BackupPackage = z.infer<typeof packageSchema>;
 
 type VersionRef = { name: string; version: number };
 
-const refsOf = (value: StepValue | undefined): VersionRef[] => (Array.isArray(value) ? value : []).map((v) => ({ name: text(v as Params, 'name'), version: number(v as Params, 'version') }));
+const refsOf = (value: StepValue | undefined): VersionRef[] =>
+  (Array.isArray(value) ? value : []).map((v) => ({
+    name: text(v as Params, 'name'),
+    version: number(v as Params, 'version'),
+  }));
 
-export function planBackup(inventory: Inventory, versions: VersionRef[], threshold: number, packageFolder: string, shareFolders: string[], rehearsal: boolean): { title: string; steps: StepPlan[] } {
-  if (versions.length === 0) throw new KeywardError('INVALID_REQUEST', 'A backup names at least one key version.', 'List the versions to back up.');
+export function planBackup(
+  inventory: Inventory,
+  versions: VersionRef[],
+  threshold: number,
+  packageFolder: string,
+  shareFolders: string[],
+  rehearsal: boolean,
+): { title: string; steps: StepPlan[] } {
+  if (versions.length === 0)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'A backup names at least one key version.',
+      'List the versions to back up.',
+    );
   for (const ref of versions) {
     const found = inventory.get(ref.name).versions.find((v) => v.version === ref.version);
-    if (!found || found.state === 'destroyed') throw new KeywardError('INVALID_REQUEST', `${ref.name} v${ref.version} ${found ? 'is destroyed' : 'does not exist'}; it cannot be backed up.`, 'Check the versions listed.');
+    if (!found || found.state === 'destroyed')
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${ref.name} v${ref.version} ${found ? 'is destroyed' : 'does not exist'}; it cannot be backed up.`,
+        'Check the versions listed.',
+      );
   }
   if (!Number.isInteger(threshold) || threshold < 2 || shareFolders.length < threshold || shareFolders.length > 16) {
-    throw new KeywardError('INVALID_REQUEST', `A backup key is split into N shares of which M rebuild it: 2 <= M <= N <= 16 (here M=${threshold}, N=${shareFolders.length}).`, 'Name one drive per custodian and a threshold of at least two.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `A backup key is split into N shares of which M rebuild it: 2 <= M <= N <= 16 (here M=${threshold}, N=${shareFolders.length}).`,
+      'Name one drive per custodian and a threshold of at least two.',
+    );
   }
   requireSeparateDrives(packageFolder, shareFolders, rehearsal);
   // Names the backup key's label on the token, reserved before the step runs; each run of the step makes its own backup id.
@@ -62,7 +109,13 @@ export function planBackup(inventory: Inventory, versions: VersionRef[], thresho
       {
         action: 'backup-versions',
         description: `Make a backup key in the token, split it into ${shareFolders.length} shares (any ${threshold} rebuild it), wrap ${versions.length} version(s) under it, destroy it, and write the signed package to ${packageFolder} and one share to each custodian's drive`,
-        params: { kekLabelId, versions: versions.map((v) => ({ name: v.name, version: v.version })), threshold, packageFolder, shareFolders },
+        params: {
+          kekLabelId,
+          versions: versions.map((v) => ({ name: v.name, version: v.version })),
+          threshold,
+          packageFolder,
+          shareFolders,
+        },
         sensitive: true,
       },
     ],
@@ -77,27 +130,67 @@ export function readBackupPackage(folder: string, workstationCertificate: Uint8A
     json = readFileSync(join(folder, packageFile));
     signature = readFileSync(join(folder, `${packageFile}.p7s`));
   } catch {
-    throw new KeywardError('INVALID_REQUEST', `${folder} holds no Keyward backup package (${packageFile} and its signature).`, 'Insert the drive with the backup package and give its folder.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${folder} holds no Keyward backup package (${packageFile} and its signature).`,
+      'Insert the drive with the backup package and give its folder.',
+    );
   }
   const signer = new X509Certificate(verifyDetached(signature, digestOfBytes(json)).certificateDer);
   const ours = new X509Certificate(Buffer.from(workstationCertificate));
-  if (publicKeyFingerprint(signer.publicKey.export({ type: 'spki', format: 'der' })) !== publicKeyFingerprint(ours.publicKey.export({ type: 'spki', format: 'der' }))) {
-    throw new KeywardError('SIGNATURE_INVALID', 'The backup package was not signed by this workstation\'s key.', 'Restore on the workstation that made the backup, or re-initialise trust in an officer ceremony.');
+  if (
+    publicKeyFingerprint(signer.publicKey.export({ type: 'spki', format: 'der' })) !==
+    publicKeyFingerprint(ours.publicKey.export({ type: 'spki', format: 'der' }))
+  ) {
+    throw new KeywardError(
+      'SIGNATURE_INVALID',
+      "The backup package was not signed by this workstation's key.",
+      'Restore on the workstation that made the backup, or re-initialise trust in an officer ceremony.',
+    );
   }
   const parsed = packageSchema.safeParse(JSON.parse(json.toString('utf8')));
-  if (!parsed.success) throw new KeywardError('INVALID_REQUEST', `The backup package is not in Keyward's format (${parsed.error.issues[0]?.path.join('.') ?? ''}).`, 'Check the package folder.');
+  if (!parsed.success)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The backup package is not in Keyward's format (${parsed.error.issues[0]?.path.join('.') ?? ''}).`,
+      'Check the package folder.',
+    );
   return parsed.data;
 }
 
-export function planRestore(inventory: Inventory, workstationCertificate: Uint8Array, packageFolder: string, versions: VersionRef[]): { title: string; steps: StepPlan[] } {
+export function planRestore(
+  inventory: Inventory,
+  workstationCertificate: Uint8Array,
+  packageFolder: string,
+  versions: VersionRef[],
+): { title: string; steps: StepPlan[] } {
   const backup = readBackupPackage(packageFolder, workstationCertificate);
   const restores = versions.map((ref) => {
     const entry = backup.versions.find((v) => v.name === ref.name && v.version === ref.version);
     const recorded = inventory.get(ref.name).versions.find((v) => v.version === ref.version);
-    if (!entry) throw new KeywardError('INVALID_REQUEST', `The backup ${backup.backupId} does not hold ${ref.name} v${ref.version}.`, 'Check the package or the version.');
-    if (!recorded || recorded.state !== 'destroyed') throw new KeywardError('INVALID_REQUEST', `${ref.name} v${ref.version} is ${recorded?.state ?? 'not in the inventory'}; only a destroyed version is restored.`, 'Check the inventory.');
-    if (recorded.kcv !== entry.kcv) throw new KeywardError('INVALID_REQUEST', `The backup's ${ref.name} v${ref.version} has KCV ${entry.kcv.toUpperCase()}, the inventory ${recorded.kcv.toUpperCase()}: not the same key.`, 'Stop and investigate: the package or the inventory is not what it should be.');
-    return { name: ref.name, version: ref.version, label: `${ref.name} v${ref.version} restored ${backup.backupId.slice(0, 8)}` };
+    if (!entry)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The backup ${backup.backupId} does not hold ${ref.name} v${ref.version}.`,
+        'Check the package or the version.',
+      );
+    if (!recorded || recorded.state !== 'destroyed')
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${ref.name} v${ref.version} is ${recorded?.state ?? 'not in the inventory'}; only a destroyed version is restored.`,
+        'Check the inventory.',
+      );
+    if (recorded.kcv !== entry.kcv)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The backup's ${ref.name} v${ref.version} has KCV ${entry.kcv.toUpperCase()}, the inventory ${recorded.kcv.toUpperCase()}: not the same key.`,
+        'Stop and investigate: the package or the inventory is not what it should be.',
+      );
+    return {
+      name: ref.name,
+      version: ref.version,
+      label: `${ref.name} v${ref.version} restored ${backup.backupId.slice(0, 8)}`,
+    };
   });
   return {
     title: `Restore ${restores.map((r) => `${r.name} v${r.version}`).join(', ')} from backup ${backup.backupId.slice(0, 8)}`,
@@ -113,8 +206,16 @@ export function planRestore(inventory: Inventory, workstationCertificate: Uint8A
 }
 
 /** The backup key in the token (a trusted session object the SO makes from its value) for the work, then destroyed (audited). */
-async function withKek<T>(context: StepContext, label: string, value: Uint8Array, purpose: 'backup' | 'restore', work: (kek: { id: string; kcv: string }) => Promise<T>): Promise<T> {
-  const kek = await asSecurityOfficer(context, () => context.client.request('kekFromValue', { uri: context.uri, id: context.objectId(label), label, value, purpose }));
+async function withKek<T>(
+  context: StepContext,
+  label: string,
+  value: Uint8Array,
+  purpose: 'backup' | 'restore',
+  work: (kek: { id: string; kcv: string }) => Promise<T>,
+): Promise<T> {
+  const kek = await asSecurityOfficer(context, () =>
+    context.client.request('kekFromValue', { uri: context.uri, id: context.objectId(label), label, value, purpose }),
+  );
   try {
     return await work(kek);
   } finally {
@@ -133,7 +234,8 @@ export const backupSteps: Record<string, StepExecutor> = {
     stillHolds: (context, params) => {
       for (const ref of refsOf(params.versions)) {
         const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
-        if (!found || found.state === 'destroyed') throw stale(`${ref.name} v${ref.version} is ${found ? 'destroyed' : 'missing'} now`);
+        if (!found || found.state === 'destroyed')
+          throw stale(`${ref.name} v${ref.version} is ${found ? 'destroyed' : 'missing'} now`);
       }
     },
     run: async (context, params) => {
@@ -148,21 +250,56 @@ export const backupSteps: Record<string, StepExecutor> = {
       drawn.fill(0);
       let shares: Uint8Array[] = [];
       try {
-        const { kcv, versions } = await withKek(context, kekLabel(text(params, 'kekLabelId')), value, 'backup', async (kek) => {
-          const wrappedVersions = [];
-          for (const ref of refsOf(params.versions)) {
-            const key = context.inventory.get(ref.name);
-            const recorded = key.versions.find((v) => v.version === ref.version);
-            if (!recorded) throw new KeywardError('INVALID_REQUEST', `${ref.name} has no version ${ref.version}.`, 'Check the plan.');
-            const wrapped = await context.client.request('wrapKwp', { uri: context.uri, targetId: recorded.tokenObjectId, kekId: kek.id });
-            const pair = key.spec.startsWith('RSA_') || key.spec.startsWith('EC_');
-            const spki = pair ? (await context.client.request('signingPublicKey', { uri: context.uri, id: recorded.tokenObjectId })).publicKeySpki : null;
-            wrappedVersions.push({ name: ref.name, version: ref.version, spec: key.spec, kcv: recorded.kcv, wrapped: Buffer.from(wrapped).toString('base64'), publicKeySpki: spki ? Buffer.from(spki).toString('base64') : null });
-          }
-          return { kcv: kek.kcv, versions: wrappedVersions };
-        });
+        const { kcv, versions } = await withKek(
+          context,
+          kekLabel(text(params, 'kekLabelId')),
+          value,
+          'backup',
+          async (kek) => {
+            const wrappedVersions = [];
+            for (const ref of refsOf(params.versions)) {
+              const key = context.inventory.get(ref.name);
+              const recorded = key.versions.find((v) => v.version === ref.version);
+              if (!recorded)
+                throw new KeywardError(
+                  'INVALID_REQUEST',
+                  `${ref.name} has no version ${ref.version}.`,
+                  'Check the plan.',
+                );
+              const wrapped = await context.client.request('wrapKwp', {
+                uri: context.uri,
+                targetId: recorded.tokenObjectId,
+                kekId: kek.id,
+              });
+              const pair = key.spec.startsWith('RSA_') || key.spec.startsWith('EC_');
+              const spki = pair
+                ? (await context.client.request('signingPublicKey', { uri: context.uri, id: recorded.tokenObjectId }))
+                    .publicKeySpki
+                : null;
+              wrappedVersions.push({
+                name: ref.name,
+                version: ref.version,
+                spec: key.spec,
+                kcv: recorded.kcv,
+                wrapped: Buffer.from(wrapped).toString('base64'),
+                publicKeySpki: spki ? Buffer.from(spki).toString('base64') : null,
+              });
+            }
+            return { kcv: kek.kcv, versions: wrappedVersions };
+          },
+        );
         shares = await splitSecret(value, shareFolders.length, threshold);
-        const backup: BackupPackage = { format: 'keyward-backup', formatVersion: 1, backupId, createdAt: new Date().toISOString(), ceremony: context.ceremonyId, threshold, shares: shareFolders.length, kekKcv: kcv, versions };
+        const backup: BackupPackage = {
+          format: 'keyward-backup',
+          formatVersion: 1,
+          backupId,
+          createdAt: new Date().toISOString(),
+          ceremony: context.ceremonyId,
+          threshold,
+          shares: shareFolders.length,
+          kekKcv: kcv,
+          versions,
+        };
         const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
         const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
         const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
@@ -171,15 +308,44 @@ export const backupSteps: Record<string, StepExecutor> = {
         requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
         context.claimOutput(join(text(params, 'packageFolder'), packageName));
         shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
-        const folder = writeNewFolder(text(params, 'packageFolder'), packageName, [
-          { name: packageFile, bytes: json },
-          { name: `${packageFile}.p7s`, bytes: signature },
-          { name: 'signer.pem', bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()) },
-        ], 'backup package');
-        const written = shareFolders.map((parent, i) =>
-          writeNewFolder(parent, shareName(i), [{ name: 'share.txt', bytes: Buffer.from(shareText({ backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv }, shares[i] ?? new Uint8Array())) }], 'share'),
+        const folder = writeNewFolder(
+          text(params, 'packageFolder'),
+          packageName,
+          [
+            { name: packageFile, bytes: json },
+            { name: `${packageFile}.p7s`, bytes: signature },
+            {
+              name: 'signer.pem',
+              bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()),
+            },
+          ],
+          'backup package',
         );
-        return { backupId, kekKcv: kcv, folder, shareFolders: written, versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`) };
+        const written = shareFolders.map((parent, i) =>
+          writeNewFolder(
+            parent,
+            shareName(i),
+            [
+              {
+                name: 'share.txt',
+                bytes: Buffer.from(
+                  shareText(
+                    { backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv },
+                    shares[i] ?? new Uint8Array(),
+                  ),
+                ),
+              },
+            ],
+            'share',
+          ),
+        );
+        return {
+          backupId,
+          kekKcv: kcv,
+          folder,
+          shareFolders: written,
+          versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`),
+        };
       } finally {
         value.fill(0);
         for (const share of shares) share.fill(0);
@@ -189,17 +355,28 @@ export const backupSteps: Record<string, StepExecutor> = {
   'restore-versions': {
     takesEffect: true,
     inputs: () => ['backup-shares', ...securityOfficerLogin],
-    creates: (params) => [kekLabel(text(params, 'backupId')), ...(Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label'))],
+    creates: (params) => [
+      kekLabel(text(params, 'backupId')),
+      ...(Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label')),
+    ],
     stillHolds: (context, params) => {
       for (const entry of Array.isArray(params.versions) ? params.versions : []) {
         const ref = entry as Params;
         const found = versionsOf(context, text(ref, 'name')).find((v) => v.version === number(ref, 'version'));
-        if (found?.state !== 'destroyed') throw stale(`${text(ref, 'name')} v${number(ref, 'version')} is ${found?.state ?? 'missing'} now, not destroyed`);
+        if (found?.state !== 'destroyed')
+          throw stale(
+            `${text(ref, 'name')} v${number(ref, 'version')} is ${found?.state ?? 'missing'} now, not destroyed`,
+          );
       }
     },
     run: async (context, params) => {
       const backup = readBackupPackage(text(params, 'packageFolder'), context.certificateDer);
-      if (backup.backupId !== text(params, 'backupId')) throw new KeywardError('INVALID_REQUEST', 'The package in that folder is not the backup this ceremony planned to restore.', 'Insert the right drive.');
+      if (backup.backupId !== text(params, 'backupId'))
+        throw new KeywardError(
+          'INVALID_REQUEST',
+          'The package in that folder is not the backup this ceremony planned to restore.',
+          'Insert the right drive.',
+        );
       const shares = await context.backupShares(backup.backupId, backup.threshold);
       let value = Buffer.alloc(0);
       // From here the shares are zeroed whatever happens, a refusal to combine them included.
@@ -209,13 +386,24 @@ export const backupSteps: Record<string, StepExecutor> = {
         combined.fill(0);
         return await withKek(context, kekLabel(backup.backupId), value, 'restore', async (kek) => {
           if (kek.kcv !== backup.kekKcv) {
-            throw new KeywardError('QUORUM_NOT_MET', `The shares given rebuild a key with check value ${kek.kcv.toUpperCase()}, not the backup key's ${backup.kekKcv.toUpperCase()}: a share is wrong or from another backup.`, 'Each custodian reads their share again; then run the step again.');
+            throw new KeywardError(
+              'QUORUM_NOT_MET',
+              `The shares given rebuild a key with check value ${kek.kcv.toUpperCase()}, not the backup key's ${backup.kekKcv.toUpperCase()}: a share is wrong or from another backup.`,
+              'Each custodian reads their share again; then run the step again.',
+            );
           }
           const restored: StepValue[] = [];
           for (const entry of Array.isArray(params.versions) ? params.versions : []) {
             const ref = entry as Params;
-            const item = backup.versions.find((v) => v.name === text(ref, 'name') && v.version === number(ref, 'version'));
-            if (!item) throw new KeywardError('INVALID_REQUEST', 'The package does not hold a planned version.', 'Check the plan.');
+            const item = backup.versions.find(
+              (v) => v.name === text(ref, 'name') && v.version === number(ref, 'version'),
+            );
+            if (!item)
+              throw new KeywardError(
+                'INVALID_REQUEST',
+                'The package does not hold a planned version.',
+                'Check the plan.',
+              );
             const key = await context.client.request('unwrapKwp', {
               uri: context.uri,
               kekId: kek.id,
@@ -227,10 +415,20 @@ export const backupSteps: Record<string, StepExecutor> = {
             });
             const recorded = context.inventory.get(item.name).versions.find((v) => v.version === item.version);
             if (key.kcv !== recorded?.kcv) {
-              await context.destroyObject(key.id, 'a restored key whose check value is not the inventory\'s');
-              throw new KeywardError('HSM_KEY_REJECTED', `The restored ${item.name} v${item.version} has KCV ${key.kcv.toUpperCase()}, not the inventory's ${recorded?.kcv.toUpperCase() ?? '?'}; it was destroyed.`, 'Stop and investigate the backup package.');
+              await context.destroyObject(key.id, "a restored key whose check value is not the inventory's");
+              throw new KeywardError(
+                'HSM_KEY_REJECTED',
+                `The restored ${item.name} v${item.version} has KCV ${key.kcv.toUpperCase()}, not the inventory's ${recorded?.kcv.toUpperCase() ?? '?'}; it was destroyed.`,
+                'Stop and investigate the backup package.',
+              );
             }
-            restored.push({ name: item.name, version: item.version, tokenObjectId: key.id, label: key.label, kcv: key.kcv });
+            restored.push({
+              name: item.name,
+              version: item.version,
+              tokenObjectId: key.id,
+              label: key.label,
+              kcv: key.kcv,
+            });
           }
           return { backupId: backup.backupId, restored };
         });
@@ -242,7 +440,12 @@ export const backupSteps: Record<string, StepExecutor> = {
     commit: (context, _params, result) => {
       for (const item of Array.isArray(result.restored) ? result.restored : []) {
         const r = item as Params;
-        context.inventory.restoreVersion(text(r, 'name'), number(r, 'version'), { tokenSerial: context.tokenSerial, tokenObjectId: text(r, 'tokenObjectId'), tokenLabel: text(r, 'label') }, { actors: context.actors, ceremony: context.ceremonyId });
+        context.inventory.restoreVersion(
+          text(r, 'name'),
+          number(r, 'version'),
+          { tokenSerial: context.tokenSerial, tokenObjectId: text(r, 'tokenObjectId'), tokenLabel: text(r, 'label') },
+          { actors: context.actors, ceremony: context.ceremonyId },
+        );
       }
     },
   },

@@ -13,8 +13,8 @@ import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '.
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
 import { approvalFloor, roleNames, rolesInWords, type Approval, type CeremonyType } from '../../shared/officers';
-import { newObjectId } from '../hsm/object-id';
 import { writeAnchoredCheckpoint } from '../audit/anchor';
+import { newObjectId } from '../hsm/object-id';
 import { checkApprovals } from '../officers/approvals';
 import { approveStep } from '../officers/enrolment';
 import { statementDigest } from '../officers/statement-digest';
@@ -25,8 +25,8 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
-import { StaleStep, type Params, type PlanningContext, type StepContext, type StepExecutor } from './steps';
 import { claimOf, removeOutputs } from './step-outputs';
+import { StaleStep, type Params, type PlanningContext, type StepContext, type StepExecutor } from './steps';
 import { buildTranscript, transcriptFolderName, writeTranscript, type Transcript } from './transcript';
 
 export interface StepPlan {
@@ -62,13 +62,21 @@ export interface EngineDependencies {
   /** The CKA_ID of the workstation signing key: never destroyed by a rollback, whatever a plan says. */
   workstationKeyId: string;
   /** Token, store, signer and login for the steps; the caller has logged in to the token as user. */
-  stepContext: Omit<StepContext, 'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput' | 'objectId' | 'destroyObject'>;
+  stepContext: Omit<
+    StepContext,
+    'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput' | 'objectId' | 'destroyObject'
+  >;
   now?: () => Date;
   /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
   crash?: (point: CrashPoint, step: number) => void;
 }
 
-const closingCheckpoint: StepPlan = { action: 'write-checkpoint', description: 'Sign a checkpoint of the audit log with the workstation key', params: {}, sensitive: false };
+const closingCheckpoint: StepPlan = {
+  action: 'write-checkpoint',
+  description: 'Sign a checkpoint of the audit log with the workstation key',
+  params: {},
+  sensitive: false,
+};
 
 const writeCheckpoint: StepExecutor = {
   sensitive: false,
@@ -81,23 +89,53 @@ const writeCheckpoint: StepExecutor = {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The engine's digest of a step: the ceremony, the step's place, what it does, to what, and the objects it creates. */
-function engineStepDigest(ceremonyId: string, type: CeremonyType, step: Omit<PlannedStep, 'digest' | 'description'>): string {
-  return sha256(canonicalJson({ type: 'keyward-ceremony-step', ceremonyId, ceremonyType: type, index: step.index, action: step.action, params: step.params, sensitive: step.sensitive, objects: step.objects }));
+function engineStepDigest(
+  ceremonyId: string,
+  type: CeremonyType,
+  step: Omit<PlannedStep, 'digest' | 'description'>,
+): string {
+  return sha256(
+    canonicalJson({
+      type: 'keyward-ceremony-step',
+      ceremonyId,
+      ceremonyType: type,
+      index: step.index,
+      action: step.action,
+      params: step.params,
+      sensitive: step.sensitive,
+      objects: step.objects,
+    }),
+  );
 }
 
 /**
  * The plan digest: the title, and each step's digest, the words the officers read for it and the objects
  * it reserves (a step digest its format defines, as an export's, does not cover them).
  */
-function planDigestOf(ceremonyId: string, type: CeremonyType, title: string, steps: Pick<PlannedStep, 'digest' | 'description' | 'objects'>[]): string {
-  return sha256(canonicalJson({ type: 'keyward-ceremony-plan', ceremonyId, ceremonyType: type, title, steps: steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })) }));
+function planDigestOf(
+  ceremonyId: string,
+  type: CeremonyType,
+  title: string,
+  steps: Pick<PlannedStep, 'digest' | 'description' | 'objects'>[],
+): string {
+  return sha256(
+    canonicalJson({
+      type: 'keyward-ceremony-plan',
+      ceremonyId,
+      ceremonyType: type,
+      title,
+      steps: steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })),
+    }),
+  );
 }
 
 /** What the workstation key signs when a ceremony is planned. */
-const planSignatureBody = (ceremonyId: string, planDigest: string): Buffer => Buffer.from(canonicalJson({ type: 'keyward-ceremony-plan-signature', ceremonyId, planDigest }));
+const planSignatureBody = (ceremonyId: string, planDigest: string): Buffer =>
+  Buffer.from(canonicalJson({ type: 'keyward-ceremony-plan-signature', ceremonyId, planDigest }));
 
 /** What officers sign to abort a ceremony for a reason. */
-export const abortDigest = (ceremonyId: string, reason: string): string => statementDigest('keyward-abort', ceremonyId, reason);
+export const abortDigest = (ceremonyId: string, reason: string): string =>
+  statementDigest('keyward-abort', ceremonyId, reason);
 
 export interface AbortOutcome {
   status: CeremonyStatus;
@@ -124,35 +162,69 @@ export class CeremonyEngine {
    * it will create get their CKA_IDs and their labels are free on the token; the plan is signed by the
    * workstation key, and checked against that signature at every later step.
    */
-  async plan(type: CeremonyType, title: string, requested: StepPlan[], id = newCeremonyId(type)): Promise<CeremonyPlan> {
-    if (!id.startsWith(`${type}-`)) throw new KeywardError('INVALID_REQUEST', `The ceremony id ${id} is not a ${type} id.`, 'Plan the ceremony again.');
+  async plan(
+    type: CeremonyType,
+    title: string,
+    requested: StepPlan[],
+    id = newCeremonyId(type),
+  ): Promise<CeremonyPlan> {
+    if (!id.startsWith(`${type}-`))
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The ceremony id ${id} is not a ${type} id.`,
+        'Plan the ceremony again.',
+      );
     // Every ceremony ends with a signed checkpoint of the audit log, so its record cannot be cut off later.
     const steps = [...requested, closingCheckpoint];
     const planning = this.planningContext(id);
     const planned: PlannedStep[] = steps.map(({ digest, ...step }, index) => {
       const executor = this.executor(step.action);
       if (step.sensitive !== (executor.sensitive ?? true)) {
-        throw new KeywardError('INTERNAL', `The plan marks step ${index + 1} (${step.action}) ${step.sensitive ? 'sensitive' : 'not sensitive'}, but Keyward ${step.sensitive ? 'runs it without' : 'needs'} the quorum's approval for it.`, 'This is a defect in Keyward: report it. Nothing was planned.');
+        throw new KeywardError(
+          'INTERNAL',
+          `The plan marks step ${index + 1} (${step.action}) ${step.sensitive ? 'sensitive' : 'not sensitive'}, but Keyward ${step.sensitive ? 'runs it without' : 'needs'} the quorum's approval for it.`,
+          'This is a defect in Keyward: report it. Nothing was planned.',
+        );
       }
       const objects = (executor.creates?.(step.params) ?? []).map((label) => ({ label, id: newObjectId() }));
       const withObjects = { index, ...step, objects };
       const own = executor.digest?.(planning, step.params);
-      if (own !== undefined && digest !== own) throw new KeywardError('INTERNAL', `Step ${index + 1}'s digest is not the one its format defines.`, 'This is a defect in Keyward: report it. Nothing was planned.');
+      if (own !== undefined && digest !== own)
+        throw new KeywardError(
+          'INTERNAL',
+          `Step ${index + 1}'s digest is not the one its format defines.`,
+          'This is a defect in Keyward: report it. Nothing was planned.',
+        );
       return { ...withObjects, digest: own ?? engineStepDigest(id, type, withObjects) };
     });
     const labels = planned.flatMap((s) => s.objects.map((o) => o.label));
     const repeated = labels.find((label, i) => labels.indexOf(label) !== i);
-    if (repeated) throw new KeywardError('HSM_LABEL_TAKEN', `The plan creates two objects labelled "${repeated}".`, 'Give each new key its own label.');
+    if (repeated)
+      throw new KeywardError(
+        'HSM_LABEL_TAKEN',
+        `The plan creates two objects labelled "${repeated}".`,
+        'Give each new key its own label.',
+      );
     await this.requireLabelsFree(labels);
     const planDigest = planDigestOf(id, type, title, planned);
     const signature = await this.d.stepContext.signer.sign(planSignatureBody(id, planDigest));
     if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(id, planDigest), signature)) {
-      throw new KeywardError('HSM_SIGNATURE_INVALID', 'The HSM signed the ceremony plan, but the signature does not verify against the workstation key. Nothing was planned.', 'Check the workstation signing key and the HSM before any ceremony.');
+      throw new KeywardError(
+        'HSM_SIGNATURE_INVALID',
+        'The HSM signed the ceremony plan, but the signature does not verify against the workstation key. Nothing was planned.',
+        'Check the workstation signing key and the HSM before any ceremony.',
+      );
     }
     const plan: CeremonyPlan = { id, type, title, steps: planned, planDigest, createdAt: this.now() };
     this.d.db.transaction(() => {
       this.d.store.create(plan, signature);
-      this.d.log.append({ actors: ['workstation'], action: 'ceremony.plan', subject: id, outcome: 'success', details: { type, ceremony: id, planDigest, steps: planned.length, objects: planned.flatMap((s) => s.objects) } });
+      this.d.log.append({
+        actors: ['workstation'],
+        action: 'ceremony.plan',
+        subject: id,
+        outcome: 'success',
+        details: { type, ceremony: id, planDigest, steps: planned.length, objects: planned.flatMap((s) => s.objects) },
+      });
     })();
     this.d.crash?.('checked-in', 0);
     return plan;
@@ -168,7 +240,13 @@ export class CeremonyEngine {
     const proof = await approveStep(this.d.officers, officerId, passphrase, status.plan.planDigest);
     this.d.db.transaction(() => {
       this.d.store.checkIn(id, officerId, proof, this.now());
-      this.d.log.append({ actors: [officerId], action: 'ceremony.check-in', subject: id, outcome: 'success', details: { ceremony: id, role: proof.role } });
+      this.d.log.append({
+        actors: [officerId],
+        action: 'ceremony.check-in',
+        subject: id,
+        outcome: 'success',
+        details: { ceremony: id, role: proof.role },
+      });
     })();
     this.d.crash?.('checked-in', status.checkedIn.length + 1);
   }
@@ -178,8 +256,18 @@ export class CeremonyEngine {
     const policy = this.d.policies.get(status.plan.type);
     const { role } = this.d.officers.get(officerId);
     if (!policy.roles.includes(role)) {
-      this.d.log.append({ actors: [officerId], action: `ceremony.${what === 'abort' ? 'abort' : 'approve'}`, subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, role, what } });
-      throw new KeywardError('QUORUM_NOT_MET', `${officerId} is in the role ${roleNames[role]}; the policy for ${status.plan.type} counts approvals from ${rolesInWords(policy.roles)} only.`, `An officer in one of those roles ${what === 'abort' ? 'aborts the ceremony' : `approves ${what}`}.`);
+      this.d.log.append({
+        actors: [officerId],
+        action: `ceremony.${what === 'abort' ? 'abort' : 'approve'}`,
+        subject: status.plan.id,
+        outcome: 'refused',
+        details: { ceremony: status.plan.id, role, what },
+      });
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `${officerId} is in the role ${roleNames[role]}; the policy for ${status.plan.type} counts approvals from ${rolesInWords(policy.roles)} only.`,
+        `An officer in one of those roles ${what === 'abort' ? 'aborts the ceremony' : `approves ${what}`}.`,
+      );
     }
   }
 
@@ -187,16 +275,37 @@ export class CeremonyEngine {
   async approve(id: string, index: number, officerId: string, passphrase: string): Promise<void> {
     const status = this.open(id);
     const step = this.step(status, index);
-    if (!step.sensitive) throw new KeywardError('INVALID_REQUEST', `Step ${index + 1} (${step.description}) needs no approval.`, 'Run it.');
-    if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot approve its steps.`, `${officerId} checks in first, after reading the plan and its digest.`);
+    if (!step.sensitive)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Step ${index + 1} (${step.description}) needs no approval.`,
+        'Run it.',
+      );
+    if (!status.checkedIn.includes(officerId))
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `${officerId} has not checked in to this ceremony, so cannot approve its steps.`,
+        `${officerId} checks in first, after reading the plan and its digest.`,
+      );
     this.requireApprover(status, officerId, `step ${index + 1}`);
     // What must hold is known for the next step; a later one is checked when it becomes the next.
     this.requireCurrent(status, step, status.steps.find((s) => s.state !== 'done')?.index === index);
     const approval = await approveStep(this.d.officers, officerId, passphrase, step.digest);
     this.d.db.transaction(() => {
-      if (this.d.store.approvals(id, index).some((a) => a.officer === officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has already approved step ${index + 1}; nobody counts twice.`, 'Another officer approves.');
+      if (this.d.store.approvals(id, index).some((a) => a.officer === officerId))
+        throw new KeywardError(
+          'QUORUM_NOT_MET',
+          `${officerId} has already approved step ${index + 1}; nobody counts twice.`,
+          'Another officer approves.',
+        );
       this.d.store.addApproval(id, index, approval);
-      this.d.log.append({ actors: [officerId], action: 'ceremony.approve', subject: id, outcome: 'success', details: { ceremony: id, step: index, stepDigest: step.digest } });
+      this.d.log.append({
+        actors: [officerId],
+        action: 'ceremony.approve',
+        subject: id,
+        outcome: 'success',
+        details: { ceremony: id, step: index, stepDigest: step.digest },
+      });
     })();
   }
 
@@ -222,16 +331,38 @@ export class CeremonyEngine {
     const context = this.context(status, step, actors);
     try {
       // The labels were free when planned; another ceremony may have taken one since.
-      await this.requireLabelsFree(step.objects.map((o) => o.label), { ceremony: id, step: step.index, actors });
+      await this.requireLabelsFree(
+        step.objects.map((o) => o.label),
+        { ceremony: id, step: step.index, actors },
+      );
     } catch (error) {
       // The token could not be asked (removed, its process gone): nothing began, and that is on record.
-      if (!isStoreBusy(error) && errorCodeOf(error) !== 'HSM_LABEL_TAKEN') this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), began: false } });
+      if (!isStoreBusy(error) && errorCodeOf(error) !== 'HSM_LABEL_TAKEN')
+        this.d.log.append({
+          actors,
+          action: 'ceremony.step',
+          subject: id,
+          outcome: 'failure',
+          details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), began: false },
+        });
       throw error;
     }
     this.d.db.transaction(() => {
       if (status.state === 'planned') this.d.store.setState(id, 'running', this.now());
       this.d.store.updateStep(id, step.index, { state: 'running', at: this.now(), forgetOutputs: true });
-      this.d.log.append({ actors, action: 'ceremony.step.begin', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest, objects: step.objects } });
+      this.d.log.append({
+        actors,
+        action: 'ceremony.step.begin',
+        subject: id,
+        outcome: 'success',
+        details: {
+          ceremony: id,
+          step: step.index,
+          action: step.action,
+          stepDigest: step.digest,
+          objects: step.objects,
+        },
+      });
     })();
     begun.step = step;
     this.d.crash?.('after-begin', step.index);
@@ -249,12 +380,41 @@ export class CeremonyEngine {
       } catch {
         // The token cannot be reached (removed, its process gone): the step stays running, so the next
         // login rolls it back and destroys what it reserved; the failure itself is recorded now.
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, rollBackAtLogin: step.objects } });
+        this.d.log.append({
+          actors,
+          action: 'ceremony.step',
+          subject: id,
+          outcome: 'failure',
+          details: {
+            ceremony: id,
+            step: step.index,
+            action: step.action,
+            error: errorCodeOf(error),
+            outputsRemoved: outputs.removed,
+            outputsUnreachable: outputs.unreachable,
+            rollBackAtLogin: step.objects,
+          },
+        });
         throw error;
       }
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), forgetOutputs: true });
-        this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'failure', details: { ceremony: id, step: step.index, action: step.action, error: errorCodeOf(error), destroyedObjects: rollback.destroyed, keptObjects: rollback.kept, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+        this.d.log.append({
+          actors,
+          action: 'ceremony.step',
+          subject: id,
+          outcome: 'failure',
+          details: {
+            ceremony: id,
+            step: step.index,
+            action: step.action,
+            error: errorCodeOf(error),
+            destroyedObjects: rollback.destroyed,
+            keptObjects: rollback.kept,
+            outputsRemoved: outputs.removed,
+            outputsUnreachable: outputs.unreachable,
+          },
+        });
       })();
       throw error;
     }
@@ -263,10 +423,22 @@ export class CeremonyEngine {
     this.d.db.transaction(() => {
       executor.commit?.(context, step.params, result);
       this.d.store.updateStep(id, step.index, { state: 'done', at: this.now(), forgetOutputs: true, result });
-      this.d.log.append({ actors, action: 'ceremony.step', subject: id, outcome: 'success', details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest } });
+      this.d.log.append({
+        actors,
+        action: 'ceremony.step',
+        subject: id,
+        outcome: 'success',
+        details: { ceremony: id, step: step.index, action: step.action, stepDigest: step.digest },
+      });
       if (last) {
         this.d.store.setState(id, 'completed', this.now(), 'completed');
-        this.d.log.append({ actors: status.checkedIn, action: 'ceremony.complete', subject: id, outcome: 'success', details: { ceremony: id, planDigest: status.plan.planDigest } });
+        this.d.log.append({
+          actors: status.checkedIn,
+          action: 'ceremony.complete',
+          subject: id,
+          outcome: 'success',
+          details: { ceremony: id, planDigest: status.plan.planDigest },
+        });
       }
     })();
     this.d.crash?.('after-commit', step.index);
@@ -292,13 +464,28 @@ export class CeremonyEngine {
     }
     if (state === 'done') return error;
     if (state === 'failed') {
-      const undone = labels ? `destroyed what it had made on the token (${labels}), removed what it had begun to write` : 'removed what it had begun to write';
-      return withOutcome(error, '', `Step ${number} was rolled back at once: Keyward ${undone} and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.`);
+      const undone = labels
+        ? `destroyed what it had made on the token (${labels}), removed what it had begun to write`
+        : 'removed what it had begun to write';
+      return withOutcome(
+        error,
+        '',
+        `Step ${number} was rolled back at once: Keyward ${undone} and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.`,
+      );
     }
     const rollback = `the next login to the token rolls step ${number} back before anything else, ${labels ? `destroying whatever it made on the token (${labels}) and removing` : 'removing'} what it began to write`;
     const then = `The next login to the token (resuming the ceremony) rolls step ${number} back first; then it runs again.`;
-    if (state === 'running') return withOutcome(error, `Step ${number} is left running, its start recorded in the audit log: ${rollback}.`, then);
-    return withOutcome(error, `Keyward could not read back what became of step ${number}: if the ceremony shows it running, ${rollback}.`, then);
+    if (state === 'running')
+      return withOutcome(
+        error,
+        `Step ${number} is left running, its start recorded in the audit log: ${rollback}.`,
+        then,
+      );
+    return withOutcome(
+      error,
+      `Keyward could not read back what became of step ${number}: if the ceremony shows it running, ${rollback}.`,
+      then,
+    );
   }
 
   /**
@@ -323,21 +510,60 @@ export class CeremonyEngine {
             action: 'ceremony.step.rolled-back',
             subject: id,
             outcome: tampered ? 'refused' : 'success',
-            details: { ceremony: id, step: step.index, action: step.action, destroyedObjects: rollback.destroyed, keptObjects: rollback.kept, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(tampered ? { problem: tampered } : {}) },
+            details: {
+              ceremony: id,
+              step: step.index,
+              action: step.action,
+              destroyedObjects: rollback.destroyed,
+              keptObjects: rollback.kept,
+              outputsRemoved: outputs.removed,
+              outputsUnreachable: outputs.unreachable,
+              ...(tampered ? { problem: tampered } : {}),
+            },
           });
         })();
         const mayHaveMade = tampered === legacyPlanProblem ? this.d.store.legacyPendingLabels(id, step.index) : [];
-        const problem = tampered && mayHaveMade.length ? `${tampered}; it may have made token objects labelled ${mayHaveMade.map((l) => `"${l}"`).join(', ')}` : tampered;
-        recovered.push({ ceremonyId: id, title: status.plan.title, step: step.index, destroyedObjects: rollback.destroyed.length, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, ...(problem ? { problem } : {}) });
+        const problem =
+          tampered && mayHaveMade.length
+            ? `${tampered}; it may have made token objects labelled ${mayHaveMade.map((l) => `"${l}"`).join(', ')}`
+            : tampered;
+        recovered.push({
+          ceremonyId: id,
+          title: status.plan.title,
+          step: step.index,
+          destroyedObjects: rollback.destroyed.length,
+          outputsRemoved: outputs.removed,
+          outputsUnreachable: outputs.unreachable,
+          ...(problem ? { problem } : {}),
+        });
       }
     }
     for (const { id, claim } of this.d.store.transcriptClaims()) {
       const outputs = removeOutputs([claim]);
       this.d.db.transaction(() => {
         this.d.store.releaseTranscript(id);
-        this.d.log.append({ actors: ['workstation'], action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, interrupted: true, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable } });
+        this.d.log.append({
+          actors: ['workstation'],
+          action: 'ceremony.transcript',
+          subject: id,
+          outcome: 'failure',
+          details: {
+            ceremony: id,
+            interrupted: true,
+            outputsRemoved: outputs.removed,
+            outputsUnreachable: outputs.unreachable,
+          },
+        });
       })();
-      recovered.push({ ceremonyId: id, title: this.d.store.status(id).plan.title, step: -1, destroyedObjects: 0, outputsRemoved: outputs.removed, outputsUnreachable: outputs.unreachable, transcript: true });
+      recovered.push({
+        ceremonyId: id,
+        title: this.d.store.status(id).plan.title,
+        step: -1,
+        destroyedObjects: 0,
+        outputsRemoved: outputs.removed,
+        outputsUnreachable: outputs.unreachable,
+        transcript: true,
+      });
     }
     this.recovered.push(...recovered);
     return recovered;
@@ -349,11 +575,23 @@ export class CeremonyEngine {
    */
   async approveAbort(id: string, officerId: string, passphrase: string, reason: string): Promise<Approval> {
     const status = this.d.store.status(id);
-    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Nothing to abort.');
-    if (!status.checkedIn.includes(officerId)) throw new KeywardError('QUORUM_NOT_MET', `${officerId} has not checked in to this ceremony, so cannot abort it.`, 'An officer who checked in aborts it, with their passphrase.');
+    if (status.state === 'completed' || status.state === 'aborted')
+      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Nothing to abort.');
+    if (!status.checkedIn.includes(officerId))
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `${officerId} has not checked in to this ceremony, so cannot abort it.`,
+        'An officer who checked in aborts it, with their passphrase.',
+      );
     this.requireApprover(status, officerId, 'abort');
     const proof = await approveStep(this.d.officers, officerId, passphrase, abortDigest(id, reason));
-    this.d.log.append({ actors: [officerId], action: 'ceremony.abort.signed', subject: id, outcome: 'success', details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme } });
+    this.d.log.append({
+      actors: [officerId],
+      action: 'ceremony.abort.signed',
+      subject: id,
+      outcome: 'success',
+      details: { ceremony: id, reason, signature: proof.signature, scheme: proof.scheme },
+    });
     return proof;
   }
 
@@ -367,19 +605,33 @@ export class CeremonyEngine {
   async abort(id: string, reason: string, approvals: Approval[]): Promise<AbortOutcome> {
     await this.recover();
     const status = this.d.store.status(id);
-    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+    if (status.state === 'completed' || status.state === 'aborted')
+      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     const policy = this.d.policies.get(status.plan.type);
     const standing = this.standing(approvals.filter((a) => status.checkedIn.includes(a.officer)));
-    const check = checkApprovals(abortDigest(id, reason), standing.approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const check = checkApprovals(
+      abortDigest(id, reason),
+      standing.approvals,
+      policy,
+      this.workstation(),
+      new Date(this.now()),
+      approvalFloor(status.plan.type),
+    );
     const problems = [...standing.problems, ...check.problems];
     const done = status.steps.filter((s) => s.state === 'done').reverse();
     if (check.counted.length === 0 && done.length > 0) {
-      throw new KeywardError('QUORUM_NOT_MET', `Aborting ceremony ${id} needs a checked-in officer's signed abort: ${problems.join('; ')}.`, 'An officer who checked in, in a role the policy counts, aborts it with their passphrase.');
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `Aborting ceremony ${id} needs a checked-in officer's signed abort: ${problems.join('; ')}.`,
+        'An officer who checked in, in a role the policy counts, aborts it with their passphrase.',
+      );
     }
     const actors = check.counted.length ? check.counted : ['workstation'];
     // A plan that fails its signature is ended without touching the token: what it says cannot be trusted.
     const tampered = this.planProblem(status);
-    const { undo, kept, changed } = tampered ? { undo: [], kept: done.map((s) => s.index), changed: [] } : this.abortReach(status, check.met);
+    const { undo, kept, changed } = tampered
+      ? { undo: [], kept: done.map((s) => s.index), changed: [] }
+      : this.abortReach(status, check.met);
     const undone: number[] = [];
     for (const index of undo) {
       const planned = this.step(status, index);
@@ -387,13 +639,33 @@ export class CeremonyEngine {
       await executor.undo?.(this.context(status, planned, actors), planned.params, status.steps[index]?.result ?? {});
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, index, { state: 'rolled-back', at: this.now() });
-        this.d.log.append({ actors, action: 'ceremony.step.undone', subject: id, outcome: 'success', details: { ceremony: id, step: index, action: planned.action } });
+        this.d.log.append({
+          actors,
+          action: 'ceremony.step.undone',
+          subject: id,
+          outcome: 'success',
+          details: { ceremony: id, step: index, action: planned.action },
+        });
       })();
       undone.push(index);
     }
     this.d.db.transaction(() => {
       this.d.store.setState(id, 'aborted', this.now(), reason);
-      this.d.log.append({ actors, action: 'ceremony.abort', subject: id, outcome: 'success', details: { ceremony: id, reason, approvedByQuorum: check.met, undoneSteps: undone, keptSteps: kept, ...(changed.length ? { changedSince: changed } : {}), ...(tampered ? { problem: tampered } : {}) } });
+      this.d.log.append({
+        actors,
+        action: 'ceremony.abort',
+        subject: id,
+        outcome: 'success',
+        details: {
+          ceremony: id,
+          reason,
+          approvedByQuorum: check.met,
+          undoneSteps: undone,
+          keptSteps: kept,
+          ...(changed.length ? { changedSince: changed } : {}),
+          ...(tampered ? { problem: tampered } : {}),
+        },
+      });
     })();
     return { status: this.status(id), undone, kept, changed };
   }
@@ -436,7 +708,11 @@ export class CeremonyEngine {
       roleOf: (officer) => this.d.officers.get(officer).role,
       approvals: (step) => this.d.store.approvals(id, step),
       certificateDer: this.d.workstationCertificate,
-      audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: this.d.stepContext.checkpoints.last()?.hash ?? null },
+      audit: {
+        headSeq: head.seq,
+        headHash: head.hash,
+        lastCheckpointHash: this.d.stepContext.checkpoints.last()?.hash ?? null,
+      },
       now: new Date(this.now()),
     });
   }
@@ -444,7 +720,12 @@ export class CeremonyEngine {
   /** The signed transcript (JSON and PDF) of an ended ceremony, written to a drive, and audited. */
   async writeTranscript(id: string, parent: string): Promise<string> {
     const status = this.status(id);
-    if (status.state !== 'completed' && status.state !== 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`, 'Finish or abort the ceremony first.');
+    if (status.state !== 'completed' && status.state !== 'aborted')
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`,
+        'Finish or abort the ceremony first.',
+      );
     const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
     // Claimed before the first byte is written, like a step's outputs: a crash meanwhile leaves nothing behind.
     // Never claimed if it is there already: that folder is not this write's (the write refuses to replace it).
@@ -454,19 +735,36 @@ export class CeremonyEngine {
     this.d.crash?.('transcript-claimed', -1);
     let folder: string;
     try {
-      folder = await writeTranscript(this.transcript(id), this.d.stepContext.signer, this.d.workstationCertificate, parent);
+      folder = await writeTranscript(
+        this.transcript(id),
+        this.d.stepContext.signer,
+        this.d.workstationCertificate,
+        parent,
+      );
     } catch (error) {
       if (!isStoreBusy(error)) {
         this.d.db.transaction(() => {
           this.d.store.releaseTranscript(id);
-          this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'failure', details: { ceremony: id, parent, error: errorCodeOf(error) } });
+          this.d.log.append({
+            actors,
+            action: 'ceremony.transcript',
+            subject: id,
+            outcome: 'failure',
+            details: { ceremony: id, parent, error: errorCodeOf(error) },
+          });
         })();
       }
       throw error;
     }
     this.d.db.transaction(() => {
       this.d.store.releaseTranscript(id);
-      this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome: 'success', details: { ceremony: id, folder } });
+      this.d.log.append({
+        actors,
+        action: 'ceremony.transcript',
+        subject: id,
+        outcome: 'success',
+        details: { ceremony: id, folder },
+      });
     })();
     return folder;
   }
@@ -480,15 +778,39 @@ export class CeremonyEngine {
    * officers still active, within the policy's approval lifetime; otherwise the officers checked in.
    */
   private authorise(status: CeremonyStatus, step: PlannedStep): string[] {
-    if (status.checkedIn.length === 0) throw new KeywardError('QUORUM_NOT_MET', 'No officer has checked in to this ceremony.', 'The officers check in first, after reading the plan and its digest.');
+    if (status.checkedIn.length === 0)
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        'No officer has checked in to this ceremony.',
+        'The officers check in first, after reading the plan and its digest.',
+      );
     if (!step.sensitive) return status.checkedIn;
     const policy = this.d.policies.get(status.plan.type);
-    const standing = this.standing(this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer)));
-    const check = checkApprovals(step.digest, standing.approvals, policy, this.workstation(), new Date(this.now()), approvalFloor(status.plan.type));
+    const standing = this.standing(
+      this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer)),
+    );
+    const check = checkApprovals(
+      step.digest,
+      standing.approvals,
+      policy,
+      this.workstation(),
+      new Date(this.now()),
+      approvalFloor(status.plan.type),
+    );
     const problems = [...standing.problems, ...check.problems];
     if (!check.met) {
-      this.d.log.append({ actors: status.checkedIn, action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, problems } });
-      throw new KeywardError('QUORUM_NOT_MET', `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`, `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${Math.max(policy.quorum, approvalFloor(status.plan.type))} needed), each with their own passphrase.`);
+      this.d.log.append({
+        actors: status.checkedIn,
+        action: 'ceremony.step',
+        subject: status.plan.id,
+        outcome: 'refused',
+        details: { ceremony: status.plan.id, step: step.index, action: step.action, problems },
+      });
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`,
+        `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${Math.max(policy.quorum, approvalFloor(status.plan.type))} needed), each with their own passphrase.`,
+      );
     }
     return check.counted;
   }
@@ -502,13 +824,35 @@ export class CeremonyEngine {
     const executor = this.executor(step.action);
     const planning = this.planningContext(status.plan.id);
     try {
-      if (step.sensitive !== (executor.sensitive ?? true)) throw tamperedPlan(status.plan.id, `step ${step.index + 1} (${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`);
-      const own = executor.digest ? executor.digest(planning, step.params) : engineStepDigest(status.plan.id, status.plan.type, step);
-      if (own !== step.digest) throw tamperedPlan(status.plan.id, `step ${step.index + 1}'s digest, recomputed from what it would do, is not the digest its approvers signed`);
+      if (step.sensitive !== (executor.sensitive ?? true))
+        throw tamperedPlan(
+          status.plan.id,
+          `step ${step.index + 1} (${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`,
+        );
+      const own = executor.digest
+        ? executor.digest(planning, step.params)
+        : engineStepDigest(status.plan.id, status.plan.type, step);
+      if (own !== step.digest)
+        throw tamperedPlan(
+          status.plan.id,
+          `step ${step.index + 1}'s digest, recomputed from what it would do, is not the digest its approvers signed`,
+        );
       if (next) executor.stillHolds?.(planning, step.params);
     } catch (error) {
       if (error instanceof KeywardError && (error.code === 'CEREMONY_STALE' || error.code === 'CEREMONY_TAMPERED')) {
-        this.d.log.append({ actors: status.checkedIn.length ? status.checkedIn : ['workstation'], action: 'ceremony.step', subject: status.plan.id, outcome: 'refused', details: { ceremony: status.plan.id, step: step.index, action: step.action, error: error.code, problem: error.message } });
+        this.d.log.append({
+          actors: status.checkedIn.length ? status.checkedIn : ['workstation'],
+          action: 'ceremony.step',
+          subject: status.plan.id,
+          outcome: 'refused',
+          details: {
+            ceremony: status.plan.id,
+            step: step.index,
+            action: step.action,
+            error: error.code,
+            problem: error.message,
+          },
+        });
       }
       throw error;
     }
@@ -524,37 +868,87 @@ export class CeremonyEngine {
     const approvals = this.d.store.approvals(plan.id, step.index).filter((a) => actors.includes(a.officer));
     const claimOutput = (path: string) => {
       // Never claimed if it is there already: what the step did not write, a failure must not remove.
-      if (existsSync(path)) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${path} already exists, and Keyward never overwrites.`, 'Choose another drive or folder, or move the existing one away, then run the step again.');
+      if (existsSync(path))
+        throw new KeywardError(
+          'FILE_NOT_WRITTEN',
+          `Nothing was written: ${path} already exists, and Keyward never overwrites.`,
+          'Choose another drive or folder, or move the existing one away, then run the step again.',
+        );
       const claim = claimOf(path);
       if (claim) this.d.store.addPendingOutput(plan.id, step.index, claim);
     };
     const objectId = (label: string): string => {
       const reserved = step.objects.find((o) => o.label === label);
-      if (!reserved) throw new KeywardError('INTERNAL', `Step ${step.index + 1} creates "${label}", which its plan did not reserve.`, 'This is a defect in Keyward: report it. Nothing was created.');
+      if (!reserved)
+        throw new KeywardError(
+          'INTERNAL',
+          `Step ${step.index + 1} creates "${label}", which its plan did not reserve.`,
+          'This is a defect in Keyward: report it. Nothing was created.',
+        );
       return reserved.id;
     };
     // Only what the signed plan names: the objects the step reserved, and those its params say it destroys.
-    const destroyable = new Set([...step.objects.map((o) => o.id), ...(this.executor(step.action).destroys?.(step.params) ?? [])]);
+    const destroyable = new Set([
+      ...step.objects.map((o) => o.id),
+      ...(this.executor(step.action).destroys?.(step.params) ?? []),
+    ]);
     const destroyObject = async (id: string, why: string): Promise<TokenObjectRef[]> => {
       if (!destroyable.has(id)) {
-        this.d.log.append({ actors, action: 'hsm.object.destroy', subject: plan.id, outcome: 'refused', details: { ceremony: plan.id, step: step.index, why, id } });
-        throw new KeywardError('CEREMONY_TAMPERED', `Step ${step.index + 1} of ceremony ${plan.id} was about to destroy the token object ${id}, which its signed plan does not name. Nothing was destroyed.`, 'Stop. Keep the database for investigation, verify the audit log, and report this.');
+        this.d.log.append({
+          actors,
+          action: 'hsm.object.destroy',
+          subject: plan.id,
+          outcome: 'refused',
+          details: { ceremony: plan.id, step: step.index, why, id },
+        });
+        throw new KeywardError(
+          'CEREMONY_TAMPERED',
+          `Step ${step.index + 1} of ceremony ${plan.id} was about to destroy the token object ${id}, which its signed plan does not name. Nothing was destroyed.`,
+          'Stop. Keep the database for investigation, verify the audit log, and report this.',
+        );
       }
       const { objects } = await this.d.stepContext.client.request('destroyKey', { uri: this.d.stepContext.uri, id });
-      this.d.log.append({ actors, action: 'hsm.object.destroy', subject: plan.id, outcome: 'success', details: { ceremony: plan.id, step: step.index, why, objects } });
+      this.d.log.append({
+        actors,
+        action: 'hsm.object.destroy',
+        subject: plan.id,
+        outcome: 'success',
+        details: { ceremony: plan.id, step: step.index, why, objects },
+      });
       return objects;
     };
-    return { ...this.d.stepContext, ceremonyId: plan.id, actors, approvals, policy: this.d.policies.get(plan.type), claimOutput, objectId, destroyObject };
+    return {
+      ...this.d.stepContext,
+      ceremonyId: plan.id,
+      actors,
+      approvals,
+      policy: this.d.policies.get(plan.type),
+      claimOutput,
+      objectId,
+      destroyObject,
+    };
   }
 
   /** A ceremony that can go on: not ended, no step left running, and its plan the one the workstation signed. */
   private open(id: string): CeremonyStatus {
     const status = this.d.store.status(id);
-    if (status.state === 'completed' || status.state === 'aborted') throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
-    if (status.steps.some((s) => s.state === 'running')) throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} was interrupted in the middle of a step.`, 'Recover it: with an officer logged in to the token, Keyward rolls back the interrupted step and destroys what it had reserved; then the ceremony continues.');
+    if (status.state === 'completed' || status.state === 'aborted')
+      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+    if (status.steps.some((s) => s.state === 'running'))
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Ceremony ${id} was interrupted in the middle of a step.`,
+        'Recover it: with an officer logged in to the token, Keyward rolls back the interrupted step and destroys what it had reserved; then the ceremony continues.',
+      );
     const problem = this.planProblem(status);
     if (problem) {
-      this.d.log.append({ actors: ['workstation'], action: 'ceremony.verify', subject: id, outcome: 'refused', details: { ceremony: id, problem } });
+      this.d.log.append({
+        actors: ['workstation'],
+        action: 'ceremony.verify',
+        subject: id,
+        outcome: 'refused',
+        details: { ceremony: id, problem },
+      });
       throw tamperedPlan(id, problem);
     }
     return status;
@@ -570,15 +964,21 @@ export class CeremonyEngine {
     const { plan } = status;
     const signature: Signature | undefined = this.d.store.planSignature(plan.id);
     // A plan from before plans were signed has no reserved objects either; one stripped of its signature still has them.
-    if (!signature) return plan.steps.every((s) => !('objects' in s)) ? legacyPlanProblem : 'the plan carries no signature by the workstation key';
+    if (!signature)
+      return plan.steps.every((s) => !('objects' in s))
+        ? legacyPlanProblem
+        : 'the plan carries no signature by the workstation key';
     const stored = this.d.store.stepDigests(plan.id);
-    if (plan.steps.some((s) => stored[s.index] !== s.digest) || stored.length !== plan.steps.length) return 'the step digests recorded for the plan differ from the plan\'s own';
+    if (plan.steps.some((s) => stored[s.index] !== s.digest) || stored.length !== plan.steps.length)
+      return "the step digests recorded for the plan differ from the plan's own";
     for (const [index, step] of plan.steps.entries()) {
       const problem = this.stepProblem(plan.id, plan.type, index, step);
       if (problem) return `step ${index + 1} ${problem}`;
     }
-    if (planDigestOf(plan.id, plan.type, plan.title, plan.steps) !== plan.planDigest) return 'the plan digest does not match the plan\'s steps, their descriptions and the objects they reserve';
-    if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(plan.id, plan.planDigest), signature)) return 'the plan\'s signature does not verify against the workstation key';
+    if (planDigestOf(plan.id, plan.type, plan.title, plan.steps) !== plan.planDigest)
+      return "the plan digest does not match the plan's steps, their descriptions and the objects they reserve";
+    if (!signatureValid(this.d.stepContext.signer.spki, planSignatureBody(plan.id, plan.planDigest), signature))
+      return "the plan's signature does not verify against the workstation key";
     return undefined;
   }
 
@@ -587,7 +987,8 @@ export class CeremonyEngine {
     if (step.index !== index) return `is stored at place ${index + 1} but says it is step ${step.index + 1}`;
     const executor = step.action === closingCheckpoint.action ? writeCheckpoint : this.d.executors[step.action];
     if (!executor) return `(${step.action}) is not a step Keyward performs`;
-    if (step.sensitive !== (executor.sensitive ?? true)) return `(${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`;
+    if (step.sensitive !== (executor.sensitive ?? true))
+      return `(${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`;
     let labels: string[];
     try {
       labels = executor.creates?.(step.params) ?? [];
@@ -595,10 +996,14 @@ export class CeremonyEngine {
       return `(${step.action}) has parameters Keyward cannot read`;
     }
     const objects = Array.isArray(step.objects) ? step.objects : [];
-    if (objects.length !== labels.length || objects.some((o, i) => o.label !== labels[i] || typeof o.id !== 'string' || !objectIdPattern.test(o.id))) {
+    if (
+      objects.length !== labels.length ||
+      objects.some((o, i) => o.label !== labels[i] || typeof o.id !== 'string' || !objectIdPattern.test(o.id))
+    ) {
       return `(${step.action}) reserves objects other than the ones it creates`;
     }
-    if (!executor.digest && engineStepDigest(ceremonyId, type, step) !== step.digest) return `(${step.action})'s digest, recomputed from what it does, is not the one signed`;
+    if (!executor.digest && engineStepDigest(ceremonyId, type, step) !== step.digest)
+      return `(${step.action})'s digest, recomputed from what it does, is not the one signed`;
     return undefined;
   }
 
@@ -610,20 +1015,37 @@ export class CeremonyEngine {
 
   private executor(action: string): StepExecutor {
     const executor = action === closingCheckpoint.action ? writeCheckpoint : this.d.executors[action];
-    if (!executor) throw new KeywardError('INVALID_REQUEST', `Keyward cannot perform the step ${action}.`, 'Check the ceremony plan.');
+    if (!executor)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Keyward cannot perform the step ${action}.`,
+        'Check the ceremony plan.',
+      );
     return executor;
   }
 
   /** Refuses labels an object on the token carries (read in the user's session, which sees every object). */
-  private async requireLabelsFree(labels: string[], refused?: { ceremony: string; step: number; actors: string[] }): Promise<void> {
+  private async requireLabelsFree(
+    labels: string[],
+    refused?: { ceremony: string; step: number; actors: string[] },
+  ): Promise<void> {
     if (labels.length === 0) return;
     const taken = await this.d.stepContext.client.request('labelsInUse', { uri: this.d.stepContext.uri, labels });
     if (taken.length === 0) return;
-    if (refused) this.d.log.append({ actors: refused.actors, action: 'ceremony.step', subject: refused.ceremony, outcome: 'refused', details: { ceremony: refused.ceremony, step: refused.step, error: 'HSM_LABEL_TAKEN', labels: taken } });
+    if (refused)
+      this.d.log.append({
+        actors: refused.actors,
+        action: 'ceremony.step',
+        subject: refused.ceremony,
+        outcome: 'refused',
+        details: { ceremony: refused.ceremony, step: refused.step, error: 'HSM_LABEL_TAKEN', labels: taken },
+      });
     throw new KeywardError(
       'HSM_LABEL_TAKEN',
       `The token already holds an object labelled ${taken.map((l) => `"${l}"`).join(', ')}, which this ${refused ? 'step' : 'plan'} would create; labels name keys in ceremonies, so each is used once.${refused ? ' Nothing was done.' : ''}`,
-      refused ? 'Abort this ceremony and plan it again with a label no object on the token has.' : 'Choose a label no object on the token has (for a new version, add the version number).',
+      refused
+        ? 'Abort this ceremony and plan it again with a label no object on the token has.'
+        : 'Choose a label no object on the token has (for a new version, add the version number).',
     );
   }
 
@@ -635,8 +1057,14 @@ export class CeremonyEngine {
     if (step.objects.length === 0) return { destroyed: [], kept: [] };
     const recorded = this.recordedObjectIds();
     const protectedObjects = step.objects.filter((o) => recorded.has(o.id));
-    const result = await this.d.stepContext.client.request('destroyReserved', { uri: this.d.stepContext.uri, objects: step.objects.filter((o) => !recorded.has(o.id)) });
-    return { destroyed: result.destroyed, kept: [...result.kept, ...protectedObjects.map((o) => ({ ...o, kind: 'other' as const }))] };
+    const result = await this.d.stepContext.client.request('destroyReserved', {
+      uri: this.d.stepContext.uri,
+      objects: step.objects.filter((o) => !recorded.has(o.id)),
+    });
+    return {
+      destroyed: result.destroyed,
+      kept: [...result.kept, ...protectedObjects.map((o) => ({ ...o, kind: 'other' as const }))],
+    };
   }
 
   private recordedObjectIds(): Set<string> {
@@ -644,7 +1072,10 @@ export class CeremonyEngine {
     return new Set([
       this.d.workstationKeyId,
       ...inventory.list().flatMap((k) => k.versions.filter((v) => v.state !== 'destroyed').map((v) => v.tokenObjectId)),
-      ...wrappingKeys.list().filter((k) => k.state !== 'destroyed').map((k) => k.tokenObjectId),
+      ...wrappingKeys
+        .list()
+        .filter((k) => k.state !== 'destroyed')
+        .map((k) => k.tokenObjectId),
     ]);
   }
 }
@@ -654,7 +1085,12 @@ export class CeremonyEngine {
  * effect stands (`takesEffect`) unless the quorum signed the abort, nor one that cannot be undone; the
  * undoing stops at the first step kept, as the steps before it are what that step stands on.
  */
-export function abortReach(status: CeremonyStatus, executors: Record<string, StepExecutor>, quorum: boolean, changedSince: (index: number) => string | undefined = () => undefined): AbortReach {
+export function abortReach(
+  status: CeremonyStatus,
+  executors: Record<string, StepExecutor>,
+  quorum: boolean,
+  changedSince: (index: number) => string | undefined = () => undefined,
+): AbortReach {
   const undo: number[] = [];
   const kept: number[] = [];
   const changed: AbortReach['changed'] = [];
@@ -688,10 +1124,18 @@ export interface AbortReach {
 }
 
 /** Why a ceremony planned by a Keyward from before plans were signed cannot go on. */
-const legacyPlanProblem = 'it was planned by an earlier version of Keyward, before plans were signed and the objects of each step reserved, so Keyward cannot check that it is the plan the officers approved';
+const legacyPlanProblem =
+  'it was planned by an earlier version of Keyward, before plans were signed and the objects of each step reserved, so Keyward cannot check that it is the plan the officers approved';
 
 const tamperedPlan = (id: string, problem: string): KeywardError =>
   problem === legacyPlanProblem
-    ? new KeywardError('CEREMONY_STALE', `Ceremony ${id} cannot go on: ${problem}. Nothing was done.`, 'Abort this ceremony (in the app, or keyward ceremony abort), then plan it again.')
-    : new KeywardError('CEREMONY_TAMPERED', `Ceremony ${id} cannot go on: ${problem}. The plan stored in the database is not the one the workstation signed and the officers approved; it was changed outside Keyward. Nothing was done.`, 'Stop. Keep the database for investigation, verify the audit log, and abort this ceremony.');
-
+    ? new KeywardError(
+        'CEREMONY_STALE',
+        `Ceremony ${id} cannot go on: ${problem}. Nothing was done.`,
+        'Abort this ceremony (in the app, or keyward ceremony abort), then plan it again.',
+      )
+    : new KeywardError(
+        'CEREMONY_TAMPERED',
+        `Ceremony ${id} cannot go on: ${problem}. The plan stored in the database is not the one the workstation signed and the officers approved; it was changed outside Keyward. Nothing was done.`,
+        'Stop. Keep the database for investigation, verify the audit log, and abort this ceremony.',
+      );

@@ -4,13 +4,23 @@
  * Aborting destroys the key and marks the version destroyed; once it is active, only an abort the quorum
  * signs undoes the activation first.
  */
+import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
+import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import type { Inventory } from '../store/inventory';
 import type { StepPlan } from './engine';
-import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
-import type { StepValue } from '../../shared/ceremonies';
-import { number, numberOrNull, stale, text, type Params, type PlanningContext, type Result, type StepContext, type StepExecutor } from './steps';
+import {
+  number,
+  numberOrNull,
+  stale,
+  text,
+  type Params,
+  type PlanningContext,
+  type Result,
+  type StepContext,
+  type StepExecutor,
+} from './steps';
 
 export interface NewCmk {
   keyName: string;
@@ -21,12 +31,22 @@ export interface NewCmk {
 }
 
 /** What "every CMK protection" means, in the words the plan shows (the template in src/main/hsm/templates.ts). */
-export const cmkProtectionWords = 'never readable in clear, leaving the token only wrapped by a key the security officer marked trusted, used for nothing else, unchangeable and uncopyable';
+export const cmkProtectionWords =
+  'never readable in clear, leaving the token only wrapped by a key the security officer marked trusted, used for nothing else, unchangeable and uncopyable';
 
 export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title: string; steps: StepPlan[] } {
-  if (!cmkSpecs.includes(request.spec)) throw new KeywardError('INVALID_REQUEST', `${request.spec} is not a key type Keyward generates.`, `Choose one of ${cmkSpecs.join(', ')}.`);
+  if (!cmkSpecs.includes(request.spec))
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${request.spec} is not a key type Keyward generates.`,
+      `Choose one of ${cmkSpecs.join(', ')}.`,
+    );
   if (inventory.list().some((k) => k.name === request.keyName)) {
-    throw new KeywardError('INVALID_REQUEST', `The inventory already has a key named "${request.keyName}".`, 'Choose another name, or rotate the existing key in a rotation ceremony.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The inventory already has a key named "${request.keyName}".`,
+      'Choose another name, or rotate the existing key in a rotation ceremony.',
+    );
   }
   const label = `${request.keyName} v1`;
   return {
@@ -35,10 +55,22 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title:
       {
         action: 'generate-key',
         description: `Generate ${request.spec} key "${label}" inside the HSM for ${request.purpose}${request.provider ? ` (provider: ${request.provider})` : ''}, rotated every ${request.rotationDays} days, with every CMK protection (${cmkProtectionWords})`,
-        params: { keyName: request.keyName, purpose: request.purpose, provider: request.provider, spec: request.spec, rotationDays: request.rotationDays, label },
+        params: {
+          keyName: request.keyName,
+          purpose: request.purpose,
+          provider: request.provider,
+          spec: request.spec,
+          rotationDays: request.rotationDays,
+          label,
+        },
         sensitive: true,
       },
-      { action: 'activate-version', description: `Make "${label}" the active version of ${request.keyName} (it has none yet)`, params: { keyName: request.keyName, version: 1, fromVersion: null }, sensitive: true },
+      {
+        action: 'activate-version',
+        description: `Make "${label}" the active version of ${request.keyName} (it has none yet)`,
+        params: { keyName: request.keyName, version: 1, fromVersion: null },
+        sensitive: true,
+      },
     ],
   };
 }
@@ -48,13 +80,21 @@ export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo' | 's
   creates: (params) => [text(params, 'label')],
   run: async (context, params) => {
     const label = text(params, 'label');
-    const key = await context.client.request('generateCmk', { uri: context.uri, id: context.objectId(label), label, spec: text(params, 'spec') as CmkSpec });
+    const key = await context.client.request('generateCmk', {
+      uri: context.uri,
+      id: context.objectId(label),
+      label,
+      spec: text(params, 'spec') as CmkSpec,
+    });
     return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
   },
   // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
   undo: async (context, params, result) => {
     await context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that generated it was aborted');
-    context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+    context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', {
+      actors: context.actors,
+      ceremony: context.ceremonyId,
+    });
   },
   // The version's state was last set by this ceremony (pending, or active by its own activation, which the
   // abort undoes first): a version another ceremony has since activated or changed is never destroyed.
@@ -62,14 +102,25 @@ export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo' | 's
     const keyName = text(params, 'keyName');
     const made = versionsOf(context, keyName).find((v) => v.version === number(result, 'version'));
     if (!made || made.state === 'destroyed' || made.stateCeremony !== context.ceremonyId) {
-      throw stale(`${keyName} version ${number(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`);
+      throw stale(
+        `${keyName} version ${number(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`,
+      );
     }
   },
 };
 
 /** The new token key as the next version of a key in the inventory (pending until activated). */
 export function recordVersion(context: StepContext, params: Params, result: Result): void {
-  const added = context.inventory.addVersion(text(params, 'keyName'), { tokenSerial: context.tokenSerial, tokenObjectId: text(result, 'tokenObjectId'), tokenLabel: text(result, 'label'), kcv: text(result, 'kcv') }, { actors: context.actors, ceremony: context.ceremonyId });
+  const added = context.inventory.addVersion(
+    text(params, 'keyName'),
+    {
+      tokenSerial: context.tokenSerial,
+      tokenObjectId: text(result, 'tokenObjectId'),
+      tokenLabel: text(result, 'label'),
+      kcv: text(result, 'kcv'),
+    },
+    { actors: context.actors, ceremony: context.ceremonyId },
+  );
   result.version = added.version;
 }
 
@@ -86,7 +137,8 @@ const named = (version: number | null): string => (version === null ? 'none' : `
 /** The active version is still the one the plan named (none, for a first generation). */
 export function requireActive(context: PlanningContext, keyName: string, planned: number | null): void {
   const active = activeOf(versionsOf(context, keyName));
-  if (active !== planned) throw stale(`the active version of ${keyName} is now ${named(active)}, not ${named(planned)} as planned`);
+  if (active !== planned)
+    throw stale(`the active version of ${keyName} is now ${named(active)}, not ${named(planned)} as planned`);
 }
 
 /**
@@ -100,7 +152,9 @@ export const activateVersion: StepExecutor = {
     const keyName = text(params, 'keyName');
     const version = versionsOf(context, keyName).find((v) => v.version === number(params, 'version'));
     if (!version || version.state !== 'pending' || version.stateCeremony !== context.ceremonyId) {
-      throw stale(`${keyName} version ${number(params, 'version')} is not the pending version this ceremony generated (it is ${version ? version.state : 'missing'})`);
+      throw stale(
+        `${keyName} version ${number(params, 'version')} is not the pending version this ceremony generated (it is ${version ? version.state : 'missing'})`,
+      );
     }
     requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
   },
@@ -109,15 +163,25 @@ export const activateVersion: StepExecutor = {
     const keyName = text(params, 'keyName');
     result.replaced = activeOf(context.inventory.get(keyName).versions);
     result.previousRotationDue = context.inventory.get(keyName).nextRotationDue;
-    context.inventory.setState(keyName, number(params, 'version'), 'active', { actors: context.actors, ceremony: context.ceremonyId });
+    context.inventory.setState(keyName, number(params, 'version'), 'active', {
+      actors: context.actors,
+      ceremony: context.ceremonyId,
+    });
   },
   undo: (context, params, result) => {
     const replaced = result.replaced;
     const due = result.previousRotationDue;
-    context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), 'pending', { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
+    context.inventory.revertState(
+      text(params, 'keyName'),
+      number(params, 'version'),
+      'pending',
+      { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null },
+      { actors: context.actors, ceremony: context.ceremonyId },
+    );
     return Promise.resolve();
   },
-  stillUndoable: (context, params, result) => requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced),
+  stillUndoable: (context, params, result) =>
+    requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced),
 };
 
 /**
@@ -125,16 +189,26 @@ export const activateVersion: StepExecutor = {
  * the state it set, by this ceremony, and the version it demoted still demoted by it. Otherwise a later
  * ceremony changed the key since, and putting back would undo that ceremony's work too.
  */
-export function requireStateLeft(context: PlanningContext, keyName: string, version: number, state: KeyVersionState, replaced: StepValue | undefined): void {
+export function requireStateLeft(
+  context: PlanningContext,
+  keyName: string,
+  version: number,
+  state: KeyVersionState,
+  replaced: StepValue | undefined,
+): void {
   const versions = versionsOf(context, keyName);
   const changed = versions.find((v) => v.version === version);
   if (!changed || changed.state !== state || changed.stateCeremony !== context.ceremonyId) {
-    throw stale(`${keyName} version ${version} is ${changed ? changed.state : 'missing'} now${changed && changed.stateCeremony !== context.ceremonyId ? `, set by ceremony ${changed.stateCeremony ?? 'unknown'}` : ''}, no longer the ${state} version this ceremony made it`);
+    throw stale(
+      `${keyName} version ${version} is ${changed ? changed.state : 'missing'} now${changed && changed.stateCeremony !== context.ceremonyId ? `, set by ceremony ${changed.stateCeremony ?? 'unknown'}` : ''}, no longer the ${state} version this ceremony made it`,
+    );
   }
   if (typeof replaced !== 'number') return;
   const demoted = versions.find((v) => v.version === replaced);
   if (!demoted || demoted.state !== 'decrypt-only' || demoted.stateCeremony !== context.ceremonyId) {
-    throw stale(`${keyName} version ${replaced}, which this ceremony made decrypt-only, is ${demoted ? demoted.state : 'missing'} now${demoted && demoted.stateCeremony !== context.ceremonyId ? `, set by ceremony ${demoted.stateCeremony ?? 'unknown'}` : ''}`);
+    throw stale(
+      `${keyName} version ${replaced}, which this ceremony made decrypt-only, is ${demoted ? demoted.state : 'missing'} now${demoted && demoted.stateCeremony !== context.ceremonyId ? `, set by ceremony ${demoted.stateCeremony ?? 'unknown'}` : ''}`,
+    );
   }
 }
 
@@ -142,12 +216,19 @@ export const generateCmkSteps: Record<string, StepExecutor> = {
   'generate-key': {
     ...generateInToken,
     stillHolds: (context, params) => {
-      if (context.inventory.list().some((k) => k.name === text(params, 'keyName'))) throw stale(`the inventory now has a key named "${text(params, 'keyName')}"`);
+      if (context.inventory.list().some((k) => k.name === text(params, 'keyName')))
+        throw stale(`the inventory now has a key named "${text(params, 'keyName')}"`);
     },
     commit: (context, params, result) => {
       const provider = params.provider;
       context.inventory.addKey(
-        { name: text(params, 'keyName'), purpose: text(params, 'purpose'), provider: typeof provider === 'string' ? provider : null, spec: text(params, 'spec') as CmkSpec, rotationDays: number(params, 'rotationDays') },
+        {
+          name: text(params, 'keyName'),
+          purpose: text(params, 'purpose'),
+          provider: typeof provider === 'string' ? provider : null,
+          spec: text(params, 'spec') as CmkSpec,
+          rotationDays: number(params, 'rotationDays'),
+        },
         { actors: context.actors, ceremony: context.ceremonyId },
       );
       recordVersion(context, params, result);

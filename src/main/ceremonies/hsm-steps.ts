@@ -17,20 +17,35 @@ import type { StepPlan } from './engine';
 import type { HsmSelection } from './hsm-selection';
 import { stale, text, type Params, type StepExecutor } from './steps';
 
-const describeSettings = (settings: HsmSettings): string => (settings.mode === 'rehearsal' ? 'the rehearsal token' : `${settings.modulePath}, token ${settings.tokenUri}`);
+const describeSettings = (settings: HsmSettings): string =>
+  settings.mode === 'rehearsal' ? 'the rehearsal token' : `${settings.modulePath}, token ${settings.tokenUri}`;
 
-const targetOf = (params: Params): Extract<HsmSettings, { mode: 'hsm' }> => ({ mode: 'hsm', modulePath: text(params, 'modulePath'), tokenUri: text(params, 'tokenUri') });
+const targetOf = (params: Params): Extract<HsmSettings, { mode: 'hsm' }> => ({
+  mode: 'hsm',
+  modulePath: text(params, 'modulePath'),
+  tokenUri: text(params, 'tokenUri'),
+});
 
-export async function planChangeHsm(selection: HsmSelection, modulePath: string, tokenUri: string): Promise<{ title: string; steps: StepPlan[] }> {
+export async function planChangeHsm(
+  selection: HsmSelection,
+  modulePath: string,
+  tokenUri: string,
+): Promise<{ title: string; steps: StepPlan[] }> {
   const current = selection.current();
   const found = await selection.inspect(modulePath, tokenUri);
   const again = sameSelection(current, { mode: 'hsm', modulePath, tokenUri });
   const approved = selection.approvedModuleSha256();
   if (again && approved === found.moduleSha256) {
-    throw new KeywardError('INVALID_REQUEST', 'The workstation already uses this module and token, as the security officers approved them.', 'Name the new module file or token address.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'The workstation already uses this module and token, as the security officers approved them.',
+      'Name the new module file or token address.',
+    );
   }
   const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
-  const why = approved ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})` : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
+  const why = approved
+    ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})`
+    : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
   return {
     title: again ? `Approve the HSM module ${modulePath} again` : `Change the HSM module to ${modulePath}`,
     steps: [
@@ -39,7 +54,13 @@ export async function planChangeHsm(selection: HsmSelection, modulePath: string,
         description: again
           ? `Approve again ${module}, which the workstation already uses: ${why}. Every PIN typed afterwards goes through this module.`
           : `Use ${module}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
-        params: { modulePath, tokenUri, moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, from: describeSettings(current) },
+        params: {
+          modulePath,
+          tokenUri,
+          moduleSha256: found.moduleSha256,
+          tokenSerial: found.tokenSerial,
+          from: describeSettings(current),
+        },
         sensitive: true,
       },
     ],
@@ -60,17 +81,40 @@ export const hsmSteps: Record<string, StepExecutor> = {
       const target = targetOf(params);
       const found = await context.hsm.inspect(target.modulePath, target.tokenUri);
       if (found.moduleSha256 !== text(params, 'moduleSha256')) {
-        throw new KeywardError('HSM_MODULE_REFUSED', `The module file ${target.modulePath} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`, 'Find out why the file changed (a vendor update?), then plan the change again.');
+        throw new KeywardError(
+          'HSM_MODULE_REFUSED',
+          `The module file ${target.modulePath} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`,
+          'Find out why the file changed (a vendor update?), then plan the change again.',
+        );
       }
-      if (found.tokenSerial !== text(params, 'tokenSerial')) throw stale(`the token at ${target.tokenUri} is now serial ${found.tokenSerial}`);
+      if (found.tokenSerial !== text(params, 'tokenSerial'))
+        throw stale(`the token at ${target.tokenUri} is now serial ${found.tokenSerial}`);
       // The quorum's approval, as Keyward checks it before every later login: signed by the workstation key.
-      const approval = await signSelection(context.signer, target, { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approvedIn: context.ceremonyId, approvedAt: new Date().toISOString() });
+      const approval = await signSelection(context.signer, target, {
+        moduleSha256: found.moduleSha256,
+        tokenSerial: found.tokenSerial,
+        approvedIn: context.ceremonyId,
+        approvedAt: new Date().toISOString(),
+      });
       return { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approval };
     },
     commit: (context, params, result) => {
       const settings = targetOf(params);
       const approval = selectionApprovalSchema.parse(result.approval);
-      context.log.append({ actors: context.actors, action: 'hsm.select', subject: settings.tokenUri, outcome: 'success', details: { mode: 'hsm', modulePath: settings.modulePath, moduleSha256: text(params, 'moduleSha256'), tokenSerial: text(params, 'tokenSerial'), ceremony: context.ceremonyId, approvalSignature: approval.signature } });
+      context.log.append({
+        actors: context.actors,
+        action: 'hsm.select',
+        subject: settings.tokenUri,
+        outcome: 'success',
+        details: {
+          mode: 'hsm',
+          modulePath: settings.modulePath,
+          moduleSha256: text(params, 'moduleSha256'),
+          tokenSerial: text(params, 'tokenSerial'),
+          ceremony: context.ceremonyId,
+          approvalSignature: approval.signature,
+        },
+      });
       context.hsm.save({ settings, approval }, context.ceremonyId);
     },
   },

@@ -3,15 +3,22 @@
  * keeps decrypting old data), disabling and re-enabling a version, and destruction (crypto-shredding:
  * the token objects destroyed and confirmed gone, then a signed destruction certificate written to media).
  */
-import { join } from 'node:path';
 import { X509Certificate, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { KeywardError } from '../../shared/errors';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
 import { writeNewFolder } from '../files/new-folder';
 import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
-import { cmkProtectionWords, generateInToken, recordVersion, requireActive, requireStateLeft, versionsOf } from './generate-cmk';
+import {
+  cmkProtectionWords,
+  generateInToken,
+  recordVersion,
+  requireActive,
+  requireStateLeft,
+  versionsOf,
+} from './generate-cmk';
 import { number, numberOrNull, stale, text, type Params, type PlanningContext, type StepExecutor } from './steps';
 
 export type RotationReason = 'due' | 'manual' | 'forced';
@@ -22,35 +29,79 @@ function version(inventory: Inventory, keyName: string, number: number): KeyVers
   return found;
 }
 
-export function planRotateCmk(inventory: Inventory, keyName: string, reason: RotationReason): { title: string; steps: StepPlan[] } {
+export function planRotateCmk(
+  inventory: Inventory,
+  keyName: string,
+  reason: RotationReason,
+): { title: string; steps: StepPlan[] } {
   const key = inventory.get(keyName);
   const active = key.versions.find((v) => v.state === 'active');
-  if (!active) throw new KeywardError('INVALID_REQUEST', `${keyName} has no active version to rotate.`, 'Activate a version first, or generate the key.');
+  if (!active)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${keyName} has no active version to rotate.`,
+      'Activate a version first, or generate the key.',
+    );
   const next = (key.versions.at(-1)?.version ?? 0) + 1;
   const label = `${keyName} v${next}`;
   return {
     title: `Rotate ${keyName} (${reason}): version ${next} replaces version ${active.version}`,
     steps: [
-      { action: 'generate-version', description: `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection (${cmkProtectionWords}), as version ${next} of ${keyName} while version ${active.version} is active`, params: { keyName, spec: key.spec, label, reason, version: next, fromVersion: active.version }, sensitive: true },
-      { action: 'activate-version', description: `Make "${label}" the active version; version ${active.version} (KCV ${active.kcv.toUpperCase()}) becomes decrypt-only`, params: { keyName, version: next, fromVersion: active.version }, sensitive: true },
+      {
+        action: 'generate-version',
+        description: `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection (${cmkProtectionWords}), as version ${next} of ${keyName} while version ${active.version} is active`,
+        params: { keyName, spec: key.spec, label, reason, version: next, fromVersion: active.version },
+        sensitive: true,
+      },
+      {
+        action: 'activate-version',
+        description: `Make "${label}" the active version; version ${active.version} (KCV ${active.kcv.toUpperCase()}) becomes decrypt-only`,
+        params: { keyName, version: next, fromVersion: active.version },
+        sensitive: true,
+      },
     ],
   };
 }
 
-const stateWords: Record<KeyVersionState, string> = { pending: 'pending', active: 'active', 'decrypt-only': 'decrypt-only', disabled: 'disabled', destroyed: 'destroyed', restored: 'restored' };
+const stateWords: Record<KeyVersionState, string> = {
+  pending: 'pending',
+  active: 'active',
+  'decrypt-only': 'decrypt-only',
+  disabled: 'disabled',
+  destroyed: 'destroyed',
+  restored: 'restored',
+};
 
-export function planSetVersionState(inventory: Inventory, keyName: string, number: number, state: 'disabled' | 'active' | 'decrypt-only'): { title: string; steps: StepPlan[] } {
+export function planSetVersionState(
+  inventory: Inventory,
+  keyName: string,
+  number: number,
+  state: 'disabled' | 'active' | 'decrypt-only',
+): { title: string; steps: StepPlan[] } {
   const current = version(inventory, keyName, number);
   requireSettled(keyName, current);
   return {
     title: `${state === 'disabled' ? 'Disable' : 'Re-enable'} ${keyName} version ${number}`,
-    steps: [{ action: 'set-version-state', description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`, params: { keyName, version: number, state, from: current.state }, sensitive: true }],
+    steps: [
+      {
+        action: 'set-version-state',
+        description: `Mark ${keyName} v${number} (KCV ${current.kcv.toUpperCase()}) ${stateWords[state]} (it is ${stateWords[current.state]})`,
+        params: { keyName, version: number, state, from: current.state },
+        sensitive: true,
+      },
+    ],
   };
 }
 
-export function planDestroyKey(inventory: Inventory, keyName: string, number: number, folder: string): { title: string; steps: StepPlan[] } {
+export function planDestroyKey(
+  inventory: Inventory,
+  keyName: string,
+  number: number,
+  folder: string,
+): { title: string; steps: StepPlan[] } {
   const current = version(inventory, keyName, number);
-  if (current.state === 'destroyed') throw new KeywardError('INVALID_REQUEST', `${keyName} version ${number} is already destroyed.`, 'Nothing to do.');
+  if (current.state === 'destroyed')
+    throw new KeywardError('INVALID_REQUEST', `${keyName} version ${number} is already destroyed.`, 'Nothing to do.');
   requireSettled(keyName, current);
   return {
     title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
@@ -61,7 +112,12 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
         params: { keyName, version: number, tokenObjectId: current.tokenObjectId, from: current.state },
         sensitive: true,
       },
-      { action: 'destruction-certificate', description: `Write the signed destruction certificate to ${folder}`, params: { keyName, version: number, folder }, sensitive: false },
+      {
+        action: 'destruction-certificate',
+        description: `Write the signed destruction certificate to ${folder}`,
+        params: { keyName, version: number, folder },
+        sensitive: false,
+      },
     ],
   };
 }
@@ -72,7 +128,11 @@ export function planDestroyKey(inventory: Inventory, keyName: string, number: nu
  */
 function requireSettled(keyName: string, current: KeyVersion): void {
   if (current.state === 'pending') {
-    throw new KeywardError('INVALID_REQUEST', `${keyName} version ${current.version} is pending: ceremony ${current.stateCeremony ?? 'unknown'} generated it and makes it active, or destroys it if aborted.`, 'Finish or abort that ceremony first.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${keyName} version ${current.version} is pending: ceremony ${current.stateCeremony ?? 'unknown'} generated it and makes it active, or destroys it if aborted.`,
+      'Finish or abort that ceremony first.',
+    );
   }
 }
 
@@ -80,7 +140,10 @@ function requireSettled(keyName: string, current: KeyVersion): void {
 function requireState(context: PlanningContext, params: Params): KeyVersion {
   const keyName = text(params, 'keyName');
   const found = versionsOf(context, keyName).find((v) => v.version === number(params, 'version'));
-  if (!found || found.state !== text(params, 'from')) throw stale(`${keyName} version ${number(params, 'version')} is now ${found?.state ?? 'missing'}, not ${text(params, 'from')} as planned`);
+  if (!found || found.state !== text(params, 'from'))
+    throw stale(
+      `${keyName} version ${number(params, 'version')} is now ${found?.state ?? 'missing'}, not ${text(params, 'from')} as planned`,
+    );
   return found;
 }
 
@@ -90,7 +153,10 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
     stillHolds: (context, params) => {
       const keyName = text(params, 'keyName');
       const latest = versionsOf(context, keyName).at(-1)?.version ?? 0;
-      if (latest !== number(params, 'version') - 1) throw stale(`${keyName} now has version ${latest}, so version ${number(params, 'version')} is not the next one`);
+      if (latest !== number(params, 'version') - 1)
+        throw stale(
+          `${keyName} now has version ${latest}, so version ${number(params, 'version')} is not the next one`,
+        );
       requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
     },
     commit: recordVersion,
@@ -99,7 +165,10 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
     takesEffect: true,
     stillHolds: (context, params) => {
       const found = requireState(context, params);
-      if (found.state === 'pending') throw stale(`${text(params, 'keyName')} version ${found.version} is pending, the version ceremony ${found.stateCeremony ?? 'unknown'} generated`);
+      if (found.state === 'pending')
+        throw stale(
+          `${text(params, 'keyName')} version ${found.version} is pending, the version ceremony ${found.stateCeremony ?? 'unknown'} generated`,
+        );
     },
     run: () => Promise.resolve({}),
     commit: (context, params, result) => {
@@ -108,15 +177,34 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
       const key = context.inventory.get(keyName);
       result.replaced = state === 'active' ? (key.versions.find((v) => v.state === 'active')?.version ?? null) : null;
       result.previousRotationDue = key.nextRotationDue;
-      context.inventory.setState(keyName, number(params, 'version'), state, { actors: context.actors, ceremony: context.ceremonyId });
+      context.inventory.setState(keyName, number(params, 'version'), state, {
+        actors: context.actors,
+        ceremony: context.ceremonyId,
+      });
     },
     undo: (context, params, result) => {
       const replaced = result.replaced;
       const due = result.previousRotationDue;
-      context.inventory.revertState(text(params, 'keyName'), number(params, 'version'), text(params, 'from') as KeyVersionState, { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null }, { actors: context.actors, ceremony: context.ceremonyId });
+      context.inventory.revertState(
+        text(params, 'keyName'),
+        number(params, 'version'),
+        text(params, 'from') as KeyVersionState,
+        {
+          reactivate: typeof replaced === 'number' ? replaced : null,
+          rotationDue: typeof due === 'string' ? due : null,
+        },
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
       return Promise.resolve();
     },
-    stillUndoable: (context, params, result) => requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), text(params, 'state') as KeyVersionState, result.replaced),
+    stillUndoable: (context, params, result) =>
+      requireStateLeft(
+        context,
+        text(params, 'keyName'),
+        number(params, 'version'),
+        text(params, 'state') as KeyVersionState,
+        result.replaced,
+      ),
   },
   'destroy-version': {
     // Crypto-shredding cannot be undone.
@@ -125,7 +213,8 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
     destroys: (params) => [text(params, 'tokenObjectId')],
     stillHolds: (context, params) => {
       const found = requireState(context, params);
-      if (found.tokenObjectId !== text(params, 'tokenObjectId')) throw stale(`${text(params, 'keyName')} version ${found.version} is now a different token object`);
+      if (found.tokenObjectId !== text(params, 'tokenObjectId'))
+        throw stale(`${text(params, 'keyName')} version ${found.version} is now a different token object`);
     },
     run: async (context, params) => {
       try {
@@ -138,7 +227,10 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
       }
     },
     commit: (context, params) => {
-      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+      context.inventory.setState(text(params, 'keyName'), number(params, 'version'), 'destroyed', {
+        actors: context.actors,
+        ceremony: context.ceremonyId,
+      });
     },
   },
   'destruction-certificate': {
@@ -146,13 +238,25 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
     run: async (context, params) => {
       const keyName = text(params, 'keyName');
       const destroyedVersion = version(context.inventory, keyName, number(params, 'version'));
-      if (destroyedVersion.state !== 'destroyed') throw new KeywardError('INVALID_REQUEST', `${keyName} v${destroyedVersion.version} is not destroyed; no certificate is written.`, 'Run the destruction step first.');
+      if (destroyedVersion.state !== 'destroyed')
+        throw new KeywardError(
+          'INVALID_REQUEST',
+          `${keyName} v${destroyedVersion.version} is not destroyed; no certificate is written.`,
+          'Run the destruction step first.',
+        );
       const head = context.log.head();
       const certificate = {
         type: 'keyward-destruction-certificate',
         formatVersion: 1,
         id: randomUUID(),
-        key: { name: keyName, version: destroyedVersion.version, kcv: destroyedVersion.kcv, tokenSerial: destroyedVersion.tokenSerial, tokenObjectId: destroyedVersion.tokenObjectId, tokenLabel: destroyedVersion.tokenLabel },
+        key: {
+          name: keyName,
+          version: destroyedVersion.version,
+          kcv: destroyedVersion.kcv,
+          tokenSerial: destroyedVersion.tokenSerial,
+          tokenObjectId: destroyedVersion.tokenObjectId,
+          tokenLabel: destroyedVersion.tokenLabel,
+        },
         destroyedAt: destroyedVersion.stateSince,
         ceremony: context.ceremonyId,
         witnessedBy: context.actors,
@@ -169,7 +273,10 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
         [
           { name: 'destruction-certificate.json', bytes: json },
           { name: 'destruction-certificate.json.p7s', bytes: signature },
-          { name: 'signer.pem', bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()) },
+          {
+            name: 'signer.pem',
+            bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()),
+          },
         ],
         'destruction certificate',
       );

@@ -30,12 +30,20 @@ export function checkPlanChecksum(file: string, text: string): PlanChecksum {
   const parts = split(text);
   const elsewhere = (parts ? parts.body : text).split('\n').findIndex((line) => line.startsWith(prefix));
   if (elsewhere !== -1) {
-    throw new KeywardError('INVALID_REQUEST', `The plan file ${file} was refused: its checksum line ("${prefix} …") is on line ${elsewhere + (parts ? 2 : 1)}, but it must be the first line, where a copy cut short cannot lose it.`, `Move that line to the top of the file, or make it again: keyward plan checksum ${file}.`);
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The plan file ${file} was refused: its checksum line ("${prefix} …") is on line ${elsewhere + (parts ? 2 : 1)}, but it must be the first line, where a copy cut short cannot lose it.`,
+      `Move that line to the top of the file, or make it again: keyward plan checksum ${file}.`,
+    );
   }
   if (!parts) return { state: 'absent' };
   const stated = checksumLine.exec(parts.line)?.[1]?.toLowerCase() ?? '';
   if (!/^[0-9a-f]{64}$/.test(stated)) {
-    throw new KeywardError('INVALID_REQUEST', `The plan file ${file} was refused: its first line names no SHA-256 checksum (64 hexadecimal digits after "${prefix}").`, `Make the line again from the plan as reviewed: keyward plan checksum ${file}.`);
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The plan file ${file} was refused: its first line names no SHA-256 checksum (64 hexadecimal digits after "${prefix}").`,
+      `Make the line again from the plan as reviewed: keyward plan checksum ${file}.`,
+    );
   }
   const actual = sha256(parts.body);
   if (actual !== stated) {

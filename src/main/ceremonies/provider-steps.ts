@@ -4,11 +4,23 @@
  * as a signed upload bundle. The export step's digest is the bundle's own step digest, so the approvals
  * the officers give are the ones the connected side verifies in the manifest.
  */
+import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
-import { providerIds, providerNames, wrapAlgorithms, type ProviderId, type ProviderImport, type WrapAlgorithm } from '../../shared/providers';
-import type { StepValue } from '../../shared/ceremonies';
-import { exportBundle, planExport, type ExportPlanRequest, type PlanningContext as ExportPlanningContext } from '../bundles/export-bundle';
+import {
+  providerIds,
+  providerNames,
+  wrapAlgorithms,
+  type ProviderId,
+  type ProviderImport,
+  type WrapAlgorithm,
+} from '../../shared/providers';
+import {
+  exportBundle,
+  planExport,
+  type ExportPlanRequest,
+  type PlanningContext as ExportPlanningContext,
+} from '../bundles/export-bundle';
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { StepPlan } from './engine';
@@ -35,7 +47,11 @@ export function importFromParams(value: StepValue | undefined): ProviderImport {
   const provider = text(p, 'provider') as ProviderId;
   const algorithm = text(p, 'algorithm') as WrapAlgorithm;
   if (!providerIds.includes(provider) || !wrapAlgorithms.includes(algorithm)) {
-    throw new KeywardError('INVALID_REQUEST', `This ceremony step's plan names a provider (${provider}) or wrapping algorithm (${algorithm}) Keyward does not know; nothing was done.`, 'Abort this ceremony and plan it again with this version of Keyward.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `This ceremony step's plan names a provider (${provider}) or wrapping algorithm (${algorithm}) Keyward does not know; nothing was done.`,
+      'Abort this ceremony and plan it again with this version of Keyward.',
+    );
   }
   const token = p.importToken;
   return {
@@ -58,9 +74,19 @@ const timeLeft = (deadline: string | null, now: Date): string => {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min left before the provider's deadline (${deadline})`;
 };
 
-export function planImportWrappingKey(wrappingKeys: WrappingKeys, params: ProviderImport, label: string, now = new Date()): { title: string; steps: StepPlan[] } {
+export function planImportWrappingKey(
+  wrappingKeys: WrappingKeys,
+  params: ProviderImport,
+  label: string,
+  now = new Date(),
+): { title: string; steps: StepPlan[] } {
   const existing = activeWrappingKey(wrappingKeys, params.wrappingKeyFingerprint);
-  if (existing) throw new KeywardError('INVALID_REQUEST', `This ${providerNames[params.provider]} wrapping key is already on the token ("${existing.label}").`, 'Export with it directly in an export ceremony.');
+  if (existing)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `This ${providerNames[params.provider]} wrapping key is already on the token ("${existing.label}").`,
+      'Export with it directly in an export ceremony.',
+    );
   const words = pgpWordsOf(params.wrappingKeyFingerprint).join(' ');
   return {
     title: `Import the ${providerNames[params.provider]} wrapping key "${label}"`,
@@ -75,7 +101,8 @@ export function planImportWrappingKey(wrappingKeys: WrappingKeys, params: Provid
   };
 }
 
-const activeWrappingKey = (wrappingKeys: WrappingKeys, fingerprint: string) => wrappingKeys.list().find((k) => k.fingerprint === fingerprint && k.state === 'active');
+const activeWrappingKey = (wrappingKeys: WrappingKeys, fingerprint: string) =>
+  wrappingKeys.list().find((k) => k.fingerprint === fingerprint && k.state === 'active');
 
 export interface ExportKeyRequest {
   keyName: string;
@@ -86,16 +113,45 @@ export interface ExportKeyRequest {
 
 /** The export request a step's parameters describe, as planned. */
 function exportRequestOf(params: Params, ceremonyId: string): ExportPlanRequest {
-  return { keyName: text(params, 'keyName'), version: number(params, 'version'), wrappingKeyId: text(params, 'wrappingKeyId'), params: importFromParams(params.import), ceremonyId, destination: { parent: text(params, 'parent'), drive: text(params, 'drive') } };
+  return {
+    keyName: text(params, 'keyName'),
+    version: number(params, 'version'),
+    wrappingKeyId: text(params, 'wrappingKeyId'),
+    params: importFromParams(params.import),
+    ceremonyId,
+    destination: { parent: text(params, 'parent'), drive: text(params, 'drive') },
+  };
 }
 
 /** The export step's digest is the bundle's step digest, so it needs the ceremony id before planning. */
-export function planExportKey(context: ExportPlanningContext, ceremonyId: string, request: ExportKeyRequest): { title: string; steps: StepPlan[]; timeLeftMs: number | null } {
-  const wrappingKey = context.wrappingKeys.list().find((k) => k.fingerprint === request.params.wrappingKeyFingerprint && k.provider === request.params.provider && k.state === 'active');
+export function planExportKey(
+  context: ExportPlanningContext,
+  ceremonyId: string,
+  request: ExportKeyRequest,
+): { title: string; steps: StepPlan[]; timeLeftMs: number | null } {
+  const wrappingKey = context.wrappingKeys
+    .list()
+    .find(
+      (k) =>
+        k.fingerprint === request.params.wrappingKeyFingerprint &&
+        k.provider === request.params.provider &&
+        k.state === 'active',
+    );
   if (!wrappingKey) {
-    throw new KeywardError('INVALID_REQUEST', `The ${providerNames[request.params.provider]} wrapping key ${hexGroups(request.params.wrappingKeyFingerprint.slice(0, 16))}… is not on the token.`, 'Import it first, in an import-wrapping-key ceremony.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The ${providerNames[request.params.provider]} wrapping key ${hexGroups(request.params.wrappingKeyFingerprint.slice(0, 16))}… is not on the token.`,
+      'Import it first, in an import-wrapping-key ceremony.',
+    );
   }
-  const plan = planExport(context, { keyName: request.keyName, version: request.version, wrappingKeyId: wrappingKey.id, params: request.params, ceremonyId, destination: request.destination });
+  const plan = planExport(context, {
+    keyName: request.keyName,
+    version: request.version,
+    wrappingKeyId: wrappingKey.id,
+    params: request.params,
+    ceremonyId,
+    destination: request.destination,
+  });
   const { key, wrapping } = plan.step;
   return {
     title: `Export ${key.name} version ${key.version} to ${providerNames[request.params.provider]}`,
@@ -104,7 +160,14 @@ export function planExportKey(context: ExportPlanningContext, ceremonyId: string
       {
         action: 'export-bundle',
         description: `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
-        params: { keyName: key.name, version: key.version, wrappingKeyId: wrappingKey.id, import: importToParams(request.params), parent: request.destination.parent, drive: request.destination.drive },
+        params: {
+          keyName: key.name,
+          version: key.version,
+          wrappingKeyId: wrappingKey.id,
+          import: importToParams(request.params),
+          parent: request.destination.parent,
+          drive: request.destination.drive,
+        },
         sensitive: true,
         digest: plan.stepDigest,
       },
@@ -126,23 +189,44 @@ export const providerSteps: Record<string, StepExecutor> = {
       const label = text(params, 'label');
       // Only the security officer can mark the key trusted.
       return asSecurityOfficer(context, async () => {
-        const imported = await context.client.request('importWrappingKey', { uri: context.uri, id: context.objectId(label), label, spki: providerImport.wrappingKeySpki, fingerprint: providerImport.wrappingKeyFingerprint });
+        const imported = await context.client.request('importWrappingKey', {
+          uri: context.uri,
+          id: context.objectId(label),
+          label,
+          spki: providerImport.wrappingKeySpki,
+          fingerprint: providerImport.wrappingKeyFingerprint,
+        });
         return { tokenObjectId: imported.id, fingerprint: imported.fingerprint, modulusBits: imported.modulusBits };
       });
     },
     commit: (context, params, result) => {
-      const record = context.wrappingKeys.add(wrappingKeyRecord(importFromParams(params.import), text(params, 'label'), context.tokenSerial, text(result, 'tokenObjectId')), { actors: context.actors, ceremony: context.ceremonyId });
+      const record = context.wrappingKeys.add(
+        wrappingKeyRecord(
+          importFromParams(params.import),
+          text(params, 'label'),
+          context.tokenSerial,
+          text(result, 'tokenObjectId'),
+        ),
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
       result.wrappingKeyId = record.id;
     },
     // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
     undo: async (context, params, result) => {
-      await asSecurityOfficer(context, () => context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that imported it was aborted'));
-      context.wrappingKeys.setState(text(result, 'wrappingKeyId'), 'destroyed', { actors: context.actors, ceremony: context.ceremonyId });
+      await asSecurityOfficer(context, () =>
+        context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that imported it was aborted'),
+      );
+      context.wrappingKeys.setState(text(result, 'wrappingKeyId'), 'destroyed', {
+        actors: context.actors,
+        ceremony: context.ceremonyId,
+      });
     },
     stillUndoable: (context, params, result) => {
       const record = context.wrappingKeys.list().find((k) => k.id === result.wrappingKeyId);
       if (!record || record.state !== 'active' || record.importedCeremony !== context.ceremonyId) {
-        throw stale(`the wrapping key "${text(params, 'label')}" this ceremony imported is ${record ? record.state : 'missing'} now`);
+        throw stale(
+          `the wrapping key "${text(params, 'label')}" this ceremony imported is ${record ? record.state : 'missing'} now`,
+        );
       }
     },
   },
@@ -154,7 +238,8 @@ export const providerSteps: Record<string, StepExecutor> = {
       try {
         planExport(context, exportRequestOf(params, context.ceremonyId));
       } catch (error) {
-        if (error instanceof KeywardError && error.code === 'INVALID_REQUEST') throw stale(error.message.replace(/\.$/, ''));
+        if (error instanceof KeywardError && error.code === 'INVALID_REQUEST')
+          throw stale(error.message.replace(/\.$/, ''));
         throw error;
       }
     },
@@ -165,13 +250,26 @@ export const providerSteps: Record<string, StepExecutor> = {
         // The composed RSA-AES wrap's ephemeral key is marked trusted by the security officer.
         await asSecurityOfficer(context, () => context.client.request('prepareRsaAesWrap', { uri: context.uri }));
       }
-      const result = await exportBundle(context, { ...exportRequestOf(params, context.ceremonyId), policy: context.policy, approvals: context.approvals, actors: context.actors });
+      const result = await exportBundle(context, {
+        ...exportRequestOf(params, context.ceremonyId),
+        policy: context.policy,
+        approvals: context.approvals,
+        actors: context.actors,
+      });
       return { folder: result.folder, bundleId: result.manifest.bundleId, manifestSha256: result.manifestSha256 };
     },
     // Recorded with the step's completion: a bundle whose step was rolled back is removed, never recorded.
     commit: (context, params, result) => {
       context.bundles.record(
-        { keyName: text(params, 'keyName'), keyVersion: number(params, 'version'), provider: importFromParams(params.import).provider, wrappingKeyId: text(params, 'wrappingKeyId'), manifestSha256: text(result, 'manifestSha256'), drive: text(params, 'drive'), path: text(result, 'folder') },
+        {
+          keyName: text(params, 'keyName'),
+          keyVersion: number(params, 'version'),
+          provider: importFromParams(params.import).provider,
+          wrappingKeyId: text(params, 'wrappingKeyId'),
+          manifestSha256: text(result, 'manifestSha256'),
+          drive: text(params, 'drive'),
+          path: text(result, 'folder'),
+        },
         { actors: context.actors, ceremony: context.ceremonyId },
       );
     },

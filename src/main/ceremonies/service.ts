@@ -6,23 +6,22 @@
 import { dirname, resolve } from 'node:path';
 import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
-import { KeywardError, sessionLostCodes, errorCodeOf } from '../../shared/errors';
+import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
+import type { LoginResult, SigningKeySpec } from '../../shared/keys';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { approvalFloor, type Approval, type OfficerRole } from '../../shared/officers';
-import type { SigningKeySpec } from '../../shared/keys';
+import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxShareFileBytes, readShare } from '../backup/shares';
-import { summariseEnded } from './summary';
-import { readSmallText } from '../files/read-small';
 import { verifyBundle } from '../bundles/verify-bundle';
-import type { LoginResult } from '../../shared/keys';
+import { readSmallText } from '../files/read-small';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 import { abortReach, newCeremonyId, type CeremonyEngine } from './engine';
-import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps, type Place } from './plan-steps';
 import { ceremonyExecutors } from './registry';
+import { summariseEnded } from './summary';
 
 export type PlanRequest = { plan: Record<string, unknown> } | { planFile: string };
 
@@ -42,15 +41,17 @@ export interface InitialiseRequest {
   airGapFindings: string[];
 }
 
-
-
 /** Step parameters that name a place on a drive: checked again just before the step runs (a drive may have been swapped since the plan). */
 const pathParams = ['parent', 'folder', 'out', 'packageFolder', 'shareFolders'];
 
 function pathsIn(params: Record<string, unknown>): string[] {
   return pathParams.flatMap((name) => {
     const value = params[name];
-    return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    return typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : [];
   });
 }
 
@@ -90,7 +91,12 @@ export class CeremonyService {
 
   async driveEntries(mountPoint: string): Promise<DriveEntry[]> {
     const drive = (await this.drives()).find((d) => d.mountPoint === mountPoint);
-    if (!drive) throw new KeywardError('INVALID_REQUEST', `No drive is mounted at ${mountPoint}.`, 'Insert the drive and pick it from the list again.');
+    if (!drive)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `No drive is mounted at ${mountPoint}.`,
+        'Insert the drive and pick it from the list again.',
+      );
     return driveEntries(drive);
   }
 
@@ -103,10 +109,22 @@ export class CeremonyService {
       try {
         result = await this.workstation.login('user', pinParts);
       } catch (error) {
-        log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: error instanceof KeywardError && error.code === 'HSM_PIN_INCORRECT' ? 'refused' : 'failure', details: { parts: pinParts.length, error: errorCodeOf(error) } });
+        log.append({
+          actors: ['workstation'],
+          action: 'hsm.login',
+          subject: 'user',
+          outcome: error instanceof KeywardError && error.code === 'HSM_PIN_INCORRECT' ? 'refused' : 'failure',
+          details: { parts: pinParts.length, error: errorCodeOf(error) },
+        });
         throw error;
       }
-      log.append({ actors: ['workstation'], action: 'hsm.login', subject: 'user', outcome: 'success', details: { parts: pinParts.length, warnings: result.warnings.length } });
+      log.append({
+        actors: ['workstation'],
+        action: 'hsm.login',
+        subject: 'user',
+        outcome: 'success',
+        details: { parts: pinParts.length, warnings: result.warnings.length },
+      });
       let recovered: RecoveredStep[] = [];
       if (this.workstation.identities().current()) {
         // Opening the engine rolls back any step a crash left running.
@@ -125,11 +143,19 @@ export class CeremonyService {
       const network = this.airGap.requireShown(request.airGapFindings);
       const founder = request.founding.find((f) => f.role === 'security-officer');
       const { identity, officers } = await this.workstation.initialise(
-        { subject: { commonName: request.name, organization: request.organization, organizationalUnit: 'Keyward workstation' }, spec: request.signingKey },
+        {
+          subject: {
+            commonName: request.name,
+            organization: request.organization,
+            organizationalUnit: 'Keyward workstation',
+          },
+          spec: request.signingKey,
+        },
         request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
       );
       this.engine = await this.openEngine();
-      if (!network.isolated && founder) await this.airGap.acknowledge(founder.id, founder.passphrase, request.airGapFindings);
+      if (!network.isolated && founder)
+        await this.airGap.acknowledge(founder.id, founder.passphrase, request.airGapFindings);
       return { signerFingerprint: identity.publicKeyFingerprint, officers: officers.map((o) => o.id) };
     });
   }
@@ -160,12 +186,22 @@ export class CeremonyService {
     } else {
       planFile = planOf({ form: true }, request.plan);
       place = (name) => {
-        if (!name.startsWith('/')) throw new KeywardError('INVALID_REQUEST', `The ceremony form names ${name}, which is not a full path.`, 'Pick the file or folder from a drive.');
+        if (!name.startsWith('/'))
+          throw new KeywardError(
+            'INVALID_REQUEST',
+            `The ceremony form names ${name}, which is not a full path.`,
+            'Pick the file or folder from a drive.',
+          );
         return onDrive(name);
       };
     }
     this.airGap.require();
-    if (planFile.type === 'initialise-workstation') throw new KeywardError('INVALID_REQUEST', 'The initialisation is not a planned ceremony: it creates the officers who approve ceremonies.', 'Use the Initialise form, shown while the workstation has no signing key.');
+    if (planFile.type === 'initialise-workstation')
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'The initialisation is not a planned ceremony: it creates the officers who approve ceremonies.',
+        'Use the Initialise form, shown while the workstation has no signing key.',
+      );
     return this.exclusive('planning the ceremony', async () => {
       const engine = this.requireEngine();
       const id = newCeremonyId(planFile.type);
@@ -180,9 +216,14 @@ export class CeremonyService {
     const status = store.status(id);
     const policy = this.workstation.policy(status.plan.type);
     const floor = approvalFloor(status.plan.type);
-    const inputsOf = (action: string, params: Record<string, unknown>, kind: 'inputs' | 'undoInputs'): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
+    const inputsOf = (
+      action: string,
+      params: Record<string, unknown>,
+      kind: 'inputs' | 'undoInputs',
+    ): StepInputKind[] => ceremonyExecutors[action]?.[kind]?.(params as never) ?? [];
     // Logged in, the engine also keeps the steps later ceremonies changed; before that, nobody can abort.
-    const reach = (quorum: boolean) => (this.engine ? this.engine.abortReach(status, quorum) : abortReach(status, ceremonyExecutors, quorum));
+    const reach = (quorum: boolean) =>
+      this.engine ? this.engine.abortReach(status, quorum) : abortReach(status, ceremonyExecutors, quorum);
     const alone = reach(false);
     const withQuorum = reach(true);
     const signed = this.abortApprovals.get(id);
@@ -195,8 +236,21 @@ export class CeremonyService {
         inputs: inputsOf(step.action, step.params, 'inputs'),
         approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
       })),
-      abortInputs: [...new Set(withQuorum.undo.flatMap((index) => ((step) => (step ? inputsOf(step.action, step.params, 'undoInputs') : []))(status.plan.steps[index])))],
-      abort: { undoneAlone: alone.undo, undoneWithQuorum: withQuorum.undo, keptAlone: alone.kept, changedSince: withQuorum.changed, signedBy: signed?.approvals.map((a) => a.officer) ?? [], reason: signed?.reason ?? null },
+      abortInputs: [
+        ...new Set(
+          withQuorum.undo.flatMap((index) =>
+            ((step) => (step ? inputsOf(step.action, step.params, 'undoInputs') : []))(status.plan.steps[index]),
+          ),
+        ),
+      ],
+      abort: {
+        undoneAlone: alone.undo,
+        undoneWithQuorum: withQuorum.undo,
+        keptAlone: alone.kept,
+        changedSince: withQuorum.changed,
+        signedBy: signed?.approvals.map((a) => a.officer) ?? [],
+        reason: signed?.reason ?? null,
+      },
       interrupted: this.interrupted(id, status.steps),
     };
   }
@@ -254,13 +308,23 @@ export class CeremonyService {
    * with `finish`, the ceremony is aborted with every signature given for that reason. Completed steps are
    * undone, except those that took effect, which only an abort signed by the policy's quorum undoes.
    */
-  async abort(id: string, reason: string, officer: string, passphrase: string, inputs: StepInputs, finish: boolean): Promise<CeremonyView> {
+  async abort(
+    id: string,
+    reason: string,
+    officer: string,
+    passphrase: string,
+    inputs: StepInputs,
+    finish: boolean,
+  ): Promise<CeremonyView> {
     return this.exclusive('aborting the ceremony', async () => {
       const engine = this.requireEngine();
       if (finish) this.requireInputs(this.view(id).abortInputs, inputs, 'undoing the completed steps');
       const proof = await engine.approveAbort(id, officer, passphrase, reason);
       const held = this.abortApprovals.get(id);
-      const approvals = [...(held?.reason === reason ? held.approvals.filter((a) => a.officer !== officer) : []), proof];
+      const approvals = [
+        ...(held?.reason === reason ? held.approvals.filter((a) => a.officer !== officer) : []),
+        proof,
+      ];
       this.abortApprovals.set(id, { reason, approvals });
       if (!finish) return this.view(id);
       await this.withInputs(inputs, () => engine.abort(id, reason, approvals));
@@ -286,7 +350,13 @@ export class CeremonyService {
   async verifyAudit(): Promise<AuditTrailVerification> {
     const { workstation } = this;
     if (!workstation.identities().current() || !this.loggedIn) {
-      return unanchoredVerification(workstation.audit(), workstation.checkpoints(), workstation.identities().current() ? 'The checkpoints are checked against the workstation key and the audit anchor in the HSM, which needs the token logged in: log in to the token, then verify again.' : notInitialisedYet);
+      return unanchoredVerification(
+        workstation.audit(),
+        workstation.checkpoints(),
+        workstation.identities().current()
+          ? 'The checkpoints are checked against the workstation key and the audit anchor in the HSM, which needs the token logged in: log in to the token, then verify again.'
+          : notInitialisedYet,
+      );
     }
     return this.exclusive('verifying the audit log', () => workstation.verifyAudit());
   }
@@ -325,7 +395,12 @@ export class CeremonyService {
       'backup-shares': (inputs.shares?.length ?? 0) > 0,
     };
     const missing = kinds.filter((k) => !given[k]);
-    if (missing.length) throw new KeywardError('INVALID_REQUEST', `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => inputNames[k]).join(' and ')}.`, 'Type them in the fields shown for the step, then run it again.');
+    if (missing.length)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => inputNames[k]).join(' and ')}.`,
+        'Type them in the fields shown for the step, then run it again.',
+      );
   }
 
   private async withInputs<T>(inputs: StepInputs, work: () => Promise<T>): Promise<T> {
@@ -339,7 +414,12 @@ export class CeremonyService {
 
   /** One privileged operation at a time: a second call while a step runs is refused, never interleaved. */
   private async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new KeywardError('INVALID_REQUEST', `Keyward is still ${this.busy}.`, 'Wait for it to finish; the screen shows when it has.');
+    if (this.busy)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Keyward is still ${this.busy}.`,
+        'Wait for it to finish; the screen shows when it has.',
+      );
     this.busy = what;
     try {
       return await work();
@@ -353,17 +433,31 @@ export class CeremonyService {
   }
 
   private async openEngine(): Promise<CeremonyEngine> {
-    const missing = (what: string): KeywardError => new KeywardError('INVALID_REQUEST', `This step needs ${what}, which were not given.`, 'Type them in the fields shown for the step, then run it again.');
+    const missing = (what: string): KeywardError =>
+      new KeywardError(
+        'INVALID_REQUEST',
+        `This step needs ${what}, which were not given.`,
+        'Type them in the fields shown for the step, then run it again.',
+      );
     return this.workstation.ceremonyEngine({
       pinParts: (role) => {
         const parts = role === 'user' ? this.inputs.userPin : this.inputs.securityOfficerPin;
-        if (!parts?.length) return Promise.reject(missing(role === 'user' ? inputNames['user-pin'] : inputNames['security-officer-pin']));
+        if (!parts?.length)
+          return Promise.reject(missing(role === 'user' ? inputNames['user-pin'] : inputNames['security-officer-pin']));
         return Promise.resolve(parts);
       },
-      newPassphrase: () => (this.inputs.newPassphrase ? Promise.resolve(this.inputs.newPassphrase) : Promise.reject(missing(inputNames['new-passphrase']))),
+      newPassphrase: () =>
+        this.inputs.newPassphrase
+          ? Promise.resolve(this.inputs.newPassphrase)
+          : Promise.reject(missing(inputNames['new-passphrase'])),
       backupShares: async (backupId, threshold) => {
         const given = this.inputs.shares ?? [];
-        if (given.length < threshold) throw new KeywardError('INVALID_REQUEST', `${given.length} share(s) were given; this backup key is rebuilt from ${threshold}.`, `${threshold} custodians each give their share (its file on their drive, or its words typed).`);
+        if (given.length < threshold)
+          throw new KeywardError(
+            'INVALID_REQUEST',
+            `${given.length} share(s) were given; this backup key is rebuilt from ${threshold}.`,
+            `${threshold} custodians each give their share (its file on their drive, or its words typed).`,
+          );
         const drives = await this.drives();
         return given.map((share, index) => {
           try {
@@ -373,7 +467,11 @@ export class CeremonyService {
             return readShare(backupId, readSmallText(path, maxShareFileBytes, 'share file'));
           } catch (error) {
             if (!(error instanceof KeywardError)) throw error;
-            throw new KeywardError(error.code, `Share ${index + 1} of ${given.length}: ${error.message}`, error.nextStep);
+            throw new KeywardError(
+              error.code,
+              `Share ${index + 1} of ${given.length}: ${error.message}`,
+              error.nextStep,
+            );
           }
         });
       },
@@ -381,4 +479,9 @@ export class CeremonyService {
   }
 }
 
-const notLoggedIn = (): KeywardError => new KeywardError('HSM_NOT_LOGGED_IN', 'The token is not logged in for ceremonies in this session.', 'The officers holding the user PIN parts log in to the token, each typing their part.');
+const notLoggedIn = (): KeywardError =>
+  new KeywardError(
+    'HSM_NOT_LOGGED_IN',
+    'The token is not logged in for ceremonies in this session.',
+    'The officers holding the user PIN parts log in to the token, each typing their part.',
+  );

@@ -8,16 +8,16 @@ import type { StepInputKind, StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import type { LoginRole, TokenObjectRef } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
+import type { AuditAnchor } from '../audit/anchor';
+import type { HsmClient } from '../hsm/client';
+import type { AuditLog } from '../store/audit-log';
 import type { Bundles } from '../store/bundles';
+import type { Checkpoints } from '../store/checkpoints';
+import type { Inventory } from '../store/inventory';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import type { WrappingKeys } from '../store/wrapping-keys';
-import type { HsmClient } from '../hsm/client';
-import type { AuditLog } from '../store/audit-log';
-import type { Checkpoints } from '../store/checkpoints';
-import type { Inventory } from '../store/inventory';
 import type { Signer } from '../x509/signer';
-import type { AuditAnchor } from '../audit/anchor';
 import type { HsmSelection } from './hsm-selection';
 
 export type Params = Record<string, StepValue>;
@@ -68,7 +68,10 @@ export interface StepContext {
 }
 
 /** What a step's declarations see when the ceremony is planned: the stores as they are, no officer yet. */
-export type PlanningContext = Pick<StepContext, 'inventory' | 'wrappingKeys' | 'officers' | 'policies' | 'hsm' | 'ceremonyId'>;
+export type PlanningContext = Pick<
+  StepContext,
+  'inventory' | 'wrappingKeys' | 'officers' | 'policies' | 'hsm' | 'ceremonyId'
+>;
 
 export interface StepExecutor {
   /** Only a step that says so runs without the quorum's approval of its digest. */
@@ -132,7 +135,11 @@ export async function asSecurityOfficer<T>(context: Pick<StepContext, 'login'>, 
 
 /** A step's plan is written by Keyward and never changes: a value missing from it means the plan is not one Keyward made. */
 const notInPlan = (name: string, kind: string): KeywardError =>
-  new KeywardError('INVALID_REQUEST', `This ceremony step's plan has no ${kind} "${name}", so Keyward cannot tell what the step is to do; nothing was done.`, 'Abort this ceremony and plan it again; if it happens again, keep the database for investigation.');
+  new KeywardError(
+    'INVALID_REQUEST',
+    `This ceremony step's plan has no ${kind} "${name}", so Keyward cannot tell what the step is to do; nothing was done.`,
+    'Abort this ceremony and plan it again; if it happens again, keep the database for investigation.',
+  );
 
 export const text = (params: Params, name: string): string => {
   const value = params[name];
@@ -158,7 +165,11 @@ export const numberOrNull = (params: Params, name: string): number | null => {
 /** A stale refusal, keeping its finding (what changed since) for the places that word it otherwise (an abort). */
 export class StaleStep extends KeywardError {
   constructor(readonly finding: string) {
-    super('CEREMONY_STALE', `This step no longer does what its approvers approved: ${finding}. Nothing was done.`, 'Abort this ceremony (its approvals are for a state that is gone); plan a new one if the work is still needed.');
+    super(
+      'CEREMONY_STALE',
+      `This step no longer does what its approvers approved: ${finding}. Nothing was done.`,
+      'Abort this ceremony (its approvals are for a state that is gone); plan a new one if the work is still needed.',
+    );
   }
 }
 

@@ -22,6 +22,8 @@ export function summarise(status: CeremonyStatus, interrupted: boolean): Ceremon
 export function summariseEnded(status: CeremonyStatus, interrupted: boolean, log: AuditLog): CeremonySummary {
   const summary = summarise(status, interrupted);
   if (status.state !== 'completed' && status.state !== 'aborted') return summary;
-  const written = log.query({ action: 'ceremony.transcript', ceremony: status.plan.id, limit: 50 }).some((e) => e.outcome === 'success');
+  const written = log
+    .query({ action: 'ceremony.transcript', ceremony: status.plan.id, limit: 50 })
+    .some((e) => e.outcome === 'success');
   return { ...summary, transcript: written ? 'written' : 'missing' };
 }

@@ -16,7 +16,16 @@ import type { Signer } from '../x509/signer';
 export interface Transcript {
   format: 'keyward-ceremony-transcript';
   formatVersion: 1;
-  ceremony: { id: string; type: string; title: string; planDigest: string; state: string; outcome: string | null; createdAt: string; endedAt: string | null };
+  ceremony: {
+    id: string;
+    type: string;
+    title: string;
+    planDigest: string;
+    state: string;
+    outcome: string | null;
+    createdAt: string;
+    endedAt: string | null;
+  };
   workstation: { certificateSubject: string; publicKeyFingerprint: string };
   present: { officer: string; role: OfficerRole }[];
   steps: {
@@ -50,10 +59,21 @@ export function buildTranscript(s: TranscriptSources): Transcript {
   return {
     format: 'keyward-ceremony-transcript',
     formatVersion: 1,
-    ceremony: { id: plan.id, type: plan.type, title: plan.title, planDigest: plan.planDigest, state: s.status.state, outcome: s.status.outcome, createdAt: plan.createdAt, endedAt: s.status.endedAt },
+    ceremony: {
+      id: plan.id,
+      type: plan.type,
+      title: plan.title,
+      planDigest: plan.planDigest,
+      state: s.status.state,
+      outcome: s.status.outcome,
+      createdAt: plan.createdAt,
+      endedAt: s.status.endedAt,
+    },
     workstation: {
       certificateSubject: certificate.subject.replace(/\n/g, ', '),
-      publicKeyFingerprint: createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+      publicKeyFingerprint: createHash('sha256')
+        .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('hex'),
     },
     present: s.status.checkedIn.map((officer) => ({ officer, role: s.roleOf(officer) })),
     steps: plan.steps.map((step) => {
@@ -131,13 +151,21 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
   doc.setCreator('Keyward');
   doc.setCreationDate(new Date(t.writtenAt));
   doc.setModificationDate(new Date(t.writtenAt));
-  const pages = new Pages(doc, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold));
+  const pages = new Pages(
+    doc,
+    await doc.embedFont(StandardFonts.Helvetica),
+    await doc.embedFont(StandardFonts.HelveticaBold),
+  );
   pages.line(`Ceremony transcript: ${t.ceremony.title}`, { bold: true, size: 14 });
-  pages.line(`Ceremony ${t.ceremony.id} (${t.ceremony.type}), ${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? `: ${t.ceremony.outcome}` : ''}.`);
+  pages.line(
+    `Ceremony ${t.ceremony.id} (${t.ceremony.type}), ${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? `: ${t.ceremony.outcome}` : ''}.`,
+  );
   pages.line(`Planned ${t.ceremony.createdAt}; ended ${t.ceremony.endedAt ?? 'not yet'}. Written ${t.writtenAt}.`);
   pages.line(`Plan digest: ${hexGroups(t.ceremony.planDigest)}`);
   pages.line(pgpWordsOf(t.ceremony.planDigest).join(' '), { indent: 12 });
-  pages.line(`Workstation: ${t.workstation.certificateSubject}; key fingerprint ${hexGroups(t.workstation.publicKeyFingerprint)}`);
+  pages.line(
+    `Workstation: ${t.workstation.certificateSubject}; key fingerprint ${hexGroups(t.workstation.publicKeyFingerprint)}`,
+  );
   pages.gap();
   pages.line('Present', { bold: true, size: 11 });
   for (const p of t.present) pages.line(`${p.officer} (${roleNames[p.role]})`, { indent: 12 });
@@ -145,13 +173,25 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
   pages.line('Steps', { bold: true, size: 11 });
   for (const step of t.steps) {
     pages.line(`${step.index + 1}. ${step.description}`, { bold: true });
-    pages.line(`${step.state}; started ${step.startedAt ?? '-'}, ended ${step.endedAt ?? '-'}; step digest ${hexGroups(step.digest.slice(0, 16))}...`, { indent: 12 });
-    if (step.sensitive) pages.line(`Approved by: ${step.approvals.map((a) => `${a.officer} (${roleNames[a.role]}) at ${a.signedAt}`).join('; ') || 'nobody'}`, { indent: 12 });
-    for (const [key, value] of Object.entries(step.result ?? {})) pages.line(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`, { indent: 12 });
+    pages.line(
+      `${step.state}; started ${step.startedAt ?? '-'}, ended ${step.endedAt ?? '-'}; step digest ${hexGroups(step.digest.slice(0, 16))}...`,
+      { indent: 12 },
+    );
+    if (step.sensitive)
+      pages.line(
+        `Approved by: ${step.approvals.map((a) => `${a.officer} (${roleNames[a.role]}) at ${a.signedAt}`).join('; ') || 'nobody'}`,
+        { indent: 12 },
+      );
+    for (const [key, value] of Object.entries(step.result ?? {}))
+      pages.line(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`, { indent: 12 });
   }
   pages.gap();
-  pages.line(`Audit log at writing: entry ${t.audit.headSeq}, head ${hexGroups(t.audit.headHash)}; last checkpoint ${t.audit.lastCheckpointHash ? hexGroups(t.audit.lastCheckpointHash.slice(0, 16)) : 'none'}.`);
-  pages.line('This transcript is signed by the workstation key: transcript.json.p7s and transcript.pdf.p7s, with signer.pem.');
+  pages.line(
+    `Audit log at writing: entry ${t.audit.headSeq}, head ${hexGroups(t.audit.headHash)}; last checkpoint ${t.audit.lastCheckpointHash ? hexGroups(t.audit.lastCheckpointHash.slice(0, 16)) : 'none'}.`,
+  );
+  pages.line(
+    'This transcript is signed by the workstation key: transcript.json.p7s and transcript.pdf.p7s, with signer.pem.',
+  );
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
@@ -159,7 +199,12 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
 /** The folder a ceremony's transcript is written as, in the folder the officers name. */
 export const transcriptFolderName = (ceremonyId: string): string => `keyward-transcript-${ceremonyId}`;
 
-export async function writeTranscript(t: Transcript, signer: Signer, certificateDer: Uint8Array, parent: string): Promise<string> {
+export async function writeTranscript(
+  t: Transcript,
+  signer: Signer,
+  certificateDer: Uint8Array,
+  parent: string,
+): Promise<string> {
   const json = Buffer.from(`${JSON.stringify(t, null, 2)}\n`);
   const pdf = await transcriptPdf(t);
   const at = new Date(t.writtenAt);

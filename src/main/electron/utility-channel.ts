@@ -1,8 +1,8 @@
 /** The HSM process as an Electron utility process, so no PKCS#11 call runs on Electron's main thread. */
 import { utilityProcess } from 'electron';
 import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from '../hsm/channel';
-import { moduleEnvVar } from '../hsm/protocol';
 import { hsmProcessEnv } from '../hsm/process-env';
+import { moduleEnvVar } from '../hsm/protocol';
 import { hsmHostScript } from '../paths';
 
 export const utilityHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {

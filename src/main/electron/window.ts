@@ -24,7 +24,10 @@ const devToolsAllowed = (): boolean => !app.isPackaged;
 /** Chromium's DevTools shortcuts: F12, Ctrl/Cmd+Shift+I (DevTools), J (console), C (inspect element). */
 export function opensDevTools(input: Pick<Input, 'type' | 'key' | 'control' | 'meta' | 'shift'>): boolean {
   const key = input.key.toLowerCase();
-  return input.type === 'keyDown' && (key === 'f12' || ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(key)));
+  return (
+    input.type === 'keyDown' &&
+    (key === 'f12' || ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(key)))
+  );
 }
 
 export function hardenSession(): void {
@@ -34,7 +37,9 @@ export function hardenSession(): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   // DevTools' own pages (devtools://) load only where DevTools are allowed: never in the packaged app.
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !(isAppUrl(details.url) || (devToolsAllowed() && details.url.startsWith('devtools://'))) }));
+  ses.webRequest.onBeforeRequest((details, callback) =>
+    callback({ cancel: !(isAppUrl(details.url) || (devToolsAllowed() && details.url.startsWith('devtools://'))) }),
+  );
   ses.webRequest.onHeadersReceived((details, callback) =>
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } }),
   );

@@ -46,10 +46,14 @@ export function describeProblem(problem: DriveProblem, folder: string): { cause:
   const retry = 'then try again: nothing needs to be undone first';
   switch (problem.kind) {
     case 'full':
-      return { cause: 'the drive is full', nextStep: `Free space on the drive, or insert a larger drive and mount it at the same place, ${folder}, ${retry}.` };
+      return {
+        cause: 'the drive is full',
+        nextStep: `Free space on the drive, or insert a larger drive and mount it at the same place, ${folder}, ${retry}.`,
+      };
     case 'no-file-entries':
       return {
-        cause: 'the drive is full: it cannot take any more files (all of its file entries are used, even if some space is left)',
+        cause:
+          'the drive is full: it cannot take any more files (all of its file entries are used, even if some space is left)',
         nextStep: `Insert a drive with room for more files (or delete files this one no longer needs) and mount it at the same place, ${folder}, ${retry}.`,
       };
     case 'read-only':
@@ -63,16 +67,25 @@ export function describeProblem(problem: DriveProblem, folder: string): { cause:
         nextStep: `Choose a folder on the drive that Keyward may write to, or mount the drive so that ${folder} is writable, ${retry}.`,
       };
     case 'missing':
-      return { cause: 'the folder is not there: the drive was removed or is not mounted', nextStep: `Insert the drive and mount it at the same place, ${folder}, ${retry}.` };
+      return {
+        cause: 'the folder is not there: the drive was removed or is not mounted',
+        nextStep: `Insert the drive and mount it at the same place, ${folder}, ${retry}.`,
+      };
     case 'io':
       return {
         cause: 'the drive reported a write error: it may be failing, or it was pulled out while Keyward wrote to it',
         nextStep: `Use another drive, mounted at the same place, ${folder}, ${retry}.`,
       };
     case 'too-large':
-      return { cause: "a file is larger than the drive's file system allows", nextStep: `Use a drive formatted with another file system, mounted at ${folder}, ${retry}.` };
+      return {
+        cause: "a file is larger than the drive's file system allows",
+        nextStep: `Use a drive formatted with another file system, mounted at ${folder}, ${retry}.`,
+      };
     case 'other':
-      return { cause: `the system reported: ${problem.detail.replace(/\.$/, '')}`, nextStep: `Check the drive (or use another one) mounted at ${folder}, ${retry}.` };
+      return {
+        cause: `the system reported: ${problem.detail.replace(/\.$/, '')}`,
+        nextStep: `Check the drive (or use another one) mounted at ${folder}, ${retry}.`,
+      };
   }
 }
 
@@ -144,7 +157,12 @@ export function writeNewFile(path: string, produce: (write: Write) => void): voi
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === 'EEXIST' ? undefined : diagnose(error, folder);
     const removed = removeQuietly(temporary);
-    if (!problem) throw new KeywardError('FILE_NOT_WRITTEN', `Nothing was written to ${path}: it already exists, and Keyward never overwrites a file.`, 'Choose a new file name, or another drive.');
+    if (!problem)
+      throw new KeywardError(
+        'FILE_NOT_WRITTEN',
+        `Nothing was written to ${path}: it already exists, and Keyward never overwrites a file.`,
+        'Choose a new file name, or another drive.',
+      );
     throw new DriveWriteError(path, problem, removed ? undefined : temporary);
   }
   removeQuietly(temporary);

@@ -69,7 +69,9 @@ function publish(folder: NewFolder, temporary: string, written: string[]): strin
   try {
     mkdirSync(final);
   } catch (error) {
-    throw new FolderProblem((error as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists' : diagnose(error, folder.parent));
+    throw new FolderProblem(
+      (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists' : diagnose(error, folder.parent),
+    );
   }
   // From here the final name is this call's: removed (whole) if anything fails.
   written.push(final);
@@ -99,12 +101,22 @@ function removeTree(path: string): boolean {
 function folderError(folder: NewFolder, error: unknown, leftovers: string[]): KeywardError {
   if (!(error instanceof FolderProblem) && error instanceof KeywardError) return error;
   const { what, parent } = folder;
-  const left = leftovers.length ? ` Keyward could not remove ${leftovers.join(', ')}: delete ${leftovers.length > 1 ? 'them' : 'it'} from the drive.` : '';
+  const left = leftovers.length
+    ? ` Keyward could not remove ${leftovers.join(', ')}: delete ${leftovers.length > 1 ? 'them' : 'it'} from the drive.`
+    : '';
   const problem = error instanceof FolderProblem ? error.problem : diagnose(error, parent);
   if (problem === 'exists') {
     const final = join(parent, folder.name);
-    return new KeywardError('FILE_NOT_WRITTEN', `Nothing was written: ${final} already exists, and Keyward never overwrites a ${what}.${left}`, `Choose another drive or remove the old ${what} there first.`);
+    return new KeywardError(
+      'FILE_NOT_WRITTEN',
+      `Nothing was written: ${final} already exists, and Keyward never overwrites a ${what}.${left}`,
+      `Choose another drive or remove the old ${what} there first.`,
+    );
   }
   const { cause, nextStep } = describeProblem(problem, parent);
-  return new KeywardError('FILE_NOT_WRITTEN', `The ${what} was not written to ${parent}: ${cause}. ${leftovers.length ? left.trim() : 'Nothing of it was left there.'}`, nextStep);
+  return new KeywardError(
+    'FILE_NOT_WRITTEN',
+    `The ${what} was not written to ${parent}: ${cause}. ${leftovers.length ? left.trim() : 'Nothing of it was left there.'}`,
+    nextStep,
+  );
 }

@@ -74,17 +74,38 @@ export function readSmallFile(path: string, maxBytes: number, what: string): Buf
       return read.bytes;
     case 'absent':
     case 'unreadable':
-      throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} cannot be read.`, 'Check that its drive is inserted and the name is right, then try again.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The ${what} ${path} cannot be read.`,
+        'Check that its drive is inserted and the name is right, then try again.',
+      );
     case 'link':
-      throw new KeywardError('INVALID_REQUEST', `${path} is a link to another file, so it cannot be the ${what}.`, `Pick the ${what} itself, not a link to it.`);
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${path} is a link to another file, so it cannot be the ${what}.`,
+        `Pick the ${what} itself, not a link to it.`,
+      );
     case 'not-a-file':
-      throw new KeywardError('INVALID_REQUEST', `${path} is not a file, so it cannot be the ${what}.`, `Pick the ${what} itself.`);
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${path} is not a file, so it cannot be the ${what}.`,
+        `Pick the ${what} itself.`,
+      );
     case 'too-large':
-      throw new KeywardError('INVALID_REQUEST', `${path} is larger than any ${what} (at most ${maxBytes} bytes); it was not read further.`, `Pick the ${what} itself.`);
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${path} is larger than any ${what} (at most ${maxBytes} bytes); it was not read further.`,
+        `Pick the ${what} itself.`,
+      );
     case 'cut-short':
-      throw new KeywardError('INVALID_REQUEST', `The ${what} ${path} could not be read to its end (was its drive taken out?).`, 'Check that its drive is inserted, then try again.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The ${what} ${path} could not be read to its end (was its drive taken out?).`,
+        'Check that its drive is inserted, then try again.',
+      );
   }
 }
 
 /** The same, as UTF-8 text (plans, answers, shares). */
-export const readSmallText = (path: string, maxBytes: number, what: string): string => readSmallFile(path, maxBytes, what).toString('utf8');
+export const readSmallText = (path: string, maxBytes: number, what: string): string =>
+  readSmallFile(path, maxBytes, what).toString('utf8');

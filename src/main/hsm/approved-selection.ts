@@ -25,7 +25,10 @@ import type { HsmClient } from './client';
 export const selectionApprovalSchema = z
   .object({
     /** The module file's SHA-256 (hex) as approved; null for the rehearsal token, whose module Keyward picks itself. */
-    moduleSha256: z.string().regex(/^[0-9a-f]{64}$/, 'moduleSha256 must be 64 hex digits').nullable(),
+    moduleSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'moduleSha256 must be 64 hex digits')
+      .nullable(),
     /** The serial of the token that holds the workstation key. */
     tokenSerial: z.string().max(64),
     /** The ceremony that approved it (the initialisation, or a change-hsm ceremony). */
@@ -36,7 +39,10 @@ export const selectionApprovalSchema = z
     hash: z.enum(['sha256', 'sha384']),
     scheme: z.enum(['rsa-pss', 'ecdsa-p1363']),
     /** Base64, by the workstation key. */
-    signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the signature must be base64').max(2048),
+    signature: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the signature must be base64')
+      .max(2048),
   })
   .strict();
 
@@ -53,27 +59,48 @@ export interface SavedSelection {
 const purpose = 'Keyward HSM selection approved by the security officers, v1';
 
 /** The bytes the workstation key signs: the whole selection (every field a later version may add too) and the terms. */
-export function approvalBody(settings: HsmSettings, terms: Omit<SelectionApproval, 'hash' | 'scheme' | 'signature'>): Buffer {
+export function approvalBody(
+  settings: HsmSettings,
+  terms: Omit<SelectionApproval, 'hash' | 'scheme' | 'signature'>,
+): Buffer {
   return Buffer.from(canonicalJson({ purpose, selection: { ...settings }, ...terms }), 'utf8');
 }
 
-export async function signSelection(signer: Signer, settings: HsmSettings, terms: ApprovalTerms): Promise<SelectionApproval> {
+export async function signSelection(
+  signer: Signer,
+  settings: HsmSettings,
+  terms: ApprovalTerms,
+): Promise<SelectionApproval> {
   const signedTerms = { ...terms, signerFingerprint: publicKeyFingerprint(signer.spki) };
   const signed = await signer.sign(approvalBody(settings, signedTerms));
-  return { ...signedTerms, hash: signed.hash, scheme: signed.scheme, signature: Buffer.from(signed.signature).toString('base64') };
+  return {
+    ...signedTerms,
+    hash: signed.hash,
+    scheme: signed.scheme,
+    signature: Buffer.from(signed.signature).toString('base64'),
+  };
 }
 
-export const certifiedKey = (certificateDer: Uint8Array): Buffer => new X509Certificate(Buffer.from(certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+export const certifiedKey = (certificateDer: Uint8Array): Buffer =>
+  new X509Certificate(Buffer.from(certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
 
 /** The approval verifies against the workstation certificate's key, for exactly this selection. */
 export function approvalHolds(settings: HsmSettings, approval: SelectionApproval, certificateDer: Uint8Array): boolean {
   const { hash, scheme, signature, ...terms } = approval;
-  return signatureValid(certifiedKey(certificateDer), approvalBody(settings, terms), { hash, scheme, signature: Buffer.from(signature, 'base64') });
+  return signatureValid(certifiedKey(certificateDer), approvalBody(settings, terms), {
+    hash,
+    scheme,
+    signature: Buffer.from(signature, 'base64'),
+  });
 }
 
-export const sameSelection = (a: HsmSettings, b: HsmSettings): boolean => canonicalJson({ ...a }) === canonicalJson({ ...b });
+export const sameSelection = (a: HsmSettings, b: HsmSettings): boolean =>
+  canonicalJson({ ...a }) === canonicalJson({ ...b });
 
-export const describeSelection = (settings: HsmSettings): string => (settings.mode === 'rehearsal' ? 'the rehearsal token' : `the module ${settings.modulePath}, token ${settings.tokenUri}`);
+export const describeSelection = (settings: HsmSettings): string =>
+  settings.mode === 'rehearsal'
+    ? 'the rehearsal token'
+    : `the module ${settings.modulePath}, token ${settings.tokenUri}`;
 
 /** What the audit log says of the HSM selections made and approved (hsm.select, hsm.approve entries). */
 export interface SelectionHistory {
@@ -87,15 +114,27 @@ export interface SelectionHistory {
 export function selectionHistory(log: Pick<AuditLog, 'query'>): SelectionHistory {
   const selections = log.query({ action: 'hsm.select', limit: 1000 });
   const approvals = [...selections, ...log.query({ action: 'hsm.approve', limit: 1000 })]
-    .flatMap(({ seq, time, outcome, details: { approvalSignature, ceremony } }) => (outcome === 'success' && typeof approvalSignature === 'string' ? [{ seq, time, signature: approvalSignature, ceremony: typeof ceremony === 'string' ? ceremony : null }] : []))
+    .flatMap(({ seq, time, outcome, details: { approvalSignature, ceremony } }) =>
+      outcome === 'success' && typeof approvalSignature === 'string'
+        ? [{ seq, time, signature: approvalSignature, ceremony: typeof ceremony === 'string' ? ceremony : null }]
+        : [],
+    )
     .sort((a, b) => b.seq - a.seq);
   const [newest] = approvals;
-  const history: SelectionHistory = newest ? { latestApproval: { signature: newest.signature, ceremony: newest.ceremony, time: newest.time } } : {};
+  const history: SelectionHistory = newest
+    ? { latestApproval: { signature: newest.signature, ceremony: newest.ceremony, time: newest.time } }
+    : {};
   const last = selections.find((e) => e.outcome === 'success');
   if (!last) return history;
   const { mode, modulePath, moduleSha256 } = last.details;
   if (mode === 'hsm' && typeof modulePath === 'string' && last.subject) {
-    return { ...history, lastSelected: { settings: { mode: 'hsm', modulePath, tokenUri: last.subject }, moduleSha256: typeof moduleSha256 === 'string' ? moduleSha256 : null } };
+    return {
+      ...history,
+      lastSelected: {
+        settings: { mode: 'hsm', modulePath, tokenUri: last.subject },
+        moduleSha256: typeof moduleSha256 === 'string' ? moduleSha256 : null,
+      },
+    };
   }
   return { ...history, lastSelected: { settings: { mode: 'rehearsal' }, moduleSha256: null } };
 }
@@ -170,7 +209,11 @@ export async function selectionStanding(input: StandingInput): Promise<Selection
   const last = history.lastSelected;
   if (settings.mode === 'rehearsal') {
     if (!last || last.settings.mode === 'rehearsal') return { state: 'approved' };
-  } else if (last && sameSelection(last.settings, settings) && last.moduleSha256 === (await input.moduleSha256Of(settings.modulePath))) {
+  } else if (
+    last &&
+    sameSelection(last.settings, settings) &&
+    last.moduleSha256 === (await input.moduleSha256Of(settings.modulePath))
+  ) {
     return {
       state: 'reapprove',
       problem: new KeywardError(
@@ -192,7 +235,11 @@ export async function selectionStanding(input: StandingInput): Promise<Selection
  * certificate names, read without login. A module that reaches another token, or a database whose
  * certificate was replaced, is refused before a PIN goes anywhere.
  */
-export async function requireWorkstationKeyOnToken(client: HsmClient, tokenUri: string, identity: WorkstationIdentity): Promise<void> {
+export async function requireWorkstationKeyOnToken(
+  client: HsmClient,
+  tokenUri: string,
+  identity: WorkstationIdentity,
+): Promise<void> {
   const token = await client.request('describeToken', { uri: tokenUri });
   if (token.serial !== identity.tokenSerial) {
     throw new KeywardError(
@@ -203,7 +250,8 @@ export async function requireWorkstationKeyOnToken(client: HsmClient, tokenUri: 
   }
   let onToken: Uint8Array | undefined;
   try {
-    onToken = (await client.request('publicKeyWithoutLogin', { uri: tokenUri, id: identity.tokenObjectId })).publicKeySpki;
+    onToken = (await client.request('publicKeyWithoutLogin', { uri: tokenUri, id: identity.tokenObjectId }))
+      .publicKeySpki;
   } catch (error) {
     if (!(error instanceof KeywardError && error.code === 'HSM_KEY_NOT_FOUND')) throw error;
   }
@@ -211,7 +259,7 @@ export async function requireWorkstationKeyOnToken(client: HsmClient, tokenUri: 
     throw new KeywardError(
       'SIGNATURE_INVALID',
       `The token "${token.label}" (serial ${token.serial}) does not hold the workstation key that the workstation certificate names (${onToken ? 'its public key differs' : `no public key with id ${identity.tokenObjectId}`}): the module or the token is not the one the security officers approved, or the workstation database was changed. No PIN was asked for.`,
-      'Do not log in. Check the token with the HSM vendor\'s tools and the module file, and verify the audit log once the cause is understood.',
+      "Do not log in. Check the token with the HSM vendor's tools and the module file, and verify the audit log once the cause is understood.",
     );
   }
 }

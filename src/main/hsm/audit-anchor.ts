@@ -30,7 +30,14 @@ function anchors(module: Pkcs11Module, session: TokenSession): Buffer[] {
  */
 export function readAuditAnchors(module: Pkcs11Module, sessions: Sessions, uri: string): Uint8Array[] {
   const session = sessions.require(uri, 'user');
-  return anchors(module, session).map((handle) => module.guard(session.where, () => readAttributes(module.lib, session.handle, handle, [pkcs11js.CKA_VALUE]).get(pkcs11js.CKA_VALUE) ?? Buffer.alloc(0)));
+  return anchors(module, session).map((handle) =>
+    module.guard(
+      session.where,
+      () =>
+        readAttributes(module.lib, session.handle, handle, [pkcs11js.CKA_VALUE]).get(pkcs11js.CKA_VALUE) ??
+        Buffer.alloc(0),
+    ),
+  );
 }
 
 /**
@@ -39,8 +46,19 @@ export function readAuditAnchors(module: Pkcs11Module, sessions: Sessions, uri: 
  * (a new workstation); otherwise a missing anchor is refused: only someone holding the user PIN and
  * bypassing Keyward removes it.
  */
-export function writeAuditAnchor(module: Pkcs11Module, sessions: Sessions, uri: string, value: Uint8Array, create: boolean): void {
-  if (value.length === 0 || value.length > maxAnchorBytes) throw new KeywardError('INVALID_REQUEST', `An audit anchor is 1 to ${maxAnchorBytes} bytes.`, 'This is a defect in Keyward: report it.');
+export function writeAuditAnchor(
+  module: Pkcs11Module,
+  sessions: Sessions,
+  uri: string,
+  value: Uint8Array,
+  create: boolean,
+): void {
+  if (value.length === 0 || value.length > maxAnchorBytes)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `An audit anchor is 1 to ${maxAnchorBytes} bytes.`,
+      'This is a defect in Keyward: report it.',
+    );
   const session = sessions.require(uri, 'user');
   const previous = anchors(module, session);
   if (previous.length === 0 && !create) {

@@ -10,7 +10,16 @@ import { performance } from 'node:perf_hooks';
 import { KeywardError, isErrorData } from '../../shared/errors';
 import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from './channel';
 import { isStopped, type HsmProcessRegistry } from './process-registry';
-import { hsmOpDescriptions, hsmOpTimeLimitsMs, hsmSilenceLimitMs, moduleLoadAllowanceMs, type HsmOpName, type HsmOps, type HsmProgress, type HsmReplyMessage } from './protocol';
+import {
+  hsmOpDescriptions,
+  hsmOpTimeLimitsMs,
+  hsmSilenceLimitMs,
+  moduleLoadAllowanceMs,
+  type HsmOpName,
+  type HsmOps,
+  type HsmProgress,
+  type HsmReplyMessage,
+} from './protocol';
 
 /** A request still running in the HSM, as its heartbeats report it. */
 export interface RunningRequest {
@@ -68,7 +77,8 @@ const watchdogPeriodMs = 250;
 /** A check this late means main's own event loop was held up, and replies may be waiting unread: no judgement that round. */
 const lateCheckMs = 1_000;
 
-const closedError = (): KeywardError => new KeywardError('HSM_PROCESS_FAILED', 'The connection to the HSM was closed.', 'Restart Keyward.');
+const closedError = (): KeywardError =>
+  new KeywardError('HSM_PROCESS_FAILED', 'The connection to the HSM was closed.', 'Restart Keyward.');
 
 /** A duration as an officer reads it: "0.4 s", "42 s", "10 min". */
 export function inWords(ms: number): string {
@@ -93,7 +103,12 @@ export class HsmClient {
     private readonly startProcess: HsmChannelFactory,
     private readonly settings: HsmClientOptions = {},
   ) {
-    this.limits = { silenceMs: hsmSilenceLimitMs, moduleLoadMs: moduleLoadAllowanceMs, ...settings.limits, operationMs: { ...hsmOpTimeLimitsMs, ...settings.limits?.operationMs } };
+    this.limits = {
+      silenceMs: hsmSilenceLimitMs,
+      moduleLoadMs: moduleLoadAllowanceMs,
+      ...settings.limits,
+      operationMs: { ...hsmOpTimeLimitsMs, ...settings.limits?.operationMs },
+    };
   }
 
   get modulePath(): string {
@@ -107,7 +122,13 @@ export class HsmClient {
   ): Promise<HsmOps[K]['response']> {
     if (this.closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
-      const pending: Pending = { id: this.nextId++, op, resolve: resolve as (value: unknown) => void, reject, ...(onProgress ? { onProgress } : {}) };
+      const pending: Pending = {
+        id: this.nextId++,
+        op,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        ...(onProgress ? { onProgress } : {}),
+      };
       const host = this.host ?? this.start();
       if (host instanceof Promise) host.then((started) => this.send(started, pending, request), reject);
       else this.send(host, pending, request);
@@ -140,7 +161,15 @@ export class HsmClient {
 
   private launch(): Host {
     const channel = this.startProcess(this.options);
-    const host: Host = { channel, pid: undefined, queue: new Map(), runningSince: 0, lastHeard: 0, heartbeats: false, fresh: true };
+    const host: Host = {
+      channel,
+      pid: undefined,
+      queue: new Map(),
+      runningSince: 0,
+      lastHeard: 0,
+      heartbeats: false,
+      fresh: true,
+    };
     channel.onSpawn?.((pid) => {
       host.pid = pid;
       this.settings.registry?.record(pid);
@@ -165,7 +194,15 @@ export class HsmClient {
 
   private send(host: Host, pending: Pending, request: unknown): void {
     if (this.host !== host) {
-      pending.reject(this.closed ? closedError() : new KeywardError('HSM_PROCESS_FAILED', `The HSM process for ${this.options.modulePath} ended before ${opInWords(pending.op)} could start.`, 'Try again: Keyward starts a new HSM process by itself.'));
+      pending.reject(
+        this.closed
+          ? closedError()
+          : new KeywardError(
+              'HSM_PROCESS_FAILED',
+              `The HSM process for ${this.options.modulePath} ended before ${opInWords(pending.op)} could start.`,
+              'Try again: Keyward starts a new HSM process by itself.',
+            ),
+      );
       return;
     }
     if (host.queue.size === 0) this.startRunning(host);
@@ -187,7 +224,12 @@ export class HsmClient {
     if ('progress' in message) {
       if (host.queue.keys().next().value === message.id) host.heartbeats = true;
       waiting.onProgress?.(message.progress);
-      this.settings.onProgress?.({ id: waiting.id, op: waiting.op, description: hsmOpDescriptions[waiting.op], elapsedMs: message.progress.elapsedMs });
+      this.settings.onProgress?.({
+        id: waiting.id,
+        op: waiting.op,
+        description: hsmOpDescriptions[waiting.op],
+        elapsedMs: message.progress.elapsedMs,
+      });
       return;
     }
     host.queue.delete(message.id);
@@ -195,7 +237,10 @@ export class HsmClient {
     this.startRunning(host); // the next request, if any, runs from now
     if (message.ok) waiting.resolve(message.response);
     else if (isErrorData(message.error)) waiting.reject(KeywardError.fromData(message.error));
-    else waiting.reject(new KeywardError('HSM_PROCESS_FAILED', 'The HSM process sent a malformed reply.', 'Restart Keyward.'));
+    else
+      waiting.reject(
+        new KeywardError('HSM_PROCESS_FAILED', 'The HSM process sent a malformed reply.', 'Restart Keyward.'),
+      );
   }
 
   private watch(): void {
@@ -219,9 +264,15 @@ export class HsmClient {
     }
     if (late) return;
     const runFor = now - host.runningSince;
-    const limit = (this.limits.operationMs[running.op] ?? hsmOpTimeLimitsMs[running.op]) + (host.fresh ? this.limits.moduleLoadMs : 0);
+    const limit =
+      (this.limits.operationMs[running.op] ?? hsmOpTimeLimitsMs[running.op]) +
+      (host.fresh ? this.limits.moduleLoadMs : 0);
     if (runFor > limit) {
-      this.stalled(host, running, `it was still running after ${inWords(runFor)}, longer than the ${inWords(limit)} Keyward allows for it`);
+      this.stalled(
+        host,
+        running,
+        `it was still running after ${inWords(runFor)}, longer than the ${inWords(limit)} Keyward allows for it`,
+      );
       return;
     }
     const silentFor = now - host.lastHeard;
@@ -230,7 +281,11 @@ export class HsmClient {
     // the HSM process's event loop: left to the operation's time limit.
     const stopped = host.pid !== undefined && isStopped(host.pid);
     if (stopped || host.heartbeats) {
-      this.stalled(host, running, `${stopped ? 'the HSM process is stopped (suspended by SIGSTOP or Ctrl-Z, or held by a debugger)' : 'the HSM process stopped answering'}: nothing came from it for ${inWords(silentFor)}, after ${inWords(runFor)} in all`);
+      this.stalled(
+        host,
+        running,
+        `${stopped ? 'the HSM process is stopped (suspended by SIGSTOP or Ctrl-Z, or held by a debugger)' : 'the HSM process stopped answering'}: nothing came from it for ${inWords(silentFor)}, after ${inWords(runFor)} in all`,
+      );
     }
   }
 
@@ -239,11 +294,20 @@ export class HsmClient {
     // SIGKILL ends a stopped process too: it can never complete the operation later.
     host.channel.kill();
     const ended = `Keyward ended its HSM process${host.pid === undefined ? '' : ` (process ${host.pid})`}, so that it can never complete the operation later.`;
-    const nextStep = 'Check that the HSM is connected and answering (and that no one suspended Keyward\'s HSM process), then try again: Keyward starts a new HSM process by itself.';
+    const nextStep =
+      "Check that the HSM is connected and answering (and that no one suspended Keyward's HSM process), then try again: Keyward starts a new HSM process by itself.";
     this.failAll(host, (p) =>
       p === running
-        ? new KeywardError('HSM_PROCESS_STALLED', `The HSM for ${this.options.modulePath} did not finish ${opInWords(p.op)}: ${why}. ${ended}`, nextStep)
-        : new KeywardError('HSM_PROCESS_STALLED', `The HSM for ${this.options.modulePath} did not finish ${opInWords(running.op)} (${why}), so ${opInWords(p.op)}, waiting behind it, was not done. ${ended}`, nextStep),
+        ? new KeywardError(
+            'HSM_PROCESS_STALLED',
+            `The HSM for ${this.options.modulePath} did not finish ${opInWords(p.op)}: ${why}. ${ended}`,
+            nextStep,
+          )
+        : new KeywardError(
+            'HSM_PROCESS_STALLED',
+            `The HSM for ${this.options.modulePath} did not finish ${opInWords(running.op)} (${why}), so ${opInWords(p.op)}, waiting behind it, was not done. ${ended}`,
+            nextStep,
+          ),
     );
   }
 

@@ -25,7 +25,13 @@ export class EphemeralKeys {
   prepare(session: TokenSession, purpose: EphemeralPurpose): void {
     this.discard(session, purpose);
     const handle = this.module.guard(session.where, () =>
-      withNoCopiesWhereKnown((noCopies) => this.module.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, ephemeralTemplate(purpose, noCopies))),
+      withNoCopiesWhereKnown((noCopies) =>
+        this.module.lib.C_GenerateKey(
+          session.handle,
+          { mechanism: pkcs11js.CKM_AES_KEY_GEN },
+          ephemeralTemplate(purpose, noCopies),
+        ),
+      ),
     );
     this.prepared.set(keyOf(session, purpose), handle);
   }

@@ -3,19 +3,26 @@
  * shell and the CLI). It owns the PKCS#11 module and answers one request at a time.
  */
 import { KeywardError, toErrorData } from '../../shared/errors';
+import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
+import { parentPidEnvVar } from './channel';
+import { EphemeralKeys } from './ephemeral';
 import { Keys } from './keys';
 import { Pkcs11Module } from './module';
 import { probe } from './probe';
-import { Sessions } from './sessions';
+import { isAlive, processRef } from './process-registry';
+import {
+  moduleEnvVar,
+  progressIntervalMs,
+  type HsmOpName,
+  type HsmOps,
+  type HsmReplyMessage,
+  type HsmRequestMessage,
+} from './protocol';
 import { selfTestWrap } from './self-test';
+import { Sessions } from './sessions';
 import { Signing } from './signing';
 import { Unwrapping } from './unwrapping';
 import { Wrapping } from './wrapping';
-import { EphemeralKeys } from './ephemeral';
-import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
-import { parentPidEnvVar } from './channel';
-import { isAlive, processRef } from './process-registry';
-import { moduleEnvVar, progressIntervalMs, type HsmOpName, type HsmOps, type HsmReplyMessage, type HsmRequestMessage } from './protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -50,7 +57,11 @@ function open(): Layer {
   if (layer) return layer;
   const path = process.env[moduleEnvVar];
   if (!path) {
-    throw new KeywardError('HSM_MODULE_LOAD_FAILED', 'The HSM process was started without a module path.', 'Restart Keyward.');
+    throw new KeywardError(
+      'HSM_MODULE_LOAD_FAILED',
+      'The HSM process was started without a module path.',
+      'Restart Keyward.',
+    );
   }
   const module = Pkcs11Module.open(path);
   const sessions = new Sessions(module);
@@ -69,7 +80,9 @@ function open(): Layer {
 
 const moduleOrThrow = (): Pkcs11Module => open().module;
 
-const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[K]['response'] | Promise<HsmOps[K]['response']> } = {
+const operations: {
+  [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[K]['response'] | Promise<HsmOps[K]['response']>;
+} = {
   describeModule: () => moduleOrThrow().describe(),
   listTokens: () => moduleOrThrow().listTokens(),
   describeToken: (request) => moduleOrThrow().describeToken(request.uri),
@@ -104,7 +117,8 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
     return null;
   },
   sign: ({ uri, id, data }) => open().signing.sign(uri, id, data),
-  importWrappingKey: ({ uri, id, label, spki, fingerprint }) => open().wrapping.importWrappingKey(uri, id, label, spki, fingerprint),
+  importWrappingKey: ({ uri, id, label, spki, fingerprint }) =>
+    open().wrapping.importWrappingKey(uri, id, label, spki, fingerprint),
   prepareRsaAesWrap: ({ uri }) => {
     open().wrapping.prepare(uri, 'rsa-aes');
     return null;
@@ -118,10 +132,13 @@ const operations: { [K in HsmOpName]: (request: HsmOps[K]['request']) => HsmOps[
   kekFromValue: ({ uri, id, label, value, purpose }) => open().wrapping.kekFromValue(uri, id, label, value, purpose),
   generateRandom: ({ uri, bytes }) => open().keys.random(uri, bytes),
   wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
-  unwrapKwp: ({ uri, kekId, wrapped, spec, id, label, publicKeySpki }) => open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, id, label, publicKeySpki),
+  unwrapKwp: ({ uri, kekId, wrapped, spec, id, label, publicKeySpki }) =>
+    open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, id, label, publicKeySpki),
   generateTransportKey: ({ uri, id, label }) => open().unwrapping.generateTransportKey(uri, id, label),
-  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) => open().unwrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, id, label),
-  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) => open().unwrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, id, label),
+  unwrapOaep: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) =>
+    open().unwrapping.unwrapOaep(uri, transportKeyId, wrapped, hash, spec, id, label),
+  unwrapRsaAes: ({ uri, transportKeyId, wrapped, hash, spec, id, label }) =>
+    open().unwrapping.unwrapRsaAes(uri, transportKeyId, wrapped, hash, spec, id, label),
 };
 
 function isRequest(value: unknown): value is HsmRequestMessage {
@@ -136,7 +153,9 @@ function isRequest(value: unknown): value is HsmRequestMessage {
  * exited, and this process must not outlive it holding the token open.
  */
 const initialParentPid = process.ppid;
-const namedParent = ((pid) => (Number.isInteger(pid) && pid > 0 ? processRef(pid) : undefined))(Number(process.env[parentPidEnvVar]));
+const namedParent = ((pid) => (Number.isInteger(pid) && pid > 0 ? processRef(pid) : undefined))(
+  Number(process.env[parentPidEnvVar]),
+);
 
 function parentGone(): boolean {
   return process.ppid !== initialParentPid || (namedParent !== undefined && !isAlive(namedParent));
@@ -153,7 +172,10 @@ async function run(message: HsmRequestMessage): Promise<void> {
   }
   const started = Date.now();
   // Long operations run on the module's own thread (pkcs11js *Async calls), so this loop can report progress.
-  const heartbeat = setInterval(() => send({ id: message.id, progress: { elapsedMs: Date.now() - started } }), progressIntervalMs);
+  const heartbeat = setInterval(
+    () => send({ id: message.id, progress: { elapsedMs: Date.now() - started } }),
+    progressIntervalMs,
+  );
   try {
     const operation = operations[message.op] as (request: unknown) => unknown;
     send({ id: message.id, ok: true, response: await operation(message.request) });

@@ -17,7 +17,14 @@ const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
  * probe's template meets the CKA_UNWRAP_TEMPLATE of every key it is unwrapped with (the key-check key, a
  * backup KEK): SoftHSM refuses an unwrap whose template omits or contradicts one of its attributes.
  */
-export function checkValueOfWrapped(module: Pkcs11Module, session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, aes: boolean): string {
+export function checkValueOfWrapped(
+  module: Pkcs11Module,
+  session: TokenSession,
+  mechanism: pkcs11js.Mechanism,
+  unwrappingKey: Handle,
+  wrapped: Buffer,
+  aes: boolean,
+): string {
   const lib = module.lib;
   return module.guard(session.where, () => {
     const probe = lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, [
@@ -52,7 +59,15 @@ export function checkValueOfWrapped(module: Pkcs11Module, session: TokenSession,
 }
 
 /** The check value of a key on the token: wrapped under the SO-prepared trusted check key, then probed. */
-export function checkValueByWrapping(module: Pkcs11Module, session: TokenSession, checkKey: Handle, target: Handle, aes: boolean): string {
-  const wrapped = module.guard(session.where, () => module.lib.C_WrapKey(session.handle, kwp, checkKey, target, Buffer.alloc(1024)));
+export function checkValueByWrapping(
+  module: Pkcs11Module,
+  session: TokenSession,
+  checkKey: Handle,
+  target: Handle,
+  aes: boolean,
+): string {
+  const wrapped = module.guard(session.where, () =>
+    module.lib.C_WrapKey(session.handle, kwp, checkKey, target, Buffer.alloc(1024)),
+  );
   return checkValueOfWrapped(module, session, kwp, checkKey, wrapped, aes);
 }

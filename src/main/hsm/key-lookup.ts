@@ -20,13 +20,25 @@ export function findKey(module: Pkcs11Module, session: TokenSession, idHex: stri
     const [first] = found;
     if (first) return first;
   }
-  throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds no key with id ${idHex}.`, 'Check the key id in the inventory.');
+  throw new KeywardError(
+    'HSM_KEY_NOT_FOUND',
+    `${session.where} holds no key with id ${idHex}.`,
+    'Check the key id in the inventory.',
+  );
 }
 
 /** A key that may wrap a CMK: the token would refuse an untrusted one; Keyward says why first. */
-export function findTrusted(module: Pkcs11Module, session: TokenSession, idHex: string, cls: number, what: 'wrapping key' | 'backup KEK'): Handle {
+export function findTrusted(
+  module: Pkcs11Module,
+  session: TokenSession,
+  idHex: string,
+  cls: number,
+  what: 'wrapping key' | 'backup KEK',
+): Handle {
   const key = findKey(module, session, idHex, [cls]);
-  const trusted = module.guard(session.where, () => readAttributes(module.lib, session.handle, key, [pkcs11js.CKA_TRUSTED]).get(pkcs11js.CKA_TRUSTED));
+  const trusted = module.guard(session.where, () =>
+    readAttributes(module.lib, session.handle, key, [pkcs11js.CKA_TRUSTED]).get(pkcs11js.CKA_TRUSTED),
+  );
   if (trusted?.[0] !== 1) {
     throw new KeywardError(
       'HSM_KEY_REJECTED',
@@ -41,5 +53,9 @@ export function findTrusted(module: Pkcs11Module, session: TokenSession, idHex: 
 
 /** The key type (CKK_*) of an object. */
 export function keyTypeOf(module: Pkcs11Module, session: TokenSession, key: Handle): number | undefined {
-  return module.guard(session.where, () => readAttributes(module.lib, session.handle, key, [pkcs11js.CKA_KEY_TYPE]).get(pkcs11js.CKA_KEY_TYPE)?.readUIntLE(0, 4));
+  return module.guard(session.where, () =>
+    readAttributes(module.lib, session.handle, key, [pkcs11js.CKA_KEY_TYPE])
+      .get(pkcs11js.CKA_KEY_TYPE)
+      ?.readUIntLE(0, 4),
+  );
 }

@@ -6,11 +6,19 @@ import type { EphemeralKeys } from './ephemeral';
 import { checkValueByWrapping } from './in-token-kcv';
 import { findKey, keyTypeOf } from './key-lookup';
 import type { Pkcs11Module } from './module';
+import { objectIdBytes } from './object-id';
+import {
+  attributeNumber as attributeNumberOf,
+  findObjects,
+  publicKeySpki,
+  readAttributes,
+  readSecurityAttributes,
+  requestedBooleans,
+  spkiCheckValue,
+} from './objects';
 import { toHsmError } from './pkcs11-errors';
-import { attributeNumber as attributeNumberOf, findObjects, publicKeySpki, readAttributes, readSecurityAttributes, requestedBooleans, spkiCheckValue } from './objects';
 import type { Sessions, TokenSession } from './sessions';
 import { cmkTemplates, type Template } from './templates';
-import { objectIdBytes } from './object-id';
 
 type Handle = Buffer;
 
@@ -26,14 +34,27 @@ const objectKinds: Record<number, TokenObjectRef['kind']> = {
 
 function assertLabelShape(label: string): void {
   if (label.length === 0 || label.length > cmkMaxLabelLength || /\p{Cc}/u.test(label)) {
-    throw new KeywardError('INVALID_REQUEST', `A key label must be 1 to ${cmkMaxLabelLength} printable characters.`, 'Choose another label.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `A key label must be 1 to ${cmkMaxLabelLength} printable characters.`,
+      'Choose another label.',
+    );
   }
 }
 
 const labelTaken = (where: string, label: string): KeywardError =>
-  new KeywardError('HSM_LABEL_TAKEN', `${where} already holds an object labelled "${label}"; labels name keys in ceremonies, so each is used once.`, 'Choose a label no object on this token has (for a new version, add the version number), and plan the ceremony again.');
+  new KeywardError(
+    'HSM_LABEL_TAKEN',
+    `${where} already holds an object labelled "${label}"; labels name keys in ceremonies, so each is used once.`,
+    'Choose a label no object on this token has (for a new version, add the version number), and plan the ceremony again.',
+  );
 
-const sealingRefusals = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_TEMPLATE_INCONSISTENT', 'CKR_ATTRIBUTE_TYPE_INVALID', 'CKR_ATTRIBUTE_READ_ONLY']);
+const sealingRefusals = new Set([
+  'CKR_ATTRIBUTE_VALUE_INVALID',
+  'CKR_TEMPLATE_INCONSISTENT',
+  'CKR_ATTRIBUTE_TYPE_INVALID',
+  'CKR_ATTRIBUTE_READ_ONLY',
+]);
 
 export class Keys {
   constructor(
@@ -52,16 +73,27 @@ export class Keys {
    */
   reserveId(session: TokenSession, idHex: string): Buffer {
     const id = objectIdBytes(idHex);
-    const found = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    const found = this.module.guard(session.where, () =>
+      findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]),
+    );
     if (found.length > 0) {
-      throw new KeywardError('HSM_KEY_EXISTS', `${session.where} already holds an object with the id ${idHex}; nothing was created.`, 'Abort this ceremony and plan it again (a new plan draws new ids).');
+      throw new KeywardError(
+        'HSM_KEY_EXISTS',
+        `${session.where} already holds an object with the id ${idHex}; nothing was created.`,
+        'Abort this ceremony and plan it again (a new plan draws new ids).',
+      );
     }
     return id;
   }
 
   /** Random bytes from the token's generator (any login). */
   random(uri: string, bytes: number): Uint8Array {
-    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) throw new KeywardError('INVALID_REQUEST', 'Between 1 and 1024 random bytes can be drawn at once.', 'Ask for fewer.');
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'Between 1 and 1024 random bytes can be drawn at once.',
+        'Ask for fewer.',
+      );
     const session = this.sessions.require(uri, ['user', 'security-officer']);
     return this.module.guard(session.where, () => this.lib.C_GenerateRandom(session.handle, Buffer.alloc(bytes)));
   }
@@ -83,7 +115,11 @@ export class Keys {
   }
 
   private labelTaken(session: TokenSession, label: string): boolean {
-    return this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }])).length > 0;
+    return (
+      this.module.guard(session.where, () =>
+        findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_LABEL, value: label }]),
+      ).length > 0
+    );
   }
 
   async generateCmk(uri: string, idHex: string, label: string, spec: CmkSpec): Promise<KeyObject> {
@@ -97,11 +133,16 @@ export class Keys {
     } catch (error) {
       if (!(error instanceof Error) || !sealingRefusals.has(error.message)) throw toHsmError(error, session.where);
       created = await this.create(session, spec, id, label, true);
-      notes.push('The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.');
+      notes.push(
+        'The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.',
+      );
     }
     try {
       // A token without CKA_CHECK_VALUE: the check value is computed in the token, if the SO prepared a check key.
-      const computeKcv = () => this.computeWithPreparedCheckKey(session, created.main, spec !== 'HMAC_SHA256', () => this.checkValue(session, created.main));
+      const computeKcv = () =>
+        this.computeWithPreparedCheckKey(session, created.main, spec !== 'HMAC_SHA256', () =>
+          this.checkValue(session, created.main),
+        );
       return this.verifyCreated(session, spec, id, label, created, notes, created.publicKey ? undefined : computeKcv);
     } catch (error) {
       this.destroyHandles(session, [created.main, ...(created.publicKey ? [created.publicKey] : [])]);
@@ -114,12 +155,17 @@ export class Keys {
    * its label) are destroyed, and only those. An object with a reserved id but another label is not the
    * step's and is kept (and named). Finding none is not an error: the step may not have reached the token.
    */
-  destroyReserved(uri: string, reserved: { id: string; label: string }[]): { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] } {
+  destroyReserved(
+    uri: string,
+    reserved: { id: string; label: string }[],
+  ): { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] } {
     const session = this.sessions.require(uri, 'user');
     const destroyed: TokenObjectRef[] = [];
     const kept: TokenObjectRef[] = [];
     for (const { id, label } of reserved) {
-      const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: objectIdBytes(id) }]));
+      const handles = this.module.guard(session.where, () =>
+        findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: objectIdBytes(id) }]),
+      );
       for (const handle of handles) {
         const found = this.describe(session, handle, id);
         if (found.label !== label) {
@@ -129,9 +175,18 @@ export class Keys {
         this.destroyHandles(session, [handle]);
         destroyed.push(found);
       }
-      const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: objectIdBytes(id) }, { type: pkcs11js.CKA_LABEL, value: label }]));
+      const remaining = this.module.guard(session.where, () =>
+        findObjects(this.lib, session.handle, [
+          { type: pkcs11js.CKA_ID, value: objectIdBytes(id) },
+          { type: pkcs11js.CKA_LABEL, value: label },
+        ]),
+      );
       if (remaining.length > 0) {
-        throw new KeywardError('HSM_DEVICE_ERROR', `${session.where} still holds ${remaining.length} object(s) with the id ${id} ("${label}") after destroying them.`, 'Check the token with the vendor tools and destroy them there.');
+        throw new KeywardError(
+          'HSM_DEVICE_ERROR',
+          `${session.where} still holds ${remaining.length} object(s) with the id ${id} ("${label}") after destroying them.`,
+          'Check the token with the vendor tools and destroy them there.',
+        );
       }
     }
     return { destroyed, kept };
@@ -147,7 +202,11 @@ export class Keys {
       }
     };
     const cls = read(pkcs11js.CKA_CLASS)?.readUIntLE(0, 4);
-    return { id: idHex, label: read(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '', kind: objectKinds[cls ?? -1] ?? 'other' };
+    return {
+      id: idHex,
+      label: read(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '',
+      kind: objectKinds[cls ?? -1] ?? 'other',
+    };
   }
 
   /** Every object (secret, private and public key) with this CKA_ID is destroyed; then the token is searched again. */
@@ -155,13 +214,21 @@ export class Keys {
     // The security officer may destroy the public objects it created (a wrapping key it imported).
     const session = this.sessions.require(uri, ['user', 'security-officer']);
     const id = objectIdBytes(idHex);
-    const handles = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    const handles = this.module.guard(session.where, () =>
+      findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]),
+    );
     if (handles.length === 0) {
-      throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds no key with id ${idHex}.`, 'Check the key id in the inventory; it may already have been destroyed.');
+      throw new KeywardError(
+        'HSM_KEY_NOT_FOUND',
+        `${session.where} holds no key with id ${idHex}.`,
+        'Check the key id in the inventory; it may already have been destroyed.',
+      );
     }
     const objects = handles.map((handle) => this.describe(session, handle, idHex));
     this.destroyHandles(session, handles);
-    const remaining = this.module.guard(session.where, () => findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]));
+    const remaining = this.module.guard(session.where, () =>
+      findObjects(this.lib, session.handle, [{ type: pkcs11js.CKA_ID, value: id }]),
+    );
     if (remaining.length > 0) {
       throw new KeywardError(
         'HSM_DEVICE_ERROR',
@@ -173,13 +240,17 @@ export class Keys {
   }
 
   private reportedCheckValue(session: TokenSession, key: Handle): string | undefined {
-    const value = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    const value = this.module.guard(session.where, () =>
+      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
+    );
     return value && value.length > 0 ? value.toString('hex') : undefined;
   }
 
   /** The key check value, read from the token (CKA_CHECK_VALUE) for a secret key. */
   checkValue(session: TokenSession, key: Handle): string {
-    const value = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    const value = this.module.guard(session.where, () =>
+      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
+    );
     if (!value || value.length === 0) {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
@@ -200,7 +271,11 @@ export class Keys {
     const key = findKey(this.module, session, idHex, [pkcs11js.CKO_SECRET_KEY]);
     const keyType = keyTypeOf(this.module, session, key);
     if (keyType !== pkcs11js.CKK_AES && keyType !== pkcs11js.CKK_GENERIC_SECRET) {
-      throw new KeywardError('INVALID_REQUEST', `Key ${idHex} is not an AES or HMAC key; its check value is the SHA-256 of its public key.`, 'Read the public key instead.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Key ${idHex} is not an AES or HMAC key; its check value is the SHA-256 of its public key.`,
+        'Read the public key instead.',
+      );
     }
     return this.computeWithPreparedCheckKey(session, key, keyType === pkcs11js.CKK_AES, () => {
       throw new KeywardError(
@@ -212,7 +287,12 @@ export class Keys {
   }
 
   /** `unprepared`: what to do when the security officer has not prepared a check key. */
-  private computeWithPreparedCheckKey(session: TokenSession, key: Handle, aes: boolean, unprepared: () => string): string {
+  private computeWithPreparedCheckKey(
+    session: TokenSession,
+    key: Handle,
+    aes: boolean,
+    unprepared: () => string,
+  ): string {
     const checkKey = this.ephemerals.take(session, 'key-check');
     if (!checkKey) return unprepared();
     try {
@@ -247,17 +327,33 @@ export class Keys {
     );
     const [only] = found;
     if (!only || found.length > 1) {
-      throw new KeywardError('HSM_KEY_NOT_FOUND', `${session.where} holds ${found.length ? 'several secret keys' : 'no secret key'} labelled "${label}".`, 'Check the label.');
+      throw new KeywardError(
+        'HSM_KEY_NOT_FOUND',
+        `${session.where} holds ${found.length ? 'several secret keys' : 'no secret key'} labelled "${label}".`,
+        'Check the label.',
+      );
     }
     return this.checkValue(session, only);
   }
 
   /** On the module's own thread (pkcs11js *Async): RSA-4096 takes seconds, and the HSM process keeps reporting progress. */
-  private async create(session: TokenSession, spec: CmkSpec, id: Buffer, label: string, relaxed: boolean): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
+  private async create(
+    session: TokenSession,
+    spec: CmkSpec,
+    id: Buffer,
+    label: string,
+    relaxed: boolean,
+  ): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
     const t = cmkTemplates(spec, { id, label }, relaxed);
     const mechanism = { mechanism: t.mechanism };
-    if (t.secret) return { main: await this.lib.C_GenerateKeyAsync(session.handle, mechanism, t.secret), requested: t.secret };
-    const pair = await this.lib.C_GenerateKeyPairAsync(session.handle, mechanism, t.publicKey ?? [], t.privateKey ?? []);
+    if (t.secret)
+      return { main: await this.lib.C_GenerateKeyAsync(session.handle, mechanism, t.secret), requested: t.secret };
+    const pair = await this.lib.C_GenerateKeyPairAsync(
+      session.handle,
+      mechanism,
+      t.publicKey ?? [],
+      t.privateKey ?? [],
+    );
     return { main: pair.privateKey, publicKey: pair.publicKey, requested: t.privateKey ?? [] };
   }
 
@@ -273,7 +369,9 @@ export class Keys {
     /** For keys whose token leaves CKA_CHECK_VALUE empty (SoftHSM after an unwrap): computed in the token by the caller. */
     computeKcv?: () => string,
   ): KeyObject {
-    const attributes = this.module.guard(session.where, () => readSecurityAttributes(this.lib, session.handle, created.main));
+    const attributes = this.module.guard(session.where, () =>
+      readSecurityAttributes(this.lib, session.handle, created.main),
+    );
     const requested = requestedBooleans(created.requested);
     const differing = (Object.keys(attributes) as (keyof SecurityAttributes)[]).filter((name) => {
       const asked = requested.get(attributeNumberOf(name));
@@ -287,15 +385,43 @@ export class Keys {
       );
     }
     const { publicKey } = created;
-    const spki = created.spki ?? (publicKey ? this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, publicKey)) : undefined);
+    const spki =
+      created.spki ??
+      (publicKey
+        ? this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, publicKey))
+        : undefined);
     if (spki) {
-      return { id: id.toString('hex'), label, spec, kcv: spkiCheckValue(spki), kcvSource: 'SHA-256 of public key', attributes, notes };
+      return {
+        id: id.toString('hex'),
+        label,
+        spec,
+        kcv: spkiCheckValue(spki),
+        kcvSource: 'SHA-256 of public key',
+        attributes,
+        notes,
+      };
     }
     const reported = this.reportedCheckValue(session, created.main);
     if (reported || !computeKcv) {
-      return { id: id.toString('hex'), label, spec, kcv: reported ?? this.checkValue(session, created.main), kcvSource: 'CKA_CHECK_VALUE', attributes, notes };
+      return {
+        id: id.toString('hex'),
+        label,
+        spec,
+        kcv: reported ?? this.checkValue(session, created.main),
+        kcvSource: 'CKA_CHECK_VALUE',
+        attributes,
+        notes,
+      };
     }
-    return { id: id.toString('hex'), label, spec, kcv: computeKcv(), kcvSource: 'computed in the token', attributes, notes };
+    return {
+      id: id.toString('hex'),
+      label,
+      spec,
+      kcv: computeKcv(),
+      kcvSource: 'computed in the token',
+      attributes,
+      notes,
+    };
   }
 
   destroyHandles(session: TokenSession, handles: Handle[]): void {

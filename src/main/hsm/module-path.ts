@@ -15,7 +15,8 @@ import { listRemovableDrives } from '../media/drives';
 /** Where vendors and Debian install PKCS#11 modules. */
 export const systemLibraryFolders = ['/usr/lib', '/usr/lib64', '/usr/local/lib', '/lib', '/lib64', '/opt'];
 
-const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+const within = (path: string, folder: string): boolean =>
+  path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
 const refused = (path: string, why: string): KeywardError =>
   new KeywardError(
@@ -28,7 +29,8 @@ const refused = (path: string, why: string): KeywardError =>
 function rootOnly(path: string): string | undefined {
   const stat = lstatSync(path);
   if (stat.uid !== 0) return `${path} is owned by user ${stat.uid}, not by root`;
-  if ((stat.mode & 0o022) !== 0) return `${path} can be changed by ${(stat.mode & 0o002) !== 0 ? 'any user' : 'its group'}`;
+  if ((stat.mode & 0o022) !== 0)
+    return `${path} can be changed by ${(stat.mode & 0o002) !== 0 ? 'any user' : 'its group'}`;
   return undefined;
 }
 
@@ -84,7 +86,8 @@ function removableBlockDevice(device: string, sysfs: string): string | undefined
   // A partition's own folder has no "removable" flag: its disk, one folder up, has.
   for (const folder of [node, dirname(node)]) {
     try {
-      if (readFileSync(join(folder, 'removable'), 'utf8').trim() === '1') return `a removable drive (${basename(node)})`;
+      if (readFileSync(join(folder, 'removable'), 'utf8').trim() === '1')
+        return `a removable drive (${basename(node)})`;
     } catch {
       // no flag here
     }
@@ -103,7 +106,8 @@ function onRemovableDrive(real: string, media: RemovableMedia): string | undefin
   }
   for (const mountPoint of mountPoints) {
     try {
-      if (statSync(mountPoint, { bigint: true }).dev === dev) return `it is on the removable drive mounted at ${mountPoint}`;
+      if (statSync(mountPoint, { bigint: true }).dev === dev)
+        return `it is on the removable drive mounted at ${mountPoint}`;
     } catch {
       // A drive unmounted since it was listed holds nothing.
     }
@@ -132,10 +136,18 @@ export function trustedModulePath(path: string, dataDir?: string, media: Removab
   try {
     real = realpathSync(path);
   } catch {
-    throw new KeywardError('HSM_MODULE_LOAD_FAILED', `There is no PKCS#11 module at ${path}.`, 'Check the module path in the HSM vendor documentation (it usually ends in .so) and that the vendor software is installed.');
+    throw new KeywardError(
+      'HSM_MODULE_LOAD_FAILED',
+      `There is no PKCS#11 module at ${path}.`,
+      'Check the module path in the HSM vendor documentation (it usually ends in .so) and that the vendor software is installed.',
+    );
   }
   if (!statSync(real).isFile()) throw refused(path, 'it is not a file');
-  if (!systemLibraryFolders.some((folder) => within(real, folder))) throw refused(path, `it is not in a system library folder (${systemLibraryFolders.join(', ')})${real !== path ? ` (it leads to ${real})` : ''}`);
+  if (!systemLibraryFolders.some((folder) => within(real, folder)))
+    throw refused(
+      path,
+      `it is not in a system library folder (${systemLibraryFolders.join(', ')})${real !== path ? ` (it leads to ${real})` : ''}`,
+    );
   if (dataDir) {
     let data = dataDir;
     try {

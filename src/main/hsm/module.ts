@@ -6,9 +6,9 @@ import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
 import { formatTokenUri, parseTokenUri, selectorMatches } from '../../shared/pkcs11-uri';
 import type { LoginState, ModuleInfo, ObjectCounts, TokenDetails, TokenSummary } from '../../shared/token';
+import { trustedModulePath } from './module-path';
 import { toHsmError } from './pkcs11-errors';
 import type { InitTokenRequest } from './protocol';
-import { trustedModulePath } from './module-path';
 
 type Handle = Buffer;
 
@@ -197,7 +197,12 @@ export class Pkcs11Module {
       } catch {
         return [];
       }
-      const identity = { token: trim(info.label), manufacturer: trim(info.manufacturerID), model: trim(info.model), serial: trim(info.serialNumber) };
+      const identity = {
+        token: trim(info.label),
+        manufacturer: trim(info.manufacturerID),
+        model: trim(info.model),
+        serial: trim(info.serialNumber),
+      };
       const summary: TokenSummary = {
         uri: formatTokenUri(identity),
         label: identity.token,
@@ -209,7 +214,6 @@ export class Pkcs11Module {
       return [{ slot, summary }];
     });
   }
-
 
   /**
    * Finds the one token a URI names. A token that is not there is looked for once more after
@@ -266,7 +270,11 @@ export class Pkcs11Module {
       this.lib.C_FindObjectsInit(session, template);
       try {
         let n = 0;
-        for (let batch = this.lib.C_FindObjects(session, 256); batch.length > 0; batch = this.lib.C_FindObjects(session, 256)) {
+        for (
+          let batch = this.lib.C_FindObjects(session, 256);
+          batch.length > 0;
+          batch = this.lib.C_FindObjects(session, 256)
+        ) {
           n += batch.length;
         }
         return n;

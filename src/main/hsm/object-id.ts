@@ -11,7 +11,11 @@ export const newObjectId = (): string => randomBytes(16).toString('hex');
 /** The CKA_ID bytes of an id the caller drew; anything else is refused before the token is touched. */
 export function objectIdBytes(id: string): Buffer {
   if (!objectIdPattern.test(id)) {
-    throw new KeywardError('INVALID_REQUEST', `"${id.slice(0, 40)}" is not an object id Keyward draws (32 hex digits); nothing was created.`, 'This is a defect in Keyward: report it.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `"${id.slice(0, 40)}" is not an object id Keyward draws (32 hex digits); nothing was created.`,
+      'This is a defect in Keyward: report it.',
+    );
   }
   return Buffer.from(id, 'hex');
 }

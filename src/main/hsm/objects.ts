@@ -12,7 +12,8 @@ export function findObjects(lib: Lib, session: Handle, template: Template): Hand
   lib.C_FindObjectsInit(session, template);
   try {
     const found: Handle[] = [];
-    for (let batch = lib.C_FindObjects(session, 64); batch.length > 0; batch = lib.C_FindObjects(session, 64)) found.push(...batch);
+    for (let batch = lib.C_FindObjects(session, 64); batch.length > 0; batch = lib.C_FindObjects(session, 64))
+      found.push(...batch);
     return found;
   } finally {
     lib.C_FindObjectsFinal(session);
@@ -20,7 +21,11 @@ export function findObjects(lib: Lib, session: Handle, template: Template): Hand
 }
 
 export function readAttributes(lib: Lib, session: Handle, object: Handle, types: number[]): Map<number, Buffer> {
-  const values = lib.C_GetAttributeValue(session, object, types.map((type) => ({ type })));
+  const values = lib.C_GetAttributeValue(
+    session,
+    object,
+    types.map((type) => ({ type })),
+  );
   return new Map(values.map((a) => [a.type, a.value]));
 }
 
@@ -66,10 +71,16 @@ export function attributeNumber(name: keyof SecurityAttributes): number {
 
 /** The DER SubjectPublicKeyInfo of an RSA or EC public key object, built by node:crypto from its components. */
 export function publicKeySpki(lib: Lib, session: Handle, publicKey: Handle): Buffer {
-  const keyType = readAttributes(lib, session, publicKey, [pkcs11js.CKA_KEY_TYPE]).get(pkcs11js.CKA_KEY_TYPE)?.readUIntLE(0, 4);
+  const keyType = readAttributes(lib, session, publicKey, [pkcs11js.CKA_KEY_TYPE])
+    .get(pkcs11js.CKA_KEY_TYPE)
+    ?.readUIntLE(0, 4);
   if (keyType === pkcs11js.CKK_RSA) {
     const a = readAttributes(lib, session, publicKey, [pkcs11js.CKA_MODULUS, pkcs11js.CKA_PUBLIC_EXPONENT]);
-    const jwk = { kty: 'RSA', n: a.get(pkcs11js.CKA_MODULUS)?.toString('base64url'), e: a.get(pkcs11js.CKA_PUBLIC_EXPONENT)?.toString('base64url') };
+    const jwk = {
+      kty: 'RSA',
+      n: a.get(pkcs11js.CKA_MODULUS)?.toString('base64url'),
+      e: a.get(pkcs11js.CKA_PUBLIC_EXPONENT)?.toString('base64url'),
+    };
     return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
   }
   if (keyType === pkcs11js.CKK_EC) {
@@ -79,12 +90,25 @@ export function publicKeySpki(lib: Lib, session: Handle, publicKey: Handle): Buf
     const point = unwrapOctetString(a.get(pkcs11js.CKA_EC_POINT) ?? Buffer.alloc(0));
     const size = crv === 'P-256' ? 32 : 48;
     if (!crv || point[0] !== 0x04 || point.length !== 1 + 2 * size) {
-      throw new KeywardError('HSM_KEY_REJECTED', 'The token returned an EC public key Keyward cannot read (unknown curve or point format).', 'Use P-256 or P-384 keys.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        'The token returned an EC public key Keyward cannot read (unknown curve or point format).',
+        'Use P-256 or P-384 keys.',
+      );
     }
-    const jwk = { kty: 'EC', crv, x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url') };
+    const jwk = {
+      kty: 'EC',
+      crv,
+      x: point.subarray(1, 1 + size).toString('base64url'),
+      y: point.subarray(1 + size).toString('base64url'),
+    };
     return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
   }
-  throw new KeywardError('HSM_KEY_REJECTED', `The public key has a key type (${String(keyType)}) Keyward does not handle.`, 'Use RSA or EC keys.');
+  throw new KeywardError(
+    'HSM_KEY_REJECTED',
+    `The public key has a key type (${String(keyType)}) Keyward does not handle.`,
+    'Use RSA or EC keys.',
+  );
 }
 
 /** CKA_EC_POINT is a DER OCTET STRING around the point (PKCS#11 v2.40); some tokens return the bare point. */
@@ -96,4 +120,5 @@ function unwrapOctetString(value: Buffer): Buffer {
   return value;
 }
 
-export const spkiCheckValue = (spki: Buffer): string => createHash('sha256').update(spki).digest().subarray(0, 3).toString('hex');
+export const spkiCheckValue = (spki: Buffer): string =>
+  createHash('sha256').update(spki).digest().subarray(0, 3).toString('hex');

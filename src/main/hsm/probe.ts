@@ -52,7 +52,9 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const requireMechanism = (key: string, type: number, flag = 0): boolean => {
     if (has(type, flag)) return true;
     const name = mechanismNames.get(type) ?? String(type);
-    missing[key] = get(type) ? `the token offers ${name} but not for this use (CK_MECHANISM_INFO flags)` : `the token does not offer ${name}`;
+    missing[key] = get(type)
+      ? `the token offers ${name} but not for this use (CK_MECHANISM_INFO flags)`
+      : `the token does not offer ${name}`;
     return false;
   };
 
@@ -60,7 +62,10 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const aes = get(pkcs11js.CKM_AES_KEY_GEN);
   for (const bytes of [32, 24, 16] as const) {
     // AES key sizes are in bytes in CK_MECHANISM_INFO; some modules report bits.
-    const fits = aes && ((aes.minKeySize <= bytes && bytes <= aes.maxKeySize) || (aes.minKeySize <= bytes * 8 && bytes * 8 <= aes.maxKeySize));
+    const fits =
+      aes &&
+      ((aes.minKeySize <= bytes && bytes <= aes.maxKeySize) ||
+        (aes.minKeySize <= bytes * 8 && bytes * 8 <= aes.maxKeySize));
     if (fits) cmkSpecs.push(`AES_${bytes * 8}` as CmkSpec);
   }
   if (requireMechanism('HMAC_SHA256', pkcs11js.CKM_GENERIC_SECRET_KEY_GEN)) cmkSpecs.push('HMAC_SHA256');
@@ -73,26 +78,40 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   if (ecGen && ecGen.minKeySize <= 384 && 384 <= ecGen.maxKeySize) cmkSpecs.push('EC_P384');
 
   const signingKeySpecs: SigningKeySpec[] = [];
-  if (cmkSpecs.includes('RSA_3072') && requireMechanism('RSA_PSS_3072', pkcs11js.CKM_RSA_PKCS_PSS, pkcs11js.CKF_SIGN)) signingKeySpecs.push('RSA_PSS_3072');
+  if (cmkSpecs.includes('RSA_3072') && requireMechanism('RSA_PSS_3072', pkcs11js.CKM_RSA_PKCS_PSS, pkcs11js.CKF_SIGN))
+    signingKeySpecs.push('RSA_PSS_3072');
   if (requireMechanism('ECDSA', pkcs11js.CKM_ECDSA, pkcs11js.CKF_SIGN)) {
     if (cmkSpecs.includes('EC_P256')) signingKeySpecs.push('ECDSA_P256');
     if (cmkSpecs.includes('EC_P384')) signingKeySpecs.push('ECDSA_P384');
   }
 
-  const trial = module.guard(where, () => trialOperations(module, slot, has(pkcs11js.CKM_RSA_PKCS_OAEP, pkcs11js.CKF_WRAP)));
-  if (!trial.oaepSha1) missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
-  if (!trial.oaepSha256) missing.rsaOaepSha256 = trial.why.sha256 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
+  const trial = module.guard(where, () =>
+    trialOperations(module, slot, has(pkcs11js.CKM_RSA_PKCS_OAEP, pkcs11js.CKF_WRAP)),
+  );
+  if (!trial.oaepSha1)
+    missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
+  if (!trial.oaepSha256)
+    missing.rsaOaepSha256 = trial.why.sha256 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
   const aesKeyWrapPad = requireMechanism('aesKeyWrapPad', pkcs11js.CKM_AES_KEY_WRAP_PAD, pkcs11js.CKF_WRAP);
   const rsaAesKeyWrapNative = requireMechanism('rsaAesKeyWrapNative', CKM_RSA_AES_KEY_WRAP, pkcs11js.CKF_WRAP);
   const rsaAesKeyWrapComposed = aesKeyWrapPad && aes !== undefined && (trial.oaepSha1 || trial.oaepSha256);
-  if (!rsaAesKeyWrapComposed) missing.rsaAesKeyWrapComposed = 'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, CKM_AES_KEY_WRAP_PAD and RSA-OAEP';
-  if (!trial.digestKey) missing.digestKey = trial.why.digestKey ?? 'the token cannot digest a key (C_DigestKey with CKM_SHA256)';
+  if (!rsaAesKeyWrapComposed)
+    missing.rsaAesKeyWrapComposed =
+      'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, CKM_AES_KEY_WRAP_PAD and RSA-OAEP';
+  if (!trial.digestKey)
+    missing.digestKey = trial.why.digestKey ?? 'the token cannot digest a key (C_DigestKey with CKM_SHA256)';
 
   return {
     mechanisms: mechanisms.map(({ name, minKeySize, maxKeySize }) => ({ name, minKeySize, maxKeySize })),
     cmkSpecs,
     signingKeySpecs,
-    wrapping: { rsaOaepSha1: trial.oaepSha1, rsaOaepSha256: trial.oaepSha256, rsaAesKeyWrapNative, rsaAesKeyWrapComposed, aesKeyWrapPad },
+    wrapping: {
+      rsaOaepSha1: trial.oaepSha1,
+      rsaOaepSha256: trial.oaepSha256,
+      rsaAesKeyWrapNative,
+      rsaAesKeyWrapComposed,
+      aesKeyWrapPad,
+    },
     digestKey: trial.digestKey,
     missing,
   };
@@ -145,10 +164,17 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     );
     for (const hash of ['sha1', 'sha256'] as const) {
       try {
-        lib.C_WrapKey(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, pair.publicKey, secret, Buffer.alloc(256));
+        lib.C_WrapKey(
+          session,
+          { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+          pair.publicKey,
+          secret,
+          Buffer.alloc(256),
+        );
         result[hash === 'sha1' ? 'oaepSha1' : 'oaepSha256'] = true;
       } catch (error) {
-        result.why[hash] = `CKM_RSA_PKCS_OAEP with ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (MGF1 to match) was refused by the token (${error instanceof Error ? error.message : String(error)})`;
+        result.why[hash] =
+          `CKM_RSA_PKCS_OAEP with ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (MGF1 to match) was refused by the token (${error instanceof Error ? error.message : String(error)})`;
       }
     }
     return result;

@@ -10,7 +10,19 @@
  */
 
 /** Names dropped whatever their value. */
-const droppedNames = new Set(['GCONV_PATH', 'GLIBC_TUNABLES', 'MALLOC_TRACE', 'LOCPATH', 'NLSPATH', 'HOSTALIASES', 'RESOLV_HOST_CONF', 'OPENSSL_CONF', 'OPENSSL_ENGINES', 'OPENSSL_MODULES', 'ELECTRON_RUN_AS_NODE']);
+const droppedNames = new Set([
+  'GCONV_PATH',
+  'GLIBC_TUNABLES',
+  'MALLOC_TRACE',
+  'LOCPATH',
+  'NLSPATH',
+  'HOSTALIASES',
+  'RESOLV_HOST_CONF',
+  'OPENSSL_CONF',
+  'OPENSSL_ENGINES',
+  'OPENSSL_MODULES',
+  'ELECTRON_RUN_AS_NODE',
+]);
 
 /** Prefixes of names dropped: the dynamic loader, Node, OpenSC's spy module. */
 const droppedPrefixes = ['LD_', 'NODE_', 'PKCS11SPY'];

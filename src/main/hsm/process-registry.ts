@@ -90,7 +90,8 @@ function parseEntry(text: string): Entry | undefined {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null) return undefined;
     const { process: recorded, keyward } = value as Record<string, unknown>;
-    if (!isRef(recorded) || typeof (recorded as { command?: unknown }).command !== 'string' || !isRef(keyward)) return undefined;
+    if (!isRef(recorded) || typeof (recorded as { command?: unknown }).command !== 'string' || !isRef(keyward))
+      return undefined;
     return { process: recorded as Entry['process'], keyward };
   } catch {
     return undefined;
@@ -198,12 +199,23 @@ export class HsmProcessRegistry {
 }
 
 export function lingeringError(dataDir: string, lingering: LingeringProcess[]): KeywardError {
-  const described = lingering.map((p) => `process ${p.pid}${p.stopped ? ', which is stopped (state T: suspended by SIGSTOP or Ctrl-Z)' : ', which is still running'}`);
+  const described = lingering.map(
+    (p) =>
+      `process ${p.pid}${p.stopped ? ', which is stopped (state T: suspended by SIGSTOP or Ctrl-Z)' : ', which is still running'}`,
+  );
   const stopped = lingering.filter((p) => p.stopped).map((p) => p.pid);
   const running = lingering.filter((p) => !p.stopped).map((p) => p.pid);
   const steps = [
-    ...(running.length ? [`Wait for ${running.map((pid) => `process ${pid}`).join(' and ')} to end by itself: it finishes the operation it is running, then exits (if it has not ended after several minutes, end it with ${running.map((pid) => `"kill -KILL ${pid}"`).join(' and ')}).`] : []),
-    ...(stopped.length ? [`Continue ${stopped.map((pid) => `process ${pid}`).join(' and ')} with ${stopped.map((pid) => `"kill -CONT ${pid}"`).join(' and ')} and let it finish what it was doing and end by itself, or end it with ${stopped.map((pid) => `"kill -KILL ${pid}"`).join(' and ')}.`] : []),
+    ...(running.length
+      ? [
+          `Wait for ${running.map((pid) => `process ${pid}`).join(' and ')} to end by itself: it finishes the operation it is running, then exits (if it has not ended after several minutes, end it with ${running.map((pid) => `"kill -KILL ${pid}"`).join(' and ')}).`,
+        ]
+      : []),
+    ...(stopped.length
+      ? [
+          `Continue ${stopped.map((pid) => `process ${pid}`).join(' and ')} with ${stopped.map((pid) => `"kill -CONT ${pid}"`).join(' and ')} and let it finish what it was doing and end by itself, or end it with ${stopped.map((pid) => `"kill -KILL ${pid}"`).join(' and ')}.`,
+        ]
+      : []),
     'Then try again: an interrupted ceremony step is rolled back first, whatever that process made included.',
   ];
   return new KeywardError(

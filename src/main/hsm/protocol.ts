@@ -3,7 +3,20 @@
  * crash or block, so they run in their own process; requests and replies are matched by id.
  */
 import type { KeywardErrorData } from '../../shared/errors';
-import type { Capabilities, CmkSpec, KeyObject, LoginResult, LoginRole, OaepHash, RsaAesWrapped, Signature, SigningKey, SigningKeySpec, TokenObjectRef, WrappingKeyInfo } from '../../shared/keys';
+import type {
+  Capabilities,
+  CmkSpec,
+  KeyObject,
+  LoginResult,
+  LoginRole,
+  OaepHash,
+  RsaAesWrapped,
+  Signature,
+  SigningKey,
+  SigningKeySpec,
+  TokenObjectRef,
+  WrappingKeyInfo,
+} from '../../shared/keys';
 import type { ModuleInfo, TokenDetails, TokenSummary } from '../../shared/token';
 
 export interface InitTokenRequest {
@@ -33,11 +46,20 @@ export interface HsmOps {
   /** SHA-256 of a secret key's value, computed in the token (C_DigestKey). */
   digestKey: { request: { uri: string; id: string }; response: Uint8Array };
   /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
-  selfTestWrap: { request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array }; response: { wrapped: Uint8Array; kcv: string } };
+  selfTestWrap: {
+    request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array };
+    response: { wrapped: Uint8Array; kcv: string };
+  };
   destroyKey: { request: { uri: string; id: string }; response: { destroyed: number; objects: TokenObjectRef[] } };
   /** Rollback of a step: the objects it reserved, each by CKA_ID and label, and nothing else; none found is not an error. */
-  destroyReserved: { request: { uri: string; objects: { id: string; label: string }[] }; response: { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] } };
-  generateSigningKey: { request: { uri: string; id: string; label: string; spec: SigningKeySpec }; response: SigningKey };
+  destroyReserved: {
+    request: { uri: string; objects: { id: string; label: string }[] };
+    response: { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] };
+  };
+  generateSigningKey: {
+    request: { uri: string; id: string; label: string; spec: SigningKeySpec };
+    response: SigningKey;
+  };
   /** The audit anchor's values (a private data object: user login): none, one, or two if Keyward stopped while moving it. */
   readAuditAnchor: { request: { uri: string }; response: Uint8Array[] };
   /** Moves the audit anchor forward; `create` only for the first anchor (a missing one is refused otherwise). */
@@ -47,7 +69,10 @@ export interface HsmOps {
   publicKeyWithoutLogin: { request: { uri: string; id: string }; response: SigningKey };
   sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
   /** SO: a provider's RSA key (DER SPKI, already parsed and checked in main) as a trusted WRAP-only object. */
-  importWrappingKey: { request: { uri: string; id: string; label: string; spki: Uint8Array; fingerprint: string }; response: WrappingKeyInfo };
+  importWrappingKey: {
+    request: { uri: string; id: string; label: string; spki: Uint8Array; fingerprint: string };
+    response: WrappingKeyInfo;
+  };
   /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
   prepareRsaAesWrap: { request: { uri: string }; response: null };
   /** SO: the trusted check key the next in-token check value uses (generation on tokens without CKA_CHECK_VALUE, keyCheckValueInToken). */
@@ -56,19 +81,64 @@ export interface HsmOps {
    * The approved key under the approved wrapping key: the wrapping key's SHA-256 fingerprint and the key's
    * check value (where the token can tell it) are checked in the token before anything is wrapped.
    */
-  wrapOaep: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: Uint8Array };
-  wrapRsaAes: { request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash }; response: RsaAesWrapped };
+  wrapOaep: {
+    request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash };
+    response: Uint8Array;
+  };
+  wrapRsaAes: {
+    request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash };
+    response: RsaAesWrapped;
+  };
   /** SO: a trusted session KEK from its value (a backup KEK split into Shamir shares). */
-  kekFromValue: { request: { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' }; response: { id: string; kcv: string } };
+  kekFromValue: {
+    request: { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' };
+    response: { id: string; kcv: string };
+  };
   /** Random bytes from the token's generator. */
   generateRandom: { request: { uri: string; bytes: number }; response: Uint8Array };
   wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
-  unwrapKwp: { request: { uri: string; kekId: string; wrapped: Uint8Array; spec: CmkSpec; id: string; label: string; publicKeySpki?: Uint8Array }; response: KeyObject };
+  unwrapKwp: {
+    request: {
+      uri: string;
+      kekId: string;
+      wrapped: Uint8Array;
+      spec: CmkSpec;
+      id: string;
+      label: string;
+      publicKeySpki?: Uint8Array;
+    };
+    response: KeyObject;
+  };
   /** A workstation RSA-3072 key pair for keys sent to it; the public key is exported for the sender. */
-  generateTransportKey: { request: { uri: string; id: string; label: string }; response: { id: string; publicKeySpki: Uint8Array } };
-  unwrapOaep: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; id: string; label: string }; response: KeyObject };
-  unwrapRsaAes: { request: { uri: string; transportKeyId: string; wrapped: Uint8Array; hash: OaepHash; spec: CmkSpec; id: string; label: string }; response: KeyObject };
+  generateTransportKey: {
+    request: { uri: string; id: string; label: string };
+    response: { id: string; publicKeySpki: Uint8Array };
+  };
+  unwrapOaep: {
+    request: {
+      uri: string;
+      transportKeyId: string;
+      wrapped: Uint8Array;
+      hash: OaepHash;
+      spec: CmkSpec;
+      id: string;
+      label: string;
+    };
+    response: KeyObject;
+  };
+  unwrapRsaAes: {
+    request: {
+      uri: string;
+      transportKeyId: string;
+      wrapped: Uint8Array;
+      hash: OaepHash;
+      spec: CmkSpec;
+      id: string;
+      label: string;
+    };
+    response: KeyObject;
+  };
 }
 
 export type HsmOpName = keyof HsmOps;

@@ -26,7 +26,15 @@ const sessionAes = (extra: pkcs11js.Template): pkcs11js.Template => [
   ...extra,
 ];
 
-export function selfTestWrap(module: Pkcs11Module, sessions: Sessions, keys: Keys, uri: string, kind: 'oaep' | 'rsa-aes', hash: OaepHash, spki: Uint8Array): { wrapped: Uint8Array; kcv: string } {
+export function selfTestWrap(
+  module: Pkcs11Module,
+  sessions: Sessions,
+  keys: Keys,
+  uri: string,
+  kind: 'oaep' | 'rsa-aes',
+  hash: OaepHash,
+  spki: Uint8Array,
+): { wrapped: Uint8Array; kcv: string } {
   const session = sessions.require(uri, 'user');
   const jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
   const lib = module.lib;
@@ -37,7 +45,9 @@ export function selfTestWrap(module: Pkcs11Module, sessions: Sessions, keys: Key
     return handle;
   };
   try {
-    const testKey = make(() => lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, sessionAes([])));
+    const testKey = make(() =>
+      lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, sessionAes([])),
+    );
     const wrappingKey = make(() =>
       lib.C_CreateObject(session.handle, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
@@ -52,7 +62,13 @@ export function selfTestWrap(module: Pkcs11Module, sessions: Sessions, keys: Key
     );
     const kcv = keys.checkValue(session, testKey);
     if (kind === 'oaep') return { wrapped: oaepWrap(module, session, wrappingKey, testKey, hash), kcv };
-    const ephemeral = make(() => lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, sessionAes([{ type: pkcs11js.CKA_WRAP, value: true }])));
+    const ephemeral = make(() =>
+      lib.C_GenerateKey(
+        session.handle,
+        { mechanism: pkcs11js.CKM_AES_KEY_GEN },
+        sessionAes([{ type: pkcs11js.CKA_WRAP, value: true }]),
+      ),
+    );
     const result: RsaAesWrapped = composedRsaAes(module, session, wrappingKey, testKey, ephemeral, hash);
     return { wrapped: result.wrapped, kcv };
   } finally {

@@ -18,7 +18,6 @@ export interface TokenSession {
   serial: string;
 }
 
-
 const maxPinParts = 8;
 
 function pinWarnings(flags: number, role: LoginRole): string[] {
@@ -91,7 +90,9 @@ export class Sessions {
         this.open.delete(summary.serial);
       }
     }
-    const handle = this.module.guard(where, () => this.module.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+    const handle = this.module.guard(where, () =>
+      this.module.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION),
+    );
     const session: TokenSession = { handle, role: null, where, serial: summary.serial };
     this.open.set(summary.serial, session);
     return session;

@@ -3,21 +3,26 @@
  * checkpoints. Every signature is verified in software against the exported public key before it is
  * returned, so a faulty token cannot hand out a bad signature.
  */
-import { createHash, createPublicKey, verify, constants } from 'node:crypto';
+import { constants, createHash, createPublicKey, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../shared/errors';
 import type { Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
-import { toHsmError } from './pkcs11-errors';
 import { findObjects, publicKeySpki, readAttributes } from './objects';
+import { toHsmError } from './pkcs11-errors';
 import type { Sessions, TokenSession } from './sessions';
 import { signingKeyTemplates } from './templates';
 
 type Handle = Buffer;
 
 /** RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt, over a SHA-256 digest. */
-const pssSha256: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
+const pssSha256: pkcs11js.RsaPSS = {
+  type: pkcs11js.CK_PARAMS_RSA_PSS,
+  hashAlg: pkcs11js.CKM_SHA256,
+  mgf: pkcs11js.CKG_MGF1_SHA256,
+  saltLen: 32,
+};
 
 export class Signing {
   /** Public keys by token serial and key id: read once, since every signature is checked against them. */
@@ -36,7 +41,12 @@ export class Signing {
     const t = signingKeyTemplates(spec, { id, label });
     let pair: { publicKey: Handle; privateKey: Handle };
     try {
-      pair = await this.module.lib.C_GenerateKeyPairAsync(session.handle, { mechanism: t.mechanism }, t.publicKey, t.privateKey);
+      pair = await this.module.lib.C_GenerateKeyPairAsync(
+        session.handle,
+        { mechanism: t.mechanism },
+        t.publicKey,
+        t.privateKey,
+      );
     } catch (error) {
       throw toHsmError(error, session.where);
     }
@@ -56,8 +66,12 @@ export class Signing {
   private publicKeyIn(session: TokenSession, idHex: string): SigningKey {
     const publicKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PUBLIC_KEY);
     const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, publicKey));
-    const label = this.module.guard(session.where, () =>
-      readAttributes(this.module.lib, session.handle, publicKey, [pkcs11js.CKA_LABEL]).get(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '',
+    const label = this.module.guard(
+      session.where,
+      () =>
+        readAttributes(this.module.lib, session.handle, publicKey, [pkcs11js.CKA_LABEL])
+          .get(pkcs11js.CKA_LABEL)
+          ?.toString('utf8') ?? '',
     );
     return { id: idHex, label, spec: specOf(spki), publicKeySpki: spki };
   }
@@ -104,7 +118,11 @@ export class Signing {
     );
     const [first] = found;
     if (!first) {
-      throw new KeywardError('HSM_KEY_NOT_FOUND', `${where} holds no signing key with id ${idHex}.`, 'Check the workstation signing key in Settings.');
+      throw new KeywardError(
+        'HSM_KEY_NOT_FOUND',
+        `${where} holds no signing key with id ${idHex}.`,
+        'Check the workstation signing key in Settings.',
+      );
     }
     return first;
   }

@@ -79,20 +79,23 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean
       const aes = spec !== 'HMAC_SHA256';
       return {
         mechanism: aes ? pkcs11js.CKM_AES_KEY_GEN : pkcs11js.CKM_GENERIC_SECRET_KEY_GEN,
-        secret: sealed([
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-          { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
-          { type: pkcs11js.CKA_VALUE_LEN, value: aes ? Number(spec.slice(4)) / 8 : 32 },
-          ...protection,
-          ...noUse([
-            pkcs11js.CKA_ENCRYPT,
-            pkcs11js.CKA_DECRYPT,
-            pkcs11js.CKA_SIGN,
-            pkcs11js.CKA_VERIFY,
-            pkcs11js.CKA_WRAP,
-            pkcs11js.CKA_UNWRAP,
-          ]),
-        ], relaxed),
+        secret: sealed(
+          [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+            { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
+            { type: pkcs11js.CKA_VALUE_LEN, value: aes ? Number(spec.slice(4)) / 8 : 32 },
+            ...protection,
+            ...noUse([
+              pkcs11js.CKA_ENCRYPT,
+              pkcs11js.CKA_DECRYPT,
+              pkcs11js.CKA_SIGN,
+              pkcs11js.CKA_VERIFY,
+              pkcs11js.CKA_WRAP,
+              pkcs11js.CKA_UNWRAP,
+            ]),
+          ],
+          relaxed,
+        ),
       };
     }
     case 'RSA_2048':
@@ -110,14 +113,19 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean
     case 'EC_P384':
       return {
         mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
-        publicKey: publicPart([{ type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 }]),
+        publicKey: publicPart([
+          { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 },
+        ]),
         privateKey: sealed([...protection, ...privateNoUse], relaxed),
       };
   }
 }
 
 /** Workstation signing keys: they sign bundles and audit checkpoints, and never leave the token. */
-export function signingKeyTemplates(spec: SigningKeySpec, { id, label }: Identity): Required<Omit<CmkTemplates, 'secret'>> {
+export function signingKeyTemplates(
+  spec: SigningKeySpec,
+  { id, label }: Identity,
+): Required<Omit<CmkTemplates, 'secret'>> {
   const common = (isPrivate: boolean): Template => [
     { type: pkcs11js.CKA_ID, value: id },
     { type: pkcs11js.CKA_LABEL, value: label },
@@ -131,17 +139,28 @@ export function signingKeyTemplates(spec: SigningKeySpec, { id, label }: Identit
     { type: pkcs11js.CKA_SIGN, value: true }, // its only use
     ...noUse([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
   ];
-  const publicKey: Template = [...common(false), { type: pkcs11js.CKA_VERIFY, value: true }, ...noUse([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_WRAP])];
+  const publicKey: Template = [
+    ...common(false),
+    { type: pkcs11js.CKA_VERIFY, value: true },
+    ...noUse([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_WRAP]),
+  ];
   if (spec === 'RSA_PSS_3072') {
     return {
       mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
-      publicKey: [...publicKey, { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 }, { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent }],
+      publicKey: [
+        ...publicKey,
+        { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 },
+        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
+      ],
       privateKey,
     };
   }
   return {
     mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
-    publicKey: [...publicKey, { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'ECDSA_P256' ? curveParams.P256 : curveParams.P384 }],
+    publicKey: [
+      ...publicKey,
+      { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'ECDSA_P256' ? curveParams.P256 : curveParams.P384 },
+    ],
     privateKey,
   };
 }

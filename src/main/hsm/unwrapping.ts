@@ -36,17 +36,30 @@ export class Unwrapping {
    * Restores a CMK from its backup with the CMK's own protections, re-read and with its KCV. An EC CMK
    * needs its recorded public key: an EC private key object does not carry its public point.
    */
-  unwrapKwp(uri: string, kekId: string, wrapped: Uint8Array, spec: CmkSpec, idHex: string, label: string, publicKeySpki?: Uint8Array): KeyObject {
+  unwrapKwp(
+    uri: string,
+    kekId: string,
+    wrapped: Uint8Array,
+    spec: CmkSpec,
+    idHex: string,
+    label: string,
+    publicKeySpki?: Uint8Array,
+  ): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const kek = findKey(this.module, session, kekId, [pkcs11js.CKO_SECRET_KEY]);
     const bytes = Buffer.from(wrapped);
     const recorded = publicKeySpki ? Buffer.from(publicKeySpki) : undefined;
-    if (spec.startsWith('RSA_') || spec.startsWith('EC_')) return this.unwrapKeyPair(session, kek, bytes, spec, idHex, label, recorded);
+    if (spec.startsWith('RSA_') || spec.startsWith('EC_'))
+      return this.unwrapKeyPair(session, kek, bytes, spec, idHex, label, recorded);
     return this.unwrapInto(session, kwp, kek, bytes, spec, idHex, label);
   }
 
   /** A key pair whose private half unwraps keys sent to this workstation (RSA-OAEP or RSA-AES); the public half is exported. */
-  async generateTransportKey(uri: string, idHex: string, label: string): Promise<{ id: string; publicKeySpki: Uint8Array }> {
+  async generateTransportKey(
+    uri: string,
+    idHex: string,
+    label: string,
+  ): Promise<{ id: string; publicKeySpki: Uint8Array }> {
     const session = this.sessions.require(uri, 'user');
     this.keys.assertLabelFree(session, label);
     const id = this.keys.reserveId(session, idHex);
@@ -83,37 +96,79 @@ export class Unwrapping {
     } catch (error) {
       throw toHsmError(error, session.where);
     }
-    return { id: id.toString('hex'), publicKeySpki: this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, pair.publicKey)) };
+    return {
+      id: id.toString('hex'),
+      publicKeySpki: this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, pair.publicKey)),
+    };
   }
 
   /** The matching unwrap of an RSA-OAEP wrap, into a CMK with every protection. */
-  unwrapOaep(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, idHex: string, label: string): KeyObject {
+  unwrapOaep(
+    uri: string,
+    transportKeyId: string,
+    wrapped: Uint8Array,
+    hash: OaepHash,
+    spec: CmkSpec,
+    idHex: string,
+    label: string,
+  ): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const transport = findKey(this.module, session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
-    return this.unwrapInto(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, Buffer.from(wrapped), spec, idHex, label);
+    return this.unwrapInto(
+      session,
+      { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+      transport,
+      Buffer.from(wrapped),
+      spec,
+      idHex,
+      label,
+    );
   }
 
   /** The matching unwrap of an RSA-AES wrap: the ephemeral key is unwrapped into a session key, used, destroyed. */
-  unwrapRsaAes(uri: string, transportKeyId: string, wrapped: Uint8Array, hash: OaepHash, spec: CmkSpec, idHex: string, label: string): KeyObject {
+  unwrapRsaAes(
+    uri: string,
+    transportKeyId: string,
+    wrapped: Uint8Array,
+    hash: OaepHash,
+    spec: CmkSpec,
+    idHex: string,
+    label: string,
+  ): KeyObject {
     const session = this.sessions.require(uri, 'user');
     const transport = findKey(this.module, session, transportKeyId, [pkcs11js.CKO_PRIVATE_KEY]);
-    const rsaBytes = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, transport, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ?? 0);
+    const rsaBytes = this.module.guard(
+      session.where,
+      () =>
+        readAttributes(this.lib, session.handle, transport, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ??
+        0,
+    );
     const bytes = Buffer.from(wrapped);
     if (rsaBytes === 0 || bytes.length <= rsaBytes + 8) {
-      throw new KeywardError('HSM_KEY_REJECTED', `The RSA-AES wrapped key is ${bytes.length} bytes; it must be the ${rsaBytes}-byte RSA part followed by an AES-KWP part.`, 'Check that the file was wrapped for this transport key.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The RSA-AES wrapped key is ${bytes.length} bytes; it must be the ${rsaBytes}-byte RSA part followed by an AES-KWP part.`,
+        'Check that the file was wrapped for this transport key.',
+      );
     }
     const ephemeral = this.module.guard(session.where, () =>
-      this.lib.C_UnwrapKey(session.handle, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, transport, bytes.subarray(0, rsaBytes), [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-        { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below
-        { type: pkcs11js.CKA_PRIVATE, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-        { type: pkcs11js.CKA_UNWRAP, value: true }, // its one use: the KWP part
-        { type: pkcs11js.CKA_ENCRYPT, value: false },
-        { type: pkcs11js.CKA_DECRYPT, value: false },
-      ]),
+      this.lib.C_UnwrapKey(
+        session.handle,
+        { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+        transport,
+        bytes.subarray(0, rsaBytes),
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+          { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below
+          { type: pkcs11js.CKA_PRIVATE, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: true },
+          { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+          { type: pkcs11js.CKA_UNWRAP, value: true }, // its one use: the KWP part
+          { type: pkcs11js.CKA_ENCRYPT, value: false },
+          { type: pkcs11js.CKA_DECRYPT, value: false },
+        ],
+      ),
     );
     try {
       return this.unwrapInto(session, kwp, ephemeral, bytes.subarray(rsaBytes), spec, idHex, label);
@@ -128,7 +183,15 @@ export class Unwrapping {
    * the modulus and exponent the private object carries; for EC, the recorded public key, after proving
    * in the token that the restored private key belongs to it.
    */
-  private unwrapKeyPair(session: TokenSession, kek: Handle, wrapped: Buffer, spec: CmkSpec, idHex: string, label: string, recorded: Buffer | undefined): KeyObject {
+  private unwrapKeyPair(
+    session: TokenSession,
+    kek: Handle,
+    wrapped: Buffer,
+    spec: CmkSpec,
+    idHex: string,
+    label: string,
+    recorded: Buffer | undefined,
+  ): KeyObject {
     const ec = spec.startsWith('EC_');
     if (ec && !recorded) {
       throw new KeywardError(
@@ -145,14 +208,24 @@ export class Unwrapping {
       { type: pkcs11js.CKA_KEY_TYPE, value: ec ? pkcs11js.CKK_EC : pkcs11js.CKK_RSA },
       ...(templates.privateKey ?? []),
     ];
-    const created: Handle[] = [this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, template))];
+    const created: Handle[] = [
+      this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, template)),
+    ];
     const [main] = created as [Handle];
     try {
-      const spki = ec ? this.provenEcPublicKey(session, kek, wrapped, main, spec, recorded ?? Buffer.alloc(0)) : this.rsaPublicKey(session, main, spec);
+      const spki = ec
+        ? this.provenEcPublicKey(session, kek, wrapped, main, spec, recorded ?? Buffer.alloc(0))
+        : this.rsaPublicKey(session, main, spec);
       if (recorded && !spki.equals(recorded)) {
-        throw new KeywardError('HSM_KEY_REJECTED', 'The restored private key does not belong to the public key recorded for it; it was destroyed.', 'Check that the backup and its record are for the same key version.');
+        throw new KeywardError(
+          'HSM_KEY_REJECTED',
+          'The restored private key does not belong to the public key recorded for it; it was destroyed.',
+          'Check that the backup and its record are for the same key version.',
+        );
       }
-      const publicKey = this.module.guard(session.where, () => this.lib.C_CreateObject(session.handle, publicKeyObject(templates.publicKey ?? [], spki)));
+      const publicKey = this.module.guard(session.where, () =>
+        this.lib.C_CreateObject(session.handle, publicKeyObject(templates.publicKey ?? [], spki)),
+      );
       created.push(publicKey);
       return this.keys.verifyCreated(session, spec, id, label, { main, publicKey, requested: template }, []);
     } catch (error) {
@@ -162,9 +235,18 @@ export class Unwrapping {
   }
 
   private rsaPublicKey(session: TokenSession, privateKey: Handle, spec: CmkSpec): Buffer {
-    const bits = this.module.guard(session.where, () => (readAttributes(this.lib, session.handle, privateKey, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)?.length ?? 0) * 8);
+    const bits = this.module.guard(
+      session.where,
+      () =>
+        (readAttributes(this.lib, session.handle, privateKey, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS)
+          ?.length ?? 0) * 8,
+    );
     if (`RSA_${bits}` !== spec) {
-      throw new KeywardError('HSM_KEY_REJECTED', `The restored key is RSA-${bits}, not the ${spec} recorded for it; it was destroyed.`, 'Check the key type recorded for this backup.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The restored key is RSA-${bits}, not the ${spec} recorded for it; it was destroyed.`,
+        'Check the key type recorded for this backup.',
+      );
     }
     return this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, privateKey));
   }
@@ -174,17 +256,34 @@ export class Unwrapping {
    * same backup is unwrapped once more into a session key that may only sign, it signs a random digest,
    * and the signature is verified against the recorded key. The restored CMK itself never signs.
    */
-  private provenEcPublicKey(session: TokenSession, kek: Handle, wrapped: Buffer, privateKey: Handle, spec: CmkSpec, recorded: Buffer): Buffer {
+  private provenEcPublicKey(
+    session: TokenSession,
+    kek: Handle,
+    wrapped: Buffer,
+    privateKey: Handle,
+    spec: CmkSpec,
+    recorded: Buffer,
+  ): Buffer {
     const curve = spec === 'EC_P256' ? curveParams.P256 : curveParams.P384;
-    const params = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, privateKey, [pkcs11js.CKA_EC_PARAMS]).get(pkcs11js.CKA_EC_PARAMS));
+    const params = this.module.guard(session.where, () =>
+      readAttributes(this.lib, session.handle, privateKey, [pkcs11js.CKA_EC_PARAMS]).get(pkcs11js.CKA_EC_PARAMS),
+    );
     if (!params?.equals(curve)) {
-      throw new KeywardError('HSM_KEY_REJECTED', `The restored key is not on the curve of the ${spec} recorded for it; it was destroyed.`, 'Check the key type recorded for this backup.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The restored key is not on the curve of the ${spec} recorded for it; it was destroyed.`,
+        'Check the key type recorded for this backup.',
+      );
     }
     let publicKey;
     try {
       publicKey = createPublicKey({ key: recorded, format: 'der', type: 'spki' });
     } catch {
-      throw new KeywardError('INVALID_REQUEST', 'The public key recorded for this EC key is not a valid DER SubjectPublicKeyInfo.', 'Restore from the complete backup record.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'The public key recorded for this EC key is not a valid DER SubjectPublicKeyInfo.',
+        'Restore from the complete backup record.',
+      );
     }
     const challenge = randomBytes(32);
     const signature = this.module.guard(session.where, () => {
@@ -203,13 +302,19 @@ export class Unwrapping {
       ]);
       try {
         this.lib.C_SignInit(session.handle, { mechanism: pkcs11js.CKM_ECDSA }, probe);
-        return Buffer.from(this.lib.C_Sign(session.handle, createHash('sha256').update(challenge).digest(), Buffer.alloc(132)));
+        return Buffer.from(
+          this.lib.C_Sign(session.handle, createHash('sha256').update(challenge).digest(), Buffer.alloc(132)),
+        );
       } finally {
         this.lib.C_DestroyObject(session.handle, probe);
       }
     });
     if (!verify('sha256', challenge, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)) {
-      throw new KeywardError('HSM_KEY_REJECTED', 'The restored private key does not belong to the public key recorded for it; it was destroyed.', 'Check that the backup and its record are for the same key version.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        'The restored private key does not belong to the public key recorded for it; it was destroyed.',
+        'Check that the backup and its record are for the same key version.',
+      );
     }
     return publicKey.export({ type: 'spki', format: 'der' });
   }
@@ -218,7 +323,15 @@ export class Unwrapping {
    * Unwraps into a secret CMK with the CMK template, re-reads it and takes its KCV (computed in the token
    * where the token leaves CKA_CHECK_VALUE empty). A key that fails any check is destroyed.
    */
-  private unwrapInto(session: TokenSession, mechanism: pkcs11js.Mechanism, unwrappingKey: Handle, wrapped: Buffer, spec: CmkSpec, idHex: string, label: string): KeyObject {
+  private unwrapInto(
+    session: TokenSession,
+    mechanism: pkcs11js.Mechanism,
+    unwrappingKey: Handle,
+    wrapped: Buffer,
+    spec: CmkSpec,
+    idHex: string,
+    label: string,
+  ): KeyObject {
     if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
       throw new KeywardError(
         'INVALID_REQUEST',
@@ -229,20 +342,38 @@ export class Unwrapping {
     this.keys.assertLabelFree(session, label);
     const id = this.keys.reserveId(session, idHex);
     // The unwrapped value sets the length; the rest is the CMK template.
-    const template = (cmkTemplates(spec, { id, label }, false).secret ?? []).filter((a) => a.type !== pkcs11js.CKA_VALUE_LEN);
-    const handle = this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template));
+    const template = (cmkTemplates(spec, { id, label }, false).secret ?? []).filter(
+      (a) => a.type !== pkcs11js.CKA_VALUE_LEN,
+    );
+    const handle = this.module.guard(session.where, () =>
+      this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template),
+    );
     try {
       const key = this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, [], () =>
         checkValueOfWrapped(this.module, session, mechanism, unwrappingKey, wrapped, spec !== 'HMAC_SHA256'),
       );
       const expectedBytes = spec === 'HMAC_SHA256' ? 32 : Number(spec.slice(4)) / 8;
-      const valueLength = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, handle, [pkcs11js.CKA_VALUE_LEN]).get(pkcs11js.CKA_VALUE_LEN)?.readUIntLE(0, 4));
+      const valueLength = this.module.guard(session.where, () =>
+        readAttributes(this.lib, session.handle, handle, [pkcs11js.CKA_VALUE_LEN])
+          .get(pkcs11js.CKA_VALUE_LEN)
+          ?.readUIntLE(0, 4),
+      );
       if (!valueLength) {
         // SoftHSM leaves CKA_VALUE_LEN empty on unwrapped keys; the KCV, compared with the inventory, still identifies the key.
-        return { ...key, notes: [...key.notes, 'The token does not report the length of unwrapped keys (CKA_VALUE_LEN), so only the check value identifies this key: compare it with the inventory.'] };
+        return {
+          ...key,
+          notes: [
+            ...key.notes,
+            'The token does not report the length of unwrapped keys (CKA_VALUE_LEN), so only the check value identifies this key: compare it with the inventory.',
+          ],
+        };
       }
       if (valueLength !== expectedBytes) {
-        throw new KeywardError('HSM_KEY_REJECTED', `The unwrapped key is ${valueLength} bytes, not the ${expectedBytes} bytes of a ${spec} key; it was destroyed.`, 'Check the key type recorded for this backup or transfer.');
+        throw new KeywardError(
+          'HSM_KEY_REJECTED',
+          `The unwrapped key is ${valueLength} bytes, not the ${expectedBytes} bytes of a ${spec} key; it was destroyed.`,
+          'Check the key type recorded for this backup or transfer.',
+        );
       }
       return key;
     } catch (error) {
@@ -258,7 +389,12 @@ export class Unwrapping {
  */
 function publicKeyObject(generationTemplate: Template, spki: Buffer): Template {
   const jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
-  const kept = generationTemplate.filter((a) => a.type !== pkcs11js.CKA_MODULUS_BITS && a.type !== pkcs11js.CKA_PUBLIC_EXPONENT && a.type !== pkcs11js.CKA_EC_PARAMS);
+  const kept = generationTemplate.filter(
+    (a) =>
+      a.type !== pkcs11js.CKA_MODULUS_BITS &&
+      a.type !== pkcs11js.CKA_PUBLIC_EXPONENT &&
+      a.type !== pkcs11js.CKA_EC_PARAMS,
+  );
   const b64 = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
   if (jwk.kty === 'RSA') {
     return [

@@ -12,11 +12,11 @@ import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
 import { findKey, findTrusted } from './key-lookup';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
+import { publicKeySpki, readAttributes, spkiCheckValue } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
 import { type NestedAttribute, type Template, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
-import { publicKeySpki, readAttributes, spkiCheckValue } from './objects';
 
 type Handle = Buffer;
 
@@ -66,8 +66,17 @@ export class Wrapping {
     const session = this.sessions.require(uri, 'security-officer');
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     const details = key.asymmetricKeyDetails;
-    if (key.asymmetricKeyType !== 'rsa' || !details?.modulusLength || details.modulusLength < 2048 || details.publicExponent !== 65537n) {
-      throw new KeywardError('HSM_KEY_REJECTED', 'The wrapping key is not an RSA key of at least 2048 bits with exponent 65537.', 'Ask the provider for its current wrapping key.');
+    if (
+      key.asymmetricKeyType !== 'rsa' ||
+      !details?.modulusLength ||
+      details.modulusLength < 2048 ||
+      details.publicExponent !== 65537n
+    ) {
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        'The wrapping key is not an RSA key of at least 2048 bits with exponent 65537.',
+        'Ask the provider for its current wrapping key.',
+      );
     }
     this.keys.assertLabelFree(session, label);
     const jwk = key.export({ format: 'jwk' });
@@ -109,7 +118,10 @@ export class Wrapping {
   wrapRsaAes(request: ApprovedWrap): RsaAesWrapped {
     const { hash } = request;
     const session = this.sessions.require(request.uri, 'user');
-    const { target, wrappingKey } = this.approvedPair(session, request, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
+    const { target, wrappingKey } = this.approvedPair(session, request, [
+      pkcs11js.CKO_SECRET_KEY,
+      pkcs11js.CKO_PRIVATE_KEY,
+    ]);
     const ephemeral = this.ephemerals.take(session, 'rsa-aes');
     if (!ephemeral) {
       throw new KeywardError(
@@ -131,16 +143,36 @@ export class Wrapping {
    * can tell it (CKA_CHECK_VALUE, or the public half of a key pair). A record changed in the database
    * cannot send another key, or send it to another key.
    */
-  private approvedPair(session: TokenSession, request: ApprovedWrap, classes: number[]): { target: Handle; wrappingKey: Handle } {
-    const wrappingKey = findTrusted(this.module, session, request.wrappingKeyId, pkcs11js.CKO_PUBLIC_KEY, 'wrapping key');
-    const fingerprint = createHash('sha256').update(this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, wrappingKey))).digest('hex');
+  private approvedPair(
+    session: TokenSession,
+    request: ApprovedWrap,
+    classes: number[],
+  ): { target: Handle; wrappingKey: Handle } {
+    const wrappingKey = findTrusted(
+      this.module,
+      session,
+      request.wrappingKeyId,
+      pkcs11js.CKO_PUBLIC_KEY,
+      'wrapping key',
+    );
+    const fingerprint = createHash('sha256')
+      .update(this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, wrappingKey)))
+      .digest('hex');
     if (fingerprint !== request.fingerprint) {
-      throw new KeywardError('HSM_KEY_REJECTED', `The wrapping key ${request.wrappingKeyId} on ${session.where} has the fingerprint ${fingerprint.slice(0, 16)}…, not the approved ${request.fingerprint.slice(0, 16)}…; nothing was wrapped.`, 'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The wrapping key ${request.wrappingKeyId} on ${session.where} has the fingerprint ${fingerprint.slice(0, 16)}…, not the approved ${request.fingerprint.slice(0, 16)}…; nothing was wrapped.`,
+        'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.',
+      );
     }
     const target = findKey(this.module, session, request.targetId, classes);
     const kcv = this.tokenCheckValue(session, request.targetId, target);
     if (kcv !== undefined && kcv !== request.kcv) {
-      throw new KeywardError('HSM_KEY_REJECTED', `The key ${request.targetId} on ${session.where} has the check value ${kcv.toUpperCase()}, not the approved ${request.kcv.toUpperCase()}; nothing was wrapped.`, 'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.');
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The key ${request.targetId} on ${session.where} has the check value ${kcv.toUpperCase()}, not the approved ${request.kcv.toUpperCase()}; nothing was wrapped.`,
+        'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.',
+      );
     }
     return { target, wrappingKey };
   }
@@ -148,13 +180,17 @@ export class Wrapping {
   /** A key's check value as the token tells it without any other key: CKA_CHECK_VALUE, or the SHA-256 of the public half. */
   private tokenCheckValue(session: TokenSession, idHex: string, key: Handle): string | undefined {
     try {
-      const value = readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE);
+      const value = readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(
+        pkcs11js.CKA_CHECK_VALUE,
+      );
       if (value && value.length > 0) return value.toString('hex');
     } catch {
       // No CKA_CHECK_VALUE on this object or token.
     }
     try {
-      return spkiCheckValue(publicKeySpki(this.lib, session.handle, findKey(this.module, session, idHex, [pkcs11js.CKO_PUBLIC_KEY])));
+      return spkiCheckValue(
+        publicKeySpki(this.lib, session.handle, findKey(this.module, session, idHex, [pkcs11js.CKO_PUBLIC_KEY])),
+      );
     } catch {
       return undefined;
     }
@@ -165,9 +201,20 @@ export class Wrapping {
    * exists outside the token only as those shares, and briefly while they are made or combined). A
    * trusted session object: gone with the session at the latest, destroyed by the ceremony after use.
    */
-  kekFromValue(uri: string, idHex: string, label: string, value: Uint8Array, purpose: 'backup' | 'restore'): { id: string; kcv: string } {
+  kekFromValue(
+    uri: string,
+    idHex: string,
+    label: string,
+    value: Uint8Array,
+    purpose: 'backup' | 'restore',
+  ): { id: string; kcv: string } {
     const session = this.sessions.require(uri, 'security-officer');
-    if (value.length !== 32) throw new KeywardError('INVALID_REQUEST', `A backup KEK is 32 bytes (AES-256), not ${value.length}.`, 'Check the shares given.');
+    if (value.length !== 32)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `A backup KEK is 32 bytes (AES-256), not ${value.length}.`,
+        'Check the shares given.',
+      );
     this.keys.assertLabelFree(session, label);
     const id = this.keys.reserveId(session, idHex);
     // The value's copies in this process (the request's, the template's) are zeroed once the token holds it.
@@ -215,7 +262,9 @@ export class Wrapping {
    * only encrypt the zero block and is destroyed at once.
    */
   private kcvOfValue(session: TokenSession, key: Handle, valueCopy: () => Buffer): string {
-    const reported = this.module.guard(session.where, () => readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE));
+    const reported = this.module.guard(session.where, () =>
+      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
+    );
     if (reported && reported.length > 0) return reported.toString('hex');
     return this.module.guard(session.where, () => {
       const probe = this.lib.C_CreateObject(session.handle, [
@@ -241,14 +290,28 @@ export class Wrapping {
     // Secret CMKs, and the private half of RSA/EC CMKs (wrapped as PKCS#8 under AES-KWP).
     const target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
     const kek = findTrusted(this.module, session, kekId, pkcs11js.CKO_SECRET_KEY, 'backup KEK');
-    return this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, kek, target, Buffer.alloc(8192)));
+    return this.module.guard(session.where, () =>
+      this.lib.C_WrapKey(session.handle, kwp, kek, target, Buffer.alloc(8192)),
+    );
   }
 }
 
 /** RSA-OAEP of a key under the provider's public key, in the token; a refused hash is named, never done in software. */
-export function oaepWrap(module: Pkcs11Module, session: TokenSession, wrappingKey: Handle, target: Handle, hash: OaepHash): Buffer {
+export function oaepWrap(
+  module: Pkcs11Module,
+  session: TokenSession,
+  wrappingKey: Handle,
+  target: Handle,
+  hash: OaepHash,
+): Buffer {
   try {
-    return module.lib.C_WrapKey(session.handle, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) }, wrappingKey, target, Buffer.alloc(1024));
+    return module.lib.C_WrapKey(
+      session.handle,
+      { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+      wrappingKey,
+      target,
+      Buffer.alloc(1024),
+    );
   } catch (error) {
     const ckr = error instanceof Error ? error.message : '';
     if (['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID'].includes(ckr)) {
@@ -263,8 +326,17 @@ export function oaepWrap(module: Pkcs11Module, session: TokenSession, wrappingKe
 }
 
 /** RSA-OAEP(ephemeral) || AES-KWP(target): CKM_RSA_AES_KEY_WRAP's output, composed in the token. */
-export function composedRsaAes(module: Pkcs11Module, session: TokenSession, wrappingKey: Handle, target: Handle, ephemeral: Handle, hash: OaepHash): RsaAesWrapped {
-  const kwpPart = module.guard(session.where, () => module.lib.C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(8192)));
+export function composedRsaAes(
+  module: Pkcs11Module,
+  session: TokenSession,
+  wrappingKey: Handle,
+  target: Handle,
+  ephemeral: Handle,
+  hash: OaepHash,
+): RsaAesWrapped {
+  const kwpPart = module.guard(session.where, () =>
+    module.lib.C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(8192)),
+  );
   const rsaPart = oaepWrap(module, session, wrappingKey, ephemeral, hash);
   return { wrapped: Buffer.concat([rsaPart, kwpPart]), rsaPartLength: rsaPart.length, method: 'composed-in-token' };
 }

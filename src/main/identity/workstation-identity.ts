@@ -18,7 +18,11 @@ import type { Signer } from '../x509/signer';
 /** How long the workstation certificate is valid: the life of the workstation, renewed by a ceremony. */
 export const workstationCertificateYears = 10;
 
-export function hsmSigner(client: HsmClient, uri: string, key: Pick<SigningKey, 'id' | 'spec' | 'publicKeySpki'>): Signer {
+export function hsmSigner(
+  client: HsmClient,
+  uri: string,
+  key: Pick<SigningKey, 'id' | 'spec' | 'publicKeySpki'>,
+): Signer {
   return { spec: key.spec, spki: key.publicKeySpki, sign: (data) => client.request('sign', { uri, id: key.id, data }) };
 }
 
@@ -28,17 +32,39 @@ export interface NewIdentity {
 }
 
 /** Needs a user login. A key generated for an identity that is then not recorded is destroyed again. */
-export async function createIdentity(client: HsmClient, uri: string, identities: Identities, request: NewIdentity, change: Change, now = new Date()): Promise<WorkstationIdentity> {
+export async function createIdentity(
+  client: HsmClient,
+  uri: string,
+  identities: Identities,
+  request: NewIdentity,
+  change: Change,
+  now = new Date(),
+): Promise<WorkstationIdentity> {
   const token = await client.request('describeToken', { uri });
-  const key = await client.request('generateSigningKey', { uri, id: newObjectId(), label: `Keyward workstation key ${now.toISOString().slice(0, 19)}Z`, spec: request.spec });
+  const key = await client.request('generateSigningKey', {
+    uri,
+    id: newObjectId(),
+    label: `Keyward workstation key ${now.toISOString().slice(0, 19)}Z`,
+    spec: request.spec,
+  });
   try {
     const notAfter = new Date(now);
     notAfter.setUTCFullYear(notAfter.getUTCFullYear() + workstationCertificateYears);
     const certificateDer = await issueCertificate(
-      { profile: 'workstation', subject: request.subject, subjectSpki: key.publicKeySpki, serial: randomBytes(16), notBefore: now, notAfter },
+      {
+        profile: 'workstation',
+        subject: request.subject,
+        subjectSpki: key.publicKeySpki,
+        serial: randomBytes(16),
+        notBefore: now,
+        notAfter,
+      },
       hsmSigner(client, uri, key),
     );
-    return identities.adopt({ tokenSerial: token.serial, tokenObjectId: key.id, spec: request.spec, certificateDer }, change);
+    return identities.adopt(
+      { tokenSerial: token.serial, tokenObjectId: key.id, spec: request.spec, certificateDer },
+      change,
+    );
   } catch (error) {
     // Audited like every destruction, and so is a failure to destroy it (the key is then left on the token).
     const why = 'a workstation signing key whose certificate was not made or recorded';
@@ -61,11 +87,14 @@ export async function identitySigner(client: HsmClient, uri: string, identity: W
     throw new KeywardError(
       'WORKSTATION_NOT_INITIALISED',
       `The workstation signing key is on the token with serial ${identity.tokenSerial}, but the selected token is ${token.serial}.`,
-      'Connect the workstation\'s own HSM token, or re-initialise the workstation on this one.',
+      "Connect the workstation's own HSM token, or re-initialise the workstation on this one.",
     );
   }
   const key = await client.request('signingPublicKey', { uri, id: identity.tokenObjectId });
-  const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+  const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  });
   if (!certified.equals(Buffer.from(key.publicKeySpki))) {
     throw new KeywardError(
       'SIGNATURE_INVALID',

@@ -22,12 +22,22 @@ export function practiceDrives(dataDir: string): RemovableDrive[] {
     .map((entry) => {
       const mountPoint = join(root, entry.name);
       const space = statfsSync(mountPoint);
-      return { device: 'practice folder', label: entry.name, mountPoint, sizeBytes: space.blocks * space.bsize, availableBytes: space.bavail * space.bsize, readOnly: false, transport: null, practice: true };
+      return {
+        device: 'practice folder',
+        label: entry.name,
+        mountPoint,
+        sizeBytes: space.blocks * space.bsize,
+        availableBytes: space.bavail * space.bsize,
+        readOnly: false,
+        transport: null,
+        practice: true,
+      };
     })
     .sort((a, b) => a.mountPoint.localeCompare(b.mountPoint));
 }
 
-const within = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+const within = (root: string, path: string): boolean =>
+  path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
 /** Where desktop Linux mounts removable media. A "removable" device mounted elsewhere (a live-USB root, a hot-plug bay) is not a drive for ceremonies. */
 export const mediaRoots = ['/media', '/run/media', '/mnt'];
@@ -39,7 +49,10 @@ export function appDrives(dataDir: string, rehearsal: boolean): RemovableDrive[]
 
 export function usableDrives(drives: RemovableDrive[], dataDir: string): RemovableDrive[] {
   const data = realOrParent(dataDir);
-  return drives.filter((d) => mediaRoots.some((root) => within(root, d.mountPoint) && d.mountPoint !== root) && !within(d.mountPoint, data));
+  return drives.filter(
+    (d) =>
+      mediaRoots.some((root) => within(root, d.mountPoint) && d.mountPoint !== root) && !within(d.mountPoint, data),
+  );
 }
 
 /** The real path of `path`, or of its nearest existing parent with the rest appended (for a folder to be created). */
@@ -55,10 +68,20 @@ function realOrParent(path: string): string {
 
 /** The drive a path lies on; anything elsewhere is refused. */
 export function driveOf(path: string, drives: RemovableDrive[]): RemovableDrive {
-  if (!path.startsWith('/')) throw new KeywardError('INVALID_REQUEST', `${path} is not a full path on a drive.`, 'Pick the file or folder from a drive in the list.');
+  if (!path.startsWith('/'))
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${path} is not a full path on a drive.`,
+      'Pick the file or folder from a drive in the list.',
+    );
   const real = realOrParent(resolve(path));
   const drive = drives.find((d) => within(realOrParent(d.mountPoint), real));
-  if (!drive) throw new KeywardError('INVALID_REQUEST', `${path} is not on a removable drive${drives.some((d) => d.practice) ? ' or practice folder' : ''}.`, 'Insert the drive, then pick the file or folder from the list of drives.');
+  if (!drive)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${path} is not on a removable drive${drives.some((d) => d.practice) ? ' or practice folder' : ''}.`,
+      'Insert the drive, then pick the file or folder from the list of drives.',
+    );
   return drive;
 }
 

@@ -11,7 +11,6 @@ import type { RemovableDrive } from '../../shared/media';
 
 export type { RemovableDrive };
 
-
 interface LsblkDevice {
   path: string;
   rm: boolean;
@@ -44,7 +43,8 @@ const lsblkOutput = z.object({ blockdevices: z.array(device) });
 export const lsblkArgs = ['--json', '--bytes', '--output', 'PATH,RM,HOTPLUG,TRAN,MOUNTPOINTS,LABEL,SIZE,FSAVAIL,RO'];
 
 /** /proc/mounts escapes space, tab, newline and backslash as octal. */
-const unescapeMount = (field: string): string => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeMount = (field: string): string =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 export function readOnlyMounts(procMounts: string): Set<string> {
   const readOnly = new Set<string>();
@@ -57,7 +57,12 @@ export function readOnlyMounts(procMounts: string): Set<string> {
 
 export function parseDrives(lsblkJson: string, procMounts: string): RemovableDrive[] {
   const parsed = lsblkOutput.safeParse(JSON.parse(lsblkJson));
-  if (!parsed.success) throw new KeywardError('INTERNAL', 'lsblk reported the drives in a form Keyward does not recognise.', 'Check that util-linux is installed (lsblk), then try again.');
+  if (!parsed.success)
+    throw new KeywardError(
+      'INTERNAL',
+      'lsblk reported the drives in a form Keyward does not recognise.',
+      'Check that util-linux is installed (lsblk), then try again.',
+    );
   const readOnly = readOnlyMounts(procMounts);
   const drives: RemovableDrive[] = [];
   const visit = (d: LsblkDevice, removableParent: boolean, transport: string | null): void => {
@@ -66,7 +71,15 @@ export function parseDrives(lsblkJson: string, procMounts: string): RemovableDri
     if (removable) {
       for (const mountPoint of d.mountpoints) {
         if (!mountPoint) continue;
-        drives.push({ device: d.path, label: d.label, mountPoint, sizeBytes: d.size, availableBytes: d.fsavail, readOnly: d.ro || readOnly.has(mountPoint), transport: tran });
+        drives.push({
+          device: d.path,
+          label: d.label,
+          mountPoint,
+          sizeBytes: d.size,
+          availableBytes: d.fsavail,
+          readOnly: d.ro || readOnly.has(mountPoint),
+          transport: tran,
+        });
       }
     }
     for (const child of d.children ?? []) visit(child, removable, tran);
@@ -80,7 +93,11 @@ export function listRemovableDrives(): RemovableDrive[] {
   try {
     output = execFileSync('lsblk', lsblkArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    throw new KeywardError('INTERNAL', `The drives could not be listed (lsblk: ${error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)}).`, 'Check that util-linux (lsblk) is installed.');
+    throw new KeywardError(
+      'INTERNAL',
+      `The drives could not be listed (lsblk: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}).`,
+      'Check that util-linux (lsblk) is installed.',
+    );
   }
   return parseDrives(output, readFileSync('/proc/mounts', 'utf8'));
 }

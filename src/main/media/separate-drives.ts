@@ -90,7 +90,8 @@ function placeOf(what: string, folder: string): Place | undefined {
 const inside = (a: string, b: string): boolean => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
 
 /** On the rehearsal token, what stands for a drive: the practice folder a path is in, or else the folder itself. */
-const rehearsalDrive = (real: string): string => new RegExp(`^(.*\\${sep}${practiceDrivesFolder}\\${sep}[^\\${sep}]+)`).exec(real)?.[1] ?? real;
+const rehearsalDrive = (real: string): string =>
+  new RegExp(`^(.*\\${sep}${practiceDrivesFolder}\\${sep}[^\\${sep}]+)`).exec(real)?.[1] ?? real;
 
 /** The drive two places share, if any ('' when it has no name to show). */
 function sharedDrive(a: Place, b: Place): Drive | undefined {
@@ -98,7 +99,10 @@ function sharedDrive(a: Place, b: Place): Drive | undefined {
 }
 
 export function requireSeparateDrives(packageFolder: string, shareFolders: string[], rehearsal: boolean): void {
-  const places = [placeOf('backup package', packageFolder), ...shareFolders.map((folder, i) => placeOf(`share ${i + 1}`, folder))].filter((place) => place !== undefined);
+  const places = [
+    placeOf('backup package', packageFolder),
+    ...shareFolders.map((folder, i) => placeOf(`share ${i + 1}`, folder)),
+  ].filter((place) => place !== undefined);
   for (const [i, a] of places.entries()) {
     for (const b of places.slice(i + 1)) {
       const [x, y] = [rehearsalDrive(a.real), rehearsalDrive(b.real)];

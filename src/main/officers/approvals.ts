@@ -4,7 +4,14 @@
  * certified for that officer and role; nobody counts twice.
  */
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
-import { approvalMessage, minimumCmkQuorum, roleNames, rolesInWords, type Approval, type QuorumPolicy } from '../../shared/officers';
+import {
+  approvalMessage,
+  minimumCmkQuorum,
+  roleNames,
+  rolesInWords,
+  type Approval,
+  type QuorumPolicy,
+} from '../../shared/officers';
 
 /** The role the workstation certified: the certificate's OU. */
 function certifiedRole(certificate: X509Certificate): string | undefined {
@@ -26,10 +33,20 @@ export interface QuorumCheck {
 }
 
 /** `floor`: the fewest officers the step may ever need (two for anything touching a CMK, the default). */
-export function checkApprovals(stepDigest: string, approvals: Approval[], policy: QuorumPolicy, workstation: X509Certificate, at: Date, floor = minimumCmkQuorum): QuorumCheck {
+export function checkApprovals(
+  stepDigest: string,
+  approvals: Approval[],
+  policy: QuorumPolicy,
+  workstation: X509Certificate,
+  at: Date,
+  floor = minimumCmkQuorum,
+): QuorumCheck {
   const problems: string[] = [];
   const counted = new Map<string, string>(); // key fingerprint -> officer
-  if (policy.quorum < floor) problems.push(`the recorded policy asks for ${policy.quorum} approval(s); this step needs at least ${floor} distinct officers`);
+  if (policy.quorum < floor)
+    problems.push(
+      `the recorded policy asks for ${policy.quorum} approval(s); this step needs at least ${floor} distinct officers`,
+    );
   for (const [index, approval] of approvals.entries()) {
     const which = `approval ${index + 1} (${approval.officer})`;
     let certificate: X509Certificate;
@@ -48,7 +65,9 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
       continue;
     }
     if (certifiedName(certificate) !== approval.officer || certifiedRole(certificate) !== approval.role) {
-      problems.push(`${which}: the certificate names ${certifiedName(certificate) ?? '?'} as ${certifiedRole(certificate) ?? '?'}, not ${approval.officer} as ${approval.role}`);
+      problems.push(
+        `${which}: the certificate names ${certifiedName(certificate) ?? '?'} as ${certifiedRole(certificate) ?? '?'}, not ${approval.officer} as ${approval.role}`,
+      );
       continue;
     }
     const signedAt = new Date(approval.signedAt);
@@ -57,7 +76,9 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
       continue;
     }
     if (at.getTime() - signedAt.getTime() > policy.approvalLifetimeHours * 3_600_000) {
-      problems.push(`${which}: given at ${approval.signedAt}, more than the ${policy.approvalLifetimeHours} h an approval stands under the policy, so it has expired`);
+      problems.push(
+        `${which}: given at ${approval.signedAt}, more than the ${policy.approvalLifetimeHours} h an approval stands under the policy, so it has expired`,
+      );
       continue;
     }
     const message = Buffer.from(approvalMessage(stepDigest, approval.signedAt));
@@ -66,7 +87,12 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
     try {
       valid =
         approval.scheme === 'rsa-pss'
-          ? verify(approval.hash, message, { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+          ? verify(
+              approval.hash,
+              message,
+              { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+              signature,
+            )
           : verify(approval.hash, message, { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     } catch {
       valid = false;
@@ -76,10 +102,14 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
       continue;
     }
     if (!policy.roles.includes(approval.role)) {
-      problems.push(`${which}: the role ${roleNames[approval.role]} may not approve this step (the policy allows ${rolesInWords(policy.roles)})`);
+      problems.push(
+        `${which}: the role ${roleNames[approval.role]} may not approve this step (the policy allows ${rolesInWords(policy.roles)})`,
+      );
       continue;
     }
-    const keyFingerprint = createHash('sha256').update(certificate.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+    const keyFingerprint = createHash('sha256')
+      .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex');
     if (counted.has(keyFingerprint) || [...counted.values()].includes(approval.officer)) {
       problems.push(`${which}: ${approval.officer} has already approved; nobody counts twice`);
       continue;
@@ -87,6 +117,7 @@ export function checkApprovals(stepDigest: string, approvals: Approval[], policy
     counted.set(keyFingerprint, approval.officer);
   }
   const officers = [...counted.values()];
-  if (officers.length < policy.quorum) problems.push(`${officers.length} valid approval(s) of the ${policy.quorum} the policy requires`);
+  if (officers.length < policy.quorum)
+    problems.push(`${officers.length} valid approval(s) of the ${policy.quorum} the policy requires`);
   return { met: problems.length === 0, counted: officers, problems };
 }

@@ -5,7 +5,13 @@
  */
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import { approvalMessage, officerIdPattern, type Approval, type OfficerRecord, type OfficerRole } from '../../shared/officers';
+import {
+  approvalMessage,
+  officerIdPattern,
+  type Approval,
+  type OfficerRecord,
+  type OfficerRole,
+} from '../../shared/officers';
 import type { Change } from '../store/inventory';
 import type { NewOfficer, Officers } from '../store/officers';
 import { issueCertificate } from '../x509/certificate';
@@ -28,7 +34,13 @@ export interface Enrolment {
 const approvalYears = 5;
 
 /** Enrols an officer at once (the founding officers, at initialisation). */
-export async function enrolOfficer(officers: Officers, workstation: Workstation, enrolment: Enrolment, change: Change, now = new Date()): Promise<OfficerRecord> {
+export async function enrolOfficer(
+  officers: Officers,
+  workstation: Workstation,
+  enrolment: Enrolment,
+  change: Change,
+  now = new Date(),
+): Promise<OfficerRecord> {
   return officers.add(await prepareEnrolment(workstation, enrolment, now), change);
 }
 
@@ -37,11 +49,24 @@ export async function enrolOfficer(officers: Officers, workstation: Workstation,
  * the HSM), before anything is recorded: an enrolment step records it only when the step completes, so
  * a step that fails, is interrupted or aborted leaves no officer behind.
  */
-export async function prepareEnrolment(workstation: Workstation, enrolment: Enrolment, now = new Date()): Promise<NewOfficer> {
+export async function prepareEnrolment(
+  workstation: Workstation,
+  enrolment: Enrolment,
+  now = new Date(),
+): Promise<NewOfficer> {
   if (!officerIdPattern.test(enrolment.id)) {
-    throw new KeywardError('INVALID_REQUEST', `"${enrolment.id}" cannot be an officer name: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter.`, 'Choose a short name such as "alice" or "j.smith".');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `"${enrolment.id}" cannot be an officer name: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter.`,
+      'Choose a short name such as "alice" or "j.smith".',
+    );
   }
-  if (enrolment.displayName.trim().length === 0 || enrolment.displayName.length > 100) throw new KeywardError('INVALID_REQUEST', 'The officer\'s full name must be 1 to 100 characters.', 'Give the name as on their ID.');
+  if (enrolment.displayName.trim().length === 0 || enrolment.displayName.length > 100)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      "The officer's full name must be 1 to 100 characters.",
+      'Give the name as on their ID.',
+    );
   checkPassphraseRules(enrolment.passphrase, enrolment.id);
   const issuer = new X509Certificate(Buffer.from(workstation.certificateDer));
   const organization = /(?:^|\n)O=([^\n]+)/.exec(issuer.subject)?.[1];
@@ -54,7 +79,11 @@ export async function prepareEnrolment(workstation: Workstation, enrolment: Enro
   const certificateDer = await issueCertificate(
     {
       profile: 'approval',
-      subject: { commonName: enrolment.id, organizationalUnit: enrolment.role, ...(organization ? { organization } : {}) },
+      subject: {
+        commonName: enrolment.id,
+        organizationalUnit: enrolment.role,
+        ...(organization ? { organization } : {}),
+      },
       subjectSpki: publicKey.export({ type: 'spki', format: 'der' }),
       issuer: { certificateDer: workstation.certificateDer },
       serial: randomBytes(16),
@@ -63,7 +92,14 @@ export async function prepareEnrolment(workstation: Workstation, enrolment: Enro
     },
     workstation.signer,
   );
-  return { id: enrolment.id, displayName: enrolment.displayName.trim(), role: enrolment.role, kdf: kdfName, sealed, certificateDer };
+  return {
+    id: enrolment.id,
+    displayName: enrolment.displayName.trim(),
+    role: enrolment.role,
+    kdf: kdfName,
+    sealed,
+    certificateDer,
+  };
 }
 
 /**
@@ -71,15 +107,34 @@ export async function prepareEnrolment(workstation: Workstation, enrolment: Enro
  * the step's digest. Every check is counted before it runs, so concurrent ones cannot outrun the
  * lock-out; the fifth wrong passphrase in a row locks the officer out.
  */
-export async function approveStep(officers: Officers, officerId: string, passphrase: string, stepDigest: string, now = new Date()): Promise<Approval> {
+export async function approveStep(
+  officers: Officers,
+  officerId: string,
+  passphrase: string,
+  stepDigest: string,
+  now = new Date(),
+): Promise<Approval> {
   const record = officers.get(officerId);
   const check = await officers.checkPassphrase(officerId, (sealed) => unseal(passphrase, sealed));
   if (!check.right) {
     const { attemptsLeft: left, stillRunning, locked } = check;
     const others = stillRunning === 1 ? 'another passphrase check' : `${stillRunning} other passphrase checks`;
-    const running = stillRunning === 0 ? '' : ` (${others} for ${officerId} still running count${stillRunning === 1 ? 's' : ''} as wrong until ${stillRunning === 1 ? 'it ends' : 'they end'})`;
-    if (locked) throw new KeywardError('INVALID_REQUEST', `Wrong passphrase for ${officerId}: ${officerId} is now locked out.`, 'Another quorum of officers must unlock this officer in an officer ceremony.');
-    if (left > 0) throw new KeywardError('INVALID_REQUEST', `Wrong passphrase for ${officerId}. ${left} attempt${left === 1 ? '' : 's'} left before ${officerId} is locked out${running}.`, `${officerId} types the passphrase again, slowly.`);
+    const running =
+      stillRunning === 0
+        ? ''
+        : ` (${others} for ${officerId} still running count${stillRunning === 1 ? 's' : ''} as wrong until ${stillRunning === 1 ? 'it ends' : 'they end'})`;
+    if (locked)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Wrong passphrase for ${officerId}: ${officerId} is now locked out.`,
+        'Another quorum of officers must unlock this officer in an officer ceremony.',
+      );
+    if (left > 0)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Wrong passphrase for ${officerId}. ${left} attempt${left === 1 ? '' : 's'} left before ${officerId} is locked out${running}.`,
+        `${officerId} types the passphrase again, slowly.`,
+      );
     throw new KeywardError(
       'INVALID_REQUEST',
       `Wrong passphrase for ${officerId}: no attempt left for now${running}. If ${stillRunning === 1 ? 'it is' : 'they are all'} wrong too, ${officerId} is locked out.`,
@@ -93,7 +148,10 @@ export async function approveStep(officers: Officers, officerId: string, passphr
     officer: officerId,
     role: record.role,
     certificate: officers.certificate(officerId).raw.toString('base64'),
-    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest, now.toISOString())), { key, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+    signature: sign('sha256', Buffer.from(approvalMessage(stepDigest, now.toISOString())), {
+      key,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64'),
     scheme: 'ecdsa-p1363',
     hash: 'sha256',
     signedAt: now.toISOString(),

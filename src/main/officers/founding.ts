@@ -25,12 +25,20 @@ export function requireStillSelfGoverning(
   change: { removing: string } | { type: CeremonyType; policy: QuorumPolicy },
 ): void {
   if (selfGovernanceProblems(active, policyOf).length > 0) return;
-  const after = 'removing' in change ? selfGovernanceProblems(active.filter((o) => o.id !== change.removing), policyOf) : selfGovernanceProblems(active, (type) => (type === change.type ? change.policy : policyOf(type)));
+  const after =
+    'removing' in change
+      ? selfGovernanceProblems(
+          active.filter((o) => o.id !== change.removing),
+          policyOf,
+        )
+      : selfGovernanceProblems(active, (type) => (type === change.type ? change.policy : policyOf(type)));
   if (after.length === 0) return;
   const what = 'removing' in change ? `Removing ${change.removing}` : `This policy for ${change.type}`;
   throw new KeywardError(
     'INVALID_REQUEST',
     `${what} would leave the workstation's officers unable to govern it with one of them locked out: ${after.join(' ')} Nothing was planned.`,
-    'removing' in change ? 'Enrol another officer in that role first, then remove this one.' : 'Enrol more officers in those roles first, or choose a policy the active officers can meet with one of them locked out.',
+    'removing' in change
+      ? 'Enrol another officer in that role first, then remove this one.'
+      : 'Enrol more officers in those roles first, or choose a policy the active officers can meet with one of them locked out.',
   );
 }

@@ -5,4 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const statementDigest = (kind: 'keyward-abort' | 'keyward-air-gap', ...values: unknown[]): string => createHash('sha256').update(JSON.stringify([kind, ...values])).digest('hex');
+export const statementDigest = (kind: 'keyward-abort' | 'keyward-air-gap', ...values: unknown[]): string =>
+  createHash('sha256')
+    .update(JSON.stringify([kind, ...values]))
+    .digest('hex');

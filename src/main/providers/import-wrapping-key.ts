@@ -2,7 +2,12 @@
 import type { ProviderImport } from '../../shared/providers';
 import type { NewWrappingKey } from '../store/wrapping-keys';
 
-export function wrappingKeyRecord(params: ProviderImport, label: string, tokenSerial: string, tokenObjectId: string): NewWrappingKey {
+export function wrappingKeyRecord(
+  params: ProviderImport,
+  label: string,
+  tokenSerial: string,
+  tokenObjectId: string,
+): NewWrappingKey {
   return {
     provider: params.provider,
     label,

@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 import type { CmkSpec } from '../../shared/keys';
-import { providerNames, wrapMethods, type ProviderId, type ProviderImport, type WrapAlgorithm } from '../../shared/providers';
+import {
+  providerNames,
+  wrapMethods,
+  type ProviderId,
+  type ProviderImport,
+  type WrapAlgorithm,
+} from '../../shared/providers';
 
 export interface PayloadFile {
   name: string;
@@ -40,9 +46,11 @@ const specs: Record<ProviderId, CmkSpec[]> = {
 
 /** Why a spec cannot go to a provider under an algorithm, or undefined when it can. */
 export function specRefusal(provider: ProviderId, spec: CmkSpec, algorithm: WrapAlgorithm): string | undefined {
-  if (!specs[provider].includes(spec)) return `${providerNames[provider]} does not import ${spec} keys through this path (it takes ${specs[provider].join(', ')})`;
+  if (!specs[provider].includes(spec))
+    return `${providerNames[provider]} does not import ${spec} keys through this path (it takes ${specs[provider].join(', ')})`;
   const secret = spec.startsWith('AES_') || spec === 'HMAC_SHA256';
-  if (!secret && wrapMethods[algorithm].kind === 'oaep') return `an ${spec} private key is too large for RSA-OAEP; it needs an RSA-AES key wrap`;
+  if (!secret && wrapMethods[algorithm].kind === 'oaep')
+    return `an ${spec} private key is too large for RSA-OAEP; it needs an RSA-AES key wrap`;
   return undefined;
 }
 
@@ -57,12 +65,15 @@ const vaultTypes: Partial<Record<CmkSpec, string>> = {
   EC_P384: 'ecdsa-p384',
 };
 
-const azureKeyType = (spec: CmkSpec): string => (spec.startsWith('RSA_') ? 'RSA-HSM' : spec.startsWith('EC_') ? 'EC-HSM' : 'oct-HSM');
+const azureKeyType = (spec: CmkSpec): string =>
+  spec.startsWith('RSA_') ? 'RSA-HSM' : spec.startsWith('EC_') ? 'EC-HSM' : 'oct-HSM';
 
 export const byokSchema = z
   .object({
     schema_version: z.literal('1.0.0'),
-    header: z.object({ kid: z.string().min(1), alg: z.literal('dir'), enc: z.literal('CKM_RSA_AES_KEY_WRAP') }).strict(),
+    header: z
+      .object({ kid: z.string().min(1), alg: z.literal('dir'), enc: z.literal('CKM_RSA_AES_KEY_WRAP') })
+      .strict(),
     ciphertext: z.base64url(),
     generator: z.string().min(1),
   })
@@ -82,7 +93,12 @@ export function buildPayload(request: PayloadRequest): Payload {
       };
     case 'azure-key-vault': {
       const file = `${t.keyName ?? 'key'}.byok`;
-      const byok = { schema_version: '1.0.0', header: { kid: t.kid ?? '', alg: 'dir', enc: 'CKM_RSA_AES_KEY_WRAP' }, ciphertext: wrapped.toString('base64url'), generator: request.generator };
+      const byok = {
+        schema_version: '1.0.0',
+        header: { kid: t.kid ?? '', alg: 'dir', enc: 'CKM_RSA_AES_KEY_WRAP' },
+        ciphertext: wrapped.toString('base64url'),
+        generator: request.generator,
+      };
       const host = /^https:\/\/([a-z0-9-]+)\.(vault|managedhsm)\./.exec(t.kid ?? '');
       const where = host?.[2] === 'managedhsm' ? `--hsm-name ${host[1] ?? ''}` : `--vault-name ${host?.[1] ?? ''}`;
       return {
@@ -107,7 +123,10 @@ export function buildPayload(request: PayloadRequest): Payload {
       return {
         files: [
           { name: 'encrypted-tenant-secret.b64', bytes: Buffer.from(wrapped.toString('base64')) },
-          { name: 'tenant-secret-sha256.b64', bytes: Buffer.from((request.keySha256 ?? Buffer.alloc(0)).toString('base64')) },
+          {
+            name: 'tenant-secret-sha256.b64',
+            bytes: Buffer.from((request.keySha256 ?? Buffer.alloc(0)).toString('base64')),
+          },
         ],
         upload:
           'In Salesforce Setup, open Platform Encryption, then Key Management, choose the tenant secret type, then "Bring Your Own Key". Upload encrypted-tenant-secret.b64 as the encrypted tenant secret and tenant-secret-sha256.b64 as its hash, with the certificate this bundle was made for.',
@@ -126,26 +145,41 @@ export function buildPayload(request: PayloadRequest): Payload {
 /** Expected bytes of the wrapped key: RSA part = modulus length, then 8*ceil(n/8)+8 bytes of KWP for RSA-AES. */
 function wrappedProblems(algorithm: WrapAlgorithm, modulusBits: number, spec: CmkSpec, wrapped: Buffer): string[] {
   const rsaBytes = modulusBits / 8;
-  if (wrapMethods[algorithm].kind === 'oaep') return wrapped.length === rsaBytes ? [] : [`the wrapped key is ${wrapped.length} bytes; RSA-OAEP under RSA-${modulusBits} gives ${rsaBytes}`];
-  if (wrapped.length <= rsaBytes + 8) return [`the wrapped key is ${wrapped.length} bytes, too short for RSA-AES under RSA-${modulusBits}`];
+  if (wrapMethods[algorithm].kind === 'oaep')
+    return wrapped.length === rsaBytes
+      ? []
+      : [`the wrapped key is ${wrapped.length} bytes; RSA-OAEP under RSA-${modulusBits} gives ${rsaBytes}`];
+  if (wrapped.length <= rsaBytes + 8)
+    return [`the wrapped key is ${wrapped.length} bytes, too short for RSA-AES under RSA-${modulusBits}`];
   const kwp = wrapped.length - rsaBytes;
   if (kwp % 8 !== 0) return [`its AES-KWP part is ${kwp} bytes, not a multiple of 8`];
   const secretBytes = spec === 'HMAC_SHA256' ? 32 : spec.startsWith('AES_') ? Number(spec.slice(4)) / 8 : undefined;
-  if (secretBytes !== undefined && kwp !== 8 * Math.ceil(secretBytes / 8) + 8) return [`its AES-KWP part is ${kwp} bytes; an ${spec} key gives ${8 * Math.ceil(secretBytes / 8) + 8}`];
+  if (secretBytes !== undefined && kwp !== 8 * Math.ceil(secretBytes / 8) + 8)
+    return [`its AES-KWP part is ${kwp} bytes; an ${spec} key gives ${8 * Math.ceil(secretBytes / 8) + 8}`];
   return [];
 }
 
 /** The payload's structure, checked on the connected side. Returns what is wrong, in words. */
-export function payloadProblems(params: Pick<ProviderImport, 'provider' | 'algorithm' | 'modulusBits' | 'target'>, spec: CmkSpec, files: Map<string, Buffer>): string[] {
+export function payloadProblems(
+  params: Pick<ProviderImport, 'provider' | 'algorithm' | 'modulusBits' | 'target'>,
+  spec: CmkSpec,
+  files: Map<string, Buffer>,
+): string[] {
   const get = (name: string): Buffer | undefined => files.get(name);
   const base64 = (name: string): Buffer | undefined => {
     const text = get(name)?.toString('utf8').trim();
     return text !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
   };
-  const wrappedOf = (wrapped: Buffer | undefined, name: string): string[] => (wrapped ? wrappedProblems(params.algorithm, params.modulusBits, spec, wrapped).map((p) => `${name}: ${p}`) : [`${name} is missing or unreadable`]);
+  const wrappedOf = (wrapped: Buffer | undefined, name: string): string[] =>
+    wrapped
+      ? wrappedProblems(params.algorithm, params.modulusBits, spec, wrapped).map((p) => `${name}: ${p}`)
+      : [`${name} is missing or unreadable`];
   switch (params.provider) {
     case 'aws-kms':
-      return [...wrappedOf(get('EncryptedKeyMaterial.bin'), 'EncryptedKeyMaterial.bin'), ...(get('ImportToken.bin')?.length ? [] : ['ImportToken.bin is missing or empty'])];
+      return [
+        ...wrappedOf(get('EncryptedKeyMaterial.bin'), 'EncryptedKeyMaterial.bin'),
+        ...(get('ImportToken.bin')?.length ? [] : ['ImportToken.bin is missing or empty']),
+      ];
     case 'azure-key-vault': {
       const name = `${params.target.keyName ?? 'key'}.byok`;
       let json: unknown;
@@ -155,8 +189,12 @@ export function payloadProblems(params: Pick<ProviderImport, 'provider' | 'algor
         return [`${name} is missing or not JSON`];
       }
       const parsed = byokSchema.safeParse(json);
-      if (!parsed.success) return [`${name} does not follow the BYOK schema (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`];
-      if (parsed.data.header.kid !== params.target.kid) return [`${name} names the KEK ${parsed.data.header.kid}, not the recorded ${params.target.kid ?? ''}`];
+      if (!parsed.success)
+        return [
+          `${name} does not follow the BYOK schema (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+        ];
+      if (parsed.data.header.kid !== params.target.kid)
+        return [`${name} names the KEK ${parsed.data.header.kid}, not the recorded ${params.target.kid ?? ''}`];
       return wrappedOf(Buffer.from(parsed.data.ciphertext, 'base64url'), `${name} ciphertext`);
     }
     case 'google-cloud-kms':
@@ -165,12 +203,18 @@ export function payloadProblems(params: Pick<ProviderImport, 'provider' | 'algor
       return wrappedOf(base64('ciphertext.b64'), 'ciphertext.b64');
     case 'salesforce-shield': {
       const hash = base64('tenant-secret-sha256.b64');
-      return [...wrappedOf(base64('encrypted-tenant-secret.b64'), 'encrypted-tenant-secret.b64'), ...(hash?.length === 32 ? [] : ['tenant-secret-sha256.b64 is not a base64 SHA-256 hash'])];
+      return [
+        ...wrappedOf(base64('encrypted-tenant-secret.b64'), 'encrypted-tenant-secret.b64'),
+        ...(hash?.length === 32 ? [] : ['tenant-secret-sha256.b64 is not a base64 SHA-256 hash']),
+      ];
     }
     case 'generic': {
       const wrapped = get('wrapped-key.bin');
       const b64 = base64('wrapped-key.b64');
-      return [...wrappedOf(wrapped, 'wrapped-key.bin'), ...(wrapped && b64?.equals(wrapped) ? [] : ['wrapped-key.b64 is not the base64 form of wrapped-key.bin'])];
+      return [
+        ...wrappedOf(wrapped, 'wrapped-key.bin'),
+        ...(wrapped && b64?.equals(wrapped) ? [] : ['wrapped-key.b64 is not the base64 form of wrapped-key.bin']),
+      ];
     }
   }
 }

@@ -20,7 +20,10 @@ export interface ParsedWrappingKey {
 
 export const maxWrappingKeyFileBytes = 64 * 1024;
 
-function refuse(why: string, nextStep = 'Ask the provider for its wrapping public key as a PEM or DER file, a certificate, or a JWK.'): KeywardError {
+function refuse(
+  why: string,
+  nextStep = 'Ask the provider for its wrapping public key as a PEM or DER file, a certificate, or a JWK.',
+): KeywardError {
   return new KeywardError('HSM_KEY_REJECTED', `The wrapping key file was refused: ${why}.`, nextStep);
 }
 
@@ -32,10 +35,16 @@ interface Decoded {
 
 function fromPem(text: string): Decoded {
   const labels = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((m) => m[1]);
-  if (labels.length !== 1) throw refuse(labels.length === 0 ? 'it holds no PEM block' : `it holds ${labels.length} PEM blocks; give exactly one key`);
+  if (labels.length !== 1)
+    throw refuse(
+      labels.length === 0 ? 'it holds no PEM block' : `it holds ${labels.length} PEM blocks; give exactly one key`,
+    );
   const label = labels[0];
   if (label?.includes('PRIVATE')) {
-    throw refuse('it contains a PRIVATE key', 'Do not bring private keys to this workstation. Destroy this copy as your policy requires and ask the provider for the public key.');
+    throw refuse(
+      'it contains a PRIVATE key',
+      'Do not bring private keys to this workstation. Destroy this copy as your policy requires and ask the provider for the public key.',
+    );
   }
   try {
     if (label === 'CERTIFICATE') {
@@ -43,7 +52,8 @@ function fromPem(text: string): Decoded {
       return { key: certificate.publicKey, source: 'pem-certificate', certificate };
     }
     if (label === 'PUBLIC KEY') return { key: createPublicKey({ key: text, format: 'pem' }), source: 'pem-spki' };
-    if (label === 'RSA PUBLIC KEY') return { key: createPublicKey({ key: text, format: 'pem', type: 'pkcs1' }), source: 'pem-pkcs1' };
+    if (label === 'RSA PUBLIC KEY')
+      return { key: createPublicKey({ key: text, format: 'pem', type: 'pkcs1' }), source: 'pem-pkcs1' };
   } catch (error) {
     throw refuse(`its ${label} block does not decode (${error instanceof Error ? error.message : String(error)})`);
   }
@@ -60,9 +70,13 @@ function fromJwk(text: string): Decoded {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw refuse('the JSON is not a JWK object');
   const fields = jwk as Record<string, unknown>;
   if ('d' in fields || 'p' in fields) {
-    throw refuse('the JWK contains private key fields', 'Do not bring private keys to this workstation. Ask the provider for the public JWK only.');
+    throw refuse(
+      'the JWK contains private key fields',
+      'Do not bring private keys to this workstation. Ask the provider for the public JWK only.',
+    );
   }
-  if (fields.kty !== 'RSA' || typeof fields.n !== 'string' || typeof fields.e !== 'string') throw refuse('the JWK is not an RSA public key (kty "RSA" with n and e)');
+  if (fields.kty !== 'RSA' || typeof fields.n !== 'string' || typeof fields.e !== 'string')
+    throw refuse('the JWK is not an RSA public key (kty "RSA" with n and e)');
   try {
     return { key: createPublicKey({ key: { kty: 'RSA', n: fields.n, e: fields.e }, format: 'jwk' }), source: 'jwk' };
   } catch (error) {
@@ -86,12 +100,18 @@ function fromDer(der: Buffer): Decoded {
 
 export function parseWrappingKey(bytes: Uint8Array): ParsedWrappingKey {
   if (bytes.length === 0) throw refuse('the file is empty');
-  if (bytes.length > maxWrappingKeyFileBytes) throw refuse(`the file is ${bytes.length} bytes; a public key file is at most ${maxWrappingKeyFileBytes}`);
+  if (bytes.length > maxWrappingKeyFileBytes)
+    throw refuse(`the file is ${bytes.length} bytes; a public key file is at most ${maxWrappingKeyFileBytes}`);
   const buffer = Buffer.from(bytes);
   const text = buffer.toString('utf8').trim();
-  const parsed: Decoded = text.startsWith('{') ? fromJwk(text) : text.includes('-----BEGIN') ? fromPem(text) : fromDer(buffer);
+  const parsed: Decoded = text.startsWith('{')
+    ? fromJwk(text)
+    : text.includes('-----BEGIN')
+      ? fromPem(text)
+      : fromDer(buffer);
   const { key } = parsed;
-  if (key.asymmetricKeyType !== 'rsa') throw refuse(`the key is ${key.asymmetricKeyType ?? 'of an unknown type'}, not RSA`);
+  if (key.asymmetricKeyType !== 'rsa')
+    throw refuse(`the key is ${key.asymmetricKeyType ?? 'of an unknown type'}, not RSA`);
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 2048) throw refuse(`the RSA key has ${bits} bits; at least 2048 are required`);
   const exponent = key.asymmetricKeyDetails?.publicExponent;
@@ -99,7 +119,11 @@ export function parseWrappingKey(bytes: Uint8Array): ParsedWrappingKey {
   const spki = key.export({ type: 'spki', format: 'der' });
   const cert = parsed.certificate;
   const certificate = cert
-    ? { subject: cert.subject, notBefore: new Date(cert.validFrom).toISOString(), notAfter: new Date(cert.validTo).toISOString() }
+    ? {
+        subject: cert.subject,
+        notBefore: new Date(cert.validFrom).toISOString(),
+        notAfter: new Date(cert.validTo).toISOString(),
+      }
     : undefined;
   return {
     spki,

@@ -89,7 +89,9 @@ export function chromiumArgs(headless: boolean): string[] {
 }
 
 /** How the shell launches Chromium (also used by the start benchmark's baseline, to launch it the same way). */
-export function chromiumLaunchOptions(headless: boolean): NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]> {
+export function chromiumLaunchOptions(
+  headless: boolean,
+): NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]> {
   return {
     executablePath: chromiumPath,
     headless,
@@ -133,4 +135,3 @@ export async function launchChromiumShell({ handlers, headless }: ChromiumShellO
   });
   return { page, context, closed, close };
 }
-

@@ -3,7 +3,14 @@
  * and the canonical encoding of the entry, so any edit, deletion, insertion or reordering breaks the
  * chain at a place `verify` names. Triggers refuse UPDATE and DELETE outright.
  */
-import { genesisHash, type AuditDetails, type AuditEntry, type AuditQuery, type AuditRecord, type AuditVerification } from '../../shared/audit';
+import {
+  genesisHash,
+  type AuditDetails,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditVerification,
+} from '../../shared/audit';
 import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { isStoreBusy } from './busy';
 import { entryHash, verifyChain } from './chain';
@@ -22,11 +29,24 @@ interface Row {
 }
 
 /** Words in a detail key that suggest a secret (camelCase, snake_case and kebab-case are split into words). */
-const secretWords = new Set(['pin', 'pins', 'passphrase', 'password', 'secret', 'plaintext', 'share', 'shares', 'seed']);
+const secretWords = new Set([
+  'pin',
+  'pins',
+  'passphrase',
+  'password',
+  'secret',
+  'plaintext',
+  'share',
+  'shares',
+  'seed',
+]);
 
 /** A detail key that suggests a secret; such details are refused rather than stored. */
 export function looksSecret(key: string): boolean {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
   return words.some((w, i) => secretWords.has(w) || (w === 'private' && words[i + 1] === 'key') || w === 'privatekey');
 }
 
@@ -65,16 +85,34 @@ export class AuditLog {
 
   /** Appends inside the caller's transaction when there is one (so a state change and its entry commit together). */
   append(record: AuditRecord): AuditEntry {
-    if (record.actors.length === 0) throw new KeywardError('AUDIT_REFUSED', 'An audit entry must name at least one actor.', 'This is a defect in Keyward: report it.');
+    if (record.actors.length === 0)
+      throw new KeywardError(
+        'AUDIT_REFUSED',
+        'An audit entry must name at least one actor.',
+        'This is a defect in Keyward: report it.',
+      );
     assertNoSecrets(record.details);
     const write = (): AuditEntry => {
-      const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+        { seq: number; hash: string } | undefined;
       const base = { ...record, seq: (last?.seq ?? 0) + 1, time: this.now().toISOString() };
       const prevHash = last?.hash ?? genesisHash;
       const entry: AuditEntry = { ...base, prevHash, hash: entryHash(prevHash, base) };
       this.db
-        .prepare('INSERT INTO audit_log (seq, time, actors, action, subject, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(entry.seq, entry.time, JSON.stringify(entry.actors), entry.action, entry.subject, entry.outcome, JSON.stringify(entry.details), entry.prevHash, entry.hash);
+        .prepare(
+          'INSERT INTO audit_log (seq, time, actors, action, subject, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          entry.seq,
+          entry.time,
+          JSON.stringify(entry.actors),
+          entry.action,
+          entry.subject,
+          entry.outcome,
+          JSON.stringify(entry.details),
+          entry.prevHash,
+          entry.hash,
+        );
       return entry;
     };
     return this.db.inTransaction ? write() : this.db.transaction(write).immediate();
@@ -108,11 +146,15 @@ export class AuditLog {
 
   /** Entries 1..upTo in order, streamed. */
   *iterate(upTo: number): Generator<AuditEntry> {
-    for (const row of this.db.prepare('SELECT * FROM audit_log WHERE seq <= ? ORDER BY seq').iterate(upTo) as IterableIterator<Row>) yield toEntry(row);
+    for (const row of this.db
+      .prepare('SELECT * FROM audit_log WHERE seq <= ? ORDER BY seq')
+      .iterate(upTo) as IterableIterator<Row>)
+      yield toEntry(row);
   }
 
   head(): { seq: number; hash: string } {
-    const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const last = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      { seq: number; hash: string } | undefined;
     return last ?? { seq: 0, hash: genesisHash };
   }
 
@@ -159,5 +201,4 @@ export class AuditLog {
       })(),
     );
   }
-
 }

@@ -36,12 +36,32 @@ export class Bundles {
         actors: change.actors,
         action: 'bundle.written',
         subject: `${bundle.keyName} v${bundle.keyVersion}`,
-        details: { bundle: id, provider: bundle.provider, manifestSha256: bundle.manifestSha256, drive: bundle.drive, path: bundle.path, ceremony: change.ceremony },
+        details: {
+          bundle: id,
+          provider: bundle.provider,
+          manifestSha256: bundle.manifestSha256,
+          drive: bundle.drive,
+          path: bundle.path,
+          ceremony: change.ceremony,
+        },
       },
       () => {
         this.db
-          .prepare('INSERT INTO bundles (id, key_id, key_version, provider, wrapping_key_id, manifest_sha256, drive, path, written_at, ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(id, key.id, bundle.keyVersion, bundle.provider, bundle.wrappingKeyId, bundle.manifestSha256, bundle.drive, bundle.path, this.now().toISOString(), change.ceremony);
+          .prepare(
+            'INSERT INTO bundles (id, key_id, key_version, provider, wrapping_key_id, manifest_sha256, drive, path, written_at, ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            id,
+            key.id,
+            bundle.keyVersion,
+            bundle.provider,
+            bundle.wrappingKeyId,
+            bundle.manifestSha256,
+            bundle.drive,
+            bundle.path,
+            this.now().toISOString(),
+            change.ceremony,
+          );
       },
     );
     return this.list(bundle.keyName).find((b) => b.id === id) as BundleRecord;

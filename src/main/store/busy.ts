@@ -8,10 +8,10 @@
  *   index beside the database: the error names the disk, its free space and the space Keyward needs.
  * SQLite has rolled back whatever the refused statement or transaction had begun: nothing is half-written.
  */
+import type Database from 'better-sqlite3';
 import { readFileSync, readdirSync, readlinkSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeywardError } from '../../shared/errors';
-import type Database from 'better-sqlite3';
 
 type Db = Database.Database;
 
@@ -76,7 +76,8 @@ export function isDiskFull(error: unknown, folder: string): boolean {
   return free !== undefined && free < ioErrorMeansFullBelowBytes;
 }
 
-const inWords = (bytes: number): string => (bytes < megabyte ? `${Math.floor(bytes / 1024)} KB` : `${(bytes / megabyte).toFixed(1)} MB`);
+const inWords = (bytes: number): string =>
+  bytes < megabyte ? `${Math.floor(bytes / 1024)} KB` : `${(bytes / megabyte).toFixed(1)} MB`;
 
 /**
  * The disk holding the data folder is full. `purpose` completes "Keyward needs at least 16 MB there to ...";
@@ -149,7 +150,11 @@ function guarded<T>(path: string, call: () => T): T {
   } catch (error) {
     if (isBusy(error)) throw busyError(path);
     if (isDiskFull(error, dirname(path))) {
-      throw diskFullError(dirname(path), 'record its work in the workstation database', 'The change it was recording was not written: SQLite rolled it back, so the database is as it was before that change.');
+      throw diskFullError(
+        dirname(path),
+        'record its work in the workstation database',
+        'The change it was recording was not written: SQLite rolled it back, so the database is as it was before that change.',
+      );
     }
     throw error;
   }
@@ -165,7 +170,9 @@ function guardStatement<S extends object>(statement: S, path: string): S {
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       const method = value as Fn;
       if (statementMethods.has(property)) {
-        if (property === 'iterate') return (...args: unknown[]) => guardIterator(guarded(path, () => method.apply(target, args)) as Iterator<unknown>, path);
+        if (property === 'iterate')
+          return (...args: unknown[]) =>
+            guardIterator(guarded(path, () => method.apply(target, args)) as Iterator<unknown>, path);
         return (...args: unknown[]) => guarded(path, () => method.apply(target, args));
       }
       if (chainingMethods.has(property)) {
@@ -196,7 +203,8 @@ function guardTransaction(transaction: Fn & Record<'deferred' | 'immediate' | 'e
       return guarded(path, () => fn.apply(this, args));
     };
   const guardedDefault = wrap(transaction);
-  for (const variant of ['deferred', 'immediate', 'exclusive'] as const) Object.defineProperty(guardedDefault, variant, { value: wrap(transaction[variant]) });
+  for (const variant of ['deferred', 'immediate', 'exclusive'] as const)
+    Object.defineProperty(guardedDefault, variant, { value: wrap(transaction[variant]) });
   return guardedDefault;
 }
 
@@ -207,8 +215,11 @@ export function guardBusy(db: Db, path: string): Db {
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
       const method = value as Fn;
-      if (property === 'prepare') return (...args: unknown[]) => guardStatement(method.apply(target, args) as object, path);
-      if (property === 'transaction') return (...args: unknown[]) => guardTransaction(method.apply(target, args) as Fn & Record<'deferred' | 'immediate' | 'exclusive', Fn>, path);
+      if (property === 'prepare')
+        return (...args: unknown[]) => guardStatement(method.apply(target, args) as object, path);
+      if (property === 'transaction')
+        return (...args: unknown[]) =>
+          guardTransaction(method.apply(target, args) as Fn & Record<'deferred' | 'immediate' | 'exclusive', Fn>, path);
       return (...args: unknown[]) => {
         const result = guarded(path, () => method.apply(target, args));
         return result === target ? proxy : result;

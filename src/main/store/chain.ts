@@ -28,21 +28,49 @@ export function verifyChain(items: Iterable<ChainItem>): AuditVerification {
   let prevHash = genesisHash;
   let expectedSeq = 1;
   let entries = 0;
-  const fail = (seq: number, kind: AuditProblemKind, message: string): AuditVerification => ({ ok: false, entries, headHash: prevHash, problem: { seq, kind, message } });
+  const fail = (seq: number, kind: AuditProblemKind, message: string): AuditVerification => ({
+    ok: false,
+    entries,
+    headHash: prevHash,
+    problem: { seq, kind, message },
+  });
   for (const entry of items) {
-    if ('malformed' in entry) return fail(entry.seq, 'malformed', `Entry ${entry.seq} cannot be read (its fields are not valid): it was altered outside Keyward.`);
+    if ('malformed' in entry)
+      return fail(
+        entry.seq,
+        'malformed',
+        `Entry ${entry.seq} cannot be read (its fields are not valid): it was altered outside Keyward.`,
+      );
     if (entry.seq !== expectedSeq) {
-      return fail(expectedSeq, 'deleted', `Entry ${expectedSeq}${entry.seq > expectedSeq + 1 ? ` to ${entry.seq - 1}` : ''} is missing: the log goes from entry ${expectedSeq - 1} to entry ${entry.seq}.`);
+      return fail(
+        expectedSeq,
+        'deleted',
+        `Entry ${expectedSeq}${entry.seq > expectedSeq + 1 ? ` to ${entry.seq - 1}` : ''} is missing: the log goes from entry ${expectedSeq - 1} to entry ${entry.seq}.`,
+      );
     }
     if (entryHash(entry.prevHash, entry) !== entry.hash) {
       // An intact entry that only moved hashes correctly under its old number.
-      const moved = [entry.seq - 1, entry.seq + 1].some((seq) => seq > 0 && entryHash(entry.prevHash, { ...entry, seq }) === entry.hash);
+      const moved = [entry.seq - 1, entry.seq + 1].some(
+        (seq) => seq > 0 && entryHash(entry.prevHash, { ...entry, seq }) === entry.hash,
+      );
       return moved
-        ? fail(entry.seq, 'inserted-or-reordered', `Entry ${entry.seq} (${entry.action}, ${entry.time}) was renumbered: entries were inserted, removed or reordered at this point.`)
-        : fail(entry.seq, 'edited', `Entry ${entry.seq} (${entry.action}, ${entry.time}) was changed after it was written: its content no longer matches its hash.`);
+        ? fail(
+            entry.seq,
+            'inserted-or-reordered',
+            `Entry ${entry.seq} (${entry.action}, ${entry.time}) was renumbered: entries were inserted, removed or reordered at this point.`,
+          )
+        : fail(
+            entry.seq,
+            'edited',
+            `Entry ${entry.seq} (${entry.action}, ${entry.time}) was changed after it was written: its content no longer matches its hash.`,
+          );
     }
     if (entry.prevHash !== prevHash) {
-      return fail(entry.seq, 'inserted-or-reordered', `Entry ${entry.seq} (${entry.action}) does not follow entry ${entry.seq - 1}: entries were inserted, removed or reordered before it.`);
+      return fail(
+        entry.seq,
+        'inserted-or-reordered',
+        `Entry ${entry.seq} (${entry.action}) does not follow entry ${entry.seq - 1}: entries were inserted, removed or reordered before it.`,
+      );
     }
     prevHash = entry.hash;
     expectedSeq++;

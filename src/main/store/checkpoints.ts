@@ -6,12 +6,11 @@
 import { createHash } from 'node:crypto';
 import { genesisHash, type AuditCheckpoint, type CheckpointVerification } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
+import type { Signer } from '../x509/signer';
+import { signatureValid } from '../x509/verify-signature';
 import type { AuditLog } from './audit-log';
 import { canonicalJson } from './canonical';
 import type { Db } from './database';
-import type { Signer } from '../x509/signer';
-import { signatureValid } from '../x509/verify-signature';
-
 
 interface Row {
   id: number;
@@ -28,7 +27,15 @@ interface Row {
 
 /** The bytes that are signed. */
 export function checkpointBody(c: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'time' | 'prevCheckpointHash'>): Buffer {
-  return Buffer.from(canonicalJson({ type: 'keyward-audit-checkpoint', seq: c.seq, headHash: c.headHash, time: c.time, prevCheckpointHash: c.prevCheckpointHash }));
+  return Buffer.from(
+    canonicalJson({
+      type: 'keyward-audit-checkpoint',
+      seq: c.seq,
+      headHash: c.headHash,
+      time: c.time,
+      prevCheckpointHash: c.prevCheckpointHash,
+    }),
+  );
 }
 
 function checkpointHash(body: Buffer, signature: Uint8Array): string {
@@ -36,7 +43,11 @@ function checkpointHash(body: Buffer, signature: Uint8Array): string {
 }
 
 function checkpointSignatureValid(c: AuditCheckpoint): boolean {
-  return signatureValid(c.signerSpki, checkpointBody(c), { hash: c.hashAlgorithm, scheme: c.scheme, signature: c.signature });
+  return signatureValid(c.signerSpki, checkpointBody(c), {
+    hash: c.hashAlgorithm,
+    scheme: c.scheme,
+    signature: c.signature,
+  });
 }
 
 function toCheckpoint(r: Row): AuditCheckpoint {
@@ -79,7 +90,12 @@ export class Checkpoints {
   async write(signer: Signer, actors: string[]): Promise<AuditCheckpoint> {
     const head = this.log.head();
     const previous = this.last();
-    const unsigned = { seq: head.seq, headHash: head.hash, time: this.now().toISOString(), prevCheckpointHash: previous?.hash ?? genesisHash };
+    const unsigned = {
+      seq: head.seq,
+      headHash: head.hash,
+      time: this.now().toISOString(),
+      prevCheckpointHash: previous?.hash ?? genesisHash,
+    };
     const body = checkpointBody(unsigned);
     const signed = await signer.sign(body);
     const checkpoint: AuditCheckpoint = {
@@ -92,20 +108,44 @@ export class Checkpoints {
       hash: checkpointHash(body, signed.signature),
     };
     if (!checkpointSignatureValid(checkpoint)) {
-      throw new KeywardError('HSM_SIGNATURE_INVALID', 'The HSM signed the audit checkpoint, but the signature does not verify against the signing key. No checkpoint was written.', 'Check the workstation signing key and the HSM; do not continue the ceremony until this is understood.');
+      throw new KeywardError(
+        'HSM_SIGNATURE_INVALID',
+        'The HSM signed the audit checkpoint, but the signature does not verify against the signing key. No checkpoint was written.',
+        'Check the workstation signing key and the HSM; do not continue the ceremony until this is understood.',
+      );
     }
     return this.db
       .transaction(() => {
         const latest = this.last();
         if ((latest?.hash ?? genesisHash) !== unsigned.prevCheckpointHash) {
-          throw new KeywardError('AUDIT_REFUSED', 'Another audit checkpoint was written while this one was being signed; this one was not stored.', 'Write the checkpoint again.');
+          throw new KeywardError(
+            'AUDIT_REFUSED',
+            'Another audit checkpoint was written while this one was being signed; this one was not stored.',
+            'Write the checkpoint again.',
+          );
         }
         const id = this.db
           .prepare(
             'INSERT INTO audit_checkpoints (seq, head_hash, time, prev_checkpoint_hash, signer_spki, hash_algorithm, scheme, signature, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
           )
-          .run(checkpoint.seq, checkpoint.headHash, checkpoint.time, checkpoint.prevCheckpointHash, Buffer.from(checkpoint.signerSpki), checkpoint.hashAlgorithm, checkpoint.scheme, Buffer.from(checkpoint.signature), checkpoint.hash).lastInsertRowid;
-        this.log.append({ actors, action: 'audit.checkpoint', subject: `entry ${checkpoint.seq}`, outcome: 'success', details: { headHash: checkpoint.headHash, checkpointHash: checkpoint.hash } });
+          .run(
+            checkpoint.seq,
+            checkpoint.headHash,
+            checkpoint.time,
+            checkpoint.prevCheckpointHash,
+            Buffer.from(checkpoint.signerSpki),
+            checkpoint.hashAlgorithm,
+            checkpoint.scheme,
+            Buffer.from(checkpoint.signature),
+            checkpoint.hash,
+          ).lastInsertRowid;
+        this.log.append({
+          actors,
+          action: 'audit.checkpoint',
+          subject: `entry ${checkpoint.seq}`,
+          outcome: 'success',
+          details: { headHash: checkpoint.headHash, checkpointHash: checkpoint.hash },
+        });
         return { ...checkpoint, id: Number(id) };
       })
       .immediate();
@@ -125,25 +165,47 @@ export class Checkpoints {
       workstationSpki,
     );
   }
-
 }
 
 /** The checkpoint rules, shared by the database's verification and an exported log's. */
-export function verifyCheckpointList(list: Iterable<AuditCheckpoint>, hashAt: (seq: number) => string | undefined, pinnedSpki?: Uint8Array): CheckpointVerification {
+export function verifyCheckpointList(
+  list: Iterable<AuditCheckpoint>,
+  hashAt: (seq: number) => string | undefined,
+  pinnedSpki?: Uint8Array,
+): CheckpointVerification {
   let prev = genesisHash;
   let count = 0;
   let last: AuditCheckpoint | undefined;
   for (const c of list) {
-    const fail = (message: string): CheckpointVerification => ({ ok: false, checkpoints: count, problem: { checkpoint: c.id, message } });
-    if (pinnedSpki && !Buffer.from(pinnedSpki).equals(Buffer.from(c.signerSpki))) return fail(`Checkpoint ${c.id} was signed by a key other than the workstation signing key.`);
-    if (c.prevCheckpointHash !== prev) return fail(`Checkpoint ${c.id} does not follow the checkpoint before it: checkpoints were removed or replaced.`);
-    if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !checkpointSignatureValid(c)) return fail(`Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`);
+    const fail = (message: string): CheckpointVerification => ({
+      ok: false,
+      checkpoints: count,
+      problem: { checkpoint: c.id, message },
+    });
+    if (pinnedSpki && !Buffer.from(pinnedSpki).equals(Buffer.from(c.signerSpki)))
+      return fail(`Checkpoint ${c.id} was signed by a key other than the workstation signing key.`);
+    if (c.prevCheckpointHash !== prev)
+      return fail(`Checkpoint ${c.id} does not follow the checkpoint before it: checkpoints were removed or replaced.`);
+    if (checkpointHash(checkpointBody(c), c.signature) !== c.hash || !checkpointSignatureValid(c))
+      return fail(
+        `Checkpoint ${c.id} (entry ${c.seq}, ${c.time}) has a signature that does not verify: it was altered.`,
+      );
     const held = hashAt(c.seq);
-    if (held === undefined) return fail(`The audit log ends before entry ${c.seq}, which checkpoint ${c.id} signed at ${c.time}: entries were cut off the end of the log.`);
-    if (held !== c.headHash) return fail(`Entry ${c.seq} is not the entry checkpoint ${c.id} signed at ${c.time}: the log was rewritten up to that point.`);
+    if (held === undefined)
+      return fail(
+        `The audit log ends before entry ${c.seq}, which checkpoint ${c.id} signed at ${c.time}: entries were cut off the end of the log.`,
+      );
+    if (held !== c.headHash)
+      return fail(
+        `Entry ${c.seq} is not the entry checkpoint ${c.id} signed at ${c.time}: the log was rewritten up to that point.`,
+      );
     prev = c.hash;
     count++;
     last = c;
   }
-  return { ok: true, checkpoints: count, ...(last ? { last: { seq: last.seq, headHash: last.headHash, time: last.time } } : {}) };
+  return {
+    ok: true,
+    checkpoints: count,
+    ...(last ? { last: { seq: last.seq, headHash: last.headHash, time: last.time } } : {}),
+  };
 }

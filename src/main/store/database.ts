@@ -11,13 +11,13 @@
  * Another program holding the database locked, or a full disk, is reported as such wherever it is met
  * (see busy.ts). Commands that only read open it read-only, which works on a full disk too (openReader).
  */
+import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import { KeywardError } from '../../shared/errors';
+import { syncDirectory } from '../files/new-file';
 import { busyError, busyTimeoutMs, diskFullError, guardBusy, isBusy, isDiskFull } from './busy';
 import { migrations, schemaVersion } from './migrations';
-import { syncDirectory } from '../files/new-file';
 
 export type Db = Database.Database;
 
@@ -37,7 +37,8 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   if (!existsSync(path)) {
     // A log without its database would be replayed into the new one: the latest changes of a database that is gone.
     const wal = `${path}-wal`;
-    if (existsSync(wal) && statSync(wal).size > 0) throw damaged(path, `the database file is missing, but its write-ahead log ${wal} is there`);
+    if (existsSync(wal) && statSync(wal).size > 0)
+      throw damaged(path, `the database file is missing, but its write-ahead log ${wal} is there`);
     createDatabase(path);
   }
   const version = inspect(path);
@@ -105,7 +106,11 @@ function openReader(path: string, mode: 'read-only' | 'query-only'): Db {
   }
   const [wal] = sideFiles(path);
   if (existsSync(wal) && statSync(wal).size > 0) {
-    throw diskFullError(dirname(path), 'read the latest changes, which are in its write-ahead log', 'Keyward wrote nothing to the database.');
+    throw diskFullError(
+      dirname(path),
+      'read the latest changes, which are in its write-ahead log',
+      'Keyward wrote nothing to the database.',
+    );
   }
   let exclusive: Db | undefined;
   try {
@@ -145,7 +150,12 @@ function createDatabase(path: string): void {
   } catch (error) {
     for (const file of [temporary, `${temporary}-wal`, `${temporary}-shm`]) rmSync(file, { force: true });
     if (error instanceof KeywardError) throw error;
-    if (isDiskFull(error, dirname(path))) throw diskFullError(dirname(path), 'create its workstation database', 'Nothing of it was left in the data folder.');
+    if (isDiskFull(error, dirname(path)))
+      throw diskFullError(
+        dirname(path),
+        'create its workstation database',
+        'Nothing of it was left in the data folder.',
+      );
     throw unavailable(path, error);
   }
 }
@@ -158,7 +168,8 @@ const damaged = (path: string, what: string): KeywardError =>
   );
 
 function unavailable(path: string, error: unknown): KeywardError {
-  if (isDiskFull(error, dirname(path))) return diskFullError(dirname(path), 'open its workstation database', 'Keyward wrote nothing to it.');
+  if (isDiskFull(error, dirname(path)))
+    return diskFullError(dirname(path), 'open its workstation database', 'Keyward wrote nothing to it.');
   return new KeywardError(
     'STORE_UNAVAILABLE',
     `The workstation database ${path} cannot be opened: ${error instanceof Error ? error.message : String(error)}. Keyward wrote nothing to it.`,
@@ -171,9 +182,15 @@ function asStoreError(path: string, error: unknown): KeywardError {
   if (error instanceof KeywardError) return error;
   const code = (error as { code?: unknown }).code;
   if (isBusy(error)) return busyError(path);
-  if (isDiskFull(error, dirname(path))) return diskFullError(dirname(path), 'open its workstation database', 'Keyward wrote nothing to it.');
+  if (isDiskFull(error, dirname(path)))
+    return diskFullError(dirname(path), 'open its workstation database', 'Keyward wrote nothing to it.');
   if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {
-    return damaged(path, code === 'SQLITE_NOTADB' ? 'it is not a SQLite database Keyward can read (its header is missing or overwritten)' : `SQLite reports "${(error as Error).message}"`);
+    return damaged(
+      path,
+      code === 'SQLITE_NOTADB'
+        ? 'it is not a SQLite database Keyward can read (its header is missing or overwritten)'
+        : `SQLite reports "${(error as Error).message}"`,
+    );
   }
   return new KeywardError(
     'STORE_UNAVAILABLE',
@@ -224,14 +241,16 @@ function inspect(path: string): number {
     throw unavailable(path, error);
   }
   if (size === 0) throw damaged(path, 'the file is empty (0 bytes): its content is gone');
-  if (header.length < 100 || !header.subarray(0, 16).equals(sqliteMagic)) throw damaged(path, 'it is not a SQLite database (its header is missing or overwritten)');
+  if (header.length < 100 || !header.subarray(0, 16).equals(sqliteMagic))
+    throw damaged(path, 'it is not a SQLite database (its header is missing or overwritten)');
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const wal = `${path}-wal`;
   if (existsSync(wal) && statSync(wal).size > 0) {
     const problem = walProblem(readStart(wal, 32), pageSize);
     // SQLite would ignore such a log, and delete it on close: the changes it holds would be lost unseen.
-    if (problem) throw damaged(path, `its write-ahead log ${wal}, which holds the latest changes, is damaged (${problem})`);
+    if (problem)
+      throw damaged(path, `its write-ahead log ${wal}, which holds the latest changes, is damaged (${problem})`);
   }
   // A read-only connection creates the log's index (and an empty log) when there are none: removed again on refusal.
   const created = sideFiles(path).filter((file) => !existsSync(file));

@@ -31,7 +31,14 @@ export class Identities {
   current(): WorkstationIdentity | undefined {
     const row = this.db.prepare('SELECT * FROM workstation_identity WHERE retired_at IS NULL').get() as Row | undefined;
     return row
-      ? { tokenSerial: row.token_serial, tokenObjectId: row.token_object_id, spec: row.spec, certificateDer: row.certificate, publicKeyFingerprint: row.public_key_fingerprint, createdAt: row.created_at }
+      ? {
+          tokenSerial: row.token_serial,
+          tokenObjectId: row.token_object_id,
+          spec: row.spec,
+          certificateDer: row.certificate,
+          publicKeyFingerprint: row.public_key_fingerprint,
+          createdAt: row.created_at,
+        }
       : undefined;
   }
 
@@ -49,8 +56,14 @@ export class Identities {
   }
 
   /** Records a new identity (retiring the current one) and audits it in the same transaction. */
-  adopt(identity: Omit<WorkstationIdentity, 'publicKeyFingerprint' | 'createdAt'>, change: Change): WorkstationIdentity {
-    const spki = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({ type: 'spki', format: 'der' });
+  adopt(
+    identity: Omit<WorkstationIdentity, 'publicKeyFingerprint' | 'createdAt'>,
+    change: Change,
+  ): WorkstationIdentity {
+    const spki = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
     const fingerprint = publicKeyFingerprint(spki);
     const at = this.now().toISOString();
     const previous = this.current();
@@ -59,13 +72,28 @@ export class Identities {
         actors: change.actors,
         action: 'workstation.identity.adopt',
         subject: `signing key ${identity.tokenObjectId}`,
-        details: { spec: identity.spec, tokenSerial: identity.tokenSerial, publicKeyFingerprint: fingerprint, replaces: previous?.publicKeyFingerprint ?? null, ceremony: change.ceremony },
+        details: {
+          spec: identity.spec,
+          tokenSerial: identity.tokenSerial,
+          publicKeyFingerprint: fingerprint,
+          replaces: previous?.publicKeyFingerprint ?? null,
+          ceremony: change.ceremony,
+        },
       },
       () => {
         this.db.prepare('UPDATE workstation_identity SET retired_at = ? WHERE retired_at IS NULL').run(at);
         this.db
-          .prepare('INSERT INTO workstation_identity (token_serial, token_object_id, spec, certificate, public_key_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(identity.tokenSerial, identity.tokenObjectId, identity.spec, Buffer.from(identity.certificateDer), fingerprint, at);
+          .prepare(
+            'INSERT INTO workstation_identity (token_serial, token_object_id, spec, certificate, public_key_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            identity.tokenSerial,
+            identity.tokenObjectId,
+            identity.spec,
+            Buffer.from(identity.certificateDer),
+            fingerprint,
+            at,
+          );
       },
     );
     return this.require();
@@ -75,13 +103,23 @@ export class Identities {
    * Audits the destruction of a signing key generated for an identity that was then not adopted, as
    * every destruction of a token object is: what the token destroyed, or the error that left the key there.
    */
-  recordDiscardedKey(tokenObjectId: string, why: string, result: { objects: TokenObjectRef[] } | { error: unknown }, change: Change): void {
+  recordDiscardedKey(
+    tokenObjectId: string,
+    why: string,
+    result: { objects: TokenObjectRef[] } | { error: unknown },
+    change: Change,
+  ): void {
     this.log.append({
       actors: change.actors,
       action: 'hsm.object.destroy',
       subject: `signing key ${tokenObjectId}`,
       outcome: 'objects' in result ? 'success' : 'failure',
-      details: { ceremony: change.ceremony, why, id: tokenObjectId, ...('objects' in result ? { objects: result.objects } : { error: errorCodeOf(result.error) }) },
+      details: {
+        ceremony: change.ceremony,
+        why,
+        id: tokenObjectId,
+        ...('objects' in result ? { objects: result.objects } : { error: errorCodeOf(result.error) }),
+      },
     });
   }
 }

@@ -5,9 +5,9 @@
  * operating system releases it when the holder exits, even when it is killed, so a crash never leaves
  * the workstation locked.
  */
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { KeywardError } from '../../shared/errors';
 import { isBusy } from './busy';
 
@@ -74,7 +74,8 @@ function holderProcess(dataDir: string): { pid: number; command: string } | unde
 }
 
 /** "process 1234: node bin/keyward.mjs ceremony", for the officers. */
-export const describeHolder = (holder: { pid: number | null; command: string }): string => (holder.pid === null ? 'another Keyward' : `process ${holder.pid}${holder.command ? `: ${holder.command}` : ''}`);
+export const describeHolder = (holder: { pid: number | null; command: string }): string =>
+  holder.pid === null ? 'another Keyward' : `process ${holder.pid}${holder.command ? `: ${holder.command}` : ''}`;
 
 function holderOf(dataDir: string): string {
   const holder = holderProcess(dataDir);

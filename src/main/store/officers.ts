@@ -37,7 +37,11 @@ export interface NewOfficer {
   certificateDer: Uint8Array;
 }
 
-const transitions: Record<OfficerState, OfficerState[]> = { active: ['suspended', 'removed'], suspended: ['active', 'removed'], removed: [] };
+const transitions: Record<OfficerState, OfficerState[]> = {
+  active: ['suspended', 'removed'],
+  suspended: ['active', 'removed'],
+  removed: [],
+};
 
 /** A wrong passphrase, and where it leaves the officer. */
 export interface WrongPassphrase {
@@ -67,16 +71,41 @@ export class Officers {
 
   add(officer: NewOfficer, change: Change): OfficerRecord {
     const at = this.now().toISOString();
-    this.log.record({ actors: change.actors, action: 'officer.enrol', subject: officer.id, details: { role: officer.role, displayName: officer.displayName, ceremony: change.ceremony } }, () => {
-      if (this.db.prepare('SELECT 1 FROM officers WHERE id = ?').get(officer.id)) {
-        throw new KeywardError('INVALID_REQUEST', `An officer named "${officer.id}" is already enrolled (officer names are never reused).`, 'Choose another officer name.');
-      }
-      this.db
-        .prepare(
-          'INSERT INTO officers (id, display_name, role, state, state_since, kdf, passphrase_salt, passphrase_verifier, sealed_approval_key, approval_certificate, enrolled_at, enrolled_ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(officer.id, officer.displayName, officer.role, 'active', at, officer.kdf, officer.sealed.salt, officer.sealed.verifier, officer.sealed.sealed, Buffer.from(officer.certificateDer), at, change.ceremony);
-    });
+    this.log.record(
+      {
+        actors: change.actors,
+        action: 'officer.enrol',
+        subject: officer.id,
+        details: { role: officer.role, displayName: officer.displayName, ceremony: change.ceremony },
+      },
+      () => {
+        if (this.db.prepare('SELECT 1 FROM officers WHERE id = ?').get(officer.id)) {
+          throw new KeywardError(
+            'INVALID_REQUEST',
+            `An officer named "${officer.id}" is already enrolled (officer names are never reused).`,
+            'Choose another officer name.',
+          );
+        }
+        this.db
+          .prepare(
+            'INSERT INTO officers (id, display_name, role, state, state_since, kdf, passphrase_salt, passphrase_verifier, sealed_approval_key, approval_certificate, enrolled_at, enrolled_ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            officer.id,
+            officer.displayName,
+            officer.role,
+            'active',
+            at,
+            officer.kdf,
+            officer.sealed.salt,
+            officer.sealed.verifier,
+            officer.sealed.sealed,
+            Buffer.from(officer.certificateDer),
+            at,
+            change.ceremony,
+          );
+      },
+    );
     return this.get(officer.id);
   }
 
@@ -100,7 +129,10 @@ export class Officers {
    * and locks the officer out when it is the maximum-th in a row. A check the workstation never finished
    * (a crash, a power cut) stays counted as wrong: the safe direction.
    */
-  async checkPassphrase(id: string, unsealWith: (sealed: SealedSecret) => Promise<Buffer | undefined>): Promise<PassphraseCheck> {
+  async checkPassphrase(
+    id: string,
+    unsealWith: (sealed: SealedSecret) => Promise<Buffer | undefined>,
+  ): Promise<PassphraseCheck> {
     const sealed = this.claimAttempt(id);
     let secret: Buffer | undefined;
     try {
@@ -137,7 +169,13 @@ export class Officers {
         if (wrongInARow >= maxPassphraseAttempts) {
           // Checks left unfinished by a crash reached the limit: the officer is locked out now, audited.
           const at = this.now().toISOString();
-          this.log.append({ actors: [id], action: 'officer.locked', subject: id, outcome: 'refused', details: { failedAttempts: wrongInARow } });
+          this.log.append({
+            actors: [id],
+            action: 'officer.locked',
+            subject: id,
+            outcome: 'refused',
+            details: { failedAttempts: wrongInARow },
+          });
           this.db.prepare('UPDATE officers SET locked_since = ? WHERE id = ?').run(at, id);
           return new KeywardError(
             'INVALID_REQUEST',
@@ -165,9 +203,21 @@ export class Officers {
         // A removed officer never changes again (and approves nothing): audited, not locked.
         const locking = !row.locked_since && row.state !== 'removed' && wrongInARow >= maxPassphraseAttempts;
         // The refused authentication is audited with the lock-out it causes, in one transaction.
-        this.log.append({ actors: [id], action: locking ? 'officer.locked' : 'officer.passphrase', subject: id, outcome: 'refused', details: { failedAttempts: wrongInARow, ...(interrupted ? { interrupted: true } : {}) } });
-        if (locking) this.db.prepare('UPDATE officers SET locked_since = ? WHERE id = ?').run(this.now().toISOString(), id);
-        return { wrongInARow, stillRunning, attemptsLeft: Math.max(0, maxPassphraseAttempts - row.failed_attempts), locked: locking || row.locked_since !== null };
+        this.log.append({
+          actors: [id],
+          action: locking ? 'officer.locked' : 'officer.passphrase',
+          subject: id,
+          outcome: 'refused',
+          details: { failedAttempts: wrongInARow, ...(interrupted ? { interrupted: true } : {}) },
+        });
+        if (locking)
+          this.db.prepare('UPDATE officers SET locked_since = ? WHERE id = ?').run(this.now().toISOString(), id);
+        return {
+          wrongInARow,
+          stillRunning,
+          attemptsLeft: Math.max(0, maxPassphraseAttempts - row.failed_attempts),
+          locked: locking || row.locked_since !== null,
+        };
       })
       .immediate();
   }
@@ -181,7 +231,8 @@ export class Officers {
         // Locked out or suspended while the check ran: the right passphrase no longer approves anything.
         if (row.locked_since) return lockedOut(id, row.locked_since);
         if (row.state === 'removed') return notActive(id, row.state);
-        if (row.failed_attempts > stillRunning) this.db.prepare('UPDATE officers SET failed_attempts = ? WHERE id = ?').run(stillRunning, id);
+        if (row.failed_attempts > stillRunning)
+          this.db.prepare('UPDATE officers SET failed_attempts = ? WHERE id = ?').run(stillRunning, id);
         return row.state === 'active' ? undefined : notActive(id, row.state);
       })
       .immediate();
@@ -202,34 +253,67 @@ export class Officers {
 
   setState(id: string, state: OfficerState, change: Change): OfficerRecord {
     const current = this.row(id);
-    if (!transitions[current.state].includes(state)) throw new KeywardError('INVALID_REQUEST', `Officer ${id} is ${current.state}; they cannot become ${state}.`, 'Check the officer ceremony plan.');
-    this.log.record({ actors: change.actors, action: 'officer.state', subject: id, details: { from: current.state, to: state, ceremony: change.ceremony } }, () => {
-      this.db.prepare('UPDATE officers SET state = ?, state_since = ? WHERE id = ?').run(state, this.now().toISOString(), id);
-    });
+    if (!transitions[current.state].includes(state))
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Officer ${id} is ${current.state}; they cannot become ${state}.`,
+        'Check the officer ceremony plan.',
+      );
+    this.log.record(
+      {
+        actors: change.actors,
+        action: 'officer.state',
+        subject: id,
+        details: { from: current.state, to: state, ceremony: change.ceremony },
+      },
+      () => {
+        this.db
+          .prepare('UPDATE officers SET state = ?, state_since = ? WHERE id = ?')
+          .run(state, this.now().toISOString(), id);
+      },
+    );
     return this.get(id);
   }
 
   /** A quorum's decision in an officer ceremony: the lock-out counter is reset (checks still running stay counted until they end). */
   unlock(id: string, change: Change): OfficerRecord {
-    this.log.record({ actors: change.actors, action: 'officer.unlock', subject: id, details: { ceremony: change.ceremony } }, () => {
-      this.db.prepare('UPDATE officers SET failed_attempts = ?, locked_since = NULL WHERE id = ?').run(this.running(id), id);
-    });
+    this.log.record(
+      { actors: change.actors, action: 'officer.unlock', subject: id, details: { ceremony: change.ceremony } },
+      () => {
+        this.db
+          .prepare('UPDATE officers SET failed_attempts = ?, locked_since = NULL WHERE id = ?')
+          .run(this.running(id), id);
+      },
+    );
     return this.get(id);
   }
 
   private row(id: string): Row {
     const row = this.db.prepare('SELECT * FROM officers WHERE id = ?').get(id) as Row | undefined;
-    if (!row) throw new KeywardError('INVALID_REQUEST', `No officer named "${id}" is enrolled on this workstation.`, 'Check the name, or enrol the officer first.');
+    if (!row)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `No officer named "${id}" is enrolled on this workstation.`,
+        'Check the name, or enrol the officer first.',
+      );
     return row;
   }
 }
 
 function notActive(id: string, state: OfficerState): KeywardError {
-  return new KeywardError('INVALID_REQUEST', `Officer ${id} is ${state} and cannot approve.`, 'Ask another officer, or restore this officer in an officer ceremony.');
+  return new KeywardError(
+    'INVALID_REQUEST',
+    `Officer ${id} is ${state} and cannot approve.`,
+    'Ask another officer, or restore this officer in an officer ceremony.',
+  );
 }
 
 function lockedOut(id: string, since: string): KeywardError {
-  return new KeywardError('INVALID_REQUEST', `Officer ${id} is locked out after ${maxPassphraseAttempts} wrong passphrases (since ${since}).`, 'Another quorum of officers must unlock this officer in an officer ceremony.');
+  return new KeywardError(
+    'INVALID_REQUEST',
+    `Officer ${id} is locked out after ${maxPassphraseAttempts} wrong passphrases (since ${since}).`,
+    'Another quorum of officers must unlock this officer in an officer ceremony.',
+  );
 }
 
 function noAttemptsWhileRunning(id: string, wrongInARow: number, running: number): KeywardError {
@@ -252,6 +336,8 @@ function toRecord(r: Row): OfficerRecord {
     lockedSince: r.locked_since,
     enrolledAt: r.enrolled_at,
     enrolledCeremony: r.enrolled_ceremony,
-    approvalKeyFingerprint: createHash('sha256').update(new X509Certificate(r.approval_certificate).publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+    approvalKeyFingerprint: createHash('sha256')
+      .update(new X509Certificate(r.approval_certificate).publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
   };
 }

@@ -58,14 +58,34 @@ export class WrappingKeys {
         actors: change.actors,
         action: 'inventory.wrapping-key.add',
         subject: `${key.provider}: ${key.label}`,
-        details: { fingerprint: key.fingerprint, modulusBits: key.modulusBits, sourceFileSha256: key.sourceFileSha256, providerDeadline: key.providerDeadline, ceremony: change.ceremony },
+        details: {
+          fingerprint: key.fingerprint,
+          modulusBits: key.modulusBits,
+          sourceFileSha256: key.sourceFileSha256,
+          providerDeadline: key.providerDeadline,
+          ceremony: change.ceremony,
+        },
       },
       () => {
         this.db
           .prepare(
             'INSERT INTO wrapping_keys (id, provider, label, token_serial, token_object_id, fingerprint, modulus_bits, source_file_sha256, provider_deadline, imported_at, imported_ceremony, state, state_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
           )
-          .run(id, key.provider, key.label, key.tokenSerial, key.tokenObjectId, key.fingerprint, key.modulusBits, key.sourceFileSha256, key.providerDeadline, at, change.ceremony, 'active', at);
+          .run(
+            id,
+            key.provider,
+            key.label,
+            key.tokenSerial,
+            key.tokenObjectId,
+            key.fingerprint,
+            key.modulusBits,
+            key.sourceFileSha256,
+            key.providerDeadline,
+            at,
+            change.ceremony,
+            'active',
+            at,
+          );
       },
     );
     return this.get(id);
@@ -73,7 +93,12 @@ export class WrappingKeys {
 
   get(id: string): WrappingKeyRecord {
     const row = this.db.prepare('SELECT * FROM wrapping_keys WHERE id = ?').get(id) as Row | undefined;
-    if (!row) throw new KeywardError('HSM_KEY_NOT_FOUND', `The inventory has no wrapping key ${id}.`, 'Import the provider\'s wrapping key first.');
+    if (!row)
+      throw new KeywardError(
+        'HSM_KEY_NOT_FOUND',
+        `The inventory has no wrapping key ${id}.`,
+        "Import the provider's wrapping key first.",
+      );
     return toRecord(row);
   }
 
@@ -85,7 +110,11 @@ export class WrappingKeys {
   usable(id: string): WrappingKeyRecord {
     const key = this.get(id);
     if (key.state !== 'active') {
-      throw new KeywardError('INVALID_REQUEST', `The ${key.provider} wrapping key "${key.label}" is ${key.state}.`, 'Import the provider\'s current wrapping key.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The ${key.provider} wrapping key "${key.label}" is ${key.state}.`,
+        "Import the provider's current wrapping key.",
+      );
     }
     if (key.providerDeadline && new Date(key.providerDeadline).getTime() <= this.now().getTime()) {
       throw new KeywardError(
@@ -100,12 +129,24 @@ export class WrappingKeys {
   setState(id: string, state: Exclude<WrappingKeyState, 'active'>, change: Change): WrappingKeyRecord {
     const key = this.get(id);
     if (key.state === 'destroyed' || key.state === state) {
-      throw new KeywardError('INVALID_REQUEST', `The wrapping key "${key.label}" is already ${key.state}.`, 'Check the inventory.');
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The wrapping key "${key.label}" is already ${key.state}.`,
+        'Check the inventory.',
+      );
     }
     const at = this.now().toISOString();
-    this.log.record({ actors: change.actors, action: 'inventory.wrapping-key.state', subject: `${key.provider}: ${key.label}`, details: { from: key.state, to: state, ceremony: change.ceremony } }, () => {
-      this.db.prepare('UPDATE wrapping_keys SET state = ?, state_since = ? WHERE id = ?').run(state, at, id);
-    });
+    this.log.record(
+      {
+        actors: change.actors,
+        action: 'inventory.wrapping-key.state',
+        subject: `${key.provider}: ${key.label}`,
+        details: { from: key.state, to: state, ceremony: change.ceremony },
+      },
+      () => {
+        this.db.prepare('UPDATE wrapping_keys SET state = ?, state_since = ? WHERE id = ?').run(state, at, id);
+      },
+    );
     return this.get(id);
   }
 }

@@ -26,7 +26,10 @@ export class AirGapGuard {
   status(): AirGapView {
     const status = this.read();
     const current = this.acknowledgement?.digest === findingsDigest(status.findings) ? this.acknowledgement : undefined;
-    return { ...status, acknowledged: current && !status.isolated ? { officer: current.officer, at: current.at } : null };
+    return {
+      ...status,
+      acknowledged: current && !status.isolated ? { officer: current.officer, at: current.at } : null,
+    };
   }
 
   /** A security officer acknowledges the findings they were shown, with their passphrase; refused if the network has changed since. */
@@ -35,13 +38,29 @@ export class AirGapGuard {
     const log = this.stores.log();
     const record = this.stores.officers().get(officer);
     if (record.role !== 'security-officer') {
-      log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'refused', details: { role: record.role } });
-      throw new KeywardError('QUORUM_NOT_MET', `${officer} is in the role ${roleNames[record.role]}; only a security officer acknowledges the air-gap findings.`, 'A security officer reads the findings and acknowledges them.');
+      log.append({
+        actors: [officer],
+        action: 'air-gap.acknowledge',
+        subject: 'workstation',
+        outcome: 'refused',
+        details: { role: record.role },
+      });
+      throw new KeywardError(
+        'QUORUM_NOT_MET',
+        `${officer} is in the role ${roleNames[record.role]}; only a security officer acknowledges the air-gap findings.`,
+        'A security officer reads the findings and acknowledges them.',
+      );
     }
     const digest = findingsDigest(status.findings);
     await approveStep(this.stores.officers(), officer, passphrase, digest);
     const at = new Date().toISOString();
-    log.append({ actors: [officer], action: 'air-gap.acknowledge', subject: 'workstation', outcome: 'success', details: { findings: status.findings.join(' ') || 'none' } });
+    log.append({
+      actors: [officer],
+      action: 'air-gap.acknowledge',
+      subject: 'workstation',
+      outcome: 'success',
+      details: { findings: status.findings.join(' ') || 'none' },
+    });
     this.acknowledgement = { digest, officer, at };
     return this.status();
   }

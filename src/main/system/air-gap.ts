@@ -28,12 +28,20 @@ export function defaultRoutes(ipv4: string, ipv6: string): string[] {
 /** IFF_UP in /sys/class/net/NAME/flags: the interface is administratively up, whatever its operstate says (tunnels report "unknown"). */
 const interfaceUp = 0x1;
 
-export function assess(interfaces: NetworkInterfaceState[], routes: string[], other: { bluetooth?: string[]; unreadable?: string[] } = {}): AirGapStatus {
+export function assess(
+  interfaces: NetworkInterfaceState[],
+  routes: string[],
+  other: { bluetooth?: string[]; unreadable?: string[] } = {},
+): AirGapStatus {
   const findings: string[] = [];
   for (const what of other.unreadable ?? []) findings.push(`${what} could not be read, so the air gap is not known.`);
-  for (const i of interfaces.filter((x) => x.wireless)) findings.push(`Wireless device ${i.name} is present (${i.state}).`);
+  for (const i of interfaces.filter((x) => x.wireless))
+    findings.push(`Wireless device ${i.name} is present (${i.state}).`);
   for (const name of other.bluetooth ?? []) findings.push(`Bluetooth adapter ${name} is present.`);
-  for (const i of interfaces.filter((x) => !isLoopback(x.name) && !x.wireless && (x.up || x.state === 'up' || x.state === 'dormant'))) findings.push(`Network interface ${i.name} is up.`);
+  for (const i of interfaces.filter(
+    (x) => !isLoopback(x.name) && !x.wireless && (x.up || x.state === 'up' || x.state === 'dormant'),
+  ))
+    findings.push(`Network interface ${i.name} is up.`);
   for (const r of routes) findings.push(`A default route leaves through ${r}.`);
   return { isolated: findings.length === 0, findings, interfaces, defaultRoutes: routes };
 }
@@ -54,7 +62,11 @@ const list = (folder: string): string[] | undefined => {
   }
 };
 
-export function airGapStatus(sysClassNet = '/sys/class/net', procNet = '/proc/net', sysClassBluetooth = '/sys/class/bluetooth'): AirGapStatus {
+export function airGapStatus(
+  sysClassNet = '/sys/class/net',
+  procNet = '/proc/net',
+  sysClassBluetooth = '/sys/class/bluetooth',
+): AirGapStatus {
   const names = list(sysClassNet);
   const interfaces = (names ?? []).map((name) => ({
     name,
@@ -64,5 +76,8 @@ export function airGapStatus(sysClassNet = '/sys/class/net', procNet = '/proc/ne
   }));
   const ipv4 = read(join(procNet, 'route'));
   const unreadable = [...(names === undefined ? [sysClassNet] : []), ...(ipv4 === '' ? [join(procNet, 'route')] : [])];
-  return assess(interfaces, defaultRoutes(ipv4, read(join(procNet, 'ipv6_route'))), { bluetooth: list(sysClassBluetooth) ?? [], unreadable });
+  return assess(interfaces, defaultRoutes(ipv4, read(join(procNet, 'ipv6_route'))), {
+    bluetooth: list(sysClassBluetooth) ?? [],
+    unreadable,
+  });
 }

@@ -32,13 +32,16 @@ const bytes = (value: Uint8Array): string => Buffer.from(value).toString('binary
 
 export const seq = (items: Asn1[]): Asn1 => asn1.create(universal, asn1.Type.SEQUENCE, true, items);
 export const set = (items: Asn1[]): Asn1 => asn1.create(universal, asn1.Type.SET, true, items);
-export const oid = (value: string): Asn1 => asn1.create(universal, asn1.Type.OID, false, asn1.oidToDer(value).getBytes());
+export const oid = (value: string): Asn1 =>
+  asn1.create(universal, asn1.Type.OID, false, asn1.oidToDer(value).getBytes());
 export const nullValue = (): Asn1 => asn1.create(universal, asn1.Type.NULL, false, '');
 export const bool = (value: boolean): Asn1 => asn1.create(universal, asn1.Type.BOOLEAN, false, value ? '\xff' : '\x00');
-export const utf8 = (value: string): Asn1 => asn1.create(universal, asn1.Type.UTF8, false, forge.util.encodeUtf8(value));
+export const utf8 = (value: string): Asn1 =>
+  asn1.create(universal, asn1.Type.UTF8, false, forge.util.encodeUtf8(value));
 export const octets = (value: Uint8Array): Asn1 => asn1.create(universal, asn1.Type.OCTETSTRING, false, bytes(value));
 /** A BIT STRING whose first content byte is the count of unused bits. */
-export const bitString = (unusedBits: number, value: Uint8Array): Asn1 => asn1.create(universal, asn1.Type.BITSTRING, false, String.fromCharCode(unusedBits) + bytes(value));
+export const bitString = (unusedBits: number, value: Uint8Array): Asn1 =>
+  asn1.create(universal, asn1.Type.BITSTRING, false, String.fromCharCode(unusedBits) + bytes(value));
 /** A context-specific [tag]. forge types every tag number as a universal type; here it is only a number. */
 export const contextTag = (tag: number, constructed: boolean, value: Asn1[] | string): Asn1 =>
   // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- context-specific tag numbers are not universal types
@@ -54,7 +57,8 @@ export function unsignedInteger(value: Uint8Array): Asn1 {
   return asn1.create(universal, asn1.Type.INTEGER, false, bytes(content));
 }
 
-export const smallInteger = (value: number): Asn1 => asn1.create(universal, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
+export const smallInteger = (value: number): Asn1 =>
+  asn1.create(universal, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
 
 /** RFC 5280: UTCTime through 2049, GeneralizedTime from 2050. */
 export function time(date: Date): Asn1 {
@@ -65,9 +69,13 @@ export function time(date: Date): Asn1 {
 
 export const toDer = (value: Asn1): Buffer => Buffer.from(asn1.toDer(value).getBytes(), 'binary');
 // forge takes an options object here; its type declarations know only the older boolean form.
-const parseDer = asn1.fromDer as unknown as (der: string, options: { strict: boolean; decodeBitStrings: boolean; parseAllBytes: boolean }) => Asn1;
+const parseDer = asn1.fromDer as unknown as (
+  der: string,
+  options: { strict: boolean; decodeBitStrings: boolean; parseAllBytes: boolean },
+) => Asn1;
 /** Strict DER, whole input; BIT STRINGs are kept as bytes so re-encoding reproduces them exactly. */
-export const fromDer = (der: Uint8Array): Asn1 => parseDer(bytes(der), { strict: true, decodeBitStrings: false, parseAllBytes: true });
+export const fromDer = (der: Uint8Array): Asn1 =>
+  parseDer(bytes(der), { strict: true, decodeBitStrings: false, parseAllBytes: true });
 export const derToOid = (value: Asn1): string => asn1.derToOid(value.value as string);
 export const contentBytes = (value: Asn1): Buffer => Buffer.from(value.value as string, 'binary');
 

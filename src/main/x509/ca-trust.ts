@@ -6,13 +6,23 @@
  * certificates), and both valid when the signature was made. Each problem is named in words an officer
  * can act on.
  */
-import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { X509Certificate } from 'node:crypto';
 import { keywardWorkstationEku } from '../../shared/keyward-eku';
 import { asn1Classes, contentBytes, derToOid, fromDer, oids, type Asn1 } from './asn1';
 
 /** RFC 5280 KeyUsage bits, by position. */
-const keyUsageBits = ['digitalSignature', 'contentCommitment', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
+const keyUsageBits = [
+  'digitalSignature',
+  'contentCommitment',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 export type KeyUsage = (typeof keyUsageBits)[number];
 
 /** What the trust decision needs from a certificate, read from its DER. */
@@ -38,7 +48,12 @@ function children(node: Asn1 | undefined): Asn1[] {
 
 function asn1Time(node: Asn1 | undefined): Date {
   if (!node || typeof node.value !== 'string') throw new Error('no validity');
-  const date = node.type === Type.UTCTIME ? forge.asn1.utcTimeToDate(node.value) : node.type === Type.GENERALIZEDTIME ? forge.asn1.generalizedTimeToDate(node.value) : undefined;
+  const date =
+    node.type === Type.UTCTIME
+      ? forge.asn1.utcTimeToDate(node.value)
+      : node.type === Type.GENERALIZEDTIME
+        ? forge.asn1.generalizedTimeToDate(node.value)
+        : undefined;
   if (!date || Number.isNaN(date.getTime())) throw new Error('no validity');
   return date;
 }
@@ -70,7 +85,9 @@ export function certificateFacts(certificate: X509Certificate): CertificateFacts
   const versioned = tbs[0]?.tagClass === asn1Classes.CONTEXT_SPECIFIC ? 1 : 0;
   const [notBefore, notAfter] = children(tbs[3 + versioned]);
   const extensions = new Map<string, Buffer>();
-  const extensionsField = tbs.find((field) => field.tagClass === asn1Classes.CONTEXT_SPECIFIC && (field.type as number) === 3);
+  const extensionsField = tbs.find(
+    (field) => field.tagClass === asn1Classes.CONTEXT_SPECIFIC && (field.type as number) === 3,
+  );
   for (const extension of extensionsField ? children(children(extensionsField)[0]) : []) {
     const parts = children(extension);
     const id = derToOid(parts[0] as Asn1);
@@ -97,7 +114,12 @@ export function certificateFacts(certificate: X509Certificate): CertificateFacts
     notBefore: asn1Time(notBefore),
     notAfter: asn1Time(notAfter),
     isCa: caFlag?.type === Type.BOOLEAN && caFlag.value !== '\x00',
-    pathLength: pathLengthField?.type === Type.INTEGER && typeof pathLengthField.value === 'string' ? forge.util.bytesToHex(pathLengthField.value).length > 0 ? parseInt(forge.util.bytesToHex(pathLengthField.value), 16) : 0 : undefined,
+    pathLength:
+      pathLengthField?.type === Type.INTEGER && typeof pathLengthField.value === 'string'
+        ? forge.util.bytesToHex(pathLengthField.value).length > 0
+          ? parseInt(forge.util.bytesToHex(pathLengthField.value), 16)
+          : 0
+        : undefined,
     keyUsage,
     extendedKeyUsage,
   };
@@ -119,14 +141,18 @@ function signedBy(certificate: X509Certificate, issuer: X509Certificate): boolea
  * Everything that keeps `signer` from being trusted through the CA certificate `caCertificate` (PEM or
  * DER) for a signature made at `signedAt`; empty when it is trusted.
  */
-export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Array, signedAt: Date | undefined): string[] {
+export function caTrustProblems(
+  signer: X509Certificate,
+  caCertificate: Uint8Array,
+  signedAt: Date | undefined,
+): string[] {
   let ca: X509Certificate;
   let caFacts: CertificateFacts;
   try {
     ca = new X509Certificate(Buffer.from(caCertificate));
     caFacts = certificateFacts(ca);
   } catch {
-    return ['the CA certificate given cannot be read: give the organisation\'s CA certificate as a PEM or DER file'];
+    return ["the CA certificate given cannot be read: give the organisation's CA certificate as a PEM or DER file"];
   }
   const signerSubject = subjectOf(signer);
   let signerFacts: CertificateFacts;
@@ -137,10 +163,18 @@ export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Arr
   }
   const caSubject = subjectOf(ca);
   const problems: string[] = [];
-  if (!caFacts.isCa) problems.push(`the certificate given as the CA (${caSubject}) is not a CA certificate (its basic constraints do not mark it as a CA), so it cannot vouch for a workstation`);
-  if (caFacts.keyUsage && !caFacts.keyUsage.has('keyCertSign')) problems.push(`the certificate given as the CA (${caSubject}) is not allowed to sign certificates (its key usage lacks keyCertSign)`);
+  if (!caFacts.isCa)
+    problems.push(
+      `the certificate given as the CA (${caSubject}) is not a CA certificate (its basic constraints do not mark it as a CA), so it cannot vouch for a workstation`,
+    );
+  if (caFacts.keyUsage && !caFacts.keyUsage.has('keyCertSign'))
+    problems.push(
+      `the certificate given as the CA (${caSubject}) is not allowed to sign certificates (its key usage lacks keyCertSign)`,
+    );
   if (signer.raw.equals(ca.raw)) {
-    problems.push(`the signer certificate (${signerSubject}) is the certificate given as the CA: a workstation's own self-signed certificate is pinned with --signer-fingerprint, not given as a CA`);
+    problems.push(
+      `the signer certificate (${signerSubject}) is the certificate given as the CA: a workstation's own self-signed certificate is pinned with --signer-fingerprint, not given as a CA`,
+    );
     return problems;
   }
   if (!signedBy(signer, ca)) {
@@ -148,8 +182,14 @@ export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Arr
     return problems; // what else it says about itself is not the CA's word
   }
   // A Keyward workstation certifies its officers' approval keys (end entities only): a CA with path length 0.
-  if (signerFacts.isCa && signerFacts.pathLength !== 0) problems.push(`the signer certificate (${signerSubject}) is a CA certificate that may issue further CAs (no path length of 0): the CA issued it to sign certificates, not bundles or audit exports`);
-  if (signerFacts.keyUsage && !signerFacts.keyUsage.has('digitalSignature')) problems.push(`the signer certificate (${signerSubject}) is not allowed to make signatures (its key usage lacks digitalSignature)`);
+  if (signerFacts.isCa && signerFacts.pathLength !== 0)
+    problems.push(
+      `the signer certificate (${signerSubject}) is a CA certificate that may issue further CAs (no path length of 0): the CA issued it to sign certificates, not bundles or audit exports`,
+    );
+  if (signerFacts.keyUsage && !signerFacts.keyUsage.has('digitalSignature'))
+    problems.push(
+      `the signer certificate (${signerSubject}) is not allowed to make signatures (its key usage lacks digitalSignature)`,
+    );
   // Anything else the CA issued (an employee's e-mail or code-signing certificate) must not pass for a workstation.
   if (!signerFacts.extendedKeyUsage?.includes(keywardWorkstationEku)) {
     problems.push(
@@ -157,7 +197,9 @@ export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Arr
     );
   }
   if (!signedAt) {
-    problems.push('what was signed does not say when it was signed, so the certificates\' validity at that time cannot be checked');
+    problems.push(
+      "what was signed does not say when it was signed, so the certificates' validity at that time cannot be checked",
+    );
     return problems;
   }
   const validity = (what: string, facts: CertificateFacts): string | undefined =>
@@ -166,7 +208,10 @@ export function caTrustProblems(signer: X509Certificate, caCertificate: Uint8Arr
       : signedAt > facts.notAfter
         ? `${what} had expired when the signature was made (${instant(signedAt)}; valid from ${instant(facts.notBefore)} to ${instant(facts.notAfter)})`
         : undefined;
-  for (const problem of [validity(`the signer certificate (${signerSubject})`, signerFacts), validity(`the CA certificate (${caSubject})`, caFacts)]) {
+  for (const problem of [
+    validity(`the signer certificate (${signerSubject})`, signerFacts),
+    validity(`the CA certificate (${caSubject})`, caFacts),
+  ]) {
     if (problem) problems.push(problem);
   }
   return problems;

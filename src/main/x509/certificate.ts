@@ -5,7 +5,25 @@
  */
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import { asn1Classes, bitString, bool, contextTag, explicit, fromDer, name, octets, oid, oids, seq, smallInteger, time, toDer, unsignedInteger, type Asn1, type DistinguishedName } from './asn1';
+import {
+  asn1Classes,
+  bitString,
+  bool,
+  contextTag,
+  explicit,
+  fromDer,
+  name,
+  octets,
+  oid,
+  oids,
+  seq,
+  smallInteger,
+  time,
+  toDer,
+  unsignedInteger,
+  type Asn1,
+  type DistinguishedName,
+} from './asn1';
 import { keyIdentifier, signatureAlgorithm, signatureValue, type Signer } from './signer';
 
 export type CertificateProfile =
@@ -27,7 +45,8 @@ export interface CertificateRequest {
 
 const forgeContext = asn1Classes.CONTEXT_SPECIFIC;
 
-const extension = (id: string, critical: boolean, value: Asn1): Asn1 => seq([oid(id), ...(critical ? [bool(true)] : []), octets(toDer(value))]);
+const extension = (id: string, critical: boolean, value: Asn1): Asn1 =>
+  seq([oid(id), ...(critical ? [bool(true)] : []), octets(toDer(value))]);
 
 function extensions(request: CertificateRequest, issuerSpki: Uint8Array): Asn1 {
   const ca = request.profile === 'workstation';
@@ -50,19 +69,36 @@ function subjectNameOf(certificateDer: Uint8Array): Asn1 {
   const [tbs] = fromDer(certificateDer).value as Asn1[];
   const fields = (tbs?.value ?? []) as Asn1[];
   const subject = fields[0]?.tagClass === forgeContext ? fields[5] : fields[4];
-  if (!subject) throw new KeywardError('INVALID_REQUEST', 'The issuer certificate cannot be read.', 'Check the workstation certificate.');
+  if (!subject)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'The issuer certificate cannot be read.',
+      'Check the workstation certificate.',
+    );
   return subject;
 }
 
 export async function issueCertificate(request: CertificateRequest, signer: Signer): Promise<Buffer> {
-  const issuerCertificate = request.issuer ? new X509Certificate(Buffer.from(request.issuer.certificateDer)) : undefined;
-  const issuerSpki = issuerCertificate ? issuerCertificate.publicKey.export({ type: 'spki', format: 'der' }) : Buffer.from(request.subjectSpki);
+  const issuerCertificate = request.issuer
+    ? new X509Certificate(Buffer.from(request.issuer.certificateDer))
+    : undefined;
+  const issuerSpki = issuerCertificate
+    ? issuerCertificate.publicKey.export({ type: 'spki', format: 'der' })
+    : Buffer.from(request.subjectSpki);
   if (!Buffer.from(signer.spki).equals(issuerSpki)) {
-    throw new KeywardError('INVALID_REQUEST', 'The certificate would be signed by a key other than its issuer\'s.', 'Sign with the workstation signing key named in the issuer certificate.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      "The certificate would be signed by a key other than its issuer's.",
+      'Sign with the workstation signing key named in the issuer certificate.',
+    );
   }
   if (request.serial.length === 0 || request.serial.length > 19 || request.serial.every((b) => b === 0)) {
     // 19 bytes at most: with the sign byte an INTEGER may need, RFC 5280 allows 20 octets.
-    throw new KeywardError('INVALID_REQUEST', 'A certificate serial number must be 1 to 19 bytes and not zero.', 'Use 16 random bytes.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'A certificate serial number must be 1 to 19 bytes and not zero.',
+      'Use 16 random bytes.',
+    );
   }
   const algorithm = signatureAlgorithm(signer.spec);
   const tbs = seq([
@@ -79,7 +115,11 @@ export async function issueCertificate(request: CertificateRequest, signer: Sign
   const der = toDer(seq([tbs, signatureAlgorithm(signer.spec), bitString(0, signatureValue(signature))]));
   const issued = new X509Certificate(der);
   if (!issued.verify(createPublicKey({ key: issuerSpki, format: 'der', type: 'spki' }))) {
-    throw new KeywardError('HSM_SIGNATURE_INVALID', 'The certificate the HSM signed does not verify against the issuer key. Nothing was written.', 'Stop and check the workstation signing key and the HSM.');
+    throw new KeywardError(
+      'HSM_SIGNATURE_INVALID',
+      'The certificate the HSM signed does not verify against the issuer key. Nothing was written.',
+      'Stop and check the workstation signing key and the HSM.',
+    );
   }
   return der;
 }

@@ -4,11 +4,26 @@
  * the signed attributes contentType, signingTime and messageDigest. The signature comes from the HSM;
  * verification needs only node:crypto, for the connected side.
  */
-import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import forge from 'node-forge';
+import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import { contentBytes, contextTag, derToOid, explicit, fromDer, octets, oid, oids, seq, set, smallInteger, time, toDer, type Asn1 } from './asn1';
 import type { SigningKeySpec } from '../../shared/keys';
+import {
+  contentBytes,
+  contextTag,
+  derToOid,
+  explicit,
+  fromDer,
+  octets,
+  oid,
+  oids,
+  seq,
+  set,
+  smallInteger,
+  time,
+  toDer,
+  type Asn1,
+} from './asn1';
 import { digestAlgorithm, hashOf, signatureAlgorithm, signatureValue, type Signer } from './signer';
 
 const specs = new Map<string, SigningKeySpec>([
@@ -21,14 +36,24 @@ const attribute = (type: string, value: Asn1): Asn1 => seq([oid(type), set([valu
 
 /** DER SET OF: members sorted by their encodings. */
 function derSet(items: Asn1[]): Asn1 {
-  return set(items.map((item) => ({ item, der: toDer(item) })).sort((a, b) => Buffer.compare(a.der, b.der)).map(({ item }) => item));
+  return set(
+    items
+      .map((item) => ({ item, der: toDer(item) }))
+      .sort((a, b) => Buffer.compare(a.der, b.der))
+      .map(({ item }) => item),
+  );
 }
 
 function issuerAndSerial(certificateDer: Uint8Array): Asn1 {
   const [tbs] = fromDer(certificateDer).value as Asn1[];
   const fields = (tbs?.value ?? []) as Asn1[];
   const [, serial, , issuer] = fields;
-  if (!serial || !issuer) throw new KeywardError('INVALID_REQUEST', 'The signer certificate is not a valid X.509 certificate.', 'Check the workstation certificate.');
+  if (!serial || !issuer)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'The signer certificate is not a valid X.509 certificate.',
+      'Check the workstation certificate.',
+    );
   return seq([issuer, serial]);
 }
 
@@ -39,10 +64,19 @@ export const digestOfBytes =
   (hash) =>
     createHash(hash).update(content).digest();
 
-export async function signDetached(content: DigestOf, signer: Signer, certificateDer: Uint8Array, signingTime: Date): Promise<Buffer> {
+export async function signDetached(
+  content: DigestOf,
+  signer: Signer,
+  certificateDer: Uint8Array,
+  signingTime: Date,
+): Promise<Buffer> {
   const certificate = new X509Certificate(Buffer.from(certificateDer));
   if (!certificate.publicKey.export({ type: 'spki', format: 'der' }).equals(Buffer.from(signer.spki))) {
-    throw new KeywardError('INVALID_REQUEST', 'The signer certificate is not the certificate of the signing key.', 'Use the workstation certificate that belongs to the workstation signing key.');
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'The signer certificate is not the certificate of the signing key.',
+      'Use the workstation certificate that belongs to the workstation signing key.',
+    );
   }
   const hash = hashOf(signer.spec);
   const attributes = [
@@ -58,7 +92,12 @@ export async function signDetached(content: DigestOf, signer: Signer, certificat
 }
 
 /** The one form Keyward writes; the verifier rebuilds it from the parts it read and requires the same bytes. */
-function assemble(spec: SigningKeySpec, certificateDer: Uint8Array, signedAttributes: Asn1[], signature: Buffer): Buffer {
+function assemble(
+  spec: SigningKeySpec,
+  certificateDer: Uint8Array,
+  signedAttributes: Asn1[],
+  signature: Buffer,
+): Buffer {
   const hash = hashOf(spec);
   const signerInfo = seq([
     smallInteger(1),
@@ -84,7 +123,11 @@ export interface VerifiedSignature {
 }
 
 const invalid = (why: string): KeywardError =>
-  new KeywardError('SIGNATURE_INVALID', `The signature file is not valid: ${why}.`, 'Do not use these files. Fetch them again from the workstation\'s media, or ask the officers to produce them again.');
+  new KeywardError(
+    'SIGNATURE_INVALID',
+    `The signature file is not valid: ${why}.`,
+    "Do not use these files. Fetch them again from the workstation's media, or ask the officers to produce them again.",
+  );
 
 function children(node: Asn1 | undefined, what: string): Asn1[] {
   if (!node || !Array.isArray(node.value)) throw invalid(`${what} is missing`);
@@ -104,12 +147,17 @@ export function verifyDetached(cmsDer: Uint8Array, content: DigestOf): VerifiedS
   }
   const [contentType, wrapper] = children(root, 'the ContentInfo');
   if (!contentType || derToOid(contentType) !== oids.signedData) throw invalid('it is not CMS SignedData');
-  const [, , encapsulated, certificates, signerInfos] = children(children(wrapper, 'the SignedData')[0], 'the SignedData');
+  const [, , encapsulated, certificates, signerInfos] = children(
+    children(wrapper, 'the SignedData')[0],
+    'the SignedData',
+  );
   const [eContentType, eContent] = children(encapsulated, 'the encapsulated content');
-  if (!eContentType || derToOid(eContentType) !== oids.data || eContent) throw invalid('it is not a detached signature over data');
+  if (!eContentType || derToOid(eContentType) !== oids.data || eContent)
+    throw invalid('it is not a detached signature over data');
   const certificateList = children(certificates, 'the signer certificate');
   const signers = children(signerInfos, 'the signer');
-  if (certificateList.length !== 1 || signers.length !== 1) throw invalid('it must hold exactly one certificate and one signer');
+  if (certificateList.length !== 1 || signers.length !== 1)
+    throw invalid('it must hold exactly one certificate and one signer');
   const certificateDer = toDer(certificateList[0] as Asn1);
   let certificate: X509Certificate;
   try {
@@ -119,7 +167,8 @@ export function verifyDetached(cmsDer: Uint8Array, content: DigestOf): VerifiedS
   }
   const [, sid, digestAlg, signedAttrs, sigAlg, signatureNode] = children(signers[0], 'the signer');
   if (!sid || !signedAttrs || !sigAlg || !signatureNode) throw invalid('the signer is incomplete');
-  if (!toDer(sid).equals(toDer(issuerAndSerial(certificateDer)))) throw invalid('the signer is not the included certificate');
+  if (!toDer(sid).equals(toDer(issuerAndSerial(certificateDer))))
+    throw invalid('the signer is not the included certificate');
   const digestOid = derToOid(children(digestAlg, 'the digest algorithm')[0] as Asn1);
   const hash = digestOid === oids.sha256 ? 'sha256' : digestOid === oids.sha384 ? 'sha384' : undefined;
   if (!hash) throw invalid(`its digest algorithm (${digestOid}) is not SHA-256 or SHA-384`);
@@ -131,7 +180,8 @@ export function verifyDetached(cmsDer: Uint8Array, content: DigestOf): VerifiedS
     if (type && value) attributes.set(derToOid(type), value);
   }
   const declaredType = attributes.get(oids.contentType);
-  if (!declaredType || derToOid(declaredType) !== oids.data) throw invalid('its content type attribute is missing or wrong');
+  if (!declaredType || derToOid(declaredType) !== oids.data)
+    throw invalid('its content type attribute is missing or wrong');
   const digest = attributes.get(oids.messageDigest);
   if (!digest || !contentBytes(digest).equals(content(hash))) {
     throw invalid('the signed file has changed since it was signed (its digest does not match)');
@@ -163,7 +213,9 @@ export function verifyDetached(cmsDer: Uint8Array, content: DigestOf): VerifiedS
 
 function parseTime(node: Asn1): Date | undefined {
   try {
-    return node.type === forge.asn1.Type.UTCTIME ? forge.asn1.utcTimeToDate(node.value as string) : forge.asn1.generalizedTimeToDate(node.value as string);
+    return node.type === forge.asn1.Type.UTCTIME
+      ? forge.asn1.utcTimeToDate(node.value as string)
+      : forge.asn1.generalizedTimeToDate(node.value as string);
   } catch {
     return undefined;
   }

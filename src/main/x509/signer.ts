@@ -4,7 +4,19 @@
  */
 import { createHash } from 'node:crypto';
 import type { Signature, SigningKeySpec } from '../../shared/keys';
-import { fromDer, contentBytes, nullValue, oid, oids, seq, smallInteger, explicit, toDer, unsignedInteger, type Asn1 } from './asn1';
+import {
+  contentBytes,
+  explicit,
+  fromDer,
+  nullValue,
+  oid,
+  oids,
+  seq,
+  smallInteger,
+  toDer,
+  unsignedInteger,
+  type Asn1,
+} from './asn1';
 
 export interface Signer {
   spec: SigningKeySpec;

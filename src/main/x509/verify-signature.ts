@@ -2,7 +2,11 @@
 import { constants, createPublicKey, verify } from 'node:crypto';
 import type { Signature } from '../../shared/keys';
 
-export function signatureValid(spki: Uint8Array, body: Uint8Array, signature: Pick<Signature, 'hash' | 'scheme' | 'signature'>): boolean {
+export function signatureValid(
+  spki: Uint8Array,
+  body: Uint8Array,
+  signature: Pick<Signature, 'hash' | 'scheme' | 'signature'>,
+): boolean {
   try {
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     const bytes = Buffer.from(signature.signature);

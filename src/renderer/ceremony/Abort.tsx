@@ -21,7 +21,9 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
   /** "step 2", "steps 1 and 2": the steps are listed above with their descriptions. */
   const stepWords = (indices: number[]) => {
     const numbers = [...indices].map((i) => i + 1).sort((a, b) => a - b);
-    return numbers.length === 1 ? `step ${numbers[0] ?? ''}` : `steps ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1) ?? ''}`;
+    return numbers.length === 1
+      ? `step ${numbers[0] ?? ''}`
+      : `steps ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1) ?? ''}`;
   };
   const signedForReason = reach.reason !== null && reach.reason === reason.trim() ? reach.signedBy : [];
   const keep = () => {
@@ -38,19 +40,31 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
   return (
     <section className="card" aria-labelledby="abort-heading">
       <h2 id="abort-heading">Abort the ceremony</h2>
-      {reach.undoneAlone.length > 0 && <p>Aborting undoes {stepWords(reach.undoneAlone)}: what {reach.undoneAlone.length === 1 ? 'it' : 'they'} created in the token is destroyed.</p>}
+      {reach.undoneAlone.length > 0 && (
+        <p>
+          Aborting undoes {stepWords(reach.undoneAlone)}: what {reach.undoneAlone.length === 1 ? 'it' : 'they'} created
+          in the token is destroyed.
+        </p>
+      )}
       {reach.keptAlone.length > 0 && (
         <p className="finding finding-warn">
-          One officer&apos;s abort leaves {stepWords(reach.keptAlone)} as done, because what {reach.keptAlone.length === 1 ? 'it' : 'they'} did took effect. If {view.quorumNeeded} officers sign the
-          abort for the same reason, {reach.undoneWithQuorum.length > 0 ? `${stepWords(reach.undoneWithQuorum)} ${reach.undoneWithQuorum.length === 1 ? 'is' : 'are'} undone instead: an activation gives the key back the version that was active before, and what the steps created in the token is destroyed.` : 'nothing more can be undone: what they did stays.'}
+          One officer&apos;s abort leaves {stepWords(reach.keptAlone)} as done, because what{' '}
+          {reach.keptAlone.length === 1 ? 'it' : 'they'} did took effect. If {view.quorumNeeded} officers sign the abort
+          for the same reason,{' '}
+          {reach.undoneWithQuorum.length > 0
+            ? `${stepWords(reach.undoneWithQuorum)} ${reach.undoneWithQuorum.length === 1 ? 'is' : 'are'} undone instead: an activation gives the key back the version that was active before, and what the steps created in the token is destroyed.`
+            : 'nothing more can be undone: what they did stays.'}
         </p>
       )}
       {reach.changedSince.map((kept) => (
         <p key={kept.step} className="finding finding-warn">
-          Step {kept.step + 1} stays done whoever signs the abort, and so do the steps before it, because a later ceremony changed what it left: {kept.reason}. Undoing it would undo that ceremony&apos;s work too.
+          Step {kept.step + 1} stays done whoever signs the abort, and so do the steps before it, because a later
+          ceremony changed what it left: {kept.reason}. Undoing it would undo that ceremony&apos;s work too.
         </p>
       ))}
-      {reach.undoneAlone.length === 0 && reach.keptAlone.length === 0 && <p>No step has been done: the ceremony simply ends.</p>}
+      {reach.undoneAlone.length === 0 && reach.keptAlone.length === 0 && (
+        <p>No step has been done: the ceremony simply ends.</p>
+      )}
       <p>The abort is recorded in the audit log, with each officer&apos;s signed reason.</p>
       <label htmlFor="abort-reason">Reason</label>
       <input id="abort-reason" className="wide" value={reason} onChange={(event) => setReason(event.target.value)} />

@@ -2,19 +2,22 @@
 import { useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
-import { plural } from '../format';
 import { rolesInWords } from '../../shared/officers';
+import { plural } from '../format';
 import { Digest } from './Digest';
+import { Handover } from './Handover';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { useCeremony } from './store';
-import { Handover } from './Handover';
 
 const needsApproval = (view: CeremonyView): boolean => view.status.plan.steps.some((s) => s.sensitive);
 
 /** Enough officers in the roles the policy counts have checked in for the quorum (one officer for a ceremony without approvals). */
 function enoughCheckedIn(view: CeremonyView, officers: OfficerRecord[]): boolean {
   if (!needsApproval(view)) return view.status.checkedIn.length >= 1;
-  return officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role)).length >= view.quorumNeeded;
+  return (
+    officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role)).length >=
+    view.quorumNeeded
+  );
 }
 
 export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: () => void }) {
@@ -29,9 +32,13 @@ export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: (
           </li>
         ))}
       </ol>
-      <Digest label="Plan digest: every officer reads it and checks it aloud before checking in" hex={view.status.plan.planDigest} />
+      <Digest
+        label="Plan digest: every officer reads it and checks it aloud before checking in"
+        hex={view.status.plan.planDigest}
+      />
       <p className="hint">
-        Quorum for this ceremony: {plural(view.quorumNeeded, 'approval', 'approvals')} from officers in the roles {rolesInWords(view.policy.roles)}.
+        Quorum for this ceremony: {plural(view.quorumNeeded, 'approval', 'approvals')} from officers in the roles{' '}
+        {rolesInWords(view.policy.roles)}.
       </p>
       <button type="button" className="primary" onClick={onAccept}>
         We have read the plan and checked the digest: check in
@@ -40,7 +47,15 @@ export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: (
   );
 }
 
-export function CheckIn({ view, officers, onDone }: { view: CeremonyView; officers: OfficerRecord[]; onDone: () => void }) {
+export function CheckIn({
+  view,
+  officers,
+  onDone,
+}: {
+  view: CeremonyView;
+  officers: OfficerRecord[];
+  onDone: () => void;
+}) {
   const checkIn = useCeremony((s) => s.checkIn);
   const working = useCeremony((s) => s.working);
   const [handover, setHandover] = useState<string | undefined>();
@@ -72,7 +87,9 @@ export function CheckIn({ view, officers, onDone }: { view: CeremonyView; office
       </button>
       {!enough && (
         <p className="hint">
-          {needsApproval(view) ? `At least ${plural(view.quorumNeeded, 'officer', 'officers')} in the roles ${rolesInWords(view.policy.roles)} check in before the steps.` : 'At least one officer checks in before the steps.'}
+          {needsApproval(view)
+            ? `At least ${plural(view.quorumNeeded, 'officer', 'officers')} in the roles ${rolesInWords(view.policy.roles)} check in before the steps.`
+            : 'At least one officer checks in before the steps.'}
         </p>
       )}
     </section>

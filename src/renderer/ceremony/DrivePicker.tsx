@@ -38,8 +38,12 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
   return (
     <fieldset className="drive-picker">
       <legend>{label}</legend>
-      {drives.state === 'failed' && <ErrorPanel title="The drives could not be listed" error={drives.error} onRetry={() => void loadDrives()} />}
-      {drives.state === 'ready' && drives.value.length === 0 && <p>No removable drive is inserted. Insert one, then look again.</p>}
+      {drives.state === 'failed' && (
+        <ErrorPanel title="The drives could not be listed" error={drives.error} onRetry={() => void loadDrives()} />
+      )}
+      {drives.state === 'ready' && drives.value.length === 0 && (
+        <p>No removable drive is inserted. Insert one, then look again.</p>
+      )}
       {drives.state === 'ready' &&
         drives.value.map((d) => (
           <label key={d.mountPoint} className="choice">
@@ -52,10 +56,7 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
             />
             <span>
               <strong>{driveName(d)}</strong> <span className="mono">{d.mountPoint}</span>
-              <span className="hint">
-                {' '}
-                {d.readOnly ? 'read-only' : `${bytesText(d.availableBytes)} free`}
-              </span>
+              <span className="hint"> {d.readOnly ? 'read-only' : `${bytesText(d.availableBytes)} free`}</span>
             </span>
           </label>
         ))}
@@ -63,15 +64,26 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
         Look for drives again
       </button>
       {mode !== 'drive' && browsing && entries.state === 'ready' && (
-        <div className="file-list" role="group" aria-label={`${mode === 'file' ? 'Files' : 'Folders'} on ${driveName(browsing)}`}>
-          {entries.value.filter((e) => e.kind === mode).length === 0 && <p>This drive holds no {mode === 'file' ? 'files' : 'folders'}.</p>}
+        <div
+          className="file-list"
+          role="group"
+          aria-label={`${mode === 'file' ? 'Files' : 'Folders'} on ${driveName(browsing)}`}
+        >
+          {entries.value.filter((e) => e.kind === mode).length === 0 && (
+            <p>This drive holds no {mode === 'file' ? 'files' : 'folders'}.</p>
+          )}
           {entries.value
             .filter((e) => e.kind === mode)
             .map((e) => {
               const path = `${browsing.mountPoint}/${e.path}`;
               return (
                 <label key={e.path} className="choice">
-                  <input type="radio" name={`${name}-file`} checked={value === path} onChange={() => onChange(path, browsing)} />
+                  <input
+                    type="radio"
+                    name={`${name}-file`}
+                    checked={value === path}
+                    onChange={() => onChange(path, browsing)}
+                  />
                   <span className="mono">{e.path}</span>
                   <span className="hint">{bytesText(e.sizeBytes)}</span>
                 </label>
@@ -79,7 +91,9 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
             })}
         </div>
       )}
-      {mode !== 'drive' && entries.state === 'failed' && <ErrorPanel title="The files could not be listed" error={entries.error} />}
+      {mode !== 'drive' && entries.state === 'failed' && (
+        <ErrorPanel title="The files could not be listed" error={entries.error} />
+      )}
     </fieldset>
   );
 }

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { AirGapView } from '../../shared/air-gap';
-import { call } from '../api';
-import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { selfGovernanceProblems } from '../../shared/founding';
+import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
+import { call } from '../api';
+import { FindingList } from '../components/FindingList';
 import { roleLabels } from '../format';
 import { useCeremony } from './store';
-import { FindingList } from '../components/FindingList';
 
 interface Founder {
   id: string;
@@ -41,9 +41,14 @@ export function InitialiseForm() {
     void call('getAirGapStatus', {}).then((result) => setNetwork(result.ok ? result.value : undefined));
   }, []);
   const findings = network && !network.isolated ? network.findings : [];
-  const edit = (index: number, change: Partial<Founder>) => setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
+  const edit = (index: number, change: Partial<Founder>) =>
+    setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
   const governance = selfGovernanceProblems(founders);
-  const namesOk = founders.length >= 2 && founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) && new Set(founders.map((f) => f.id)).size === founders.length && governance.length === 0;
+  const namesOk =
+    founders.length >= 2 &&
+    founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) &&
+    new Set(founders.map((f) => f.id)).size === founders.length &&
+    governance.length === 0;
   const current = founders[passphrases.length];
 
   if (typing && current) {
@@ -53,12 +58,27 @@ export function InitialiseForm() {
           {current.name} ({current.id}) chooses a passphrase
         </h2>
         <p>
-          Founding officer {passphrases.length + 1} of {founders.length}. At least 12 characters, not containing the officer name; nobody else looks at the screen.
+          Founding officer {passphrases.length + 1} of {founders.length}. At least 12 characters, not containing the
+          officer name; nobody else looks at the screen.
         </p>
         <label htmlFor="founder-passphrase">Passphrase</label>
-        <input id="founder-passphrase" className="wide" type="password" autoComplete="off" value={first} onChange={(event) => setFirst(event.target.value)} />
+        <input
+          id="founder-passphrase"
+          className="wide"
+          type="password"
+          autoComplete="off"
+          value={first}
+          onChange={(event) => setFirst(event.target.value)}
+        />
         <label htmlFor="founder-passphrase-again">The same passphrase again</label>
-        <input id="founder-passphrase-again" className="wide" type="password" autoComplete="off" value={again} onChange={(event) => setAgain(event.target.value)} />
+        <input
+          id="founder-passphrase-again"
+          className="wide"
+          type="password"
+          autoComplete="off"
+          value={again}
+          onChange={(event) => setAgain(event.target.value)}
+        />
         {again && again !== first && <p className="hint">The two entries differ.</p>}
         <div className="row">
           <button
@@ -75,10 +95,18 @@ export function InitialiseForm() {
               }
               setPassphrases([]);
               setTyping(false);
-              void initialise({ organization, name, signingKey, founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })), airGapFindings: findings });
+              void initialise({
+                organization,
+                name,
+                signingKey,
+                founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })),
+                airGapFindings: findings,
+              });
             }}
           >
-            {passphrases.length + 1 < founders.length ? 'Keep it; clear the screen for the next officer' : 'Keep it and initialise the workstation'}
+            {passphrases.length + 1 < founders.length
+              ? 'Keep it; clear the screen for the next officer'
+              : 'Keep it and initialise the workstation'}
           </button>
           <button
             type="button"
@@ -97,7 +125,9 @@ export function InitialiseForm() {
   return (
     <section className="card" aria-labelledby="initialise-heading">
       <h2 id="initialise-heading">Initialise this workstation</h2>
-      <p>This workstation has no signing key yet. The founding officers create it in the token, and are enrolled with it.</p>
+      <p>
+        This workstation has no signing key yet. The founding officers create it in the token, and are enrolled with it.
+      </p>
       <form
         className="ceremony-form"
         onSubmit={(event) => {
@@ -106,11 +136,20 @@ export function InitialiseForm() {
         }}
       >
         <label htmlFor="init-organization">Organisation</label>
-        <input id="init-organization" className="wide" value={organization} onChange={(event) => setOrganization(event.target.value)} />
+        <input
+          id="init-organization"
+          className="wide"
+          value={organization}
+          onChange={(event) => setOrganization(event.target.value)}
+        />
         <label htmlFor="init-name">Workstation name</label>
         <input id="init-name" className="wide" value={name} onChange={(event) => setName(event.target.value)} />
         <label htmlFor="init-key">Signing key</label>
-        <select id="init-key" value={signingKey} onChange={(event) => setSigningKey(event.target.value as SigningKeySpec)}>
+        <select
+          id="init-key"
+          value={signingKey}
+          onChange={(event) => setSigningKey(event.target.value as SigningKeySpec)}
+        >
           {signingKeySpecs.map((s) => (
             <option key={s} value={s}>
               {s}
@@ -120,17 +159,30 @@ export function InitialiseForm() {
         <fieldset>
           <legend>Founding officers</legend>
           <p className="hint">
-            An officer who types a wrong passphrase five times is locked out, and only the others can unlock them: unlocking, enrolling, removing an officer and changing a policy each need two
-            security officers, so name at least three.
+            An officer who types a wrong passphrase five times is locked out, and only the others can unlock them:
+            unlocking, enrolling, removing an officer and changing a policy each need two security officers, so name at
+            least three.
           </p>
           {founders.map((f, i) => (
             <div className="row" key={i}>
               <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>
-              <input id={`founder-${i}-id`} value={f.id} onChange={(event) => edit(i, { id: event.target.value.trim().toLowerCase() })} />
+              <input
+                id={`founder-${i}-id`}
+                value={f.id}
+                onChange={(event) => edit(i, { id: event.target.value.trim().toLowerCase() })}
+              />
               <label htmlFor={`founder-${i}-name`}>Full name</label>
-              <input id={`founder-${i}-name`} value={f.name} onChange={(event) => edit(i, { name: event.target.value })} />
+              <input
+                id={`founder-${i}-name`}
+                value={f.name}
+                onChange={(event) => edit(i, { name: event.target.value })}
+              />
               <label htmlFor={`founder-${i}-role`}>Role</label>
-              <select id={`founder-${i}-role`} value={f.role} onChange={(event) => edit(i, { role: event.target.value as OfficerRole })}>
+              <select
+                id={`founder-${i}-role`}
+                value={f.role}
+                onChange={(event) => edit(i, { role: event.target.value as OfficerRole })}
+              >
                 {officerRoles.map((r) => (
                   <option key={r} value={r}>
                     {roleLabels[r]}
@@ -149,8 +201,13 @@ export function InitialiseForm() {
               </button>
             )}
           </div>
-          {governance.length > 0 && <FindingList findings={governance} severity="warn" label="Why these founding officers are not enough" />}
-          <p className="hint">Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a letter. They are never reused.</p>
+          {governance.length > 0 && (
+            <FindingList findings={governance} severity="warn" label="Why these founding officers are not enough" />
+          )}
+          <p className="hint">
+            Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a
+            letter. They are never reused.
+          </p>
         </fieldset>
         {network?.isolated && <p className="finding finding-ok">Air gap: isolated.</p>}
         {findings.length > 0 && (
@@ -158,13 +215,28 @@ export function InitialiseForm() {
             <legend>This workstation may not be air-gapped</legend>
             <FindingList findings={findings} severity="danger" label="Air-gap findings" />
             <label className="choice">
-              <input type="checkbox" checked={acknowledged} onChange={(event) => setAcknowledged(event.target.checked)} />
-              The founding security officer has read these findings and acknowledges them (recorded with their passphrase). Otherwise, disconnect the network and check again on the Home screen.
+              <input
+                type="checkbox"
+                checked={acknowledged}
+                onChange={(event) => setAcknowledged(event.target.checked)}
+              />
+              The founding security officer has read these findings and acknowledges them (recorded with their
+              passphrase). Otherwise, disconnect the network and check again on the Home screen.
             </label>
           </fieldset>
         )}
         <div>
-          <button type="submit" className="primary" disabled={!namesOk || !organization.trim() || !name.trim() || network === undefined || (findings.length > 0 && !acknowledged)}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={
+              !namesOk ||
+              !organization.trim() ||
+              !name.trim() ||
+              network === undefined ||
+              (findings.length > 0 && !acknowledged)
+            }
+          >
             Each founding officer chooses a passphrase
           </button>
         </div>

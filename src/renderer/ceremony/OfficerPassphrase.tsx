@@ -32,7 +32,12 @@ export function OfficerPassphrase({ officers, purpose, submitLabel, disabled, on
     >
       <div className="row">
         <label htmlFor={`${id}-officer`}>Officer (to {purpose})</label>
-        <select id={`${id}-officer`} value={officer} disabled={disabled} onChange={(event) => setChosen(event.target.value)}>
+        <select
+          id={`${id}-officer`}
+          value={officer}
+          disabled={disabled}
+          onChange={(event) => setChosen(event.target.value)}
+        >
           {officers.map((o) => (
             <option key={o.id} value={o.id}>
               {o.displayName} ({o.id}, {roleLabels[o.role]})
@@ -44,7 +49,15 @@ export function OfficerPassphrase({ officers, purpose, submitLabel, disabled, on
         <label htmlFor={`${id}-passphrase`}>
           {officer}&apos;s passphrase, to {purpose}
         </label>
-        <input id={`${id}-passphrase`} className="wide" type="password" autoComplete="off" value={passphrase} disabled={disabled} onChange={(event) => setPassphrase(event.target.value)} />
+        <input
+          id={`${id}-passphrase`}
+          className="wide"
+          type="password"
+          autoComplete="off"
+          value={passphrase}
+          disabled={disabled}
+          onChange={(event) => setPassphrase(event.target.value)}
+        />
         <button type="submit" className="primary" disabled={disabled || !passphrase}>
           {submitLabel}
         </button>

@@ -61,14 +61,23 @@ export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
         <label htmlFor={`${uid}-part`}>
           {who}: part {index + 1} of {count}
         </label>
-        <input id={`${uid}-part`} className="wide" type="password" autoComplete="off" value={value} disabled={disabled} onChange={(event) => setValue(event.target.value)} />
+        <input
+          id={`${uid}-part`}
+          className="wide"
+          type="password"
+          autoComplete="off"
+          value={value}
+          disabled={disabled}
+          onChange={(event) => setValue(event.target.value)}
+        />
         <button type="submit" className={last ? 'primary' : undefined} disabled={disabled || !value}>
           {last ? submitLabel : `Next holder of the ${who}`}
         </button>
       </div>
       {parts.length > 0 && (
         <p className="hint" role="status">
-          {parts.length} of {count} part{parts.length === 1 ? '' : 's'} entered and hidden. The next holder types part {index + 1}.{' '}
+          {parts.length} of {count} part{parts.length === 1 ? '' : 's'} entered and hidden. The next holder types part{' '}
+          {index + 1}.{' '}
           <button type="button" className="link-button" onClick={() => setParts([])}>
             Start the PIN again
           </button>

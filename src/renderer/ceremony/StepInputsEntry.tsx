@@ -13,7 +13,15 @@ interface Props {
 }
 
 export const inputsComplete = (kinds: StepInputKind[], inputs: StepInputs): boolean =>
-  kinds.every((k) => (k === 'security-officer-pin' ? !!inputs.securityOfficerPin : k === 'user-pin' ? !!inputs.userPin : k === 'new-passphrase' ? !!inputs.newPassphrase : (inputs.shares?.length ?? 0) > 0));
+  kinds.every((k) =>
+    k === 'security-officer-pin'
+      ? !!inputs.securityOfficerPin
+      : k === 'user-pin'
+        ? !!inputs.userPin
+        : k === 'new-passphrase'
+          ? !!inputs.newPassphrase
+          : (inputs.shares?.length ?? 0) > 0,
+  );
 
 function Entered({ what, onClear }: { what: string; onClear: () => void }) {
   return (
@@ -48,7 +56,12 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
         ) : (
           <fieldset>
             <legend>Security officer PIN (this step logs in as the security officer)</legend>
-            <PinPartsEntry who="Security officer PIN" submitLabel="Keep the security officer PIN for this step" disabled={disabled} onSubmit={(parts) => update({ securityOfficerPin: parts })} />
+            <PinPartsEntry
+              who="Security officer PIN"
+              submitLabel="Keep the security officer PIN for this step"
+              disabled={disabled}
+              onSubmit={(parts) => update({ securityOfficerPin: parts })}
+            />
           </fieldset>
         ))}
       {kinds.includes('user-pin') &&
@@ -57,7 +70,12 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
         ) : (
           <fieldset>
             <legend>User PIN (to log back in as the user after the security officer&apos;s work)</legend>
-            <PinPartsEntry who="User PIN" submitLabel="Keep the user PIN for this step" disabled={disabled} onSubmit={(parts) => update({ userPin: parts })} />
+            <PinPartsEntry
+              who="User PIN"
+              submitLabel="Keep the user PIN for this step"
+              disabled={disabled}
+              onSubmit={(parts) => update({ userPin: parts })}
+            />
           </fieldset>
         ))}
       {kinds.includes('new-passphrase') &&
@@ -65,11 +83,29 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
           <Entered what={`${newOfficer ?? 'The new officer'}'s passphrase`} onClear={() => without('newPassphrase')} />
         ) : (
           <fieldset>
-            <legend>{newOfficer ?? 'The new officer'} chooses a passphrase (at least 12 characters; nobody else looks)</legend>
+            <legend>
+              {newOfficer ?? 'The new officer'} chooses a passphrase (at least 12 characters; nobody else looks)
+            </legend>
             <label htmlFor={`${uid}-new-passphrase`}>Passphrase</label>
-            <input id={`${uid}-new-passphrase`} className="wide" type="password" autoComplete="off" value={passphrase} disabled={disabled} onChange={(event) => setPassphrase(event.target.value)} />
+            <input
+              id={`${uid}-new-passphrase`}
+              className="wide"
+              type="password"
+              autoComplete="off"
+              value={passphrase}
+              disabled={disabled}
+              onChange={(event) => setPassphrase(event.target.value)}
+            />
             <label htmlFor={`${uid}-new-passphrase-again`}>The same passphrase again</label>
-            <input id={`${uid}-new-passphrase-again`} className="wide" type="password" autoComplete="off" value={again} disabled={disabled} onChange={(event) => setAgain(event.target.value)} />
+            <input
+              id={`${uid}-new-passphrase-again`}
+              className="wide"
+              type="password"
+              autoComplete="off"
+              value={again}
+              disabled={disabled}
+              onChange={(event) => setAgain(event.target.value)}
+            />
             {again && again !== passphrase && <p className="hint">The two entries differ.</p>}
             <div>
               <button
@@ -91,8 +127,21 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
           <legend>Backup key shares: each custodian gives theirs</legend>
           <p role="status">{inputs.shares?.length ?? 0} share(s) given.</p>
           <label htmlFor={`${uid}-share-words`}>Share words (typed by the custodian, not shown to others)</label>
-          <input id={`${uid}-share-words`} className="wide" type="password" autoComplete="off" value={share} disabled={disabled} onChange={(event) => setShare(event.target.value)} />
-          <DrivePicker label="Or the share file on the custodian's drive" mode="file" value={shareFile} onChange={setShareFile} />
+          <input
+            id={`${uid}-share-words`}
+            className="wide"
+            type="password"
+            autoComplete="off"
+            value={share}
+            disabled={disabled}
+            onChange={(event) => setShare(event.target.value)}
+          />
+          <DrivePicker
+            label="Or the share file on the custodian's drive"
+            mode="file"
+            value={shareFile}
+            onChange={setShareFile}
+          />
           <div>
             <button
               type="button"

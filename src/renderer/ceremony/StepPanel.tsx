@@ -2,16 +2,24 @@
 import { useState } from 'react';
 import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
+import { roleNames } from '../../shared/officers';
 import { roleLabels, stepStateLabels, utcText } from '../format';
 import { Digest } from './Digest';
+import { Handover } from './Handover';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
 import { StepResult } from './StepResult';
 import { useCeremony } from './store';
-import { Handover } from './Handover';
-import { roleNames } from '../../shared/officers';
 
-export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyView; officers: OfficerRecord[]; onCheckInMore: () => void }) {
+export function StepPanel({
+  view,
+  officers,
+  onCheckInMore,
+}: {
+  view: CeremonyView;
+  officers: OfficerRecord[];
+  onCheckInMore: () => void;
+}) {
   const approve = useCeremony((s) => s.approve);
   const runNext = useCeremony((s) => s.runNext);
   const working = useCeremony((s) => s.working);
@@ -23,7 +31,12 @@ export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyVie
   if (!next || !planned || !stepView) return null;
   const approvals = stepView.approvals.filter((a) => view.status.checkedIn.includes(a.officer));
   const stillNeeded = planned.sensitive ? Math.max(0, view.quorumNeeded - approvals.length) : 0;
-  const approvers = officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role) && !approvals.some((a) => a.officer === o.id));
+  const approvers = officers.filter(
+    (o) =>
+      view.status.checkedIn.includes(o.id) &&
+      view.policy.roles.includes(o.role) &&
+      !approvals.some((a) => a.officer === o.id),
+  );
   const ready = stillNeeded === 0 && inputsComplete(stepView.inputs, inputs);
   const newOfficer = typeof planned.params.id === 'string' ? planned.params.id : undefined;
 
@@ -32,8 +45,17 @@ export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyVie
       <h2 id="current-step-heading">
         Step {next.index + 1} of {view.status.steps.length}: {planned.description}
       </h2>
-      {next.state === 'failed' && <p className="finding finding-danger">This step failed the last time it ran; nothing it started was kept. Correct the cause shown above, then run it again.</p>}
-      {next.state === 'rolled-back' && <p className="finding finding-warn">This step was interrupted when Keyward stopped, and was rolled back. Run it again.</p>}
+      {next.state === 'failed' && (
+        <p className="finding finding-danger">
+          This step failed the last time it ran; nothing it started was kept. Correct the cause shown above, then run it
+          again.
+        </p>
+      )}
+      {next.state === 'rolled-back' && (
+        <p className="finding finding-warn">
+          This step was interrupted when Keyward stopped, and was rolled back. Run it again.
+        </p>
+      )}
       {planned.sensitive && (
         <div className="approvals">
           <Digest label={`Step ${next.index + 1} digest: what each approving officer signs`} hex={planned.digest} />
@@ -80,7 +102,15 @@ export function StepPanel({ view, officers, onCheckInMore }: { view: CeremonyVie
             ))}
         </div>
       )}
-      {stepView.inputs.length > 0 && stillNeeded === 0 && <StepInputsEntry kinds={stepView.inputs} inputs={inputs} onChange={setInputs} disabled={working !== undefined} {...(newOfficer ? { newOfficer } : {})} />}
+      {stepView.inputs.length > 0 && stillNeeded === 0 && (
+        <StepInputsEntry
+          kinds={stepView.inputs}
+          inputs={inputs}
+          onChange={setInputs}
+          disabled={working !== undefined}
+          {...(newOfficer ? { newOfficer } : {})}
+        />
+      )}
       <button
         type="button"
         className="primary"
@@ -107,7 +137,11 @@ export function StepList({ view }: { view: CeremonyView }) {
         {view.status.steps.map((s) => {
           const planned = view.status.plan.steps[s.index];
           return (
-            <li key={s.index} aria-current={s.index === current ? 'step' : undefined} className={`step step-${s.state}`}>
+            <li
+              key={s.index}
+              aria-current={s.index === current ? 'step' : undefined}
+              className={`step step-${s.state}`}
+            >
               <span className={`state state-${s.state}`}>{stepStateLabels[s.state]}</span> {planned?.description}
               {s.state === 'done' && s.result && <StepResult result={s.result} />}
             </li>

@@ -29,7 +29,12 @@ const labels: Record<string, string> = {
   signerFingerprint: 'Signed by the workstation key',
 };
 
-const text = (value: StepValue): string => (Array.isArray(value) ? value.map(text).join(', ') : value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value));
+const text = (value: StepValue): string =>
+  Array.isArray(value)
+    ? value.map(text).join(', ')
+    : value !== null && typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
 
 export function StepResult({ result }: { result: Record<string, StepValue> }) {
   const entries = Object.entries(result);
@@ -38,7 +43,12 @@ export function StepResult({ result }: { result: Record<string, StepValue> }) {
       {entries
         .filter(([key, value]) => compared[key] && typeof value === 'string')
         .map(([key, value]) => (
-          <Digest key={key} label={compared[key] ?? key} hex={typeof value === 'string' ? value : ''} group={key.toLowerCase().endsWith('kcv') ? 2 : 4} />
+          <Digest
+            key={key}
+            label={compared[key] ?? key}
+            hex={typeof value === 'string' ? value : ''}
+            group={key.toLowerCase().endsWith('kcv') ? 2 : 4}
+          />
         ))}
       <dl className="fields">
         {entries
@@ -46,7 +56,15 @@ export function StepResult({ result }: { result: Record<string, StepValue> }) {
           .map(([key, value]) => (
             <div className="field" key={key}>
               <dt>{labels[key]}</dt>
-              <dd className={key === 'folder' || key === 'file' || key.endsWith('Sha256') || key === 'sha256' || key === 'headHash' ? 'mono' : undefined}>{text(value)}</dd>
+              <dd
+                className={
+                  key === 'folder' || key === 'file' || key.endsWith('Sha256') || key === 'sha256' || key === 'headHash'
+                    ? 'mono'
+                    : undefined
+                }
+              >
+                {text(value)}
+              </dd>
             </div>
           ))}
       </dl>

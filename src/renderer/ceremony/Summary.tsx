@@ -8,7 +8,11 @@ import { useCeremony } from './store';
 
 /** Folders of upload bundles the ceremony wrote (export steps). */
 const bundleFolders = (view: CeremonyView): string[] =>
-  view.status.steps.flatMap((s) => (s.state === 'done' && typeof s.result?.bundleId === 'string' && typeof s.result.folder === 'string' ? [s.result.folder] : []));
+  view.status.steps.flatMap((s) =>
+    s.state === 'done' && typeof s.result?.bundleId === 'string' && typeof s.result.folder === 'string'
+      ? [s.result.folder]
+      : [],
+  );
 
 function BundleCheckCard({ folder }: { folder: string }) {
   const check = useCeremony((s) => s.bundleChecks[folder]);
@@ -21,11 +25,18 @@ function BundleCheckCard({ folder }: { folder: string }) {
       <h2>Bundle read back from the drive</h2>
       <p className="mono">{folder}</p>
       {(!check || check.state === 'loading') && <p role="status">Reading the bundle back and verifying it…</p>}
-      {check?.state === 'failed' && <ErrorPanel title="The bundle could not be read back" error={check.error} onRetry={() => void verifyBundle(folder)} />}
+      {check?.state === 'failed' && (
+        <ErrorPanel
+          title="The bundle could not be read back"
+          error={check.error}
+          onRetry={() => void verifyBundle(folder)}
+        />
+      )}
       {check?.state === 'ready' &&
         (check.value.ok ? (
           <p className="finding finding-ok" role="status">
-            Verified as read back from the drive: the workstation&apos;s signature, every file&apos;s SHA-256, the approvals of {check.value.approvedBy.join(', ')} and the deadline. It is ready to upload.
+            Verified as read back from the drive: the workstation&apos;s signature, every file&apos;s SHA-256, the
+            approvals of {check.value.approvedBy.join(', ')} and the deadline. It is ready to upload.
           </p>
         ) : (
           <div className="finding finding-danger" role="alert">
@@ -62,12 +73,14 @@ export function Summary({ view }: { view: CeremonyView }) {
         <h2 id="summary-heading">{completed ? 'Ceremony completed' : 'Ceremony aborted'}</h2>
         <p className={completed ? 'finding finding-ok' : 'finding finding-warn'}>
           {completed ? `Every step is done` : `Aborted: ${view.status.outcome ?? ''}; the completed steps were undone`}
-          {view.status.endedAt ? ` (${utcText(view.status.endedAt)}).` : '.'} Officers present: {view.status.checkedIn.join(', ') || 'none'}.
+          {view.status.endedAt ? ` (${utcText(view.status.endedAt)}).` : '.'} Officers present:{' '}
+          {view.status.checkedIn.join(', ') || 'none'}.
         </p>
         <ol className="step-list">
           {view.status.steps.map((s) => (
             <li key={s.index}>
-              {view.status.plan.steps[s.index]?.description} <span className={`state state-${s.state}`}>{stepStateLabels[s.state]}</span>
+              {view.status.plan.steps[s.index]?.description}{' '}
+              <span className={`state state-${s.state}`}>{stepStateLabels[s.state]}</span>
               {s.result && s.state === 'done' && <StepResult result={s.result} />}
             </li>
           ))}
@@ -78,9 +91,17 @@ export function Summary({ view }: { view: CeremonyView }) {
       ))}
       <section className="card" aria-labelledby="transcript-heading">
         <h2 id="transcript-heading">Signed transcript</h2>
-        <p>The record of this ceremony (plan, officers, every step, approvals and results) as JSON and PDF, each signed by the workstation key, for the ceremony binder.</p>
+        <p>
+          The record of this ceremony (plan, officers, every step, approvals and results) as JSON and PDF, each signed
+          by the workstation key, for the ceremony binder.
+        </p>
         <DrivePicker label="Drive for the transcript" mode="drive" value={folder} onChange={setFolder} />
-        <button type="button" className="primary" disabled={!folder || transcript.state === 'loading'} onClick={() => void writeTranscript(folder)}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!folder || transcript.state === 'loading'}
+          onClick={() => void writeTranscript(folder)}
+        >
           Write the signed transcript
         </button>
         {transcript.state === 'ready' && (
@@ -88,7 +109,9 @@ export function Summary({ view }: { view: CeremonyView }) {
             Written to <span className="mono">{transcript.value}</span>
           </p>
         )}
-        {transcript.state === 'failed' && <ErrorPanel title="The transcript was not written" error={transcript.error} />}
+        {transcript.state === 'failed' && (
+          <ErrorPanel title="The transcript was not written" error={transcript.error} />
+        )}
       </section>
     </>
   );

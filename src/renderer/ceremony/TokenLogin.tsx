@@ -14,10 +14,21 @@ export function TokenLogin() {
       <h2 id="login-heading">Log in to the token</h2>
       <p>
         Ceremonies use token <strong>{token?.token.label ?? '…'}</strong>
-        {token ? ` (serial ${token.token.serial})` : ''}. The officers holding the parts of the user PIN type them in turn.
+        {token ? ` (serial ${token.token.serial})` : ''}. The officers holding the parts of the user PIN type them in
+        turn.
       </p>
-      {token?.rehearsal && <p className="hint">On the rehearsal token the user PIN is {rehearsalToken.userPin} and the security officer PIN {rehearsalToken.soPin}.</p>}
-      <PinPartsEntry who="User PIN" submitLabel="Log in" disabled={working !== undefined} onSubmit={(parts) => login(parts)} />
+      {token?.rehearsal && (
+        <p className="hint">
+          On the rehearsal token the user PIN is {rehearsalToken.userPin} and the security officer PIN{' '}
+          {rehearsalToken.soPin}.
+        </p>
+      )}
+      <PinPartsEntry
+        who="User PIN"
+        submitLabel="Log in"
+        disabled={working !== undefined}
+        onSubmit={(parts) => login(parts)}
+      />
     </section>
   );
 }

@@ -4,16 +4,21 @@ import type { CeremonyView } from '../../shared/ceremonies';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { utcText } from '../format';
 import { useApp } from '../store';
-import { Summary } from './Summary';
+import { Abort } from './Abort';
+import { CheckIn, PlanReview } from './CheckIn';
+import { StepList, StepPanel } from './StepPanel';
 import { useCeremony } from './store';
+import { Summary } from './Summary';
 import { TokenLogin } from './TokenLogin';
 import { Working } from './Working';
-import { PlanReview, CheckIn } from './CheckIn';
-import { StepPanel, StepList } from './StepPanel';
-import { Abort } from './Abort';
 
 type Phase = 'plan' | 'check-in' | 'steps';
-const phaseTitles: Record<Phase | 'summary', string> = { plan: 'Read the plan', 'check-in': 'Officers check in', steps: 'Steps', summary: 'Summary' };
+const phaseTitles: Record<Phase | 'summary', string> = {
+  plan: 'Read the plan',
+  'check-in': 'Officers check in',
+  steps: 'Steps',
+  summary: 'Summary',
+};
 
 const ended = (view: CeremonyView): boolean => view.status.state === 'completed' || view.status.state === 'aborted';
 
@@ -71,7 +76,12 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
       {shown === 'check-in' && <CheckIn view={view} officers={officerList} onDone={() => setPhase('steps')} />}
       {shown === 'steps' && (
         <>
-          <StepPanel key={view.status.steps.find((s) => s.state !== 'done')?.index} view={view} officers={officerList} onCheckInMore={() => setPhase('check-in')} />
+          <StepPanel
+            key={view.status.steps.find((s) => s.state !== 'done')?.index}
+            view={view}
+            officers={officerList}
+            onCheckInMore={() => setPhase('check-in')}
+          />
           <StepList view={view} />
         </>
       )}

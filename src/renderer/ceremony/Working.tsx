@@ -16,7 +16,10 @@ export function Working() {
     <div className="working" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" />
       <span>
-        {working.what}… <span className="hint">{seconds} s so far. The HSM works in its own process; do not remove the token or a drive.</span>
+        {working.what}…{' '}
+        <span className="hint">
+          {seconds} s so far. The HSM works in its own process; do not remove the token or a drive.
+        </span>
       </span>
     </div>
   );

@@ -103,7 +103,9 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     },
 
     login: async (pinParts) => {
-      const result = await act('Logging in to the token', 'The token login failed', () => call('loginToken', { pinParts }));
+      const result = await act('Logging in to the token', 'The token login failed', () =>
+        call('loginToken', { pinParts }),
+      );
       if (!result) return false;
       set({ loginNotes: [...result.warnings, ...result.recovered.map(describeRollback)] });
       await get().loadList();
@@ -111,20 +113,28 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     },
 
     initialise: async (request) => {
-      const result = await act('Creating the workstation signing key in the token and enrolling the founding officers', 'The workstation was not initialised', () => call('initialiseWorkstation', request));
+      const result = await act(
+        'Creating the workstation signing key in the token and enrolling the founding officers',
+        'The workstation was not initialised',
+        () => call('initialiseWorkstation', request),
+      );
       await get().loadList();
       return result !== undefined;
     },
 
     plan: async (request) => {
-      const view = await act('Planning the ceremony', 'The ceremony could not be planned', () => call('planCeremony', request));
+      const view = await act('Planning the ceremony', 'The ceremony could not be planned', () =>
+        call('planCeremony', request),
+      );
       if (!view) return false;
       set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
       return true;
     },
 
     openCeremony: async (id) => {
-      const view = await act('Opening the ceremony', 'The ceremony could not be opened', () => call('getCeremony', { id }));
+      const view = await act('Opening the ceremony', 'The ceremony could not be opened', () =>
+        call('getCeremony', { id }),
+      );
       if (view) set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
     },
 
@@ -134,13 +144,17 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     },
 
     checkIn: async (officer, passphrase) => {
-      const view = await act(`Checking in ${officer}`, `${officer} could not check in`, () => call('checkInOfficer', { id: openId(), officer, passphrase }));
+      const view = await act(`Checking in ${officer}`, `${officer} could not check in`, () =>
+        call('checkInOfficer', { id: openId(), officer, passphrase }),
+      );
       show(view);
       return view !== undefined;
     },
 
     approve: async (step, officer, passphrase) => {
-      const view = await act(`Recording ${officer}'s approval`, `${officer}'s approval was not accepted`, () => call('approveCeremonyStep', { id: openId(), step, officer, passphrase }));
+      const view = await act(`Recording ${officer}'s approval`, `${officer}'s approval was not accepted`, () =>
+        call('approveCeremonyStep', { id: openId(), step, officer, passphrase }),
+      );
       show(view);
       return view !== undefined;
     },
@@ -149,13 +163,21 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       const open = get().open;
       const next = open?.status.steps.find((s) => s.state !== 'done');
       const description = next ? open?.status.plan.steps[next.index]?.description : undefined;
-      const view = await act(next ? `Step ${next.index + 1}: ${description ?? ''}` : 'Running the step', next ? `Step ${next.index + 1} did not complete` : 'The step did not run', () => call('runCeremonyStep', { id: openId(), inputs }));
+      const view = await act(
+        next ? `Step ${next.index + 1}: ${description ?? ''}` : 'Running the step',
+        next ? `Step ${next.index + 1} did not complete` : 'The step did not run',
+        () => call('runCeremonyStep', { id: openId(), inputs }),
+      );
       show(view);
       return view !== undefined;
     },
 
     abort: async (reason, officer, passphrase, inputs, finish) => {
-      const view = await act(finish ? 'Aborting the ceremony and undoing its completed steps' : 'Recording the signed abort', 'The ceremony was not aborted', () => call('abortCeremony', { id: openId(), reason, officer, passphrase, inputs, finish }));
+      const view = await act(
+        finish ? 'Aborting the ceremony and undoing its completed steps' : 'Recording the signed abort',
+        'The ceremony was not aborted',
+        () => call('abortCeremony', { id: openId(), reason, officer, passphrase, inputs, finish }),
+      );
       show(view);
       return view !== undefined;
     },

@@ -25,7 +25,10 @@ export function AirGapCard() {
     void check();
     void loadOfficers();
   }, [loadOfficers]);
-  const securityOfficers = officers.state === 'ready' ? officers.value.officers.filter((o) => o.role === 'security-officer' && o.state === 'active') : [];
+  const securityOfficers =
+    officers.state === 'ready'
+      ? officers.value.officers.filter((o) => o.role === 'security-officer' && o.state === 'active')
+      : [];
   return (
     <section className="card" aria-labelledby="air-gap-heading">
       <h2 id="air-gap-heading">Air gap</h2>
@@ -33,24 +36,33 @@ export function AirGapCard() {
       {status.state === 'failed' && <ErrorPanel title="The network could not be checked" error={status.error} />}
       {status.state === 'ready' &&
         (status.value.isolated ? (
-          <p className="finding finding-ok">Isolated: no network interface up but loopback, no wireless or Bluetooth device, no default route.</p>
+          <p className="finding finding-ok">
+            Isolated: no network interface up but loopback, no wireless or Bluetooth device, no default route.
+          </p>
         ) : (
           <>
             <FindingList findings={status.value.findings} severity="danger" label="Air-gap findings" />
             {status.value.acknowledged ? (
               <p className="finding finding-warn" role="status">
-                Acknowledged by {status.value.acknowledged.officer} at {utcText(status.value.acknowledged.at)}: ceremonies may go ahead on this workstation as it is.
+                Acknowledged by {status.value.acknowledged.officer} at {utcText(status.value.acknowledged.at)}:
+                ceremonies may go ahead on this workstation as it is.
               </p>
             ) : (
               <>
-                <p>This workstation may not be air-gapped, and no ceremony can be planned until this is resolved. A security officer disconnects the cable or disables the interface, then checks again; or reads these findings and acknowledges them with their passphrase.</p>
+                <p>
+                  This workstation may not be air-gapped, and no ceremony can be planned until this is resolved. A
+                  security officer disconnects the cable or disables the interface, then checks again; or reads these
+                  findings and acknowledges them with their passphrase.
+                </p>
                 {securityOfficers.length > 0 ? (
                   <OfficerPassphrase
                     officers={securityOfficers}
                     purpose="acknowledge these findings"
                     submitLabel="Acknowledge"
                     onSubmit={async (officer, passphrase) => {
-                      const result = loaded(await call('acknowledgeAirGap', { officer, passphrase, findings: status.value.findings }));
+                      const result = loaded(
+                        await call('acknowledgeAirGap', { officer, passphrase, findings: status.value.findings }),
+                      );
                       setRefusal(result);
                       if (result.state === 'ready') setStatus(result);
                       return result.state === 'ready';
@@ -59,7 +71,9 @@ export function AirGapCard() {
                 ) : (
                   <p className="hint">A security officer acknowledges them once the workstation is initialised.</p>
                 )}
-                {refusal.state === 'failed' && <ErrorPanel title="The findings were not acknowledged" error={refusal.error} />}
+                {refusal.state === 'failed' && (
+                  <ErrorPanel title="The findings were not acknowledged" error={refusal.error} />
+                )}
               </>
             )}
           </>

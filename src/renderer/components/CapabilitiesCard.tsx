@@ -29,13 +29,22 @@ export function CapabilitiesCard() {
       <div className="screen-head">
         <h2 id="capabilities-heading">What this token can do</h2>
         <button type="button" onClick={() => void probeToken()} disabled={capabilities.state === 'loading'}>
-          {capabilities.state === 'loading' ? 'Probing the token…' : capabilities.state === 'ready' ? 'Probe again' : 'Probe capabilities'}
+          {capabilities.state === 'loading'
+            ? 'Probing the token…'
+            : capabilities.state === 'ready'
+              ? 'Probe again'
+              : 'Probe capabilities'}
         </button>
       </div>
       {capabilities.state === 'idle' && (
-        <p className="hint">The probe asks the token which mechanisms it offers and tries the wrapping ones on throw-away keys. It changes nothing on the token.</p>
+        <p className="hint">
+          The probe asks the token which mechanisms it offers and tries the wrapping ones on throw-away keys. It changes
+          nothing on the token.
+        </p>
       )}
-      {capabilities.state === 'failed' && <ErrorPanel title="The token could not be probed" error={capabilities.error} />}
+      {capabilities.state === 'failed' && (
+        <ErrorPanel title="The token could not be probed" error={capabilities.error} />
+      )}
       {capabilities.state === 'ready' && (
         <div className="capabilities">
           <dl className="fields" aria-label="Key types">
@@ -50,7 +59,12 @@ export function CapabilitiesCard() {
           </dl>
           <ul className="findings" aria-label="Wrapping algorithms">
             {wrappingRows.map((row) => (
-              <Capability key={row.key} ok={capabilities.value.wrapping[row.key]} label={row.label} why={capabilities.value.missing[row.key]} />
+              <Capability
+                key={row.key}
+                ok={capabilities.value.wrapping[row.key]}
+                label={row.label}
+                why={capabilities.value.missing[row.key]}
+              />
             ))}
           </ul>
         </div>

@@ -15,8 +15,14 @@ export function CeremoniesCard() {
   return (
     <section className="card" aria-labelledby="unfinished-home-heading">
       <h2 id="unfinished-home-heading">{unfinished.length ? 'Unfinished ceremonies' : 'Ceremonies'}</h2>
-      {!initialised && <p className="finding finding-warn">This workstation is not initialised: its founding officers create its signing key first.</p>}
-      {unfinished.length === 0 && initialised && <p className="finding finding-ok">No ceremony is waiting to be finished.</p>}
+      {!initialised && (
+        <p className="finding finding-warn">
+          This workstation is not initialised: its founding officers create its signing key first.
+        </p>
+      )}
+      {unfinished.length === 0 && initialised && (
+        <p className="finding finding-ok">No ceremony is waiting to be finished.</p>
+      )}
       {unfinished.length > 0 && (
         <ul className="findings">
           {unfinished.map((c) => (
@@ -28,7 +34,11 @@ export function CeremoniesCard() {
         </ul>
       )}
       <button type="button" className="primary" onClick={() => show('ceremonies')}>
-        {initialised ? (unfinished.length ? 'Resume or start a ceremony' : 'Start a ceremony') : 'Initialise the workstation'}
+        {initialised
+          ? unfinished.length
+            ? 'Resume or start a ceremony'
+            : 'Start a ceremony'
+          : 'Initialise the workstation'}
       </button>
     </section>
   );

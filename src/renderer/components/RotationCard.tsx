@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
-import { useApp } from '../store';
 import { rotationText } from '../format';
+import { useApp } from '../store';
 
 /** Keys due or overdue for rotation, on the start screen. */
 export function RotationCard() {
@@ -17,7 +17,9 @@ export function RotationCard() {
       <h2 id="rotation-heading">Rotation</h2>
       {due.length === 0 ? (
         <p className="finding finding-ok">
-          {inventory.value.keys.length === 0 ? 'No keys yet.' : `No key is due for rotation in the next 30 days (${inventory.value.keys.length} key${inventory.value.keys.length === 1 ? '' : 's'}).`}
+          {inventory.value.keys.length === 0
+            ? 'No keys yet.'
+            : `No key is due for rotation in the next 30 days (${inventory.value.keys.length} key${inventory.value.keys.length === 1 ? '' : 's'}).`}
         </p>
       ) : (
         <ul className="findings">

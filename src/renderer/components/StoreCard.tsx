@@ -14,7 +14,13 @@ export function StoreCard() {
   }, [loadStoreStatus]);
 
   if (store.state === 'failed') {
-    return <ErrorPanel title="The workstation database cannot be used" error={store.error} onRetry={() => void loadStoreStatus()} />;
+    return (
+      <ErrorPanel
+        title="The workstation database cannot be used"
+        error={store.error}
+        onRetry={() => void loadStoreStatus()}
+      />
+    );
   }
   return (
     <section className="card" aria-labelledby="store-heading">
@@ -36,12 +42,17 @@ export function StoreCard() {
           <div className="field">
             <dt>Audit log</dt>
             <dd>
-              {store.value.auditEntries} entries; head <span className="mono">{hexGroups(store.value.auditHeadHash.slice(0, 16))}…</span>
+              {store.value.auditEntries} entries; head{' '}
+              <span className="mono">{hexGroups(store.value.auditHeadHash.slice(0, 16))}…</span>
             </dd>
           </div>
           <div className="field">
             <dt>Last signed checkpoint</dt>
-            <dd>{store.value.lastCheckpoint ? `entry ${store.value.lastCheckpoint.seq}, ${utcText(store.value.lastCheckpoint.time)}` : 'none yet'}</dd>
+            <dd>
+              {store.value.lastCheckpoint
+                ? `entry ${store.value.lastCheckpoint.seq}, ${utcText(store.value.lastCheckpoint.time)}`
+                : 'none yet'}
+            </dd>
           </div>
           <div className="field">
             <dt>Workstation signing key</dt>

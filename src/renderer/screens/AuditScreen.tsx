@@ -1,31 +1,35 @@
 import { useEffect, useId, useState } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
-import { ErrorPanel } from '../components/ErrorPanel';
-import { utcText, plural } from '../format';
 import { useStartCeremony } from '../ceremony/store';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { plural, utcText } from '../format';
 import { useApp, type AuditFilters } from '../store';
 
 const noFilters: AuditFilters = { action: '', actor: '', subject: '', ceremony: '', from: '', to: '' };
 
-
 function VerificationResult() {
   const verification = useApp((s) => s.auditVerification);
   if (verification.state === 'idle') return null;
-  if (verification.state === 'loading') return <p role="status">Recomputing the hash chain and the signed checkpoints…</p>;
-  if (verification.state === 'failed') return <ErrorPanel title="The audit log could not be verified" error={verification.error} />;
+  if (verification.state === 'loading')
+    return <p role="status">Recomputing the hash chain and the signed checkpoints…</p>;
+  if (verification.state === 'failed')
+    return <ErrorPanel title="The audit log could not be verified" error={verification.error} />;
   const { chain, checkpoints } = verification.value;
   const { anchor } = checkpoints;
   if (chain.ok && checkpoints.ok) {
     return (
       <div className="finding finding-ok" role="status">
-        Verified: {plural(chain.entries, 'entry', 'entries')}, hash chain intact; {plural(checkpoints.checkpoints, 'signed checkpoint', 'signed checkpoints')} verified against the
-        workstation key on the token
+        Verified: {plural(chain.entries, 'entry', 'entries')}, hash chain intact;{' '}
+        {plural(checkpoints.checkpoints, 'signed checkpoint', 'signed checkpoints')} verified against the workstation
+        key on the token
         {checkpoints.last ? ` (the last covers entry ${checkpoints.last.seq})` : ' (none written yet)'}. Head hash{' '}
         <span className="mono">{hexGroups(chain.headHash)}</span>
         {anchor && (
           <p>
             Anchored in the HSM at checkpoint {anchor.checkpoint} (entry {anchor.headSeq});{' '}
-            {anchor.entriesAfter === 0 ? 'every entry is covered.' : `${plural(anchor.entriesAfter, 'entry was', 'entries were')} written after it and will be covered by the next checkpoint.`}
+            {anchor.entriesAfter === 0
+              ? 'every entry is covered.'
+              : `${plural(anchor.entriesAfter, 'entry was', 'entries were')} written after it and will be covered by the next checkpoint.`}
           </p>
         )}
       </div>
@@ -34,8 +38,8 @@ function VerificationResult() {
   if (chain.ok && checkpoints.problem?.incomplete) {
     return (
       <div className="finding finding-warn" role="status">
-        Not fully verified: the hash chain of {plural(chain.entries, 'entry', 'entries')} is intact, but the checkpoints were not checked against the HSM.{' '}
-        {checkpoints.problem.message}
+        Not fully verified: the hash chain of {plural(chain.entries, 'entry', 'entries')} is intact, but the checkpoints
+        were not checked against the HSM. {checkpoints.problem.message}
       </div>
     );
   }
@@ -45,8 +49,8 @@ function VerificationResult() {
       <h2>The audit log FAILED verification</h2>
       <p className="error-message">{message}</p>
       <p>
-        <strong>What to do next: </strong>stop using this workstation for ceremonies, keep the database file as evidence, and inform the
-        auditors.
+        <strong>What to do next: </strong>stop using this workstation for ceremonies, keep the database file as
+        evidence, and inform the auditors.
       </p>
     </section>
   );
@@ -69,7 +73,14 @@ export function AuditScreen() {
   const field = (name: keyof AuditFilters, label: string, placeholder: string, type: 'text' | 'date' = 'text') => (
     <div className="filter">
       <label htmlFor={ids[name]}>{label}</label>
-      <input id={ids[name]} type={type} className="wide" value={filters[name]} placeholder={placeholder} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })} />
+      <input
+        id={ids[name]}
+        type={type}
+        className="wide"
+        value={filters[name]}
+        placeholder={placeholder}
+        onChange={(e) => setFilters({ ...filters, [name]: e.target.value })}
+      />
     </div>
   );
 
@@ -86,7 +97,9 @@ export function AuditScreen() {
           </button>
         </div>
       </div>
-      <p className="hint">An export is a ceremony: an auditor or security officer approves it, and it ends with a fresh signed checkpoint.</p>
+      <p className="hint">
+        An export is a ceremony: an auditor or security officer approves it, and it ends with a fresh signed checkpoint.
+      </p>
       <VerificationResult />
       <form
         className="card filters"

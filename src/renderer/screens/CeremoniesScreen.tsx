@@ -1,14 +1,14 @@
 import { useEffect, type ReactNode } from 'react';
 import type { CeremonySummary } from '../../shared/ceremonies';
-import { ErrorPanel } from '../components/ErrorPanel';
 import { CeremonyForm } from '../ceremony/CeremonyForm';
 import { InitialiseForm } from '../ceremony/InitialiseForm';
-import { TokenLogin } from '../ceremony/TokenLogin';
 import { useCeremony } from '../ceremony/store';
+import { TokenLogin } from '../ceremony/TokenLogin';
 import { CeremonyWizard } from '../ceremony/Wizard';
 import { Working } from '../ceremony/Working';
-import { utcText } from '../format';
+import { ErrorPanel } from '../components/ErrorPanel';
 import { FindingList } from '../components/FindingList';
+import { utcText } from '../format';
 
 interface CeremonyTableProps {
   id: string;
@@ -47,9 +47,19 @@ function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOp
               </td>
               <td className="nowrap">{utcText(c.createdAt)}</td>
               <td>
-                {c.state === 'completed' || c.state === 'aborted' ? `${c.state} ${c.endedAt ? utcText(c.endedAt) : ''}` : `${c.stepsDone} of ${c.steps} steps done`}
-                {c.interrupted && <div className="finding finding-warn">Interrupted in the middle of a step: logging in rolls it back.</div>}
-                {c.transcript === 'missing' && <div className="finding finding-warn">No signed transcript written yet: open it to write one to a drive.</div>}
+                {c.state === 'completed' || c.state === 'aborted'
+                  ? `${c.state} ${c.endedAt ? utcText(c.endedAt) : ''}`
+                  : `${c.stepsDone} of ${c.steps} steps done`}
+                {c.interrupted && (
+                  <div className="finding finding-warn">
+                    Interrupted in the middle of a step: logging in rolls it back.
+                  </div>
+                )}
+                {c.transcript === 'missing' && (
+                  <div className="finding finding-warn">
+                    No signed transcript written yet: open it to write one to a drive.
+                  </div>
+                )}
               </td>
               <td>
                 <button type="button" disabled={disabled} onClick={() => onOpen(c.id)}>
@@ -88,7 +98,9 @@ export function CeremoniesScreen() {
       <Working />
       {error && <ErrorPanel title={error.title} error={error.error} />}
       {loginNotes.length > 0 && <FindingList findings={loginNotes} severity="warn" label="Notes from the login" />}
-      {list.state === 'failed' && <ErrorPanel title="The ceremonies could not be listed" error={list.error} onRetry={() => void loadList()} />}
+      {list.state === 'failed' && (
+        <ErrorPanel title="The ceremonies could not be listed" error={list.error} onRetry={() => void loadList()} />
+      )}
       {list.state === 'ready' && (
         <div className="stack">
           {!list.value.loggedIn && <TokenLogin />}
@@ -103,7 +115,12 @@ export function CeremoniesScreen() {
           >
             {!list.value.loggedIn && <p className="hint">Log in to the token to resume a ceremony.</p>}
           </CeremonyTable>
-          {!list.value.initialised && (list.value.loggedIn ? <InitialiseForm /> : <p>This workstation is not initialised yet. Log in to the token to initialise it.</p>)}
+          {!list.value.initialised &&
+            (list.value.loggedIn ? (
+              <InitialiseForm />
+            ) : (
+              <p>This workstation is not initialised yet. Log in to the token to initialise it.</p>
+            ))}
           {list.value.initialised && list.value.loggedIn && <CeremonyForm />}
           <CeremonyTable
             id="recent-heading"

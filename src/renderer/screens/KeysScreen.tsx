@@ -13,7 +13,6 @@ const stateNotes: Record<KeyVersionState, string> = {
   restored: 'restored from a backup',
 };
 
-
 function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | undefined }) {
   const showKeyHistory = useApp((s) => s.showKeyHistory);
   const headingId = `key-${keyInfo.id}`;
@@ -26,39 +25,47 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
         </button>
       </div>
       <p>
-        {keyInfo.spec}, {keyInfo.purpose}; provider {keyInfo.provider ?? 'none'}; rotated every {keyInfo.rotationDays} days.{' '}
-        <span className={due?.status === 'overdue' ? 'finding-danger' : due?.status === 'due-soon' ? 'finding-warn' : ''}>{rotationText(due)}</span>
+        {keyInfo.spec}, {keyInfo.purpose}; provider {keyInfo.provider ?? 'none'}; rotated every {keyInfo.rotationDays}{' '}
+        days.{' '}
+        <span
+          className={due?.status === 'overdue' ? 'finding-danger' : due?.status === 'due-soon' ? 'finding-warn' : ''}
+        >
+          {rotationText(due)}
+        </span>
       </p>
       {keyInfo.versions.length === 0 ? (
         <p className="hint">No version yet: the key's first version is generated in its generate-CMK ceremony.</p>
       ) : (
-      <table className="audit-table">
-        <caption className="hint">Versions are never deleted: a destroyed version stays listed, with its check value.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">State</th>
-            <th scope="col">Key check value</th>
-            <th scope="col">Since (UTC)</th>
-            <th scope="col">On the token</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keyInfo.versions.map((v) => (
-            <tr key={v.version}>
-              <td>v{v.version}</td>
-              <td>
-                <span className={`state state-${v.state}`}>{v.state}</span> <span className="hint">{stateNotes[v.state]}</span>
-              </td>
-              <td className="mono kcv">{kcvText(v.kcv)}</td>
-              <td className="nowrap">{utcText(v.stateSince)}</td>
-              <td className="subject">
-                {v.tokenLabel} <span className="hint">(token {v.tokenSerial})</span>
-              </td>
+        <table className="audit-table">
+          <caption className="hint">
+            Versions are never deleted: a destroyed version stays listed, with its check value.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">State</th>
+              <th scope="col">Key check value</th>
+              <th scope="col">Since (UTC)</th>
+              <th scope="col">On the token</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {keyInfo.versions.map((v) => (
+              <tr key={v.version}>
+                <td>v{v.version}</td>
+                <td>
+                  <span className={`state state-${v.state}`}>{v.state}</span>{' '}
+                  <span className="hint">{stateNotes[v.state]}</span>
+                </td>
+                <td className="mono kcv">{kcvText(v.kcv)}</td>
+                <td className="nowrap">{utcText(v.stateSince)}</td>
+                <td className="subject">
+                  {v.tokenLabel} <span className="hint">(token {v.tokenSerial})</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </section>
   );
@@ -79,10 +86,19 @@ export function KeysScreen() {
           Read again
         </button>
       </div>
-      {inventory.state === 'failed' && <ErrorPanel title="The key inventory could not be read" error={inventory.error} onRetry={() => void loadInventory()} />}
+      {inventory.state === 'failed' && (
+        <ErrorPanel
+          title="The key inventory could not be read"
+          error={inventory.error}
+          onRetry={() => void loadInventory()}
+        />
+      )}
       {(inventory.state === 'loading' || inventory.state === 'idle') && <p role="status">Reading the key inventory…</p>}
       {inventory.state === 'ready' && inventory.value.keys.length === 0 && (
-        <p className="hint">No keys yet. Keys are generated in a generate-CMK ceremony (for now from the command line: keyward ceremony run docs/ceremonies/generate-cmk.yaml).</p>
+        <p className="hint">
+          No keys yet. Keys are generated in a generate-CMK ceremony (for now from the command line: keyward ceremony
+          run docs/ceremonies/generate-cmk.yaml).
+        </p>
       )}
       {inventory.state === 'ready' && (
         <div className="stack">

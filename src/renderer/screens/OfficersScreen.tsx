@@ -1,16 +1,23 @@
 import { useEffect } from 'react';
-import { roleLabels } from '../format';
 import { hexGroups } from '../../shared/fingerprint';
 import type { OfficerRecord } from '../../shared/officers';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { roleLabels } from '../format';
 import { useApp } from '../store';
-
 
 function standing(o: OfficerRecord): { text: string; severity: 'ok' | 'warn' | 'danger' } {
   if (o.state === 'removed') return { text: `Removed since ${o.stateSince.slice(0, 10)}`, severity: 'danger' };
-  if (o.lockedSince) return { text: `Locked out since ${o.lockedSince.slice(0, 10)} after repeated wrong passphrases: an officer ceremony unlocks them`, severity: 'danger' };
+  if (o.lockedSince)
+    return {
+      text: `Locked out since ${o.lockedSince.slice(0, 10)} after repeated wrong passphrases: an officer ceremony unlocks them`,
+      severity: 'danger',
+    };
   if (o.state === 'suspended') return { text: `Suspended since ${o.stateSince.slice(0, 10)}`, severity: 'warn' };
-  if (o.failedAttempts > 0) return { text: `Active; ${o.failedAttempts} wrong passphrase${o.failedAttempts === 1 ? '' : 's'} since the last good one`, severity: 'warn' };
+  if (o.failedAttempts > 0)
+    return {
+      text: `Active; ${o.failedAttempts} wrong passphrase${o.failedAttempts === 1 ? '' : 's'} since the last good one`,
+      severity: 'warn',
+    };
   return { text: 'Active', severity: 'ok' };
 }
 
@@ -29,14 +36,19 @@ export function OfficersScreen() {
           Read again
         </button>
       </div>
-      {officers.state === 'failed' && <ErrorPanel title="The officers could not be read" error={officers.error} onRetry={() => void loadOfficers()} />}
+      {officers.state === 'failed' && (
+        <ErrorPanel title="The officers could not be read" error={officers.error} onRetry={() => void loadOfficers()} />
+      )}
       {(officers.state === 'loading' || officers.state === 'idle') && <p role="status">Reading the officers…</p>}
       {officers.state === 'ready' && (
         <div className="stack">
           <section className="card" aria-labelledby="officers-heading">
             <h2 id="officers-heading">Officers</h2>
             {officers.value.officers.length === 0 ? (
-              <p className="hint">No officers yet. The initialisation ceremony enrols the founding officers (keyward ceremony run docs/ceremonies/initialise-workstation.yaml).</p>
+              <p className="hint">
+                No officers yet. The initialisation ceremony enrols the founding officers (keyward ceremony run
+                docs/ceremonies/initialise-workstation.yaml).
+              </p>
             ) : (
               <table className="audit-table">
                 <thead>
@@ -69,7 +81,10 @@ export function OfficersScreen() {
           </section>
           <section className="card" aria-labelledby="policy-heading">
             <h2 id="policy-heading">Quorum policy</h2>
-            <p className="hint">How many distinct officers, in which roles, approve each sensitive step. Ceremonies that touch a CMK or the officers never need fewer than two. A change is itself a ceremony.</p>
+            <p className="hint">
+              How many distinct officers, in which roles, approve each sensitive step. Ceremonies that touch a CMK or
+              the officers never need fewer than two. A change is itself a ceremony.
+            </p>
             <table className="audit-table">
               <thead>
                 <tr>

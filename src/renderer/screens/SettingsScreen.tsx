@@ -1,8 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { HsmSettings } from '../../shared/settings';
+import { useStartCeremony } from '../ceremony/store';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { useApp } from '../store';
-import { useStartCeremony } from '../ceremony/store';
 
 export function SettingsScreen() {
   const settings = useApp((s) => s.settings);
@@ -46,17 +46,26 @@ export function SettingsScreen() {
   return (
     <div className="screen">
       <h1>Settings: which HSM this workstation uses</h1>
-      {settings.state === 'failed' && <ErrorPanel title="The saved settings could not be read" error={settings.error} />}
+      {settings.state === 'failed' && (
+        <ErrorPanel title="The saved settings could not be read" error={settings.error} />
+      )}
       <form className="card settings-form" onSubmit={(e) => void submit(e)}>
         <fieldset>
           <legend>HSM</legend>
           <label className="choice">
-            <input type="radio" name="mode" value="rehearsal" checked={mode === 'rehearsal'} onChange={() => setMode('rehearsal')} />
-            Rehearsal token: a SoftHSM2 token in Keyward&apos;s data folder, for practice. Everything is marked REHEARSAL.
+            <input
+              type="radio"
+              name="mode"
+              value="rehearsal"
+              checked={mode === 'rehearsal'}
+              onChange={() => setMode('rehearsal')}
+            />
+            Rehearsal token: a SoftHSM2 token in Keyward&apos;s data folder, for practice. Everything is marked
+            REHEARSAL.
           </label>
           <label className="choice">
-            <input type="radio" name="mode" value="hsm" checked={mode === 'hsm'} onChange={() => setMode('hsm')} />
-            A real HSM, through its vendor&apos;s PKCS#11 module.
+            <input type="radio" name="mode" value="hsm" checked={mode === 'hsm'} onChange={() => setMode('hsm')} />A
+            real HSM, through its vendor&apos;s PKCS#11 module.
           </label>
         </fieldset>
 
@@ -74,19 +83,28 @@ export function SettingsScreen() {
                 spellCheck={false}
                 autoComplete="off"
               />
-              <button type="button" onClick={() => void listModuleTokens(modulePath)} disabled={!modulePath || moduleTokens.state === 'loading'}>
+              <button
+                type="button"
+                onClick={() => void listModuleTokens(modulePath)}
+                disabled={!modulePath || moduleTokens.state === 'loading'}
+              >
                 {moduleTokens.state === 'loading' ? 'Loading the module…' : 'List its tokens'}
               </button>
             </div>
-            {moduleTokens.state === 'failed' && <ErrorPanel title="The module could not be used" error={moduleTokens.error} />}
+            {moduleTokens.state === 'failed' && (
+              <ErrorPanel title="The module could not be used" error={moduleTokens.error} />
+            )}
             {moduleTokens.state === 'ready' && (
               <div role="group" aria-label="Tokens on this module" className="token-choices">
-                {moduleTokens.value.tokens.length === 0 && <p>This module has no initialised token. Connect the HSM and list again.</p>}
+                {moduleTokens.value.tokens.length === 0 && (
+                  <p>This module has no initialised token. Connect the HSM and list again.</p>
+                )}
                 {moduleTokens.value.tokens.map((t) => (
                   <label key={t.uri} className="choice">
                     <input type="radio" name="token" checked={tokenUri === t.uri} onChange={() => setTokenUri(t.uri)} />
                     <span>
-                      <strong>{t.label}</strong> — {t.manufacturer} {t.model}, serial <span className="mono">{t.serial}</span>
+                      <strong>{t.label}</strong> — {t.manufacturer} {t.model}, serial{' '}
+                      <span className="mono">{t.serial}</span>
                     </span>
                   </label>
                 ))}
@@ -109,9 +127,9 @@ export function SettingsScreen() {
         {initialised ? (
           <div className="finding finding-warn" role="note">
             <p>
-              This workstation is initialised: its HSM module and token change only in a ceremony that two security officers approve, because every PIN
-              typed afterwards goes through the module. The plan shows the module file&apos;s SHA-256 to read aloud, and the token must be the one that
-              holds the workstation key.
+              This workstation is initialised: its HSM module and token change only in a ceremony that two security
+              officers approve, because every PIN typed afterwards goes through the module. The plan shows the module
+              file&apos;s SHA-256 to read aloud, and the token must be the one that holds the workstation key.
             </p>
             <button type="button" className="primary" onClick={() => startCeremony('change-hsm')}>
               Plan the change of HSM module…
@@ -122,7 +140,9 @@ export function SettingsScreen() {
             <button type="submit" className="primary" disabled={saving.state === 'loading'}>
               {saving.state === 'loading' ? 'Opening the token…' : 'Check the token and use it'}
             </button>
-            <span className="hint">Keyward opens the token first and saves the choice only if the token can be read.</span>
+            <span className="hint">
+              Keyward opens the token first and saves the choice only if the token can be read.
+            </span>
           </div>
         )}
       </form>

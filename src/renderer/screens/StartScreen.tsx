@@ -11,21 +11,29 @@ import { useApp } from '../store';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
 
-
 type Severity = 'ok' | 'warn' | 'danger';
 
 /** The PIN state in words, worst first: an officer must see a lock-out coming before it happens. */
 function pinFindings(pin: PinFlags): { text: string; severity: Severity }[] {
   const findings: { text: string; severity: Severity }[] = [];
-  if (pin.userPinLocked) findings.push({ text: 'User PIN is locked. The security officer must unblock it.', severity: 'danger' });
+  if (pin.userPinLocked)
+    findings.push({ text: 'User PIN is locked. The security officer must unblock it.', severity: 'danger' });
   else if (pin.userPinFinalTry) findings.push({ text: 'User PIN: one try left before it locks.', severity: 'danger' });
-  else if (pin.userPinCountLow) findings.push({ text: 'User PIN: a wrong PIN was entered since the last good login.', severity: 'warn' });
+  else if (pin.userPinCountLow)
+    findings.push({ text: 'User PIN: a wrong PIN was entered since the last good login.', severity: 'warn' });
   if (pin.soPinLocked) findings.push({ text: 'Security officer PIN is locked.', severity: 'danger' });
-  else if (pin.soPinFinalTry) findings.push({ text: 'Security officer PIN: one try left before it locks.', severity: 'danger' });
-  else if (pin.soPinCountLow) findings.push({ text: 'Security officer PIN: a wrong PIN was entered since the last good login.', severity: 'warn' });
-  if (!pin.userPinInitialized) findings.push({ text: 'The user PIN has not been set on this token.', severity: 'warn' });
+  else if (pin.soPinFinalTry)
+    findings.push({ text: 'Security officer PIN: one try left before it locks.', severity: 'danger' });
+  else if (pin.soPinCountLow)
+    findings.push({
+      text: 'Security officer PIN: a wrong PIN was entered since the last good login.',
+      severity: 'warn',
+    });
+  if (!pin.userPinInitialized)
+    findings.push({ text: 'The user PIN has not been set on this token.', severity: 'warn' });
   if (pin.userPinToBeChanged) findings.push({ text: 'The user PIN must be changed before use.', severity: 'warn' });
-  if (pin.soPinToBeChanged) findings.push({ text: 'The security officer PIN must be changed before use.', severity: 'warn' });
+  if (pin.soPinToBeChanged)
+    findings.push({ text: 'The security officer PIN must be changed before use.', severity: 'warn' });
   if (findings.length === 0) findings.push({ text: 'Normal: no wrong PIN entries, nothing locked.', severity: 'ok' });
   return findings;
 }
