@@ -12,7 +12,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           // The HSM process, the Chromium shell and the CLI are separate entries of the main build.
-          'hsm-host': resolve('src/main/hsm/host.ts'),
+          'hsm-host': resolve('src/main/hsm/host/host.ts'),
           'chromium-shell': resolve('src/main/shell/main.ts'),
           cli: resolve('src/cli/keyward.ts'),
         },

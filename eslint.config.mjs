@@ -35,12 +35,40 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
+    // The process boundary: only the HSM process's code (src/main/hsm/host) loads pkcs11js, and nothing
+    // else imports it; the rest of main talks to it through src/main/hsm/client and protocol.ts.
     files: ['src/**/*.{ts,tsx}'],
-    ignores: ['src/main/hsm/**'],
+    ignores: ['src/main/hsm/host/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'pkcs11js', message: 'Only the HSM layer (src/main/hsm) imports pkcs11js.' }] },
+        {
+          paths: [{ name: 'pkcs11js', message: 'Only the HSM process (src/main/hsm/host) imports pkcs11js.' }],
+          patterns: [
+            {
+              group: ['**/hsm/host/*', '**/host/*', '!./*'],
+              message:
+                'The HSM process runs apart: call it through src/main/hsm/client (protocol.ts declares its operations).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/hsm/host/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/client/*'],
+              message:
+                'The HSM process does not import the main side (src/main/hsm/client); they share protocol.ts only.',
+            },
+          ],
+        },
       ],
     },
   },

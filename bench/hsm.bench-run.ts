@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, it } from 'vitest';
-import { HsmClient } from '../src/main/hsm/client';
+import { HsmClient } from '../src/main/hsm/client/client';
 import { newObjectId } from '../src/main/hsm/object-id';
 import { parseWrappingKey } from '../src/main/providers/wrapping-key-file';
 import { initToken, makeSoftHsmDir, softhsmClient, softhsmModule, type TestTokens } from '../test/helpers/softhsm';

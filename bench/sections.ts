@@ -54,6 +54,13 @@ export const sections = [
     baseline:
       "a minimal React 19 page (one component, one small stylesheet) built in the same run by the same electron-vite and Vite with Keyward's own renderer settings (its electron.vite.config.ts, only the entry changed).",
   },
+  {
+    id: 'soak',
+    file: 'soak.bench-run.ts',
+    title: 'Soak: the CLI killed at random moments of every ceremony',
+    baseline:
+      'what a clean run leaves, and what each kill, once its ceremony is resumed or aborted, must leave too: zero orphan token objects, zero inventory versions without their token object, zero partial or unexplained entries on the drives, zero unresumable ceremonies, zero audit failures. One clean run of each ceremony type, in the same run, is counted the same way.',
+  },
 ] as const satisfies readonly Section[];
 
 export type SectionId = (typeof sections)[number]['id'];

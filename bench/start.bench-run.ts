@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, it } from 'vitest';
 import { createHandlers } from '../src/main/api/handlers';
-import { nodeHsmChannel } from '../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../src/main/hsm/client/node-channel';
 import {
   appOrigin,
   chromiumLaunchOptions,

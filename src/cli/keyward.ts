@@ -6,8 +6,8 @@ import { planChecksumLine, withoutChecksumLine } from '../main/ceremonies/plan-c
 import { maxPlanFileBytes, readPlanFile } from '../main/ceremonies/plan-file';
 import { defaultDataDir } from '../main/data-dir';
 import { readSmallText } from '../main/files/read-small';
-import type { RunningRequest } from '../main/hsm/client';
-import { nodeHsmChannel } from '../main/hsm/node-channel';
+import type { RunningRequest } from '../main/hsm/client/client';
+import { nodeHsmChannel } from '../main/hsm/client/node-channel';
 import { listRemovableDrives } from '../main/media/drives';
 import type { Enrolment } from '../main/officers/enrolment';
 import { requireSelfGoverning } from '../main/officers/founding';

@@ -1,7 +1,7 @@
 /**
  * The workstation's HSM choice, kept as settings.json in the data directory and validated on every read.
  * On an initialised workstation it carries the security officers' approval, signed by the workstation key
- * (src/main/hsm/approved-selection.ts), beside the selection: one file, replaced atomically, so the
+ * (src/main/hsm/client/approved-selection.ts), beside the selection: one file, replaced atomically, so the
  * selection and its approval never disagree because of a crash.
  *
  * A change-hsm ceremony's step stages the new selection in settings.staged.json while the step's
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { hsmSettingsSchema } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { HsmSettings } from '../shared/settings';
-import { selectionApprovalSchema, type SavedSelection } from './hsm/approved-selection';
+import { selectionApprovalSchema, type SavedSelection } from './hsm/client/approved-selection';
 
 export const settingsFileName = 'settings.json';
 const stagedFileName = 'settings.staged.json';

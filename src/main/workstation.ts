@@ -26,6 +26,7 @@ import type { HsmSelection } from './ceremonies/hsm-selection';
 import { ceremonyExecutors } from './ceremonies/registry';
 import { ensureDataDir } from './data-dir';
 import { sha256File } from './files/digest';
+import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import {
   approvalHolds,
   requireWorkstationKeyOnToken,
@@ -34,12 +35,11 @@ import {
   selectionStanding,
   signSelection,
   type SavedSelection,
-} from './hsm/approved-selection';
-import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
-import { HsmClient, type HsmClientOptions } from './hsm/client';
+} from './hsm/client/approved-selection';
+import { HsmClient, type HsmClientOptions } from './hsm/client/client';
+import { prepareRehearsalModule } from './hsm/client/rehearsal';
 import { trustedModulePath } from './hsm/module-path';
 import { HsmProcessRegistry } from './hsm/process-registry';
-import { prepareRehearsalModule } from './hsm/rehearsal';
 import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
 import { enrolOfficer, type Enrolment } from './officers/enrolment';
 import { requireSelfGoverning } from './officers/founding';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findElectronRuntime } from '../../scripts/electron-runtime.mjs';
 import { createHandlers } from '../../src/main/api/handlers';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { projectRoot } from '../../src/main/paths';
 import { launchChromiumShell } from '../../src/main/shell/chromium-shell';
 import { databaseFileName } from '../../src/main/store/database';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';

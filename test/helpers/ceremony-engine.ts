@@ -15,7 +15,7 @@ import {
 } from '../../src/main/ceremonies/engine';
 import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
 import { Bundles } from '../../src/main/store/bundles';
 import { CeremonyStore } from '../../src/main/store/ceremonies';

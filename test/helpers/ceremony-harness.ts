@@ -15,7 +15,7 @@ import { resumeCeremony, runCeremony, type CeremonyRunOptions } from '../../src/
 import { closeSecretInput } from '../../src/cli/secret-input';
 import type { CrashPoint } from '../../src/main/ceremonies/engine';
 import { defaultDataDir } from '../../src/main/data-dir';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { toErrorData } from '../../src/shared/errors';
 

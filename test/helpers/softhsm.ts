@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { HsmClient } from '../../src/main/hsm/client/client';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 
 export const softhsmModule = '/usr/lib/softhsm/libsofthsm2.so';
 

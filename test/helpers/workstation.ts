@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { AuditLog } from '../../src/main/store/audit-log';

@@ -1,5 +1,5 @@
 /** A provider's wrapping key onto the token (the SO logged in) and into the inventory, outside a ceremony, for tests of later steps. */
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { wrappingKeyRecord } from '../../src/main/providers/import-wrapping-key';
 import type { Change } from '../../src/main/store/inventory';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, planExport, type ExportContext, type ExportRequest } from '../../src/main/bundles/export-bundle';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { readProviderImport, type ImportFields, type ImportFiles } from '../../src/main/providers/import-parameters';
 import { Checkpoints } from '../../src/main/store/checkpoints';

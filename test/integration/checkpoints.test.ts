@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
+import { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { hsmSigner } from '../../src/main/identity/workstation-identity';
 import { exportAudit, verifyAuditExport } from '../../src/main/store/audit-export';

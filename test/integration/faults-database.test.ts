@@ -18,7 +18,7 @@ import { createHandlers } from '../../src/main/api/handlers';
 import { CeremonyEngine, type EngineDependencies } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { busyTimeoutMs } from '../../src/main/store/busy';
 import { CeremonyStore } from '../../src/main/store/ceremonies';

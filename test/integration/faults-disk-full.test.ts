@@ -33,7 +33,7 @@ import { runCeremony } from '../../src/cli/ceremony-run';
 import { closeSecretInput } from '../../src/cli/secret-input';
 import type { CrashPoint } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Workstation } from '../../src/main/workstation';

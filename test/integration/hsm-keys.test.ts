@@ -4,7 +4,7 @@ import { constants, createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
+import { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { cmkSpecs, signingKeySpecs, type CmkSpec } from '../../src/shared/keys';
 import { rejection } from '../helpers/rejection';

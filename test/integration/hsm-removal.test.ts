@@ -1,7 +1,7 @@
 /** A token deleted under the running HSM layer: clear errors naming it, and recovery without a restart. */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
+import { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { KeywardError } from '../../src/shared/errors';
 import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';

@@ -17,7 +17,7 @@ import {
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
+import { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
 import type { CmkSpec, KeyObject as TokenKey } from '../../src/shared/keys';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';

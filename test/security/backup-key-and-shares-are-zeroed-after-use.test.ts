@@ -15,7 +15,7 @@ import { readShare } from '../../src/main/backup/shares';
 import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
 import { planDestroyKey } from '../../src/main/ceremonies/lifecycle';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBackup } from '../../src/main/ceremonies/backup-steps';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { useSysfsRoot } from '../../src/main/media/separate-drives';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection, thrown } from '../helpers/rejection';

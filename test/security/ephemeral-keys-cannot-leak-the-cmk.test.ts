@@ -24,15 +24,15 @@ import {
 } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EphemeralKeys } from '../../src/main/hsm/ephemeral';
-import { Keys } from '../../src/main/hsm/keys';
-import { Pkcs11Module } from '../../src/main/hsm/module';
+import { EphemeralKeys } from '../../src/main/hsm/host/ephemeral';
+import { Keys } from '../../src/main/hsm/host/keys';
+import { Pkcs11Module } from '../../src/main/hsm/host/module';
+import { publicKeySpki } from '../../src/main/hsm/host/objects';
+import { oaepParameter } from '../../src/main/hsm/host/probe';
+import { Sessions, type TokenSession } from '../../src/main/hsm/host/sessions';
+import { Unwrapping } from '../../src/main/hsm/host/unwrapping';
+import { Wrapping } from '../../src/main/hsm/host/wrapping';
 import { newObjectId } from '../../src/main/hsm/object-id';
-import { publicKeySpki } from '../../src/main/hsm/objects';
-import { oaepParameter } from '../../src/main/hsm/probe';
-import { Sessions, type TokenSession } from '../../src/main/hsm/sessions';
-import { Unwrapping } from '../../src/main/hsm/unwrapping';
-import { Wrapping } from '../../src/main/hsm/wrapping';
 import type { KeyObject as TokenKey } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 

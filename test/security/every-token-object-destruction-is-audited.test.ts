@@ -5,7 +5,7 @@
  * the log must say which object went, in which ceremony, and why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HsmClient } from '../../src/main/hsm/client';
+import type { HsmClient } from '../../src/main/hsm/client/client';
 import { createIdentity } from '../../src/main/identity/workstation-identity';
 import { Identities } from '../../src/main/store/identity';
 import { KeywardError } from '../../src/shared/errors';

@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { HsmClient } from '../../src/main/hsm/client/client';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dir: string;

@@ -22,8 +22,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HsmClient } from '../../src/main/hsm/client';
-import { nodeHsmChannel } from '../../src/main/hsm/node-channel';
+import { HsmClient } from '../../src/main/hsm/client/client';
+import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { writeSettings } from '../../src/main/settings-file';
 import { appBench, type AppBench } from '../helpers/app-bench';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';

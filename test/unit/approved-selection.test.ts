@@ -1,5 +1,5 @@
 /**
- * The security officers' signed approval of the HSM selection (src/main/hsm/approved-selection.ts) and the
+ * The security officers' signed approval of the HSM selection (src/main/hsm/client/approved-selection.ts) and the
  * change-hsm step that applies it (src/main/ceremonies/hsm-steps.ts), without a token: a software key
  * stands for the workstation key, the module's hash and the audit log's history are given.
  */
@@ -18,7 +18,7 @@ import {
   type SavedSelection,
   type SelectionHistory,
   type StandingInput,
-} from '../../src/main/hsm/approved-selection';
+} from '../../src/main/hsm/client/approved-selection';
 import { readSavedSelection, settleStagedSettings, stageSettings, writeSettings } from '../../src/main/settings-file';
 import { publicKeyFingerprint } from '../../src/main/store/identity';
 import { issueCertificate } from '../../src/main/x509/certificate';

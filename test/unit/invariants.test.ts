@@ -26,8 +26,8 @@ describe('source invariants', () => {
     // The one value read: the audit anchor, a data object (CKO_DATA) that holds the log's head, no key.
     expect(
       all.filter((f) => f.text.split(/;\n/).some((statement) => reads.test(statement))).map((f) => f.path),
-    ).toEqual(['src/main/hsm/audit-anchor.ts']);
-    expect(readFileSync(join(root, 'src/main/hsm/audit-anchor.ts'), 'utf8')).toMatch(
+    ).toEqual(['src/main/hsm/host/audit-anchor.ts']);
+    expect(readFileSync(join(root, 'src/main/hsm/host/audit-anchor.ts'), 'utf8')).toMatch(
       /CKA_CLASS, value: pkcs11js\.CKO_DATA[\s\S]*readAttributes\(module\.lib, session\.handle, handle, \[pkcs11js\.CKA_VALUE\]\)/,
     );
     // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as shares), and the anchor.
@@ -36,13 +36,13 @@ describe('source invariants', () => {
         .filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text))
         .map((f) => f.path)
         .sort(),
-    ).toEqual(['src/main/hsm/audit-anchor.ts', 'src/main/hsm/wrapping.ts']);
+    ).toEqual(['src/main/hsm/host/audit-anchor.ts', 'src/main/hsm/host/wrapping.ts']);
   });
 
-  it('imports pkcs11js only in the HSM layer', () => {
+  it('imports pkcs11js only in the HSM process (src/main/hsm/host)', () => {
     const importers = all.filter((f) => /from 'pkcs11js'/.test(f.text)).map((f) => f.path);
     expect(importers.length).toBeGreaterThan(0);
-    expect(importers.filter((p) => !p.startsWith('src/main/hsm/'))).toEqual([]);
+    expect(importers.filter((p) => !p.startsWith('src/main/hsm/host/'))).toEqual([]);
   });
 
   it('writes nothing to the console from the HSM layer, the services or the renderer', () => {

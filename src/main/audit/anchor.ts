@@ -1,5 +1,5 @@
 /**
- * The audit log anchored outside the database. The token's audit anchor (src/main/hsm/audit-anchor.ts)
+ * The audit log anchored outside the database. The token's audit anchor (src/main/hsm/host/audit-anchor.ts)
  * records the last checkpoint Keyward signed, the log's head at that moment and the workstation key; the
  * anchor only ever moves forward, and only after the log is found still to hold what it names. A log
  * rewritten and re-signed with another key, whose checkpoints were deleted or rolled back, or whose
@@ -13,7 +13,7 @@ import {
   type CheckpointVerification,
 } from '../../shared/audit';
 import { KeywardError } from '../../shared/errors';
-import type { HsmClient } from '../hsm/client';
+import type { HsmClient } from '../hsm/client/client';
 import type { AuditLog } from '../store/audit-log';
 import type { Checkpoints } from '../store/checkpoints';
 import { publicKeyFingerprint } from '../store/identity';

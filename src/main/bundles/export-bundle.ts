@@ -12,7 +12,7 @@ import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
 import { writeNewFolder } from '../files/new-folder';
-import type { HsmClient } from '../hsm/client';
+import type { HsmClient } from '../hsm/client/client';
 import { checkApprovals } from '../officers/approvals';
 import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
 import type { AuditLog } from '../store/audit-log';

@@ -6,7 +6,7 @@
 import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import { wrapMethods, type WrapAlgorithm } from '../../shared/providers';
-import type { HsmClient } from '../hsm/client';
+import type { HsmClient } from '../hsm/client/client';
 
 const aesKcv = (key: Buffer): string => {
   const cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);

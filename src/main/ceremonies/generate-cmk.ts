@@ -30,7 +30,7 @@ export interface NewCmk {
   rotationDays: number;
 }
 
-/** What "every CMK protection" means, in the words the plan shows (the template in src/main/hsm/templates.ts). */
+/** What "every CMK protection" means, in the words the plan shows (the template in src/main/hsm/host/templates.ts). */
 export const cmkProtectionWords =
   'never readable in clear, leaving the token only wrapped by a key the security officer marked trusted, used for nothing else, unchangeable and uncopyable';
 

@@ -1,6 +1,6 @@
 /** The workstation's HSM choice as ceremony steps see it (the change-hsm ceremony reads, checks and saves it). */
 import type { HsmSettings } from '../../shared/settings';
-import type { SavedSelection } from '../hsm/approved-selection';
+import type { SavedSelection } from '../hsm/client/approved-selection';
 
 /** What Keyward finds when it looks at a module and token before using them (no login: no PIN goes to the module). */
 export interface HsmInspection {

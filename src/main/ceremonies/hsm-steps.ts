@@ -4,7 +4,7 @@
  * that module. The module must be a library Keyward may load (src/main/hsm/module-path.ts); its SHA-256
  * is shown in the plan, checked again when the step runs and audited; and the token it reaches must be
  * the one that holds the workstation key, so the workstation can still sign. The step signs the new
- * selection with the workstation key (src/main/hsm/approved-selection.ts): Keyward checks that approval,
+ * selection with the workstation key (src/main/hsm/client/approved-selection.ts): Keyward checks that approval,
  * and the module file against it, before every later login. The same module and token can be approved
  * again, when their saved selection carries no valid approval (saved before approvals were signed) or
  * the module file changed since (a vendor update).
@@ -12,7 +12,7 @@
 import { KeywardError } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import type { HsmSettings } from '../../shared/settings';
-import { sameSelection, selectionApprovalSchema, signSelection } from '../hsm/approved-selection';
+import { sameSelection, selectionApprovalSchema, signSelection } from '../hsm/client/approved-selection';
 import type { StepPlan } from './engine';
 import type { HsmSelection } from './hsm-selection';
 import { stale, text, type Params, type StepExecutor } from './steps';

@@ -9,7 +9,7 @@ import { KeywardError } from '../../shared/errors';
 import type { LoginRole, TokenObjectRef } from '../../shared/keys';
 import type { Approval, QuorumPolicy } from '../../shared/officers';
 import type { AuditAnchor } from '../audit/anchor';
-import type { HsmClient } from '../hsm/client';
+import type { HsmClient } from '../hsm/client/client';
 import type { AuditLog } from '../store/audit-log';
 import type { Bundles } from '../store/bundles';
 import type { Checkpoints } from '../store/checkpoints';

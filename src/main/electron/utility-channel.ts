@@ -1,7 +1,7 @@
 /** The HSM process as an Electron utility process, so no PKCS#11 call runs on Electron's main thread. */
 import { utilityProcess } from 'electron';
 import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from '../hsm/channel';
-import { hsmProcessEnv } from '../hsm/process-env';
+import { hsmProcessEnv } from '../hsm/client/process-env';
 import { moduleEnvVar } from '../hsm/protocol';
 import { hsmHostScript } from '../paths';
 

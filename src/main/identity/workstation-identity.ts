@@ -7,7 +7,7 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { WorkstationIdentity } from '../../shared/inventory';
 import type { SigningKey, SigningKeySpec } from '../../shared/keys';
-import type { HsmClient } from '../hsm/client';
+import type { HsmClient } from '../hsm/client/client';
 import { newObjectId } from '../hsm/object-id';
 import type { Identities } from '../store/identity';
 import type { Change } from '../store/inventory';

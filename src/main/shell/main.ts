@@ -2,7 +2,7 @@
 import { toErrorData } from '../../shared/errors';
 import { createHandlers } from '../api/handlers';
 import { defaultDataDir } from '../data-dir';
-import { nodeHsmChannel } from '../hsm/node-channel';
+import { nodeHsmChannel } from '../hsm/client/node-channel';
 import { Workstation } from '../workstation';
 import { launchChromiumShell } from './chromium-shell';
 

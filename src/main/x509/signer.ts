@@ -1,6 +1,6 @@
 /**
  * The signature side of certificates and CMS: a key in the HSM that signs data and hands back a
- * signature already verified against its public key (see src/main/hsm/signing.ts).
+ * signature already verified against its public key (see src/main/hsm/host/signing.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Signature, SigningKeySpec } from '../../shared/keys';

@@ -6,8 +6,8 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../../shared/keys';
 import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
 import { findKey, findTrusted } from './key-lookup';
 import type { Keys } from './keys';

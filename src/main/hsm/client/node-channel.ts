@@ -1,9 +1,9 @@
 /** The HSM process as a Node child process: used by the Chromium shell, the CLI and the tests. */
 import { fork } from 'node:child_process';
-import { hsmHostScript } from '../paths';
-import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from './channel';
+import { hsmHostScript } from '../../paths';
+import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from '../channel';
+import { moduleEnvVar } from '../protocol';
 import { hsmProcessEnv } from './process-env';
-import { moduleEnvVar } from './protocol';
 
 export const nodeHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
   const child = fork(hsmHostScript(), [], {

@@ -1,5 +1,5 @@
 /** Maps what a PKCS#11 module returns to errors an officer can act on, naming the token involved. */
-import { KeywardError } from '../../shared/errors';
+import { KeywardError } from '../../../shared/errors';
 
 const deviceGone = new Set(['CKR_DEVICE_REMOVED', 'CKR_TOKEN_NOT_PRESENT', 'CKR_SLOT_ID_INVALID']);
 

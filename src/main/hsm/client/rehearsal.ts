@@ -4,8 +4,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeywardError } from '../../shared/errors';
-import type { HsmProcessOptions } from './channel';
+import { KeywardError } from '../../../shared/errors';
+import type { HsmProcessOptions } from '../channel';
 
 const softhsmModuleCandidates = [
   '/usr/lib/softhsm/libsofthsm2.so',

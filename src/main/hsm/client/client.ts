@@ -7,9 +7,9 @@
  * rolled back the ceremony step it belonged to.
  */
 import { performance } from 'node:perf_hooks';
-import { KeywardError, isErrorData } from '../../shared/errors';
-import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from './channel';
-import { isStopped, type HsmProcessRegistry } from './process-registry';
+import { KeywardError, isErrorData } from '../../../shared/errors';
+import type { HsmChannel, HsmChannelFactory, HsmProcessOptions } from '../channel';
+import { isStopped, type HsmProcessRegistry } from '../process-registry';
 import {
   hsmOpDescriptions,
   hsmOpTimeLimitsMs,
@@ -19,7 +19,7 @@ import {
   type HsmOps,
   type HsmProgress,
   type HsmReplyMessage,
-} from './protocol';
+} from '../protocol';
 
 /** A request still running in the HSM, as its heartbeats report it. */
 export interface RunningRequest {

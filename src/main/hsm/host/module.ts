@@ -3,12 +3,12 @@
  * here is read live from the module.
  */
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import { formatTokenUri, parseTokenUri, selectorMatches } from '../../shared/pkcs11-uri';
-import type { LoginState, ModuleInfo, ObjectCounts, TokenDetails, TokenSummary } from '../../shared/token';
-import { trustedModulePath } from './module-path';
+import { KeywardError } from '../../../shared/errors';
+import { formatTokenUri, parseTokenUri, selectorMatches } from '../../../shared/pkcs11-uri';
+import type { LoginState, ModuleInfo, ObjectCounts, TokenDetails, TokenSummary } from '../../../shared/token';
+import { trustedModulePath } from '../module-path';
+import type { InitTokenRequest } from '../protocol';
 import { toHsmError } from './pkcs11-errors';
-import type { InitTokenRequest } from './protocol';
 
 type Handle = Buffer;
 

@@ -1,12 +1,12 @@
 /** CMKs generated inside the token, their check values, and their destruction. */
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { CmkSpec, KeyObject, SecurityAttributes, TokenObjectRef } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { CmkSpec, KeyObject, SecurityAttributes, TokenObjectRef } from '../../../shared/keys';
+import { objectIdBytes } from '../object-id';
 import type { EphemeralKeys } from './ephemeral';
 import { checkValueByWrapping } from './in-token-kcv';
 import { findKey, keyTypeOf } from './key-lookup';
 import type { Pkcs11Module } from './module';
-import { objectIdBytes } from './object-id';
 import {
   attributeNumber as attributeNumberOf,
   findObjects,

@@ -2,14 +2,9 @@
  * Entry point of the HSM process (an Electron utility process, or a Node child process in the Chromium
  * shell and the CLI). It owns the PKCS#11 module and answers one request at a time.
  */
-import { KeywardError, toErrorData } from '../../shared/errors';
-import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
-import { parentPidEnvVar } from './channel';
-import { EphemeralKeys } from './ephemeral';
-import { Keys } from './keys';
-import { Pkcs11Module } from './module';
-import { probe } from './probe';
-import { isAlive, processRef } from './process-registry';
+import { KeywardError, toErrorData } from '../../../shared/errors';
+import { parentPidEnvVar } from '../channel';
+import { isAlive, processRef } from '../process-registry';
 import {
   moduleEnvVar,
   progressIntervalMs,
@@ -17,7 +12,12 @@ import {
   type HsmOps,
   type HsmReplyMessage,
   type HsmRequestMessage,
-} from './protocol';
+} from '../protocol';
+import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
+import { EphemeralKeys } from './ephemeral';
+import { Keys } from './keys';
+import { Pkcs11Module } from './module';
+import { probe } from './probe';
 import { selfTestWrap } from './self-test';
 import { Sessions } from './sessions';
 import { Signing } from './signing';

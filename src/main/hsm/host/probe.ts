@@ -3,7 +3,7 @@
  * where the list cannot tell (a module may list RSA-OAEP yet accept only SHA-1, as SoftHSM 2.6 does).
  */
 import pkcs11js from 'pkcs11js';
-import type { Capabilities, CmkSpec, MechanismCapability, SigningKeySpec } from '../../shared/keys';
+import type { Capabilities, CmkSpec, MechanismCapability, SigningKeySpec } from '../../../shared/keys';
 import type { Pkcs11Module } from './module';
 
 type Handle = Buffer;

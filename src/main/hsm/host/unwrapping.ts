@@ -5,8 +5,8 @@
  */
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { CmkSpec, KeyObject, OaepHash } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { CmkSpec, KeyObject, OaepHash } from '../../../shared/keys';
 import { checkValueOfWrapped } from './in-token-kcv';
 import { findKey } from './key-lookup';
 import type { Keys } from './keys';

@@ -5,8 +5,8 @@
  */
 import { constants, createHash, createPublicKey, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { Signature, SigningKey, SigningKeySpec } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { Signature, SigningKey, SigningKeySpec } from '../../../shared/keys';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
 import { findObjects, publicKeySpki, readAttributes } from './objects';

@@ -5,7 +5,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type { OaepHash, RsaAesWrapped } from '../../shared/keys';
+import type { OaepHash, RsaAesWrapped } from '../../../shared/keys';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
 import type { Sessions } from './sessions';

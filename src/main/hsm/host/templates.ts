@@ -3,7 +3,7 @@
  * wrapped for its provider (or a backup), and only by a key the security officer marked trusted.
  */
 import pkcs11js from 'pkcs11js';
-import type { CmkSpec, SigningKeySpec } from '../../shared/keys';
+import type { CmkSpec, SigningKeySpec } from '../../../shared/keys';
 
 export type Template = pkcs11js.Template;
 

@@ -1,6 +1,6 @@
 /** Finding Keyward's key objects by CKA_ID, with the trust check a CMK's WRAP_WITH_TRUSTED needs. */
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError } from '../../../shared/errors';
 import type { Pkcs11Module } from './module';
 import { findObjects, readAttributes } from './objects';
 import type { TokenSession } from './sessions';

@@ -5,7 +5,7 @@
  * re-signed with another key no longer matches it.
  */
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
+import { KeywardError } from '../../../shared/errors';
 import type { Pkcs11Module } from './module';
 import { findObjects, readAttributes } from './objects';
 import type { Sessions, TokenSession } from './sessions';

@@ -4,8 +4,8 @@
  * or sent back.
  */
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { LoginResult, LoginRole } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { LoginResult, LoginRole } from '../../../shared/keys';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 

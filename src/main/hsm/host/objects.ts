@@ -1,8 +1,8 @@
 /** Finding and reading token objects within a session. */
 import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { KeywardError } from '../../shared/errors';
-import type { SecurityAttributes } from '../../shared/keys';
+import { KeywardError } from '../../../shared/errors';
+import type { SecurityAttributes } from '../../../shared/keys';
 import { curveParams, type Template } from './templates';
 
 type Handle = Buffer;

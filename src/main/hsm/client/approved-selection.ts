@@ -11,15 +11,15 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { KeywardError } from '../../shared/errors';
-import { hexGroups } from '../../shared/fingerprint';
-import type { WorkstationIdentity } from '../../shared/inventory';
-import type { HsmSettings } from '../../shared/settings';
-import type { AuditLog } from '../store/audit-log';
-import { canonicalJson } from '../store/canonical';
-import { publicKeyFingerprint } from '../store/identity';
-import type { Signer } from '../x509/signer';
-import { signatureValid } from '../x509/verify-signature';
+import { KeywardError } from '../../../shared/errors';
+import { hexGroups } from '../../../shared/fingerprint';
+import type { WorkstationIdentity } from '../../../shared/inventory';
+import type { HsmSettings } from '../../../shared/settings';
+import type { AuditLog } from '../../store/audit-log';
+import { canonicalJson } from '../../store/canonical';
+import { publicKeyFingerprint } from '../../store/identity';
+import type { Signer } from '../../x509/signer';
+import { signatureValid } from '../../x509/verify-signature';
 import type { HsmClient } from './client';
 
 export const selectionApprovalSchema = z
