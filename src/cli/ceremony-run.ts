@@ -274,7 +274,7 @@ function requireApprovers(
   if (able.length < needed) {
     throw new KeywardError(
       'QUORUM_NOT_MET',
-      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${rolesInWords(policy.roles)}; of the officers ${officers.length ? `present (${roles.map((o) => `${o.id}: ${roleNames[o.role]}`).join(', ')})` : 'present, there are none'}, ${able.length} can give one. Nothing was done.`,
+      `This ceremony needs ${needed} approval${needed > 1 ? 's' : ''} from officers in the roles ${rolesInWords(policy.roles)}; ${officers.length ? `of the officers present (${roles.map((o) => `${o.id}: ${roleNames[o.role]}`).join(', ')}), ${able.length} can give one` : 'no officer is present to give one'}. Nothing was done.`,
       nextStep,
     );
   }

@@ -25,81 +25,114 @@ export interface InitTokenRequest {
   userPin: string;
 }
 
-export interface HsmOps {
-  describeModule: { request: Record<string, never>; response: ModuleInfo };
-  listTokens: { request: Record<string, never>; response: TokenSummary[] };
+/** One operation of the HSM process: its request and response types, what it is in an officer's words, how long it may run. */
+export interface HsmOpDeclaration<Request, Response> {
+  /** For errors and progress ("Still generating a key (12 s)…"). */
+  description: string;
+  /**
+   * How long it may run in the module before main reports it stalled and ends the HSM process
+   * (HSM_PROCESS_STALLED): short for reads, generous for key-pair generation.
+   */
+  timeLimitMs: number;
+  /** Carries the types only; never set. */
+  readonly types?: { request: Request; response: Response };
+}
+
+const op = <Request, Response>(description: string, timeLimitMs: number): HsmOpDeclaration<Request, Response> => ({
+  description,
+  timeLimitMs,
+});
+
+const reading = 30_000;
+const working = 120_000;
+/** RSA-4096 takes a minute on a slow machine, and several on a smartcard-class HSM. */
+const generatingKeyPair = 600_000;
+
+/**
+ * Every operation of the HSM process, declared once: main's client derives its request and response types
+ * from here, and the HSM process's handler table (host/host.ts) must have exactly these keys.
+ */
+export const hsmOps = {
+  describeModule: op<Record<string, never>, ModuleInfo>('reading the PKCS#11 module', reading),
+  listTokens: op<Record<string, never>, TokenSummary[]>('listing the tokens', reading),
   /** Finds exactly one token matching an RFC 7512 URI and reads it live. */
-  describeToken: { request: { uri: string }; response: TokenDetails };
+  describeToken: op<{ uri: string }, TokenDetails>('reading the token', reading),
   /** Returns the token with this label, initialising a free slot with it if there is none. */
-  ensureInitializedToken: { request: InitTokenRequest; response: TokenSummary };
+  ensureInitializedToken: op<InitTokenRequest, TokenSummary>('preparing the rehearsal token', working),
   /** The PIN may come in parts, one per officer; they are joined only inside the HSM process. */
-  login: { request: { uri: string; role: LoginRole; pinParts: string[] }; response: LoginResult };
-  logout: { request: { uri: string }; response: null };
-  probe: { request: { uri: string }; response: Capabilities };
+  login: op<{ uri: string; role: LoginRole; pinParts: string[] }, LoginResult>('logging in to the token', reading),
+  logout: op<{ uri: string }, null>('logging out of the token', reading),
+  probe: op<{ uri: string }, Capabilities>('probing the token', 300_000), // trial operations, an RSA-2048 key pair among them
   /** Every creation takes the CKA_ID the caller drew and recorded (`id`, 32 hex digits), and a label no object carries. */
-  generateCmk: { request: { uri: string; id: string; label: string; spec: CmkSpec }; response: KeyObject };
+  generateCmk: op<{ uri: string; id: string; label: string; spec: CmkSpec }, KeyObject>(
+    'generating a key',
+    generatingKeyPair,
+  ),
   /** Which of these labels an object on the token carries (read in the user's session, which sees every object). */
-  labelsInUse: { request: { uri: string; labels: string[] }; response: string[] };
-  keyCheckValue: { request: { uri: string; label: string }; response: string };
+  labelsInUse: op<{ uri: string; labels: string[] }, string[]>('checking key labels', reading),
+  keyCheckValue: op<{ uri: string; label: string }, string>('reading a key check value', reading),
   /** A secret key's check value computed in the token (not read from CKA_CHECK_VALUE); needs prepareKeyCheck. */
-  keyCheckValueInToken: { request: { uri: string; id: string }; response: string };
+  keyCheckValueInToken: op<{ uri: string; id: string }, string>('computing a key check value', working),
   /** SHA-256 of a secret key's value, computed in the token (C_DigestKey). */
-  digestKey: { request: { uri: string; id: string }; response: Uint8Array };
+  digestKey: op<{ uri: string; id: string }, Uint8Array>('hashing a key in the token', working),
   /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
-  selfTestWrap: {
-    request: { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array };
-    response: { wrapped: Uint8Array; kcv: string };
-  };
-  destroyKey: { request: { uri: string; id: string }; response: { destroyed: number; objects: TokenObjectRef[] } };
+  selfTestWrap: op<
+    { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array },
+    { wrapped: Uint8Array; kcv: string }
+  >('running the wrapping self-test', working),
+  destroyKey: op<{ uri: string; id: string }, { destroyed: number; objects: TokenObjectRef[] }>(
+    'destroying a key',
+    working,
+  ),
   /** Rollback of a step: the objects it reserved, each by CKA_ID and label, and nothing else; none found is not an error. */
-  destroyReserved: {
-    request: { uri: string; objects: { id: string; label: string }[] };
-    response: { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] };
-  };
-  generateSigningKey: {
-    request: { uri: string; id: string; label: string; spec: SigningKeySpec };
-    response: SigningKey;
-  };
+  destroyReserved: op<
+    { uri: string; objects: { id: string; label: string }[] },
+    { destroyed: TokenObjectRef[]; kept: TokenObjectRef[] }
+  >('destroying what an incomplete step made', working),
+  generateSigningKey: op<{ uri: string; id: string; label: string; spec: SigningKeySpec }, SigningKey>(
+    'generating a signing key',
+    generatingKeyPair,
+  ),
   /** The audit anchor's values (a private data object: user login): none, one, or two if Keyward stopped while moving it. */
-  readAuditAnchor: { request: { uri: string }; response: Uint8Array[] };
+  readAuditAnchor: op<{ uri: string }, Uint8Array[]>('reading the audit anchor', reading),
   /** Moves the audit anchor forward; `create` only for the first anchor (a missing one is refused otherwise). */
-  writeAuditAnchor: { request: { uri: string; value: Uint8Array; create: boolean }; response: null };
-  signingPublicKey: { request: { uri: string; id: string }; response: SigningKey };
+  writeAuditAnchor: op<{ uri: string; value: Uint8Array; create: boolean }, null>('anchoring the audit log', working),
+  signingPublicKey: op<{ uri: string; id: string }, SigningKey>('reading a signing key', reading),
   /** The same public key read without any login (public objects): which token holds the workstation key, before a PIN is typed into its module. */
-  publicKeyWithoutLogin: { request: { uri: string; id: string }; response: SigningKey };
-  sign: { request: { uri: string; id: string; data: Uint8Array }; response: Signature };
+  publicKeyWithoutLogin: op<{ uri: string; id: string }, SigningKey>('reading a public key', reading),
+  sign: op<{ uri: string; id: string; data: Uint8Array }, Signature>('signing', working),
   /** SO: a provider's RSA key (DER SPKI, already parsed and checked in main) as a trusted WRAP-only object. */
-  importWrappingKey: {
-    request: { uri: string; id: string; label: string; spki: Uint8Array; fingerprint: string };
-    response: WrappingKeyInfo;
-  };
+  importWrappingKey: op<
+    { uri: string; id: string; label: string; spki: Uint8Array; fingerprint: string },
+    WrappingKeyInfo
+  >('importing a provider wrapping key', working),
   /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
-  prepareRsaAesWrap: { request: { uri: string }; response: null };
+  prepareRsaAesWrap: op<{ uri: string }, null>('preparing a wrap', working),
   /** SO: the trusted check key the next in-token check value uses (generation on tokens without CKA_CHECK_VALUE, keyCheckValueInToken). */
-  prepareKeyCheck: { request: { uri: string }; response: null };
+  prepareKeyCheck: op<{ uri: string }, null>('preparing a key check', working),
   /**
    * The approved key under the approved wrapping key: the wrapping key's SHA-256 fingerprint and the key's
    * check value (where the token can tell it) are checked in the token before anything is wrapped.
    */
-  wrapOaep: {
-    request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash };
-    response: Uint8Array;
-  };
-  wrapRsaAes: {
-    request: { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash };
-    response: RsaAesWrapped;
-  };
+  wrapOaep: op<
+    { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash },
+    Uint8Array
+  >('wrapping a key', working),
+  wrapRsaAes: op<
+    { uri: string; targetId: string; kcv: string; wrappingKeyId: string; fingerprint: string; hash: OaepHash },
+    RsaAesWrapped
+  >('wrapping a key', working),
   /** SO: a trusted session KEK from its value (a backup KEK split into Shamir shares). */
-  kekFromValue: {
-    request: { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' };
-    response: { id: string; kcv: string };
-  };
+  kekFromValue: op<
+    { uri: string; id: string; label: string; value: Uint8Array; purpose: 'backup' | 'restore' },
+    { id: string; kcv: string }
+  >('loading a backup key', working),
   /** Random bytes from the token's generator. */
-  generateRandom: { request: { uri: string; bytes: number }; response: Uint8Array };
-  wrapKwp: { request: { uri: string; targetId: string; kekId: string }; response: Uint8Array };
+  generateRandom: op<{ uri: string; bytes: number }, Uint8Array>('drawing random bytes', working),
+  wrapKwp: op<{ uri: string; targetId: string; kekId: string }, Uint8Array>('backing up a key', working),
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
-  unwrapKwp: {
-    request: {
+  unwrapKwp: op<
+    {
       uri: string;
       kekId: string;
       wrapped: Uint8Array;
@@ -107,16 +140,16 @@ export interface HsmOps {
       id: string;
       label: string;
       publicKeySpki?: Uint8Array;
-    };
-    response: KeyObject;
-  };
+    },
+    KeyObject
+  >('restoring a key', working),
   /** A workstation RSA-3072 key pair for keys sent to it; the public key is exported for the sender. */
-  generateTransportKey: {
-    request: { uri: string; id: string; label: string };
-    response: { id: string; publicKeySpki: Uint8Array };
-  };
-  unwrapOaep: {
-    request: {
+  generateTransportKey: op<{ uri: string; id: string; label: string }, { id: string; publicKeySpki: Uint8Array }>(
+    'generating a transport key',
+    generatingKeyPair,
+  ),
+  unwrapOaep: op<
+    {
       uri: string;
       transportKeyId: string;
       wrapped: Uint8Array;
@@ -124,11 +157,11 @@ export interface HsmOps {
       spec: CmkSpec;
       id: string;
       label: string;
-    };
-    response: KeyObject;
-  };
-  unwrapRsaAes: {
-    request: {
+    },
+    KeyObject
+  >('unwrapping a received key', working),
+  unwrapRsaAes: op<
+    {
       uri: string;
       transportKeyId: string;
       wrapped: Uint8Array;
@@ -136,12 +169,31 @@ export interface HsmOps {
       spec: CmkSpec;
       id: string;
       label: string;
-    };
-    response: KeyObject;
-  };
-}
+    },
+    KeyObject
+  >('unwrapping a received key', working),
+};
 
-export type HsmOpName = keyof HsmOps;
+export type HsmOpName = keyof typeof hsmOps;
+
+const eachOp = <T>(pick: (declaration: HsmOpDeclaration<unknown, unknown>) => T): Record<HsmOpName, T> =>
+  Object.fromEntries(Object.entries(hsmOps).map(([name, declaration]) => [name, pick(declaration)])) as Record<
+    HsmOpName,
+    T
+  >;
+
+/** What each operation is, in an officer's words (for errors such as a crashed HSM process). */
+export const hsmOpDescriptions = eachOp((declaration) => declaration.description);
+
+/** How long each operation may run (the first request of a new process gets `moduleLoadAllowanceMs` more). */
+export const hsmOpTimeLimitsMs = eachOp((declaration) => declaration.timeLimitMs);
+
+/** Each operation's request and response, as the declarations above carry them. */
+export type HsmOps = {
+  [K in HsmOpName]: (typeof hsmOps)[K] extends HsmOpDeclaration<infer Request, infer Response>
+    ? { request: Request; response: Response }
+    : never;
+};
 
 export interface HsmRequestMessage<K extends HsmOpName = HsmOpName> {
   id: number;
@@ -162,89 +214,6 @@ export type HsmReplyMessage =
 
 /** How often the HSM process reports that a long operation is still running. */
 export const progressIntervalMs = 250;
-
-/** What each operation is, in an officer's words (for errors such as a crashed HSM process). */
-export const hsmOpDescriptions: Record<HsmOpName, string> = {
-  describeModule: 'reading the PKCS#11 module',
-  listTokens: 'listing the tokens',
-  describeToken: 'reading the token',
-  ensureInitializedToken: 'preparing the rehearsal token',
-  login: 'logging in to the token',
-  logout: 'logging out of the token',
-  probe: 'probing the token',
-  generateCmk: 'generating a key',
-  labelsInUse: 'checking key labels',
-  keyCheckValue: 'reading a key check value',
-  keyCheckValueInToken: 'computing a key check value',
-  digestKey: 'hashing a key in the token',
-  selfTestWrap: 'running the wrapping self-test',
-  destroyKey: 'destroying a key',
-  destroyReserved: 'destroying what an incomplete step made',
-  generateSigningKey: 'generating a signing key',
-  signingPublicKey: 'reading a signing key',
-  publicKeyWithoutLogin: 'reading a public key',
-  readAuditAnchor: 'reading the audit anchor',
-  writeAuditAnchor: 'anchoring the audit log',
-  sign: 'signing',
-  importWrappingKey: 'importing a provider wrapping key',
-  prepareRsaAesWrap: 'preparing a wrap',
-  prepareKeyCheck: 'preparing a key check',
-  wrapOaep: 'wrapping a key',
-  wrapRsaAes: 'wrapping a key',
-  kekFromValue: 'loading a backup key',
-  generateRandom: 'drawing random bytes',
-  wrapKwp: 'backing up a key',
-  unwrapKwp: 'restoring a key',
-  generateTransportKey: 'generating a transport key',
-  unwrapOaep: 'unwrapping a received key',
-  unwrapRsaAes: 'unwrapping a received key',
-};
-
-const reading = 30_000;
-const working = 120_000;
-/** RSA-4096 takes a minute on a slow machine, and several on a smartcard-class HSM. */
-const generatingKeyPair = 600_000;
-
-/**
- * How long each operation may run in the module before main reports it stalled and ends the HSM process
- * (HSM_PROCESS_STALLED): short for reads, generous for key-pair generation. The first request of a new
- * process gets `moduleLoadAllowanceMs` more, since the module is loaded (C_Initialize) inside it.
- */
-export const hsmOpTimeLimitsMs: Record<HsmOpName, number> = {
-  describeModule: reading,
-  listTokens: reading,
-  describeToken: reading,
-  ensureInitializedToken: working,
-  login: reading,
-  logout: reading,
-  probe: 300_000, // trial operations, an RSA-2048 key pair among them
-  generateCmk: generatingKeyPair,
-  labelsInUse: reading,
-  keyCheckValue: reading,
-  keyCheckValueInToken: working,
-  digestKey: working,
-  selfTestWrap: working,
-  destroyKey: working,
-  destroyReserved: working,
-  generateSigningKey: generatingKeyPair,
-  signingPublicKey: reading,
-  publicKeyWithoutLogin: reading,
-  readAuditAnchor: reading,
-  writeAuditAnchor: working,
-  sign: working,
-  importWrappingKey: working,
-  prepareRsaAesWrap: working,
-  prepareKeyCheck: working,
-  wrapOaep: working,
-  wrapRsaAes: working,
-  kekFromValue: working,
-  generateRandom: working,
-  wrapKwp: working,
-  unwrapKwp: working,
-  generateTransportKey: generatingKeyPair,
-  unwrapOaep: working,
-  unwrapRsaAes: working,
-};
 
 /** Added to the first request's limit in a new HSM process: loading a network HSM's module can take a while. */
 export const moduleLoadAllowanceMs = 60_000;

@@ -125,7 +125,7 @@ export class HsmClient {
       const pending: Pending = {
         id: this.nextId++,
         op,
-        resolve: resolve as (value: unknown) => void,
+        resolve: resolve,
         reject,
         ...(onProgress ? { onProgress } : {}),
       };
