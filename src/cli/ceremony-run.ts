@@ -411,7 +411,7 @@ function unfinished(workstation: Workstation, id: string, what: 'resume' | 'abor
   const status = workstation.ceremonies().status(id);
   if (status.state === 'completed' || status.state === 'aborted') {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'CEREMONY_ENDED',
       `Ceremony ${id} has ended (${status.state}); there is nothing to ${what}.`,
       `Its signed transcript: "keyward ceremony transcript ${id} --out DIR". Plan a new ceremony if the work is still needed.`,
     );

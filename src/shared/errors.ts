@@ -53,6 +53,12 @@ export const errorCodes = [
   'CEREMONY_TAMPERED',
   /** The workstation may not be air-gapped and no security officer has acknowledged what was found. */
   'AIR_GAP_UNCONFIRMED',
+  /** Keyward is doing one privileged operation already: wait for it, then try again. */
+  'BUSY',
+  /** A ceremony that completed or was aborted: nothing more can be done in it (its transcript can be written). */
+  'CEREMONY_ENDED',
+  /** The inventory already has a key of that name (an inventory name, not a token object). */
+  'KEY_NAME_TAKEN',
   'INTERNAL',
 ] as const;
 

@@ -449,7 +449,7 @@ describe('ceremonies through the app contract', () => {
       await call('approveCeremonyStep', { id, step: 0, officer, passphrase: passphrases[officer] });
     const running = dispatch(handlers, 'runCeremonyStep', { id, inputs: {} });
     const second = await refusal('runCeremonyStep', { id, inputs: {} });
-    expect(second.message).toBe('Keyward is still running a step.');
+    expect(second).toMatchObject({ code: 'BUSY', message: 'Keyward is still running a step.' });
     expect((await running).ok).toBe(true);
   }, 120_000);
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase, type Db } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
+import { thrown } from '../helpers/rejection';
 
 let dir: string;
 let db: Db;
@@ -82,9 +83,11 @@ describe('the key inventory', () => {
 
   it('refuses a duplicate name, audits the refusal as a failure, and changes nothing', () => {
     inventory.addKey({ name: 'Dup', purpose: 'p', provider: null, spec: 'AES_256' }, change);
-    expect(() => inventory.addKey({ name: 'Dup', purpose: 'other', provider: null, spec: 'AES_128' }, change)).toThrow(
-      'already has a key named "Dup"',
+    const refusal = thrown(() =>
+      inventory.addKey({ name: 'Dup', purpose: 'other', provider: null, spec: 'AES_128' }, change),
     );
+    expect(refusal.code).toBe('KEY_NAME_TAKEN');
+    expect(refusal.message).toContain('already has a key named "Dup"');
     expect(inventory.list().map((k) => [k.name, k.spec])).toEqual([['Dup', 'AES_256']]);
     expect(log.query({ subject: 'Dup', limit: 5 }).map((e) => e.outcome)).toEqual(['failure', 'success']);
   });

@@ -576,7 +576,7 @@ export class CeremonyEngine {
   async approveAbort(id: string, officerId: string, passphrase: string, reason: string): Promise<Approval> {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted')
-      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Nothing to abort.');
+      throw new KeywardError('CEREMONY_ENDED', `Ceremony ${id} has ended (${status.state}).`, 'Nothing to abort.');
     if (!status.checkedIn.includes(officerId))
       throw new KeywardError(
         'QUORUM_NOT_MET',
@@ -606,7 +606,7 @@ export class CeremonyEngine {
     await this.recover();
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted')
-      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+      throw new KeywardError('CEREMONY_ENDED', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     const policy = this.d.policies.get(status.plan.type);
     const standing = this.standing(approvals.filter((a) => status.checkedIn.includes(a.officer)));
     const check = checkApprovals(
@@ -933,7 +933,7 @@ export class CeremonyEngine {
   private open(id: string): CeremonyStatus {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted')
-      throw new KeywardError('INVALID_REQUEST', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
+      throw new KeywardError('CEREMONY_ENDED', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     if (status.steps.some((s) => s.state === 'running'))
       throw new KeywardError(
         'INVALID_REQUEST',

@@ -416,7 +416,7 @@ export class CeremonyService {
   private async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.busy)
       throw new KeywardError(
-        'INVALID_REQUEST',
+        'BUSY',
         `Keyward is still ${this.busy}.`,
         'Wait for it to finish; the screen shows when it has.',
       );

@@ -87,7 +87,7 @@ export class Inventory {
       () => {
         if (this.db.prepare('SELECT 1 FROM keys WHERE name = ?').get(key.name)) {
           throw new KeywardError(
-            'HSM_KEY_EXISTS',
+            'KEY_NAME_TAKEN',
             `The inventory already has a key named "${key.name}".`,
             'Choose another name, or rotate the existing key instead.',
           );
