@@ -41,7 +41,7 @@ import {
 } from '../shared/ceremonies';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { approvalFloor, roleNames, rolesInWords, type Approval } from '../shared/officers';
+import { countsTowardsQuorum, quorumNeeded, roleNames, rolesInWords, type Approval } from '../shared/officers';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 import { formatFingerprint } from './format';
 import { choosePassphrase, readPinParts, readSecret } from './secret-input';
@@ -269,8 +269,8 @@ function requireApprovers(
   const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
   if (!steps.some((s) => s.sensitive)) return;
   const policy = workstation.policy(type);
-  const needed = Math.max(policy.quorum, approvalFloor(type));
-  const able = roles.filter((o) => policy.roles.includes(o.role));
+  const needed = quorumNeeded(type, policy);
+  const able = roles.filter((o) => countsTowardsQuorum(policy, o.role));
   if (able.length < needed) {
     throw new KeywardError(
       'QUORUM_NOT_MET',
@@ -565,9 +565,9 @@ async function runSteps(
     if (engine.status(id).steps[step.index]?.state === 'done') continue;
     if (step.sensitive) {
       print(`Step ${step.index + 1}: ${step.description}\n  step digest ${hexGroups(step.digest.slice(0, 16))}…\n`);
-      for (const officer of officers.filter((o) => policy.roles.includes(workstation.officers().get(o).role))) {
+      for (const officer of officers.filter((o) => countsTowardsQuorum(policy, workstation.officers().get(o).role))) {
         const approvedBy = engine.status(id).steps[step.index]?.approvedBy ?? [];
-        if (approvedBy.length >= policy.quorum) break;
+        if (approvedBy.length >= quorumNeeded(plan.type, policy)) break;
         if (approvedBy.includes(officer)) continue;
         await engine.approve(
           id,

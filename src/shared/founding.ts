@@ -4,8 +4,9 @@
  * A founding set that cannot is refused: one lock-out would block the workstation for good.
  */
 import {
-  approvalFloor,
+  countsTowardsQuorum,
   defaultPolicies,
+  quorumNeeded,
   rolesInWords,
   type CeremonyType,
   type OfficerRole,
@@ -43,7 +44,7 @@ export function selfGovernanceProblems(
   const byRequirement = new Map<string, { roles: OfficerRole[]; needed: number; words: string[] }>();
   for (const type of selfGoverningCeremonies) {
     const policy = policyOf(type);
-    const needed = Math.max(policy.quorum, approvalFloor(type));
+    const needed = quorumNeeded(type, policy);
     const roles = [...policy.roles].sort();
     const key = `${roles.join(',')}:${needed}`;
     const entry = byRequirement.get(key) ?? { roles, needed, words: [] };
@@ -52,7 +53,7 @@ export function selfGovernanceProblems(
   }
   const problems: string[] = [];
   for (const { roles, needed, words } of byRequirement.values()) {
-    const able = officers.filter((o) => roles.includes(o.role));
+    const able = officers.filter((o) => countsTowardsQuorum({ roles }, o.role));
     // Locking out one of the officers who count leaves one fewer: one more than the quorum is needed.
     if (able.length >= needed + 1) continue;
     const what = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}` : (words[0] ?? '');

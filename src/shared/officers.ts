@@ -96,6 +96,14 @@ export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map
 export const approvalFloor = (type: CeremonyType): number =>
   dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1;
 
+/** How many distinct officers' approvals a sensitive step of this ceremony needs: its policy's quorum, never below the floor. */
+export const quorumNeeded = (type: CeremonyType, policy: Pick<QuorumPolicy, 'quorum'>): number =>
+  Math.max(policy.quorum, approvalFloor(type));
+
+/** Whether an officer in this role may approve this ceremony's steps, or sign its abort, under its policy. */
+export const countsTowardsQuorum = (policy: Pick<QuorumPolicy, 'roles'>, role: OfficerRole): boolean =>
+  policy.roles.includes(role);
+
 const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
 
 export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
-import { approvalFloor, roleNames, rolesInWords, type Approval, type CeremonyType } from '../../shared/officers';
+import {
+  approvalFloor,
+  countsTowardsQuorum,
+  quorumNeeded,
+  roleNames,
+  rolesInWords,
+  type Approval,
+  type CeremonyType,
+} from '../../shared/officers';
 import { writeAnchoredCheckpoint } from '../audit/anchor';
 import { newObjectId } from '../hsm/object-id';
 import { checkApprovals } from '../officers/approvals';
@@ -255,7 +263,7 @@ export class CeremonyEngine {
   private requireApprover(status: CeremonyStatus, officerId: string, what: string): void {
     const policy = this.d.policies.get(status.plan.type);
     const { role } = this.d.officers.get(officerId);
-    if (!policy.roles.includes(role)) {
+    if (!countsTowardsQuorum(policy, role)) {
       this.d.log.append({
         actors: [officerId],
         action: `ceremony.${what === 'abort' ? 'abort' : 'approve'}`,
@@ -809,7 +817,7 @@ export class CeremonyEngine {
       throw new KeywardError(
         'QUORUM_NOT_MET',
         `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`,
-        `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${Math.max(policy.quorum, approvalFloor(status.plan.type))} needed), each with their own passphrase.`,
+        `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${quorumNeeded(status.plan.type, policy)} needed), each with their own passphrase.`,
       );
     }
     return check.counted;

@@ -9,7 +9,7 @@ import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
-import { approvalFloor, type Approval, type OfficerRole } from '../../shared/officers';
+import { quorumNeeded, type Approval, type OfficerRole } from '../../shared/officers';
 import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxShareFileBytes, readShare } from '../backup/shares';
 import { verifyBundle } from '../bundles/verify-bundle';
@@ -215,7 +215,6 @@ export class CeremonyService {
     const store = this.workstation.ceremonies();
     const status = store.status(id);
     const policy = this.workstation.policy(status.plan.type);
-    const floor = approvalFloor(status.plan.type);
     const inputsOf = (
       action: string,
       params: Record<string, unknown>,
@@ -230,7 +229,7 @@ export class CeremonyService {
     return {
       status,
       policy,
-      quorumNeeded: Math.max(policy.quorum, floor),
+      quorumNeeded: quorumNeeded(status.plan.type, policy),
       steps: status.plan.steps.map((step) => ({
         index: step.index,
         inputs: inputsOf(step.action, step.params, 'inputs'),
