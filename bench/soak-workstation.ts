@@ -5,7 +5,7 @@
  * pkcs11-tool), the database (read-only) and the drives, each compared with what Keyward records.
  */
 import Database from 'better-sqlite3';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { rehearsalToken } from '../src/shared/rehearsal';
+import { listTokenObjects } from '../test/helpers/softhsm';
 
 export const softhsmModule = '/usr/lib/softhsm/libsofthsm2.so';
 const keywardCli = join(import.meta.dirname, '..', 'bin', 'keyward.mjs');
@@ -303,37 +304,11 @@ export interface TokenObject {
 /** Every object on the rehearsal token, as pkcs11-tool (OpenSC, independent of Keyward) lists it after a user login. */
 export function tokenObjects(dataDir: string): TokenObject[] {
   if (!existsSync(join(dataDir, 'rehearsal', 'softhsm2.conf'))) keyward(dataDir, ['token', 'list']); // writes the copy's SoftHSM configuration
-  const listing = execFileSync(
-    'pkcs11-tool',
-    [
-      '--module',
-      softhsmModule,
-      '--token-label',
-      rehearsalToken.label,
-      '--login',
-      '--pin',
-      rehearsalToken.userPin,
-      '--list-objects',
-    ],
-    {
-      env: { ...process.env, SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
+  return listTokenObjects(
+    { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
+    rehearsalToken.label,
+    rehearsalToken.userPin,
   );
-  const objects: TokenObject[] = [];
-  for (const block of listing.split(/\n(?=\S)/)) {
-    const first = block.split('\n')[0]?.trim() ?? '';
-    if (!/Object|object/.test(first)) continue;
-    const label =
-      /^\s+label:\s+(.*)$/m
-        .exec(block)?.[1]
-        ?.trim()
-        .replace(/^'(.*)'$/, '$1') ?? '';
-    const id = /^\s+ID:\s+([0-9a-fA-F]+)\s*$/m.exec(block)?.[1]?.toLowerCase() ?? '';
-    objects.push({ kind: first.split(/[;\s]/).slice(0, 2).join(' '), label, id });
-  }
-  return objects;
 }
 
 interface Records {

@@ -15,11 +15,10 @@ import {
   type EngineDependencies,
   type StepPlan,
 } from '../main/ceremonies/engine';
-import { checkPlanChecksum } from '../main/ceremonies/plan-checksum';
 import {
   maxPlanFileBytes,
   readAnswersFile,
-  readPlanFile,
+  readCheckedPlanFile,
   type Answers,
   type PlanFile,
 } from '../main/ceremonies/plan-file';
@@ -228,9 +227,7 @@ export async function runCeremony(
   options: CeremonyRunOptions,
 ): Promise<boolean> {
   requireFolder(options.transcriptDir);
-  const text = readText(planPath, 'plan file');
-  const planFile = readPlanFile(planPath, text);
-  const checksum = checkPlanChecksum(planPath, text);
+  const { plan: planFile, checksum } = readCheckedPlanFile(planPath, readText(planPath, 'plan file'));
   options.print(
     checksum.state === 'verified'
       ? `Plan file ${planPath}: its checksum line verified (SHA-256 ${hexGroups(checksum.sha256).split(' ').slice(0, 4).join(' ')} …).\n`
@@ -382,6 +379,26 @@ export async function resumeCeremony(
     present,
     `Officers checked in so far: ${before.checkedIn.join(', ') || 'none'}. Name each officer arriving now, who checks in with their passphrase: keyward ceremony resume ${id} --officer ID [--officer ID]... --out DIR. Or end the ceremony: keyward ceremony abort ${id} --reason TEXT --out DIR.`,
   );
+  const { session, engine, status: now } = await openWithOfficers(workstation, id, present, options);
+  const done = now.steps.filter((s) => s.state === 'done').length;
+  print(
+    `Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`,
+  );
+  return runRemainingSteps(workstation, engine, id, now.checkedIn, session, options);
+}
+
+/**
+ * An unfinished ceremony opened for the officers present: the login, the engine (a step left running is
+ * rolled back), the air-gap acknowledgement, the plan printed, and each of them who had not checked in
+ * checking in now, with their passphrase.
+ */
+async function openWithOfficers(
+  workstation: Workstation,
+  id: string,
+  present: string[],
+  options: CeremonyRunOptions,
+): Promise<{ session: Session; engine: CeremonyEngine; status: CeremonyStatus }> {
+  const { print } = options;
   const session = await openSession(workstation, options, { initialising: false, officers: present });
   const engine = await openEngine(workstation, session, options);
   if (session.mustAcknowledge)
@@ -392,18 +409,13 @@ export async function resumeCeremony(
       (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
       print,
     );
-  const status = engine.status(id);
-  print(describePlan(status.plan));
-  for (const officer of arriving.filter((o) => !status.checkedIn.includes(o))) {
+  const planned = engine.status(id);
+  print(describePlan(planned.plan));
+  for (const officer of present.filter((o) => !planned.checkedIn.includes(o))) {
     await engine.checkIn(id, officer, await session.passphrase(officer, 'check in to this plan'));
     print(`${officer} checked in.\n`);
   }
-  const now = engine.status(id);
-  const done = now.steps.filter((s) => s.state === 'done').length;
-  print(
-    `Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`,
-  );
-  return runRemainingSteps(workstation, engine, id, now.checkedIn, session, options);
+  return { session, engine, status: engine.status(id) };
 }
 
 /** The ceremony, when it has not ended; otherwise a refusal saying what there is instead. */
@@ -437,23 +449,8 @@ export async function abortCeremony(
   // As in the app, an officer who had not checked in checks in (signing the plan digest) before signing the abort.
   for (const officer of named) workstation.officers().get(officer);
   const signers = named.length ? named : before.checkedIn;
-  const session = await openSession(workstation, options, { initialising: false, officers: signers });
-  const engine = await openEngine(workstation, session, options);
-  if (session.mustAcknowledge)
-    await acknowledgeNetwork(
-      workstation,
-      session.network,
-      signers,
-      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
-      print,
-    );
-  const status = engine.status(id);
-  print(describePlan(status.plan));
+  const { session, engine, status } = await openWithOfficers(workstation, id, signers, options);
   print(describeAbortReach(engine, status));
-  for (const officer of signers.filter((o) => !status.checkedIn.includes(o))) {
-    await engine.checkIn(id, officer, await session.passphrase(officer, 'check in to this plan'));
-    print(`${officer} checked in.\n`);
-  }
   const approvals: Approval[] = [];
   for (const officer of signers) {
     approvals.push(

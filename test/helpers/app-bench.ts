@@ -3,7 +3,6 @@
  * dispatch gate) on the rehearsal token (a real SoftHSM token) and a real SQLite file, initialised with
  * three founding officers; and the token's objects, listed by pkcs11-tool (independently of Keyward).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import type { CeremonyView } from '../../src/shared/ceremonies';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
 import type { KeywardErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
-import { softhsmModule } from './softhsm';
+import { listTokenObjects } from './softhsm';
 
 export const appPassphrases = {
   alice: 'rehearsal passphrase one',
@@ -108,34 +107,12 @@ export async function appBench(options: AppBenchOptions = {}): Promise<AppBench>
       view = await call('runCeremonyStep', { id, inputs: options.inputs ?? {} });
     }
   };
-  const tokenObjects = () => {
-    const conf = join(dataDir, 'rehearsal', 'softhsm2.conf');
-    const out = execFileSync(
-      'pkcs11-tool',
-      [
-        '--module',
-        softhsmModule,
-        '--token-label',
-        rehearsalToken.label,
-        '--login',
-        '--pin',
-        rehearsalToken.userPin,
-        '--list-objects',
-      ],
-      {
-        env: { ...process.env, SOFTHSM2_CONF: conf },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+  const tokenObjects = () =>
+    listTokenObjects(
+      { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
+      rehearsalToken.label,
+      rehearsalToken.userPin,
     );
-    return out
-      .split(/\n(?=\S)/)
-      .filter((block) => /Object;/.test(block))
-      .map((block) => ({
-        label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
-        id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
-      }));
-  };
   return {
     dataDir,
     workstation,

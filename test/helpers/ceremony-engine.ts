@@ -4,7 +4,6 @@
  * the engine's dependencies built in one place, crash injection, and the token's objects listed by
  * OpenSC's pkcs11-tool (independently of Keyward).
  */
-import { execFileSync } from 'node:child_process';
 import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
 import {
@@ -26,7 +25,7 @@ import { Policies } from '../../src/main/store/policies';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import type { CeremonyStatus } from '../../src/shared/ceremonies';
 import type { CeremonyType, OfficerRole } from '../../src/shared/officers';
-import { softhsmModule } from './softhsm';
+import { listTokenObjects } from './softhsm';
 import { testWorkstation, type TestWorkstation } from './workstation';
 
 export const passphrases: Record<string, string> = {
@@ -201,25 +200,7 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
     return e.status(id);
   };
 
-  const tokenObjects = () => {
-    const out = execFileSync(
-      'pkcs11-tool',
-      ['--module', softhsmModule, '--token-label', label, '--login', '--pin', ws.userPin.join(''), '--list-objects'],
-      {
-        env: { ...process.env, ...ws.tokens.env },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    return out
-      .split(/\n(?=\S)/)
-      .filter((block) => /Object;/.test(block))
-      .map((block) => ({
-        kind: block.split(';')[0]?.trim() ?? '',
-        label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
-        id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
-      }));
-  };
+  const tokenObjects = () => listTokenObjects(ws.tokens.env, label, ws.userPin.join(''));
 
   const loginUser = async () => {
     await ws.client.request('login', { uri: ws.uri, role: 'user', pinParts: ws.userPin });

@@ -50,6 +50,43 @@ export function initToken(tokens: TestTokens, label: string, pin = '123456', soP
   return serial;
 }
 
+/** An object on a token as OpenSC's pkcs11-tool lists it: its kind ("Secret Key Object", "Data object"), label and hex CKA_ID. */
+export interface ListedObject {
+  kind: string;
+  label: string;
+  id: string;
+}
+
+/**
+ * Every object on a token, as OpenSC's pkcs11-tool lists it after a user login (independently of
+ * Keyward), data objects included: a torn object shows as an unlabelled "Data object".
+ */
+export function listTokenObjects(env: Record<string, string>, tokenLabel: string, pin: string): ListedObject[] {
+  const listing = execFileSync(
+    'pkcs11-tool',
+    ['--module', softhsmModule, '--token-label', tokenLabel, '--login', '--pin', pin, '--list-objects'],
+    // pkcs11-tool warns on stderr that secret values are sensitive: as they must be.
+    { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return listing
+    .split(/\n(?=\S)/)
+    .map((block) => ({ block, first: block.split('\n')[0]?.trim() ?? '' }))
+    .filter(({ first }) => /object/i.test(first))
+    .map(({ block, first }) => ({
+      kind:
+        first
+          .split(';')[0]
+          ?.replace(/\s+\d+$/, '')
+          .trim() ?? '',
+      label:
+        /^\s+label:\s+(.*)$/m
+          .exec(block)?.[1]
+          ?.trim()
+          .replace(/^'(.*)'$/, '$1') ?? '',
+      id: /^\s+ID:\s+([0-9a-fA-F]+)\s*$/m.exec(block)?.[1]?.toLowerCase() ?? '',
+    }));
+}
+
 /** A failed login through OpenSC's pkcs11-tool: the token records the wrong PIN in its flags. */
 export function failLogin(tokens: TestTokens, label: string): void {
   try {

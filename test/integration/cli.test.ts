@@ -11,6 +11,7 @@ import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
 import { airGapStatus } from '../../src/main/system/air-gap';
 import { rehearsalToken } from '../../src/shared/rehearsal';
+import { foundingOfficerArgs, foundingPassphrases } from '../helpers/founding';
 import { editedPlan } from '../helpers/plans';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
@@ -238,19 +239,18 @@ describe('keyward workstation and signed audit exports', () => {
 
   // On a real HSM piped input is refused (test/security/real-hsm-pins-come-from-a-terminal-only.test.ts).
   it('accepts the PIN and passphrases piped on standard input on the rehearsal token (scripted rehearsals)', () => {
-    const founding = [
-      '--officer',
-      'alice:security-officer:Alice Martin',
-      '--officer',
-      'bob:key-custodian:Bob Chen',
-      '--officer',
-      'dave:security-officer:Dave Okafor',
-      '--officer',
-      'grace:security-officer:Grace Lindqvist',
-    ];
     const init = keywardWithInput(
-      ['workstation', 'init', '--network-acknowledged', '--org', 'Example Org', '--name', 'WS-1', ...founding],
-      `${pin}rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n`,
+      [
+        'workstation',
+        'init',
+        '--network-acknowledged',
+        '--org',
+        'Example Org',
+        '--name',
+        'WS-1',
+        ...foundingOfficerArgs,
+      ],
+      `${pin}${foundingPassphrases}`,
     );
     expect(init.stderr).not.toContain('not a terminal');
     expect(init.code).toBe(0);
@@ -269,16 +269,6 @@ describe('keyward workstation and signed audit exports', () => {
     expect(early.stderr).toContain('has no signing key and certificate yet');
     expect(early.stderr).toContain('Initialise the workstation first');
 
-    const founding = [
-      '--officer',
-      'alice:security-officer:Alice Martin',
-      '--officer',
-      'bob:key-custodian:Bob Chen',
-      '--officer',
-      'dave:security-officer:Dave Okafor',
-      '--officer',
-      'grace:security-officer:Grace Lindqvist',
-    ];
     const init = keywardWithInput(
       [
         'workstation',
@@ -290,9 +280,9 @@ describe('keyward workstation and signed audit exports', () => {
         'WS-1',
         '--pin-parts',
         '2',
-        ...founding,
+        ...foundingOfficerArgs,
       ],
-      '1111-\n2222\nrehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n',
+      `1111-\n2222\n${foundingPassphrases}`,
     );
     // On a network, the findings and alice's acknowledgement are the only lines on standard error.
     expect(

@@ -10,7 +10,7 @@
  * rolled-back step. With the token removed, the step fails with a message naming the token and the next
  * step; once it is put back, `keyward ceremony resume` ends the ceremony as if nothing had happened.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { buildCeremonyHarness } from '../helpers/build-harness';
-import { softhsmModule } from '../helpers/softhsm';
+import { listTokenObjects } from '../helpers/softhsm';
 
 let harness: string;
 let base: string;
@@ -114,25 +114,13 @@ function copyOfBase(): string {
 /** What a ceremony leaves behind, to compare a crashed-and-resumed run with an uninterrupted one. */
 function outcome(dataDir: string) {
   keyward(dataDir, 'token', 'list'); // recreates the copy's SoftHSM configuration if no run has yet
-  const objects = execFileSync(
-    'pkcs11-tool',
-    [
-      '--module',
-      softhsmModule,
-      '--token-label',
-      rehearsalToken.label,
-      '--login',
-      '--pin',
-      rehearsalToken.userPin,
-      '--list-objects',
-    ],
-    {
-      env: { ...process.env, SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'], // pkcs11-tool warns that secret values are sensitive: as they must be
-    },
-  );
-  const tokenLabels = [...objects.matchAll(/^\s+label:\s+(.*)$/gm)].map((m) => m[1]?.trim() ?? '').sort();
+  const tokenLabels = listTokenObjects(
+    { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
+    rehearsalToken.label,
+    rehearsalToken.userPin,
+  )
+    .map((o) => o.label)
+    .sort();
   const db = openDatabase(dataDir);
   try {
     const anonymous = (value: string) => value.replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{8,}/g, '#');

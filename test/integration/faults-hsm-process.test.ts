@@ -5,7 +5,7 @@
  * (bin/keyward.mjs) on a rehearsal workstation, where a preload script (written below, test code only)
  * wraps the CLI's fork of the HSM process to strike at a chosen request: it only sends signals.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import * as protocol from '../../src/main/hsm/protocol';
 import type { KeywardError } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { initToken, listTokenObjects, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,33 +80,6 @@ function endProcess(pid: number): void {
   }
 }
 
-interface TokenObject {
-  kind: string;
-  label: string;
-  id: string;
-}
-
-/** Every object on a token, as OpenSC's pkcs11-tool lists them with a user login (independently of Keyward). */
-function tokenObjects(conf: string, label: string, pin: string): TokenObject[] {
-  const out = execFileSync(
-    'pkcs11-tool',
-    ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, '--list-objects'],
-    {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'], // pkcs11-tool warns that secret values are sensitive: as they must be
-    },
-  );
-  return out
-    .split(/\n(?=\S)/)
-    .filter((block) => /Object;/.test(block))
-    .map((block) => ({
-      kind: block.split(';')[0]?.trim() ?? '',
-      label: /label:\s+(.*)/.exec(block)?.[1]?.trim() ?? '',
-      id: /ID:\s+([0-9a-f]*)/.exec(block)?.[1] ?? '',
-    }));
-}
-
 describe("Keyward's HSM layer, its HSM process struck between and during requests", () => {
   let tokens: TestTokens;
   const uri = 'pkcs11:token=Faults';
@@ -132,7 +105,7 @@ describe("Keyward's HSM layer, its HSM process struck between and during request
     return started[0] ?? 0;
   };
   const objectsLabelled = (label: string) =>
-    tokenObjects(tokens.conf, 'Faults', '123456').filter((o) => o.label === label);
+    listTokenObjects(tokens.env, 'Faults', '123456').filter((o) => o.label === label);
   const generation = (label: string) => ({
     uri,
     id: randomBytes(16).toString('hex'),
@@ -422,7 +395,11 @@ describe('the real CLI, its HSM process struck', () => {
   }
 
   const objects = (dataDir: string) =>
-    tokenObjects(join(dataDir, 'rehearsal', 'softhsm2.conf'), rehearsalToken.label, rehearsalToken.userPin);
+    listTokenObjects(
+      { SOFTHSM2_CONF: join(dataDir, 'rehearsal', 'softhsm2.conf') },
+      rehearsalToken.label,
+      rehearsalToken.userPin,
+    );
 
   /** Exactly one key pair with the key's label, one CKA_ID that no other object carries; and no torn (unlabelled) object. */
   function expectOneKeyPair(dataDir: string, label: string): void {

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
+import { foundingOfficerArgs } from '../helpers/founding';
 import { rejection } from '../helpers/rejection';
 
 let dataDir: string;
@@ -28,14 +29,7 @@ const initArgs = [
   'Example Org',
   '--name',
   'WS-1',
-  '--officer',
-  'alice:security-officer:Alice Martin',
-  '--officer',
-  'bob:key-custodian:Bob Chen',
-  '--officer',
-  'dave:security-officer:Dave Okafor',
-  '--officer',
-  'grace:security-officer:Grace Lindqvist',
+  ...foundingOfficerArgs,
 ];
 
 describe('a second Keyward on the same data folder', () => {

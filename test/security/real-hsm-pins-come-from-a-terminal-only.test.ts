@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenReport } from '../../src/main/workstation';
+import { foundingOfficerArgs, foundingPassphrases } from '../helpers/founding';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
@@ -24,16 +25,6 @@ afterEach(() => {
 });
 
 const realToken = ['--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'];
-const founding = [
-  '--officer',
-  'alice:security-officer:Alice Martin',
-  '--officer',
-  'bob:key-custodian:Bob Chen',
-  '--officer',
-  'dave:security-officer:Dave Okafor',
-  '--officer',
-  'grace:security-officer:Grace Lindqvist',
-];
 const initialise = [
   'workstation',
   'init',
@@ -42,10 +33,9 @@ const initialise = [
   'Example Org',
   '--name',
   'WS-1',
-  ...founding,
+  ...foundingOfficerArgs,
 ];
-const passphrases =
-  'rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n';
+const passphrases = foundingPassphrases;
 
 /** The CLI as a real process, its standard input a pipe carrying `input`. */
 function keyward(args: string[], input: string, env: Record<string, string> = {}) {

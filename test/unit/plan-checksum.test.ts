@@ -35,7 +35,17 @@ describe('a plan file may carry a checksum line, verified when present', () => {
     expect(() => readPlanFile('p.yaml', `${plan}${planChecksumLine(plan)}\n`)).toThrow(
       /is on line 4, but it must be the first line/,
     );
-    expect(() => readPlanFile('p.yaml', `# keyward-plan-sha256: 1234\n${plan}`)).toThrow(/names no SHA-256 checksum/);
+    expect(() => readPlanFile('p.yaml', `# keyward-plan-sha256: 1234\n${plan}`)).toThrow(
+      /first line mentions the checksum but is not/,
+    );
+  });
+
+  it('a sealed plan whose line was shifted (a byte-order mark, an indent) is still checked, never read as unsealed', () => {
+    const damaged = sealed.replace('rotationDays: 365', 'rotationDays: 3');
+    expect(() => readPlanFile('p.yaml', `\uFEFF${damaged}`)).toThrow(/not the plan its checksum line was made for/);
+    expect(checkPlanChecksum('p.yaml', `\uFEFF${sealed}`)).toMatchObject({ state: 'verified' });
+    expect(() => readPlanFile('p.yaml', ` ${damaged}`)).toThrow(/first line mentions the checksum but is not/);
+    expect(() => readPlanFile('p.yaml', `${plan}  ${planChecksumLine(plan)}\n`)).toThrow(/must be the first line/);
   });
 
   it('making the line again over a sealed plan gives the same line (the old line is left out)', () => {

@@ -10,39 +10,48 @@
 import { createHash } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 
-const prefix = '# keyward-plan-sha256:';
-const checksumLine = /^# keyward-plan-sha256:[ \t]*([0-9a-fA-F]*)[ \t]*\r?$/;
+const marker = 'keyward-plan-sha256';
+const prefix = `# ${marker}:`;
+const wellFormed = /^# keyward-plan-sha256:[ \t]*([0-9a-fA-F]{64})[ \t]*\r?$/;
 
 export type PlanChecksum = { state: 'absent' } | { state: 'verified'; sha256: string };
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** Splits off a first checksum line; the body is every byte after its newline. */
+/**
+ * Splits off a first line that mentions the checksum (after a byte-order mark an editor may have added);
+ * the body is every byte after its newline.
+ */
 function split(text: string): { line: string; body: string } | undefined {
   const newline = text.indexOf('\n');
-  const first = newline === -1 ? text : text.slice(0, newline);
-  if (!first.startsWith(prefix)) return undefined;
+  const first = (newline === -1 ? text : text.slice(0, newline)).replace(/^\uFEFF/, '');
+  if (!first.includes(marker)) return undefined;
   return { line: first, body: newline === -1 ? '' : text.slice(newline + 1) };
 }
 
-/** Verifies the checksum line when the plan file has one; refuses the plan when it does not match. */
+/**
+ * Verifies the checksum line when the plan file has one; refuses the plan when it does not match. Any line
+ * that mentions the checksum counts (indented, or after a byte-order mark): a sealed plan must never be
+ * read as an unsealed one because its line was shifted.
+ */
 export function checkPlanChecksum(file: string, text: string): PlanChecksum {
   const parts = split(text);
-  const elsewhere = (parts ? parts.body : text).split('\n').findIndex((line) => line.startsWith(prefix));
+  const elsewhere = (parts ? parts.body : text).split('\n').findIndex((line) => line.includes(marker));
+  const review = `after checking every value in it against the plan the officers reviewed, make the line again: keyward plan checksum ${file}`;
   if (elsewhere !== -1) {
     throw new KeywardError(
       'INVALID_REQUEST',
-      `The plan file ${file} was refused: its checksum line ("${prefix} …") is on line ${elsewhere + (parts ? 2 : 1)}, but it must be the first line, where a copy cut short cannot lose it.`,
-      `Move that line to the top of the file, or make it again: keyward plan checksum ${file}.`,
+      `The plan file ${file} was refused: its checksum line ("${prefix} …") is on line ${elsewhere + (parts ? 2 : 1)}, but it must be the first line, where a copy cut short cannot lose it. Nothing was done.`,
+      `Copy the plan again from its source; or, ${review}, and put it at the top.`,
     );
   }
   if (!parts) return { state: 'absent' };
-  const stated = checksumLine.exec(parts.line)?.[1]?.toLowerCase() ?? '';
-  if (!/^[0-9a-f]{64}$/.test(stated)) {
+  const stated = wellFormed.exec(parts.line)?.[1]?.toLowerCase();
+  if (!stated) {
     throw new KeywardError(
       'INVALID_REQUEST',
-      `The plan file ${file} was refused: its first line names no SHA-256 checksum (64 hexadecimal digits after "${prefix}").`,
-      `Make the line again from the plan as reviewed: keyward plan checksum ${file}.`,
+      `The plan file ${file} was refused: its first line mentions the checksum but is not "${prefix}" followed by 64 hexadecimal digits, at the start of the line. Nothing was done.`,
+      `Copy the plan again from its source; or, ${review}.`,
     );
   }
   const actual = sha256(parts.body);
@@ -50,7 +59,7 @@ export function checkPlanChecksum(file: string, text: string): PlanChecksum {
     throw new KeywardError(
       'INVALID_REQUEST',
       `The plan file ${file} was refused: it is not the plan its checksum line was made for (the line says ${stated.slice(0, 16)}…, the file is ${actual.slice(0, 16)}…). It was changed or damaged since, in a copy cut short or an edit. Nothing was done.`,
-      `Copy the plan again from its source and compare it. If it was edited on purpose, review every value, then make the line again: keyward plan checksum ${file}.`,
+      `Copy the plan again from its source and compare it. If it was edited on purpose, ${review}.`,
     );
   }
   return { state: 'verified', sha256: actual };

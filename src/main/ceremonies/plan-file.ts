@@ -19,7 +19,7 @@ import {
 import { parseTokenUri } from '../../shared/pkcs11-uri';
 import { providerIds, type ProviderId } from '../../shared/providers';
 import type { NewCmk } from './generate-cmk';
-import { checkPlanChecksum } from './plan-checksum';
+import { checkPlanChecksum, type PlanChecksum } from './plan-checksum';
 
 const officerName = z.string().regex(officerIdPattern, 'an officer name');
 
@@ -311,8 +311,13 @@ export const scripted = [
 
 /** A plan file's text, its checksum line verified when it has one (plan-checksum.ts). */
 export function readPlanFile(file: string, text: string): PlanFile {
-  checkPlanChecksum(file, text);
-  return planOf({ file }, load(file, text));
+  return readCheckedPlanFile(file, text).plan;
+}
+
+/** The same, with what its checksum line showed (for the officers to be told). */
+export function readCheckedPlanFile(file: string, text: string): { plan: PlanFile; checksum: PlanChecksum } {
+  const checksum = checkPlanChecksum(file, text);
+  return { plan: planOf({ file }, load(file, text)), checksum };
 }
 
 /** A plan given as a value (a parsed plan file, or the app's ceremony form), validated by the plan file's rules. */
