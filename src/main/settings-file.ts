@@ -98,26 +98,35 @@ export function stageSettings(dataDir: string, ceremonyId: string, saved: SavedS
 /**
  * A staged selection takes the place of settings.json if its ceremony's step was committed as done;
  * otherwise (the commit failed, or Keyward stopped before it) it is dropped and the old selection stays
- * in force. Returns what became of it, if there was one.
+ * in force, but only while no other Keyward is at work (`whileAlone`): the one that staged it may be
+ * about to commit its step. Returns what became of it, if there was one.
  */
 export function settleStagedSettings(
   dataDir: string,
   committed: (ceremonyId: string) => boolean,
-): 'applied' | 'dropped' | undefined {
+  whileAlone: (act: () => void) => boolean,
+): 'applied' | 'dropped' | 'kept' | undefined {
   const path = join(dataDir, stagedFileName);
   if (!existsSync(path)) return undefined;
-  const staged = stagedSchema.safeParse(parseJson(path));
-  if (!staged.success) throw settingsError(path, 'it is not a selection Keyward staged');
-  const selection = parseSelection(path, staged.data.selection);
-  if (committed(staged.data.ceremony)) {
-    writeSettings(dataDir, selection.settings, selection.approval);
+  const settle = (dropIfUncommitted: boolean): 'applied' | 'dropped' | undefined => {
+    const staged = stagedSchema.safeParse(parseJson(path));
+    if (!staged.success) throw settingsError(path, 'it is not a selection Keyward staged');
+    const selection = parseSelection(path, staged.data.selection);
+    const applies = committed(staged.data.ceremony);
+    if (!applies && !dropIfUncommitted) return undefined;
+    if (applies) writeSettings(dataDir, selection.settings, selection.approval);
     rmSync(path, { force: true });
     syncFolder(dataDir);
-    return 'applied';
-  }
-  rmSync(path, { force: true });
-  syncFolder(dataDir);
-  return 'dropped';
+    return applies ? 'applied' : 'dropped';
+  };
+  const settled = settle(false);
+  if (settled) return settled;
+  let outcome: 'applied' | 'dropped' | undefined;
+  // Under the lock, read again: the Keyward that staged it may have committed since.
+  const alone = whileAlone(() => {
+    if (existsSync(path)) outcome = settle(true);
+  });
+  return alone ? outcome : 'kept';
 }
 
 function settingsError(path: string, why: string): KeywardError {

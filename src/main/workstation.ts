@@ -53,7 +53,7 @@ import { CeremonyStore } from './store/ceremonies';
 import { Checkpoints } from './store/checkpoints';
 import { databaseFileName, openDatabase, type Db } from './store/database';
 import { Identities } from './store/identity';
-import { lockDataDir, type InstanceLock } from './store/instance-lock';
+import { lockDataDir, whileNoOtherKeyward, type InstanceLock } from './store/instance-lock';
 import { Inventory } from './store/inventory';
 import { schemaVersion } from './store/migrations';
 import { Officers } from './store/officers';
@@ -122,7 +122,15 @@ export class Workstation {
   private savedSelection(): SavedSelection {
     // Never while a transaction is open: a step's completion being committed is not known yet.
     if (!this.db?.inTransaction)
-      settleStagedSettings(this.dataDir, (ceremonyId) => this.selectHsmCommitted(ceremonyId));
+      settleStagedSettings(
+        this.dataDir,
+        (ceremonyId) => this.selectHsmCommitted(ceremonyId),
+        (act) => {
+          if (!this.instanceLock) return whileNoOtherKeyward(this.dataDir, act);
+          act();
+          return true;
+        },
+      );
     return readSavedSelection(this.dataDir);
   }
 
@@ -620,7 +628,7 @@ export class Workstation {
     if (standing.state === 'reapprove' && !this.hsmReapproval) throw standing.problem;
     const connection = await this.open(saved.settings);
     try {
-      await requireWorkstationKeyOnToken(connection.client, connection.tokenUri, identity);
+      await requireWorkstationKeyOnToken(connection.client, connection.tokenUri, identity, saved.approval);
     } catch (error) {
       connection.client.close();
       throw error;

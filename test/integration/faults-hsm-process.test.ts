@@ -5,7 +5,7 @@
  * (bin/keyward.mjs) on a rehearsal workstation, where a preload script (written below, test code only)
  * wraps the CLI's fork of the HSM process to strike at a chosen request: it only sends signals.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -184,6 +184,42 @@ describe("Keyward's HSM layer, its HSM process struck between and during request
     // The next request starts a fresh process.
     expect((await hsm.request('describeToken', { uri })).label).toBe('Faults');
     expect(channels).toHaveLength(2);
+  });
+
+  it('an HSM process that is running but silent after its heartbeats (its event loop held by the checks after a generation) is waited for, not killed', async () => {
+    // A scripted process: heartbeats for a second, then silent for three times the silence limit while it
+    // works, then the answer. Its pid is a real running process (sleep), which /proc shows as not stopped.
+    const worker = spawn('sleep', ['60'], { stdio: 'ignore' });
+    let killed = false;
+    const scripted: HsmChannel = {
+      send: (message) => {
+        const { id } = message as { id: number };
+        const beats = setInterval(() => listener?.({ id, progress: { elapsedMs: 0 } }), 200);
+        setTimeout(() => clearInterval(beats), 1_000);
+        setTimeout(() => listener?.({ id, ok: true, response: { label: 'Scripted' } }), 1_000 + 3_000);
+      },
+      onMessage: (l) => {
+        listener = l;
+      },
+      onExit: () => undefined,
+      kill: () => {
+        killed = true;
+      },
+      onSpawn: (l) => l(worker.pid ?? 0),
+    };
+    let listener: ((message: unknown) => void) | undefined;
+    const hsm = new HsmClient({ modulePath: softhsmModule, env: {} }, () => scripted, { limits: { silenceMs: 1_000 } });
+    clients.push(hsm);
+    try {
+      const outcome = await hsm.request('describeToken', { uri }).then(
+        (token) => token.label,
+        (error: unknown) => (error as KeywardError).message,
+      );
+      expect(outcome).toBe('Scripted');
+      expect(killed).toBe(false);
+    } finally {
+      worker.kill('SIGKILL');
+    }
   });
 
   it('an HSM process stopped between requests: the next request fails with HSM_PROCESS_STALLED once no heartbeat came for the silence limit', async () => {

@@ -81,10 +81,16 @@ const planted = {
   PKCS11SPY_OUTPUT: () => join(dir, 'spy.log'),
   OPENSSL_CONF: () => join(dir, 'openssl.cnf'),
   GCONV_PATH: () => dir,
+  // OpenSC's configuration can name card drivers and modules to load, and OpenSC's own module reads it.
+  OPENSC_CONF: () => join(dir, 'opensc.conf'),
+  // A TCTI given as a path is a library tpm2-tss loads.
+  TPM2_PKCS11_TCTI: () => join(dir, 'libtss2-tcti-evil.so'),
+  // A name nobody has listed: a deny-list would let it through.
+  SOME_VENDOR_PLUGIN_PATH: () => dir,
 };
 
 describe('what is set for Keyward does not reach the process the PINs pass through', () => {
-  it('LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, NODE_OPTIONS, OPENSSL_CONF, GCONV_PATH and PKCS11SPY* set for Keyward are not in the HSM process, and load nothing into it', async () => {
+  it('LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, NODE_OPTIONS, OPENSSL_CONF, OPENSC_CONF, GCONV_PATH, PKCS11SPY*, a TCTI library path and any variable not listed, set for Keyward, are not in the HSM process, and load nothing into it', async () => {
     const before = new Set(hsmProcesses());
     const saved = Object.fromEntries(Object.keys(planted).map((name) => [name, process.env[name]]));
     // What the module legitimately reads stays: its configuration file's variable, the home folder, the path.

@@ -9,10 +9,12 @@
  * selection must be refused before any PIN is asked for (getTokenStatus, which the command line reads
  * before its PIN prompt) and no PIN may reach a module (the spy's log is read).
  */
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -49,6 +51,8 @@ const founding: AppBenchOptions['founding'] = [
 ];
 
 let dir: string;
+/** The module path of every HSM process a restarted Keyward started, in order. */
+const modulesStarted: string[] = [];
 
 /** Keyward started again on a data folder, driven through the app's contract; closed when the attack is over. */
 async function restarted<T>(
@@ -58,7 +62,10 @@ async function restarted<T>(
     login(): Promise<KeywardErrorData | undefined>;
   }) => Promise<T>,
 ): Promise<T> {
-  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const workstation = new Workstation(dataDir, (options) => {
+    modulesStarted.push(options.modulePath);
+    return nodeHsmChannel(options);
+  });
   const handlers = createHandlers(workstation, { readAirGap: () => isolated });
   const refusalOf = async (
     result: Promise<{ ok: true } | { ok: false; error: KeywardErrorData }>,
@@ -77,20 +84,14 @@ async function restarted<T>(
 }
 
 /**
- * Runs with OpenSC's spy set up as an attacker would (its target and its log named in Keyward's
- * environment); returns what the work returned, and what the spy logged meanwhile.
+ * Runs the work and returns, with its result, the module of every HSM process Keyward started meanwhile.
+ * A refusal "before any PIN" must come before the module is loaded at all: a module loaded and then
+ * refused has already run its code (the spy module logs from its first call), whatever it was sent.
  */
-async function withSpyEnvironment<T>(work: () => Promise<T>): Promise<{ result: T; spied: string }> {
-  const log = join(dir, `spy-${randomBytes(4).toString('hex')}.log`);
-  process.env.PKCS11SPY = realpathSync(softhsmModule);
-  process.env.PKCS11SPY_OUTPUT = log;
-  try {
-    const result = await work();
-    return { result, spied: existsSync(log) ? readFileSync(log, 'utf8') : '' };
-  } finally {
-    delete process.env.PKCS11SPY;
-    delete process.env.PKCS11SPY_OUTPUT;
-  }
+async function watchingModules<T>(work: () => Promise<T>): Promise<{ result: T; loaded: string[] }> {
+  const before = modulesStarted.length;
+  const result = await work();
+  return { result, loaded: modulesStarted.slice(before) };
 }
 
 /** Edits settings.json for the attack, and puts back what Keyward wrote afterwards. */
@@ -158,15 +159,15 @@ describe('settings.json edited, or put back, on a workstation whose officers app
     if (!existsSync(spyModule)) context.skip(`OpenSC's ${spyModule} is not installed`);
     const {
       result: { status, login },
-      spied,
-    } = await withSpyEnvironment(() =>
+      loaded,
+    } = await watchingModules(() =>
       withSettings(
         bench.dataDir,
         (saved) => ({ ...saved, modulePath: spyModule }),
         () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
       ),
     );
-    expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
+    expect(loaded, 'pkcs11-spy.so was loaded into an HSM process').not.toContain(spyModule);
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.message).toContain(join(bench.dataDir, 'settings.json'));
     expect(status?.message).toContain('is not the one the security officers approved');
@@ -189,15 +190,15 @@ describe('settings.json edited, or put back, on a workstation whose officers app
     if (!existsSync(spyModule)) context.skip(`OpenSC's ${spyModule} is not installed`);
     const {
       result: { status, login },
-      spied,
-    } = await withSpyEnvironment(() =>
+      loaded,
+    } = await watchingModules(() =>
       withSettings(
         bench.dataDir,
         (saved) => ({ ...saved, modulePath: spyModule, approval: undefined }),
         () => restarted(bench.dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
       ),
     );
-    expect(spied, 'the PIN went through pkcs11-spy.so').not.toContain(userPin);
+    expect(loaded, 'pkcs11-spy.so was loaded into an HSM process').not.toContain(spyModule);
     expect(login?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
     expect(status?.message).toContain('the approval was removed outside Keyward');
@@ -260,11 +261,11 @@ describe('the approved module file replaced, or another token under the approved
       const dataDir = bench.dataDir;
       const {
         result: { status, login },
-        spied,
-      } = await withSpyEnvironment(() =>
+        loaded,
+      } = await watchingModules(() =>
         restarted(dataDir, async (app) => ({ status: await app.status(), login: await app.login() })),
       );
-      expect(spied, 'the PIN went through the replaced module').not.toContain(userPin);
+      expect(loaded, 'the replaced module was loaded into an HSM process').not.toContain(vendorModule);
       expect(status?.code).toBe('HSM_MODULE_CHANGED');
       expect(status?.message).toContain(
         `The module file ${vendorModule} changed since the security officers approved it`,
@@ -277,7 +278,7 @@ describe('the approved module file replaced, or another token under the approved
     }
   }, 300_000);
 
-  it("a token of someone else's under the approved token's label is refused before any PIN: it does not hold the workstation key", async () => {
+  it("a token of someone else's under the approved token's label is refused before any PIN: it is not the token the officers approved", async () => {
     initToken(tokens, 'Label HSM', userPin, 'label-so-pin-1');
     const bench = await appBench({
       founding,
@@ -296,12 +297,63 @@ describe('the approved module file replaced, or another token under the approved
       initToken(tokens, 'Label HSM', 'impostor-pin-1', 'impostor-so-pin');
       const status = await restarted(bench.dataDir, (app) => app.status());
       expect(status, 'Keyward opened the impostor token and would ask for the PIN').toBeDefined();
-      expect(status?.code).toBe('WORKSTATION_NOT_INITIALISED');
-      expect(status?.message).toContain('but the workstation key is on the token with serial');
+      // Another serial than the one the officers' signed approval names (and the database too).
+      expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+      expect(status?.message).toContain('but the security officers approved the token with serial');
       expect(status?.message).toContain('No PIN was asked for');
     } finally {
       for (const name of readdirSync(tokenFolder)) rmSync(join(tokenFolder, name), { recursive: true, force: true });
       for (const name of real) renameSync(join(away, name), join(tokenFolder, name));
+      bench.close();
+    }
+  }, 300_000);
+  it('a copy of the workstation token under another serial (the key cloned, as onto a backup HSM), the database edited to name that serial, is refused before any PIN: the signed approval names the serial', async () => {
+    const tokenFolder = join(tokens.dir, 'tokens');
+    const others = new Set(readdirSync(tokenFolder));
+    initToken(tokens, 'Clone HSM', userPin, 'clone-so-pin-1');
+    const bench = await appBench({
+      founding,
+      prepare: (dataDir) =>
+        writeSettings(dataDir, { mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Clone%20HSM' }),
+      userPin,
+    });
+    const away = join(dir, 'the-cloned-token');
+    mkdirSync(away);
+    const [original] = readdirSync(tokenFolder).filter((name) => !others.has(name));
+    if (!original) throw new Error('the workstation token folder was not found');
+    try {
+      bench.workstation.close();
+      const db = new Database(join(bench.dataDir, 'keyward.db'));
+      const { token_serial: serial } = db
+        .prepare('SELECT token_serial FROM workstation_identity WHERE retired_at IS NULL')
+        .get() as { token_serial: string };
+      // The same token, key and PIN, under another serial of the same length; the real one taken away.
+      const cloneSerial = serial.replace(/./g, (digit) => (digit === '7' ? '8' : '7'));
+      renameSync(join(tokenFolder, original), join(away, original));
+      cpSync(join(away, original), join(tokenFolder, original), { recursive: true });
+      const tokenObject = join(tokenFolder, original, 'token.object');
+      const bytes = readFileSync(tokenObject);
+      const at = bytes.indexOf(Buffer.from(serial));
+      expect(at).toBeGreaterThan(0);
+      Buffer.from(cloneSerial).copy(bytes, at);
+      writeFileSync(tokenObject, bytes);
+      // Whoever holds the database file names the clone's serial (the triggers are the database's own: dropped).
+      db.exec('DROP TRIGGER workstation_identity_fixed');
+      db.prepare('UPDATE workstation_identity SET token_serial = ? WHERE retired_at IS NULL').run(cloneSerial);
+      db.close();
+      const { status, login } = await restarted(bench.dataDir, async (app) => ({
+        status: await app.status(),
+        login: await app.login(),
+      }));
+      expect(status, 'Keyward opened the cloned token and would ask for the PIN').toBeDefined();
+      expect(status?.code).toBe('HSM_SELECTION_UNAPPROVED');
+      expect(status?.message).toContain(`but the security officers approved the token with serial ${serial}`);
+      expect(status?.message).toContain(`the workstation database names serial ${cloneSerial}`);
+      expect(status?.message).toContain('No PIN was asked for');
+      expect(login?.code).toBe('HSM_SELECTION_UNAPPROVED');
+    } finally {
+      rmSync(join(tokenFolder, original), { recursive: true, force: true });
+      renameSync(join(away, original), join(tokenFolder, original));
       bench.close();
     }
   }, 300_000);

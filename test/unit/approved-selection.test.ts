@@ -21,6 +21,7 @@ import {
 } from '../../src/main/hsm/client/approved-selection';
 import { readSavedSelection, settleStagedSettings, stageSettings, writeSettings } from '../../src/main/settings-file';
 import { publicKeyFingerprint } from '../../src/main/store/identity';
+import { lockDataDir, whileNoOtherKeyward } from '../../src/main/store/instance-lock';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import type { WorkstationIdentity } from '../../src/shared/inventory';
 import type { HsmSettings } from '../../src/shared/settings';
@@ -176,18 +177,46 @@ describe('the change-hsm step', () => {
 });
 
 describe('a staged selection', () => {
+  const alone = (dir: string) => (act: () => void) => whileNoOtherKeyward(dir, act);
+
+  it('is kept, not dropped, while another Keyward holds the data folder (the one that staged it may be committing its step), and settled once it has gone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-staged-'));
+    try {
+      writeSettings(dir, { mode: 'rehearsal' });
+      const running = lockDataDir(dir); // the Keyward running the change-hsm ceremony
+      stageSettings(dir, 'change-hsm-1', saved);
+      let committed = false;
+      // A second Keyward (ceremony list, say) reads the settings before the first commits its step.
+      expect(settleStagedSettings(dir, () => committed, alone(dir))).toBe('kept');
+      expect(readSavedSelection(dir)).toEqual({ settings: { mode: 'rehearsal' } });
+      committed = true; // the first Keyward commits its step, then settles
+      expect(settleStagedSettings(dir, () => committed, alone(dir))).toBe('applied');
+      expect(readSavedSelection(dir)).toEqual(saved);
+      running.release();
+      // A Keyward that stopped before its commit: once it has gone, its staged selection is dropped.
+      stageSettings(dir, 'change-hsm-2', { settings: { mode: 'rehearsal' } });
+      const crashed = lockDataDir(dir);
+      expect(settleStagedSettings(dir, () => false, alone(dir))).toBe('kept');
+      crashed.release();
+      expect(settleStagedSettings(dir, () => false, alone(dir))).toBe('dropped');
+      expect(readSavedSelection(dir)).toEqual(saved);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes the place of settings.json once its step is committed, and is dropped otherwise', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-staged-'));
     try {
       writeSettings(dir, { mode: 'rehearsal' });
       stageSettings(dir, 'change-hsm-1', saved);
-      expect(settleStagedSettings(dir, () => false)).toBe('dropped');
+      expect(settleStagedSettings(dir, () => false, alone(dir))).toBe('dropped');
       expect(readSavedSelection(dir)).toEqual({ settings: { mode: 'rehearsal' } });
       stageSettings(dir, 'change-hsm-2', saved);
-      expect(settleStagedSettings(dir, (id) => id === 'change-hsm-2')).toBe('applied');
+      expect(settleStagedSettings(dir, (id) => id === 'change-hsm-2', alone(dir))).toBe('applied');
       expect(readSavedSelection(dir)).toEqual(saved);
-      expect(readdirSync(dir)).toEqual(['settings.json']);
-      expect(settleStagedSettings(dir, () => true)).toBeUndefined();
+      expect(readdirSync(dir).filter((name) => name.startsWith('settings'))).toEqual(['settings.json']);
+      expect(settleStagedSettings(dir, () => true, alone(dir))).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -219,10 +219,9 @@ export const progressIntervalMs = 250;
 export const moduleLoadAllowanceMs = 60_000;
 
 /**
- * An operation whose heartbeats stop (or whose process is stopped, SIGSTOP) for this long is stalled.
- * Heartbeats flow only while an operation runs on the module's own thread (key generation); a synchronous
- * PKCS#11 call holds the HSM process's event loop, so silence alone, with the process running and no
- * heartbeat yet, is left to the operation's time limit.
+ * An HSM process that is stopped (SIGSTOP, Ctrl-Z, a debugger) and silent for this long is stalled.
+ * Silence from a running process is not: a synchronous PKCS#11 call, or the checks after a generation,
+ * hold its event loop, so heartbeats pause while it works. That is left to the operation's time limit.
  */
 export const hsmSilenceLimitMs = 5_000;
 

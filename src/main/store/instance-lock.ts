@@ -34,9 +34,35 @@ export function lockDataDir(dataDir: string): InstanceLock {
       'Use the Keyward that is already open, or close it (finish or stop its ceremony first), then try again.',
     );
   }
-  // For the message another Keyward shows (the lock file itself cannot be read while it is held).
-  writeFileSync(join(dataDir, holderFile), `${process.pid}\n`, { mode: 0o600 });
+  try {
+    // For the message another Keyward shows (the lock file itself cannot be read while it is held).
+    writeFileSync(join(dataDir, holderFile), `${process.pid}\n`, { mode: 0o600 });
+  } catch (error) {
+    db.close(); // a full disk must not leave the lock held by a Keyward that reports it could not start
+    throw error;
+  }
   return { release: () => db.close() };
+}
+
+/**
+ * Runs `act` while no other Keyward can take the lock (it is taken for that moment, nothing written) and
+ * says so; returns false without running it while a live Keyward holds the lock, or the lock cannot be had.
+ */
+export function whileNoOtherKeyward(dataDir: string, act: () => void): boolean {
+  let db: Database.Database;
+  try {
+    db = new Database(join(dataDir, lockFile), { timeout: 0 });
+    db.exec('BEGIN EXCLUSIVE');
+  } catch {
+    return false; // busy (a live Keyward), or not takeable (a full disk): assume another Keyward may be at work
+  }
+  try {
+    act();
+    return true;
+  } finally {
+    db.exec('ROLLBACK');
+    db.close();
+  }
 }
 
 /** The Keyward that holds the data folder now (a live process holds the lock), if another one does. */

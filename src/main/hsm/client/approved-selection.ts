@@ -231,16 +231,25 @@ export async function selectionStanding(input: StandingInput): Promise<Selection
 }
 
 /**
- * Once the module is loaded, before any login: the token it reaches holds the workstation key that the
- * certificate names, read without login. A module that reaches another token, or a database whose
- * certificate was replaced, is refused before a PIN goes anywhere.
+ * Once the module is loaded, before any login: the token it reaches is the one the officers approved (the
+ * serial their signed approval names) and holds the workstation key that the certificate names, read
+ * without login. A module that reaches another token (a copy of the workstation key under another serial
+ * included), or a database whose certificate or serial was replaced, is refused before a PIN goes anywhere.
  */
 export async function requireWorkstationKeyOnToken(
   client: HsmClient,
   tokenUri: string,
   identity: WorkstationIdentity,
+  approval: SelectionApproval | undefined,
 ): Promise<void> {
   const token = await client.request('describeToken', { uri: tokenUri });
+  if (approval && token.serial !== approval.tokenSerial) {
+    throw new KeywardError(
+      'HSM_SELECTION_UNAPPROVED',
+      `The approved HSM selection reaches the token "${token.label}" (serial ${token.serial}), but the security officers approved the token with serial ${approval.tokenSerial} (in ${approval.approvedIn}, signed by the workstation key)${identity.tokenSerial === approval.tokenSerial ? '' : `; the workstation database names serial ${identity.tokenSerial}, so it was changed outside Keyward`}. No PIN was asked for.`,
+      "Do not log in. Connect the workstation's own HSM token (the serial the officers approved), check the token with the HSM vendor's tools, and find out who changed the token or the database.",
+    );
+  }
   if (token.serial !== identity.tokenSerial) {
     throw new KeywardError(
       'WORKSTATION_NOT_INITIALISED',

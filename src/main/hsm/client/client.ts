@@ -31,7 +31,7 @@ export interface RunningRequest {
 }
 
 export interface HsmTimeLimits {
-  /** How long a stopped process, or an operation whose heartbeats stopped, is waited for (protocol.ts hsmSilenceLimitMs). */
+  /** How long a stopped process is waited for (protocol.ts hsmSilenceLimitMs). */
   silenceMs: number;
   /** How long each operation may run (protocol.ts hsmOpTimeLimitsMs). */
   operationMs: Partial<Record<HsmOpName, number>>;
@@ -66,8 +66,6 @@ interface Host {
   runningSince: number;
   /** The last message from the process, or the start of the running request. */
   lastHeard: number;
-  /** A heartbeat came for the running request: it runs on the module's thread, so its silence means a stall. */
-  heartbeats: boolean;
   /** Nothing answered yet: the first request loads the module. */
   fresh: boolean;
 }
@@ -167,7 +165,6 @@ export class HsmClient {
       queue: new Map(),
       runningSince: 0,
       lastHeard: 0,
-      heartbeats: false,
       fresh: true,
     };
     channel.onSpawn?.((pid) => {
@@ -214,7 +211,6 @@ export class HsmClient {
   private startRunning(host: Host): void {
     host.runningSince = performance.now();
     host.lastHeard = host.runningSince;
-    host.heartbeats = false;
   }
 
   private onReply(host: Host, message: HsmReplyMessage): void {
@@ -222,7 +218,6 @@ export class HsmClient {
     const waiting = host.queue.get(message.id);
     if (!waiting) return;
     if ('progress' in message) {
-      if (host.queue.keys().next().value === message.id) host.heartbeats = true;
       waiting.onProgress?.(message.progress);
       this.settings.onProgress?.({
         id: waiting.id,
@@ -277,14 +272,13 @@ export class HsmClient {
     }
     const silentFor = now - host.lastHeard;
     if (silentFor <= this.limits.silenceMs) return;
-    // Silence alone, from a running process that has sent no heartbeat, is a synchronous PKCS#11 call holding
-    // the HSM process's event loop: left to the operation's time limit.
-    const stopped = host.pid !== undefined && isStopped(host.pid);
-    if (stopped || host.heartbeats) {
+    // Silence from a process that is running is work holding its event loop (a synchronous PKCS#11 call, the
+    // checks after a generation): left to the operation's time limit. Only a stopped process is a stall now.
+    if (host.pid !== undefined && isStopped(host.pid)) {
       this.stalled(
         host,
         running,
-        `${stopped ? 'the HSM process is stopped (suspended by SIGSTOP or Ctrl-Z, or held by a debugger)' : 'the HSM process stopped answering'}: nothing came from it for ${inWords(silentFor)}, after ${inWords(runFor)} in all`,
+        `the HSM process is stopped (suspended by SIGSTOP or Ctrl-Z, or held by a debugger): nothing came from it for ${inWords(silentFor)}, after ${inWords(runFor)} in all`,
       );
     }
   }
