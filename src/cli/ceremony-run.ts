@@ -33,6 +33,7 @@ import type { Workstation } from '../main/workstation';
 import type { AirGapStatus } from '../shared/air-gap';
 import {
   describeRollback,
+  keptStepWords,
   type CeremonyPlan,
   type CeremonyStatus,
   type CeremonySummary,
@@ -221,13 +222,20 @@ async function openEngine(
   return engine;
 }
 
+/** A plan file as `ceremony run` reads it: once, so what decides how the session opens is what runs. */
+export type CheckedPlan = ReturnType<typeof readCheckedPlanFile>;
+
+export const readPlanToRun = (planPath: string): CheckedPlan =>
+  readCheckedPlanFile(planPath, readText(planPath, 'plan file'));
+
 export async function runCeremony(
   workstation: Workstation,
   planPath: string,
   options: CeremonyRunOptions,
+  read: CheckedPlan = readPlanToRun(planPath),
 ): Promise<boolean> {
   requireFolder(options.transcriptDir);
-  const { plan: planFile, checksum } = readCheckedPlanFile(planPath, readText(planPath, 'plan file'));
+  const { plan: planFile, checksum } = read;
   options.print(
     checksum.state === 'verified'
       ? `Plan file ${planPath}: its checksum line verified (SHA-256 ${hexGroups(checksum.sha256).split(' ').slice(0, 4).join(' ')} …).\n`
@@ -448,7 +456,12 @@ export async function abortCeremony(
   const before = unfinished(workstation, id, 'abort');
   // As in the app, an officer who had not checked in checks in (signing the plan digest) before signing the abort.
   for (const officer of named) workstation.officers().get(officer);
-  const signers = named.length ? named : before.checkedIn;
+  // By default, the checked-in officers whose role may sign this ceremony's abort: nobody types a
+  // passphrase for a signature that cannot count.
+  const policy = workstation.policy(before.plan.type);
+  const signers = named.length
+    ? named
+    : before.checkedIn.filter((officer) => countsTowardsQuorum(policy, workstation.officers().get(officer).role));
   const { session, engine, status } = await openWithOfficers(workstation, id, signers, options);
   print(describeAbortReach(engine, status));
   const approvals: Approval[] = [];
@@ -488,10 +501,7 @@ function describeAbortReach(engine: CeremonyEngine, status: CeremonyStatus): str
           `One officer's abort leaves step(s) ${stepList(alone.kept)} as done; signed by the quorum, it undoes step(s) ${stepList(quorum.undo) || 'none'}.`,
         ]
       : []),
-    ...quorum.changed.map(
-      (c) =>
-        `Step ${c.step + 1} stays done whoever signs, and so do the steps before it, because a later ceremony changed what it left: ${c.reason}.`,
-    ),
+    ...quorum.changed.map((c) => keptStepWords(c, 'before')),
     '',
   ].join('\n');
 }
@@ -501,9 +511,7 @@ function describeAbortOutcome(id: string, outcome: AbortOutcome): string {
     `Ceremony ${id} aborted (recorded in the audit log with each signed reason).`,
     outcome.undone.length ? `Undone: step(s) ${stepList(outcome.undone)}.` : 'No step was undone.',
     ...(outcome.kept.length ? [`Kept as done: step(s) ${stepList(outcome.kept)}.`] : []),
-    ...outcome.changed.map(
-      (c) => `Step ${c.step + 1} was kept because a later ceremony changed what it left: ${c.reason}.`,
-    ),
+    ...outcome.changed.map((c) => keptStepWords(c, 'after')),
     '',
   ].join('\n');
 }

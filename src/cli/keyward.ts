@@ -23,9 +23,11 @@ import {
   abortCeremony,
   exportAuditCeremony,
   listCeremonies,
+  readPlanToRun,
   resumeCeremony,
   runCeremony,
   writeCeremonyTranscript,
+  type CheckedPlan,
 } from './ceremony-run';
 import {
   formatBundleVerification,
@@ -63,20 +65,19 @@ function stillRunning(write: (text: string) => void): (running: RunningRequest) 
 }
 
 /**
- * Whether the command runs a change-hsm ceremony (a plan file, or a ceremony to resume): the one session in
- * which an HSM selection its officers are to approve again is opened (Workstation.allowHsmReapproval).
+ * Whether the command runs, resumes or aborts a change-hsm ceremony: the one session in which an HSM
+ * selection its officers are to approve again is opened (Workstation.allowHsmReapproval).
  */
 function runsChangeHsm(
   workstation: Workstation,
-  planFile: string | undefined,
+  plan: CheckedPlan | undefined,
   ceremonyId: string | undefined,
 ): boolean {
+  if (plan) return plan.plan.type === 'change-hsm';
   try {
-    if (planFile)
-      return readPlanFile(planFile, readSmallText(planFile, maxPlanFileBytes, 'plan file')).type === 'change-hsm';
     return ceremonyId !== undefined && workstation.ceremonies().status(ceremonyId).plan.type === 'change-hsm';
   } catch {
-    return false; // the ceremony run reports what is wrong with the plan or the ceremony
+    return false; // the resume or abort reports what is wrong with the ceremony
   }
 }
 
@@ -217,6 +218,8 @@ export async function main(argv: string[]): Promise<number> {
         print: (text: string) => process.stdout.write(text),
         networkAcknowledged: options.networkAcknowledged ?? false,
       };
+      const plan = options.command === 'ceremony run' && options.planFile ? readPlanToRun(options.planFile) : undefined;
+      if (runsChangeHsm(workstation, plan, options.ceremonyId)) workstation.allowHsmReapproval();
       if (options.command === 'ceremony abort') {
         await abortCeremony(
           workstation,
@@ -227,9 +230,8 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
-      if (runsChangeHsm(workstation, options.planFile, options.ceremonyId)) workstation.allowHsmReapproval();
       const completed = options.planFile
-        ? await runCeremony(workstation, options.planFile, runOptions)
+        ? await runCeremony(workstation, options.planFile, runOptions, plan)
         : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
       return completed ? 0 : 1;
     }

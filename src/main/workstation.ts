@@ -101,7 +101,7 @@ export class Workstation {
   /** Set by allowHsmReapproval(). */
   private hsmReapproval = false;
   /** Why the open HSM selection is not approved as it is (opened for its re-approval only). */
-  private unapproved: KeywardError | undefined;
+  private unapproved: { why: string; problem: KeywardError } | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -153,6 +153,20 @@ export class Workstation {
    */
   allowHsmReapproval(): void {
     this.hsmReapproval = true;
+  }
+
+  /**
+   * A session that opened an HSM selection for its re-approval plans the change-hsm ceremony that approves
+   * it, and nothing else: no key ceremony runs on a module the officers have not approved as it is.
+   */
+  requireHsmApprovedFor(ceremony: string): void {
+    if (this.unapproved && ceremony !== 'change-hsm') {
+      throw new KeywardError(
+        this.unapproved.problem.code,
+        `${this.unapproved.why}. It was opened only for the security officers to approve it again, so a ${ceremony} ceremony cannot be planned. Nothing was planned.`,
+        this.unapproved.problem.nextStep,
+      );
+    }
   }
 
   async tokenStatus(): Promise<TokenStatus> {
@@ -324,7 +338,7 @@ export class Workstation {
     const result = await client.request('login', { uri: tokenUri, role, pinParts });
     const unapproved = this.unapproved
       ? [
-          `${this.unapproved.message} It is open for the security officers to approve it again in a change-hsm ceremony.`,
+          `${this.unapproved.why}. It was opened, and the PIN typed, for the security officers to approve it again in a change-hsm ceremony: no other ceremony can be planned in this session.`,
         ]
       : [];
     return { ...result, warnings: [...result.warnings, ...unapproved] };
@@ -633,7 +647,7 @@ export class Workstation {
       connection.client.close();
       throw error;
     }
-    this.unapproved = standing.state === 'reapprove' ? standing.problem : undefined;
+    this.unapproved = standing.state === 'reapprove' ? standing : undefined;
     return connection;
   }
 

@@ -163,3 +163,13 @@ export function describeRollback(step: RecoveredStep): string {
       : []),
   ].join(' ');
 }
+
+/**
+ * Why an abort keeps a completed step whoever signs it (AbortReach.changed), as the app, the command line
+ * and the transcript say it: `done` before the abort, `kept` after.
+ */
+export function keptStepWords(kept: { step: number; reason: string }, when: 'before' | 'after'): string {
+  return when === 'before'
+    ? `Step ${kept.step + 1} stays done whoever signs the abort, and so do the steps before it, as it can no longer be undone safely: ${kept.reason}.`
+    : `Step ${kept.step + 1} was kept, and the steps before it, as it could no longer be undone safely: ${kept.reason}.`;
+}

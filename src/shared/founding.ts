@@ -64,3 +64,20 @@ export function selfGovernanceProblems(
   }
   return problems;
 }
+
+/**
+ * For each officer ceremony, how many more officers who count it would need for the workstation to run it
+ * with any one of them locked out (0 when it can): comparable before and after a change.
+ */
+export function governanceShortfall(
+  officers: readonly GoverningOfficer[],
+  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
+): Record<(typeof selfGoverningCeremonies)[number], number> {
+  const shortfall = {} as Record<(typeof selfGoverningCeremonies)[number], number>;
+  for (const type of selfGoverningCeremonies) {
+    const policy = policyOf(type);
+    const able = officers.filter((o) => countsTowardsQuorum(policy, o.role)).length;
+    shortfall[type] = Math.max(0, quorumNeeded(type, policy) + 1 - able);
+  }
+  return shortfall;
+}

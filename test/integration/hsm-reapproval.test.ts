@@ -5,6 +5,7 @@
  * Workstation.allowHsmReapproval). Afterwards the workstation logs in as before. Real SoftHSM token, real
  * database, the module a root-owned copy of SoftHSM's in /usr/lib.
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +64,33 @@ afterAll(() => {
   delete process.env.SOFTHSM2_CONF;
 });
 
+/** Runs a command at a terminal (util-linux script), typing an answer whenever the output ends with its prompt. */
+function typedAtTerminal(
+  command: string,
+  env: Record<string, string>,
+  answers: [RegExp, string][],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let answered = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const since = stdout.slice(answered);
+      const answer = answers.find(([prompt]) => prompt.test(since));
+      if (answer) {
+        answered = stdout.length;
+        child.stdin.write(`${answer[1]}\r`);
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr: '' });
+    });
+  });
+}
+
 /** Keyward started on the workstation's data folder, as the app drives it; closed afterwards. */
 async function session<T>(
   options: { reapproval?: boolean },
@@ -104,12 +132,64 @@ describe('a vendor update of the approved module', () => {
     expect(refused?.code).toBe('HSM_MODULE_CHANGED');
     expect(refused?.message).toContain(`changed since the security officers approved it`);
 
+    // A change-hsm ceremony planned to approve it, its officers then called away: the CLI aborts it, in a
+    // session that opens the module for that ceremony (and refuses it for any other).
+    const tokenUri = 'pkcs11:token=Vendor%20HSM';
+    const abandoned = await session({ reapproval: true }, async (app) => {
+      await app.call('loginToken', { pinParts: [userPin] });
+      const view = await app.call('planCeremony', {
+        plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: vendorModule, token: tokenUri } },
+      });
+      for (const officer of ['alice', 'dave'] as const)
+        await app.call('checkInOfficer', { id: view.status.plan.id, officer, passphrase: appPassphrases[officer] });
+      return view.status.plan.id;
+    });
+    const dataDir = bench?.dataDir ?? '';
+    // On a real HSM the PIN and passphrase are typed at a terminal: `script` gives the CLI one, and each is
+    // typed once its prompt shows.
+    const aborted = await typedAtTerminal(
+      [
+        process.execPath,
+        join(process.cwd(), 'bin/keyward.mjs'),
+        'ceremony',
+        'abort',
+        abandoned,
+        '--reason',
+        "'the officers were called away'",
+        '--officer',
+        'alice',
+        '--out',
+        dataDir,
+        '--network-acknowledged',
+      ].join(' '),
+      { KEYWARD_DATA_DIR: dataDir },
+      [
+        [/PIN[^\n]*: $/, userPin],
+        [/passphrase[^\n]*: $/i, appPassphrases.alice],
+      ],
+    );
+    expect(aborted.status, aborted.stdout + aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain(`Ceremony ${abandoned} aborted`);
+
     await session({ reapproval: true }, async (app) => {
       const login = await app.call('loginToken', { pinParts: [userPin] });
-      expect(login.warnings.join(' ')).toContain(
-        'It is open for the security officers to approve it again in a change-hsm ceremony',
+      const warned = login.warnings.join(' ');
+      expect(warned).toContain('changed since the security officers approved it');
+      expect(warned).toContain(
+        'It was opened, and the PIN typed, for the security officers to approve it again in a change-hsm ceremony',
       );
-      const tokenUri = 'pkcs11:token=Vendor%20HSM';
+      // Said after the PIN was typed: never that none was asked for.
+      expect(warned).not.toContain('no PIN was asked for');
+      // Opened for its re-approval only: no key ceremony runs on the module as it is.
+      const keyCeremony = await app.refusal('planCeremony', {
+        plan: {
+          ceremony: 'generate-cmk',
+          officers: ['alice', 'bob'],
+          key: { name: 'Unapproved module key', purpose: 'tenant data', spec: 'AES_256' },
+        },
+      });
+      expect(keyCeremony?.code).toBe('HSM_MODULE_CHANGED');
+      expect(keyCeremony?.message).toContain('so a generate-cmk ceremony cannot be planned. Nothing was planned.');
       let view = await app.call('planCeremony', {
         plan: { ceremony: 'change-hsm', officers: ['alice', 'dave'], hsm: { module: vendorModule, token: tokenUri } },
       });

@@ -6,7 +6,10 @@
  * Replayed on a real SoftHSM token: the key keeps an active version whose object is on the token, and
  * the abort ends the ceremony, keeping the overtaken steps and saying why.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBackup } from '../../src/main/ceremonies/backup-steps';
 import type { CeremonyEngine } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
 import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
@@ -82,6 +85,78 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     expect(outcome.status.state).toBe('aborted');
     expect(states('Enabled meanwhile').filter((s) => s === 'active')).toHaveLength(1);
     expect(versionsInUseOnToken('Enabled meanwhile')).toBe(true);
+  });
+
+  it('a step whose result cannot be checked (its record damaged in the database) is kept by the abort, saying why, and the abort still ends the ceremony', async () => {
+    const e = bench.engine();
+    const id = await bench.start(
+      e,
+      'generate-cmk',
+      planGenerateCmk(bench.inventory, {
+        keyName: 'Unreadable result',
+        purpose: 'tenant data',
+        provider: null,
+        spec: 'AES_256',
+        rotationDays: 365,
+      }),
+    );
+    await runUntil(e, id, 1);
+    const made = bench.inventory.get('Unreadable result').versions[0]?.tokenObjectId ?? '';
+    // The version number the step recorded is lost: which version it made can no longer be told.
+    bench.ws.db.prepare("UPDATE ceremony_steps SET result = '{}' WHERE ceremony_id = ? AND step = 0").run(id);
+    const preview = bench.engine().abortReach(bench.engine().status(id), true);
+    expect(preview.undo).toEqual([]);
+    expect(preview.changed[0]?.reason).toContain('Keyward could not check what it left');
+    const outcome = await abortedBy(bench.engine(), id, ['alice', 'bob'], 'record damaged');
+    expect(outcome.status.state).toBe('aborted');
+    expect(outcome.kept).toEqual([0]);
+    expect(onToken(made)).toBe(true);
+    // The version it kept is pending, and no ceremony will activate it: it can be destroyed, and only that.
+    expect(() => planSetVersionState(bench.inventory, 'Unreadable result', 1, 'active')).toThrow(/pending/);
+    await bench.runPlanned(
+      bench.engine(),
+      'destroy-key',
+      planDestroyKey(bench.inventory, 'Unreadable result', 1, bench.ws.dir, (ceremony) =>
+        bench.store.hasEnded(ceremony),
+      ),
+    );
+    expect(states('Unreadable result')).toEqual(['destroyed']);
+    expect(onToken(made)).toBe(false);
+  });
+
+  it("the quorum's abort of a generation whose version another ceremony backed up meanwhile keeps the version active and on the token", async () => {
+    const e = bench.engine();
+    const id = await bench.start(
+      e,
+      'generate-cmk',
+      planGenerateCmk(bench.inventory, {
+        keyName: 'Backed up meanwhile',
+        purpose: 'tenant data',
+        provider: null,
+        spec: 'AES_256',
+        rotationDays: 365,
+      }),
+    );
+    await runUntil(e, id, 2); // generated and activated; its closing checkpoint not yet written
+    const made = bench.inventory.get('Backed up meanwhile').versions[0]?.tokenObjectId ?? '';
+    // Untouched since, the quorum's abort would undo both steps.
+    expect(bench.engine().abortReach(bench.engine().status(id), true).undo).toEqual([1, 0]);
+    const drives = ['package', 'custodian-1', 'custodian-2'].map((d) => join(bench.ws.dir, `backed-up-${d}`));
+    for (const drive of drives) mkdirSync(drive);
+    const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
+    // The "drives" are folders on one disk, which only a rehearsal accepts for backup shares.
+    const backup = await bench.runPlanned(
+      bench.engine({ rehearsal: true }),
+      'backup',
+      planBackup(bench.inventory, [{ name: 'Backed up meanwhile', version: 1 }], 2, packageDrive, shareDrives, true),
+    );
+    const preview = bench.engine().abortReach(bench.engine().status(id), true);
+    expect(preview.undo).toEqual([]);
+    expect(preview.changed[0]?.reason).toContain(`was since handed out of the token by ceremony ${backup.plan.id}`);
+    const outcome = await abortedBy(bench.engine(), id, ['alice', 'bob'], 'the quorum aborts the generation');
+    expect(outcome.undone).toEqual([]);
+    expect(states('Backed up meanwhile')).toEqual(['active']);
+    expect(onToken(made)).toBe(true);
   });
 
   it("the quorum's abort of a rotation overtaken by a newer one ends it, keeping the newer rotation's versions", async () => {

@@ -122,6 +122,41 @@ describe('a step runs only as its approvers approved it', () => {
     expect(bench.inventory.get('Real victim').versions[0]?.state).toBe('active');
   });
 
+  it("a tampered plan's abort preview undoes nothing, as the abort itself does: what the plan says cannot be trusted", async () => {
+    const e = bench.engine();
+    const id = await bench.start(
+      e,
+      'generate-cmk',
+      planGenerateCmk(bench.inventory, {
+        keyName: 'Previewed abort',
+        purpose: 'tenant data',
+        provider: null,
+        spec: 'AES_256',
+        rotationDays: 365,
+      }),
+    );
+    await bench.approve(e, id, 0);
+    await e.runNext(id);
+    const made = bench.inventory.get('Previewed abort').versions[0]?.tokenObjectId ?? '';
+    expect(onToken(made)).toBe(true);
+    // Untampered, the generation would be undone by an abort.
+    expect(bench.engine().abortReach(bench.engine().status(id), true).undo).toEqual([0]);
+    rewritePlan(id, (plan) => {
+      const step = plan.steps[0];
+      if (step) step.description = `${step.description} (edited)`;
+    });
+    const tampered = bench.engine();
+    const preview = tampered.abortReach(tampered.status(id), true);
+    expect(preview.undo, 'the preview promises to undo steps of a plan the abort will not act on').toEqual([]);
+    expect(preview.kept).toEqual([0]);
+    const reason = 'the plan was found changed';
+    const signed = await tampered.approveAbort(id, 'alice', passphrases.alice ?? '', reason);
+    const outcome = await tampered.abort(id, reason, [signed]);
+    expect(outcome.undone).toEqual(preview.undo);
+    expect(outcome.kept).toEqual(preview.kept);
+    expect(onToken(made)).toBe(true);
+  });
+
   it('a destruction turned into a step that needs no approval is refused, even with every digest recomputed', async () => {
     const victim = await generated('Unapproved destruction');
     const e = bench.engine();

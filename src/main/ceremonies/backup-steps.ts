@@ -30,6 +30,7 @@ import {
   type Params,
   type StepContext,
   type StepExecutor,
+  type VersionRef,
 } from './steps';
 
 const packageFile = 'backup.json';
@@ -61,8 +62,6 @@ const packageSchema = z
   })
   .strict();
 export type BackupPackage = z.infer<typeof packageSchema>;
-
-type VersionRef = { name: string; version: number };
 
 const refsOf = (value: StepValue | undefined): VersionRef[] =>
   (Array.isArray(value) ? value : []).map((v) => ({
@@ -229,6 +228,7 @@ export const backupSteps: Record<string, StepExecutor> = {
   'backup-versions': {
     // Shares handed out cannot be taken back.
     takesEffect: true,
+    handsOut: (params) => refsOf(params.versions),
     inputs: () => securityOfficerLogin,
     creates: (params) => [kekLabel(text(params, 'kekLabelId'))],
     stillHolds: (context, params) => {

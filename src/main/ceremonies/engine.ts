@@ -72,7 +72,7 @@ export interface EngineDependencies {
   /** Token, store, signer and login for the steps; the caller has logged in to the token as user. */
   stepContext: Omit<
     StepContext,
-    'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput' | 'objectId' | 'destroyObject'
+    'ceremonyId' | 'actors' | 'approvals' | 'policy' | 'claimOutput' | 'objectId' | 'destroyObject' | 'handedOut'
   >;
   now?: () => Date;
   /** Fault injection for tests: throws to simulate a crash at a point; never set in production. */
@@ -635,11 +635,8 @@ export class CeremonyEngine {
       );
     }
     const actors = check.counted.length ? check.counted : ['workstation'];
-    // A plan that fails its signature is ended without touching the token: what it says cannot be trusted.
     const tampered = this.planProblem(status);
-    const { undo, kept, changed } = tampered
-      ? { undo: [], kept: done.map((s) => s.index), changed: [] }
-      : this.abortReach(status, check.met);
+    const { undo, kept, changed } = this.reach(status, check.met, tampered);
     const undone: number[] = [];
     for (const index of undo) {
       const planned = this.step(status, index);
@@ -680,9 +677,19 @@ export class CeremonyEngine {
 
   /**
    * What an abort would undo and keep, now: besides the rules of abortReach, a step whose result later
-   * ceremonies changed (the version it made since activated, the policy it set since replaced) is kept.
+   * ceremonies changed (the version it made since activated, the policy it set since replaced), or whose
+   * result cannot be checked, is kept; and of a plan that fails its signature nothing is undone.
    */
   abortReach(status: CeremonyStatus, quorum: boolean): AbortReach {
+    return this.reach(status, quorum, this.planProblem(status));
+  }
+
+  private reach(status: CeremonyStatus, quorum: boolean, tampered: string | undefined): AbortReach {
+    // A plan that fails its signature is ended without touching the token: what it says cannot be trusted.
+    if (tampered) {
+      const done = status.steps.filter((s) => s.state === 'done').reverse();
+      return { undo: [], kept: done.map((s) => s.index), changed: [] };
+    }
     const planning = this.planningContext(status.plan.id);
     return abortReach(status, this.d.executors, quorum, (index) => {
       const planned = status.plan.steps[index];
@@ -692,7 +699,8 @@ export class CeremonyEngine {
         return undefined;
       } catch (error) {
         if (error instanceof StaleStep) return error.finding;
-        throw error;
+        // Whether what it left still stands as it made it is unknown: it is kept, saying why.
+        return `Keyward could not check what it left (${error instanceof Error ? error.message : String(error)})`;
       }
     });
   }
@@ -868,7 +876,24 @@ export class CeremonyEngine {
 
   private planningContext(ceremonyId: string): PlanningContext {
     const { inventory, wrappingKeys, officers, policies, hsm } = this.d.stepContext;
-    return { inventory, wrappingKeys, officers, policies, hsm, ceremonyId };
+    return { inventory, wrappingKeys, officers, policies, hsm, ceremonyId, handedOut: this.handedOut(ceremonyId) };
+  }
+
+  /** Which other ceremonies' completed steps handed a key version out of the token (StepExecutor.handsOut). */
+  private handedOut(ceremonyId: string): StepContext['handedOut'] {
+    return (keyName, version) => {
+      const actions = Object.keys(this.d.executors).filter((action) => this.d.executors[action]?.handsOut);
+      const by = this.d.store
+        .doneSteps(actions)
+        .filter((step) => step.ceremonyId !== ceremonyId)
+        .filter((step) =>
+          (this.d.executors[step.action]?.handsOut?.(step.params) ?? []).some(
+            (ref) => ref.name === keyName && ref.version === version,
+          ),
+        )
+        .map((step) => step.ceremonyId);
+      return [...new Set(by)];
+    };
   }
 
   private context(status: CeremonyStatus, step: PlannedStep, actors: string[]): StepContext {
@@ -934,6 +959,7 @@ export class CeremonyEngine {
       claimOutput,
       objectId,
       destroyObject,
+      handedOut: this.handedOut(plan.id),
     };
   }
 

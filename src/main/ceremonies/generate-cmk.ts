@@ -106,6 +106,7 @@ export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo' | 's
         `${keyName} version ${number(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`,
       );
     }
+    requireNotHandedOut(context, keyName, made.version);
   },
 };
 
@@ -180,9 +181,23 @@ export const activateVersion: StepExecutor = {
     );
     return Promise.resolve();
   },
-  stillUndoable: (context, params, result) =>
-    requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced),
+  stillUndoable: (context, params, result) => {
+    requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced);
+    requireNotHandedOut(context, text(params, 'keyName'), number(params, 'version'));
+  },
 };
+
+/**
+ * A version this ceremony made, exported or backed up since by another ceremony, is kept as it is: a copy
+ * is out there, and data may already be encrypted under it.
+ */
+function requireNotHandedOut(context: PlanningContext, keyName: string, version: number): void {
+  const elsewhere = context.handedOut(keyName, version);
+  if (elsewhere.length)
+    throw stale(
+      `${keyName} version ${version}, which this ceremony made, was since handed out of the token by ceremony ${elsewhere.join(', ')} (an export or a backup)`,
+    );
+}
 
 /**
  * Undoing a state change puts back what the step found, so it must be what the step left: the version in

@@ -98,11 +98,15 @@ export function planDestroyKey(
   keyName: string,
   number: number,
   folder: string,
+  /** Whether a ceremony has ended (completed or aborted), or is unknown: its pending versions are nobody's now. */
+  ceremonyEnded: (id: string) => boolean = () => false,
 ): { title: string; steps: StepPlan[] } {
   const current = version(inventory, keyName, number);
   if (current.state === 'destroyed')
     throw new KeywardError('INVALID_REQUEST', `${keyName} version ${number} is already destroyed.`, 'Nothing to do.');
-  requireSettled(keyName, current);
+  // A pending version its ended ceremony kept (its abort could not undo the generation) may only be destroyed.
+  if (!(current.state === 'pending' && (current.stateCeremony === null || ceremonyEnded(current.stateCeremony))))
+    requireSettled(keyName, current);
   return {
     title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
     steps: [
@@ -131,7 +135,7 @@ function requireSettled(keyName: string, current: KeyVersion): void {
     throw new KeywardError(
       'INVALID_REQUEST',
       `${keyName} version ${current.version} is pending: ceremony ${current.stateCeremony ?? 'unknown'} generated it and makes it active, or destroys it if aborted.`,
-      'Finish or abort that ceremony first.',
+      'Finish or abort that ceremony first. Should its abort keep the version, it can then only be destroyed, in a destroy-key ceremony.',
     );
   }
 }

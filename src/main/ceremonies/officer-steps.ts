@@ -17,11 +17,12 @@ import {
 } from '../../shared/officers';
 import { verifyAuditTrail, writeAnchoredCheckpoint } from '../audit/anchor';
 import { prepareEnrolment } from '../officers/enrolment';
+import { describeChange, governanceLost, type GoverningChange } from '../officers/founding';
 import { assertExportTargetsFree, certificateFileOf, exportAudit, signatureFileOf } from '../store/audit-export';
 import { publicKeyFingerprint } from '../store/identity';
 import type { NewOfficer, Officers } from '../store/officers';
 import type { StepPlan } from './engine';
-import { number, stale, text, type Params, type Result, type StepExecutor } from './steps';
+import { number, stale, text, type Params, type PlanningContext, type Result, type StepExecutor } from './steps';
 
 export function planEnrolOfficer(
   officers: Officers,
@@ -134,6 +135,16 @@ const samePolicy = (a: QuorumPolicy, b: QuorumPolicy): boolean =>
   [...a.roles].sort().join() === [...b.roles].sort().join();
 
 /** An enrolment prepared by its step's run, recorded by its commit (the same result object): never recorded if the step does not complete. */
+/** Checked again when the step runs: other ceremonies may have removed officers or changed policies since it was planned. */
+function requireGovernanceKept(context: PlanningContext, change: GoverningChange): void {
+  const active = context.officers.list().filter((o) => o.state === 'active');
+  const lost = governanceLost(active, (type) => context.policies.get(type), change);
+  if (lost.length)
+    throw stale(
+      `${describeChange(change)} would now leave the workstation's officers unable to govern it with one of them locked out: ${lost.join(' ').replace(/\.$/, '')}`,
+    );
+}
+
 const preparedEnrolments = new WeakMap<Result, NewOfficer>();
 
 export const officerSteps: Record<string, StepExecutor> = {
@@ -193,6 +204,7 @@ export const officerSteps: Record<string, StepExecutor> = {
           `${id} is now ${officer ? `${officer.state}${officer.lockedSince ? ', locked out' : ''}` : 'not enrolled'}, not as the plan showed`,
         );
       }
+      if (params.state === 'removed') requireGovernanceKept(context, { removing: id });
     },
     run: (context, params) => {
       const id = text(params, 'id');
@@ -219,6 +231,7 @@ export const officerSteps: Record<string, StepExecutor> = {
       const type = text(params, 'ceremonyType') as CeremonyType;
       if (!samePolicy(context.policies.get(type), policyOf(params.from)))
         throw stale(`the ${type} policy is now ${policyWords(context.policies.get(type))}, not what the plan showed`);
+      requireGovernanceKept(context, { type, policy: policyOf(params) });
     },
     run: () => Promise.resolve({}),
     commit: (context, params) => {

@@ -35,6 +35,7 @@ export async function planSteps(
   place: Place,
   id: string,
 ): Promise<{ title: string; steps: StepPlan[] }> {
+  workstation.requireHsmApprovedFor(planFile.type);
   switch (planFile.type) {
     case 'initialise-workstation':
       throw new KeywardError(
@@ -50,7 +51,9 @@ export async function planSteps(
     case 'enable-key':
       return planSetVersionState(workstation.inventory(), planFile.keyName, planFile.version, planFile.state);
     case 'destroy-key':
-      return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, place(planFile.folder));
+      return planDestroyKey(workstation.inventory(), planFile.keyName, planFile.version, place(planFile.folder), (id) =>
+        workstation.ceremonies().hasEnded(id),
+      );
     case 'enrol-officer':
       return planEnrolOfficer(
         workstation.officers(),

@@ -233,6 +233,7 @@ export const providerSteps: Record<string, StepExecutor> = {
   'export-bundle': {
     // A bundle written may already have been copied: it cannot be taken back.
     takesEffect: true,
+    handsOut: (params) => [{ name: text(params, 'keyName'), version: number(params, 'version') }],
     inputs: (params) => (importFromParams(params.import).algorithm.startsWith('RSA_AES') ? securityOfficerLogin : []),
     stillHolds: (context, params) => {
       try {

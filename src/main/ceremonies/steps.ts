@@ -21,6 +21,8 @@ import type { Signer } from '../x509/signer';
 import type { HsmSelection } from './hsm-selection';
 
 export type Params = Record<string, StepValue>;
+/** A key version, by key name and number. */
+export type VersionRef = { name: string; version: number };
 export type Result = Record<string, StepValue>;
 
 export interface StepContext {
@@ -61,6 +63,8 @@ export interface StepContext {
   policies: Policies;
   /** Which module and token the workstation uses (the change-hsm ceremony reads, checks and saves it). */
   hsm: HsmSelection;
+  /** The other ceremonies whose completed steps handed this key version out of the token (an export, a backup). */
+  handedOut: (keyName: string, version: number) => string[];
   /** Asks an officer to type a new passphrase (enrolment); it is used in the step and never stored in clear. */
   newPassphrase(officerId: string): Promise<string>;
   /** Asks the custodians for their shares of a backup key (files or typed words); at least `threshold`. */
@@ -70,7 +74,7 @@ export interface StepContext {
 /** What a step's declarations see when the ceremony is planned: the stores as they are, no officer yet. */
 export type PlanningContext = Pick<
   StepContext,
-  'inventory' | 'wrappingKeys' | 'officers' | 'policies' | 'hsm' | 'ceremonyId'
+  'inventory' | 'wrappingKeys' | 'officers' | 'policies' | 'hsm' | 'ceremonyId' | 'handedOut'
 >;
 
 export interface StepExecutor {
@@ -91,6 +95,11 @@ export interface StepExecutor {
    * or a crash destroys exactly those objects, found by CKA_ID, and nothing else.
    */
   creates?(params: Params): string[];
+  /**
+   * The key versions the step hands out of the token once done (a bundle, a backup package): a copy exists
+   * elsewhere, so an abort of the ceremony that made such a version never destroys it.
+   */
+  handsOut?: (params: Params) => VersionRef[];
   /**
    * What must still hold when the step runs for its approval to mean what the approvers saw (the version
    * to create does not exist yet, the active version is still the one named): throws a stale refusal.

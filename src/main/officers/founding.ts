@@ -1,6 +1,11 @@
 /** The founding officers of a workstation must be able to govern it on their own (src/shared/founding.ts). */
 import { KeywardError } from '../../shared/errors';
-import { selfGovernanceProblems, type GoverningOfficer } from '../../shared/founding';
+import {
+  governanceShortfall,
+  selfGovernanceProblems,
+  selfGoverningCeremonies,
+  type GoverningOfficer,
+} from '../../shared/founding';
 import type { CeremonyType, QuorumPolicy } from '../../shared/officers';
 
 /** Refuses a founding set that one locked-out officer would leave unable to unlock, enrol, remove or change a policy. */
@@ -14,29 +19,47 @@ export function requireSelfGoverning(founding: readonly GoverningOfficer[]): voi
   );
 }
 
+export type GoverningChange = { removing: string } | { type: CeremonyType; policy: QuorumPolicy };
+
 /**
- * Refuses, when planned, removing an officer or changing a policy that would leave a self-governing
- * workstation unable to unlock one of its officers. (Suspending is never refused: a compromised officer
- * must be stopped at once.) A workstation that could not govern itself before is not held to it here.
+ * What a change would newly leave the workstation's officers unable to do with one of them locked out
+ * (src/shared/founding.ts): none when it leaves them as able to govern it as before. A workstation that
+ * could not govern itself before may not be made worse either.
+ */
+export function governanceLost(
+  active: readonly GoverningOfficer[],
+  policyOf: (type: CeremonyType) => QuorumPolicy,
+  change: GoverningChange,
+): string[] {
+  const [officersAfter, policyAfter] =
+    'removing' in change
+      ? [active.filter((o) => o.id !== change.removing), policyOf]
+      : [active, (type: CeremonyType) => (type === change.type ? change.policy : policyOf(type))];
+  const before = governanceShortfall(active, policyOf);
+  const after = governanceShortfall(officersAfter, policyAfter);
+  const worse = selfGoverningCeremonies.some((type) => after[type] > before[type]);
+  return worse ? selfGovernanceProblems(officersAfter, policyAfter) : [];
+}
+
+export const describeChange = (change: GoverningChange): string =>
+  'removing' in change ? `Removing ${change.removing}` : `This policy for ${change.type}`;
+
+/**
+ * Refuses, when planned, removing an officer or changing a policy that would leave the workstation less
+ * able to unlock one of its officers. (Suspending is never refused: a compromised officer must be stopped
+ * at once.) The step checks it again when it runs (officer-steps.ts), as other ceremonies may have changed
+ * the officers or policies since.
  */
 export function requireStillSelfGoverning(
   active: readonly GoverningOfficer[],
   policyOf: (type: CeremonyType) => QuorumPolicy,
-  change: { removing: string } | { type: CeremonyType; policy: QuorumPolicy },
+  change: GoverningChange,
 ): void {
-  if (selfGovernanceProblems(active, policyOf).length > 0) return;
-  const after =
-    'removing' in change
-      ? selfGovernanceProblems(
-          active.filter((o) => o.id !== change.removing),
-          policyOf,
-        )
-      : selfGovernanceProblems(active, (type) => (type === change.type ? change.policy : policyOf(type)));
-  if (after.length === 0) return;
-  const what = 'removing' in change ? `Removing ${change.removing}` : `This policy for ${change.type}`;
+  const lost = governanceLost(active, policyOf, change);
+  if (lost.length === 0) return;
   throw new KeywardError(
     'INVALID_REQUEST',
-    `${what} would leave the workstation's officers unable to govern it with one of them locked out: ${after.join(' ')} Nothing was planned.`,
+    `${describeChange(change)} would leave the workstation's officers unable to govern it with one of them locked out: ${lost.join(' ')} Nothing was planned.`,
     'removing' in change
       ? 'Enrol another officer in that role first, then remove this one.'
       : 'Enrol more officers in those roles first, or choose a policy the active officers can meet with one of them locked out.',

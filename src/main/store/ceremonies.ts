@@ -231,6 +231,30 @@ export class CeremonyStore {
       );
   }
 
+  /** The completed steps, in any ceremony, that perform one of these actions, with their planned parameters. */
+  doneSteps(
+    actions: string[],
+  ): { ceremonyId: string; index: number; action: string; params: Record<string, StepValue> }[] {
+    if (actions.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT s.ceremony_id AS id, s.step AS step, c.plan AS plan FROM ceremony_steps s JOIN ceremonies c ON c.id = s.ceremony_id
+         WHERE s.state = 'done' AND s.action IN (${actions.map(() => '?').join(', ')})`,
+      )
+      .all(...actions) as { id: string; step: number; plan: string }[];
+    return rows.flatMap(({ id, step, plan }) => {
+      const planned = (JSON.parse(plan) as CeremonyPlan).steps[step];
+      return planned ? [{ ceremonyId: id, index: step, action: planned.action, params: planned.params }] : [];
+    });
+  }
+
+  /** Whether a ceremony has ended (completed or aborted), or is not one this workstation knows. */
+  hasEnded(id: string): boolean {
+    const state = this.db.prepare('SELECT state FROM ceremonies WHERE id = ?').pluck().get(id) as
+      CeremonyState | undefined;
+    return state === undefined || state === 'completed' || state === 'aborted';
+  }
+
   private row(id: string): CeremonyRow {
     const row = this.db.prepare('SELECT id, plan, state, ended_at, outcome FROM ceremonies WHERE id = ?').get(id) as
       CeremonyRow | undefined;

@@ -4,7 +4,7 @@
  * when officers meeting the ceremony's quorum sign the abort, one after another, for the same reason.
  */
 import { useState } from 'react';
-import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
+import { keptStepWords, type CeremonyView, type StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
@@ -58,8 +58,7 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
       )}
       {reach.changedSince.map((kept) => (
         <p key={kept.step} className="finding finding-warn">
-          Step {kept.step + 1} stays done whoever signs the abort, and so do the steps before it, because a later
-          ceremony changed what it left: {kept.reason}. Undoing it would undo that ceremony&apos;s work too.
+          {keptStepWords(kept, 'before')}
         </p>
       ))}
       {reach.undoneAlone.length === 0 && reach.keptAlone.length === 0 && (

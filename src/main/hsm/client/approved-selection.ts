@@ -145,7 +145,15 @@ export function selectionHistory(log: Pick<AuditLog, 'query'>): SelectionHistory
  * (`reapprove`: the module file changed since, or the workstation was initialised before approvals were
  * signed). Anything else (a selection changed outside Keyward) is refused: nobody may type a PIN into it.
  */
-export type SelectionStanding = { state: 'approved' } | { state: 'reapprove'; problem: KeywardError };
+export type SelectionStanding =
+  | { state: 'approved' }
+  | {
+      state: 'reapprove';
+      /** Why it is not approved as it is, in a clause ("the module file … changed since …"). */
+      why: string;
+      /** The refusal for any session not opened for its re-approval. */
+      problem: KeywardError;
+    };
 
 export interface StandingInput {
   saved: SavedSelection;
@@ -188,11 +196,13 @@ export async function selectionStanding(input: StandingInput): Promise<Selection
     if (settings.mode === 'rehearsal') return { state: 'approved' };
     const now = await input.moduleSha256Of(settings.modulePath);
     if (now === approval.moduleSha256) return { state: 'approved' };
+    const why = `The module file ${settings.modulePath} changed since the security officers approved it (approved SHA-256 ${hexGroups(approval.moduleSha256 ?? '')}, now ${hexGroups(now)})`;
     return {
       state: 'reapprove',
+      why,
       problem: new KeywardError(
         'HSM_MODULE_CHANGED',
-        `The module file ${settings.modulePath} changed since the security officers approved it (approved SHA-256 ${hexGroups(approval.moduleSha256 ?? '')}, now ${hexGroups(now)}): it was not loaded, and no PIN was asked for.`,
+        `${why}: it was not loaded, and no PIN was asked for.`,
         `If the HSM vendor's software was updated, the security officers approve the new file in a change-hsm ceremony naming the same module and token, run from the command line (keyward ceremony run PLAN --out FOLDER, the plan's ceremony being change-hsm), which may open it for that ceremony only; otherwise restore the approved file (reinstall the vendor package version they approved) and find out who changed it.`,
       ),
     };
@@ -214,11 +224,13 @@ export async function selectionStanding(input: StandingInput): Promise<Selection
     sameSelection(last.settings, settings) &&
     last.moduleSha256 === (await input.moduleSha256Of(settings.modulePath))
   ) {
+    const why = `This workstation was initialised before Keyward signed the security officers' approval of its HSM: ${named} (module SHA-256 ${hexGroups(last.moduleSha256)}, as the audit log recorded when it was chosen) carries no signed approval`;
     return {
       state: 'reapprove',
+      why,
       problem: new KeywardError(
         'HSM_SELECTION_UNAPPROVED',
-        `This workstation was initialised before Keyward signed the security officers' approval of its HSM: ${named} (module SHA-256 ${hexGroups(last.moduleSha256)}, as the audit log recorded when it was chosen) carries no signed approval, so no PIN is typed into it yet.`,
+        `${why}, so no PIN is typed into it yet.`,
         `The security officers re-approve the same module and token in a change-hsm ceremony run from the command line (keyward ceremony run PLAN --out FOLDER, the plan naming module ${settings.modulePath} and token ${settings.tokenUri}), which opens the module for that ceremony only; afterwards Keyward checks the signed approval before every login.`,
       ),
     };
