@@ -29,8 +29,9 @@ Commands:
                   Sign the audit log's current head with the workstation key (needs the user PIN).
   workstation init
                   First initialisation: the workstation signing key in the HSM and its certificate
-                  (--org, --name), and the founding officers (--officer, at least two, one a security
-                  officer), each choosing a passphrase. Needs the user PIN.
+                  (--org, --name), and the founding officers (--officer, repeated: enough that the
+                  others can unlock any one locked out, so with the default policies at least three
+                  security officers), each choosing a passphrase. Needs the user PIN.
   workstation show
                   Print the workstation certificate and the fingerprint verifiers pin.
   ceremony run PLAN
@@ -286,9 +287,9 @@ export function parseCli(argv: string[]): CliOptions {
       throw usageError(`--officer "${spec}" must be ID:ROLE:FULL NAME, e.g. alice:security-officer:Alice Martin.`);
     return { id: match[1] ?? '', role: (match[2] ?? 'auditor') as OfficerRole, displayName: match[3] ?? '' };
   });
-  if (init && founding.length < 2)
+  if (init && founding.length === 0)
     throw usageError(
-      'workstation init needs at least two founding officers (--officer ID:ROLE:FULL NAME, one of them a security-officer).',
+      'workstation init needs its founding officers (--officer ID:ROLE:FULL NAME, repeated): enough that the others can unlock any one of them locked out, so with the default policies at least three security officers.',
     );
   for (const option of ['org', 'name', 'spec'] as const) {
     if (values[option] !== undefined && !init) throw usageError(`--${option} goes with workstation init.`);

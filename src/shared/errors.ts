@@ -129,7 +129,9 @@ export function toErrorData(error: unknown, unchanged = false): KeywardErrorData
  */
 export function withOutcome(error: unknown, outcome: string, then: string): KeywardError {
   const unclaimed = (text: string): string =>
-    text.replace(/\s*Nothing (further )?was (changed|done)[^.]*\./g, '').trim();
+    // Any claim that nothing happened ("Nothing was done.", "Nothing was completed by that operation."):
+    // the outcome says what did.
+    text.replace(/\s*Nothing (further |else )?(was|has been) [a-z]+[^.]*\./g, '').trim();
   const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
   const data = toErrorData(error);
   const message = outcome ? `${sentence(unclaimed(data.message))} ${outcome}` : unclaimed(data.message);

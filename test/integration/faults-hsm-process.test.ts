@@ -205,6 +205,7 @@ describe("Keyward's HSM layer, its HSM process struck between and during request
       kill: () => {
         killed = true;
       },
+      end: () => undefined,
       onSpawn: (l) => l(worker.pid ?? 0),
     };
     let listener: ((message: unknown) => void) | undefined;
@@ -220,6 +221,42 @@ describe("Keyward's HSM layer, its HSM process struck between and during request
     } finally {
       worker.kill('SIGKILL');
     }
+  });
+
+  it('closed in the middle of an RSA-4096 generation (Keyward quitting), the HSM process lets the call end and finalises the module before it exits: no torn object is left on the token', async () => {
+    const hsm = client();
+    await hsm.request('login', { uri, role: 'user', pinParts: ['123456'] });
+    const before = listTokenObjects(tokens.env, 'Faults', '123456');
+    let closed = false;
+    let exit: string | undefined;
+    const generating = hsm.request('generateCmk', generation('Closed RSA'), () => {
+      if (closed) return;
+      closed = true;
+      channels.at(-1)?.onExit((detail) => {
+        exit = detail;
+      });
+      hsm.close();
+    });
+    // The call ends as the module ends it: its reply may still come, or the exit fails it.
+    const outcome = await Promise.race([
+      generating.then(
+        () => 'made',
+        (error: unknown) => (error as KeywardError).code,
+      ),
+      sleep(60_000).then(() => 'still waiting'),
+    ]);
+    expect(closed).toBe(true);
+    expect(['made', 'HSM_PROCESS_FAILED']).toContain(outcome);
+    expect(await waitUntil(() => exit !== undefined, 10_000)).toBe(true);
+    // Ended by itself (SIGTERM answered once the call ended), not killed under the module.
+    expect(exit).toBe('exit code 0');
+    expect(await waitUntil(() => hsmChildren().length === 0, 10_000)).toBe(true);
+    // The key pair is whole (both halves, labelled) or absent: never a torn, unlabelled object.
+    const after = listTokenObjects(tokens.env, 'Faults', '123456').filter(
+      (o) => !before.some((b) => b.id === o.id && b.kind === o.kind),
+    );
+    expect(after.every((o) => o.label === 'Closed RSA')).toBe(true);
+    expect([0, 2]).toContain(after.length);
   });
 
   it('an HSM process stopped between requests: the next request fails with HSM_PROCESS_STALLED once no heartbeat came for the silence limit', async () => {

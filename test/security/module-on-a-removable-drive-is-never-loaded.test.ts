@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustedModulePath } from '../../src/main/hsm/module-path';
-import type { KeywardError } from '../../src/shared/errors';
+import { KeywardError } from '../../src/shared/errors';
 import { softhsmModule } from '../helpers/softhsm';
 
 const isRoot = process.getuid?.() === 0;
@@ -111,6 +111,21 @@ describe('a module on a removable drive is never loaded, even mounted under a sy
     });
     expect(flagged.message).toContain('its file system is on a removable drive (sdb1)');
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('drives that cannot be listed (lsblk missing) refuse the module, saying to install util-linux', () => {
+    const refused = refusal(softhsmModule, {
+      ...noDrives,
+      mountPoints: () => {
+        throw new KeywardError(
+          'INTERNAL',
+          'The drives could not be listed (lsblk: spawnSync lsblk ENOENT).',
+          'Check that util-linux (lsblk) is installed.',
+        );
+      },
+    });
+    expect(refused.message).toContain('The drives could not be listed');
+    expect(refused.nextStep).toBe('Check that util-linux (lsblk) is installed.');
   });
 
   it('the system disk the vendor package installed its module on is no removable drive: its module is still accepted', () => {

@@ -478,7 +478,11 @@ export class CeremonyEngine {
       return withOutcome(
         error,
         '',
-        `Step ${number} was rolled back at once: Keyward ${undone} and recorded the step as failed; it runs again with the approvals it has, or the ceremony can be aborted.`,
+        `Step ${number} was rolled back at once: Keyward ${undone} and recorded the step as failed; ${
+          error instanceof KeywardError && error.code === 'CEREMONY_STALE'
+            ? 'what its approvers approved no longer holds, so the ceremony can only be aborted now'
+            : 'it runs again with the approvals it has, or the ceremony can be aborted'
+        }.`,
       );
     }
     const rollback = `the next login to the token rolls step ${number} back before anything else, ${labels ? `destroying whatever it made on the token (${labels}) and removing` : 'removing'} what it began to write`;

@@ -13,8 +13,8 @@ export const utilityHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
     stdio: 'ignore',
   });
   const kill = (): void => {
-    // Electron's kill() is SIGTERM, which the HSM process answers by finishing its running operation
-    // first (and a stopped process only once continued): a stalled one is ended with SIGKILL instead.
+    // Electron's kill() is SIGTERM (end() below), which the HSM process answers by finishing its running
+    // operation first (and a stopped process only once continued): a stalled one is ended with SIGKILL.
     if (child.pid === undefined) {
       child.kill();
       return;
@@ -36,6 +36,9 @@ export const utilityHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) => child.once('exit', (code) => listener(`exit code ${code}`)),
     kill,
+    end: () => {
+      child.kill(); // SIGTERM
+    },
     onSpawn: (listener) => {
       const started = (): void => {
         if (child.pid !== undefined) listener(child.pid);

@@ -7,6 +7,11 @@ export interface HsmChannel {
   onExit(listener: (detail: string) => void): void;
   /** Ends the process at once (SIGKILL): a stalled process must never go on to finish its operation. */
   kill(): void;
+  /**
+   * Asks the process to end (SIGTERM) once its running operation has ended, so the module is finalised
+   * with no call under way (a call cut short can leave a torn object on the token): for a close.
+   */
+  end(): void;
   /** Called with the process id once the process has started (at once for a Node child process). */
   onSpawn?(listener: (pid: number) => void): void;
 }

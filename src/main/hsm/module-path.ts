@@ -98,12 +98,8 @@ function removableBlockDevice(device: string, sysfs: string): string | undefined
 /** Why the file's file system is a removable drive, or undefined. */
 function onRemovableDrive(real: string, media: RemovableMedia): string | undefined {
   const { dev } = statSync(real, { bigint: true });
-  let mountPoints: string[];
-  try {
-    mountPoints = media.mountPoints();
-  } catch (error) {
-    return `Keyward cannot tell whether it is on a removable drive (${error instanceof Error ? error.message : String(error)})`;
-  }
+  // Drives that cannot be listed (lsblk missing) refuse the module, with their own next step: install it.
+  const mountPoints = media.mountPoints();
   for (const mountPoint of mountPoints) {
     try {
       if (statSync(mountPoint, { bigint: true }).dev === dev)

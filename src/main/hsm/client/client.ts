@@ -135,8 +135,9 @@ export class HsmClient {
 
   close(): void {
     this.closed = true;
-    // Pending requests fail when the process's exit is reported.
-    this.host?.channel.kill();
+    // The process ends once its running operation has ended (never cut short under the module: a torn
+    // object); pending requests fail when its exit is reported.
+    this.host?.channel.end();
     this.host = undefined;
   }
 

@@ -41,6 +41,9 @@ export const nodeHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
         listener(stderrTail.trim() ? `${how}; it reported: ${stderrTail.trim().split('\n').slice(-3).join(' ')}` : how);
       }),
     kill,
+    end: () => {
+      if (!killed && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
     onSpawn: (listener) => {
       if (child.pid !== undefined) listener(child.pid);
     },
