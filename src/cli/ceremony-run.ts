@@ -23,7 +23,7 @@ import {
   type PlanFile,
 } from '../main/ceremonies/plan-file';
 import { planSteps } from '../main/ceremonies/plan-steps';
-import { summariseEnded } from '../main/ceremonies/summary';
+import { listCeremonySummaries } from '../main/ceremonies/summary';
 import { readSmallText } from '../main/files/read-small';
 import type { Enrolment } from '../main/officers/enrolment';
 import { requireSelfGoverning } from '../main/officers/founding';
@@ -614,18 +614,11 @@ function stepDetail(result: Record<string, StepValue>): string {
 
 /** `keyward ceremony list`: the unfinished ceremonies (interrupted ones marked) and the recently ended. */
 export function listCeremonies(workstation: Workstation): { unfinished: CeremonySummary[]; recent: CeremonySummary[] } {
-  const store = workstation.ceremonies();
   // A step marked running belongs to a live Keyward when one holds the data folder: running, not interrupted.
   const holder = lockHolder(workstation.dataDir);
-  const summary = (id: string): CeremonySummary => {
-    const status = store.status(id);
-    const running = status.steps.some((s) => s.state === 'running');
-    return {
-      ...summariseEnded(status, running && !holder, workstation.audit()),
-      ...(running && holder ? { runningIn: describeHolder(holder) } : {}),
-    };
-  };
-  return { unfinished: store.unfinished().map(summary), recent: store.ended(10).map(summary) };
+  return listCeremonySummaries(workstation.ceremonies(), workstation.audit(), () =>
+    holder ? { interrupted: false, runningIn: describeHolder(holder) } : { interrupted: true },
+  );
 }
 
 /** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */

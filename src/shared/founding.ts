@@ -6,6 +6,7 @@
 import {
   countsTowardsQuorum,
   defaultPolicies,
+  maxPassphraseAttempts,
   quorumNeeded,
   rolesInWords,
   type CeremonyType,
@@ -33,14 +34,10 @@ export interface GoverningOfficer {
   role: OfficerRole;
 }
 
-/**
- * Why these officers could not run their officer ceremonies with any one of them locked out; empty when
- * they can. One sentence per distinct requirement, naming the officers who count and how many are needed.
- */
-export function selfGovernanceProblems(
-  officers: readonly GoverningOfficer[],
-  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
-): string[] {
+/** The officer ceremonies grouped by what they need: the roles that count and how many approvals. */
+function requirements(
+  policyOf: (type: CeremonyType) => QuorumPolicy,
+): { roles: OfficerRole[]; needed: number; what: string; each: boolean }[] {
   const byRequirement = new Map<string, { roles: OfficerRole[]; needed: number; words: string[] }>();
   for (const type of selfGoverningCeremonies) {
     const policy = policyOf(type);
@@ -51,18 +48,47 @@ export function selfGovernanceProblems(
     entry.words.push(ceremonyWords[type]);
     byRequirement.set(key, entry);
   }
+  return [...byRequirement.values()].map(({ roles, needed, words }) => ({
+    roles,
+    needed,
+    what: words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}` : (words[0] ?? ''),
+    each: words.length > 1,
+  }));
+}
+
+const capitalised = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
+
+/**
+ * Why these officers could not run their officer ceremonies with any one of them locked out; empty when
+ * they can. One sentence per distinct requirement, naming the officers who count and how many are needed.
+ */
+export function selfGovernanceProblems(
+  officers: readonly GoverningOfficer[],
+  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
+): string[] {
   const problems: string[] = [];
-  for (const { roles, needed, words } of byRequirement.values()) {
+  for (const { roles, needed, what, each } of requirements(policyOf)) {
     const able = officers.filter((o) => countsTowardsQuorum({ roles }, o.role));
     // Locking out one of the officers who count leaves one fewer: one more than the quorum is needed.
     if (able.length >= needed + 1) continue;
-    const what = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1) ?? ''}` : (words[0] ?? '');
     problems.push(
-      `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} ${words.length > 1 ? 'each need' : 'needs'} ${needed} approvals from ${rolesInWords(roles)}, so ${needed + 1} are needed for the workstation to unlock any one of them who is locked out; ` +
+      `${capitalised(what)} ${each ? 'each need' : 'needs'} ${needed} approvals from ${rolesInWords(roles)}, so ${needed + 1} are needed for the workstation to unlock any one of them who is locked out; ` +
         `the officers name ${able.length}${able.length ? ` (${able.map((o) => o.id).join(', ')})` : ''}. Add ${needed + 1 - able.length} more in ${roles.length > 1 ? 'those roles' : 'that role'}.`,
     );
   }
   return problems;
+}
+
+/** The rule a founding set meets, in the words of the form that asks for it. */
+export function foundingRuleInWords(
+  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
+): string {
+  const needs = requirements(policyOf).map(({ roles, needed, what, each }) =>
+    roles.length > 1
+      ? `${what} ${each ? 'each need' : 'needs'} ${needed} approvals from officers in the roles ${rolesInWords(roles)}, so name at least ${needed + 1} in those roles`
+      : `${what} ${each ? 'each need' : 'needs'} ${needed} approvals from ${rolesInWords(roles)}s, so name at least ${needed + 1} ${rolesInWords(roles)}s`,
+  );
+  return `An officer who types a wrong passphrase ${maxPassphraseAttempts} times is locked out, and only the others can unlock them: ${needs.join('; ')}.`;
 }
 
 /**

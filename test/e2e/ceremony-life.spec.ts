@@ -163,6 +163,11 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     await page.getByLabel(`Officer ${i + 1} name`).fill(id);
     await page.getByLabel('Full name').nth(i).fill(name);
   }
+  await expect(
+    page.getByText(
+      'so name at least 3 security officers', // worded from the policies the check applies (shared/founding.ts)
+    ),
+  ).toBeVisible();
   await page.getByLabel('Role').nth(3).selectOption('auditor');
   await expect(page.getByRole('list', { name: 'Why these founding officers are not enough' })).toContainText(
     'the officers name 2 (alice, dave). Add 1 more',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selfGovernanceProblems } from '../../src/shared/founding';
-import { defaultPolicies, type CeremonyType, type OfficerRole } from '../../src/shared/officers';
+import { foundingRuleInWords, selfGovernanceProblems } from '../../src/shared/founding';
+import { defaultPolicies, maxPassphraseAttempts, type CeremonyType, type OfficerRole } from '../../src/shared/officers';
 
 const set = (...roles: OfficerRole[]) => roles.map((role, i) => ({ id: `o${i}`, role }));
 
@@ -29,6 +29,19 @@ describe('a set of officers governs itself only if any one of them can be locked
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
       /^Enrolling an officer needs 3 approvals from key custodian, security officer, so 4 are needed/,
+    );
+  });
+
+  it("the initialisation form's rule is worded from the same policies and lock-out limit, so it never disagrees with the check", () => {
+    expect(foundingRuleInWords()).toBe(
+      `An officer who types a wrong passphrase ${maxPassphraseAttempts} times is locked out, and only the others can unlock them: unlocking an officer, enrolling an officer, removing an officer and changing a policy each need 2 approvals from security officers, so name at least 3 security officers.`,
+    );
+    const policies = (type: CeremonyType) =>
+      type === 'enrol-officer'
+        ? { quorum: 3, roles: ['security-officer', 'key-custodian'] as OfficerRole[], approvalLifetimeHours: 8 }
+        : defaultPolicies[type];
+    expect(foundingRuleInWords(policies)).toContain(
+      'enrolling an officer needs 3 approvals from officers in the roles key custodian, security officer, so name at least 4 in those roles',
     );
   });
 });

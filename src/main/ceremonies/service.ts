@@ -4,7 +4,7 @@
  * passphrases and shares a step needs are handed to that step only and dropped when it ends.
  */
 import { dirname, resolve } from 'node:path';
-import type { CeremonySummary, CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
+import type { CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
@@ -21,7 +21,7 @@ import { abortReach, newCeremonyId, type CeremonyEngine } from './engine';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps, type Place } from './plan-steps';
 import { ceremonyExecutors } from './registry';
-import { summariseEnded } from './summary';
+import { listCeremonySummaries } from './summary';
 
 export type PlanRequest = { plan: Record<string, unknown> } | { planFile: string };
 
@@ -165,8 +165,9 @@ export class CeremonyService {
     return {
       initialised: this.workstation.identities().current() !== undefined,
       loggedIn: this.loggedIn,
-      unfinished: store.unfinished().map((id) => this.summary(id)),
-      recent: store.ended(10).map((id) => this.summary(id)),
+      ...listCeremonySummaries(store, this.workstation.audit(), (status) => ({
+        interrupted: this.interrupted(status.plan.id, status.steps),
+      })),
     };
   }
 
@@ -373,11 +374,6 @@ export class CeremonyService {
       approvedBy: check.approvedBy,
       signerFingerprint: check.signerFingerprint ?? null,
     };
-  }
-
-  private summary(id: string): CeremonySummary {
-    const status = this.workstation.ceremonies().status(id);
-    return summariseEnded(status, this.interrupted(id, status.steps), this.workstation.audit());
   }
 
   private requireEngine(): CeremonyEngine {

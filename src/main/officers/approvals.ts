@@ -6,6 +6,7 @@
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import {
   approvalMessage,
+  countsTowardsQuorum,
   minimumCmkQuorum,
   roleNames,
   rolesInWords,
@@ -101,7 +102,7 @@ export function checkApprovals(
       problems.push(`${which}: the signature is not over this step (another step's digest, or altered)`);
       continue;
     }
-    if (!policy.roles.includes(approval.role)) {
+    if (!countsTowardsQuorum(policy, approval.role)) {
       problems.push(
         `${which}: the role ${roleNames[approval.role]} may not approve this step (the policy allows ${rolesInWords(policy.roles)})`,
       );

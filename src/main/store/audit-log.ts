@@ -164,6 +164,17 @@ export class AuditLog {
     return this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as string | undefined;
   }
 
+  /** The ceremonies whose signed transcript was written (a successful ceremony.transcript entry). */
+  ceremoniesWithTranscript(): Set<string> {
+    const ids = this.db
+      .prepare(
+        "SELECT DISTINCT json_extract(details, '$.ceremony') FROM audit_log WHERE action = 'ceremony.transcript' AND outcome = 'success'",
+      )
+      .pluck()
+      .all();
+    return new Set(ids.filter((id): id is string => typeof id === 'string'));
+  }
+
   query(q: AuditQuery): AuditEntry[] {
     // A key's entries name it alone or with a version ("Tenant CMK v2"); a ceremony is in the details.
     const filters: [string, string | number | undefined, number][] = [

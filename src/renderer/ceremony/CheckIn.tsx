@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
-import { rolesInWords } from '../../shared/officers';
+import { countsTowardsQuorum, rolesInWords } from '../../shared/officers';
 import { plural } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
@@ -15,7 +15,7 @@ const needsApproval = (view: CeremonyView): boolean => view.status.plan.steps.so
 function enoughCheckedIn(view: CeremonyView, officers: OfficerRecord[]): boolean {
   if (!needsApproval(view)) return view.status.checkedIn.length >= 1;
   return (
-    officers.filter((o) => view.status.checkedIn.includes(o.id) && view.policy.roles.includes(o.role)).length >=
+    officers.filter((o) => view.status.checkedIn.includes(o.id) && countsTowardsQuorum(view.policy, o.role)).length >=
     view.quorumNeeded
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { AirGapView } from '../../shared/air-gap';
-import { selfGovernanceProblems } from '../../shared/founding';
+import { foundingRuleInWords, selfGovernanceProblems } from '../../shared/founding';
 import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { call } from '../api';
@@ -158,11 +158,7 @@ export function InitialiseForm() {
         </select>
         <fieldset>
           <legend>Founding officers</legend>
-          <p className="hint">
-            An officer who types a wrong passphrase five times is locked out, and only the others can unlock them:
-            unlocking, enrolling, removing an officer and changing a policy each need two security officers, so name at
-            least three.
-          </p>
+          <p className="hint">{foundingRuleInWords()}</p>
           {founders.map((f, i) => (
             <div className="row" key={i}>
               <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
-import { roleNames } from '../../shared/officers';
+import { countsTowardsQuorum, roleNames } from '../../shared/officers';
 import { roleLabels, stepStateLabels, utcText } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
@@ -34,7 +34,7 @@ export function StepPanel({
   const approvers = officers.filter(
     (o) =>
       view.status.checkedIn.includes(o.id) &&
-      view.policy.roles.includes(o.role) &&
+      countsTowardsQuorum(view.policy, o.role) &&
       !approvals.some((a) => a.officer === o.id),
   );
   const ready = stillNeeded === 0 && inputsComplete(stepView.inputs, inputs);
