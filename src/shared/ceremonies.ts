@@ -125,6 +125,8 @@ export interface RecoveredStep {
   outputsUnreachable: string[];
   /** Why nothing was destroyed: the plan in the database is not the one the workstation signed. */
   problem?: string;
+  /** The plan is from a Keyward before plans were signed: nothing was destroyed, but nothing points to tampering. */
+  legacy?: true;
   /** Not a step: the ended ceremony's transcript was being written (`step` is then -1). */
   transcript?: true;
 }
@@ -147,7 +149,10 @@ export function describeRollback(step: RecoveredStep): string {
   return [
     ...(step.problem
       ? [
-          `${interrupted}. Keyward marked it rolled back (recorded in the audit log) but touched nothing on the token, because ${step.problem}. The ceremony cannot go on: abort it. Check the token for objects the step may have made, and keep the database for investigation.`,
+          `${interrupted}. Keyward marked it rolled back (recorded in the audit log) but touched nothing on the token, because ${step.problem}. The ceremony cannot go on: abort it.`,
+          step.legacy
+            ? "Then check the token for objects the step may have made (with the HSM vendor's tools), have the officers agree on which ones are not in the key inventory, and destroy those; plan the ceremony again."
+            : 'Check the token for objects the step may have made, and keep the database for investigation.',
         ]
       : [
           `${interrupted}: it was rolled back and runs again (recorded in the audit log).`,

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import { describeRollback } from '../../src/shared/ceremonies';
 import { ceremonyBench, passphrases, SimulatedCrash, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 
@@ -57,6 +58,10 @@ describe('a ceremony planned before plans were signed', () => {
     expect(recovered?.destroyedObjects).toBe(0);
     expect(recovered?.problem).toContain('earlier version of Keyward');
     expect(recovered?.problem).toContain(`"${label}"`);
+    // An upgrade, not an attack: the officers are told what to check, not to keep the database for investigation.
+    const told = recovered ? describeRollback(recovered) : '';
+    expect(told).toContain('have the officers agree on which ones are not in the key inventory');
+    expect(told).not.toContain('investigation');
     // Nothing is destroyed by label: the object stays for the officers to deal with, knowingly.
     expect(bench.tokenObjects().filter((o) => o.label === label)).toHaveLength(1);
 

@@ -547,6 +547,7 @@ export class CeremonyEngine {
           outputsRemoved: outputs.removed,
           outputsUnreachable: outputs.unreachable,
           ...(problem ? { problem } : {}),
+          ...(tampered === legacyPlanProblem ? { legacy: true as const } : {}),
         });
       }
     }
