@@ -4,7 +4,7 @@
  * an RSA-4096 key is generated, against the same thread left idle as long. Results: bench/out/hsm.json and hsm.md.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -48,7 +48,7 @@ afterAll(() => {
   tokens.cleanup();
 });
 
-function runC(operation: 'wrap' | 'sign'): number {
+function runC(operation: 'wrap' | 'kwp' | 'sign'): number {
   const out = execFileSync(cLoop, [softhsmModule, 'Bench', '1234', operation, String(iterations)], {
     env: { ...process.env, ...tokens.env },
     encoding: 'utf8',
@@ -104,7 +104,30 @@ it('measures the HSM layer against a plain C loop', async () => {
     }),
   );
   const layerSign = await perSecond(() => client.request('sign', { uri, id: signer.id, data }));
+  // What no request can go below: one round trip to the HSM process, nothing done in the token.
+  const roundTrip = await perSecond(() => client.request('describeModule', {}));
+
+  // A backup's keys are wrapped under its KEK in one request: here, one CMK named `iterations` times.
+  await client.request('login', { uri, role: 'security-officer', pinParts: ['so-1234'] });
+  const kek = await client.request('kekFromValue', {
+    uri,
+    id: newObjectId(),
+    label: 'bench backup KEK',
+    value: randomBytes(32),
+    purpose: 'backup',
+  });
+  await client.request('login', { uri, role: 'user', pinParts: ['1234'] });
+  await client.request('wrapKwp', { uri, targetIds: Array<string>(20).fill(cmk.id), kekId: kek.id }); // warm-up
+  const batchStarted = process.hrtime.bigint();
+  const batch = await client.request('wrapKwp', {
+    uri,
+    targetIds: Array<string>(iterations).fill(cmk.id),
+    kekId: kek.id,
+  });
+  const layerKwpBatch = batch.length / (Number(process.hrtime.bigint() - batchStarted) / 1e9);
+
   const cWrap = runC('wrap');
+  const cKwp = runC('kwp');
   const cSign = runC('sign');
 
   let generationMs = 0;
@@ -119,6 +142,8 @@ it('measures the HSM layer against a plain C loop', async () => {
     iterations,
     wrapOaepSha1Rsa2048: { keywardPerSecond: layerWrap, cPerSecond: cWrap, ratio: cWrap / layerWrap },
     signEcdsaP256: { keywardPerSecond: layerSign, cPerSecond: cSign, ratio: cSign / layerSign },
+    requestRoundTrip: { keywardPerSecond: roundTrip, cWrapPerSecond: cWrap, ratio: cWrap / roundTrip },
+    kwpBatch: { keywardPerSecond: layerKwpBatch, cPerSecond: cKwp, ratio: cKwp / layerKwpBatch },
     rsa4096Generation: {
       milliseconds: generationMs,
       mainThreadDelayMaxMs: generating.maxMs,
@@ -144,6 +169,19 @@ it('measures the HSM layer against a plain C loop', async () => {
         keyward: ops(layerSign),
         baseline: ops(cSign),
         ratio: results.signEcdsaP256.ratio,
+      },
+      {
+        measure: `AES-KWP wrap of AES-256 under a backup KEK, ${iterations} in one request (a backup)`,
+        keyward: ops(layerKwpBatch),
+        baseline: ops(cKwp),
+        ratio: results.kwpBatch.ratio,
+      },
+      {
+        measure:
+          'one request to the HSM process that does nothing in the token (describeModule), against the C wrap: the floor under every single operation above',
+        keyward: ops(roundTrip),
+        baseline: ops(cWrap),
+        ratio: results.requestRoundTrip.ratio,
       },
       {
         measure: `main-thread event-loop delay, max, during an RSA-4096 generation (${generationMs} ms)`,

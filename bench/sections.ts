@@ -24,7 +24,7 @@ export const sections = [
     file: 'hsm.bench-run.ts',
     title: 'HSM layer against a plain C loop',
     baseline:
-      'a C program (bench/c/pkcs11_loop.c, built with cc -O2) calling the same SoftHSM2 module directly in a loop, on a token of the same kind, with keys of the same kind; for the event-loop delay, the same main thread left idle for as long as the generation took.',
+      "a C program (bench/c/pkcs11_loop.c, built with cc -O2) calling the same SoftHSM2 module directly in a loop, on a token of the same kind, with keys of the same kind (token objects, as Keyward's; the backup KEK a session object, as Keyward's), its handles found once before the loop; for the event-loop delay, the same main thread left idle for as long as the generation took.",
   },
   {
     id: 'audit',

@@ -51,7 +51,7 @@ static void check(const char *fn, CK_RV rv)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pkcs11_loop MODULE_PATH TOKEN_LABEL USER_PIN wrap|sign ITERATIONS\n"
+    fprintf(stderr, "usage: pkcs11_loop MODULE_PATH TOKEN_LABEL USER_PIN wrap|kwp|sign ITERATIONS\n"
                     "  ITERATIONS must be a positive integer\n");
     return 2;
 }
@@ -103,8 +103,8 @@ int main(int argc, char **argv)
     if (argc != 6)
         return usage();
     const char *module = argv[1], *label = argv[2], *pin = argv[3], *op = argv[4];
-    int do_wrap = strcmp(op, "wrap") == 0;
-    if (!do_wrap && strcmp(op, "sign") != 0)
+    int do_wrap = strcmp(op, "wrap") == 0, do_kwp = strcmp(op, "kwp") == 0;
+    if (!do_wrap && !do_kwp && strcmp(op, "sign") != 0)
         return usage();
 
     /* strtoul alone would accept "-1", "", "12abc", and saturate on overflow. */
@@ -134,30 +134,41 @@ int main(int argc, char **argv)
                          NULL_PTR, NULL_PTR, &hs));
     CALL(C_Login, (hs, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)));
 
-    /* --- Setup (untimed): session objects only, nothing lands on the token. --- */
+    /* --- Setup (untimed): the keys are token objects, private where Keyward's are, as Keyward's are (a
+     * token object costs SoftHSM more per use than a session object); the backup KEK is a session object,
+     * as Keyward's is. Destroyed at the end. --- */
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
     CK_ULONG aes_len = 32;
     CK_ATTRIBUTE aes_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
+        {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &yes, sizeof yes},
         {CKA_VALUE_LEN, &aes_len, sizeof aes_len},
         {CKA_SENSITIVE, &yes, sizeof yes},
         {CKA_EXTRACTABLE, &yes, sizeof yes},
     };
     CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL_PTR, 0};
     CK_OBJECT_HANDLE aes;
-    CALL(C_GenerateKey, (hs, &aes_gen, aes_tmpl, 4, &aes));
+    CALL(C_GenerateKey, (hs, &aes_gen, aes_tmpl, 5, &aes));
+
+    CK_ATTRIBUTE kek_tmpl[] = {
+        {CKA_TOKEN, &no, sizeof no},
+        {CKA_VALUE_LEN, &aes_len, sizeof aes_len},
+        {CKA_WRAP, &yes, sizeof yes},
+    };
+    CK_OBJECT_HANDLE kek;
+    CALL(C_GenerateKey, (hs, &aes_gen, kek_tmpl, 3, &kek));
 
     CK_ULONG bits = 2048;
     CK_BYTE exponent[] = {0x01, 0x00, 0x01}; /* 65537 */
     CK_ATTRIBUTE rsa_pub_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
+        {CKA_TOKEN, &yes, sizeof yes},
         {CKA_MODULUS_BITS, &bits, sizeof bits},
         {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
         {CKA_WRAP, &yes, sizeof yes},
     };
     CK_ATTRIBUTE rsa_priv_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
+        {CKA_TOKEN, &yes, sizeof yes},
         {CKA_SENSITIVE, &yes, sizeof yes},
     };
     CK_MECHANISM rsa_gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL_PTR, 0};
@@ -167,11 +178,11 @@ int main(int argc, char **argv)
 
     CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
     CK_ATTRIBUTE ec_pub_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
+        {CKA_TOKEN, &yes, sizeof yes},
         {CKA_EC_PARAMS, p256, sizeof p256},
     };
     CK_ATTRIBUTE ec_priv_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
+        {CKA_TOKEN, &yes, sizeof yes},
         {CKA_SENSITIVE, &yes, sizeof yes},
         {CKA_SIGN, &yes, sizeof yes},
     };
@@ -184,6 +195,7 @@ int main(int argc, char **argv)
     CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL_PTR, 0};
     CK_MECHANISM wrap_mech = {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
     CK_MECHANISM sign_mech = {CKM_ECDSA, NULL_PTR, 0};
+    CK_MECHANISM kwp_mech = {CKM_AES_KEY_WRAP_PAD, NULL_PTR, 0};
     CK_BYTE digest[32];
     CK_BYTE out[256]; /* RSA-2048 wrap output; also fits a 64-byte ECDSA P-256 signature */
     CK_ULONG out_len;
@@ -194,6 +206,8 @@ int main(int argc, char **argv)
         out_len = sizeof out; /* in/out parameter: reset every call */
         if (do_wrap) {
             CALL(C_WrapKey, (hs, &wrap_mech, rsa_pub, aes, out, &out_len));
+        } else if (do_kwp) {
+            CALL(C_WrapKey, (hs, &kwp_mech, kek, aes, out, &out_len));
         } else {
             CALL(C_SignInit, (hs, &sign_mech, ec_priv));
             CALL(C_Sign, (hs, digest, sizeof digest, out, &out_len));
@@ -205,7 +219,7 @@ int main(int argc, char **argv)
            op, iterations, seconds, (double)iterations / seconds);
 
     /* --- Cleanup. --- */
-    CK_OBJECT_HANDLE objs[] = {aes, rsa_pub, rsa_priv, ec_pub, ec_priv};
+    CK_OBJECT_HANDLE objs[] = {aes, kek, rsa_pub, rsa_priv, ec_pub, ec_priv};
     for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
         CALL(C_DestroyObject, (hs, objs[i]));
     CALL(C_Logout, (hs));

@@ -310,11 +310,43 @@ async function backUp(kekLabel: string, cmkLabel: string, spec: CmkSpec) {
   expect(kek.kcv).toBe(backupKek.kcv);
   await client.request('login', { uri, role: 'user', pinParts: userPin });
   const original = await client.request('generateCmk', { uri, id: newObjectId(), label: cmkLabel, spec });
-  const wrapped = Buffer.from(await client.request('wrapKwp', { uri, targetId: original.id, kekId: backupKek.id }));
+  const [wrappedOnce] = await client.request('wrapKwp', { uri, targetIds: [original.id], kekId: backupKek.id });
+  const wrapped = Buffer.from(wrappedOnce ?? []);
   return { kek, original, wrapped };
 }
 
 describe('backup under an AES KEK (AES-KWP) and restore', () => {
+  it('wraps a whole backup in one request: each key in the order named, a key named twice wrapped alike, and a key the token lacks refuses the request', async () => {
+    const { original } = await backUp('batch backup KEK', 'CMK batch 1', 'AES_256');
+    const second = await client.request('generateCmk', {
+      uri,
+      id: newObjectId(),
+      label: 'CMK batch 2',
+      spec: 'AES_256',
+    });
+    // A backup KEK of this test's own (backUp returns the restore twin, which only unwraps).
+    await client.request('login', { uri, role: 'security-officer', pinParts: soPin });
+    const value = randomBytes(32);
+    const batchKek = await client.request('kekFromValue', {
+      uri,
+      id: newObjectId(),
+      label: 'batch KEK (backup)',
+      value: Buffer.from(value),
+      purpose: 'backup',
+    });
+    await client.request('login', { uri, role: 'user', pinParts: userPin });
+    const wrapped = (
+      await client.request('wrapKwp', { uri, targetIds: [original.id, second.id, original.id], kekId: batchKek.id })
+    ).map((w) => Buffer.from(w));
+    expect(wrapped).toHaveLength(3);
+    expect(wrapped[0]?.equals(wrapped[2] ?? Buffer.alloc(0))).toBe(true); // AES-KWP is deterministic
+    expect(wrapped[0]?.equals(wrapped[1] ?? Buffer.alloc(0))).toBe(false);
+    const missing = await rejection(
+      client.request('wrapKwp', { uri, targetIds: [original.id, newObjectId()], kekId: batchKek.id }),
+    );
+    expect(missing.code).toBe('HSM_KEY_NOT_FOUND');
+  });
+
   it('wraps under a trusted KEK, restores after the CMK is destroyed, with the same KCV and protections', async () => {
     const { kek, original, wrapped } = await backUp('backup KEK', 'CMK to back up', 'AES_256');
     expect(wrapped.length).toBe(40);
@@ -469,7 +501,7 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
 
   it('refuses to wrap a CMK with a key the security officer did not mark trusted', async () => {
     const other = await client.request('generateCmk', { uri, id: newObjectId(), label: 'not a KEK', spec: 'AES_128' });
-    const error = await rejection(client.request('wrapKwp', { uri, targetId: cmk.id, kekId: other.id }));
+    const error = await rejection(client.request('wrapKwp', { uri, targetIds: [cmk.id], kekId: other.id }));
     expect(error.code).toBe('HSM_KEY_REJECTED');
     expect(error.message).toContain('is not marked trusted');
   });

@@ -442,7 +442,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares)', Buffer.from(value), 'backup'),
     );
-    const backup = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
+    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares)', Buffer.from(value), 'restore'),
     );
@@ -461,7 +461,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, usable copy)', Buffer.from(value), 'backup'),
     );
-    const backup = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
+    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares, usable copy)', Buffer.from(value), 'restore'),
     );
@@ -516,7 +516,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const kekHandle = handleOf(session, backupKek.id);
     const made: Handle[] = [kekHandle];
     try {
-      const cmkUnderKek = Buffer.from(wrapping.wrapKwp(uri, cmk.id, backupKek.id));
+      const cmkUnderKek = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
       const modified = attempt(() =>
         lib().C_SetAttributeValue(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
       );
@@ -544,7 +544,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (restore)', Buffer.from(value), 'backup'),
     );
-    const backup = wrapping.wrapKwp(uri, cmk.id, backupKek.id);
+    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (restore)', Buffer.from(value), 'restore'),
     );
@@ -575,7 +575,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
       const backupKek = asSo(() =>
         wrapping.kekFromValue(uri, newObjectId(), `Backup KEK (${spec})`, Buffer.from(value), 'backup'),
       );
-      const backup = wrapping.wrapKwp(uri, original.id, backupKek.id);
+      const backup = Buffer.from(wrapping.wrapKwp(uri, [original.id], backupKek.id)[0] ?? []);
       const restoreKek = asSo(() =>
         wrapping.kekFromValue(uri, newObjectId(), `Restore KEK (${spec})`, Buffer.from(value), 'restore'),
       );

@@ -256,8 +256,7 @@ export const backupSteps: Record<string, StepExecutor> = {
           value,
           'backup',
           async (kek) => {
-            const wrappedVersions = [];
-            for (const ref of refsOf(params.versions)) {
+            const chosen = refsOf(params.versions).map((ref) => {
               const key = context.inventory.get(ref.name);
               const recorded = key.versions.find((v) => v.version === ref.version);
               if (!recorded)
@@ -266,11 +265,23 @@ export const backupSteps: Record<string, StepExecutor> = {
                   `${ref.name} has no version ${ref.version}.`,
                   'Check the plan.',
                 );
-              const wrapped = await context.client.request('wrapKwp', {
-                uri: context.uri,
-                targetId: recorded.tokenObjectId,
-                kekId: kek.id,
-              });
+              return { ref, key, recorded };
+            });
+            // Every version under the KEK in one request to the HSM process.
+            const allWrapped = await context.client.request('wrapKwp', {
+              uri: context.uri,
+              targetIds: chosen.map(({ recorded }) => recorded.tokenObjectId),
+              kekId: kek.id,
+            });
+            const wrappedVersions = [];
+            for (const [index, { ref, key, recorded }] of chosen.entries()) {
+              const wrapped = allWrapped[index];
+              if (!wrapped)
+                throw new KeywardError(
+                  'HSM_PROCESS_FAILED',
+                  `The HSM process returned ${allWrapped.length} wrapped keys for ${chosen.length} versions.`,
+                  'Nothing was written. Restart Keyward and run the step again.',
+                );
               const pair = key.spec.startsWith('RSA_') || key.spec.startsWith('EC_');
               const spki = pair
                 ? (await context.client.request('signingPublicKey', { uri: context.uri, id: recorded.tokenObjectId }))

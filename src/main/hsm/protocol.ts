@@ -129,7 +129,8 @@ export const hsmOps = {
   >('loading a backup key', working),
   /** Random bytes from the token's generator. */
   generateRandom: op<{ uri: string; bytes: number }, Uint8Array>('drawing random bytes', working),
-  wrapKwp: op<{ uri: string; targetId: string; kekId: string }, Uint8Array>('backing up a key', working),
+  /** Each key under the backup KEK (AES-KWP), in order: one request for the whole backup. */
+  wrapKwp: op<{ uri: string; targetIds: string[]; kekId: string }, Uint8Array[]>('backing up keys', working),
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
   unwrapKwp: op<
     {

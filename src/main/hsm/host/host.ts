@@ -131,7 +131,7 @@ const operations: {
   wrapRsaAes: (request) => open().wrapping.wrapRsaAes(request),
   kekFromValue: ({ uri, id, label, value, purpose }) => open().wrapping.kekFromValue(uri, id, label, value, purpose),
   generateRandom: ({ uri, bytes }) => open().keys.random(uri, bytes),
-  wrapKwp: ({ uri, targetId, kekId }) => open().wrapping.wrapKwp(uri, targetId, kekId),
+  wrapKwp: ({ uri, targetIds, kekId }) => open().wrapping.wrapKwp(uri, targetIds, kekId),
   unwrapKwp: ({ uri, kekId, wrapped, spec, id, label, publicKeySpki }) =>
     open().unwrapping.unwrapKwp(uri, kekId, wrapped, spec, id, label, publicKeySpki),
   generateTransportKey: ({ uri, id, label }) => open().unwrapping.generateTransportKey(uri, id, label),
@@ -157,8 +157,11 @@ const namedParent = ((pid) => (Number.isInteger(pid) && pid > 0 ? processRef(pid
   Number(process.env[parentPidEnvVar]),
 );
 
+/** A Node child process's named parent is its own: its ppid changes when it dies, no /proc read needed. */
+const parentIsOwn = namedParent?.pid === initialParentPid;
+
 function parentGone(): boolean {
-  return process.ppid !== initialParentPid || (namedParent !== undefined && !isAlive(namedParent));
+  return process.ppid !== initialParentPid || (namedParent !== undefined && !parentIsOwn && !isAlive(namedParent));
 }
 
 /** Set once the parent is gone (or this process is asked to end): no new operation starts. */

@@ -38,6 +38,13 @@ function pinWarnings(flags: number, role: LoginRole): string[] {
  */
 export class Sessions {
   private readonly open = new Map<string, TokenSession>();
+  /**
+   * The session each token address led to. While that session is alive and its slot still holds the token
+   * with its serial, the slots are not scanned again (a scan reads every slot's token): they are once the
+   * session is found closed (CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT…) or
+   * another token is in its slot.
+   */
+  private readonly byUri = new Map<string, TokenSession>();
 
   constructor(private readonly module: Pkcs11Module) {}
 
@@ -78,17 +85,41 @@ export class Sessions {
 
   /** The token's work session, opened on first use (no login needed for public objects). */
   session(uri: string): TokenSession {
+    const known = this.byUri.get(uri);
+    if (known && this.open.get(known.serial) === known && this.stillInItsSlot(known)) return known;
+    this.byUri.delete(uri);
+    const session = this.lookUp(uri);
+    this.byUri.set(uri, session);
+    return session;
+  }
+
+  private stillInItsSlot(session: TokenSession): boolean {
+    try {
+      const { slotID } = this.module.lib.C_GetSessionInfo(session.handle);
+      return this.module.lib.C_GetTokenInfo(slotID).serialNumber.replace(/[\s\0]+$/, '') === session.serial;
+    } catch {
+      return false;
+    }
+  }
+
+  private alive(session: TokenSession): boolean {
+    try {
+      this.module.lib.C_GetSessionInfo(session.handle);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The slots scanned for the token, and its session reused while alive or opened anew. */
+  private lookUp(uri: string): TokenSession {
     const { slot, summary } = this.module.findToken(uri);
     const where = `token "${summary.label}" (serial ${summary.serial})`;
     const existing = this.open.get(summary.serial);
     if (existing) {
-      try {
-        this.module.lib.C_GetSessionInfo(existing.handle);
-        return existing;
-      } catch {
-        // The token closed it (removed and reinserted, or reset): open a fresh one; the login is gone too.
-        this.open.delete(summary.serial);
-      }
+      if (this.alive(existing)) return existing;
+      // The token closed it (removed and reinserted, or reset): open a fresh one; the login is gone too.
+      this.open.delete(summary.serial);
     }
     const handle = this.module.guard(where, () =>
       this.module.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION),

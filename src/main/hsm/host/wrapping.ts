@@ -285,14 +285,28 @@ export class Wrapping {
     });
   }
 
-  wrapKwp(uri: string, targetId: string, kekId: string): Uint8Array {
+  /**
+   * Each key under the backup KEK, in one request (a backup's keys together): the KEK is found and checked
+   * trusted once, each key found once however often it is named, and nothing else runs between the wraps.
+   */
+  wrapKwp(uri: string, targetIds: string[], kekId: string): Uint8Array[] {
     const session = this.sessions.require(uri, 'user');
-    // Secret CMKs, and the private half of RSA/EC CMKs (wrapped as PKCS#8 under AES-KWP).
-    const target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
     const kek = findTrusted(this.module, session, kekId, pkcs11js.CKO_SECRET_KEY, 'backup KEK');
-    return this.module.guard(session.where, () =>
-      this.lib.C_WrapKey(session.handle, kwp, kek, target, Buffer.alloc(8192)),
-    );
+    const found = new Map<string, Handle>();
+    // One output buffer: C_WrapKey's result is copied out of it before the next wrap.
+    const out = Buffer.alloc(8192);
+    return targetIds.map((targetId) => {
+      let target = found.get(targetId);
+      if (!target) {
+        // Secret CMKs, and the private half of RSA/EC CMKs (wrapped as PKCS#8 under AES-KWP).
+        target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
+        found.set(targetId, target);
+      }
+      const wrapping = target;
+      return Buffer.from(
+        this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, kek, wrapping, out)),
+      );
+    });
   }
 }
 
