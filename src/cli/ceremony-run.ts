@@ -359,7 +359,7 @@ async function runPlan(
       `${data.nextStep} Then run the ceremony again.`,
     );
   }
-  return runRemainingSteps(workstation, engine, plan.id, planFile.officers, session, options);
+  return runRemainingSteps({ workstation, engine, id: plan.id, officers: planFile.officers, session, options });
 }
 
 /**
@@ -392,7 +392,7 @@ export async function resumeCeremony(
   print(
     `Resuming: ${done} of ${now.steps.length} steps done; officers checked in: ${now.checkedIn.join(', ') || 'none'}.\n`,
   );
-  return runRemainingSteps(workstation, engine, id, now.checkedIn, session, options);
+  return runRemainingSteps({ workstation, engine, id, officers: now.checkedIn, session, options });
 }
 
 /**
@@ -516,17 +516,21 @@ function describeAbortOutcome(id: string, outcome: AbortOutcome): string {
   ].join('\n');
 }
 
+/** A ceremony being run from the command line: the officers present and the session they typed into. */
+interface StepRun {
+  workstation: Workstation;
+  engine: CeremonyEngine;
+  id: string;
+  officers: string[];
+  session: Session;
+  options: CeremonyRunOptions;
+}
+
 /** Runs every step not yet done; a failure says how to go on with the ceremony once its cause is fixed. */
-async function runRemainingSteps(
-  workstation: Workstation,
-  engine: CeremonyEngine,
-  id: string,
-  officers: string[],
-  session: Session,
-  options: CeremonyRunOptions,
-): Promise<boolean> {
+async function runRemainingSteps(run: StepRun): Promise<boolean> {
+  const { workstation, id } = run;
   try {
-    return await runSteps(workstation, engine, id, officers, session, options);
+    return await runSteps(run);
   } catch (error) {
     const data = toErrorData(error);
     const state = workstation.ceremonies().status(id).state;
@@ -555,14 +559,7 @@ async function runRemainingSteps(
 }
 
 /** Every step not yet done, the officers present approving each sensitive one that lacks the quorum; then the transcript. */
-async function runSteps(
-  workstation: Workstation,
-  engine: CeremonyEngine,
-  id: string,
-  officers: string[],
-  session: Session,
-  options: CeremonyRunOptions,
-): Promise<boolean> {
+async function runSteps({ workstation, engine, id, officers, session, options }: StepRun): Promise<boolean> {
   const { print } = options;
   const { plan } = engine.status(id);
   const policy = workstation.policy(plan.type);

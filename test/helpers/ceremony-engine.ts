@@ -41,6 +41,10 @@ const founders: [string, OfficerRole][] = [
   ['dave', 'security-officer'],
 ];
 
+/** The generate-cmk request of an AES-256 CMK with no provider, as most tests make one. */
+export const aesCmk = (keyName: string) =>
+  ({ keyName, purpose: 'tenant data', provider: null, spec: 'AES_256', rotationDays: 365 }) as const;
+
 export class SimulatedCrash extends Error {}
 
 /** The HSM choice of a test workstation: fixed (the change-hsm ceremony is tested through a Workstation). */

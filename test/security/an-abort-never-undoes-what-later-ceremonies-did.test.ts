@@ -14,7 +14,7 @@ import type { CeremonyEngine } from '../../src/main/ceremonies/engine';
 import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
 import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
 import { planChangePolicy } from '../../src/main/ceremonies/officer-steps';
-import { ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
+import { aesCmk, ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 
 let bench: CeremonyBench;
@@ -28,17 +28,7 @@ const onToken = (id: string): boolean => bench.tokenObjects().some((o) => o.id =
 const states = (name: string) => bench.inventory.get(name).versions.map((v) => v.state);
 
 async function generated(name: string): Promise<void> {
-  await bench.runPlanned(
-    bench.engine(),
-    'generate-cmk',
-    planGenerateCmk(bench.inventory, {
-      keyName: name,
-      purpose: 'tenant data',
-      provider: null,
-      spec: 'AES_256',
-      rotationDays: 365,
-    }),
-  );
+  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, aesCmk(name)));
 }
 
 /** Runs the steps of a started ceremony up to (not including) `until`, each approved by alice and bob. */
@@ -89,17 +79,7 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
 
   it('a step whose result cannot be checked (its record damaged in the database) is kept by the abort, saying why, and the abort still ends the ceremony', async () => {
     const e = bench.engine();
-    const id = await bench.start(
-      e,
-      'generate-cmk',
-      planGenerateCmk(bench.inventory, {
-        keyName: 'Unreadable result',
-        purpose: 'tenant data',
-        provider: null,
-        spec: 'AES_256',
-        rotationDays: 365,
-      }),
-    );
+    const id = await bench.start(e, 'generate-cmk', planGenerateCmk(bench.inventory, aesCmk('Unreadable result')));
     await runUntil(e, id, 1);
     const made = bench.inventory.get('Unreadable result').versions[0]?.tokenObjectId ?? '';
     // The version number the step recorded is lost: which version it made can no longer be told.
@@ -126,17 +106,7 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
 
   it("the quorum's abort of a generation whose version another ceremony backed up meanwhile keeps the version active and on the token", async () => {
     const e = bench.engine();
-    const id = await bench.start(
-      e,
-      'generate-cmk',
-      planGenerateCmk(bench.inventory, {
-        keyName: 'Backed up meanwhile',
-        purpose: 'tenant data',
-        provider: null,
-        spec: 'AES_256',
-        rotationDays: 365,
-      }),
-    );
+    const id = await bench.start(e, 'generate-cmk', planGenerateCmk(bench.inventory, aesCmk('Backed up meanwhile')));
     await runUntil(e, id, 2); // generated and activated; its closing checkpoint not yet written
     const made = bench.inventory.get('Backed up meanwhile').versions[0]?.tokenObjectId ?? '';
     // Untouched since, the quorum's abort would undo both steps.

@@ -17,7 +17,7 @@ import { planExportKey, planImportWrappingKey } from '../../src/main/ceremonies/
 import { readProviderImport } from '../../src/main/providers/import-parameters';
 import { canonicalJson, type Canonical } from '../../src/main/store/canonical';
 import type { ProviderImport } from '../../src/shared/providers';
-import { ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
+import { aesCmk, ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 
 let bench: CeremonyBench;
@@ -52,17 +52,7 @@ afterAll(() => {
 });
 
 async function generated(name: string): Promise<string> {
-  await bench.runPlanned(
-    bench.engine(),
-    'generate-cmk',
-    planGenerateCmk(bench.inventory, {
-      keyName: name,
-      purpose: 'tenant data',
-      provider: null,
-      spec: 'AES_256',
-      rotationDays: 365,
-    }),
-  );
+  await bench.runPlanned(bench.engine(), 'generate-cmk', planGenerateCmk(bench.inventory, aesCmk(name)));
   return bench.inventory.get(name).versions[0]?.tokenObjectId ?? '';
 }
 
@@ -124,17 +114,7 @@ describe('a step runs only as its approvers approved it', () => {
 
   it("a tampered plan's abort preview undoes nothing, as the abort itself does: what the plan says cannot be trusted", async () => {
     const e = bench.engine();
-    const id = await bench.start(
-      e,
-      'generate-cmk',
-      planGenerateCmk(bench.inventory, {
-        keyName: 'Previewed abort',
-        purpose: 'tenant data',
-        provider: null,
-        spec: 'AES_256',
-        rotationDays: 365,
-      }),
-    );
+    const id = await bench.start(e, 'generate-cmk', planGenerateCmk(bench.inventory, aesCmk('Previewed abort')));
     await bench.approve(e, id, 0);
     await e.runNext(id);
     const made = bench.inventory.get('Previewed abort').versions[0]?.tokenObjectId ?? '';

@@ -9,6 +9,7 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AuditDetails } from '../../shared/audit';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
@@ -382,47 +383,34 @@ export class CeremonyEngine {
       // running, and is rolled back (its objects and outputs too) at the next login.
       if (isStoreBusy(error)) throw error;
       const outputs = removeOutputs(this.d.store.stepState(id, step.index).pendingOutputs);
+      const failed = (rolledBack: AuditDetails) =>
+        this.d.log.append({
+          actors,
+          action: 'ceremony.step',
+          subject: id,
+          outcome: 'failure',
+          details: {
+            ceremony: id,
+            step: step.index,
+            action: step.action,
+            error: errorCodeOf(error),
+            ...rolledBack,
+            outputsRemoved: outputs.removed,
+            outputsUnreachable: outputs.unreachable,
+          },
+        });
       let rollback;
       try {
         rollback = await this.destroyReserved(step);
       } catch {
         // The token cannot be reached (removed, its process gone): the step stays running, so the next
         // login rolls it back and destroys what it reserved; the failure itself is recorded now.
-        this.d.log.append({
-          actors,
-          action: 'ceremony.step',
-          subject: id,
-          outcome: 'failure',
-          details: {
-            ceremony: id,
-            step: step.index,
-            action: step.action,
-            error: errorCodeOf(error),
-            outputsRemoved: outputs.removed,
-            outputsUnreachable: outputs.unreachable,
-            rollBackAtLogin: step.objects,
-          },
-        });
+        failed({ rollBackAtLogin: step.objects });
         throw error;
       }
       this.d.db.transaction(() => {
         this.d.store.updateStep(id, step.index, { state: 'failed', at: this.now(), forgetOutputs: true });
-        this.d.log.append({
-          actors,
-          action: 'ceremony.step',
-          subject: id,
-          outcome: 'failure',
-          details: {
-            ceremony: id,
-            step: step.index,
-            action: step.action,
-            error: errorCodeOf(error),
-            destroyedObjects: rollback.destroyed,
-            keptObjects: rollback.kept,
-            outputsRemoved: outputs.removed,
-            outputsUnreachable: outputs.unreachable,
-          },
-        });
+        failed({ destroyedObjects: rollback.destroyed, keptObjects: rollback.kept });
       })();
       throw error;
     }
@@ -620,17 +608,7 @@ export class CeremonyEngine {
     const status = this.d.store.status(id);
     if (status.state === 'completed' || status.state === 'aborted')
       throw new KeywardError('CEREMONY_ENDED', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
-    const policy = this.d.policies.get(status.plan.type);
-    const standing = this.standing(approvals.filter((a) => status.checkedIn.includes(a.officer)));
-    const check = checkApprovals(
-      abortDigest(id, reason),
-      standing.approvals,
-      policy,
-      this.workstation(),
-      new Date(this.now()),
-      approvalFloor(status.plan.type),
-    );
-    const problems = [...standing.problems, ...check.problems];
+    const { check, problems } = this.checkedInApprovals(status, abortDigest(id, reason), approvals);
     const done = status.steps.filter((s) => s.state === 'done').reverse();
     if (check.counted.length === 0 && done.length > 0) {
       throw new KeywardError(
@@ -710,6 +688,27 @@ export class CeremonyEngine {
     });
   }
 
+  /**
+   * The approvals of `digest` that count under the ceremony's policy: from checked-in officers still active,
+   * current, over this digest; and every reason one did not count.
+   */
+  private checkedInApprovals(
+    status: CeremonyStatus,
+    digest: string,
+    approvals: Approval[],
+  ): { check: ReturnType<typeof checkApprovals>; problems: string[] } {
+    const standing = this.standing(approvals.filter((a) => status.checkedIn.includes(a.officer)));
+    const check = checkApprovals(
+      digest,
+      standing.approvals,
+      this.d.policies.get(status.plan.type),
+      this.workstation(),
+      new Date(this.now()),
+      approvalFloor(status.plan.type),
+    );
+    return { check, problems: [...standing.problems, ...check.problems] };
+  }
+
   /** Approvals from officers still active: a suspended or removed officer's signature no longer counts. */
   private standing(approvals: Approval[]): { approvals: Approval[]; problems: string[] } {
     const problems: string[] = [];
@@ -754,6 +753,12 @@ export class CeremonyEngine {
     const claim = existsSync(path) ? undefined : claimOf(path);
     if (claim) this.d.store.claimTranscript(id, claim);
     this.d.crash?.('transcript-claimed', -1);
+    // The claim is released with the entry that says what became of the transcript.
+    const settle = (outcome: 'success' | 'failure', details: AuditDetails) =>
+      this.d.db.transaction(() => {
+        this.d.store.releaseTranscript(id);
+        this.d.log.append({ actors, action: 'ceremony.transcript', subject: id, outcome, details });
+      })();
     let folder: string;
     try {
       folder = await writeTranscript(
@@ -763,30 +768,10 @@ export class CeremonyEngine {
         parent,
       );
     } catch (error) {
-      if (!isStoreBusy(error)) {
-        this.d.db.transaction(() => {
-          this.d.store.releaseTranscript(id);
-          this.d.log.append({
-            actors,
-            action: 'ceremony.transcript',
-            subject: id,
-            outcome: 'failure',
-            details: { ceremony: id, parent, error: errorCodeOf(error) },
-          });
-        })();
-      }
+      if (!isStoreBusy(error)) settle('failure', { ceremony: id, parent, error: errorCodeOf(error) });
       throw error;
     }
-    this.d.db.transaction(() => {
-      this.d.store.releaseTranscript(id);
-      this.d.log.append({
-        actors,
-        action: 'ceremony.transcript',
-        subject: id,
-        outcome: 'success',
-        details: { ceremony: id, folder },
-      });
-    })();
+    settle('success', { ceremony: id, folder });
     return folder;
   }
 
@@ -806,20 +791,13 @@ export class CeremonyEngine {
         'The officers check in first, after reading the plan and its digest.',
       );
     if (!step.sensitive) return status.checkedIn;
-    const policy = this.d.policies.get(status.plan.type);
-    const standing = this.standing(
-      this.d.store.approvals(status.plan.id, step.index).filter((a) => status.checkedIn.includes(a.officer)),
-    );
-    const check = checkApprovals(
+    const { check, problems } = this.checkedInApprovals(
+      status,
       step.digest,
-      standing.approvals,
-      policy,
-      this.workstation(),
-      new Date(this.now()),
-      approvalFloor(status.plan.type),
+      this.d.store.approvals(status.plan.id, step.index),
     );
-    const problems = [...standing.problems, ...check.problems];
     if (!check.met) {
+      const policy = this.d.policies.get(status.plan.type);
       this.d.log.append({
         actors: status.checkedIn,
         action: 'ceremony.step',
@@ -931,14 +909,16 @@ export class CeremonyEngine {
       ...(this.executor(step.action).destroys?.(step.params) ?? []),
     ]);
     const destroyObject = async (id: string, why: string): Promise<TokenObjectRef[]> => {
-      if (!destroyable.has(id)) {
+      const audit = (outcome: 'success' | 'refused', what: AuditDetails) =>
         this.d.log.append({
           actors,
           action: 'hsm.object.destroy',
           subject: plan.id,
-          outcome: 'refused',
-          details: { ceremony: plan.id, step: step.index, why, id },
+          outcome,
+          details: { ceremony: plan.id, step: step.index, why, ...what },
         });
+      if (!destroyable.has(id)) {
+        audit('refused', { id });
         throw new KeywardError(
           'CEREMONY_TAMPERED',
           `Step ${step.index + 1} of ceremony ${plan.id} was about to destroy the token object ${id}, which its signed plan does not name. Nothing was destroyed.`,
@@ -946,13 +926,7 @@ export class CeremonyEngine {
         );
       }
       const { objects } = await this.d.stepContext.client.request('destroyKey', { uri: this.d.stepContext.uri, id });
-      this.d.log.append({
-        actors,
-        action: 'hsm.object.destroy',
-        subject: plan.id,
-        outcome: 'success',
-        details: { ceremony: plan.id, step: step.index, why, objects },
-      });
+      audit('success', { objects });
       return objects;
     };
     return {

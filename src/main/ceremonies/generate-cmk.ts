@@ -160,27 +160,8 @@ export const activateVersion: StepExecutor = {
     requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
   },
   run: () => Promise.resolve({}),
-  commit: (context, params, result) => {
-    const keyName = text(params, 'keyName');
-    result.replaced = activeOf(context.inventory.get(keyName).versions);
-    result.previousRotationDue = context.inventory.get(keyName).nextRotationDue;
-    context.inventory.setState(keyName, number(params, 'version'), 'active', {
-      actors: context.actors,
-      ceremony: context.ceremonyId,
-    });
-  },
-  undo: (context, params, result) => {
-    const replaced = result.replaced;
-    const due = result.previousRotationDue;
-    context.inventory.revertState(
-      text(params, 'keyName'),
-      number(params, 'version'),
-      'pending',
-      { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null },
-      { actors: context.actors, ceremony: context.ceremonyId },
-    );
-    return Promise.resolve();
-  },
+  commit: (context, params, result) => changeState(context, params, result, 'active'),
+  undo: (context, params, result) => putStateBack(context, params, result, 'pending'),
   stillUndoable: (context, params, result) => {
     requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced);
     requireNotHandedOut(context, text(params, 'keyName'), number(params, 'version'));
@@ -197,6 +178,39 @@ function requireNotHandedOut(context: PlanningContext, keyName: string, version:
     throw stale(
       `${keyName} version ${version}, which this ceremony made, was since handed out of the token by ceremony ${elsewhere.join(', ')} (an export or a backup)`,
     );
+}
+
+/**
+ * Sets a version's state, recording in the step's result what an undo puts back: the version it demotes
+ * (when it makes this one active) and the rotation date as it was.
+ */
+export function changeState(context: StepContext, params: Params, result: Result, state: KeyVersionState): void {
+  const keyName = text(params, 'keyName');
+  const key = context.inventory.get(keyName);
+  result.replaced = state === 'active' ? activeOf(key.versions) : null;
+  result.previousRotationDue = key.nextRotationDue;
+  context.inventory.setState(keyName, number(params, 'version'), state, {
+    actors: context.actors,
+    ceremony: context.ceremonyId,
+  });
+}
+
+/** Undoes changeState: the version back in `state`, the one it demoted active again, the rotation date as it was. */
+export function putStateBack(
+  context: StepContext,
+  params: Params,
+  result: Result,
+  state: KeyVersionState,
+): Promise<void> {
+  const { replaced, previousRotationDue: due } = result;
+  context.inventory.revertState(
+    text(params, 'keyName'),
+    number(params, 'version'),
+    state,
+    { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null },
+    { actors: context.actors, ceremony: context.ceremonyId },
+  );
+  return Promise.resolve();
 }
 
 /**

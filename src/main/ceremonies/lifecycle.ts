@@ -12,8 +12,10 @@ import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { StepPlan } from './engine';
 import {
+  changeState,
   cmkProtectionWords,
   generateInToken,
+  putStateBack,
   recordVersion,
   requireActive,
   requireStateLeft,
@@ -175,32 +177,8 @@ export const lifecycleSteps: Record<string, StepExecutor> = {
         );
     },
     run: () => Promise.resolve({}),
-    commit: (context, params, result) => {
-      const keyName = text(params, 'keyName');
-      const state = text(params, 'state') as KeyVersionState;
-      const key = context.inventory.get(keyName);
-      result.replaced = state === 'active' ? (key.versions.find((v) => v.state === 'active')?.version ?? null) : null;
-      result.previousRotationDue = key.nextRotationDue;
-      context.inventory.setState(keyName, number(params, 'version'), state, {
-        actors: context.actors,
-        ceremony: context.ceremonyId,
-      });
-    },
-    undo: (context, params, result) => {
-      const replaced = result.replaced;
-      const due = result.previousRotationDue;
-      context.inventory.revertState(
-        text(params, 'keyName'),
-        number(params, 'version'),
-        text(params, 'from') as KeyVersionState,
-        {
-          reactivate: typeof replaced === 'number' ? replaced : null,
-          rotationDue: typeof due === 'string' ? due : null,
-        },
-        { actors: context.actors, ceremony: context.ceremonyId },
-      );
-      return Promise.resolve();
-    },
+    commit: (context, params, result) => changeState(context, params, result, text(params, 'state') as KeyVersionState),
+    undo: (context, params, result) => putStateBack(context, params, result, text(params, 'from') as KeyVersionState),
     stillUndoable: (context, params, result) =>
       requireStateLeft(
         context,
