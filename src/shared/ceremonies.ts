@@ -70,6 +70,17 @@ export interface StepInputs {
   shares?: string[];
 }
 
+/** Which of these kinds of input the values leave out (an empty list or passphrase is left out): for the app's form and main alike. */
+export function missingInputs(kinds: readonly StepInputKind[], inputs: StepInputs): StepInputKind[] {
+  const given: Record<StepInputKind, boolean> = {
+    'security-officer-pin': (inputs.securityOfficerPin?.length ?? 0) > 0,
+    'user-pin': (inputs.userPin?.length ?? 0) > 0,
+    'new-passphrase': (inputs.newPassphrase?.length ?? 0) > 0,
+    'backup-shares': (inputs.shares?.length ?? 0) > 0,
+  };
+  return kinds.filter((kind) => !given[kind]);
+}
+
 /** A ceremony as the app shows it: its status, and for each step who has approved and who is still needed. */
 export interface CeremonyView {
   status: CeremonyStatus;

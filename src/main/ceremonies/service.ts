@@ -4,7 +4,13 @@
  * passphrases and shares a step needs are handed to that step only and dropped when it ends.
  */
 import { dirname, resolve } from 'node:path';
-import type { CeremonyView, RecoveredStep, StepInputKind, StepInputs } from '../../shared/ceremonies';
+import {
+  missingInputs,
+  type CeremonyView,
+  type RecoveredStep,
+  type StepInputKind,
+  type StepInputs,
+} from '../../shared/ceremonies';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
@@ -383,13 +389,7 @@ export class CeremonyService {
   }
 
   private requireInputs(kinds: StepInputKind[], inputs: StepInputs, what: string): void {
-    const given: Record<StepInputKind, boolean> = {
-      'security-officer-pin': (inputs.securityOfficerPin?.length ?? 0) > 0,
-      'user-pin': (inputs.userPin?.length ?? 0) > 0,
-      'new-passphrase': (inputs.newPassphrase?.length ?? 0) > 0,
-      'backup-shares': (inputs.shares?.length ?? 0) > 0,
-    };
-    const missing = kinds.filter((k) => !given[k]);
+    const missing = missingInputs(kinds, inputs);
     if (missing.length)
       throw new KeywardError(
         'INVALID_REQUEST',

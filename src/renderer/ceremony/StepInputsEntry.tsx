@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { StepInputKind, StepInputs } from '../../shared/ceremonies';
+import { missingInputs, type StepInputKind, type StepInputs } from '../../shared/ceremonies';
 import { DrivePicker } from './DrivePicker';
 import { PinPartsEntry } from './PinPartsEntry';
 
@@ -13,15 +13,7 @@ interface Props {
 }
 
 export const inputsComplete = (kinds: StepInputKind[], inputs: StepInputs): boolean =>
-  kinds.every((k) =>
-    k === 'security-officer-pin'
-      ? !!inputs.securityOfficerPin
-      : k === 'user-pin'
-        ? !!inputs.userPin
-        : k === 'new-passphrase'
-          ? !!inputs.newPassphrase
-          : (inputs.shares?.length ?? 0) > 0,
-  );
+  missingInputs(kinds, inputs).length === 0;
 
 function Entered({ what, onClear }: { what: string; onClear: () => void }) {
   return (
