@@ -304,14 +304,7 @@ async function runPlan(
       founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
     }
     const { identity, officers } = await workstation.initialise(
-      {
-        subject: {
-          commonName: planFile.name,
-          organization: planFile.organization,
-          organizationalUnit: 'Keyward workstation',
-        },
-        spec: planFile.signingKey,
-      },
+      { name: planFile.name, organization: planFile.organization, spec: planFile.signingKey },
       founding,
     );
     if (session.mustAcknowledge)

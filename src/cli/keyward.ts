@@ -283,11 +283,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         const { identity, officers } = await workstation.initialise(
           {
-            subject: {
-              commonName: options.workstationName ?? '',
-              organization: options.organization ?? '',
-              organizationalUnit: 'Keyward workstation',
-            },
+            name: options.workstationName ?? '',
+            organization: options.organization ?? '',
             spec: options.spec ?? 'ECDSA_P384',
           },
           founding,

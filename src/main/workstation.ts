@@ -9,7 +9,7 @@ import type { AuditCheckpoint, AuditDetails } from '../shared/audit';
 import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
-import type { Capabilities, LoginResult, LoginRole } from '../shared/keys';
+import type { Capabilities, LoginResult, LoginRole, SigningKeySpec } from '../shared/keys';
 import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { HsmSettings } from '../shared/settings';
@@ -40,7 +40,7 @@ import { HsmClient, type HsmClientOptions } from './hsm/client/client';
 import { prepareRehearsalModule } from './hsm/client/rehearsal';
 import { trustedModulePath } from './hsm/module-path';
 import { HsmProcessRegistry } from './hsm/process-registry';
-import { createIdentity, identitySigner, type NewIdentity } from './identity/workstation-identity';
+import { createIdentity, identitySigner } from './identity/workstation-identity';
 import { enrolOfficer, type Enrolment } from './officers/enrolment';
 import { requireSelfGoverning } from './officers/founding';
 import { checkPassphraseRules } from './officers/passphrase';
@@ -363,8 +363,12 @@ export class Workstation {
    * First initialisation: the workstation's signing key and certificate, and its founding officers
    * enrolled together (at least two, one of them a security officer). Needs a user login.
    */
+  /**
+   * The initialisation, for the app and both of the command line's ways alike: the workstation key made in
+   * the token and certified (organisation and name as given), the founding officers enrolled.
+   */
   async initialise(
-    request: NewIdentity,
+    request: { organization: string; name: string; spec: SigningKeySpec },
     founding: Enrolment[],
   ): Promise<{ identity: WorkstationIdentity; officers: OfficerRecord[] }> {
     if (this.identities().current())
@@ -374,17 +378,14 @@ export class Workstation {
         'Enrol further officers in an officer ceremony.',
       );
     const ids = founding.map((f) => f.id);
-    if (
-      founding.length < 2 ||
-      new Set(ids).size !== ids.length ||
-      !founding.some((f) => f.role === 'security-officer')
-    ) {
+    if (new Set(ids).size !== ids.length) {
       throw new KeywardError(
         'INVALID_REQUEST',
-        'A workstation is initialised by at least two distinct founding officers, one of them a security officer.',
-        'Name every founding officer and their role.',
+        `The founding officers' names are not distinct: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')} is named twice.`,
+        'Name each founding officer once.',
       );
     }
+    // Also refuses too few officers: the others must be able to unlock any one locked out.
     requireSelfGoverning(founding);
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
     const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
@@ -397,7 +398,20 @@ export class Workstation {
         'Use a token that holds no Keyward workstation, or (rehearsal only) delete the rehearsal folder in the data directory.',
       );
     }
-    const identity = await createIdentity(client, tokenUri, this.identities(), request, change);
+    const identity = await createIdentity(
+      client,
+      tokenUri,
+      this.identities(),
+      {
+        subject: {
+          commonName: request.name,
+          organization: request.organization,
+          organizationalUnit: 'Keyward workstation',
+        },
+        spec: request.spec,
+      },
+      change,
+    );
     const signer = await identitySigner(client, tokenUri, identity);
     await this.approveSelection(signer, identity, change);
     const officers: OfficerRecord[] = [];

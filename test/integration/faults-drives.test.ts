@@ -102,10 +102,7 @@ beforeAll(async () => {
     { id: 'grace', displayName: 'Grace', role: 'security-officer' as const, passphrase: passphrases.grace ?? '' },
   ];
   const { identity } = await workstation.initialise(
-    {
-      subject: { commonName: 'WS faults', organization: 'Example Org', organizationalUnit: 'Keyward workstation' },
-      spec: 'ECDSA_P256',
-    },
+    { name: 'WS faults', organization: 'Example Org', spec: 'ECDSA_P256' },
     founding,
   );
   signerFingerprint = identity.publicKeyFingerprint;

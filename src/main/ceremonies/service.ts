@@ -149,14 +149,7 @@ export class CeremonyService {
       const network = this.airGap.requireShown(request.airGapFindings);
       const founder = request.founding.find((f) => f.role === 'security-officer');
       const { identity, officers } = await this.workstation.initialise(
-        {
-          subject: {
-            commonName: request.name,
-            organization: request.organization,
-            organizationalUnit: 'Keyward workstation',
-          },
-          spec: request.signingKey,
-        },
+        { name: request.name, organization: request.organization, spec: request.signingKey },
         request.founding.map((f) => ({ id: f.id, displayName: f.name, role: f.role, passphrase: f.passphrase })),
       );
       this.engine = await this.openEngine();
