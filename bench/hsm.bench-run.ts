@@ -124,7 +124,7 @@ it('measures the HSM layer against a plain C loop', async () => {
     targetIds: Array<string>(iterations).fill(cmk.id),
     kekId: kek.id,
   });
-  const layerKwpBatch = batch.length / (Number(process.hrtime.bigint() - batchStarted) / 1e9);
+  const layerKwpBatch = batch.lengths.length / (Number(process.hrtime.bigint() - batchStarted) / 1e9);
 
   const cWrap = runC('wrap');
   const cKwp = runC('kwp');

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HsmClient } from '../../src/main/hsm/client/client';
 import { newObjectId } from '../../src/main/hsm/object-id';
+import { splitWraps } from '../../src/main/hsm/protocol';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
 import type { CmkSpec, KeyObject as TokenKey } from '../../src/shared/keys';
 import { rejection } from '../helpers/rejection';
@@ -310,7 +311,9 @@ async function backUp(kekLabel: string, cmkLabel: string, spec: CmkSpec) {
   expect(kek.kcv).toBe(backupKek.kcv);
   await client.request('login', { uri, role: 'user', pinParts: userPin });
   const original = await client.request('generateCmk', { uri, id: newObjectId(), label: cmkLabel, spec });
-  const [wrappedOnce] = await client.request('wrapKwp', { uri, targetIds: [original.id], kekId: backupKek.id });
+  const [wrappedOnce] = splitWraps(
+    await client.request('wrapKwp', { uri, targetIds: [original.id], kekId: backupKek.id }),
+  );
   const wrapped = Buffer.from(wrappedOnce ?? []);
   return { kek, original, wrapped };
 }
@@ -335,8 +338,8 @@ describe('backup under an AES KEK (AES-KWP) and restore', () => {
       purpose: 'backup',
     });
     await client.request('login', { uri, role: 'user', pinParts: userPin });
-    const wrapped = (
-      await client.request('wrapKwp', { uri, targetIds: [original.id, second.id, original.id], kekId: batchKek.id })
+    const wrapped = splitWraps(
+      await client.request('wrapKwp', { uri, targetIds: [original.id, second.id, original.id], kekId: batchKek.id }),
     ).map((w) => Buffer.from(w));
     expect(wrapped).toHaveLength(3);
     expect(wrapped[0]?.equals(wrapped[2] ?? Buffer.alloc(0))).toBe(true); // AES-KWP is deterministic

@@ -33,6 +33,7 @@ import { Sessions, type TokenSession } from '../../src/main/hsm/host/sessions';
 import { Unwrapping } from '../../src/main/hsm/host/unwrapping';
 import { Wrapping } from '../../src/main/hsm/host/wrapping';
 import { newObjectId } from '../../src/main/hsm/object-id';
+import { splitWraps } from '../../src/main/hsm/protocol';
 import type { KeyObject as TokenKey } from '../../src/shared/keys';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
@@ -442,7 +443,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares)', Buffer.from(value), 'backup'),
     );
-    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
+    const backup = Buffer.from(splitWraps(wrapping.wrapKwp(uri, [cmk.id], backupKek.id))[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares)', Buffer.from(value), 'restore'),
     );
@@ -461,7 +462,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (shares, usable copy)', Buffer.from(value), 'backup'),
     );
-    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
+    const backup = Buffer.from(splitWraps(wrapping.wrapKwp(uri, [cmk.id], backupKek.id))[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (shares, usable copy)', Buffer.from(value), 'restore'),
     );
@@ -516,7 +517,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const kekHandle = handleOf(session, backupKek.id);
     const made: Handle[] = [kekHandle];
     try {
-      const cmkUnderKek = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
+      const cmkUnderKek = Buffer.from(splitWraps(wrapping.wrapKwp(uri, [cmk.id], backupKek.id))[0] ?? []);
       const modified = attempt(() =>
         lib().C_SetAttributeValue(session.handle, kekHandle, [{ type: pkcs11js.CKA_UNWRAP, value: true }]),
       );
@@ -544,7 +545,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
     const backupKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Backup KEK (restore)', Buffer.from(value), 'backup'),
     );
-    const backup = Buffer.from(wrapping.wrapKwp(uri, [cmk.id], backupKek.id)[0] ?? []);
+    const backup = Buffer.from(splitWraps(wrapping.wrapKwp(uri, [cmk.id], backupKek.id))[0] ?? []);
     const restoreKek = asSo(() =>
       wrapping.kekFromValue(uri, newObjectId(), 'Restore KEK (restore)', Buffer.from(value), 'restore'),
     );
@@ -575,7 +576,7 @@ describe('a backup KEK gives no readable copy of the CMK', () => {
       const backupKek = asSo(() =>
         wrapping.kekFromValue(uri, newObjectId(), `Backup KEK (${spec})`, Buffer.from(value), 'backup'),
       );
-      const backup = Buffer.from(wrapping.wrapKwp(uri, [original.id], backupKek.id)[0] ?? []);
+      const backup = Buffer.from(splitWraps(wrapping.wrapKwp(uri, [original.id], backupKek.id))[0] ?? []);
       const restoreKek = asSo(() =>
         wrapping.kekFromValue(uri, newObjectId(), `Restore KEK (${spec})`, Buffer.from(value), 'restore'),
       );

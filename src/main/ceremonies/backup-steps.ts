@@ -15,6 +15,7 @@ import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
 import { writeNewFolder } from '../files/new-folder';
+import { splitWraps } from '../hsm/protocol';
 import { requireSeparateDrives } from '../media/separate-drives';
 import { publicKeyFingerprint } from '../store/identity';
 import type { Inventory } from '../store/inventory';
@@ -268,11 +269,13 @@ export const backupSteps: Record<string, StepExecutor> = {
               return { ref, key, recorded };
             });
             // Every version under the KEK in one request to the HSM process.
-            const allWrapped = await context.client.request('wrapKwp', {
-              uri: context.uri,
-              targetIds: chosen.map(({ recorded }) => recorded.tokenObjectId),
-              kekId: kek.id,
-            });
+            const allWrapped = splitWraps(
+              await context.client.request('wrapKwp', {
+                uri: context.uri,
+                targetIds: chosen.map(({ recorded }) => recorded.tokenObjectId),
+                kekId: kek.id,
+              }),
+            );
             const wrappedVersions = [];
             for (const [index, { ref, key, recorded }] of chosen.entries()) {
               const wrapped = allWrapped[index];

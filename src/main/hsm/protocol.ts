@@ -129,8 +129,14 @@ export const hsmOps = {
   >('loading a backup key', working),
   /** Random bytes from the token's generator. */
   generateRandom: op<{ uri: string; bytes: number }, Uint8Array>('drawing random bytes', working),
-  /** Each key under the backup KEK (AES-KWP), in order: one request for the whole backup. */
-  wrapKwp: op<{ uri: string; targetIds: string[]; kekId: string }, Uint8Array[]>('backing up keys', working),
+  /**
+   * Each key under the backup KEK (AES-KWP), in order: one request for the whole backup. The wraps come
+   * back end to end in one buffer, `lengths` saying where each ends (splitWraps parts them).
+   */
+  wrapKwp: op<{ uri: string; targetIds: string[]; kekId: string }, { wrapped: Uint8Array; lengths: number[] }>(
+    'backing up keys',
+    working,
+  ),
   /** `publicKeySpki`: the recorded public key, required for EC keys (and checked for RSA keys when given). */
   unwrapKwp: op<
     {
@@ -228,3 +234,9 @@ export const hsmSilenceLimitMs = 5_000;
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';
+
+/** The wraps of a wrapKwp response, one per key named, in order. */
+export function splitWraps({ wrapped, lengths }: { wrapped: Uint8Array; lengths: number[] }): Uint8Array[] {
+  let offset = 0;
+  return lengths.map((length) => wrapped.subarray(offset, (offset += length)));
+}

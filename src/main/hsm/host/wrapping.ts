@@ -289,24 +289,32 @@ export class Wrapping {
    * Each key under the backup KEK, in one request (a backup's keys together): the KEK is found and checked
    * trusted once, each key found once however often it is named, and nothing else runs between the wraps.
    */
-  wrapKwp(uri: string, targetIds: string[], kekId: string): Uint8Array[] {
+  wrapKwp(uri: string, targetIds: string[], kekId: string): { wrapped: Uint8Array; lengths: number[] } {
     const session = this.sessions.require(uri, 'user');
     const kek = findTrusted(this.module, session, kekId, pkcs11js.CKO_SECRET_KEY, 'backup KEK');
     const found = new Map<string, Handle>();
-    // One output buffer: C_WrapKey's result is copied out of it before the next wrap.
-    const out = Buffer.alloc(8192);
-    return targetIds.map((targetId) => {
+    const targets = targetIds.map((targetId) => {
       let target = found.get(targetId);
       if (!target) {
         // Secret CMKs, and the private half of RSA/EC CMKs (wrapped as PKCS#8 under AES-KWP).
         target = findKey(this.module, session, targetId, [pkcs11js.CKO_SECRET_KEY, pkcs11js.CKO_PRIVATE_KEY]);
         found.set(targetId, target);
       }
-      const wrapping = target;
-      return Buffer.from(
-        this.module.guard(session.where, () => this.lib.C_WrapKey(session.handle, kwp, kek, wrapping, out)),
-      );
+      return target;
     });
+    // Each wrap is written straight after the one before, in one buffer grown when a wrap might not fit.
+    const room = 8192;
+    let out = Buffer.alloc(Math.max(room, targets.length * 64));
+    let used = 0;
+    const lengths = this.module.guard(session.where, () =>
+      targets.map((target) => {
+        if (out.length - used < room) out = Buffer.concat([out.subarray(0, used), Buffer.alloc(out.length + room)]);
+        const length = this.lib.C_WrapKey(session.handle, kwp, kek, target, out.subarray(used, used + room)).length;
+        used += length;
+        return length;
+      }),
+    );
+    return { wrapped: out.subarray(0, used), lengths };
   }
 }
 
