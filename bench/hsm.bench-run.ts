@@ -49,7 +49,7 @@ afterAll(() => {
 });
 
 function runC(operation: 'wrap' | 'kwp' | 'sign'): number {
-  const out = execFileSync(cLoop, [softhsmModule, 'Bench', '1234', operation, String(iterations)], {
+  const out = execFileSync(cLoop, [softhsmModule, 'Bench', '1234', operation, String(iterations), 'so-1234'], {
     env: { ...process.env, ...tokens.env },
     encoding: 'utf8',
   });

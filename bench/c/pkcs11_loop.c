@@ -51,7 +51,8 @@ static void check(const char *fn, CK_RV rv)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pkcs11_loop MODULE_PATH TOKEN_LABEL USER_PIN wrap|kwp|sign ITERATIONS\n"
+    fprintf(stderr, "usage: pkcs11_loop MODULE_PATH TOKEN_LABEL USER_PIN wrap|kwp|sign ITERATIONS [SO_PIN]\n"
+                    "  kwp needs SO_PIN: the security officer makes the trusted backup KEK, as in Keyward\n"
                     "  ITERATIONS must be a positive integer\n");
     return 2;
 }
@@ -100,11 +101,11 @@ static CK_SLOT_ID find_slot(const char *label)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6)
+    if (argc != 6 && argc != 7)
         return usage();
     const char *module = argv[1], *label = argv[2], *pin = argv[3], *op = argv[4];
     int do_wrap = strcmp(op, "wrap") == 0, do_kwp = strcmp(op, "kwp") == 0;
-    if (!do_wrap && !do_kwp && strcmp(op, "sign") != 0)
+    if ((!do_wrap && !do_kwp && strcmp(op, "sign") != 0) || (do_kwp && argc != 7))
         return usage();
 
     /* strtoul alone would accept "-1", "", "12abc", and saturate on overflow. */
@@ -132,32 +133,43 @@ int main(int argc, char **argv)
     CK_SESSION_HANDLE hs;
     CALL(C_OpenSession, (find_slot(label), CKF_SERIAL_SESSION | CKF_RW_SESSION,
                          NULL_PTR, NULL_PTR, &hs));
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG aes_len = 32;
+    CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL_PTR, 0};
+
+    /* The backup KEK as Keyward makes it: the security officer's trusted, public session object, kept
+     * through the change of role to the user. */
+    CK_OBJECT_HANDLE kek = CK_INVALID_HANDLE;
+    if (do_kwp) {
+        const char *so_pin = argv[6];
+        CALL(C_Login, (hs, CKU_SO, (CK_UTF8CHAR_PTR)so_pin, (CK_ULONG)strlen(so_pin)));
+        CK_ATTRIBUTE kek_tmpl[] = {
+            {CKA_TOKEN, &no, sizeof no},
+            {CKA_PRIVATE, &no, sizeof no},
+            {CKA_SENSITIVE, &yes, sizeof yes},
+            {CKA_EXTRACTABLE, &no, sizeof no},
+            {CKA_TRUSTED, &yes, sizeof yes},
+            {CKA_WRAP, &yes, sizeof yes},
+            {CKA_VALUE_LEN, &aes_len, sizeof aes_len},
+        };
+        CALL(C_GenerateKey, (hs, &aes_gen, kek_tmpl, 7, &kek));
+        CALL(C_Logout, (hs));
+    }
     CALL(C_Login, (hs, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)));
 
     /* --- Setup (untimed): the keys are token objects, private where Keyward's are, as Keyward's are (a
-     * token object costs SoftHSM more per use than a session object); the backup KEK is a session object,
-     * as Keyward's is. Destroyed at the end. --- */
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-
-    CK_ULONG aes_len = 32;
+     * token object costs SoftHSM more per use than a session object); the CMK leaves the token only under
+     * a trusted key, as Keyward's does. Destroyed at the end. --- */
     CK_ATTRIBUTE aes_tmpl[] = {
         {CKA_TOKEN, &yes, sizeof yes},
         {CKA_PRIVATE, &yes, sizeof yes},
         {CKA_VALUE_LEN, &aes_len, sizeof aes_len},
         {CKA_SENSITIVE, &yes, sizeof yes},
         {CKA_EXTRACTABLE, &yes, sizeof yes},
+        {CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes},
     };
-    CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL_PTR, 0};
     CK_OBJECT_HANDLE aes;
-    CALL(C_GenerateKey, (hs, &aes_gen, aes_tmpl, 5, &aes));
-
-    CK_ATTRIBUTE kek_tmpl[] = {
-        {CKA_TOKEN, &no, sizeof no},
-        {CKA_VALUE_LEN, &aes_len, sizeof aes_len},
-        {CKA_WRAP, &yes, sizeof yes},
-    };
-    CK_OBJECT_HANDLE kek;
-    CALL(C_GenerateKey, (hs, &aes_gen, kek_tmpl, 3, &kek));
+    CALL(C_GenerateKey, (hs, &aes_gen, aes_tmpl, do_kwp ? 6 : 5, &aes));
 
     CK_ULONG bits = 2048;
     CK_BYTE exponent[] = {0x01, 0x00, 0x01}; /* 65537 */
@@ -219,9 +231,11 @@ int main(int argc, char **argv)
            op, iterations, seconds, (double)iterations / seconds);
 
     /* --- Cleanup. --- */
-    CK_OBJECT_HANDLE objs[] = {aes, kek, rsa_pub, rsa_priv, ec_pub, ec_priv};
+    CK_OBJECT_HANDLE objs[] = {aes, rsa_pub, rsa_priv, ec_pub, ec_priv};
     for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
         CALL(C_DestroyObject, (hs, objs[i]));
+    if (kek != CK_INVALID_HANDLE)
+        CALL(C_DestroyObject, (hs, kek));
     CALL(C_Logout, (hs));
     CALL(C_CloseSession, (hs));
     CALL(C_Finalize, (NULL_PTR));
