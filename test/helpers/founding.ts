@@ -16,3 +16,15 @@ export const foundingOfficerArgs = [
 
 export const foundingPassphrases =
   'rehearsal passphrase one\nrehearsal passphrase two\nrehearsal passphrase four\nrehearsal passphrase five\n';
+
+/** `keyward workstation init` for a rehearsal workstation WS-1 of Example Org, founded by those officers. */
+export const workstationInitArgs = [
+  'workstation',
+  'init',
+  '--network-acknowledged',
+  '--org',
+  'Example Org',
+  '--name',
+  'WS-1',
+  ...foundingOfficerArgs,
+];

@@ -11,7 +11,7 @@ import { databaseFileName, openDatabase } from '../../src/main/store/database';
 import { Inventory } from '../../src/main/store/inventory';
 import { airGapStatus } from '../../src/main/system/air-gap';
 import { rehearsalToken } from '../../src/shared/rehearsal';
-import { foundingOfficerArgs, foundingPassphrases } from '../helpers/founding';
+import { foundingOfficerArgs, foundingPassphrases, workstationInitArgs } from '../helpers/founding';
 import { editedPlan } from '../helpers/plans';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
@@ -239,19 +239,7 @@ describe('keyward workstation and signed audit exports', () => {
 
   // On a real HSM piped input is refused (test/security/real-hsm-pins-come-from-a-terminal-only.test.ts).
   it('accepts the PIN and passphrases piped on standard input on the rehearsal token (scripted rehearsals)', () => {
-    const init = keywardWithInput(
-      [
-        'workstation',
-        'init',
-        '--network-acknowledged',
-        '--org',
-        'Example Org',
-        '--name',
-        'WS-1',
-        ...foundingOfficerArgs,
-      ],
-      `${pin}${foundingPassphrases}`,
-    );
+    const init = keywardWithInput(workstationInitArgs, `${pin}${foundingPassphrases}`);
     expect(init.stderr).not.toContain('not a terminal');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Workstation initialised.');

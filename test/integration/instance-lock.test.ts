@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { Workstation } from '../../src/main/workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
-import { foundingOfficerArgs } from '../helpers/founding';
+import { workstationInitArgs } from '../helpers/founding';
 import { rejection } from '../helpers/rejection';
 
 let dataDir: string;
@@ -20,17 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const initArgs = [
-  'bin/keyward.mjs',
-  'workstation',
-  'init',
-  '--network-acknowledged',
-  '--org',
-  'Example Org',
-  '--name',
-  'WS-1',
-  ...foundingOfficerArgs,
-];
+const initArgs = ['bin/keyward.mjs', ...workstationInitArgs];
 
 describe('a second Keyward on the same data folder', () => {
   it('is refused at its login, naming the Keyward that holds the folder, and goes ahead once that one has closed', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenReport } from '../../src/main/workstation';
-import { foundingOfficerArgs, foundingPassphrases } from '../helpers/founding';
+import { foundingPassphrases, workstationInitArgs } from '../helpers/founding';
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
 let dataDir: string;
@@ -25,16 +25,7 @@ afterEach(() => {
 });
 
 const realToken = ['--module', softhsmModule, '--token', 'pkcs11:token=Real%20HSM'];
-const initialise = [
-  'workstation',
-  'init',
-  '--network-acknowledged',
-  '--org',
-  'Example Org',
-  '--name',
-  'WS-1',
-  ...foundingOfficerArgs,
-];
+const initialise = workstationInitArgs;
 const passphrases = foundingPassphrases;
 
 /** The CLI as a real process, its standard input a pipe carrying `input`. */

@@ -864,18 +864,21 @@ export class CeremonyEngine {
 
   /** Which other ceremonies' completed steps handed a key version out of the token (StepExecutor.handsOut). */
   private handedOut(ceremonyId: string): StepContext['handedOut'] {
+    // Read once, when first asked, for every version a context is asked about (an abort preview asks per step).
+    let byVersion: Map<string, Set<string>> | undefined;
     return (keyName, version) => {
-      const actions = Object.keys(this.d.executors).filter((action) => this.d.executors[action]?.handsOut);
-      const by = this.d.store
-        .doneSteps(actions)
-        .filter((step) => step.ceremonyId !== ceremonyId)
-        .filter((step) =>
-          (this.d.executors[step.action]?.handsOut?.(step.params) ?? []).some(
-            (ref) => ref.name === keyName && ref.version === version,
-          ),
-        )
-        .map((step) => step.ceremonyId);
-      return [...new Set(by)];
+      if (!byVersion) {
+        byVersion = new Map();
+        const actions = Object.keys(this.d.executors).filter((action) => this.d.executors[action]?.handsOut);
+        for (const step of this.d.store.doneSteps(actions)) {
+          if (step.ceremonyId === ceremonyId) continue;
+          for (const ref of this.d.executors[step.action]?.handsOut?.(step.params) ?? []) {
+            const key = `${ref.name}\u0000${ref.version}`;
+            byVersion.set(key, (byVersion.get(key) ?? new Set()).add(step.ceremonyId));
+          }
+        }
+      }
+      return [...(byVersion.get(`${keyName}\u0000${version}`) ?? [])];
     };
   }
 
