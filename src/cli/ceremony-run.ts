@@ -15,6 +15,7 @@ import {
   type EngineDependencies,
   type StepPlan,
 } from '../main/ceremonies/engine';
+import { openCeremonyEngine } from '../main/ceremonies/open-engine';
 import {
   maxPlanFileBytes,
   readAnswersFile,
@@ -39,9 +40,10 @@ import {
   type CeremonySummary,
   type StepValue,
 } from '../shared/ceremonies';
+import { quorumNeeded } from '../shared/ceremony-types';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
-import { countsTowardsQuorum, quorumNeeded, roleNames, rolesInWords, type Approval } from '../shared/officers';
+import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../shared/officers';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 import { formatFingerprint } from './format';
 import { choosePassphrase, readPinParts, readSecret } from './secret-input';
@@ -174,7 +176,8 @@ async function openEngine(
   options: CeremonyRunOptions,
 ): Promise<CeremonyEngine> {
   const { answers, tokenName } = session;
-  const engine = await workstation.ceremonyEngine(
+  const engine = await openCeremonyEngine(
+    workstation,
     {
       pinParts: async (role) => {
         if (role === 'user') return answers?.pinParts ?? readPinParts(tokenName, 'user', options.pinParts);
@@ -257,7 +260,12 @@ export function exportAuditCeremony(
 ): Promise<boolean> {
   const transcriptDir = dirname(out);
   requireFolder(transcriptDir);
-  return runPlan(workstation, { type: 'export-audit', officers, file: out }, transcriptDir, {
+  const plan = {
+    type: 'export-audit' as const,
+    officers,
+    plan: { ceremony: 'export-audit' as const, officers, file: out },
+  };
+  return runPlan(workstation, plan, transcriptDir, {
     ...options,
     transcriptDir,
   });
@@ -294,17 +302,18 @@ async function runPlan(
 ): Promise<boolean> {
   const { print } = options;
   if (planFile.type === 'initialise-workstation') {
-    requireSelfGoverning(planFile.founding); // before any PIN or passphrase is typed
+    const { workstation: about, founding: foundingOfficers } = planFile.plan;
+    requireSelfGoverning(foundingOfficers); // before any PIN or passphrase is typed
     const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
-    for (const officer of planFile.founding) {
+    for (const officer of foundingOfficers) {
       const chosen =
         session.answers?.passphrases[officer.id] ??
         (await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`));
       founding.push({ id: officer.id, displayName: officer.name, role: officer.role, passphrase: chosen });
     }
     const { identity, officers } = await workstation.initialise(
-      { name: planFile.name, organization: planFile.organization, spec: planFile.signingKey },
+      { name: about.name, organization: about.organization, spec: about.signingKey },
       founding,
     );
     if (session.mustAcknowledge)
@@ -631,7 +640,7 @@ export async function writeCeremonyTranscript(
   }
   const { tokenName } = await openToken(workstation);
   await logInUser(workstation, tokenName, pinParts, print);
-  const engine = await workstation.ceremonyEngine({
+  const engine = await openCeremonyEngine(workstation, {
     pinParts: () =>
       Promise.reject(
         new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.'),

@@ -6,11 +6,12 @@ import { X509Certificate, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditCheckpoint, AuditDetails } from '../shared/audit';
+import type { CeremonyType } from '../shared/ceremony-types';
 import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { Capabilities, LoginResult, LoginRole, SigningKeySpec } from '../shared/keys';
-import type { CeremonyType, OfficerRecord, QuorumPolicy } from '../shared/officers';
+import type { OfficerRecord, QuorumPolicy } from '../shared/officers';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { HsmSettings } from '../shared/settings';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
@@ -21,9 +22,7 @@ import {
   type AuditAnchor,
   type AuditTrailVerification,
 } from './audit/anchor';
-import { CeremonyEngine, type EngineDependencies } from './ceremonies/engine';
 import type { HsmSelection } from './ceremonies/hsm-selection';
-import { ceremonyExecutors } from './ceremonies/registry';
 import { ensureDataDir } from './data-dir';
 import { sha256File } from './files/digest';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
@@ -44,10 +43,8 @@ import { createIdentity, identitySigner } from './identity/workstation-identity'
 import { enrolOfficer, type Enrolment } from './officers/enrolment';
 import { requireSelfGoverning } from './officers/founding';
 import { checkPassphraseRules } from './officers/passphrase';
-import { generator } from './paths';
 import { readSavedSelection, settingsPath, settleStagedSettings, stageSettings, writeSettings } from './settings-file';
 import { AuditLog } from './store/audit-log';
-import { Bundles } from './store/bundles';
 import { onFullDisk } from './store/busy';
 import { CeremonyStore } from './store/ceremonies';
 import { Checkpoints } from './store/checkpoints';
@@ -58,6 +55,7 @@ import { Inventory } from './store/inventory';
 import { schemaVersion } from './store/migrations';
 import { Officers } from './store/officers';
 import { Policies } from './store/policies';
+import { openStores, type Stores } from './store/stores';
 import { WrappingKeys } from './store/wrapping-keys';
 import type { Signer } from './x509/signer';
 
@@ -87,14 +85,7 @@ export class Workstation {
   /** A promise, so that concurrent first calls share one HSM process. */
   private connection: Promise<Connection> | undefined;
   private db: Db | undefined;
-  private auditLog: AuditLog | undefined;
-  private checkpointStore: Checkpoints | undefined;
-  private identityStore: Identities | undefined;
-  private officerStore: Officers | undefined;
-  private inventoryStore: Inventory | undefined;
-  private policyStore: Policies | undefined;
-  private wrappingKeyStore: WrappingKeys | undefined;
-  private ceremonyStore: CeremonyStore | undefined;
+  private storeSet: Stores | undefined;
   private instanceLock: InstanceLock | undefined;
   /** Set by readOnly(): the database is opened read-only. */
   private readOnlyDb = false;
@@ -285,10 +276,14 @@ export class Workstation {
     return settings;
   }
 
-  /** The audit log, opened (and the database migrated) on first use. */
+  /** The database's stores, built once when it is first used (the database opened and migrated then). */
+  stores(): Stores {
+    this.storeSet ??= openStores(this.openDb());
+    return this.storeSet;
+  }
+
   audit(): AuditLog {
-    this.auditLog ??= new AuditLog(this.openDb());
-    return this.auditLog;
+    return this.stores().log;
   }
 
   /**
@@ -321,13 +316,11 @@ export class Workstation {
   }
 
   checkpoints(): Checkpoints {
-    this.checkpointStore ??= new Checkpoints(this.openDb(), this.audit());
-    return this.checkpointStore;
+    return this.stores().checkpoints;
   }
 
   identities(): Identities {
-    this.identityStore ??= new Identities(this.openDb(), this.audit());
-    return this.identityStore;
+    return this.stores().identities;
   }
 
   /** Logs in to the selected token; the PIN parts are joined only inside the HSM process. */
@@ -345,18 +338,15 @@ export class Workstation {
   }
 
   officers(): Officers {
-    this.officerStore ??= new Officers(this.openDb(), this.audit());
-    return this.officerStore;
+    return this.stores().officers;
   }
 
   wrappingKeys(): WrappingKeys {
-    this.wrappingKeyStore ??= new WrappingKeys(this.openDb(), this.audit());
-    return this.wrappingKeyStore;
+    return this.stores().wrappingKeys;
   }
 
   inventory(): Inventory {
-    this.inventoryStore ??= new Inventory(this.openDb(), this.audit());
-    return this.inventoryStore;
+    return this.stores().inventory;
   }
 
   /**
@@ -425,84 +415,21 @@ export class Workstation {
   }
 
   ceremonies(): CeremonyStore {
-    this.ceremonyStore ??= new CeremonyStore(this.openDb());
-    return this.ceremonyStore;
+    return this.stores().ceremonies;
   }
 
   policies(): Policies {
-    this.policyStore ??= new Policies(this.openDb(), this.audit());
-    return this.policyStore;
+    return this.stores().policies;
   }
 
   policy(type: CeremonyType): QuorumPolicy {
     return this.policies().get(type);
   }
 
-  /**
-   * The ceremony engine on the selected token (needs a user login); an interrupted step is rolled back
-   * first. `pinParts` asks the officers for a role's PIN parts when a step needs another login.
-   * `faults` is for fault-injection tests only (a crash at a chosen point); never given in production.
-   */
-  async ceremonyEngine(
-    prompts: {
-      pinParts: (role: LoginRole) => Promise<string[]>;
-      newPassphrase: (officerId: string) => Promise<string>;
-      backupShares: (backupId: string, threshold: number) => Promise<Uint8Array[]>;
-    },
-    faults: Pick<EngineDependencies, 'crash'> = {},
-  ): Promise<CeremonyEngine> {
-    // Never roll back the step of a ceremony another Keyward is running.
-    this.holdInstanceLock();
-    const identity = this.identities().require();
+  /** The selected token, its HSM process started (and its module approved) if it was not yet. */
+  async token(): Promise<{ client: HsmClient; tokenUri: string }> {
     const { client, tokenUri } = await this.connect();
-    const signer = await identitySigner(client, tokenUri, identity);
-    const token = await client.request('describeToken', { uri: tokenUri });
-    const db = this.openDb();
-    const log = this.audit();
-    const engine = new CeremonyEngine({
-      ...faults,
-      db,
-      store: this.ceremonies(),
-      log,
-      officers: this.officers(),
-      policies: this.policies(),
-      workstationCertificate: identity.certificateDer,
-      workstationKeyId: identity.tokenObjectId,
-      executors: ceremonyExecutors,
-      stepContext: {
-        client,
-        uri: tokenUri,
-        tokenSerial: token.serial,
-        rehearsal: this.settings().mode === 'rehearsal',
-        inventory: this.inventory(),
-        wrappingKeys: this.wrappingKeys(),
-        bundles: new Bundles(db, log, this.inventory()),
-        checkpoints: this.checkpoints(),
-        anchor: tokenAnchor(client, tokenUri),
-        log,
-        signer,
-        certificateDer: identity.certificateDer,
-        generator,
-        officers: this.officers(),
-        policies: this.policies(),
-        hsm: this.hsmSelection(),
-        newPassphrase: prompts.newPassphrase,
-        backupShares: prompts.backupShares,
-        login: async (role) => {
-          const result = await client.request('login', { uri: tokenUri, role, pinParts: await prompts.pinParts(role) });
-          for (const warning of result.warnings)
-            log.append({
-              actors: ['workstation'],
-              action: 'hsm.pin-warning',
-              subject: tokenUri,
-              outcome: 'success',
-              details: { role, warning },
-            });
-        },
-      },
-    });
-    await engine.recover();
-    return engine;
+    return { client, tokenUri };
   }
 
   private async signer(): Promise<Signer> {
@@ -721,16 +648,9 @@ export class Workstation {
   close(): void {
     this.instanceLock?.release();
     this.instanceLock = undefined;
-    this.checkpointStore = undefined;
-    this.identityStore = undefined;
-    this.officerStore = undefined;
-    this.inventoryStore = undefined;
-    this.policyStore = undefined;
-    this.wrappingKeyStore = undefined;
-    this.ceremonyStore = undefined;
+    this.storeSet = undefined;
     this.db?.close();
     this.db = undefined;
-    this.auditLog = undefined;
     this.disconnect();
   }
 

@@ -1,5 +1,6 @@
 /** Ceremonies as every side sees them: the plan officers read before it starts, and its progress. */
-import type { CeremonyType, OfficerRole, QuorumPolicy } from './officers';
+import type { CeremonyType } from './ceremony-types';
+import type { OfficerRole, QuorumPolicy } from './officers';
 
 export type StepValue = null | boolean | number | string | StepValue[] | { [key: string]: StepValue };
 

@@ -3,13 +3,11 @@
  * have, even with any one of its officers locked out (that officer cannot approve their own unlocking).
  * A founding set that cannot is refused: one lock-out would block the workstation for good.
  */
+import { defaultPolicies, quorumNeeded, type CeremonyType } from './ceremony-types';
 import {
   countsTowardsQuorum,
-  defaultPolicies,
   maxPassphraseAttempts,
-  quorumNeeded,
   rolesInWords,
-  type CeremonyType,
   type OfficerRole,
   type QuorumPolicy,
 } from './officers';

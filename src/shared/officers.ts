@@ -59,31 +59,6 @@ export interface OfficerRecord {
 /** Wrong passphrases in a row before an officer is locked out (unlocking is an officer ceremony). */
 export const maxPassphraseAttempts = 5;
 
-export const ceremonyTypes = [
-  'initialise-workstation',
-  'enrol-officer',
-  'suspend-officer',
-  'remove-officer',
-  'change-policy',
-  'import-wrapping-key',
-  'generate-cmk',
-  'rotate-cmk',
-  'export-key',
-  'backup',
-  'restore',
-  'disable-key',
-  'enable-key',
-  'destroy-key',
-  'export-audit',
-  'change-hsm',
-] as const;
-export type CeremonyType = (typeof ceremonyTypes)[number];
-
-/** Ceremonies that touch a CMK or the officers: never fewer than two distinct officers. */
-export const dualControlCeremonies: readonly CeremonyType[] = ceremonyTypes.filter(
-  (t) => t !== 'initialise-workstation' && t !== 'export-audit',
-);
-
 /** Roles as sentences name them (the screens' labels are capitalised). */
 export const roleNames: Record<OfficerRole, string> = {
   'security-officer': 'security officer',
@@ -92,52 +67,6 @@ export const roleNames: Record<OfficerRole, string> = {
 };
 export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map((r) => roleNames[r]).join(', ');
 
-/** The fewest approvals a sensitive step of this ceremony may have, whatever its policy says. */
-export const approvalFloor = (type: CeremonyType): number =>
-  dualControlCeremonies.includes(type) ? minimumCmkQuorum : 1;
-
-/** How many distinct officers' approvals a sensitive step of this ceremony needs: its policy's quorum, never below the floor. */
-export const quorumNeeded = (type: CeremonyType, policy: Pick<QuorumPolicy, 'quorum'>): number =>
-  Math.max(policy.quorum, approvalFloor(type));
-
 /** Whether an officer in this role may approve this ceremony's steps, or sign its abort, under its policy. */
 export const countsTowardsQuorum = (policy: Pick<QuorumPolicy, 'roles'>, role: OfficerRole): boolean =>
   policy.roles.includes(role);
-
-const cmkRoles: OfficerRole[] = ['security-officer', 'key-custodian'];
-
-export const defaultPolicies: Record<CeremonyType, QuorumPolicy> = {
-  'initialise-workstation': {
-    quorum: 2,
-    roles: ['security-officer', 'key-custodian', 'auditor'],
-    approvalLifetimeHours: defaultApprovalLifetimeHours,
-  },
-  'enrol-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'suspend-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'remove-officer': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'change-policy': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'import-wrapping-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'generate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'rotate-cmk': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'export-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  backup: {
-    quorum: 2,
-    roles: ['key-custodian', 'security-officer'],
-    approvalLifetimeHours: defaultApprovalLifetimeHours,
-  },
-  restore: {
-    quorum: 2,
-    roles: ['key-custodian', 'security-officer'],
-    approvalLifetimeHours: defaultApprovalLifetimeHours,
-  },
-  'disable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'enable-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'destroy-key': { quorum: 2, roles: cmkRoles, approvalLifetimeHours: defaultApprovalLifetimeHours },
-  'export-audit': {
-    quorum: 1,
-    roles: ['auditor', 'security-officer'],
-    approvalLifetimeHours: defaultApprovalLifetimeHours,
-  },
-  // Every PIN typed afterwards goes through the module: the security officers decide.
-  'change-hsm': { quorum: 2, roles: ['security-officer'], approvalLifetimeHours: defaultApprovalLifetimeHours },
-};

@@ -4,27 +4,23 @@
  * the engine's dependencies built in one place, crash injection, and the token's objects listed by
  * OpenSC's pkcs11-tool (independently of Keyward).
  */
-import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
-import {
-  CeremonyEngine,
-  type CrashPoint,
-  type EngineDependencies,
-  type StepPlan,
-} from '../../src/main/ceremonies/engine';
+import { CeremonyEngine, type CrashPoint, type StepPlan } from '../../src/main/ceremonies/engine';
+import { engineDependencies } from '../../src/main/ceremonies/engine-dependencies';
 import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
-import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
+import type { Step } from '../../src/main/ceremonies/steps';
 import type { HsmClient } from '../../src/main/hsm/client/client';
 import { enrolOfficer } from '../../src/main/officers/enrolment';
-import { Bundles } from '../../src/main/store/bundles';
-import { CeremonyStore } from '../../src/main/store/ceremonies';
-import { Checkpoints } from '../../src/main/store/checkpoints';
-import { Inventory } from '../../src/main/store/inventory';
-import { Officers } from '../../src/main/store/officers';
-import { Policies } from '../../src/main/store/policies';
-import { WrappingKeys } from '../../src/main/store/wrapping-keys';
+import type { CeremonyStore } from '../../src/main/store/ceremonies';
+import type { Checkpoints } from '../../src/main/store/checkpoints';
+import type { Inventory } from '../../src/main/store/inventory';
+import type { Officers } from '../../src/main/store/officers';
+import type { Policies } from '../../src/main/store/policies';
+import { openStores } from '../../src/main/store/stores';
+import type { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import type { CeremonyStatus } from '../../src/shared/ceremonies';
-import type { CeremonyType, OfficerRole } from '../../src/shared/officers';
+import type { CeremonyType } from '../../src/shared/ceremony-types';
+import type { OfficerRole } from '../../src/shared/officers';
 import { listTokenObjects } from './softhsm';
 import { testWorkstation, type TestWorkstation } from './workstation';
 
@@ -71,6 +67,8 @@ export interface EngineOptions {
   now?: () => Date;
   /** What the steps talk to the HSM process through (a test may watch the requests). */
   client?: HsmClient;
+  /** Steps the engine may run besides Keyward's own (a test's rogue step, to replay an attack). */
+  extraSteps?: Step[];
 }
 
 export interface CeremonyBench {
@@ -108,12 +106,8 @@ export interface CeremonyBench {
 export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   const ws = await testWorkstation(label);
   const tokenSerial = (await ws.client.request('describeToken', { uri: ws.uri })).serial;
-  const officers = new Officers(ws.db, ws.log);
-  const inventory = new Inventory(ws.db, ws.log);
-  const wrappingKeys = new WrappingKeys(ws.db, ws.log);
-  const policies = new Policies(ws.db, ws.log);
-  const store = new CeremonyStore(ws.db);
-  const checkpoints = new Checkpoints(ws.db, ws.log);
+  const stores = openStores(ws.db, ws.log);
+  const { officers, inventory, wrappingKeys, policies, ceremonies: store, checkpoints } = stores;
   const founding = { actors: founders.map(([id]) => id), ceremony: 'initialise' };
   for (const [id, role] of founders) {
     await enrolOfficer(
@@ -125,31 +119,18 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   }
 
   const engine = (options: EngineOptions = {}): CeremonyEngine => {
-    const dependencies: EngineDependencies = {
-      db: ws.db,
-      store,
-      log: ws.log,
-      officers,
-      policies,
-      executors: ceremonyExecutors,
-      workstationCertificate: ws.certificateDer,
-      workstationKeyId: ws.keyId,
-      stepContext: {
-        client: options.client ?? ws.client,
+    const client = options.client ?? ws.client;
+    const extra = Object.fromEntries((options.extraSteps ?? []).map((step) => [step.action, step.executor]));
+    const dependencies = engineDependencies(
+      {
+        stores,
+        client,
         uri: ws.uri,
         tokenSerial,
         rehearsal: options.rehearsal ?? false,
-        inventory,
-        wrappingKeys,
-        bundles: new Bundles(ws.db, ws.log, inventory),
-        checkpoints,
-        anchor: tokenAnchor(ws.client, ws.uri),
-        log: ws.log,
+        identity: { certificateDer: ws.certificateDer, tokenObjectId: ws.keyId },
         signer: ws.signer,
-        certificateDer: ws.certificateDer,
         generator: 'Keyward test',
-        officers,
-        policies,
         hsm: fixedHsm,
         newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
         backupShares: (backupId) =>
@@ -164,17 +145,19 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
           });
         },
       },
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.crash
-        ? {
-            crash: (point: CrashPoint, step: number) => {
-              if (point === options.crash?.point && step === options.crash.step)
-                throw new SimulatedCrash(`crash ${point} ${step}`);
-            },
-          }
-        : {}),
-    };
-    return new CeremonyEngine(dependencies);
+      {
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.crash
+          ? {
+              crash: (point: CrashPoint, step: number) => {
+                if (point === options.crash?.point && step === options.crash.step)
+                  throw new SimulatedCrash(`crash ${point} ${step}`);
+              },
+            }
+          : {}),
+      },
+    );
+    return new CeremonyEngine({ ...dependencies, executors: { ...dependencies.executors, ...extra } });
   };
 
   const approve = async (e: CeremonyEngine, id: string, step: number, present = ['alice', 'bob']) => {

@@ -10,18 +10,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
-import { planBackup, planRestore } from '../../src/main/ceremonies/backup-steps';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
-import { planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/generate-cmk';
-import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
-import {
-  planChangePolicy,
-  planEnrolOfficer,
-  planExportAudit,
-  planOfficerState,
-} from '../../src/main/ceremonies/officer-steps';
+import { planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { planOfficerState } from '../../src/main/ceremonies/officer-steps';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
+import { planBackup } from '../../src/main/ceremonies/types/backup';
+import { planChangePolicy } from '../../src/main/ceremonies/types/change-policy';
+import { planDestroyKey } from '../../src/main/ceremonies/types/destroy-key';
+import { planEnrolOfficer } from '../../src/main/ceremonies/types/enrol-officer';
+import { planExportAudit } from '../../src/main/ceremonies/types/export-audit';
+import { planGenerateCmk, type NewCmk } from '../../src/main/ceremonies/types/generate-cmk';
+import { planRestore } from '../../src/main/ceremonies/types/restore';
+import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
 import { approveStep, enrolOfficer } from '../../src/main/officers/enrolment';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
 import { Bundles } from '../../src/main/store/bundles';

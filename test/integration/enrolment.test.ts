@@ -1,6 +1,6 @@
 /** An enrolment step through the ceremony engine: a failed run enrols nobody, and the step runs again. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planEnrolOfficer } from '../../src/main/ceremonies/officer-steps';
+import { planEnrolOfficer } from '../../src/main/ceremonies/types/enrol-officer';
 import { ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
 
 let bench: CeremonyBench;

@@ -32,7 +32,8 @@ import { parse } from 'yaml';
 import { runCeremony } from '../../src/cli/ceremony-run';
 import { closeSecretInput } from '../../src/cli/secret-input';
 import type { CrashPoint } from '../../src/main/ceremonies/engine';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import { openCeremonyEngine } from '../../src/main/ceremonies/open-engine';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
@@ -339,7 +340,8 @@ describe('a full disk under the data folder', () => {
     const workstation = new Workstation(dataDir, nodeHsmChannel);
     try {
       await workstation.login('user', [rehearsalToken.userPin]);
-      const engine = await workstation.ceremonyEngine(
+      const engine = await openCeremonyEngine(
+        workstation,
         {
           pinParts: () => Promise.resolve([rehearsalToken.userPin]),
           newPassphrase: () => Promise.reject(new Error('no enrolment here')),

@@ -24,12 +24,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { readShare } from '../../src/main/backup/shares';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
-import { planBackup, readBackupPackage } from '../../src/main/ceremonies/backup-steps';
+import { readBackupPackage } from '../../src/main/ceremonies/backup-steps';
 import { newCeremonyId, type CeremonyEngine } from '../../src/main/ceremonies/engine';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import { planExportAudit } from '../../src/main/ceremonies/officer-steps';
-import { planExportKey, planImportWrappingKey } from '../../src/main/ceremonies/provider-steps';
+import { openCeremonyEngine } from '../../src/main/ceremonies/open-engine';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
+import { planBackup } from '../../src/main/ceremonies/types/backup';
+import { planExportAudit } from '../../src/main/ceremonies/types/export-audit';
+import { planExportKey } from '../../src/main/ceremonies/types/export-key';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
+import { planImportWrappingKey } from '../../src/main/ceremonies/types/import-wrapping-key';
 import { HsmClient } from '../../src/main/hsm/client/client';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { prepareRehearsalModule } from '../../src/main/hsm/client/rehearsal';
@@ -37,7 +40,7 @@ import { readProviderImport } from '../../src/main/providers/import-parameters';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
 import { Workstation } from '../../src/main/workstation';
 import type { AuditEntry } from '../../src/shared/audit';
-import type { CeremonyType } from '../../src/shared/officers';
+import type { CeremonyType } from '../../src/shared/ceremony-types';
 import type { ProviderImport } from '../../src/shared/providers';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';
@@ -106,7 +109,7 @@ beforeAll(async () => {
     founding,
   );
   signerFingerprint = identity.publicKeyFingerprint;
-  engine = await workstation.ceremonyEngine({
+  engine = await openCeremonyEngine(workstation, {
     pinParts: (role) => Promise.resolve([role === 'user' ? rehearsalToken.userPin : rehearsalToken.soPin]),
     newPassphrase: () => Promise.reject(new Error('no enrolment here')),
     backupShares: () => Promise.reject(new Error('no restore here')),

@@ -5,7 +5,7 @@
  * the ceremony can only be aborted, touching nothing on the token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { describeRollback } from '../../src/shared/ceremonies';
 import { ceremonyBench, passphrases, SimulatedCrash, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';

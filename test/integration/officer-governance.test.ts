@@ -5,7 +5,8 @@
  * Real SoftHSM token and SQLite file, the engine driven as the app drives it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planChangePolicy, planOfficerState } from '../../src/main/ceremonies/officer-steps';
+import { planOfficerState } from '../../src/main/ceremonies/officer-steps';
+import { planChangePolicy } from '../../src/main/ceremonies/types/change-policy';
 import { requireStillSelfGoverning } from '../../src/main/officers/founding';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';

@@ -14,8 +14,8 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, type Db } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
+import { defaultPolicies } from '../../src/shared/ceremony-types';
 import { KeywardError } from '../../src/shared/errors';
-import { defaultPolicies } from '../../src/shared/officers';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 

@@ -9,11 +9,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planBackup } from '../../src/main/ceremonies/backup-steps';
 import type { CeremonyEngine } from '../../src/main/ceremonies/engine';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import { planDestroyKey, planRotateCmk, planSetVersionState } from '../../src/main/ceremonies/lifecycle';
-import { planChangePolicy } from '../../src/main/ceremonies/officer-steps';
+import { planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { planBackup } from '../../src/main/ceremonies/types/backup';
+import { planChangePolicy } from '../../src/main/ceremonies/types/change-policy';
+import { planDestroyKey } from '../../src/main/ceremonies/types/destroy-key';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
+import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
 import { aesCmk, ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 

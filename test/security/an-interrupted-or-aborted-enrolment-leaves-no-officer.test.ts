@@ -4,7 +4,7 @@
  * with a passphrase, whom no completed step had enrolled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planEnrolOfficer } from '../../src/main/ceremonies/officer-steps';
+import { planEnrolOfficer } from '../../src/main/ceremonies/types/enrol-officer';
 import { ceremonyBench, passphrases, SimulatedCrash, type CeremonyBench } from '../helpers/ceremony-engine';
 
 let bench: CeremonyBench;

@@ -23,8 +23,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planBackup } from '../../src/main/ceremonies/backup-steps';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
+import { planBackup } from '../../src/main/ceremonies/types/backup';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import type { HsmClient } from '../../src/main/hsm/client/client';
 import { useSysfsRoot } from '../../src/main/media/separate-drives';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';

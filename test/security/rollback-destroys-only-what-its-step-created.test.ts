@@ -6,9 +6,9 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planGenerateCmk } from '../../src/main/ceremonies/generate-cmk';
-import { planRotateCmk } from '../../src/main/ceremonies/lifecycle';
-import { planImportWrappingKey } from '../../src/main/ceremonies/provider-steps';
+import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
+import { planImportWrappingKey } from '../../src/main/ceremonies/types/import-wrapping-key';
+import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
 import { readProviderImport } from '../../src/main/providers/import-parameters';
 import type { ProviderImport } from '../../src/shared/providers';
 import { ceremonyBench, passphrases, SimulatedCrash, type CeremonyBench } from '../helpers/ceremony-engine';

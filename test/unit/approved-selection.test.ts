@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
-import { hsmSteps, planChangeHsm } from '../../src/main/ceremonies/hsm-steps';
+import { selectHsm } from '../../src/main/ceremonies/hsm-steps';
 import type { PlanningContext } from '../../src/main/ceremonies/steps';
+import { planChangeHsm } from '../../src/main/ceremonies/types/change-hsm';
 import {
   approvalHolds,
   selectionStanding,
@@ -167,11 +168,11 @@ describe('the change-hsm step', () => {
   it('still holds on the selection it was planned from, or once the target is in force (a run whose completion was not known), and on nothing else', async () => {
     const { steps } = await planChangeHsm(selection({ mode: 'rehearsal' }, null), vendor.modulePath, vendor.tokenUri);
     const params = steps[0]?.params ?? {};
-    const step = hsmSteps['select-hsm'];
-    expect(() => step?.stillHolds?.(planning(selection({ mode: 'rehearsal' }, null)), params)).not.toThrow();
-    expect(() => step?.stillHolds?.(planning(selection(vendor, undefined)), params)).not.toThrow();
+    const step = selectHsm.executor;
+    expect(() => step.stillHolds?.(planning(selection({ mode: 'rehearsal' }, null)), params)).not.toThrow();
+    expect(() => step.stillHolds?.(planning(selection(vendor, undefined)), params)).not.toThrow();
     expect(() =>
-      step?.stillHolds?.(planning(selection({ ...vendor, tokenUri: 'pkcs11:token=Other' }, undefined)), params),
+      step.stillHolds?.(planning(selection({ ...vendor, tokenUri: 'pkcs11:token=Other' }, undefined)), params),
     ).toThrow(/now uses/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaultPolicies, type CeremonyType } from '../../src/shared/ceremony-types';
 import { foundingRuleInWords, selfGovernanceProblems } from '../../src/shared/founding';
-import { defaultPolicies, maxPassphraseAttempts, type CeremonyType, type OfficerRole } from '../../src/shared/officers';
+import { maxPassphraseAttempts, type OfficerRole } from '../../src/shared/officers';
 
 const set = (...roles: OfficerRole[]) => roles.map((role, i) => ({ id: `o${i}`, role }));
 

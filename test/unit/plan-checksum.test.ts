@@ -12,7 +12,10 @@ const sealed = `${planChecksumLine(plan)}\n${plan}`;
 describe('a plan file may carry a checksum line, verified when present', () => {
   it('a plan with a matching first line is read; one without the line is read as before', () => {
     expect(checkPlanChecksum('p.yaml', sealed)).toMatchObject({ state: 'verified' });
-    expect(readPlanFile('p.yaml', sealed)).toMatchObject({ type: 'generate-cmk', request: { rotationDays: 365 } });
+    expect(readPlanFile('p.yaml', sealed)).toMatchObject({
+      type: 'generate-cmk',
+      plan: { key: { rotationDays: 365 } },
+    });
     expect(checkPlanChecksum('p.yaml', plan)).toEqual({ state: 'absent' });
   });
 

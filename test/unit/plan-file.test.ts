@@ -6,12 +6,16 @@ it('reads the example plan in docs/', () => {
   expect(readPlanFile('generate-cmk.yaml', readFileSync('docs/ceremonies/generate-cmk.yaml', 'utf8'))).toEqual({
     type: 'generate-cmk',
     officers: ['alice', 'bob'],
-    request: {
-      keyName: 'Tenant CMK',
-      purpose: "Encryption of the SaaS tenant's data",
-      provider: 'aws-kms',
-      spec: 'AES_256',
-      rotationDays: 365,
+    plan: {
+      ceremony: 'generate-cmk',
+      officers: ['alice', 'bob'],
+      key: {
+        name: 'Tenant CMK',
+        purpose: "Encryption of the SaaS tenant's data",
+        provider: 'aws-kms',
+        spec: 'AES_256',
+        rotationDays: 365,
+      },
     },
   });
   expect(
@@ -38,14 +42,18 @@ it.each([
 it('reads the example import and export plans in docs/', () => {
   expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/import-wrapping-key.yaml', 'utf8'))).toMatchObject({
     type: 'import-wrapping-key',
-    provider: 'aws-kms',
-    files: { wrappingKey: 'params/get-parameters-for-import.json' },
-    fields: { algorithm: 'RSAES_OAEP_SHA_256' },
+    plan: {
+      provider: 'aws-kms',
+      files: { wrappingKey: 'params/get-parameters-for-import.json' },
+      fields: { algorithm: 'RSAES_OAEP_SHA_256' },
+    },
   });
   expect(readPlanFile('e.yaml', readFileSync('docs/ceremonies/export-key.yaml', 'utf8'))).toMatchObject({
     type: 'export-key',
-    key: { name: 'Tenant CMK', version: 1 },
-    destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' },
+    plan: {
+      key: { name: 'Tenant CMK', version: 1 },
+      destination: { folder: '/media/officer/KEYWARD-USB', drive: 'KEYWARD-USB' },
+    },
   });
   expect(readAnswersFile('a.yaml', readFileSync('docs/ceremonies/rehearsal-answers.yaml', 'utf8')).soPinParts).toEqual([
     '9999-8888',
@@ -57,20 +65,16 @@ it('reads the example lifecycle plans in docs/', () => {
   expect(read('rotate-cmk.yaml')).toEqual({
     type: 'rotate-cmk',
     officers: ['alice', 'bob'],
-    keyName: 'Tenant CMK',
-    reason: 'due',
+    plan: { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'due' },
   });
   expect(read('disable-key.yaml')).toMatchObject({
     type: 'disable-key',
-    keyName: 'Tenant CMK',
-    version: 1,
-    state: 'disabled',
+    plan: { key: { name: 'Tenant CMK', version: 1 } },
   });
-  expect(read('enable-key.yaml')).toMatchObject({ type: 'enable-key', state: 'decrypt-only' });
+  expect(read('enable-key.yaml')).toMatchObject({ type: 'enable-key', plan: { state: 'decrypt-only' } });
   expect(read('destroy-key.yaml')).toMatchObject({
     type: 'destroy-key',
-    version: 1,
-    folder: '/media/officer/KEYWARD-USB',
+    plan: { key: { version: 1 }, destination: { folder: '/media/officer/KEYWARD-USB' } },
   });
 });
 
@@ -79,14 +83,20 @@ it('reads the example officer, policy and audit plans in docs/', () => {
   expect(read('enrol-officer.yaml')).toEqual({
     type: 'enrol-officer',
     officers: ['alice', 'dave'],
-    officer: { id: 'erin', name: 'Erin Park', role: 'key-custodian' },
+    plan: {
+      ceremony: 'enrol-officer',
+      officers: ['alice', 'dave'],
+      officer: { id: 'erin', name: 'Erin Park', role: 'key-custodian' },
+    },
   });
-  expect(read('suspend-officer.yaml')).toMatchObject({ type: 'suspend-officer', officer: 'erin', change: 'suspend' });
-  expect(read('remove-officer.yaml')).toMatchObject({ type: 'remove-officer', officer: 'erin', change: 'remove' });
+  expect(read('suspend-officer.yaml')).toMatchObject({
+    type: 'suspend-officer',
+    plan: { officer: 'erin', change: 'suspend' },
+  });
+  expect(read('remove-officer.yaml')).toMatchObject({ type: 'remove-officer', plan: { officer: 'erin' } });
   expect(read('change-policy.yaml')).toMatchObject({
     type: 'change-policy',
-    ceremonyType: 'export-key',
-    policy: { quorum: 3 },
+    plan: { policy: { ceremonyType: 'export-key', quorum: 3 } },
   });
   expect(read('export-audit.yaml')).toMatchObject({ type: 'export-audit', officers: ['carol'] });
 });
@@ -95,19 +105,27 @@ it('reads the example backup and restore plans in docs/', () => {
   const read = (name: string) => readPlanFile(name, readFileSync(`docs/ceremonies/${name}`, 'utf8'));
   expect(read('backup.yaml')).toMatchObject({
     type: 'backup',
-    threshold: 2,
-    packageFolder: '/media/officer/BACKUP',
-    shareFolders: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'],
+    plan: {
+      threshold: 2,
+      package: '/media/officer/BACKUP',
+      shares: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'],
+    },
   });
-  expect(read('restore.yaml')).toMatchObject({ type: 'restore', keys: [{ name: 'Tenant CMK', version: 1 }] });
+  expect(read('restore.yaml')).toMatchObject({
+    type: 'restore',
+    plan: { keys: [{ name: 'Tenant CMK', version: 1 }] },
+  });
 });
 
 it('reads the example initialisation plan in docs/', () => {
   expect(readPlanFile('i.yaml', readFileSync('docs/ceremonies/initialise-workstation.yaml', 'utf8'))).toMatchObject({
     type: 'initialise-workstation',
     officers: ['alice', 'bob', 'dave', 'grace', 'carol'],
-    organization: 'Example Org',
-    signingKey: 'ECDSA_P384',
+    plan: { workstation: { organization: 'Example Org', signingKey: 'ECDSA_P384' } },
+  });
+  expect(
+    readPlanFile('i.yaml', readFileSync('docs/ceremonies/initialise-workstation.yaml', 'utf8')).plan,
+  ).toMatchObject({
     founding: [
       { id: 'alice', role: 'security-officer' },
       { id: 'bob', role: 'key-custodian' },

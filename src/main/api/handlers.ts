@@ -1,7 +1,7 @@
 /** The contract's handlers, written once over the workstation services and bound by each shell. */
 import type { AirGapStatus } from '../../shared/air-gap';
+import { ceremonyTypes, dualControlCeremonies } from '../../shared/ceremony-types';
 import type { Handlers } from '../../shared/contract';
-import { ceremonyTypes, dualControlCeremonies } from '../../shared/officers';
 import { CeremonyService } from '../ceremonies/service';
 import { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';

@@ -18,20 +18,17 @@ import { writeNewFolder } from '../files/new-folder';
 import { splitWraps } from '../hsm/protocol';
 import { requireSeparateDrives } from '../media/separate-drives';
 import { publicKeyFingerprint } from '../store/identity';
-import type { Inventory } from '../store/inventory';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
-import type { StepPlan } from './engine';
 import { versionsOf } from './generate-cmk';
 import {
   asSecurityOfficer,
-  number,
+  defineStep,
+  resultNumber,
+  resultText,
   securityOfficerLogin,
   stale,
-  text,
-  type Params,
+  type Result,
   type StepContext,
-  type StepExecutor,
-  type VersionRef,
 } from './steps';
 
 const packageFile = 'backup.json';
@@ -64,64 +61,7 @@ const packageSchema = z
   .strict();
 export type BackupPackage = z.infer<typeof packageSchema>;
 
-const refsOf = (value: StepValue | undefined): VersionRef[] =>
-  (Array.isArray(value) ? value : []).map((v) => ({
-    name: text(v as Params, 'name'),
-    version: number(v as Params, 'version'),
-  }));
-
-export function planBackup(
-  inventory: Inventory,
-  versions: VersionRef[],
-  threshold: number,
-  packageFolder: string,
-  shareFolders: string[],
-  rehearsal: boolean,
-): { title: string; steps: StepPlan[] } {
-  if (versions.length === 0)
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      'A backup names at least one key version.',
-      'List the versions to back up.',
-    );
-  for (const ref of versions) {
-    const found = inventory.get(ref.name).versions.find((v) => v.version === ref.version);
-    if (!found || found.state === 'destroyed')
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `${ref.name} v${ref.version} ${found ? 'is destroyed' : 'does not exist'}; it cannot be backed up.`,
-        'Check the versions listed.',
-      );
-  }
-  if (!Number.isInteger(threshold) || threshold < 2 || shareFolders.length < threshold || shareFolders.length > 16) {
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `A backup key is split into N shares of which M rebuild it: 2 <= M <= N <= 16 (here M=${threshold}, N=${shareFolders.length}).`,
-      'Name one drive per custodian and a threshold of at least two.',
-    );
-  }
-  requireSeparateDrives(packageFolder, shareFolders, rehearsal);
-  // Names the backup key's label on the token, reserved before the step runs; each run of the step makes its own backup id.
-  const kekLabelId = randomUUID();
-  return {
-    title: `Back up ${versions.map((v) => `${v.name} v${v.version}`).join(', ')} (${threshold} of ${shareFolders.length} custodians)`,
-    steps: [
-      {
-        action: 'backup-versions',
-        description: `Make a backup key in the token, split it into ${shareFolders.length} shares (any ${threshold} rebuild it), wrap ${versions.length} version(s) under it, destroy it, and write the signed package to ${packageFolder} and one share to each custodian's drive`,
-        params: {
-          kekLabelId,
-          versions: versions.map((v) => ({ name: v.name, version: v.version })),
-          threshold,
-          packageFolder,
-          shareFolders,
-        },
-        sensitive: true,
-      },
-    ],
-  };
-}
-
+const versionRef = z.object({ name: z.string().min(1), version: z.number().int().min(1) });
 /** The package, its signature checked against this workstation's certificate. */
 export function readBackupPackage(folder: string, workstationCertificate: Uint8Array): BackupPackage {
   let json: Buffer;
@@ -158,53 +98,6 @@ export function readBackupPackage(folder: string, workstationCertificate: Uint8A
   return parsed.data;
 }
 
-export function planRestore(
-  inventory: Inventory,
-  workstationCertificate: Uint8Array,
-  packageFolder: string,
-  versions: VersionRef[],
-): { title: string; steps: StepPlan[] } {
-  const backup = readBackupPackage(packageFolder, workstationCertificate);
-  const restores = versions.map((ref) => {
-    const entry = backup.versions.find((v) => v.name === ref.name && v.version === ref.version);
-    const recorded = inventory.get(ref.name).versions.find((v) => v.version === ref.version);
-    if (!entry)
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `The backup ${backup.backupId} does not hold ${ref.name} v${ref.version}.`,
-        'Check the package or the version.',
-      );
-    if (!recorded || recorded.state !== 'destroyed')
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `${ref.name} v${ref.version} is ${recorded?.state ?? 'not in the inventory'}; only a destroyed version is restored.`,
-        'Check the inventory.',
-      );
-    if (recorded.kcv !== entry.kcv)
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `The backup's ${ref.name} v${ref.version} has KCV ${entry.kcv.toUpperCase()}, the inventory ${recorded.kcv.toUpperCase()}: not the same key.`,
-        'Stop and investigate: the package or the inventory is not what it should be.',
-      );
-    return {
-      name: ref.name,
-      version: ref.version,
-      label: `${ref.name} v${ref.version} restored ${backup.backupId.slice(0, 8)}`,
-    };
-  });
-  return {
-    title: `Restore ${restores.map((r) => `${r.name} v${r.version}`).join(', ')} from backup ${backup.backupId.slice(0, 8)}`,
-    steps: [
-      {
-        action: 'restore-versions',
-        description: `Rebuild the backup key from ${backup.threshold} custodians' shares (check value ${backup.kekKcv.toUpperCase()}), unwrap ${restores.length} version(s) into the token with every CMK protection, and check each KCV against the inventory`,
-        params: { packageFolder, backupId: backup.backupId, versions: restores },
-        sensitive: true,
-      },
-    ],
-  };
-}
-
 /** The backup key in the token (a trusted session object the SO makes from its value) for the work, then destroyed (audited). */
 async function withKek<T>(
   context: StepContext,
@@ -225,242 +118,241 @@ async function withKek<T>(
 
 const kekLabel = (backupId: string) => `Keyward backup key ${backupId.slice(0, 8)}`;
 
-export const backupSteps: Record<string, StepExecutor> = {
-  'backup-versions': {
-    // Shares handed out cannot be taken back.
-    takesEffect: true,
-    handsOut: (params) => refsOf(params.versions),
-    inputs: () => securityOfficerLogin,
-    creates: (params) => [kekLabel(text(params, 'kekLabelId'))],
-    stillHolds: (context, params) => {
-      for (const ref of refsOf(params.versions)) {
-        const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
-        if (!found || found.state === 'destroyed')
-          throw stale(`${ref.name} v${ref.version} is ${found ? 'destroyed' : 'missing'} now`);
-      }
-    },
-    run: async (context, params) => {
-      // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
-      const backupId = randomUUID();
-      const threshold = number(params, 'threshold');
-      const shareFolders = (params.shareFolders as string[] | undefined) ?? [];
-      // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
-      requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
-      const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
-      const value = Buffer.from(drawn);
-      drawn.fill(0);
-      let shares: Uint8Array[] = [];
-      try {
-        const { kcv, versions } = await withKek(
-          context,
-          kekLabel(text(params, 'kekLabelId')),
-          value,
-          'backup',
-          async (kek) => {
-            const chosen = refsOf(params.versions).map((ref) => {
-              const key = context.inventory.get(ref.name);
-              const recorded = key.versions.find((v) => v.version === ref.version);
-              if (!recorded)
-                throw new KeywardError(
-                  'INVALID_REQUEST',
-                  `${ref.name} has no version ${ref.version}.`,
-                  'Check the plan.',
-                );
-              return { ref, key, recorded };
-            });
-            // Every version under the KEK in one request to the HSM process.
-            const allWrapped = splitWraps(
-              await context.client.request('wrapKwp', {
-                uri: context.uri,
-                targetIds: chosen.map(({ recorded }) => recorded.tokenObjectId),
-                kekId: kek.id,
-              }),
-            );
-            const wrappedVersions = [];
-            for (const [index, { ref, key, recorded }] of chosen.entries()) {
-              const wrapped = allWrapped[index];
-              if (!wrapped)
-                throw new KeywardError(
-                  'HSM_PROCESS_FAILED',
-                  `The HSM process returned ${allWrapped.length} wrapped keys for ${chosen.length} versions.`,
-                  'Nothing was written. Restart Keyward and run the step again.',
-                );
-              const pair = key.spec.startsWith('RSA_') || key.spec.startsWith('EC_');
-              const spki = pair
-                ? (await context.client.request('signingPublicKey', { uri: context.uri, id: recorded.tokenObjectId }))
-                    .publicKeySpki
-                : null;
-              wrappedVersions.push({
-                name: ref.name,
-                version: ref.version,
-                spec: key.spec,
-                kcv: recorded.kcv,
-                wrapped: Buffer.from(wrapped).toString('base64'),
-                publicKeySpki: spki ? Buffer.from(spki).toString('base64') : null,
-              });
-            }
-            return { kcv: kek.kcv, versions: wrappedVersions };
-          },
+export const backupVersions = defineStep({
+  action: 'backup-versions',
+  params: z.object({
+    kekLabelId: z.uuid(),
+    versions: z.array(versionRef).min(1),
+    threshold: z.number().int().min(2).max(16),
+    packageFolder: z.string().min(1),
+    shareFolders: z.array(z.string().min(1)).min(2).max(16),
+  }),
+  // Shares handed out cannot be taken back.
+  takesEffect: true,
+  handsOut: (params) => params.versions,
+  inputs: () => securityOfficerLogin,
+  creates: (params) => [kekLabel(params.kekLabelId)],
+  writes: (params) => [params.packageFolder, ...params.shareFolders],
+  stillHolds: (context, params) => {
+    for (const ref of params.versions) {
+      const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
+      if (!found || found.state === 'destroyed')
+        throw stale(`${ref.name} v${ref.version} is ${found ? 'destroyed' : 'missing'} now`);
+    }
+  },
+  run: async (context, params) => {
+    // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
+    const backupId = randomUUID();
+    const { threshold, shareFolders, packageFolder } = params;
+    // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
+    requireSeparateDrives(packageFolder, shareFolders, context.rehearsal);
+    const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
+    const value = Buffer.from(drawn);
+    drawn.fill(0);
+    let shares: Uint8Array[] = [];
+    try {
+      const { kcv, versions } = await withKek(context, kekLabel(params.kekLabelId), value, 'backup', async (kek) => {
+        const chosen = params.versions.map((ref) => {
+          const key = context.inventory.get(ref.name);
+          const recorded = key.versions.find((v) => v.version === ref.version);
+          if (!recorded)
+            throw new KeywardError('INVALID_REQUEST', `${ref.name} has no version ${ref.version}.`, 'Check the plan.');
+          return { ref, key, recorded };
+        });
+        // Every version under the KEK in one request to the HSM process.
+        const allWrapped = splitWraps(
+          await context.client.request('wrapKwp', {
+            uri: context.uri,
+            targetIds: chosen.map(({ recorded }) => recorded.tokenObjectId),
+            kekId: kek.id,
+          }),
         );
-        shares = await splitSecret(value, shareFolders.length, threshold);
-        const backup: BackupPackage = {
-          format: 'keyward-backup',
-          formatVersion: 1,
-          backupId,
-          createdAt: new Date().toISOString(),
-          ceremony: context.ceremonyId,
-          threshold,
-          shares: shareFolders.length,
-          kekKcv: kcv,
-          versions,
-        };
-        const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
-        const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
-        const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
-        const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
-        // Immediately before writing: a drive may have been swapped during the login or the work in the token.
-        requireSeparateDrives(text(params, 'packageFolder'), shareFolders, context.rehearsal);
-        context.claimOutput(join(text(params, 'packageFolder'), packageName));
-        shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
-        const folder = writeNewFolder(
-          text(params, 'packageFolder'),
-          packageName,
+        const wrappedVersions = [];
+        for (const [index, { ref, key, recorded }] of chosen.entries()) {
+          const wrapped = allWrapped[index];
+          if (!wrapped)
+            throw new KeywardError(
+              'HSM_PROCESS_FAILED',
+              `The HSM process returned ${allWrapped.length} wrapped keys for ${chosen.length} versions.`,
+              'Nothing was written. Restart Keyward and run the step again.',
+            );
+          const pair = key.spec.startsWith('RSA_') || key.spec.startsWith('EC_');
+          const spki = pair
+            ? (await context.client.request('signingPublicKey', { uri: context.uri, id: recorded.tokenObjectId }))
+                .publicKeySpki
+            : null;
+          wrappedVersions.push({
+            name: ref.name,
+            version: ref.version,
+            spec: key.spec,
+            kcv: recorded.kcv,
+            wrapped: Buffer.from(wrapped).toString('base64'),
+            publicKeySpki: spki ? Buffer.from(spki).toString('base64') : null,
+          });
+        }
+        return { kcv: kek.kcv, versions: wrappedVersions };
+      });
+      shares = await splitSecret(value, shareFolders.length, threshold);
+      const backup: BackupPackage = {
+        format: 'keyward-backup',
+        formatVersion: 1,
+        backupId,
+        createdAt: new Date().toISOString(),
+        ceremony: context.ceremonyId,
+        threshold,
+        shares: shareFolders.length,
+        kekKcv: kcv,
+        versions,
+      };
+      const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
+      const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
+      const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
+      const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
+      // Immediately before writing: a drive may have been swapped during the login or the work in the token.
+      requireSeparateDrives(packageFolder, shareFolders, context.rehearsal);
+      context.claimOutput(join(packageFolder, packageName));
+      shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
+      const folder = writeNewFolder(
+        packageFolder,
+        packageName,
+        [
+          { name: packageFile, bytes: json },
+          { name: `${packageFile}.p7s`, bytes: signature },
+          {
+            name: 'signer.pem',
+            bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()),
+          },
+        ],
+        'backup package',
+      );
+      const written = shareFolders.map((parent, i) =>
+        writeNewFolder(
+          parent,
+          shareName(i),
           [
-            { name: packageFile, bytes: json },
-            { name: `${packageFile}.p7s`, bytes: signature },
             {
-              name: 'signer.pem',
-              bytes: Buffer.from(new X509Certificate(Buffer.from(context.certificateDer)).toString()),
+              name: 'share.txt',
+              bytes: Buffer.from(
+                shareText(
+                  { backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv },
+                  shares[i] ?? new Uint8Array(),
+                ),
+              ),
             },
           ],
-          'backup package',
-        );
-        const written = shareFolders.map((parent, i) =>
-          writeNewFolder(
-            parent,
-            shareName(i),
-            [
-              {
-                name: 'share.txt',
-                bytes: Buffer.from(
-                  shareText(
-                    { backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv },
-                    shares[i] ?? new Uint8Array(),
-                  ),
-                ),
-              },
-            ],
-            'share',
-          ),
-        );
-        return {
-          backupId,
-          kekKcv: kcv,
-          folder,
-          shareFolders: written,
-          versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`),
-        };
-      } finally {
-        value.fill(0);
-        for (const share of shares) share.fill(0);
-      }
-    },
+          'share',
+        ),
+      );
+      return {
+        backupId,
+        kekKcv: kcv,
+        folder,
+        shareFolders: written,
+        versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`),
+      };
+    } finally {
+      value.fill(0);
+      for (const share of shares) share.fill(0);
+    }
   },
-  'restore-versions': {
-    takesEffect: true,
-    inputs: () => ['backup-shares', ...securityOfficerLogin],
-    creates: (params) => [
-      kekLabel(text(params, 'backupId')),
-      ...(Array.isArray(params.versions) ? params.versions : []).map((v) => text(v as Params, 'label')),
-    ],
-    stillHolds: (context, params) => {
-      for (const entry of Array.isArray(params.versions) ? params.versions : []) {
-        const ref = entry as Params;
-        const found = versionsOf(context, text(ref, 'name')).find((v) => v.version === number(ref, 'version'));
-        if (found?.state !== 'destroyed')
-          throw stale(
-            `${text(ref, 'name')} v${number(ref, 'version')} is ${found?.state ?? 'missing'} now, not destroyed`,
+});
+
+export const restoreVersions = defineStep({
+  action: 'restore-versions',
+  params: z.object({
+    packageFolder: z.string().min(1),
+    backupId: z.uuid(),
+    versions: z.array(versionRef.extend({ label: z.string().min(1) })).min(1),
+  }),
+  takesEffect: true,
+  inputs: () => ['backup-shares', ...securityOfficerLogin],
+  creates: (params) => [kekLabel(params.backupId), ...params.versions.map((v) => v.label)],
+  reads: (params) => [params.packageFolder],
+  stillHolds: (context, params) => {
+    for (const ref of params.versions) {
+      const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
+      if (found?.state !== 'destroyed')
+        throw stale(`${ref.name} v${ref.version} is ${found?.state ?? 'missing'} now, not destroyed`);
+    }
+  },
+  run: async (context, params) => {
+    const backup = readBackupPackage(params.packageFolder, context.certificateDer);
+    if (backup.backupId !== params.backupId)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        'The package in that folder is not the backup this ceremony planned to restore.',
+        'Insert the right drive.',
+      );
+    const shares = await context.backupShares(backup.backupId, backup.threshold);
+    let value = Buffer.alloc(0);
+    // From here the shares are zeroed whatever happens, a refusal to combine them included.
+    try {
+      const combined = await combineShares(shares, backup.threshold);
+      value = Buffer.from(combined);
+      combined.fill(0);
+      return await withKek(context, kekLabel(backup.backupId), value, 'restore', async (kek) => {
+        if (kek.kcv !== backup.kekKcv) {
+          throw new KeywardError(
+            'QUORUM_NOT_MET',
+            `The shares given rebuild a key with check value ${kek.kcv.toUpperCase()}, not the backup key's ${backup.kekKcv.toUpperCase()}: a share is wrong or from another backup.`,
+            'Each custodian reads their share again; then run the step again.',
           );
-      }
-    },
-    run: async (context, params) => {
-      const backup = readBackupPackage(text(params, 'packageFolder'), context.certificateDer);
-      if (backup.backupId !== text(params, 'backupId'))
-        throw new KeywardError(
-          'INVALID_REQUEST',
-          'The package in that folder is not the backup this ceremony planned to restore.',
-          'Insert the right drive.',
-        );
-      const shares = await context.backupShares(backup.backupId, backup.threshold);
-      let value = Buffer.alloc(0);
-      // From here the shares are zeroed whatever happens, a refusal to combine them included.
-      try {
-        const combined = await combineShares(shares, backup.threshold);
-        value = Buffer.from(combined);
-        combined.fill(0);
-        return await withKek(context, kekLabel(backup.backupId), value, 'restore', async (kek) => {
-          if (kek.kcv !== backup.kekKcv) {
+        }
+        const restored: StepValue[] = [];
+        for (const ref of params.versions) {
+          const item = backup.versions.find((v) => v.name === ref.name && v.version === ref.version);
+          if (!item)
             throw new KeywardError(
-              'QUORUM_NOT_MET',
-              `The shares given rebuild a key with check value ${kek.kcv.toUpperCase()}, not the backup key's ${backup.kekKcv.toUpperCase()}: a share is wrong or from another backup.`,
-              'Each custodian reads their share again; then run the step again.',
+              'INVALID_REQUEST',
+              'The package does not hold a planned version.',
+              'Check the plan.',
+            );
+          const key = await context.client.request('unwrapKwp', {
+            uri: context.uri,
+            kekId: kek.id,
+            wrapped: Buffer.from(item.wrapped, 'base64'),
+            spec: item.spec,
+            id: context.objectId(ref.label),
+            label: ref.label,
+            ...(item.publicKeySpki ? { publicKeySpki: Buffer.from(item.publicKeySpki, 'base64') } : {}),
+          });
+          const recorded = context.inventory.get(item.name).versions.find((v) => v.version === item.version);
+          if (key.kcv !== recorded?.kcv) {
+            await context.destroyObject(key.id, "a restored key whose check value is not the inventory's");
+            throw new KeywardError(
+              'HSM_KEY_REJECTED',
+              `The restored ${item.name} v${item.version} has KCV ${key.kcv.toUpperCase()}, not the inventory's ${recorded?.kcv.toUpperCase() ?? '?'}; it was destroyed.`,
+              'Stop and investigate the backup package.',
             );
           }
-          const restored: StepValue[] = [];
-          for (const entry of Array.isArray(params.versions) ? params.versions : []) {
-            const ref = entry as Params;
-            const item = backup.versions.find(
-              (v) => v.name === text(ref, 'name') && v.version === number(ref, 'version'),
-            );
-            if (!item)
-              throw new KeywardError(
-                'INVALID_REQUEST',
-                'The package does not hold a planned version.',
-                'Check the plan.',
-              );
-            const key = await context.client.request('unwrapKwp', {
-              uri: context.uri,
-              kekId: kek.id,
-              wrapped: Buffer.from(item.wrapped, 'base64'),
-              spec: item.spec,
-              id: context.objectId(text(ref, 'label')),
-              label: text(ref, 'label'),
-              ...(item.publicKeySpki ? { publicKeySpki: Buffer.from(item.publicKeySpki, 'base64') } : {}),
-            });
-            const recorded = context.inventory.get(item.name).versions.find((v) => v.version === item.version);
-            if (key.kcv !== recorded?.kcv) {
-              await context.destroyObject(key.id, "a restored key whose check value is not the inventory's");
-              throw new KeywardError(
-                'HSM_KEY_REJECTED',
-                `The restored ${item.name} v${item.version} has KCV ${key.kcv.toUpperCase()}, not the inventory's ${recorded?.kcv.toUpperCase() ?? '?'}; it was destroyed.`,
-                'Stop and investigate the backup package.',
-              );
-            }
-            restored.push({
-              name: item.name,
-              version: item.version,
-              tokenObjectId: key.id,
-              label: key.label,
-              kcv: key.kcv,
-            });
-          }
-          return { backupId: backup.backupId, restored };
-        });
-      } finally {
-        value.fill(0);
-        for (const share of shares) share.fill(0);
-      }
-    },
-    commit: (context, _params, result) => {
-      for (const item of Array.isArray(result.restored) ? result.restored : []) {
-        const r = item as Params;
-        context.inventory.restoreVersion(
-          text(r, 'name'),
-          number(r, 'version'),
-          { tokenSerial: context.tokenSerial, tokenObjectId: text(r, 'tokenObjectId'), tokenLabel: text(r, 'label') },
-          { actors: context.actors, ceremony: context.ceremonyId },
-        );
-      }
-    },
+          restored.push({
+            name: item.name,
+            version: item.version,
+            tokenObjectId: key.id,
+            label: key.label,
+            kcv: key.kcv,
+          });
+        }
+        return { backupId: backup.backupId, restored };
+      });
+    } finally {
+      value.fill(0);
+      for (const share of shares) share.fill(0);
+    }
   },
-};
+  commit: (context, _params, result) => {
+    for (const item of Array.isArray(result.restored) ? result.restored : []) {
+      const r = item as Result;
+      context.inventory.restoreVersion(
+        resultText(r, 'name'),
+        resultNumber(r, 'version'),
+        {
+          tokenSerial: context.tokenSerial,
+          tokenObjectId: resultText(r, 'tokenObjectId'),
+          tokenLabel: resultText(r, 'label'),
+        },
+        { actors: context.actors, ceremony: context.ceremonyId },
+      );
+    }
+  },
+});

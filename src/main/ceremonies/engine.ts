@@ -8,20 +8,13 @@
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { AuditDetails } from '../../shared/audit';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
+import { approvalFloor, quorumNeeded, type CeremonyType } from '../../shared/ceremony-types';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
-import {
-  approvalFloor,
-  countsTowardsQuorum,
-  quorumNeeded,
-  roleNames,
-  rolesInWords,
-  type Approval,
-  type CeremonyType,
-} from '../../shared/officers';
+import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../../shared/officers';
 import { writeAnchoredCheckpoint } from '../audit/anchor';
 import { newObjectId } from '../hsm/object-id';
 import { checkApprovals } from '../officers/approvals';
@@ -35,20 +28,10 @@ import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
 import { claimOf, removeOutputs } from './step-outputs';
-import { StaleStep, type Params, type PlanningContext, type StepContext, type StepExecutor } from './steps';
+import { StaleStep, type PlanningContext, type StepContext, type StepExecutor, type StepPlan } from './steps';
 import { buildTranscript, transcriptFolderName, writeTranscript, type Transcript } from './transcript';
 
-export interface StepPlan {
-  action: string;
-  description: string;
-  params: Params;
-  sensitive: boolean;
-  /**
-   * A digest the step's own format defines (an export's step digest, which the bundle's verifier
-   * recomputes from the manifest); it must cover the ceremony id. Otherwise the engine's digest.
-   */
-  digest?: string;
-}
+export type { StepPlan } from './steps';
 
 /** A ceremony id, for plan builders whose step digests must name their ceremony. */
 export const newCeremonyId = (type: CeremonyType): string => `${type}-${randomUUID()}`;
@@ -195,6 +178,13 @@ export class CeremonyEngine {
           'This is a defect in Keyward: report it. Nothing was planned.',
         );
       }
+      const problem = executor.paramsProblem?.(step.params);
+      if (problem)
+        throw new KeywardError(
+          'INTERNAL',
+          `The plan's step ${index + 1} (${step.action}) has parameters its step does not take (${problem}).`,
+          'This is a defect in Keyward: report it. Nothing was planned.',
+        );
       const objects = (executor.creates?.(step.params) ?? []).map((label) => ({ label, id: newObjectId() }));
       const withObjects = { index, ...step, objects };
       const own = executor.digest?.(planning, step.params);
@@ -885,7 +875,16 @@ export class CeremonyEngine {
   private context(status: CeremonyStatus, step: PlannedStep, actors: string[]): StepContext {
     const { plan } = status;
     const approvals = this.d.store.approvals(plan.id, step.index).filter((a) => actors.includes(a.officer));
+    const places = (this.executor(step.action).writes?.(step.params) ?? []).map((place) => resolve(place));
     const claimOutput = (path: string) => {
+      // Only under the places the step declares (those the drive re-check checked, those its approvers saw).
+      const target = resolve(path);
+      if (!places.some((place) => target === place || target.startsWith(`${place}${sep}`)))
+        throw new KeywardError(
+          'INTERNAL',
+          `Step ${step.index + 1} of ceremony ${plan.id} was about to write ${path}, outside the places its plan declares (${places.join(', ') || 'none'}). Nothing was written.`,
+          'This is a defect in Keyward: report it, and keep the database for investigation.',
+        );
       // Never claimed if it is there already: what the step did not write, a failure must not remove.
       if (existsSync(path))
         throw new KeywardError(
@@ -1005,6 +1004,8 @@ export class CeremonyEngine {
     if (!executor) return `(${step.action}) is not a step Keyward performs`;
     if (step.sensitive !== (executor.sensitive ?? true))
       return `(${step.action}) is stored as ${step.sensitive ? 'sensitive' : 'needing no approval'}, which it is not`;
+    const problem = executor.paramsProblem?.(step.params);
+    if (problem) return `(${step.action}) has parameters Keyward did not write (${problem})`;
     let labels: string[];
     try {
       labels = executor.creates?.(step.params) ?? [];

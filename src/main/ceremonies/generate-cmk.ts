@@ -1,124 +1,78 @@
 /**
- * The generate-CMK ceremony: the key generated in the token (approved by the quorum), recorded as
- * version 1, pending; then activated (approved again). The engine ends it with a signed checkpoint.
- * Aborting destroys the key and marks the version destroyed; once it is active, only an abort the quorum
- * signs undoes the activation first.
+ * The steps of a CMK version's making: the key generated in the token (approved by the quorum) and
+ * recorded as a pending version, then activated (approved again). Aborting destroys the key and marks the
+ * version destroyed; once it is active, only an abort the quorum signs undoes the activation first.
  */
+import { z } from 'zod';
 import type { StepValue } from '../../shared/ceremonies';
-import { KeywardError } from '../../shared/errors';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
-import { cmkSpecs, type CmkSpec } from '../../shared/keys';
-import type { Inventory } from '../store/inventory';
-import type { StepPlan } from './engine';
+import { cmkSpecs } from '../../shared/keys';
 import {
-  number,
-  numberOrNull,
+  defineStep,
+  resultNumber,
+  resultText,
   stale,
-  text,
-  type Params,
   type PlanningContext,
   type Result,
   type StepContext,
-  type StepExecutor,
 } from './steps';
 
-export interface NewCmk {
-  keyName: string;
-  purpose: string;
-  provider: string | null;
-  spec: CmkSpec;
-  rotationDays: number;
-}
+const keyNameText = z.string().min(1);
+const versionNumber = z.number().int().min(1);
+/** A key version in a step's params: the key's name and the version's number. */
+export const versionParams = z.object({ keyName: keyNameText, version: versionNumber });
+type VersionParams = z.output<typeof versionParams>;
 
 /** What "every CMK protection" means, in the words the plan shows (the template in src/main/hsm/host/templates.ts). */
 export const cmkProtectionWords =
   'never readable in clear, leaving the token only wrapped by a key the security officer marked trusted, used for nothing else, unchangeable and uncopyable';
 
-export function planGenerateCmk(inventory: Inventory, request: NewCmk): { title: string; steps: StepPlan[] } {
-  if (!cmkSpecs.includes(request.spec))
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `${request.spec} is not a key type Keyward generates.`,
-      `Choose one of ${cmkSpecs.join(', ')}.`,
-    );
-  if (inventory.list().some((k) => k.name === request.keyName)) {
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `The inventory already has a key named "${request.keyName}".`,
-      'Choose another name, or rotate the existing key in a rotation ceremony.',
-    );
-  }
-  const label = `${request.keyName} v1`;
-  return {
-    title: `Generate ${request.spec} key "${request.keyName}"`,
-    steps: [
-      {
-        action: 'generate-key',
-        description: `Generate ${request.spec} key "${label}" inside the HSM for ${request.purpose}${request.provider ? ` (provider: ${request.provider})` : ''}, rotated every ${request.rotationDays} days, with every CMK protection (${cmkProtectionWords})`,
-        params: {
-          keyName: request.keyName,
-          purpose: request.purpose,
-          provider: request.provider,
-          spec: request.spec,
-          rotationDays: request.rotationDays,
-          label,
-        },
-        sensitive: true,
-      },
-      {
-        action: 'activate-version',
-        description: `Make "${label}" the active version of ${request.keyName} (it has none yet)`,
-        params: { keyName: request.keyName, version: 1, fromVersion: null },
-        sensitive: true,
-      },
-    ],
-  };
-}
+/** What generating a key in the token needs: the key it becomes a version of, its token label and type. */
+export const generatedParams = z.object({ keyName: keyNameText, label: z.string().min(1), spec: z.enum(cmkSpecs) });
+type GeneratedParams = z.output<typeof generatedParams>;
 
 /** A new key in the token, under the label and CKA_ID its plan reserved: shared by generation and rotation. */
-export const generateInToken: Pick<StepExecutor, 'creates' | 'run' | 'undo' | 'stillUndoable'> = {
-  creates: (params) => [text(params, 'label')],
-  run: async (context, params) => {
-    const label = text(params, 'label');
+export const generateInToken = {
+  creates: (params: GeneratedParams) => [params.label],
+  run: async (context: StepContext, params: GeneratedParams): Promise<Result> => {
     const key = await context.client.request('generateCmk', {
       uri: context.uri,
-      id: context.objectId(label),
-      label,
-      spec: text(params, 'spec') as CmkSpec,
+      id: context.objectId(params.label),
+      label: params.label,
+      spec: params.spec,
     });
     return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
   },
   // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
-  undo: async (context, params, result) => {
-    await context.destroyObject(context.objectId(text(params, 'label')), 'the ceremony that generated it was aborted');
-    context.inventory.setState(text(params, 'keyName'), number(result, 'version'), 'destroyed', {
+  undo: async (context: StepContext, params: GeneratedParams, result: Result): Promise<void> => {
+    await context.destroyObject(context.objectId(params.label), 'the ceremony that generated it was aborted');
+    context.inventory.setState(params.keyName, resultNumber(result, 'version'), 'destroyed', {
       actors: context.actors,
       ceremony: context.ceremonyId,
     });
   },
   // The version's state was last set by this ceremony (pending, or active by its own activation, which the
   // abort undoes first): a version another ceremony has since activated or changed is never destroyed.
-  stillUndoable: (context, params, result) => {
-    const keyName = text(params, 'keyName');
-    const made = versionsOf(context, keyName).find((v) => v.version === number(result, 'version'));
+  stillUndoable: (context: PlanningContext, params: GeneratedParams, result: Result): void => {
+    const made = versionsOf(context, params.keyName).find((v) => v.version === resultNumber(result, 'version'));
     if (!made || made.state === 'destroyed' || made.stateCeremony !== context.ceremonyId) {
       throw stale(
-        `${keyName} version ${number(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`,
+        `${params.keyName} version ${resultNumber(result, 'version')}, which this ceremony generated, is ${made ? made.state : 'missing'} now${made && made.stateCeremony !== context.ceremonyId ? `, set by ceremony ${made.stateCeremony ?? 'unknown'}` : ''}`,
       );
     }
-    requireNotHandedOut(context, keyName, made.version);
+    requireNotHandedOut(context, params.keyName, made.version);
   },
 };
 
 /** The new token key as the next version of a key in the inventory (pending until activated). */
-export function recordVersion(context: StepContext, params: Params, result: Result): void {
+export function recordVersion(context: StepContext, params: { keyName: string }, result: Result): void {
   const added = context.inventory.addVersion(
-    text(params, 'keyName'),
+    params.keyName,
     {
       tokenSerial: context.tokenSerial,
-      tokenObjectId: text(result, 'tokenObjectId'),
-      tokenLabel: text(result, 'label'),
-      kcv: text(result, 'kcv'),
+      tokenObjectId: resultText(result, 'tokenObjectId'),
+      tokenLabel: resultText(result, 'label'),
+      kcv: resultText(result, 'kcv'),
     },
     { actors: context.actors, ceremony: context.ceremonyId },
   );
@@ -147,26 +101,27 @@ export function requireActive(context: PlanningContext, keyName: string, planned
  * still pending, and the active version is the one the plan named. Undone (with the quorum's abort) by
  * putting back the version it replaced, so an abort never leaves a key without its active version.
  */
-export const activateVersion: StepExecutor = {
+export const activateVersion = defineStep({
+  action: 'activate-version',
+  params: versionParams.extend({ fromVersion: versionNumber.nullable() }),
   takesEffect: true,
   stillHolds: (context, params) => {
-    const keyName = text(params, 'keyName');
-    const version = versionsOf(context, keyName).find((v) => v.version === number(params, 'version'));
+    const version = versionsOf(context, params.keyName).find((v) => v.version === params.version);
     if (!version || version.state !== 'pending' || version.stateCeremony !== context.ceremonyId) {
       throw stale(
-        `${keyName} version ${number(params, 'version')} is not the pending version this ceremony generated (it is ${version ? version.state : 'missing'})`,
+        `${params.keyName} version ${params.version} is not the pending version this ceremony generated (it is ${version ? version.state : 'missing'})`,
       );
     }
-    requireActive(context, keyName, numberOrNull(params, 'fromVersion'));
+    requireActive(context, params.keyName, params.fromVersion);
   },
   run: () => Promise.resolve({}),
   commit: (context, params, result) => changeState(context, params, result, 'active'),
   undo: (context, params, result) => putStateBack(context, params, result, 'pending'),
   stillUndoable: (context, params, result) => {
-    requireStateLeft(context, text(params, 'keyName'), number(params, 'version'), 'active', result.replaced);
-    requireNotHandedOut(context, text(params, 'keyName'), number(params, 'version'));
+    requireStateLeft(context, params.keyName, params.version, 'active', result.replaced);
+    requireNotHandedOut(context, params.keyName, params.version);
   },
-};
+});
 
 /**
  * A version this ceremony made, exported or backed up since by another ceremony, is kept as it is: a copy
@@ -184,12 +139,11 @@ function requireNotHandedOut(context: PlanningContext, keyName: string, version:
  * Sets a version's state, recording in the step's result what an undo puts back: the version it demotes
  * (when it makes this one active) and the rotation date as it was.
  */
-export function changeState(context: StepContext, params: Params, result: Result, state: KeyVersionState): void {
-  const keyName = text(params, 'keyName');
-  const key = context.inventory.get(keyName);
+export function changeState(context: StepContext, params: VersionParams, result: Result, state: KeyVersionState): void {
+  const key = context.inventory.get(params.keyName);
   result.replaced = state === 'active' ? activeOf(key.versions) : null;
   result.previousRotationDue = key.nextRotationDue;
-  context.inventory.setState(keyName, number(params, 'version'), state, {
+  context.inventory.setState(params.keyName, params.version, state, {
     actors: context.actors,
     ceremony: context.ceremonyId,
   });
@@ -198,14 +152,14 @@ export function changeState(context: StepContext, params: Params, result: Result
 /** Undoes changeState: the version back in `state`, the one it demoted active again, the rotation date as it was. */
 export function putStateBack(
   context: StepContext,
-  params: Params,
+  params: VersionParams,
   result: Result,
   state: KeyVersionState,
 ): Promise<void> {
   const { replaced, previousRotationDue: due } = result;
   context.inventory.revertState(
-    text(params, 'keyName'),
-    number(params, 'version'),
+    params.keyName,
+    params.version,
     state,
     { reactivate: typeof replaced === 'number' ? replaced : null, rotationDue: typeof due === 'string' ? due : null },
     { actors: context.actors, ceremony: context.ceremonyId },
@@ -241,27 +195,29 @@ export function requireStateLeft(
   }
 }
 
-export const generateCmkSteps: Record<string, StepExecutor> = {
-  'generate-key': {
-    ...generateInToken,
-    stillHolds: (context, params) => {
-      if (context.inventory.list().some((k) => k.name === text(params, 'keyName')))
-        throw stale(`the inventory now has a key named "${text(params, 'keyName')}"`);
-    },
-    commit: (context, params, result) => {
-      const provider = params.provider;
-      context.inventory.addKey(
-        {
-          name: text(params, 'keyName'),
-          purpose: text(params, 'purpose'),
-          provider: typeof provider === 'string' ? provider : null,
-          spec: text(params, 'spec') as CmkSpec,
-          rotationDays: number(params, 'rotationDays'),
-        },
-        { actors: context.actors, ceremony: context.ceremonyId },
-      );
-      recordVersion(context, params, result);
-    },
+export const generateKey = defineStep({
+  action: 'generate-key',
+  params: generatedParams.extend({
+    purpose: z.string().min(1),
+    provider: z.string().min(1).nullable().default(null),
+    rotationDays: z.number().int().min(1),
+  }),
+  ...generateInToken,
+  stillHolds: (context, params) => {
+    if (context.inventory.list().some((k) => k.name === params.keyName))
+      throw stale(`the inventory now has a key named "${params.keyName}"`);
   },
-  'activate-version': activateVersion,
-};
+  commit: (context, params, result) => {
+    context.inventory.addKey(
+      {
+        name: params.keyName,
+        purpose: params.purpose,
+        provider: params.provider,
+        spec: params.spec,
+        rotationDays: params.rotationDays,
+      },
+      { actors: context.actors, ceremony: context.ceremonyId },
+    );
+    recordVersion(context, params, result);
+  },
+});

@@ -9,113 +9,77 @@
  * again, when their saved selection carries no valid approval (saved before approvals were signed) or
  * the module file changed since (a vendor update).
  */
+import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
-import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import { hexGroups } from '../../shared/fingerprint';
 import type { HsmSettings } from '../../shared/settings';
 import { sameSelection, selectionApprovalSchema, signSelection } from '../hsm/client/approved-selection';
-import type { StepPlan } from './engine';
-import type { HsmSelection } from './hsm-selection';
-import { stale, text, type Params, type StepExecutor } from './steps';
+import { defineStep, stale } from './steps';
 
-const describeSettings = (settings: HsmSettings): string =>
+export const describeSettings = (settings: HsmSettings): string =>
   settings.mode === 'rehearsal' ? 'the rehearsal token' : `${settings.modulePath}, token ${settings.tokenUri}`;
 
-const targetOf = (params: Params): Extract<HsmSettings, { mode: 'hsm' }> => ({
+const targetOf = (params: { modulePath: string; tokenUri: string }): Extract<HsmSettings, { mode: 'hsm' }> => ({
   mode: 'hsm',
-  modulePath: text(params, 'modulePath'),
-  tokenUri: text(params, 'tokenUri'),
+  modulePath: params.modulePath,
+  tokenUri: params.tokenUri,
 });
 
-export async function planChangeHsm(
-  selection: HsmSelection,
-  modulePath: string,
-  tokenUri: string,
-): Promise<{ title: string; steps: StepPlan[] }> {
-  const current = selection.current();
-  const found = await selection.inspect(modulePath, tokenUri);
-  const again = sameSelection(current, { mode: 'hsm', modulePath, tokenUri });
-  const approved = selection.approvedModuleSha256();
-  if (again && approved === found.moduleSha256) {
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      'The workstation already uses this module and token, as the security officers approved them.',
-      'Name the new module file or token address.',
-    );
-  }
-  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
-  const why = approved
-    ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})`
-    : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
-  return {
-    title: again ? `Approve the HSM module ${modulePath} again` : `Change the HSM module to ${modulePath}`,
-    steps: [
-      {
-        action: 'select-hsm',
-        description: again
-          ? `Approve again ${module}, which the workstation already uses: ${why}. Every PIN typed afterwards goes through this module.`
-          : `Use ${module}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
-        params: {
-          modulePath,
-          tokenUri,
-          moduleSha256: found.moduleSha256,
-          tokenSerial: found.tokenSerial,
-          from: describeSettings(current),
-        },
-        sensitive: true,
-      },
-    ],
-  };
-}
-
-export const hsmSteps: Record<string, StepExecutor> = {
-  'select-hsm': {
-    takesEffect: true,
-    stillHolds: (context, params) => {
-      const now = context.hsm.current();
-      // The selection planned from, or already the target: the step then completes what it began (it signs
-      // the target again only after checking the module file's SHA-256 against the plan).
-      if (describeSettings(now) === text(params, 'from') || sameSelection(now, targetOf(params))) return;
-      throw stale(`the workstation now uses ${describeSettings(now)}, not ${text(params, 'from')} as planned`);
-    },
-    run: async (context, params) => {
-      const target = targetOf(params);
-      const found = await context.hsm.inspect(target.modulePath, target.tokenUri);
-      if (found.moduleSha256 !== text(params, 'moduleSha256')) {
-        throw new KeywardError(
-          'HSM_MODULE_REFUSED',
-          `The module file ${target.modulePath} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`,
-          'Find out why the file changed (a vendor update?), then plan the change again.',
-        );
-      }
-      if (found.tokenSerial !== text(params, 'tokenSerial'))
-        throw stale(`the token at ${target.tokenUri} is now serial ${found.tokenSerial}`);
-      // The quorum's approval, as Keyward checks it before every later login: signed by the workstation key.
-      const approval = await signSelection(context.signer, target, {
-        moduleSha256: found.moduleSha256,
-        tokenSerial: found.tokenSerial,
-        approvedIn: context.ceremonyId,
-        approvedAt: new Date().toISOString(),
-      });
-      return { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approval };
-    },
-    commit: (context, params, result) => {
-      const settings = targetOf(params);
-      const approval = selectionApprovalSchema.parse(result.approval);
-      context.log.append({
-        actors: context.actors,
-        action: 'hsm.select',
-        subject: settings.tokenUri,
-        outcome: 'success',
-        details: {
-          mode: 'hsm',
-          modulePath: settings.modulePath,
-          moduleSha256: text(params, 'moduleSha256'),
-          tokenSerial: text(params, 'tokenSerial'),
-          ceremony: context.ceremonyId,
-          approvalSignature: approval.signature,
-        },
-      });
-      context.hsm.save({ settings, approval }, context.ceremonyId);
-    },
+export const selectHsm = defineStep({
+  action: 'select-hsm',
+  params: z.object({
+    modulePath: z.string().min(1),
+    tokenUri: z.string().min(1),
+    moduleSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    tokenSerial: z.string(),
+    from: z.string(),
+  }),
+  takesEffect: true,
+  stillHolds: (context, params) => {
+    const now = context.hsm.current();
+    // The selection planned from, or already the target: the step then completes what it began (it signs
+    // the target again only after checking the module file's SHA-256 against the plan).
+    if (describeSettings(now) === params.from || sameSelection(now, targetOf(params))) return;
+    throw stale(`the workstation now uses ${describeSettings(now)}, not ${params.from} as planned`);
   },
-};
+  run: async (context, params) => {
+    const target = targetOf(params);
+    const found = await context.hsm.inspect(target.modulePath, target.tokenUri);
+    if (found.moduleSha256 !== params.moduleSha256) {
+      throw new KeywardError(
+        'HSM_MODULE_REFUSED',
+        `The module file ${target.modulePath} has changed since the ceremony was planned (SHA-256 now ${hexGroups(found.moduleSha256)}); it was not selected.`,
+        'Find out why the file changed (a vendor update?), then plan the change again.',
+      );
+    }
+    if (found.tokenSerial !== params.tokenSerial)
+      throw stale(`the token at ${target.tokenUri} is now serial ${found.tokenSerial}`);
+    // The quorum's approval, as Keyward checks it before every later login: signed by the workstation key.
+    const approval = await signSelection(context.signer, target, {
+      moduleSha256: found.moduleSha256,
+      tokenSerial: found.tokenSerial,
+      approvedIn: context.ceremonyId,
+      approvedAt: new Date().toISOString(),
+    });
+    return { moduleSha256: found.moduleSha256, tokenSerial: found.tokenSerial, approval };
+  },
+  commit: (context, params, result) => {
+    const settings = targetOf(params);
+    const approval = selectionApprovalSchema.parse(result.approval);
+    context.log.append({
+      actors: context.actors,
+      action: 'hsm.select',
+      subject: settings.tokenUri,
+      outcome: 'success',
+      details: {
+        mode: 'hsm',
+        modulePath: settings.modulePath,
+        moduleSha256: params.moduleSha256,
+        tokenSerial: params.tokenSerial,
+        ceremony: context.ceremonyId,
+        approvalSignature: approval.signature,
+      },
+    });
+    context.hsm.save({ settings, approval }, context.ceremonyId);
+  },
+});

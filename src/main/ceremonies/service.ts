@@ -11,11 +11,12 @@ import {
   type StepInputKind,
   type StepInputs,
 } from '../../shared/ceremonies';
+import { quorumNeeded } from '../../shared/ceremony-types';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
-import { quorumNeeded, type Approval, type OfficerRole } from '../../shared/officers';
+import { type Approval, type OfficerRole } from '../../shared/officers';
 import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxShareFileBytes, readShare } from '../backup/shares';
 import { verifyBundle } from '../bundles/verify-bundle';
@@ -23,10 +24,13 @@ import { readSmallText } from '../files/read-small';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
+import type { Place } from './ceremony-type';
 import { abortReach, newCeremonyId, type CeremonyEngine } from './engine';
+import { openCeremonyEngine } from './open-engine';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
-import { planSteps, type Place } from './plan-steps';
+import { planSteps } from './plan-steps';
 import { ceremonyExecutors } from './registry';
+import type { Params } from './steps';
 import { listCeremonySummaries } from './summary';
 
 export type PlanRequest = { plan: Record<string, unknown> } | { planFile: string };
@@ -47,18 +51,11 @@ export interface InitialiseRequest {
   airGapFindings: string[];
 }
 
-/** Step parameters that name a place on a drive: checked again just before the step runs (a drive may have been swapped since the plan). */
-const pathParams = ['parent', 'folder', 'out', 'packageFolder', 'shareFolders'];
-
-function pathsIn(params: Record<string, unknown>): string[] {
-  return pathParams.flatMap((name) => {
-    const value = params[name];
-    return typeof value === 'string'
-      ? [value]
-      : Array.isArray(value)
-        ? value.filter((v): v is string => typeof v === 'string')
-        : [];
-  });
+/** The places on drives a planned step declares it reads or writes: checked again just before it runs (a drive may have been swapped since the plan). */
+function placesOf(step: { action: string; params: Params } | undefined): string[] {
+  const executor = step ? ceremonyExecutors[step.action] : undefined;
+  if (!step || !executor) return [];
+  return [...(executor.writes?.(step.params) ?? []), ...(executor.reads?.(step.params) ?? [])];
 }
 
 const inputNames: Record<StepInputKind, string> = {
@@ -283,7 +280,7 @@ export class CeremonyService {
       if (next) {
         this.requireInputs(view.steps[next.index]?.inputs ?? [], inputs, `step ${next.index + 1}`);
         const drives = await this.drives();
-        for (const path of pathsIn(view.status.plan.steps[next.index]?.params ?? {})) driveOf(path, drives);
+        for (const path of placesOf(view.status.plan.steps[next.index])) driveOf(path, drives);
       }
       this.running = id;
       try {
@@ -427,7 +424,7 @@ export class CeremonyService {
         `This step needs ${what}, which were not given.`,
         'Type them in the fields shown for the step, then run it again.',
       );
-    return this.workstation.ceremonyEngine({
+    return openCeremonyEngine(this.workstation, {
       pinParts: (role) => {
         const parts = role === 'user' ? this.inputs.userPin : this.inputs.securityOfficerPin;
         if (!parts?.length)

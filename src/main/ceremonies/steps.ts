@@ -4,6 +4,7 @@
  * token is touched), what must still hold when it runs, the token work, the store changes (committed with
  * the step's completion), and how to undo it if the ceremony is aborted.
  */
+import type { z } from 'zod';
 import type { StepInputKind, StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import type { LoginRole, TokenObjectRef } from '../../shared/keys';
@@ -21,6 +22,19 @@ import type { Signer } from '../x509/signer';
 import type { HsmSelection } from './hsm-selection';
 
 export type Params = Record<string, StepValue>;
+
+export interface StepPlan {
+  action: string;
+  description: string;
+  params: Params;
+  sensitive: boolean;
+  /**
+   * A digest the step's own format defines (an export's step digest, which the bundle's verifier
+   * recomputes from the manifest); it must cover the ceremony id. Otherwise the engine's digest.
+   */
+  digest?: string;
+}
+
 /** A key version, by key name and number. */
 export type VersionRef = { name: string; version: number };
 export type Result = Record<string, StepValue>;
@@ -78,6 +92,8 @@ export type PlanningContext = Pick<
 >;
 
 export interface StepExecutor {
+  /** What is wrong with a step's params against the step's declared schema (null: nothing). */
+  paramsProblem?(params: Params): string | null;
   /** Only a step that says so runs without the quorum's approval of its digest. */
   sensitive?: false;
   /**
@@ -95,6 +111,13 @@ export interface StepExecutor {
    * or a crash destroys exactly those objects, found by CKA_ID, and nothing else.
    */
   creates?(params: Params): string[];
+  /**
+   * The places on drives (files or folders) the step writes into: checked again just before it runs (a drive
+   * may have been swapped since the plan), and the only places its outputs may be claimed (rolled back) in.
+   */
+  writes?(params: Params): string[];
+  /** The places on drives the step reads from (a backup package): checked again just before it runs, like those it writes. */
+  reads?(params: Params): string[];
   /**
    * The key versions the step hands out of the token once done (a bundle, a backup package): a copy exists
    * elsewhere, so an abort of the ceremony that made such a version never destroys it.
@@ -142,31 +165,145 @@ export async function asSecurityOfficer<T>(context: Pick<StepContext, 'login'>, 
   }
 }
 
-/** A step's plan is written by Keyward and never changes: a value missing from it means the plan is not one Keyward made. */
-const notInPlan = (name: string, kind: string): KeywardError =>
+/** A step's plan is written by Keyward and never changes: params that do not fit its step mean the plan is not one Keyward made. */
+const notInPlan = (action: string, problem: string): KeywardError =>
   new KeywardError(
-    'INVALID_REQUEST',
-    `This ceremony step's plan has no ${kind} "${name}", so Keyward cannot tell what the step is to do; nothing was done.`,
+    'CEREMONY_TAMPERED',
+    `This ceremony's ${action} step has parameters Keyward did not write (${problem}), so Keyward cannot tell what the step is to do; nothing was done.`,
     'Abort this ceremony and plan it again; if it happens again, keep the database for investigation.',
   );
 
-export const text = (params: Params, name: string): string => {
-  const value = params[name];
-  if (typeof value !== 'string') throw notInPlan(name, 'text');
+/** A step as its file declares it: the same members as StepExecutor, each given the step's params parsed and typed. */
+export interface StepDeclaration<S extends z.ZodType> {
+  action: string;
+  /** The step's parameters, as its plan builder writes them into the signed plan and every member reads them. */
+  params: S;
+  sensitive?: false;
+  takesEffect?: true;
+  inputs?: (params: z.output<S>) => StepInputKind[];
+  undoInputs?: (params: z.output<S>) => StepInputKind[];
+  creates?: (params: z.output<S>) => string[];
+  writes?: (params: z.output<S>) => string[];
+  reads?: (params: z.output<S>) => string[];
+  handsOut?: (params: z.output<S>) => VersionRef[];
+  stillHolds?: (context: PlanningContext, params: z.output<S>) => void;
+  digest?: (context: PlanningContext, params: z.output<S>) => string;
+  run: (context: StepContext, params: z.output<S>) => Promise<Result>;
+  commit?: (context: StepContext, params: z.output<S>, result: Result) => void;
+  destroys?: (params: z.output<S>) => string[];
+  undo?: (context: StepContext, params: z.output<S>, result: Result) => Promise<void>;
+  stillUndoable?: (context: PlanningContext, params: z.output<S>, result: Result) => void;
+}
+
+/** A declared step: the engine's executor (which parses the params before every member), and its plan entry, typed. */
+export interface Step<S extends z.ZodType = z.ZodType> {
+  readonly action: string;
+  readonly executor: StepExecutor;
+  /** The step as a plan entry: what it does in the approvers' words, and its params (typed by the step's schema). */
+  plan(description: string, params: z.input<S>, digest?: string): StepPlan;
+}
+
+/**
+ * Declares a step: its params schema ties the plan builder (`step.plan(...)`) to the members that read
+ * them, so an executor never reads a parameter its builder did not write.
+ */
+export function defineStep<S extends z.ZodType>(declared: StepDeclaration<S>): Step<S> {
+  const parse = (params: Params): { data: z.output<S> } | { problem: string } => {
+    const parsed = declared.params.safeParse(params);
+    if (parsed.success) return { data: parsed.data };
+    const issue = parsed.error.issues[0];
+    return { problem: `${issue?.path.join('.') || 'params'}: ${issue?.message ?? 'invalid'}` };
+  };
+  const read = (params: Params): z.output<S> => {
+    const parsed = parse(params);
+    if ('problem' in parsed) throw notInPlan(declared.action, parsed.problem);
+    return parsed.data;
+  };
+  const d = declared;
+  const {
+    inputs,
+    undoInputs,
+    creates,
+    writes,
+    reads,
+    handsOut,
+    stillHolds,
+    digest,
+    commit,
+    destroys,
+    undo,
+    stillUndoable,
+  } = declared;
+  const executor: StepExecutor = {
+    paramsProblem: (p) => {
+      const parsed = parse(p);
+      return 'problem' in parsed ? parsed.problem : null;
+    },
+    ...(d.sensitive === false ? { sensitive: false as const } : {}),
+    ...(d.takesEffect ? { takesEffect: true as const } : {}),
+    ...(inputs && { inputs: (p: Params) => inputs(read(p)) }),
+    ...(undoInputs && { undoInputs: (p: Params) => undoInputs(read(p)) }),
+    ...(creates && { creates: (p: Params) => creates(read(p)) }),
+    ...(writes && { writes: (p: Params) => writes(read(p)) }),
+    ...(reads && { reads: (p: Params) => reads(read(p)) }),
+    ...(handsOut && { handsOut: (p: Params) => handsOut(read(p)) }),
+    ...(stillHolds && { stillHolds: (c: PlanningContext, p: Params) => stillHolds(c, read(p)) }),
+    ...(digest && { digest: (c: PlanningContext, p: Params) => digest(c, read(p)) }),
+    run: (c, p) => {
+      try {
+        return d.run(c, read(p));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    ...(commit && { commit: (c: StepContext, p: Params, r: Result) => commit(c, read(p), r) }),
+    ...(destroys && { destroys: (p: Params) => destroys(read(p)) }),
+    ...(undo && { undo: (c: StepContext, p: Params, r: Result) => undo(c, read(p), r) }),
+    ...(stillUndoable && {
+      stillUndoable: (c: PlanningContext, p: Params, r: Result) => stillUndoable(c, read(p), r),
+    }),
+  };
+  return {
+    action: d.action,
+    executor,
+    plan: (description, params, digest) => {
+      // Checked here too, so a builder cannot write a plan its own step would refuse to read.
+      const parsed = parse(params as Params);
+      if ('problem' in parsed)
+        throw new KeywardError(
+          'INTERNAL',
+          `Keyward planned a ${d.action} step its own step declaration refuses (${parsed.problem}). Nothing was planned.`,
+          'This is a defect in Keyward: report it.',
+        );
+      return {
+        action: d.action,
+        description,
+        params: params as Params,
+        sensitive: d.sensitive ?? true,
+        ...(digest ? { digest } : {}),
+      };
+    },
+  };
+}
+
+/** What a step stored in its result is written by Keyward too: a value missing from it means the database was changed. */
+const notInResult = (name: string, kind: string): KeywardError =>
+  new KeywardError(
+    'CEREMONY_TAMPERED',
+    `This ceremony step's stored result has no ${kind} "${name}", so Keyward cannot tell what the step did; nothing was done.`,
+    'Keep the database for investigation, verify the audit log, and report this.',
+  );
+
+/** A value a step stored in its result (text or number), read back by its commit or undo. */
+export const resultText = (result: Result, name: string): string => {
+  const value = result[name];
+  if (typeof value !== 'string') throw notInResult(name, 'text');
   return value;
 };
 
-export const number = (params: Params, name: string): number => {
-  const value = params[name];
-  if (typeof value !== 'number') throw notInPlan(name, 'number');
-  return value;
-};
-
-/** A number the plan may leave empty (null): "none" (no active version before a first generation, say). */
-export const numberOrNull = (params: Params, name: string): number | null => {
-  const value = params[name];
-  if (value === null) return null;
-  if (typeof value !== 'number') throw notInPlan(name, 'number');
+export const resultNumber = (result: Result, name: string): number => {
+  const value = result[name];
+  if (typeof value !== 'number') throw notInResult(name, 'number');
   return value;
 };
 

@@ -1,4 +1,5 @@
 /** The founding officers of a workstation must be able to govern it on their own (src/shared/founding.ts). */
+import type { CeremonyType } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
 import {
   governanceShortfall,
@@ -6,7 +7,7 @@ import {
   selfGoverningCeremonies,
   type GoverningOfficer,
 } from '../../shared/founding';
-import type { CeremonyType, QuorumPolicy } from '../../shared/officers';
+import type { QuorumPolicy } from '../../shared/officers';
 
 /** Refuses a founding set that one locked-out officer would leave unable to unlock, enrol, remove or change a policy. */
 export function requireSelfGoverning(founding: readonly GoverningOfficer[]): void {

@@ -2,14 +2,12 @@
  * The quorum policy for each ceremony type: Keyward's defaults until a change-policy ceremony records
  * another. A ceremony that touches a CMK or the officers never needs fewer than two distinct officers.
  */
+import { defaultPolicies, dualControlCeremonies, type CeremonyType } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
 import {
-  defaultPolicies,
-  dualControlCeremonies,
   maxApprovalLifetimeHours,
   minimumCmkQuorum,
   officerRoles,
-  type CeremonyType,
   type OfficerRole,
   type QuorumPolicy,
 } from '../../shared/officers';

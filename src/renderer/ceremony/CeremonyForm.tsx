@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
+import { ceremonyTypes } from '../../shared/ceremony-types';
 import { cmkSpecs } from '../../shared/keys';
-import { ceremonyTypes, officerRoles } from '../../shared/officers';
+import { officerRoles } from '../../shared/officers';
 import { providerIds, providerNames, wrapAlgorithms, type ProviderId } from '../../shared/providers';
 import { roleLabels } from '../format';
 import { useApp } from '../store';

@@ -1,0 +1,82 @@
+/**
+ * Changing which PKCS#11 module and token the workstation uses (or approving the same ones again): the
+ * security officers decide, because every PIN typed afterwards goes through that module.
+ */
+import { z } from 'zod';
+import { KeywardError } from '../../../shared/errors';
+import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
+import { parseTokenUri } from '../../../shared/pkcs11-uri';
+import { sameSelection } from '../../hsm/client/approved-selection';
+import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import type { HsmSelection } from '../hsm-selection';
+import { describeSettings, selectHsm } from '../hsm-steps';
+
+export async function planChangeHsm(selection: HsmSelection, modulePath: string, tokenUri: string): Promise<Planned> {
+  const current = selection.current();
+  const found = await selection.inspect(modulePath, tokenUri);
+  const again = sameSelection(current, { mode: 'hsm', modulePath, tokenUri });
+  const approved = selection.approvedModuleSha256();
+  if (again && approved === found.moduleSha256) {
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      'The workstation already uses this module and token, as the security officers approved them.',
+      'Name the new module file or token address.',
+    );
+  }
+  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
+  const why = approved
+    ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})`
+    : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
+  return {
+    title: again ? `Approve the HSM module ${modulePath} again` : `Change the HSM module to ${modulePath}`,
+    steps: [
+      selectHsm.plan(
+        again
+          ? `Approve again ${module}, which the workstation already uses: ${why}. Every PIN typed afterwards goes through this module.`
+          : `Use ${module}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
+        {
+          modulePath,
+          tokenUri,
+          moduleSha256: found.moduleSha256,
+          tokenSerial: found.tokenSerial,
+          from: describeSettings(current),
+        },
+      ),
+    ],
+  };
+}
+
+/** A token address the plan names, checked as Keyward reads it (the reason kept for the refusal). */
+const tokenAddress = z
+  .string()
+  .min(1)
+  .max(2048)
+  .superRefine((uri, issues) => {
+    try {
+      parseTokenUri(uri);
+    } catch (error) {
+      issues.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+
+export const changeHsm = defineCeremony({
+  type: 'change-hsm',
+  plan: z
+    .object({
+      ceremony: z.literal('change-hsm'),
+      officers: officersPresent,
+      hsm: z
+        .object({
+          module: z
+            .string()
+            .min(1)
+            .max(4096)
+            .refine((p) => p.startsWith('/'), 'the module is a full path (starting with /)'),
+          token: tokenAddress,
+        })
+        .strict(),
+    })
+    .strict(),
+  steps: [selectHsm],
+  build: ({ hsm }, { workstation }) => planChangeHsm(workstation.hsmSelection(), hsm.module, hsm.token),
+});

@@ -1,0 +1,11 @@
+/** Disabling a key version: it stays in the HSM but may not be used until enabled again. */
+import { z } from 'zod';
+import { defineCeremony, keyVersion, officersPresent } from '../ceremony-type';
+import { planSetVersionState, setVersionState } from '../lifecycle';
+
+export const disableKey = defineCeremony({
+  type: 'disable-key',
+  plan: z.object({ ceremony: z.literal('disable-key'), officers: officersPresent, key: keyVersion }).strict(),
+  steps: [setVersionState],
+  build: ({ key }, { workstation }) => planSetVersionState(workstation.inventory(), key.name, key.version, 'disabled'),
+});

@@ -1,0 +1,44 @@
+/**
+ * Enrolling an officer: their approval key made and certified by the workstation key; they choose their
+ * passphrase during the step (it is never part of the plan).
+ */
+import { z } from 'zod';
+import { KeywardError } from '../../../shared/errors';
+import { officerRoles, roleNames, type OfficerRole } from '../../../shared/officers';
+import type { Officers } from '../../store/officers';
+import { defineCeremony, officerName, officersPresent, type Planned } from '../ceremony-type';
+import { enrolOfficer as enrolStep } from '../officer-steps';
+
+export function planEnrolOfficer(officers: Officers, id: string, displayName: string, role: OfficerRole): Planned {
+  if (officers.list().some((o) => o.id === id))
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `An officer named "${id}" is already enrolled (officer names are never reused).`,
+      'Choose another officer name.',
+    );
+  if (!officerRoles.includes(role))
+    throw new KeywardError('INVALID_REQUEST', `${role} is not a role.`, `Choose one of ${officerRoles.join(', ')}.`);
+  return {
+    title: `Enrol ${displayName} (${id}) as ${roleNames[role]}`,
+    steps: [
+      enrolStep.plan(
+        `Enrol ${displayName} as officer "${id}" with the role ${roleNames[role]}: their approval key is made and certified by the workstation key; they choose their passphrase now`,
+        { id, displayName, role },
+      ),
+    ],
+  };
+}
+
+export const enrolOfficer = defineCeremony({
+  type: 'enrol-officer',
+  plan: z
+    .object({
+      ceremony: z.literal('enrol-officer'),
+      officers: officersPresent,
+      officer: z.object({ id: officerName, name: z.string().min(1).max(100), role: z.enum(officerRoles) }).strict(),
+    })
+    .strict(),
+  steps: [enrolStep],
+  build: ({ officer }, { workstation }) =>
+    planEnrolOfficer(workstation.officers(), officer.id, officer.name, officer.role),
+});

@@ -1,0 +1,90 @@
+/**
+ * Exporting a key version to a provider: wrapped in the token under the provider's trusted wrapping key
+ * and written as a signed upload bundle to a drive. The step's digest is the bundle's own step digest, so
+ * the approvals the officers give are the ones the connected side verifies in the manifest.
+ */
+import { z } from 'zod';
+import { KeywardError } from '../../../shared/errors';
+import { hexGroups } from '../../../shared/fingerprint';
+import { providerNames, type ProviderImport } from '../../../shared/providers';
+import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
+import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
+
+export interface ExportKeyRequest {
+  keyName: string;
+  version: number;
+  params: ProviderImport;
+  destination: { parent: string; drive: string };
+}
+
+/** The export step's digest is the bundle's step digest, so it needs the ceremony id before planning. */
+export function planExportKey(
+  context: ExportPlanningContext,
+  ceremonyId: string,
+  request: ExportKeyRequest,
+): Planned & { timeLeftMs: number | null } {
+  const wrappingKey = context.wrappingKeys
+    .list()
+    .find(
+      (k) =>
+        k.fingerprint === request.params.wrappingKeyFingerprint &&
+        k.provider === request.params.provider &&
+        k.state === 'active',
+    );
+  if (!wrappingKey) {
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The ${providerNames[request.params.provider]} wrapping key ${hexGroups(request.params.wrappingKeyFingerprint.slice(0, 16))}… is not on the token.`,
+      'Import it first, in an import-wrapping-key ceremony.',
+    );
+  }
+  const plan = planExport(context, {
+    keyName: request.keyName,
+    version: request.version,
+    wrappingKeyId: wrappingKey.id,
+    params: request.params,
+    ceremonyId,
+    destination: request.destination,
+  });
+  const { key, wrapping } = plan.step;
+  return {
+    title: `Export ${key.name} version ${key.version} to ${providerNames[request.params.provider]}`,
+    timeLeftMs: plan.timeLeftMs,
+    steps: [
+      exportKeyBundle.plan(
+        `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        {
+          keyName: key.name,
+          version: key.version,
+          wrappingKeyId: wrappingKey.id,
+          import: importToParams(request.params),
+          parent: request.destination.parent,
+          drive: request.destination.drive,
+        },
+        plan.stepDigest,
+      ),
+    ],
+  };
+}
+
+export const exportKey = defineCeremony({
+  type: 'export-key',
+  plan: z
+    .object({
+      ceremony: z.literal('export-key'),
+      officers: officersPresent,
+      key: z.object({ name: z.string().min(1).max(100), version: z.number().int().min(1) }).strict(),
+      ...providerPlan,
+      destination: z.object({ folder: z.string().min(1), drive: z.string().min(1).max(100) }).strict(),
+    })
+    .strict(),
+  steps: [exportKeyBundle],
+  build: (plan, { workstation, place, id }) =>
+    planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, {
+      keyName: plan.key.name,
+      version: plan.key.version,
+      params: providerImportOf(plan, place),
+      destination: { parent: place(plan.destination.folder), drive: plan.destination.drive },
+    }),
+});

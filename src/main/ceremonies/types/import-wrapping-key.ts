@@ -1,0 +1,58 @@
+/**
+ * Importing a provider's wrapping key onto the token: the security officer marks it trusted and wrap-only;
+ * the officers compare its fingerprint, read aloud as words, with the provider's console.
+ */
+import { z } from 'zod';
+import { KeywardError } from '../../../shared/errors';
+import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
+import { providerNames, type ProviderImport } from '../../../shared/providers';
+import type { WrappingKeys } from '../../store/wrapping-keys';
+import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import {
+  activeWrappingKey,
+  importWrappingKey as importStep,
+  importToParams,
+  providerImportOf,
+  providerPlan,
+  timeLeft,
+} from '../provider-steps';
+
+export function planImportWrappingKey(
+  wrappingKeys: WrappingKeys,
+  params: ProviderImport,
+  label: string,
+  now = new Date(),
+): Planned {
+  const existing = activeWrappingKey(wrappingKeys, params.wrappingKeyFingerprint);
+  if (existing)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `This ${providerNames[params.provider]} wrapping key is already on the token ("${existing.label}").`,
+      'Export with it directly in an export ceremony.',
+    );
+  const words = pgpWordsOf(params.wrappingKeyFingerprint).join(' ');
+  return {
+    title: `Import the ${providerNames[params.provider]} wrapping key "${label}"`,
+    steps: [
+      importStep.plan(
+        `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object labelled "${label}". Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${timeLeft(params.deadline, now)}.`,
+        { label, import: importToParams(params) },
+      ),
+    ],
+  };
+}
+
+export const importWrappingKey = defineCeremony({
+  type: 'import-wrapping-key',
+  plan: z
+    .object({
+      ceremony: z.literal('import-wrapping-key'),
+      officers: officersPresent,
+      label: z.string().min(1).max(64),
+      ...providerPlan,
+    })
+    .strict(),
+  steps: [importStep],
+  build: (plan, { workstation, place }) =>
+    planImportWrappingKey(workstation.wrappingKeys(), providerImportOf(plan, place), plan.label),
+});
