@@ -18,7 +18,7 @@ import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/erro
 import { hexGroups } from '../shared/fingerprint';
 import { roleNames } from '../shared/officers';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
-import { parseCli, usage } from './args';
+import { parseCli, usage, type CliOptions, type CommandName } from './args';
 import {
   abortCeremony,
   exportAuditCeremony,
@@ -45,9 +45,6 @@ import { logInUser, openToken } from './token-login';
 
 /** Until officers are enrolled (the initialisation ceremony), CLI actions are attributed to the workstation. */
 const actors = ['workstation'];
-
-/** Commands that only read the workstation's data: its database is opened read-only, which works on a full disk too. */
-const readOnlyCommands = new Set(['key list', 'workstation show', 'ceremony list', 'audit verify']);
 
 /**
  * "Still generating a key (12 s)…" on stderr while an HSM operation runs longer than a few seconds, and
@@ -86,9 +83,284 @@ function printError(error: KeywardErrorData, json: boolean): void {
   process.stderr.write(`keyward: ${error.message}\nNext step: ${error.nextStep}\n`);
 }
 
+const print = (text: string): void => {
+  process.stdout.write(text);
+};
+const printStatus = (text: string): void => {
+  process.stderr.write(text);
+};
+
+/** A command that needs neither an HSM nor a data folder (on the connected side, on the auditor's machine). */
+type Offline = { offline: (options: CliOptions) => Promise<number> | number };
+/** A command on this workstation; `readOnly` opens its database read-only (it works on a full disk too). */
+type OnWorkstation = { run: (options: CliOptions, workstation: Workstation) => Promise<number>; readOnly?: true };
+type Handler = Offline | OnWorkstation;
+
+/** The plan's checksum line, made from the plan as the officers reviewed it. */
+function planChecksum(options: CliOptions): number {
+  const file = options.planFile ?? '';
+  const text = readSmallText(file, maxPlanFileBytes, 'plan file');
+  const body = withoutChecksumLine(text);
+  readPlanFile(file, body);
+  const line = planChecksumLine(body);
+  print(options.json ? `${JSON.stringify({ line }, null, 2)}\n` : `${line}\n`);
+  return 0;
+}
+
+function verifyBundleFolder(options: CliOptions): number {
+  const report = verifyBundle(options.bundle ?? '', {
+    ...(options.signerFingerprint ? { signerFingerprint: options.signerFingerprint } : {}),
+    ...(options.caFile ? { caCertificate: readFileSync(options.caFile) } : {}),
+  });
+  print(
+    options.json
+      ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n`
+      : formatBundleVerification(report),
+  );
+  return report.ok ? 0 : 1;
+}
+
+async function verifyExportedAudit(options: CliOptions): Promise<number> {
+  let caCertificate: Buffer | undefined;
+  if (options.caFile) {
+    try {
+      caCertificate = readFileSync(options.caFile);
+    } catch {
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `The CA certificate ${options.caFile} cannot be read.`,
+        "Check the path to the organisation's CA certificate (PEM or DER) and run the command again.",
+      );
+    }
+  }
+  // The parser has made sure of one of the two; verifyAuditExport refuses without either.
+  const anchor = caCertificate
+    ? { signerFingerprint: options.signerFingerprint, caCertificate }
+    : { signerFingerprint: options.signerFingerprint ?? '' };
+  const report = await verifyAuditExport(options.exportFile ?? '', anchor);
+  print(
+    options.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `${formatExportSignature(report.signature)}${formatVerification(report.chain, report.checkpoints)}${report.fileProblems.map((p) => `File problem: ${p}.\n`).join('')}`,
+  );
+  return report.ok ? 0 : 1;
+}
+
+/** Checkpoints are verified against the workstation key and the anchor the token holds: a user login. */
+async function verifyAudit(options: CliOptions, workstation: Workstation): Promise<number> {
+  // Before initialisation there is neither: the hash chain alone is checked, and said to be only that.
+  const initialised = workstation.identities().current() !== undefined;
+  if (initialised) {
+    let tokenName: string;
+    try {
+      ({ tokenName } = await openToken(workstation));
+    } catch (error) {
+      // The workstation's records do not show its HSM as approved (settings.json or the database's certificate
+      // replaced): no PIN is asked for, and the log cannot be held to the HSM. That is a failed verification.
+      if (!(
+        error instanceof KeywardError &&
+        (error.code === 'HSM_SELECTION_UNAPPROVED' || error.code === 'SIGNATURE_INVALID')
+      ))
+        throw error;
+      const { chain, checkpoints } = unanchoredVerification(
+        workstation.audit(),
+        workstation.checkpoints(),
+        error.message,
+      );
+      const failed = { ...checkpoints, problem: { checkpoint: 0, message: `${error.message} ${error.nextStep}` } };
+      print(
+        options.json
+          ? `${JSON.stringify({ ok: false, chain, checkpoints: failed }, null, 2)}\n`
+          : formatVerification(chain, failed),
+      );
+      return 1;
+    }
+    await logInUser(workstation, tokenName, options.pinParts, printStatus);
+  }
+  const { chain, checkpoints } = initialised
+    ? await workstation.verifyAudit()
+    : unanchoredVerification(workstation.audit(), workstation.checkpoints(), notInitialisedYet);
+  print(
+    options.json
+      ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n`
+      : formatVerification(chain, checkpoints),
+  );
+  return chain.ok && checkpoints.ok ? 0 : 1;
+}
+
+/** ceremony run, resume and abort: the officers at the terminal, the transcript to --out. */
+async function ceremony(options: CliOptions, workstation: Workstation): Promise<number> {
+  const runOptions = {
+    ...(options.answersFile ? { answersPath: options.answersFile } : {}),
+    pinParts: options.pinParts,
+    transcriptDir: options.out ?? '',
+    print,
+    networkAcknowledged: options.networkAcknowledged ?? false,
+  };
+  const plan = options.command === 'ceremony run' && options.planFile ? readPlanToRun(options.planFile) : undefined;
+  if (runsChangeHsm(workstation, plan, options.ceremonyId)) workstation.allowHsmReapproval();
+  if (options.command === 'ceremony abort') {
+    await abortCeremony(
+      workstation,
+      options.ceremonyId ?? '',
+      options.reason ?? '',
+      options.approvers ?? [],
+      runOptions,
+    );
+    return 0;
+  }
+  const completed = options.planFile
+    ? await runCeremony(workstation, options.planFile, runOptions, plan)
+    : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
+  return completed ? 0 : 1;
+}
+
+async function initialise(options: CliOptions, workstation: Workstation): Promise<number> {
+  // Refused before any PIN is typed: a founding set that cannot govern itself, or an unacknowledged network.
+  requireSelfGoverning(options.founding ?? []);
+  const network = airGapStatus();
+  const mustAcknowledge = networkDecision(network, options.networkAcknowledged ?? false, printStatus);
+  const { tokenName } = await openToken(workstation);
+  await logInUser(workstation, tokenName, options.pinParts, printStatus);
+  const founding: Enrolment[] = [];
+  for (const officer of options.founding ?? [])
+    founding.push({ ...officer, passphrase: await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`) });
+  const { identity, officers } = await workstation.initialise(
+    {
+      name: options.workstationName ?? '',
+      organization: options.organization ?? '',
+      spec: options.spec ?? 'ECDSA_P384',
+    },
+    founding,
+  );
+  if (mustAcknowledge)
+    await acknowledgeNetwork(
+      workstation,
+      network,
+      founding.map((f) => f.id),
+      (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
+      printStatus,
+    );
+  print(
+    options.json
+      ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`
+      : `Workstation initialised.\n${formatIdentity(identity)}Founding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`,
+  );
+  return 0;
+}
+
+async function checkpoint(options: CliOptions, workstation: Workstation): Promise<number> {
+  // Refused before any PIN is typed when there is nothing to sign with.
+  workstation.identities().require();
+  const { tokenName } = await openToken(workstation);
+  await logInUser(workstation, tokenName, options.pinParts, printStatus);
+  const written = await workstation.writeCheckpoint(actors);
+  print(
+    options.json
+      ? `${JSON.stringify({ seq: written.seq, headHash: written.headHash, time: written.time }, null, 2)}\n`
+      : `Checkpoint written: entry ${written.seq}, head ${hexGroups(written.headHash)}, at ${written.time}.\n`,
+  );
+  return 0;
+}
+
+/** What each command does; the table in ./args declares its arguments and help. */
+const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)> = {
+  'plan checksum': { offline: planChecksum },
+  'media list': {
+    offline: (options) => {
+      const drives = listRemovableDrives();
+      print(options.json ? `${JSON.stringify(drives, null, 2)}\n` : formatDrives(drives));
+      return 0;
+    },
+  },
+  verify: { offline: verifyBundleFolder },
+  'audit verify': (options) =>
+    options.exportFile !== undefined ? { offline: verifyExportedAudit } : { run: verifyAudit, readOnly: true },
+  'key list': {
+    readOnly: true,
+    run: (options, workstation) => {
+      const inventory = workstation.inventory();
+      const keys = inventory.list();
+      const due = inventory.rotationDue();
+      print(options.json ? `${JSON.stringify({ keys, rotationDue: due }, null, 2)}\n` : formatInventory(keys, due));
+      return Promise.resolve(0);
+    },
+  },
+  'workstation show': {
+    readOnly: true,
+    run: (options, workstation) => {
+      const identity = workstation.identities().require();
+      print(
+        options.json
+          ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n`
+          : formatIdentity(identity),
+      );
+      return Promise.resolve(0);
+    },
+  },
+  'ceremony list': {
+    readOnly: true,
+    run: (options, workstation) => {
+      const list = listCeremonies(workstation);
+      print(options.json ? `${JSON.stringify(list, null, 2)}\n` : formatCeremonies(list));
+      return Promise.resolve(0);
+    },
+  },
+  'ceremony run': { run: ceremony },
+  'ceremony resume': { run: ceremony },
+  'ceremony abort': { run: ceremony },
+  'ceremony transcript': {
+    run: async (options, workstation) => {
+      const folder = await writeCeremonyTranscript(
+        workstation,
+        options.ceremonyId ?? '',
+        options.out ?? '',
+        options.pinParts,
+        print,
+      );
+      print(`Signed transcript (JSON and PDF): ${folder}\n`);
+      return 0;
+    },
+  },
+  'audit export': {
+    run: async (options, workstation) => {
+      const out = options.out ?? '';
+      const exported = await exportAuditCeremony(workstation, out, options.approvers ?? [], {
+        pinParts: options.pinParts,
+        print,
+        networkAcknowledged: options.networkAcknowledged ?? false,
+      });
+      if (exported)
+        print(`Wrote ${out}, with ${out}.p7s (its signature) and ${out}.signer.pem (the signer's certificate).\n`);
+      return exported ? 0 : 1;
+    },
+  },
+  'workstation init': { run: initialise },
+  'audit checkpoint': { run: checkpoint },
+  'token probe': {
+    run: async (options, workstation) => {
+      const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
+      const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
+      print(
+        options.json
+          ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n`
+          : formatCapabilities(capabilities, rehearsal),
+      );
+      return 0;
+    },
+  },
+  'token list': {
+    run: async (options, workstation) => {
+      const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
+      print(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
+      return 0;
+    },
+  },
+};
+
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
-  let options;
+  let options: CliOptions;
   try {
     options = parseCli(argv);
   } catch (error) {
@@ -96,81 +368,14 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (options.command === 'help') {
-    process.stdout.write(`${usage}\n`);
+    print(`${usage}\n`);
     return 0;
   }
-  if (options.command === 'plan checksum' && options.planFile) {
-    // No HSM and no data folder: the line is made from the plan as the officers reviewed it.
+  const entry = handlers[options.command];
+  const handler = typeof entry === 'function' ? entry(options) : entry;
+  if ('offline' in handler) {
     try {
-      const text = readSmallText(options.planFile, maxPlanFileBytes, 'plan file');
-      const body = withoutChecksumLine(text);
-      readPlanFile(options.planFile, body);
-      const line = planChecksumLine(body);
-      process.stdout.write(options.json ? `${JSON.stringify({ line }, null, 2)}\n` : `${line}\n`);
-      return 0;
-    } catch (error) {
-      printError(toErrorData(error, true), options.json);
-      return 1;
-    }
-  }
-  if (options.command === 'media list') {
-    try {
-      const drives = listRemovableDrives();
-      process.stdout.write(options.json ? `${JSON.stringify(drives, null, 2)}\n` : formatDrives(drives));
-      return 0;
-    } catch (error) {
-      printError(toErrorData(error, true), options.json);
-      return 1;
-    }
-  }
-  if (options.command === 'verify' && options.bundle) {
-    // On the connected side: no HSM, no Keyward data directory.
-    try {
-      const report = verifyBundle(options.bundle, {
-        ...(options.signerFingerprint ? { signerFingerprint: options.signerFingerprint } : {}),
-        ...(options.caFile ? { caCertificate: readFileSync(options.caFile) } : {}),
-      });
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n`
-          : formatBundleVerification(report),
-      );
-      return report.ok ? 0 : 1;
-    } catch (error) {
-      printError(toErrorData(error, true), options.json);
-      return 1;
-    }
-  }
-  if (options.command === 'audit verify' && options.exportFile) {
-    // On the auditor's machine: no HSM, no Keyward data directory.
-    try {
-      let caCertificate: Buffer | undefined;
-      if (options.caFile) {
-        try {
-          caCertificate = readFileSync(options.caFile);
-        } catch {
-          printError(
-            {
-              code: 'INVALID_REQUEST',
-              message: `The CA certificate ${options.caFile} cannot be read.`,
-              nextStep: "Check the path to the organisation's CA certificate (PEM or DER) and run the command again.",
-            },
-            options.json,
-          );
-          return 1;
-        }
-      }
-      // The parser has made sure of one of the two; verifyAuditExport refuses without either.
-      const anchor = caCertificate
-        ? { signerFingerprint: options.signerFingerprint, caCertificate }
-        : { signerFingerprint: options.signerFingerprint ?? '' };
-      const report = await verifyAuditExport(options.exportFile, anchor);
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(report, null, 2)}\n`
-          : `${formatExportSignature(report.signature)}${formatVerification(report.chain, report.checkpoints)}${report.fileProblems.map((p) => `File problem: ${p}.\n`).join('')}`,
-      );
-      return report.ok ? 0 : 1;
+      return await handler.offline(options);
     } catch (error) {
       printError(toErrorData(error, true), options.json);
       return 1;
@@ -182,192 +387,13 @@ export async function main(argv: string[]): Promise<number> {
       ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri }
       : undefined;
   const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
-    onProgress: stillRunning((text) => process.stderr.write(text)),
+    onProgress: stillRunning(printStatus),
   });
-  const readOnly = readOnlyCommands.has(options.command) && !options.exportFile;
-  if (readOnly) workstation.readOnly();
+  if (handler.readOnly) workstation.readOnly();
   try {
-    if (options.command === 'key list') {
-      const inventory = workstation.inventory();
-      const keys = inventory.list();
-      const due = inventory.rotationDue();
-      process.stdout.write(
-        options.json ? `${JSON.stringify({ keys, rotationDue: due }, null, 2)}\n` : formatInventory(keys, due),
-      );
-      return 0;
-    }
-    if (options.command === 'workstation show') {
-      const identity = workstation.identities().require();
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ ...identity, certificateDer: Buffer.from(identity.certificateDer).toString('base64') }, null, 2)}\n`
-          : formatIdentity(identity),
-      );
-      return 0;
-    }
-    if (
-      (options.command === 'ceremony run' ||
-        options.command === 'ceremony resume' ||
-        options.command === 'ceremony abort') &&
-      options.out
-    ) {
-      const runOptions = {
-        ...(options.answersFile ? { answersPath: options.answersFile } : {}),
-        pinParts: options.pinParts,
-        transcriptDir: options.out,
-        print: (text: string) => process.stdout.write(text),
-        networkAcknowledged: options.networkAcknowledged ?? false,
-      };
-      const plan = options.command === 'ceremony run' && options.planFile ? readPlanToRun(options.planFile) : undefined;
-      if (runsChangeHsm(workstation, plan, options.ceremonyId)) workstation.allowHsmReapproval();
-      if (options.command === 'ceremony abort') {
-        await abortCeremony(
-          workstation,
-          options.ceremonyId ?? '',
-          options.reason ?? '',
-          options.approvers ?? [],
-          runOptions,
-        );
-        return 0;
-      }
-      const completed = options.planFile
-        ? await runCeremony(workstation, options.planFile, runOptions, plan)
-        : await resumeCeremony(workstation, options.ceremonyId ?? '', runOptions, options.approvers ?? []);
-      return completed ? 0 : 1;
-    }
-    if (options.command === 'ceremony transcript' && options.out) {
-      const folder = await writeCeremonyTranscript(
-        workstation,
-        options.ceremonyId ?? '',
-        options.out,
-        options.pinParts,
-        (text) => process.stdout.write(text),
-      );
-      process.stdout.write(`Signed transcript (JSON and PDF): ${folder}\n`);
-      return 0;
-    }
-    if (options.command === 'ceremony list') {
-      const list = listCeremonies(workstation);
-      process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : formatCeremonies(list));
-      return 0;
-    }
-    if (options.command === 'audit export' && options.out) {
-      const exported = await exportAuditCeremony(workstation, options.out, options.approvers ?? [], {
-        pinParts: options.pinParts,
-        print: (text: string) => process.stdout.write(text),
-        networkAcknowledged: options.networkAcknowledged ?? false,
-      });
-      if (exported)
-        process.stdout.write(
-          `Wrote ${options.out}, with ${options.out}.p7s (its signature) and ${options.out}.signer.pem (the signer's certificate).\n`,
-        );
-      return exported ? 0 : 1;
-    }
-    if (options.command === 'workstation init' || options.command === 'audit checkpoint') {
-      // Refused before any PIN is typed when there is nothing to sign with, or (initialisation) on an unacknowledged network.
-      if (options.command !== 'workstation init') workstation.identities().require();
-      else requireSelfGoverning(options.founding ?? []);
-      const network = options.command === 'workstation init' ? airGapStatus() : undefined;
-      const mustAcknowledge =
-        network !== undefined &&
-        networkDecision(network, options.networkAcknowledged ?? false, (text) => process.stderr.write(text));
-      const { tokenName } = await openToken(workstation);
-      await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
-      if (options.command === 'workstation init') {
-        const founding: Enrolment[] = [];
-        for (const officer of options.founding ?? []) {
-          founding.push({
-            ...officer,
-            passphrase: await choosePassphrase(`${officer.id} (${roleNames[officer.role]})`),
-          });
-        }
-        const { identity, officers } = await workstation.initialise(
-          {
-            name: options.workstationName ?? '',
-            organization: options.organization ?? '',
-            spec: options.spec ?? 'ECDSA_P384',
-          },
-          founding,
-        );
-        if (mustAcknowledge)
-          await acknowledgeNetwork(
-            workstation,
-            network,
-            founding.map((f) => f.id),
-            (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
-            (text) => process.stderr.write(text),
-          );
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify({ publicKeyFingerprint: identity.publicKeyFingerprint, spec: identity.spec, officers: officers.map((o) => ({ id: o.id, role: o.role })) }, null, 2)}\n`
-            : `Workstation initialised.\n${formatIdentity(identity)}Founding officers: ${officers.map((o) => `${o.id} (${o.role})`).join(', ')}.\n`,
-        );
-      } else {
-        const checkpoint = await workstation.writeCheckpoint(actors);
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify({ seq: checkpoint.seq, headHash: checkpoint.headHash, time: checkpoint.time }, null, 2)}\n`
-            : `Checkpoint written: entry ${checkpoint.seq}, head ${hexGroups(checkpoint.headHash)}, at ${checkpoint.time}.\n`,
-        );
-      }
-      return 0;
-    }
-    if (options.command === 'audit verify') {
-      // Checkpoints are verified against the workstation key and the anchor the token holds: a user login.
-      // Before initialisation there is neither: the hash chain alone is checked, and said to be only that.
-      const initialised = workstation.identities().current() !== undefined;
-      if (initialised) {
-        let tokenName: string;
-        try {
-          ({ tokenName } = await openToken(workstation));
-        } catch (error) {
-          // The workstation's records do not show its HSM as approved (settings.json or the database's certificate
-          // replaced): no PIN is asked for, and the log cannot be held to the HSM. That is a failed verification.
-          if (!(
-            error instanceof KeywardError &&
-            (error.code === 'HSM_SELECTION_UNAPPROVED' || error.code === 'SIGNATURE_INVALID')
-          ))
-            throw error;
-          const { chain, checkpoints } = unanchoredVerification(
-            workstation.audit(),
-            workstation.checkpoints(),
-            error.message,
-          );
-          const failed = { ...checkpoints, problem: { checkpoint: 0, message: `${error.message} ${error.nextStep}` } };
-          process.stdout.write(
-            options.json
-              ? `${JSON.stringify({ ok: false, chain, checkpoints: failed }, null, 2)}\n`
-              : formatVerification(chain, failed),
-          );
-          return 1;
-        }
-        await logInUser(workstation, tokenName, options.pinParts, (text) => process.stderr.write(text));
-      }
-      const { chain, checkpoints } = initialised
-        ? await workstation.verifyAudit()
-        : unanchoredVerification(workstation.audit(), workstation.checkpoints(), notInitialisedYet);
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ ok: chain.ok && checkpoints.ok, chain, checkpoints }, null, 2)}\n`
-          : formatVerification(chain, checkpoints),
-      );
-      return chain.ok && checkpoints.ok ? 0 : 1;
-    }
-    if (options.command === 'token probe') {
-      const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
-      const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n`
-          : formatCapabilities(capabilities, rehearsal),
-      );
-    } else {
-      const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
-    }
-    return 0;
+    return await handler.run(options, workstation);
   } catch (error) {
-    printError(toErrorData(error, readOnly), options.json);
+    printError(toErrorData(error, handler.readOnly === true), options.json);
     return 1;
   } finally {
     closeSecretInput();

@@ -129,7 +129,11 @@ describe('keyward token list', () => {
       2,
       'ceremony transcript needs exactly one ceremony ID',
     ],
-    [['ceremony', 'list', '--out', '/tmp'], 2, '--out goes with audit export and the ceremony commands'],
+    [
+      ['ceremony', 'list', '--out', '/tmp'],
+      2,
+      '--out goes with audit export, ceremony run, ceremony resume, ceremony abort and ceremony transcript.',
+    ],
     [
       ['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'carol', '--json'],
       2,

@@ -34,6 +34,6 @@ it('on the command line, a ceremony on a network is refused until a security off
     parseCli(['ceremony', 'run', 'plan.yaml', '--out', '/media/x', '--network-acknowledged']).networkAcknowledged,
   ).toBe(true);
   expect(() => parseCli(['key', 'list', '--network-acknowledged'])).toThrow(
-    '--network-acknowledged goes with ceremony run, ceremony resume, ceremony abort, audit export and workstation init.',
+    '--network-acknowledged goes with audit export, workstation init, ceremony run, ceremony resume and ceremony abort.',
   );
 });
