@@ -39,7 +39,8 @@ export async function acknowledgeNetwork(
   workstation: Workstation,
   network: AirGapStatus,
   officers: string[],
-  passphrase: (officer: string) => Promise<string>,
+  /** Gets the officer's passphrase and acts with it (at a terminal, a mistyped one is asked again). */
+  withPassphrase: (officer: string, act: (passphrase: string) => Promise<void>) => Promise<void>,
   print: (text: string) => void,
 ): Promise<void> {
   const officer = acknowledgerAmong(workstation, officers);
@@ -47,6 +48,8 @@ export async function acknowledgeNetwork(
     { officers: () => workstation.officers(), log: () => workstation.audit() },
     () => network,
   );
-  await guard.acknowledge(officer, await passphrase(officer), network.findings);
+  await withPassphrase(officer, async (passphrase) => {
+    await guard.acknowledge(officer, passphrase, network.findings);
+  });
   print(`${officer} acknowledged the air-gap findings.\n`);
 }

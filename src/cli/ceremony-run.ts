@@ -124,6 +124,11 @@ interface Session {
   mustAcknowledge: boolean;
   network: AirGapStatus;
   passphrase(officer: string, purpose: string): Promise<string>;
+  /**
+   * Asks the officer's passphrase and acts with it; a wrong one typed at the terminal is asked again while
+   * attempts are left (each counts towards the lock-out), so one typo does not end the ceremony.
+   */
+  withPassphrase<T>(officer: string, purpose: string, act: (passphrase: string) => Promise<T>): Promise<T>;
 }
 
 /** Before any PIN is typed: the air gap, the workstation key, the token and (rehearsal only) the answers file; then the user login. */
@@ -166,7 +171,22 @@ async function openSession(
     }
     return readSecret(`${officer}, type your passphrase to ${purpose} (not shown): `);
   };
-  return { answers, tokenName, mustAcknowledge, network, passphrase };
+  const withPassphrase = async <T>(
+    officer: string,
+    purpose: string,
+    act: (passphrase: string) => Promise<T>,
+  ): Promise<T> => {
+    for (;;) {
+      try {
+        return await act(await passphrase(officer, purpose));
+      } catch (error) {
+        // An answers file gives the same passphrase again: asking again would only use up the attempts.
+        if (answers || !(error instanceof KeywardError && error.code === 'PASSPHRASE_WRONG')) throw error;
+        process.stderr.write(`${error.message} ${error.nextStep}\n`);
+      }
+    }
+  };
+  return { answers, tokenName, mustAcknowledge, network, passphrase, withPassphrase };
 }
 
 /** The engine, its prompts asking at the terminal (or, in a rehearsal, reading the answers file); an interrupted step is rolled back as it opens. */
@@ -321,7 +341,7 @@ async function runPlan(
         workstation,
         session.network,
         founding.map((f) => f.id),
-        (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
+        (id, act) => act(founding.find((f) => f.id === id)?.passphrase ?? ''),
         print,
       );
     print(
@@ -341,14 +361,14 @@ async function runPlan(
       workstation,
       session.network,
       planFile.officers,
-      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
+      (officer, act) => session.withPassphrase(officer, 'acknowledge the air-gap findings', act),
       print,
     );
   const plan = await engine.plan(planFile.type, title, steps, id);
   print(describePlan(plan));
   try {
     for (const officer of planFile.officers) {
-      await engine.checkIn(plan.id, officer, await session.passphrase(officer, 'check in to this plan'));
+      await session.withPassphrase(officer, 'check in to this plan', (p) => engine.checkIn(plan.id, officer, p));
       print(`${officer} checked in.\n`);
     }
   } catch (error) {
@@ -416,13 +436,13 @@ async function openWithOfficers(
       workstation,
       session.network,
       present,
-      (officer) => session.passphrase(officer, 'acknowledge the air-gap findings'),
+      (officer, act) => session.withPassphrase(officer, 'acknowledge the air-gap findings', act),
       print,
     );
   const planned = engine.status(id);
   print(describePlan(planned.plan));
   for (const officer of present.filter((o) => !planned.checkedIn.includes(o))) {
-    await engine.checkIn(id, officer, await session.passphrase(officer, 'check in to this plan'));
+    await session.withPassphrase(officer, 'check in to this plan', (p) => engine.checkIn(id, officer, p));
     print(`${officer} checked in.\n`);
   }
   return { session, engine, status: engine.status(id) };
@@ -469,11 +489,8 @@ export async function abortCeremony(
   const approvals: Approval[] = [];
   for (const officer of signers) {
     approvals.push(
-      await engine.approveAbort(
-        id,
-        officer,
-        await session.passphrase(officer, `sign the abort of ${id} ("${reason}")`),
-        reason,
+      await session.withPassphrase(officer, `sign the abort of ${id} ("${reason}")`, (p) =>
+        engine.approveAbort(id, officer, p, reason),
       ),
     );
     print(`  abort signed by ${officer}\n`);
@@ -573,11 +590,8 @@ async function runSteps({ workstation, engine, id, officers, session, options }:
         const approvedBy = engine.status(id).steps[step.index]?.approvedBy ?? [];
         if (approvedBy.length >= quorumNeeded(plan.type, policy)) break;
         if (approvedBy.includes(officer)) continue;
-        await engine.approve(
-          id,
-          step.index,
-          officer,
-          await session.passphrase(officer, `approve step ${step.index + 1}`),
+        await session.withPassphrase(officer, `approve step ${step.index + 1}`, (p) =>
+          engine.approve(id, step.index, officer, p),
         );
         print(`  approved by ${officer}\n`);
       }

@@ -238,7 +238,7 @@ async function initialise(options: CliOptions, workstation: Workstation): Promis
       workstation,
       network,
       founding.map((f) => f.id),
-      (id) => Promise.resolve(founding.find((f) => f.id === id)?.passphrase ?? ''),
+      (id, act) => act(founding.find((f) => f.id === id)?.passphrase ?? ''),
       printStatus,
     );
   print(

@@ -59,6 +59,20 @@ export const errorCodes = [
   'CEREMONY_ENDED',
   /** The inventory already has a key of that name (an inventory name, not a token object). */
   'KEY_NAME_TAKEN',
+  /** The inventory has no such key, version or wrapping key (a record Keyward keeps, not a token object). */
+  'NOT_IN_INVENTORY',
+  /** An officer's passphrase was wrong; attempts are left (or will be once running checks end): type it again. */
+  'PASSPHRASE_WRONG',
+  /** The officer is locked out after wrong passphrases: only an unlock ceremony by other officers lets them approve again. */
+  'OFFICER_LOCKED_OUT',
+  /** A plan file or the ceremony form does not follow its ceremony type's rules: correct the value named and plan again. */
+  'PLAN_INVALID',
+  /** No ceremony has that id on this workstation. */
+  'CEREMONY_NOT_FOUND',
+  /** A ceremony's step was left running when Keyward stopped: it is rolled back at the next login, then the ceremony goes on. */
+  'CEREMONY_INTERRUPTED',
+  /** A step needs what officers type (PIN parts, a passphrase, shares) and it was not given: ask for it, then run the step. */
+  'STEP_INPUTS_MISSING',
   'INTERNAL',
 ] as const;
 

@@ -16,6 +16,7 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { maxPassphraseAttempts } from '../../src/shared/officers';
+import { typedAtTerminal } from '../helpers/terminal';
 
 const repo = process.cwd();
 const keywardCli = join(repo, 'bin/keyward.mjs');
@@ -158,4 +159,41 @@ describe('a founding set that could not unlock its own officers is refused befor
       rmSync(fresh, { recursive: true, force: true });
     }
   });
+});
+
+describe('a wrong passphrase typed at the terminal', () => {
+  it('is asked again, counted, and does not end the ceremony', async () => {
+    const passphrases = (parse(rehearsalAnswers) as { passphrases: Record<string, string> }).passphrases;
+    writeFileSync(
+      join(dataDir, 'typed.yaml'),
+      'ceremony: generate-cmk\nofficers: [alice, bob]\nkey: { name: Typed at the terminal, purpose: retry test, spec: AES_256 }\n',
+    );
+    let aliceAsked = 0;
+    const typed = await typedAtTerminal(
+      [
+        process.execPath,
+        keywardCli,
+        'ceremony',
+        'run',
+        '--network-acknowledged',
+        join(dataDir, 'typed.yaml'),
+        '--out',
+        join(dataDir, 'transcripts'),
+      ].join(' '),
+      { KEYWARD_DATA_DIR: dataDir },
+      (screen) => {
+        if (/PIN[^\n]*: $/.test(screen)) return '1111-2222';
+        const officer = /(\w+), type your passphrase[^\n]*: $/.exec(screen)?.[1];
+        if (!officer) return undefined;
+        // alice mistypes the first time she is asked.
+        if (officer === 'alice' && aliceAsked++ === 0) return 'a slip of the finger';
+        return passphrases[officer];
+      },
+    );
+    expect(typed.stdout).toContain('Wrong passphrase for alice. 4 attempts left before alice is locked out.');
+    expect(typed.stdout).toContain('Ceremony completed');
+    expect(typed.status, typed.stdout).toBe(0);
+    expect(aliceAsked).toBeGreaterThan(1);
+    expect(lockedSince('alice')).toBeNull();
+  }, 180_000);
 });

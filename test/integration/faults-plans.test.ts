@@ -31,7 +31,7 @@ describe('an example plan damaged in a copy is refused', () => {
           readPlanFile(file, damaged);
           return false;
         } catch (error) {
-          return error instanceof KeywardError && error.code === 'INVALID_REQUEST';
+          return error instanceof KeywardError && error.code === 'PLAN_INVALID';
         }
       };
       for (let cut = firstLine; cut < text.length; cut++)

@@ -951,7 +951,7 @@ export class CeremonyEngine {
       throw new KeywardError('CEREMONY_ENDED', `Ceremony ${id} has ended (${status.state}).`, 'Plan a new ceremony.');
     if (status.steps.some((s) => s.state === 'running'))
       throw new KeywardError(
-        'INVALID_REQUEST',
+        'CEREMONY_INTERRUPTED',
         `Ceremony ${id} was interrupted in the middle of a step.`,
         'Recover it: with an officer logged in to the token, Keyward rolls back the interrupted step and destroys what it had reserved; then the ceremony continues.',
       );

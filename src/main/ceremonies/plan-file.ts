@@ -37,13 +37,13 @@ export type PlanSource = { file: string } | { form: true };
 function refuse(source: PlanSource | string, why: string): KeywardError {
   if (typeof source === 'object' && 'form' in source)
     return new KeywardError(
-      'INVALID_REQUEST',
+      'PLAN_INVALID',
       `The ceremony form was refused: ${why}.`,
       'Correct the highlighted value and plan the ceremony again.',
     );
   const file = typeof source === 'string' ? source : source.file;
   return new KeywardError(
-    'INVALID_REQUEST',
+    'PLAN_INVALID',
     `The plan file ${file} was refused: ${why}.`,
     'Correct the file (see the examples in docs/ceremonies) and run it again.',
   );

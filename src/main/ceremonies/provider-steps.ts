@@ -180,7 +180,7 @@ export const exportKeyBundle = defineStep({
     try {
       planExport(context, exportRequestOf(params, context.ceremonyId));
     } catch (error) {
-      if (error instanceof KeywardError && error.code === 'INVALID_REQUEST')
+      if (error instanceof KeywardError && (error.code === 'INVALID_REQUEST' || error.code === 'NOT_IN_INVENTORY'))
         throw stale(error.message.replace(/\.$/, ''));
       throw error;
     }

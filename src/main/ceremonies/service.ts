@@ -382,7 +382,7 @@ export class CeremonyService {
     const missing = missingInputs(kinds, inputs);
     if (missing.length)
       throw new KeywardError(
-        'INVALID_REQUEST',
+        'STEP_INPUTS_MISSING',
         `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => inputNames[k]).join(' and ')}.`,
         'Type them in the fields shown for the step, then run it again.',
       );
@@ -420,7 +420,7 @@ export class CeremonyService {
   private async openEngine(): Promise<CeremonyEngine> {
     const missing = (what: string): KeywardError =>
       new KeywardError(
-        'INVALID_REQUEST',
+        'STEP_INPUTS_MISSING',
         `This step needs ${what}, which were not given.`,
         'Type them in the fields shown for the step, then run it again.',
       );

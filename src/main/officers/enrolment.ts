@@ -125,18 +125,18 @@ export async function approveStep(
         : ` (${others} for ${officerId} still running count${stillRunning === 1 ? 's' : ''} as wrong until ${stillRunning === 1 ? 'it ends' : 'they end'})`;
     if (locked)
       throw new KeywardError(
-        'INVALID_REQUEST',
+        'OFFICER_LOCKED_OUT',
         `Wrong passphrase for ${officerId}: ${officerId} is now locked out.`,
         'Another quorum of officers must unlock this officer in an officer ceremony.',
       );
     if (left > 0)
       throw new KeywardError(
-        'INVALID_REQUEST',
+        'PASSPHRASE_WRONG',
         `Wrong passphrase for ${officerId}. ${left} attempt${left === 1 ? '' : 's'} left before ${officerId} is locked out${running}.`,
         `${officerId} types the passphrase again, slowly.`,
       );
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PASSPHRASE_WRONG',
       `Wrong passphrase for ${officerId}: no attempt left for now${running}. If ${stillRunning === 1 ? 'it is' : 'they are all'} wrong too, ${officerId} is locked out.`,
       `Wait for the running check${stillRunning === 1 ? '' : 's'} to end before ${officerId} tries again.`,
     );

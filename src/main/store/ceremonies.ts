@@ -258,7 +258,7 @@ export class CeremonyStore {
   private row(id: string): CeremonyRow {
     const row = this.db.prepare('SELECT id, plan, state, ended_at, outcome FROM ceremonies WHERE id = ?').get(id) as
       CeremonyRow | undefined;
-    if (!row) throw new KeywardError('INVALID_REQUEST', `There is no ceremony ${id}.`, 'Check the ceremony id.');
+    if (!row) throw new KeywardError('CEREMONY_NOT_FOUND', `There is no ceremony ${id}.`, 'Check the ceremony id.');
     return row;
   }
 }

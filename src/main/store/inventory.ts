@@ -285,7 +285,7 @@ export class Inventory {
     const row = this.db.prepare('SELECT * FROM keys WHERE name = ?').get(name) as KeyRow | undefined;
     if (!row)
       throw new KeywardError(
-        'HSM_KEY_NOT_FOUND',
+        'NOT_IN_INVENTORY',
         `The inventory has no key named "${name}".`,
         'Check the key name in the inventory.',
       );
@@ -314,7 +314,7 @@ export class Inventory {
     const found = this.get(name).versions.find((v) => v.version === number);
     if (!found)
       throw new KeywardError(
-        'HSM_KEY_NOT_FOUND',
+        'NOT_IN_INVENTORY',
         `${name} has no version ${number}.`,
         'Check the version in the inventory.',
       );

@@ -310,7 +310,7 @@ function notActive(id: string, state: OfficerState): KeywardError {
 
 function lockedOut(id: string, since: string): KeywardError {
   return new KeywardError(
-    'INVALID_REQUEST',
+    'OFFICER_LOCKED_OUT',
     `Officer ${id} is locked out after ${maxPassphraseAttempts} wrong passphrases (since ${since}).`,
     'Another quorum of officers must unlock this officer in an officer ceremony.',
   );

@@ -95,7 +95,7 @@ export class WrappingKeys {
     const row = this.db.prepare('SELECT * FROM wrapping_keys WHERE id = ?').get(id) as Row | undefined;
     if (!row)
       throw new KeywardError(
-        'HSM_KEY_NOT_FOUND',
+        'NOT_IN_INVENTORY',
         `The inventory has no wrapping key ${id}.`,
         "Import the provider's wrapping key first.",
       );
