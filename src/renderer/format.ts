@@ -1,7 +1,6 @@
 /** Words for values several screens show. */
 import type { StepState } from '../shared/ceremonies';
 import type { RotationDue } from '../shared/inventory';
-import type { OfficerRole } from '../shared/officers';
 
 export function rotationText(due: RotationDue | undefined): string {
   if (!due) return 'No active version.';
@@ -16,11 +15,7 @@ export function rotationText(due: RotationDue | undefined): string {
 export const utcText = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 /** Roles as labels (capitalised); in a sentence, rolesInWords (shared/officers). */
-export const roleLabels: Record<OfficerRole, string> = {
-  'security-officer': 'Security officer',
-  'key-custodian': 'Key custodian',
-  auditor: 'Auditor',
-};
+export { roleLabels } from '../shared/officers';
 
 /** A ceremony step's state, as the step lists show it. */
 export const stepStateLabels: Record<StepState, string> = {

@@ -65,6 +65,12 @@ export const roleNames: Record<OfficerRole, string> = {
   'key-custodian': 'key custodian',
   auditor: 'auditor',
 };
+/** Roles as the screens label them. */
+export const roleLabels: Record<OfficerRole, string> = {
+  'security-officer': 'Security officer',
+  'key-custodian': 'Key custodian',
+  auditor: 'Auditor',
+};
 export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map((r) => roleNames[r]).join(', ');
 
 /** Whether an officer in this role may approve this ceremony's steps, or sign its abort, under its policy. */

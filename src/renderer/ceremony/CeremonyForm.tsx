@@ -1,15 +1,25 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
+import {
+  ceremonyForms,
+  defaultAlgorithm,
+  planFromForm,
+  providerFields,
+  versionValue,
+  type FormField,
+  type FormLists,
+  type FormValues,
+} from '../../shared/ceremony-forms';
 import { ceremonyTypes } from '../../shared/ceremony-types';
-import { cmkSpecs } from '../../shared/keys';
 import { officerRoles } from '../../shared/officers';
 import { providerIds, providerNames, wrapAlgorithms, type ProviderId } from '../../shared/providers';
 import { roleLabels } from '../format';
 import { useApp } from '../store';
-import { ceremonyChoices, providerFields, type FormType } from './ceremony-types';
+import { ceremonyChoices, type FormType } from './ceremony-types';
 import { DrivePicker } from './DrivePicker';
 import { useCeremony } from './store';
 
-type Fields = Record<string, string>;
+type Fields = FormValues;
+type Lists = FormLists;
 
 function Text({
   id,
@@ -73,101 +83,6 @@ function Choice({
   );
 }
 
-const numberOr = (text: string, fallback: number): number => (/^\d+$/.test(text.trim()) ? Number(text) : fallback);
-
-/** A key version as an option value, and back. */
-const versionValue = (name: string, version: number): string => JSON.stringify([name, version]);
-function versionOf(value: string | undefined): { name: string; version: number } {
-  try {
-    const [name, version] = JSON.parse(value ?? '') as unknown[];
-    return { name: typeof name === 'string' ? name : '', version: typeof version === 'number' ? version : 0 };
-  } catch {
-    return { name: '', version: 0 };
-  }
-}
-
-/** The plan object the main process validates exactly as it validates a plan file. */
-function buildPlan(
-  type: FormType,
-  f: Fields,
-  present: string[],
-  lists: { versions: string[]; shareDrives: string[] },
-): Record<string, unknown> {
-  const keyVersion = () => versionOf(f.keyVersion);
-  const providerPart = () => ({
-    provider: f.provider,
-    files: { wrappingKey: f.wrappingKeyFile ?? '', ...(f.importTokenFile ? { importToken: f.importTokenFile } : {}) },
-    fields: Object.fromEntries(
-      providerFields[(f.provider ?? 'generic') as ProviderId]
-        .filter((p) => (f[`field.${p.name}`] ?? '').trim())
-        .map((p) => [p.name, (f[`field.${p.name}`] ?? '').trim()]),
-    ),
-  });
-  const base = { ceremony: type, officers: present };
-  switch (type) {
-    case 'generate-cmk':
-      return {
-        ...base,
-        key: {
-          name: f.keyName ?? '',
-          purpose: f.purpose ?? '',
-          provider: f.provider ? f.provider : null,
-          spec: f.spec ?? 'AES_256',
-          rotationDays: numberOr(f.rotationDays ?? '', 365),
-        },
-      };
-    case 'rotate-cmk':
-      return { ...base, key: { name: f.keyName ?? '' }, reason: f.reason ?? 'due' };
-    case 'disable-key':
-      return { ...base, key: keyVersion() };
-    case 'enable-key':
-      return { ...base, key: keyVersion(), state: f.state ?? 'active' };
-    case 'destroy-key':
-      return { ...base, key: keyVersion(), destination: { folder: f.folder ?? '' } };
-    case 'import-wrapping-key':
-      return { ...base, label: f.label ?? '', ...providerPart() };
-    case 'export-key':
-      return {
-        ...base,
-        key: keyVersion(),
-        ...providerPart(),
-        destination: { folder: f.folder ?? '', drive: f.driveLabel ?? '' },
-      };
-    case 'enrol-officer':
-      return {
-        ...base,
-        officer: { id: f.officerId ?? '', name: f.officerName ?? '', role: f.role ?? 'key-custodian' },
-      };
-    case 'suspend-officer':
-      return { ...base, officer: f.officer ?? '', change: f.change ?? 'suspend' };
-    case 'remove-officer':
-      return { ...base, officer: f.officer ?? '' };
-    case 'change-policy':
-      return {
-        ...base,
-        policy: {
-          ceremonyType: f.ceremonyType ?? 'generate-cmk',
-          quorum: numberOr(f.quorum ?? '', 2),
-          roles: officerRoles.filter((r) => f[`role.${r}`] === 'yes'),
-        },
-      };
-    case 'export-audit':
-      return { ...base, file: f.folder && f.fileName ? `${f.folder}/${f.fileName}` : '' };
-    case 'backup':
-      return {
-        ...base,
-        keys: lists.versions.map(versionOf),
-        threshold: numberOr(f.threshold ?? '', 2),
-        package: f.folder ?? '',
-        shares: lists.shareDrives,
-      };
-    case 'restore':
-      return { ...base, package: f.packageFolder ?? '', keys: lists.versions.map(versionOf) };
-    case 'change-hsm':
-      return { ...base, hsm: { module: f.modulePath ?? '', token: f.tokenUri ?? '' } };
-  }
-}
-
 /** Starting a ceremony: its type, the officers present, and what it acts on; or a plan file from a drive. */
 export function CeremonyForm() {
   const inventory = useApp((s) => s.inventory);
@@ -184,19 +99,9 @@ export function CeremonyForm() {
   useEffect(() => {
     if (requested) request(undefined);
   }, [requested, request]);
-  const [f, setF] = useState<Fields>({
-    provider: 'aws-kms',
-    spec: 'AES_256',
-    rotationDays: '365',
-    reason: 'due',
-    role: 'key-custodian',
-    threshold: '2',
-    quorum: '2',
-    'field.algorithm': 'RSAES_OAEP_SHA_256',
-  });
+  const [f, setF] = useState<Fields>({ provider: 'aws-kms' });
   const [present, setPresent] = useState<string[]>([]);
-  const [versions, setVersions] = useState<string[]>([]);
-  const [shareDrives, setShareDrives] = useState<string[]>([]);
+  const [lists, setLists] = useState<Lists>({});
   const set = (name: string) => (value: string) => setF((old) => ({ ...old, [name]: value }));
 
   const loadDrives = useCeremony((s) => s.loadDrives);
@@ -221,15 +126,6 @@ export function CeremonyForm() {
   const toggle = (list: string[], item: string, on: boolean): string[] =>
     on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
 
-  const keyVersionField = (
-    <Choice
-      id="key-version"
-      label="Key version"
-      value={f.keyVersion ?? ''}
-      options={[{ value: '', label: 'Choose a key version' }, ...allVersions]}
-      onChange={set('keyVersion')}
-    />
-  );
   const providerSection = (
     <>
       <Choice
@@ -259,7 +155,7 @@ export function CeremonyForm() {
             key={p.name}
             id={`field-${p.name}`}
             label={p.label}
-            value={f[`field.${p.name}`] ?? 'RSAES_OAEP_SHA_256'}
+            value={f[`field.${p.name}`] ?? defaultAlgorithm}
             options={wrapAlgorithms.map((a) => ({ value: a, label: a }))}
             onChange={set(`field.${p.name}`)}
           />
@@ -277,294 +173,179 @@ export function CeremonyForm() {
     </>
   );
 
-  const sections: Record<FormType, ReactNode> = {
-    'generate-cmk': (
-      <>
-        <Text id="key-name" label="Key name" value={f.keyName ?? ''} onChange={set('keyName')} />
-        <Text
-          id="purpose"
-          label="Purpose"
-          value={f.purpose ?? ''}
-          onChange={set('purpose')}
-          hint="What the key protects, for the record."
+  const list = (path: string): string[] => lists[path] ?? [];
+  const setList = (path: string, next: (old: string[]) => string[]) =>
+    setLists((old) => ({ ...old, [path]: next(old[path] ?? []) }));
+  const checkboxes = (path: string, items: { value: string; label: ReactNode }[]) =>
+    items.map((item) => (
+      <label key={item.value} className="choice">
+        <input
+          type="checkbox"
+          checked={list(path).includes(item.value)}
+          onChange={(event) => setList(path, (old) => toggle(old, item.value, event.target.checked))}
         />
-        <Choice
-          id="cmk-spec"
-          label="Key type"
-          value={f.spec ?? 'AES_256'}
-          options={cmkSpecs.map((s) => ({ value: s, label: s }))}
-          onChange={set('spec')}
-        />
-        <Choice
-          id="cmk-provider"
-          label="Provider"
-          value={f.provider ?? ''}
-          options={[
-            { value: '', label: 'None yet' },
-            ...providerIds.map((p) => ({ value: p, label: providerNames[p] })),
-          ]}
-          onChange={set('provider')}
-        />
-        <Text
-          id="rotation-days"
-          label="Rotate every (days)"
-          value={f.rotationDays ?? ''}
-          onChange={set('rotationDays')}
-        />
-      </>
-    ),
-    'rotate-cmk': (
-      <>
-        <Choice
-          id="rotate-key"
-          label="Key"
-          value={f.keyName ?? ''}
-          options={[{ value: '', label: 'Choose a key' }, ...keys.map((k) => ({ value: k.name, label: k.name }))]}
-          onChange={set('keyName')}
-        />
-        <Choice
-          id="reason"
-          label="Reason"
-          value={f.reason ?? 'due'}
-          options={[
-            { value: 'due', label: 'Rotation is due' },
-            { value: 'manual', label: 'Manual rotation' },
-            { value: 'forced', label: 'Forced (suspected compromise)' },
-          ]}
-          onChange={set('reason')}
-        />
-      </>
-    ),
-    'disable-key': keyVersionField,
-    'enable-key': (
-      <>
-        {keyVersionField}
-        <Choice
-          id="enable-state"
-          label="New state"
-          value={f.state ?? 'active'}
-          options={[
-            { value: 'active', label: 'Active' },
-            { value: 'decrypt-only', label: 'Decrypt only' },
-          ]}
-          onChange={set('state')}
-        />
-      </>
-    ),
-    'destroy-key': (
-      <>
-        {keyVersionField}
-        <DrivePicker
-          label="Drive for the signed destruction certificate"
-          mode="drive"
-          value={f.folder ?? ''}
-          onChange={set('folder')}
-        />
-      </>
-    ),
-    'import-wrapping-key': (
-      <>
-        <Text
-          id="wrapping-label"
-          label="Label on the token"
-          value={f.label ?? ''}
-          onChange={set('label')}
-          hint="For example: AWS import 2026-11"
-        />
-        {providerSection}
-      </>
-    ),
-    'export-key': (
-      <>
-        {keyVersionField}
-        {providerSection}
-        <DrivePicker
-          label="Drive for the upload bundle"
-          mode="drive"
-          value={f.folder ?? ''}
-          onChange={(path, drive) => setF((old) => ({ ...old, folder: path, driveLabel: drive.label ?? drive.device }))}
-        />
-      </>
-    ),
-    'enrol-officer': (
-      <>
-        <Text
-          id="officer-id"
-          label="Officer name (lower case, used to sign in)"
-          value={f.officerId ?? ''}
-          onChange={set('officerId')}
-        />
-        <Text id="officer-display" label="Full name" value={f.officerName ?? ''} onChange={set('officerName')} />
-        <Choice
-          id="officer-role"
-          label="Role"
-          value={f.role ?? 'key-custodian'}
-          options={officerRoles.map((r) => ({ value: r, label: roleLabels[r] }))}
-          onChange={set('role')}
-        />
-      </>
-    ),
-    'suspend-officer': (
-      <>
-        <Choice
-          id="officer-subject"
-          label="Officer"
-          value={f.officer ?? ''}
-          options={[
-            { value: '', label: 'Choose an officer' },
-            ...active.map((o) => ({ value: o.id, label: `${o.displayName} (${o.id}, ${o.state})` })),
-          ]}
-          onChange={set('officer')}
-        />
-        <Choice
-          id="officer-change"
-          label="Change"
-          value={f.change ?? 'suspend'}
-          options={[
-            { value: 'suspend', label: 'Suspend' },
-            { value: 'reinstate', label: 'Reinstate' },
-            { value: 'unlock', label: 'Unlock after wrong passphrases' },
-          ]}
-          onChange={set('change')}
-        />
-      </>
-    ),
-    'remove-officer': (
-      <Choice
-        id="officer-remove"
-        label="Officer"
-        value={f.officer ?? ''}
-        options={[
-          { value: '', label: 'Choose an officer' },
-          ...active.map((o) => ({ value: o.id, label: `${o.displayName} (${o.id})` })),
-        ]}
-        onChange={set('officer')}
-      />
-    ),
-    'change-policy': (
-      <>
-        <Choice
-          id="policy-type"
-          label="Ceremony type"
-          value={f.ceremonyType ?? 'generate-cmk'}
-          options={ceremonyTypes.map((t) => ({ value: t, label: t }))}
-          onChange={set('ceremonyType')}
-        />
-        <Text
-          id="policy-quorum"
-          label="Approvals needed"
-          value={f.quorum ?? ''}
-          onChange={set('quorum')}
-          hint="Never fewer than two for a ceremony touching a key or the officers."
-        />
-        <fieldset>
-          <legend>Roles whose approvals count</legend>
-          {officerRoles.map((r) => (
-            <label key={r} className="choice">
-              <input
-                type="checkbox"
-                checked={f[`role.${r}`] === 'yes'}
-                onChange={(event) => set(`role.${r}`)(event.target.checked ? 'yes' : '')}
-              />
-              {roleLabels[r]}
-            </label>
-          ))}
-        </fieldset>
-      </>
-    ),
-    'change-hsm': (
-      <>
-        <Text
-          id="hsm-module"
-          label="PKCS#11 module file"
-          value={f.modulePath ?? ''}
-          onChange={set('modulePath')}
-          hint="Installed by the HSM vendor's package in a system folder (for example /usr/lib/vendor/libvendorpkcs11.so); its SHA-256 is shown in the plan."
-        />
-        <Text
-          id="hsm-token"
-          label="Token address (PKCS#11 URI)"
-          value={f.tokenUri ?? ''}
-          onChange={set('tokenUri')}
-          hint="The token that holds this workstation's signing key, e.g. pkcs11:token=CMK%20HSM;serial=1234."
-        />
-      </>
-    ),
-    'export-audit': (
-      <>
-        <DrivePicker
-          label="Drive for the signed audit export"
-          mode="drive"
-          value={f.folder ?? ''}
-          onChange={set('folder')}
-        />
-        <Text
-          id="export-file"
-          label="File name"
-          value={f.fileName ?? ''}
-          onChange={set('fileName')}
-          hint="For example: audit-2026-11.jsonl (the signature and certificate are written beside it)."
-        />
-      </>
-    ),
-    backup: (
-      <>
-        <fieldset>
-          <legend>Key versions to back up</legend>
-          {allVersions.map((v) => (
-            <label key={v.value} className="choice">
-              <input
-                type="checkbox"
-                checked={versions.includes(v.value)}
-                onChange={(event) => setVersions((old) => toggle(old, v.value, event.target.checked))}
-              />
-              {v.label}
-            </label>
-          ))}
-        </fieldset>
-        <Text
-          id="backup-threshold"
-          label="Shares needed to restore"
-          value={f.threshold ?? ''}
-          onChange={set('threshold')}
-        />
-        <DrivePicker
-          label="Drive for the backup package"
-          mode="drive"
-          value={f.folder ?? ''}
-          onChange={set('folder')}
-        />
-        <DrivePickerMany label="One drive per custodian's share" value={shareDrives} onChange={setShareDrives} />
-      </>
-    ),
-    restore: (
-      <>
-        <DrivePicker
-          label="The backup package folder"
-          mode="folder"
-          value={f.packageFolder ?? ''}
-          onChange={set('packageFolder')}
-        />
-        <fieldset>
-          <legend>Key versions to restore</legend>
-          {keys.flatMap((k) =>
-            k.versions.map((v) => {
-              const value = versionValue(k.name, v.version);
-              return (
-                <label key={value} className="choice">
-                  <input
-                    type="checkbox"
-                    checked={versions.includes(value)}
-                    onChange={(event) => setVersions((old) => toggle(old, value, event.target.checked))}
-                  />
-                  {k.name} v{v.version} ({v.state})
-                </label>
-              );
-            }),
-          )}
-        </fieldset>
-      </>
-    ),
+        {item.label}
+      </label>
+    ));
+
+  /** One field of the type's form, as src/shared/ceremony-forms.ts declares it. */
+  const fieldOf = (field: FormField): ReactNode => {
+    switch (field.kind) {
+      case 'text':
+        return (
+          <Text
+            key={field.path}
+            id={field.id}
+            label={field.label}
+            value={f[field.path] ?? field.initial ?? ''}
+            onChange={set(field.path)}
+            hint={field.hint}
+          />
+        );
+      case 'choice':
+        return (
+          <Choice
+            key={field.path}
+            id={field.id}
+            label={field.label}
+            value={f[field.path] ?? field.initial}
+            options={field.options}
+            onChange={set(field.path)}
+          />
+        );
+      case 'key':
+        return (
+          <Choice
+            key={field.path}
+            id={field.id}
+            label={field.label}
+            value={f[field.path] ?? ''}
+            options={[{ value: '', label: 'Choose a key' }, ...keys.map((k) => ({ value: k.name, label: k.name }))]}
+            onChange={set(field.path)}
+          />
+        );
+      case 'key-version':
+        return (
+          <Choice
+            key={field.path}
+            id="key-version"
+            label="Key version"
+            value={f[field.path] ?? ''}
+            options={[{ value: '', label: 'Choose a key version' }, ...allVersions]}
+            onChange={set(field.path)}
+          />
+        );
+      case 'key-versions':
+        return (
+          <fieldset key={field.path}>
+            <legend>{field.legend}</legend>
+            {checkboxes(
+              field.path,
+              field.include === 'all'
+                ? keys.flatMap((k) =>
+                    k.versions.map((v) => ({
+                      value: versionValue(k.name, v.version),
+                      label: `${k.name} v${v.version} (${v.state})`,
+                    })),
+                  )
+                : allVersions,
+            )}
+          </fieldset>
+        );
+      case 'officer':
+        return (
+          <Choice
+            key={field.path}
+            id={field.id}
+            label={field.label}
+            value={f[field.path] ?? ''}
+            options={[
+              { value: '', label: 'Choose an officer' },
+              ...active.map((o) => ({
+                value: o.id,
+                label: field.showState ? `${o.displayName} (${o.id}, ${o.state})` : `${o.displayName} (${o.id})`,
+              })),
+            ]}
+            onChange={set(field.path)}
+          />
+        );
+      case 'roles':
+        return (
+          <fieldset key={field.path}>
+            <legend>{field.legend}</legend>
+            {checkboxes(
+              field.path,
+              officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
+            )}
+          </fieldset>
+        );
+      case 'ceremony-type':
+        return (
+          <Choice
+            key={field.path}
+            id={field.id}
+            label={field.label}
+            value={f[field.path] ?? field.initial}
+            options={ceremonyTypes.map((t) => ({ value: t, label: t }))}
+            onChange={set(field.path)}
+          />
+        );
+      case 'drive':
+        return (
+          <DrivePicker
+            key={field.path}
+            label={field.label}
+            mode="drive"
+            value={f[field.path] ?? ''}
+            onChange={(path, drive) =>
+              setF((old) => ({
+                ...old,
+                [field.path]: path,
+                ...(field.drivePath ? { [field.drivePath]: drive.label ?? drive.device } : {}),
+              }))
+            }
+          />
+        );
+      case 'folder':
+        return (
+          <DrivePicker
+            key={field.path}
+            label={field.label}
+            mode="folder"
+            value={f[field.path] ?? ''}
+            onChange={set(field.path)}
+          />
+        );
+      case 'file-on-drive':
+        return (
+          <Fragment key={field.path}>
+            <DrivePicker
+              label={field.label}
+              mode="drive"
+              value={f[`${field.path}.drive`] ?? ''}
+              onChange={set(`${field.path}.drive`)}
+            />
+            <Text
+              id={field.id}
+              label={field.nameLabel}
+              value={f[`${field.path}.name`] ?? ''}
+              onChange={set(`${field.path}.name`)}
+              hint={field.hint}
+            />
+          </Fragment>
+        );
+      case 'drives':
+        return (
+          <DrivePickerMany
+            key={field.path}
+            label={field.legend}
+            value={list(field.path)}
+            onChange={(paths) => setList(field.path, () => paths)}
+          />
+        );
+      case 'provider':
+        return <Fragment key="provider">{providerSection}</Fragment>;
+    }
   };
 
   return (
@@ -575,7 +356,7 @@ export function CeremonyForm() {
         onSubmit={(event) => {
           event.preventDefault();
           if (type === 'plan-file') void plan({ planFile: f.planFile ?? '' });
-          else void plan({ plan: buildPlan(type, f, present, { versions, shareDrives }) });
+          else void plan({ plan: planFromForm(type, f, present, lists) });
         }}
       >
         <Choice
@@ -609,7 +390,7 @@ export function CeremonyForm() {
                 </label>
               ))}
             </fieldset>
-            {sections[type]}
+            {ceremonyForms[type].map(fieldOf)}
           </>
         )}
         <div>
