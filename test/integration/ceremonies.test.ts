@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
+import { engineDependencies } from '../../src/main/ceremonies/engine-dependencies';
 import { planSetVersionState } from '../../src/main/ceremonies/lifecycle';
 import { planOfficerState } from '../../src/main/ceremonies/officer-steps';
-import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { planBackup } from '../../src/main/ceremonies/types/backup';
 import { planChangePolicy } from '../../src/main/ceremonies/types/change-policy';
@@ -25,13 +24,11 @@ import { planRestore } from '../../src/main/ceremonies/types/restore';
 import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
 import { approveStep, enrolOfficer } from '../../src/main/officers/enrolment';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
-import { Bundles } from '../../src/main/store/bundles';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
-import { Checkpoints } from '../../src/main/store/checkpoints';
 import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
-import { WrappingKeys } from '../../src/main/store/wrapping-keys';
+import { openStores } from '../../src/main/store/stores';
 import { fixedHsm } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
@@ -53,47 +50,35 @@ class SimulatedCrash extends Error {}
 let shareInputs: string[] = [];
 
 function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
-  return new CeremonyEngine({
-    db: ws.db,
-    store,
-    log: ws.log,
-    officers,
-    policies: new Policies(ws.db, ws.log),
-    executors: ceremonyExecutors,
-    workstationCertificate: ws.certificateDer,
-    workstationKeyId: ws.keyId,
-    stepContext: {
-      client: ws.client,
-      // The "drives" here are folders on one disk, which only a rehearsal accepts for backup shares.
-      rehearsal: true,
-      uri: ws.uri,
-      tokenSerial,
-      inventory,
-      wrappingKeys: new WrappingKeys(ws.db, ws.log),
-      bundles: new Bundles(ws.db, ws.log, inventory),
-      checkpoints: new Checkpoints(ws.db, ws.log),
-      anchor: tokenAnchor(ws.client, ws.uri),
-      hsm: fixedHsm,
-      log: ws.log,
-      signer: ws.signer,
-      certificateDer: ws.certificateDer,
-      generator: 'Keyward test',
-      officers,
-      policies: new Policies(ws.db, ws.log),
-      newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
-      backupShares: (backupId) => Promise.resolve(shareInputs.map((input) => readShare(backupId, input))),
-      login: async (role) => {
-        await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
+  return new CeremonyEngine(
+    engineDependencies(
+      {
+        // The test's own officers, inventory and ceremony store, which it reads as the engine writes them.
+        stores: { ...openStores(ws.db, ws.log), officers, inventory, ceremonies: store },
+        client: ws.client,
+        uri: ws.uri,
+        tokenSerial,
+        // The "drives" here are folders on one disk, which only a rehearsal accepts for backup shares.
+        rehearsal: true,
+        identity: { certificateDer: ws.certificateDer, tokenObjectId: ws.keyId },
+        signer: ws.signer,
+        generator: 'Keyward test',
+        hsm: fixedHsm,
+        newPassphrase: (officer) => Promise.resolve(passphrases[officer] ?? ''),
+        backupShares: (backupId) => Promise.resolve(shareInputs.map((input) => readShare(backupId, input))),
+        login: async (role) => {
+          await ws.client.request('login', { uri: ws.uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
+        },
       },
-    },
-    ...(crash
-      ? {
-          crash: (point: CrashPoint, step: number) => {
-            if (point === crash.point && step === crash.step) throw new SimulatedCrash(`crash ${point} ${step}`);
-          },
-        }
-      : {}),
-  });
+      crash
+        ? {
+            crash: (point: CrashPoint, step: number) => {
+              if (point === crash.point && step === crash.step) throw new SimulatedCrash(`crash ${point} ${step}`);
+            },
+          }
+        : {},
+    ),
+  );
 }
 
 beforeAll(async () => {
