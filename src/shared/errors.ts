@@ -71,6 +71,12 @@ export const errorCodes = [
   'CEREMONY_NOT_FOUND',
   /** A ceremony's step was left running when Keyward stopped: it is rolled back at the next login, then the ceremony goes on. */
   'CEREMONY_INTERRUPTED',
+  /** The officer is suspended or removed: their approval or check-in does not count. */
+  'OFFICER_NOT_ACTIVE',
+  /** A chosen passphrase breaks the passphrase rules (too short, contains the officer's name): choose another. */
+  'PASSPHRASE_TOO_WEAK',
+  /** A path is on no removable drive now (never inserted, removed, or not a full path): insert it and pick again. */
+  'NOT_ON_A_DRIVE',
   /** A step needs what officers type (PIN parts, a passphrase, shares) and it was not given: ask for it, then run the step. */
   'STEP_INPUTS_MISSING',
   'INTERNAL',

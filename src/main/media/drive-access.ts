@@ -70,7 +70,7 @@ function realOrParent(path: string): string {
 export function driveOf(path: string, drives: RemovableDrive[]): RemovableDrive {
   if (!path.startsWith('/'))
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'NOT_ON_A_DRIVE',
       `${path} is not a full path on a drive.`,
       'Pick the file or folder from a drive in the list.',
     );
@@ -78,7 +78,7 @@ export function driveOf(path: string, drives: RemovableDrive[]): RemovableDrive 
   const drive = drives.find((d) => within(realOrParent(d.mountPoint), real));
   if (!drive)
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'NOT_ON_A_DRIVE',
       `${path} is not on a removable drive${drives.some((d) => d.practice) ? ' or practice folder' : ''}.`,
       'Insert the drive, then pick the file or folder from the list of drives.',
     );

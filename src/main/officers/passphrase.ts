@@ -28,14 +28,14 @@ function stretch(passphrase: string, salt: Buffer): Promise<Stretched> {
 export function checkPassphraseRules(passphrase: string, officerId: string): void {
   if (passphrase.length < minimumPassphraseLength) {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PASSPHRASE_TOO_WEAK',
       `A passphrase must have at least ${minimumPassphraseLength} characters.`,
       'Choose a longer passphrase: several unrelated words are easy to remember and hard to guess.',
     );
   }
   if (passphrase.toLowerCase().includes(officerId.toLowerCase())) {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PASSPHRASE_TOO_WEAK',
       "A passphrase must not contain the officer's name.",
       'Choose another passphrase.',
     );

@@ -302,7 +302,7 @@ export class Officers {
 
 function notActive(id: string, state: OfficerState): KeywardError {
   return new KeywardError(
-    'INVALID_REQUEST',
+    'OFFICER_NOT_ACTIVE',
     `Officer ${id} is ${state} and cannot approve.`,
     'Ask another officer, or restore this officer in an officer ceremony.',
   );
