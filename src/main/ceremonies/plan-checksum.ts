@@ -40,7 +40,7 @@ export function checkPlanChecksum(file: string, text: string): PlanChecksum {
   const review = `after checking every value in it against the plan the officers reviewed, make the line again: keyward plan checksum ${file}`;
   if (elsewhere !== -1) {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PLAN_INVALID',
       `The plan file ${file} was refused: its checksum line ("${prefix} …") is on line ${elsewhere + (parts ? 2 : 1)}, but it must be the first line, where a copy cut short cannot lose it. Nothing was done.`,
       `Copy the plan again from its source; or, ${review}, and put it at the top.`,
     );
@@ -49,7 +49,7 @@ export function checkPlanChecksum(file: string, text: string): PlanChecksum {
   const stated = wellFormed.exec(parts.line)?.[1]?.toLowerCase();
   if (!stated) {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PLAN_INVALID',
       `The plan file ${file} was refused: its first line mentions the checksum but is not "${prefix}" followed by 64 hexadecimal digits, at the start of the line. Nothing was done.`,
       `Copy the plan again from its source; or, ${review}.`,
     );
@@ -57,7 +57,7 @@ export function checkPlanChecksum(file: string, text: string): PlanChecksum {
   const actual = sha256(parts.body);
   if (actual !== stated) {
     throw new KeywardError(
-      'INVALID_REQUEST',
+      'PLAN_INVALID',
       `The plan file ${file} was refused: it is not the plan its checksum line was made for (the line says ${stated.slice(0, 16)}…, the file is ${actual.slice(0, 16)}…). It was changed or damaged since, in a copy cut short or an edit. Nothing was done.`,
       `Copy the plan again from its source and compare it. If it was edited on purpose, ${review}.`,
     );
