@@ -16,6 +16,7 @@ import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { maxPassphraseAttempts } from '../../src/shared/officers';
+import { buildCeremonyHarness } from '../helpers/build-harness';
 import { typedAtTerminal } from '../helpers/terminal';
 
 const repo = process.cwd();
@@ -195,5 +196,40 @@ describe('a wrong passphrase typed at the terminal', () => {
     expect(typed.status, typed.stdout).toBe(0);
     expect(aliceAsked).toBeGreaterThan(1);
     expect(lockedSince('alice')).toBeNull();
+  }, 180_000);
+});
+
+describe('an abort on the command line with no officer named', () => {
+  it('is signed by the officers checked in whose role counts, never asking one whose signature could not count', async () => {
+    // carol (an auditor, who may check in but not approve a generation), alice and bob check in; then
+    // Keyward is killed, leaving the ceremony unfinished.
+    const harness = await buildCeremonyHarness();
+    writeFileSync(
+      join(dataDir, 'abort-plan.yaml'),
+      'ceremony: generate-cmk\nofficers: [carol, alice, bob]\nkey: { name: Aborted by default, purpose: abort test, spec: AES_256 }\n',
+    );
+    const killed = spawnSync(
+      process.execPath,
+      [harness, 'run', 'abort-plan.yaml', 'answers.yaml', join(dataDir, 'transcripts'), 'checked-in', '3'],
+      { cwd: dataDir, env: { ...process.env, KEYWARD_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 110_000 },
+    );
+    expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
+    const id = /Ceremony id: (\S+)/.exec(killed.stdout)?.[1] ?? '';
+    const aborted = keyward(
+      'ceremony',
+      'abort',
+      id,
+      '--reason',
+      'the officers were called away',
+      '--answers',
+      join(dataDir, 'answers.yaml'),
+      '--out',
+      join(dataDir, 'transcripts'),
+      '--network-acknowledged',
+    );
+    expect(aborted.status, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain('abort signed by alice');
+    expect(aborted.stdout).toContain('abort signed by bob');
+    expect(aborted.stdout).not.toContain('abort signed by carol');
   }, 180_000);
 });
