@@ -5,6 +5,7 @@ import {
   planFromForm,
   providerFields,
   versionValue,
+  type ChoiceOption,
   type FormField,
   type FormLists,
   type FormValues,
@@ -188,8 +189,66 @@ export function CeremonyForm() {
       </label>
     ));
 
+  /** A field chosen from a list: what it is called, and its options (the first, empty, one asks to choose). */
+  const choiceOf = (
+    field: FormField,
+  ): { id: string; label: string; initial: string; options: ChoiceOption[] } | null => {
+    switch (field.kind) {
+      case 'choice':
+        return { id: field.id, label: field.label, initial: field.initial, options: field.options };
+      case 'key':
+        return {
+          id: field.id,
+          label: field.label,
+          initial: '',
+          options: [{ value: '', label: 'Choose a key' }, ...keys.map((k) => ({ value: k.name, label: k.name }))],
+        };
+      case 'key-version':
+        return {
+          id: 'key-version',
+          label: 'Key version',
+          initial: '',
+          options: [{ value: '', label: 'Choose a key version' }, ...allVersions],
+        };
+      case 'officer':
+        return {
+          id: field.id,
+          label: field.label,
+          initial: '',
+          options: [
+            { value: '', label: 'Choose an officer' },
+            ...active.map((o) => ({
+              value: o.id,
+              label: field.showState ? `${o.displayName} (${o.id}, ${o.state})` : `${o.displayName} (${o.id})`,
+            })),
+          ],
+        };
+      case 'ceremony-type':
+        return {
+          id: field.id,
+          label: field.label,
+          initial: field.initial,
+          options: ceremonyTypes.map((t) => ({ value: t, label: t })),
+        };
+      default:
+        return null;
+    }
+  };
+
   /** One field of the type's form, as src/shared/ceremony-forms.ts declares it. */
   const fieldOf = (field: FormField): ReactNode => {
+    const choice = choiceOf(field);
+    if (choice && 'path' in field)
+      return (
+        <Choice
+          key={field.path}
+          id={choice.id}
+          label={choice.label}
+          value={f[field.path] ?? choice.initial}
+          options={choice.options}
+          onChange={set(field.path)}
+        />
+      );
     switch (field.kind) {
       case 'text':
         return (
@@ -200,39 +259,6 @@ export function CeremonyForm() {
             value={f[field.path] ?? field.initial ?? ''}
             onChange={set(field.path)}
             hint={field.hint}
-          />
-        );
-      case 'choice':
-        return (
-          <Choice
-            key={field.path}
-            id={field.id}
-            label={field.label}
-            value={f[field.path] ?? field.initial}
-            options={field.options}
-            onChange={set(field.path)}
-          />
-        );
-      case 'key':
-        return (
-          <Choice
-            key={field.path}
-            id={field.id}
-            label={field.label}
-            value={f[field.path] ?? ''}
-            options={[{ value: '', label: 'Choose a key' }, ...keys.map((k) => ({ value: k.name, label: k.name }))]}
-            onChange={set(field.path)}
-          />
-        );
-      case 'key-version':
-        return (
-          <Choice
-            key={field.path}
-            id="key-version"
-            label="Key version"
-            value={f[field.path] ?? ''}
-            options={[{ value: '', label: 'Choose a key version' }, ...allVersions]}
-            onChange={set(field.path)}
           />
         );
       case 'key-versions':
@@ -252,23 +278,6 @@ export function CeremonyForm() {
             )}
           </fieldset>
         );
-      case 'officer':
-        return (
-          <Choice
-            key={field.path}
-            id={field.id}
-            label={field.label}
-            value={f[field.path] ?? ''}
-            options={[
-              { value: '', label: 'Choose an officer' },
-              ...active.map((o) => ({
-                value: o.id,
-                label: field.showState ? `${o.displayName} (${o.id}, ${o.state})` : `${o.displayName} (${o.id})`,
-              })),
-            ]}
-            onChange={set(field.path)}
-          />
-        );
       case 'roles':
         return (
           <fieldset key={field.path}>
@@ -278,17 +287,6 @@ export function CeremonyForm() {
               officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
             )}
           </fieldset>
-        );
-      case 'ceremony-type':
-        return (
-          <Choice
-            key={field.path}
-            id={field.id}
-            label={field.label}
-            value={f[field.path] ?? field.initial}
-            options={ceremonyTypes.map((t) => ({ value: t, label: t }))}
-            onChange={set(field.path)}
-          />
         );
       case 'drive':
         return (
