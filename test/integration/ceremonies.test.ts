@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readShare } from '../../src/main/backup/shares';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
 import { engineDependencies } from '../../src/main/ceremonies/engine-dependencies';
-import { planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { planSetVersionState } from '../../src/main/ceremonies/lifecycle-steps';
 import { planOfficerState } from '../../src/main/ceremonies/officer-steps';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
 import { planBackup } from '../../src/main/ceremonies/types/backup';

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CeremonyEngine } from '../../src/main/ceremonies/engine';
-import { planSetVersionState } from '../../src/main/ceremonies/lifecycle';
+import { planSetVersionState } from '../../src/main/ceremonies/lifecycle-steps';
 import { planBackup } from '../../src/main/ceremonies/types/backup';
 import { planChangePolicy } from '../../src/main/ceremonies/types/change-policy';
 import { planDestroyKey } from '../../src/main/ceremonies/types/destroy-key';

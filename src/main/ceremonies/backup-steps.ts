@@ -19,7 +19,7 @@ import { splitWraps } from '../hsm/protocol';
 import { requireSeparateDrives } from '../media/separate-drives';
 import { publicKeyFingerprint } from '../store/identity';
 import { digestOfBytes, signDetached, verifyDetached } from '../x509/cms';
-import { versionsOf } from './generate-cmk';
+import { versionsOf } from './key-version-steps';
 import {
   asSecurityOfficer,
   defineStep,

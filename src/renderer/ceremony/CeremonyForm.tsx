@@ -177,17 +177,22 @@ export function CeremonyForm() {
   const list = (path: string): string[] => lists[path] ?? [];
   const setList = (path: string, next: (old: string[]) => string[]) =>
     setLists((old) => ({ ...old, [path]: next(old[path] ?? []) }));
-  const checkboxes = (path: string, items: { value: string; label: ReactNode }[]) =>
-    items.map((item) => (
-      <label key={item.value} className="choice">
-        <input
-          type="checkbox"
-          checked={list(path).includes(item.value)}
-          onChange={(event) => setList(path, (old) => toggle(old, item.value, event.target.checked))}
-        />
-        {item.label}
-      </label>
-    ));
+  /** Several of a list, as checkboxes under a legend (key versions, roles): the plan gets the values ticked. */
+  const checkboxGroup = (path: string, legend: string, items: { value: string; label: ReactNode }[]) => (
+    <fieldset key={path}>
+      <legend>{legend}</legend>
+      {items.map((item) => (
+        <label key={item.value} className="choice">
+          <input
+            type="checkbox"
+            checked={list(path).includes(item.value)}
+            onChange={(event) => setList(path, (old) => toggle(old, item.value, event.target.checked))}
+          />
+          {item.label}
+        </label>
+      ))}
+    </fieldset>
+  );
 
   /** A field chosen from a list: what it is called, and its options (the first, empty, one asks to choose). */
   const choiceOf = (
@@ -262,31 +267,23 @@ export function CeremonyForm() {
           />
         );
       case 'key-versions':
-        return (
-          <fieldset key={field.path}>
-            <legend>{field.legend}</legend>
-            {checkboxes(
-              field.path,
-              field.include === 'all'
-                ? keys.flatMap((k) =>
-                    k.versions.map((v) => ({
-                      value: versionValue(k.name, v.version),
-                      label: `${k.name} v${v.version} (${v.state})`,
-                    })),
-                  )
-                : allVersions,
-            )}
-          </fieldset>
+        return checkboxGroup(
+          field.path,
+          field.legend,
+          field.include === 'all'
+            ? keys.flatMap((k) =>
+                k.versions.map((v) => ({
+                  value: versionValue(k.name, v.version),
+                  label: `${k.name} v${v.version} (${v.state})`,
+                })),
+              )
+            : allVersions,
         );
       case 'roles':
-        return (
-          <fieldset key={field.path}>
-            <legend>{field.legend}</legend>
-            {checkboxes(
-              field.path,
-              officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
-            )}
-          </fieldset>
+        return checkboxGroup(
+          field.path,
+          field.legend,
+          officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
         );
       case 'drive':
         return (

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import type { Inventory } from '../../store/inventory';
 import { defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
-import { destroyVersion, destructionCertificate, requireSettled, version } from '../lifecycle';
+import { destroyVersion, destructionCertificate, requireSettled, version } from '../lifecycle-steps';
 
 export function planDestroyKey(
   inventory: Inventory,

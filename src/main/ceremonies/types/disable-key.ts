@@ -1,7 +1,7 @@
 /** Disabling a key version: it stays in the HSM but may not be used until enabled again. */
 import { z } from 'zod';
 import { defineCeremony, keyVersion, officersPresent } from '../ceremony-type';
-import { planSetVersionState, setVersionState } from '../lifecycle';
+import { planSetVersionState, setVersionState } from '../lifecycle-steps';
 
 export const disableKey = defineCeremony({
   type: 'disable-key',

@@ -1,7 +1,7 @@
 /** Enabling a disabled key version again: active, or decrypt-only. */
 import { z } from 'zod';
 import { defineCeremony, keyVersion, officersPresent } from '../ceremony-type';
-import { planSetVersionState, setVersionState } from '../lifecycle';
+import { planSetVersionState, setVersionState } from '../lifecycle-steps';
 
 export const enableKey = defineCeremony({
   type: 'enable-key',

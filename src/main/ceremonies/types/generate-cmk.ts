@@ -7,7 +7,7 @@ import { KeywardError } from '../../../shared/errors';
 import { cmkSpecs, type CmkSpec } from '../../../shared/keys';
 import type { Inventory } from '../../store/inventory';
 import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
-import { activateVersion, cmkProtectionWords, generateKey } from '../generate-cmk';
+import { activateVersion, cmkProtectionWords, generateKey } from '../key-version-steps';
 
 export interface NewCmk {
   keyName: string;

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import type { Inventory } from '../../store/inventory';
 import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
-import { activateVersion, cmkProtectionWords } from '../generate-cmk';
-import { generateVersion, rotationReasons, type RotationReason } from '../lifecycle';
+import { activateVersion, cmkProtectionWords } from '../key-version-steps';
+import { generateVersion, rotationReasons, type RotationReason } from '../lifecycle-steps';
 
 export function planRotateCmk(inventory: Inventory, keyName: string, reason: RotationReason): Planned {
   const key = inventory.get(keyName);

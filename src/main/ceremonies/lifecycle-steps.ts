@@ -22,7 +22,7 @@ import {
   requireStateLeft,
   versionParams,
   versionsOf,
-} from './generate-cmk';
+} from './key-version-steps';
 import { defineStep, stale, type PlanningContext } from './steps';
 
 export const rotationReasons = ['due', 'manual', 'forced'] as const;
