@@ -12,6 +12,7 @@ import { chromium, type Page } from 'playwright-core';
 import { afterAll, it } from 'vitest';
 import { createHandlers } from '../src/main/api/handlers';
 import { nodeHsmChannel } from '../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../src/main/open-workstation';
 import {
   appOrigin,
   chromiumLaunchOptions,
@@ -19,7 +20,6 @@ import {
   launchChromiumShell,
   type ChromiumShell,
 } from '../src/main/shell/chromium-shell';
-import { Workstation } from '../src/main/workstation';
 import { envNumber, msSpread, secondsSince, spread, table, writeSection } from './sections';
 
 const runs = envNumber('KEYWARD_BENCH_START_RUNS', 7);
@@ -38,7 +38,7 @@ interface KeywardStart {
 /** Keyward's Chromium shell, started as `npm start` starts it (headless, as the e2e tests run it). */
 async function keywardStart(dataDir: string): Promise<KeywardStart> {
   const start = process.hrtime.bigint();
-  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const workstation = openWorkstation(dataDir, nodeHsmChannel);
   let shell: ChromiumShell | undefined;
   try {
     workstation.storeStatus(); // as src/main/shell/main.ts: the database opened and checked before the window

@@ -40,7 +40,6 @@ import {
   type CeremonySummary,
   type StepValue,
 } from '../shared/ceremonies';
-import { quorumNeeded } from '../shared/ceremony-types';
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../shared/officers';
@@ -294,7 +293,7 @@ export function exportAuditCeremony(
 /** Enough of the officers named can approve the plan's sensitive steps under its policy; refused before anything is typed. */
 function requireApprovers(
   workstation: Workstation,
-  type: PlanFile['type'],
+  type: string,
   steps: Pick<StepPlan, 'sensitive'>[],
   officers: string[],
   nextStep = 'Name enough officers in those roles (in the plan file, or with --officer), then run it again.',
@@ -302,7 +301,7 @@ function requireApprovers(
   const roles = officers.map((id) => ({ id, role: workstation.officers().get(id).role }));
   if (!steps.some((s) => s.sensitive)) return;
   const policy = workstation.policy(type);
-  const needed = quorumNeeded(type, policy);
+  const needed = workstation.policies().quorumNeeded(type);
   const able = roles.filter((o) => countsTowardsQuorum(policy, o.role));
   if (able.length < needed) {
     throw new KeywardError(
@@ -323,7 +322,7 @@ async function runPlan(
   const { print } = options;
   if (planFile.type === 'initialise-workstation') {
     const { workstation: about, founding: foundingOfficers } = planFile.plan;
-    requireSelfGoverning(foundingOfficers); // before any PIN or passphrase is typed
+    requireSelfGoverning(foundingOfficers, (type) => workstation.policies().rule(type)); // before any PIN or passphrase is typed
     const session = await openSession(workstation, options, { initialising: true, officers: [] });
     const founding: Enrolment[] = [];
     for (const officer of foundingOfficers) {
@@ -588,7 +587,7 @@ async function runSteps({ workstation, engine, id, officers, session, options }:
       print(`Step ${step.index + 1}: ${step.description}\n  step digest ${hexGroups(step.digest.slice(0, 16))}…\n`);
       for (const officer of officers.filter((o) => countsTowardsQuorum(policy, workstation.officers().get(o).role))) {
         const approvedBy = engine.status(id).steps[step.index]?.approvedBy ?? [];
-        if (approvedBy.length >= quorumNeeded(plan.type, policy)) break;
+        if (approvedBy.length >= workstation.policies().quorumNeeded(plan.type)) break;
         if (approvedBy.includes(officer)) continue;
         await session.withPassphrase(officer, `approve step ${step.index + 1}`, (p) =>
           engine.approve(id, step.index, officer, p),

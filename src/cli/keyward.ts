@@ -11,9 +11,10 @@ import { nodeHsmChannel } from '../main/hsm/client/node-channel';
 import { listRemovableDrives } from '../main/media/drives';
 import type { Enrolment } from '../main/officers/enrolment';
 import { requireSelfGoverning } from '../main/officers/founding';
+import { openWorkstation } from '../main/open-workstation';
 import { verifyAuditExport } from '../main/store/audit-export';
 import { airGapStatus } from '../main/system/air-gap';
-import { Workstation } from '../main/workstation';
+import type { Workstation } from '../main/workstation';
 import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
 import { hexGroups } from '../shared/fingerprint';
 import { roleNames } from '../shared/officers';
@@ -217,7 +218,7 @@ async function ceremony(options: CliOptions, workstation: Workstation): Promise<
 
 async function initialise(options: CliOptions, workstation: Workstation): Promise<number> {
   // Refused before any PIN is typed: a founding set that cannot govern itself, or an unacknowledged network.
-  requireSelfGoverning(options.founding ?? []);
+  requireSelfGoverning(options.founding ?? [], (type) => workstation.policies().rule(type));
   const network = airGapStatus();
   const mustAcknowledge = networkDecision(network, options.networkAcknowledged ?? false, printStatus);
   const { tokenName } = await openToken(workstation);
@@ -386,7 +387,7 @@ export async function main(argv: string[]): Promise<number> {
     options.modulePath !== undefined && options.tokenUri !== undefined
       ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri }
       : undefined;
-  const workstation = new Workstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
+  const workstation = openWorkstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
     onProgress: stillRunning(printStatus),
   });
   if (handler.readOnly) workstation.readOnly();

@@ -5,13 +5,13 @@ import { defaultDataDir } from './data-dir';
 import { bindIpc } from './electron/ipc';
 import { utilityHsmChannel } from './electron/utility-channel';
 import { createMainWindow, hardenSession } from './electron/window';
-import { Workstation } from './workstation';
+import { openWorkstation } from './open-workstation';
 
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | undefined;
-const workstation = new Workstation(defaultDataDir(), utilityHsmChannel);
+const workstation = openWorkstation(defaultDataDir(), utilityHsmChannel);
 
 app.on('second-instance', () => mainWindow?.focus());
 app.on('window-all-closed', () => app.quit());

@@ -5,7 +5,7 @@
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AuditCheckpoint } from '../shared/audit';
-import type { CeremonyType } from '../shared/ceremony-types';
+import type { CeremonyRule } from '../shared/ceremony-types';
 import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
@@ -57,6 +57,8 @@ export class Workstation {
   constructor(
     readonly dataDir: string,
     startProcess: HsmChannelFactory,
+    /** Each ceremony type's default policy and dual control: openWorkstation gives the catalogue's. */
+    private readonly ceremonyRules: Readonly<Record<string, CeremonyRule>>,
     /** Settings given for this run only (CLI --module/--token); otherwise the saved settings apply. */
     override?: HsmSettings,
     /** For every HSM process: who is told that a request is still running (the CLI shows it), and (tests only) shorter limits. */
@@ -110,7 +112,7 @@ export class Workstation {
 
   /** The database's stores, built once when it is first used (the database opened and migrated then). */
   stores(): Stores {
-    this.storeSet ??= openStores(this.openDb());
+    this.storeSet ??= openStores(this.openDb(), this.ceremonyRules);
     return this.storeSet;
   }
 
@@ -203,7 +205,7 @@ export class Workstation {
       );
     }
     // Also refuses too few officers: the others must be able to unlock any one locked out.
-    requireSelfGoverning(founding);
+    requireSelfGoverning(founding, (type) => this.policies().rule(type));
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
     const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
     const { client, tokenUri } = await this.hsm.connect();
@@ -249,7 +251,7 @@ export class Workstation {
     return this.stores().policies;
   }
 
-  policy(type: CeremonyType): QuorumPolicy {
+  policy(type: string): QuorumPolicy {
     return this.policies().get(type);
   }
 

@@ -1,6 +1,7 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
+import type { CeremonyCatalogueEntry } from '../shared/ceremony-types';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
 import type { Capabilities } from '../shared/keys';
 import type { HsmSettings } from '../shared/settings';
@@ -34,6 +35,9 @@ interface AppState {
   loadInventory: () => Promise<void>;
   officers: Loadable<OfficersView>;
   loadOfficers: () => Promise<void>;
+  /** Every ceremony type with its form, as the main process declares them (loaded once: they never change while it runs). */
+  catalogue: Loadable<CeremonyCatalogueEntry[]>;
+  loadCatalogue: () => Promise<void>;
   /** Opens the audit log filtered to one key's entries (all its versions). */
   showKeyHistory: (keyName: string) => void;
   auditPreset: AuditFilters | undefined;
@@ -61,6 +65,7 @@ export const useApp = create<AppState>((set, get) => ({
   storeStatus: { state: 'idle' },
   inventory: { state: 'idle' },
   officers: { state: 'idle' },
+  catalogue: { state: 'idle' },
   auditPreset: undefined,
   auditEntries: { state: 'idle' },
   auditHasMore: false,
@@ -102,6 +107,13 @@ export const useApp = create<AppState>((set, get) => ({
     set({ officers: { state: 'loading' } });
     const result = await call('getOfficers', {});
     set({ officers: loaded(result) });
+  },
+
+  loadCatalogue: async () => {
+    if (get().catalogue.state === 'ready' || get().catalogue.state === 'loading') return;
+    set({ catalogue: { state: 'loading' } });
+    const result = await call('getCeremonyCatalogue', {});
+    set({ catalogue: loaded(result) });
   },
 
   loadInventory: async () => {

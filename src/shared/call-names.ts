@@ -13,6 +13,7 @@ export const callNames = [
   'getStoreStatus',
   'getInventory',
   'getOfficers',
+  'getCeremonyCatalogue',
   'getAirGapStatus',
   'acknowledgeAirGap',
   'listDrives',

@@ -1,5 +1,5 @@
 /** Ceremonies as every side sees them: the plan officers read before it starts, and its progress. */
-import type { CeremonyType } from './ceremony-types';
+import type { CeremonyTypeName } from './ceremony-types';
 import type { OfficerRole, QuorumPolicy } from './officers';
 
 export type StepValue = null | boolean | number | string | StepValue[] | { [key: string]: StepValue };
@@ -23,7 +23,7 @@ export interface PlannedStep {
 
 export interface CeremonyPlan {
   id: string;
-  type: CeremonyType;
+  type: CeremonyTypeName;
   title: string;
   steps: PlannedStep[];
   /** SHA-256 over the ceremony, its title, and every step's digest and description, shown (hex and words) before it starts; signed by the workstation key. */

@@ -1,20 +1,15 @@
 /**
- * What the app's form asks for each ceremony type, as data: each field names the place in the plan it
+ * The kinds of field the app's form is made of, and the plan built from them. Each ceremony type declares
+ * its form as data (its `form`, src/main/ceremonies/types): each field names the place in the plan it
  * fills (a dotted path into the same plan a plan file states), so the renderer builds the plan the main
  * process validates with the type's schema, and a refusal naming a path points at its field.
  */
-import type { CeremonyType } from './ceremony-types';
-import { cmkSpecs } from './keys';
-import { officerRoles, roleLabels } from './officers';
 import { providerIds, providerNames, type ProviderId } from './providers';
 
 export interface ChoiceOption {
   value: string;
   label: string;
 }
-
-/** The ceremonies the app's form starts: every type but the initialisation (its own form, before there are officers). */
-export type FormType = Exclude<CeremonyType, 'initialise-workstation'>;
 
 /** The form's typed values, by the plan path they fill; its lists (key versions, drives, roles) likewise. */
 export type FormValues = Record<string, string>;
@@ -67,184 +62,8 @@ export type FormField =
   /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields. */
   | { kind: 'provider' };
 
-const providerChoices = providerIds.map((p) => ({ value: p, label: providerNames[p] }));
-
-export const ceremonyForms: Record<FormType, FormField[]> = {
-  'generate-cmk': [
-    { kind: 'text', path: 'key.name', id: 'key-name', label: 'Key name' },
-    {
-      kind: 'text',
-      path: 'key.purpose',
-      id: 'purpose',
-      label: 'Purpose',
-      hint: 'What the key protects, for the record.',
-    },
-    {
-      kind: 'choice',
-      path: 'key.spec',
-      id: 'cmk-spec',
-      label: 'Key type',
-      options: cmkSpecs.map((s) => ({ value: s, label: s })),
-      initial: 'AES_256',
-    },
-    {
-      kind: 'choice',
-      path: 'key.provider',
-      id: 'cmk-provider',
-      label: 'Provider',
-      options: [{ value: '', label: 'None yet' }, ...providerChoices],
-      initial: 'aws-kms',
-      empty: 'null',
-    },
-    {
-      kind: 'text',
-      path: 'key.rotationDays',
-      id: 'rotation-days',
-      label: 'Rotate every (days)',
-      initial: '365',
-      number: { fallback: 365 },
-    },
-  ],
-  'import-wrapping-key': [
-    {
-      kind: 'text',
-      path: 'label',
-      id: 'wrapping-label',
-      label: 'Label on the token',
-      hint: 'For example: AWS import 2026-11',
-    },
-    { kind: 'provider' },
-  ],
-  'export-key': [
-    { kind: 'key-version', path: 'key' },
-    { kind: 'provider' },
-    { kind: 'drive', path: 'destination.folder', label: 'Drive for the upload bundle', drivePath: 'destination.drive' },
-  ],
-  'rotate-cmk': [
-    { kind: 'key', path: 'key.name', id: 'rotate-key', label: 'Key' },
-    {
-      kind: 'choice',
-      path: 'reason',
-      id: 'reason',
-      label: 'Reason',
-      options: [
-        { value: 'due', label: 'Rotation is due' },
-        { value: 'manual', label: 'Manual rotation' },
-        { value: 'forced', label: 'Forced (suspected compromise)' },
-      ],
-      initial: 'due',
-    },
-  ],
-  'disable-key': [{ kind: 'key-version', path: 'key' }],
-  'enable-key': [
-    { kind: 'key-version', path: 'key' },
-    {
-      kind: 'choice',
-      path: 'state',
-      id: 'enable-state',
-      label: 'New state',
-      options: [
-        { value: 'active', label: 'Active' },
-        { value: 'decrypt-only', label: 'Decrypt only' },
-      ],
-      initial: 'active',
-    },
-  ],
-  'destroy-key': [
-    { kind: 'key-version', path: 'key' },
-    { kind: 'drive', path: 'destination.folder', label: 'Drive for the signed destruction certificate' },
-  ],
-  backup: [
-    { kind: 'key-versions', path: 'keys', legend: 'Key versions to back up', include: 'not-destroyed' },
-    {
-      kind: 'text',
-      path: 'threshold',
-      id: 'backup-threshold',
-      label: 'Shares needed to restore',
-      initial: '2',
-      number: { fallback: 2 },
-    },
-    { kind: 'drive', path: 'package', label: 'Drive for the backup package' },
-    { kind: 'drives', path: 'shares', legend: "One drive per custodian's share" },
-  ],
-  restore: [
-    { kind: 'folder', path: 'package', label: 'The backup package folder' },
-    { kind: 'key-versions', path: 'keys', legend: 'Key versions to restore', include: 'all' },
-  ],
-  'enrol-officer': [
-    { kind: 'text', path: 'officer.id', id: 'officer-id', label: 'Officer name (lower case, used to sign in)' },
-    { kind: 'text', path: 'officer.name', id: 'officer-display', label: 'Full name' },
-    {
-      kind: 'choice',
-      path: 'officer.role',
-      id: 'officer-role',
-      label: 'Role',
-      options: officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
-      initial: 'key-custodian',
-    },
-  ],
-  'suspend-officer': [
-    { kind: 'officer', path: 'officer', id: 'officer-subject', label: 'Officer', showState: true },
-    {
-      kind: 'choice',
-      path: 'change',
-      id: 'officer-change',
-      label: 'Change',
-      options: [
-        { value: 'suspend', label: 'Suspend' },
-        { value: 'reinstate', label: 'Reinstate' },
-        { value: 'unlock', label: 'Unlock after wrong passphrases' },
-      ],
-      initial: 'suspend',
-    },
-  ],
-  'remove-officer': [{ kind: 'officer', path: 'officer', id: 'officer-remove', label: 'Officer' }],
-  'change-policy': [
-    {
-      kind: 'ceremony-type',
-      path: 'policy.ceremonyType',
-      id: 'policy-type',
-      label: 'Ceremony type',
-      initial: 'generate-cmk',
-    },
-    {
-      kind: 'text',
-      path: 'policy.quorum',
-      id: 'policy-quorum',
-      label: 'Approvals needed',
-      hint: 'Never fewer than two for a ceremony touching a key or the officers.',
-      initial: '2',
-      number: { fallback: 2 },
-    },
-    { kind: 'roles', path: 'policy.roles', legend: 'Roles whose approvals count' },
-  ],
-  'export-audit': [
-    {
-      kind: 'file-on-drive',
-      path: 'file',
-      label: 'Drive for the signed audit export',
-      id: 'export-file',
-      nameLabel: 'File name',
-      hint: 'For example: audit-2026-11.jsonl (the signature and certificate are written beside it).',
-    },
-  ],
-  'change-hsm': [
-    {
-      kind: 'text',
-      path: 'hsm.module',
-      id: 'hsm-module',
-      label: 'PKCS#11 module file',
-      hint: "Installed by the HSM vendor's package in a system folder (for example /usr/lib/vendor/libvendorpkcs11.so); its SHA-256 is shown in the plan.",
-    },
-    {
-      kind: 'text',
-      path: 'hsm.token',
-      id: 'hsm-token',
-      label: 'Token address (PKCS#11 URI)',
-      hint: "The token that holds this workstation's signing key, e.g. pkcs11:token=CMK%20HSM;serial=1234.",
-    },
-  ],
-};
+/** The providers as form options. */
+export const providerChoices: ChoiceOption[] = providerIds.map((p) => ({ value: p, label: providerNames[p] }));
 
 /** The plan value at a dotted path set, creating the objects on the way (the form's values into the plan). */
 export function setAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -310,15 +129,16 @@ function versionOf(value: string | undefined): { name: string; version: number }
   }
 }
 
-/** The plan object the main process validates exactly as it validates a plan file, built from the type's form fields. */
+/** The plan object the main process validates exactly as it validates a plan file, built from the type's form fields (its `form`). */
 export function planFromForm(
-  type: FormType,
+  type: string,
+  form: readonly FormField[],
   f: FormValues,
   present: string[],
   lists: FormLists,
 ): Record<string, unknown> {
   const plan: Record<string, unknown> = { ceremony: type, officers: present };
-  for (const field of ceremonyForms[type]) {
+  for (const field of form) {
     const given = 'path' in field ? f[field.path] : undefined;
     const text = (given ?? ('initial' in field ? (field.initial ?? '') : '')).trim();
     switch (field.kind) {

@@ -8,7 +8,7 @@ import type { AirGapView } from './air-gap';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from './audit';
 import type { CallName } from './call-names';
 import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
-import { type CeremonyType } from './ceremony-types';
+import type { CeremonyCatalogueEntry, CeremonyTypeName } from './ceremony-types';
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
 import { maxPinParts, signingKeySpecs, type Capabilities } from './keys';
@@ -42,7 +42,7 @@ export interface StoreStatus {
 /** The officers (never their secrets) and the quorum each ceremony type needs. */
 export interface OfficersView {
   officers: OfficerRecord[];
-  policies: { ceremonyType: CeremonyType; policy: QuorumPolicy; dualControl: boolean }[];
+  policies: { ceremonyType: CeremonyTypeName; policy: QuorumPolicy; dualControl: boolean }[];
 }
 
 /** The key inventory and which rotations are due. */
@@ -176,6 +176,8 @@ export const contract = {
   getStoreStatus: call<StoreStatus>()(noArguments),
   /** The officers and the quorum policies. */
   getOfficers: call<OfficersView>()(noArguments),
+  /** Every ceremony type: what it is, its default quorum rule and its form, in the order the app offers them. */
+  getCeremonyCatalogue: call<CeremonyCatalogueEntry[]>()(noArguments),
   /** Every key with its versions (destroyed ones too), and the rotation due list. */
   getInventory: call<InventoryView>()(noArguments),
   /** Network interfaces up, wireless devices and default routes: what would break the air gap. */

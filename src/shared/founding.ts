@@ -3,24 +3,26 @@
  * have, even with any one of its officers locked out (that officer cannot approve their own unlocking).
  * A founding set that cannot is refused: one lock-out would block the workstation for good.
  */
-import { defaultPolicies, quorumNeeded, type CeremonyType } from './ceremony-types';
-import {
-  countsTowardsQuorum,
-  maxPassphraseAttempts,
-  rolesInWords,
-  type OfficerRole,
-  type QuorumPolicy,
-} from './officers';
+import { quorumNeeded, type CeremonyRule } from './ceremony-types';
+import { countsTowardsQuorum, maxPassphraseAttempts, rolesInWords, type OfficerRole } from './officers';
 
 /** The officer ceremonies a workstation cannot do without: unlocking (and suspending), enrolling, removing, changing a policy. */
-export const selfGoverningCeremonies = [
-  'suspend-officer',
-  'enrol-officer',
-  'remove-officer',
-  'change-policy',
-] as const satisfies readonly CeremonyType[];
+export const selfGoverningCeremonies = ['suspend-officer', 'enrol-officer', 'remove-officer', 'change-policy'] as const;
+export type SelfGoverningCeremony = (typeof selfGoverningCeremonies)[number];
 
-const ceremonyWords: Record<(typeof selfGoverningCeremonies)[number], string> = {
+/** Each officer ceremony's rule: its policy (the default, before initialisation) and its dual control. */
+export type RuleOf = (type: SelfGoverningCeremony) => CeremonyRule;
+
+/** The rules of a list of ceremony types (the catalogue, or the officers view's policies). */
+export function ruleFrom(rules: readonly (CeremonyRule & { type: string })[]): RuleOf {
+  return (type) => {
+    const rule = rules.find((r) => r.type === type);
+    if (!rule) throw new Error(`The ${type} ceremony's rule is missing: Keyward was built without it.`);
+    return rule;
+  };
+}
+
+const ceremonyWords: Record<SelfGoverningCeremony, string> = {
   'suspend-officer': 'unlocking an officer',
   'enrol-officer': 'enrolling an officer',
   'remove-officer': 'removing an officer',
@@ -33,14 +35,12 @@ export interface GoverningOfficer {
 }
 
 /** The officer ceremonies grouped by what they need: the roles that count and how many approvals. */
-function requirements(
-  policyOf: (type: CeremonyType) => QuorumPolicy,
-): { roles: OfficerRole[]; needed: number; what: string; each: boolean }[] {
+function requirements(ruleOf: RuleOf): { roles: OfficerRole[]; needed: number; what: string; each: boolean }[] {
   const byRequirement = new Map<string, { roles: OfficerRole[]; needed: number; words: string[] }>();
   for (const type of selfGoverningCeremonies) {
-    const policy = policyOf(type);
-    const needed = quorumNeeded(type, policy);
-    const roles = [...policy.roles].sort();
+    const rule = ruleOf(type);
+    const needed = quorumNeeded(rule);
+    const roles = [...rule.policy.roles].sort();
     const key = `${roles.join(',')}:${needed}`;
     const entry = byRequirement.get(key) ?? { roles, needed, words: [] };
     entry.words.push(ceremonyWords[type]);
@@ -60,12 +60,9 @@ const capitalised = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${
  * Why these officers could not run their officer ceremonies with any one of them locked out; empty when
  * they can. One sentence per distinct requirement, naming the officers who count and how many are needed.
  */
-export function selfGovernanceProblems(
-  officers: readonly GoverningOfficer[],
-  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
-): string[] {
+export function selfGovernanceProblems(officers: readonly GoverningOfficer[], ruleOf: RuleOf): string[] {
   const problems: string[] = [];
-  for (const { roles, needed, what, each } of requirements(policyOf)) {
+  for (const { roles, needed, what, each } of requirements(ruleOf)) {
     const able = officers.filter((o) => countsTowardsQuorum({ roles }, o.role));
     // Locking out one of the officers who count leaves one fewer: one more than the quorum is needed.
     if (able.length >= needed + 1) continue;
@@ -78,10 +75,8 @@ export function selfGovernanceProblems(
 }
 
 /** The rule a founding set meets, in the words of the form that asks for it. */
-export function foundingRuleInWords(
-  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
-): string {
-  const needs = requirements(policyOf).map(({ roles, needed, what, each }) =>
+export function foundingRuleInWords(ruleOf: RuleOf): string {
+  const needs = requirements(ruleOf).map(({ roles, needed, what, each }) =>
     roles.length > 1
       ? `${what} ${each ? 'each need' : 'needs'} ${needed} approvals from officers in the roles ${rolesInWords(roles)}, so name at least ${needed + 1} in those roles`
       : `${what} ${each ? 'each need' : 'needs'} ${needed} approvals from ${rolesInWords(roles)}s, so name at least ${needed + 1} ${rolesInWords(roles)}s`,
@@ -95,13 +90,13 @@ export function foundingRuleInWords(
  */
 export function governanceShortfall(
   officers: readonly GoverningOfficer[],
-  policyOf: (type: CeremonyType) => QuorumPolicy = (type) => defaultPolicies[type],
-): Record<(typeof selfGoverningCeremonies)[number], number> {
-  const shortfall = {} as Record<(typeof selfGoverningCeremonies)[number], number>;
+  ruleOf: RuleOf,
+): Record<SelfGoverningCeremony, number> {
+  const shortfall = {} as Record<SelfGoverningCeremony, number>;
   for (const type of selfGoverningCeremonies) {
-    const policy = policyOf(type);
-    const able = officers.filter((o) => countsTowardsQuorum(policy, o.role)).length;
-    shortfall[type] = Math.max(0, quorumNeeded(type, policy) + 1 - able);
+    const rule = ruleOf(type);
+    const able = officers.filter((o) => countsTowardsQuorum(rule.policy, o.role)).length;
+    shortfall[type] = Math.max(0, quorumNeeded(rule) + 1 - able);
   }
   return shortfall;
 }

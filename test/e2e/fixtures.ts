@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { findElectronRuntime } from '../../scripts/electron-runtime.mjs';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { projectRoot } from '../../src/main/paths';
 import { launchChromiumShell } from '../../src/main/shell/chromium-shell';
 import { databaseFileName } from '../../src/main/store/database';
-import { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 
 export interface ShellOptions {
@@ -56,7 +56,7 @@ async function launch(shell: ShellOptions['shell'], dataDir: string): Promise<Ru
     });
     return { page: await electronApp.firstWindow(), stop: () => electronApp.close() };
   }
-  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const workstation = openWorkstation(dataDir, nodeHsmChannel);
   // The same findings on every machine, so the acknowledgement screens are tested alike everywhere (the real check has its unit test).
   const chromiumShell = await launchChromiumShell({
     handlers: createHandlers(workstation, { readAirGap: () => testNetwork }),

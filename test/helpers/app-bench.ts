@@ -10,7 +10,8 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
-import { Workstation } from '../../src/main/workstation';
+import { openWorkstation } from '../../src/main/open-workstation';
+import type { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import type { CallName } from '../../src/shared/call-names';
 import type { CeremonyView } from '../../src/shared/ceremonies';
@@ -66,7 +67,7 @@ export async function appBench(options: AppBenchOptions = {}): Promise<AppBench>
   ];
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-bench-'));
   options.prepare?.(dataDir);
-  const workstation = new Workstation(dataDir, nodeHsmChannel);
+  const workstation = openWorkstation(dataDir, nodeHsmChannel);
   const handlers = createHandlers(workstation, { readAirGap: () => isolated });
   const call = async <N extends CallName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>> => {
     const result = await dispatch(handlers, name, request);

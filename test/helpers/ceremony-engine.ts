@@ -5,6 +5,8 @@
  * OpenSC's pkcs11-tool (independently of Keyward).
  */
 import { readShare } from '../../src/main/backup/shares';
+import type { CeremonyType } from '../../src/main/ceremonies/catalogue';
+import { ceremonyRules } from '../../src/main/ceremonies/catalogue';
 import { CeremonyEngine, type CrashPoint, type StepPlan } from '../../src/main/ceremonies/engine';
 import { engineDependencies } from '../../src/main/ceremonies/engine-dependencies';
 import type { HsmSelection } from '../../src/main/ceremonies/hsm-selection';
@@ -19,7 +21,6 @@ import type { Policies } from '../../src/main/store/policies';
 import { openStores } from '../../src/main/store/stores';
 import type { WrappingKeys } from '../../src/main/store/wrapping-keys';
 import type { CeremonyStatus } from '../../src/shared/ceremonies';
-import type { CeremonyType } from '../../src/shared/ceremony-types';
 import type { OfficerRole } from '../../src/shared/officers';
 import { listTokenObjects } from './softhsm';
 import { testWorkstation, type TestWorkstation } from './workstation';
@@ -106,7 +107,7 @@ export interface CeremonyBench {
 export async function ceremonyBench(label: string): Promise<CeremonyBench> {
   const ws = await testWorkstation(label);
   const tokenSerial = (await ws.client.request('describeToken', { uri: ws.uri })).serial;
-  const stores = openStores(ws.db, ws.log);
+  const stores = openStores(ws.db, ceremonyRules, ws.log);
   const { officers, inventory, wrappingKeys, policies, ceremonies: store, checkpoints } = stores;
   const founding = { actors: founders.map(([id]) => id), ceremony: 'initialise' };
   for (const [id, role] of founders) {

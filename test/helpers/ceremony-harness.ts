@@ -16,7 +16,7 @@ import { closeSecretInput } from '../../src/cli/secret-input';
 import type { CrashPoint } from '../../src/main/ceremonies/engine';
 import { defaultDataDir } from '../../src/main/data-dir';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
-import { Workstation } from '../../src/main/workstation';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { toErrorData } from '../../src/shared/errors';
 
 const [mode, target, answersPath, out, point, step, fault = 'kill'] = process.argv.slice(2);
@@ -24,7 +24,7 @@ if (!mode || !target || !answersPath || !out || !point || step === undefined)
   throw new Error('usage: harness run|resume PLAN|ID ANSWERS OUT POINT STEP');
 const crashAt = { point: point as CrashPoint, step: Number(step) };
 
-const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
+const workstation = openWorkstation(defaultDataDir(), nodeHsmChannel);
 const options: CeremonyRunOptions = {
   answersPath,
   pinParts: 1,

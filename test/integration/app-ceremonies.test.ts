@@ -12,7 +12,8 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
-import { Workstation } from '../../src/main/workstation';
+import { openWorkstation } from '../../src/main/open-workstation';
+import type { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import { callNames, type CallName } from '../../src/shared/call-names';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
@@ -56,7 +57,7 @@ const drive = (name: string) => join(dataDir, practiceDrivesFolder, name);
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'keyward-app-'));
-  workstation = new Workstation(dataDir, nodeHsmChannel);
+  workstation = openWorkstation(dataDir, nodeHsmChannel);
   handlers = createHandlers(workstation, { readAirGap: () => network });
 });
 afterAll(() => {

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readShare } from '../../src/main/backup/shares';
+import { ceremonyRules } from '../../src/main/ceremonies/catalogue';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
 import { engineDependencies } from '../../src/main/ceremonies/engine-dependencies';
 import { planSetVersionState } from '../../src/main/ceremonies/lifecycle-steps';
@@ -54,7 +55,7 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
     engineDependencies(
       {
         // The test's own officers, inventory and ceremony store, which it reads as the engine writes them.
-        stores: { ...openStores(ws.db, ws.log), officers, inventory, ceremonies: store },
+        stores: { ...openStores(ws.db, ceremonyRules, ws.log), officers, inventory, ceremonies: store },
         client: ws.client,
         uri: ws.uri,
         tokenSerial,
@@ -469,7 +470,7 @@ describe('ceremonies about the officers and the rules', () => {
 
   it("changes a quorum policy by a quorum, and exports the audit log with an auditor's approval", async () => {
     const e = engine();
-    const policies = new Policies(ws.db, ws.log);
+    const policies = new Policies(ws.db, ws.log, ceremonyRules);
     await runPlanned(
       e,
       'change-policy',

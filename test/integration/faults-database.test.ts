@@ -15,10 +15,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
+import { ceremonyRules } from '../../src/main/ceremonies/catalogue';
 import { CeremonyEngine, type EngineDependencies } from '../../src/main/ceremonies/engine';
 import { ceremonyExecutors } from '../../src/main/ceremonies/registry';
 import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { busyTimeoutMs } from '../../src/main/store/busy';
 import { CeremonyStore } from '../../src/main/store/ceremonies';
@@ -27,7 +29,6 @@ import { Inventory } from '../../src/main/store/inventory';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
 import { WrappingKeys } from '../../src/main/store/wrapping-keys';
-import { Workstation } from '../../src/main/workstation';
 import { KeywardError, type KeywardErrorData } from '../../src/shared/errors';
 import { rejection, thrown } from '../helpers/rejection';
 import { softwareSigner } from '../helpers/software-signer';
@@ -186,7 +187,7 @@ describe.each(damages)('a database with $name', (damage) => {
     expect(evidence()).toEqual(before);
 
     // The start screen: the call the app makes, through the same gate as the renderer's calls, twice (its Retry button).
-    const workstation = new Workstation(dir, nodeHsmChannel);
+    const workstation = openWorkstation(dir, nodeHsmChannel);
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         const result = await dispatch(createHandlers(workstation), 'getStoreStatus', {});
@@ -329,7 +330,7 @@ describe.each(['BEGIN EXCLUSIVE', 'BEGIN IMMEDIATE'])('the database held by anot
       store,
       log,
       officers: new Officers(db, log),
-      policies: new Policies(db, log),
+      policies: new Policies(db, log, ceremonyRules),
       executors: ceremonyExecutors,
       workstationCertificate: Buffer.alloc(0),
       workstationKeyId: '',
@@ -340,7 +341,7 @@ describe.each(['BEGIN EXCLUSIVE', 'BEGIN IMMEDIATE'])('the database held by anot
         inventory: new Inventory(db, log),
         wrappingKeys: new WrappingKeys(db, log),
         officers: new Officers(db, log),
-        policies: new Policies(db, log),
+        policies: new Policies(db, log, ceremonyRules),
       } as unknown as EngineDependencies['stepContext'],
     });
     const planned = planGenerateCmk(new Inventory(db, log), {
@@ -369,7 +370,7 @@ describe('the database held in exclusive locking mode by another process (even r
   it('the start screen waits, then says which program holds the database; once it lets go, the database opens whole', async () => {
     populated(20);
     const holder = await holdDatabase('BEGIN EXCLUSIVE', ['locking_mode = EXCLUSIVE']);
-    const workstation = new Workstation(dir, nodeHsmChannel);
+    const workstation = openWorkstation(dir, nodeHsmChannel);
     try {
       const started = performance.now();
       const result = await dispatch(createHandlers(workstation), 'getStoreStatus', {});

@@ -35,9 +35,9 @@ import type { CrashPoint } from '../../src/main/ceremonies/engine';
 import { openCeremonyEngine } from '../../src/main/ceremonies/open-engine';
 import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, openDatabase } from '../../src/main/store/database';
-import { Workstation } from '../../src/main/workstation';
 import type { AuditEntry } from '../../src/shared/audit';
 import { KeywardError, toErrorData } from '../../src/shared/errors';
 import { rehearsalToken } from '../../src/shared/rehearsal';
@@ -254,7 +254,7 @@ describe('a full disk under the data folder', () => {
     );
     const objectsBefore = tokenObjects();
     const printed: string[] = [];
-    const workstation = new Workstation(dataDir, nodeHsmChannel);
+    const workstation = openWorkstation(dataDir, nodeHsmChannel);
     let failure: unknown;
     try {
       await runCeremony(workstation, plan, {
@@ -337,7 +337,7 @@ describe('a full disk under the data folder', () => {
     makeRoom();
     const objectsBefore = tokenObjects();
     let filled = false;
-    const workstation = new Workstation(dataDir, nodeHsmChannel);
+    const workstation = openWorkstation(dataDir, nodeHsmChannel);
     try {
       await workstation.login('user', [rehearsalToken.userPin]);
       const engine = await openCeremonyEngine(

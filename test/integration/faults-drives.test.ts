@@ -25,6 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext 
 import { readShare } from '../../src/main/backup/shares';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import { readBackupPackage } from '../../src/main/ceremonies/backup-steps';
+import type { CeremonyType } from '../../src/main/ceremonies/catalogue';
 import { newCeremonyId, type CeremonyEngine } from '../../src/main/ceremonies/engine';
 import { openCeremonyEngine } from '../../src/main/ceremonies/open-engine';
 import type { Transcript } from '../../src/main/ceremonies/transcript';
@@ -36,11 +37,11 @@ import { planImportWrappingKey } from '../../src/main/ceremonies/types/import-wr
 import { HsmClient } from '../../src/main/hsm/client/client';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { prepareRehearsalModule } from '../../src/main/hsm/client/rehearsal';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { readProviderImport } from '../../src/main/providers/import-parameters';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
-import { Workstation } from '../../src/main/workstation';
+import type { Workstation } from '../../src/main/workstation';
 import type { AuditEntry } from '../../src/shared/audit';
-import type { CeremonyType } from '../../src/shared/ceremony-types';
 import type { ProviderImport } from '../../src/shared/providers';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';
@@ -95,7 +96,7 @@ async function runToEnd(id: string) {
 beforeAll(async () => {
   if (!isRoot) return;
   dir = mkdtempSync(join(tmpdir(), 'keyward-faults-drives-'));
-  workstation = new Workstation(join(dir, 'data'), nodeHsmChannel);
+  workstation = openWorkstation(join(dir, 'data'), nodeHsmChannel);
   await workstation.login('user', [rehearsalToken.userPin]);
   const founding = [
     { id: 'alice', displayName: 'Alice', role: 'security-officer' as const, passphrase: passphrases.alice ?? '' },

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HsmChannel } from '../../src/main/hsm/channel';
 import { HsmClient } from '../../src/main/hsm/client/client';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
-import { Workstation } from '../../src/main/workstation';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';
 import {
@@ -146,14 +146,14 @@ describe('the rehearsal token', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('is created once inside the data directory, with the rehearsal PINs, and reused afterwards', async () => {
-    const first = new Workstation(dataDir, nodeHsmChannel);
+    const first = openWorkstation(dataDir, nodeHsmChannel);
     const status = await first.tokenStatus();
     first.close();
     expect(status.rehearsal).toBe(true);
     expect(status.token).toMatchObject({ label: rehearsalToken.label, pin: { userPinInitialized: true } });
     expect(status.module.path).toBe(softhsmModule);
 
-    const second = new Workstation(dataDir, nodeHsmChannel);
+    const second = openWorkstation(dataDir, nodeHsmChannel);
     const again = await second.tokenStatus();
     second.close();
     expect(again.token.serial).toBe(status.token.serial);
@@ -187,7 +187,7 @@ describe('the rehearsal token', () => {
   it('switches to a real module and token only after it has been opened', async () => {
     initToken(tokens, 'Production CMK');
     process.env.SOFTHSM2_CONF = tokens.conf;
-    const workstation = new Workstation(dataDir, nodeHsmChannel);
+    const workstation = openWorkstation(dataDir, nodeHsmChannel);
     try {
       const bad = await rejection(
         workstation.select({ mode: 'hsm', modulePath: softhsmModule, tokenUri: 'pkcs11:token=Nope' }),

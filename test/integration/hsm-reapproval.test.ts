@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { writeSettings } from '../../src/main/settings-file';
-import { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import type { CallName } from '../../src/shared/call-names';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
@@ -73,7 +73,7 @@ async function session<T>(
     refusal<N extends CallName>(name: N, request: RequestOf<N>): Promise<KeywardErrorData | undefined>;
   }) => Promise<T>,
 ): Promise<T> {
-  const workstation = new Workstation(bench?.dataDir ?? '', nodeHsmChannel);
+  const workstation = openWorkstation(bench?.dataDir ?? '', nodeHsmChannel);
   if (options.reapproval) workstation.allowHsmReapproval();
   const handlers = createHandlers(workstation, { readAirGap: () => isolated });
   try {

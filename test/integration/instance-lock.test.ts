@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
-import { Workstation } from '../../src/main/workstation';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { workstationInitArgs } from '../helpers/founding';
 import { rejection } from '../helpers/rejection';
@@ -24,7 +24,7 @@ const initArgs = ['bin/keyward.mjs', ...workstationInitArgs];
 
 describe('a second Keyward on the same data folder', () => {
   it('is refused at its login, naming the Keyward that holds the folder, and goes ahead once that one has closed', async () => {
-    const first = new Workstation(dataDir, nodeHsmChannel);
+    const first = openWorkstation(dataDir, nodeHsmChannel);
     try {
       await first.login('user', [rehearsalToken.userPin]);
       const second = spawnSync(process.execPath, initArgs, {
@@ -38,7 +38,7 @@ describe('a second Keyward on the same data folder', () => {
       );
       expect(second.stderr).toContain('Next step: Use the Keyward that is already open, or close it');
       // In the same process too: a second workstation object is refused as well.
-      const again = new Workstation(dataDir, nodeHsmChannel);
+      const again = openWorkstation(dataDir, nodeHsmChannel);
       try {
         expect((await rejection(again.login('user', [rehearsalToken.userPin]))).message).toMatch(/already running/);
       } finally {
@@ -47,7 +47,7 @@ describe('a second Keyward on the same data folder', () => {
     } finally {
       first.close();
     }
-    const after = new Workstation(dataDir, nodeHsmChannel);
+    const after = openWorkstation(dataDir, nodeHsmChannel);
     try {
       expect((await after.login('user', [rehearsalToken.userPin])).warnings).toEqual([]);
     } finally {
@@ -65,7 +65,7 @@ describe('a second Keyward on the same data folder', () => {
     const holderPid = () =>
       existsSync(join(dataDir, 'instance.pid')) ? readFileSync(join(dataDir, 'instance.pid'), 'utf8').trim() : '';
     await expect.poll(holderPid, { timeout: 30_000 }).toBe(String(holder.pid));
-    const refused = new Workstation(dataDir, nodeHsmChannel);
+    const refused = openWorkstation(dataDir, nodeHsmChannel);
     try {
       expect((await rejection(refused.login('user', [rehearsalToken.userPin]))).message).toContain(
         `(process ${holder.pid}`,
@@ -76,7 +76,7 @@ describe('a second Keyward on the same data folder', () => {
     const exited = new Promise((resolve) => holder.on('exit', resolve));
     holder.kill('SIGKILL');
     await exited;
-    const next = new Workstation(dataDir, nodeHsmChannel);
+    const next = openWorkstation(dataDir, nodeHsmChannel);
     try {
       await next.login('user', [rehearsalToken.userPin]);
     } finally {

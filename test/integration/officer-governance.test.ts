@@ -24,12 +24,12 @@ const active = () => bench.officers.list().filter((o) => o.state === 'active');
 
 describe('what would leave the officers less able to unlock one another is refused', () => {
   it('when planned, even on a workstation that is not self-governing already', () => {
-    expect(() => requireStillSelfGoverning(active(), (type) => bench.policies.get(type), { removing: 'dave' })).toThrow(
-      /Removing dave would leave the workstation's officers unable to govern it/,
-    );
+    expect(() =>
+      requireStillSelfGoverning(active(), (type) => bench.policies.rule(type), { removing: 'dave' }),
+    ).toThrow(/Removing dave would leave the workstation's officers unable to govern it/);
     // Removing the auditor takes nothing more away.
     expect(() =>
-      requireStillSelfGoverning(active(), (type) => bench.policies.get(type), { removing: 'carol' }),
+      requireStillSelfGoverning(active(), (type) => bench.policies.rule(type), { removing: 'carol' }),
     ).not.toThrow();
   });
 

@@ -8,13 +8,13 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ceremonyRules, defaultPolicies } from '../../src/main/ceremonies/catalogue';
 import { checkApprovals } from '../../src/main/officers/approvals';
 import { approveStep, enrolOfficer, type Workstation } from '../../src/main/officers/enrolment';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { databaseFileName, type Db } from '../../src/main/store/database';
 import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
-import { defaultPolicies } from '../../src/shared/ceremony-types';
 import { KeywardError } from '../../src/shared/errors';
 import { rejection } from '../helpers/rejection';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
@@ -174,7 +174,7 @@ describe('approvals', () => {
 
 describe('quorum policies', () => {
   it('start from the defaults, change only through a recorded decision, and never go below two officers for a CMK', () => {
-    const policies = new Policies(db, log);
+    const policies = new Policies(db, log, ceremonyRules);
     expect(policies.get('generate-cmk')).toEqual({
       quorum: 2,
       roles: ['security-officer', 'key-custodian'],

@@ -31,8 +31,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
+import { openWorkstation } from '../../src/main/open-workstation';
 import { writeSettings } from '../../src/main/settings-file';
-import { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
 import type { KeywardErrorData } from '../../src/shared/errors';
 import { appBench, type AppBench, type AppBenchOptions } from '../helpers/app-bench';
@@ -62,7 +62,7 @@ async function restarted<T>(
     login(): Promise<KeywardErrorData | undefined>;
   }) => Promise<T>,
 ): Promise<T> {
-  const workstation = new Workstation(dataDir, (options) => {
+  const workstation = openWorkstation(dataDir, (options) => {
     modulesStarted.push(options.modulePath);
     return nodeHsmChannel(options);
   });

@@ -1,12 +1,17 @@
 /**
- * The app's form is data (src/shared/ceremony-forms.ts): each field names the place in the plan it fills.
+ * The app's form is data (each type's `form`, src/shared/ceremony-forms.ts for its kinds of field): each
+ * field names the place in the plan it fills.
  * Filled in as an officer would, every type's form must give a plan its type's schema accepts, the very
  * schema a plan file is read with; a field naming a place the plan does not have, or a plan place no
  * field fills, fails here.
  */
 import { expect, it } from 'vitest';
+import { ceremonyCatalogue } from '../../src/main/ceremonies/catalogue';
 import { planOf } from '../../src/main/ceremonies/plan-file';
-import { ceremonyForms, planFromForm, versionValue, type FormType } from '../../src/shared/ceremony-forms';
+import { planFromForm, versionValue, type FormField } from '../../src/shared/ceremony-forms';
+
+const formOf = (type: string): FormField[] => ceremonyCatalogue.find((entry) => entry.type === type)?.form ?? [];
+const formTypes = ceremonyCatalogue.filter((entry) => entry.form).map((entry) => entry.type);
 
 const sampleText: Record<string, string> = {
   'officer.id': 'erin',
@@ -15,10 +20,10 @@ const sampleText: Record<string, string> = {
   officer: 'erin',
 };
 
-function filledIn(type: FormType) {
+function filledIn(type: string) {
   const values: Record<string, string> = { wrappingKeyFile: '/media/a/wrapping-key.pem' };
   const lists: Record<string, string[]> = {};
-  for (const field of ceremonyForms[type]) {
+  for (const field of formOf(type)) {
     switch (field.kind) {
       case 'text':
       case 'key':
@@ -56,15 +61,23 @@ function filledIn(type: FormType) {
         break; // their initial values stand
     }
   }
-  return planFromForm(type, values, ['alice', 'bob'], lists);
+  return planFromForm(type, formOf(type), values, ['alice', 'bob'], lists);
 }
 
-it.each(Object.keys(ceremonyForms) as FormType[])('the %s form gives a plan its type reads', (type) => {
+it('every type but the initialisation (its own form) has a form', () => {
+  expect(formTypes).toEqual(
+    ceremonyCatalogue.map((entry) => entry.type).filter((type) => type !== 'initialise-workstation'),
+  );
+});
+
+it.each(formTypes)('the %s form gives a plan its type reads', (type) => {
   const plan = filledIn(type);
   expect(() => planOf({ form: true }, plan)).not.toThrow();
   expect(planOf({ form: true }, plan).type).toBe(type);
 });
 
 it('a form left empty is refused naming the place in the plan', () => {
-  expect(() => planOf({ form: true }, planFromForm('change-hsm', {}, ['alice', 'bob'], {}))).toThrow(/hsm\.module/);
+  expect(() =>
+    planOf({ form: true }, planFromForm('change-hsm', formOf('change-hsm'), {}, ['alice', 'bob'], {})),
+  ).toThrow(/hsm\.module/);
 });

@@ -1,7 +1,7 @@
 /** The contract's handlers, written once over the workstation services and bound by each shell. */
 import type { AirGapStatus } from '../../shared/air-gap';
-import { ceremonyTypes, dualControlCeremonies } from '../../shared/ceremony-types';
 import type { Handlers } from '../../shared/contract';
+import { ceremonyCatalogue } from '../ceremonies/catalogue';
 import { CeremonyService } from '../ceremonies/service';
 import { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
@@ -30,12 +30,12 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     getOfficers: () =>
       Promise.resolve({
         officers: workstation.officers().list(),
-        policies: ceremonyTypes.map((ceremonyType) => ({
-          ceremonyType,
-          policy: workstation.policy(ceremonyType),
-          dualControl: dualControlCeremonies.includes(ceremonyType),
-        })),
+        policies: workstation
+          .policies()
+          .types()
+          .map((ceremonyType) => ({ ceremonyType, ...workstation.policies().rule(ceremonyType) })),
       }),
+    getCeremonyCatalogue: () => Promise.resolve(ceremonyCatalogue),
     getInventory: () =>
       Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),

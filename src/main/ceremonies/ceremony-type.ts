@@ -1,12 +1,21 @@
 /**
  * A ceremony type, declared in one file of ./types: the plan it takes (a zod schema, read alike from a
  * plan file and from the app's form), how that plan becomes the engine's steps, and the steps it is made
- * of. Its title, description and default policy are in src/shared/ceremony-types.ts, which the renderer
- * reads too. The registry (./types/index.ts) lists the declarations; everything else is derived from it.
+ * of, with what the officers see of it: its title and description, its default quorum policy, whether it
+ * is under dual control, and the app's form for it (the renderer gets these through the contract's
+ * getCeremonyCatalogue). The registry (./types/index.ts) lists the declarations; everything else is
+ * derived from it (./catalogue.ts).
  */
 import { z } from 'zod';
-import type { CeremonyType } from '../../shared/ceremony-types';
-import { officerIdPattern } from '../../shared/officers';
+import type { FormField } from '../../shared/ceremony-forms';
+import type { CeremonyAbout } from '../../shared/ceremony-types';
+import {
+  defaultApprovalLifetimeHours,
+  officerIdPattern,
+  officerRoles,
+  type OfficerRole,
+  type QuorumPolicy,
+} from '../../shared/officers';
 import type { Workstation } from '../workstation';
 import type { StepPlan } from './engine';
 import type { Step } from './steps';
@@ -32,8 +41,10 @@ export interface PlanningInput {
 export const officerName = z.string().regex(officerIdPattern, 'an officer name');
 export const officersPresent = z.array(officerName).min(2, 'name at least two officers who will be present');
 
-export interface CeremonyDeclaration<T extends CeremonyType = CeremonyType, S extends z.ZodType = z.ZodType> {
+export interface CeremonyDeclaration<T extends string = string, S extends z.ZodType = z.ZodType> extends CeremonyAbout {
   type: T;
+  /** The app's form for it, each field naming the plan path it fills; none for the initialisation (its own form). */
+  form?: FormField[];
   /** The plan's shape: `ceremony: <type>`, the officers present, and what this ceremony acts on. */
   plan: S;
   /** The officers the plan names as present (the founding officers, for an initialisation). */
@@ -48,7 +59,7 @@ export interface CeremonyDeclaration<T extends CeremonyType = CeremonyType, S ex
  * Declares a ceremony type. Its plan schema must fix `ceremony` to the type, so that the plan reader
  * picks the declaration by it; most plans name the officers present in `officers`.
  */
-export function defineCeremony<T extends CeremonyType, S extends z.ZodType<{ ceremony: T }>>(
+export function defineCeremony<T extends string, S extends z.ZodType<{ ceremony: T }>>(
   declaration: Omit<CeremonyDeclaration<T, S>, 'present'> & Partial<Pick<CeremonyDeclaration<T, S>, 'present'>>,
 ): CeremonyDeclaration<T, S> {
   return {
@@ -56,6 +67,19 @@ export function defineCeremony<T extends CeremonyType, S extends z.ZodType<{ cer
     ...declaration,
   };
 }
+
+const quorumOf = (quorum: number, roles: OfficerRole[]): QuorumPolicy => ({
+  quorum,
+  roles,
+  approvalLifetimeHours: defaultApprovalLifetimeHours,
+});
+/** The default policies the types share: two security officers; two officers who hold keys; two custodians or officers. */
+export const securityOfficerQuorum = quorumOf(2, ['security-officer']);
+export const cmkQuorum = quorumOf(2, ['security-officer', 'key-custodian']);
+export const custodyQuorum = quorumOf(2, ['key-custodian', 'security-officer']);
+/** Every role: the founding officers are all present at an initialisation. */
+export const everyRoleQuorum = quorumOf(2, [...officerRoles]);
+export const auditQuorum = quorumOf(1, ['auditor', 'security-officer']);
 
 /** A key version as a plan names it: the key's name and the version's number. */
 export const keyVersion = z.object({ name: z.string().min(1).max(100), version: z.number().int().min(1) }).strict();

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { AuditDetails } from '../../shared/audit';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
-import { approvalFloor, quorumNeeded, type CeremonyType } from '../../shared/ceremony-types';
+import { approvalFloor } from '../../shared/ceremony-types';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
 import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../../shared/officers';
@@ -34,7 +34,7 @@ import { buildTranscript, transcriptFolderName, writeTranscript, type Transcript
 export type { StepPlan } from './steps';
 
 /** A ceremony id, for plan builders whose step digests must name their ceremony. */
-export const newCeremonyId = (type: CeremonyType): string => `${type}-${randomUUID()}`;
+export const newCeremonyId = (type: string): string => `${type}-${randomUUID()}`;
 
 /**
  * Where a test may simulate a crash: after a step began, after its token work, after it was committed; or
@@ -81,11 +81,7 @@ const writeCheckpoint: StepExecutor = {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The engine's digest of a step: the ceremony, the step's place, what it does, to what, and the objects it creates. */
-function engineStepDigest(
-  ceremonyId: string,
-  type: CeremonyType,
-  step: Omit<PlannedStep, 'digest' | 'description'>,
-): string {
+function engineStepDigest(ceremonyId: string, type: string, step: Omit<PlannedStep, 'digest' | 'description'>): string {
   return sha256(
     canonicalJson({
       type: 'keyward-ceremony-step',
@@ -106,7 +102,7 @@ function engineStepDigest(
  */
 function planDigestOf(
   ceremonyId: string,
-  type: CeremonyType,
+  type: string,
   title: string,
   steps: Pick<PlannedStep, 'digest' | 'description' | 'objects'>[],
 ): string {
@@ -154,12 +150,7 @@ export class CeremonyEngine {
    * it will create get their CKA_IDs and their labels are free on the token; the plan is signed by the
    * workstation key, and checked against that signature at every later step.
    */
-  async plan(
-    type: CeremonyType,
-    title: string,
-    requested: StepPlan[],
-    id = newCeremonyId(type),
-  ): Promise<CeremonyPlan> {
+  async plan(type: string, title: string, requested: StepPlan[], id = newCeremonyId(type)): Promise<CeremonyPlan> {
     if (!id.startsWith(`${type}-`))
       throw new KeywardError(
         'INVALID_REQUEST',
@@ -694,7 +685,7 @@ export class CeremonyEngine {
       this.d.policies.get(status.plan.type),
       this.workstation(),
       new Date(this.now()),
-      approvalFloor(status.plan.type),
+      approvalFloor(this.d.policies.rule(status.plan.type).dualControl),
     );
     return { check, problems: [...standing.problems, ...check.problems] };
   }
@@ -798,7 +789,7 @@ export class CeremonyEngine {
       throw new KeywardError(
         'QUORUM_NOT_MET',
         `Step ${step.index + 1} (${step.description}) cannot run: ${problems.join('; ')}.`,
-        `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${quorumNeeded(status.plan.type, policy)} needed), each with their own passphrase.`,
+        `Officers in the roles ${rolesInWords(policy.roles)} approve this step (${this.d.policies.quorumNeeded(status.plan.type)} needed), each with their own passphrase.`,
       );
     }
     return check.counted;
@@ -998,7 +989,7 @@ export class CeremonyEngine {
   }
 
   /** What is wrong with one stored step, against what Keyward itself would plan for it. */
-  private stepProblem(ceremonyId: string, type: CeremonyType, index: number, step: PlannedStep): string | undefined {
+  private stepProblem(ceremonyId: string, type: string, index: number, step: PlannedStep): string | undefined {
     if (step.index !== index) return `is stored at place ${index + 1} but says it is step ${step.index + 1}`;
     const executor = step.action === closingCheckpoint.action ? writeCheckpoint : this.d.executors[step.action];
     if (!executor) return `(${step.action}) is not a step Keyward performs`;

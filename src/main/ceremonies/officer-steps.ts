@@ -5,7 +5,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { ceremonyTypes } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
 import {
   officerIdPattern,
@@ -43,7 +42,7 @@ const samePolicy = (a: QuorumPolicy, b: QuorumPolicy): boolean =>
 /** Checked again when the step runs: other ceremonies may have removed officers or changed policies since it was planned. */
 function requireGovernanceKept(context: PlanningContext, change: GoverningChange): void {
   const active = context.officers.list().filter((o) => o.state === 'active');
-  const lost = governanceLost(active, (type) => context.policies.get(type), change);
+  const lost = governanceLost(active, (type) => context.policies.rule(type), change);
   if (lost.length)
     throw stale(
       `${describeChange(change)} would now leave the workstation's officers unable to govern it with one of them locked out: ${lost.join(' ').replace(/\.$/, '')}`,
@@ -149,7 +148,7 @@ const policyOf = ({ quorum, roles, approvalLifetimeHours }: QuorumPolicy): Quoru
 
 export const setPolicy = defineStep({
   action: 'set-policy',
-  params: policyParams.extend({ ceremonyType: z.enum(ceremonyTypes), from: policyParams }),
+  params: policyParams.extend({ ceremonyType: z.string().min(1).max(64), from: policyParams }),
   takesEffect: true,
   stillHolds: (context, params) => {
     const type = params.ceremonyType;

@@ -5,8 +5,8 @@
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ceremonyTypes, type CeremonyType } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
+import { ceremonyTypes, isCeremonyType, type CeremonyType } from './catalogue';
 import { officerName, type CeremonyDeclaration } from './ceremony-type';
 import { checkPlanChecksum, type PlanChecksum } from './plan-checksum';
 import { ceremonyDeclarations } from './types';
@@ -65,7 +65,7 @@ function load(file: string, text: string): unknown {
 }
 
 /** The ceremony types a plan file can run: every one declared. */
-export const scripted: readonly CeremonyType[] = ceremonyTypes.filter((type) => type in ceremonyDeclarations);
+export const scripted: readonly CeremonyType[] = ceremonyTypes;
 
 /** A plan file's text, its checksum line verified when it has one (plan-checksum.ts). */
 export function readPlanFile(file: string, text: string): PlanFile {
@@ -81,9 +81,8 @@ export function readCheckedPlanFile(file: string, text: string): { plan: PlanFil
 /** A plan given as a value (a parsed plan file, or the app's ceremony form), validated by its type's schema. */
 export function planOf(file: PlanSource, value: unknown): PlanFile {
   const type = (value as { ceremony?: unknown } | null)?.ceremony;
-  if (typeof type !== 'string' || !ceremonyTypes.some((t) => t === type))
-    throw refuse(file, `"ceremony" must name a ceremony type (${ceremonyTypes.join(', ')})`);
-  const declaration: CeremonyDeclaration = ceremonyDeclarations[type as CeremonyType];
+  if (!isCeremonyType(type)) throw refuse(file, `"ceremony" must name a ceremony type (${ceremonyTypes.join(', ')})`);
+  const declaration: CeremonyDeclaration = ceremonyDeclarations[type];
   const parsed = declaration.plan.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

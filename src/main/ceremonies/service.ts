@@ -11,7 +11,6 @@ import {
   type StepInputKind,
   type StepInputs,
 } from '../../shared/ceremonies';
-import { quorumNeeded } from '../../shared/ceremony-types';
 import type { BundleCheck, CeremonyList } from '../../shared/contract';
 import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors';
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
@@ -226,7 +225,7 @@ export class CeremonyService {
     return {
       status,
       policy,
-      quorumNeeded: quorumNeeded(status.plan.type, policy),
+      quorumNeeded: this.workstation.policies().quorumNeeded(status.plan.type),
       steps: status.plan.steps.map((step) => ({
         index: step.index,
         inputs: inputsOf(step.action, step.params, 'inputs'),

@@ -1,17 +1,17 @@
 /** The founding officers of a workstation must be able to govern it on their own (src/shared/founding.ts). */
-import type { CeremonyType } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
 import {
   governanceShortfall,
   selfGovernanceProblems,
   selfGoverningCeremonies,
   type GoverningOfficer,
+  type RuleOf,
 } from '../../shared/founding';
 import type { QuorumPolicy } from '../../shared/officers';
 
 /** Refuses a founding set that one locked-out officer would leave unable to unlock, enrol, remove or change a policy. */
-export function requireSelfGoverning(founding: readonly GoverningOfficer[]): void {
-  const problems = selfGovernanceProblems(founding);
+export function requireSelfGoverning(founding: readonly GoverningOfficer[], ruleOf: RuleOf): void {
+  const problems = selfGovernanceProblems(founding, ruleOf);
   if (problems.length === 0) return;
   throw new KeywardError(
     'INVALID_REQUEST',
@@ -20,23 +20,22 @@ export function requireSelfGoverning(founding: readonly GoverningOfficer[]): voi
   );
 }
 
-export type GoverningChange = { removing: string } | { type: CeremonyType; policy: QuorumPolicy };
+export type GoverningChange = { removing: string } | { type: string; policy: QuorumPolicy };
 
 /**
  * What a change would newly leave the workstation's officers unable to do with one of them locked out
  * (src/shared/founding.ts): none when it leaves them as able to govern it as before. A workstation that
  * could not govern itself before may not be made worse either.
  */
-export function governanceLost(
-  active: readonly GoverningOfficer[],
-  policyOf: (type: CeremonyType) => QuorumPolicy,
-  change: GoverningChange,
-): string[] {
+export function governanceLost(active: readonly GoverningOfficer[], ruleOf: RuleOf, change: GoverningChange): string[] {
   const [officersAfter, policyAfter] =
     'removing' in change
-      ? [active.filter((o) => o.id !== change.removing), policyOf]
-      : [active, (type: CeremonyType) => (type === change.type ? change.policy : policyOf(type))];
-  const before = governanceShortfall(active, policyOf);
+      ? [active.filter((o) => o.id !== change.removing), ruleOf]
+      : [
+          active,
+          ((type) => (type === change.type ? { ...ruleOf(type), policy: change.policy } : ruleOf(type))) as RuleOf,
+        ];
+  const before = governanceShortfall(active, ruleOf);
   const after = governanceShortfall(officersAfter, policyAfter);
   const worse = selfGoverningCeremonies.some((type) => after[type] > before[type]);
   return worse ? selfGovernanceProblems(officersAfter, policyAfter) : [];
@@ -53,10 +52,10 @@ export const describeChange = (change: GoverningChange): string =>
  */
 export function requireStillSelfGoverning(
   active: readonly GoverningOfficer[],
-  policyOf: (type: CeremonyType) => QuorumPolicy,
+  ruleOf: RuleOf,
   change: GoverningChange,
 ): void {
-  const lost = governanceLost(active, policyOf, change);
+  const lost = governanceLost(active, ruleOf, change);
   if (lost.length === 0) return;
   throw new KeywardError(
     'INVALID_REQUEST',

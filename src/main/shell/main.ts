@@ -3,11 +3,11 @@ import { toErrorData } from '../../shared/errors';
 import { createHandlers } from '../api/handlers';
 import { defaultDataDir } from '../data-dir';
 import { nodeHsmChannel } from '../hsm/client/node-channel';
-import { Workstation } from '../workstation';
+import { openWorkstation } from '../open-workstation';
 import { launchChromiumShell } from './chromium-shell';
 
 const headless = process.argv.includes('--headless');
-const workstation = new Workstation(defaultDataDir(), nodeHsmChannel);
+const workstation = openWorkstation(defaultDataDir(), nodeHsmChannel);
 // The database is opened and checked at start; a problem is shown on the start screen as well.
 try {
   workstation.storeStatus();

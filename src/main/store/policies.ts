@@ -1,8 +1,9 @@
 /**
- * The quorum policy for each ceremony type: Keyward's defaults until a change-policy ceremony records
- * another. A ceremony that touches a CMK or the officers never needs fewer than two distinct officers.
+ * The quorum policy for each ceremony type: the type's default (its declaration, given as `rules`) until a
+ * change-policy ceremony records another. A ceremony that touches a CMK or the officers never needs fewer
+ * than two distinct officers.
  */
-import { defaultPolicies, dualControlCeremonies, type CeremonyType } from '../../shared/ceremony-types';
+import { quorumNeeded, type CeremonyRule } from '../../shared/ceremony-types';
 import { KeywardError } from '../../shared/errors';
 import {
   maxApprovalLifetimeHours,
@@ -19,10 +20,28 @@ export class Policies {
   constructor(
     private readonly db: Db,
     private readonly log: AuditLog,
+    /** Each ceremony type's default policy and dual control (src/main/ceremonies/catalogue.ts). */
+    private readonly rules: Readonly<Record<string, CeremonyRule>>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  get(type: CeremonyType): QuorumPolicy {
+  /** The ceremony types there are, in the order the app offers them. */
+  types(): string[] {
+    return Object.keys(this.rules);
+  }
+
+  /** The type's rule: its policy now and whether it is under dual control. */
+  rule(type: string): CeremonyRule {
+    return { policy: this.get(type), dualControl: this.defaults(type).dualControl };
+  }
+
+  /** The approvals a step of the type needs now. */
+  quorumNeeded(type: string): number {
+    return quorumNeeded(this.rule(type));
+  }
+
+  get(type: string): QuorumPolicy {
+    const defaults = this.defaults(type);
     const row = this.db
       .prepare('SELECT quorum, roles, approval_lifetime_hours FROM policies WHERE ceremony_type = ?')
       .get(type) as { quorum: number; roles: string; approval_lifetime_hours: number } | undefined;
@@ -32,11 +51,11 @@ export class Policies {
           roles: JSON.parse(row.roles) as OfficerRole[],
           approvalLifetimeHours: row.approval_lifetime_hours,
         }
-      : defaultPolicies[type];
+      : defaults.policy;
   }
 
   /** Records a policy decided in a change-policy ceremony (the engine checks that ceremony's own quorum). */
-  set(type: CeremonyType, policy: QuorumPolicy, change: Change): QuorumPolicy {
+  set(type: string, policy: QuorumPolicy, change: Change): QuorumPolicy {
     const roles = [...new Set(policy.roles)];
     const previous = this.get(type);
     // Validated inside the audited change, so a refused policy is on record as a failure.
@@ -62,7 +81,7 @@ export class Policies {
             'A quorum is a whole number of officers from 1 to 16.',
             'Check the policy.',
           );
-        if (dualControlCeremonies.includes(type) && policy.quorum < minimumCmkQuorum) {
+        if (this.defaults(type).dualControl && policy.quorum < minimumCmkQuorum) {
           throw new KeywardError(
             'INVALID_REQUEST',
             `A ${type} ceremony needs at least ${minimumCmkQuorum} distinct officers; Keyward does not allow a lower quorum.`,
@@ -101,5 +120,16 @@ export class Policies {
       },
     );
     return this.get(type);
+  }
+
+  private defaults(type: string): CeremonyRule {
+    const rule = Object.hasOwn(this.rules, type) ? this.rules[type] : undefined;
+    if (!rule)
+      throw new KeywardError(
+        'PLAN_INVALID',
+        `"${type}" is not a ceremony type Keyward knows.`,
+        `Name one of ${this.types().join(', ')}.`,
+      );
+    return rule;
   }
 }

@@ -1,4 +1,5 @@
 /** Every store of the workstation's database, built once from it and sharing one audit log. */
+import type { CeremonyRule } from '../../shared/ceremony-types';
 import { AuditLog } from './audit-log';
 import { Bundles } from './bundles';
 import { CeremonyStore } from './ceremonies';
@@ -23,8 +24,15 @@ export interface Stores {
   bundles: Bundles;
 }
 
-/** The stores over `db`; `log` when the caller already holds the database's audit log (one per database). */
-export function openStores(db: Db, log: AuditLog = new AuditLog(db)): Stores {
+/**
+ * The stores over `db`, with each ceremony type's default policy (`rules`, from the ceremony catalogue);
+ * `log` when the caller already holds the database's audit log (one per database).
+ */
+export function openStores(
+  db: Db,
+  rules: Readonly<Record<string, CeremonyRule>>,
+  log: AuditLog = new AuditLog(db),
+): Stores {
   const inventory = new Inventory(db, log);
   return {
     db,
@@ -33,7 +41,7 @@ export function openStores(db: Db, log: AuditLog = new AuditLog(db)): Stores {
     identities: new Identities(db, log),
     officers: new Officers(db, log),
     inventory,
-    policies: new Policies(db, log),
+    policies: new Policies(db, log, rules),
     wrappingKeys: new WrappingKeys(db, log),
     ceremonies: new CeremonyStore(db),
     bundles: new Bundles(db, log, inventory),

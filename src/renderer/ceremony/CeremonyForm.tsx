@@ -1,6 +1,5 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import {
-  ceremonyForms,
   defaultAlgorithm,
   planFromForm,
   providerFields,
@@ -10,12 +9,12 @@ import {
   type FormLists,
   type FormValues,
 } from '../../shared/ceremony-forms';
-import { ceremonyTypes } from '../../shared/ceremony-types';
 import { officerRoles } from '../../shared/officers';
 import { providerIds, providerNames, wrapAlgorithms, type ProviderId } from '../../shared/providers';
+import { ErrorPanel } from '../components/ErrorPanel';
 import { roleLabels } from '../format';
 import { useApp } from '../store';
-import { ceremonyChoices, type FormType } from './ceremony-types';
+import { formChoices, useCatalogue } from './ceremony-types';
 import { DrivePicker } from './DrivePicker';
 import { useCeremony } from './store';
 
@@ -94,9 +93,11 @@ export function CeremonyForm() {
   const working = useCeremony((s) => s.working);
   const requested = useCeremony((s) => s.requested);
   const request = useCeremony((s) => s.request);
-  const [type, setType] = useState<FormType | 'plan-file'>(
-    () => ceremonyChoices.find((c) => c.type === requested)?.type ?? 'generate-cmk',
-  );
+  const catalogue = useCatalogue();
+  const choices = formChoices(catalogue);
+  const [chosen, setType] = useState<string | undefined>(requested);
+  // Until chosen, the one requested (e.g. from the rotation list), or the first the catalogue lists.
+  const type = chosen && (chosen === 'plan-file' || choices.some((c) => c.type === chosen)) ? chosen : choices[0]?.type;
   useEffect(() => {
     if (requested) request(undefined);
   }, [requested, request]);
@@ -123,7 +124,7 @@ export function CeremonyForm() {
       })),
   );
   const active = officers.state === 'ready' ? officers.value.officers.filter((o) => o.state !== 'removed') : [];
-  const choice = ceremonyChoices.find((c) => c.type === type);
+  const choice = choices.find((c) => c.type === type);
   const toggle = (list: string[], item: string, on: boolean): string[] =>
     on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
 
@@ -233,14 +234,14 @@ export function CeremonyForm() {
           id: field.id,
           label: field.label,
           initial: field.initial,
-          options: ceremonyTypes.map((t) => ({ value: t, label: t })),
+          options: catalogue.state === 'ready' ? catalogue.value.map((c) => ({ value: c.type, label: c.type })) : [],
         };
       default:
         return null;
     }
   };
 
-  /** One field of the type's form, as src/shared/ceremony-forms.ts declares it. */
+  /** One field of the type's form, as its declaration lists it (src/shared/ceremony-forms.ts for the kinds). */
   const fieldOf = (field: FormField): ReactNode => {
     const choice = choiceOf(field);
     if (choice && 'path' in field)
@@ -343,6 +344,14 @@ export function CeremonyForm() {
     }
   };
 
+  if (catalogue.state === 'failed')
+    return (
+      <section className="card" aria-labelledby="start-heading">
+        <h2 id="start-heading">Start a ceremony</h2>
+        <ErrorPanel title="The ceremony types could not be read" error={catalogue.error} />
+      </section>
+    );
+  if (!type) return null;
   return (
     <section className="card" aria-labelledby="start-heading">
       <h2 id="start-heading">Start a ceremony</h2>
@@ -351,7 +360,7 @@ export function CeremonyForm() {
         onSubmit={(event) => {
           event.preventDefault();
           if (type === 'plan-file') void plan({ planFile: f.planFile ?? '' });
-          else void plan({ plan: planFromForm(type, f, present, lists) });
+          else if (choice) void plan({ plan: planFromForm(type, choice.form, f, present, lists) });
         }}
       >
         <Choice
@@ -359,10 +368,10 @@ export function CeremonyForm() {
           label="Ceremony"
           value={type}
           options={[
-            ...ceremonyChoices.map((c) => ({ value: c.type, label: c.title })),
+            ...choices.map((c) => ({ value: c.type, label: c.title })),
             { value: 'plan-file', label: 'Run a plan file from a drive' },
           ]}
-          onChange={(v) => setType(v as FormType | 'plan-file')}
+          onChange={setType}
         />
         <p className="hint">
           {choice?.description ??
@@ -385,7 +394,7 @@ export function CeremonyForm() {
                 </label>
               ))}
             </fieldset>
-            {ceremonyForms[type].map(fieldOf)}
+            {choice?.form.map(fieldOf)}
           </>
         )}
         <div>

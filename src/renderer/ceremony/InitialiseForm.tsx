@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { AirGapView } from '../../shared/air-gap';
-import { foundingRuleInWords, selfGovernanceProblems } from '../../shared/founding';
+import { foundingRuleInWords, ruleFrom, selfGovernanceProblems } from '../../shared/founding';
 import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
 import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { call } from '../api';
+import { ErrorPanel } from '../components/ErrorPanel';
 import { FindingList } from '../components/FindingList';
 import { roleLabels } from '../format';
+import { useCatalogue } from './ceremony-types';
 import { useCeremony } from './store';
 
 interface Founder {
@@ -43,11 +45,15 @@ export function InitialiseForm() {
   const findings = network && !network.isolated ? network.findings : [];
   const edit = (index: number, change: Partial<Founder>) =>
     setFounders((old) => old.map((f, i) => (i === index ? { ...f, ...change } : f)));
-  const governance = selfGovernanceProblems(founders);
+  // The officer ceremonies' default policies, as their types declare them.
+  const catalogue = useCatalogue();
+  const ruleOf = catalogue.state === 'ready' ? ruleFrom(catalogue.value) : undefined;
+  const governance = ruleOf ? selfGovernanceProblems(founders, ruleOf) : [];
   const namesOk =
     founders.length >= 2 &&
     founders.every((f) => officerIdPattern.test(f.id) && f.name.trim()) &&
     new Set(founders.map((f) => f.id)).size === founders.length &&
+    ruleOf !== undefined &&
     governance.length === 0;
   const current = founders[passphrases.length];
 
@@ -158,7 +164,10 @@ export function InitialiseForm() {
         </select>
         <fieldset>
           <legend>Founding officers</legend>
-          <p className="hint">{foundingRuleInWords()}</p>
+          {ruleOf && <p className="hint">{foundingRuleInWords(ruleOf)}</p>}
+          {catalogue.state === 'failed' && (
+            <ErrorPanel title="The founding rule could not be read" error={catalogue.error} />
+          )}
           {founders.map((f, i) => (
             <div className="row" key={i}>
               <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>

@@ -9,7 +9,7 @@ import { KeywardError } from '../../../shared/errors';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
 import { backupVersions } from '../backup-steps';
-import { defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
+import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
 
 export function planBackup(
@@ -64,6 +64,23 @@ export function planBackup(
 
 export const backup = defineCeremony({
   type: 'backup',
+  title: 'Back up key versions',
+  description: 'Key versions wrapped under a backup key whose shares go to custodians, one drive each.',
+  policy: custodyQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'key-versions', path: 'keys', legend: 'Key versions to back up', include: 'not-destroyed' },
+    {
+      kind: 'text',
+      path: 'threshold',
+      id: 'backup-threshold',
+      label: 'Shares needed to restore',
+      initial: '2',
+      number: { fallback: 2 },
+    },
+    { kind: 'drive', path: 'package', label: 'Drive for the backup package' },
+    { kind: 'drives', path: 'shares', legend: "One drive per custodian's share" },
+  ],
   plan: z
     .object({
       ceremony: z.literal('backup'),

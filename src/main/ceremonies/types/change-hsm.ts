@@ -7,7 +7,7 @@ import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
 import { parseTokenUri } from '../../../shared/pkcs11-uri';
 import { sameSelection } from '../../hsm/client/approved-selection';
-import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { defineCeremony, officersPresent, type Planned, securityOfficerQuorum } from '../ceremony-type';
 import type { HsmSelection } from '../hsm-selection';
 import { describeSettings, selectHsm } from '../hsm-steps';
 
@@ -61,6 +61,28 @@ const tokenAddress = z
 
 export const changeHsm = defineCeremony({
   type: 'change-hsm',
+  title: 'Change the HSM module',
+  description:
+    "Which PKCS#11 module and token address the workstation uses; the module's SHA-256 is read aloud and the security officers approve it.",
+  // Every PIN typed afterwards goes through the module: the security officers decide.
+  policy: securityOfficerQuorum,
+  dualControl: true,
+  form: [
+    {
+      kind: 'text',
+      path: 'hsm.module',
+      id: 'hsm-module',
+      label: 'PKCS#11 module file',
+      hint: "Installed by the HSM vendor's package in a system folder (for example /usr/lib/vendor/libvendorpkcs11.so); its SHA-256 is shown in the plan.",
+    },
+    {
+      kind: 'text',
+      path: 'hsm.token',
+      id: 'hsm-token',
+      label: 'Token address (PKCS#11 URI)',
+      hint: "The token that holds this workstation's signing key, e.g. pkcs11:token=CMK%20HSM;serial=1234.",
+    },
+  ],
   plan: z
     .object({
       ceremony: z.literal('change-hsm'),

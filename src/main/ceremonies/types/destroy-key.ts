@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import type { Inventory } from '../../store/inventory';
-import { defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
+import { cmkQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import { destroyVersion, destructionCertificate, requireSettled, version } from '../lifecycle-steps';
 
 export function planDestroyKey(
@@ -40,6 +40,15 @@ export function planDestroyKey(
 
 export const destroyKey = defineCeremony({
   type: 'destroy-key',
+  title: 'Destroy a key version',
+  description:
+    'The version is destroyed in the HSM (crypto-shredding) and a signed destruction certificate is written to a drive.',
+  policy: cmkQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'key-version', path: 'key' },
+    { kind: 'drive', path: 'destination.folder', label: 'Drive for the signed destruction certificate' },
+  ],
   plan: z
     .object({
       ceremony: z.literal('destroy-key'),

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
-import { officerRoles, roleNames, type OfficerRole } from '../../../shared/officers';
+import { officerRoles, roleLabels, roleNames, type OfficerRole } from '../../../shared/officers';
 import type { Officers } from '../../store/officers';
-import { defineCeremony, officerName, officersPresent, type Planned } from '../ceremony-type';
+import { defineCeremony, officerName, officersPresent, securityOfficerQuorum, type Planned } from '../ceremony-type';
 import { enrolOfficer as enrolStep } from '../officer-steps';
 
 export function planEnrolOfficer(officers: Officers, id: string, displayName: string, role: OfficerRole): Planned {
@@ -31,6 +31,22 @@ export function planEnrolOfficer(officers: Officers, id: string, displayName: st
 
 export const enrolOfficer = defineCeremony({
   type: 'enrol-officer',
+  title: 'Enrol an officer',
+  description: 'A new officer chooses a passphrase; their approval key is certified by the workstation.',
+  policy: securityOfficerQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'text', path: 'officer.id', id: 'officer-id', label: 'Officer name (lower case, used to sign in)' },
+    { kind: 'text', path: 'officer.name', id: 'officer-display', label: 'Full name' },
+    {
+      kind: 'choice',
+      path: 'officer.role',
+      id: 'officer-role',
+      label: 'Role',
+      options: officerRoles.map((r) => ({ value: r, label: roleLabels[r] })),
+      initial: 'key-custodian',
+    },
+  ],
   plan: z
     .object({
       ceremony: z.literal('enrol-officer'),

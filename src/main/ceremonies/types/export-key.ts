@@ -8,7 +8,7 @@ import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
 import { providerNames, type ProviderImport } from '../../../shared/providers';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
-import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
 
 export interface ExportKeyRequest {
@@ -70,6 +70,16 @@ export function planExportKey(
 
 export const exportKey = defineCeremony({
   type: 'export-key',
+  title: 'Export a key to a provider',
+  description:
+    'Wrap a key version for the provider and write the signed upload bundle to a drive; it is read back and verified.',
+  policy: cmkQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'key-version', path: 'key' },
+    { kind: 'provider' },
+    { kind: 'drive', path: 'destination.folder', label: 'Drive for the upload bundle', drivePath: 'destination.drive' },
+  ],
   plan: z
     .object({
       ceremony: z.literal('export-key'),

@@ -3,10 +3,11 @@
  * pending; then activated (approved again). The engine ends it with a signed checkpoint.
  */
 import { z } from 'zod';
+import { providerChoices } from '../../../shared/ceremony-forms';
 import { KeywardError } from '../../../shared/errors';
 import { cmkSpecs, type CmkSpec } from '../../../shared/keys';
 import type { Inventory } from '../../store/inventory';
-import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords, generateKey } from '../key-version-steps';
 
 export interface NewCmk {
@@ -50,6 +51,46 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): Planned 
 
 export const generateCmk = defineCeremony({
   type: 'generate-cmk',
+  title: 'Generate a key (CMK)',
+  description:
+    'A new customer master key generated inside the HSM; its key check value is recorded for every later comparison.',
+  policy: cmkQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'text', path: 'key.name', id: 'key-name', label: 'Key name' },
+    {
+      kind: 'text',
+      path: 'key.purpose',
+      id: 'purpose',
+      label: 'Purpose',
+      hint: 'What the key protects, for the record.',
+    },
+    {
+      kind: 'choice',
+      path: 'key.spec',
+      id: 'cmk-spec',
+      label: 'Key type',
+      options: cmkSpecs.map((s) => ({ value: s, label: s })),
+      initial: 'AES_256',
+    },
+    {
+      kind: 'choice',
+      path: 'key.provider',
+      id: 'cmk-provider',
+      label: 'Provider',
+      options: [{ value: '', label: 'None yet' }, ...providerChoices],
+      initial: 'aws-kms',
+      empty: 'null',
+    },
+    {
+      kind: 'text',
+      path: 'key.rotationDays',
+      id: 'rotation-days',
+      label: 'Rotate every (days)',
+      initial: '365',
+      number: { fallback: 365 },
+    },
+  ],
   plan: z
     .object({
       ceremony: z.literal('generate-cmk'),

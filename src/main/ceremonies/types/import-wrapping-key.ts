@@ -7,7 +7,7 @@ import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
 import { providerNames, type ProviderImport } from '../../../shared/providers';
 import type { WrappingKeys } from '../../store/wrapping-keys';
-import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import {
   activeWrappingKey,
   importWrappingKey as importStep,
@@ -44,6 +44,21 @@ export function planImportWrappingKey(
 
 export const importWrappingKey = defineCeremony({
   type: 'import-wrapping-key',
+  title: "Import a provider's wrapping key",
+  description:
+    "The provider's public wrapping key, read from a drive; the officers compare its fingerprint with the provider's console, read aloud.",
+  policy: cmkQuorum,
+  dualControl: true,
+  form: [
+    {
+      kind: 'text',
+      path: 'label',
+      id: 'wrapping-label',
+      label: 'Label on the token',
+      hint: 'For example: AWS import 2026-11',
+    },
+    { kind: 'provider' },
+  ],
   plan: z
     .object({
       ceremony: z.literal('import-wrapping-key'),

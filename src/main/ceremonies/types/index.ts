@@ -1,8 +1,8 @@
 /**
- * The registry: every ceremony type Keyward runs, one line each. The plan reader, the scripted types, the
- * engine's steps and the planner are all derived from it; a type missing here fails to compile.
+ * The registry: every ceremony type Keyward runs, one line each, in the order the app offers them. The
+ * type names, the plan reader, the scripted types, the engine's steps, the planner, the default policies
+ * and the app's list of ceremonies with their forms are all derived from it (../catalogue.ts).
  */
-import type { CeremonyType } from '../../../shared/ceremony-types';
 import type { CeremonyDeclaration } from '../ceremony-type';
 import { backup } from './backup';
 import { changeHsm } from './change-hsm';
@@ -21,7 +21,10 @@ import { restore } from './restore';
 import { rotateCmk } from './rotate-cmk';
 import { suspendOfficer } from './suspend-officer';
 
-export const ceremonyDeclarations = {
+/** Each entry's key is its declaration's type: the compiler checks it. */
+const registry = <R extends { [T in keyof R]: CeremonyDeclaration<T & string> }>(declarations: R): R => declarations;
+
+export const ceremonyDeclarations = registry({
   'initialise-workstation': initialiseWorkstation,
   'generate-cmk': generateCmk,
   'import-wrapping-key': importWrappingKey,
@@ -38,4 +41,4 @@ export const ceremonyDeclarations = {
   'change-policy': changePolicy,
   'export-audit': exportAudit,
   'change-hsm': changeHsm,
-} satisfies { [T in CeremonyType]: CeremonyDeclaration<T> };
+});

@@ -6,10 +6,16 @@
 import { z } from 'zod';
 import { signingKeySpecs } from '../../../shared/keys';
 import { officerRoles } from '../../../shared/officers';
-import { defineCeremony, officerName } from '../ceremony-type';
+import { defineCeremony, everyRoleQuorum, officerName } from '../ceremony-type';
 
 export const initialiseWorkstation = defineCeremony({
   type: 'initialise-workstation',
+  title: 'Initialise the workstation',
+  description:
+    "The workstation's signing key generated in the HSM and the founding officers enrolled; every later ceremony is approved by them.",
+  // Nobody is enrolled yet: the founding officers are all present, and the founding rule (shared/founding.ts) applies.
+  policy: everyRoleQuorum,
+  dualControl: false,
   plan: z
     .object({
       ceremony: z.literal('initialise-workstation'),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import type { Inventory } from '../../store/inventory';
 import { readBackupPackage, restoreVersions } from '../backup-steps';
-import { defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
+import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
 
 export function planRestore(
@@ -57,6 +57,14 @@ export function planRestore(
 
 export const restore = defineCeremony({
   type: 'restore',
+  title: 'Restore key versions',
+  description: "Key versions unwrapped from a backup package, with the custodians' shares; every KCV checked.",
+  policy: custodyQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'folder', path: 'package', label: 'The backup package folder' },
+    { kind: 'key-versions', path: 'keys', legend: 'Key versions to restore', include: 'all' },
+  ],
   plan: z
     .object({
       ceremony: z.literal('restore'),

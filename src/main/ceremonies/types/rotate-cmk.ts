@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import type { Inventory } from '../../store/inventory';
-import { defineCeremony, officersPresent, type Planned } from '../ceremony-type';
+import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords } from '../key-version-steps';
 import { generateVersion, rotationReasons, type RotationReason } from '../lifecycle-steps';
 
@@ -34,6 +34,25 @@ export function planRotateCmk(inventory: Inventory, keyName: string, reason: Rot
 
 export const rotateCmk = defineCeremony({
   type: 'rotate-cmk',
+  title: 'Rotate a key',
+  description: 'A new version becomes active; the previous one decrypts only.',
+  policy: cmkQuorum,
+  dualControl: true,
+  form: [
+    { kind: 'key', path: 'key.name', id: 'rotate-key', label: 'Key' },
+    {
+      kind: 'choice',
+      path: 'reason',
+      id: 'reason',
+      label: 'Reason',
+      options: [
+        { value: 'due', label: 'Rotation is due' },
+        { value: 'manual', label: 'Manual rotation' },
+        { value: 'forced', label: 'Forced (suspected compromise)' },
+      ],
+      initial: 'due',
+    },
+  ],
   plan: z
     .object({
       ceremony: z.literal('rotate-cmk'),
