@@ -138,11 +138,16 @@ it('measures the HSM layer against a plain C loop', async () => {
   });
   const idle = await loopDelay(() => sleep(generationMs));
 
+  /** Operations a second if each cost one empty round trip plus the C loop's operation. */
+  const floorOf = (cPerSecond: number): number => 1 / (1 / roundTrip + 1 / cPerSecond);
   const results = {
     iterations,
     wrapOaepSha1Rsa2048: { keywardPerSecond: layerWrap, cPerSecond: cWrap, ratio: cWrap / layerWrap },
     signEcdsaP256: { keywardPerSecond: layerSign, cPerSecond: cSign, ratio: cSign / layerSign },
     requestRoundTrip: { keywardPerSecond: roundTrip, cWrapPerSecond: cWrap, ratio: cWrap / roundTrip },
+    // What a single operation cannot go below: one round trip to the HSM process, plus the C loop's operation.
+    wrapAgainstFloor: { floorPerSecond: floorOf(cWrap), ratio: floorOf(cWrap) / layerWrap },
+    signAgainstFloor: { floorPerSecond: floorOf(cSign), ratio: floorOf(cSign) / layerSign },
     kwpBatch: { keywardPerSecond: layerKwpBatch, cPerSecond: cKwp, ratio: cKwp / layerKwpBatch },
     rsa4096Generation: {
       milliseconds: generationMs,
@@ -182,6 +187,19 @@ it('measures the HSM layer against a plain C loop', async () => {
         keyward: ops(roundTrip),
         baseline: ops(cWrap),
         ratio: results.requestRoundTrip.ratio,
+      },
+      {
+        measure:
+          'RSA-OAEP wrap as above, against its floor: one empty round trip plus the C wrap (what the HSM process boundary and the token cost, with no check at all)',
+        keyward: ops(layerWrap),
+        baseline: ops(results.wrapAgainstFloor.floorPerSecond),
+        ratio: results.wrapAgainstFloor.ratio,
+      },
+      {
+        measure: 'ECDSA P-256 signature as above, against its floor: one empty round trip plus the C signature',
+        keyward: ops(layerSign),
+        baseline: ops(results.signAgainstFloor.floorPerSecond),
+        ratio: results.signAgainstFloor.ratio,
       },
       {
         measure: `main-thread event-loop delay, max, during an RSA-4096 generation (${generationMs} ms)`,

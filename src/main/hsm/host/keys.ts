@@ -425,6 +425,8 @@ export class Keys {
   }
 
   destroyHandles(session: TokenSession, handles: Handle[]): void {
+    // What the session found and verified may name them: found afresh from now on.
+    session.known.forget();
     this.module.guard(session.where, () => {
       for (const handle of handles) this.lib.C_DestroyObject(session.handle, handle);
     });

@@ -70,18 +70,22 @@ export function attributeNumber(name: keyof SecurityAttributes): number {
 }
 
 /** The DER SubjectPublicKeyInfo of an RSA or EC public key object, built by node:crypto from its components. */
+/** An RSA public key's SubjectPublicKeyInfo (DER) from its modulus and public exponent. */
+export function rsaSpki(modulus: Buffer, exponent: Buffer): Buffer {
+  const jwk = { kty: 'RSA', n: modulus.toString('base64url'), e: exponent.toString('base64url') };
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+}
+
 export function publicKeySpki(lib: Lib, session: Handle, publicKey: Handle): Buffer {
   const keyType = readAttributes(lib, session, publicKey, [pkcs11js.CKA_KEY_TYPE])
     .get(pkcs11js.CKA_KEY_TYPE)
     ?.readUIntLE(0, 4);
   if (keyType === pkcs11js.CKK_RSA) {
     const a = readAttributes(lib, session, publicKey, [pkcs11js.CKA_MODULUS, pkcs11js.CKA_PUBLIC_EXPONENT]);
-    const jwk = {
-      kty: 'RSA',
-      n: a.get(pkcs11js.CKA_MODULUS)?.toString('base64url'),
-      e: a.get(pkcs11js.CKA_PUBLIC_EXPONENT)?.toString('base64url'),
-    };
-    return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+    return rsaSpki(
+      a.get(pkcs11js.CKA_MODULUS) ?? Buffer.alloc(0),
+      a.get(pkcs11js.CKA_PUBLIC_EXPONENT) ?? Buffer.alloc(0),
+    );
   }
   if (keyType === pkcs11js.CKK_EC) {
     const a = readAttributes(lib, session, publicKey, [pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT]);

@@ -6,6 +6,7 @@
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
 import type { LoginResult, LoginRole } from '../../../shared/keys';
+import { KnownObjects } from './known-objects';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
 
@@ -16,6 +17,10 @@ export interface TokenSession {
   role: LoginRole | null;
   where: string;
   serial: string;
+  /** The slot the session was opened in. */
+  slot: Handle;
+  /** The key objects found while logged in as `role` (forgotten when the login changes). */
+  known: KnownObjects;
 }
 
 const maxPinParts = 8;
@@ -39,10 +44,10 @@ function pinWarnings(flags: number, role: LoginRole): string[] {
 export class Sessions {
   private readonly open = new Map<string, TokenSession>();
   /**
-   * The session each token address led to. While that session is alive and its slot still holds the token
-   * with its serial, the slots are not scanned again (a scan reads every slot's token): they are once the
-   * session is found closed (CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT…) or
-   * another token is in its slot.
+   * The session each token address led to. While that session is alive in the slot it was opened in, the
+   * slots are not scanned again (a scan reads every slot's token): they are once the session is found
+   * closed (CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT…), which a token's removal
+   * does to every session on it, so no other token can be behind a live session.
    */
   private readonly byUri = new Map<string, TokenSession>();
 
@@ -62,6 +67,7 @@ export class Sessions {
     const session = this.session(uri);
     if (session.role === role) return { role, warnings: pinWarnings(lib.C_GetTokenInfo(slot).flags, role) };
     if (session.role) this.logout(uri);
+    session.known.forget();
     try {
       lib.C_Login(session.handle, role === 'user' ? pkcs11js.CKU_USER : pkcs11js.CKU_SO, pinParts.join(''));
     } catch (error) {
@@ -76,6 +82,7 @@ export class Sessions {
     const session = this.open.get(summary.serial);
     if (!session?.role) return;
     session.role = null;
+    session.known.forget();
     try {
       this.module.lib.C_Logout(session.handle);
     } catch {
@@ -87,6 +94,7 @@ export class Sessions {
   session(uri: string): TokenSession {
     const known = this.byUri.get(uri);
     if (known && this.open.get(known.serial) === known && this.stillInItsSlot(known)) return known;
+    known?.known.forget();
     this.byUri.delete(uri);
     const session = this.lookUp(uri);
     this.byUri.set(uri, session);
@@ -95,8 +103,7 @@ export class Sessions {
 
   private stillInItsSlot(session: TokenSession): boolean {
     try {
-      const { slotID } = this.module.lib.C_GetSessionInfo(session.handle);
-      return this.module.lib.C_GetTokenInfo(slotID).serialNumber.replace(/[\s\0]+$/, '') === session.serial;
+      return this.module.lib.C_GetSessionInfo(session.handle).slotID.equals(session.slot);
     } catch {
       return false;
     }
@@ -124,7 +131,14 @@ export class Sessions {
     const handle = this.module.guard(where, () =>
       this.module.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION),
     );
-    const session: TokenSession = { handle, role: null, where, serial: summary.serial };
+    const session: TokenSession = {
+      handle,
+      role: null,
+      where,
+      serial: summary.serial,
+      slot,
+      known: new KnownObjects(),
+    };
     this.open.set(summary.serial, session);
     return session;
   }

@@ -3,13 +3,14 @@
  * checkpoints. Every signature is verified in software against the exported public key before it is
  * returned, so a faulty token cannot hand out a bad signature.
  */
-import { constants, createHash, createPublicKey, verify } from 'node:crypto';
+import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
 import type { Signature, SigningKey, SigningKeySpec } from '../../../shared/keys';
+import { findKey } from './key-lookup';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
-import { findObjects, publicKeySpki, readAttributes } from './objects';
+import { publicKeySpki, readAttributes } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import type { Sessions, TokenSession } from './sessions';
 import { signingKeyTemplates } from './templates';
@@ -27,6 +28,8 @@ const pssSha256: pkcs11js.RsaPSS = {
 export class Signing {
   /** Public keys by token serial and key id: read once, since every signature is checked against them. */
   private readonly publicKeys = new Map<string, SigningKey>();
+  /** Each signing key's public key as node:crypto verifies with it, by its SPKI. */
+  private readonly verifiers = new Map<string, KeyObject>();
 
   constructor(
     private readonly module: Pkcs11Module,
@@ -64,7 +67,7 @@ export class Signing {
   }
 
   private publicKeyIn(session: TokenSession, idHex: string): SigningKey {
-    const publicKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PUBLIC_KEY);
+    const publicKey = this.find(session, idHex, pkcs11js.CKO_PUBLIC_KEY);
     const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, publicKey));
     const label = this.module.guard(
       session.where,
@@ -81,7 +84,7 @@ export class Signing {
     const cacheKey = `${session.serial}/${idHex}`;
     const key = this.publicKeys.get(cacheKey) ?? this.publicKey(uri, idHex);
     this.publicKeys.set(cacheKey, key);
-    const privateKey = this.find(session.handle, session.where, idHex, pkcs11js.CKO_PRIVATE_KEY);
+    const privateKey = this.find(session, idHex, pkcs11js.CKO_PRIVATE_KEY);
     const hash = key.spec === 'ECDSA_P384' ? 'sha384' : 'sha256';
     const digest = createHash(hash).update(data).digest();
     const rsa = key.spec === 'RSA_PSS_3072';
@@ -95,7 +98,7 @@ export class Signing {
       this.module.lib.C_SignInit(session.handle, mechanism, privateKey);
       return Buffer.from(this.module.lib.C_Sign(session.handle, digest, Buffer.alloc(rsa ? 512 : 132)));
     });
-    const publicKey = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
+    const publicKey = this.verifierOf(key);
     const valid = rsa
       ? verify(hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
       : verify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
@@ -109,22 +112,26 @@ export class Signing {
     return { hash, scheme: rsa ? 'rsa-pss' : 'ecdsa-p1363', signature };
   }
 
-  private find(session: Handle, where: string, idHex: string, cls: number): Handle {
-    const found = this.module.guard(where, () =>
-      findObjects(this.module.lib, session, [
-        { type: pkcs11js.CKA_ID, value: Buffer.from(idHex, 'hex') },
-        { type: pkcs11js.CKA_CLASS, value: cls },
-      ]),
-    );
-    const [first] = found;
-    if (!first) {
+  private verifierOf(key: SigningKey): KeyObject {
+    const spki = Buffer.from(key.publicKeySpki);
+    const cacheKey = spki.toString('base64');
+    const verifier = this.verifiers.get(cacheKey) ?? createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    this.verifiers.set(cacheKey, verifier);
+    return verifier;
+  }
+
+  /** The signing key's object of this class, found through the session's known objects. */
+  private find(session: TokenSession, idHex: string, cls: number): Handle {
+    try {
+      return findKey(this.module, session, idHex, [cls]);
+    } catch (error) {
+      if (!(error instanceof KeywardError) || error.code !== 'HSM_KEY_NOT_FOUND') throw error;
       throw new KeywardError(
         'HSM_KEY_NOT_FOUND',
-        `${where} holds no signing key with id ${idHex}.`,
+        `${session.where} holds no signing key with id ${idHex}.`,
         'Check the workstation signing key in Settings.',
       );
     }
-    return first;
   }
 }
 

@@ -9,10 +9,10 @@ import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
 import type { OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../../shared/keys';
 import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
-import { findKey, findTrusted } from './key-lookup';
+import { findKey, findKeyReading, findTrusted, findTrustedReading } from './key-lookup';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
-import { publicKeySpki, readAttributes, spkiCheckValue } from './objects';
+import { publicKeySpki, readAttributes, rsaSpki, spkiCheckValue } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import type { Sessions, TokenSession } from './sessions';
@@ -148,25 +148,8 @@ export class Wrapping {
     request: ApprovedWrap,
     classes: number[],
   ): { target: Handle; wrappingKey: Handle } {
-    const wrappingKey = findTrusted(
-      this.module,
-      session,
-      request.wrappingKeyId,
-      pkcs11js.CKO_PUBLIC_KEY,
-      'wrapping key',
-    );
-    const fingerprint = createHash('sha256')
-      .update(this.module.guard(session.where, () => publicKeySpki(this.lib, session.handle, wrappingKey)))
-      .digest('hex');
-    if (fingerprint !== request.fingerprint) {
-      throw new KeywardError(
-        'HSM_KEY_REJECTED',
-        `The wrapping key ${request.wrappingKeyId} on ${session.where} has the fingerprint ${fingerprint.slice(0, 16)}…, not the approved ${request.fingerprint.slice(0, 16)}…; nothing was wrapped.`,
-        'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.',
-      );
-    }
-    const target = findKey(this.module, session, request.targetId, classes);
-    const kcv = this.tokenCheckValue(session, request.targetId, target);
+    const wrappingKey = this.approvedWrappingKey(session, request);
+    const { target, kcv } = this.targetWithCheckValue(session, request.targetId, classes);
     if (kcv !== undefined && kcv !== request.kcv) {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
@@ -177,13 +160,64 @@ export class Wrapping {
     return { target, wrappingKey };
   }
 
-  /** A key's check value as the token tells it without any other key: CKA_CHECK_VALUE, or the SHA-256 of the public half. */
+  /** The trusted wrapping key, its fingerprint (SHA-256 of its SPKI, from the modulus read now) the approved one. */
+  private approvedWrappingKey(session: TokenSession, request: ApprovedWrap): Handle {
+    const { handle, attributes } = findTrustedReading(
+      this.module,
+      session,
+      request.wrappingKeyId,
+      pkcs11js.CKO_PUBLIC_KEY,
+      'wrapping key',
+      [pkcs11js.CKA_MODULUS, pkcs11js.CKA_PUBLIC_EXPONENT],
+    );
+    const modulus = attributes.get(pkcs11js.CKA_MODULUS) ?? Buffer.alloc(0);
+    const exponent = attributes.get(pkcs11js.CKA_PUBLIC_EXPONENT) ?? Buffer.alloc(0);
+    const publicNumbers = `${modulus.toString('hex')}:${exponent.toString('hex')}`;
+    // Derived again only when the numbers read differ from those last derived from (a handle names one object).
+    const fingerprint =
+      session.known.fact(handle, 'public-numbers') === publicNumbers
+        ? session.known.fact(handle, 'fingerprint')
+        : createHash('sha256').update(rsaSpki(modulus, exponent)).digest('hex');
+    if (fingerprint !== request.fingerprint) {
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `The wrapping key ${request.wrappingKeyId} on ${session.where} has the fingerprint ${fingerprint?.slice(0, 16) ?? '?'}…, not the approved ${request.fingerprint.slice(0, 16)}…; nothing was wrapped.`,
+        'Stop: the inventory does not match the token. Keep the database for investigation and verify the audit log.',
+      );
+    }
+    session.known.verified(handle, 'public-numbers', publicNumbers);
+    session.known.verified(handle, 'fingerprint', fingerprint);
+    return handle;
+  }
+
+  /**
+   * The key to wrap and its check value as the token gives it: CKA_CHECK_VALUE (read with the key's lookup
+   * once the token has shown it has one), or for a private key without it, its public key's.
+   */
+  private targetWithCheckValue(
+    session: TokenSession,
+    idHex: string,
+    classes: number[],
+  ): { target: Handle; kcv: string | undefined } {
+    const cached = classes.map((cls) => session.known.handle(cls, idHex)).find((h) => h !== undefined);
+    if (cached && session.known.fact(cached, 'has-check-value')) {
+      const { handle, attributes } = findKeyReading(this.module, session, idHex, classes, [pkcs11js.CKA_CHECK_VALUE]);
+      const value = attributes.get(pkcs11js.CKA_CHECK_VALUE);
+      if (value && value.length > 0) return { target: handle, kcv: value.toString('hex') };
+    }
+    const target = findKey(this.module, session, idHex, classes);
+    return { target, kcv: this.tokenCheckValue(session, idHex, target) };
+  }
+
   private tokenCheckValue(session: TokenSession, idHex: string, key: Handle): string | undefined {
     try {
       const value = readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(
         pkcs11js.CKA_CHECK_VALUE,
       );
-      if (value && value.length > 0) return value.toString('hex');
+      if (value && value.length > 0) {
+        session.known.verified(key, 'has-check-value', 'yes');
+        return value.toString('hex');
+      }
     } catch {
       // No CKA_CHECK_VALUE on this object or token.
     }
