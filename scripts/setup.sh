@@ -12,6 +12,8 @@ declare -A needs=(
   [openssl]=/usr/bin/openssl
   [opensc]=/usr/bin/pkcs11-tool
   [poppler-utils]=/usr/bin/pdftotext # tests read the transcript PDFs independently
+  [libnss3]=/usr/lib/x86_64-linux-gnu/libsoftokn3.so # NSS's softoken: a second PKCS#11 implementation in the tests
+  [libnss3-tools]=/usr/bin/certutil                  # makes its database
 )
 missing=()
 for package in "${!needs[@]}"; do

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
 import { maxPinParts, signingKeySpecs, type SigningKeySpec } from '../shared/keys';
+import { moduleArgsSchema, moduleEnvSchema } from '../shared/module-load';
 import { officerIdPattern, type OfficerRole } from '../shared/officers';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
@@ -18,6 +19,17 @@ const optionSpecs = {
     type: 'string',
     value: 'PATH',
     help: 'Use this PKCS#11 module instead of the configured HSM (or the rehearsal token).',
+  },
+  'module-args': {
+    type: 'string',
+    value: 'TEXT',
+    help: "With --module: the arguments its C_Initialize takes, as the vendor documents them (NSS: \"configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db' flags=\").",
+  },
+  'module-env': {
+    type: 'string',
+    value: 'NAME=VALUE',
+    multiple: true,
+    help: 'With --module: a variable the module reads (its configuration file, e.g. SOFTHSM2_CONF=/etc/softhsm/softhsm2.conf); repeat for more. Only variables that cannot load other code are passed.',
   },
   token: {
     type: 'string',
@@ -50,7 +62,7 @@ const optionSpecs = {
 type OptionName = keyof typeof optionSpecs;
 
 /** Options every command takes (the PIN's parts: every command that logs in, see `logsIn`). */
-const everywhere: readonly OptionName[] = ['module', 'token', 'data-dir', 'help'];
+const everywhere: readonly OptionName[] = ['module', 'module-args', 'module-env', 'token', 'data-dir', 'help'];
 
 const trustAnchor = {
   'signer-fingerprint':
@@ -231,8 +243,8 @@ const commandNames = Object.keys(commandTable) as CommandName[];
 const specOf = (command: CommandName): CommandSpec => commandTable[command];
 
 type Flag = 'json' | 'help' | 'network-acknowledged';
-type Values = { [K in Flag]?: boolean } & { officer?: string[] } & {
-  [K in Exclude<OptionName, Flag | 'officer'>]?: string;
+type Values = { [K in Flag]?: boolean } & { officer?: string[]; 'module-env'?: string[] } & {
+  [K in Exclude<OptionName, Flag | 'officer' | 'module-env'>]?: string;
 };
 
 const takes = (command: CommandName, option: OptionName): boolean =>
@@ -292,7 +304,7 @@ export const usage = (() => {
     const json = 'json' in spec.options ? ' --json prints JSON.' : '';
     return [head, wrap(`${spec.summary}${pin}${json}`, text, text), ...options].join('\n');
   });
-  const general = (['module', 'token', 'pin-parts', 'data-dir', 'help'] as const).map(
+  const general = (['module', 'module-args', 'module-env', 'token', 'pin-parts', 'data-dir', 'help'] as const).map(
     (name) => `  ${option(name)}\n${wrap(optionSpecs[name].help, text, text)}`,
   );
   return `Usage: keyward <command> [options]\n\nCommands:\n${commands.join('\n')}\n\nOptions for every command (--pin-parts for those that log in):\n${general.join('\n')}`;
@@ -302,6 +314,9 @@ export interface CliOptions {
   command: CommandName | 'help';
   json: boolean;
   modulePath?: string;
+  /** With --module: its C_Initialize arguments and variables (--module-args, --module-env). */
+  moduleArgs?: string;
+  moduleEnv?: Record<string, string>;
   tokenUri?: string;
   dataDir?: string;
   out?: string;
@@ -448,6 +463,10 @@ export function parseCli(argv: string[]): CliOptions {
   };
   const tokenUri = values.token;
   if (tokenUri !== undefined) parseTokenUri(tokenUri);
+  if ((values['module-args'] !== undefined || values['module-env'] !== undefined) && values.module === undefined)
+    throw usageError('--module-args and --module-env go with --module: they are how that module starts.');
+  const moduleArgs = check(moduleArgsSchema, values['module-args']);
+  const moduleEnv = moduleEnvOf(values['module-env']);
   return {
     command,
     json: values.json ?? false,
@@ -470,7 +489,23 @@ export function parseCli(argv: string[]): CliOptions {
     pinParts: Number(values['pin-parts'] ?? 1),
     networkAcknowledged: values['network-acknowledged'] ?? false,
     modulePath: check(absolutePath('--module'), values.module),
+    ...(moduleArgs !== undefined ? { moduleArgs } : {}),
+    ...(moduleEnv !== undefined ? { moduleEnv } : {}),
     tokenUri,
     dataDir: check(absolutePath('--data-dir'), values['data-dir']),
   };
+}
+
+/** --module-env NAME=VALUE, each checked as settings check them. */
+function moduleEnvOf(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (pairs === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw usageError(`--module-env takes NAME=VALUE, not "${pair}".`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const checked = moduleEnvSchema.safeParse(env);
+  if (!checked.success) throw usageError(`--module-env: ${checked.error.issues[0]?.message ?? 'invalid'}.`);
+  return checked.data;
 }

@@ -17,6 +17,7 @@ import { airGapStatus } from '../main/system/air-gap';
 import type { Workstation } from '../main/workstation';
 import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
 import { hexGroups } from '../shared/fingerprint';
+import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { roleNames } from '../shared/officers';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 import { parseCli, usage, type CliOptions, type CommandName } from './args';
@@ -340,7 +341,7 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   'audit checkpoint': { run: checkpoint },
   'token probe': {
     run: async (options, workstation) => {
-      const capabilities = await workstation.probe(options.modulePath, options.tokenUri);
+      const capabilities = await workstation.probe(moduleLoadOfOptions(options), options.tokenUri);
       const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
       print(
         options.json
@@ -352,7 +353,7 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   },
   'token list': {
     run: async (options, workstation) => {
-      const report = await workstation.tokenReport(options.modulePath, options.tokenUri);
+      const report = await workstation.tokenReport(moduleLoadOfOptions(options), options.tokenUri);
       print(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
       return 0;
     },
@@ -385,7 +386,7 @@ export async function main(argv: string[]): Promise<number> {
   // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
   const override =
     options.modulePath !== undefined && options.tokenUri !== undefined
-      ? { mode: 'hsm' as const, modulePath: options.modulePath, tokenUri: options.tokenUri }
+      ? { mode: 'hsm' as const, ...moduleLoadOfOptions(options, options.modulePath), tokenUri: options.tokenUri }
       : undefined;
   const workstation = openWorkstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
     onProgress: stillRunning(printStatus),
@@ -400,4 +401,13 @@ export async function main(argv: string[]): Promise<number> {
     closeSecretInput();
     workstation.close();
   }
+}
+
+/** The module --module names, with its --module-args and --module-env; none without --module. */
+function moduleLoadOfOptions(options: CliOptions): ModuleLoad | undefined;
+function moduleLoadOfOptions(options: CliOptions, modulePath: string): ModuleLoad;
+function moduleLoadOfOptions(options: CliOptions, modulePath = options.modulePath): ModuleLoad | undefined {
+  return modulePath === undefined
+    ? undefined
+    : moduleLoadOf({ modulePath, moduleArgs: options.moduleArgs, moduleEnv: options.moduleEnv });
 }

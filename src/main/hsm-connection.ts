@@ -12,6 +12,7 @@ import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { Capabilities } from '../shared/keys';
+import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { HsmSettings } from '../shared/settings';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
@@ -75,6 +76,13 @@ export interface ConnectionDependencies {
   /** This Keyward holds the data folder's instance lock. */
   lockHeld: () => boolean;
 }
+
+/** An HSM process's options for a module: its file, its variables and its C_Initialize arguments. */
+const processOptionsOf = (load: ModuleLoad): HsmProcessOptions => ({
+  modulePath: load.modulePath,
+  env: load.moduleEnv ?? {},
+  ...(load.moduleArgs !== undefined ? { moduleArgs: load.moduleArgs } : {}),
+});
 
 export class HsmConnection {
   /** A promise, so that concurrent first calls share one HSM process. */
@@ -160,8 +168,8 @@ export class HsmConnection {
   }
 
   /** Loads a module in a throw-away HSM process, so that a bad library cannot disturb the current one. */
-  async listModuleTokens(modulePath: string): Promise<ModuleTokens> {
-    return this.withProbe(modulePath, async (probe) => ({
+  async listModuleTokens(load: ModuleLoad): Promise<ModuleTokens> {
+    return this.withProbe(load, async (probe) => ({
       module: await probe.request('describeModule', {}),
       tokens: (await probe.request('listTokens', {})).filter((t) => t.initialized),
     }));
@@ -171,9 +179,9 @@ export class HsmConnection {
    * Every initialised token of a module, read live: of the configured module when no path is given
    * (marking the selected token), otherwise of that module through a throw-away HSM process.
    */
-  async tokenReport(modulePath?: string, tokenUri?: string): Promise<TokenReport> {
-    if (modulePath !== undefined) {
-      return this.withProbe(modulePath, async (probe) => ({
+  async tokenReport(load?: ModuleLoad, tokenUri?: string): Promise<TokenReport> {
+    if (load !== undefined) {
+      return this.withProbe(load, async (probe) => ({
         rehearsal: false,
         module: await probe.request('describeModule', {}),
         selectedTokenUri: tokenUri ?? null,
@@ -190,12 +198,12 @@ export class HsmConnection {
   }
 
   /** The capability probe of the configured token, or of a token of another module (CLI --module/--token). */
-  async probe(modulePath?: string, tokenUri?: string): Promise<Capabilities> {
-    if (modulePath === undefined) {
+  async probe(load?: ModuleLoad, tokenUri?: string): Promise<Capabilities> {
+    if (load === undefined) {
       const { client, tokenUri: selected } = await this.connect();
       return client.request('probe', { uri: selected });
     }
-    return this.withProbe(modulePath, async (probe) => {
+    return this.withProbe(load, async (probe) => {
       let uri = tokenUri;
       if (uri === undefined) {
         const tokens = (await probe.request('listTokens', {})).filter((t) => t.initialized);
@@ -203,7 +211,7 @@ export class HsmConnection {
         if (!only || tokens.length > 1) {
           throw new KeywardError(
             'HSM_TOKEN_AMBIGUOUS',
-            `The module ${modulePath} has ${tokens.length} initialised tokens${tokens.length ? `: ${tokens.map((t) => `"${t.label}" (serial ${t.serial})`).join(', ')}` : ''}.`,
+            `The module ${load.modulePath} has ${tokens.length} initialised tokens${tokens.length ? `: ${tokens.map((t) => `"${t.label}" (serial ${t.serial})`).join(', ')}` : ''}.`,
             'Name the token with --token (a PKCS#11 URI such as pkcs11:token=LABEL;serial=SERIAL).',
           );
         }
@@ -213,8 +221,8 @@ export class HsmConnection {
     });
   }
 
-  private async withProbe<T>(modulePath: string, work: (probe: HsmClient) => Promise<T>): Promise<T> {
-    const probe = this.client({ modulePath, env: {} });
+  private async withProbe<T>(load: ModuleLoad, work: (probe: HsmClient) => Promise<T>): Promise<T> {
+    const probe = this.client(processOptionsOf(load));
     try {
       return await work(probe);
     } finally {
@@ -253,7 +261,7 @@ export class HsmConnection {
       settings.mode === 'hsm'
         ? {
             mode: settings.mode,
-            modulePath: settings.modulePath,
+            ...moduleLoadOf(settings),
             moduleSha256: await sha256File(trustedModulePath(settings.modulePath, this.d.dataDir)),
           }
         : { mode: settings.mode };
@@ -288,10 +296,10 @@ export class HsmConnection {
   hsmSelection(): HsmSelection {
     return {
       current: () => this.settings(),
-      inspect: async (modulePath, tokenUri) => {
+      inspect: async (load, tokenUri) => {
         const identity = this.d.stores().identities.require();
-        const moduleSha256 = await sha256File(trustedModulePath(modulePath, this.d.dataDir));
-        return this.withProbe(modulePath, async (probe) => {
+        const moduleSha256 = await sha256File(trustedModulePath(load.modulePath, this.d.dataDir));
+        return this.withProbe(load, async (probe) => {
           const token = await probe.request('describeToken', { uri: tokenUri });
           const certified = new X509Certificate(Buffer.from(identity.certificateDer)).publicKey.export({
             type: 'spki',
@@ -361,7 +369,7 @@ export class HsmConnection {
     const subject = settings.mode === 'hsm' ? settings.tokenUri : 'rehearsal token';
     const details: AuditDetails = {
       mode: settings.mode,
-      ...(settings.mode === 'hsm' ? { modulePath: settings.modulePath } : {}),
+      ...(settings.mode === 'hsm' ? moduleLoadOf(settings) : {}),
       moduleSha256,
       tokenSerial: identity.tokenSerial,
       ceremony: change.ceremony,
@@ -444,7 +452,7 @@ export class HsmConnection {
     if (settings.mode === 'hsm') {
       return {
         settings,
-        client: this.client({ modulePath: settings.modulePath, env: {} }),
+        client: this.client(processOptionsOf(settings)),
         tokenUri: settings.tokenUri,
       };
     }

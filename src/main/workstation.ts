@@ -10,6 +10,7 @@ import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract'
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { Capabilities, LoginResult, LoginRole, SigningKeySpec } from '../shared/keys';
+import type { ModuleLoad } from '../shared/module-load';
 import type { OfficerRecord, QuorumPolicy } from '../shared/officers';
 import type { HsmSettings } from '../shared/settings';
 import {
@@ -90,14 +91,14 @@ export class Workstation {
   tokenStatus(): Promise<TokenStatus> {
     return this.hsm.tokenStatus();
   }
-  listModuleTokens(modulePath: string): Promise<ModuleTokens> {
-    return this.hsm.listModuleTokens(modulePath);
+  listModuleTokens(load: ModuleLoad): Promise<ModuleTokens> {
+    return this.hsm.listModuleTokens(load);
   }
-  tokenReport(modulePath?: string, tokenUri?: string): Promise<TokenReport> {
-    return this.hsm.tokenReport(modulePath, tokenUri);
+  tokenReport(load?: ModuleLoad, tokenUri?: string): Promise<TokenReport> {
+    return this.hsm.tokenReport(load, tokenUri);
   }
-  probe(modulePath?: string, tokenUri?: string): Promise<Capabilities> {
-    return this.hsm.probe(modulePath, tokenUri);
+  probe(load?: ModuleLoad, tokenUri?: string): Promise<Capabilities> {
+    return this.hsm.probe(load, tokenUri);
   }
   select(settings: HsmSettings): Promise<HsmSettings> {
     return this.hsm.select(settings);

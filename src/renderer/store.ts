@@ -4,6 +4,7 @@ import type { AuditEntry, AuditVerification, CheckpointVerification } from '../s
 import type { CeremonyCatalogueEntry } from '../shared/ceremony-types';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
 import type { Capabilities } from '../shared/keys';
+import type { ModuleLoad } from '../shared/module-load';
 import type { HsmSettings } from '../shared/settings';
 import { call } from './api';
 import { loaded, type Loadable } from './loadable';
@@ -51,7 +52,7 @@ interface AppState {
   show: (screen: Screen) => void;
   refreshStatus: () => Promise<void>;
   loadSettings: () => Promise<void>;
-  listModuleTokens: (modulePath: string) => Promise<void>;
+  listModuleTokens: (load: ModuleLoad) => Promise<void>;
   selectHsm: (settings: HsmSettings) => Promise<boolean>;
 }
 
@@ -152,9 +153,9 @@ export const useApp = create<AppState>((set, get) => ({
     set({ settings: loaded(result) });
   },
 
-  listModuleTokens: async (modulePath) => {
+  listModuleTokens: async (load) => {
     set({ moduleTokens: { state: 'loading' } });
-    const result = await call('listModuleTokens', { modulePath });
+    const result = await call('listModuleTokens', load);
     set({ moduleTokens: loaded(result) });
   },
 

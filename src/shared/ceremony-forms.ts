@@ -4,6 +4,7 @@
  * fills (a dotted path into the same plan a plan file states), so the renderer builds the plan the main
  * process validates with the type's schema, and a refusal naming a path points at its field.
  */
+import { variablesFromLines } from './module-load';
 import { providerIds, providerNames, type ProviderId } from './providers';
 
 export interface ChoiceOption {
@@ -19,7 +20,7 @@ export type FormLists = Record<string, string[]>;
 export const defaultAlgorithm = 'RSAES_OAEP_SHA_256';
 
 export type FormField =
-  /** Typed text (a number when `number` is set: the plan gets the number, or `fallback` when it is not one). */
+  /** Typed text (a number when `number` is set: the plan gets the number, or `fallback` when it is not one; left out when `optional` and empty). */
   | {
       kind: 'text';
       path: string;
@@ -28,7 +29,10 @@ export type FormField =
       hint?: string;
       initial?: string;
       number?: { fallback: number };
+      optional?: true;
     }
+  /** Variables, typed one per line as NAME=VALUE; left out when none. */
+  | { kind: 'variables'; path: string; id: string; label: string; hint: string }
   /** One of fixed options; `empty` is sent as null (e.g. no provider yet). */
   | {
       kind: 'choice';
@@ -143,8 +147,14 @@ export function planFromForm(
     const text = (given ?? ('initial' in field ? (field.initial ?? '') : '')).trim();
     switch (field.kind) {
       case 'text':
+        if (field.optional && text === '') break;
         setAtPath(plan, field.path, field.number ? numberOr(text, field.number.fallback) : text);
         break;
+      case 'variables': {
+        const env = variablesFromLines(text);
+        if (Object.keys(env).length) setAtPath(plan, field.path, env);
+        break;
+      }
       case 'choice':
         setAtPath(plan, field.path, field.empty === 'null' && text === '' ? null : text);
         break;

@@ -13,6 +13,7 @@ import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
 import { maxPinParts, signingKeySpecs, type Capabilities } from './keys';
 import type { DriveEntry, RemovableDrive } from './media';
+import { moduleArgsSchema, moduleEnvSchema } from './module-load';
 import { officerIdPattern, officerRoles, type OfficerRecord, type QuorumPolicy } from './officers';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
@@ -144,7 +145,15 @@ const tokenUri = z
 
 export const hsmSettingsSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('rehearsal') }).strict(),
-  z.object({ mode: z.literal('hsm'), modulePath, tokenUri }).strict(),
+  z
+    .object({
+      mode: z.literal('hsm'),
+      modulePath,
+      tokenUri,
+      moduleArgs: moduleArgsSchema.optional(),
+      moduleEnv: moduleEnvSchema.optional(),
+    })
+    .strict(),
 ]);
 
 export const contract = {
@@ -152,7 +161,9 @@ export const contract = {
   getTokenStatus: call<TokenStatus>()(noArguments),
   getHsmSettings: call<HsmSettings>()(noArguments),
   /** Loads a module (in the HSM process) and lists its tokens, so an officer can pick one. */
-  listModuleTokens: call<ModuleTokens>()(z.object({ modulePath }).strict()),
+  listModuleTokens: call<ModuleTokens>()(
+    z.object({ modulePath, moduleArgs: moduleArgsSchema.optional(), moduleEnv: moduleEnvSchema.optional() }).strict(),
+  ),
   /** Switches the workstation to a token after checking that it can be opened; returns the saved settings. */
   selectHsm: call<HsmSettings>()(hsmSettingsSchema),
   /** What the selected token can do for Keyward: key types, signature schemes, wrapping algorithms. */

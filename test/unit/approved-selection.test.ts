@@ -153,20 +153,28 @@ describe('the change-hsm step', () => {
 
   it('plans the same module and token again only when they are not approved as they are now', async () => {
     await expect(
-      planChangeHsm(selection(vendor, approvedHash), vendor.modulePath, vendor.tokenUri),
+      planChangeHsm(selection(vendor, approvedHash), { modulePath: vendor.modulePath }, vendor.tokenUri),
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    const legacy = await planChangeHsm(selection(vendor, undefined), vendor.modulePath, vendor.tokenUri);
+    const legacy = await planChangeHsm(
+      selection(vendor, undefined),
+      { modulePath: vendor.modulePath },
+      vendor.tokenUri,
+    );
     expect(legacy.steps[0]?.description).toContain('carries no approval signed by the workstation key');
     const updated = await planChangeHsm(
       selection(vendor, approvedHash, 'e'.repeat(64)),
-      vendor.modulePath,
+      { modulePath: vendor.modulePath },
       vendor.tokenUri,
     );
     expect(updated.steps[0]?.description).toContain('its module file changed since they were approved');
   });
 
   it('still holds on the selection it was planned from, or once the target is in force (a run whose completion was not known), and on nothing else', async () => {
-    const { steps } = await planChangeHsm(selection({ mode: 'rehearsal' }, null), vendor.modulePath, vendor.tokenUri);
+    const { steps } = await planChangeHsm(
+      selection({ mode: 'rehearsal' }, null),
+      { modulePath: vendor.modulePath },
+      vendor.tokenUri,
+    );
     const params = steps[0]?.params ?? {};
     const step = selectHsm.executor;
     expect(() => step.stillHolds?.(planning(selection({ mode: 'rehearsal' }, null)), params)).not.toThrow();

@@ -16,7 +16,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
   return {
     getTokenStatus: () => workstation.tokenStatus(),
     getHsmSettings: () => Promise.resolve(workstation.settings()),
-    listModuleTokens: ({ modulePath }) => workstation.listModuleTokens(modulePath),
+    listModuleTokens: (load) => workstation.listModuleTokens(load),
     // Never while a ceremony step uses the HSM process that switching closes.
     selectHsm: (settings) =>
       ceremonies.whileIdle('switching the HSM', async () => {

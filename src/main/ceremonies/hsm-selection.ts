@@ -1,4 +1,5 @@
 /** The workstation's HSM choice as ceremony steps see it (the change-hsm ceremony reads, checks and saves it). */
+import type { ModuleLoad } from '../../shared/module-load';
 import type { HsmSettings } from '../../shared/settings';
 import type { SavedSelection } from '../hsm/client/approved-selection';
 
@@ -20,7 +21,7 @@ export interface HsmSelection {
    */
   approvedModuleSha256(): string | null | undefined;
   /** Loads the module in a throw-away HSM process, and checks that the token holds the workstation key. */
-  inspect(modulePath: string, tokenUri: string): Promise<HsmInspection>;
+  inspect(load: ModuleLoad, tokenUri: string): Promise<HsmInspection>;
   /**
    * Keeps the approved selection aside while the step's completion is committed: it is in force only once
    * that commit has happened, so a commit that fails leaves the old selection in force and the step can run again.

@@ -12,23 +12,30 @@
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { hexGroups } from '../../shared/fingerprint';
+import { moduleArgsSchema, moduleEnvSchema, moduleLoadInWords, moduleLoadOf } from '../../shared/module-load';
 import type { HsmSettings } from '../../shared/settings';
 import { sameSelection, selectionApprovalSchema, signSelection } from '../hsm/client/approved-selection';
 import { defineStep, stale } from './steps';
 
-export const describeSettings = (settings: HsmSettings): string =>
-  settings.mode === 'rehearsal' ? 'the rehearsal token' : `${settings.modulePath}, token ${settings.tokenUri}`;
+export const describeSettings = (settings: HsmSettings): string => {
+  if (settings.mode === 'rehearsal') return 'the rehearsal token';
+  const how = moduleLoadInWords(settings);
+  return `${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}`;
+};
 
-const targetOf = (params: { modulePath: string; tokenUri: string }): Extract<HsmSettings, { mode: 'hsm' }> => ({
-  mode: 'hsm',
-  modulePath: params.modulePath,
-  tokenUri: params.tokenUri,
-});
+const targetOf = (params: {
+  modulePath: string;
+  tokenUri: string;
+  moduleArgs?: string | undefined;
+  moduleEnv?: Record<string, string> | undefined;
+}): Extract<HsmSettings, { mode: 'hsm' }> => ({ mode: 'hsm', ...moduleLoadOf(params), tokenUri: params.tokenUri });
 
 export const selectHsm = defineStep({
   action: 'select-hsm',
   params: z.object({
     modulePath: z.string().min(1),
+    moduleArgs: moduleArgsSchema.optional(),
+    moduleEnv: moduleEnvSchema.optional(),
     tokenUri: z.string().min(1),
     moduleSha256: z.string().regex(/^[0-9a-f]{64}$/),
     tokenSerial: z.string(),
@@ -44,7 +51,7 @@ export const selectHsm = defineStep({
   },
   run: async (context, params) => {
     const target = targetOf(params);
-    const found = await context.hsm.inspect(target.modulePath, target.tokenUri);
+    const found = await context.hsm.inspect(target, target.tokenUri);
     if (found.moduleSha256 !== params.moduleSha256) {
       throw new KeywardError(
         'HSM_MODULE_REFUSED',
@@ -73,7 +80,7 @@ export const selectHsm = defineStep({
       outcome: 'success',
       details: {
         mode: 'hsm',
-        modulePath: settings.modulePath,
+        ...moduleLoadOf(settings),
         moduleSha256: params.moduleSha256,
         tokenSerial: params.tokenSerial,
         ceremony: context.ceremonyId,

@@ -1,15 +1,14 @@
 /** The HSM process as an Electron utility process, so no PKCS#11 call runs on Electron's main thread. */
 import { utilityProcess } from 'electron';
-import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from '../hsm/channel';
+import { hostVariables, type HsmChannel, type HsmChannelFactory } from '../hsm/channel';
 import { hsmProcessEnv } from '../hsm/client/process-env';
-import { moduleEnvVar } from '../hsm/protocol';
 import { hsmHostScript } from '../paths';
 
-export const utilityHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
+export const utilityHsmChannel: HsmChannelFactory = (options) => {
   const child = utilityProcess.fork(hsmHostScript(), [], {
     serviceName: 'Keyward HSM',
     // Nothing in Keyward's environment loads code into the process the PINs pass through (see process-env.ts).
-    env: hsmProcessEnv(process.env, { ...env, [moduleEnvVar]: modulePath, [parentPidEnvVar]: String(process.pid) }),
+    env: hsmProcessEnv(process.env, hostVariables(options)),
     stdio: 'ignore',
   });
   const kill = (): void => {

@@ -1,4 +1,6 @@
 /** How main talks to an HSM process, whichever kind of process hosts it. */
+import { moduleArgsEnvVar, moduleEnvVar } from './protocol';
+
 export interface HsmChannel {
   /** Never throws nor leaves an error unhandled: a process that cannot be reached is ended, and its exit reported. */
   send(message: unknown): void;
@@ -20,7 +22,17 @@ export interface HsmProcessOptions {
   modulePath: string;
   /** Extra environment for the module, e.g. SOFTHSM2_CONF for the rehearsal token. */
   env: Record<string, string>;
+  /** Arguments to C_Initialize, when the module takes any. */
+  moduleArgs?: string;
 }
+
+/** The HSM process's own variables: which module, with which arguments, serving which parent. */
+export const hostVariables = (options: HsmProcessOptions): Record<string, string> => ({
+  ...options.env,
+  [moduleEnvVar]: options.modulePath,
+  ...(options.moduleArgs !== undefined ? { [moduleArgsEnvVar]: options.moduleArgs } : {}),
+  [parentPidEnvVar]: String(process.pid),
+});
 
 export type HsmChannelFactory = (options: HsmProcessOptions) => HsmChannel;
 

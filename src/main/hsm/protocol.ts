@@ -234,6 +234,8 @@ export const hsmSilenceLimitMs = 5_000;
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';
+/** ...and the arguments it is initialised with (C_Initialize's pReserved), when it takes any. */
+export const moduleArgsEnvVar = 'KEYWARD_PKCS11_MODULE_ARGS';
 
 /** The wraps of a wrapKwp response, one per key named, in order. */
 export function splitWraps({ wrapped, lengths }: { wrapped: Uint8Array; lengths: number[] }): Uint8Array[] {

@@ -267,6 +267,24 @@ export function CeremonyForm() {
             hint={field.hint}
           />
         );
+      case 'variables':
+        return (
+          <div className="form-field" key={field.path}>
+            <label htmlFor={field.id}>{field.label}</label>
+            <textarea
+              id={field.id}
+              className="mono wide"
+              rows={3}
+              value={f[field.path] ?? ''}
+              onChange={(event) => set(field.path)(event.target.value)}
+              aria-describedby={`${field.id}-hint`}
+              spellCheck={false}
+            />
+            <span id={`${field.id}-hint`} className="hint">
+              {field.hint}
+            </span>
+          </div>
+        );
       case 'key-versions':
         return checkboxGroup(
           field.path,

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { moduleLoadOf, variablesFromLines } from '../../shared/module-load';
 import type { HsmSettings } from '../../shared/settings';
 import { useStartCeremony } from '../ceremony/store';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -21,7 +22,15 @@ export function SettingsScreen() {
   const [mode, setMode] = useState<HsmSettings['mode']>('rehearsal');
   const [modulePath, setModulePath] = useState('');
   const [tokenUri, setTokenUri] = useState('');
-  const ids = { module: useId(), token: useId() };
+  const [moduleArgs, setModuleArgs] = useState('');
+  const [moduleEnv, setModuleEnv] = useState('');
+  const ids = { module: useId(), token: useId(), args: useId(), env: useId() };
+  // Arguments and variables only when given: most modules take none.
+  const load = moduleLoadOf({
+    modulePath,
+    ...(moduleArgs.trim() ? { moduleArgs: moduleArgs.trim() } : {}),
+    moduleEnv: variablesFromLines(moduleEnv),
+  });
 
   useEffect(() => {
     void loadSettings();
@@ -34,12 +43,18 @@ export function SettingsScreen() {
     if (settings.value.mode === 'hsm') {
       setModulePath(settings.value.modulePath);
       setTokenUri(settings.value.tokenUri);
+      setModuleArgs(settings.value.moduleArgs ?? '');
+      setModuleEnv(
+        Object.entries(settings.value.moduleEnv ?? {})
+          .map(([name, value]) => `${name}=${value}`)
+          .join('\n'),
+      );
     }
   }, [settings]);
 
   const submit = async (event: { preventDefault: () => void }) => {
     event.preventDefault();
-    const chosen: HsmSettings = mode === 'rehearsal' ? { mode } : { mode, modulePath, tokenUri };
+    const chosen: HsmSettings = mode === 'rehearsal' ? { mode } : { mode, ...load, tokenUri };
     if (await selectHsm(chosen)) show('start');
   };
 
@@ -85,12 +100,37 @@ export function SettingsScreen() {
               />
               <button
                 type="button"
-                onClick={() => void listModuleTokens(modulePath)}
+                onClick={() => void listModuleTokens(load)}
                 disabled={!modulePath || moduleTokens.state === 'loading'}
               >
                 {moduleTokens.state === 'loading' ? 'Loading the module…' : 'List its tokens'}
               </button>
             </div>
+            <label htmlFor={ids.args}>Module arguments (only if the vendor documents arguments to C_Initialize)</label>
+            <input
+              id={ids.args}
+              className="mono wide"
+              value={moduleArgs}
+              onChange={(e) => setModuleArgs(e.target.value)}
+              placeholder="configdir='sql:/path' certPrefix='' keyPrefix='' secmod='secmod.db' flags="
+              spellCheck={false}
+              autoComplete="off"
+            />
+            <label htmlFor={ids.env}>
+              Module variables, one NAME=VALUE per line (a vendor&apos;s configuration file)
+            </label>
+            <textarea
+              id={ids.env}
+              className="mono wide"
+              rows={2}
+              value={moduleEnv}
+              onChange={(e) => setModuleEnv(e.target.value)}
+              spellCheck={false}
+            />
+            <p className="hint">
+              Shown in the change-hsm plan and kept in the audit log: never a PIN. Only variables that cannot load other
+              code are passed to the module.
+            </p>
             {moduleTokens.state === 'failed' && (
               <ErrorPanel title="The module could not be used" error={moduleTokens.error} />
             )}

@@ -5,16 +5,24 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
+import {
+  moduleArgsSchema,
+  moduleEnvSchema,
+  moduleLoadInWords,
+  moduleLoadOf,
+  type ModuleLoad,
+} from '../../../shared/module-load';
 import { parseTokenUri } from '../../../shared/pkcs11-uri';
 import { sameSelection } from '../../hsm/client/approved-selection';
-import { defineCeremony, officersPresent, type Planned, securityOfficerQuorum } from '../ceremony-type';
+import { defineCeremony, officersPresent, securityOfficerQuorum, type Planned } from '../ceremony-type';
 import type { HsmSelection } from '../hsm-selection';
 import { describeSettings, selectHsm } from '../hsm-steps';
 
-export async function planChangeHsm(selection: HsmSelection, modulePath: string, tokenUri: string): Promise<Planned> {
+export async function planChangeHsm(selection: HsmSelection, load: ModuleLoad, tokenUri: string): Promise<Planned> {
+  const { modulePath } = load;
   const current = selection.current();
-  const found = await selection.inspect(modulePath, tokenUri);
-  const again = sameSelection(current, { mode: 'hsm', modulePath, tokenUri });
+  const found = await selection.inspect(load, tokenUri);
+  const again = sameSelection(current, { mode: 'hsm', ...moduleLoadOf(load), tokenUri });
   const approved = selection.approvedModuleSha256();
   if (again && approved === found.moduleSha256) {
     throw new KeywardError(
@@ -23,7 +31,8 @@ export async function planChangeHsm(selection: HsmSelection, modulePath: string,
       'Name the new module file or token address.',
     );
   }
-  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')}) and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
+  const how = moduleLoadInWords(load);
+  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')})${how ? `, ${how},` : ''} and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
   const why = approved
     ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})`
     : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
@@ -35,7 +44,7 @@ export async function planChangeHsm(selection: HsmSelection, modulePath: string,
           ? `Approve again ${module}, which the workstation already uses: ${why}. Every PIN typed afterwards goes through this module.`
           : `Use ${module}, instead of ${describeSettings(current)}. Every PIN typed afterwards goes through this module.`,
         {
-          modulePath,
+          ...moduleLoadOf(load),
           tokenUri,
           moduleSha256: found.moduleSha256,
           tokenSerial: found.tokenSerial,
@@ -82,6 +91,21 @@ export const changeHsm = defineCeremony({
       label: 'Token address (PKCS#11 URI)',
       hint: "The token that holds this workstation's signing key, e.g. pkcs11:token=CMK%20HSM;serial=1234.",
     },
+    {
+      kind: 'text',
+      path: 'hsm.args',
+      id: 'hsm-args',
+      label: 'Module arguments (optional)',
+      hint: "Only if the vendor documents arguments to C_Initialize (NSS: configdir='sql:/path' …). Shown in the plan; never a PIN.",
+      optional: true,
+    },
+    {
+      kind: 'variables',
+      path: 'hsm.env',
+      id: 'hsm-env',
+      label: 'Module variables (optional)',
+      hint: 'One NAME=VALUE per line, e.g. a vendor configuration file; only variables that cannot load other code are passed.',
+    },
   ],
   plan: z
     .object({
@@ -95,10 +119,19 @@ export const changeHsm = defineCeremony({
             .max(4096)
             .refine((p) => p.startsWith('/'), 'the module is a full path (starting with /)'),
           token: tokenAddress,
+          /** C_Initialize's arguments, for a module that needs them (NSS: its database folder). */
+          args: moduleArgsSchema.optional(),
+          /** Variables the module reads (its configuration file), from those Keyward passes. */
+          env: moduleEnvSchema.optional(),
         })
         .strict(),
     })
     .strict(),
   steps: [selectHsm],
-  build: ({ hsm }, { workstation }) => planChangeHsm(workstation.hsmSelection(), hsm.module, hsm.token),
+  build: ({ hsm }, { workstation }) =>
+    planChangeHsm(
+      workstation.hsmSelection(),
+      moduleLoadOf({ modulePath: hsm.module, moduleArgs: hsm.args, moduleEnv: hsm.env }),
+      hsm.token,
+    ),
 });

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
 import type { WorkstationIdentity } from '../../../shared/inventory';
+import { moduleArgsSchema, moduleEnvSchema, moduleLoadInWords, moduleLoadOf } from '../../../shared/module-load';
 import type { HsmSettings } from '../../../shared/settings';
 import type { AuditLog } from '../../store/audit-log';
 import { canonicalJson } from '../../store/canonical';
@@ -97,10 +98,11 @@ export function approvalHolds(settings: HsmSettings, approval: SelectionApproval
 export const sameSelection = (a: HsmSettings, b: HsmSettings): boolean =>
   canonicalJson({ ...a }) === canonicalJson({ ...b });
 
-export const describeSelection = (settings: HsmSettings): string =>
-  settings.mode === 'rehearsal'
-    ? 'the rehearsal token'
-    : `the module ${settings.modulePath}, token ${settings.tokenUri}`;
+export const describeSelection = (settings: HsmSettings): string => {
+  if (settings.mode === 'rehearsal') return 'the rehearsal token';
+  const how = moduleLoadInWords(settings);
+  return `the module ${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}`;
+};
 
 /** What the audit log says of the HSM selections made and approved (hsm.select, hsm.approve entries). */
 export interface SelectionHistory {
@@ -126,12 +128,22 @@ export function selectionHistory(log: Pick<AuditLog, 'query'>): SelectionHistory
     : {};
   const last = selections.find((e) => e.outcome === 'success');
   if (!last) return history;
-  const { mode, modulePath, moduleSha256 } = last.details;
+  const { mode, modulePath, moduleArgs, moduleEnv, moduleSha256 } = last.details;
   if (mode === 'hsm' && typeof modulePath === 'string' && last.subject) {
+    const args = moduleArgsSchema.safeParse(moduleArgs);
+    const env = moduleEnvSchema.safeParse(moduleEnv);
     return {
       ...history,
       lastSelected: {
-        settings: { mode: 'hsm', modulePath, tokenUri: last.subject },
+        settings: {
+          mode: 'hsm',
+          ...moduleLoadOf({
+            modulePath,
+            ...(args.success ? { moduleArgs: args.data } : {}),
+            ...(env.success ? { moduleEnv: env.data } : {}),
+          }),
+          tokenUri: last.subject,
+        },
         moduleSha256: typeof moduleSha256 === 'string' ? moduleSha256 : null,
       },
     };

@@ -1,15 +1,14 @@
 /** The HSM process as a Node child process: used by the Chromium shell, the CLI and the tests. */
 import { fork } from 'node:child_process';
 import { hsmHostScript } from '../../paths';
-import { parentPidEnvVar, type HsmChannel, type HsmChannelFactory } from '../channel';
-import { moduleEnvVar } from '../protocol';
+import { hostVariables, type HsmChannel, type HsmChannelFactory } from '../channel';
 import { hsmProcessEnv } from './process-env';
 
-export const nodeHsmChannel: HsmChannelFactory = ({ modulePath, env }) => {
+export const nodeHsmChannel: HsmChannelFactory = (options) => {
   const child = fork(hsmHostScript(), [], {
     serialization: 'advanced',
     // Nothing in Keyward's environment or command line loads code into the process the PINs pass through.
-    env: hsmProcessEnv(process.env, { ...env, [moduleEnvVar]: modulePath, [parentPidEnvVar]: String(process.pid) }),
+    env: hsmProcessEnv(process.env, hostVariables(options)),
     execArgv: [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -6,6 +6,7 @@ import { KeywardError, toErrorData } from '../../../shared/errors';
 import { parentPidEnvVar } from '../channel';
 import { isAlive, processRef } from '../process-registry';
 import {
+  moduleArgsEnvVar,
   moduleEnvVar,
   progressIntervalMs,
   type HsmOpName,
@@ -63,7 +64,7 @@ function open(): Layer {
       'Restart Keyward.',
     );
   }
-  const module = Pkcs11Module.open(path);
+  const module = Pkcs11Module.open(path, process.env[moduleArgsEnvVar]);
   const sessions = new Sessions(module);
   const ephemerals = new EphemeralKeys(module);
   const keys = new Keys(module, sessions, ephemerals);

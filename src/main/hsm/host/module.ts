@@ -40,18 +40,22 @@ export class Pkcs11Module {
   readonly lib: pkcs11js.PKCS11;
   readonly path: string;
 
-  private constructor(lib: pkcs11js.PKCS11, path: string) {
+  private constructor(
+    lib: pkcs11js.PKCS11,
+    path: string,
+    private readonly initArgs: pkcs11js.InitializationOptions | undefined,
+  ) {
     this.lib = lib;
     this.path = path;
   }
 
-  static open(path: string): Pkcs11Module {
+  /** `moduleArgs`: C_Initialize's arguments (pReserved), for a module that reads them (NSS's softoken does). */
+  static open(path: string, moduleArgs?: string): Pkcs11Module {
     // Checked again here, just before dlopen runs the library's code, and loaded by its real path.
     const real = trustedModulePath(path);
     const lib = new pkcs11js.PKCS11();
     try {
       lib.load(real);
-      lib.C_Initialize();
     } catch (error) {
       throw new KeywardError(
         'HSM_MODULE_LOAD_FAILED',
@@ -59,7 +63,20 @@ export class Pkcs11Module {
         'Choose the PKCS#11 library file the HSM vendor documents (a shared library exporting C_GetFunctionList), not another file.',
       );
     }
-    return new Pkcs11Module(lib, path);
+    const initArgs = moduleArgs !== undefined ? { libraryParameters: moduleArgs } : undefined;
+    try {
+      lib.C_Initialize(initArgs);
+    } catch (error) {
+      const ckr = error instanceof Error ? error.message : String(error);
+      throw new KeywardError(
+        'HSM_MODULE_LOAD_FAILED',
+        `The PKCS#11 module ${path} loaded, but refused to start: C_Initialize ${moduleArgs !== undefined ? 'with the module arguments given ' : ''}returned ${ckr}.`,
+        moduleArgs !== undefined
+          ? 'Check the module arguments against the HSM vendor documentation (they are passed to C_Initialize as given).'
+          : 'Some modules need arguments to start (NSS needs its database folder, for example): give them as the module arguments, as the HSM vendor documents.',
+      );
+    }
+    return new Pkcs11Module(lib, path, initArgs);
   }
 
   close(): void {
@@ -73,7 +90,7 @@ export class Pkcs11Module {
   /** Re-reads slots after C_InitToken: some modules (SoftHSM) only renumber on a fresh initialise. */
   private reinitialise(): void {
     this.lib.C_Finalize();
-    this.lib.C_Initialize();
+    this.lib.C_Initialize(this.initArgs);
   }
 
   describe(): ModuleInfo {
