@@ -44,7 +44,7 @@ export function formatCapabilities(c: Capabilities, rehearsal: boolean): string 
     `  ${mark(w.rsaOaepSha256)}  RSA-OAEP, SHA-256`,
     `  ${mark(w.rsaAesKeyWrapNative)}  RSA-AES key wrap, native (CKM_RSA_AES_KEY_WRAP)`,
     `  ${mark(w.rsaAesKeyWrapComposed)}  RSA-AES key wrap, composed in the token`,
-    `  ${mark(w.aesKeyWrapPad)}  AES key wrap with padding (backups)`,
+    `  ${mark(w.aesKeyWrapPad)}  AES key wrap with padding, RFC 5649 (backups, RSA-AES)${c.rfc5649.mechanism ? `: ${c.rfc5649.mechanism}, by RFC 5649's test vectors` : ''}`,
     `  ${mark(c.digestKey)}  Digest of a key in the token (C_DigestKey)`,
     '',
     ...Object.entries(c.missing).map(([what, why]) => `Missing ${what}: ${why}.`),

@@ -92,8 +92,14 @@ export interface Capabilities {
     rsaAesKeyWrapNative: boolean;
     /** Composed in the token: ephemeral AES key, AES-KWP of the target, RSA-OAEP of the ephemeral. */
     rsaAesKeyWrapComposed: boolean;
+    /** RFC 5649 (AES key wrap with padding) under some mechanism of the token, found by known answer. */
     aesKeyWrapPad: boolean;
   };
+  /**
+   * Which mechanism gives RFC 5649 on this token by known answer (null: none); whether for keys of any
+   * length, or only of whole 8-octet blocks (AES, HMAC: others are zero-padded first); what each candidate gave.
+   */
+  rfc5649: { mechanism: string | null; anyLength: boolean; findings: string[] };
   digestKey: boolean;
   /** Why a capability is missing, in words; keyed by capability. */
   missing: Record<string, string>;

@@ -7,7 +7,7 @@ const wrappingRows: { key: keyof Capabilities['wrapping']; label: string }[] = [
   { key: 'rsaOaepSha256', label: 'RSA-OAEP with SHA-256' },
   { key: 'rsaAesKeyWrapNative', label: 'RSA-AES key wrap (native)' },
   { key: 'rsaAesKeyWrapComposed', label: 'RSA-AES key wrap (composed in the token)' },
-  { key: 'aesKeyWrapPad', label: 'AES key wrap with padding (backups)' },
+  { key: 'aesKeyWrapPad', label: 'AES key wrap with padding, RFC 5649 (backups, RSA-AES)' },
 ];
 
 function Capability({ ok, label, why }: { ok: boolean; label: string; why: string | undefined }) {
@@ -67,6 +67,12 @@ export function CapabilitiesCard() {
               />
             ))}
           </ul>
+          <p className="hint">
+            {capabilities.value.rfc5649.mechanism
+              ? `RFC 5649 is ${capabilities.value.rfc5649.mechanism} on this token, found by known answer${capabilities.value.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`
+              : 'No mechanism of this token gave RFC 5649’s published test vectors.'}{' '}
+            {capabilities.value.rfc5649.findings.filter((f) => !f.includes('exactly')).join('; ')}
+          </p>
         </div>
       )}
     </section>

@@ -6,11 +6,10 @@
  */
 import pkcs11js from 'pkcs11js';
 import type { Pkcs11Module } from './module';
+import { kwpOf } from './rfc5649';
 import type { TokenSession } from './sessions';
 
 type Handle = Buffer;
-
-const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
 
 /**
  * AES: the first 3 bytes of AES-ECB over a zero block; HMAC (generic secret): of SHA-1 over the key. The
@@ -66,6 +65,7 @@ export function checkValueByWrapping(
   target: Handle,
   aes: boolean,
 ): string {
+  const kwp = kwpOf(module, session, 'a key check value computed in the token');
   const wrapped = module.guard(session.where, () =>
     module.lib.C_WrapKey(session.handle, kwp, checkKey, target, Buffer.alloc(1024)),
   );

@@ -5,6 +5,7 @@
 import pkcs11js from 'pkcs11js';
 import type { Capabilities, CmkSpec, MechanismCapability, SigningKeySpec } from '../../../shared/keys';
 import type { Pkcs11Module } from './module';
+import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 
 type Handle = Buffer;
 
@@ -92,12 +93,15 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
     missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
   if (!trial.oaepSha256)
     missing.rsaOaepSha256 = trial.why.sha256 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
-  const aesKeyWrapPad = requireMechanism('aesKeyWrapPad', pkcs11js.CKM_AES_KEY_WRAP_PAD, pkcs11js.CKF_WRAP);
+  // By known answer, not by number: 0x210A is RFC 5649 on SoftHSM, PKCS#7 padding + RFC 3394 on NSS (rfc5649.ts).
+  const aesKeyWrapPad = trial.rfc5649.mechanism !== null;
+  if (!aesKeyWrapPad)
+    missing.aesKeyWrapPad = `no mechanism gives RFC 5649's test vectors: ${trial.rfc5649.findings.join('; ')}`;
   const rsaAesKeyWrapNative = requireMechanism('rsaAesKeyWrapNative', CKM_RSA_AES_KEY_WRAP, pkcs11js.CKF_WRAP);
   const rsaAesKeyWrapComposed = aesKeyWrapPad && aes !== undefined && (trial.oaepSha1 || trial.oaepSha256);
   if (!rsaAesKeyWrapComposed)
     missing.rsaAesKeyWrapComposed =
-      'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, CKM_AES_KEY_WRAP_PAD and RSA-OAEP';
+      'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, a mechanism that gives RFC 5649, and RSA-OAEP';
   if (!trial.digestKey)
     missing.digestKey = trial.why.digestKey ?? 'the token cannot digest a key (C_DigestKey with CKM_SHA256)';
 
@@ -113,11 +117,17 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
       aesKeyWrapPad,
     },
     digestKey: trial.digestKey,
+    rfc5649: {
+      mechanism: trial.rfc5649.mechanism?.name ?? null,
+      anyLength: trial.rfc5649.anyLength,
+      findings: trial.rfc5649.findings,
+    },
     missing,
   };
 }
 
 interface TrialResult {
+  rfc5649: Rfc5649Choice;
   oaepSha1: boolean;
   oaepSha256: boolean;
   digestKey: boolean;
@@ -127,9 +137,16 @@ interface TrialResult {
 /** Public session objects only (no login needed), destroyed when the session closes. */
 function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean): TrialResult {
   const lib = module.lib;
-  const result: TrialResult = { oaepSha1: false, oaepSha256: false, digestKey: false, why: {} };
   const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  const result: TrialResult = {
+    rfc5649: { mechanism: null, anyLength: false, findings: [] },
+    oaepSha1: false,
+    oaepSha256: false,
+    digestKey: false,
+    why: {},
+  };
   try {
+    result.rfc5649 = learnRfc5649(lib, session);
     const secret = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
       { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },

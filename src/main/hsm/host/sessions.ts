@@ -9,6 +9,7 @@ import type { LoginResult, LoginRole } from '../../../shared/keys';
 import { KnownObjects } from './known-objects';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
+import type { Rfc5649Choice } from './rfc5649';
 
 type Handle = Buffer;
 
@@ -21,6 +22,8 @@ export interface TokenSession {
   slot: Handle;
   /** The key objects found while logged in as `role` (forgotten when the login changes). */
   known: KnownObjects;
+  /** Which mechanism gives RFC 5649 on this token, learned by known answer on first need (rfc5649.ts). */
+  rfc5649?: Rfc5649Choice;
 }
 
 const maxPinParts = 8;

@@ -14,12 +14,11 @@ import type { Pkcs11Module } from './module';
 import { publicKeySpki, readAttributes } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
+import { kwpOf } from './rfc5649';
 import type { Sessions, TokenSession } from './sessions';
 import { cmkTemplates, curveParams, type Template } from './templates';
 
 type Handle = Buffer;
-
-const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
 
 export class Unwrapping {
   constructor(
@@ -51,7 +50,7 @@ export class Unwrapping {
     const recorded = publicKeySpki ? Buffer.from(publicKeySpki) : undefined;
     if (spec.startsWith('RSA_') || spec.startsWith('EC_'))
       return this.unwrapKeyPair(session, kek, bytes, spec, idHex, label, recorded);
-    return this.unwrapInto(session, kwp, kek, bytes, spec, idHex, label);
+    return this.unwrapInto(session, kwpOf(this.module, session, 'a restore'), kek, bytes, spec, idHex, label);
   }
 
   /** A key pair whose private half unwraps keys sent to this workstation (RSA-OAEP or RSA-AES); the public half is exported. */
@@ -171,7 +170,15 @@ export class Unwrapping {
       ),
     );
     try {
-      return this.unwrapInto(session, kwp, ephemeral, bytes.subarray(rsaBytes), spec, idHex, label);
+      return this.unwrapInto(
+        session,
+        kwpOf(this.module, session, 'RSA-AES key unwrap'),
+        ephemeral,
+        bytes.subarray(rsaBytes),
+        spec,
+        idHex,
+        label,
+      );
     } finally {
       this.keys.destroyHandles(session, [ephemeral]);
     }
@@ -209,7 +216,9 @@ export class Unwrapping {
       ...(templates.privateKey ?? []),
     ];
     const created: Handle[] = [
-      this.module.guard(session.where, () => this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, template)),
+      this.module.guard(session.where, () =>
+        this.lib.C_UnwrapKey(session.handle, kwpOf(this.module, session, 'a restore'), kek, wrapped, template),
+      ),
     ];
     const [main] = created as [Handle];
     try {
@@ -287,7 +296,7 @@ export class Unwrapping {
     }
     const challenge = randomBytes(32);
     const signature = this.module.guard(session.where, () => {
-      const probe = this.lib.C_UnwrapKey(session.handle, kwp, kek, wrapped, [
+      const probe = this.lib.C_UnwrapKey(session.handle, kwpOf(this.module, session, 'a restore'), kek, wrapped, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
         { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
         { type: pkcs11js.CKA_TOKEN, value: false }, // a session object, destroyed below

@@ -15,6 +15,7 @@ import type { Pkcs11Module } from './module';
 import { publicKeySpki, readAttributes, rsaSpki, spkiCheckValue } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
+import { kwpOf } from './rfc5649';
 import type { Sessions, TokenSession } from './sessions';
 import { type NestedAttribute, type Template, unwrapTemplate, withNoCopiesWhereKnown } from './templates';
 
@@ -29,8 +30,6 @@ export interface ApprovedWrap {
   fingerprint: string;
   hash: OaepHash;
 }
-
-const kwp: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD };
 
 /**
  * What every key unwrapped under a restore KEK has, whoever asks: the CMK's protections and those of its
@@ -340,10 +339,17 @@ export class Wrapping {
     const room = 8192;
     let out = Buffer.alloc(Math.max(room, targets.length * 64));
     let used = 0;
+    const mechanism = kwpOf(this.module, session, 'a backup');
     const lengths = this.module.guard(session.where, () =>
       targets.map((target) => {
         if (out.length - used < room) out = Buffer.concat([out.subarray(0, used), Buffer.alloc(out.length + room)]);
-        const length = this.lib.C_WrapKey(session.handle, kwp, kek, target, out.subarray(used, used + room)).length;
+        const length = this.lib.C_WrapKey(
+          session.handle,
+          mechanism,
+          kek,
+          target,
+          out.subarray(used, used + room),
+        ).length;
         used += length;
         return length;
       }),
@@ -391,7 +397,13 @@ export function composedRsaAes(
   hash: OaepHash,
 ): RsaAesWrapped {
   const kwpPart = module.guard(session.where, () =>
-    module.lib.C_WrapKey(session.handle, kwp, ephemeral, target, Buffer.alloc(8192)),
+    module.lib.C_WrapKey(
+      session.handle,
+      kwpOf(module, session, 'RSA-AES key wrap'),
+      ephemeral,
+      target,
+      Buffer.alloc(8192),
+    ),
   );
   const rsaPart = oaepWrap(module, session, wrappingKey, ephemeral, hash);
   return { wrapped: Buffer.concat([rsaPart, kwpPart]), rsaPartLength: rsaPart.length, method: 'composed-in-token' };
