@@ -156,7 +156,7 @@ it('measures bundle export and verification', async () => {
     folder = result.folder;
   };
   for (let i = 0; i < warmUp; i++) await exportOnce(); // also the bundle whose files the baseline writes and verification reads
-  const selfTestOnce = () => wrapSelfTest(client, uri, params.algorithm, params.modulusBits);
+  const selfTestOnce = () => wrapSelfTest(client, uri, params.algorithm, params.modulusBits, plan.step.key.spec, true);
 
   // Export baseline: one wrap and one signature of the manifest digest by the same token key through the
   // HSM layer, and the same files (bytes of a bundle just made) written new with write + fsync.

@@ -49,6 +49,8 @@ export interface ExportContext {
   now?: () => Date;
   /** Called with the bundle folder's path before it is written (a ceremony step claims it; see StepContext). */
   claimOutput?: (path: string) => void;
+  /** The rehearsal token: a self-test finding is recorded in the bundle instead of refusing the export. */
+  rehearsal?: boolean;
 }
 
 export interface ExportPlanRequest {
@@ -137,12 +139,15 @@ export interface ExportResult {
   manifestSha256: string;
   /** What the bundles table records once the step completes. */
   record: NewBundle;
+  /** What the self-test found on the rehearsal token (the export went on only because it is the rehearsal token). */
+  selfTestFinding?: string;
 }
 
-function readme(manifest: Manifest, upload: string, signerFingerprint: string): string {
+function readme(manifest: Manifest, upload: string, signerFingerprint: string, findings: string[]): string {
   const lines = [
     `KEYWARD UPLOAD BUNDLE for ${providerNames[manifest.provider]}`,
     '',
+    ...(findings.length ? ['FINDINGS OF THE REHEARSAL TOKEN (do not upload what it made):', ...findings, ''] : []),
     `Key: ${manifest.key.name}, version ${manifest.key.version} (${manifest.key.spec}), key check value ${manifest.key.kcv.toUpperCase()}.`,
     `Wrapped with ${manifest.wrapping.algorithm} (${manifest.wrapping.providerAlgorithm}) under the provider's RSA-${manifest.wrapping.modulusBits} key`,
     `  ${hexGroups(manifest.wrapping.wrappingKeyFingerprint)}`,
@@ -212,7 +217,14 @@ export async function exportBundle(context: ExportContext, request: ExportReques
   });
   let folder: string | undefined;
   try {
-    await wrapSelfTest(context.client, context.uri, params.algorithm, params.modulusBits);
+    const selfTestFinding = await wrapSelfTest(
+      context.client,
+      context.uri,
+      params.algorithm,
+      params.modulusBits,
+      plan.step.key.spec,
+      context.rehearsal ?? false,
+    );
     const version = context.inventory.get(request.keyName).versions.find((v) => v.version === request.version);
     const wrappingKey = context.wrappingKeys.get(request.wrappingKeyId);
     const targetId = version?.tokenObjectId ?? '';
@@ -273,7 +285,9 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     });
     const readmeFile: PayloadFile = {
       name: readmeFileName,
-      bytes: Buffer.from(readme(draft([]), payload.upload, signerFingerprint)),
+      bytes: Buffer.from(
+        readme(draft([]), payload.upload, signerFingerprint, selfTestFinding ? [selfTestFinding] : []),
+      ),
     };
     const listed = [...payload.files, readmeFile, signerPem];
     const manifest = draft(listed);
@@ -306,7 +320,7 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       drive: request.destination.drive,
       path: folder,
     };
-    return { folder, manifest, manifestSha256, record };
+    return { folder, manifest, manifestSha256, record, ...(selfTestFinding ? { selfTestFinding } : {}) };
   } catch (error) {
     if (folder) rmSync(folder, { recursive: true, force: true });
     // While another program holds the database, the failure cannot be recorded either; the officer is told why.

@@ -192,13 +192,22 @@ export const exportKeyBundle = defineStep({
       // The composed RSA-AES wrap's ephemeral key is marked trusted by the security officer.
       await asSecurityOfficer(context, () => context.client.request('prepareRsaAesWrap', { uri: context.uri }));
     }
-    const result = await exportBundle(context, {
-      ...exportRequestOf(params, context.ceremonyId),
-      policy: context.policy,
-      approvals: context.approvals,
-      actors: context.actors,
-    });
-    return { folder: result.folder, bundleId: result.manifest.bundleId, manifestSha256: result.manifestSha256 };
+    const rehearsal = context.hsm.current().mode === 'rehearsal';
+    const result = await exportBundle(
+      { ...context, rehearsal },
+      {
+        ...exportRequestOf(params, context.ceremonyId),
+        policy: context.policy,
+        approvals: context.approvals,
+        actors: context.actors,
+      },
+    );
+    return {
+      folder: result.folder,
+      bundleId: result.manifest.bundleId,
+      manifestSha256: result.manifestSha256,
+      ...(result.selfTestFinding ? { selfTestFinding: result.selfTestFinding } : {}),
+    };
   },
   // Recorded with the step's completion: a bundle whose step was rolled back is removed, never recorded.
   commit: (context, params, result) => {

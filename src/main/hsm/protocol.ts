@@ -75,10 +75,13 @@ export const hsmOps = {
   keyCheckValueInToken: op<{ uri: string; id: string }, string>('computing a key check value', working),
   /** SHA-256 of a secret key's value, computed in the token (C_DigestKey). */
   digestKey: op<{ uri: string; id: string }, Uint8Array>('hashing a key in the token', working),
-  /** Known-answer test: the export's wrap functions on a throw-away test key under a throw-away RSA key (session objects only). */
+  /**
+   * Known-answer test: the export's wrap functions on a published test key of the CMK's type (its value,
+   * or its private key as a JWK), under a published test RSA key (session objects only).
+   */
   selfTestWrap: op<
-    { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array },
-    { wrapped: Uint8Array; kcv: string }
+    { uri: string; kind: 'oaep' | 'rsa-aes'; hash: OaepHash; spki: Uint8Array; testKey: SelfTestKey },
+    { wrapped: Uint8Array }
   >('running the wrapping self-test', working),
   destroyKey: op<{ uri: string; id: string }, { destroyed: number; objects: TokenObjectRef[] }>(
     'destroying a key',
@@ -231,6 +234,12 @@ export const moduleLoadAllowanceMs = 60_000;
  * hold its event loop, so heartbeats pause while it works. That is left to the operation's time limit.
  */
 export const hsmSilenceLimitMs = 5_000;
+
+/** A published test key for the self-test: a secret key's value, or a private key's JWK (RSA or EC P-256/P-384). */
+export type SelfTestKey =
+  | { secret: Uint8Array; aes: boolean }
+  | { rsa: { n: string; e: string; d: string; p: string; q: string; dp: string; dq: string; qi: string } }
+  | { ec: { crv: 'P-256' | 'P-384'; d: string } };
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

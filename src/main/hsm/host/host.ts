@@ -99,9 +99,9 @@ const operations: {
   keyCheckValue: ({ uri, label }) => open().keys.checkValueByLabel(uri, label),
   keyCheckValueInToken: ({ uri, id }) => open().keys.checkValueInToken(uri, id),
   digestKey: ({ uri, id }) => open().keys.digestKey(uri, id),
-  selfTestWrap: ({ uri, kind, hash, spki }) => {
+  selfTestWrap: ({ uri, kind, hash, spki, testKey }) => {
     const { module, sessions, keys } = open();
-    return selfTestWrap(module, sessions, keys, uri, kind, hash, spki);
+    return selfTestWrap(module, sessions, keys, uri, kind, hash, spki, testKey);
   },
   destroyKey: ({ uri, id }) => open().keys.destroy(uri, id),
   destroyReserved: ({ uri, objects }) => open().keys.destroyReserved(uri, objects),
