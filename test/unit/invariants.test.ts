@@ -30,13 +30,23 @@ describe('source invariants', () => {
     expect(readFileSync(join(root, 'src/main/hsm/host/audit-anchor.ts'), 'utf8')).toMatch(
       /CKA_CLASS, value: pkcs11js\.CKO_DATA[\s\S]*readAttributes\(module\.lib, session\.handle, handle, \[pkcs11js\.CKA_VALUE\]\)/,
     );
-    // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as shares), and the anchor.
+    // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as
+    // shares), the anchor, and published test keys as session objects: RFC 5649's test KEK and examples
+    // (rfc5649.ts) and the pre-export self-test's keys (self-test.ts, from src/main/bundles/self-test-vectors.ts).
     expect(
       all
         .filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text))
         .map((f) => f.path)
         .sort(),
-    ).toEqual(['src/main/hsm/host/audit-anchor.ts', 'src/main/hsm/host/wrapping.ts']);
+    ).toEqual([
+      'src/main/hsm/host/audit-anchor.ts',
+      'src/main/hsm/host/rfc5649.ts',
+      'src/main/hsm/host/self-test.ts',
+      'src/main/hsm/host/wrapping.ts',
+    ]);
+    // The test keys are published constants, and their objects are session objects.
+    for (const file of ['src/main/hsm/host/rfc5649.ts', 'src/main/hsm/host/self-test.ts'])
+      expect(readFileSync(join(root, file), 'utf8')).toMatch(/CKA_TOKEN, value: false/);
   });
 
   it('imports pkcs11js only in the HSM process (src/main/hsm/host)', () => {

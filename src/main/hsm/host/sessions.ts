@@ -9,7 +9,7 @@ import type { LoginResult, LoginRole } from '../../../shared/keys';
 import { KnownObjects } from './known-objects';
 import type { Pkcs11Module } from './module';
 import { toHsmError } from './pkcs11-errors';
-import type { Rfc5649Choice } from './rfc5649';
+import type { Rfc5649Choice } from './rfc5649-choice';
 
 type Handle = Buffer;
 
