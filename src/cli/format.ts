@@ -47,6 +47,14 @@ export function formatCapabilities(c: Capabilities, rehearsal: boolean): string 
     `  ${mark(w.aesKeyWrapPad)}  AES key wrap with padding, RFC 5649 (backups, RSA-AES)${c.rfc5649.mechanism ? `: ${c.rfc5649.mechanism}, by RFC 5649's test vectors` : ''}`,
     `  ${mark(c.digestKey)}  Digest of a key in the token (C_DigestKey)`,
     '',
+    'Enforced by the token (tried on throw-away session keys):',
+    ...c.enforcement.map((e) => `  ${mark(e.holds)}  ${e.property}: ${e.detail}`),
+    ...(c.enforcement.some((e) => !e.holds)
+      ? [
+          '  This token does not enforce all of it: it holds no CMK on a production workstation; it may serve only as a rehearsal token.',
+        ]
+      : []),
+    '',
     ...Object.entries(c.missing).map(([what, why]) => `Missing ${what}: ${why}.`),
     '',
     `${c.mechanisms.length} mechanisms offered by the token.`,

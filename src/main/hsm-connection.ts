@@ -11,7 +11,7 @@ import type { AuditDetails } from '../shared/audit';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
-import type { Capabilities } from '../shared/keys';
+import type { Capabilities, EnforcementFinding } from '../shared/keys';
 import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { rehearsalToken } from '../shared/rehearsal';
 import type { HsmSettings } from '../shared/settings';
@@ -85,6 +85,8 @@ const processOptionsOf = (load: ModuleLoad): HsmProcessOptions => ({
 });
 
 export class HsmConnection {
+  /** What each module's token (by serial) was found to enforce, in this run. */
+  private readonly enforcement = new Map<string, EnforcementFinding[]>();
   /** A promise, so that concurrent first calls share one HSM process. */
   private connection: Promise<Connection> | undefined;
   /** Set by allowHsmReapproval(). */
@@ -195,6 +197,30 @@ export class HsmConnection {
       selectedTokenUri: selected,
       tokens: await readTokens(client),
     };
+  }
+
+  /**
+   * Refuses a CMK ceremony on a token that does not enforce what Keyward relies on (the probe's enforcement
+   * trials, learned once per module and token serial in this run); the rehearsal token is never refused, its
+   * outputs being marked REHEARSAL.
+   */
+  async requireEnforcing(ceremony: string): Promise<void> {
+    const { settings, client, tokenUri } = await this.connect();
+    if (settings.mode === 'rehearsal') return;
+    const token = await client.request('describeToken', { uri: tokenUri });
+    const key = `${settings.modulePath}\0${token.serial}`;
+    let findings = this.enforcement.get(key);
+    if (!findings) {
+      findings = (await client.request('probe', { uri: tokenUri })).enforcement;
+      this.enforcement.set(key, findings);
+    }
+    const failed = findings.filter((f) => !f.holds);
+    if (failed.length === 0) return;
+    throw new KeywardError(
+      'HSM_NOT_ENFORCING',
+      `The token "${token.label}" (serial ${token.serial}) does not enforce what Keyward relies on to protect a CMK, so no ${ceremony} ceremony runs on it: ${failed.map((f) => `${f.property} (${f.detail})`).join('; ')}. Nothing was planned.`,
+      'Use an HSM that enforces these (keyward token probe shows what each token does); this token may serve only as a rehearsal token.',
+    );
   }
 
   /** The capability probe of the configured token, or of a token of another module (CLI --module/--token). */

@@ -26,6 +26,8 @@ export const errorCodes = [
   'HSM_PIN_LOCKED',
   'HSM_NOT_LOGGED_IN',
   'HSM_MECHANISM_UNSUPPORTED',
+  /** The token does not enforce what Keyward relies on (its probe says which): it holds no CMK outside rehearsal. */
+  'HSM_NOT_ENFORCING',
   'HSM_KEY_EXISTS',
   /** A label another object on the token already carries: labels name keys in ceremonies and must be unique. */
   'HSM_LABEL_TAKEN',

@@ -82,6 +82,14 @@ export interface MechanismCapability {
 }
 
 /** What this token can do for Keyward, from C_GetMechanismList / C_GetMechanismInfo and trial operations. */
+/** Whether the token enforces one thing Keyward relies on, proven by attempting what it must refuse. */
+export interface EnforcementFinding {
+  property: string;
+  holds: boolean;
+  /** What the token did: its refusal, or that it did what it must not. */
+  detail: string;
+}
+
 export interface Capabilities {
   mechanisms: MechanismCapability[];
   cmkSpecs: CmkSpec[];
@@ -100,6 +108,8 @@ export interface Capabilities {
    * length, or only of whole 8-octet blocks (AES, HMAC: others are zero-padded first); what each candidate gave.
    */
   rfc5649: { mechanism: string | null; anyLength: boolean; findings: string[] };
+  /** What the token enforces of what Keyward relies on; a token failing any holds no CMK outside rehearsal. */
+  enforcement: EnforcementFinding[];
   digestKey: boolean;
   /** Why a capability is missing, in words; keyed by capability. */
   missing: Record<string, string>;

@@ -23,10 +23,14 @@ const all = sources('src');
 describe('source invariants', () => {
   it('never asks a token for a key value (CKA_VALUE): key material stays inside the HSM', () => {
     const reads = /(readAttributes|C_GetAttributeValue)\([^;]*CKA_VALUE(?!_LEN)\b/s;
-    // The one value read: the audit anchor, a data object (CKO_DATA) that holds the log's head, no key.
+    // The one value read: the audit anchor, a data object (CKO_DATA) that holds the log's head, no key. And one
+    // attempted, which the token must refuse: the enforcement trial on a throw-away session key.
     expect(
       all.filter((f) => f.text.split(/;\n/).some((statement) => reads.test(statement))).map((f) => f.path),
-    ).toEqual(['src/main/hsm/host/audit-anchor.ts']);
+    ).toEqual(['src/main/hsm/host/audit-anchor.ts', 'src/main/hsm/host/enforcement.ts']);
+    expect(readFileSync(join(root, 'src/main/hsm/host/enforcement.ts'), 'utf8')).toMatch(
+      /refuses\(readValue, 'CKR_ATTRIBUTE_SENSITIVE', \(\) =>\s*\/\/[^\n]*\n\s*lib\.C_GetAttributeValue\(session, keys\.plain, \[\{ type: pkcs11js\.CKA_VALUE \}\]\)/,
+    );
     expect(readFileSync(join(root, 'src/main/hsm/host/audit-anchor.ts'), 'utf8')).toMatch(
       /CKA_CLASS, value: pkcs11js\.CKO_DATA[\s\S]*readAttributes\(module\.lib, session\.handle, handle, \[pkcs11js\.CKA_VALUE\]\)/,
     );
@@ -40,6 +44,7 @@ describe('source invariants', () => {
         .sort(),
     ).toEqual([
       'src/main/hsm/host/audit-anchor.ts',
+      'src/main/hsm/host/enforcement.ts',
       'src/main/hsm/host/rfc5649.ts',
       'src/main/hsm/host/self-test.ts',
       'src/main/hsm/host/wrapping.ts',

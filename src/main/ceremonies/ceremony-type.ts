@@ -45,6 +45,8 @@ export interface CeremonyDeclaration<T extends string = string, S extends z.ZodT
   type: T;
   /** The app's form for it, each field naming the plan path it fills; none for the initialisation (its own form). */
   form?: FormField[];
+  /** It makes, holds or hands out a CMK: planned only on a token proven to enforce what Keyward relies on. */
+  cmk?: true;
   /** The plan's shape: `ceremony: <type>`, the officers present, and what this ceremony acts on. */
   plan: S;
   /** The officers the plan names as present (the founding officers, for an initialisation). */

@@ -24,6 +24,7 @@ export async function planSteps(
       'The initialisation has no ceremony plan of steps: it creates the officers who approve them.',
       "Initialise the workstation first (keyward ceremony run, or the app's Initialise screen).",
     );
+  if (declaration.cmk) await workstation.hsm.requireEnforcing(planFile.type);
   const planned = await declaration.build(planFile.plan, { workstation, place, id });
   const own = new Set(declaration.steps.map((step) => step.action));
   const foreign = planned.steps.find((step) => !own.has(step.action));

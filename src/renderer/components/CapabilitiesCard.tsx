@@ -67,6 +67,21 @@ export function CapabilitiesCard() {
               />
             ))}
           </ul>
+          <ul className="findings" aria-label="What the token enforces">
+            {capabilities.value.enforcement.map((e) => (
+              <li key={e.property} className={`finding ${e.holds ? 'finding-ok' : 'finding-warn'}`}>
+                {e.holds ? 'Enforced: ' : 'NOT enforced: '}
+                {e.property}
+                <span className="finding-detail"> ({e.detail})</span>
+              </li>
+            ))}
+          </ul>
+          {capabilities.value.enforcement.some((e) => !e.holds) && (
+            <p className="finding finding-warn" role="note">
+              This token does not enforce everything Keyward relies on: it holds no CMK on a production workstation and
+              may serve only as a rehearsal token.
+            </p>
+          )}
           <p className="hint">
             {capabilities.value.rfc5649.mechanism
               ? `RFC 5649 is ${capabilities.value.rfc5649.mechanism} on this token, found by known answer${capabilities.value.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`

@@ -68,6 +68,7 @@ export const backup = defineCeremony({
   description: 'Key versions wrapped under a backup key whose shares go to custodians, one drive each.',
   policy: custodyQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     { kind: 'key-versions', path: 'keys', legend: 'Key versions to back up', include: 'not-destroyed' },
     {

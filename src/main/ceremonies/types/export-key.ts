@@ -75,6 +75,7 @@ export const exportKey = defineCeremony({
     'Wrap a key version for the provider and write the signed upload bundle to a drive; it is read back and verified.',
   policy: cmkQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     { kind: 'key-version', path: 'key' },
     { kind: 'provider' },

@@ -56,6 +56,7 @@ export const generateCmk = defineCeremony({
     'A new customer master key generated inside the HSM; its key check value is recorded for every later comparison.',
   policy: cmkQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     { kind: 'text', path: 'key.name', id: 'key-name', label: 'Key name' },
     {

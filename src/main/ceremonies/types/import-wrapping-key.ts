@@ -49,6 +49,7 @@ export const importWrappingKey = defineCeremony({
     "The provider's public wrapping key, read from a drive; the officers compare its fingerprint with the provider's console, read aloud.",
   policy: cmkQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     {
       kind: 'text',

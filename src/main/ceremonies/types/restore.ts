@@ -61,6 +61,7 @@ export const restore = defineCeremony({
   description: "Key versions unwrapped from a backup package, with the custodians' shares; every KCV checked.",
   policy: custodyQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     { kind: 'folder', path: 'package', label: 'The backup package folder' },
     { kind: 'key-versions', path: 'keys', legend: 'Key versions to restore', include: 'all' },

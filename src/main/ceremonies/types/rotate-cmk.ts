@@ -38,6 +38,7 @@ export const rotateCmk = defineCeremony({
   description: 'A new version becomes active; the previous one decrypts only.',
   policy: cmkQuorum,
   dualControl: true,
+  cmk: true,
   form: [
     { kind: 'key', path: 'key.name', id: 'rotate-key', label: 'Key' },
     {

@@ -3,7 +3,14 @@
  * where the list cannot tell (a module may list RSA-OAEP yet accept only SHA-1, as SoftHSM 2.6 does).
  */
 import pkcs11js from 'pkcs11js';
-import type { Capabilities, CmkSpec, MechanismCapability, SigningKeySpec } from '../../../shared/keys';
+import type {
+  Capabilities,
+  CmkSpec,
+  EnforcementFinding,
+  MechanismCapability,
+  SigningKeySpec,
+} from '../../../shared/keys';
+import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 
@@ -117,6 +124,7 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
       aesKeyWrapPad,
     },
     digestKey: trial.digestKey,
+    enforcement: trial.enforcement,
     rfc5649: {
       mechanism: trial.rfc5649.mechanism?.name ?? null,
       anyLength: trial.rfc5649.anyLength,
@@ -128,6 +136,7 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
 
 interface TrialResult {
   rfc5649: Rfc5649Choice;
+  enforcement: EnforcementFinding[];
   oaepSha1: boolean;
   oaepSha256: boolean;
   digestKey: boolean;
@@ -140,6 +149,7 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
   const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
   const result: TrialResult = {
     rfc5649: { mechanism: null, anyLength: false, findings: [] },
+    enforcement: [],
     oaepSha1: false,
     oaepSha256: false,
     digestKey: false,
@@ -147,6 +157,8 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
   };
   try {
     result.rfc5649 = learnRfc5649(lib, session);
+    const kwp = result.rfc5649.mechanism;
+    result.enforcement = enforcementTrials(lib, session, kwp ? { mechanism: kwp.mechanism } : undefined);
     const secret = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
       { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
