@@ -57,37 +57,42 @@ export function CapabilitiesCard() {
               <dd>{capabilities.value.signingKeySpecs.join(', ') || 'none'}</dd>
             </div>
           </dl>
-          <ul className="findings" aria-label="Wrapping algorithms">
-            {wrappingRows.map((row) => (
-              <Capability
-                key={row.key}
-                ok={capabilities.value.wrapping[row.key]}
-                label={row.label}
-                why={capabilities.value.missing[row.key]}
-              />
-            ))}
-          </ul>
-          <ul className="findings" aria-label="What the token enforces">
-            {capabilities.value.enforcement.map((e) => (
-              <li key={e.property} className={`finding ${e.holds ? 'finding-ok' : 'finding-warn'}`}>
-                {e.holds ? 'Enforced: ' : 'NOT enforced: '}
-                {e.property}
-                <span className="finding-detail"> ({e.detail})</span>
-              </li>
-            ))}
-          </ul>
-          {capabilities.value.enforcement.some((e) => !e.holds) && (
-            <p className="finding finding-warn" role="note">
-              This token does not enforce everything Keyward relies on: it holds no CMK on a production workstation and
-              may serve only as a rehearsal token.
+          <div>
+            <ul className="findings" aria-label="Wrapping algorithms">
+              {wrappingRows.map((row) => (
+                <Capability
+                  key={row.key}
+                  ok={capabilities.value.wrapping[row.key]}
+                  label={row.label}
+                  why={capabilities.value.missing[row.key]}
+                />
+              ))}
+            </ul>
+            <p className="hint">
+              {capabilities.value.rfc5649.mechanism
+                ? `RFC 5649 is ${capabilities.value.rfc5649.mechanism} on this token, found by known answer${capabilities.value.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`
+                : 'No mechanism of this token gave RFC 5649’s published test vectors.'}{' '}
+              {capabilities.value.rfc5649.findings.filter((f) => !f.includes('exactly')).join('; ')}
             </p>
-          )}
-          <p className="hint">
-            {capabilities.value.rfc5649.mechanism
-              ? `RFC 5649 is ${capabilities.value.rfc5649.mechanism} on this token, found by known answer${capabilities.value.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`
-              : 'No mechanism of this token gave RFC 5649’s published test vectors.'}{' '}
-            {capabilities.value.rfc5649.findings.filter((f) => !f.includes('exactly')).join('; ')}
-          </p>
+          </div>
+          <div>
+            <h3>What the token enforces, tried on throw-away keys</h3>
+            {capabilities.value.enforcement.some((e) => !e.holds) && (
+              <p className="finding finding-warn" role="note">
+                This token does not enforce everything Keyward relies on: it holds no CMK on a production workstation
+                and may serve only as a rehearsal token.
+              </p>
+            )}
+            <ul className="findings" aria-label="What the token enforces">
+              {capabilities.value.enforcement.map((e) => (
+                <li key={e.property} className={`finding ${e.holds ? 'finding-ok' : 'finding-warn'}`}>
+                  {e.holds ? 'Enforced: ' : 'NOT enforced: '}
+                  {e.property}
+                  <span className="finding-detail"> ({e.detail})</span>
+                </li>
+              ))}
+            </ul>
+          </div>
         </div>
       )}
     </section>
