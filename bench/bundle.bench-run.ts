@@ -265,6 +265,6 @@ it('measures bundle export and verification', async () => {
       },
     ]),
     '',
-    `Of the export, the known-answer self-test alone (an RSA-${params.modulusBits} key made in software, one token wrap, unwrapped in software; timed between the exports): ${msSpread(spread(selfTestMs))}.`,
+    `Of the export, the known-answer self-test alone (a published test key of the CMK's type made a session object, one token wrap, opened in software with the published test RSA-${params.modulusBits} key; timed between the exports): ${msSpread(spread(selfTestMs))}.`,
   ]);
 }, 600_000);
