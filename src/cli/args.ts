@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { KeywardError } from '../shared/errors';
 import { maxPinParts, signingKeySpecs, type SigningKeySpec } from '../shared/keys';
-import { moduleArgsSchema, moduleEnvSchema } from '../shared/module-load';
+import { moduleArgsSchema, moduleEnvSchema, moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { officerIdPattern, type OfficerRole } from '../shared/officers';
 import { parseTokenUri } from '../shared/pkcs11-uri';
 
@@ -313,10 +313,8 @@ export const usage = (() => {
 export interface CliOptions {
   command: CommandName | 'help';
   json: boolean;
-  modulePath?: string;
-  /** With --module: its C_Initialize arguments and variables (--module-args, --module-env). */
-  moduleArgs?: string;
-  moduleEnv?: Record<string, string>;
+  /** --module, with its C_Initialize arguments and variables (--module-args, --module-env). */
+  module?: ModuleLoad;
   tokenUri?: string;
   dataDir?: string;
   out?: string;
@@ -465,6 +463,7 @@ export function parseCli(argv: string[]): CliOptions {
   if (tokenUri !== undefined) parseTokenUri(tokenUri);
   if ((values['module-args'] !== undefined || values['module-env'] !== undefined) && values.module === undefined)
     throw usageError('--module-args and --module-env go with --module: they are how that module starts.');
+  const modulePath = check(absolutePath('--module'), values.module);
   const moduleArgs = check(moduleArgsSchema, values['module-args']);
   const moduleEnv = moduleEnvOf(values['module-env']);
   return {
@@ -488,9 +487,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(spec_ !== undefined ? { spec: spec_ as SigningKeySpec } : {}),
     pinParts: Number(values['pin-parts'] ?? 1),
     networkAcknowledged: values['network-acknowledged'] ?? false,
-    modulePath: check(absolutePath('--module'), values.module),
-    ...(moduleArgs !== undefined ? { moduleArgs } : {}),
-    ...(moduleEnv !== undefined ? { moduleEnv } : {}),
+    ...(modulePath !== undefined ? { module: moduleLoadOf({ modulePath, moduleArgs, moduleEnv }) } : {}),
     tokenUri,
     dataDir: check(absolutePath('--data-dir'), values['data-dir']),
   };

@@ -17,7 +17,6 @@ import { airGapStatus } from '../main/system/air-gap';
 import type { Workstation } from '../main/workstation';
 import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
 import { hexGroups } from '../shared/fingerprint';
-import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { roleNames } from '../shared/officers';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 import { parseCli, usage, type CliOptions, type CommandName } from './args';
@@ -341,8 +340,8 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   'audit checkpoint': { run: checkpoint },
   'token probe': {
     run: async (options, workstation) => {
-      const capabilities = await workstation.probe(moduleLoadOfOptions(options), options.tokenUri);
-      const rehearsal = options.modulePath === undefined && workstation.settings().mode === 'rehearsal';
+      const capabilities = await workstation.probe(options.module, options.tokenUri);
+      const rehearsal = options.module === undefined && workstation.settings().mode === 'rehearsal';
       print(
         options.json
           ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n`
@@ -353,7 +352,7 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   },
   'token list': {
     run: async (options, workstation) => {
-      const report = await workstation.tokenReport(moduleLoadOfOptions(options), options.tokenUri);
+      const report = await workstation.tokenReport(options.module, options.tokenUri);
       print(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTokenReport(report));
       return 0;
     },
@@ -385,8 +384,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
   const override =
-    options.modulePath !== undefined && options.tokenUri !== undefined
-      ? { mode: 'hsm' as const, ...moduleLoadOfOptions(options, options.modulePath), tokenUri: options.tokenUri }
+    options.module !== undefined && options.tokenUri !== undefined
+      ? { mode: 'hsm' as const, ...options.module, tokenUri: options.tokenUri }
       : undefined;
   const workstation = openWorkstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
     onProgress: stillRunning(printStatus),
@@ -401,13 +400,4 @@ export async function main(argv: string[]): Promise<number> {
     closeSecretInput();
     workstation.close();
   }
-}
-
-/** The module --module names, with its --module-args and --module-env; none without --module. */
-function moduleLoadOfOptions(options: CliOptions): ModuleLoad | undefined;
-function moduleLoadOfOptions(options: CliOptions, modulePath: string): ModuleLoad;
-function moduleLoadOfOptions(options: CliOptions, modulePath = options.modulePath): ModuleLoad | undefined {
-  return modulePath === undefined
-    ? undefined
-    : moduleLoadOf({ modulePath, moduleArgs: options.moduleArgs, moduleEnv: options.moduleEnv });
 }

@@ -7,36 +7,22 @@
  */
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pkcs11Module } from '../../src/main/hsm/host/module';
+import type { Pkcs11Module } from '../../src/main/hsm/host/module';
 import { CKM_AES_KEY_WRAP_KWP, kwpOf, learnRfc5649 } from '../../src/main/hsm/host/rfc5649';
 import { Sessions } from '../../src/main/hsm/host/sessions';
-import { makeNssDatabase, nssModule, nssTokenLabel, type NssDatabase } from '../helpers/nss';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
+import { openInProcessModules, type InProcessModules } from '../helpers/in-process-modules';
+import { nssTokenLabel } from '../helpers/nss';
 
-let tokens: TestTokens;
-let nss: NssDatabase;
+let modules: InProcessModules;
 let softhsm: Pkcs11Module;
 let nssLib: Pkcs11Module;
-let savedConf: string | undefined;
 
 beforeAll(() => {
-  tokens = makeSoftHsmDir();
-  initToken(tokens, 'Known answer', '4321', 'so-4321');
-  savedConf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = tokens.conf;
-  softhsm = Pkcs11Module.open(softhsmModule);
-  nss = makeNssDatabase();
-  nssLib = Pkcs11Module.open(nssModule, nss.moduleArgs);
+  modules = openInProcessModules('Known answer');
+  ({ softhsm, nss: nssLib } = modules);
 });
 
-afterAll(() => {
-  softhsm.close();
-  nssLib.close();
-  if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-  else process.env.SOFTHSM2_CONF = savedConf;
-  tokens.cleanup();
-  nss.cleanup();
-});
+afterAll(() => modules.close());
 
 /** A public session on the module's token with this label. */
 function sessionOn(module: Pkcs11Module, label: string): Buffer {

@@ -12,38 +12,23 @@ import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { enforcedProperties, enforcementTrials } from '../../src/main/hsm/host/enforcement';
-import { Pkcs11Module } from '../../src/main/hsm/host/module';
+import type { Pkcs11Module } from '../../src/main/hsm/host/module';
 import { openWorkstation } from '../../src/main/open-workstation';
 import type { Workstation } from '../../src/main/workstation';
-import { makeNssDatabase, nssModule, nssTokenLabel, type NssDatabase } from '../helpers/nss';
+import { openInProcessModules, type InProcessModules } from '../helpers/in-process-modules';
+import { nssModule } from '../helpers/nss';
 import { rejection } from '../helpers/rejection';
-import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 
-let tokens: TestTokens;
-let nss: NssDatabase;
+let modules: InProcessModules;
 let softhsm: Pkcs11Module;
 let nssLib: Pkcs11Module;
-let savedConf: string | undefined;
-const nssUri = `pkcs11:token=${encodeURIComponent(nssTokenLabel)}`;
 
 beforeAll(() => {
-  tokens = makeSoftHsmDir();
-  initToken(tokens, 'Enforcing', '4321', 'so-4321');
-  savedConf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = tokens.conf;
-  softhsm = Pkcs11Module.open(softhsmModule);
-  nss = makeNssDatabase();
-  nssLib = Pkcs11Module.open(nssModule, nss.moduleArgs);
+  modules = openInProcessModules('Enforcing');
+  ({ softhsm, nss: nssLib } = modules);
 });
 
-afterAll(() => {
-  softhsm.close();
-  nssLib.close();
-  if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-  else process.env.SOFTHSM2_CONF = savedConf;
-  tokens.cleanup();
-  nss.cleanup();
-});
+afterAll(() => modules.close());
 
 function trialsOn(module: Pkcs11Module, uri: string, kwp: number) {
   const { slot } = module.findToken(uri);
@@ -64,7 +49,7 @@ describe('what a token enforces, tried on throw-away session keys', () => {
   });
 
   it('NSS does three things it must not, and each is named', () => {
-    const failed = trialsOn(nssLib, nssUri, 0x210b).filter((f) => !f.holds);
+    const failed = trialsOn(nssLib, modules.nssUri, 0x210b).filter((f) => !f.holds);
     expect(failed.map((f) => f.property)).toEqual([
       enforcedProperties[0], // wraps a CKA_WRAP_WITH_TRUSTED key under an untrusted key
       enforcedProperties[2], // wraps a key that is not extractable
@@ -98,7 +83,12 @@ describe('a CMK ceremony only on a token that enforces it', () => {
   });
 
   it('NSS selected as the production HSM is refused for a generate-cmk ceremony, naming what it does not enforce', async () => {
-    await workstation.select({ mode: 'hsm', modulePath: nssModule, moduleArgs: nss.moduleArgs, tokenUri: nssUri });
+    await workstation.select({
+      mode: 'hsm',
+      modulePath: nssModule,
+      moduleArgs: modules.nssModuleArgs,
+      tokenUri: modules.nssUri,
+    });
     const refused = await rejection(workstation.hsm.requireEnforcing('generate-cmk'));
     expect(refused.code).toBe('HSM_NOT_ENFORCING');
     expect(refused.message).toContain('so no generate-cmk ceremony runs on it');

@@ -150,13 +150,8 @@ const keyOf = (name: keyof typeof pems): KeyObject => {
 
 /** The test RSA key standing for a provider's wrapping key of this size. */
 export function testWrappingKey(modulusBits: number): KeyObject | undefined {
-  return modulusBits === 2048
-    ? keyOf('rsa2048')
-    : modulusBits === 3072
-      ? keyOf('rsa3072')
-      : modulusBits === 4096
-        ? keyOf('rsa4096')
-        : undefined;
+  const name = `rsa${modulusBits}`;
+  return name === 'rsa2048' || name === 'rsa3072' || name === 'rsa4096' ? keyOf(name) : undefined;
 }
 
 /** A test key of a CMK's own type and size: its value (AES, HMAC), or its private key (RSA, EC). */

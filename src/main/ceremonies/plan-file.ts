@@ -64,9 +64,6 @@ function load(file: string, text: string): unknown {
   }
 }
 
-/** The ceremony types a plan file can run: every one declared. */
-export const scripted: readonly CeremonyType[] = ceremonyTypes;
-
 /** A plan file's text, its checksum line verified when it has one (plan-checksum.ts). */
 export function readPlanFile(file: string, text: string): PlanFile {
   return readCheckedPlanFile(file, text).plan;

@@ -425,8 +425,8 @@ export class Keys {
   }
 
   destroyHandles(session: TokenSession, handles: Handle[]): void {
-    // What the session found and verified may name them: found afresh from now on.
-    session.known.forget();
+    // What the session found and verified of them is forgotten (a self-test's session keys were never found).
+    session.known.forgetObjects(handles);
     this.module.guard(session.where, () => {
       for (const handle of handles) this.lib.C_DestroyObject(session.handle, handle);
     });

@@ -33,4 +33,13 @@ export class KnownObjects {
     this.handles.clear();
     this.facts.clear();
   }
+
+  /** Forgets these objects only (Keyward destroyed them); the others still name what was verified. */
+  forgetObjects(destroyed: readonly Handle[]): void {
+    for (const handle of destroyed) {
+      for (const [key, known] of this.handles) if (known.equals(handle)) this.handles.delete(key);
+      const prefix = `${handle.toString('hex')}/`;
+      for (const key of this.facts.keys()) if (key.startsWith(prefix)) this.facts.delete(key);
+    }
+  }
 }
