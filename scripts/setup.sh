@@ -14,6 +14,16 @@ declare -A needs=(
   [poppler-utils]=/usr/bin/pdftotext # tests read the transcript PDFs independently
   [libnss3]=/usr/lib/x86_64-linux-gnu/libsoftokn3.so # NSS's softoken: a second PKCS#11 implementation in the tests
   [libnss3-tools]=/usr/bin/certutil                  # makes its database
+  # tpm2-pkcs11 on a software TPM: a third PKCS#11 implementation in the tests
+  [libtpm2-pkcs11-1]=/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so
+  [libtpm2-pkcs11-tools]=/usr/bin/tpm2_ptool
+  [swtpm]=/usr/bin/swtpm
+  [swtpm-tools]=/usr/bin/swtpm_setup
+  [tpm2-tools]=/usr/bin/tpm2_createprimary
+  [tpm2-abrmd]=/usr/sbin/tpm2-abrmd
+  [libtss2-tcti-tabrmd0]=/usr/lib/x86_64-linux-gnu/libtss2-tcti-tabrmd.so.0
+  [dbus-daemon]=/usr/bin/dbus-daemon
+  [dbus-bin]=/usr/bin/dbus-send
 )
 missing=()
 for package in "${!needs[@]}"; do

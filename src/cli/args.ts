@@ -36,6 +36,10 @@ const optionSpecs = {
     value: 'URI',
     help: 'With --module: the token this PKCS#11 URI (RFC 7512) names, e.g. "pkcs11:token=CMK%20HSM;serial=1234".',
   },
+  'rehearsal-only': {
+    type: 'boolean',
+    help: 'With --module and --token: the token is set apart for rehearsals (one that does not enforce what Keyward relies on can serve only so); everything made with it is marked REHEARSAL.',
+  },
   'data-dir': {
     type: 'string',
     value: 'DIR',
@@ -58,11 +62,20 @@ const optionSpecs = {
   reason: { type: 'string', value: 'TEXT' },
   answers: { type: 'string', value: 'FILE' },
   'network-acknowledged': { type: 'boolean' },
+  markdown: { type: 'boolean' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; value?: string; multiple?: boolean; help?: string }>;
 type OptionName = keyof typeof optionSpecs;
 
 /** Options every command takes (the PIN's parts: every command that logs in, see `logsIn`). */
-const everywhere: readonly OptionName[] = ['module', 'module-args', 'module-env', 'token', 'data-dir', 'help'];
+const everywhere: readonly OptionName[] = [
+  'module',
+  'module-args',
+  'module-env',
+  'token',
+  'rehearsal-only',
+  'data-dir',
+  'help',
+];
 
 const trustAnchor = {
   'signer-fingerprint':
@@ -109,8 +122,12 @@ export const commandTable = {
     options: { json: optionSpecs.json.help },
   },
   'token probe': {
-    summary: 'Show what the token can do for Keyward: key types, signatures, wrapping algorithms.',
-    options: { json: optionSpecs.json.help },
+    summary:
+      "Probe the token afresh and show its capability sheet: what Keyward can do with it, what it enforces, RFC 5649's mechanism by known answer, its mechanisms. On an initialised workstation, the configured token's sheet is kept (and audited) when it is new or has changed.",
+    options: {
+      json: optionSpecs.json.help,
+      markdown: 'print the sheet as Markdown (as docs/tokens/ keeps one per implementation).',
+    },
   },
   'audit verify': {
     summary:
@@ -242,7 +259,7 @@ export type CommandName = keyof typeof commandTable;
 const commandNames = Object.keys(commandTable) as CommandName[];
 const specOf = (command: CommandName): CommandSpec => commandTable[command];
 
-type Flag = 'json' | 'help' | 'network-acknowledged';
+type Flag = 'json' | 'help' | 'network-acknowledged' | 'rehearsal-only' | 'markdown';
 type Values = { [K in Flag]?: boolean } & { officer?: string[]; 'module-env'?: string[] } & {
   [K in Exclude<OptionName, Flag | 'officer' | 'module-env'>]?: string;
 };
@@ -304,18 +321,22 @@ export const usage = (() => {
     const json = 'json' in spec.options ? ' --json prints JSON.' : '';
     return [head, wrap(`${spec.summary}${pin}${json}`, text, text), ...options].join('\n');
   });
-  const general = (['module', 'module-args', 'module-env', 'token', 'pin-parts', 'data-dir', 'help'] as const).map(
-    (name) => `  ${option(name)}\n${wrap(optionSpecs[name].help, text, text)}`,
-  );
+  const general = (
+    ['module', 'module-args', 'module-env', 'token', 'rehearsal-only', 'pin-parts', 'data-dir', 'help'] as const
+  ).map((name) => `  ${option(name)}\n${wrap(optionSpecs[name].help, text, text)}`);
   return `Usage: keyward <command> [options]\n\nCommands:\n${commands.join('\n')}\n\nOptions for every command (--pin-parts for those that log in):\n${general.join('\n')}`;
 })();
 
 export interface CliOptions {
   command: CommandName | 'help';
   json: boolean;
+  /** token probe --markdown. */
+  markdown?: true;
   /** --module, with its C_Initialize arguments and variables (--module-args, --module-env). */
   module?: ModuleLoad;
   tokenUri?: string;
+  /** --rehearsal-only: the --module/--token token is set apart for rehearsals. */
+  rehearsalOnly?: true;
   dataDir?: string;
   out?: string;
   exportFile?: string;
@@ -461,6 +482,8 @@ export function parseCli(argv: string[]): CliOptions {
   };
   const tokenUri = values.token;
   if (tokenUri !== undefined) parseTokenUri(tokenUri);
+  if (values['rehearsal-only'] && (values.module === undefined || values.token === undefined))
+    throw usageError('--rehearsal-only goes with --module and --token: it sets that token apart for rehearsals.');
   if ((values['module-args'] !== undefined || values['module-env'] !== undefined) && values.module === undefined)
     throw usageError('--module-args and --module-env go with --module: they are how that module starts.');
   const modulePath = check(absolutePath('--module'), values.module);
@@ -469,6 +492,7 @@ export function parseCli(argv: string[]): CliOptions {
   return {
     command,
     json: values.json ?? false,
+    ...(values.markdown ? { markdown: true as const } : {}),
     ...(values.out !== undefined ? { out: resolve(values.out) } : {}),
     ...(values.export !== undefined ? { exportFile: resolve(values.export) } : {}),
     ...(values['signer-fingerprint'] !== undefined ? { signerFingerprint: values['signer-fingerprint'] } : {}),
@@ -489,6 +513,7 @@ export function parseCli(argv: string[]): CliOptions {
     networkAcknowledged: values['network-acknowledged'] ?? false,
     ...(modulePath !== undefined ? { module: moduleLoadOf({ modulePath, moduleArgs, moduleEnv }) } : {}),
     tokenUri,
+    ...(values['rehearsal-only'] ? { rehearsalOnly: true as const } : {}),
     dataDir: check(absolutePath('--data-dir'), values['data-dir']),
   };
 }

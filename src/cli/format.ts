@@ -8,10 +8,10 @@ import type { AuditVerification, CheckpointVerification } from '../shared/audit'
 import type { CeremonySummary } from '../shared/ceremonies';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import type { InventoryKey, RotationDue, WorkstationIdentity } from '../shared/inventory';
-import type { Capabilities } from '../shared/keys';
 import { providerNames } from '../shared/providers';
 import { rehearsalToken } from '../shared/rehearsal';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
+import { featuresOf, type CapabilitySheet } from '../shared/token-sheet';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
@@ -31,11 +31,19 @@ function pinState(t: TokenDetails): string {
 
 const rehearsalLine = `*** ${rehearsalToken.banner}: this is Keyward's rehearsal token (SoftHSM2). It protects nothing real. ***`;
 
-export function formatCapabilities(c: Capabilities, rehearsal: boolean): string {
+export function formatCapabilities(sheet: CapabilitySheet, rehearsal: boolean): string {
+  const c = sheet.capabilities;
   const mark = (ok: boolean): string => (ok ? 'yes' : 'NO ');
   const w = c.wrapping;
   const lines = [
     ...(rehearsal ? [rehearsalLine, ''] : []),
+    `Token    "${sheet.token.label}", ${sheet.token.manufacturer} ${sheet.token.model}, serial ${sheet.token.serial}, firmware ${version(sheet.token.firmware)}`,
+    `Module   ${sheet.module.path}: ${sheet.module.manufacturer}, ${sheet.module.description} ${version(sheet.module.libraryVersion)}`,
+    `Probed   ${sheet.probedAt}`,
+    '',
+    'What Keyward can do with it:',
+    ...featuresOf(c).map((f) => `  ${mark(f.supported)}  ${f.feature}: ${f.why}`),
+    '',
     `CMK key types        ${c.cmkSpecs.join(', ') || 'none'}`,
     `Signing keys         ${c.signingKeySpecs.join(', ') || 'none'}`,
     '',

@@ -18,6 +18,8 @@ import type { Workstation } from '../main/workstation';
 import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/errors';
 import { hexGroups } from '../shared/fingerprint';
 import { roleNames } from '../shared/officers';
+import { rehearsing } from '../shared/settings';
+import { featuresOf, sheetMarkdown } from '../shared/token-sheet';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 import { parseCli, usage, type CliOptions, type CommandName } from './args';
 import {
@@ -340,12 +342,15 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   'audit checkpoint': { run: checkpoint },
   'token probe': {
     run: async (options, workstation) => {
-      const capabilities = await workstation.probe(options.module, options.tokenUri);
-      const rehearsal = options.module === undefined && workstation.settings().mode === 'rehearsal';
+      const sheet = await workstation.probe(options.module, options.tokenUri);
+      const rehearsal =
+        options.module === undefined ? rehearsing(workstation.settings()) : options.rehearsalOnly === true;
       print(
         options.json
-          ? `${JSON.stringify({ rehearsal, ...capabilities }, null, 2)}\n`
-          : formatCapabilities(capabilities, rehearsal),
+          ? `${JSON.stringify({ rehearsal, ...sheet, features: featuresOf(sheet.capabilities) }, null, 2)}\n`
+          : options.markdown
+            ? sheetMarkdown(sheet)
+            : formatCapabilities(sheet, rehearsal),
       );
       return 0;
     },
@@ -385,7 +390,12 @@ export async function main(argv: string[]): Promise<number> {
   // --module with --token selects the HSM for this run (token list/probe with --module alone read any token).
   const override =
     options.module !== undefined && options.tokenUri !== undefined
-      ? { mode: 'hsm' as const, ...options.module, tokenUri: options.tokenUri }
+      ? {
+          mode: 'hsm' as const,
+          ...options.module,
+          tokenUri: options.tokenUri,
+          ...(options.rehearsalOnly ? { rehearsalOnly: true as const } : {}),
+        }
       : undefined;
   const workstation = openWorkstation(options.dataDir ?? defaultDataDir(), nodeHsmChannel, override, {
     onProgress: stillRunning(printStatus),

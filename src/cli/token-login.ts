@@ -8,6 +8,8 @@ import { acceptPipedSecrets, readPinParts } from './secret-input';
  */
 export async function openToken(workstation: Workstation): Promise<{ rehearsal: boolean; tokenName: string }> {
   workstation.holdInstanceLock();
+  // A --module/--token (or --rehearsal-only) other than the approved selection: refused before anything is read.
+  workstation.hsm.requireSavedHsm();
   const { token, rehearsal } = await workstation.tokenStatus();
   acceptPipedSecrets(rehearsal);
   return {

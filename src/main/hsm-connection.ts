@@ -13,10 +13,13 @@ import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
 import type { Capabilities, EnforcementFinding } from '../shared/keys';
 import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
-import { rehearsalToken } from '../shared/rehearsal';
-import type { HsmSettings } from '../shared/settings';
+import { rehearsalToken, type RehearsalMark } from '../shared/rehearsal';
+import { rehearsalOnlyOf, rehearsing, type HsmSettings } from '../shared/settings';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
+import { sheetVersions, type CapabilitySheet } from '../shared/token-sheet';
+import { noAnchor, tokenAnchor, type AuditAnchor } from './audit/anchor';
 import type { HsmSelection } from './ceremonies/hsm-selection';
+import type { TokenNeed } from './ceremonies/token-needs';
 import { sha256File } from './files/digest';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import {
@@ -84,9 +87,29 @@ const processOptionsOf = (load: ModuleLoad): HsmProcessOptions => ({
   ...(load.moduleArgs !== undefined ? { moduleArgs: load.moduleArgs } : {}),
 });
 
+/** A sheet from a probe and the module and token it was made on (only the token's identity and versions are kept). */
+const sheetOf = (
+  { module, token }: { module: ModuleInfo; token: TokenDetails },
+  capabilities: Capabilities,
+): CapabilitySheet => ({
+  module,
+  token: {
+    label: token.label,
+    manufacturer: token.manufacturer,
+    model: token.model,
+    serial: token.serial,
+    firmware: token.firmware,
+    hardware: token.hardware,
+  },
+  probedAt: new Date().toISOString(),
+  capabilities,
+});
+
 export class HsmConnection {
-  /** What each module's token (by serial) was found to enforce, in this run. */
-  private readonly enforcement = new Map<string, EnforcementFinding[]>();
+  /** Each module's token's sheet as probed in this run, by module, token and their versions. */
+  private readonly sheets = new Map<string, CapabilitySheet>();
+  /** Whether the token set apart for rehearsals holds data objects (the audit anchor), tried once in this run. */
+  private dataObjects: Promise<{ holds: true } | { holds: false; why: string }> | undefined;
   /** A promise, so that concurrent first calls share one HSM process. */
   private connection: Promise<Connection> | undefined;
   /** Set by allowHsmReapproval(). */
@@ -166,7 +189,7 @@ export class HsmConnection {
       client.request('describeModule', {}),
       client.request('describeToken', { uri: tokenUri }),
     ]);
-    return { settings, rehearsal: settings.mode === 'rehearsal', module, token, readAt: new Date().toISOString() };
+    return { settings, rehearsal: rehearsing(settings), module, token, readAt: new Date().toISOString() };
   }
 
   /** Loads a module in a throw-away HSM process, so that a bad library cannot disturb the current one. */
@@ -192,7 +215,7 @@ export class HsmConnection {
     }
     const { settings, client, tokenUri: selected } = await this.connect();
     return {
-      rehearsal: settings.mode === 'rehearsal',
+      rehearsal: rehearsing(settings),
       module: await client.request('describeModule', {}),
       selectedTokenUri: selected,
       tokens: await readTokens(client),
@@ -200,35 +223,130 @@ export class HsmConnection {
   }
 
   /**
-   * Refuses a CMK ceremony on a token that does not enforce what Keyward relies on (the probe's enforcement
-   * trials, learned once per module and token serial in this run); the rehearsal token is never refused, its
-   * outputs being marked REHEARSAL.
+   * What the configured token fails of what Keyward relies on (the probe's enforcement trials, run once per
+   * module and token serial in this run, never taken from a file); none for the rehearsal token.
+   */
+  private async enforcementFailures(): Promise<{ token: TokenDetails; failed: EnforcementFinding[] } | undefined> {
+    if (this.settings().mode === 'rehearsal') return undefined;
+    const { client, tokenUri } = await this.connect();
+    const token = await client.request('describeToken', { uri: tokenUri });
+    const sheet = await this.tokenSheet(false);
+    return { token, failed: sheet.capabilities.enforcement.filter((f) => !f.holds) };
+  }
+
+  /**
+   * The configured token's capability sheet: probed once in each run (and again when the module's or the
+   * token's version changes, or when `fresh`), kept on an initialised workstation when it is the token's
+   * first, its versions changed, or the token now answers differently.
+   */
+  async tokenSheet(fresh: boolean): Promise<CapabilitySheet> {
+    const { client, tokenUri } = await this.connect();
+    const [module, token] = await Promise.all([
+      client.request('describeModule', {}),
+      client.request('describeToken', { uri: tokenUri }),
+    ]);
+    const identity = { module, token };
+    const key = `${module.path}\0${token.serial}\0${token.label}\0${sheetVersions(identity)}`;
+    let sheet = fresh ? undefined : this.sheets.get(key);
+    if (sheet) return sheet;
+    sheet = sheetOf(identity, await client.request('probe', { uri: tokenUri }));
+    this.sheets.set(key, sheet);
+    this.keepSheet(sheet);
+    return sheet;
+  }
+
+  private keepSheet(sheet: CapabilitySheet): void {
+    if (!this.d.databaseOpen() || !this.d.stores().identities.current()) return;
+    const sheets = this.d.stores().tokenSheets;
+    const kept = sheets.latest(sheet.module.path, sheet.token);
+    const why = !kept
+      ? 'the first probe of this token'
+      : sheetVersions(kept) !== sheetVersions(sheet)
+        ? `its versions changed: was ${sheetVersions(kept)}`
+        : JSON.stringify(kept.capabilities) !== JSON.stringify(sheet.capabilities)
+          ? 'the token answers the probe differently from its kept sheet'
+          : undefined;
+    if (why) sheets.keep(sheet, why, ['workstation']);
+  }
+
+  /**
+   * Refuses a CMK ceremony on a token that does not enforce what Keyward relies on, unless the token is set
+   * apart for rehearsals (then its outputs are marked REHEARSAL, with what it fails); the rehearsal token
+   * is never refused.
    */
   async requireEnforcing(ceremony: string): Promise<void> {
-    const { settings, client, tokenUri } = await this.connect();
-    if (settings.mode === 'rehearsal') return;
-    const token = await client.request('describeToken', { uri: tokenUri });
-    const key = `${settings.modulePath}\0${token.serial}`;
-    let findings = this.enforcement.get(key);
-    if (!findings) {
-      findings = (await client.request('probe', { uri: tokenUri })).enforcement;
-      this.enforcement.set(key, findings);
-    }
-    const failed = findings.filter((f) => !f.holds);
-    if (failed.length === 0) return;
+    const found = await this.enforcementFailures();
+    if (!found || found.failed.length === 0 || rehearsing(this.settings())) return;
+    const { token, failed } = found;
     throw new KeywardError(
       'HSM_NOT_ENFORCING',
       `The token "${token.label}" (serial ${token.serial}) does not enforce what Keyward relies on to protect a CMK, so no ${ceremony} ceremony runs on it: ${failed.map((f) => `${f.property} (${f.detail})`).join('; ')}. Nothing was planned.`,
-      'Use an HSM that enforces these (keyward token probe shows what each token does); this token may serve only as a rehearsal token.',
+      'Use an HSM that enforces these (keyward token probe shows what each token does). This token may serve only for rehearsals: select it "for rehearsals only" (keyward --rehearsal-only, or a change-hsm ceremony), and everything made with it is marked REHEARSAL.',
     );
   }
 
-  /** The capability probe of the configured token, or of a token of another module (CLI --module/--token). */
-  async probe(load?: ModuleLoad, tokenUri?: string): Promise<Capabilities> {
-    if (load === undefined) {
-      const { client, tokenUri: selected } = await this.connect();
-      return client.request('probe', { uri: selected });
+  /**
+   * Refuses a plan the token cannot carry out (by its capability sheet, probed once in this run), before
+   * anyone checks in: what the plan needs, and why the token cannot, in words.
+   */
+  async requireCapable(ceremony: string, needs: TokenNeed[]): Promise<void> {
+    const sheet = await this.tokenSheet(false);
+    const unmet = needs.flatMap((need) => {
+      const why = need.whyNot(sheet.capabilities);
+      return why ? [`${need.what}: ${why}`] : [];
+    });
+    if (unmet.length === 0) return;
+    throw new KeywardError(
+      'HSM_MECHANISM_UNSUPPORTED',
+      `The token "${sheet.token.label}" (serial ${sheet.token.serial}) cannot carry out this ${ceremony} ceremony: it cannot ${unmet.join('; ')}. Nothing was planned.`,
+      'Plan it with what the token can do (keyward token probe, or "What this token can do" on Home, lists it), or use an HSM that can.',
+    );
+  }
+
+  /**
+   * What marks the outputs of a rehearsal: undefined on a token that protects real keys; otherwise which
+   * token it is and, for a real token set apart for rehearsals, what it fails to enforce, in words.
+   */
+  async rehearsalMark(): Promise<RehearsalMark | undefined> {
+    const settings = this.settings();
+    if (!rehearsing(settings)) return undefined;
+    if (settings.mode === 'rehearsal')
+      return { token: "Keyward's rehearsal token (SoftHSM2 in its data folder)", findings: [] };
+    const { token, capabilities: c } = await this.tokenSheet(false);
+    const anchor = await this.auditAnchor();
+    return {
+      token: `the token "${token.label}" (serial ${token.serial}), set apart for rehearsals only`,
+      findings: [
+        ...c.enforcement
+          .filter((f) => !f.holds)
+          .map((f) => `The token does not enforce this: ${f.property} (${f.detail}).`),
+        ...(anchor.absent ? [`The audit log is not anchored: ${anchor.absent}.`] : []),
+      ],
+    };
+  }
+
+  /**
+   * Where the audit log's anchor is kept: a data object on the token; none on a token set apart for
+   * rehearsals that holds no data objects (tried once in each run, with the user logged in), whose log is
+   * then held to its checkpoints only. A production token without them is refused when the anchor is written.
+   */
+  async auditAnchor(): Promise<AuditAnchor> {
+    const settings = this.settings();
+    const { client, tokenUri } = await this.connect();
+    if (settings.mode === 'hsm' && settings.rehearsalOnly) {
+      this.dataObjects ??= client.request('holdsDataObjects', { uri: tokenUri }).catch((error: unknown) => {
+        this.dataObjects = undefined; // asked again next time (say, once the user has logged in)
+        throw error;
+      });
+      const trial = await this.dataObjects;
+      if (!trial.holds) return noAnchor(`this token, set apart for rehearsals, holds no data objects: ${trial.why}`);
     }
+    return tokenAnchor(client, tokenUri);
+  }
+
+  /** The capability sheet of the configured token (probed afresh), or of a token of another module (CLI --module/--token). */
+  async probe(load?: ModuleLoad, tokenUri?: string): Promise<CapabilitySheet> {
+    if (load === undefined) return this.tokenSheet(true);
     return this.withProbe(load, async (probe) => {
       let uri = tokenUri;
       if (uri === undefined) {
@@ -243,7 +361,11 @@ export class HsmConnection {
         }
         uri = only.uri;
       }
-      return probe.request('probe', { uri });
+      const [module, token] = await Promise.all([
+        probe.request('describeModule', {}),
+        probe.request('describeToken', { uri }),
+      ]);
+      return sheetOf({ module, token }, await probe.request('probe', { uri }));
     });
   }
 
@@ -288,6 +410,7 @@ export class HsmConnection {
         ? {
             mode: settings.mode,
             ...moduleLoadOf(settings),
+            ...rehearsalOnlyOf(settings),
             moduleSha256: await sha256File(trustedModulePath(settings.modulePath, this.d.dataDir)),
           }
         : { mode: settings.mode };
@@ -396,6 +519,7 @@ export class HsmConnection {
     const details: AuditDetails = {
       mode: settings.mode,
       ...(settings.mode === 'hsm' ? moduleLoadOf(settings) : {}),
+      ...rehearsalOnlyOf(settings),
       moduleSha256,
       tokenSerial: identity.tokenSerial,
       ceremony: change.ceremony,
@@ -459,6 +583,7 @@ export class HsmConnection {
   private disconnect(): void {
     const previous = this.connection;
     this.connection = undefined;
+    this.dataObjects = undefined;
     void previous?.then((c) => c.client.close()).catch(() => undefined);
   }
 

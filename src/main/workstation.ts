@@ -9,12 +9,12 @@ import type { CeremonyRule } from '../shared/ceremony-types';
 import type { ModuleTokens, StoreStatus, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
-import type { Capabilities, LoginResult, LoginRole, SigningKeySpec } from '../shared/keys';
+import type { LoginResult, LoginRole, SigningKeySpec } from '../shared/keys';
 import type { ModuleLoad } from '../shared/module-load';
 import type { OfficerRecord, QuorumPolicy } from '../shared/officers';
 import type { HsmSettings } from '../shared/settings';
+import type { CapabilitySheet } from '../shared/token-sheet';
 import {
-  tokenAnchor,
   verifyAuditTrail,
   writeAnchoredCheckpoint,
   type AuditAnchor,
@@ -97,7 +97,7 @@ export class Workstation {
   tokenReport(load?: ModuleLoad, tokenUri?: string): Promise<TokenReport> {
     return this.hsm.tokenReport(load, tokenUri);
   }
-  probe(load?: ModuleLoad, tokenUri?: string): Promise<Capabilities> {
+  probe(load?: ModuleLoad, tokenUri?: string): Promise<CapabilitySheet> {
     return this.hsm.probe(load, tokenUri);
   }
   select(settings: HsmSettings): Promise<HsmSettings> {
@@ -210,7 +210,7 @@ export class Workstation {
     for (const f of founding) checkPassphraseRules(f.passphrase, f.id);
     const change = { actors: ids, ceremony: `initialise-workstation-${randomUUID()}` };
     const { client, tokenUri } = await this.hsm.connect();
-    const anchor = tokenAnchor(client, tokenUri);
+    const anchor = await this.hsm.auditAnchor();
     if (await anchor.read()) {
       throw new KeywardError(
         'INVALID_REQUEST',
@@ -280,8 +280,7 @@ export class Workstation {
 
   /** The audit anchor on the selected token. */
   private async anchor(): Promise<AuditAnchor> {
-    const { client, tokenUri } = await this.hsm.connect();
-    return tokenAnchor(client, tokenUri);
+    return this.hsm.auditAnchor();
   }
 
   /**

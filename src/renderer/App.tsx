@@ -37,7 +37,7 @@ export function App() {
   return (
     <div className="app">
       <header>
-        {rehearsal && <RehearsalBanner />}
+        {status.state === 'ready' && status.value.rehearsal && <RehearsalBanner settings={status.value.settings} />}
         <div className="topbar">
           <span className="brand">Keyward</span>
           <nav aria-label="Screens">

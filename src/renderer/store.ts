@@ -3,9 +3,9 @@ import { create } from 'zustand';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { CeremonyCatalogueEntry } from '../shared/ceremony-types';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
-import type { Capabilities } from '../shared/keys';
 import type { ModuleLoad } from '../shared/module-load';
 import type { HsmSettings } from '../shared/settings';
+import type { CapabilitySheet } from '../shared/token-sheet';
 import { call } from './api';
 import { loaded, type Loadable } from './loadable';
 
@@ -29,7 +29,7 @@ interface AppState {
   settings: Loadable<HsmSettings>;
   moduleTokens: Loadable<ModuleTokens>;
   saving: Loadable<HsmSettings>;
-  capabilities: Loadable<Capabilities>;
+  capabilities: Loadable<CapabilitySheet>;
   storeStatus: Loadable<StoreStatus>;
   loadStoreStatus: () => Promise<void>;
   inventory: Loadable<InventoryView>;

@@ -11,13 +11,14 @@ import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies'
 import type { CeremonyCatalogueEntry, CeremonyTypeName } from './ceremony-types';
 import type { Result } from './errors';
 import type { InventoryKey, RotationDue } from './inventory';
-import { maxPinParts, signingKeySpecs, type Capabilities } from './keys';
+import { maxPinParts, signingKeySpecs } from './keys';
 import type { DriveEntry, RemovableDrive } from './media';
 import { moduleArgsSchema, moduleEnvSchema } from './module-load';
 import { officerIdPattern, officerRoles, type OfficerRecord, type QuorumPolicy } from './officers';
 import { parseTokenUri } from './pkcs11-uri';
 import type { HsmSettings } from './settings';
 import type { ModuleInfo, TokenDetails, TokenSummary } from './token';
+import type { CapabilitySheet } from './token-sheet';
 
 export interface TokenStatus {
   settings: HsmSettings;
@@ -152,6 +153,8 @@ export const hsmSettingsSchema = z.discriminatedUnion('mode', [
       tokenUri,
       moduleArgs: moduleArgsSchema.optional(),
       moduleEnv: moduleEnvSchema.optional(),
+      /** Set apart for rehearsals: everything made with it is marked REHEARSAL. */
+      rehearsalOnly: z.literal(true).optional(),
     })
     .strict(),
 ]);
@@ -167,7 +170,7 @@ export const contract = {
   /** Switches the workstation to a token after checking that it can be opened; returns the saved settings. */
   selectHsm: call<HsmSettings>()(hsmSettingsSchema),
   /** What the selected token can do for Keyward: key types, signature schemes, wrapping algorithms. */
-  probeToken: call<Capabilities>()(noArguments),
+  probeToken: call<CapabilitySheet>()(noArguments),
   /** Audit entries, newest first, filtered; `before` pages back by sequence number. */
   queryAudit: call<AuditEntry[]>()(
     z

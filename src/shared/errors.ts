@@ -28,6 +28,8 @@ export const errorCodes = [
   'HSM_MECHANISM_UNSUPPORTED',
   /** The token does not enforce what Keyward relies on (its probe says which): it holds no CMK outside rehearsal. */
   'HSM_NOT_ENFORCING',
+  /** The token has no security officer login (NSS's softoken): what only the SO may do cannot be done on it outside rehearsal. */
+  'HSM_NO_SO_LOGIN',
   'HSM_KEY_EXISTS',
   /** A label another object on the token already carries: labels name keys in ceremonies and must be unique. */
   'HSM_LABEL_TAKEN',

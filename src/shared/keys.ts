@@ -79,6 +79,8 @@ export interface MechanismCapability {
   name: string;
   minKeySize: number;
   maxKeySize: number;
+  /** What the token allows it for (CK_MECHANISM_INFO flags): encrypt, sign, wrap, generate… */
+  flags: string[];
 }
 
 /** What this token can do for Keyward, from C_GetMechanismList / C_GetMechanismInfo and trial operations. */
@@ -111,6 +113,8 @@ export interface Capabilities {
   /** What the token enforces of what Keyward relies on; a token failing any holds no CMK outside rehearsal. */
   enforcement: EnforcementFinding[];
   digestKey: boolean;
+  /** CKA_CHECK_VALUE reads back a key check value; otherwise Keyward computes it in the token (AES-ECB of a zero block). */
+  checkValue: boolean;
   /** Why a capability is missing, in words; keyed by capability. */
   missing: Record<string, string>;
 }

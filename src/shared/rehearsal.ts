@@ -8,3 +8,12 @@ export const rehearsalToken = {
   soPin: '9999-8888',
   banner: 'REHEARSAL',
 } as const;
+
+/**
+ * What every output of a rehearsal carries (transcripts, bundle READMEs): which token made it, and what a
+ * real token set apart for rehearsals fails to enforce (or what a self-test found), in words.
+ */
+export interface RehearsalMark {
+  token: string;
+  findings: string[];
+}

@@ -93,3 +93,24 @@ test('a token address that names no present token is not saved', async ({ app })
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Home' }).click();
   await expect(page.getByRole('note', { name: 'Rehearsal mode' })).toBeVisible();
 });
+
+test('a real token set apart for rehearsals keeps the REHEARSAL banner, naming it', async ({ app }, testInfo) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel(/A real HSM/).check();
+  await page.getByLabel(/PKCS#11 module file/).fill(softhsmModule);
+  await page.getByRole('button', { name: 'List its tokens' }).click();
+  await page
+    .getByRole('group', { name: 'Tokens on this module' })
+    .getByLabel(/Production CMK/)
+    .check();
+  await page.getByLabel(/For rehearsals only/).check();
+  await page.screenshot({ path: testInfo.outputPath('settings-rehearsals-only.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Check the token and use it' }).click();
+  await expect(page.getByRole('heading', { name: 'Token Production CMK' })).toBeVisible();
+  const banner = page.getByRole('note', { name: 'Rehearsal mode' });
+  await expect(banner).toContainText('set apart for rehearsals only');
+  await expect(banner).toContainText('Production%20CMK');
+  await expect(page).toHaveTitle('Keyward: REHEARSAL');
+  await page.screenshot({ path: testInfo.outputPath('home-rehearsals-only.png') });
+});

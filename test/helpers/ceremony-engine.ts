@@ -4,6 +4,7 @@
  * the engine's dependencies built in one place, crash injection, and the token's objects listed by
  * OpenSC's pkcs11-tool (independently of Keyward).
  */
+import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
 import type { CeremonyType } from '../../src/main/ceremonies/catalogue';
 import { ceremonyRules } from '../../src/main/ceremonies/catalogue';
@@ -128,8 +129,11 @@ export async function ceremonyBench(label: string): Promise<CeremonyBench> {
         client,
         uri: ws.uri,
         tokenSerial,
-        rehearsal: options.rehearsal ?? false,
+        rehearsal: options.rehearsal
+          ? { token: 'the test token, treated as the rehearsal token', findings: [] }
+          : undefined,
         identity: { certificateDer: ws.certificateDer, tokenObjectId: ws.keyId },
+        anchor: tokenAnchor(client, ws.uri),
         signer: ws.signer,
         generator: 'Keyward test',
         hsm: fixedHsm,

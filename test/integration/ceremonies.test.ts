@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenAnchor } from '../../src/main/audit/anchor';
 import { readShare } from '../../src/main/backup/shares';
 import { ceremonyRules } from '../../src/main/ceremonies/catalogue';
 import { CeremonyEngine, type CrashPoint } from '../../src/main/ceremonies/engine';
@@ -60,8 +61,9 @@ function engine(crash?: { point: CrashPoint; step: number }): CeremonyEngine {
         uri: ws.uri,
         tokenSerial,
         // The "drives" here are folders on one disk, which only a rehearsal accepts for backup shares.
-        rehearsal: true,
+        rehearsal: { token: 'the test token, treated as the rehearsal token', findings: [] },
         identity: { certificateDer: ws.certificateDer, tokenObjectId: ws.keyId },
+        anchor: tokenAnchor(ws.client, ws.uri),
         signer: ws.signer,
         generator: 'Keyward test',
         hsm: fixedHsm,

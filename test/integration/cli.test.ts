@@ -73,14 +73,21 @@ describe('keyward token list', () => {
     expect(code).toBe(0);
     const probe = JSON.parse(stdout) as {
       rehearsal: boolean;
-      wrapping: Record<string, boolean>;
-      missing: Record<string, string>;
+      token: { label: string };
+      capabilities: { wrapping: Record<string, boolean>; missing: Record<string, string> };
+      features: { feature: string; supported: boolean }[];
     };
     expect(probe.rehearsal).toBe(true);
-    expect(probe.wrapping.rsaOaepSha1).toBe(true);
-    expect(probe.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
+    expect(probe.token.label).toBe('Keyward Rehearsal');
+    expect(probe.capabilities.wrapping.rsaOaepSha1).toBe(true);
+    expect(probe.capabilities.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
+    expect(probe.features.find((f) => f.feature.startsWith('Export by RSA-OAEP, SHA-256'))?.supported).toBe(false);
     const text = keyward(['token', 'probe']).stdout;
     expect(text).toContain('NO   RSA-OAEP, SHA-256');
+    expect(text).toMatch(/NO {3}Export by RSA-OAEP, SHA-256 .*: CKM_RSA_PKCS_OAEP with SHA-256/);
+    const markdown = keyward(['token', 'probe', '--markdown']).stdout;
+    expect(markdown).toMatch(/^# SoftHSM project SoftHSM v2: capability sheet\n/);
+    expect(markdown).toContain('| Backup and restore (RFC 5649 under a backup key) | yes |');
   });
 
   it('asks which token to probe when a module has several', () => {
@@ -540,7 +547,8 @@ describe('keyward workstation and signed audit exports', () => {
       [2, 'active'],
     ]);
 
-    // An answers file is for rehearsals only.
+    // Another token named for one run is refused before anything is read, answers file and all (an answers file on
+    // the approved production HSM: test/security/rehearsal-only-is-the-officers-choice.test.ts).
     initToken(tokens, 'Real HSM');
     const hsmPlan = join(dataDir, 'hsm-plan.yaml');
     writeFileSync(
@@ -567,7 +575,10 @@ describe('keyward workstation and signed audit exports', () => {
       tokens.env,
     );
     expect(onHsm.code).toBe(1);
-    expect(onHsm.stderr).toContain('An answers file is accepted on the rehearsal token only');
+    expect(onHsm.stderr).toContain(
+      'no PIN is typed into another module or token than the one its security officers approved',
+    );
+    expect(onHsm.stdout).not.toContain('CEREMONY');
 
     // Typed at the terminal (here: piped, one entry per line): PIN, two check-ins, two approvals per sensitive step.
     const plan = join(dataDir, 'plan.yaml');

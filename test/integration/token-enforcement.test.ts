@@ -94,7 +94,8 @@ describe('a CMK ceremony only on a token that enforces it', () => {
     expect(refused.message).toContain('so no generate-cmk ceremony runs on it');
     for (const property of [enforcedProperties[0], enforcedProperties[2], enforcedProperties[3]])
       expect(refused.message).toContain(property);
-    expect(refused.nextStep).toContain('may serve only as a rehearsal token');
+    expect(refused.nextStep).toContain('This token may serve only for rehearsals');
+    expect(refused.nextStep).toContain('--rehearsal-only');
   });
 
   it('the rehearsal token is never refused (its outputs are marked REHEARSAL)', async () => {

@@ -40,7 +40,16 @@ export type AnchorState = z.infer<typeof anchorSchema>;
 export interface AuditAnchor {
   read(): Promise<AnchorState | null>;
   write(state: AnchorState, create: boolean): Promise<void>;
+  /** Set when the token keeps no anchor (a token set apart for rehearsals that holds no data objects): why. */
+  absent?: string;
 }
+
+/** No anchor: on a token set apart for rehearsals that cannot hold one, the log is checked by its hash chain and checkpoints only. */
+export const noAnchor = (why: string): AuditAnchor => ({
+  read: () => Promise.resolve(null),
+  write: () => Promise.resolve(),
+  absent: why,
+});
 
 export function tokenAnchor(client: HsmClient, uri: string): AuditAnchor {
   return {
@@ -109,23 +118,31 @@ export async function anchorLog(
 ): Promise<AnchorState> {
   const current = await anchor.read();
   const everAnchored = log.query({ action: anchorCreatedAction, limit: 1 }).length > 0;
+  if (anchor.absent && !everAnchored) return unanchoredState(log, checkpoints, workstationSpki);
   if (current) {
     const problem = anchorProblem(current, log, checkpoints, workstationSpki);
     if (problem) throw tampered(problem);
   } else if (everAnchored) {
     throw tampered('the anchor is missing from the token, though this workstation created one');
   }
-  const last: AuditCheckpoint | undefined = checkpoints.last();
   if (!current)
     log.append({
       actors,
       action: anchorCreatedAction,
       subject: 'workstation',
       outcome: 'success',
-      details: { checkpoint: last?.id ?? 0 },
+      details: { checkpoint: checkpoints.last()?.id ?? 0 },
     });
+  const state = unanchoredState(log, checkpoints, workstationSpki);
+  await anchor.write(state, !current);
+  return state;
+}
+
+/** The anchor the log's last checkpoint and head would make. */
+function unanchoredState(log: AuditLog, checkpoints: Checkpoints, workstationSpki: Uint8Array): AnchorState {
+  const last: AuditCheckpoint | undefined = checkpoints.last();
   const head = log.head();
-  const state: AnchorState = {
+  return {
     type: 'keyward-audit-anchor',
     version: 1,
     workstationKey: publicKeyFingerprint(workstationSpki),
@@ -134,8 +151,6 @@ export async function anchorLog(
     headSeq: head.seq,
     headHash: head.hash,
   };
-  await anchor.write(state, !current);
-  return state;
 }
 
 /**
@@ -189,22 +204,26 @@ export async function verifyAuditTrail(
       checkpoints: {
         ...verified,
         ok: false,
-        ...(everAnchored
+        ...(anchor.absent && !everAnchored
           ? {
-              problem: {
-                checkpoint: 0,
-                message:
-                  'The audit anchor is missing from the HSM, so the checkpoints cannot be confirmed: it was removed outside Keyward, or this log belongs to another token.',
-              },
+              problem: { checkpoint: 0, message: `The audit log is not anchored: ${anchor.absent}.`, incomplete: true },
             }
-          : {
-              problem: {
-                checkpoint: 0,
-                message:
-                  'The audit log has not been anchored in the HSM yet: write a checkpoint (keyward audit checkpoint, or any ceremony), then verify again.',
-                incomplete: true,
-              },
-            }),
+          : everAnchored
+            ? {
+                problem: {
+                  checkpoint: 0,
+                  message:
+                    'The audit anchor is missing from the HSM, so the checkpoints cannot be confirmed: it was removed outside Keyward, or this log belongs to another token.',
+                },
+              }
+            : {
+                problem: {
+                  checkpoint: 0,
+                  message:
+                    'The audit log has not been anchored in the HSM yet: write a checkpoint (keyward audit checkpoint, or any ceremony), then verify again.',
+                  incomplete: true,
+                },
+              }),
       },
     };
   }

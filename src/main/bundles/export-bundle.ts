@@ -11,6 +11,7 @@ import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
+import type { RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
 import type { HsmClient } from '../hsm/client/client';
 import { checkApprovals } from '../officers/approvals';
@@ -49,8 +50,8 @@ export interface ExportContext {
   now?: () => Date;
   /** Called with the bundle folder's path before it is written (a ceremony step claims it; see StepContext). */
   claimOutput?: (path: string) => void;
-  /** The rehearsal token: a self-test finding is recorded in the bundle instead of refusing the export. */
-  rehearsal?: boolean;
+  /** Set on a token that protects nothing real: the bundle says REHEARSAL, and a self-test finding is recorded in it instead of refusing the export. */
+  rehearsal?: RehearsalMark | undefined;
 }
 
 export interface ExportPlanRequest {
@@ -143,11 +144,23 @@ export interface ExportResult {
   selfTestFinding?: string;
 }
 
-function readme(manifest: Manifest, upload: string, signerFingerprint: string, findings: string[]): string {
-  const lines = [
-    `KEYWARD UPLOAD BUNDLE for ${providerNames[manifest.provider]}`,
+/** What a bundle made on a token that protects nothing real says first: REHEARSAL, which token, and what it found. */
+function rehearsalLines(rehearsal: RehearsalMark | undefined, selfTestFinding: string | undefined): string[] {
+  if (!rehearsal) return [];
+  const findings = [...rehearsal.findings, ...(selfTestFinding ? [selfTestFinding] : [])];
+  return [
+    'REHEARSAL: DO NOT UPLOAD. This bundle was made in a rehearsal, on',
+    `${rehearsal.token}, which protects nothing real.`,
+    ...(findings.length ? ['FINDINGS OF THE REHEARSAL TOKEN:', ...findings.map((f) => `- ${f}`)] : []),
     '',
-    ...(findings.length ? ['FINDINGS OF THE REHEARSAL TOKEN (do not upload what it made):', ...findings, ''] : []),
+  ];
+}
+
+function readme(manifest: Manifest, upload: string, signerFingerprint: string, rehearsal: string[]): string {
+  const lines = [
+    `${rehearsal.length ? 'REHEARSAL ' : ''}KEYWARD UPLOAD BUNDLE for ${providerNames[manifest.provider]}`,
+    '',
+    ...rehearsal,
     `Key: ${manifest.key.name}, version ${manifest.key.version} (${manifest.key.spec}), key check value ${manifest.key.kcv.toUpperCase()}.`,
     `Wrapped with ${manifest.wrapping.algorithm} (${manifest.wrapping.providerAlgorithm}) under the provider's RSA-${manifest.wrapping.modulusBits} key`,
     `  ${hexGroups(manifest.wrapping.wrappingKeyFingerprint)}`,
@@ -223,7 +236,7 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       params.algorithm,
       params.modulusBits,
       plan.step.key.spec,
-      context.rehearsal ?? false,
+      context.rehearsal !== undefined,
     );
     const version = context.inventory.get(request.keyName).versions.find((v) => v.version === request.version);
     const wrappingKey = context.wrappingKeys.get(request.wrappingKeyId);
@@ -286,7 +299,7 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const readmeFile: PayloadFile = {
       name: readmeFileName,
       bytes: Buffer.from(
-        readme(draft([]), payload.upload, signerFingerprint, selfTestFinding ? [selfTestFinding] : []),
+        readme(draft([]), payload.upload, signerFingerprint, rehearsalLines(context.rehearsal, selfTestFinding)),
       ),
     };
     const listed = [...payload.files, readmeFile, signerPem];

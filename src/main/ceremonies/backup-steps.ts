@@ -145,7 +145,7 @@ export const backupVersions = defineStep({
     const backupId = randomUUID();
     const { threshold, shareFolders, packageFolder } = params;
     // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
-    requireSeparateDrives(packageFolder, shareFolders, context.rehearsal);
+    requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
     const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
     const value = Buffer.from(drawn);
     drawn.fill(0);
@@ -209,7 +209,7 @@ export const backupVersions = defineStep({
       const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
       const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
       // Immediately before writing: a drive may have been swapped during the login or the work in the token.
-      requireSeparateDrives(packageFolder, shareFolders, context.rehearsal);
+      requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
       context.claimOutput(join(packageFolder, packageName));
       shareFolders.forEach((parent, i) => context.claimOutput(join(parent, shareName(i))));
       const folder = writeNewFolder(

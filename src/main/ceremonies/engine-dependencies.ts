@@ -4,7 +4,8 @@
  * whichever way it runs.
  */
 import type { LoginRole } from '../../shared/keys';
-import { tokenAnchor } from '../audit/anchor';
+import type { RehearsalMark } from '../../shared/rehearsal';
+import type { AuditAnchor } from '../audit/anchor';
 import type { HsmClient } from '../hsm/client/client';
 import type { Stores } from '../store/stores';
 import type { Signer } from '../x509/signer';
@@ -18,11 +19,13 @@ export interface EngineParts {
   client: HsmClient;
   uri: string;
   tokenSerial: string;
-  /** The token is the rehearsal token: it protects nothing real. */
-  rehearsal: boolean;
+  /** Set when the token protects nothing real: what marks every output (see StepContext). */
+  rehearsal: RehearsalMark | undefined;
   /** The workstation key's certificate and CKA_ID (never destroyed by a rollback), and its signer. */
   identity: { certificateDer: Uint8Array; tokenObjectId: string };
   signer: Signer;
+  /** Where the audit log's anchor is kept (hsm-connection.ts: auditAnchor). */
+  anchor: AuditAnchor;
   /** Names the software in bundles: "Keyward <version>". */
   generator: string;
   hsm: HsmSelection;
@@ -57,7 +60,7 @@ export function engineDependencies(
       wrappingKeys: stores.wrappingKeys,
       bundles: stores.bundles,
       checkpoints: stores.checkpoints,
-      anchor: tokenAnchor(parts.client, parts.uri),
+      anchor: parts.anchor,
       log: stores.log,
       signer: parts.signer,
       certificateDer: parts.identity.certificateDer,

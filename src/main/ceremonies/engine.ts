@@ -714,6 +714,7 @@ export class CeremonyEngine {
         headHash: head.hash,
         lastCheckpointHash: this.d.stepContext.checkpoints.last()?.hash ?? null,
       },
+      rehearsal: this.d.stepContext.rehearsal,
       now: new Date(this.now()),
     });
   }

@@ -13,14 +13,14 @@ import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { hexGroups } from '../../shared/fingerprint';
 import { moduleArgsSchema, moduleEnvSchema, moduleLoadInWords, moduleLoadOf } from '../../shared/module-load';
-import type { HsmSettings } from '../../shared/settings';
+import { rehearsalOnlyOf, type HsmSettings } from '../../shared/settings';
 import { sameSelection, selectionApprovalSchema, signSelection } from '../hsm/client/approved-selection';
 import { defineStep, stale } from './steps';
 
 export const describeSettings = (settings: HsmSettings): string => {
   if (settings.mode === 'rehearsal') return 'the rehearsal token';
   const how = moduleLoadInWords(settings);
-  return `${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}`;
+  return `${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}${settings.rehearsalOnly ? ', for rehearsals only' : ''}`;
 };
 
 const targetOf = (params: {
@@ -28,7 +28,13 @@ const targetOf = (params: {
   tokenUri: string;
   moduleArgs?: string | undefined;
   moduleEnv?: Record<string, string> | undefined;
-}): Extract<HsmSettings, { mode: 'hsm' }> => ({ mode: 'hsm', ...moduleLoadOf(params), tokenUri: params.tokenUri });
+  rehearsalOnly?: true | undefined;
+}): Extract<HsmSettings, { mode: 'hsm' }> => ({
+  mode: 'hsm',
+  ...moduleLoadOf(params),
+  tokenUri: params.tokenUri,
+  ...(params.rehearsalOnly ? { rehearsalOnly: true as const } : {}),
+});
 
 export const selectHsm = defineStep({
   action: 'select-hsm',
@@ -37,6 +43,7 @@ export const selectHsm = defineStep({
     moduleArgs: moduleArgsSchema.optional(),
     moduleEnv: moduleEnvSchema.optional(),
     tokenUri: z.string().min(1),
+    rehearsalOnly: z.literal(true).optional(),
     moduleSha256: z.string().regex(/^[0-9a-f]{64}$/),
     tokenSerial: z.string(),
     from: z.string(),
@@ -81,6 +88,7 @@ export const selectHsm = defineStep({
       details: {
         mode: 'hsm',
         ...moduleLoadOf(settings),
+        ...rehearsalOnlyOf(settings),
         moduleSha256: params.moduleSha256,
         tokenSerial: params.tokenSerial,
         ceremony: context.ceremonyId,

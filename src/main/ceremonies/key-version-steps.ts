@@ -8,6 +8,7 @@ import type { StepValue } from '../../shared/ceremonies';
 import type { KeyVersion, KeyVersionState } from '../../shared/inventory';
 import { cmkSpecs } from '../../shared/keys';
 import {
+  asSecurityOfficer,
   defineStep,
   resultNumber,
   resultText,
@@ -35,6 +36,11 @@ type GeneratedParams = z.output<typeof generatedParams>;
 export const generateInToken = {
   creates: (params: GeneratedParams) => [params.label],
   run: async (context: StepContext, params: GeneratedParams): Promise<Result> => {
+    // A token without CKA_CHECK_VALUE (NSS's softoken): the check value is computed in the token, under a
+    // trusted check key only the security officer can prepare.
+    const secret = params.spec.startsWith('AES_') || params.spec.startsWith('HMAC_');
+    if (secret && !(await context.client.request('reportsCheckValue', { uri: context.uri })))
+      await asSecurityOfficer(context, () => context.client.request('prepareKeyCheck', { uri: context.uri }));
     const key = await context.client.request('generateCmk', {
       uri: context.uri,
       id: context.objectId(params.label),

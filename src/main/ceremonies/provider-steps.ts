@@ -192,16 +192,12 @@ export const exportKeyBundle = defineStep({
       // The composed RSA-AES wrap's ephemeral key is marked trusted by the security officer.
       await asSecurityOfficer(context, () => context.client.request('prepareRsaAesWrap', { uri: context.uri }));
     }
-    const rehearsal = context.hsm.current().mode === 'rehearsal';
-    const result = await exportBundle(
-      { ...context, rehearsal },
-      {
-        ...exportRequestOf(params, context.ceremonyId),
-        policy: context.policy,
-        approvals: context.approvals,
-        actors: context.actors,
-      },
-    );
+    const result = await exportBundle(context, {
+      ...exportRequestOf(params, context.ceremonyId),
+      policy: context.policy,
+      approvals: context.approvals,
+      actors: context.actors,
+    });
     return {
       folder: result.folder,
       bundleId: result.manifest.bundleId,

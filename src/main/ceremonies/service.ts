@@ -16,6 +16,7 @@ import { errorCodeOf, KeywardError, sessionLostCodes } from '../../shared/errors
 import type { LoginResult, SigningKeySpec } from '../../shared/keys';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { type Approval, type OfficerRole } from '../../shared/officers';
+import { rehearsing } from '../../shared/settings';
 import { notInitialisedYet, unanchoredVerification, type AuditTrailVerification } from '../audit/anchor';
 import { maxShareFileBytes, readShare } from '../backup/shares';
 import { verifyBundle } from '../bundles/verify-bundle';
@@ -88,7 +89,7 @@ export class CeremonyService {
 
   /** Practice folders count as drives on the rehearsal token only; the settings say which token is in use, without asking the HSM. */
   drives(): Promise<RemovableDrive[]> {
-    return Promise.resolve(appDrives(this.workstation.dataDir, this.workstation.settings().mode === 'rehearsal'));
+    return Promise.resolve(appDrives(this.workstation.dataDir, rehearsing(this.workstation.settings())));
   }
 
   async driveEntries(mountPoint: string): Promise<DriveEntry[]> {

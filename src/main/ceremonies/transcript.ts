@@ -9,6 +9,7 @@ import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { roleNames, type OfficerRole } from '../../shared/officers';
+import type { RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
@@ -27,6 +28,8 @@ export interface Transcript {
     endedAt: string | null;
   };
   workstation: { certificateSubject: string; publicKeyFingerprint: string };
+  /** Set when the ceremony ran on a token that protects nothing real: which, and what it fails to enforce. */
+  rehearsal: RehearsalMark | null;
   present: { officer: string; role: OfficerRole }[];
   steps: {
     index: number;
@@ -50,6 +53,7 @@ export interface TranscriptSources {
   approvals: (step: number) => { officer: string; role: OfficerRole; signedAt: string }[];
   certificateDer: Uint8Array;
   audit: Transcript['audit'];
+  rehearsal: RehearsalMark | undefined;
   now: Date;
 }
 
@@ -75,6 +79,7 @@ export function buildTranscript(s: TranscriptSources): Transcript {
         .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
         .digest('hex'),
     },
+    rehearsal: s.rehearsal ?? null,
     present: s.status.checkedIn.map((officer) => ({ officer, role: s.roleOf(officer) })),
     steps: plan.steps.map((step) => {
       const progress = s.status.steps[step.index];
@@ -156,7 +161,13 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
     await doc.embedFont(StandardFonts.Helvetica),
     await doc.embedFont(StandardFonts.HelveticaBold),
   );
-  pages.line(`Ceremony transcript: ${t.ceremony.title}`, { bold: true, size: 14 });
+  if (t.rehearsal) {
+    pages.line('REHEARSAL: nothing made in this ceremony protects anything real.', { bold: true, size: 14 });
+    pages.line(`Run on ${t.rehearsal.token}.`);
+    for (const finding of t.rehearsal.findings) pages.line(finding, { indent: 12 });
+    pages.gap();
+  }
+  pages.line(`${t.rehearsal ? 'REHEARSAL ' : ''}Ceremony transcript: ${t.ceremony.title}`, { bold: true, size: 14 });
   pages.line(
     `Ceremony ${t.ceremony.id} (${t.ceremony.type}), ${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? `: ${t.ceremony.outcome}` : ''}.`,
   );

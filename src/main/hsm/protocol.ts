@@ -99,6 +99,11 @@ export const hsmOps = {
   /** The audit anchor's values (a private data object: user login): none, one, or two if Keyward stopped while moving it. */
   readAuditAnchor: op<{ uri: string }, Uint8Array[]>('reading the audit anchor', reading),
   /** Moves the audit anchor forward; `create` only for the first anchor (a missing one is refused otherwise). */
+  /** A token set apart for rehearsals may hold no data objects (NSS's softoken): then it keeps no anchor. */
+  holdsDataObjects: op<{ uri: string }, { holds: true } | { holds: false; why: string }>(
+    'trying a data object on the token',
+    working,
+  ),
   writeAuditAnchor: op<{ uri: string; value: Uint8Array; create: boolean }, null>('anchoring the audit log', working),
   signingPublicKey: op<{ uri: string; id: string }, SigningKey>('reading a signing key', reading),
   /** The same public key read without any login (public objects): which token holds the workstation key, before a PIN is typed into its module. */
@@ -112,6 +117,8 @@ export const hsmOps = {
   /** SO: the trusted ephemeral key the next composed RSA-AES wrap uses. */
   prepareRsaAesWrap: op<{ uri: string }, null>('preparing a wrap', working),
   /** SO: the trusted check key the next in-token check value uses (generation on tokens without CKA_CHECK_VALUE, keyCheckValueInToken). */
+  /** Whether the token reports CKA_CHECK_VALUE (else a CMK's check value needs prepareKeyCheck first). */
+  reportsCheckValue: op<{ uri: string }, boolean>('reading whether the token reports key check values', working),
   prepareKeyCheck: op<{ uri: string }, null>('preparing a key check', working),
   /**
    * The approved key under the approved wrapping key: the wrapping key's SHA-256 fingerprint and the key's

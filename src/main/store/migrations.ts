@@ -234,6 +234,22 @@ export const migrations: readonly string[] = [
     claim TEXT NOT NULL
   );
   `,
+  // 10: each token's capability sheet, kept per module and token, and probed again when their versions change.
+  `
+  CREATE TABLE token_sheets (
+    module_path TEXT NOT NULL,
+    token_key TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    sheet_sha256 TEXT NOT NULL,
+    probed_at TEXT NOT NULL
+  );
+  CREATE INDEX token_sheets_token ON token_sheets (module_path, token_key, probed_at);
+  CREATE TRIGGER token_sheets_no_update BEFORE UPDATE ON token_sheets
+    BEGIN SELECT RAISE(ABORT, 'a probed sheet is kept as it was'); END;
+  CREATE TRIGGER token_sheets_no_delete BEFORE DELETE ON token_sheets
+    BEGIN SELECT RAISE(ABORT, 'a probed sheet is kept as it was'); END;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -9,6 +9,7 @@ import { Identities } from './identity';
 import { Inventory } from './inventory';
 import { Officers } from './officers';
 import { Policies } from './policies';
+import { TokenSheets } from './token-sheets';
 import { WrappingKeys } from './wrapping-keys';
 
 export interface Stores {
@@ -22,6 +23,7 @@ export interface Stores {
   wrappingKeys: WrappingKeys;
   ceremonies: CeremonyStore;
   bundles: Bundles;
+  tokenSheets: TokenSheets;
 }
 
 /**
@@ -45,5 +47,6 @@ export function openStores(
     wrappingKeys: new WrappingKeys(db, log),
     ceremonies: new CeremonyStore(db),
     bundles: new Bundles(db, log, inventory),
+    tokenSheets: new TokenSheets(db, log),
   };
 }

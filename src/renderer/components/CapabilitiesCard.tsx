@@ -1,4 +1,5 @@
 import type { Capabilities } from '../../shared/keys';
+import { featuresOf, type CapabilitySheet } from '../../shared/token-sheet';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
 
@@ -45,56 +46,75 @@ export function CapabilitiesCard() {
       {capabilities.state === 'failed' && (
         <ErrorPanel title="The token could not be probed" error={capabilities.error} />
       )}
-      {capabilities.state === 'ready' && (
-        <div className="capabilities">
-          <dl className="fields" aria-label="Key types">
-            <div className="field">
-              <dt>CMK key types</dt>
-              <dd>{capabilities.value.cmkSpecs.join(', ') || 'none'}</dd>
-            </div>
-            <div className="field">
-              <dt>Signing keys</dt>
-              <dd>{capabilities.value.signingKeySpecs.join(', ') || 'none'}</dd>
-            </div>
-          </dl>
-          <div>
-            <ul className="findings" aria-label="Wrapping algorithms">
-              {wrappingRows.map((row) => (
-                <Capability
-                  key={row.key}
-                  ok={capabilities.value.wrapping[row.key]}
-                  label={row.label}
-                  why={capabilities.value.missing[row.key]}
-                />
-              ))}
-            </ul>
-            <p className="hint">
-              {capabilities.value.rfc5649.mechanism
-                ? `RFC 5649 is ${capabilities.value.rfc5649.mechanism} on this token, found by known answer${capabilities.value.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`
-                : 'No mechanism of this token gave RFC 5649’s published test vectors.'}{' '}
-              {capabilities.value.rfc5649.findings.filter((f) => !f.includes('exactly')).join('; ')}
-            </p>
-          </div>
-          <div>
-            <h3>What the token enforces, tried on throw-away keys</h3>
-            {capabilities.value.enforcement.some((e) => !e.holds) && (
-              <p className="finding finding-warn" role="note">
-                This token does not enforce everything Keyward relies on: it holds no CMK on a production workstation
-                and may serve only as a rehearsal token.
-              </p>
-            )}
-            <ul className="findings" aria-label="What the token enforces">
-              {capabilities.value.enforcement.map((e) => (
-                <li key={e.property} className={`finding ${e.holds ? 'finding-ok' : 'finding-warn'}`}>
-                  {e.holds ? 'Enforced: ' : 'NOT enforced: '}
-                  {e.property}
-                  <span className="finding-detail"> ({e.detail})</span>
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
-      )}
+      {capabilities.state === 'ready' && <Sheet sheet={capabilities.value} />}
     </section>
+  );
+}
+
+/** The capability sheet: the token and module probed, what Keyward can do with them, and the details behind it. */
+function Sheet({ sheet }: { sheet: CapabilitySheet }) {
+  const c = sheet.capabilities;
+  return (
+    <>
+      <p className="hint">
+        Token &quot;{sheet.token.label}&quot;, {sheet.token.manufacturer} {sheet.token.model}, serial{' '}
+        <span className="mono">{sheet.token.serial}</span>, firmware {sheet.token.firmware.major}.
+        {sheet.token.firmware.minor}; module {sheet.module.description} {sheet.module.libraryVersion.major}.
+        {sheet.module.libraryVersion.minor}. Probed {sheet.probedAt}. Once the workstation is initialised, Keyward keeps
+        each sheet and probes again whenever the module or the token firmware changes.
+      </p>
+      <ul className="findings" aria-label="What Keyward can do with this token">
+        {featuresOf(c).map((f) => (
+          <li key={f.feature} className={`finding ${f.supported ? 'finding-ok' : 'finding-warn'}`}>
+            {f.supported ? 'Yes: ' : 'No: '}
+            {f.feature}
+            <span className="finding-detail"> ({f.why})</span>
+          </li>
+        ))}
+      </ul>
+      <div className="capabilities">
+        <dl className="fields" aria-label="Key types">
+          <div className="field">
+            <dt>CMK key types</dt>
+            <dd>{c.cmkSpecs.join(', ') || 'none'}</dd>
+          </div>
+          <div className="field">
+            <dt>Signing keys</dt>
+            <dd>{c.signingKeySpecs.join(', ') || 'none'}</dd>
+          </div>
+        </dl>
+        <div>
+          <ul className="findings" aria-label="Wrapping algorithms">
+            {wrappingRows.map((row) => (
+              <Capability key={row.key} ok={c.wrapping[row.key]} label={row.label} why={c.missing[row.key]} />
+            ))}
+          </ul>
+          <p className="hint">
+            {c.rfc5649.mechanism
+              ? `RFC 5649 is ${c.rfc5649.mechanism} on this token, found by known answer${c.rfc5649.anyLength ? '' : ' (for keys of whole 8-octet blocks only)'}.`
+              : 'No mechanism of this token gave RFC 5649’s published test vectors.'}{' '}
+            {c.rfc5649.findings.filter((f) => !f.includes('exactly')).join('; ')}
+          </p>
+        </div>
+        <div>
+          <h3>What the token enforces, tried on throw-away keys</h3>
+          {c.enforcement.some((e) => !e.holds) && (
+            <p className="finding finding-warn" role="note">
+              This token does not enforce everything Keyward relies on: it holds no CMK on a production workstation and
+              may serve only for rehearsals (Settings: "For rehearsals only"), everything made with it marked REHEARSAL.
+            </p>
+          )}
+          <ul className="findings" aria-label="What the token enforces">
+            {c.enforcement.map((e) => (
+              <li key={e.property} className={`finding ${e.holds ? 'finding-ok' : 'finding-warn'}`}>
+                {e.holds ? 'Enforced: ' : 'NOT enforced: '}
+                {e.property}
+                <span className="finding-detail"> ({e.detail})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </>
   );
 }

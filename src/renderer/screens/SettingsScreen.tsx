@@ -24,7 +24,8 @@ export function SettingsScreen() {
   const [tokenUri, setTokenUri] = useState('');
   const [moduleArgs, setModuleArgs] = useState('');
   const [moduleEnv, setModuleEnv] = useState('');
-  const ids = { module: useId(), token: useId(), args: useId(), env: useId() };
+  const [rehearsalOnly, setRehearsalOnly] = useState(false);
+  const ids = { module: useId(), token: useId(), args: useId(), env: useId(), rehearsalOnly: useId() };
   // Arguments and variables only when given: most modules take none.
   const load = moduleLoadOf({
     modulePath,
@@ -44,6 +45,7 @@ export function SettingsScreen() {
       setModulePath(settings.value.modulePath);
       setTokenUri(settings.value.tokenUri);
       setModuleArgs(settings.value.moduleArgs ?? '');
+      setRehearsalOnly(settings.value.rehearsalOnly === true);
       setModuleEnv(
         Object.entries(settings.value.moduleEnv ?? {})
           .map(([name, value]) => `${name}=${value}`)
@@ -54,7 +56,10 @@ export function SettingsScreen() {
 
   const submit = async (event: { preventDefault: () => void }) => {
     event.preventDefault();
-    const chosen: HsmSettings = mode === 'rehearsal' ? { mode } : { mode, ...load, tokenUri };
+    const chosen: HsmSettings =
+      mode === 'rehearsal'
+        ? { mode }
+        : { mode, ...load, tokenUri, ...(rehearsalOnly ? { rehearsalOnly: true as const } : {}) };
     if (await selectHsm(chosen)) show('start');
   };
 
@@ -160,6 +165,16 @@ export function SettingsScreen() {
               spellCheck={false}
               autoComplete="off"
             />
+            <label className="choice" htmlFor={ids.rehearsalOnly}>
+              <input
+                id={ids.rehearsalOnly}
+                type="checkbox"
+                checked={rehearsalOnly}
+                onChange={(e) => setRehearsalOnly(e.target.checked)}
+              />
+              For rehearsals only: this token protects nothing real, and everything made with it is marked REHEARSAL. A
+              token that does not enforce what Keyward relies on (its probe on Home says) can serve only this way.
+            </label>
           </fieldset>
         )}
 

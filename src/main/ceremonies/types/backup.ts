@@ -6,11 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
+import { rehearsing } from '../../../shared/settings';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
 import { backupVersions } from '../backup-steps';
 import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
+import { wrapsWithRfc5649 } from '../token-needs';
 
 export function planBackup(
   inventory: Inventory,
@@ -93,13 +95,15 @@ export const backup = defineCeremony({
     })
     .strict(),
   steps: [backupVersions],
-  build: (plan, { workstation, place }) =>
-    planBackup(
+  build: async (plan, { workstation, place }) => {
+    await workstation.hsm.requireCapable('backup', [wrapsWithRfc5649]);
+    return planBackup(
       workstation.inventory(),
       plan.keys,
       plan.threshold,
       place(plan.package),
       plan.shares.map(place),
-      workstation.settings().mode === 'rehearsal',
-    ),
+      rehearsing(workstation.settings()),
+    );
+  },
 });

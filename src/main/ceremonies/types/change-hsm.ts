@@ -18,11 +18,17 @@ import { defineCeremony, officersPresent, securityOfficerQuorum, type Planned } 
 import type { HsmSelection } from '../hsm-selection';
 import { describeSettings, selectHsm } from '../hsm-steps';
 
-export async function planChangeHsm(selection: HsmSelection, load: ModuleLoad, tokenUri: string): Promise<Planned> {
+export async function planChangeHsm(
+  selection: HsmSelection,
+  load: ModuleLoad,
+  tokenUri: string,
+  rehearsalOnly = false,
+): Promise<Planned> {
   const { modulePath } = load;
   const current = selection.current();
   const found = await selection.inspect(load, tokenUri);
-  const again = sameSelection(current, { mode: 'hsm', ...moduleLoadOf(load), tokenUri });
+  const use = rehearsalOnly ? { rehearsalOnly: true as const } : {};
+  const again = sameSelection(current, { mode: 'hsm', ...moduleLoadOf(load), tokenUri, ...use });
   const approved = selection.approvedModuleSha256();
   if (again && approved === found.moduleSha256) {
     throw new KeywardError(
@@ -32,7 +38,7 @@ export async function planChangeHsm(selection: HsmSelection, load: ModuleLoad, t
     );
   }
   const how = moduleLoadInWords(load);
-  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')})${how ? `, ${how},` : ''} and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}`;
+  const module = `the PKCS#11 module ${modulePath} (SHA-256 ${hexGroups(found.moduleSha256)} / ${pgpWordsOf(found.moduleSha256).join(' ')})${how ? `, ${how},` : ''} and the token "${found.tokenLabel}" (serial ${found.tokenSerial}, which holds the workstation key) at ${tokenUri}${rehearsalOnly ? ', for REHEARSALS ONLY (everything made with it is marked REHEARSAL)' : ''}`;
   const why = approved
     ? `its module file changed since they were approved (approved SHA-256 ${hexGroups(approved)})`
     : 'their saved selection carries no approval signed by the workstation key (it was saved before Keyward signed approvals)';
@@ -46,6 +52,7 @@ export async function planChangeHsm(selection: HsmSelection, load: ModuleLoad, t
         {
           ...moduleLoadOf(load),
           tokenUri,
+          ...use,
           moduleSha256: found.moduleSha256,
           tokenSerial: found.tokenSerial,
           from: describeSettings(current),
@@ -106,6 +113,17 @@ export const changeHsm = defineCeremony({
       label: 'Module variables (optional)',
       hint: 'One NAME=VALUE per line, e.g. a vendor configuration file; only variables that cannot load other code are passed.',
     },
+    {
+      kind: 'choice',
+      path: 'hsm.use',
+      id: 'hsm-use',
+      label: 'What the token is for',
+      options: [
+        { value: 'production', label: 'Production: it protects real keys (it must enforce what Keyward relies on)' },
+        { value: 'rehearsals', label: 'Rehearsals only: everything made with it is marked REHEARSAL' },
+      ],
+      initial: 'production',
+    },
   ],
   plan: z
     .object({
@@ -123,6 +141,8 @@ export const changeHsm = defineCeremony({
           args: moduleArgsSchema.optional(),
           /** Variables the module reads (its configuration file), from those Keyward passes. */
           env: moduleEnvSchema.optional(),
+          /** A token that protects nothing real (one that does not enforce what Keyward relies on can serve only so). */
+          use: z.enum(['production', 'rehearsals']).default('production'),
         })
         .strict(),
     })
@@ -133,5 +153,6 @@ export const changeHsm = defineCeremony({
       workstation.hsmSelection(),
       moduleLoadOf({ modulePath: hsm.module, moduleArgs: hsm.args, moduleEnv: hsm.env }),
       hsm.token,
+      hsm.use === 'rehearsals',
     ),
 });

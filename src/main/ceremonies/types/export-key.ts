@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
-import { providerNames, type ProviderImport } from '../../../shared/providers';
+import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
+import { wraps, wrapsWithRfc5649 } from '../token-needs';
 
 export interface ExportKeyRequest {
   keyName: string;
@@ -91,11 +92,17 @@ export const exportKey = defineCeremony({
     })
     .strict(),
   steps: [exportKeyBundle],
-  build: (plan, { workstation, place, id }) =>
-    planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, {
+  build: async (plan, { workstation, place, id }) => {
+    const params = providerImportOf(plan, place);
+    await workstation.hsm.requireCapable('export-key', [
+      wraps(params.algorithm),
+      ...(wrapMethods[params.algorithm].kind === 'rsa-aes' ? [wrapsWithRfc5649] : []),
+    ]);
+    return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, {
       keyName: plan.key.name,
       version: plan.key.version,
-      params: providerImportOf(plan, place),
+      params,
       destination: { parent: place(plan.destination.folder), drive: plan.destination.drive },
-    }),
+    });
+  },
 });

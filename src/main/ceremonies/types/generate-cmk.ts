@@ -9,6 +9,7 @@ import { cmkSpecs, type CmkSpec } from '../../../shared/keys';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords, generateKey } from '../key-version-steps';
+import { generates } from '../token-needs';
 
 export interface NewCmk {
   keyName: string;
@@ -108,12 +109,14 @@ export const generateCmk = defineCeremony({
     })
     .strict(),
   steps: [generateKey, activateVersion],
-  build: ({ key }, { workstation }) =>
-    planGenerateCmk(workstation.inventory(), {
+  build: async ({ key }, { workstation }) => {
+    await workstation.hsm.requireCapable('generate-cmk', [generates(key.spec)]);
+    return planGenerateCmk(workstation.inventory(), {
       keyName: key.name,
       purpose: key.purpose,
       provider: key.provider,
       spec: key.spec,
       rotationDays: key.rotationDays,
-    }),
+    });
+  },
 });

@@ -9,6 +9,7 @@ import type { Inventory } from '../../store/inventory';
 import { readBackupPackage, restoreVersions } from '../backup-steps';
 import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
+import { wrapsWithRfc5649 } from '../token-needs';
 
 export function planRestore(
   inventory: Inventory,
@@ -75,11 +76,13 @@ export const restore = defineCeremony({
     })
     .strict(),
   steps: [restoreVersions],
-  build: (plan, { workstation, place }) =>
-    planRestore(
+  build: async (plan, { workstation, place }) => {
+    await workstation.hsm.requireCapable('restore', [wrapsWithRfc5649]);
+    return planRestore(
       workstation.inventory(),
       workstation.identities().require().certificateDer,
       place(plan.package),
       plan.keys,
-    ),
+    );
+  },
 });

@@ -5,6 +5,7 @@ import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords } from '../key-version-steps';
 import { generateVersion, rotationReasons, type RotationReason } from '../lifecycle-steps';
+import { generates } from '../token-needs';
 
 export function planRotateCmk(inventory: Inventory, keyName: string, reason: RotationReason): Planned {
   const key = inventory.get(keyName);
@@ -63,5 +64,8 @@ export const rotateCmk = defineCeremony({
     })
     .strict(),
   steps: [generateVersion, activateVersion],
-  build: (plan, { workstation }) => planRotateCmk(workstation.inventory(), plan.key.name, plan.reason),
+  build: async (plan, { workstation }) => {
+    await workstation.hsm.requireCapable('rotate-cmk', [generates(workstation.inventory().get(plan.key.name).spec)]);
+    return planRotateCmk(workstation.inventory(), plan.key.name, plan.reason);
+  },
 });

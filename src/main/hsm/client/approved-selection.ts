@@ -101,7 +101,7 @@ export const sameSelection = (a: HsmSettings, b: HsmSettings): boolean =>
 export const describeSelection = (settings: HsmSettings): string => {
   if (settings.mode === 'rehearsal') return 'the rehearsal token';
   const how = moduleLoadInWords(settings);
-  return `the module ${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}`;
+  return `the module ${settings.modulePath}${how ? ` (${how})` : ''}, token ${settings.tokenUri}${settings.rehearsalOnly ? ', for rehearsals only' : ''}`;
 };
 
 /** What the audit log says of the HSM selections made and approved (hsm.select, hsm.approve entries). */

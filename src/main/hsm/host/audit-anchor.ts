@@ -69,7 +69,7 @@ export function writeAuditAnchor(
     );
   }
   module.guard(session.where, () => {
-    module.lib.C_CreateObject(session.handle, [
+    createOrExplain(module, session.handle, session.where, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_DATA },
       { type: pkcs11js.CKA_LABEL, value: auditAnchorLabel },
       { type: pkcs11js.CKA_APPLICATION, value: application },
@@ -79,4 +79,46 @@ export function writeAuditAnchor(
     ]);
     for (const handle of previous) module.lib.C_DestroyObject(session.handle, handle);
   });
+}
+
+/** Creates the anchor; a refusal is named as the anchor's (some tokens, NSS's softoken, hold no data objects). */
+function createOrExplain(module: Pkcs11Module, session: Buffer, where: string, template: pkcs11js.Template): void {
+  try {
+    module.lib.C_CreateObject(session, template);
+  } catch (error) {
+    throw new KeywardError(
+      'HSM_MECHANISM_UNSUPPORTED',
+      `${where} refused to create the audit log's anchor, a private data object (CKO_DATA) on the token (${error instanceof Error ? error.message : String(error)}); nothing was written.`,
+      'Use an HSM that holds data objects. A token without them may serve for rehearsals only (keyward --rehearsal-only, or "For rehearsals only" in Settings), its log then held to its checkpoints alone.',
+    );
+  }
+}
+
+/**
+ * Whether the token holds the anchor's kind of object: a private data object created on the token (a user
+ * login needed), destroyed at once. Asked only of a token set apart for rehearsals, which protects nothing.
+ */
+export function holdsDataObjects(
+  module: Pkcs11Module,
+  sessions: Sessions,
+  uri: string,
+): { holds: true } | { holds: false; why: string } {
+  const session = sessions.require(uri, 'user');
+  let handle: Buffer;
+  try {
+    handle = module.lib.C_CreateObject(session.handle, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_DATA },
+      { type: pkcs11js.CKA_LABEL, value: 'Keyward data object trial' },
+      { type: pkcs11js.CKA_APPLICATION, value: application },
+      { type: pkcs11js.CKA_TOKEN, value: true }, // as the anchor is
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+    ]);
+  } catch (error) {
+    return {
+      holds: false,
+      why: `it refused a private data object (CKO_DATA) on the token (${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
+  module.guard(session.where, () => module.lib.C_DestroyObject(session.handle, handle));
+  return { holds: true };
 }

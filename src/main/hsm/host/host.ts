@@ -14,7 +14,7 @@ import {
   type HsmReplyMessage,
   type HsmRequestMessage,
 } from '../protocol';
-import { readAuditAnchors, writeAuditAnchor } from './audit-anchor';
+import { holdsDataObjects, readAuditAnchors, writeAuditAnchor } from './audit-anchor';
 import { EphemeralKeys } from './ephemeral';
 import { Keys } from './keys';
 import { Pkcs11Module } from './module';
@@ -112,6 +112,10 @@ const operations: {
     const { module, sessions } = open();
     return readAuditAnchors(module, sessions, uri);
   },
+  holdsDataObjects: ({ uri }) => {
+    const { module, sessions } = open();
+    return holdsDataObjects(module, sessions, uri);
+  },
   writeAuditAnchor: ({ uri, value, create }) => {
     const { module, sessions } = open();
     writeAuditAnchor(module, sessions, uri, value, create);
@@ -124,6 +128,7 @@ const operations: {
     open().wrapping.prepare(uri, 'rsa-aes');
     return null;
   },
+  reportsCheckValue: ({ uri }) => open().keys.reportsCheckValue(uri),
   prepareKeyCheck: ({ uri }) => {
     open().wrapping.prepare(uri, 'key-check');
     return null;

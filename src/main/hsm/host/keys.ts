@@ -13,12 +13,13 @@ import {
   publicKeySpki,
   readAttributes,
   readSecurityAttributes,
+  reportedCheckValue,
   requestedBooleans,
   spkiCheckValue,
 } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import type { Sessions, TokenSession } from './sessions';
-import { cmkTemplates, type Template } from './templates';
+import { cmkTemplates, type Sealing, type Template } from './templates';
 
 type Handle = Buffer;
 
@@ -49,12 +50,62 @@ const labelTaken = (where: string, label: string): KeywardError =>
     'Choose a label no object on this token has (for a new version, add the version number), and plan the ceremony again.',
   );
 
+/** How tokens refuse a sealing attribute (NSS: CKR_GENERAL_ERROR for CKA_COPYABLE=false on a token object). */
 const sealingRefusals = new Set([
   'CKR_ATTRIBUTE_VALUE_INVALID',
   'CKR_TEMPLATE_INCONSISTENT',
   'CKR_ATTRIBUTE_TYPE_INVALID',
   'CKR_ATTRIBUTE_READ_ONLY',
+  'CKR_GENERAL_ERROR',
 ]);
+const sealingNotes: Record<Sealing, string | undefined> = {
+  sealed: undefined,
+  'no-copyable':
+    'The token does not accept CKA_COPYABLE=false on this key type; the key was created without it (CKA_MODIFIABLE=false holds).',
+  none: 'The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.',
+};
+
+const sealingOrder = ['sealed', 'no-copyable', 'none'] as const;
+const notesOf = (sealing: Sealing): string[] => (sealingNotes[sealing] ? [sealingNotes[sealing]] : []);
+/** Goes on to less sealing only when the token refused a sealing attribute; any other refusal is the token's. */
+function refusedSealing(error: unknown, where: string): void {
+  const code = error instanceof Error ? /^CKR_[A-Z_]+/.exec(error.message)?.[0] : undefined;
+  if (!code || !sealingRefusals.has(code)) throw toHsmError(error, where);
+}
+
+/**
+ * Creates a CMK object sealed, or else with what the token accepts of the sealing (each refusal tried
+ * with less); what was left out is returned as a note for the record.
+ */
+export async function withSealing<T>(
+  where: string,
+  create: (sealing: Sealing) => Promise<T>,
+): Promise<{ created: T; notes: string[] }> {
+  let first: unknown;
+  for (const sealing of sealingOrder) {
+    try {
+      return { created: await create(sealing), notes: notesOf(sealing) };
+    } catch (error) {
+      first ??= error;
+      refusedSealing(error, where);
+    }
+  }
+  throw toHsmError(first, where);
+}
+
+/** The same, for a creation the module does at once (C_UnwrapKey). */
+export function withSealingNow<T>(where: string, create: (sealing: Sealing) => T): { created: T; notes: string[] } {
+  let first: unknown;
+  for (const sealing of sealingOrder) {
+    try {
+      return { created: create(sealing), notes: notesOf(sealing) };
+    } catch (error) {
+      first ??= error;
+      refusedSealing(error, where);
+    }
+  }
+  throw toHsmError(first, where);
+}
 
 export class Keys {
   constructor(
@@ -126,17 +177,9 @@ export class Keys {
     const session = this.sessions.require(uri, 'user');
     this.assertLabelFree(session, label);
     const id = this.reserveId(session, idHex);
-    const notes: string[] = [];
-    let created: { main: Handle; publicKey?: Handle; requested: Template };
-    try {
-      created = await this.create(session, spec, id, label, false);
-    } catch (error) {
-      if (!(error instanceof Error) || !sealingRefusals.has(error.message)) throw toHsmError(error, session.where);
-      created = await this.create(session, spec, id, label, true);
-      notes.push(
-        'The token does not accept CKA_COPYABLE=false and CKA_MODIFIABLE=false on this key type; the key was created without them.',
-      );
-    }
+    const { created, notes } = await withSealing(session.where, (sealing) =>
+      this.create(session, spec, id, label, sealing),
+    );
     try {
       // A token without CKA_CHECK_VALUE: the check value is computed in the token, if the SO prepared a check key.
       const computeKcv = () =>
@@ -240,18 +283,39 @@ export class Keys {
   }
 
   private reportedCheckValue(session: TokenSession, key: Handle): string | undefined {
-    const value = this.module.guard(session.where, () =>
-      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
+    return this.module.guard(session.where, () => reportedCheckValue(this.lib, session.handle, key))?.toString('hex');
+  }
+
+  /**
+   * Whether the token reports CKA_CHECK_VALUE for a new AES key (a throw-away session key, learned once per
+   * session): where it does not, a CMK's check value is computed in the token, under a check key the
+   * security officer prepares first.
+   */
+  reportsCheckValue(uri: string): boolean {
+    const session = this.sessions.require(uri, 'user');
+    if (session.reportsCheckValue !== undefined) return session.reportsCheckValue;
+    const key = this.module.guard(session.where, () =>
+      this.lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
+        { type: pkcs11js.CKA_SENSITIVE, value: true }, // never readable
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false }, // never leaves the token
+      ]),
     );
-    return value && value.length > 0 ? value.toString('hex') : undefined;
+    try {
+      session.reportsCheckValue = this.reportedCheckValue(session, key) !== undefined;
+      return session.reportsCheckValue;
+    } finally {
+      this.destroyHandles(session, [key]);
+    }
   }
 
   /** The key check value, read from the token (CKA_CHECK_VALUE) for a secret key. */
   checkValue(session: TokenSession, key: Handle): string {
-    const value = this.module.guard(session.where, () =>
-      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
-    );
-    if (!value || value.length === 0) {
+    const value = this.module.guard(session.where, () => reportedCheckValue(this.lib, session.handle, key));
+    if (!value) {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
         `${session.where} does not report a check value (CKA_CHECK_VALUE) for this key, so officers could not confirm it later.`,
@@ -342,9 +406,9 @@ export class Keys {
     spec: CmkSpec,
     id: Buffer,
     label: string,
-    relaxed: boolean,
+    sealing: Sealing,
   ): Promise<{ main: Handle; publicKey?: Handle; requested: Template }> {
-    const t = cmkTemplates(spec, { id, label }, relaxed);
+    const t = cmkTemplates(spec, { id, label }, sealing);
     const mechanism = { mechanism: t.mechanism };
     if (t.secret)
       return { main: await this.lib.C_GenerateKeyAsync(session.handle, mechanism, t.secret), requested: t.secret };

@@ -60,6 +60,21 @@ export function readSecurityAttributes(lib: Lib, session: Handle, object: Handle
   return result;
 }
 
+/**
+ * A key's CKA_CHECK_VALUE as the token reports it; undefined where it reports none, empty or missing
+ * altogether (NSS's softoken: CKR_ATTRIBUTE_TYPE_INVALID). Any other refusal is the token's.
+ */
+export function reportedCheckValue(lib: Lib, session: Handle, key: Handle): Buffer | undefined {
+  let value: Buffer | undefined;
+  try {
+    value = readAttributes(lib, session, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('CKR_ATTRIBUTE_TYPE_INVALID')) return undefined;
+    throw error;
+  }
+  return value && value.length > 0 ? value : undefined;
+}
+
 /** The booleans a template asked for, by attribute number. */
 export function requestedBooleans(template: Template): Map<number, boolean> {
   return new Map(template.filter((a) => typeof a.value === 'boolean').map((a) => [a.type, a.value as boolean]));

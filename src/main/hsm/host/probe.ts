@@ -12,6 +12,7 @@ import type {
 } from '../../../shared/keys';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
+import { reportedCheckValue } from './objects';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 
 type Handle = Buffer;
@@ -25,6 +26,21 @@ const mechanismNames = new Map<number, string>(
     .map(([name, value]) => [value as number, name]),
 );
 mechanismNames.set(CKM_RSA_AES_KEY_WRAP, 'CKM_RSA_AES_KEY_WRAP');
+
+/** CK_MECHANISM_INFO flags, named as the sheet shows them. */
+const mechanismFlags: [number, string][] = [
+  [pkcs11js.CKF_ENCRYPT, 'encrypt'],
+  [pkcs11js.CKF_DECRYPT, 'decrypt'],
+  [pkcs11js.CKF_DIGEST, 'digest'],
+  [pkcs11js.CKF_SIGN, 'sign'],
+  [pkcs11js.CKF_VERIFY, 'verify'],
+  [pkcs11js.CKF_GENERATE, 'generate'],
+  [pkcs11js.CKF_GENERATE_KEY_PAIR, 'generate-key-pair'],
+  [pkcs11js.CKF_WRAP, 'wrap'],
+  [pkcs11js.CKF_UNWRAP, 'unwrap'],
+  [pkcs11js.CKF_DERIVE, 'derive'],
+];
+const flagNames = (flags: number): string[] => mechanismFlags.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
 
 export function oaepParameter(hash: 'sha1' | 'sha256'): pkcs11js.RsaOAEP {
   return {
@@ -40,7 +56,7 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const where = `token "${summary.label}" (serial ${summary.serial})`;
   const lib = module.lib;
   const mechanisms = module.guard(where, () =>
-    lib.C_GetMechanismList(slot).map((type): MechanismCapability & { type: number; flags: number } => {
+    lib.C_GetMechanismList(slot).map((type): Omit<MechanismCapability, 'flags'> & { type: number; flags: number } => {
       const info = lib.C_GetMechanismInfo(slot, type);
       return {
         type,
@@ -96,6 +112,10 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const trial = module.guard(where, () =>
     trialOperations(module, slot, has(pkcs11js.CKM_RSA_PKCS_OAEP, pkcs11js.CKF_WRAP)),
   );
+  if (!trial.aesGenerates && cmkSpecs.some((spec) => spec.startsWith('AES_'))) {
+    missing.AES = trial.why.aes ?? 'the token does not generate AES keys';
+    cmkSpecs.splice(0, cmkSpecs.length, ...cmkSpecs.filter((spec) => !spec.startsWith('AES_')));
+  }
   if (!trial.oaepSha1)
     missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
   if (!trial.oaepSha256)
@@ -105,15 +125,23 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   if (!aesKeyWrapPad)
     missing.aesKeyWrapPad = `no mechanism gives RFC 5649's test vectors: ${trial.rfc5649.findings.join('; ')}`;
   const rsaAesKeyWrapNative = requireMechanism('rsaAesKeyWrapNative', CKM_RSA_AES_KEY_WRAP, pkcs11js.CKF_WRAP);
-  const rsaAesKeyWrapComposed = aesKeyWrapPad && aes !== undefined && (trial.oaepSha1 || trial.oaepSha256);
+  const rsaAesKeyWrapComposed = aesKeyWrapPad && trial.aesGenerates && (trial.oaepSha1 || trial.oaepSha256);
   if (!rsaAesKeyWrapComposed)
     missing.rsaAesKeyWrapComposed =
       'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, a mechanism that gives RFC 5649, and RSA-OAEP';
+  if (!trial.checkValue)
+    missing.checkValue =
+      trial.why.checkValue ?? 'CKA_CHECK_VALUE is empty: Keyward computes the key check value in the token instead';
   if (!trial.digestKey)
     missing.digestKey = trial.why.digestKey ?? 'the token cannot digest a key (C_DigestKey with CKM_SHA256)';
 
   return {
-    mechanisms: mechanisms.map(({ name, minKeySize, maxKeySize }) => ({ name, minKeySize, maxKeySize })),
+    mechanisms: mechanisms.map(({ name, minKeySize, maxKeySize, flags }) => ({
+      name,
+      minKeySize,
+      maxKeySize,
+      flags: flagNames(flags),
+    })),
     cmkSpecs,
     signingKeySpecs,
     wrapping: {
@@ -124,6 +152,7 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
       aesKeyWrapPad,
     },
     digestKey: trial.digestKey,
+    checkValue: trial.checkValue,
     enforcement: trial.enforcement,
     rfc5649: {
       mechanism: trial.rfc5649.mechanism?.name ?? null,
@@ -140,7 +169,9 @@ interface TrialResult {
   oaepSha1: boolean;
   oaepSha256: boolean;
   digestKey: boolean;
-  why: Partial<Record<'sha1' | 'sha256' | 'digestKey', string>>;
+  checkValue: boolean;
+  aesGenerates: boolean;
+  why: Partial<Record<'aes' | 'sha1' | 'sha256' | 'digestKey' | 'checkValue', string>>;
 }
 
 /** Public session objects only (no login needed), destroyed when the session closes. */
@@ -153,20 +184,39 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     oaepSha1: false,
     oaepSha256: false,
     digestKey: false,
+    checkValue: false,
+    aesGenerates: false,
     why: {},
   };
   try {
     result.rfc5649 = learnRfc5649(lib, session);
     const kwp = result.rfc5649.mechanism;
     result.enforcement = enforcementTrials(lib, session, kwp ? { mechanism: kwp.mechanism } : undefined);
-    const secret = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-      { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-      { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
-      { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
-      { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
-    ]);
+    let secret: Handle;
+    try {
+      secret = lib.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
+        { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
+        { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
+      ]);
+    } catch (error) {
+      // Some tokens list CKM_AES_KEY_GEN yet refuse it (tpm2-pkcs11): believed only when it works.
+      const why = `CKM_AES_KEY_GEN was refused by the token (${error instanceof Error ? error.message : String(error)})`;
+      result.why = { aes: why, checkValue: why, digestKey: why, sha1: why, sha256: why };
+      return result;
+    }
+    result.aesGenerates = true;
+    try {
+      // CKA_CHECK_VALUE (PKCS#11 2.40) is missing on many tokens: Keyward then computes the KCV in the token.
+      result.checkValue = reportedCheckValue(lib, session, secret) !== undefined;
+      if (!result.checkValue)
+        result.why.checkValue = 'CKA_CHECK_VALUE is missing: Keyward computes the key check value in the token instead';
+    } catch (error) {
+      result.why.checkValue = `CKA_CHECK_VALUE cannot be read (${error instanceof Error ? error.message : String(error)}): Keyward computes the key check value in the token instead`;
+    }
     try {
       lib.C_DigestInit(session, { mechanism: pkcs11js.CKM_SHA256 });
       lib.C_DigestKey(session, secret);

@@ -24,6 +24,8 @@ export interface TokenSession {
   known: KnownObjects;
   /** Which mechanism gives RFC 5649 on this token, learned by known answer on first need (rfc5649.ts). */
   rfc5649?: Rfc5649Choice;
+  /** Whether the token reports CKA_CHECK_VALUE, learned on first need (keys.ts). */
+  reportsCheckValue?: boolean;
 }
 
 const maxPinParts = 8;
@@ -46,6 +48,8 @@ function pinWarnings(flags: number, role: LoginRole): string[] {
  */
 export class Sessions {
   private readonly open = new Map<string, TokenSession>();
+  /** Tokens found to have no security officer login, by the name sessions give them. */
+  private readonly withoutOfficer = new Set<string>();
   /**
    * The session each token address led to. While that session is alive in the slot it was opened in, the
    * slots are not scanned again (a scan reads every slot's token): they are once the session is found
@@ -148,6 +152,19 @@ export class Sessions {
 
   /** The work session, with the role a step needs logged in. */
   /** The token's session, logged in as `role` (or as any of the roles given). */
+  /**
+   * What only the security officer may do: on a token that has no security officer login (NSS's softoken,
+   * found when one was refused with CKR_USER_TYPE_INVALID) the user does it. Such a token fails the
+   * enforcement trials, so it holds CMKs only when set apart for rehearsals (hsm-connection.ts).
+   */
+  requireOfficer(uri: string): TokenSession {
+    const session = this.session(uri);
+    return this.require(
+      uri,
+      this.withoutOfficer.has(session.where) ? ['security-officer', 'user'] : 'security-officer',
+    );
+  }
+
   require(uri: string, role: LoginRole | readonly LoginRole[]): TokenSession {
     const session = this.session(uri);
     const roles: readonly LoginRole[] = typeof role === 'string' ? [role] : role;
@@ -187,6 +204,14 @@ export class Sessions {
         (flags & (role === 'user' ? pkcs11js.CKF_USER_PIN_FINAL_TRY : pkcs11js.CKF_SO_PIN_FINAL_TRY)) !== 0
           ? 'Stop and check the PIN parts with their holders before trying again: the next wrong PIN locks it.'
           : 'Each officer re-enters their part of the PIN, in the agreed order; then try again.',
+      );
+    }
+    if (ckr === 'CKR_USER_TYPE_INVALID' && role === 'security-officer') {
+      this.withoutOfficer.add(where);
+      return new KeywardError(
+        'HSM_NO_SO_LOGIN',
+        `${where} has no security officer login (C_Login as CKU_SO returned CKR_USER_TYPE_INVALID), so what only the security officer may do (marking a wrapping key trusted) cannot be done on it.`,
+        'Use an HSM with a security officer role. A token without one may serve for rehearsals only.',
       );
     }
     if (ckr === 'CKR_USER_ANOTHER_ALREADY_LOGGED_IN' || ckr === 'CKR_USER_ALREADY_LOGGED_IN') {

@@ -13,7 +13,7 @@ import type { Pkcs11Module } from './module';
 import { publicKeySpki, readAttributes } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import type { Sessions, TokenSession } from './sessions';
-import { signingKeyTemplates } from './templates';
+import { signingKeyExpected, signingKeyTemplates } from './templates';
 
 type Handle = Buffer;
 
@@ -52,6 +52,31 @@ export class Signing {
       );
     } catch (error) {
       throw toHsmError(error, session.where);
+    }
+    // Read back, as a token may set other values than asked (tpm2-pkcs11 couples some uses): a key that
+    // could decrypt, unwrap or leave the token is destroyed, never used.
+    const read = this.module.guard(session.where, () =>
+      readAttributes(
+        this.module.lib,
+        session.handle,
+        pair.privateKey,
+        signingKeyExpected.map(([type]) => type),
+      ),
+    );
+    const wrong = signingKeyExpected.filter(([type, , expected]) => (read.get(type)?.[0] === 1) !== expected);
+    if (wrong.length) {
+      for (const handle of [pair.privateKey, pair.publicKey]) {
+        try {
+          this.module.lib.C_DestroyObject(session.handle, handle);
+        } catch {
+          // Reported below: the key is not used either way.
+        }
+      }
+      throw new KeywardError(
+        'HSM_KEY_REJECTED',
+        `${session.where} made the workstation key with ${wrong.map(([, name, expected]) => `${name}=${String(!expected)}`).join(', ')}, though Keyward asked for ${wrong.map(([, name, expected]) => `${name}=${String(expected)}`).join(', ')}; the key pair was destroyed, and nothing signs with it.`,
+        'Use another signing key type (--spec), or an HSM that keeps the attributes it is given.',
+      );
     }
     const spki = this.module.guard(session.where, () => publicKeySpki(this.module.lib, session.handle, pair.publicKey));
     return { id: id.toString('hex'), label, spec, publicKeySpki: spki };

@@ -35,16 +35,19 @@ function cmkProtection({ id, label }: Identity): Template {
 }
 
 /**
- * Once created, no attribute can be changed and no copy made; both are omitted only where the token
- * refuses them (`relaxed`, a pre-v2.40 token). Always last: SoftHSM applies an unwrap template in order
- * and refuses what follows CKA_MODIFIABLE=false.
+ * How a CMK is sealed: once created, no attribute can be changed and no copy made. What a token refuses is
+ * left out, and said (keys.ts): CKA_COPYABLE alone (NSS refuses it on token objects), or both (a pre-v2.40 token).
  */
-function sealed(template: Template, relaxed: boolean): Template {
-  if (relaxed) return template;
+export type Sealing = 'sealed' | 'no-copyable' | 'none';
+
+/** Always last: SoftHSM applies an unwrap template in order and refuses what follows CKA_MODIFIABLE=false. */
+function sealed(template: Template, sealing: Sealing): Template {
   return [
     ...template,
-    { type: pkcs11js.CKA_COPYABLE, value: false }, // no copies in the token: a copy could be given uses the CMK never has
-    { type: pkcs11js.CKA_MODIFIABLE, value: false },
+    ...(sealing === 'sealed'
+      ? [{ type: pkcs11js.CKA_COPYABLE, value: false }] // no copies in the token: a copy could be given uses the CMK never has
+      : []),
+    ...(sealing === 'none' ? [] : [{ type: pkcs11js.CKA_MODIFIABLE, value: false }]),
   ];
 }
 
@@ -60,7 +63,7 @@ export interface CmkTemplates {
   privateKey?: Template;
 }
 
-export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean): CmkTemplates {
+export function cmkTemplates(spec: CmkSpec, identity: Identity, sealing: Sealing): CmkTemplates {
   const protection = cmkProtection(identity);
   const publicPart = (extra: Template): Template => [
     { type: pkcs11js.CKA_ID, value: identity.id },
@@ -94,7 +97,7 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean
               pkcs11js.CKA_UNWRAP,
             ]),
           ],
-          relaxed,
+          sealing,
         ),
       };
     }
@@ -107,7 +110,7 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean
           { type: pkcs11js.CKA_MODULUS_BITS, value: Number(spec.slice(4)) },
           { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
         ]),
-        privateKey: sealed([...protection, ...privateNoUse], relaxed),
+        privateKey: sealed([...protection, ...privateNoUse], sealing),
       };
     case 'EC_P256':
     case 'EC_P384':
@@ -116,12 +119,22 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, relaxed: boolean
         publicKey: publicPart([
           { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 },
         ]),
-        privateKey: sealed([...protection, ...privateNoUse], relaxed),
+        privateKey: sealed([...protection, ...privateNoUse], sealing),
       };
   }
 }
 
 /** Workstation signing keys: they sign bundles and audit checkpoints, and never leave the token. */
+/** What a workstation signing key's private half must read back as after generation (a token may couple uses). */
+export const signingKeyExpected: [number, string, boolean][] = [
+  [pkcs11js.CKA_SIGN, 'CKA_SIGN', true],
+  [pkcs11js.CKA_SENSITIVE, 'CKA_SENSITIVE', true],
+  [pkcs11js.CKA_EXTRACTABLE, 'CKA_EXTRACTABLE', false],
+  [pkcs11js.CKA_DECRYPT, 'CKA_DECRYPT', false],
+  [pkcs11js.CKA_UNWRAP, 'CKA_UNWRAP', false],
+  [pkcs11js.CKA_DERIVE, 'CKA_DERIVE', false],
+];
+
 export function signingKeyTemplates(
   spec: SigningKeySpec,
   { id, label }: Identity,
@@ -139,11 +152,9 @@ export function signingKeyTemplates(
     { type: pkcs11js.CKA_SIGN, value: true }, // its only use
     ...noUse([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_UNWRAP, pkcs11js.CKA_DERIVE]),
   ];
-  const publicKey: Template = [
-    ...common(false),
-    { type: pkcs11js.CKA_VERIFY, value: true },
-    ...noUse([pkcs11js.CKA_ENCRYPT, pkcs11js.CKA_WRAP]),
-  ];
+  // Anyone can verify or encrypt with a public key in software, so its uses are not set beyond refusing
+  // wraps: tpm2-pkcs11 refuses CKA_ENCRYPT=false, and given CKA_VERIFY=true lets the private half decrypt.
+  const publicKey: Template = [...common(false), ...noUse([pkcs11js.CKA_WRAP])];
   if (spec === 'RSA_PSS_3072') {
     return {
       mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,

@@ -9,7 +9,7 @@ import { KeywardError } from '../../../shared/errors';
 import type { CmkSpec, KeyObject, OaepHash } from '../../../shared/keys';
 import { checkValueOfWrapped } from './in-token-kcv';
 import { findKey } from './key-lookup';
-import type { Keys } from './keys';
+import { withSealingNow, type Keys } from './keys';
 import type { Pkcs11Module } from './module';
 import { publicKeySpki, readAttributes } from './objects';
 import { toHsmError } from './pkcs11-errors';
@@ -209,17 +209,20 @@ export class Unwrapping {
     }
     this.keys.assertLabelFree(session, label);
     const id = this.keys.reserveId(session, idHex);
-    const templates = cmkTemplates(spec, { id, label }, false);
-    const template: Template = [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: ec ? pkcs11js.CKK_EC : pkcs11js.CKK_RSA },
-      ...(templates.privateKey ?? []),
-    ];
-    const created: Handle[] = [
-      this.module.guard(session.where, () =>
-        this.lib.C_UnwrapKey(session.handle, kwpOf(this.module, session, 'a restore'), kek, wrapped, template),
-      ),
-    ];
+    const mechanism = this.module.guard(session.where, () => kwpOf(this.module, session, 'a restore'));
+    const {
+      created: { handle: unwrapped, template, templates },
+      notes,
+    } = withSealingNow(session.where, (sealing) => {
+      const templates = cmkTemplates(spec, { id, label }, sealing);
+      const template: Template = [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_KEY_TYPE, value: ec ? pkcs11js.CKK_EC : pkcs11js.CKK_RSA },
+        ...(templates.privateKey ?? []),
+      ];
+      return { handle: this.lib.C_UnwrapKey(session.handle, mechanism, kek, wrapped, template), template, templates };
+    });
+    const created: Handle[] = [unwrapped];
     const [main] = created as [Handle];
     try {
       const spki = ec
@@ -236,7 +239,7 @@ export class Unwrapping {
         this.lib.C_CreateObject(session.handle, publicKeyObject(templates.publicKey ?? [], spki)),
       );
       created.push(publicKey);
-      return this.keys.verifyCreated(session, spec, id, label, { main, publicKey, requested: template }, []);
+      return this.keys.verifyCreated(session, spec, id, label, { main, publicKey, requested: template }, notes);
     } catch (error) {
       this.keys.destroyHandles(session, created);
       throw error;
@@ -351,14 +354,17 @@ export class Unwrapping {
     this.keys.assertLabelFree(session, label);
     const id = this.keys.reserveId(session, idHex);
     // The unwrapped value sets the length; the rest is the CMK template.
-    const template = (cmkTemplates(spec, { id, label }, false).secret ?? []).filter(
-      (a) => a.type !== pkcs11js.CKA_VALUE_LEN,
-    );
-    const handle = this.module.guard(session.where, () =>
-      this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template),
-    );
+    const {
+      created: { handle, template },
+      notes,
+    } = withSealingNow(session.where, (sealing) => {
+      const template = (cmkTemplates(spec, { id, label }, sealing).secret ?? []).filter(
+        (a) => a.type !== pkcs11js.CKA_VALUE_LEN,
+      );
+      return { handle: this.lib.C_UnwrapKey(session.handle, mechanism, unwrappingKey, wrapped, template), template };
+    });
     try {
-      const key = this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, [], () =>
+      const key = this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, notes, () =>
         checkValueOfWrapped(this.module, session, mechanism, unwrappingKey, wrapped, spec !== 'HMAC_SHA256'),
       );
       const expectedBytes = spec === 'HMAC_SHA256' ? 32 : Number(spec.slice(4)) / 8;

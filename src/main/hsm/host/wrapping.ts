@@ -12,7 +12,7 @@ import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
 import { findKey, findKeyReading, findTrusted, findTrustedReading } from './key-lookup';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
-import { publicKeySpki, readAttributes, rsaSpki, spkiCheckValue } from './objects';
+import { publicKeySpki, readAttributes, reportedCheckValue, rsaSpki, spkiCheckValue } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import { kwpOf } from './rfc5649';
@@ -62,7 +62,7 @@ export class Wrapping {
 
   /** SO step: the provider's RSA public key becomes a trusted, WRAP-only token object. */
   importWrappingKey(uri: string, idHex: string, label: string, spki: Uint8Array, fingerprint: string): WrappingKeyInfo {
-    const session = this.sessions.require(uri, 'security-officer');
+    const session = this.sessions.requireOfficer(uri);
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     const details = key.asymmetricKeyDetails;
     if (
@@ -104,7 +104,7 @@ export class Wrapping {
    * wrap (tokens without CKM_RSA_AES_KEY_WRAP), or the check key of an in-token key check.
    */
   prepare(uri: string, purpose: EphemeralPurpose): void {
-    this.ephemerals.prepare(this.sessions.require(uri, 'security-officer'), purpose);
+    this.ephemerals.prepare(this.sessions.requireOfficer(uri), purpose);
   }
 
   wrapOaep(request: ApprovedWrap): Uint8Array {
@@ -241,7 +241,7 @@ export class Wrapping {
     value: Uint8Array,
     purpose: 'backup' | 'restore',
   ): { id: string; kcv: string } {
-    const session = this.sessions.require(uri, 'security-officer');
+    const session = this.sessions.requireOfficer(uri);
     if (value.length !== 32)
       throw new KeywardError(
         'INVALID_REQUEST',
@@ -295,10 +295,8 @@ export class Wrapping {
    * only encrypt the zero block and is destroyed at once.
    */
   private kcvOfValue(session: TokenSession, key: Handle, valueCopy: () => Buffer): string {
-    const reported = this.module.guard(session.where, () =>
-      readAttributes(this.lib, session.handle, key, [pkcs11js.CKA_CHECK_VALUE]).get(pkcs11js.CKA_CHECK_VALUE),
-    );
-    if (reported && reported.length > 0) return reported.toString('hex');
+    const reported = this.module.guard(session.where, () => reportedCheckValue(this.lib, session.handle, key));
+    if (reported) return reported.toString('hex');
     return this.module.guard(session.where, () => {
       const probe = this.lib.C_CreateObject(session.handle, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
