@@ -155,7 +155,7 @@ export function addonAbi(binary) {
 }
 
 /** The native modules Keyward loads; each must be in the package, outside app.asar. */
-export const requiredAddons = ['pkcs11js', 'better-sqlite3'];
+export const requiredAddons = ['pkcs11js', 'better-sqlite3', 'keyward-rsa-aes-key-wrap'];
 
 /** What must be true of app.asar: only the built app and production node_modules, and the entry points. */
 export const allowedTopLevel = ['out', 'package.json', 'node_modules'];

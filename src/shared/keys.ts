@@ -134,7 +134,8 @@ export type OaepHash = 'sha1' | 'sha256';
 export interface RsaAesWrapped {
   wrapped: Uint8Array;
   rsaPartLength: number;
-  method: 'composed-in-token';
+  /** The token's own CKM_RSA_AES_KEY_WRAP (proven by known answer), or composed in the token. */
+  method: 'native' | 'composed-in-token';
 }
 
 /** A PIN may be split into at most this many parts, one per officer who holds one. */

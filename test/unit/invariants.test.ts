@@ -36,7 +36,8 @@ describe('source invariants', () => {
     );
     // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as
     // shares), the anchor, and published test keys as session objects: RFC 5649's test KEK and examples
-    // (rfc5649.ts) and the pre-export self-test's keys (self-test.ts, from src/main/bundles/self-test-vectors.ts).
+    // (rfc5649.ts), the pre-export self-test's keys (self-test.ts, from src/main/bundles/self-test-vectors.ts) and the
+    // known answer of a token's own CKM_RSA_AES_KEY_WRAP (native-rsa-aes.ts, the same vectors).
     expect(
       all
         .filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text))
@@ -45,19 +46,27 @@ describe('source invariants', () => {
     ).toEqual([
       'src/main/hsm/host/audit-anchor.ts',
       'src/main/hsm/host/enforcement.ts',
+      'src/main/hsm/host/native-rsa-aes.ts',
       'src/main/hsm/host/rfc5649.ts',
       'src/main/hsm/host/self-test.ts',
       'src/main/hsm/host/wrapping.ts',
     ]);
     // The test keys are published constants, and their objects are session objects.
-    for (const file of ['src/main/hsm/host/rfc5649.ts', 'src/main/hsm/host/self-test.ts'])
+    for (const file of [
+      'src/main/hsm/host/rfc5649.ts',
+      'src/main/hsm/host/self-test.ts',
+      'src/main/hsm/host/native-rsa-aes.ts',
+    ])
       expect(readFileSync(join(root, file), 'utf8')).toMatch(/CKA_TOKEN, value: false/);
   });
 
-  it('imports pkcs11js only in the HSM process (src/main/hsm/host)', () => {
+  it('imports pkcs11js and the CKM_RSA_AES_KEY_WRAP helper only in the HSM process (src/main/hsm/host)', () => {
     const importers = all.filter((f) => /from 'pkcs11js'/.test(f.text)).map((f) => f.path);
     expect(importers.length).toBeGreaterThan(0);
     expect(importers.filter((p) => !p.startsWith('src/main/hsm/host/'))).toEqual([]);
+    expect(all.filter((f) => /from 'keyward-rsa-aes-key-wrap'/.test(f.text)).map((f) => f.path)).toEqual([
+      'src/main/hsm/host/native-rsa-aes.ts',
+    ]);
   });
 
   it('writes nothing to the console from the HSM layer, the services or the renderer', () => {

@@ -67,7 +67,8 @@ describe('electron-builder.yml', () => {
     const excluded = (config.files ?? []).filter((pattern) => pattern.startsWith('!'));
     expect(included).toEqual(['out/**', 'package.json']);
     // Exclusions only narrow the native modules down to their compiled addons and JavaScript.
-    for (const pattern of excluded) expect(pattern).toMatch(/^!node_modules\/(better-sqlite3|pkcs11js)\//);
+    for (const pattern of excluded)
+      expect(pattern).toMatch(/^!node_modules\/(better-sqlite3|pkcs11js|keyward-rsa-aes-key-wrap)\//);
     expect(excluded.join(' ')).toContain('test_extension.node');
   });
 
@@ -134,7 +135,7 @@ describe('electron-builder.yml', () => {
         .filter(([, allowed]) => allowed)
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['better-sqlite3', 'pkcs11js']);
+    ).toEqual(['better-sqlite3', 'file:../native/rsa-aes-key-wrap', 'pkcs11js']); // the last two: Keyward's own helper, built from its source
   });
 });
 
@@ -176,6 +177,11 @@ async function appTree(options: TreeOptions = {}): Promise<string> {
     'out/renderer/index.html': '<!doctype html>',
     'node_modules/pkcs11js/package.json': JSON.stringify({ name: 'pkcs11js', version: '2.1.7' }),
     'node_modules/pkcs11js/build/Release/pkcs11.node': '\x7fELF...napi_register_module_v1...',
+    'node_modules/keyward-rsa-aes-key-wrap/package.json': JSON.stringify({
+      name: 'keyward-rsa-aes-key-wrap',
+      version: '0.1.0',
+    }),
+    'node_modules/keyward-rsa-aes-key-wrap/build/Release/rsa_aes_key_wrap.node': '\x7fELF...napi_register_module_v1...',
     'node_modules/better-sqlite3/package.json': JSON.stringify({ name: 'better-sqlite3', version: '12.11.1' }),
     'node_modules/better-sqlite3/build/Release/better_sqlite3.node': `\x7fELF...node_register_module_v${options.sqliteAbi ?? electron?.abi ?? ''}...`,
     ...options.extraFiles,
@@ -210,7 +216,11 @@ describe('reading back what electron-builder wrote', () => {
   it('accepts an app packed as configured, and lists the packages it ships', async () => {
     const { problems, packages } = await verifyUnpackedApp(await appTree(), expectations);
     expect(problems).toEqual([]);
-    expect([...packages].sort()).toEqual(['better-sqlite3@12.11.1', 'pkcs11js@2.1.7']);
+    expect([...packages].sort()).toEqual([
+      'better-sqlite3@12.11.1',
+      'keyward-rsa-aes-key-wrap@0.1.0',
+      'pkcs11js@2.1.7',
+    ]);
   });
 
   it('names every fuse left as Electron ships it', async () => {
@@ -243,7 +253,7 @@ describe('reading back what electron-builder wrote', () => {
 
   it('refuses native modules left inside app.asar', async () => {
     const { problems } = await verifyUnpackedApp(await appTree({ unpack: false }), expectations);
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
     for (const problem of problems)
       expect(problem).toMatch(/\.node is inside app\.asar; native modules must be unpacked/);
   });
@@ -283,6 +293,11 @@ describe('reading back what electron-builder wrote', () => {
     expect(addonAbi(readFileSync(join(projectDir, 'node_modules/pkcs11js/build/Release/pkcs11.node')))).toEqual({
       kind: 'napi',
     });
+    expect(
+      addonAbi(
+        readFileSync(join(projectDir, 'node_modules/keyward-rsa-aes-key-wrap/build/Release/rsa_aes_key_wrap.node')),
+      ),
+    ).toEqual({ kind: 'napi' });
   });
 
   it('reads back a .deb: its files as above, and that it recommends SoftHSM2', async (context) => {
@@ -335,8 +350,13 @@ describe('the SBOM', () => {
     });
     expect(result.status).toBe(0);
     const refs = new Set((JSON.parse(result.stdout) as CycloneDx).components.map((component) => component['bom-ref']));
-    for (const [name, version] of Object.entries(packageJson.dependencies))
-      expect(refs, name).toContain(`${name}@${version}`);
+    for (const [name, version] of Object.entries(packageJson.dependencies)) {
+      // A package of Keyward's own source is listed under its version (file: names only where it comes from).
+      const listed = version.startsWith('file:')
+        ? `${name}@${(JSON.parse(readFileSync(join(projectDir, version.slice(5), 'package.json'), 'utf8')) as { version: string }).version}`
+        : `${name}@${version}`;
+      expect(refs, name).toContain(listed);
+    }
   });
 
   it('keeps only what app.asar ships, adds the Electron runtime, and names what npm does not list', () => {

@@ -8,19 +8,13 @@
  * hand the provider bytes it cannot import: no bundle is made, naming the cause; on the rehearsal token
  * the export goes on, and the finding is written into the bundle's README and the ceremony's record.
  */
-import {
-  constants,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  privateDecrypt,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { CmkSpec } from '../../shared/keys';
 import { wrapMethods, type WrapAlgorithm } from '../../shared/providers';
 import type { HsmClient } from '../hsm/client/client';
 import type { SelfTestKey } from '../hsm/protocol';
+import { openWrapped } from './open-wrapped';
 import { testKeyOf, testWrappingKey, type TestKey } from './self-test-vectors';
 
 function hostKey(key: TestKey, spec: CmkSpec): SelfTestKey {
@@ -96,25 +90,7 @@ export async function wrapSelfTest(
     spki: createPublicKey(wrappingKey).export({ type: 'spki', format: 'der' }),
     testKey: hostKey(key, spec),
   });
-  const wrapped = Buffer.from(result.wrapped);
-  let recovered: Buffer;
-  try {
-    const oaep = (bytes: Buffer) =>
-      privateDecrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, bytes);
-    if (kind === 'oaep') {
-      recovered = oaep(wrapped);
-    } else {
-      const rsaBytes = modulusBits / 8;
-      const decipher = createDecipheriv(
-        'id-aes256-wrap-pad',
-        oaep(wrapped.subarray(0, rsaBytes)),
-        Buffer.from('A65959A6', 'hex'),
-      );
-      recovered = Buffer.concat([decipher.update(wrapped.subarray(rsaBytes)), decipher.final()]);
-    }
-  } catch {
-    recovered = Buffer.alloc(0);
-  }
+  const recovered = openWrapped(kind, hash, wrappingKey, modulusBits, Buffer.from(result.wrapped)) ?? Buffer.alloc(0);
   const altered = recovered.length === 0 ? 'it does not unwrap at all' : alteration(recovered, key);
   if (!altered) return undefined;
   const finding = `The wrapping self-test found that the token's ${algorithm} wrap of a ${spec} test key under a test RSA-${modulusBits} key is not exact: ${altered}.`;

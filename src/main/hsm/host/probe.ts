@@ -12,13 +12,11 @@ import type {
 } from '../../../shared/keys';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
+import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes, type NativeRsaAesChoice } from './native-rsa-aes';
 import { reportedCheckValue } from './objects';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 
 type Handle = Buffer;
-
-/** PKCS#11 v2.40 mechanism numbers pkcs11js does not export. */
-export const CKM_RSA_AES_KEY_WRAP = 0x1054;
 
 const mechanismNames = new Map<number, string>(
   Object.entries(pkcs11js)
@@ -124,7 +122,9 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   const aesKeyWrapPad = trial.rfc5649.mechanism !== null;
   if (!aesKeyWrapPad)
     missing.aesKeyWrapPad = `no mechanism gives RFC 5649's test vectors: ${trial.rfc5649.findings.join('; ')}`;
-  const rsaAesKeyWrapNative = requireMechanism('rsaAesKeyWrapNative', CKM_RSA_AES_KEY_WRAP, pkcs11js.CKF_WRAP);
+  // Used only where a known answer shows the token's mechanism gives the layout providers read.
+  const rsaAesKeyWrapNative = trial.nativeRsaAes.use;
+  if (!rsaAesKeyWrapNative) missing.rsaAesKeyWrapNative = trial.nativeRsaAes.finding;
   const rsaAesKeyWrapComposed = aesKeyWrapPad && trial.aesGenerates && (trial.oaepSha1 || trial.oaepSha256);
   if (!rsaAesKeyWrapComposed)
     missing.rsaAesKeyWrapComposed =
@@ -171,6 +171,7 @@ interface TrialResult {
   digestKey: boolean;
   checkValue: boolean;
   aesGenerates: boolean;
+  nativeRsaAes: NativeRsaAesChoice;
   why: Partial<Record<'aes' | 'sha1' | 'sha256' | 'digestKey' | 'checkValue', string>>;
 }
 
@@ -186,10 +187,12 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     digestKey: false,
     checkValue: false,
     aesGenerates: false,
+    nativeRsaAes: { use: false, finding: 'not tried' },
     why: {},
   };
   try {
     result.rfc5649 = learnRfc5649(lib, session);
+    result.nativeRsaAes = learnNativeRsaAes(module, session, slot);
     const kwp = result.rfc5649.mechanism;
     result.enforcement = enforcementTrials(lib, session, kwp ? { mechanism: kwp.mechanism } : undefined);
     let secret: Handle;

@@ -11,9 +11,10 @@ import type { OaepHash, RsaAesWrapped } from '../../../shared/keys';
 import type { SelfTestKey } from '../protocol';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
+import { nativeRsaAes, nativeRsaAesOf } from './native-rsa-aes';
 import type { Sessions } from './sessions';
 import { curveParams } from './templates';
-import { composedRsaAes, oaepWrap } from './wrapping';
+import { composedRsaAes, modulusBytesOf, oaepWrap } from './wrapping';
 
 type Handle = Buffer;
 
@@ -92,6 +93,12 @@ export function selfTestWrap(
       ]),
     );
     if (kind === 'oaep') return { wrapped: oaepWrap(module, session, wrappingKey, testKey, hash) };
+    // The same wrap the export makes: the token's own mechanism where it was proven, else composed.
+    if (nativeRsaAesOf(module, session).use)
+      return {
+        wrapped: nativeRsaAes(module, session, wrappingKey, testKey, hash, modulusBytesOf(module, session, wrappingKey))
+          .wrapped,
+      };
     const ephemeral = make(() =>
       lib.C_GenerateKey(session.handle, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },

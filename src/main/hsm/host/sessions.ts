@@ -8,6 +8,7 @@ import { KeywardError } from '../../../shared/errors';
 import type { LoginResult, LoginRole } from '../../../shared/keys';
 import { KnownObjects } from './known-objects';
 import type { Pkcs11Module } from './module';
+import type { NativeRsaAesChoice } from './native-rsa-aes';
 import { toHsmError } from './pkcs11-errors';
 import type { Rfc5649Choice } from './rfc5649-choice';
 
@@ -24,6 +25,8 @@ export interface TokenSession {
   known: KnownObjects;
   /** Which mechanism gives RFC 5649 on this token, learned by known answer on first need (rfc5649.ts). */
   rfc5649?: Rfc5649Choice;
+  /** Whether the token's own CKM_RSA_AES_KEY_WRAP is used, learned by known answer on first need (native-rsa-aes.ts). */
+  nativeRsaAes?: NativeRsaAesChoice;
   /** Whether the token reports CKA_CHECK_VALUE, learned on first need (keys.ts). */
   reportsCheckValue?: boolean;
 }

@@ -12,6 +12,7 @@ import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
 import { findKey, findKeyReading, findTrusted, findTrustedReading } from './key-lookup';
 import type { Keys } from './keys';
 import type { Pkcs11Module } from './module';
+import { nativeRsaAes, nativeRsaAesOf } from './native-rsa-aes';
 import { publicKeySpki, readAttributes, reportedCheckValue, rsaSpki, spkiCheckValue } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
@@ -122,6 +123,18 @@ export class Wrapping {
       pkcs11js.CKO_PRIVATE_KEY,
     ]);
     const ephemeral = this.ephemerals.take(session, 'rsa-aes');
+    if (nativeRsaAesOf(this.module, session).use) {
+      // The token's own mechanism, proven by known answer: the composed wrap's ephemeral is not needed.
+      if (ephemeral) this.ephemerals.destroy(session, ephemeral);
+      return nativeRsaAes(
+        this.module,
+        session,
+        wrappingKey,
+        target,
+        hash,
+        modulusBytesOf(this.module, session, wrappingKey),
+      );
+    }
     if (!ephemeral) {
       throw new KeywardError(
         'HSM_NOT_LOGGED_IN',
@@ -405,4 +418,16 @@ export function composedRsaAes(
   );
   const rsaPart = oaepWrap(module, session, wrappingKey, ephemeral, hash);
   return { wrapped: Buffer.concat([rsaPart, kwpPart]), rsaPartLength: rsaPart.length, method: 'composed-in-token' };
+}
+
+/** The RSA part's length of an RSA-AES wrap: the wrapping key's modulus, in bytes. */
+export function modulusBytesOf(module: Pkcs11Module, session: TokenSession, wrappingKey: Handle): number {
+  return module.guard(
+    session.where,
+    () =>
+      (
+        readAttributes(module.lib, session.handle, wrappingKey, [pkcs11js.CKA_MODULUS]).get(pkcs11js.CKA_MODULUS) ??
+        Buffer.alloc(0)
+      ).length,
+  );
 }
