@@ -18,6 +18,7 @@ import { Checkpoints } from '../src/main/store/checkpoints';
 import { Inventory } from '../src/main/store/inventory';
 import { WrappingKeys } from '../src/main/store/wrapping-keys';
 import { issueCertificate } from '../src/main/x509/certificate';
+import { forgetVerified } from '../src/main/x509/verified-once';
 import type { QuorumPolicy } from '../src/shared/officers';
 import { approve, type TestOfficer } from '../test/helpers/signed-approval';
 import { testWorkstation, type TestWorkstation } from '../test/helpers/workstation';
@@ -151,6 +152,8 @@ it('measures bundle export and verification', async () => {
   // and verified; then recorded, as the export step's commit records it when the step completes.
   let folder = '';
   const exportOnce = async () => {
+    // Each export's approvals are new in a ceremony: nothing verified by an earlier export is remembered.
+    forgetVerified();
     const result = await exportBundle(context, request);
     bundles.record(result.record, { actors: ['alice', 'bob'], ceremony: base.ceremonyId });
     folder = result.folder;
@@ -181,6 +184,7 @@ it('measures bundle export and verification', async () => {
 
   // Verification through Keyward, as `keyward verify FOLDER --signer-fingerprint HEX` does it.
   const verifyOnce = () => {
+    forgetVerified(); // as the connected side verifies a bundle: once, in a process of its own
     const report = verifyBundle(bundle, { signerFingerprint });
     if (!report.ok) throw new Error(`the bundle does not verify: ${report.problems.join('; ')}`);
   };

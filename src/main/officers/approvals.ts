@@ -13,6 +13,7 @@ import {
   type Approval,
   type QuorumPolicy,
 } from '../../shared/officers';
+import { VerifiedOnce } from '../x509/verified-once';
 
 /** The role the workstation certified: the certificate's OU. */
 function certifiedRole(certificate: X509Certificate): string | undefined {
@@ -34,6 +35,10 @@ export interface QuorumCheck {
 }
 
 /** `floor`: the fewest officers the step may ever need (two for anything touching a CMK, the default). */
+/** Officer certificates found issued by a workstation key, and approval signatures found valid (verified-once.ts). */
+const issued = new VerifiedOnce();
+const signed = new VerifiedOnce();
+
 export function checkApprovals(
   stepDigest: string,
   approvals: Approval[],
@@ -57,7 +62,12 @@ export function checkApprovals(
       problems.push(`${which}: its certificate cannot be read`);
       continue;
     }
-    if (!certificate.checkIssued(workstation) || !certificate.verify(workstation.publicKey)) {
+    if (
+      !issued.check(
+        [workstation.raw, certificate.raw],
+        () => certificate.checkIssued(workstation) && certificate.verify(workstation.publicKey),
+      )
+    ) {
       problems.push(`${which}: its certificate was not issued by this workstation`);
       continue;
     }
@@ -86,7 +96,7 @@ export function checkApprovals(
     const signature = Buffer.from(approval.signature, 'base64');
     let valid: boolean;
     try {
-      valid =
+      valid = signed.check([certificate.raw, message, signature, approval.scheme, approval.hash], () =>
         approval.scheme === 'rsa-pss'
           ? verify(
               approval.hash,
@@ -94,7 +104,8 @@ export function checkApprovals(
               { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
               signature,
             )
-          : verify(approval.hash, message, { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+          : verify(approval.hash, message, { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' }, signature),
+      );
     } catch {
       valid = false;
     }

@@ -25,6 +25,7 @@ import {
   type Asn1,
 } from './asn1';
 import { digestAlgorithm, hashOf, signatureAlgorithm, signatureValue, type Signer } from './signer';
+import { VerifiedOnce } from './verified-once';
 
 const specs = new Map<string, SigningKeySpec>([
   [oids.rsassaPss, 'RSA_PSS_3072'],
@@ -117,6 +118,9 @@ function assemble(
   return toDer(seq([oid(oids.signedData), explicit(0, signedData)]));
 }
 
+/** Signatures found valid (made here and read back, say): verified-once.ts. */
+const signatures = new VerifiedOnce();
+
 export interface VerifiedSignature {
   certificateDer: Buffer;
   signingTime: Date | undefined;
@@ -198,10 +202,11 @@ export function verifyDetached(cmsDer: Uint8Array, content: DigestOf): VerifiedS
   let valid: boolean;
   try {
     const key = certificate.publicKey;
-    valid =
+    valid = signatures.check([certificateDer, signedBytes, signature, spec], () =>
       spec === 'RSA_PSS_3072'
         ? verify('sha256', signedBytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-        : verify(hash, signedBytes, { key, dsaEncoding: 'der' }, signature);
+        : verify(hash, signedBytes, { key, dsaEncoding: 'der' }, signature),
+    );
   } catch {
     valid = false; // an unreadable key or a malformed signature value
   }

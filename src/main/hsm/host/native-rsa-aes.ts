@@ -12,18 +12,13 @@ import type { OaepHash, RsaAesWrapped } from '../../../shared/keys';
 import { openWrapped } from '../../bundles/open-wrapped';
 import { testKeyOf, testWrappingKey } from '../../bundles/self-test-vectors';
 import type { Pkcs11Module } from './module';
+import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
 import type { TokenSession } from './sessions';
 
 type Handle = Buffer;
 
 /** PKCS#11 2.40: CKM_RSA_AES_KEY_WRAP, which pkcs11js does not name. */
 export const CKM_RSA_AES_KEY_WRAP = 0x1054;
-
-export interface NativeRsaAesChoice {
-  use: boolean;
-  /** What the known answer found, or why it was not tried. */
-  finding: string;
-}
 
 const oaepOf = (hash: OaepHash) =>
   hash === 'sha1'

@@ -12,7 +12,8 @@ import type {
 } from '../../../shared/keys';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
-import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes, type NativeRsaAesChoice } from './native-rsa-aes';
+import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes } from './native-rsa-aes';
+import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
 import { reportedCheckValue } from './objects';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 

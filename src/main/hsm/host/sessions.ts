@@ -8,7 +8,7 @@ import { KeywardError } from '../../../shared/errors';
 import type { LoginResult, LoginRole } from '../../../shared/keys';
 import { KnownObjects } from './known-objects';
 import type { Pkcs11Module } from './module';
-import type { NativeRsaAesChoice } from './native-rsa-aes';
+import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
 import { toHsmError } from './pkcs11-errors';
 import type { Rfc5649Choice } from './rfc5649-choice';
 
