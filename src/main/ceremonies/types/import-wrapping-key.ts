@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
-import { providerNames, type ProviderImport } from '../../../shared/providers';
+import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
 import type { WrappingKeys } from '../../store/wrapping-keys';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import {
@@ -16,6 +16,7 @@ import {
   providerPlan,
   timeLeft,
 } from '../provider-steps';
+import { wraps, wrapsWithRfc5649 } from '../token-needs';
 
 export function planImportWrappingKey(
   wrappingKeys: WrappingKeys,
@@ -69,6 +70,13 @@ export const importWrappingKey = defineCeremony({
     })
     .strict(),
   steps: [importStep],
-  build: (plan, { workstation, place }) =>
-    planImportWrappingKey(workstation.wrappingKeys(), providerImportOf(plan, place), plan.label),
+  build: async (plan, { workstation, place }) => {
+    const params = providerImportOf(plan, place);
+    // A key the token could never wrap with is not imported (tpm2-pkcs11's OAEP neither wraps nor unwraps).
+    await workstation.hsm.requireCapable('import-wrapping-key', [
+      wraps(params.algorithm),
+      ...(wrapMethods[params.algorithm].kind === 'rsa-aes' ? [wrapsWithRfc5649] : []),
+    ]);
+    return planImportWrappingKey(workstation.wrappingKeys(), params, plan.label);
+  },
 });

@@ -209,7 +209,9 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     } catch (error) {
       // Some tokens list CKM_AES_KEY_GEN yet refuse it (tpm2-pkcs11): believed only when it works.
       const why = `CKM_AES_KEY_GEN was refused by the token (${error instanceof Error ? error.message : String(error)})`;
-      result.why = { aes: why, checkValue: why, digestKey: why, sha1: why, sha256: why };
+      // OAEP is not tried without a key to wrap: where the token offers it for wrapping, that is why.
+      const oaep = offersOaep ? `no AES key to wrap in the trial: ${why}` : undefined;
+      result.why = { aes: why, checkValue: why, digestKey: why, ...(oaep ? { sha1: oaep, sha256: oaep } : {}) };
       return result;
     }
     result.aesGenerates = true;
