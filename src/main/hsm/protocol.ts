@@ -62,7 +62,7 @@ export const hsmOps = {
   /** The PIN may come in parts, one per officer; they are joined only inside the HSM process. */
   login: op<{ uri: string; role: LoginRole; pinParts: string[] }, LoginResult>('logging in to the token', reading),
   logout: op<{ uri: string }, null>('logging out of the token', reading),
-  probe: op<{ uri: string }, Capabilities>('probing the token', 300_000), // trial operations, an RSA-2048 key pair among them
+  probe: op<{ uri: string }, Capabilities>('probing the token', 300_000), // trial operations and known answers on session objects
   /** Every creation takes the CKA_ID the caller drew and recorded (`id`, 32 hex digits), and a label no object carries. */
   generateCmk: op<{ uri: string; id: string; label: string; spec: CmkSpec }, KeyObject>(
     'generating a key',

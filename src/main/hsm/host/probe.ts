@@ -1,15 +1,22 @@
 /**
  * What a token can do for Keyward: its mechanism list, and trial operations on throw-away session keys
- * where the list cannot tell (a module may list RSA-OAEP yet accept only SHA-1, as SoftHSM 2.6 does).
+ * where the list cannot tell (a module may list RSA-OAEP yet accept only SHA-1, as SoftHSM 2.6 does, or
+ * list AES key generation and refuse it, as tpm2-pkcs11 does). Wraps are believed by known answer: RFC 5649
+ * (rfc5649.ts), RSA-OAEP and the token's own RSA-AES key wrap (native-rsa-aes.ts), each opened in software
+ * to the published test key it was given.
  */
+import { createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import type {
   Capabilities,
   CmkSpec,
   EnforcementFinding,
   MechanismCapability,
+  OaepHash,
   SigningKeySpec,
 } from '../../../shared/keys';
+import { openWrapped } from '../../bundles/open-wrapped';
+import { testKeyOf, testWrappingKey } from '../../bundles/self-test-vectors';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
 import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes } from './native-rsa-aes';
@@ -194,6 +201,14 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
   try {
     result.rfc5649 = learnRfc5649(lib, session);
     result.nativeRsaAes = learnNativeRsaAes(module, session, slot);
+    if (offersOaep) {
+      const oaep = oaepKnownAnswers(lib, session);
+      for (const hash of ['sha1', 'sha256'] as const) {
+        const answer = oaep[hash];
+        if (answer === true) result[hash === 'sha1' ? 'oaepSha1' : 'oaepSha256'] = true;
+        else result.why[hash] = answer;
+      }
+    }
     const kwp = result.rfc5649.mechanism;
     result.enforcement = enforcementTrials(lib, session, kwp ? { mechanism: kwp.mechanism } : undefined);
     let secret: Handle;
@@ -209,9 +224,7 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     } catch (error) {
       // Some tokens list CKM_AES_KEY_GEN yet refuse it (tpm2-pkcs11): believed only when it works.
       const why = `CKM_AES_KEY_GEN was refused by the token (${error instanceof Error ? error.message : String(error)})`;
-      // OAEP is not tried without a key to wrap: where the token offers it for wrapping, that is why.
-      const oaep = offersOaep ? `no AES key to wrap in the trial: ${why}` : undefined;
-      result.why = { aes: why, checkValue: why, digestKey: why, ...(oaep ? { sha1: oaep, sha256: oaep } : {}) };
+      result.why = { ...result.why, aes: why, checkValue: why, digestKey: why };
       return result;
     }
     result.aesGenerates = true;
@@ -231,39 +244,81 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     } catch (error) {
       result.why.digestKey = `C_DigestKey with CKM_SHA256 failed: ${error instanceof Error ? error.message : String(error)}`;
     }
-    if (!offersOaep) return result;
-    const pair = lib.C_GenerateKeyPair(
-      session,
-      { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-      [
-        { type: pkcs11js.CKA_TOKEN, value: false },
-        { type: pkcs11js.CKA_WRAP, value: true },
-        { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
-        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
-      ],
-      [
-        { type: pkcs11js.CKA_TOKEN, value: false },
-        { type: pkcs11js.CKA_PRIVATE, value: false },
-        { type: pkcs11js.CKA_UNWRAP, value: true },
-      ],
-    );
-    for (const hash of ['sha1', 'sha256'] as const) {
-      try {
-        lib.C_WrapKey(
-          session,
-          { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
-          pair.publicKey,
-          secret,
-          Buffer.alloc(256),
-        );
-        result[hash === 'sha1' ? 'oaepSha1' : 'oaepSha256'] = true;
-      } catch (error) {
-        result.why[hash] =
-          `CKM_RSA_PKCS_OAEP with ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (MGF1 to match) was refused by the token (${error instanceof Error ? error.message : String(error)})`;
-      }
-    }
     return result;
   } finally {
     lib.C_CloseSession(session);
   }
+}
+
+/**
+ * RSA-OAEP by known answer, for SHA-1 and SHA-256 (MGF1 to match): a published AES key, wrapped in the token
+ * under the published test RSA-2048 key (both session objects), must open in software to exactly that key.
+ * A token that accepts the parameters but hashes otherwise is caught, not only one that refuses them.
+ */
+export function oaepKnownAnswers(
+  lib: Pick<pkcs11js.PKCS11, 'C_CreateObject' | 'C_DestroyObject' | 'C_WrapKey'>,
+  session: Handle,
+): Record<OaepHash, true | string> {
+  const result: Record<OaepHash, true | string> = { sha1: 'not tried', sha256: 'not tried' };
+  const privateKey = testWrappingKey(2048);
+  const known = testKeyOf('AES_256');
+  if (!privateKey || !('secret' in known)) return result;
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  const sessionObject: pkcs11js.Template = [
+    { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session at the latest
+    { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
+  ];
+  const made: Handle[] = [];
+  try {
+    const wrappingKey = lib.C_CreateObject(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+      ...sessionObject,
+      { type: pkcs11js.CKA_WRAP, value: true },
+      { type: pkcs11js.CKA_MODULUS, value: Buffer.from(jwk.n ?? '', 'base64url') },
+      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e ?? '', 'base64url') },
+    ]);
+    made.push(wrappingKey);
+    const testKey = lib.C_CreateObject(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+      ...sessionObject,
+      { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
+      { type: pkcs11js.CKA_VALUE, value: Buffer.from(known.secret) },
+    ]);
+    made.push(testKey);
+    for (const hash of ['sha1', 'sha256'] as const) {
+      const name = hash === 'sha1' ? 'SHA-1' : 'SHA-256';
+      let wrapped: Buffer;
+      try {
+        wrapped = lib.C_WrapKey(
+          session,
+          { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+          wrappingKey,
+          testKey,
+          Buffer.alloc(512),
+        );
+      } catch (error) {
+        result[hash] =
+          `CKM_RSA_PKCS_OAEP with ${name} (MGF1 to match) was refused by the token (${error instanceof Error ? error.message : String(error)})`;
+        continue;
+      }
+      const opened = openWrapped('oaep', hash, privateKey, 2048, wrapped);
+      result[hash] = opened?.equals(known.secret)
+        ? true
+        : `CKM_RSA_PKCS_OAEP with ${name} gives bytes that RSA-OAEP with ${name} does not open to the published test key (${opened ? `${opened.length} other bytes` : 'it does not open'})`;
+    }
+  } catch (error) {
+    const why = `RSA-OAEP could not be tried on the published test keys (${error instanceof Error ? error.message : String(error)})`;
+    for (const hash of ['sha1', 'sha256'] as const) if (result[hash] === 'not tried') result[hash] = why;
+  } finally {
+    for (const handle of made) {
+      try {
+        lib.C_DestroyObject(session, handle);
+      } catch {
+        // A session object goes with its session anyway.
+      }
+    }
+  }
+  return result;
 }
