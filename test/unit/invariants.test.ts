@@ -37,7 +37,7 @@ describe('source invariants', () => {
     // The places that set a value: a backup KEK loaded from its Shamir shares (it exists outside the token only as
     // shares), the anchor, and published test keys as session objects: RFC 5649's test KEK and examples
     // (rfc5649.ts), the pre-export self-test's keys (self-test.ts, from src/main/bundles/self-test-vectors.ts) and the
-    // known answers of a token's own CKM_RSA_AES_KEY_WRAP (native-rsa-aes.ts) and of RSA-OAEP (probe.ts), the same vectors.
+    // known answers of RSA-OAEP and of a token's own CKM_RSA_AES_KEY_WRAP (published-test-keys.ts, the same vectors).
     expect(
       all
         .filter((f) => /CKA_VALUE(?!_LEN)\b/.test(f.text))
@@ -46,8 +46,7 @@ describe('source invariants', () => {
     ).toEqual([
       'src/main/hsm/host/audit-anchor.ts',
       'src/main/hsm/host/enforcement.ts',
-      'src/main/hsm/host/native-rsa-aes.ts',
-      'src/main/hsm/host/probe.ts',
+      'src/main/hsm/host/published-test-keys.ts',
       'src/main/hsm/host/rfc5649.ts',
       'src/main/hsm/host/self-test.ts',
       'src/main/hsm/host/wrapping.ts',
@@ -56,8 +55,7 @@ describe('source invariants', () => {
     for (const file of [
       'src/main/hsm/host/rfc5649.ts',
       'src/main/hsm/host/self-test.ts',
-      'src/main/hsm/host/native-rsa-aes.ts',
-      'src/main/hsm/host/probe.ts',
+      'src/main/hsm/host/published-test-keys.ts',
     ])
       expect(readFileSync(join(root, file), 'utf8')).toMatch(/CKA_TOKEN, value: false/);
   });

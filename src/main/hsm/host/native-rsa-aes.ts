@@ -6,13 +6,12 @@
  * is composed in the token (wrapping.ts). Learned once per session, on session objects only.
  */
 import nativeHelper from 'keyward-rsa-aes-key-wrap';
-import { createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import type { OaepHash, RsaAesWrapped } from '../../../shared/keys';
 import { openWrapped } from '../../bundles/open-wrapped';
-import { testKeyOf, testWrappingKey } from '../../bundles/self-test-vectors';
 import type { Pkcs11Module } from './module';
 import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
+import { publishedTestKeys, type PublishedTestKeys } from './published-test-keys';
 import type { TokenSession } from './sessions';
 
 type Handle = Buffer;
@@ -60,38 +59,15 @@ export function learnNativeRsaAes(module: Pkcs11Module, session: Handle, slot: H
   }
   if ((flags & pkcs11js.CKF_WRAP) === 0)
     return { use: false, finding: 'the token offers CKM_RSA_AES_KEY_WRAP, but not for wrapping' };
-  const privateKey = testWrappingKey(2048);
-  const secret = testKeyOf('AES_256');
-  if (!privateKey || !('secret' in secret)) return { use: false, finding: 'no published test key' };
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
-  const made: Handle[] = [];
-  const sessionObject: pkcs11js.Template = [
-    { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session at the latest
-    { type: pkcs11js.CKA_PRIVATE, value: false }, // usable in the probe's session, without a login
-  ];
+  let keys: PublishedTestKeys | undefined;
   try {
-    const wrappingKey = lib.C_CreateObject(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-      ...sessionObject,
-      { type: pkcs11js.CKA_WRAP, value: true },
-      { type: pkcs11js.CKA_MODULUS, value: Buffer.from(jwk.n ?? '', 'base64url') },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e ?? '', 'base64url') },
-    ]);
-    made.push(wrappingKey);
-    const testKey = lib.C_CreateObject(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-      ...sessionObject,
-      { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
-      { type: pkcs11js.CKA_VALUE, value: Buffer.from(secret.secret) },
-    ]);
-    made.push(testKey);
+    keys = publishedTestKeys(lib, session);
+    const { wrappingKey, testKey, privateKey, secret } = keys;
     for (const hash of ['sha1', 'sha256'] as const) {
       const { hashAlg, mgf } = oaepOf(hash);
       const wrapped = nativeHelper.wrapKey(module.path, session, 256, hashAlg, mgf, wrappingKey, testKey);
       const opened = openWrapped('rsa-aes', hash, privateKey, 2048, wrapped);
-      if (!opened?.equals(secret.secret))
+      if (!opened?.equals(secret))
         return {
           use: false,
           finding: `CKM_RSA_AES_KEY_WRAP with OAEP ${hash} does not give RSA-OAEP(ephemeral) || RFC 5649(key): ${opened ? `it opens to ${opened.length} other bytes` : 'it does not open'}, so the wrap is composed in the token`,
@@ -104,12 +80,6 @@ export function learnNativeRsaAes(module: Pkcs11Module, session: Handle, slot: H
       finding: `CKM_RSA_AES_KEY_WRAP could not be tried (${message(error)}), so the wrap is composed in the token`,
     };
   } finally {
-    for (const handle of made) {
-      try {
-        lib.C_DestroyObject(session, handle);
-      } catch {
-        // A session object goes with its session anyway.
-      }
-    }
+    keys?.destroy();
   }
 }

@@ -5,7 +5,6 @@
  * (rfc5649.ts), RSA-OAEP and the token's own RSA-AES key wrap (native-rsa-aes.ts), each opened in software
  * to the published test key it was given.
  */
-import { createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import type {
   Capabilities,
@@ -16,12 +15,12 @@ import type {
   SigningKeySpec,
 } from '../../../shared/keys';
 import { openWrapped } from '../../bundles/open-wrapped';
-import { testKeyOf, testWrappingKey } from '../../bundles/self-test-vectors';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
 import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes } from './native-rsa-aes';
 import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
 import { reportedCheckValue } from './objects';
+import { publishedTestKeys, type PublishedTestKeys } from './published-test-keys';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
 
 type Handle = Buffer;
@@ -260,33 +259,10 @@ export function oaepKnownAnswers(
   session: Handle,
 ): Record<OaepHash, true | string> {
   const result: Record<OaepHash, true | string> = { sha1: 'not tried', sha256: 'not tried' };
-  const privateKey = testWrappingKey(2048);
-  const known = testKeyOf('AES_256');
-  if (!privateKey || !('secret' in known)) return result;
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
-  const sessionObject: pkcs11js.Template = [
-    { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session at the latest
-    { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
-  ];
-  const made: Handle[] = [];
+  let keys: PublishedTestKeys | undefined;
   try {
-    const wrappingKey = lib.C_CreateObject(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-      ...sessionObject,
-      { type: pkcs11js.CKA_WRAP, value: true },
-      { type: pkcs11js.CKA_MODULUS, value: Buffer.from(jwk.n ?? '', 'base64url') },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e ?? '', 'base64url') },
-    ]);
-    made.push(wrappingKey);
-    const testKey = lib.C_CreateObject(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-      ...sessionObject,
-      { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // it is what the trial wraps
-      { type: pkcs11js.CKA_VALUE, value: Buffer.from(known.secret) },
-    ]);
-    made.push(testKey);
+    keys = publishedTestKeys(lib, session);
+    const { wrappingKey, testKey, privateKey, secret } = keys;
     for (const hash of ['sha1', 'sha256'] as const) {
       const name = hash === 'sha1' ? 'SHA-1' : 'SHA-256';
       let wrapped: Buffer;
@@ -304,7 +280,7 @@ export function oaepKnownAnswers(
         continue;
       }
       const opened = openWrapped('oaep', hash, privateKey, 2048, wrapped);
-      result[hash] = opened?.equals(known.secret)
+      result[hash] = opened?.equals(secret)
         ? true
         : `CKM_RSA_PKCS_OAEP with ${name} gives bytes that RSA-OAEP with ${name} does not open to the published test key (${opened ? `${opened.length} other bytes` : 'it does not open'})`;
     }
@@ -312,13 +288,7 @@ export function oaepKnownAnswers(
     const why = `RSA-OAEP could not be tried on the published test keys (${error instanceof Error ? error.message : String(error)})`;
     for (const hash of ['sha1', 'sha256'] as const) if (result[hash] === 'not tried') result[hash] = why;
   } finally {
-    for (const handle of made) {
-      try {
-        lib.C_DestroyObject(session, handle);
-      } catch {
-        // A session object goes with its session anyway.
-      }
-    }
+    keys?.destroy();
   }
   return result;
 }
