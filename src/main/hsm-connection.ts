@@ -11,7 +11,7 @@ import type { AuditDetails } from '../shared/audit';
 import type { ModuleTokens, TokenStatus } from '../shared/contract';
 import { KeywardError } from '../shared/errors';
 import type { WorkstationIdentity } from '../shared/inventory';
-import type { Capabilities, EnforcementFinding } from '../shared/keys';
+import type { Capabilities } from '../shared/keys';
 import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { rehearsalToken, type RehearsalMark } from '../shared/rehearsal';
 import { rehearsalOnlyOf, rehearsing, type HsmSettings } from '../shared/settings';
@@ -223,18 +223,6 @@ export class HsmConnection {
   }
 
   /**
-   * What the configured token fails of what Keyward relies on (the probe's enforcement trials, run once per
-   * module and token serial in this run, never taken from a file); none for the rehearsal token.
-   */
-  private async enforcementFailures(): Promise<{ token: TokenDetails; failed: EnforcementFinding[] } | undefined> {
-    if (this.settings().mode === 'rehearsal') return undefined;
-    const { client, tokenUri } = await this.connect();
-    const token = await client.request('describeToken', { uri: tokenUri });
-    const sheet = await this.tokenSheet(false);
-    return { token, failed: sheet.capabilities.enforcement.filter((f) => !f.holds) };
-  }
-
-  /**
    * The configured token's capability sheet: probed once in each run (and again when the module's or the
    * token's version changes, or when `fresh`), kept on an initialised workstation when it is the token's
    * first, its versions changed, or the token now answers differently.
@@ -275,9 +263,11 @@ export class HsmConnection {
    * is never refused.
    */
   async requireEnforcing(ceremony: string): Promise<void> {
-    const found = await this.enforcementFailures();
-    if (!found || found.failed.length === 0 || rehearsing(this.settings())) return;
-    const { token, failed } = found;
+    // The rehearsal token and a token set apart for rehearsals are never refused (their outputs say REHEARSAL).
+    if (rehearsing(this.settings())) return;
+    const { token, capabilities } = await this.tokenSheet(false);
+    const failed = capabilities.enforcement.filter((f) => !f.holds);
+    if (failed.length === 0) return;
     throw new KeywardError(
       'HSM_NOT_ENFORCING',
       `The token "${token.label}" (serial ${token.serial}) does not enforce what Keyward relies on to protect a CMK, so no ${ceremony} ceremony runs on it: ${failed.map((f) => `${f.property} (${f.detail})`).join('; ')}. Nothing was planned.`,

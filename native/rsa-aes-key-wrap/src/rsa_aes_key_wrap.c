@@ -5,7 +5,8 @@
  * loads a module of its own), on a session and key handles pkcs11js opened and found. It holds no state,
  * and it sees only the wrapped bytes the token returns, never a key in clear.
  *
- * Uses headers derived from the RSA Security Inc. PKCS #11 Cryptographic Token Interface (Cryptoki).
+ * Uses the PKCS#11 headers pkcs11js ships (derived from the RSA Security Inc. PKCS #11 Cryptographic Token
+ * Interface (Cryptoki)), so that both pass the same structs.
  */
 #include <dlfcn.h>
 #include <stddef.h>
