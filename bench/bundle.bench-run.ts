@@ -12,7 +12,7 @@ import { exportBundle, planExport, type ExportContext, type ExportRequest } from
 import { wrapSelfTest } from '../src/main/bundles/self-test';
 import { verifyBundle } from '../src/main/bundles/verify-bundle';
 import { newObjectId } from '../src/main/hsm/object-id';
-import { readProviderImport } from '../src/main/providers/import-parameters';
+import { readProviderImport } from '../src/main/providers/registry';
 import { Bundles } from '../src/main/store/bundles';
 import { Checkpoints } from '../src/main/store/checkpoints';
 import { Inventory } from '../src/main/store/inventory';

@@ -24,6 +24,9 @@ declare -A needs=(
   [libtss2-tcti-tabrmd0]=/usr/lib/x86_64-linux-gnu/libtss2-tcti-tabrmd.so.0
   [dbus-daemon]=/usr/bin/dbus-daemon
   [dbus-bin]=/usr/bin/dbus-send
+  # the providers' own clients, which the tests run on the commands bundle READMEs give
+  [awscli]=/usr/bin/aws
+  [azure-cli]=/usr/bin/az
 )
 missing=()
 for package in "${!needs[@]}"; do

@@ -50,6 +50,8 @@ export function formatCapabilities(sheet: CapabilitySheet, rehearsal: boolean): 
     'Wrapping (all inside the token):',
     `  ${mark(w.rsaOaepSha1)}  RSA-OAEP, SHA-1`,
     `  ${mark(w.rsaOaepSha256)}  RSA-OAEP, SHA-256`,
+    `  ${mark(w.rsaOaepSha512)}  RSA-OAEP, SHA-512`,
+    `  ${mark(w.oaepPrivateKeys)}  RSA-OAEP of EC private keys`,
     `  ${mark(w.rsaAesKeyWrapNative)}  RSA-AES key wrap, native (CKM_RSA_AES_KEY_WRAP)`,
     `  ${mark(w.rsaAesKeyWrapComposed)}  RSA-AES key wrap, composed in the token`,
     `  ${mark(w.aesKeyWrapPad)}  AES key wrap with padding, RFC 5649 (backups, RSA-AES)${c.rfc5649.mechanism ? `: ${c.rfc5649.mechanism}, by RFC 5649's test vectors` : ''}`,

@@ -5,7 +5,7 @@
  * process validates with the type's schema, and a refusal naming a path points at its field.
  */
 import { variablesFromLines } from './module-load';
-import { providerIds, providerNames, type ProviderId } from './providers';
+import { providerIds, providerNames, type ProviderForm } from './providers';
 
 export interface ChoiceOption {
   value: string;
@@ -15,9 +15,6 @@ export interface ChoiceOption {
 /** The form's typed values, by the plan path they fill; its lists (key versions, drives, roles) likewise. */
 export type FormValues = Record<string, string>;
 export type FormLists = Record<string, string[]>;
-
-/** The default wrapping algorithm offered for a provider that asks for one. */
-export const defaultAlgorithm = 'RSAES_OAEP_SHA_256';
 
 export type FormField =
   /** Typed text (a number when `number` is set: the plan gets the number, or `fallback` when it is not one; left out when `optional` and empty). */
@@ -63,8 +60,8 @@ export type FormField =
   | { kind: 'file-on-drive'; path: string; label: string; id: string; nameLabel: string; hint: string }
   /** Several drives, one each (a backup's shares). */
   | { kind: 'drives'; path: string; legend: string }
-  /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields. */
-  | { kind: 'provider' };
+  /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields, as each provider declares them. */
+  | { kind: 'provider'; providers: ProviderForm[] };
 
 /** The providers as form options. */
 export const providerChoices: ChoiceOption[] = providerIds.map((p) => ({ value: p, label: providerNames[p] }));
@@ -80,45 +77,6 @@ export function setAtPath(target: Record<string, unknown>, path: string, value: 
   }
   at[names.at(-1) ?? path] = value;
 }
-
-/** Each provider's import fields, as the form asks for them (the plan's `fields`). */
-export const providerFields: Record<ProviderId, { name: string; label: string; hint?: string }[]> = {
-  'aws-kms': [
-    { name: 'algorithm', label: 'Wrapping algorithm chosen in AWS' },
-    {
-      name: 'keyId',
-      label: 'AWS KMS key id or ARN',
-      hint: 'Read from the parameters file when it is the GetParametersForImport JSON.',
-    },
-    {
-      name: 'parametersValidTo',
-      label: 'Parameters valid until (ISO time)',
-      hint: 'Read from the parameters file when it is the JSON.',
-    },
-  ],
-  'azure-key-vault': [
-    { name: 'kid', label: 'Key exchange key id (kid)', hint: 'https://contoso.vault.azure.net/keys/KEK/0123…' },
-    { name: 'keyName', label: 'Name of the key to import as' },
-    { name: 'deadline', label: 'Import deadline (ISO time, optional)' },
-  ],
-  'google-cloud-kms': [
-    { name: 'importMethod', label: 'Import method', hint: 'RSA_OAEP_3072_SHA256_AES_256, …' },
-    { name: 'importJob', label: 'Import job', hint: 'projects/…/locations/…/keyRings/…/importJobs/…' },
-    { name: 'cryptoKey', label: 'Crypto key', hint: 'projects/…/locations/…/keyRings/…/cryptoKeys/…' },
-    { name: 'expireTime', label: 'Import job expiry (ISO time)' },
-  ],
-  'hashicorp-vault': [
-    { name: 'keyName', label: 'Transit key name' },
-    { name: 'mount', label: 'Transit mount', hint: 'transit unless your Vault uses another' },
-    { name: 'hashFunction', label: 'Hash function', hint: 'SHA256 unless the import uses another' },
-    { name: 'deadline', label: 'Import deadline (ISO time, optional)' },
-  ],
-  'salesforce-shield': [{ name: 'deadline', label: 'Upload deadline (ISO time, optional)' }],
-  generic: [
-    { name: 'algorithm', label: 'Wrapping algorithm' },
-    { name: 'deadline', label: 'Import deadline (ISO time, optional)' },
-  ],
-};
 
 const numberOr = (text: string, fallback: number): number => (/^\d+$/.test(text.trim()) ? Number(text) : fallback);
 
@@ -185,15 +143,17 @@ export function planFromForm(
         break;
       }
       case 'provider': {
-        const provider = (f.provider ?? 'aws-kms') as ProviderId;
-        plan.provider = provider;
+        const provider = field.providers.find((p) => p.id === f.provider) ?? field.providers[0];
+        if (!provider) break;
+        plan.provider = provider.id;
         plan.files = {
           wrappingKey: f.wrappingKeyFile ?? '',
-          ...(f.importTokenFile ? { importToken: f.importTokenFile } : {}),
+          ...(provider.importTokenFile && f.importTokenFile ? { importToken: f.importTokenFile } : {}),
         };
+        // A choice left as it is takes its first option, as the form shows it.
         plan.fields = Object.fromEntries(
-          providerFields[provider]
-            .map((p) => [p.name, (f[`field.${p.name}`] ?? (p.name === 'algorithm' ? defaultAlgorithm : '')).trim()])
+          provider.fields
+            .map((p) => [p.name, (f[`field.${p.name}`] ?? p.options?.[0]?.value ?? '').trim()])
             .filter(([, value]) => value),
         );
         break;

@@ -5,14 +5,81 @@ export const cmkSpecs = [
   'AES_256',
   'AES_192',
   'AES_128',
+  'HMAC_SHA224',
   'HMAC_SHA256',
+  'HMAC_SHA384',
+  'HMAC_SHA512',
   'RSA_2048',
   'RSA_3072',
   'RSA_4096',
   'EC_P256',
   'EC_P384',
+  'EC_P521',
+  'EC_SECP256K1',
 ] as const;
 export type CmkSpec = (typeof cmkSpecs)[number];
+
+export const ecCurves = ['P-256', 'P-384', 'P-521', 'secp256k1'] as const;
+export type EcCurve = (typeof ecCurves)[number];
+
+/** A JWK's crv (node:crypto names the four curves as JOSE does), checked. */
+export function curveOfJwk(crv: string | undefined): EcCurve {
+  const curve = ecCurves.find((c) => c === crv);
+  if (!curve) throw new Error(`the EC key is on ${crv ?? 'no named curve'}, which Keyward does not handle`);
+  return curve;
+}
+
+/** What a key type is made of: the one place that says how long a secret is, or which curve a key pair is on. */
+export type CmkShape =
+  | { kind: 'aes'; bytes: 16 | 24 | 32 }
+  /** A generic secret for HMAC: as long as the hash's output, as AWS KMS and Google Cloud KMS make them. */
+  | { kind: 'hmac'; bytes: 28 | 32 | 48 | 64; hash: 'sha224' | 'sha256' | 'sha384' | 'sha512' }
+  | { kind: 'rsa'; bits: 2048 | 3072 | 4096 }
+  | { kind: 'ec'; curve: EcCurve; bits: 256 | 384 | 521 };
+
+export const cmkShapes: Record<CmkSpec, CmkShape> = {
+  AES_128: { kind: 'aes', bytes: 16 },
+  AES_192: { kind: 'aes', bytes: 24 },
+  AES_256: { kind: 'aes', bytes: 32 },
+  HMAC_SHA224: { kind: 'hmac', bytes: 28, hash: 'sha224' },
+  HMAC_SHA256: { kind: 'hmac', bytes: 32, hash: 'sha256' },
+  HMAC_SHA384: { kind: 'hmac', bytes: 48, hash: 'sha384' },
+  HMAC_SHA512: { kind: 'hmac', bytes: 64, hash: 'sha512' },
+  RSA_2048: { kind: 'rsa', bits: 2048 },
+  RSA_3072: { kind: 'rsa', bits: 3072 },
+  RSA_4096: { kind: 'rsa', bits: 4096 },
+  EC_P256: { kind: 'ec', curve: 'P-256', bits: 256 },
+  EC_P384: { kind: 'ec', curve: 'P-384', bits: 384 },
+  EC_P521: { kind: 'ec', curve: 'P-521', bits: 521 },
+  EC_SECP256K1: { kind: 'ec', curve: 'secp256k1', bits: 256 },
+};
+
+/** A secret key's length in bytes (AES, HMAC), or undefined for a key pair. */
+export function secretBytesOf(spec: CmkSpec): number | undefined {
+  const shape = cmkShapes[spec];
+  return shape.kind === 'aes' || shape.kind === 'hmac' ? shape.bytes : undefined;
+}
+
+export const isSecretSpec = (spec: CmkSpec): boolean => secretBytesOf(spec) !== undefined;
+export const isAesSpec = (spec: CmkSpec): boolean => cmkShapes[spec].kind === 'aes';
+
+/** Key types in words, for officers. */
+export const cmkSpecWords: Record<CmkSpec, string> = {
+  AES_128: 'AES-128',
+  AES_192: 'AES-192',
+  AES_256: 'AES-256',
+  HMAC_SHA224: 'HMAC key for SHA-224 (28 bytes)',
+  HMAC_SHA256: 'HMAC key for SHA-256 (32 bytes)',
+  HMAC_SHA384: 'HMAC key for SHA-384 (48 bytes)',
+  HMAC_SHA512: 'HMAC key for SHA-512 (64 bytes)',
+  RSA_2048: 'RSA-2048 key pair',
+  RSA_3072: 'RSA-3072 key pair',
+  RSA_4096: 'RSA-4096 key pair',
+  EC_P256: 'EC key pair on P-256',
+  EC_P384: 'EC key pair on P-384',
+  EC_P521: 'EC key pair on P-521',
+  EC_SECP256K1: 'EC key pair on secp256k1',
+};
 
 export const signingKeySpecs = ['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384'] as const;
 export type SigningKeySpec = (typeof signingKeySpecs)[number];
@@ -99,6 +166,10 @@ export interface Capabilities {
   wrapping: {
     rsaOaepSha1: boolean;
     rsaOaepSha256: boolean;
+    /** Salesforce recommends it for tenant secrets. */
+    rsaOaepSha512: boolean;
+    /** RSA-OAEP of an EC private key's PKCS#8 (AWS and Google take them so), by known answer. */
+    oaepPrivateKeys: boolean;
     rsaAesKeyWrapNative: boolean;
     /** Composed in the token: ephemeral AES key, AES-KWP of the target, RSA-OAEP of the ephemeral. */
     rsaAesKeyWrapComposed: boolean;
@@ -128,7 +199,7 @@ export interface WrappingKeyInfo {
   fingerprint: string;
 }
 
-export type OaepHash = 'sha1' | 'sha256';
+export type OaepHash = 'sha1' | 'sha256' | 'sha512';
 
 /** RSA-AES key wrap output, as CKM_RSA_AES_KEY_WRAP defines it: RSA-OAEP(ephemeral AES key) || AES-KWP(target). */
 export interface RsaAesWrapped {

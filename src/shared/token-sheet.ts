@@ -4,7 +4,7 @@
  * features that allows, each with its reason. Shown in the app, printed by `keyward token probe`
  * (--json, --markdown), kept per token, and checked in for each implementation under docs/tokens/.
  */
-import type { Capabilities } from './keys';
+import { isAesSpec, secretBytesOf, type Capabilities } from './keys';
 import type { ModuleInfo, TokenDetails, Version } from './token';
 
 export interface CapabilitySheet {
@@ -32,15 +32,27 @@ export function featuresOf(c: Capabilities): Feature[] {
   const w = c.wrapping;
   const failed = c.enforcement.filter((e) => !e.holds);
   const kwp = c.rfc5649.mechanism;
-  const aesSpecs = c.cmkSpecs.filter((s) => s.startsWith('AES_') || s.startsWith('HMAC_'));
-  const privateSpecs = c.cmkSpecs.filter((s) => s.startsWith('RSA_') || s.startsWith('EC_'));
-  const rsaAes = (hash: 'SHA-1' | 'SHA-256', oaep: boolean): Feature => ({
-    feature: `Export by RSA-AES key wrap, OAEP ${hash} (AWS RSA_AES_KEY_WRAP_SHA_*, Google RSA_OAEP_*_AES_256, Vault, Azure)`,
-    supported: w.rsaAesKeyWrapComposed && oaep,
+  // Secrets of whole 8-octet blocks wrap exactly under any RFC 5649 mechanism; the others need one that pads as RFC 5649 says.
+  const blockSpecs = c.cmkSpecs.filter((s) => (secretBytesOf(s) ?? 1) % 8 === 0);
+  const otherSpecs = c.cmkSpecs.filter((s) => !blockSpecs.includes(s));
+  const oaepOf = { 'SHA-1': w.rsaOaepSha1, 'SHA-256': w.rsaOaepSha256, 'SHA-512': w.rsaOaepSha512 };
+  const oaepMissing = {
+    'SHA-1': c.missing.rsaOaepSha1,
+    'SHA-256': c.missing.rsaOaepSha256,
+    'SHA-512': c.missing.rsaOaepSha512,
+  };
+  const oaep = (hash: keyof typeof oaepOf, users: string): Feature => ({
+    feature: `Export by RSA-OAEP, ${hash} (${users})`,
+    supported: oaepOf[hash],
+    why: oaepOf[hash] ? 'wrapped in the token' : (oaepMissing[hash] ?? 'no'),
+  });
+  const rsaAes = (hash: keyof typeof oaepOf, users: string): Feature => ({
+    feature: `Export by RSA-AES key wrap, OAEP ${hash} (${users})`,
+    supported: w.rsaAesKeyWrapComposed && oaepOf[hash],
     why:
-      w.rsaAesKeyWrapComposed && oaep
+      w.rsaAesKeyWrapComposed && oaepOf[hash]
         ? `composed in the token: an ephemeral AES key under ${kwp ?? '?'} and RSA-OAEP ${hash}${w.rsaAesKeyWrapNative ? ' (CKM_RSA_AES_KEY_WRAP is offered too)' : ''}`
-        : (c.missing.rsaAesKeyWrapComposed ?? c.missing[hash === 'SHA-1' ? 'rsaOaepSha1' : 'rsaOaepSha256'] ?? 'no'),
+        : (c.missing.rsaAesKeyWrapComposed ?? oaepMissing[hash] ?? 'no'),
   });
   return [
     {
@@ -62,37 +74,37 @@ export function featuresOf(c: Capabilities): Feature[] {
       supported: c.cmkSpecs.length > 0,
       why: c.cmkSpecs.length ? c.cmkSpecs.join(', ') : 'the token generates none of the key types Keyward offers',
     },
+    oaep('SHA-1', 'AWS RSAES_OAEP_SHA_1, Salesforce'),
+    oaep('SHA-256', 'AWS RSAES_OAEP_SHA_256, Google RSA_OAEP_*_SHA256'),
+    oaep('SHA-512', 'Salesforce, which recommends it'),
     {
-      feature: 'Export by RSA-OAEP, SHA-1 (AWS RSAES_OAEP_SHA_1, Salesforce)',
-      supported: w.rsaOaepSha1,
-      why: w.rsaOaepSha1 ? 'wrapped in the token' : (c.missing.rsaOaepSha1 ?? 'no'),
+      feature: 'Export of EC private keys by RSA-OAEP (AWS, Google RSA_OAEP_*_SHA256)',
+      supported: w.oaepPrivateKeys,
+      why: w.oaepPrivateKeys ? 'by known answer on the published EC test key' : (c.missing.oaepPrivateKeys ?? 'no'),
     },
-    {
-      feature: 'Export by RSA-OAEP, SHA-256 (AWS RSAES_OAEP_SHA_256, Google RSA_OAEP_*_SHA256)',
-      supported: w.rsaOaepSha256,
-      why: w.rsaOaepSha256 ? 'wrapped in the token' : (c.missing.rsaOaepSha256 ?? 'no'),
-    },
-    rsaAes('SHA-1', w.rsaOaepSha1),
-    rsaAes('SHA-256', w.rsaOaepSha256),
+    rsaAes('SHA-1', 'AWS RSA_AES_KEY_WRAP_SHA_1, Google RSA_OAEP_*_SHA1_AES_256, Vault, Azure'),
+    rsaAes('SHA-256', 'AWS RSA_AES_KEY_WRAP_SHA_256, Google RSA_OAEP_*_SHA256_AES_256, Vault'),
+    rsaAes('SHA-512', 'Vault, Salesforce Search Index and Database Encryption'),
     {
       feature: 'Backup and restore (RFC 5649 under a backup key)',
       supported: kwp !== null,
       why: kwp ? `RFC 5649 is ${kwp}, by known answer` : (c.missing.aesKeyWrapPad ?? 'no RFC 5649 mechanism'),
     },
     {
-      feature: 'Exact payloads of RSA and EC private keys',
-      supported: kwp !== null && c.rfc5649.anyLength && privateSpecs.length > 0,
+      feature:
+        'Exact RFC 5649 payloads of keys that are not whole 8-octet blocks (RSA and EC private keys, HMAC-SHA224)',
+      supported: kwp !== null && c.rfc5649.anyLength && otherSpecs.length > 0,
       why:
-        kwp === null || privateSpecs.length === 0
-          ? 'the token makes no RSA or EC CMK, or has no RFC 5649'
+        kwp === null || otherSpecs.length === 0
+          ? 'the token makes no such CMK, or has no RFC 5649'
           : c.rfc5649.anyLength
             ? `${kwp} pads as RFC 5649 says for every length`
-            : `${kwp} zero-pads keys that are not whole 8-octet blocks: exports of ${privateSpecs.join(', ')} are refused outside rehearsal (AES and HMAC keys, ${aesSpecs.join(', ') || 'none'}, are exact)`,
+            : `${kwp} zero-pads keys that are not whole 8-octet blocks: wraps of ${otherSpecs.join(', ')} under it are refused outside rehearsal (${blockSpecs.join(', ') || 'none'} are exact)`,
     },
     {
       feature: 'Key check value of AES keys',
-      supported: c.cmkSpecs.some((s) => s.startsWith('AES_')),
-      why: !c.cmkSpecs.some((s) => s.startsWith('AES_'))
+      supported: c.cmkSpecs.some(isAesSpec),
+      why: !c.cmkSpecs.some(isAesSpec)
         ? 'the token makes no AES key'
         : c.checkValue
           ? 'CKA_CHECK_VALUE'

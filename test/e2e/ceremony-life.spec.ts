@@ -285,7 +285,11 @@ test('the whole life of a key through the app, with two officers', async ({ app 
       .getByRole('group', { name: 'Drive for the upload bundle' })
       .getByRole('radio', { name: /FULL-DRIVE/ })
       .check();
+    // The provider's fields come from its module: AWS asks what kind of upload this is, and when it expires.
+    await expect(page.getByLabel('This upload is')).toHaveValue('');
+    await shot(page, testInfo, 'export-form');
     await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+    await expect(page.getByText(/importAs first-import/).first()).toBeVisible();
     await checkIn(page, ['alice', 'bob']);
     if (root) {
       for (const officer of ['alice', 'bob'] as const) await approve(page, officer);

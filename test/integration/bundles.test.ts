@@ -12,30 +12,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, planExport, type ExportContext, type ExportRequest } from '../../src/main/bundles/export-bundle';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import type { HsmClient } from '../../src/main/hsm/client/client';
-import { newObjectId } from '../../src/main/hsm/object-id';
-import { readProviderImport, type ImportFields, type ImportFiles } from '../../src/main/providers/import-parameters';
-import { Checkpoints } from '../../src/main/store/checkpoints';
-import { Inventory } from '../../src/main/store/inventory';
-import { WrappingKeys } from '../../src/main/store/wrapping-keys';
-import { issueCertificate } from '../../src/main/x509/certificate';
+import type { ImportFields, ImportFiles } from '../../src/main/providers/profile';
+import { readProviderImport } from '../../src/main/providers/registry';
 import type { CmkSpec } from '../../src/shared/keys';
-import type { Approval, QuorumPolicy } from '../../src/shared/officers';
+import type { Approval } from '../../src/shared/officers';
 import type { ProviderId } from '../../src/shared/providers';
+import { exportBench, exportPolicy, type ExportBench } from '../helpers/export-bench';
 import { rejection } from '../helpers/rejection';
 import { approve, type TestOfficer } from '../helpers/signed-approval';
-import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 import { importProviderWrappingKey } from '../helpers/wrapping-key';
 
-const policy: QuorumPolicy = { quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 };
-let ws: TestWorkstation;
+const policy = exportPolicy;
+let bench: ExportBench;
 let uri: string;
 let client: HsmClient;
 let dir: string;
 let context: ExportContext;
 let signerFingerprint: string;
-let workstationCertificate: Buffer;
-
 let officers: TestOfficer[];
+let login: ExportBench['login'];
 
 const openssl = (args: string[], input?: Buffer): Buffer =>
   execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -46,54 +41,12 @@ const aesKcv = (key: Buffer): string => {
     .toString('hex');
 };
 
-async function login(role: 'user' | 'security-officer') {
-  await client.request('login', { uri, role, pinParts: role === 'user' ? ws.userPin : ws.soPin });
-}
-
 beforeAll(async () => {
-  ws = await testWorkstation('Bundles');
-  ({ client, uri, dir } = ws);
-  const { db, log, signer } = ws;
-  const inventory = new Inventory(db, log);
-  const wrappingKeys = new WrappingKeys(db, log);
-  const validity = { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 86_400_000) };
-  workstationCertificate = ws.certificateDer;
-  signerFingerprint = createHash('sha256').update(signer.spki).digest('hex');
-  officers = [];
-  for (const [name, role] of [
-    ['alice', 'security-officer'],
-    ['bob', 'key-custodian'],
-    ['carol', 'auditor'],
-  ] as const) {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const certificate = await issueCertificate(
-      {
-        profile: 'approval',
-        subject: { commonName: name, organization: 'Example Org', organizationalUnit: role },
-        subjectSpki: pair.publicKey.export({ type: 'spki', format: 'der' }),
-        issuer: { certificateDer: workstationCertificate },
-        serial: randomBytes(16),
-        ...validity,
-      },
-      signer,
-    );
-    officers.push({ name, role, privateKey: pair.privateKey, certificate });
-  }
-  context = {
-    client,
-    uri,
-    signer,
-    certificateDer: workstationCertificate,
-    log,
-    checkpoints: new Checkpoints(db, log),
-    inventory,
-    wrappingKeys,
-    generator: 'Keyward test',
-  };
-  await context.checkpoints.write(signer, ['alice']);
+  bench = await exportBench('Bundles');
+  ({ client, uri, dir, context, officers, signerFingerprint, login } = bench);
 }, 120_000);
 
-afterAll(() => ws.close());
+afterAll(() => bench.close());
 
 interface ProviderFixture {
   privateKey: KeyObject;
@@ -131,7 +84,7 @@ function fixture(provider: ProviderId): ProviderFixture {
         ...k,
         files: { wrappingKey: Buffer.from(k.publicKey.export({ type: 'spki', format: 'pem' })) },
         fields: {
-          kid: `https://contoso.vault.azure.net/keys/KEK/${randomBytes(16).toString('hex')}`,
+          kid: `https://contoso.managedhsm.azure.net/keys/KEK/${randomBytes(16).toString('hex')}`, // AES keys go to Managed HSM only
           keyName: 'tenant-cmk',
         },
       };
@@ -177,7 +130,7 @@ function fixture(provider: ProviderId): ProviderFixture {
         privateKey: undefined as unknown as KeyObject,
         privatePem,
         files: { wrappingKey: certificate },
-        fields: {},
+        fields: { hash: 'SHA1' }, // SoftHSM 2.6 has no RSA-OAEP with SHA-512, which Salesforce recommends
       };
     }
     case 'generic': {
@@ -191,63 +144,17 @@ function fixture(provider: ProviderId): ProviderFixture {
   }
 }
 
-let cmkCount = 0;
 /** A CMK in the token and the inventory, active. */
-async function cmk(spec: CmkSpec = 'AES_256') {
-  cmkCount += 1;
-  const name = `CMK ${cmkCount}`;
-  await login('user');
-  const key = await client.request('generateCmk', { uri, id: newObjectId(), label: `${name} v1`, spec });
-  const change = { actors: ['alice', 'bob'], ceremony: `gen-${cmkCount}` };
-  context.inventory.addKey({ name, purpose: 'tenant data', provider: null, spec }, change);
-  context.inventory.addVersion(
-    name,
-    { tokenSerial: 'x', tokenObjectId: key.id, tokenLabel: key.label, kcv: key.kcv },
-    change,
-  );
-  context.inventory.setState(name, 1, 'active', change);
-  return { name, kcv: key.kcv };
-}
+const cmk = (spec: CmkSpec = 'AES_256') => bench.cmk(spec);
 
-/** The SO imports the provider's key; for RSA-AES the SO prepares the ephemeral key; the quorum approves; the bundle is written. */
+/** The SO imports the provider's key; the quorum approves; the bundle is written. */
 async function makeBundle(provider: ProviderId, extra: Partial<ExportRequest> = {}) {
   const f = fixture(provider);
   const params = readProviderImport(provider, f.files, f.fields);
-  await login('security-officer');
-  const wrappingKey = await importProviderWrappingKey(
-    client,
-    uri,
-    context.wrappingKeys,
-    params,
-    `${provider} ${randomBytes(3).toString('hex')}`,
-    { actors: ['alice'], ceremony: null },
-  );
-  if (params.algorithm.startsWith('RSA_AES')) await client.request('prepareRsaAesWrap', { uri });
+  const wrappingKey = await bench.wrappingKey(params);
   const key = await cmk();
-  await login('user');
-  const parent = join(dir, `drive-${randomBytes(4).toString('hex')}`);
-  mkdirSync(parent);
-  // The destination is part of what the officers approve, so it is planned with the rest.
-  const base = {
-    keyName: key.name,
-    version: 1,
-    wrappingKeyId: wrappingKey.id,
-    params,
-    ceremonyId: `export-${key.name}`,
-    destination: extra.destination ?? { parent, drive: 'TEST-USB' },
-  };
-  const plan = planExport(context, base);
-  const result = await exportBundle(context, {
-    ...base,
-    policy,
-    approvals: [
-      approve(officers[0] as TestOfficer, plan.stepDigest),
-      approve(officers[1] as TestOfficer, plan.stepDigest),
-    ],
-    actors: ['alice', 'bob'],
-    ...extra,
-  });
-  return { ...result, fixture: f, kcv: key.kcv, plan };
+  const result = await bench.exportBundle(params, key, wrappingKey, extra);
+  return { ...result, fixture: f, kcv: key.kcv };
 }
 
 function keyward(args: string[]) {

@@ -475,6 +475,28 @@ describe('keyward workstation and signed audit exports', () => {
     ]);
     expect(rotate.stderr).toBe('');
     expect(rotate.stdout).toContain('version 1 (KCV');
+    // Version 2, the rotation's, exported to the same AWS KMS key: its README uploads it as new key material,
+    // then makes it current with an on-demand rotation (what the plan left open is settled, and approved).
+    const usb2 = join(dataDir, 'usb-v2');
+    mkdirSync(usb2);
+    const exportV2 = keyward([
+      'ceremony',
+      'run',
+      '--network-acknowledged',
+      fromDocs('export-key.yaml', (t) =>
+        t.replace('folder: /media/officer/KEYWARD-USB', `folder: ${usb2}`).replace('version: 1 }', 'version: 2 }'),
+      ),
+      '--answers',
+      'docs/ceremonies/rehearsal-answers.yaml',
+      '--out',
+      dataDir,
+    ]);
+    expect(exportV2.stderr).toBe('');
+    expect(exportV2.stdout).toContain('importAs new-key-material');
+    const folderV2 = /written to (\S+)\./.exec(exportV2.stdout)?.[1] ?? '';
+    const readmeV2 = readFileSync(join(folderV2, 'README.txt'), 'utf8');
+    expect(readmeV2).toContain('--import-type NEW_KEY_MATERIAL');
+    expect(readmeV2).toContain('aws kms rotate-key-on-demand --key-id 1234abcd-12ab-34cd-56ef-1234567890ab');
     // A backup of version 1 with shares on three "drives", before it is destroyed, then restored from two shares.
     const drives = ['backup', 'c1', 'c2', 'c3'].map((d) => join(dataDir, d));
     for (const d of drives) mkdirSync(d);

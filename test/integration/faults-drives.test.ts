@@ -38,7 +38,7 @@ import { HsmClient } from '../../src/main/hsm/client/client';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { prepareRehearsalModule } from '../../src/main/hsm/client/rehearsal';
 import { openWorkstation } from '../../src/main/open-workstation';
-import { readProviderImport } from '../../src/main/providers/import-parameters';
+import { readProviderImport } from '../../src/main/providers/registry';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
 import type { Workstation } from '../../src/main/workstation';
 import type { AuditEntry } from '../../src/shared/audit';

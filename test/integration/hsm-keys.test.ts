@@ -226,22 +226,30 @@ describe('capability probe', () => {
         'AES_256',
         'AES_192',
         'AES_128',
+        'HMAC_SHA224',
         'HMAC_SHA256',
+        'HMAC_SHA384',
+        'HMAC_SHA512',
         'RSA_2048',
         'RSA_4096',
         'EC_P256',
         'EC_P384',
+        'EC_P521',
+        'EC_SECP256K1', // SoftHSM makes keys on any curve its OpenSSL knows
       ]),
     );
     expect(caps.signingKeySpecs).toEqual(['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384']);
     expect(caps.wrapping).toEqual({
       rsaOaepSha1: true,
       rsaOaepSha256: false,
+      rsaOaepSha512: false,
+      oaepPrivateKeys: false, // SoftHSM wraps only secret keys with RSA-OAEP, as PKCS#11 defines it
       rsaAesKeyWrapNative: false,
       rsaAesKeyWrapComposed: true,
       aesKeyWrapPad: true,
     });
     expect(caps.missing.rsaOaepSha256).toContain('CKR_ARGUMENTS_BAD');
+    expect(caps.missing.oaepPrivateKeys).toContain('CKR_KEY_NOT_WRAPPABLE');
     expect(caps.missing.rsaAesKeyWrapNative).toContain('CKM_RSA_AES_KEY_WRAP');
     expect(caps.mechanisms.map((m) => m.name)).toContain('CKM_AES_KEY_WRAP_PAD');
   });

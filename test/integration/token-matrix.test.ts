@@ -100,14 +100,22 @@ const implementations: Implementation[] = [
 /** The exports tried on every token: each provider format Keyward writes, under each OAEP hash. */
 interface ExportCase {
   name: string;
-  provider: 'aws-kms' | 'google-cloud-kms' | 'hashicorp-vault';
+  provider: 'aws-kms' | 'azure-key-vault' | 'google-cloud-kms' | 'hashicorp-vault' | 'salesforce-shield';
   bits: number;
   needs: TokenNeed[];
-  hash: 'sha1' | 'sha256';
+  hash: 'sha1' | 'sha256' | 'sha512';
   /** RSA-OAEP of the key itself, or of an ephemeral AES key followed by RFC 5649 of the key. */
   layout: 'oaep' | 'rsa-aes';
   payload: string;
-  fields: (key: KeyObject, dir: string) => { files: Record<string, string>; fields: Record<string, string> };
+  /** The wrapped key from the payload file's bytes (base64 for .b64 files when not given). */
+  decode?: (bytes: Buffer) => Buffer;
+  /** Refused when planned by the provider's rule, on a token that could make it. */
+  providerRefuses?: RegExp;
+  fields: (
+    key: KeyObject,
+    dir: string,
+    privateKey: KeyObject,
+  ) => { files: Record<string, string>; fields: Record<string, string> };
 }
 
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -146,8 +154,41 @@ const awsCase = (
 const exportCases: ExportCase[] = [
   awsCase('RSAES_OAEP_SHA_1'),
   awsCase('RSAES_OAEP_SHA_256'),
-  awsCase('RSA_AES_KEY_WRAP_SHA_1'),
-  awsCase('RSA_AES_KEY_WRAP_SHA_256'),
+  {
+    ...awsCase('RSA_AES_KEY_WRAP_SHA_256'),
+    // AWS's table of wrapping algorithms: symmetric key material only under RSAES_OAEP_SHA_*.
+    providerRefuses: /AWS KMS takes symmetric and HMAC key material only under RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256/,
+  },
+  {
+    name: 'Azure Managed HSM CKM_RSA_AES_KEY_WRAP',
+    provider: 'azure-key-vault',
+    bits: 3072,
+    needs: [wraps('RSA_AES_KEY_WRAP_SHA_1'), wrapsWithRfc5649],
+    hash: 'sha1',
+    layout: 'rsa-aes',
+    payload: 'tenant-cmk.byok',
+    decode: (bytes) => Buffer.from((JSON.parse(bytes.toString()) as { ciphertext: string }).ciphertext, 'base64url'),
+    fields: (key, dir) => ({
+      files: { wrappingKey: pemFile(key, dir, 'azure-kek.pem') },
+      fields: { kid: `https://contoso.managedhsm.azure.net/keys/KEK/${'0a'.repeat(16)}`, keyName: 'tenant-cmk' },
+    }),
+  },
+  {
+    name: 'Salesforce RSA-OAEP SHA-512',
+    provider: 'salesforce-shield',
+    bits: 4096,
+    needs: [wraps('RSAES_OAEP_SHA_512')],
+    hash: 'sha512',
+    layout: 'oaep',
+    payload: 'encrypted-tenant-secret.b64',
+    fields: (_key, dir, privateKey) => {
+      const keyFile = join(dir, 'salesforce-private.pem');
+      writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const certificate = join(dir, 'salesforce-byok.crt');
+      writeFileSync(certificate, openssl(['req', '-x509', '-key', keyFile, '-subj', '/CN=BYOK', '-days', '30']));
+      return { files: { wrappingKey: certificate }, fields: { secretType: 'data', hash: 'SHA512' } };
+    },
+  },
   {
     name: 'Google RSA_OAEP_3072_SHA256_AES_256',
     provider: 'google-cloud-kms',
@@ -329,7 +370,7 @@ describe.each(implementations)('on $name', (implementation) => {
 
     for (const c of exportCases) {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: c.bits });
-      const params = c.fields(publicKey, dir);
+      const params = c.fields(publicKey, dir, privateKey);
       const label = `${c.name} key`;
       const importRun = ceremony(
         plan(`import ${c.name}`, {
@@ -369,12 +410,21 @@ describe.each(implementations)('on $name', (implementation) => {
         continue;
       }
       expect(kcv, `${c.name}: the token can export, so it made a CMK`).toBeDefined();
+      if (c.providerRefuses) {
+        expect(exportRun.code, c.name).toBe(1);
+        expect(exportRun.stderr, c.name).toMatch(c.providerRefuses);
+        continue;
+      }
       expect(exportRun.stderr, c.name).toBe('');
       expect(exportRun.code, c.name).toBe(0);
       const [bundle] = readdirSync(usb);
       const folder = join(usb, bundle ?? '');
       const raw = readFileSync(join(folder, c.payload));
-      const payload = c.payload.endsWith('.b64') ? Buffer.from(raw.toString('utf8'), 'base64') : raw;
+      const payload = c.decode
+        ? c.decode(raw)
+        : c.payload.endsWith('.b64')
+          ? Buffer.from(raw.toString('utf8'), 'base64')
+          : raw;
       expect(kcvByOpenssl(unwrapWithOpenssl(payload, privateKey, c, dir)), c.name).toBe(kcv);
       // Made in a rehearsal (the rehearsal token, or a token set apart for rehearsals), and said so first.
       const readme = readFileSync(join(folder, 'README.txt'), 'utf8');

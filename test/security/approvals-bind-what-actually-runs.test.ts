@@ -15,7 +15,7 @@ import { planDestroyKey } from '../../src/main/ceremonies/types/destroy-key';
 import { planExportKey } from '../../src/main/ceremonies/types/export-key';
 import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { planImportWrappingKey } from '../../src/main/ceremonies/types/import-wrapping-key';
-import { readProviderImport } from '../../src/main/providers/import-parameters';
+import { readProviderImport } from '../../src/main/providers/registry';
 import { canonicalJson, type Canonical } from '../../src/main/store/canonical';
 import type { ProviderImport } from '../../src/shared/providers';
 import { aesCmk, ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { planImportWrappingKey } from '../../src/main/ceremonies/types/import-wrapping-key';
 import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
-import { readProviderImport } from '../../src/main/providers/import-parameters';
+import { readProviderImport } from '../../src/main/providers/registry';
 import type { ProviderImport } from '../../src/shared/providers';
 import { ceremonyBench, passphrases, SimulatedCrash, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';

@@ -14,7 +14,7 @@ import { readShare } from '../../src/main/backup/shares';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
 import { withoutChecksumLine } from '../../src/main/ceremonies/plan-checksum';
 import { planOf, readAnswersFile, readPlanFile } from '../../src/main/ceremonies/plan-file';
-import { readProviderImport } from '../../src/main/providers/import-parameters';
+import { readProviderImport } from '../../src/main/providers/registry';
 import { parseWrappingKey } from '../../src/main/providers/wrapping-key-file';
 import { verifyAuditExport } from '../../src/main/store/audit-export';
 import { callNames } from '../../src/shared/call-names';

@@ -1,5 +1,5 @@
 /**
- * The probe believes RSA-OAEP with SHA-1 or SHA-256 only by known answer: a published AES key wrapped in
+ * The probe believes RSA-OAEP with SHA-1, SHA-256 or SHA-512 only by known answer: a published AES key wrapped in
  * the token under the published test RSA-2048 key must open in software with that hash to exactly that key.
  * A token that accepts SHA-256's parameters but hashes with SHA-1 (or pads otherwise) is caught, not only
  * one that refuses them. Here a stand-in module answers rightly and wrongly; SoftHSM and NSS run the same
@@ -18,7 +18,8 @@ const rsa: KeyObject = published;
 const secret = key.secret;
 
 /** A stand-in module whose OAEP wrap of the key it was given hashes with `hashFor(asked)`, or refuses. */
-function fakeLib(hashFor: (asked: 'sha1' | 'sha256') => 'sha1' | 'sha256' | 'refuse') {
+type Hash = 'sha1' | 'sha256' | 'sha512';
+function fakeLib(hashFor: (asked: Hash) => Hash | 'refuse') {
   const values = new Map<string, Buffer>();
   let next = 1;
   return {
@@ -31,7 +32,9 @@ function fakeLib(hashFor: (asked: 'sha1' | 'sha256') => 'sha1' | 'sha256' | 'ref
     },
     C_DestroyObject: () => undefined,
     C_WrapKey: (_session: Buffer, mechanism: pkcs11js.Mechanism, _wrapping: Buffer, target: Buffer) => {
-      const asked = (mechanism.parameter as pkcs11js.RsaOAEP).hashAlg === pkcs11js.CKM_SHA256 ? 'sha256' : 'sha1';
+      const { hashAlg } = mechanism.parameter as pkcs11js.RsaOAEP;
+      const asked: Hash =
+        hashAlg === pkcs11js.CKM_SHA256 ? 'sha256' : hashAlg === pkcs11js.CKM_SHA512 ? 'sha512' : 'sha1';
       const hash = hashFor(asked);
       if (hash === 'refuse') throw new Error('CKR_ARGUMENTS_BAD');
       return publicEncrypt(
@@ -49,7 +52,7 @@ describe('RSA-OAEP by known answer', () => {
         fakeLib((asked) => asked),
         Buffer.alloc(8),
       ),
-    ).toEqual({ sha1: true, sha256: true });
+    ).toEqual({ sha1: true, sha256: true, sha512: true });
     expect(secret).toHaveLength(32);
   });
 
@@ -66,12 +69,13 @@ describe('RSA-OAEP by known answer', () => {
 
   it('names the refusal where the token refuses the parameters (SoftHSM and SHA-256)', () => {
     const answers = oaepKnownAnswers(
-      fakeLib((asked) => (asked === 'sha256' ? 'refuse' : asked)),
+      fakeLib((asked) => (asked === 'sha1' ? asked : 'refuse')),
       Buffer.alloc(8),
     );
     expect(answers).toEqual({
       sha1: true,
       sha256: 'CKM_RSA_PKCS_OAEP with SHA-256 (MGF1 to match) was refused by the token (CKR_ARGUMENTS_BAD)',
+      sha512: 'CKM_RSA_PKCS_OAEP with SHA-512 (MGF1 to match) was refused by the token (CKR_ARGUMENTS_BAD)',
     });
   });
 });

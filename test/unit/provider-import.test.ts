@@ -2,8 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readProviderImport } from '../../src/main/providers/import-parameters';
-import { payloadProblems, specRefusal } from '../../src/main/providers/payloads';
+import { payloadProblems, readProviderImport, specRefusal } from '../../src/main/providers/registry';
 
 const rsa = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
 const key2048 = rsa(2048);
@@ -139,10 +138,10 @@ describe('the other providers', () => {
       readProviderImport(
         'hashicorp-vault',
         { wrappingKey: pem(key4096) },
-        { keyName: 'k', hashFunction: 'SHA512' },
+        { keyName: 'k', hashFunction: 'SHA384' },
         now,
       ),
-    ).toThrow(/hash_function SHA512/);
+    ).toThrow(/hashFunction "SHA384" is not one it allows/);
   });
   it('Salesforce: only a certificate, and its expiry is the deadline', () => {
     expect(() => readProviderImport('salesforce-shield', { wrappingKey: pem(key4096) }, {}, now)).toThrow(
@@ -162,28 +161,57 @@ describe('the other providers', () => {
       '2',
     ]);
     const params = readProviderImport('salesforce-shield', { wrappingKey: certificate }, {}, new Date());
-    expect(params.algorithm).toBe('RSAES_OAEP_SHA_1');
+    expect(params.algorithm).toBe('RSAES_OAEP_SHA_512'); // Salesforce recommends SHA-512
+    expect(
+      readProviderImport('salesforce-shield', { wrappingKey: certificate }, { hash: 'SHA1' }, new Date()).algorithm,
+    ).toBe('RSAES_OAEP_SHA_1');
+    expect(
+      readProviderImport('salesforce-shield', { wrappingKey: certificate }, { secretType: 'search-index' }, new Date())
+        .algorithm,
+    ).toBe('RSA_AES_KEY_WRAP_SHA_512');
+    expect(() =>
+      readProviderImport(
+        'salesforce-shield',
+        { wrappingKey: certificate },
+        { secretType: 'database-encryption', hash: 'SHA1' },
+        new Date(),
+      ),
+    ).toThrow(/accepts SHA-1 only for OAEP-wrapped secrets/);
     expect(new Date(params.deadline ?? '').getTime()).toBeGreaterThan(Date.now());
   });
 });
 
 describe('what each provider takes', () => {
   it('refuses RSA and EC keys under RSA-OAEP, and specs the provider does not import', () => {
-    expect(specRefusal('aws-kms', 'RSA_2048', 'RSAES_OAEP_SHA_256')).toMatch(/needs an RSA-AES key wrap/);
-    expect(specRefusal('salesforce-shield', 'AES_128', 'RSAES_OAEP_SHA_1')).toMatch(/does not import AES_128/);
-    expect(specRefusal('aws-kms', 'AES_256', 'RSAES_OAEP_SHA_1')).toBeUndefined();
+    const terms = (
+      provider: 'aws-kms' | 'salesforce-shield',
+      algorithm: 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1',
+    ) => ({
+      provider,
+      algorithm,
+      providerAlgorithm: algorithm,
+      modulusBits: 4096,
+      target: {},
+    });
+    expect(specRefusal('RSA_2048', terms('aws-kms', 'RSAES_OAEP_SHA_256'))).toMatch(
+      /RSA private key material only under RSA_AES_KEY_WRAP/,
+    );
+    expect(specRefusal('AES_128', terms('salesforce-shield', 'RSAES_OAEP_SHA_1'))).toMatch(/does not import AES_128/);
+    expect(specRefusal('AES_256', terms('aws-kms', 'RSAES_OAEP_SHA_1'))).toBeUndefined();
   });
   it('checks payload lengths: RSA part = modulus length, then 8*ceil(n/8)+8 bytes of KWP', () => {
     const params = {
       provider: 'google-cloud-kms' as const,
       algorithm: 'RSA_AES_KEY_WRAP_SHA_1' as const,
+      providerAlgorithm: 'RSA_OAEP_3072_SHA1_AES_256',
       modulusBits: 3072,
       target: {},
     };
-    expect(payloadProblems(params, 'AES_256', new Map([['wrapped-key.bin', Buffer.alloc(384 + 40)]]))).toEqual([]);
-    expect(payloadProblems(params, 'AES_256', new Map([['wrapped-key.bin', Buffer.alloc(384 + 48)]]))).toEqual([
+    const key = { spec: 'AES_256' as const, kcv: 'abcdef' };
+    expect(payloadProblems(params, key, new Map([['wrapped-key.bin', Buffer.alloc(384 + 40)]]))).toEqual([]);
+    expect(payloadProblems(params, key, new Map([['wrapped-key.bin', Buffer.alloc(384 + 48)]]))).toEqual([
       'wrapped-key.bin: its AES-KWP part is 48 bytes; an AES_256 key gives 40',
     ]);
-    expect(payloadProblems(params, 'AES_256', new Map())).toEqual(['wrapped-key.bin is missing or unreadable']);
+    expect(payloadProblems(params, key, new Map())).toEqual(['wrapped-key.bin is missing or unreadable']);
   });
 });

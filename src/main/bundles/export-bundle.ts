@@ -9,13 +9,15 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeywardError, errorCodeOf } from '../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import { isSecretSpec, type CmkSpec } from '../../shared/keys';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
 import type { RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
 import type { HsmClient } from '../hsm/client/client';
 import { checkApprovals } from '../officers/approvals';
-import { buildPayload, specRefusal, type PayloadFile } from '../providers/payloads';
+import type { GuidedKey, PayloadFile } from '../providers/profile';
+import { buildPayload, settleImport, specRefusal, uploadGuide } from '../providers/registry';
 import type { AuditLog } from '../store/audit-log';
 import type { NewBundle } from '../store/bundles';
 import { isStoreBusy } from '../store/busy';
@@ -68,6 +70,8 @@ export interface ExportPlanRequest {
 
 export interface ExportPlan {
   step: ExportStep;
+  /** The import parameters with what the plan left to Keyward settled for this key version (e.g. AWS's ImportType). */
+  params: ProviderImport;
   stepDigest: string;
   /** Milliseconds until the provider's deadline, or null when it gives none. */
   timeLeftMs: number | null;
@@ -91,18 +95,18 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
     );
   }
   const wrappingKey = context.wrappingKeys.usable(request.wrappingKeyId);
-  const { params } = request;
+  const params = settleImport(key.spec, request.params, version.version);
   if (wrappingKey.fingerprint !== params.wrappingKeyFingerprint || wrappingKey.provider !== params.provider) {
     throw refuse(
       `The ${providerNames[params.provider]} parameters brought for this export are for the wrapping key ${params.wrappingKeyFingerprint.slice(0, 16)}…, but the key chosen on the token is ${wrappingKey.fingerprint.slice(0, 16)}….`,
       'Bring the parameters file of the wrapping key that was imported, or import the new one first.',
     );
   }
-  const refusal = specRefusal(params.provider, key.spec, params.algorithm);
+  const refusal = specRefusal(key.spec, params);
   if (refusal)
     throw refuse(
       `This export cannot be made: ${refusal}.`,
-      'Choose another algorithm the provider offers, or another key.',
+      "Plan it with what the provider takes (docs/providers.md lists each provider's rules), or export another key.",
     );
   const deadline = params.deadline ?? wrappingKey.providerDeadline;
   const step: ExportStep = {
@@ -123,6 +127,7 @@ export function planExport(context: PlanningContext, request: ExportPlanRequest)
   };
   return {
     step,
+    params,
     stepDigest: exportStepDigest(step),
     timeLeftMs: deadline ? new Date(deadline).getTime() - now.getTime() : null,
   };
@@ -156,7 +161,12 @@ function rehearsalLines(rehearsal: RehearsalMark | undefined, selfTestFinding: s
   ];
 }
 
-function readme(manifest: Manifest, upload: string, signerFingerprint: string, rehearsal: string[]): string {
+function readme(manifest: Manifest, key: GuidedKey, signerFingerprint: string, rehearsal: string[]): string {
+  const guide = uploadGuide(
+    { provider: manifest.provider, ...manifest.wrapping, target: manifest.target },
+    key,
+    manifest.files.map((f) => f.name),
+  );
   const lines = [
     `${rehearsal.length ? 'REHEARSAL ' : ''}KEYWARD UPLOAD BUNDLE for ${providerNames[manifest.provider]}`,
     '',
@@ -175,15 +185,41 @@ function readme(manifest: Manifest, upload: string, signerFingerprint: string, r
     `   ${hexGroups(signerFingerprint)}`,
     `   ${pgpWordsOf(signerFingerprint).join(' ')}`,
     '   Do not upload if the verification reports any problem.',
-    '2. Upload:',
-    `   ${upload}`,
-    '3. Record in the ceremony log that the upload was made, by whom and when.',
+    `2. Upload${guide.client ? `, with ${guide.client}` : ''}:`,
+    ...guide.steps.map((step) => `   ${step}`),
+    ...(guide.notes ?? []).map((note) => `   ${note}`),
+    `   The uploader needs ${guide.permission}.`,
+    '3. Check that the provider now holds this very key:',
+    ...guide.check.map((line) => `   ${line}`),
+    '4. Record in the ceremony log that the upload was made, by whom and when, and what the check showed.',
     '',
     'Files: manifest.json (what this bundle is), manifest.json.p7s (its signature by the workstation key),',
     'signer.pem (the workstation certificate), and the provider payload listed in the manifest.',
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * An RSA or EC key's public key, read from the token and checked against the check value the inventory
+ * recorded for it (the first 3 octets of its SHA-256): the uploader compares it with the provider's.
+ */
+async function cmkPublicKey(
+  context: ExportContext,
+  targetId: string,
+  key: { name: string; version: number; spec: CmkSpec; kcv: string },
+): Promise<Buffer | undefined> {
+  if (isSecretSpec(key.spec)) return undefined;
+  const spki = Buffer.from(
+    (await context.client.request('signingPublicKey', { uri: context.uri, id: targetId })).publicKeySpki,
+  );
+  if (!createHash('sha256').update(spki).digest('hex').startsWith(key.kcv))
+    throw new KeywardError(
+      'HSM_KEY_REJECTED',
+      `The public key the token holds beside ${key.name} v${key.version} is not the one whose check value the inventory recorded (${key.kcv.toUpperCase()}). No bundle was made.`,
+      'Do not export this version. Call your HSM administrator: the token does not hold what the inventory recorded for it (keyward key list shows the record).',
+    );
+  return spki;
 }
 
 const slug = (text: string): string =>
@@ -212,7 +248,7 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       'Collect approvals from enough distinct officers in the roles the policy names, each over this exact step.',
     );
   }
-  const { params } = request;
+  const { params } = plan;
   const subject = `${request.keyName} v${request.version}`;
   // No audit entry, no export (fail closed).
   context.log.append({
@@ -260,12 +296,14 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       params.provider === 'salesforce-shield'
         ? Buffer.from(await context.client.request('digestKey', { uri: context.uri, id: targetId }))
         : undefined;
+    const publicKeySpki = await cmkPublicKey(context, targetId, plan.step.key);
     const payload = buildPayload({
       import: params,
       wrapped,
       spec: plan.step.key.spec,
       keyName: request.keyName,
       ...(keySha256 ? { keySha256 } : {}),
+      ...(publicKeySpki ? { publicKeySpki } : {}),
       generator: context.generator,
     });
     const head = context.log.head();
@@ -299,10 +337,15 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const readmeFile: PayloadFile = {
       name: readmeFileName,
       bytes: Buffer.from(
-        readme(draft([]), payload.upload, signerFingerprint, rehearsalLines(context.rehearsal, selfTestFinding)),
+        readme(
+          draft(payload),
+          { ...plan.step.key, ...(publicKeySpki ? { publicKeySpki } : {}) },
+          signerFingerprint,
+          rehearsalLines(context.rehearsal, selfTestFinding),
+        ),
       ),
     };
-    const listed = [...payload.files, readmeFile, signerPem];
+    const listed = [...payload, readmeFile, signerPem];
     const manifest = draft(listed);
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);

@@ -5,7 +5,7 @@
  * and for RSA CMKs; the EC keys for EC CMKs; the secret values for AES and HMAC CMKs.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import type { CmkSpec } from '../../shared/keys';
+import { cmkShapes, type CmkSpec } from '../../shared/keys';
 
 const pems = {
   rsa2048: `-----BEGIN PRIVATE KEY-----
@@ -139,6 +139,19 @@ MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDA1qvU+b5uGW52LxO+E
 n9FPscDdVZpQG/xUf/3coHnw7C/0k7tOeIP4tteoGrCm47TSkME5tctLWmlnc4jJ
 1xXkOyoUrvt5xJMhaQRutFshSE4dAoRL1jdYNL83zAHMCU8tTFsrHFY=
 -----END PRIVATE KEY-----`,
+  ecP521: `-----BEGIN PRIVATE KEY-----
+MIHuAgEAMBAGByqGSM49AgEGBSuBBAAjBIHWMIHTAgEBBEIAMw6k6DLRjACyk+4F
+nlgHbkwuYM+bM6dk2PLu/t7cp0SjSKuq7U2N+RGYVDJHDGLA1ZfAWxabv4ar553/
+c/bzFzuhgYkDgYYABAGW5jsUClrktJFXZtAKroVJB0pp0E0IbwgW881r8E2iQ+9U
+PVoM4I4r/bGoqFO2me6XVsNPg7ZMsJDGNaXuNIJUhAG0DOK42uMbwwWd4LASsjtI
+OBfV5rtxvddNWl53HPtEtCy/iR7tLSwwj1RTb0JZ93CDJeX7ST+r2EzrIsmmb2yi
+UQ==
+-----END PRIVATE KEY-----`,
+  ecSecp256k1: `-----BEGIN PRIVATE KEY-----
+MIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgbTWASldO/IRcDnXAfnYU
+fyJDvEwE3jHaiiRzEI5frUyhRANCAAS4xZYRmjuTLzJsXSQH8M4bfESbN3scC6Km
+xGiVpJCh2J5B7TVV/yMOE8OxhnDKy2o9g/LMgEcv324yJ6zSFz6Y
+-----END PRIVATE KEY-----`,
 } as const;
 
 const keyObjects = new Map<string, KeyObject>();
@@ -161,23 +174,16 @@ export type TestKey = { secret: Buffer } | { privateKey: KeyObject };
 const counting = (length: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => i));
 
 export function testKeyOf(spec: CmkSpec): TestKey {
-  switch (spec) {
-    case 'AES_128':
-      return { secret: counting(16) };
-    case 'AES_192':
-      return { secret: counting(24) };
-    case 'AES_256':
-    case 'HMAC_SHA256':
-      return { secret: counting(32) };
-    case 'RSA_2048':
-      return { privateKey: keyOf('rsa2048') };
-    case 'RSA_3072':
-      return { privateKey: keyOf('rsa3072') };
-    case 'RSA_4096':
-      return { privateKey: keyOf('rsa4096') };
-    case 'EC_P256':
-      return { privateKey: keyOf('ecP256') };
-    case 'EC_P384':
-      return { privateKey: keyOf('ecP384') };
+  const shape = cmkShapes[spec];
+  switch (shape.kind) {
+    case 'aes':
+    case 'hmac':
+      return { secret: counting(shape.bytes) };
+    case 'rsa':
+      return { privateKey: keyOf(`rsa${shape.bits}`) };
+    case 'ec':
+      return { privateKey: keyOf(ecTestKeys[shape.curve]) };
   }
 }
+
+const ecTestKeys = { 'P-256': 'ecP256', 'P-384': 'ecP384', 'P-521': 'ecP521', secp256k1: 'ecSecp256k1' } as const;

@@ -10,7 +10,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
-import type { CmkSpec } from '../../shared/keys';
+import { curveOfJwk, isAesSpec, type CmkSpec } from '../../shared/keys';
 import { wrapMethods, type WrapAlgorithm } from '../../shared/providers';
 import type { HsmClient } from '../hsm/client/client';
 import type { SelfTestKey } from '../hsm/protocol';
@@ -18,9 +18,9 @@ import { openWrapped } from './open-wrapped';
 import { testKeyOf, testWrappingKey, type TestKey } from './self-test-vectors';
 
 function hostKey(key: TestKey, spec: CmkSpec): SelfTestKey {
-  if ('secret' in key) return { secret: key.secret, aes: spec.startsWith('AES') };
+  if ('secret' in key) return { secret: key.secret, aes: isAesSpec(spec) };
   const jwk = key.privateKey.export({ format: 'jwk' });
-  if (jwk.kty === 'EC') return { ec: { crv: jwk.crv === 'P-384' ? 'P-384' : 'P-256', d: jwk.d ?? '' } };
+  if (jwk.kty === 'EC') return { ec: { crv: curveOfJwk(jwk.crv), d: jwk.d ?? '' } };
   const { n = '', e = '', d = '', p = '', q = '', dp = '', dq = '', qi = '' } = jwk;
   return { rsa: { n, e, d, p, q, dp, dq, qi } };
 }

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded } from '../files/read-small';
 import { checkApprovals } from '../officers/approvals';
-import { payloadProblems } from '../providers/payloads';
+import { payloadProblems, specRefusal } from '../providers/registry';
 import { publicKeyFingerprint } from '../store/identity';
 import { caTrustProblems } from '../x509/ca-trust';
 import { digestOfBytes, verifyDetached } from '../x509/cms';
@@ -168,22 +168,9 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
       `the provider's import window closed at ${manifest.wrapping.deadline}: the provider will refuse this upload`,
     );
   }
-  if (manifest.provider === 'aws-kms') {
-    const token = files.get('ImportToken.bin');
-    if (token && createHash('sha256').update(token).digest('hex') !== manifest.wrapping.importTokenSha256)
-      problems.push('ImportToken.bin is not the import token the manifest records');
-  }
-  problems.push(
-    ...payloadProblems(
-      {
-        provider: manifest.provider,
-        algorithm: manifest.wrapping.algorithm,
-        modulusBits: manifest.wrapping.modulusBits,
-        target: manifest.target,
-      },
-      manifest.key.spec,
-      files,
-    ),
-  );
+  const terms = { provider: manifest.provider, ...manifest.wrapping, target: manifest.target };
+  const refusal = specRefusal(manifest.key.spec, terms);
+  if (refusal) problems.push(`the provider will refuse this upload: ${refusal}`);
+  problems.push(...payloadProblems(terms, manifest.key, files));
   return result({ manifest, signerFingerprint, signerSubject, approvedBy: quorum.counted });
 }

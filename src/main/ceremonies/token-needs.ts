@@ -3,8 +3,8 @@
  * ceremony the token cannot carry out is refused before anyone checks in or approves: each function gives
  * the reason the token cannot, in words, or undefined when it can.
  */
-import type { Capabilities, CmkSpec } from '../../shared/keys';
-import { wrapMethods, type WrapAlgorithm } from '../../shared/providers';
+import { isSecretSpec, secretBytesOf, type Capabilities, type CmkSpec } from '../../shared/keys';
+import { oaepCapability, oaepHashWords, wrapMethods, type WrapAlgorithm } from '../../shared/providers';
 
 export interface TokenNeed {
   /** What the plan asks of the token, e.g. "generate an AES_256 key". */
@@ -19,17 +19,20 @@ export const generates = (spec: CmkSpec): TokenNeed => ({
   whyNot: (c) =>
     c.cmkSpecs.includes(spec)
       ? undefined
-      : (c.missing[family(spec)] ??
+      : (c.missing[spec] ??
+        c.missing[family(spec)] ??
         `the token does not generate ${spec} keys (it generates: ${c.cmkSpecs.join(', ') || 'none of the types Keyward offers'})`),
 });
 
-export const wraps = (algorithm: WrapAlgorithm): TokenNeed => ({
-  what: `wrap with ${algorithm}`,
+/** Wrapping with the algorithm; of a key of this type, when given (RSA-OAEP of a private key is a capability of its own). */
+export const wraps = (algorithm: WrapAlgorithm, spec?: CmkSpec): TokenNeed => ({
+  what: `wrap ${spec ? `a ${spec} key ` : ''}with ${algorithm}`,
   whyNot: (c) => {
     const { kind, hash } = wrapMethods[algorithm];
-    const oaep = hash === 'sha1' ? c.wrapping.rsaOaepSha1 : c.wrapping.rsaOaepSha256;
-    const oaepWhy = c.missing[hash === 'sha1' ? 'rsaOaepSha1' : 'rsaOaepSha256'];
-    if (!oaep) return oaepWhy ?? `the token cannot wrap with RSA-OAEP ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'}`;
+    if (!c.wrapping[oaepCapability[hash]])
+      return c.missing[oaepCapability[hash]] ?? `the token cannot wrap with RSA-OAEP ${oaepHashWords[hash]}`;
+    if (kind === 'oaep' && spec && !isSecretSpec(spec) && !c.wrapping.oaepPrivateKeys)
+      return c.missing.oaepPrivateKeys ?? 'the token does not wrap private keys with RSA-OAEP';
     if (kind === 'rsa-aes' && !c.wrapping.rsaAesKeyWrapComposed)
       return c.missing.rsaAesKeyWrapComposed ?? 'the token cannot compose RSA-AES key wrap';
     return undefined;
@@ -41,3 +44,17 @@ export const wrapsWithRfc5649: TokenNeed = {
   whyNot: (c) =>
     c.rfc5649.mechanism ? undefined : (c.missing.aesKeyWrapPad ?? 'no mechanism of the token gives RFC 5649'),
 };
+
+/**
+ * A key put through RFC 5649 comes out exactly as it is: a token that zero-pads keys that are not whole
+ * 8-octet blocks (SoftHSM) would hand out an HMAC-SHA224 key of 32 octets, and back up one that restores
+ * as another key.
+ */
+export const wrapsExactly = (spec: CmkSpec): TokenNeed => ({
+  what: `wrap a ${spec} key with RFC 5649 exactly`,
+  whyNot: (c) => {
+    const bytes = secretBytesOf(spec);
+    if (bytes === undefined || bytes % 8 === 0 || c.rfc5649.anyLength) return undefined;
+    return `its ${bytes}-octet value is not a whole number of 8-octet blocks, and ${c.rfc5649.mechanism ?? 'the token'} zero-pads such keys before wrapping (its RFC 5649 known answer)`;
+  },
+});

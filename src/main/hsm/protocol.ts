@@ -6,6 +6,7 @@ import type { KeywardErrorData } from '../../shared/errors';
 import type {
   Capabilities,
   CmkSpec,
+  EcCurve,
   KeyObject,
   LoginResult,
   LoginRole,
@@ -246,7 +247,7 @@ export const hsmSilenceLimitMs = 5_000;
 export type SelfTestKey =
   | { secret: Uint8Array; aes: boolean }
   | { rsa: { n: string; e: string; d: string; p: string; q: string; dp: string; dq: string; qi: string } }
-  | { ec: { crv: 'P-256' | 'P-384'; d: string } };
+  | { ec: { crv: EcCurve; d: string } };
 
 /** Environment variable that tells the HSM process which PKCS#11 module to load. */
 export const moduleEnvVar = 'KEYWARD_PKCS11_MODULE';

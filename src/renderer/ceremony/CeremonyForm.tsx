@@ -1,8 +1,6 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import {
-  defaultAlgorithm,
   planFromForm,
-  providerFields,
   versionValue,
   type ChoiceOption,
   type FormField,
@@ -10,7 +8,7 @@ import {
   type FormValues,
 } from '../../shared/ceremony-forms';
 import { officerRoles } from '../../shared/officers';
-import { providerIds, providerNames, wrapAlgorithms, type ProviderId } from '../../shared/providers';
+import type { ProviderForm } from '../../shared/providers';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { roleLabels } from '../format';
 import { useApp } from '../store';
@@ -62,23 +60,35 @@ function Choice({
   value,
   options,
   onChange,
+  hint,
 }: {
   id: string;
   label: string;
   value: string;
   options: { value: string; label: string }[];
   onChange: (v: string) => void;
+  hint?: string | undefined;
 }) {
   return (
     <div className="form-field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+      <select
+        id={id}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
+      {hint && (
+        <span id={`${id}-hint`} className="hint">
+          {hint}
+        </span>
+      )}
     </div>
   );
 }
@@ -128,52 +138,57 @@ export function CeremonyForm() {
   const toggle = (list: string[], item: string, on: boolean): string[] =>
     on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
 
-  const providerSection = (
-    <>
-      <Choice
-        id="provider"
-        label="Provider"
-        value={f.provider ?? 'aws-kms'}
-        options={providerIds.map((p) => ({ value: p, label: providerNames[p] }))}
-        onChange={set('provider')}
-      />
-      <DrivePicker
-        label="The provider's wrapping key file"
-        mode="file"
-        value={f.wrappingKeyFile ?? ''}
-        onChange={set('wrappingKeyFile')}
-      />
-      {f.provider === 'aws-kms' && (
-        <DrivePicker
-          label="The import token file (AWS, when the wrapping key is a .bin file)"
-          mode="file"
-          value={f.importTokenFile ?? ''}
-          onChange={set('importTokenFile')}
+  /** The provider chosen, and the fields it declares (a choice, or typed text). */
+  const providerSection = (providers: ProviderForm[]) => {
+    const provider = providers.find((p) => p.id === f.provider) ?? providers[0];
+    return (
+      <>
+        <Choice
+          id="provider"
+          label="Provider"
+          value={provider?.id ?? ''}
+          options={providers.map((p) => ({ value: p.id, label: p.name }))}
+          onChange={set('provider')}
         />
-      )}
-      {providerFields[(f.provider ?? 'generic') as ProviderId].map((p) =>
-        p.name === 'algorithm' ? (
-          <Choice
-            key={p.name}
-            id={`field-${p.name}`}
-            label={p.label}
-            value={f[`field.${p.name}`] ?? defaultAlgorithm}
-            options={wrapAlgorithms.map((a) => ({ value: a, label: a }))}
-            onChange={set(`field.${p.name}`)}
+        <DrivePicker
+          label="The provider's wrapping key file"
+          mode="file"
+          value={f.wrappingKeyFile ?? ''}
+          onChange={set('wrappingKeyFile')}
+        />
+        {provider?.importTokenFile && (
+          <DrivePicker
+            label={provider.importTokenFile}
+            mode="file"
+            value={f.importTokenFile ?? ''}
+            onChange={set('importTokenFile')}
           />
-        ) : (
-          <Text
-            key={p.name}
-            id={`field-${p.name}`}
-            label={p.label}
-            value={f[`field.${p.name}`] ?? ''}
-            onChange={set(`field.${p.name}`)}
-            hint={p.hint}
-          />
-        ),
-      )}
-    </>
-  );
+        )}
+        {provider?.fields.map((p) =>
+          p.options ? (
+            <Choice
+              key={p.name}
+              id={`field-${p.name}`}
+              label={p.label}
+              value={f[`field.${p.name}`] ?? p.options[0]?.value ?? ''}
+              options={p.options}
+              onChange={set(`field.${p.name}`)}
+              hint={p.hint}
+            />
+          ) : (
+            <Text
+              key={p.name}
+              id={`field-${p.name}`}
+              label={p.label}
+              value={f[`field.${p.name}`] ?? ''}
+              onChange={set(`field.${p.name}`)}
+              hint={p.hint}
+            />
+          ),
+        )}
+      </>
+    );
+  };
 
   const list = (path: string): string[] => lists[path] ?? [];
   const setList = (path: string, next: (old: string[]) => string[]) =>
@@ -358,7 +373,7 @@ export function CeremonyForm() {
           />
         );
       case 'provider':
-        return <Fragment key="provider">{providerSection}</Fragment>;
+        return <Fragment key="provider">{providerSection(field.providers)}</Fragment>;
     }
   };
 

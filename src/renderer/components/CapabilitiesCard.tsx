@@ -6,6 +6,8 @@ import { ErrorPanel } from './ErrorPanel';
 const wrappingRows: { key: keyof Capabilities['wrapping']; label: string }[] = [
   { key: 'rsaOaepSha1', label: 'RSA-OAEP with SHA-1' },
   { key: 'rsaOaepSha256', label: 'RSA-OAEP with SHA-256' },
+  { key: 'rsaOaepSha512', label: 'RSA-OAEP with SHA-512' },
+  { key: 'oaepPrivateKeys', label: 'RSA-OAEP of EC private keys' },
   { key: 'rsaAesKeyWrapNative', label: 'RSA-AES key wrap (native)' },
   { key: 'rsaAesKeyWrapComposed', label: 'RSA-AES key wrap (composed in the token)' },
   { key: 'aesKeyWrapPad', label: 'AES key wrap with padding, RFC 5649 (backups, RSA-AES)' },

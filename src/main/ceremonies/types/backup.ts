@@ -12,7 +12,7 @@ import type { Inventory } from '../../store/inventory';
 import { backupVersions } from '../backup-steps';
 import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
-import { wrapsWithRfc5649 } from '../token-needs';
+import { wrapsExactly, wrapsWithRfc5649 } from '../token-needs';
 
 export function planBackup(
   inventory: Inventory,
@@ -96,7 +96,11 @@ export const backup = defineCeremony({
     .strict(),
   steps: [backupVersions],
   build: async (plan, { workstation, place }) => {
-    await workstation.hsm.requireCapable('backup', [wrapsWithRfc5649]);
+    const inventory = workstation.inventory().list();
+    const specs = new Set(
+      plan.keys.flatMap((k) => inventory.filter((key) => key.name === k.name).map((key) => key.spec)),
+    );
+    await workstation.hsm.requireCapable('backup', [wrapsWithRfc5649, ...[...specs].map(wrapsExactly)]);
     return planBackup(
       workstation.inventory(),
       plan.keys,

@@ -8,9 +8,10 @@ import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
 import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
+import { providerForms } from '../../providers/registry';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
-import { wraps, wrapsWithRfc5649 } from '../token-needs';
+import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../token-needs';
 
 export interface ExportKeyRequest {
   keyName: string;
@@ -18,6 +19,12 @@ export interface ExportKeyRequest {
   params: ProviderImport;
   destination: { parent: string; drive: string };
 }
+
+/** What the bundle names at the provider, in the plan's words: "keyId 1234…, importAs new-key-material". */
+const targetWords = (target: Record<string, string>): string =>
+  Object.entries(target)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ') || 'nothing more to name';
 
 /** The export step's digest is the bundle's step digest, so it needs the ceremony id before planning. */
 export function planExportKey(
@@ -54,12 +61,12 @@ export function planExportKey(
     timeLeftMs: plan.timeLeftMs,
     steps: [
       exportKeyBundle.plan(
-        `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. At ${providerNames[request.params.provider]}: ${targetWords(plan.step.target)}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
         {
           keyName: key.name,
           version: key.version,
           wrappingKeyId: wrappingKey.id,
-          import: importToParams(request.params),
+          import: importToParams(plan.params),
           parent: request.destination.parent,
           drive: request.destination.drive,
         },
@@ -79,7 +86,7 @@ export const exportKey = defineCeremony({
   cmk: true,
   form: [
     { kind: 'key-version', path: 'key' },
-    { kind: 'provider' },
+    { kind: 'provider', providers: providerForms },
     { kind: 'drive', path: 'destination.folder', label: 'Drive for the upload bundle', drivePath: 'destination.drive' },
   ],
   plan: z
@@ -94,9 +101,16 @@ export const exportKey = defineCeremony({
   steps: [exportKeyBundle],
   build: async (plan, { workstation, place, id }) => {
     const params = providerImportOf(plan, place);
+    // What the token cannot do is said first, whether or not the inventory holds the key (planning says that next).
+    const spec = workstation
+      .inventory()
+      .list()
+      .find((k) => k.name === plan.key.name)?.spec;
     await workstation.hsm.requireCapable('export-key', [
-      wraps(params.algorithm),
-      ...(wrapMethods[params.algorithm].kind === 'rsa-aes' ? [wrapsWithRfc5649] : []),
+      wraps(params.algorithm, spec),
+      ...(wrapMethods[params.algorithm].kind === 'rsa-aes'
+        ? [wrapsWithRfc5649, ...(spec ? [wrapsExactly(spec)] : [])]
+        : []),
     ]);
     return planExportKey({ inventory: workstation.inventory(), wrappingKeys: workstation.wrappingKeys() }, id, {
       keyName: plan.key.name,

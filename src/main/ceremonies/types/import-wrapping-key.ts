@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
 import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
+import { providerForms } from '../../providers/registry';
 import type { WrappingKeys } from '../../store/wrapping-keys';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import {
@@ -59,7 +60,7 @@ export const importWrappingKey = defineCeremony({
       label: 'Label on the token',
       hint: 'For example: AWS import 2026-11',
     },
-    { kind: 'provider' },
+    { kind: 'provider', providers: providerForms },
   ],
   plan: z
     .object({

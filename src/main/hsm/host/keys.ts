@@ -1,7 +1,13 @@
 /** CMKs generated inside the token, their check values, and their destruction. */
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
-import type { CmkSpec, KeyObject, SecurityAttributes, TokenObjectRef } from '../../../shared/keys';
+import {
+  isAesSpec,
+  type CmkSpec,
+  type KeyObject,
+  type SecurityAttributes,
+  type TokenObjectRef,
+} from '../../../shared/keys';
 import { objectIdBytes } from '../object-id';
 import type { EphemeralKeys } from './ephemeral';
 import { checkValueByWrapping } from './in-token-kcv';
@@ -183,7 +189,7 @@ export class Keys {
     try {
       // A token without CKA_CHECK_VALUE: the check value is computed in the token, if the SO prepared a check key.
       const computeKcv = () =>
-        this.computeWithPreparedCheckKey(session, created.main, spec !== 'HMAC_SHA256', () =>
+        this.computeWithPreparedCheckKey(session, created.main, isAesSpec(spec), () =>
           this.checkValue(session, created.main),
         );
       return this.verifyCreated(session, spec, id, label, created, notes, created.publicKey ? undefined : computeKcv);

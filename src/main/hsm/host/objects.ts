@@ -3,7 +3,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
 import type { SecurityAttributes } from '../../../shared/keys';
-import { curveParams, type Template } from './templates';
+import { coordinateBytes, curveOfParams, type Template } from './templates';
 
 type Handle = Buffer;
 type Lib = pkcs11js.PKCS11;
@@ -105,14 +105,14 @@ export function publicKeySpki(lib: Lib, session: Handle, publicKey: Handle): Buf
   if (keyType === pkcs11js.CKK_EC) {
     const a = readAttributes(lib, session, publicKey, [pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT]);
     const params = a.get(pkcs11js.CKA_EC_PARAMS);
-    const crv = params?.equals(curveParams.P256) ? 'P-256' : params?.equals(curveParams.P384) ? 'P-384' : undefined;
+    const crv = curveOfParams(params);
     const point = unwrapOctetString(a.get(pkcs11js.CKA_EC_POINT) ?? Buffer.alloc(0));
-    const size = crv === 'P-256' ? 32 : 48;
+    const size = crv ? coordinateBytes[crv] : 0;
     if (!crv || point[0] !== 0x04 || point.length !== 1 + 2 * size) {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
         'The token returned an EC public key Keyward cannot read (unknown curve or point format).',
-        'Use P-256 or P-384 keys.',
+        'Use keys on P-256, P-384, P-521 or secp256k1.',
       );
     }
     const jwk = {

@@ -5,23 +5,29 @@
  * (rfc5649.ts), RSA-OAEP and the token's own RSA-AES key wrap (native-rsa-aes.ts), each opened in software
  * to the published test key it was given.
  */
+import { createPrivateKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type {
-  Capabilities,
-  CmkSpec,
-  EnforcementFinding,
-  MechanismCapability,
-  OaepHash,
-  SigningKeySpec,
+import {
+  cmkShapes,
+  cmkSpecs as cmkSpecList,
+  type Capabilities,
+  type CmkSpec,
+  type EcCurve,
+  type EnforcementFinding,
+  type MechanismCapability,
+  type OaepHash,
+  type SigningKeySpec,
 } from '../../../shared/keys';
+import { oaepCapability, oaepHashWords } from '../../../shared/providers';
 import { openWrapped } from '../../bundles/open-wrapped';
 import { enforcementTrials } from './enforcement';
 import type { Pkcs11Module } from './module';
 import { CKM_RSA_AES_KEY_WRAP, learnNativeRsaAes } from './native-rsa-aes';
 import type { NativeRsaAesChoice } from './native-rsa-aes-choice';
 import { reportedCheckValue } from './objects';
-import { publishedTestKeys, type PublishedTestKeys } from './published-test-keys';
+import { publishedEcTestKey, publishedTestKeys, type PublishedTestKeys } from './published-test-keys';
 import { learnRfc5649, type Rfc5649Choice } from './rfc5649';
+import { curveParams } from './templates';
 
 type Handle = Buffer;
 
@@ -47,11 +53,50 @@ const mechanismFlags: [number, string][] = [
 ];
 const flagNames = (flags: number): string[] => mechanismFlags.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
 
-export function oaepParameter(hash: 'sha1' | 'sha256'): pkcs11js.RsaOAEP {
+/** Each OAEP hash, with MGF1 over the same hash, as PKCS#11 names them. */
+const oaepHashes: Record<OaepHash, { hashAlg: number; mgf: number }> = {
+  sha1: { hashAlg: pkcs11js.CKM_SHA_1, mgf: pkcs11js.CKG_MGF1_SHA1 },
+  sha256: { hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256 },
+  sha512: { hashAlg: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512 },
+};
+const oaepHashList = Object.keys(oaepHashes) as OaepHash[];
+
+/** Which curves the token makes key pairs on, each tried as a public session key pair (destroyed with the session). */
+function ecCurvesMade(lib: pkcs11js.PKCS11, slot: Handle): Record<EcCurve, true | string> {
+  const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  try {
+    const made = {} as Record<EcCurve, true | string>;
+    for (const curve of Object.keys(curveParams) as EcCurve[]) {
+      try {
+        lib.C_GenerateKeyPair(
+          session,
+          { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+          [
+            { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
+            { type: pkcs11js.CKA_EC_PARAMS, value: curveParams[curve] },
+          ],
+          [
+            { type: pkcs11js.CKA_TOKEN, value: false },
+            { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
+          ],
+        );
+        made[curve] = true;
+      } catch (error) {
+        made[curve] =
+          `the token does not make EC key pairs on ${curve} (CKM_EC_KEY_PAIR_GEN: ${error instanceof Error ? error.message : String(error)})`;
+      }
+    }
+    return made;
+  } finally {
+    lib.C_CloseSession(session);
+  }
+}
+
+export function oaepParameter(hash: OaepHash): pkcs11js.RsaOAEP {
   return {
     type: pkcs11js.CK_PARAMS_RSA_OAEP,
-    hashAlg: hash === 'sha1' ? pkcs11js.CKM_SHA_1 : pkcs11js.CKM_SHA256,
-    mgf: hash === 'sha1' ? pkcs11js.CKG_MGF1_SHA1 : pkcs11js.CKG_MGF1_SHA256,
+    hashAlg: oaepHashes[hash].hashAlg,
+    mgf: oaepHashes[hash].mgf,
     source: 1, // CKZ_DATA_SPECIFIED, with an empty label
   };
 }
@@ -97,14 +142,23 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
         (aes.minKeySize <= bytes * 8 && bytes * 8 <= aes.maxKeySize));
     if (fits) cmkSpecs.push(`AES_${bytes * 8}` as CmkSpec);
   }
-  if (requireMechanism('HMAC_SHA256', pkcs11js.CKM_GENERIC_SECRET_KEY_GEN)) cmkSpecs.push('HMAC_SHA256');
+  if (requireMechanism('HMAC', pkcs11js.CKM_GENERIC_SECRET_KEY_GEN))
+    cmkSpecs.push('HMAC_SHA224', 'HMAC_SHA256', 'HMAC_SHA384', 'HMAC_SHA512');
   const rsaGen = get(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN);
   for (const bits of [2048, 3072, 4096] as const) {
     if (rsaGen && rsaGen.minKeySize <= bits && bits <= rsaGen.maxKeySize) cmkSpecs.push(`RSA_${bits}` as CmkSpec);
   }
-  const ecGen = get(pkcs11js.CKM_EC_KEY_PAIR_GEN);
-  if (ecGen && ecGen.minKeySize <= 256 && 256 <= ecGen.maxKeySize) cmkSpecs.push('EC_P256');
-  if (ecGen && ecGen.minKeySize <= 384 && 384 <= ecGen.maxKeySize) cmkSpecs.push('EC_P384');
+  if (requireMechanism('EC', pkcs11js.CKM_EC_KEY_PAIR_GEN)) {
+    // A curve is believed only when the token makes a key pair on it: key sizes do not name curves.
+    const curves = module.guard(where, () => ecCurvesMade(lib, slot));
+    for (const spec of cmkSpecList) {
+      const shape = cmkShapes[spec];
+      if (shape.kind !== 'ec') continue;
+      const made = curves[shape.curve];
+      if (made === true) cmkSpecs.push(spec);
+      else missing[spec] = made;
+    }
+  }
 
   const signingKeySpecs: SigningKeySpec[] = [];
   if (cmkSpecs.includes('RSA_3072') && requireMechanism('RSA_PSS_3072', pkcs11js.CKM_RSA_PKCS_PSS, pkcs11js.CKF_SIGN))
@@ -121,10 +175,9 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
     missing.AES = trial.why.aes ?? 'the token does not generate AES keys';
     cmkSpecs.splice(0, cmkSpecs.length, ...cmkSpecs.filter((spec) => !spec.startsWith('AES_')));
   }
-  if (!trial.oaepSha1)
-    missing.rsaOaepSha1 = trial.why.sha1 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
-  if (!trial.oaepSha256)
-    missing.rsaOaepSha256 = trial.why.sha256 ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
+  for (const hash of oaepHashList)
+    if (!trial.oaep[hash])
+      missing[oaepCapability[hash]] = trial.why[hash] ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
   // By known answer, not by number: 0x210A is RFC 5649 on SoftHSM, PKCS#7 padding + RFC 3394 on NSS (rfc5649.ts).
   const aesKeyWrapPad = trial.rfc5649.mechanism !== null;
   if (!aesKeyWrapPad)
@@ -132,10 +185,12 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
   // Used only where a known answer shows the token's mechanism gives the layout providers read.
   const rsaAesKeyWrapNative = trial.nativeRsaAes.use;
   if (!rsaAesKeyWrapNative) missing.rsaAesKeyWrapNative = trial.nativeRsaAes.finding;
-  const rsaAesKeyWrapComposed = aesKeyWrapPad && trial.aesGenerates && (trial.oaepSha1 || trial.oaepSha256);
+  const rsaAesKeyWrapComposed = aesKeyWrapPad && trial.aesGenerates && oaepHashList.some((hash) => trial.oaep[hash]);
   if (!rsaAesKeyWrapComposed)
     missing.rsaAesKeyWrapComposed =
       'composing RSA-AES key wrap needs CKM_AES_KEY_GEN, a mechanism that gives RFC 5649, and RSA-OAEP';
+  if (!trial.oaepPrivateKeys)
+    missing.oaepPrivateKeys = trial.why.oaepPrivateKeys ?? 'the token does not offer CKM_RSA_PKCS_OAEP for wrapping';
   if (!trial.checkValue)
     missing.checkValue =
       trial.why.checkValue ?? 'CKA_CHECK_VALUE is empty: Keyward computes the key check value in the token instead';
@@ -152,8 +207,10 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
     cmkSpecs,
     signingKeySpecs,
     wrapping: {
-      rsaOaepSha1: trial.oaepSha1,
-      rsaOaepSha256: trial.oaepSha256,
+      rsaOaepSha1: trial.oaep.sha1,
+      rsaOaepSha256: trial.oaep.sha256,
+      rsaOaepSha512: trial.oaep.sha512,
+      oaepPrivateKeys: trial.oaepPrivateKeys,
       rsaAesKeyWrapNative,
       rsaAesKeyWrapComposed,
       aesKeyWrapPad,
@@ -173,13 +230,13 @@ export function probe(module: Pkcs11Module, uri: string): Capabilities {
 interface TrialResult {
   rfc5649: Rfc5649Choice;
   enforcement: EnforcementFinding[];
-  oaepSha1: boolean;
-  oaepSha256: boolean;
+  oaep: Record<OaepHash, boolean>;
+  oaepPrivateKeys: boolean;
   digestKey: boolean;
   checkValue: boolean;
   aesGenerates: boolean;
   nativeRsaAes: NativeRsaAesChoice;
-  why: Partial<Record<'aes' | 'sha1' | 'sha256' | 'digestKey' | 'checkValue', string>>;
+  why: Partial<Record<'aes' | OaepHash | 'oaepPrivateKeys' | 'digestKey' | 'checkValue', string>>;
 }
 
 /** Public session objects only (no login needed), destroyed when the session closes. */
@@ -189,8 +246,8 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
   const result: TrialResult = {
     rfc5649: { mechanism: null, anyLength: false, findings: [] },
     enforcement: [],
-    oaepSha1: false,
-    oaepSha256: false,
+    oaep: { sha1: false, sha256: false, sha512: false },
+    oaepPrivateKeys: false,
     digestKey: false,
     checkValue: false,
     aesGenerates: false,
@@ -202,11 +259,15 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
     result.nativeRsaAes = learnNativeRsaAes(module, session, slot);
     if (offersOaep) {
       const oaep = oaepKnownAnswers(lib, session);
-      for (const hash of ['sha1', 'sha256'] as const) {
+      for (const hash of oaepHashList) {
         const answer = oaep[hash];
-        if (answer === true) result[hash === 'sha1' ? 'oaepSha1' : 'oaepSha256'] = true;
+        if (answer === true) result.oaep[hash] = true;
         else result.why[hash] = answer;
       }
+      const hash = oaepHashList.find((h) => result.oaep[h]);
+      const privateKeys = hash ? oaepWrapsPrivateKeys(lib, session, hash) : 'the token wraps with no RSA-OAEP';
+      if (privateKeys === true) result.oaepPrivateKeys = true;
+      else result.why.oaepPrivateKeys = privateKeys;
     }
     const kwp = result.rfc5649.mechanism;
     result.enforcement = enforcementTrials(lib, session, kwp ? { mechanism: kwp.mechanism } : undefined);
@@ -250,7 +311,7 @@ function trialOperations(module: Pkcs11Module, slot: Handle, offersOaep: boolean
 }
 
 /**
- * RSA-OAEP by known answer, for SHA-1 and SHA-256 (MGF1 to match): a published AES key, wrapped in the token
+ * RSA-OAEP by known answer, for SHA-1, SHA-256 and SHA-512 (MGF1 to match): a published AES key, wrapped in the token
  * under the published test RSA-2048 key (both session objects), must open in software to exactly that key.
  * A token that accepts the parameters but hashes otherwise is caught, not only one that refuses them.
  */
@@ -258,13 +319,13 @@ export function oaepKnownAnswers(
   lib: Pick<pkcs11js.PKCS11, 'C_CreateObject' | 'C_DestroyObject' | 'C_WrapKey'>,
   session: Handle,
 ): Record<OaepHash, true | string> {
-  const result: Record<OaepHash, true | string> = { sha1: 'not tried', sha256: 'not tried' };
+  const result: Record<OaepHash, true | string> = { sha1: 'not tried', sha256: 'not tried', sha512: 'not tried' };
   let keys: PublishedTestKeys | undefined;
   try {
     keys = publishedTestKeys(lib, session);
     const { wrappingKey, testKey, privateKey, secret } = keys;
-    for (const hash of ['sha1', 'sha256'] as const) {
-      const name = hash === 'sha1' ? 'SHA-1' : 'SHA-256';
+    for (const hash of oaepHashList) {
+      const name = oaepHashWords[hash];
       let wrapped: Buffer;
       try {
         wrapped = lib.C_WrapKey(
@@ -286,9 +347,53 @@ export function oaepKnownAnswers(
     }
   } catch (error) {
     const why = `RSA-OAEP could not be tried on the published test keys (${error instanceof Error ? error.message : String(error)})`;
-    for (const hash of ['sha1', 'sha256'] as const) if (result[hash] === 'not tried') result[hash] = why;
+    for (const hash of oaepHashList) if (result[hash] === 'not tried') result[hash] = why;
   } finally {
     keys?.destroy();
   }
   return result;
+}
+
+/**
+ * Whether the token wraps a private key with RSA-OAEP (AWS and Google take EC private keys so): the
+ * published EC P-256 test key, wrapped under the published test RSA-2048 key with an OAEP hash the token
+ * wraps with, must open in software to a PKCS#8 of that very key. PKCS#11 defines OAEP wraps of secret
+ * keys only; SoftHSM refuses (CKR_KEY_NOT_WRAPPABLE), NSS's softoken does them.
+ */
+function oaepWrapsPrivateKeys(
+  lib: Pick<pkcs11js.PKCS11, 'C_CreateObject' | 'C_DestroyObject' | 'C_WrapKey'>,
+  session: Handle,
+  hash: OaepHash,
+): true | string {
+  let keys: PublishedTestKeys | undefined;
+  let ecKey: Handle | undefined;
+  try {
+    keys = publishedTestKeys(lib, session);
+    const ec = publishedEcTestKey(lib, session);
+    ecKey = ec.handle;
+    const wrapped = lib.C_WrapKey(
+      session,
+      { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaepParameter(hash) },
+      keys.wrappingKey,
+      ec.handle,
+      Buffer.alloc(512),
+    );
+    const opened = openWrapped('oaep', hash, keys.privateKey, 2048, wrapped);
+    if (!opened) return 'its RSA-OAEP wrap of the published EC test key does not open';
+    const d = createPrivateKey({ key: opened, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d;
+    return d === ec.privateKey.export({ format: 'jwk' }).d
+      ? true
+      : 'its RSA-OAEP wrap of the published EC test key opens to another key';
+  } catch (error) {
+    return `it does not wrap private keys with RSA-OAEP (${error instanceof Error ? error.message : String(error)}); PKCS#11 defines OAEP wraps of secret keys only`;
+  } finally {
+    if (ecKey) {
+      try {
+        lib.C_DestroyObject(session, ecKey);
+      } catch {
+        // A session object goes with its session anyway.
+      }
+    }
+    keys?.destroy();
+  }
 }

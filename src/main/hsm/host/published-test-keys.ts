@@ -7,6 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { testKeyOf, testWrappingKey } from '../../bundles/self-test-vectors';
+import { curveParams } from './templates';
 
 type Handle = Buffer;
 
@@ -18,6 +19,27 @@ export interface PublishedTestKeys {
   /** The value of the test key, which a wrap must open to. */
   secret: Buffer;
   destroy(): void;
+}
+
+/** The published EC P-256 test key as a public session private key (extractable, as a CMK is): what a token's RSA-OAEP of a private key is tried on. */
+export function publishedEcTestKey(
+  lib: Pick<pkcs11js.PKCS11, 'C_CreateObject'>,
+  session: Handle,
+): { handle: Handle; privateKey: KeyObject } {
+  const known = testKeyOf('EC_P256');
+  if (!('privateKey' in known)) throw new Error('the published EC test key is missing');
+  const jwk = known.privateKey.export({ format: 'jwk' });
+  const handle = lib.C_CreateObject(session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+    { type: pkcs11js.CKA_TOKEN, value: false }, // gone with the session
+    { type: pkcs11js.CKA_PRIVATE, value: false }, // usable without a login
+    { type: pkcs11js.CKA_SENSITIVE, value: true }, // as a CMK: never read in clear...
+    { type: pkcs11js.CKA_EXTRACTABLE, value: true }, // ...it leaves only wrapped
+    { type: pkcs11js.CKA_EC_PARAMS, value: curveParams['P-256'] },
+    { type: pkcs11js.CKA_VALUE, value: Buffer.from(jwk.d ?? '', 'base64url') },
+  ]);
+  return { handle, privateKey: known.privateKey };
 }
 
 export function publishedTestKeys(

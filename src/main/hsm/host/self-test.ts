@@ -53,7 +53,7 @@ function testKeyTemplate(key: SelfTestKey): pkcs11js.Template {
   return [
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
     { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
-    { type: pkcs11js.CKA_EC_PARAMS, value: key.ec.crv === 'P-256' ? curveParams.P256 : curveParams.P384 },
+    { type: pkcs11js.CKA_EC_PARAMS, value: curveParams[key.ec.crv] },
     { type: pkcs11js.CKA_VALUE, value: b64(key.ec.d) },
     ...testObject,
   ];

@@ -3,15 +3,36 @@
  * wrapped for its provider (or a backup), and only by a key the security officer marked trusted.
  */
 import pkcs11js from 'pkcs11js';
-import type { CmkSpec, SigningKeySpec } from '../../../shared/keys';
+import { cmkShapes, type CmkSpec, type EcCurve, type SigningKeySpec } from '../../../shared/keys';
 
 export type Template = pkcs11js.Template;
 
 /** DER OIDs for CKA_EC_PARAMS (namedCurve). */
-export const curveParams = {
-  P256: Buffer.from('06082a8648ce3d030107', 'hex'), // 1.2.840.10045.3.1.7 prime256v1
-  P384: Buffer.from('06052b81040022', 'hex'), // 1.3.132.0.34 secp384r1
+/** CKA_EC_PARAMS: the curve's named-curve OID, DER. */
+export const curveParams: Record<EcCurve, Buffer> = {
+  'P-256': Buffer.from('06082a8648ce3d030107', 'hex'), // 1.2.840.10045.3.1.7 prime256v1
+  'P-384': Buffer.from('06052b81040022', 'hex'), // 1.3.132.0.34 secp384r1
+  'P-521': Buffer.from('06052b81040023', 'hex'), // 1.3.132.0.35 secp521r1
+  secp256k1: Buffer.from('06052b8104000a', 'hex'), // 1.3.132.0.10 secp256k1
 };
+
+/** The curve CKA_EC_PARAMS names, if it is one Keyward knows. */
+export const curveOfParams = (params: Buffer | undefined): EcCurve | undefined =>
+  (Object.keys(curveParams) as EcCurve[]).find((curve) => params?.equals(curveParams[curve]));
+
+/** Bytes of one coordinate on each curve. */
+export const coordinateBytes: Record<EcCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, secp256k1: 32 };
+
+/** A DER OCTET STRING around bytes (CKA_EC_POINT): P-521's point needs the long length form. */
+export function derOctetString(bytes: Buffer): Buffer {
+  const length =
+    bytes.length < 0x80
+      ? Buffer.from([bytes.length])
+      : bytes.length < 0x100
+        ? Buffer.from([0x81, bytes.length])
+        : Buffer.from([0x82, bytes.length >> 8, bytes.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x04]), length, bytes]);
+}
 
 const rsaExponent = Buffer.from([0x01, 0x00, 0x01]); // 65537
 
@@ -74,19 +95,18 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, sealing: Sealing
     ...extra,
   ];
   const privateNoUse = noUse([pkcs11js.CKA_DECRYPT, pkcs11js.CKA_SIGN, pkcs11js.CKA_UNWRAP]);
-  switch (spec) {
-    case 'AES_128':
-    case 'AES_192':
-    case 'AES_256':
-    case 'HMAC_SHA256': {
-      const aes = spec !== 'HMAC_SHA256';
+  const shape = cmkShapes[spec];
+  switch (shape.kind) {
+    case 'aes':
+    case 'hmac': {
+      const aes = shape.kind === 'aes';
       return {
         mechanism: aes ? pkcs11js.CKM_AES_KEY_GEN : pkcs11js.CKM_GENERIC_SECRET_KEY_GEN,
         secret: sealed(
           [
             { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
             { type: pkcs11js.CKA_KEY_TYPE, value: aes ? pkcs11js.CKK_AES : pkcs11js.CKK_GENERIC_SECRET },
-            { type: pkcs11js.CKA_VALUE_LEN, value: aes ? Number(spec.slice(4)) / 8 : 32 },
+            { type: pkcs11js.CKA_VALUE_LEN, value: shape.bytes },
             ...protection,
             ...noUse([
               pkcs11js.CKA_ENCRYPT,
@@ -101,24 +121,19 @@ export function cmkTemplates(spec: CmkSpec, identity: Identity, sealing: Sealing
         ),
       };
     }
-    case 'RSA_2048':
-    case 'RSA_3072':
-    case 'RSA_4096':
+    case 'rsa':
       return {
         mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
         publicKey: publicPart([
-          { type: pkcs11js.CKA_MODULUS_BITS, value: Number(spec.slice(4)) },
+          { type: pkcs11js.CKA_MODULUS_BITS, value: shape.bits },
           { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: rsaExponent },
         ]),
         privateKey: sealed([...protection, ...privateNoUse], sealing),
       };
-    case 'EC_P256':
-    case 'EC_P384':
+    case 'ec':
       return {
         mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
-        publicKey: publicPart([
-          { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'EC_P256' ? curveParams.P256 : curveParams.P384 },
-        ]),
+        publicKey: publicPart([{ type: pkcs11js.CKA_EC_PARAMS, value: curveParams[shape.curve] }]),
         privateKey: sealed([...protection, ...privateNoUse], sealing),
       };
   }
@@ -170,7 +185,7 @@ export function signingKeyTemplates(
     mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
     publicKey: [
       ...publicKey,
-      { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'ECDSA_P256' ? curveParams.P256 : curveParams.P384 },
+      { type: pkcs11js.CKA_EC_PARAMS, value: spec === 'ECDSA_P256' ? curveParams['P-256'] : curveParams['P-384'] },
     ],
     privateKey,
   };

@@ -6,7 +6,16 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
-import type { CmkSpec, KeyObject, OaepHash } from '../../../shared/keys';
+import {
+  cmkShapes,
+  curveOfJwk,
+  isAesSpec,
+  isSecretSpec,
+  secretBytesOf,
+  type CmkSpec,
+  type KeyObject,
+  type OaepHash,
+} from '../../../shared/keys';
 import { checkValueOfWrapped } from './in-token-kcv';
 import { findKey } from './key-lookup';
 import { withSealingNow, type Keys } from './keys';
@@ -16,7 +25,7 @@ import { toHsmError } from './pkcs11-errors';
 import { oaepParameter } from './probe';
 import { kwpOf } from './rfc5649';
 import type { Sessions, TokenSession } from './sessions';
-import { cmkTemplates, curveParams, type Template } from './templates';
+import { cmkTemplates, curveParams, derOctetString, type Template } from './templates';
 
 type Handle = Buffer;
 
@@ -276,11 +285,12 @@ export class Unwrapping {
     spec: CmkSpec,
     recorded: Buffer,
   ): Buffer {
-    const curve = spec === 'EC_P256' ? curveParams.P256 : curveParams.P384;
+    const shape = cmkShapes[spec];
+    const curve = shape.kind === 'ec' ? curveParams[shape.curve] : undefined;
     const params = this.module.guard(session.where, () =>
       readAttributes(this.lib, session.handle, privateKey, [pkcs11js.CKA_EC_PARAMS]).get(pkcs11js.CKA_EC_PARAMS),
     );
-    if (!params?.equals(curve)) {
+    if (!curve || !params?.equals(curve)) {
       throw new KeywardError(
         'HSM_KEY_REJECTED',
         `The restored key is not on the curve of the ${spec} recorded for it; it was destroyed.`,
@@ -344,7 +354,7 @@ export class Unwrapping {
     idHex: string,
     label: string,
   ): KeyObject {
-    if (!spec.startsWith('AES_') && spec !== 'HMAC_SHA256') {
+    if (!isSecretSpec(spec)) {
       throw new KeywardError(
         'INVALID_REQUEST',
         `A ${spec} key cannot be received this way: keys sent under the transport key are AES or HMAC keys.`,
@@ -365,9 +375,9 @@ export class Unwrapping {
     });
     try {
       const key = this.keys.verifyCreated(session, spec, id, label, { main: handle, requested: template }, notes, () =>
-        checkValueOfWrapped(this.module, session, mechanism, unwrappingKey, wrapped, spec !== 'HMAC_SHA256'),
+        checkValueOfWrapped(this.module, session, mechanism, unwrappingKey, wrapped, isAesSpec(spec)),
       );
-      const expectedBytes = spec === 'HMAC_SHA256' ? 32 : Number(spec.slice(4)) / 8;
+      const expectedBytes = secretBytesOf(spec);
       const valueLength = this.module.guard(session.where, () =>
         readAttributes(this.lib, session.handle, handle, [pkcs11js.CKA_VALUE_LEN])
           .get(pkcs11js.CKA_VALUE_LEN)
@@ -425,8 +435,8 @@ function publicKeyObject(generationTemplate: Template, spki: Buffer): Template {
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
     { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
     ...kept,
-    { type: pkcs11js.CKA_EC_PARAMS, value: jwk.crv === 'P-256' ? curveParams.P256 : curveParams.P384 },
+    { type: pkcs11js.CKA_EC_PARAMS, value: curveParams[curveOfJwk(jwk.crv)] },
     // CKA_EC_POINT is the DER OCTET STRING around the uncompressed point (PKCS#11 v2.40).
-    { type: pkcs11js.CKA_EC_POINT, value: Buffer.concat([Buffer.from([0x04, point.length]), point]) },
+    { type: pkcs11js.CKA_EC_POINT, value: derOctetString(point) },
   ];
 }

@@ -8,6 +8,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeywardError } from '../../../shared/errors';
 import type { OaepHash, RsaAesWrapped, WrappingKeyInfo } from '../../../shared/keys';
+import { oaepHashWords } from '../../../shared/providers';
 import type { EphemeralKeys, EphemeralPurpose } from './ephemeral';
 import { findKey, findKeyReading, findTrusted, findTrustedReading } from './key-lookup';
 import type { Keys } from './keys';
@@ -390,7 +391,7 @@ export function oaepWrap(
     if (['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID'].includes(ckr)) {
       throw new KeywardError(
         'HSM_MECHANISM_UNSUPPORTED',
-        `${session.where} cannot wrap with CKM_RSA_PKCS_OAEP using ${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} and MGF1-${hash === 'sha1' ? 'SHA-1' : 'SHA-256'} (${ckr}). Keyward does not wrap in software instead.`,
+        `${session.where} cannot wrap with CKM_RSA_PKCS_OAEP using ${oaepHashWords[hash]} and MGF1-${oaepHashWords[hash]} (${ckr}). Keyward does not wrap in software instead.`,
         'Choose a wrapping algorithm this token supports (see the capability probe), or use an HSM that offers it.',
       );
     }

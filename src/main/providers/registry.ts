@@ -1,0 +1,86 @@
+/**
+ * Every provider Keyward prepares keys for, one module each: adding a provider is writing its module
+ * (a ProviderProfile) and listing it here (its id and name go in src/shared/providers.ts).
+ */
+import type { CmkSpec } from '../../shared/keys';
+import {
+  providerIds,
+  providerNames,
+  type ProviderForm,
+  type ProviderId,
+  type ProviderImport,
+} from '../../shared/providers';
+import { awsKms } from './aws-kms';
+import { azureKeyVault } from './azure-key-vault';
+import { generic } from './generic';
+import { googleCloudKms } from './google-cloud-kms';
+import { hashicorpVault } from './hashicorp-vault';
+import type {
+  GuidedKey,
+  ImportFields,
+  ImportFiles,
+  ImportTerms,
+  PayloadFile,
+  PayloadRequest,
+  ProviderProfile,
+  UploadGuide,
+} from './profile';
+import { publicKeyFile, publicKeyProblems } from './rules';
+import { salesforceShield } from './salesforce-shield';
+
+const profiles: Record<ProviderId, ProviderProfile> = {
+  'aws-kms': awsKms,
+  'azure-key-vault': azureKeyVault,
+  'google-cloud-kms': googleCloudKms,
+  'hashicorp-vault': hashicorpVault,
+  'salesforce-shield': salesforceShield,
+  generic,
+};
+
+export const providerProfile = (provider: ProviderId): ProviderProfile => profiles[provider];
+
+/** The import parameters the officers brought, read and checked by the provider's rules. */
+export function readProviderImport(
+  provider: ProviderId,
+  files: ImportFiles,
+  fields: ImportFields,
+  now = new Date(),
+): ProviderImport {
+  return profiles[provider].read(files, fields, now);
+}
+
+/** The terms settled for this key version before the officers approve them (what the plan leaves to Keyward). */
+export function settleImport(spec: CmkSpec, params: ProviderImport, version: number): ProviderImport {
+  return profiles[params.provider].settle?.(spec, params, version) ?? params;
+}
+
+/** Why a key type cannot go to the provider on these terms, or undefined when it can. */
+export function specRefusal(spec: CmkSpec, terms: ImportTerms): string | undefined {
+  return profiles[terms.provider].refusal(spec, terms);
+}
+
+/** The payload files: the provider's, and a key pair's public key for the check after upload. */
+export function buildPayload(request: PayloadRequest & { publicKeySpki?: Buffer }): PayloadFile[] {
+  return [...profiles[request.import.provider].payload(request), ...publicKeyFile(request.publicKeySpki)];
+}
+
+/** What is wrong with a bundle's payload, in words. */
+export function payloadProblems(
+  terms: ImportTerms,
+  key: { spec: CmkSpec; kcv: string },
+  files: Map<string, Buffer>,
+): string[] {
+  return [...profiles[terms.provider].problems(terms, key.spec, files), ...publicKeyProblems(key.spec, key.kcv, files)];
+}
+
+export function uploadGuide(terms: ImportTerms, key: GuidedKey, files: string[]): UploadGuide {
+  return profiles[terms.provider].guide(terms, key, files);
+}
+
+/** What the form asks for each provider, from the declared fields. */
+export const providerForms: ProviderForm[] = providerIds.map((provider) => ({
+  id: provider,
+  name: providerNames[provider],
+  fields: profiles[provider].fields,
+  ...(profiles[provider].importTokenFile ? { importTokenFile: profiles[provider].importTokenFile } : {}),
+}));
