@@ -273,6 +273,19 @@ describe('the generate-CMK ceremony', () => {
   }, 60_000);
 });
 
+describe('a key made for a provider', () => {
+  it('is refused when planned if the provider never imports its type, citing the provider', () => {
+    expect(() => planGenerateCmk(inventory, { ...newCmk(), spec: 'AES_128' })).toThrow(
+      /AES-128 cannot be made for this provider: AWS KMS does not import AES_128 keys/,
+    );
+    expect(() => planGenerateCmk(inventory, { ...newCmk(), provider: 'salesforce-shield', spec: 'RSA_2048' })).toThrow(
+      /Salesforce Shield does not import RSA_2048 keys/,
+    );
+    expect(planGenerateCmk(inventory, { ...newCmk(), provider: 'aws-kms', spec: 'HMAC_SHA384' }).steps).toHaveLength(2);
+    expect(planGenerateCmk(inventory, { ...newCmk(), provider: null, spec: 'AES_128' }).steps).toHaveLength(2);
+  });
+});
+
 describe('the quorum cannot be bypassed', () => {
   it('refuses a step with no approvals, one officer twice, a role the policy excludes, and an officer who did not check in', async () => {
     const e = engine();

@@ -25,7 +25,7 @@ import type {
   ProviderProfile,
   UploadGuide,
 } from './profile';
-import { publicKeyFile, publicKeyProblems } from './rules';
+import { keyTypeRefusal, publicKeyFile, publicKeyProblems } from './rules';
 import { salesforceShield } from './salesforce-shield';
 
 const profiles: Record<ProviderId, ProviderProfile> = {
@@ -57,6 +57,11 @@ export function settleImport(spec: CmkSpec, params: ProviderImport, version: num
 /** Why a key type cannot go to the provider on these terms, or undefined when it can. */
 export function specRefusal(spec: CmkSpec, terms: ImportTerms): string | undefined {
   return profiles[terms.provider].refusal(spec, terms);
+}
+
+/** Why a provider never takes a key type (whatever the wrap), or undefined when it takes it on some terms. */
+export function keyTypeRefused(provider: ProviderId, spec: CmkSpec): string | undefined {
+  return keyTypeRefusal(provider, profiles[provider].keyTypes, spec, 'docs/providers.md lists its rules');
 }
 
 /** The payload files: the provider's, and a key pair's public key for the check after upload. */

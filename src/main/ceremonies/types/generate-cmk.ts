@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { providerChoices } from '../../../shared/ceremony-forms';
 import { KeywardError } from '../../../shared/errors';
-import { cmkSpecs, type CmkSpec } from '../../../shared/keys';
+import { cmkSpecs, cmkSpecWords, type CmkSpec } from '../../../shared/keys';
+import { providerIds } from '../../../shared/providers';
+import { keyTypeRefused } from '../../providers/registry';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords, generateKey } from '../key-version-steps';
@@ -25,6 +27,15 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): Planned 
       'INVALID_REQUEST',
       `${request.spec} is not a key type Keyward generates.`,
       `Choose one of ${cmkSpecs.join(', ')}.`,
+    );
+  // A key made for a provider that never imports its type could never be handed over: refused now.
+  const provider = providerIds.find((p) => p === request.provider);
+  const refused = provider ? keyTypeRefused(provider, request.spec) : undefined;
+  if (refused)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `${cmkSpecWords[request.spec]} cannot be made for this provider: ${refused}.`,
+      'Choose a key type the provider imports, or another provider.',
     );
   if (inventory.list().some((k) => k.name === request.keyName)) {
     throw new KeywardError(
