@@ -250,7 +250,7 @@ export const commandTable = {
   verify: {
     operand: { name: 'BUNDLE', refusal: 'verify needs exactly one BUNDLE folder.' },
     summary:
-      "On the connected side, before upload: check an upload bundle folder (signature and signer, every file's hash, the officers' quorum, the provider's deadline, the payload's structure). Exit 0 only when all hold.",
+      "On the connected side, before upload: check an upload bundle folder (signature and signer, every file's hash, the officers' quorum, the provider's deadline, the payload's structure). Exit 0 only when all hold and the bundle was not made in a rehearsal (REHEARSAL: do not upload).",
     options: { json: optionSpecs.json.help, ...trustAnchor },
   },
 } as const satisfies Record<string, CommandSpec>;

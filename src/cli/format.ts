@@ -176,8 +176,16 @@ export function formatBundleVerification(report: BundleVerification): string {
   const what = m
     ? `${providerNames[m.provider]} bundle for ${m.key.name} version ${m.key.version} (${m.key.spec}, KCV ${m.key.kcv.toUpperCase()})`
     : 'bundle';
+  const rehearsal = report.rehearsal
+    ? [
+        `REHEARSAL: DO NOT UPLOAD. This bundle was made in a rehearsal, on ${report.rehearsal.token}, which protects nothing real.`,
+        ...report.rehearsal.findings.map((f) => `- ${f}`),
+        '',
+      ]
+    : [];
   if (report.ok && m) {
     return [
+      ...rehearsal,
       `BUNDLE VERIFIED: ${what}.`,
       `Signed by ${report.signerSubject ?? '?'}; approved by ${report.approvedBy.join(', ')} (quorum ${m.ceremony.policy.quorum}).`,
       m.wrapping.deadline ? `Upload before ${m.wrapping.deadline}.` : 'The provider gave no deadline.',
@@ -185,6 +193,7 @@ export function formatBundleVerification(report: BundleVerification): string {
     ].join('\n');
   }
   return [
+    ...rehearsal,
     `BUNDLE NOT VALID (${what}). Do not upload it.`,
     ...report.problems.map((p) => `- ${p}`),
     'Next step: bring the bundle back to the workstation officers; it must be made again.',

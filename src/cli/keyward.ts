@@ -117,10 +117,11 @@ function verifyBundleFolder(options: CliOptions): number {
   });
   print(
     options.json
-      ? `${JSON.stringify({ ok: report.ok, problems: report.problems, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n`
+      ? `${JSON.stringify({ ok: report.ok, upload: report.ok && !report.rehearsal, problems: report.problems, rehearsal: report.rehearsal ?? null, signerFingerprint: report.signerFingerprint, approvedBy: report.approvedBy, manifest: report.manifest }, null, 2)}\n`
       : formatBundleVerification(report),
   );
-  return report.ok ? 0 : 1;
+  // A rehearsal bundle verifies, yet is never uploaded: a script that uploads on success stops here.
+  return report.ok && !report.rehearsal ? 0 : 1;
 }
 
 async function verifyExportedAudit(options: CliOptions): Promise<number> {

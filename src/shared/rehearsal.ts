@@ -17,3 +17,7 @@ export interface RehearsalMark {
   token: string;
   findings: string[];
 }
+
+/** What names every folder a rehearsal writes to a drive: REHEARSAL first, so it shows in any file list. */
+export const rehearsalName = (name: string, rehearsal: RehearsalMark | undefined): string =>
+  rehearsal ? `REHEARSAL-${name}` : name;

@@ -173,7 +173,7 @@ test("a version is backed up to custodians' drives and restored from their share
     await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
   const packagePicker = page.getByRole('group', { name: 'The backup package folder' });
   await packagePicker.getByRole('radio', { name: /PRACTICE-1/ }).check();
-  await packagePicker.getByRole('radio', { name: /^keyward-backup-/ }).check();
+  await packagePicker.getByRole('radio', { name: /^REHEARSAL-keyward-backup-/ }).check();
   await page
     .getByRole('group', { name: 'Key versions to restore' })
     .getByRole('checkbox', { name: /Tenant CMK v1/ })
@@ -187,7 +187,8 @@ test("a version is backed up to custodians' drives and restored from their share
   await filePicker.getByRole('radio', { name: /share\.txt/ }).check();
   await shares.getByRole('button', { name: 'Add this share' }).click();
   await expect(shares.getByRole('status')).toHaveText('1 share(s) given.');
-  const shareFolder = readdirSync(join(drives, 'PRACTICE-3')).find((n) => n.startsWith('keyward-backup-')) ?? '';
+  const shareFolder =
+    readdirSync(join(drives, 'PRACTICE-3')).find((n) => n.startsWith('REHEARSAL-keyward-backup-')) ?? '';
   const words =
     /^Words: (.+)$/m.exec(readFileSync(join(drives, 'PRACTICE-3', shareFolder, 'share.txt'), 'utf8'))?.[1] ?? '';
   await shares.getByLabel('Share words (typed by the custodian, not shown to others)').fill(words);

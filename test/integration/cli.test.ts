@@ -452,9 +452,19 @@ describe('keyward workstation and signed audit exports', () => {
     expect(exportRun.stdout).toMatch(/h \d+ min left before the provider's deadline/);
     const folder = /written to (\S+)\./.exec(exportRun.stdout)?.[1] ?? '';
     expect(folder.startsWith(usb)).toBe(true);
+    // Made on the rehearsal token: named and signed as such, it verifies, and the verifier says never to upload it.
+    expect(folder.split('/').at(-1)).toMatch(/^REHEARSAL-keyward-aws-kms-/);
     const verifyRun = keyward(['verify', folder, '--signer-fingerprint', shown.publicKeyFingerprint]);
+    expect(verifyRun.stdout).toMatch(
+      /^REHEARSAL: DO NOT UPLOAD\. This bundle was made in a rehearsal, on Keyward's rehearsal token/,
+    );
     expect(verifyRun.stdout).toContain('approved by alice, bob');
-    expect(verifyRun.code).toBe(0);
+    expect(verifyRun.code).toBe(1);
+    const verifyJson = JSON.parse(
+      keyward(['verify', folder, '--signer-fingerprint', shown.publicKeyFingerprint, '--json']).stdout,
+    ) as { ok: boolean; upload: boolean; rehearsal: { token: string } | null };
+    expect(verifyJson).toMatchObject({ ok: true, upload: false });
+    expect(verifyJson.rehearsal?.token).toMatch(/rehearsal token/);
     const unwrapped = privateDecrypt(
       { key: provider.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
       readFileSync(join(folder, 'EncryptedKeyMaterial.bin')),

@@ -306,7 +306,7 @@ const writers: Writer[] = [
         },
         succeeded: () => {
           const folder = engine.status(id).steps[0]?.result?.folder as string;
-          expect(folder.startsWith(`${drive}/keyward-aws-kms-`)).toBe(true);
+          expect(folder.startsWith(`${drive}/REHEARSAL-keyward-aws-kms-`)).toBe(true); // made on a rehearsal token
           expect(verifyBundle(folder, { signerFingerprint }).problems).toEqual([]);
           expect(workstation.inventory().get(cmk.name).versions[0]?.state).toBe('active');
         },
@@ -387,7 +387,7 @@ const writers: Writer[] = [
               e.action === 'ceremony.transcript' && e.outcome === 'failure' && e.details.error === 'FILE_NOT_WRITTEN',
           ),
         succeeded: (folder: unknown) => {
-          expect(folder).toBe(join(drive, `keyward-transcript-${endedCeremony}`));
+          expect(folder).toBe(join(drive, `REHEARSAL-keyward-transcript-${endedCeremony}`));
           const transcript = JSON.parse(readFileSync(join(String(folder), 'transcript.json'), 'utf8')) as Transcript;
           expect(transcript.ceremony).toMatchObject({ id: endedCeremony, state: 'completed' });
           expect(readdirSync(String(folder)).sort()).toEqual([

@@ -84,9 +84,12 @@ describe('a transcript is a tracked output', () => {
     expect(ended).toMatchObject({ state: 'completed', transcript: 'missing' });
     const id = ended?.id ?? '';
     // What a kill in the middle of writing leaves: the hidden staging folder, and the final name already made.
-    mkdirSync(join(transcripts, `.keyward-transcript-${id}.partial-4242`));
-    writeFileSync(join(transcripts, `.keyward-transcript-${id}.partial-4242`, 'transcript.json'), '{"cut short');
-    mkdirSync(join(transcripts, `keyward-transcript-${id}`));
+    mkdirSync(join(transcripts, `.REHEARSAL-keyward-transcript-${id}.partial-4242`));
+    writeFileSync(
+      join(transcripts, `.REHEARSAL-keyward-transcript-${id}.partial-4242`, 'transcript.json'),
+      '{"cut short',
+    );
+    mkdirSync(join(transcripts, `REHEARSAL-keyward-transcript-${id}`));
 
     const text = keyward(dataDir, ['ceremony', 'list']).stdout;
     expect(text).toContain(`NO SIGNED TRANSCRIPT written yet: keyward ceremony transcript ${id} --out DIR`);
@@ -100,8 +103,8 @@ describe('a transcript is a tracked output', () => {
     expect(written.stdout).toContain(
       `The signed transcript of "Generate AES_256 key "Transcript CMK"" (${id}) was being written when Keyward stopped`,
     );
-    expect(readdirSync(transcripts).filter((e) => e.includes(id))).toEqual([`keyward-transcript-${id}`]);
-    expect(readdirSync(join(transcripts, `keyward-transcript-${id}`)).sort()).toEqual([
+    expect(readdirSync(transcripts).filter((e) => e.includes(id))).toEqual([`REHEARSAL-keyward-transcript-${id}`]);
+    expect(readdirSync(join(transcripts, `REHEARSAL-keyward-transcript-${id}`)).sort()).toEqual([
       'signer.pem',
       'transcript.json',
       'transcript.json.p7s',
@@ -127,7 +130,7 @@ describe('a transcript is a tracked output', () => {
       listed(dataDir)
         .recent.map((c) => c.id)
         .find((c) => !before.includes(c)) ?? '';
-    const kept = join(transcripts, `keyward-transcript-${id}`);
+    const kept = join(transcripts, `REHEARSAL-keyward-transcript-${id}`);
     mkdirSync(kept);
     writeFileSync(join(kept, 'notes.txt'), 'kept');
     const refused = keyward(

@@ -494,8 +494,10 @@ describe.each(implementations)('on $name', (implementation) => {
       { version: 1, state: 'restored', kcv },
     ]);
 
-    // Every transcript says whether it was a rehearsal, and on a token set apart for rehearsals, what it fails.
-    const transcripts = readdirSync(dir).filter((name) => name.startsWith('keyward-transcript-'));
+    // Every transcript says whether it was a rehearsal, and on a token set apart for rehearsals, what it fails;
+    // its folder's name says REHEARSAL first.
+    expect(readdirSync(dir).filter((name) => name.startsWith('keyward-transcript-'))).toEqual([]);
+    const transcripts = readdirSync(dir).filter((name) => name.startsWith('REHEARSAL-keyward-transcript-'));
     expect(transcripts.length).toBeGreaterThan(5);
     for (const name of transcripts) {
       const transcript = JSON.parse(readFileSync(join(dir, name, 'transcript.json'), 'utf8')) as {

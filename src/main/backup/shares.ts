@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
 import { KeywardError } from '../../shared/errors';
 import { bytesOfPgpWords, hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import type { RehearsalMark } from '../../shared/rehearsal';
 
 // The library accepts plain Uint8Arrays only (not Buffers).
 /** A share file is a short text (its header and words); anything larger is not one. */
@@ -34,9 +35,15 @@ export interface ShareHeader {
   kekKcv: string;
 }
 
-export function shareText(header: ShareHeader, share: Uint8Array): string {
+export function shareText(header: ShareHeader, share: Uint8Array, rehearsal?: RehearsalMark): string {
   const hex = Buffer.from(share).toString('hex');
   return [
+    ...(rehearsal
+      ? [
+          `REHEARSAL: this share was made in a rehearsal, on ${rehearsal.token}, which protects nothing real. Do not keep it as a real backup share.`,
+          '',
+        ]
+      : []),
     `KEYWARD BACKUP KEY SHARE ${header.index} OF ${header.shares} (any ${header.threshold} rebuild the backup key)`,
     `Backup: ${header.backupId}`,
     `Backup key check value: ${header.kekKcv.toUpperCase()}`,

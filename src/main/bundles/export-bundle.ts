@@ -12,7 +12,7 @@ import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { isSecretSpec, type CmkSpec } from '../../shared/keys';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
-import type { RehearsalMark } from '../../shared/rehearsal';
+import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
 import type { HsmClient } from '../hsm/client/client';
 import { checkApprovals } from '../officers/approvals';
@@ -328,6 +328,15 @@ export async function exportBundle(context: ExportContext, request: ExportReques
       audit: { headSeq: head.seq, headHash: head.hash, lastCheckpointHash: context.checkpoints.last()?.hash ?? null },
       createdAt: now.toISOString(),
       generator: context.generator,
+      // A bundle made on a token that protects nothing real says so in what is signed: the verifier refuses it.
+      ...(context.rehearsal
+        ? {
+            rehearsal: {
+              token: context.rehearsal.token,
+              findings: [...context.rehearsal.findings, ...(selfTestFinding ? [selfTestFinding] : [])],
+            },
+          }
+        : {}),
       files: files.map((f) => ({
         name: f.name,
         bytes: f.bytes.length,
@@ -349,7 +358,10 @@ export async function exportBundle(context: ExportContext, request: ExportReques
     const manifest = draft(listed);
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     const signature = await signDetached(digestOfBytes(manifestBytes), context.signer, context.certificateDer, now);
-    const folderName = `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`;
+    const folderName = rehearsalName(
+      `keyward-${params.provider}-${slug(request.keyName)}-v${request.version}-${bundleId.slice(0, 8)}`,
+      context.rehearsal,
+    );
     context.claimOutput?.(join(request.destination.parent, folderName));
     folder = writeNewFolder(
       request.destination.parent,

@@ -80,6 +80,11 @@ export const manifestSchema = z
       .strict(),
     createdAt: isoTime,
     generator: z.string().min(1).max(200),
+    /** Made in a rehearsal: on which token, and what it fails to enforce or what the self-test found. Never uploaded. */
+    rehearsal: z
+      .object({ token: z.string().min(1).max(500), findings: z.array(z.string().max(2000)).max(50) })
+      .strict()
+      .optional(),
     files: z
       .array(
         z

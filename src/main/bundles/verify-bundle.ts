@@ -30,8 +30,11 @@ export interface BundleTrust {
 }
 
 export interface BundleVerification {
+  /** Whether every check holds (a rehearsal bundle may verify: `rehearsal` then says it must not be uploaded). */
   ok: boolean;
   problems: string[];
+  /** Made in a rehearsal, on a token that protects nothing real: never to be uploaded. */
+  rehearsal?: { token: string; findings: string[] };
   manifest?: Manifest;
   signerFingerprint?: string;
   signerSubject?: string;
@@ -172,5 +175,11 @@ export function verifyBundle(folder: string, trust: BundleTrust, now = new Date(
   const refusal = specRefusal(manifest.key.spec, terms);
   if (refusal) problems.push(`the provider will refuse this upload: ${refusal}`);
   problems.push(...payloadProblems(terms, manifest.key, files));
-  return result({ manifest, signerFingerprint, signerSubject, approvedBy: quorum.counted });
+  return result({
+    manifest,
+    signerFingerprint,
+    signerSubject,
+    approvedBy: quorum.counted,
+    ...(manifest.rehearsal ? { rehearsal: manifest.rehearsal } : {}),
+  });
 }

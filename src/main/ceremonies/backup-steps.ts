@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
+import { rehearsalName } from '../../shared/rehearsal';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
 import { writeNewFolder } from '../files/new-folder';
 import { splitWraps } from '../hsm/protocol';
@@ -57,6 +58,11 @@ const packageSchema = z
           .strict(),
       )
       .min(1),
+    /** Made in a rehearsal, on a token that protects nothing real. */
+    rehearsal: z
+      .object({ token: z.string().min(1).max(500), findings: z.array(z.string().max(2000)).max(50) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type BackupPackage = z.infer<typeof packageSchema>;
@@ -203,10 +209,11 @@ export const backupVersions = defineStep({
         shares: shareFolders.length,
         kekKcv: kcv,
         versions,
+        ...(context.rehearsal ? { rehearsal: context.rehearsal } : {}),
       };
       const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
       const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
-      const packageName = `keyward-backup-${backupId.slice(0, 8)}`;
+      const packageName = rehearsalName(`keyward-backup-${backupId.slice(0, 8)}`, context.rehearsal);
       const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
       // Immediately before writing: a drive may have been swapped during the login or the work in the token.
       requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
@@ -236,6 +243,7 @@ export const backupVersions = defineStep({
                 shareText(
                   { backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv },
                   shares[i] ?? new Uint8Array(),
+                  context.rehearsal,
                 ),
               ),
             },

@@ -28,7 +28,14 @@ import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
 import { claimOf, removeOutputs } from './step-outputs';
-import { StaleStep, type PlanningContext, type StepContext, type StepExecutor, type StepPlan } from './steps';
+import {
+  StaleStep,
+  checkStepLogins,
+  type PlanningContext,
+  type StepContext,
+  type StepExecutor,
+  type StepPlan,
+} from './steps';
 import { buildTranscript, transcriptFolderName, writeTranscript, type Transcript } from './transcript';
 
 export type { StepPlan } from './steps';
@@ -325,8 +332,11 @@ export class CeremonyEngine {
         step.objects.map((o) => o.label),
         { ceremony: id, step: step.index, actors },
       );
+      // A mistyped PIN is a failed attempt: the step does not begin, and is not left running.
+      await checkStepLogins(context, executor.inputs?.(step.params) ?? []);
     } catch (error) {
-      // The token could not be asked (removed, its process gone): nothing began, and that is on record.
+      // The token could not be asked (removed, its process gone), or a PIN typed for the step was refused:
+      // nothing began, and that is on record.
       if (!isStoreBusy(error) && errorCodeOf(error) !== 'HSM_LABEL_TAKEN')
         this.d.log.append({
           actors,
@@ -731,7 +741,7 @@ export class CeremonyEngine {
     const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
     // Claimed before the first byte is written, like a step's outputs: a crash meanwhile leaves nothing behind.
     // Never claimed if it is there already: that folder is not this write's (the write refuses to replace it).
-    const path = join(parent, transcriptFolderName(id));
+    const path = join(parent, transcriptFolderName(id, this.d.stepContext.rehearsal));
     const claim = existsSync(path) ? undefined : claimOf(path);
     if (claim) this.d.store.claimTranscript(id, claim);
     this.d.crash?.('transcript-claimed', -1);

@@ -161,6 +161,7 @@ export async function asSecurityOfficer<T>(
   context: Pick<StepContext, 'login' | 'rehearsal'>,
   work: () => Promise<T>,
 ): Promise<T> {
+  let result: T;
   try {
     try {
       await context.login('security-officer');
@@ -170,10 +171,46 @@ export async function asSecurityOfficer<T>(
       if (!context.rehearsal || errorCodeOf(error) !== 'HSM_NO_SO_LOGIN') throw error;
       await context.login('user');
     }
-    return await work();
-  } finally {
-    await context.login('user');
+    result = await work();
+  } catch (error) {
+    await backAsUser(context);
+    throw error;
   }
+  await backAsUser(context);
+  return result;
+}
+
+async function backAsUser(context: Pick<StepContext, 'login'>): Promise<void> {
+  try {
+    await context.login('user');
+  } catch (error) {
+    throw userLoginLost(error);
+  }
+}
+
+/**
+ * The user's login could not be restored (a mistyped user PIN): the token is left logged out, so the
+ * officers log in again (a session-lost code: the app then asks for the login, which recovers any step).
+ */
+function userLoginLost(error: unknown): unknown {
+  if (!(error instanceof KeywardError) || (error.code !== 'HSM_PIN_INCORRECT' && error.code !== 'HSM_PIN_LOCKED'))
+    return error;
+  return new KeywardError(
+    'HSM_NOT_LOGGED_IN',
+    `${error.message} The token is no longer logged in as the user.`,
+    `${error.nextStep} Log in to the token again with the user PIN.`,
+  );
+}
+
+/**
+ * Before a step that logs in as the security officer begins: both PINs typed for it are tried (as the
+ * security officer, then back as the user), so a mistyped PIN is a failed attempt, not a step left running.
+ */
+export async function checkStepLogins(
+  context: Pick<StepContext, 'login' | 'rehearsal'>,
+  inputs: StepInputKind[],
+): Promise<void> {
+  if (inputs.includes('security-officer-pin')) await asSecurityOfficer(context, () => Promise.resolve());
 }
 
 /** A step's plan is written by Keyward and never changes: params that do not fit its step mean the plan is not one Keyward made. */

@@ -9,7 +9,7 @@ import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
 import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import { roleNames, type OfficerRole } from '../../shared/officers';
-import type { RehearsalMark } from '../../shared/rehearsal';
+import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
@@ -208,7 +208,8 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
 
 /** Writes the transcript folder to a drive: JSON and PDF, each with its detached signature, and the signer certificate. */
 /** The folder a ceremony's transcript is written as, in the folder the officers name. */
-export const transcriptFolderName = (ceremonyId: string): string => `keyward-transcript-${ceremonyId}`;
+export const transcriptFolderName = (ceremonyId: string, rehearsal: RehearsalMark | undefined): string =>
+  rehearsalName(`keyward-transcript-${ceremonyId}`, rehearsal);
 
 export async function writeTranscript(
   t: Transcript,
@@ -223,7 +224,7 @@ export async function writeTranscript(
   const pdfSignature = await signDetached(digestOfBytes(pdf), signer, certificateDer, at);
   return writeNewFolder(
     parent,
-    transcriptFolderName(t.ceremony.id),
+    transcriptFolderName(t.ceremony.id, t.rehearsal ?? undefined),
     [
       { name: 'transcript.json', bytes: json },
       { name: 'transcript.json.p7s', bytes: jsonSignature },
