@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { AuditDetails } from '../../shared/audit';
 import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
-import { approvalFloor } from '../../shared/ceremony-types';
+import { approvalFloor, quorumNeeded } from '../../shared/ceremony-types';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
 import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../../shared/officers';
@@ -164,6 +164,7 @@ export class CeremonyEngine {
         `The ceremony id ${id} is not a ${type} id.`,
         'Plan the ceremony again.',
       );
+    this.requireQuorumPossible(type, requested);
     // Every ceremony ends with a signed checkpoint of the audit log, so its record cannot be cut off later.
     const steps = [...requested, closingCheckpoint];
     const planning = this.planningContext(id);
@@ -229,6 +230,39 @@ export class CeremonyEngine {
 
   status(id: string): CeremonyStatus {
     return this.d.store.status(id);
+  }
+
+  /**
+   * A plan whose approvals the officers who exist could never give is refused before anyone checks in: it
+   * would be accepted, then blocked forever (one security officer where the policy needs two, say).
+   */
+  private requireQuorumPossible(type: string, requested: StepPlan[]): void {
+    if (!requested.some((step) => step.sensitive)) return;
+    // Before the founding officers are enrolled (initialisation), there is no one to count.
+    if (this.d.officers.list().length === 0) return;
+    const { needed, able, roles } = this.quorumReach(type);
+    if (able.length >= needed) return;
+    const enrolReach = this.quorumReach('enrol-officer');
+    throw new KeywardError(
+      'QUORUM_NOT_MET',
+      `This ceremony needs the approvals of ${needed} officers among the ${roles}, and ${able.length ? `only ${able.join(', ')} ${able.length === 1 ? 'is' : 'are'}` : 'none is'} active in those roles, so it could never be carried out. Nothing was planned.`,
+      type !== 'enrol-officer' && enrolReach.able.length >= enrolReach.needed
+        ? 'Enrol (or reinstate) enough officers in those roles first, in an enrol-officer ceremony.'
+        : `Enrolling an officer needs ${enrolReach.needed} active officers among the ${enrolReach.roles} too, so this workstation's officers cannot change: initialise a new workstation with at least two security officers.`,
+    );
+  }
+
+  /** The approvals a type needs, and the active officers who may give them. */
+  private quorumReach(type: string): { needed: number; able: string[]; roles: string } {
+    const rule = this.d.policies.rule(type);
+    return {
+      needed: quorumNeeded(rule),
+      able: this.d.officers
+        .list()
+        .filter((o) => o.state === 'active' && countsTowardsQuorum(rule.policy, o.role))
+        .map((o) => o.id),
+      roles: rolesInWords(rule.policy.roles),
+    };
   }
 
   /** An officer checks in by signing the plan digest with their approval key (their passphrase unseals it). */
