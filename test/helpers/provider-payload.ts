@@ -43,7 +43,7 @@ export function openWithOpenssl(
   wrapped: Buffer,
 ): Buffer {
   const { kind, hash } = wrapMethods[algorithm];
-  const md = hash === 'sha1' ? 'sha1' : hash === 'sha256' ? 'sha256' : 'sha512';
+  const md = hash; // openssl names the three hashes as Keyward does
   const oaep = (input: Buffer) =>
     openssl(
       [

@@ -2,7 +2,6 @@
  * HashiCorp Vault's transit engine: a key imported under its wrapping key (`transit/wrapping_key`,
  * RSA-4096) as a new transit key (`import`) or as a new version of one (`import_version`).
  */
-import { createPublicKey } from 'node:crypto';
 import { cmkShapes, type CmkSpec } from '../../shared/keys';
 import { oaepHashWords, wrapMethods, type WrapAlgorithm } from '../../shared/providers';
 import type { ImportTerms, ProviderProfile } from './profile';
@@ -136,13 +135,11 @@ export const hashicorpVault: ProviderProfile = {
     const shape = cmkShapes[key.spec];
     const check = [`vault read ${path}`, '  must show imported true, and the new version as latest_version.'];
     if (key.publicKeySpki) {
-      const pem = createPublicKey({ key: key.publicKeySpki, format: 'der', type: 'spki' })
-        .export({ type: 'spki', format: 'pem' })
-        .toString();
       check.push(
-        "  The new version's public_key must be this key's public key (public-key.pem); its DER SHA-256:",
+        `Save the new version's public_key (vault read -format=json ${path}) as vault-public-key.pem, then`,
+        'openssl pkey -pubin -in vault-public-key.pem -outform DER | sha256sum',
+        "  must print the SHA-256 of this key's public key (public-key.pem):",
         ...publicKeyFingerprintLines(key.publicKeySpki).slice(1),
-        `  (openssl pkey -pubin -outform DER | sha256sum on Vault's public_key gives it; public-key.pem begins ${pem.split('\n')[1]?.slice(0, 24) ?? ''}…)`,
       );
     } else
       check.push(
