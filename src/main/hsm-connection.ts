@@ -16,10 +16,10 @@ import { moduleLoadOf, type ModuleLoad } from '../shared/module-load';
 import { rehearsalToken, type RehearsalMark } from '../shared/rehearsal';
 import { rehearsalOnlyOf, rehearsing, type HsmSettings } from '../shared/settings';
 import type { ModuleInfo, TokenDetails } from '../shared/token';
+import type { TokenNeed } from '../shared/token-needs';
 import { sheetVersions, type CapabilitySheet } from '../shared/token-sheet';
 import { noAnchor, tokenAnchor, type AuditAnchor } from './audit/anchor';
 import type { HsmSelection } from './ceremonies/hsm-selection';
-import type { TokenNeed } from './ceremonies/token-needs';
 import { sha256File } from './files/digest';
 import type { HsmChannelFactory, HsmProcessOptions } from './hsm/channel';
 import {

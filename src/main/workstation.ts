@@ -167,6 +167,12 @@ export class Workstation {
     return { ...result, warnings: [...result.warnings, ...this.hsm.loginWarnings()] };
   }
 
+  /** Ends the token's login (the user's, or a security officer's a step left), so nothing more is done as them. */
+  async logout(): Promise<void> {
+    const { client, tokenUri } = await this.hsm.connect();
+    await client.request('logout', { uri: tokenUri });
+  }
+
   officers(): Officers {
     return this.stores().officers;
   }

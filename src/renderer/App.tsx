@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { rehearsalToken } from '../shared/rehearsal';
 import { RehearsalBanner } from './components/RehearsalBanner';
+import { StatusBar } from './components/StatusBar';
 import { AuditScreen } from './screens/AuditScreen';
 import { CeremoniesScreen } from './screens/CeremoniesScreen';
 import { KeysScreen } from './screens/KeysScreen';
@@ -36,8 +37,8 @@ export function App() {
 
   return (
     <div className="app">
-      <header>
-        {status.state === 'ready' && status.value.rehearsal && <RehearsalBanner settings={status.value.settings} />}
+      {/* The header stays on screen while a long form scrolls: the status bar is always visible. */}
+      <header className="app-header">
         <div className="topbar">
           <span className="brand">Keyward</span>
           <nav aria-label="Screens">
@@ -54,8 +55,10 @@ export function App() {
             ))}
           </nav>
         </div>
+        <StatusBar />
       </header>
       <main className="content">
+        {status.state === 'ready' && status.value.rehearsal && <RehearsalBanner settings={status.value.settings} />}
         {screen === 'start' && <StartScreen />}
         {screen === 'ceremonies' && <CeremoniesScreen />}
         {screen === 'keys' && <KeysScreen />}

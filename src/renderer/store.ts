@@ -1,5 +1,6 @@
 /** Renderer state (zustand): what the screens show, loaded through the contract only. */
 import { create } from 'zustand';
+import type { AirGapView } from '../shared/air-gap';
 import type { AuditEntry, AuditVerification, CheckpointVerification } from '../shared/audit';
 import type { CeremonyCatalogueEntry } from '../shared/ceremony-types';
 import type { InventoryView, ModuleTokens, OfficersView, StoreStatus, TokenStatus } from '../shared/contract';
@@ -30,7 +31,15 @@ interface AppState {
   moduleTokens: Loadable<ModuleTokens>;
   saving: Loadable<HsmSettings>;
   capabilities: Loadable<CapabilitySheet>;
+  /** The token's sheet as probed once in this run: what the forms offer (not a fresh probe, unlike `capabilities`). */
+  tokenSheet: Loadable<CapabilitySheet>;
+  loadTokenSheet: () => Promise<void>;
   storeStatus: Loadable<StoreStatus>;
+  /** The air gap as last read (the status bar and Home show it). */
+  airGap: Loadable<AirGapView>;
+  loadAirGap: () => Promise<void>;
+  /** The air gap as an acknowledgement returned it. */
+  airGapAcknowledged: (view: AirGapView) => void;
   loadStoreStatus: () => Promise<void>;
   inventory: Loadable<InventoryView>;
   loadInventory: () => Promise<void>;
@@ -63,6 +72,8 @@ export const useApp = create<AppState>((set, get) => ({
   moduleTokens: { state: 'idle' },
   saving: { state: 'idle' },
   capabilities: { state: 'idle' },
+  tokenSheet: { state: 'idle' },
+  airGap: { state: 'idle' },
   storeStatus: { state: 'idle' },
   inventory: { state: 'idle' },
   officers: { state: 'idle' },
@@ -127,6 +138,14 @@ export const useApp = create<AppState>((set, get) => ({
   showKeyHistory: (keyName) =>
     set({ screen: 'audit', auditPreset: { action: '', actor: '', subject: keyName, ceremony: '', from: '', to: '' } }),
 
+  loadAirGap: async () => {
+    // A reading again keeps the last one shown until it arrives.
+    if (get().airGap.state !== 'ready') set({ airGap: { state: 'loading' } });
+    set({ airGap: loaded(await call('getAirGapStatus', {})) });
+  },
+
+  airGapAcknowledged: (view) => set({ airGap: { state: 'ready', value: view } }),
+
   loadStoreStatus: async () => {
     if (get().storeStatus.state !== 'ready') set({ storeStatus: { state: 'loading' } });
     const result = await call('getStoreStatus', {});
@@ -136,7 +155,13 @@ export const useApp = create<AppState>((set, get) => ({
   probeToken: async () => {
     set({ capabilities: { state: 'loading' } });
     const result = await call('probeToken', {});
-    set({ capabilities: loaded(result) });
+    set({ capabilities: loaded(result), ...(result.ok ? { tokenSheet: loaded(result) } : {}) });
+  },
+
+  loadTokenSheet: async () => {
+    if (get().tokenSheet.state === 'loading') return;
+    if (get().tokenSheet.state !== 'ready') set({ tokenSheet: { state: 'loading' } });
+    set({ tokenSheet: loaded(await call('getTokenSheet', {})) });
   },
 
   show: (screen) => set({ screen, auditPreset: undefined }),
@@ -170,6 +195,7 @@ export const useApp = create<AppState>((set, get) => ({
       saving: { state: 'ready', value: result.value },
       settings: { state: 'ready', value: result.value },
       capabilities: { state: 'idle' },
+      tokenSheet: { state: 'idle' },
     });
     await get().refreshStatus();
     return true;

@@ -4,13 +4,11 @@
  * fills (a dotted path into the same plan a plan file states), so the renderer builds the plan the main
  * process validates with the type's schema, and a refusal naming a path points at its field.
  */
+import type { ChoiceOption } from './choice-option';
 import { variablesFromLines } from './module-load';
-import { providerIds, providerNames, type ProviderForm } from './providers';
+import type { ProviderForm } from './providers';
 
-export interface ChoiceOption {
-  value: string;
-  label: string;
-}
+export type { ChoiceOption } from './choice-option';
 
 /** The form's typed values, by the plan path they fill; its lists (key versions, drives, roles) likewise. */
 export type FormValues = Record<string, string>;
@@ -30,7 +28,11 @@ export type FormField =
     }
   /** Variables, typed one per line as NAME=VALUE; left out when none. */
   | { kind: 'variables'; path: string; id: string; label: string; hint: string }
-  /** One of fixed options; `empty` is sent as null (e.g. no provider yet). */
+  /**
+   * One of fixed options; `empty` is sent as null (e.g. no provider yet). Options the token or provider
+   * cannot serve are offered disabled, with why; `specFrom` names the field whose value is the key type
+   * they are judged for.
+   */
   | {
       kind: 'choice';
       path: string;
@@ -39,6 +41,7 @@ export type FormField =
       options: ChoiceOption[];
       initial: string;
       empty?: 'null';
+      specFrom?: string;
     }
   /** A key of the inventory, by name. */
   | { kind: 'key'; path: string; id: string; label: string }
@@ -60,11 +63,10 @@ export type FormField =
   | { kind: 'file-on-drive'; path: string; label: string; id: string; nameLabel: string; hint: string }
   /** Several drives, one each (a backup's shares). */
   | { kind: 'drives'; path: string; legend: string }
+  /** Before a destroy: what the chosen version's loss means (active? backed up? exported?), and the key name typed again when no backup holds it. */
+  | { kind: 'destroy-confirmation'; path: string }
   /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields, as each provider declares them. */
   | { kind: 'provider'; providers: ProviderForm[] };
-
-/** The providers as form options. */
-export const providerChoices: ChoiceOption[] = providerIds.map((p) => ({ value: p, label: providerNames[p] }));
 
 /** The plan value at a dotted path set, creating the objects on the way (the form's values into the plan). */
 export function setAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -115,6 +117,9 @@ export function planFromForm(
       }
       case 'choice':
         setAtPath(plan, field.path, field.empty === 'null' && text === '' ? null : text);
+        break;
+      case 'destroy-confirmation':
+        if (text) setAtPath(plan, field.path, text);
         break;
       case 'key':
       case 'officer':

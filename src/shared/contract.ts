@@ -10,7 +10,7 @@ import type { CallName } from './call-names';
 import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { CeremonyCatalogueEntry, CeremonyTypeName } from './ceremony-types';
 import type { Result } from './errors';
-import type { InventoryKey, RotationDue } from './inventory';
+import type { InventoryKey, RotationDue, VersionCustody } from './inventory';
 import { maxPinParts, signingKeySpecs } from './keys';
 import type { DriveEntry, RemovableDrive } from './media';
 import { moduleArgsSchema, moduleEnvSchema } from './module-load';
@@ -51,6 +51,8 @@ export interface OfficersView {
 export interface InventoryView {
   keys: InventoryKey[];
   rotationDue: RotationDue[];
+  /** Each version's backups and exports (none listed for a version with neither). */
+  custody: VersionCustody[];
 }
 
 /** A bundle as read back from its drive and verified (signature, every file's hash, quorum, deadline). */
@@ -171,6 +173,8 @@ export const contract = {
   selectHsm: call<HsmSettings>()(hsmSettingsSchema),
   /** What the selected token can do for Keyward: key types, signature schemes, wrapping algorithms. */
   probeToken: call<CapabilitySheet>()(noArguments),
+  /** The same sheet as probed once in this run (forms offer only what the token can do): probes only when none is kept. */
+  getTokenSheet: call<CapabilitySheet>()(noArguments),
   /** Audit entries, newest first, filtered; `before` pages back by sequence number. */
   queryAudit: call<AuditEntry[]>()(
     z
@@ -206,6 +210,8 @@ export const contract = {
   listDriveFiles: call<DriveEntry[]>()(z.object({ mountPoint: absolutePath('mount point') }).strict()),
   /** Logs in to the token as the user, the PIN typed in parts by their holders; rolls back an interrupted step. */
   loginToken: call<{ warnings: string[]; recovered: RecoveredStep[] }>()(z.object({ pinParts }).strict()),
+  /** Ends the session: logs the token out, and signed aborts given so far are forgotten. */
+  logoutToken: call<null>()(noArguments),
   /** The first initialisation: the workstation's signing key and its founding officers (needs the token logged in). */
   initialiseWorkstation: call<{ signerFingerprint: string; officers: string[] }>()(
     z

@@ -103,25 +103,34 @@ export interface KeywardErrorData {
   message: string;
   /** What to do next. */
   nextStep: string;
+  /** The plan's value the refusal is about (a dotted path such as key.name), so the form shows it at that field. */
+  field?: string;
 }
 
 export class KeywardError extends Error {
   readonly code: ErrorCode;
   readonly nextStep: string;
+  readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, nextStep: string) {
+  constructor(code: ErrorCode, message: string, nextStep: string, field?: string) {
     super(message);
     this.name = 'KeywardError';
     this.code = code;
     this.nextStep = nextStep;
+    this.field = field;
   }
 
   toData(): KeywardErrorData {
-    return { code: this.code, message: this.message, nextStep: this.nextStep };
+    return {
+      code: this.code,
+      message: this.message,
+      nextStep: this.nextStep,
+      ...(this.field ? { field: this.field } : {}),
+    };
   }
 
   static fromData(data: KeywardErrorData): KeywardError {
-    return new KeywardError(data.code, data.message, data.nextStep);
+    return new KeywardError(data.code, data.message, data.nextStep, data.field);
   }
 }
 
@@ -180,6 +189,7 @@ export function isErrorData(value: unknown): value is KeywardErrorData {
     typeof v.code === 'string' &&
     (errorCodes as readonly string[]).includes(v.code) &&
     typeof v.message === 'string' &&
-    typeof v.nextStep === 'string'
+    typeof v.nextStep === 'string' &&
+    (v.field === undefined || typeof v.field === 'string')
   );
 }

@@ -17,6 +17,36 @@ export function pgpWordsOf(hex: string): string[] {
   });
 }
 
+/** Bytes per row when a hash is laid out for reading aloud: four hex groups, or two numbered groups of four words. */
+const rowBytes = 8;
+
+const rowsOf = (hex: string): string[] => hex.match(new RegExp(`.{1,${rowBytes * 2}}`, 'g')) ?? [];
+
+/** The hex in rows of 8 bytes (four groups of 4 digits, or `group` digits a group), row for row as pgpWordRows lays out the words. */
+export const hexRows = (hex: string, group = 4): string[] => rowsOf(hex).map((row) => hexGroups(row, group));
+
+/** One group of four words and the number of its first word (1-based), for reading aloud and ticking off. */
+export interface WordGroup {
+  first: number;
+  words: string[];
+}
+
+/** The PGP words in numbered groups of four, two groups a row: row i says the bytes hexRows' row i shows. */
+export function pgpWordGroups(hex: string): WordGroup[][] {
+  const words = pgpWordsOf(hex);
+  return rowsOf(hex).map((_, row) => {
+    const start = row * rowBytes;
+    const groups: WordGroup[] = [];
+    for (let at = start; at < Math.min(start + rowBytes, words.length); at += 4)
+      groups.push({ first: at + 1, words: words.slice(at, at + 4) });
+    return groups;
+  });
+}
+
+/** The same as text lines ("1. topmost Istanbul Pluto vagabond   5. …"), for the CLI, READMEs and the PDF. */
+export const pgpWordRows = (hex: string): string[] =>
+  pgpWordGroups(hex).map((row) => row.map((g) => `${g.first}. ${g.words.join(' ')}`).join('   '));
+
 /** The bytes a list of PGP words spells (as pgpWordsOf writes them); undefined if a word is wrong or out of place. */
 export function bytesOfPgpWords(words: string[]): Uint8Array | undefined {
   const bytes = new Uint8Array(words.length);

@@ -15,6 +15,14 @@ export interface KeyVersion {
   stateCeremony: string | null;
 }
 
+/** Where a key version has gone besides the token: the backups made of it, and the bundles exported to providers. */
+export interface VersionCustody {
+  keyName: string;
+  version: number;
+  backups: { backupId: string; at: string; ceremony: string }[];
+  exports: { provider: string; at: string; bundleId: string }[];
+}
+
 export interface InventoryKey {
   id: string;
   name: string;

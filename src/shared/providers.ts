@@ -1,5 +1,5 @@
 /** Cloud providers Keyward prepares key material for, and the wrapping algorithms their imports accept. */
-import type { Capabilities, OaepHash } from './keys';
+import type { Capabilities, CmkSpec, OaepHash } from './keys';
 
 export const providerIds = [
   'aws-kms',
@@ -83,13 +83,21 @@ export interface ProviderImport {
   target: Record<string, string>;
 }
 
+/** One option of a provider's choice; the wrap it stands for, and the key types it cannot serve (a ChoiceOption, shared/choice-option.ts). */
+export interface ProviderOption {
+  value: string;
+  label: string;
+  wrap?: WrapAlgorithm;
+  refusedFor?: Partial<Record<CmkSpec, string>>;
+}
+
 /** One value the officers copy from the provider's console, as the form asks for it (the plan's `fields`). */
 export interface ProviderFormField {
   name: string;
   label: string;
   hint?: string;
-  /** A choice among these (the first is the default); otherwise typed text. */
-  options?: { value: string; label: string }[];
+  /** A choice among these (the first the token and provider can do is the default); otherwise typed text. */
+  options?: ProviderOption[];
   /** Left out of the plan when empty. */
   optional?: true;
 }
@@ -101,4 +109,6 @@ export interface ProviderForm {
   fields: ProviderFormField[];
   /** The label of the import token file field (AWS), when the provider has one. */
   importTokenFile?: string;
+  /** Key types the provider never imports, and why (the form offers it only for the others). */
+  refusedFor: Partial<Record<CmkSpec, string>>;
 }

@@ -10,72 +10,9 @@ import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { passphrases, setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
-
-const passphrases: Record<string, string> = {
-  alice: 'rehearsal passphrase one',
-  bob: 'rehearsal passphrase two',
-  dave: 'rehearsal passphrase four',
-  grace: 'rehearsal passphrase five',
-};
-
-/** Set-up through the app's own calls (what the whole-life spec does by hand): login, initialisation, and ceremonies run to the end. */
-async function setUp(page: Page, plans: Record<string, unknown>[]): Promise<void> {
-  const failures = await page.evaluate(
-    async ({ pin, plans, passphrases }) => {
-      type Result = {
-        ok: boolean;
-        value?: {
-          status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] };
-        };
-        error?: { message: string };
-      };
-      const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<Result>> }).keyward;
-      const call = async (name: string, request: object): Promise<Result> => {
-        const result = await api[name]?.(request);
-        if (!result?.ok) throw new Error(`${name}: ${result?.error?.message ?? 'no such call'}`);
-        return result;
-      };
-      try {
-        await call('loginToken', { pinParts: [pin] });
-        const network = (await call('getAirGapStatus', {})) as unknown as {
-          value: { isolated: boolean; findings: string[] };
-        };
-        await call('initialiseWorkstation', {
-          airGapFindings: network.value.isolated ? [] : network.value.findings,
-          organization: 'Example Org',
-          name: 'Backup workstation',
-          signingKey: 'ECDSA_P256',
-          founding: [
-            { id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice },
-            { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob },
-            { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave },
-            { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace },
-          ],
-        });
-        for (const plan of plans) {
-          let view = (await call('planCeremony', { plan })).value;
-          const id = view?.status.plan.id ?? '';
-          for (const officer of ['alice', 'bob'])
-            await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
-          while (view && view.status.state !== 'completed') {
-            const next = view.status.steps.findIndex((s) => s.state !== 'done');
-            if (view.status.plan.steps[next]?.sensitive)
-              for (const officer of ['alice', 'bob'])
-                await call('approveCeremonyStep', { id, step: next, officer, passphrase: passphrases[officer] });
-            view = (await call('runCeremonyStep', { id, inputs: {} })).value;
-          }
-        }
-        return '';
-      } catch (error) {
-        return String(error);
-      }
-    },
-    { pin: rehearsalToken.userPin, plans, passphrases },
-  );
-  expect(failures).toBe('');
-}
 
 async function checkInAndApprove(page: Page): Promise<void> {
   await page.getByRole('button', { name: /We have read the plan/ }).click();

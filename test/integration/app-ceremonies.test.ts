@@ -500,6 +500,89 @@ describe('ceremonies through the app contract', () => {
     ).toBe(true);
   }, 120_000);
 
+  it("a form's refusal names the field it is about; a custodian's share is never read as a wrapping key", async () => {
+    const unnamed = await refusal('planCeremony', {
+      plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: '', purpose: 'Tenant data' } },
+    });
+    expect(unnamed).toMatchObject({ code: 'PLAN_INVALID', field: 'key.name' });
+    // The form's own words for the field, not the schema's.
+    expect(unnamed.message).toBe('The ceremony form was refused: Key name: nothing was given.');
+    const shareFolder = join(drive('PRACTICE-1'), 'keyward-backup-0a1b2c3d-share-1-of-2');
+    mkdirSync(shareFolder);
+    writeFileSync(join(shareFolder, 'share.txt'), 'KEYWARD BACKUP KEY SHARE 1 OF 2 (any 2 rebuild the backup key)\n');
+    const share = await refusal('planCeremony', {
+      plan: {
+        ceremony: 'import-wrapping-key',
+        officers: ['alice', 'bob'],
+        provider: 'generic',
+        label: 'Not a key',
+        files: { wrappingKey: join(shareFolder, 'share.txt') },
+        fields: { algorithm: 'RSAES_OAEP_SHA_1' },
+      },
+    });
+    expect(share).toMatchObject({ code: 'INVALID_REQUEST', field: 'files.wrappingKey' });
+    expect(share.message).toContain("is a custodian's backup key share, not the provider's wrapping key file");
+    expect(JSON.stringify(workstation.audit().query({ limit: 20 }))).not.toContain('KEYWARD BACKUP KEY SHARE');
+    rmSync(shareFolder, { recursive: true });
+  });
+
+  it('destroying the last copy takes the key name typed again; the plan says what the destruction takes away', async () => {
+    const destroy = (version: number, confirm?: string) => ({
+      plan: {
+        ceremony: 'destroy-key',
+        officers: ['alice', 'bob'],
+        key: { name: 'Tenant CMK', version },
+        ...(confirm === undefined ? {} : { confirm }),
+        destination: { folder: drive('PRACTICE-3') },
+      },
+    });
+    const leave = async (id: string) => {
+      await call('checkInOfficer', { id, officer: 'alice', passphrase: passphrases.alice });
+      await call('abortCeremony', { id, reason: 'Test', officer: 'alice', passphrase: passphrases.alice, inputs: {} });
+    };
+    // Version 2 (the rotation's) was never backed up: the last copy.
+    const unconfirmed = await refusal('planCeremony', destroy(2));
+    expect(unconfirmed).toMatchObject({ code: 'INVALID_REQUEST', field: 'confirm' });
+    expect(unconfirmed.message).toContain('No backup holds Tenant CMK version 2: destroying it destroys the last copy');
+    expect((await refusal('planCeremony', destroy(2, 'tenant cmk'))).message).toContain(
+      '"tenant cmk" is not the key\'s name',
+    );
+    const last = await call('planCeremony', destroy(2, 'Tenant CMK'));
+    expect(last.status.plan.steps[0]?.description).toContain(
+      'NO BACKUP holds it: this is the last copy Keyward could ever restore.',
+    );
+    expect(last.status.plan.steps[0]?.description).toContain('can never be decrypted again');
+    await leave(last.status.plan.id);
+    // Version 1 was backed up and restored, and exported to AWS: no confirmation, and the plan says both.
+    const backedUp = await call('planCeremony', destroy(1));
+    const said = backedUp.status.plan.steps[0]?.description ?? '';
+    expect(said).toMatch(/Backed up once: backup [0-9a-f]{8} on \d{4}-\d{2}-\d{2}/);
+    expect(said).toMatch(/Exported to AWS KMS on \d{4}-\d{2}-\d{2}/);
+    await leave(backedUp.status.plan.id);
+    // The Keys screen's view carries the same facts.
+    const custody = (await call('getInventory', {})).custody.find((c) => c.keyName === 'Tenant CMK' && c.version === 1);
+    expect(custody?.backups).toHaveLength(1);
+    expect(custody?.exports.map((e) => e.provider)).toEqual(['aws-kms']);
+  }, 60_000);
+
+  it('logging out ends the session: audited, and nothing privileged is done until an officer logs in again', async () => {
+    expect((await call('getCeremonies', {})).loggedIn).toBe(true);
+    expect(await call('logoutToken', {})).toBeNull();
+    expect((await call('getCeremonies', {})).loggedIn).toBe(false);
+    expect(workstation.audit().query({ action: 'hsm.logout', limit: 1 })[0]).toMatchObject({
+      outcome: 'success',
+      subject: 'user',
+    });
+    const refused = await refusal('planCeremony', {
+      plan: { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'After logout', purpose: 'x' } },
+    });
+    expect(refused.code).toBe('HSM_NOT_LOGGED_IN');
+    // The token itself is logged out too, not only Keyward's idea of it.
+    expect((await call('getTokenStatus', {})).token.loginState).toBe('not-logged-in');
+    await call('loginToken', { pinParts: [rehearsalToken.userPin] });
+    expect((await call('getCeremonies', {})).loggedIn).toBe(true);
+  });
+
   it('changes key material only through calls that go through the ceremony engine', () => {
     // Every call that can create, wrap, export or destroy a key runs a step the quorum approved (or is the first initialisation).
     expect(

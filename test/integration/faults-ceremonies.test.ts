@@ -53,7 +53,7 @@ const plans: Record<string, string> = {
   'rotate-cmk': 'ceremony: rotate-cmk\nofficers: [alice, bob]\nkey: { name: Tenant CMK }\nreason: manual\n',
   'disable-key': 'ceremony: disable-key\nofficers: [alice, bob]\nkey: { name: Tenant CMK, version: 2 }\n',
   'destroy-key':
-    'ceremony: destroy-key\nofficers: [alice, bob]\nkey: { name: Tenant CMK, version: 2 }\ndestination: { folder: usb }\n',
+    'ceremony: destroy-key\nofficers: [alice, bob]\nkey: { name: Tenant CMK, version: 2 }\nconfirm: Tenant CMK\ndestination: { folder: usb }\n',
   'import-wrapping-key':
     'ceremony: import-wrapping-key\nofficers: [alice, bob]\nprovider: aws-kms\nlabel: AWS import 2\nfiles: { wrappingKey: params-2.json }\nfields: { algorithm: RSAES_OAEP_SHA_1 }\n',
   'export-key':

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planExport } from '../../src/main/bundles/export-bundle';
 import { verifyBundle } from '../../src/main/bundles/verify-bundle';
-import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../../src/main/ceremonies/token-needs';
 import type { ImportFields, ImportFiles } from '../../src/main/providers/profile';
 import { providerProfile, readProviderImport, settleImport, specRefusal } from '../../src/main/providers/registry';
 import type { WrappingKeyRecord } from '../../src/shared/inventory';
 import { cmkSpecs, type Capabilities, type CmkSpec } from '../../src/shared/keys';
 import { providerIds, wrapMethods, type ProviderId, type WrapAlgorithm } from '../../src/shared/providers';
+import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../../src/shared/token-needs';
 import { exportBench, type ExportBench } from '../helpers/export-bench';
 import { checkOpened, openWithOpenssl, wrappedOf } from '../helpers/provider-payload';
 

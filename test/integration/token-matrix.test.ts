@@ -17,11 +17,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wraps, wrapsWithRfc5649, type TokenNeed } from '../../src/main/ceremonies/token-needs';
 import { AuditLog } from '../../src/main/store/audit-log';
 import { openDatabase } from '../../src/main/store/database';
 import type { Capabilities } from '../../src/shared/keys';
 import { rehearsalToken } from '../../src/shared/rehearsal';
+import { wraps, wrapsWithRfc5649, type TokenNeed } from '../../src/shared/token-needs';
 import { sheetMarkdown, type CapabilitySheet } from '../../src/shared/token-sheet';
 import { foundingPassphrases, workstationInitArgs } from '../helpers/founding';
 import { makeNssDatabase, nssModule, nssTokenLabel } from '../helpers/nss';

@@ -76,8 +76,24 @@ it.each(formTypes)('the %s form gives a plan its type reads', (type) => {
   expect(planOf({ form: true }, plan).type).toBe(type);
 });
 
-it('a form left empty is refused naming the place in the plan', () => {
+it('a form left empty is refused naming the field by its label, and the place in the plan for the form to show it', () => {
+  const refusal = (() => {
+    try {
+      planOf({ form: true }, planFromForm('change-hsm', formOf('change-hsm'), {}, ['alice', 'bob'], {}));
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  })();
+  const label = formOf('change-hsm').find((f) => 'path' in f && f.path === 'hsm.module');
+  expect(label && 'label' in label).toBe(true);
+  expect(refusal).toMatchObject({
+    code: 'PLAN_INVALID',
+    field: 'hsm.module',
+    message: `The ceremony form was refused: ${label && 'label' in label ? label.label : ''}: nothing was given.`,
+  });
+  // A plan file names the path, as the file spells it.
   expect(() =>
-    planOf({ form: true }, planFromForm('change-hsm', formOf('change-hsm'), {}, ['alice', 'bob'], {})),
-  ).toThrow(/hsm\.module/);
+    planOf({ file: 'plan.yaml' }, planFromForm('change-hsm', formOf('change-hsm'), {}, ['alice', 'bob'], {})),
+  ).toThrow('The plan file plan.yaml was refused: hsm.module: nothing was given.');
 });

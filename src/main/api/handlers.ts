@@ -3,6 +3,7 @@ import type { AirGapStatus } from '../../shared/air-gap';
 import type { Handlers } from '../../shared/contract';
 import { ceremonyCatalogue } from '../ceremonies/catalogue';
 import { CeremonyService } from '../ceremonies/service';
+import { versionCustody } from '../ceremonies/version-custody';
 import { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 
@@ -25,6 +26,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
         return selected;
       }),
     probeToken: () => workstation.probe(),
+    getTokenSheet: () => workstation.hsm.tokenSheet(false),
     queryAudit: (query) => Promise.resolve(workstation.audit().query(query)),
     getStoreStatus: () => Promise.resolve(workstation.storeStatus()),
     getOfficers: () =>
@@ -37,7 +39,11 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
       }),
     getCeremonyCatalogue: () => Promise.resolve(ceremonyCatalogue),
     getInventory: () =>
-      Promise.resolve({ keys: workstation.inventory().list(), rotationDue: workstation.inventory().rotationDue() }),
+      Promise.resolve({
+        keys: workstation.inventory().list(),
+        rotationDue: workstation.inventory().rotationDue(),
+        custody: versionCustody(workstation.ceremonies(), workstation.stores().bundles),
+      }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),
     acknowledgeAirGap: ({ officer, passphrase, findings }) => airGap.acknowledge(officer, passphrase, findings),
     listDrives: () => ceremonies.drives(),
@@ -45,6 +51,10 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     loginToken: async ({ pinParts }) => {
       const { warnings, recovered } = await ceremonies.login(pinParts);
       return { warnings, recovered };
+    },
+    logoutToken: async () => {
+      await ceremonies.logout();
+      return null;
     },
     initialiseWorkstation: (request) => ceremonies.initialise(request),
     getCeremonies: () => Promise.resolve(ceremonies.list()),

@@ -8,6 +8,7 @@ import { combine, split } from 'shamir-secret-sharing';
 import { KeywardError } from '../../shared/errors';
 import { bytesOfPgpWords, hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import type { RehearsalMark } from '../../shared/rehearsal';
+import { shareHeading } from '../../shared/share-files';
 
 // The library accepts plain Uint8Arrays only (not Buffers).
 /** A share file is a short text (its header and words); anything larger is not one. */
@@ -44,7 +45,7 @@ export function shareText(header: ShareHeader, share: Uint8Array, rehearsal?: Re
           '',
         ]
       : []),
-    `KEYWARD BACKUP KEY SHARE ${header.index} OF ${header.shares} (any ${header.threshold} rebuild the backup key)`,
+    `${shareHeading} ${header.index} OF ${header.shares} (any ${header.threshold} rebuild the backup key)`,
     `Backup: ${header.backupId}`,
     `Backup key check value: ${header.kekKcv.toUpperCase()}`,
     `Share: ${hexGroups(hex)}`,

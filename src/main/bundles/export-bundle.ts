@@ -8,7 +8,7 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeywardError, errorCodeOf } from '../../shared/errors';
-import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import { hexGroups, hexRows, pgpWordRows } from '../../shared/fingerprint';
 import { isSecretSpec, type CmkSpec } from '../../shared/keys';
 import { roleNames, type Approval, type QuorumPolicy } from '../../shared/officers';
 import { providerNames, wrapMethods, type ProviderImport } from '../../shared/providers';
@@ -182,8 +182,8 @@ function readme(manifest: Manifest, key: GuidedKey, signerFingerprint: string, r
     '1. Before uploading, verify this folder on the connected machine:',
     `   keyward verify <this folder> --signer-fingerprint ${signerFingerprint}`,
     '   The workstation key fingerprint, to compare with the one your organisation recorded:',
-    `   ${hexGroups(signerFingerprint)}`,
-    `   ${pgpWordsOf(signerFingerprint).join(' ')}`,
+    ...hexRows(signerFingerprint).map((row) => `   ${row}`),
+    ...pgpWordRows(signerFingerprint).map((row) => `   ${row}`),
     '   Do not upload if the verification reports any problem.',
     `2. Upload${guide.client ? `, with ${guide.client}` : ''}:`,
     ...guide.steps.map((step) => `   ${step}`),

@@ -14,6 +14,7 @@ import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { cmkSpecs } from '../../shared/keys';
 import { rehearsalName } from '../../shared/rehearsal';
+import { shareFolderName } from '../../shared/share-files';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
 import { writeNewFolder } from '../files/new-folder';
 import { splitWraps } from '../hsm/protocol';
@@ -214,7 +215,7 @@ export const backupVersions = defineStep({
       const json = Buffer.from(`${JSON.stringify(backup, null, 2)}\n`);
       const signature = await signDetached(digestOfBytes(json), context.signer, context.certificateDer, new Date());
       const packageName = rehearsalName(`keyward-backup-${backupId.slice(0, 8)}`, context.rehearsal);
-      const shareName = (i: number) => `${packageName}-share-${i + 1}-of-${shareFolders.length}`;
+      const shareName = (i: number) => shareFolderName(packageName, i + 1, shareFolders.length);
       // Immediately before writing: a drive may have been swapped during the login or the work in the token.
       requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
       context.claimOutput(join(packageFolder, packageName));

@@ -34,12 +34,13 @@ export const maxPlanFileBytes = 64 * 1024;
 /** Where a plan came from: a plan file (named) or the app's ceremony form. */
 export type PlanSource = { file: string } | { form: true };
 
-function refuse(source: PlanSource | string, why: string): KeywardError {
+function refuse(source: PlanSource | string, why: string, field?: string): KeywardError {
   if (typeof source === 'object' && 'form' in source)
     return new KeywardError(
       'PLAN_INVALID',
       `The ceremony form was refused: ${why}.`,
-      'Correct the highlighted value and plan the ceremony again.',
+      field ? 'Correct the value shown and plan the ceremony again.' : 'Correct the form and plan the ceremony again.',
+      field,
     );
   const file = typeof source === 'string' ? source : source.file;
   return new KeywardError(
@@ -83,11 +84,24 @@ export function planOf(file: PlanSource, value: unknown): PlanFile {
   const parsed = declaration.plan.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw refuse(file, `${issue?.path.join('.') || 'the plan'}: ${issue?.message ?? 'invalid'}`);
+    const path = issue?.path.join('.');
+    // The form's own words for the field (its label), where the form has one; a plan file's path otherwise.
+    const field = 'form' in file ? declaration.form?.find((f) => 'path' in f && f.path === path) : undefined;
+    const name = field ? ('label' in field ? field.label : 'legend' in field ? field.legend : path) : path;
+    throw refuse(file, `${name || 'the plan'}: ${issue ? issueWords(issue) : 'invalid'}`, path || undefined);
   }
   const officers = declaration.present(parsed.data);
-  if (new Set(officers).size !== officers.length) throw refuse(file, 'an officer is named twice; nobody counts twice');
+  if (new Set(officers).size !== officers.length)
+    throw refuse(file, 'an officer is named twice; nobody counts twice', 'officers');
   return { type, officers, plan: parsed.data } as PlanFile;
+}
+
+/** A schema's complaint in words: an empty value is "not given", whatever the schema calls it. */
+function issueWords(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'too_small' && Number(issue.minimum) === 1)
+    return issue.origin === 'array' ? 'none was chosen' : 'nothing was given';
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'nothing was given';
+  return issue.message;
 }
 
 export function readAnswersFile(file: string, text: string): Answers {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
 import { providerIds, wrapAlgorithms, type ProviderImport } from '../../shared/providers';
+import { isShareText } from '../../shared/share-files';
 import { exportBundle, planExport, type ExportPlanRequest } from '../bundles/export-bundle';
 import { readSmallFile } from '../files/read-small';
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
@@ -26,10 +27,23 @@ type ProviderPlan = z.output<z.ZodObject<typeof providerPlan>>;
 
 /** The provider's import parameters, read from the files the plan names and checked with its fields. */
 export function providerImportOf(plan: ProviderPlan, place: Place): ProviderImport {
-  const read = (name: string, what: string) => readSmallFile(place(name), maxWrappingKeyFileBytes, what);
+  const read = (name: string, what: string, field: string) => {
+    const bytes = readSmallFile(place(name), maxWrappingKeyFileBytes, what);
+    // A custodian's share picked by mistake: refused before it is parsed, hashed or recorded anywhere.
+    if (isShareText(bytes))
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `${name} is a custodian's backup key share, not the ${what}. Nothing of it was recorded.`,
+        `Pick the ${what} instead. Give the share back to its custodian, who keeps it apart as your custody rules say.`,
+        field,
+      );
+    return bytes;
+  };
   const files = {
-    wrappingKey: read(plan.files.wrappingKey, "provider's wrapping key file"),
-    ...(plan.files.importToken ? { importToken: read(plan.files.importToken, "provider's import token file") } : {}),
+    wrappingKey: read(plan.files.wrappingKey, "provider's wrapping key file", 'files.wrappingKey'),
+    ...(plan.files.importToken
+      ? { importToken: read(plan.files.importToken, "provider's import token file", 'files.importToken') }
+      : {}),
   };
   return readProviderImport(plan.provider, files, plan.fields);
 }

@@ -139,6 +139,35 @@ export class CeremonyService {
     });
   }
 
+  /**
+   * Ends the session: the token is logged out, signed aborts given so far are forgotten, and nothing more
+   * is done until an officer logs in again. A token that cannot be reached is logged out all the same.
+   */
+  async logout(): Promise<void> {
+    return this.exclusive('logging out', async () => {
+      const wasLoggedIn = this.loggedIn;
+      this.reset();
+      this.abortApprovals.clear();
+      let outcome: 'success' | 'failure' = 'success';
+      let error: string | undefined;
+      try {
+        await this.workstation.logout();
+      } catch (failure) {
+        // The token or its process is gone: the login went with it.
+        outcome = 'failure';
+        error = errorCodeOf(failure);
+      }
+      if (this.workstation.identities().current())
+        this.workstation.audit().append({
+          actors: ['workstation'],
+          action: 'hsm.logout',
+          subject: 'user',
+          outcome,
+          details: { wasLoggedIn, ...(error ? { error } : {}) },
+        });
+    });
+  }
+
   async initialise(request: InitialiseRequest): Promise<{ signerFingerprint: string; officers: string[] }> {
     return this.exclusive('initialising the workstation', async () => {
       if (!this.loggedIn) throw notLoggedIn();

@@ -7,7 +7,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
-import { hexGroups, pgpWordsOf } from '../../shared/fingerprint';
+import { hexGroups, hexRows, pgpWordRows } from '../../shared/fingerprint';
 import { roleNames, type OfficerRole } from '../../shared/officers';
 import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
 import { writeNewFolder } from '../files/new-folder';
@@ -172,8 +172,9 @@ export async function transcriptPdf(t: Transcript): Promise<Buffer> {
     `Ceremony ${t.ceremony.id} (${t.ceremony.type}), ${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? `: ${t.ceremony.outcome}` : ''}.`,
   );
   pages.line(`Planned ${t.ceremony.createdAt}; ended ${t.ceremony.endedAt ?? 'not yet'}. Written ${t.writtenAt}.`);
-  pages.line(`Plan digest: ${hexGroups(t.ceremony.planDigest)}`);
-  pages.line(pgpWordsOf(t.ceremony.planDigest).join(' '), { indent: 12 });
+  pages.line('Plan digest:');
+  for (const row of [...hexRows(t.ceremony.planDigest), ...pgpWordRows(t.ceremony.planDigest)])
+    pages.line(row, { indent: 12 });
   pages.line(
     `Workstation: ${t.workstation.certificateSubject}; key fingerprint ${hexGroups(t.workstation.publicKeyFingerprint)}`,
   );

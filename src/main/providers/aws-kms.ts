@@ -84,7 +84,7 @@ export const awsKms: ProviderProfile = {
     {
       name: 'algorithm',
       label: 'Wrapping algorithm chosen in AWS',
-      options: algorithms.map((a) => ({ value: a, label: a })),
+      options: algorithms.map((a) => ({ value: a, label: a, wrap: a })),
     },
     {
       name: 'keyId',
@@ -155,6 +155,7 @@ export const awsKms: ProviderProfile = {
           id,
           'the parameters file starts like JSON but is not valid JSON',
           'Save the output of "aws kms get-parameters-for-import" unchanged.',
+          'files.wrappingKey',
         );
       }
       const parsed = parametersJson.safeParse(json);
@@ -163,6 +164,7 @@ export const awsKms: ProviderProfile = {
           id,
           'the JSON is not GetParametersForImport output (it needs PublicKey, ImportToken and ParametersValidTo)',
           'Save the output of "aws kms get-parameters-for-import" unchanged.',
+          'files.wrappingKey',
         );
       spki = Buffer.from(parsed.data.PublicKey, 'base64');
       importToken = Buffer.from(parsed.data.ImportToken, 'base64');
@@ -174,6 +176,7 @@ export const awsKms: ProviderProfile = {
         id,
         'the import token is missing',
         'Bring ImportToken.bin from the same download as the wrapping key.',
+        'files.importToken',
       );
     const key = parseWrappingKey(spki);
     modulus(id, key, [2048, 3072, 4096]);
@@ -184,10 +187,16 @@ export const awsKms: ProviderProfile = {
         id,
         `the wrapping algorithm ${algorithm} is not one AWS KMS offers`,
         `Choose one of ${algorithms.join(', ')}: the one chosen when the parameters were downloaded.`,
+        'fields.algorithm',
       );
     const importAs = fields.importAs?.trim();
     if (importAs && !importKinds.some((k) => k === importAs))
-      throw refuse(id, `"${importAs}" is not a kind of upload`, `Choose one of ${importKinds.join(', ')}.`);
+      throw refuse(
+        id,
+        `"${importAs}" is not a kind of upload`,
+        `Choose one of ${importKinds.join(', ')}.`,
+        'fields.importAs',
+      );
     const expiry = fields.validTo?.trim();
     const description = fields.keyMaterialDescription?.trim();
     if (description && !descriptionPattern.test(description))
@@ -195,11 +204,12 @@ export const awsKms: ProviderProfile = {
         id,
         'the key material description may hold only letters, digits, spaces and : / _ . - (at most 256)',
         'Shorten or simplify the description.',
+        'fields.keyMaterialDescription',
       );
     return importOf(id, key, files.wrappingKey, {
       algorithm: known,
       providerAlgorithm: known,
-      deadline: deadline(id, validTo, true, now),
+      deadline: deadline(id, validTo, true, now, 'fields.parametersValidTo'),
       importToken,
       target: {
         keyId: field(id, fields, 'keyId', keyIdPattern, '1234abcd-12ab-34cd-56ef-1234567890ab or its ARN'),

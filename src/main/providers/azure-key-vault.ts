@@ -113,7 +113,7 @@ export const azureKeyVault: ProviderProfile = {
     return importOf(id, key, files.wrappingKey, {
       algorithm: 'RSA_AES_KEY_WRAP_SHA_1', // Azure's BYOK specification: CKM_RSA_AES_KEY_WRAP, OAEP with SHA-1
       providerAlgorithm: 'CKM_RSA_AES_KEY_WRAP',
-      deadline: deadline(id, fields.deadline, false, now),
+      deadline: deadline(id, fields.deadline, false, now, 'fields.deadline'),
       target: { kid, keyName: field(id, fields, 'keyName', /^[A-Za-z0-9-]{1,127}$/, 'tenant-cmk') },
     });
   },

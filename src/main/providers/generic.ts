@@ -22,7 +22,7 @@ export const generic: ProviderProfile = {
     {
       name: 'algorithm',
       label: 'Wrapping algorithm the service expects',
-      options: wrapAlgorithms.map((a) => ({ value: a, label: `${a}: ${wrapWords(a)}` })),
+      options: wrapAlgorithms.map((a) => ({ value: a, label: `${a}: ${wrapWords(a)}`, wrap: a })),
     },
     { name: 'deadline', label: 'Import deadline (ISO time, optional)', optional: true },
   ],
@@ -45,7 +45,7 @@ export const generic: ProviderProfile = {
     return importOf(id, key, files.wrappingKey, {
       algorithm,
       providerAlgorithm: algorithm,
-      deadline: deadline(id, fields.deadline, false, now),
+      deadline: deadline(id, fields.deadline, false, now, 'fields.deadline'),
       target: {},
     });
   },

@@ -80,7 +80,7 @@ export const googleCloudKms: ProviderProfile = {
     {
       name: 'importMethod',
       label: "Import job's method",
-      options: Object.keys(methods).map((m) => ({ value: m, label: m })),
+      options: Object.entries(methods).map(([m, { algorithm }]) => ({ value: m, label: m, wrap: algorithm })),
     },
     { name: 'importJob', label: 'Import job', hint: 'projects/…/locations/…/keyRings/…/importJobs/…' },
     { name: 'cryptoKey', label: 'Crypto key', hint: 'projects/…/locations/…/keyRings/…/cryptoKeys/…' },
@@ -144,7 +144,7 @@ export const googleCloudKms: ProviderProfile = {
     return importOf(id, key, files.wrappingKey, {
       algorithm: known.algorithm,
       providerAlgorithm: method,
-      deadline: deadline(id, fields.expireTime, true, now),
+      deadline: deadline(id, fields.expireTime, true, now, 'fields.expireTime'),
       target: {
         importJob: field(
           id,

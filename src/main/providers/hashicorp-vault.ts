@@ -57,7 +57,7 @@ export const hashicorpVault: ProviderProfile = {
     {
       name: 'hashFunction',
       label: 'hash_function of the import',
-      options: Object.keys(hashes).map((h) => ({ value: h, label: h })),
+      options: Object.entries(hashes).map(([h, wrap]) => ({ value: h, label: h, wrap })),
     },
     {
       name: 'importAs',
@@ -103,7 +103,7 @@ export const hashicorpVault: ProviderProfile = {
     return importOf(id, key, files.wrappingKey, {
       algorithm: hashes[hash] ?? 'RSA_AES_KEY_WRAP_SHA_256',
       providerAlgorithm: `hash_function=${hash}`,
-      deadline: deadline(id, fields.deadline, false, now),
+      deadline: deadline(id, fields.deadline, false, now, 'fields.deadline'),
       target: {
         mount: field(id, { mount: fields.mount?.trim() || 'transit' }, 'mount', /^[A-Za-z0-9_/-]{1,128}$/, 'transit'),
         keyName: field(id, fields, 'keyName', /^[A-Za-z0-9_.-]{1,128}$/, 'tenant-cmk'),

@@ -2,7 +2,8 @@
  * Every provider Keyward prepares keys for, one module each: adding a provider is writing its module
  * (a ProviderProfile) and listing it here (its id and name go in src/shared/providers.ts).
  */
-import type { CmkSpec } from '../../shared/keys';
+import type { ChoiceOption } from '../../shared/choice-option';
+import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import {
   providerIds,
   providerNames,
@@ -82,10 +83,45 @@ export function uploadGuide(terms: ImportTerms, key: GuidedKey, files: string[])
   return profiles[terms.provider].guide(terms, key, files);
 }
 
-/** What the form asks for each provider, from the declared fields. */
-export const providerForms: ProviderForm[] = providerIds.map((provider) => ({
-  id: provider,
-  name: providerNames[provider],
-  fields: profiles[provider].fields,
-  ...(profiles[provider].importTokenFile ? { importTokenFile: profiles[provider].importTokenFile } : {}),
+/** Each key type with what a provider says against it, leaving out the types it takes. */
+function refusals(why: (spec: CmkSpec) => string | undefined): Partial<Record<CmkSpec, string>> {
+  return Object.fromEntries(cmkSpecs.flatMap((spec) => (why(spec) ? [[spec, why(spec)]] : [])));
+}
+
+/**
+ * A wrap option with the key types the provider refuses under it at every size of wrapping key it offers
+ * for it (the plan is judged again on the real key and fields: this only thins the form's choices).
+ */
+function withRefusals(profile: ProviderProfile, option: ChoiceOption): ChoiceOption {
+  const { wrap } = option;
+  if (!wrap) return option;
+  const sizes = profile.wraps.filter((w) => w.algorithm === wrap).flatMap((w) => w.modulusBits);
+  const refused = refusals((spec) => {
+    const reasons = sizes.map((modulusBits) =>
+      profile.refusal(spec, { provider: profile.id, algorithm: wrap, providerAlgorithm: '', modulusBits, target: {} }),
+    );
+    return reasons.every(Boolean) ? reasons[0] : undefined;
+  });
+  return Object.keys(refused).length ? { ...option, refusedFor: refused } : option;
+}
+
+/** What the form asks for each provider, from the declared fields, with what it refuses. */
+export const providerForms: ProviderForm[] = providerIds.map((provider) => {
+  const profile = profiles[provider];
+  return {
+    id: provider,
+    name: providerNames[provider],
+    fields: profile.fields.map((f) =>
+      f.options ? { ...f, options: f.options.map((o) => withRefusals(profile, o)) } : f,
+    ),
+    ...(profile.importTokenFile ? { importTokenFile: profile.importTokenFile } : {}),
+    refusedFor: refusals((spec) => keyTypeRefused(provider, spec)),
+  };
+});
+
+/** The providers as a choice, each with the key types it never imports (a key generated for it). */
+export const providerOptions: ChoiceOption[] = providerForms.map((p) => ({
+  value: p.id,
+  label: p.name,
+  ...(Object.keys(p.refusedFor).length ? { refusedFor: p.refusedFor } : {}),
 }));

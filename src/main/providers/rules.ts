@@ -18,11 +18,13 @@ import type { ParsedWrappingKey } from './wrapping-key-file';
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-export function refuse(provider: ProviderId, why: string, nextStep: string): KeywardError {
+/** `field`: the plan's value it is about (fields.keyId, files.wrappingKey), where one is. */
+export function refuse(provider: ProviderId, why: string, nextStep: string, field?: string): KeywardError {
   return new KeywardError(
     'INVALID_REQUEST',
     `The ${providerNames[provider]} import parameters were refused: ${why}.`,
     nextStep,
+    field,
   );
 }
 
@@ -36,12 +38,18 @@ export function field(
 ): string {
   const value = fields[name]?.trim();
   if (!value)
-    throw refuse(provider, `${name} is missing`, `Copy ${name} from the provider's console (for example ${example}).`);
+    throw refuse(
+      provider,
+      `${name} is missing`,
+      `Copy ${name} from the provider's console (for example ${example}).`,
+      `fields.${name}`,
+    );
   if (!pattern.test(value) || value.length > 512)
     throw refuse(
       provider,
       `${name} "${value.slice(0, 80)}" is not in the provider's format`,
       `Copy ${name} exactly (for example ${example}).`,
+      `fields.${name}`,
     );
   return value;
 }
@@ -60,12 +68,13 @@ export function choice<T extends string>(
       provider,
       `${name} "${String(value).slice(0, 80)}" is not one it allows`,
       `Choose one of ${allowed.join(', ')}.`,
+      `fields.${name}`,
     );
   return found;
 }
 
 /** A time given as ISO 8601, or as epoch seconds (AWS's API output). */
-function timeOf(provider: ProviderId, value: string | number, what: string): Date {
+function timeOf(provider: ProviderId, value: string | number, what: string, field?: string): Date {
   const time =
     typeof value === 'number' || /^\d+(\.\d+)?$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
   if (Number.isNaN(time.getTime()))
@@ -73,6 +82,7 @@ function timeOf(provider: ProviderId, value: string | number, what: string): Dat
       provider,
       `${what} "${String(value)}" is not a time`,
       'Give it as an ISO 8601 time, e.g. 2026-11-24T10:00:00Z.',
+      field,
     );
   return time;
 }
@@ -83,6 +93,8 @@ export function deadline(
   value: string | number | undefined,
   required: boolean,
   now: Date,
+  /** The plan value it came from (fields.expireTime), for the form to show the refusal there. */
+  field?: string,
 ): string | null {
   if (value === undefined || value === '') {
     if (required)
@@ -90,15 +102,17 @@ export function deadline(
         provider,
         'the import deadline (expiry time) is missing',
         "Copy the expiry time from the provider's console.",
+        field,
       );
     return null;
   }
-  const time = timeOf(provider, value, 'the deadline');
+  const time = timeOf(provider, value, 'the deadline', field);
   if (time.getTime() <= now.getTime())
     throw refuse(
       provider,
       `the import window closed at ${time.toISOString()}`,
       'Download new import parameters (wrapping key and, for AWS, import token) from the provider.',
+      field,
     );
   return time.toISOString();
 }

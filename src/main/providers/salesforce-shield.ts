@@ -44,8 +44,9 @@ export const salesforceShield: ProviderProfile = {
       label: 'Hash of the RSA-OAEP padding',
       hint: 'SHA512, which Salesforce recommends; SHA1 is still accepted for field, file and event bus secrets.',
       options: [
-        { value: 'SHA512', label: 'SHA-512 (recommended by Salesforce)' },
-        { value: 'SHA1', label: 'SHA-1' },
+        // The OAEP wraps stand for the hash the token must do (the RSA-AES wrap of index secrets needs it too).
+        { value: 'SHA512', label: 'SHA-512 (recommended by Salesforce)', wrap: 'RSAES_OAEP_SHA_512' },
+        { value: 'SHA1', label: 'SHA-1', wrap: 'RSAES_OAEP_SHA_1' },
       ],
     },
     { name: 'deadline', label: 'Upload deadline (ISO time, optional)', optional: true },
@@ -83,8 +84,8 @@ export const salesforceShield: ProviderProfile = {
         'Choose SHA512.',
       );
     const algorithm = algorithmOf(secretType, hash);
-    const certificateEnd = deadline(id, key.certificate.notAfter, true, now);
-    const given = deadline(id, fields.deadline, false, now);
+    const certificateEnd = deadline(id, key.certificate.notAfter, true, now, 'files.wrappingKey');
+    const given = deadline(id, fields.deadline, false, now, 'fields.deadline');
     return importOf(id, key, files.wrappingKey, {
       algorithm,
       providerAlgorithm: secretTypes[secretType].rsaAes ? 'CKM_RSA_AES_KEY_WRAP' : `RSA-OAEP ${hash}`,

@@ -231,20 +231,37 @@ export class CeremonyStore {
       );
   }
 
-  /** The completed steps, in any ceremony, that perform one of these actions, with their planned parameters. */
-  doneSteps(
-    actions: string[],
-  ): { ceremonyId: string; index: number; action: string; params: Record<string, StepValue> }[] {
+  /** The completed steps, in any ceremony, that perform one of these actions, with their planned parameters and result, oldest first. */
+  doneSteps(actions: string[]): {
+    ceremonyId: string;
+    index: number;
+    action: string;
+    params: Record<string, StepValue>;
+    result: Record<string, StepValue>;
+    endedAt: string;
+  }[] {
     if (actions.length === 0) return [];
     const rows = this.db
       .prepare(
-        `SELECT s.ceremony_id AS id, s.step AS step, c.plan AS plan FROM ceremony_steps s JOIN ceremonies c ON c.id = s.ceremony_id
-         WHERE s.state = 'done' AND s.action IN (${actions.map(() => '?').join(', ')})`,
+        `SELECT s.ceremony_id AS id, s.step AS step, s.result AS result, s.ended_at AS ended_at, c.plan AS plan
+         FROM ceremony_steps s JOIN ceremonies c ON c.id = s.ceremony_id
+         WHERE s.state = 'done' AND s.action IN (${actions.map(() => '?').join(', ')}) ORDER BY s.ended_at`,
       )
-      .all(...actions) as { id: string; step: number; plan: string }[];
-    return rows.flatMap(({ id, step, plan }) => {
+      .all(...actions) as { id: string; step: number; result: string | null; ended_at: string | null; plan: string }[];
+    return rows.flatMap(({ id, step, result, ended_at, plan }) => {
       const planned = (JSON.parse(plan) as CeremonyPlan).steps[step];
-      return planned ? [{ ceremonyId: id, index: step, action: planned.action, params: planned.params }] : [];
+      return planned
+        ? [
+            {
+              ceremonyId: id,
+              index: step,
+              action: planned.action,
+              params: planned.params,
+              result: result ? (JSON.parse(result) as Record<string, StepValue>) : {},
+              endedAt: ended_at ?? '',
+            },
+          ]
+        : [];
     });
   }
 

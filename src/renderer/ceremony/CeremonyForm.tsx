@@ -2,22 +2,35 @@ import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import {
   planFromForm,
   versionValue,
-  type ChoiceOption,
   type FormField,
   type FormLists,
   type FormValues,
 } from '../../shared/ceremony-forms';
+import { availableValue, whyUnavailable, type ChoiceOption, type Circumstances } from '../../shared/choice-option';
+import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import { officerRoles } from '../../shared/officers';
 import type { ProviderForm } from '../../shared/providers';
+import { isInShareFolder } from '../../shared/share-files';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { concerns, FieldError } from '../components/FieldError';
 import { roleLabels } from '../format';
 import { useApp } from '../store';
 import { formChoices, useCatalogue } from './ceremony-types';
+import { DestroyNotice } from './DestroyNotice';
 import { DrivePicker } from './DrivePicker';
 import { useCeremony } from './store';
 
 type Fields = FormValues;
 type Lists = FormLists;
+
+/** Where a field's refusal is shown, when the last plan was refused over it. */
+interface FieldProblem {
+  id: string;
+  node: ReactNode;
+}
+
+const describedBy = (...ids: (string | false | undefined)[]): string | undefined =>
+  ids.filter(Boolean).join(' ') || undefined;
 
 function Text({
   id,
@@ -25,13 +38,15 @@ function Text({
   value,
   onChange,
   hint,
+  problem,
   type = 'text',
 }: {
   id: string;
   label: string;
   value: string;
   onChange: (v: string) => void;
-  hint?: string;
+  hint?: string | undefined;
+  problem?: FieldProblem | undefined;
   type?: string;
 }) {
   return (
@@ -43,17 +58,23 @@ function Text({
         type={type}
         value={value}
         onChange={(event) => onChange(event.target.value)}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={describedBy(hint && `${id}-hint`, problem?.id)}
       />
       {hint && (
         <span id={`${id}-hint`} className="hint">
           {hint}
         </span>
       )}
+      {problem?.node}
     </div>
   );
 }
 
+/**
+ * One of several options. Those the token or the provider cannot serve here are shown disabled, each
+ * with why, and the value falls back to the first that can be served (see shared/choice-option.ts).
+ */
 function Choice({
   id,
   label,
@@ -61,34 +82,60 @@ function Choice({
   options,
   onChange,
   hint,
+  problem,
+  circumstances = {},
 }: {
   id: string;
   label: string;
   value: string;
-  options: { value: string; label: string }[];
+  options: ChoiceOption[];
   onChange: (v: string) => void;
   hint?: string | undefined;
+  problem?: FieldProblem | undefined;
+  circumstances?: Circumstances;
 }) {
+  const unavailable = options.flatMap((o) => {
+    const why = whyUnavailable(o, circumstances);
+    return why ? [{ option: o, why }] : [];
+  });
   return (
     <div className="form-field">
       <label htmlFor={id}>{label}</label>
       <select
         id={id}
-        value={value}
+        value={availableValue(options, value, circumstances)}
         onChange={(event) => onChange(event.target.value)}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={describedBy(hint && `${id}-hint`, unavailable.length > 0 && `${id}-unavailable`, problem?.id)}
       >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        {options.map((o) => {
+          const off = unavailable.some((u) => u.option === o);
+          return (
+            <option key={o.value} value={o.value} disabled={off}>
+              {o.label}
+              {off ? ' (not possible here)' : ''}
+            </option>
+          );
+        })}
       </select>
       {hint && (
         <span id={`${id}-hint`} className="hint">
           {hint}
         </span>
       )}
+      {unavailable.length > 0 && (
+        <div id={`${id}-unavailable`} className="hint">
+          Not offered here:
+          <ul className="unavailable" aria-label="Options not offered here">
+            {unavailable.map(({ option, why }) => (
+              <li key={option.value}>
+                {option.label}: {why}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {problem?.node}
     </div>
   );
 }
@@ -97,10 +144,14 @@ function Choice({
 export function CeremonyForm() {
   const inventory = useApp((s) => s.inventory);
   const officers = useApp((s) => s.officers);
+  const sheet = useApp((s) => s.tokenSheet);
   const loadInventory = useApp((s) => s.loadInventory);
   const loadOfficers = useApp((s) => s.loadOfficers);
+  const loadTokenSheet = useApp((s) => s.loadTokenSheet);
   const plan = useCeremony((s) => s.plan);
   const working = useCeremony((s) => s.working);
+  const error = useCeremony((s) => s.error);
+  const dismissError = useCeremony((s) => s.dismissError);
   const requested = useCeremony((s) => s.requested);
   const request = useCeremony((s) => s.request);
   const catalogue = useCatalogue();
@@ -111,10 +162,18 @@ export function CeremonyForm() {
   useEffect(() => {
     if (requested) request(undefined);
   }, [requested, request]);
-  const [f, setF] = useState<Fields>({ provider: 'aws-kms' });
+  const [f, setF] = useState<Fields>({});
   const [present, setPresent] = useState<string[]>([]);
   const [lists, setLists] = useState<Lists>({});
-  const set = (name: string) => (value: string) => setF((old) => ({ ...old, [name]: value }));
+  const formError = error?.form ? error : undefined;
+  /** Any change to what was refused clears the refusal: it was about the values as they were. */
+  const changed = () => {
+    if (formError) dismissError();
+  };
+  const set = (name: string) => (value: string) => {
+    changed();
+    setF((old) => ({ ...old, [name]: value }));
+  };
 
   const loadDrives = useCeremony((s) => s.loadDrives);
   useEffect(() => {
@@ -122,47 +181,116 @@ export function CeremonyForm() {
     void loadInventory();
     void loadOfficers();
     void loadDrives();
-  }, [loadInventory, loadOfficers, loadDrives]);
+    void loadTokenSheet();
+  }, [loadInventory, loadOfficers, loadDrives, loadTokenSheet]);
 
   const keys = inventory.state === 'ready' ? inventory.value.keys : [];
-  const allVersions = keys.flatMap((k) =>
-    k.versions
-      .filter((v) => v.state !== 'destroyed')
-      .map((v) => ({
-        value: versionValue(k.name, v.version),
-        label: `${k.name} v${v.version} (${v.state}, KCV ${v.kcv.toUpperCase()})`,
-      })),
-  );
+  const versionsOf = (include: 'not-destroyed' | 'all') =>
+    keys.flatMap((k) =>
+      k.versions
+        .filter((v) => include === 'all' || v.state !== 'destroyed')
+        .map((v) => ({ value: versionValue(k.name, v.version), key: k, version: v })),
+    );
+  const allVersions = versionsOf('not-destroyed').map(({ value, key, version }) => ({
+    value,
+    label: `${key.name} v${version.version} (${version.state}, KCV ${version.kcv.toUpperCase()})`,
+  }));
   const active = officers.state === 'ready' ? officers.value.officers.filter((o) => o.state !== 'removed') : [];
   const choice = choices.find((c) => c.type === type);
+  const form = type === 'plan-file' ? [] : (choice?.form ?? []);
+  // A form that destroys a key takes a distinct, danger-styled action.
+  const destroys = form.some((field) => field.kind === 'destroy-confirmation');
   const toggle = (list: string[], item: string, on: boolean): string[] =>
     on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
 
+  // What the options are judged against: the token's sheet, and the key the ceremony acts on (its type, its provider).
+  const capabilities = sheet.state === 'ready' ? sheet.value.capabilities : undefined;
+  const versionField = form.find((field) => field.kind === 'key-version');
+  const chosenKey = versionField
+    ? versionsOf('not-destroyed').find((v) => v.value === f[versionField.path])?.key
+    : undefined;
+  const asSpec = (value: string | undefined): CmkSpec | undefined => cmkSpecs.find((s) => s === value);
+
+  // The values as the form shows them and the plan gets them: a choice the token or provider cannot serve
+  // falls back to the first that can, so the default is always doable.
+  const shown: Fields = { ...f };
+  for (const field of form) {
+    if (field.kind === 'choice') {
+      const spec = field.specFrom ? asSpec(shown[field.specFrom]) : chosenKey?.spec;
+      shown[field.path] = availableValue(field.options, f[field.path] ?? field.initial, { capabilities, spec });
+    }
+    if (field.kind === 'provider') {
+      const spec = chosenKey?.spec;
+      const provider = field.providers.find(
+        (p) =>
+          p.id ===
+          availableValue(providerOptionsOf(field.providers), f.provider ?? chosenKey?.provider ?? '', { spec }),
+      );
+      if (!provider) continue;
+      shown.provider = provider.id;
+      for (const p of provider.fields)
+        if (p.options)
+          shown[`field.${p.name}`] = availableValue(p.options, f[`field.${p.name}`] ?? p.options[0]?.value ?? '', {
+            capabilities,
+            spec,
+          });
+    }
+  }
+
+  // A refusal about one value is shown at its field; any other at the Plan button.
+  const refusedField = formError?.error.field;
+  const renderedPaths = form.flatMap((field): string[] => {
+    if (field.kind === 'provider') return ['provider', 'files', 'fields'];
+    return 'path' in field ? [field.path] : [];
+  });
+  const claimed =
+    type !== 'plan-file' &&
+    (concerns('officers', refusedField) || renderedPaths.some((p) => concerns(p, refusedField)));
+  const problemAt = (path: string): FieldProblem | undefined =>
+    formError && concerns(path, refusedField)
+      ? {
+          id: 'form-problem',
+          node: <FieldError id="form-problem" title={formError.title} error={formError.error} />,
+        }
+      : undefined;
+
   /** The provider chosen, and the fields it declares (a choice, or typed text). */
   const providerSection = (providers: ProviderForm[]) => {
-    const provider = providers.find((p) => p.id === f.provider) ?? providers[0];
+    const provider = providers.find((p) => p.id === shown.provider) ?? providers[0];
+    const spec = chosenKey?.spec;
     return (
       <>
         <Choice
           id="provider"
           label="Provider"
           value={provider?.id ?? ''}
-          options={providers.map((p) => ({ value: p.id, label: p.name }))}
+          options={providerOptionsOf(providers)}
           onChange={set('provider')}
+          circumstances={{ spec }}
+          problem={problemAt('provider')}
+          {...(chosenKey?.provider
+            ? { hint: `${chosenKey.name} was generated for ${providerNameOf(providers, chosenKey.provider)}.` }
+            : {})}
         />
         <DrivePicker
           label="The provider's wrapping key file"
           mode="file"
           value={f.wrappingKeyFile ?? ''}
           onChange={set('wrappingKeyFile')}
-        />
+          offers={(e) => !isInShareFolder(e.path)}
+        >
+          {problemAt('files.wrappingKey')?.node}
+        </DrivePicker>
         {provider?.importTokenFile && (
           <DrivePicker
             label={provider.importTokenFile}
             mode="file"
             value={f.importTokenFile ?? ''}
             onChange={set('importTokenFile')}
-          />
+            offers={(e) => !isInShareFolder(e.path)}
+          >
+            {problemAt('files.importToken')?.node}
+          </DrivePicker>
         )}
         {provider?.fields.map((p) =>
           p.options ? (
@@ -170,10 +298,12 @@ export function CeremonyForm() {
               key={p.name}
               id={`field-${p.name}`}
               label={p.label}
-              value={f[`field.${p.name}`] ?? p.options[0]?.value ?? ''}
+              value={shown[`field.${p.name}`] ?? ''}
               options={p.options}
               onChange={set(`field.${p.name}`)}
               hint={p.hint}
+              circumstances={{ capabilities, spec }}
+              problem={problemAt(`fields.${p.name}`)}
             />
           ) : (
             <Text
@@ -183,16 +313,21 @@ export function CeremonyForm() {
               value={f[`field.${p.name}`] ?? ''}
               onChange={set(`field.${p.name}`)}
               hint={p.hint}
+              problem={problemAt(`fields.${p.name}`)}
             />
           ),
         )}
+        {/* A refusal of the provider's parameters as a whole (not one field's): at the provider's section. */}
+        {!provider?.fields.some((p) => concerns(`fields.${p.name}`, refusedField)) && problemAt('fields')?.node}
       </>
     );
   };
 
   const list = (path: string): string[] => lists[path] ?? [];
-  const setList = (path: string, next: (old: string[]) => string[]) =>
+  const setList = (path: string, next: (old: string[]) => string[]) => {
+    changed();
     setLists((old) => ({ ...old, [path]: next(old[path] ?? []) }));
+  };
   /** Several of a list, as checkboxes under a legend (key versions, roles): the plan gets the values ticked. */
   const checkboxGroup = (path: string, legend: string, items: { value: string; label: ReactNode }[]) => (
     <fieldset key={path}>
@@ -207,6 +342,7 @@ export function CeremonyForm() {
           {item.label}
         </label>
       ))}
+      {problemAt(path)?.node}
     </fieldset>
   );
 
@@ -265,9 +401,14 @@ export function CeremonyForm() {
           key={field.path}
           id={choice.id}
           label={choice.label}
-          value={f[field.path] ?? choice.initial}
+          value={shown[field.path] ?? choice.initial}
           options={choice.options}
           onChange={set(field.path)}
+          problem={problemAt(field.path)}
+          circumstances={{
+            capabilities,
+            spec: field.kind === 'choice' && field.specFrom ? asSpec(shown[field.specFrom]) : chosenKey?.spec,
+          }}
         />
       );
     switch (field.kind) {
@@ -280,9 +421,11 @@ export function CeremonyForm() {
             value={f[field.path] ?? field.initial ?? ''}
             onChange={set(field.path)}
             hint={field.hint}
+            problem={problemAt(field.path)}
           />
         );
-      case 'variables':
+      case 'variables': {
+        const problem = problemAt(field.path);
         return (
           <div className="form-field" key={field.path}>
             <label htmlFor={field.id}>{field.label}</label>
@@ -292,25 +435,26 @@ export function CeremonyForm() {
               rows={3}
               value={f[field.path] ?? ''}
               onChange={(event) => set(field.path)(event.target.value)}
-              aria-describedby={`${field.id}-hint`}
+              aria-invalid={problem ? true : undefined}
+              aria-describedby={describedBy(`${field.id}-hint`, problem?.id)}
               spellCheck={false}
             />
             <span id={`${field.id}-hint`} className="hint">
               {field.hint}
             </span>
+            {problem?.node}
           </div>
         );
+      }
       case 'key-versions':
         return checkboxGroup(
           field.path,
           field.legend,
           field.include === 'all'
-            ? keys.flatMap((k) =>
-                k.versions.map((v) => ({
-                  value: versionValue(k.name, v.version),
-                  label: `${k.name} v${v.version} (${v.state})`,
-                })),
-              )
+            ? versionsOf('all').map(({ value, key, version }) => ({
+                value,
+                label: `${key.name} v${version.version} (${version.state})`,
+              }))
             : allVersions,
         );
       case 'roles':
@@ -326,14 +470,17 @@ export function CeremonyForm() {
             label={field.label}
             mode="drive"
             value={f[field.path] ?? ''}
-            onChange={(path, drive) =>
+            onChange={(path, drive) => {
+              changed();
               setF((old) => ({
                 ...old,
                 [field.path]: path,
                 ...(field.drivePath ? { [field.drivePath]: drive.label ?? drive.device } : {}),
-              }))
-            }
-          />
+              }));
+            }}
+          >
+            {problemAt(field.path)?.node}
+          </DrivePicker>
         );
       case 'folder':
         return (
@@ -343,7 +490,9 @@ export function CeremonyForm() {
             mode="folder"
             value={f[field.path] ?? ''}
             onChange={set(field.path)}
-          />
+          >
+            {problemAt(field.path)?.node}
+          </DrivePicker>
         );
       case 'file-on-drive':
         return (
@@ -360,6 +509,7 @@ export function CeremonyForm() {
               value={f[`${field.path}.name`] ?? ''}
               onChange={set(`${field.path}.name`)}
               hint={field.hint}
+              problem={problemAt(field.path)}
             />
           </Fragment>
         );
@@ -370,10 +520,25 @@ export function CeremonyForm() {
             label={field.legend}
             value={list(field.path)}
             onChange={(paths) => setList(field.path, () => paths)}
-          />
+          >
+            {problemAt(field.path)?.node}
+          </DrivePickerMany>
         );
       case 'provider':
         return <Fragment key="provider">{providerSection(field.providers)}</Fragment>;
+      case 'destroy-confirmation': {
+        const chosen = versionsOf('not-destroyed').find((v) => versionField && v.value === f[versionField.path]);
+        return (
+          <DestroyNotice
+            key={field.path}
+            inventory={inventory.state === 'ready' ? inventory.value : undefined}
+            chosen={chosen ? { name: chosen.key.name, version: chosen.version.version } : undefined}
+            confirm={f[field.path] ?? ''}
+            onConfirm={set(field.path)}
+            problem={problemAt(field.path)}
+          />
+        );
+      }
     }
   };
 
@@ -393,7 +558,7 @@ export function CeremonyForm() {
         onSubmit={(event) => {
           event.preventDefault();
           if (type === 'plan-file') void plan({ planFile: f.planFile ?? '' });
-          else if (choice) void plan({ plan: planFromForm(type, choice.form, f, present, lists) });
+          else if (choice) void plan({ plan: planFromForm(type, choice.form, shown, present, lists) });
         }}
       >
         <Choice
@@ -404,7 +569,10 @@ export function CeremonyForm() {
             ...choices.map((c) => ({ value: c.type, label: c.title })),
             { value: 'plan-file', label: 'Run a plan file from a drive' },
           ]}
-          onChange={setType}
+          onChange={(next) => {
+            changed();
+            setType(next);
+          }}
         />
         <p className="hint">
           {choice?.description ??
@@ -421,34 +589,53 @@ export function CeremonyForm() {
                   <input
                     type="checkbox"
                     checked={present.includes(o.id)}
-                    onChange={(event) => setPresent((old) => toggle(old, o.id, event.target.checked))}
+                    onChange={(event) => {
+                      changed();
+                      setPresent((old) => toggle(old, o.id, event.target.checked));
+                    }}
                   />
                   {o.displayName} ({o.id}, {roleLabels[o.role]})
                 </label>
               ))}
+              {problemAt('officers')?.node}
             </fieldset>
-            {choice?.form.map(fieldOf)}
+            {form.map(fieldOf)}
           </>
         )}
-        <div>
-          <button type="submit" className="primary" disabled={working !== undefined}>
-            Plan the ceremony
+        <div className="form-actions">
+          <button
+            type="submit"
+            className={destroys ? 'danger' : 'primary'}
+            disabled={working !== undefined}
+            aria-describedby={formError && !claimed ? 'form-problem' : undefined}
+          >
+            {destroys ? 'Plan the destruction' : 'Plan the ceremony'}
           </button>
+          {formError && !claimed && <FieldError id="form-problem" title={formError.title} error={formError.error} />}
         </div>
       </form>
     </section>
   );
 }
 
+/** The providers as options, each with the key types it never imports. */
+const providerOptionsOf = (providers: ProviderForm[]): ChoiceOption[] =>
+  providers.map((p) => ({ value: p.id, label: p.name, refusedFor: p.refusedFor }));
+
+const providerNameOf = (providers: ProviderForm[], id: string): string =>
+  providers.find((p) => p.id === id)?.name ?? id;
+
 /** Several drives, one per custodian (a backup's shares). */
 function DrivePickerMany({
   label,
   value,
   onChange,
+  children,
 }: {
   label: string;
   value: string[];
   onChange: (paths: string[]) => void;
+  children?: ReactNode;
 }) {
   const drives = useCeremony((s) => s.drives);
   return (
@@ -469,6 +656,7 @@ function DrivePickerMany({
               {d.label ?? d.device} <span className="mono">{d.mountPoint}</span>
             </label>
           ))}
+      {children}
     </fieldset>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { DriveEntry, RemovableDrive } from '../../shared/media';
 import { call } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -13,12 +13,16 @@ interface Props {
   mode: 'drive' | 'file' | 'folder';
   value: string;
   onChange: (path: string, drive: RemovableDrive) => void;
+  /** Shown at the end of the group (a refusal of the value picked here). */
+  children?: ReactNode;
+  /** In file mode, the files worth offering (a custodian's share is never offered as a wrapping key). */
+  offers?: (entry: DriveEntry) => boolean;
 }
 
 const driveName = (d: RemovableDrive): string => `${d.label ?? d.device}${d.practice ? ' (practice folder)' : ''}`;
 
 /** Removable drives (practice folders on the rehearsal token), with free space; in file mode, the files on the chosen drive. */
-export function DrivePicker({ label, mode, value, onChange }: Props) {
+export function DrivePicker({ label, mode, value, onChange, children, offers = () => true }: Props) {
   const drives = useCeremony((s) => s.drives);
   const loadDrives = useCeremony((s) => s.loadDrives);
   const [entries, setEntries] = useState<Loadable<DriveEntry[]>>({ state: 'idle' });
@@ -33,6 +37,20 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
     setBrowsing(drive);
     setEntries({ state: 'loading' });
     setEntries(loaded(await call('listDriveFiles', { mountPoint: drive.mountPoint })));
+  };
+
+  const offered = entries.state === 'ready' ? entries.value.filter((e) => e.kind === mode && offers(e)) : [];
+
+  /** The drives, and the files of the drive being browsed (a file copied onto it since shows up). */
+  const lookAgain = async () => {
+    await loadDrives();
+    const now = useCeremony.getState().drives;
+    const still = now.state === 'ready' ? now.value.find((d) => d.mountPoint === browsing?.mountPoint) : undefined;
+    if (still) await browse(still);
+    else {
+      setBrowsing(undefined);
+      setEntries({ state: 'idle' });
+    }
   };
 
   return (
@@ -60,7 +78,7 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
             </span>
           </label>
         ))}
-      <button type="button" className="link-button" onClick={() => void loadDrives()}>
+      <button type="button" className="link-button" onClick={() => void lookAgain()}>
         Look for drives again
       </button>
       {mode !== 'drive' && browsing && entries.state === 'ready' && (
@@ -69,31 +87,28 @@ export function DrivePicker({ label, mode, value, onChange }: Props) {
           role="group"
           aria-label={`${mode === 'file' ? 'Files' : 'Folders'} on ${driveName(browsing)}`}
         >
-          {entries.value.filter((e) => e.kind === mode).length === 0 && (
-            <p>This drive holds no {mode === 'file' ? 'files' : 'folders'}.</p>
-          )}
-          {entries.value
-            .filter((e) => e.kind === mode)
-            .map((e) => {
-              const path = `${browsing.mountPoint}/${e.path}`;
-              return (
-                <label key={e.path} className="choice">
-                  <input
-                    type="radio"
-                    name={`${name}-file`}
-                    checked={value === path}
-                    onChange={() => onChange(path, browsing)}
-                  />
-                  <span className="mono">{e.path}</span>
-                  <span className="hint">{bytesText(e.sizeBytes)}</span>
-                </label>
-              );
-            })}
+          {offered.length === 0 && <p>This drive holds no {mode === 'file' ? 'files' : 'folders'} to pick here.</p>}
+          {offered.map((e) => {
+            const path = `${browsing.mountPoint}/${e.path}`;
+            return (
+              <label key={e.path} className="choice">
+                <input
+                  type="radio"
+                  name={`${name}-file`}
+                  checked={value === path}
+                  onChange={() => onChange(path, browsing)}
+                />
+                <span className="mono">{e.path}</span>
+                <span className="hint">{bytesText(e.sizeBytes)}</span>
+              </label>
+            );
+          })}
         </div>
       )}
       {mode !== 'drive' && entries.state === 'failed' && (
         <ErrorPanel title="The files could not be listed" error={entries.error} />
       )}
+      {children}
     </fieldset>
   );
 }

@@ -39,6 +39,8 @@ export function StepPanel({
   );
   const ready = stillNeeded === 0 && inputsComplete(stepView.inputs, inputs);
   const newOfficer = typeof planned.params.id === 'string' ? planned.params.id : undefined;
+  // Crypto-shredding takes a distinct, danger-styled action.
+  const destroys = planned.action === 'destroy-version';
 
   return (
     <section className="card current-step" aria-labelledby="current-step-heading">
@@ -111,9 +113,15 @@ export function StepPanel({
           {...(newOfficer ? { newOfficer } : {})}
         />
       )}
+      {destroys && (
+        <p className="finding finding-danger">
+          This step destroys the key version in the HSM. It cannot be undone: read the plan&apos;s description above
+          once more before running it.
+        </p>
+      )}
       <button
         type="button"
-        className="primary"
+        className={destroys ? 'danger' : 'primary'}
         disabled={!ready || working !== undefined}
         onClick={() => {
           const given = inputs;

@@ -19,8 +19,11 @@ interface CeremonyState {
   open: CeremonyView | undefined;
   /** What Keyward is doing now (the screen says so and stays responsive); undefined when idle. */
   working: { what: string; since: number } | undefined;
-  /** The last action's refusal or failure, shown until the next action. */
-  error: { title: string; error: KeywardErrorData } | undefined;
+  /**
+   * The last action's refusal or failure, shown until the next action or a change to what was refused;
+   * `form`: the ceremony form's (shown at its field, or at its Plan button), not the screen's.
+   */
+  error: { title: string; error: KeywardErrorData; form?: true } | undefined;
   /** Read-back verification of each bundle folder written by the open ceremony. */
   bundleChecks: Record<string, Loadable<BundleCheck>>;
   transcript: Loadable<string>;
@@ -29,6 +32,8 @@ interface CeremonyState {
   loadList: () => Promise<void>;
   loadDrives: () => Promise<void>;
   login: (pinParts: string[]) => Promise<boolean>;
+  /** Ends the session: the token is logged out and any open ceremony is left (it waits in the list). */
+  logout: () => Promise<boolean>;
   initialise: (request: RequestOf<'initialiseWorkstation'>) => Promise<boolean>;
   plan: (request: RequestOf<'planCeremony'>) => Promise<boolean>;
   openCeremony: (id: string) => Promise<void>;
@@ -48,12 +53,17 @@ interface CeremonyState {
 
 export const useCeremony = create<CeremonyState>((set, get) => {
   /** Runs one call with the working indicator; a failure is kept for the screen, with its title. */
-  async function act<T>(what: string, title: string, run: () => Promise<Result<T>>): Promise<T | undefined> {
+  async function act<T>(
+    what: string,
+    title: string,
+    run: () => Promise<Result<T>>,
+    form = false,
+  ): Promise<T | undefined> {
     set({ working: { what, since: Date.now() }, error: undefined });
     try {
       const result = await run();
       if (!result.ok) {
-        set({ error: { title, error: result.error } });
+        set({ error: { title, error: result.error, ...(form ? { form: true as const } : {}) } });
         // Main may have changed the ceremony before refusing (a step that failed is recorded as failed).
         const open = get().open;
         if (open) {
@@ -112,6 +122,13 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       return true;
     },
 
+    logout: async () => {
+      const done = await act('Logging out of the token', 'The session did not end', () => call('logoutToken', {}));
+      set({ open: undefined, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
+      await get().loadList();
+      return done !== undefined;
+    },
+
     initialise: async (request) => {
       const result = await act(
         'Creating the workstation signing key in the token and enrolling the founding officers',
@@ -123,8 +140,11 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     },
 
     plan: async (request) => {
-      const view = await act('Planning the ceremony', 'The ceremony could not be planned', () =>
-        call('planCeremony', request),
+      const view = await act(
+        'Planning the ceremony',
+        'The ceremony could not be planned',
+        () => call('planCeremony', request),
+        true,
       );
       if (!view) return false;
       set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });

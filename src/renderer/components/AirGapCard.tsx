@@ -13,18 +13,16 @@ import { FindingList } from './FindingList';
  * ceremonies wait until a security officer has acknowledged exactly those findings.
  */
 export function AirGapCard() {
-  const [status, setStatus] = useState<Loadable<AirGapView>>({ state: 'loading' });
+  const status = useApp((s) => s.airGap);
+  const check = useApp((s) => s.loadAirGap);
+  const acknowledged = useApp((s) => s.airGapAcknowledged);
   const [refusal, setRefusal] = useState<Loadable<AirGapView>>({ state: 'idle' });
   const officers = useApp((s) => s.officers);
   const loadOfficers = useApp((s) => s.loadOfficers);
-  const check = async () => {
-    setStatus({ state: 'loading' });
-    setStatus(loaded(await call('getAirGapStatus', {})));
-  };
   useEffect(() => {
     void check();
     void loadOfficers();
-  }, [loadOfficers]);
+  }, [check, loadOfficers]);
   const securityOfficers =
     officers.state === 'ready'
       ? officers.value.officers.filter((o) => o.role === 'security-officer' && o.state === 'active')
@@ -32,7 +30,7 @@ export function AirGapCard() {
   return (
     <section className="card" aria-labelledby="air-gap-heading">
       <h2 id="air-gap-heading">Air gap</h2>
-      {status.state === 'loading' && <p role="status">Checking the network interfaces…</p>}
+      {(status.state === 'loading' || status.state === 'idle') && <p role="status">Checking the network interfaces…</p>}
       {status.state === 'failed' && <ErrorPanel title="The network could not be checked" error={status.error} />}
       {status.state === 'ready' &&
         (status.value.isolated ? (
@@ -64,7 +62,7 @@ export function AirGapCard() {
                         await call('acknowledgeAirGap', { officer, passphrase, findings: status.value.findings }),
                       );
                       setRefusal(result);
-                      if (result.state === 'ready') setStatus(result);
+                      if (result.state === 'ready') acknowledged(result.value);
                       return result.state === 'ready';
                     }}
                   />

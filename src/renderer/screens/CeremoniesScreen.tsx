@@ -90,13 +90,15 @@ export function CeremoniesScreen() {
   }, [loadList]);
 
   if (open) return <CeremonyWizard view={open} />;
+  const formShown = list.state === 'ready' && list.value.initialised && list.value.loggedIn;
   return (
     <div className="screen">
       <div className="screen-head">
         <h1>Ceremonies</h1>
       </div>
       <Working />
-      {error && <ErrorPanel title={error.title} error={error.error} />}
+      {/* The form shows its own refusals at the field or button concerned, while it is on screen. */}
+      {error && !(error.form && formShown) && <ErrorPanel title={error.title} error={error.error} />}
       {loginNotes.length > 0 && <FindingList findings={loginNotes} severity="warn" label="Notes from the login" />}
       {list.state === 'failed' && (
         <ErrorPanel title="The ceremonies could not be listed" error={list.error} onRetry={() => void loadList()} />

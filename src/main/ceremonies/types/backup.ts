@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { rehearsing } from '../../../shared/settings';
+import { wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
 import { backupVersions } from '../backup-steps';
 import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
-import { wrapsExactly, wrapsWithRfc5649 } from '../token-needs';
 
 export function planBackup(
   inventory: Inventory,

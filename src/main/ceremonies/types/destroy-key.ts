@@ -3,10 +3,13 @@
  * signed destruction certificate written to a drive.
  */
 import { z } from 'zod';
+import { custodyOf, custodyWords, isLastCopy } from '../../../shared/custody';
 import { KeywardError } from '../../../shared/errors';
+import type { VersionCustody } from '../../../shared/inventory';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import { destroyVersion, destructionCertificate, requireSettled, version } from '../lifecycle-steps';
+import { versionCustody } from '../version-custody';
 
 export function planDestroyKey(
   inventory: Inventory,
@@ -15,6 +18,8 @@ export function planDestroyKey(
   folder: string,
   /** Whether a ceremony has ended (completed or aborted), or is unknown: its pending versions are nobody's now. */
   ceremonyEnded: (id: string) => boolean = () => false,
+  /** Its backups and exports, stated in the plan the officers sign; none known when not given. */
+  custody: VersionCustody = { keyName, version: number, backups: [], exports: [] },
 ): Planned {
   const current = version(inventory, keyName, number);
   if (current.state === 'destroyed')
@@ -26,7 +31,13 @@ export function planDestroyKey(
     title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
     steps: [
       destroyVersion.plan(
-        `Destroy "${current.tokenLabel}" (KCV ${current.kcv.toUpperCase()}, object ${current.tokenObjectId} on token ${current.tokenSerial}) in the HSM. Data encrypted under this version can no longer be decrypted unless a backup is restored.`,
+        [
+          `Destroy "${current.tokenLabel}" (KCV ${current.kcv.toUpperCase()}, object ${current.tokenObjectId} on token ${current.tokenSerial}) in the HSM.`,
+          ...custodyWords(current, custody),
+          isLastCopy(custody)
+            ? 'Data encrypted under this version can never be decrypted again.'
+            : 'Data encrypted under this version can no longer be decrypted unless a backup is restored.',
+        ].join(' '),
         { keyName, version: number, tokenObjectId: current.tokenObjectId, from: current.state },
       ),
       destructionCertificate.plan(`Write the signed destruction certificate to ${folder}`, {
@@ -47,6 +58,7 @@ export const destroyKey = defineCeremony({
   dualControl: true,
   form: [
     { kind: 'key-version', path: 'key' },
+    { kind: 'destroy-confirmation', path: 'confirm' },
     { kind: 'drive', path: 'destination.folder', label: 'Drive for the signed destruction certificate' },
   ],
   plan: z
@@ -54,12 +66,34 @@ export const destroyKey = defineCeremony({
       ceremony: z.literal('destroy-key'),
       officers: officersPresent,
       key: keyVersion,
+      /** The key's name typed again: needed when no backup holds the version (the last copy). */
+      confirm: z.string().max(100).optional(),
       destination: z.object({ folder: z.string().min(1) }).strict(),
     })
     .strict(),
   steps: [destroyVersion, destructionCertificate],
-  build: ({ key, destination }, { workstation, place }) =>
-    planDestroyKey(workstation.inventory(), key.name, key.version, place(destination.folder), (id) =>
-      workstation.ceremonies().hasEnded(id),
-    ),
+  build: ({ key, confirm, destination }, { workstation, place }) => {
+    const custody = custodyOf(
+      versionCustody(workstation.ceremonies(), workstation.stores().bundles),
+      key.name,
+      key.version,
+    );
+    const standing = version(workstation.inventory(), key.name, key.version).state;
+    // An already destroyed version is refused by planDestroyKey, saying so.
+    if (standing !== 'destroyed' && isLastCopy(custody) && confirm !== key.name)
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `No backup holds ${key.name} version ${key.version}: destroying it destroys the last copy, and data encrypted under it can never be decrypted again. ${confirm ? `"${confirm}" is not the key's name.` : 'The key name was not typed to confirm.'}`,
+        `Back the version up first (a backup ceremony), or type the key name exactly ("${key.name}") to confirm the destruction of the last copy (in a plan file: confirm: ${key.name}).`,
+        'confirm',
+      );
+    return planDestroyKey(
+      workstation.inventory(),
+      key.name,
+      key.version,
+      place(destination.folder),
+      (id) => workstation.ceremonies().hasEnded(id),
+      custody,
+    );
+  },
 });

@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
 import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
+import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
 import { providerForms } from '../../providers/registry';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
-import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../token-needs';
 
 export interface ExportKeyRequest {
   keyName: string;

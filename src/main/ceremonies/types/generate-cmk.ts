@@ -3,15 +3,14 @@
  * pending; then activated (approved again). The engine ends it with a signed checkpoint.
  */
 import { z } from 'zod';
-import { providerChoices } from '../../../shared/ceremony-forms';
 import { KeywardError } from '../../../shared/errors';
 import { cmkSpecs, cmkSpecWords, type CmkSpec } from '../../../shared/keys';
 import { providerIds } from '../../../shared/providers';
-import { keyTypeRefused } from '../../providers/registry';
+import { generates } from '../../../shared/token-needs';
+import { keyTypeRefused, providerOptions } from '../../providers/registry';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords, generateKey } from '../key-version-steps';
-import { generates } from '../token-needs';
 
 export interface NewCmk {
   keyName: string;
@@ -83,7 +82,7 @@ export const generateCmk = defineCeremony({
       path: 'key.spec',
       id: 'cmk-spec',
       label: 'Key type',
-      options: cmkSpecs.map((s) => ({ value: s, label: s })),
+      options: cmkSpecs.map((s) => ({ value: s, label: s, generates: s })),
       initial: 'AES_256',
     },
     {
@@ -91,9 +90,10 @@ export const generateCmk = defineCeremony({
       path: 'key.provider',
       id: 'cmk-provider',
       label: 'Provider',
-      options: [{ value: '', label: 'None yet' }, ...providerChoices],
+      options: [{ value: '', label: 'None yet' }, ...providerOptions],
       initial: 'aws-kms',
       empty: 'null',
+      specFrom: 'key.spec',
     },
     {
       kind: 'text',

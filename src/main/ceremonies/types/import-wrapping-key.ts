@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
 import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
+import { wraps, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { providerForms } from '../../providers/registry';
 import type { WrappingKeys } from '../../store/wrapping-keys';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
@@ -17,7 +18,6 @@ import {
   providerPlan,
   timeLeft,
 } from '../provider-steps';
-import { wraps, wrapsWithRfc5649 } from '../token-needs';
 
 export function planImportWrappingKey(
   wrappingKeys: WrappingKeys,

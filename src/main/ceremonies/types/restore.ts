@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
+import { wrapsWithRfc5649 } from '../../../shared/token-needs';
 import type { Inventory } from '../../store/inventory';
 import { readBackupPackage, restoreVersions } from '../backup-steps';
 import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
 import type { VersionRef } from '../steps';
-import { wrapsWithRfc5649 } from '../token-needs';
 
 export function planRestore(
   inventory: Inventory,

@@ -1,11 +1,11 @@
 /** Rotating a key: a new version generated and made active; the previous one keeps decrypting old data. */
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
+import { generates } from '../../../shared/token-needs';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
 import { activateVersion, cmkProtectionWords } from '../key-version-steps';
 import { generateVersion, rotationReasons, type RotationReason } from '../lifecycle-steps';
-import { generates } from '../token-needs';
 
 export function planRotateCmk(inventory: Inventory, keyName: string, reason: RotationReason): Planned {
   const key = inventory.get(keyName);

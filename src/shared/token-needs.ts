@@ -1,10 +1,11 @@
 /**
  * What a plan needs of the token, checked against its capability sheet when the plan is made, so that a
  * ceremony the token cannot carry out is refused before anyone checks in or approves: each function gives
- * the reason the token cannot, in words, or undefined when it can.
+ * the reason the token cannot, in words, or undefined when it can. The app's forms ask the same questions,
+ * so they offer only what the token can do.
  */
-import { isSecretSpec, secretBytesOf, type Capabilities, type CmkSpec } from '../../shared/keys';
-import { oaepCapability, oaepHashWords, wrapMethods, type WrapAlgorithm } from '../../shared/providers';
+import { isSecretSpec, secretBytesOf, type Capabilities, type CmkSpec } from './keys';
+import { oaepCapability, oaepHashWords, wrapMethods, type WrapAlgorithm } from './providers';
 
 export interface TokenNeed {
   /** What the plan asks of the token, e.g. "generate an AES_256 key". */
