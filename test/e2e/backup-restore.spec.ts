@@ -100,7 +100,10 @@ test("a version is backed up to custodians' drives and restored from their share
     .getByRole('group', { name: 'Drive for the signed destruction certificate' })
     .getByRole('radio', { name: /PRACTICE-1/ })
     .check();
-  await page.getByRole('button', { name: 'Plan the ceremony' }).click();
+  // A backup holds the version: the notice says so, and no key name is asked for.
+  await expect(page.getByRole('list', { name: 'What this destruction takes away' })).toContainText('Backed up once');
+  await expect(page.getByLabel(/^Type the key name/)).toHaveCount(0);
+  await page.getByRole('button', { name: 'Plan the destruction' }).click();
   await checkInAndApprove(page);
   await runToTheEnd(page);
   await page.getByRole('button', { name: 'Close' }).click();
