@@ -4,18 +4,12 @@
  * in full when it is made, this only keeps officers from choosing what would be refused.
  */
 import type { Capabilities, CmkSpec } from './keys';
-import type { WrapAlgorithm } from './providers';
+import type { ProviderOption } from './providers';
 import { generates, wraps } from './token-needs';
 
-export interface ChoiceOption {
-  value: string;
-  label: string;
-  /** The token must wrap with this algorithm (a key of the chosen type, when there is one). */
-  wrap?: WrapAlgorithm;
-  /** The token must generate a key of this type. */
+/** A provider's option (its `wrap` and `refusedFor`), or any other choice's, which may need the token to generate a key type. */
+export interface ChoiceOption extends ProviderOption {
   generates?: CmkSpec;
-  /** Key types this option cannot serve, and why (a provider that never imports them, a wrap it refuses for them). */
-  refusedFor?: Partial<Record<CmkSpec, string>>;
 }
 
 /** What the form knows when it offers options: the token's capabilities (once read) and the key type chosen. */

@@ -83,11 +83,13 @@ export interface ProviderImport {
   target: Record<string, string>;
 }
 
-/** One option of a provider's choice; the wrap it stands for, and the key types it cannot serve (a ChoiceOption, shared/choice-option.ts). */
+/** One option of a choice (extended by ChoiceOption, shared/choice-option.ts, which judges it against the token). */
 export interface ProviderOption {
   value: string;
   label: string;
+  /** The token must wrap with this algorithm (a key of the chosen type, when there is one). */
   wrap?: WrapAlgorithm;
+  /** Key types this option cannot serve, and why (a provider that never imports them, a wrap it refuses for them). */
   refusedFor?: Partial<Record<CmkSpec, string>>;
 }
 

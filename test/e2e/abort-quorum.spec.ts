@@ -4,77 +4,22 @@
  * previous version is active again (security review, item 5).
  */
 import type { Page } from '@playwright/test';
-import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { passphrases, setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
 
-const passphrases: Record<string, string> = {
-  alice: 'rehearsal passphrase one',
-  bob: 'rehearsal passphrase two',
-  dave: 'rehearsal passphrase four',
-  grace: 'rehearsal passphrase five',
-};
-
-/** Set-up through the app's own calls: login, initialisation, a key generated, and a rotation run up to (not including) its closing checkpoint. */
-async function rotatedUpToTheCheckpoint(page: Page): Promise<void> {
-  const failure = await page.evaluate(
-    async ({ pin, passphrases }) => {
-      type View = {
-        status: { plan: { id: string; steps: { sensitive: boolean }[] }; state: string; steps: { state: string }[] };
-      };
-      type Result = { ok: boolean; value?: View; error?: { message: string } };
-      const api = (window as unknown as { keyward: Record<string, (request: object) => Promise<Result>> }).keyward;
-      const call = async (name: string, request: object): Promise<View | undefined> => {
-        const result = await api[name]?.(request);
-        if (!result?.ok) throw new Error(`${name}: ${result?.error?.message ?? 'no such call'}`);
-        return result.value;
-      };
-      const run = async (plan: object, steps: number) => {
-        let view = await call('planCeremony', { plan });
-        const id = view?.status.plan.id ?? '';
-        for (const officer of ['alice', 'bob'])
-          await call('checkInOfficer', { id, officer, passphrase: passphrases[officer] });
-        for (let step = 0; step < steps; step++) {
-          if (view?.status.plan.steps[step]?.sensitive)
-            for (const officer of ['alice', 'bob'])
-              await call('approveCeremonyStep', { id, step, officer, passphrase: passphrases[officer] });
-          view = await call('runCeremonyStep', { id, inputs: {} });
-        }
-      };
-      try {
-        await call('loginToken', { pinParts: [pin] });
-        const network = (await call('getAirGapStatus', {})) as unknown as { isolated: boolean; findings: string[] };
-        await call('initialiseWorkstation', {
-          airGapFindings: network.isolated ? [] : network.findings,
-          organization: 'Example Org',
-          name: 'Abort workstation',
-          signingKey: 'ECDSA_P256',
-          founding: [
-            { id: 'alice', name: 'Alice Martin', role: 'security-officer', passphrase: passphrases.alice },
-            { id: 'bob', name: 'Bob Chen', role: 'key-custodian', passphrase: passphrases.bob },
-            { id: 'dave', name: 'Dave Okafor', role: 'security-officer', passphrase: passphrases.dave },
-            { id: 'grace', name: 'Grace Lindqvist', role: 'security-officer', passphrase: passphrases.grace },
-          ],
-        });
-        await run(
-          { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } },
-          3,
-        );
-        await run(
-          { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' },
-          2,
-        );
-        return '';
-      } catch (error) {
-        return String(error);
-      }
-    },
-    { pin: rehearsalToken.userPin, passphrases },
+/** A key generated, and a rotation run up to (not including) its closing checkpoint. */
+const rotatedUpToTheCheckpoint = (page: Page): Promise<void> =>
+  setUp(
+    page,
+    [
+      { ceremony: 'generate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK', purpose: 'Tenant data' } },
+      { ceremony: 'rotate-cmk', officers: ['alice', 'bob'], key: { name: 'Tenant CMK' }, reason: 'manual' },
+    ],
+    2,
   );
-  expect(failure).toBe('');
-}
 
 async function signAbort(page: Page, officer: string, submit: string): Promise<void> {
   await page.getByLabel(/^Officer \(to abort this ceremony/).selectOption(officer);

@@ -30,6 +30,8 @@ test.use({ actionTimeout: 30_000 });
 let shots = 0;
 async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${String(++shots).padStart(2, '0')}-${name}.png`);
+  // From the top: a full-page capture taken scrolled down would draw the sticky header over the middle.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }

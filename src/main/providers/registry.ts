@@ -85,7 +85,12 @@ export function uploadGuide(terms: ImportTerms, key: GuidedKey, files: string[])
 
 /** Each key type with what a provider says against it, leaving out the types it takes. */
 function refusals(why: (spec: CmkSpec) => string | undefined): Partial<Record<CmkSpec, string>> {
-  return Object.fromEntries(cmkSpecs.flatMap((spec) => (why(spec) ? [[spec, why(spec)]] : [])));
+  return Object.fromEntries(
+    cmkSpecs.flatMap((spec) => {
+      const reason = why(spec);
+      return reason ? [[spec, reason]] : [];
+    }),
+  );
 }
 
 /**

@@ -206,9 +206,10 @@ export function CeremonyForm() {
   // What the options are judged against: the token's sheet, and the key the ceremony acts on (its type, its provider).
   const capabilities = sheet.state === 'ready' ? sheet.value.capabilities : undefined;
   const versionField = form.find((field) => field.kind === 'key-version');
-  const chosenKey = versionField
-    ? versionsOf('not-destroyed').find((v) => v.value === f[versionField.path])?.key
+  const chosenVersion = versionField
+    ? versionsOf('not-destroyed').find((v) => v.value === f[versionField.path])
     : undefined;
+  const chosenKey = chosenVersion?.key;
   const asSpec = (value: string | undefined): CmkSpec | undefined => cmkSpecs.find((s) => s === value);
 
   // The values as the form shows them and the plan gets them: a choice the token or provider cannot serve
@@ -526,19 +527,19 @@ export function CeremonyForm() {
         );
       case 'provider':
         return <Fragment key="provider">{providerSection(field.providers)}</Fragment>;
-      case 'destroy-confirmation': {
-        const chosen = versionsOf('not-destroyed').find((v) => versionField && v.value === f[versionField.path]);
+      case 'destroy-confirmation':
         return (
           <DestroyNotice
             key={field.path}
             inventory={inventory.state === 'ready' ? inventory.value : undefined}
-            chosen={chosen ? { name: chosen.key.name, version: chosen.version.version } : undefined}
+            chosen={
+              chosenVersion ? { name: chosenVersion.key.name, version: chosenVersion.version.version } : undefined
+            }
             confirm={f[field.path] ?? ''}
             onConfirm={set(field.path)}
             problem={problemAt(field.path)}
           />
         );
-      }
     }
   };
 

@@ -22,7 +22,12 @@ export function DestroyNotice({
   const key = inventory?.keys.find((k) => k.name === chosen?.name);
   const version = key?.versions.find((v) => v.version === chosen?.version);
   if (!inventory || !chosen || !version)
-    return <p className="hint">Choose the key version: what its destruction takes away is shown here.</p>;
+    return (
+      <>
+        <p className="hint">Choose the key version: what its destruction takes away is shown here.</p>
+        {problem?.node}
+      </>
+    );
   const custody = custodyOf(inventory.custody, chosen.name, chosen.version);
   const last = isLastCopy(custody);
   return (
@@ -53,6 +58,8 @@ export function DestroyNotice({
           {problem?.node}
         </div>
       )}
+      {/* The inventory shown may be older than the one the plan was judged by: a refusal shows all the same. */}
+      {!last && problem?.node}
     </section>
   );
 }

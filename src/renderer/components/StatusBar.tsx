@@ -3,12 +3,12 @@ import { rehearsalToken } from '../../shared/rehearsal';
 import { useCeremony } from '../ceremony/store';
 import { useApp } from '../store';
 
+const airGapPollMs = 3000;
+
 /**
  * One line that never scrolls away: whether this is a rehearsal, the air gap, the token's login (with the
  * way to end the session), and the ceremony open now.
  */
-const airGapPollMs = 3000;
-
 export function StatusBar() {
   const status = useApp((s) => s.status);
   const airGap = useApp((s) => s.airGap);

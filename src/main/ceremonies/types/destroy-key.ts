@@ -18,8 +18,11 @@ export function planDestroyKey(
   folder: string,
   /** Whether a ceremony has ended (completed or aborted), or is unknown: its pending versions are nobody's now. */
   ceremonyEnded: (id: string) => boolean = () => false,
-  /** Its backups and exports, stated in the plan the officers sign; none known when not given. */
-  custody: VersionCustody = { keyName, version: number, backups: [], exports: [] },
+  /**
+   * Its backups and exports, stated in the plan the officers sign, and the key name typed to confirm: the
+   * last copy (no backup) is destroyed only when it was typed. Left out, the plan states neither.
+   */
+  known?: { custody: VersionCustody; confirm: string | undefined },
 ): Planned {
   const current = version(inventory, keyName, number);
   if (current.state === 'destroyed')
@@ -27,14 +30,22 @@ export function planDestroyKey(
   // A pending version its ended ceremony kept (its abort could not undo the generation) may only be destroyed.
   if (!(current.state === 'pending' && (current.stateCeremony === null || ceremonyEnded(current.stateCeremony))))
     requireSettled(keyName, current);
+  const last = known !== undefined && isLastCopy(known.custody);
+  if (last && known.confirm !== keyName)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `No backup holds ${keyName} version ${number}: destroying it destroys the last copy, and data encrypted under it can never be decrypted again. ${known.confirm ? `"${known.confirm}" is not the key's name.` : 'The key name was not typed to confirm.'}`,
+      `Back the version up first (a backup ceremony), or type the key name exactly ("${keyName}") to confirm the destruction of the last copy (in a plan file: confirm: ${keyName}).`,
+      'confirm',
+    );
   return {
     title: `Destroy ${keyName} version ${number} (crypto-shredding)`,
     steps: [
       destroyVersion.plan(
         [
           `Destroy "${current.tokenLabel}" (KCV ${current.kcv.toUpperCase()}, object ${current.tokenObjectId} on token ${current.tokenSerial}) in the HSM.`,
-          ...custodyWords(current, custody),
-          isLastCopy(custody)
+          ...(known ? custodyWords(current, known.custody) : []),
+          last
             ? 'Data encrypted under this version can never be decrypted again.'
             : 'Data encrypted under this version can no longer be decrypted unless a backup is restored.',
         ].join(' '),
@@ -72,28 +83,20 @@ export const destroyKey = defineCeremony({
     })
     .strict(),
   steps: [destroyVersion, destructionCertificate],
-  build: ({ key, confirm, destination }, { workstation, place }) => {
-    const custody = custodyOf(
-      versionCustody(workstation.ceremonies(), workstation.stores().bundles),
-      key.name,
-      key.version,
-    );
-    const standing = version(workstation.inventory(), key.name, key.version).state;
-    // An already destroyed version is refused by planDestroyKey, saying so.
-    if (standing !== 'destroyed' && isLastCopy(custody) && confirm !== key.name)
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `No backup holds ${key.name} version ${key.version}: destroying it destroys the last copy, and data encrypted under it can never be decrypted again. ${confirm ? `"${confirm}" is not the key's name.` : 'The key name was not typed to confirm.'}`,
-        `Back the version up first (a backup ceremony), or type the key name exactly ("${key.name}") to confirm the destruction of the last copy (in a plan file: confirm: ${key.name}).`,
-        'confirm',
-      );
-    return planDestroyKey(
+  build: ({ key, confirm, destination }, { workstation, place }) =>
+    planDestroyKey(
       workstation.inventory(),
       key.name,
       key.version,
       place(destination.folder),
       (id) => workstation.ceremonies().hasEnded(id),
-      custody,
-    );
-  },
+      {
+        custody: custodyOf(
+          versionCustody(workstation.ceremonies(), workstation.stores().bundles),
+          key.name,
+          key.version,
+        ),
+        confirm,
+      },
+    ),
 });
