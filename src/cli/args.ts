@@ -242,6 +242,15 @@ export const commandTable = {
     logsIn: true,
     noJson: ceremonyPrints,
   },
+  'ceremony script': {
+    operand: ceremonyId('ceremony script'),
+    summary:
+      'Write the signed ceremony script (PDF) of a planned ceremony, to print before it: the plan digest, every step with its values and digest, and lines for each officer to initial each step and sign.',
+    options: { out: 'the drive folder to write it to.' },
+    needs: { out: 'the drive folder for the signed ceremony script' },
+    logsIn: true,
+    noJson: ceremonyPrints,
+  },
   'ceremony list': {
     summary:
       'The unfinished ceremonies (those a crash or power cut interrupted are marked) and the recently ended ones.',
@@ -353,7 +362,7 @@ export interface CliOptions {
   /** With ceremony abort: why, as the officers sign it. */
   reason?: string;
   planFile?: string;
-  /** With ceremony resume, abort or transcript: the ceremony's id. */
+  /** With ceremony resume, abort, transcript or script: the ceremony's id. */
   ceremonyId?: string;
   answersFile?: string;
   /** A security officer has read the air-gap findings and acknowledges them (confirmed with their passphrase). */

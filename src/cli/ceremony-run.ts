@@ -633,6 +633,24 @@ export function listCeremonies(workstation: Workstation): { unfinished: Ceremony
   );
 }
 
+/** The engine for writing a ceremony's record (its transcript or script), signed in the token: the user PIN is needed, nothing else. */
+async function recordsEngine(workstation: Workstation, pinParts: number, print: Print, what: string) {
+  const { tokenName } = await openToken(workstation);
+  await logInUser(workstation, tokenName, pinParts, print);
+  const engine = await openCeremonyEngine(workstation, {
+    pinParts: () =>
+      Promise.reject(
+        new KeywardError('INVALID_REQUEST', `Writing ${what} needs no other login.`, 'Run the command again.'),
+      ),
+    newPassphrase: () =>
+      Promise.reject(new KeywardError('INVALID_REQUEST', `Writing ${what} enrols nobody.`, 'Run the command again.')),
+    backupShares: () =>
+      Promise.reject(new KeywardError('INVALID_REQUEST', `Writing ${what} needs no shares.`, 'Run the command again.')),
+  });
+  for (const rolledBack of engine.recovered) print(`${describeRollback(rolledBack)}\n`);
+  return engine;
+}
+
 /** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */
 export async function writeCeremonyTranscript(
   workstation: Workstation,
@@ -651,22 +669,28 @@ export async function writeCeremonyTranscript(
       `Go on with it first: keyward ceremony resume ${id} --out DIR.`,
     );
   }
-  const { tokenName } = await openToken(workstation);
-  await logInUser(workstation, tokenName, pinParts, print);
-  const engine = await openCeremonyEngine(workstation, {
-    pinParts: () =>
-      Promise.reject(
-        new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no other login.', 'Run the command again.'),
-      ),
-    newPassphrase: () =>
-      Promise.reject(
-        new KeywardError('INVALID_REQUEST', 'Writing a transcript enrols nobody.', 'Run the command again.'),
-      ),
-    backupShares: () =>
-      Promise.reject(
-        new KeywardError('INVALID_REQUEST', 'Writing a transcript needs no shares.', 'Run the command again.'),
-      ),
-  });
-  for (const rolledBack of engine.recovered) print(`${describeRollback(rolledBack)}\n`);
+  const engine = await recordsEngine(workstation, pinParts, print, 'a transcript');
   return engine.writeTranscript(id, folder);
+}
+
+/** `keyward ceremony script ID`: the signed ceremony script (PDF) of a ceremony not yet ended, to print before it. */
+export async function writeCeremonyScriptFile(
+  workstation: Workstation,
+  id: string,
+  folder: string,
+  pinParts: number,
+  print: Print,
+): Promise<string> {
+  requireFolder(folder);
+  workstation.identities().require();
+  const { state } = workstation.ceremonies().status(id);
+  if (state === 'completed' || state === 'aborted') {
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `Ceremony ${id} has ended (${state}); its transcript records it now.`,
+      `Write its transcript instead: keyward ceremony transcript ${id} --out DIR.`,
+    );
+  }
+  const engine = await recordsEngine(workstation, pinParts, print, 'a ceremony script');
+  return engine.writeScript(id, folder);
 }

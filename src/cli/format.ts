@@ -10,6 +10,7 @@ import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import type { InventoryKey, RotationDue, WorkstationIdentity } from '../shared/inventory';
 import { providerNames } from '../shared/providers';
 import { rehearsalToken } from '../shared/rehearsal';
+import { utcText } from '../shared/time-text';
 import { loginStateLabels, type TokenDetails, type Version } from '../shared/token';
 import { featuresOf, type CapabilitySheet } from '../shared/token-sheet';
 
@@ -39,7 +40,7 @@ export function formatCapabilities(sheet: CapabilitySheet, rehearsal: boolean): 
     ...(rehearsal ? [rehearsalLine, ''] : []),
     `Token    "${sheet.token.label}", ${sheet.token.manufacturer} ${sheet.token.model}, serial ${sheet.token.serial}, firmware ${version(sheet.token.firmware)}`,
     `Module   ${sheet.module.path}: ${sheet.module.manufacturer}, ${sheet.module.description} ${version(sheet.module.libraryVersion)}`,
-    `Probed   ${sheet.probedAt}`,
+    `Probed   ${utcText(sheet.probedAt)}`,
     '',
     'What Keyward can do with it:',
     ...featuresOf(c).map((f) => `  ${mark(f.supported)}  ${f.feature}: ${f.why}`),
@@ -117,7 +118,7 @@ export function anchorLine(checkpoints: CheckpointVerification): string {
 export function formatVerification(report: AuditVerification, checkpoints: CheckpointVerification): string {
   if (report.ok && checkpoints.ok) {
     const last = checkpoints.last
-      ? `the last (${checkpoints.last.time}) covers entry ${checkpoints.last.seq}`
+      ? `the last (${utcText(checkpoints.last.time)}) covers entry ${checkpoints.last.seq}`
       : 'none written yet';
     return `Audit log verified: ${report.entries} entries, hash chain intact.\nHead hash: ${hexGroups(report.headHash)}\nSigned checkpoints: ${checkpoints.checkpoints} verified against the workstation key; ${last}.\n${anchorLine(checkpoints)}`;
   }
@@ -163,7 +164,7 @@ export function formatIdentity(identity: WorkstationIdentity): string {
 export function formatExportSignature(check: ExportSignatureCheck): string {
   if (!check.ok) return `SIGNATURE NOT VALID: ${check.problem ?? 'unknown problem'}.\n`;
   return [
-    `Signature valid: signed by ${check.signerSubject ?? 'unknown'}${check.signedAt ? ` at ${check.signedAt}` : ''}.`,
+    `Signature valid: signed by ${check.signerSubject ?? 'unknown'}${check.signedAt ? ` at ${utcText(check.signedAt)}` : ''}.`,
     formatFingerprint(
       'Signer public key fingerprint; compare it with the one your organisation recorded',
       check.signerFingerprint ?? '',
@@ -188,7 +189,7 @@ export function formatBundleVerification(report: BundleVerification): string {
       ...rehearsal,
       `BUNDLE VERIFIED: ${what}.`,
       `Signed by ${report.signerSubject ?? '?'}; approved by ${report.approvedBy.join(', ')} (quorum ${m.ceremony.policy.quorum}).`,
-      m.wrapping.deadline ? `Upload before ${m.wrapping.deadline}.` : 'The provider gave no deadline.',
+      m.wrapping.deadline ? `Upload before ${utcText(m.wrapping.deadline)}.` : 'The provider gave no deadline.',
       report.signerFingerprint ? formatFingerprint('Workstation key fingerprint', report.signerFingerprint) : '',
     ].join('\n');
   }
@@ -237,7 +238,7 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
 
 export function formatCeremonies(list: { unfinished: CeremonySummary[]; recent: CeremonySummary[] }): string {
   const line = (c: CeremonySummary) =>
-    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${c.createdAt}${c.endedAt ? `, ended ${c.endedAt}` : ''}${c.endedAt ? '' : `, checked in: ${c.checkedIn.join(', ') || 'nobody yet'}`}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}${c.runningIn ? `\n    RUNNING now, in the Keyward of ${c.runningIn}: let it finish (or stop it there) before resuming or aborting it` : ''}${c.transcript === 'missing' ? `\n    NO SIGNED TRANSCRIPT written yet: keyward ceremony transcript ${c.id} --out DIR` : ''}\n`;
+    `  ${c.id}  ${c.title}\n    ${c.state}, ${c.stepsDone} of ${c.steps} steps done, planned ${utcText(c.createdAt)}${c.endedAt ? `, ended ${utcText(c.endedAt)}` : ''}${c.endedAt ? '' : `, checked in: ${c.checkedIn.join(', ') || 'nobody yet'}`}${c.interrupted ? '\n    INTERRUPTED in the middle of a step: "keyward ceremony resume ID" rolls that step back and goes on' : ''}${c.runningIn ? `\n    RUNNING now, in the Keyward of ${c.runningIn}: let it finish (or stop it there) before resuming or aborting it` : ''}${c.transcript === 'missing' ? `\n    NO SIGNED TRANSCRIPT written yet: keyward ceremony transcript ${c.id} --out DIR` : ''}\n`;
   return [
     list.unfinished.length
       ? `Unfinished ceremonies (go on with "keyward ceremony resume ID --out DIR", adding --officer ID for each officer who has not checked in yet; or end one with "keyward ceremony abort ID --reason TEXT --out DIR"):\n${list.unfinished.map(line).join('')}`

@@ -19,6 +19,7 @@ import { KeywardError, toErrorData, type KeywardErrorData } from '../shared/erro
 import { hexGroups } from '../shared/fingerprint';
 import { roleNames } from '../shared/officers';
 import { rehearsing } from '../shared/settings';
+import { utcText } from '../shared/time-text';
 import { featuresOf, sheetMarkdown } from '../shared/token-sheet';
 import { acknowledgeNetwork, networkDecision } from './air-gap';
 import { parseCli, usage, type CliOptions, type CommandName } from './args';
@@ -29,6 +30,7 @@ import {
   readPlanToRun,
   resumeCeremony,
   runCeremony,
+  writeCeremonyScriptFile,
   writeCeremonyTranscript,
   type CheckedPlan,
 } from './ceremony-run';
@@ -262,7 +264,7 @@ async function checkpoint(options: CliOptions, workstation: Workstation): Promis
   print(
     options.json
       ? `${JSON.stringify({ seq: written.seq, headHash: written.headHash, time: written.time }, null, 2)}\n`
-      : `Checkpoint written: entry ${written.seq}, head ${hexGroups(written.headHash)}, at ${written.time}.\n`,
+      : `Checkpoint written: entry ${written.seq}, head ${hexGroups(written.headHash)}, at ${utcText(written.time)}.\n`,
   );
   return 0;
 }
@@ -323,6 +325,19 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
         print,
       );
       print(`Signed transcript (JSON and PDF): ${folder}\n`);
+      return 0;
+    },
+  },
+  'ceremony script': {
+    run: async (options, workstation) => {
+      const folder = await writeCeremonyScriptFile(
+        workstation,
+        options.ceremonyId ?? '',
+        options.out ?? '',
+        options.pinParts,
+        print,
+      );
+      print(`Signed ceremony script (PDF, to print): ${folder}\n`);
       return 0;
     },
   },

@@ -4,6 +4,7 @@ import { RehearsalBanner } from './components/RehearsalBanner';
 import { StatusBar } from './components/StatusBar';
 import { AuditScreen } from './screens/AuditScreen';
 import { CeremoniesScreen } from './screens/CeremoniesScreen';
+import { HelpScreen } from './screens/HelpScreen';
 import { KeysScreen } from './screens/KeysScreen';
 import { OfficersScreen } from './screens/OfficersScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -17,6 +18,7 @@ const screens: { id: Screen; title: string }[] = [
   { id: 'officers', title: 'Officers' },
   { id: 'audit', title: 'Audit log' },
   { id: 'settings', title: 'Settings' },
+  { id: 'help', title: 'Help' },
 ];
 
 export function App() {
@@ -65,6 +67,7 @@ export function App() {
         {screen === 'officers' && <OfficersScreen />}
         {screen === 'audit' && <AuditScreen />}
         {screen === 'settings' && <SettingsScreen />}
+        {screen === 'help' && <HelpScreen />}
       </main>
     </div>
   );

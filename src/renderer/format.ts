@@ -1,18 +1,19 @@
 /** Words for values several screens show. */
 import type { StepState } from '../shared/ceremonies';
 import type { RotationDue } from '../shared/inventory';
+import { utcDateText } from '../shared/time-text';
 
 export function rotationText(due: RotationDue | undefined): string {
   if (!due) return 'No active version.';
   if (due.status === 'overdue')
-    return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${due.due.slice(0, 10)}).`;
+    return `Rotation overdue by ${-due.daysLeft} day${due.daysLeft === -1 ? '' : 's'} (due ${utcDateText(due.due)}).`;
   if (due.status === 'due-soon')
-    return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${due.due.slice(0, 10)}).`;
-  return `Next rotation ${due.due.slice(0, 10)} (in ${due.daysLeft} days).`;
+    return `Rotation due in ${due.daysLeft} day${due.daysLeft === 1 ? '' : 's'} (${utcDateText(due.due)}).`;
+  return `Next rotation ${utcDateText(due.due)} (in ${due.daysLeft} days).`;
 }
 
-/** A UTC time as officers read it: date and time to the second. */
-export const utcText = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+/** Times in the one format every screen, plan and transcript uses. */
+export { deadlineText, durationText, utcDateText, utcText } from '../shared/time-text';
 
 /** Roles as labels (capitalised); in a sentence, rolesInWords (shared/officers). */
 export { roleLabels } from '../shared/officers';

@@ -10,7 +10,7 @@ import type { CapabilitySheet } from '../shared/token-sheet';
 import { call } from './api';
 import { loaded, type Loadable } from './loadable';
 
-export type Screen = 'start' | 'ceremonies' | 'keys' | 'officers' | 'audit' | 'settings';
+export type Screen = 'start' | 'ceremonies' | 'keys' | 'officers' | 'audit' | 'settings' | 'help';
 
 export interface AuditFilters {
   action: string;

@@ -30,6 +30,7 @@ export const callNames = [
   'runCeremonyStep',
   'abortCeremony',
   'writeCeremonyTranscript',
+  'writeCeremonyScript',
   'verifyBundleOnDrive',
 ] as const;
 export type CallName = (typeof callNames)[number];

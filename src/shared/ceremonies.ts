@@ -83,12 +83,25 @@ export function missingInputs(kinds: readonly StepInputKind[], inputs: StepInput
 }
 
 /** A ceremony as the app shows it: its status, and for each step who has approved and who is still needed. */
+/** One value a step's digest covers, in words (`mono`: read character by character). */
+export interface StepDetail {
+  label: string;
+  value: string;
+  mono?: boolean;
+}
+
 export interface CeremonyView {
   status: CeremonyStatus;
   policy: QuorumPolicy;
   /** Approvals a sensitive step needs: the policy's quorum, never under the dual-control floor. */
   quorumNeeded: number;
-  steps: { index: number; inputs: StepInputKind[]; approvals: { officer: string; role: OfficerRole; at: string }[] }[];
+  steps: {
+    index: number;
+    inputs: StepInputKind[];
+    approvals: { officer: string; role: OfficerRole; at: string }[];
+    /** Every value the step's digest covers, in words, as the plan shows them. */
+    details: StepDetail[];
+  }[];
   /** The inputs an abort needs (undoing a step may need the security officer's PIN). */
   abortInputs: StepInputKind[];
   /**

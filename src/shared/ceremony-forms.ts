@@ -6,6 +6,7 @@
  */
 import type { ChoiceOption } from './choice-option';
 import { variablesFromLines } from './module-load';
+import { officerIdFrom } from './officers';
 import type { ProviderForm } from './providers';
 
 export type { ChoiceOption } from './choice-option';
@@ -25,6 +26,8 @@ export type FormField =
       initial?: string;
       number?: { fallback: number };
       optional?: true;
+      /** An officer id: derived from the text at this path (a full name) until the officer edits it. */
+      idFrom?: string;
     }
   /** Variables, typed one per line as NAME=VALUE; left out when none. */
   | { kind: 'variables'; path: string; id: string; label: string; hint: string }
@@ -66,7 +69,7 @@ export type FormField =
   /** Before a destroy: what the chosen version's loss means (active? backed up? exported?), and the key name typed again when no backup holds it. */
   | { kind: 'destroy-confirmation'; path: string }
   /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields, as each provider declares them. */
-  | { kind: 'provider'; providers: ProviderForm[] };
+  | { kind: 'provider'; providers: ProviderForm[]; imported?: true };
 
 /** The plan value at a dotted path set, creating the objects on the way (the form's values into the plan). */
 export function setAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -93,6 +96,17 @@ function versionOf(value: string | undefined): { name: string; version: number }
   }
 }
 
+/** The export form's choice of reading the provider's files again rather than using an imported wrapping key. */
+export const newWrappingKeyFile = 'file';
+
+/** A field's text as the form shows it and the plan gets it: what was typed, else derived, else its initial value. */
+export function fieldText(field: FormField, f: FormValues): string {
+  const given = 'path' in field ? f[field.path] : undefined;
+  if (given !== undefined) return given;
+  if (field.kind === 'text' && field.idFrom) return officerIdFrom(f[field.idFrom] ?? '');
+  return 'initial' in field ? (field.initial ?? '') : '';
+}
+
 /** The plan object the main process validates exactly as it validates a plan file, built from the type's form fields (its `form`). */
 export function planFromForm(
   type: string,
@@ -103,8 +117,7 @@ export function planFromForm(
 ): Record<string, unknown> {
   const plan: Record<string, unknown> = { ceremony: type, officers: present };
   for (const field of form) {
-    const given = 'path' in field ? f[field.path] : undefined;
-    const text = (given ?? ('initial' in field ? (field.initial ?? '') : '')).trim();
+    const text = fieldText(field, f).trim();
     switch (field.kind) {
       case 'text':
         if (field.optional && text === '') break;
@@ -151,6 +164,11 @@ export function planFromForm(
         const provider = field.providers.find((p) => p.id === f.provider) ?? field.providers[0];
         if (!provider) break;
         plan.provider = provider.id;
+        // An export may use a wrapping key already on the token: its import's parameters, not the files again.
+        if (field.imported && f.wrappingKey && f.wrappingKey !== newWrappingKeyFile) {
+          plan.wrappingKey = f.wrappingKey;
+          break;
+        }
         plan.files = {
           wrappingKey: f.wrappingKeyFile ?? '',
           ...(provider.importTokenFile && f.importTokenFile ? { importToken: f.importTokenFile } : {}),

@@ -10,7 +10,7 @@ import type { CallName } from './call-names';
 import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { CeremonyCatalogueEntry, CeremonyTypeName } from './ceremony-types';
 import type { Result } from './errors';
-import type { InventoryKey, RotationDue, VersionCustody } from './inventory';
+import type { InventoryKey, RotationDue, VersionCustody, WrappingKeyRecord } from './inventory';
 import { maxPinParts, signingKeySpecs } from './keys';
 import type { DriveEntry, RemovableDrive } from './media';
 import { moduleArgsSchema, moduleEnvSchema } from './module-load';
@@ -53,6 +53,8 @@ export interface InventoryView {
   rotationDue: RotationDue[];
   /** Each version's backups and exports (none listed for a version with neither). */
   custody: VersionCustody[];
+  /** The providers' wrapping keys imported onto the token, retired and destroyed ones too. */
+  wrappingKeys: WrappingKeyRecord[];
 }
 
 /** A bundle as read back from its drive and verified (signature, every file's hash, quorum, deadline). */
@@ -63,6 +65,25 @@ export interface BundleCheck {
   files: { name: string; sha256: string }[];
   approvedBy: string[];
   signerFingerprint: string | null;
+  /** What the uploader does with the bundle, from its manifest as read back: null when it could not be read. */
+  upload: UploadSteps | null;
+}
+
+/** The uploader's part, after an export: verify, upload before the deadline, check. */
+export interface UploadSteps {
+  provider: string;
+  /** Made with a rehearsal token: never to be uploaded. */
+  rehearsal: boolean;
+  deadline: string | null;
+  /** The command that verifies the bundle on the connected side, pinned to this workstation's key. */
+  verifyCommand: string;
+  /** The upload commands or console steps, in order; the client they need; what to know about them. */
+  steps: string[];
+  client: string | null;
+  notes: string[];
+  permission: string;
+  /** How to check afterwards that the provider holds this very key. */
+  check: string[];
 }
 
 export interface CeremonyList {
@@ -283,6 +304,8 @@ export const contract = {
   ),
   /** Writes the signed transcript (JSON and PDF) of an ended ceremony to a folder on a drive. */
   writeCeremonyTranscript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
+  /** Writes the signed ceremony script (PDF, to print before the ceremony) of a ceremony not yet ended to a folder on a drive. */
+  writeCeremonyScript: call<string>()(z.object({ id: ceremonyId, folder: absolutePath('folder') }).strict()),
   /** Reads a written bundle back from its drive and verifies it as the connected side will. */
   verifyBundleOnDrive: call<BundleCheck>()(z.object({ folder: absolutePath('bundle folder') }).strict()),
   /** Recomputes the hash chain and every signed checkpoint. */

@@ -83,6 +83,11 @@ export const cmkSpecWords: Record<CmkSpec, string> = {
 
 export const signingKeySpecs = ['RSA_PSS_3072', 'ECDSA_P256', 'ECDSA_P384'] as const;
 export type SigningKeySpec = (typeof signingKeySpecs)[number];
+export const signingKeySpecWords: Record<SigningKeySpec, string> = {
+  RSA_PSS_3072: 'RSA-3072, RSA-PSS signatures',
+  ECDSA_P256: 'ECDSA on P-256',
+  ECDSA_P384: 'ECDSA on P-384',
+};
 
 export type LoginRole = 'user' | 'security-officer';
 

@@ -2,6 +2,21 @@
 /** An officer's name on this workstation: lower case, 2 to 32 characters, never reused. */
 export const officerIdPattern = /^[a-z][a-z0-9._-]{1,31}$/;
 
+/**
+ * The officer id a full name suggests ("Alice Martin" gives "alice.martin", "Zoë O'Brien" "zoe.o.brien"):
+ * accents dropped, words joined with dots, cut to 32 characters; the officer may edit it.
+ */
+export function officerIdFrom(fullName: string): string {
+  const words = fullName
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const start = words.findIndex((w) => /^[a-z]/.test(w));
+  return start === -1 ? '' : words.slice(start).join('.').slice(0, 32).replace(/\.+$/, '');
+}
+
 export const officerRoles = ['security-officer', 'key-custodian', 'auditor'] as const;
 export type OfficerRole = (typeof officerRoles)[number];
 

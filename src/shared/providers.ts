@@ -20,6 +20,10 @@ export const providerNames: Record<ProviderId, string> = {
   generic: 'Generic RSA wrap',
 };
 
+/** A provider's name for a stored id (a record from the database is a string): the id itself if Keyward does not know it. */
+export const providerName = (id: string): string =>
+  (providerIds as readonly string[]).includes(id) ? providerNames[id as ProviderId] : id;
+
 /**
  * Keyward's names for the wrap, after AWS KMS's (the most explicit): RSA-OAEP of the key, or RSA-AES key
  * wrap (RSA-OAEP of an ephemeral AES-256 key, then RFC 5649 of the key). AWS has no SHA-512 forms: they

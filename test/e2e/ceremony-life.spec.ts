@@ -65,7 +65,7 @@ async function passphraseFor(
 async function approve(page: Page, officer: Officer): Promise<void> {
   await passphraseFor(page, 'approve step', officer, 'Approve this step');
   const handover = page.getByRole('button', { name: 'Next officer' });
-  await expect(handover.or(page.getByText('The quorum has approved this step.'))).toBeVisible();
+  await expect(handover.or(page.getByText('The quorum has approved this step.'))).toBeVisible({ timeout: 30_000 });
   if (await handover.isVisible()) await handover.click();
 }
 
@@ -163,8 +163,10 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     ['grace', 'Grace Lindqvist'],
   ] as const;
   for (const [i, [id, name]] of founders.entries()) {
-    await page.getByLabel(`Officer ${i + 1} name`).fill(id);
-    await page.getByLabel('Full name').nth(i).fill(name);
+    // The full name is kept as typed; the id is made from it, and stays editable.
+    await page.getByLabel(`Officer ${i + 1} full name`).fill(name);
+    await expect(page.getByLabel(`Officer ${i + 1} id`)).toHaveValue(name.toLowerCase().replace(' ', '.'));
+    await page.getByLabel(`Officer ${i + 1} id`).fill(id);
   }
   await expect(
     page.getByText(
@@ -191,7 +193,18 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     await page.getByLabel('The same passphrase again').fill(passphrases[officer]);
     await page.getByRole('button', { name: /Keep it/ }).click();
   }
-  await expect(page.getByRole('heading', { name: 'Start a ceremony' })).toBeVisible({ timeout: 60_000 });
+  // The result: the workstation key's fingerprint to write down, before anything else.
+  await expect(page.getByRole('heading', { name: 'The workstation is initialised' })).toBeFocused({ timeout: 60_000 });
+  const fingerprint = page.getByRole('group', { name: 'Workstation key fingerprint (SHA-256 of its public key)' });
+  await expect(fingerprint).toContainText(/^[^]*([0-9A-F]{4} ){3}[0-9A-F]{4}[^]*29\. [a-zA-Z]+/);
+  await shot(page, testInfo, 'initialised');
+  // The token panel was read again: the new private key is counted, with no "Read again".
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Home' }).click();
+  await expect(page.getByLabel('Object counts')).toContainText(/Private keys\s*[1-9]/);
+  await expect(page.getByRole('group', { name: 'Workstation key fingerprint (SHA-256)' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
+  await page.getByRole('button', { name: 'We have recorded the fingerprint: go on to the ceremonies' }).click();
+  await expect(page.getByRole('heading', { name: 'Start a ceremony' })).toBeVisible();
 
   await acknowledgeAirGap(page, testInfo);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Ceremonies' }).click();
@@ -284,7 +297,11 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   try {
     await startCeremony(page, 'Export a key to a provider', ['alice', 'bob']);
     await page.getByLabel('Key version').selectOption(JSON.stringify(['Tenant CMK', 1]));
-    await pickParameters();
+    // The wrapping key imported above is chosen from the list, with its deadline: no file to read again.
+    const wrappingKey = page.getByLabel('Wrapping key', { exact: true });
+    await expect(wrappingKey.locator('option:checked')).toContainText('"AWS import" on the token');
+    await expect(page.getByRole('group', { name: "The provider's wrapping key file" })).toHaveCount(0);
+    await expect(page.getByText(/left before the provider's deadline/).first()).toBeVisible();
     // The drive was inserted after the form opened: the officers look for drives again.
     await page
       .getByRole('group', { name: 'Drive for the upload bundle' })
@@ -294,8 +311,6 @@ test('the whole life of a key through the app, with two officers', async ({ app 
       .getByRole('group', { name: 'Drive for the upload bundle' })
       .getByRole('radio', { name: /FULL-DRIVE/ })
       .check();
-    // The provider's fields come from its module: AWS asks what kind of upload this is, and when it expires.
-    await expect(page.getByLabel('This upload is')).toHaveValue('');
     await shot(page, testInfo, 'export-form');
     await page.getByRole('button', { name: 'Plan the ceremony' }).click();
     await expect(page.getByText(/importAs first-import/).first()).toBeVisible();
@@ -317,6 +332,13 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     await expect(page.getByRole('region', { name: 'Bundle read back from the drive' })).toContainText(
       'EncryptedKeyMaterial.bin',
     );
+    // What the uploader does next: verify (pinned to the workstation key), upload before the deadline, check.
+    const upload = page.getByRole('region', { name: 'What the uploader does next' });
+    await expect(upload).toContainText('REHEARSAL: do not upload');
+    await expect(upload).toContainText(/keyward verify \S+ --signer-fingerprint [0-9a-f]{64}/);
+    await expect(upload).toContainText(/left before the provider's deadline \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
+    await expect(upload).toContainText('aws kms import-key-material --key-id 1234abcd-12ab-34cd-56ef-1234567890ab');
+    await expect(upload.getByRole('group', { name: 'The workstation key fingerprint the command pins' })).toBeVisible();
     await expectAccessible(page);
     await shot(page, testInfo, 'exported');
     await page.getByRole('button', { name: 'Close' }).click();
@@ -360,7 +382,7 @@ test('the whole life of a key through the app, with two officers', async ({ app 
     'Objects it had made on the token, destroyed:',
   );
   await shot(page, testInfo, 'rolled-back');
-  await page.getByRole('button', { name: /Resume Generate RSA_4096/ }).click();
+  await page.getByRole('button', { name: /Resume Generate key .* \(RSA-4096 key pair\)/ }).click();
   await expect(page.getByText('This step was interrupted when Keyward stopped')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'The quorum has approved this step.' })).toBeVisible();
   await shot(page, testInfo, 'resumed');
@@ -423,5 +445,9 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   const tenant = page.getByRole('region', { name: 'Tenant CMK' });
   await expect(tenant).toContainText('destroyed');
   await expect(tenant).toContainText('active');
+  // The wrapping key imported for AWS, with its provider and time left.
+  const wrapping = page.getByRole('region', { name: 'Provider wrapping keys' });
+  await expect(wrapping.getByRole('row', { name: /AWS import/ })).toContainText('AWS KMS');
+  await expect(wrapping.getByRole('row', { name: /AWS import/ })).toContainText(/left before the provider's deadline/);
   await shot(page, testInfo, 'keys');
 });

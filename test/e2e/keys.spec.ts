@@ -30,7 +30,7 @@ test("the key inventory shows every version with its state and KCV, the rotation
   await expect(page.getByRole('region', { name: 'Rotation' })).toContainText('Tenant CMK: Rotation due in 1');
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
   const tenant = page.getByRole('region', { name: 'Tenant CMK' });
-  await expect(tenant).toContainText('AES_256, SaaS tenant data; provider aws-kms; rotated every 365 days.');
+  await expect(tenant).toContainText('AES-256, SaaS tenant data; provider AWS KMS; rotated every 365 days.');
   await expect(tenant.getByRole('row').filter({ hasText: 'v1' })).toContainText('active');
   await expect(tenant.getByRole('row').filter({ hasText: 'v1' })).toContainText('A1 B2 C3');
   await expect(page.getByRole('region', { name: 'Archive HMAC' })).toContainText('No active version.');

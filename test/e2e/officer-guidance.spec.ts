@@ -4,42 +4,22 @@
  * shown at the field concerned with the focus on them and gone once the value changes, and a custodian's
  * share never offered as a wrapping key. Screenshots at 1366x768 and 1920x1080 are attached.
  */
-import type { Locator, Page, TestInfo } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { databaseFileName } from '../../src/main/store/database';
-import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { nav, shots } from './screenshots';
 import { setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
 
-const sizes = [
-  { width: 1366, height: 768 },
-  { width: 1920, height: 1080 },
-];
-
-/** What the officer sees now (the viewport, where the focus took it) at both sizes, attached for review; axe finds nothing on the screen. */
-async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const size of sizes) {
-    await page.setViewportSize(size);
-    const path = testInfo.outputPath(`${name}-${size.width}.png`);
-    await page.screenshot({ path });
-    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
-  }
-  await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
-  expect(await axeViolations(page)).toEqual([]);
-}
-
 /** The options a choice shows as not offered here, with why. */
 const notOfferedFor = (page: Page, choice: Locator): Locator =>
   page.locator('.form-field').filter({ has: choice }).getByRole('list', { name: 'Options not offered here' });
-
-const nav = (page: Page, screen: string) =>
-  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen }).click();
 
 async function startCeremony(page: Page, type: string): Promise<void> {
   await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: type });

@@ -239,6 +239,57 @@ describe('ceremonies through the app contract', () => {
     const check = await call('verifyBundleOnDrive', { folder });
     expect(check).toMatchObject({ ok: true, problems: [], approvedBy: ['alice', 'bob'] });
     expect(check.files.map((f) => f.name)).toContain('EncryptedKeyMaterial.bin');
+    // What the uploader does next, from the bundle as read back: verify pinned to this workstation, upload, check.
+    expect(check.upload).toMatchObject({
+      provider: 'aws-kms',
+      rehearsal: true,
+      deadline: expect.any(String) as string,
+    });
+    expect(check.upload?.verifyCommand).toBe(
+      `keyward verify ${folder} --signer-fingerprint ${check.signerFingerprint}`,
+    );
+    expect(check.upload?.steps[0]).toContain(
+      'aws kms import-key-material --key-id 1234abcd-12ab-34cd-56ef-1234567890ab',
+    );
+
+    // The same export again, choosing the wrapping key already on the token: its import's parameters are
+    // used (the bundle names the same key, algorithm and import token), not the files again.
+    const onToken = (await call('getInventory', {})).wrappingKeys.find((k) => k.label === 'AWS import');
+    expect(onToken).toMatchObject({ provider: 'aws-kms', state: 'active' });
+    const fingerprint = onToken?.fingerprint ?? '';
+    const withKey = (extra: Record<string, unknown>) => ({
+      plan: {
+        ceremony: 'export-key',
+        officers: ['alice', 'bob'],
+        key: { name: 'Tenant CMK', version: 1 },
+        provider: 'aws-kms',
+        destination: { folder: drive('PRACTICE-2'), drive: 'PRACTICE-2' },
+        ...extra,
+      },
+    });
+    const both = await refusal(
+      'planCeremony',
+      withKey({ wrappingKey: fingerprint, files: { wrappingKey: parameters } }),
+    );
+    expect(both).toMatchObject({ code: 'INVALID_REQUEST', field: 'wrappingKey' });
+    const unknown = await refusal('planCeremony', withKey({ wrappingKey: 'ab'.repeat(32) }));
+    expect(unknown.message).toContain('No usable AWS KMS wrapping key with the fingerprint abababababababab');
+    const neither = await refusal('planCeremony', withKey({}));
+    expect(neither).toMatchObject({ field: 'files.wrappingKey' });
+    const fields = await refusal(
+      'planCeremony',
+      withKey({ wrappingKey: fingerprint, fields: { algorithm: 'RSAES_OAEP_SHA_1' } }),
+    );
+    expect(fields.field).toBe('fields');
+    const again = await call('planCeremony', withKey({ wrappingKey: fingerprint }));
+    const importParams = importView.status.plan.steps[0]?.params.import as Record<string, unknown>;
+    const againParams = again.status.plan.steps[0]?.params.import as Record<string, unknown>;
+    // The export adds what the inventory says of this upload (importAs); everything imported is kept.
+    expect({ ...againParams, target: null }).toEqual({ ...importParams, target: null });
+    expect(againParams.target).toMatchObject(importParams.target as object);
+    const reexported = await runThrough(again.status.plan.id, ['alice', 'bob']);
+    expect(reexported.status.state).toBe('completed');
+
     const transcript = await call('writeCeremonyTranscript', {
       id: exportView.status.plan.id,
       folder: drive('PRACTICE-3'),
@@ -562,7 +613,8 @@ describe('ceremonies through the app contract', () => {
     // The Keys screen's view carries the same facts.
     const custody = (await call('getInventory', {})).custody.find((c) => c.keyName === 'Tenant CMK' && c.version === 1);
     expect(custody?.backups).toHaveLength(1);
-    expect(custody?.exports.map((e) => e.provider)).toEqual(['aws-kms']);
+    // Exported twice: from the provider's files, then with the wrapping key already on the token.
+    expect(custody?.exports.map((e) => e.provider)).toEqual(['aws-kms', 'aws-kms']);
   }, 60_000);
 
   it('logging out ends the session: audited, and nothing privileged is done until an officer logs in again', async () => {

@@ -373,7 +373,7 @@ describe('keyward workstation and signed audit exports', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('CEREMONY Generate AES_256 key "Tenant CMK"');
+    expect(run.stdout).toContain('CEREMONY Generate key "Tenant CMK" (AES-256)');
     // Every value the step acts on is printed before anyone checks in, and the plan's checksum line was verified.
     expect(run.stdout).toContain('docs/ceremonies/generate-cmk.yaml: its checksum line verified');
     expect(run.stdout).toMatch(

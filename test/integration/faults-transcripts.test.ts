@@ -101,7 +101,7 @@ describe('a transcript is a tracked output', () => {
     );
     expect(written.status, written.stderr).toBe(0);
     expect(written.stdout).toContain(
-      `The signed transcript of "Generate AES_256 key "Transcript CMK"" (${id}) was being written when Keyward stopped`,
+      `The signed transcript of "Generate key "Transcript CMK" (AES-256)" (${id}) was being written when Keyward stopped`,
     );
     expect(readdirSync(transcripts).filter((e) => e.includes(id))).toEqual([`REHEARSAL-keyward-transcript-${id}`]);
     expect(readdirSync(join(transcripts, `REHEARSAL-keyward-transcript-${id}`)).sort()).toEqual([

@@ -43,6 +43,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
         keys: workstation.inventory().list(),
         rotationDue: workstation.inventory().rotationDue(),
         custody: versionCustody(workstation.ceremonies(), workstation.stores().bundles),
+        wrappingKeys: workstation.wrappingKeys().list(),
       }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),
     acknowledgeAirGap: ({ officer, passphrase, findings }) => airGap.acknowledge(officer, passphrase, findings),
@@ -66,6 +67,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
     abortCeremony: ({ id, reason, officer, passphrase, inputs, finish }) =>
       ceremonies.abort(id, reason, officer, passphrase, inputs, finish ?? true),
     writeCeremonyTranscript: ({ id, folder }) => ceremonies.writeTranscript(id, folder),
+    writeCeremonyScript: ({ id, folder }) => ceremonies.writeScript(id, folder),
     verifyBundleOnDrive: ({ folder }) => ceremonies.verifyBundle(folder),
     verifyAudit: () => ceremonies.verifyAudit(),
   };

@@ -27,6 +27,7 @@ import type { CeremonyStore } from '../store/ceremonies';
 import type { Officers } from '../store/officers';
 import type { Policies } from '../store/policies';
 import { signatureValid } from '../x509/verify-signature';
+import { writeCeremonyScript } from './ceremony-script';
 import { claimOf, removeOutputs } from './step-outputs';
 import {
   StaleStep,
@@ -792,12 +793,67 @@ export class CeremonyEngine {
         this.d.stepContext.signer,
         this.d.workstationCertificate,
         parent,
+        (officer) => this.d.officers.get(officer).displayName,
       );
     } catch (error) {
       if (!isStoreBusy(error)) settle('failure', { ceremony: id, parent, error: errorCodeOf(error) });
       throw error;
     }
     settle('success', { ceremony: id, folder });
+    return folder;
+  }
+
+  /**
+   * The signed ceremony script (PDF) of a ceremony not yet ended, for the officers to print before it:
+   * its officers are those checked in, or before anyone has, the active officers the policy counts. Audited.
+   */
+  async writeScript(id: string, parent: string): Promise<string> {
+    const status = this.status(id);
+    if (status.state === 'completed' || status.state === 'aborted')
+      throw new KeywardError(
+        'INVALID_REQUEST',
+        `Ceremony ${id} has ended (${status.state}); its transcript records it now.`,
+        'Write its transcript instead.',
+      );
+    const policy = this.d.policies.get(status.plan.type);
+    const officers = status.checkedIn.length
+      ? status.checkedIn.map((officer) => this.d.officers.get(officer))
+      : this.d.officers.list().filter((o) => o.state === 'active' && countsTowardsQuorum(policy, o.role));
+    const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
+    let folder: string;
+    try {
+      folder = await writeCeremonyScript(
+        {
+          plan: status.plan,
+          policy,
+          quorumNeeded: this.d.policies.quorumNeeded(status.plan.type),
+          officers: officers.map((o) => ({ id: o.id, name: o.displayName, role: o.role })),
+          officersAre: status.checkedIn.length ? 'checked-in' : 'may-take-part',
+          certificateDer: this.d.workstationCertificate,
+          rehearsal: this.d.stepContext.rehearsal,
+          now: new Date(this.now()),
+        },
+        this.d.stepContext.signer,
+        parent,
+      );
+    } catch (error) {
+      if (!isStoreBusy(error))
+        this.d.log.append({
+          actors,
+          action: 'ceremony.script',
+          subject: id,
+          outcome: 'failure',
+          details: { ceremony: id, parent, error: errorCodeOf(error) },
+        });
+      throw error;
+    }
+    this.d.log.append({
+      actors,
+      action: 'ceremony.script',
+      subject: id,
+      outcome: 'success',
+      details: { ceremony: id, folder },
+    });
     return folder;
   }
 

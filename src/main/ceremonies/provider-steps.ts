@@ -6,13 +6,21 @@
  */
 import { z } from 'zod';
 import { KeywardError } from '../../shared/errors';
-import { providerIds, wrapAlgorithms, type ProviderImport } from '../../shared/providers';
+import {
+  providerIds,
+  providerNames,
+  wrapAlgorithms,
+  type ProviderId,
+  type ProviderImport,
+} from '../../shared/providers';
 import { isShareText } from '../../shared/share-files';
+import { deadlineText } from '../../shared/time-text';
 import { exportBundle, planExport, type ExportPlanRequest } from '../bundles/export-bundle';
 import { readSmallFile } from '../files/read-small';
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
 import { readProviderImport } from '../providers/registry';
 import { maxWrappingKeyFileBytes } from '../providers/wrapping-key-file';
+import type { CeremonyStore } from '../store/ceremonies';
 import type { WrappingKeys } from '../store/wrapping-keys';
 import type { Place } from './ceremony-type';
 import { asSecurityOfficer, defineStep, resultText, securityOfficerLogin, stale } from './steps';
@@ -24,6 +32,8 @@ export const providerPlan = {
   fields: z.record(z.string().max(64), z.union([z.string(), z.number()]).transform(String)).default({}),
 };
 type ProviderPlan = z.output<z.ZodObject<typeof providerPlan>>;
+/** The files a provider's import is read from: its wrapping key, and AWS's import token. */
+export type ProviderFiles = ProviderPlan['files'];
 
 /** The provider's import parameters, read from the files the plan names and checked with its fields. */
 export function providerImportOf(plan: ProviderPlan, place: Place): ProviderImport {
@@ -46,6 +56,38 @@ export function providerImportOf(plan: ProviderPlan, place: Place): ProviderImpo
       : {}),
   };
   return readProviderImport(plan.provider, files, plan.fields);
+}
+
+/**
+ * An export with a wrapping key already on the token: the import parameters its import ceremony planned
+ * (and the officers compared and approved), read back from that ceremony, instead of its files again.
+ */
+export function importedProviderImport(
+  wrappingKeys: WrappingKeys,
+  ceremonies: Pick<CeremonyStore, 'status'>,
+  provider: ProviderId,
+  fingerprint: string,
+): ProviderImport {
+  const record = activeWrappingKey(wrappingKeys, fingerprint);
+  if (!record || record.provider !== provider)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `No usable ${providerNames[provider]} wrapping key with the fingerprint ${fingerprint.slice(0, 16)}… is on the token.`,
+      "Choose one of the imported wrapping keys the form lists, or read the provider's wrapping key file from a drive.",
+      'wrappingKey',
+    );
+  const planned = record.importedCeremony
+    ? ceremonies.status(record.importedCeremony).plan.steps.find((s) => s.action === 'import-wrapping-key')
+    : undefined;
+  const parsed = importParams.safeParse(planned?.params.import);
+  if (!parsed.success || parsed.data.wrappingKeyFingerprint !== fingerprint)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The wrapping key "${record.label}" has no import ceremony recorded with its parameters, so they cannot be reused.`,
+      "Read the provider's wrapping key file (and its import token) from a drive instead.",
+      'wrappingKey',
+    );
+  return importFromParams(parsed.data);
 }
 
 /** A provider's import parameters as step parameters (JSON: bytes in base64). */
@@ -94,11 +136,8 @@ export function importFromParams(p: ImportParams): ProviderImport {
   };
 }
 
-export const timeLeft = (deadline: string | null, now: Date): string => {
-  if (!deadline) return 'the provider gives no deadline';
-  const minutes = Math.floor((new Date(deadline).getTime() - now.getTime()) / 60_000);
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min left before the provider's deadline (${deadline})`;
-};
+/** How the provider's deadline stands when the step was planned, in the plan's words. */
+export const timeLeft = (deadline: string | null, now: Date): string => deadlineText(deadline, now);
 
 export const activeWrappingKey = (wrappingKeys: WrappingKeys, fingerprint: string) =>
   wrappingKeys.list().find((k) => k.fingerprint === fingerprint && k.state === 'active');

@@ -22,6 +22,7 @@ import { maxShareFileBytes, readShare } from '../backup/shares';
 import { verifyBundle } from '../bundles/verify-bundle';
 import { readSmallText } from '../files/read-small';
 import { appDrives, driveEntries, driveOf } from '../media/drive-access';
+import { uploadGuide } from '../providers/registry';
 import type { AirGapGuard } from '../system/air-gap-guard';
 import type { Workstation } from '../workstation';
 import type { Place } from './ceremony-type';
@@ -30,6 +31,7 @@ import { openCeremonyEngine } from './open-engine';
 import { maxPlanFileBytes, planOf, readPlanFile, type PlanFile } from './plan-file';
 import { planSteps } from './plan-steps';
 import { ceremonyExecutors } from './registry';
+import { stepDetails } from './step-details';
 import type { Params } from './steps';
 import { listCeremonySummaries } from './summary';
 
@@ -260,6 +262,7 @@ export class CeremonyService {
         index: step.index,
         inputs: inputsOf(step.action, step.params, 'inputs'),
         approvals: store.approvals(id, step.index).map((a) => ({ officer: a.officer, role: a.role, at: a.signedAt })),
+        details: stepDetails(step),
       })),
       abortInputs: [
         ...new Set(
@@ -368,6 +371,12 @@ export class CeremonyService {
     return this.exclusive('writing the transcript', () => this.requireEngine().writeTranscript(id, resolve(folder)));
   }
 
+  /** The signed ceremony script (PDF), to print before the ceremony, written to a drive. */
+  async writeScript(id: string, folder: string): Promise<string> {
+    driveOf(folder, await this.drives());
+    return this.exclusive('writing the ceremony script', () => this.requireEngine().writeScript(id, resolve(folder)));
+  }
+
   /**
    * The audit log verified in full: against the workstation key and the anchor the token holds, which
    * needs the token logged in; until then the verification is reported as not finished, never as passed.
@@ -391,6 +400,14 @@ export class CeremonyService {
     driveOf(folder, await this.drives());
     const identity = this.workstation.identities().require();
     const check = verifyBundle(resolve(folder), { signerFingerprint: identity.publicKeyFingerprint });
+    const manifest = check.manifest;
+    const guide = manifest
+      ? uploadGuide(
+          { provider: manifest.provider, ...manifest.wrapping, target: manifest.target },
+          manifest.key,
+          manifest.files.map((f) => f.name),
+        )
+      : undefined;
     return {
       ok: check.ok,
       problems: check.problems,
@@ -398,6 +415,20 @@ export class CeremonyService {
       files: check.manifest?.files.map((f) => ({ name: f.name, sha256: f.sha256 })) ?? [],
       approvedBy: check.approvedBy,
       signerFingerprint: check.signerFingerprint ?? null,
+      upload:
+        manifest && guide
+          ? {
+              provider: manifest.provider,
+              rehearsal: check.rehearsal !== undefined,
+              deadline: manifest.wrapping.deadline ?? null,
+              verifyCommand: `keyward verify ${resolve(folder)} --signer-fingerprint ${identity.publicKeyFingerprint}`,
+              steps: guide.steps,
+              client: guide.client ?? null,
+              notes: guide.notes ?? [],
+              permission: guide.permission,
+              check: guide.check,
+            }
+          : null,
     };
   }
 

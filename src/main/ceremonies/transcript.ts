@@ -5,14 +5,16 @@
  * annotated scripts of public root-key ceremonies.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
-import { hexGroups, hexRows, pgpWordRows } from '../../shared/fingerprint';
+import { hexRows, pgpWordRows } from '../../shared/fingerprint';
 import { roleNames, type OfficerRole } from '../../shared/officers';
 import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
+import { resultLines } from '../../shared/step-result-words';
+import { utcText } from '../../shared/time-text';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
+import { PdfPages } from './pdf-pages';
 
 export interface Transcript {
   format: 'keyward-ceremony-transcript';
@@ -58,7 +60,6 @@ export interface TranscriptSources {
 }
 
 export function buildTranscript(s: TranscriptSources): Transcript {
-  const certificate = new X509Certificate(Buffer.from(s.certificateDer));
   const { plan } = s.status;
   return {
     format: 'keyward-ceremony-transcript',
@@ -73,12 +74,7 @@ export function buildTranscript(s: TranscriptSources): Transcript {
       createdAt: plan.createdAt,
       endedAt: s.status.endedAt,
     },
-    workstation: {
-      certificateSubject: certificate.subject.replace(/\n/g, ', '),
-      publicKeyFingerprint: createHash('sha256')
-        .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
-        .digest('hex'),
-    },
+    workstation: workstationOf(s.certificateDer),
     rehearsal: s.rehearsal ?? null,
     present: s.status.checkedIn.map((officer) => ({ officer, role: s.roleOf(officer) })),
     steps: plan.steps.map((step) => {
@@ -101,125 +97,162 @@ export function buildTranscript(s: TranscriptSources): Transcript {
   };
 }
 
-/** The PDF's standard fonts encode WinAnsi only: anything else is shown as "?". */
-const printable = (text: string): string => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
-
-class Pages {
-  private page: PDFPage;
-  private y = 0;
-  constructor(
-    private readonly doc: PDFDocument,
-    private readonly font: PDFFont,
-    private readonly bold: PDFFont,
-  ) {
-    this.page = this.newPage();
-  }
-
-  private newPage(): PDFPage {
-    this.page = this.doc.addPage([595, 842]); // A4
-    this.y = 800;
-    return this.page;
-  }
-
-  line(text: string, options: { bold?: boolean; size?: number; indent?: number } = {}): void {
-    const size = options.size ?? 9;
-    const font = options.bold ? this.bold : this.font;
-    const width = 515 - (options.indent ?? 0);
-    const words = printable(text).split(' ');
-    let current = '';
-    const flush = () => {
-      if (this.y < 50) this.newPage();
-      this.page.drawText(current, { x: 40 + (options.indent ?? 0), y: this.y, size, font, color: rgb(0, 0, 0) });
-      this.y -= size + 4;
-      current = '';
-    };
-    for (const word of words) {
-      const candidate = current ? `${current} ${word}` : word;
-      if (current && font.widthOfTextAtSize(candidate, size) > width) {
-        flush();
-        current = word;
-      } else {
-        current = candidate;
-      }
-    }
-    flush();
-  }
-
-  gap(): void {
-    this.y -= 6;
-  }
+/** The workstation as every printed record names it: its certificate's subject and its key's SHA-256. */
+export function workstationOf(certificateDer: Uint8Array): Transcript['workstation'] {
+  const certificate = new X509Certificate(Buffer.from(certificateDer));
+  return {
+    certificateSubject: certificate.subject.replace(/\n/g, ', '),
+    publicKeyFingerprint: createHash('sha256')
+      .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
+  };
 }
 
-export async function transcriptPdf(t: Transcript): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  doc.setTitle(`Keyward ceremony transcript ${t.ceremony.id}`);
-  doc.setCreator('Keyward');
-  doc.setCreationDate(new Date(t.writtenAt));
-  doc.setModificationDate(new Date(t.writtenAt));
-  const pages = new Pages(
-    doc,
-    await doc.embedFont(StandardFonts.Helvetica),
-    await doc.embedFont(StandardFonts.HelveticaBold),
-  );
+/** A hash in full, row by row beside its label (four groups of four hex digits a row). */
+export function hashField(pages: PdfPages, label: string, hex: string, group = 4): void {
+  const rows = hexRows(hex, group);
+  pages.need(rows.length * 13);
+  rows.forEach((row, i) => pages.field(i === 0 ? label : '', row, { mono: true }));
+}
+
+/** An officer as printed records name them: "Alice Martin (alice), security officer". */
+export const officerWords = (name: string, id: string, role: OfficerRole): string =>
+  `${name === id ? id : `${name} (${id})`}, ${roleNames[role]}`;
+
+const stepStateWords: Record<string, string> = {
+  pending: 'not run',
+  running: 'interrupted (left running)',
+  done: 'done',
+  failed: 'failed',
+  'rolled-back': 'rolled back',
+};
+
+/** The REHEARSAL marking at the head of every page of a rehearsal's printed records. */
+export const rehearsalBanner = 'REHEARSAL - nothing made in this ceremony protects anything real';
+
+/**
+ * The transcript for the binder, as an auditor reads it: every time in UTC, every digest in full, every
+ * result in words, who approved each step and when, and a block for the officers' and auditor's signatures.
+ * `nameOf` gives an officer's name (their id when left out).
+ */
+export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => string = (o) => o): Promise<Buffer> {
+  const mark = t.rehearsal ? 'REHEARSAL ' : '';
+  const pages = await PdfPages.create({
+    title: `Keyward ${mark.toLowerCase()}ceremony transcript ${t.ceremony.id}`,
+    at: new Date(t.writtenAt),
+    footer: `Keyward ${mark}ceremony transcript - ${t.ceremony.id}`,
+    banner: t.rehearsal ? rehearsalBanner : undefined,
+  });
+  const who = (officer: string, role: OfficerRole) => officerWords(nameOf(officer), officer, role);
+  pages.text(`${mark}Ceremony transcript`, { bold: true, size: 18 });
+  pages.text(t.ceremony.title, { bold: true, size: 13 });
+  pages.text(`Ceremony ${t.ceremony.id} (${t.ceremony.type})`, { size: 10 });
+  pages.gap(4);
   if (t.rehearsal) {
-    pages.line('REHEARSAL: nothing made in this ceremony protects anything real.', { bold: true, size: 14 });
-    pages.line(`Run on ${t.rehearsal.token}.`);
-    for (const finding of t.rehearsal.findings) pages.line(finding, { indent: 12 });
-    pages.gap();
+    pages.text('REHEARSAL: nothing made in this ceremony protects anything real.', { bold: true, size: 11 });
+    pages.text(`Run on ${t.rehearsal.token}.`);
+    for (const finding of t.rehearsal.findings) pages.text(finding, { indent: 12 });
+    pages.gap(4);
   }
-  pages.line(`${t.rehearsal ? 'REHEARSAL ' : ''}Ceremony transcript: ${t.ceremony.title}`, { bold: true, size: 14 });
-  pages.line(
-    `Ceremony ${t.ceremony.id} (${t.ceremony.type}), ${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? `: ${t.ceremony.outcome}` : ''}.`,
+  pages.field(
+    'Outcome',
+    t.ceremony.state === 'aborted'
+      ? `aborted${t.ceremony.outcome && t.ceremony.outcome !== 'aborted' ? `: ${t.ceremony.outcome}` : ''}`
+      : `${t.ceremony.state}${t.ceremony.outcome && t.ceremony.outcome !== t.ceremony.state ? ` (${t.ceremony.outcome})` : ''}`,
   );
-  pages.line(`Planned ${t.ceremony.createdAt}; ended ${t.ceremony.endedAt ?? 'not yet'}. Written ${t.writtenAt}.`);
-  pages.line('Plan digest:');
-  for (const row of [...hexRows(t.ceremony.planDigest), ...pgpWordRows(t.ceremony.planDigest)])
-    pages.line(row, { indent: 12 });
-  pages.line(
-    `Workstation: ${t.workstation.certificateSubject}; key fingerprint ${hexGroups(t.workstation.publicKeyFingerprint)}`,
-  );
-  pages.gap();
-  pages.line('Present', { bold: true, size: 11 });
-  for (const p of t.present) pages.line(`${p.officer} (${roleNames[p.role]})`, { indent: 12 });
-  pages.gap();
-  pages.line('Steps', { bold: true, size: 11 });
+  pages.field('Planned', utcText(t.ceremony.createdAt));
+  pages.field('Ended', t.ceremony.endedAt ? utcText(t.ceremony.endedAt) : 'not yet');
+  pages.field('Transcript written', utcText(t.writtenAt));
+  pages.field('Workstation', t.workstation.certificateSubject);
+  hashField(pages, 'Workstation key (SHA-256)', t.workstation.publicKeyFingerprint);
+
+  pages.heading('Plan digest');
+  pages.text('SHA-256 over the plan: what every officer signed by checking in.', { grey: true, size: 9 });
+  pages.gap(2);
+  pages.rows(hexRows(t.ceremony.planDigest), { mono: true, bold: true, size: 12, indent: 12 });
+  pages.gap(2);
+  pages.rows(pgpWordRows(t.ceremony.planDigest), { size: 10, indent: 12 });
+
+  pages.heading('Officers present');
+  if (t.present.length === 0) pages.text('Nobody checked in.');
+  for (const p of t.present) pages.text(who(p.officer, p.role), { indent: 12 });
+
+  pages.heading('Steps');
   for (const step of t.steps) {
-    pages.line(`${step.index + 1}. ${step.description}`, { bold: true });
-    pages.line(
-      `${step.state}; started ${step.startedAt ?? '-'}, ended ${step.endedAt ?? '-'}; step digest ${hexGroups(step.digest.slice(0, 16))}...`,
-      { indent: 12 },
-    );
-    if (step.sensitive)
-      pages.line(
-        `Approved by: ${step.approvals.map((a) => `${a.officer} (${roleNames[a.role]}) at ${a.signedAt}`).join('; ') || 'nobody'}`,
-        { indent: 12 },
+    pages.heading(`Step ${step.index + 1} of ${t.steps.length}: ${step.description}`, 3);
+    pages.field('State', stepStateWords[step.state] ?? step.state);
+    pages.field('Started', step.startedAt ? utcText(step.startedAt) : 'not started');
+    pages.field('Ended', step.endedAt ? utcText(step.endedAt) : 'not ended');
+    hashField(pages, 'Step digest (SHA-256)', step.digest);
+    if (!step.sensitive) pages.field('Approvals', 'none needed: runs once the officers have checked in');
+    else if (step.approvals.length === 0) pages.field('Approvals', 'none given');
+    else
+      step.approvals.forEach((a, i) =>
+        pages.field(i === 0 ? 'Approved by' : '', `${who(a.officer, a.role)}, at ${utcText(a.signedAt)}`),
       );
-    for (const [key, value] of Object.entries(step.result ?? {}))
-      pages.line(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`, { indent: 12 });
+    for (const line of resultLines(step.result ?? {})) {
+      if (line.hex && line.hex.length > 16) hashField(pages, line.label, line.hex, line.group);
+      else pages.field(line.label, line.value, { mono: line.mono });
+    }
   }
-  pages.gap();
-  pages.line(
-    `Audit log at writing: entry ${t.audit.headSeq}, head ${hexGroups(t.audit.headHash)}; last checkpoint ${t.audit.lastCheckpointHash ? hexGroups(t.audit.lastCheckpointHash.slice(0, 16)) : 'none'}.`,
+
+  pages.heading('Audit log');
+  pages.field('Entries when written', String(t.audit.headSeq));
+  hashField(pages, 'Audit log head (SHA-256)', t.audit.headHash);
+  if (t.audit.lastCheckpointHash) hashField(pages, 'Last signed checkpoint (SHA-256)', t.audit.lastCheckpointHash);
+  else pages.field('Last signed checkpoint (SHA-256)', 'none');
+  pages.gap(4);
+  pages.text(
+    'This transcript is signed by the workstation key: transcript.json.p7s and transcript.pdf.p7s (detached CMS signatures), with signer.pem, the workstation certificate.',
+    { size: 9, grey: true },
   );
-  pages.line(
-    'This transcript is signed by the workstation key: transcript.json.p7s and transcript.pdf.p7s, with signer.pem.',
+
+  pages.heading('Signatures');
+  pages.text('The officers present sign that this transcript records the ceremony as it took place.', {
+    size: 9.5,
+  });
+  pages.gap(6);
+  for (const p of t.present)
+    pages.writeIn(
+      who(p.officer, p.role),
+      [
+        { label: 'Signature', length: 115 },
+        { label: 'Date/time (UTC)', length: 75 },
+      ],
+      { leadWidth: 170, height: 30 },
+    );
+  pages.gap(10);
+  pages.text(
+    "Reviewed by the auditor: the signatures verified against the workstation's key, and every step checked against the audit log.",
+    { size: 9.5 },
   );
-  return Buffer.from(await doc.save({ useObjectStreams: false }));
+  pages.gap(6);
+  pages.writeIn(
+    '',
+    [
+      { label: 'Auditor', length: 130 },
+      { label: 'Signature', length: 105 },
+      { label: 'Date/time (UTC)', length: 70 },
+    ],
+    { height: 30 },
+  );
+  return pages.save();
 }
 
-/** Writes the transcript folder to a drive: JSON and PDF, each with its detached signature, and the signer certificate. */
 /** The folder a ceremony's transcript is written as, in the folder the officers name. */
 export const transcriptFolderName = (ceremonyId: string, rehearsal: RehearsalMark | undefined): string =>
   rehearsalName(`keyward-transcript-${ceremonyId}`, rehearsal);
 
+/** Writes the transcript folder to a drive: JSON and PDF, each with its detached signature, and the signer certificate. */
 export async function writeTranscript(
   t: Transcript,
   signer: Signer,
   certificateDer: Uint8Array,
   parent: string,
+  nameOf?: (officer: string) => string,
 ): Promise<string> {
   const json = Buffer.from(`${JSON.stringify(t, null, 2)}\n`);
-  const pdf = await transcriptPdf(t);
+  const pdf = await transcriptPdf(t, nameOf);
   const at = new Date(t.writtenAt);
   const jsonSignature = await signDetached(digestOfBytes(json), signer, certificateDer, at);
   const pdfSignature = await signDetached(digestOfBytes(pdf), signer, certificateDer, at);

@@ -1,5 +1,7 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import {
+  fieldText,
+  newWrappingKeyFile,
   planFromForm,
   versionValue,
   type FormField,
@@ -7,17 +9,20 @@ import {
   type FormValues,
 } from '../../shared/ceremony-forms';
 import { availableValue, whyUnavailable, type ChoiceOption, type Circumstances } from '../../shared/choice-option';
+import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
 import { officerRoles } from '../../shared/officers';
 import type { ProviderForm } from '../../shared/providers';
 import { isInShareFolder } from '../../shared/share-files';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { concerns, FieldError } from '../components/FieldError';
-import { roleLabels } from '../format';
+import { roleLabels, utcText } from '../format';
+import { openHelp } from '../help/help-store';
 import { useApp } from '../store';
 import { formChoices, useCatalogue } from './ceremony-types';
 import { DestroyNotice } from './DestroyNotice';
 import { DrivePicker } from './DrivePicker';
+import { LiveDeadline } from './LiveDeadline';
 import { useCeremony } from './store';
 
 type Fields = FormValues;
@@ -212,6 +217,12 @@ export function CeremonyForm() {
   const chosenKey = chosenVersion?.key;
   const asSpec = (value: string | undefined): CmkSpec | undefined => cmkSpecs.find((s) => s === value);
 
+  /** The provider's wrapping keys already on the token, usable for an export. */
+  const wrappingKeysOnToken = (provider: string | undefined) =>
+    inventory.state === 'ready'
+      ? inventory.value.wrappingKeys.filter((k) => k.provider === provider && k.state === 'active')
+      : [];
+
   // The values as the form shows them and the plan gets them: a choice the token or provider cannot serve
   // falls back to the first that can, so the default is always doable.
   const shown: Fields = { ...f };
@@ -229,6 +240,15 @@ export function CeremonyForm() {
       );
       if (!provider) continue;
       shown.provider = provider.id;
+      // An export offers the provider's wrapping keys already on the token first: no file to read again.
+      if (field.imported) {
+        const onToken = wrappingKeysOnToken(provider.id);
+        const kept = onToken.find((k) => k.fingerprint === f.wrappingKey)?.fingerprint;
+        shown.wrappingKey =
+          f.wrappingKey === newWrappingKeyFile
+            ? newWrappingKeyFile
+            : (kept ?? onToken[0]?.fingerprint ?? newWrappingKeyFile);
+      }
       for (const p of provider.fields)
         if (p.options)
           shown[`field.${p.name}`] = availableValue(p.options, f[`field.${p.name}`] ?? p.options[0]?.value ?? '', {
@@ -256,9 +276,12 @@ export function CeremonyForm() {
       : undefined;
 
   /** The provider chosen, and the fields it declares (a choice, or typed text). */
-  const providerSection = (providers: ProviderForm[]) => {
+  const providerSection = (providers: ProviderForm[], imported: boolean) => {
     const provider = providers.find((p) => p.id === shown.provider) ?? providers[0];
     const spec = chosenKey?.spec;
+    const onToken = imported ? wrappingKeysOnToken(provider?.id) : [];
+    const wrappingKey = shown.wrappingKey ?? newWrappingKeyFile;
+    const fromToken = imported && wrappingKey !== newWrappingKeyFile;
     return (
       <>
         <Choice
@@ -273,53 +296,85 @@ export function CeremonyForm() {
             ? { hint: `${chosenKey.name} was generated for ${providerNameOf(providers, chosenKey.provider)}.` }
             : {})}
         />
-        <DrivePicker
-          label="The provider's wrapping key file"
-          mode="file"
-          value={f.wrappingKeyFile ?? ''}
-          onChange={set('wrappingKeyFile')}
-          offers={(e) => !isInShareFolder(e.path)}
-        >
-          {problemAt('files.wrappingKey')?.node}
-        </DrivePicker>
-        {provider?.importTokenFile && (
-          <DrivePicker
-            label={provider.importTokenFile}
-            mode="file"
-            value={f.importTokenFile ?? ''}
-            onChange={set('importTokenFile')}
-            offers={(e) => !isInShareFolder(e.path)}
-          >
-            {problemAt('files.importToken')?.node}
-          </DrivePicker>
+        {imported && (
+          <Choice
+            id="wrapping-key"
+            label="Wrapping key"
+            value={wrappingKey}
+            options={[
+              ...onToken.map((k) => ({
+                value: k.fingerprint,
+                label: `"${k.label}" on the token, fingerprint ${hexGroups(k.fingerprint.slice(0, 8))}…, ${k.providerDeadline ? `deadline ${utcText(k.providerDeadline)}` : 'no deadline'}`,
+              })),
+              { value: newWrappingKeyFile, label: "Read the provider's wrapping key file from a drive" },
+            ]}
+            onChange={set('wrappingKey')}
+            hint={
+              fromToken
+                ? 'Its import ceremony compared its fingerprint with the provider; the algorithm, import token and target it was imported with are used.'
+                : onToken.length === 0
+                  ? `No ${provider?.name ?? 'provider'} wrapping key is on the token yet: read its file from a drive.`
+                  : undefined
+            }
+            problem={problemAt('wrappingKey')}
+          />
         )}
-        {provider?.fields.map((p) =>
-          p.options ? (
-            <Choice
-              key={p.name}
-              id={`field-${p.name}`}
-              label={p.label}
-              value={shown[`field.${p.name}`] ?? ''}
-              options={p.options}
-              onChange={set(`field.${p.name}`)}
-              hint={p.hint}
-              circumstances={{ capabilities, spec }}
-              problem={problemAt(`fields.${p.name}`)}
-            />
-          ) : (
-            <Text
-              key={p.name}
-              id={`field-${p.name}`}
-              label={p.label}
-              value={f[`field.${p.name}`] ?? ''}
-              onChange={set(`field.${p.name}`)}
-              hint={p.hint}
-              problem={problemAt(`fields.${p.name}`)}
-            />
-          ),
+        {fromToken && (
+          <p className="hint">
+            <LiveDeadline deadline={onToken.find((k) => k.fingerprint === wrappingKey)?.providerDeadline ?? null} />
+          </p>
         )}
-        {/* A refusal of the provider's parameters as a whole (not one field's): at the provider's section. */}
-        {!provider?.fields.some((p) => concerns(`fields.${p.name}`, refusedField)) && problemAt('fields')?.node}
+        {!fromToken && (
+          <>
+            <DrivePicker
+              label="The provider's wrapping key file"
+              mode="file"
+              value={f.wrappingKeyFile ?? ''}
+              onChange={set('wrappingKeyFile')}
+              offers={(e) => !isInShareFolder(e.path)}
+            >
+              {problemAt('files.wrappingKey')?.node}
+            </DrivePicker>
+            {provider?.importTokenFile && (
+              <DrivePicker
+                label={provider.importTokenFile}
+                mode="file"
+                value={f.importTokenFile ?? ''}
+                onChange={set('importTokenFile')}
+                offers={(e) => !isInShareFolder(e.path)}
+              >
+                {problemAt('files.importToken')?.node}
+              </DrivePicker>
+            )}
+            {provider?.fields.map((p) =>
+              p.options ? (
+                <Choice
+                  key={p.name}
+                  id={`field-${p.name}`}
+                  label={p.label}
+                  value={shown[`field.${p.name}`] ?? ''}
+                  options={p.options}
+                  onChange={set(`field.${p.name}`)}
+                  hint={p.hint}
+                  circumstances={{ capabilities, spec }}
+                  problem={problemAt(`fields.${p.name}`)}
+                />
+              ) : (
+                <Text
+                  key={p.name}
+                  id={`field-${p.name}`}
+                  label={p.label}
+                  value={f[`field.${p.name}`] ?? ''}
+                  onChange={set(`field.${p.name}`)}
+                  hint={p.hint}
+                  problem={problemAt(`fields.${p.name}`)}
+                />
+              ),
+            )}
+            {/* A refusal of the provider's parameters as a whole (not one field's): at the provider's section. */}
+            {!provider?.fields.some((p) => concerns(`fields.${p.name}`, refusedField)) && problemAt('fields')?.node}
+          </>
+        )}
       </>
     );
   };
@@ -419,7 +474,7 @@ export function CeremonyForm() {
             key={field.path}
             id={field.id}
             label={field.label}
-            value={f[field.path] ?? field.initial ?? ''}
+            value={fieldText(field, f)}
             onChange={set(field.path)}
             hint={field.hint}
             problem={problemAt(field.path)}
@@ -526,7 +581,7 @@ export function CeremonyForm() {
           </DrivePickerMany>
         );
       case 'provider':
-        return <Fragment key="provider">{providerSection(field.providers)}</Fragment>;
+        return <Fragment key="provider">{providerSection(field.providers, field.imported === true)}</Fragment>;
       case 'destroy-confirmation':
         return (
           <DestroyNotice
@@ -576,8 +631,15 @@ export function CeremonyForm() {
           }}
         />
         <p className="hint">
-          {choice?.description ??
-            'A plan file (YAML, see docs/ceremonies) on a drive; the files it names must be on drives too.'}
+          {choice?.description ?? 'A plan file (YAML) on a drive; the files it names must be on drives too.'}
+          {type === 'plan-file' && (
+            <>
+              {' '}
+              <button type="button" className="link-button" onClick={() => openHelp({ section: 'plans' })}>
+                Example plan files (Help)
+              </button>
+            </>
+          )}
         </p>
         {type === 'plan-file' ? (
           <DrivePicker label="The plan file" mode="file" value={f.planFile ?? ''} onChange={set('planFile')} />

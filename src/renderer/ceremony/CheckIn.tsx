@@ -7,6 +7,7 @@ import { plural } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
 import { OfficerPassphrase } from './OfficerPassphrase';
+import { StepDetails } from './StepDetails';
 import { useCeremony } from './store';
 
 const needsApproval = (view: CeremonyView): boolean => view.status.plan.steps.some((s) => s.sensitive);
@@ -24,11 +25,13 @@ export function PlanReview({ view, onAccept }: { view: CeremonyView; onAccept: (
   return (
     <section className="card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">The plan</h2>
+      <p className="hint">Each step, then every value its digest covers: the plan digest below covers them all.</p>
       <ol className="plan-steps">
         {view.status.plan.steps.map((s) => (
           <li key={s.index}>
             {s.description}
             {s.sensitive && <span className="tag">needs {plural(view.quorumNeeded, 'approval', 'approvals')}</span>}
+            <StepDetails details={view.steps[s.index]?.details ?? []} label={`Step ${s.index + 1}: what is signed`} />
           </li>
         ))}
       </ol>
@@ -65,7 +68,8 @@ export function CheckIn({
   return (
     <section className="card" aria-labelledby="checkin-heading">
       <h2 id="checkin-heading">Officers check in</h2>
-      <p>Each officer present checks in with their own passphrase, which signs the plan digest.</p>
+      <p>Each officer present checks in with their own passphrase, which signs this plan digest.</p>
+      <Digest label="The plan digest each officer signs by checking in" hex={view.status.plan.planDigest} />
       <p role="status">{checkedIn.length ? `Checked in: ${checkedIn.join(', ')}.` : 'Nobody has checked in yet.'}</p>
       {handover ? (
         <Handover text={handover} onNext={() => setHandover(undefined)} />

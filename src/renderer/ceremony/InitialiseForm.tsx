@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { AirGapView } from '../../shared/air-gap';
 import { foundingRuleInWords, ruleFrom, selfGovernanceProblems } from '../../shared/founding';
-import { signingKeySpecs, type SigningKeySpec } from '../../shared/keys';
-import { officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
+import { signingKeySpecs, signingKeySpecWords, type SigningKeySpec } from '../../shared/keys';
+import { officerIdFrom, officerIdPattern, officerRoles, type OfficerRole } from '../../shared/officers';
 import { call } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FindingList } from '../components/FindingList';
@@ -14,6 +14,8 @@ interface Founder {
   id: string;
   name: string;
   role: OfficerRole;
+  /** The id was typed: it no longer follows the full name. */
+  idEdited?: boolean;
 }
 
 /**
@@ -105,7 +107,7 @@ export function InitialiseForm() {
                 organization,
                 name,
                 signingKey,
-                founding: founders.map((f, i) => ({ ...f, passphrase: all[i] ?? '' })),
+                founding: founders.map((f, i) => ({ id: f.id, name: f.name, role: f.role, passphrase: all[i] ?? '' })),
                 airGapFindings: findings,
               });
             }}
@@ -158,7 +160,7 @@ export function InitialiseForm() {
         >
           {signingKeySpecs.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {signingKeySpecWords[s]} ({s})
             </option>
           ))}
         </select>
@@ -170,17 +172,24 @@ export function InitialiseForm() {
           )}
           {founders.map((f, i) => (
             <div className="row" key={i}>
-              <label htmlFor={`founder-${i}-id`}>Officer {i + 1} name</label>
-              <input
-                id={`founder-${i}-id`}
-                value={f.id}
-                onChange={(event) => edit(i, { id: event.target.value.trim().toLowerCase() })}
-              />
-              <label htmlFor={`founder-${i}-name`}>Full name</label>
+              <label htmlFor={`founder-${i}-name`}>Officer {i + 1} full name</label>
               <input
                 id={`founder-${i}-name`}
                 value={f.name}
-                onChange={(event) => edit(i, { name: event.target.value })}
+                onChange={(event) =>
+                  edit(i, {
+                    name: event.target.value,
+                    ...(f.idEdited ? {} : { id: officerIdFrom(event.target.value) }),
+                  })
+                }
+              />
+              <label htmlFor={`founder-${i}-id`}>Officer {i + 1} id</label>
+              <input
+                id={`founder-${i}-id`}
+                className="mono"
+                value={f.id}
+                aria-describedby="founder-id-hint"
+                onChange={(event) => edit(i, { id: event.target.value.trim().toLowerCase(), idEdited: true })}
               />
               <label htmlFor={`founder-${i}-role`}>Role</label>
               <select
@@ -209,9 +218,10 @@ export function InitialiseForm() {
           {governance.length > 0 && (
             <FindingList findings={governance} severity="warn" label="Why these founding officers are not enough" />
           )}
-          <p className="hint">
-            Officer names: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting with a
-            letter. They are never reused.
+          <p className="hint" id="founder-id-hint">
+            Full names are kept as typed. Each officer id (used to sign in and in the audit log) is made from the full
+            name; edit it if you wish: lower case, 2 to 32 characters (letters, digits, dot, dash, underscore), starting
+            with a letter. Ids are never reused.
           </p>
         </fieldset>
         {network?.isolated && <p className="finding finding-ok">Air gap: isolated.</p>}

@@ -7,6 +7,8 @@ import { roleLabels, stepStateLabels, utcText } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
 import { OfficerPassphrase } from './OfficerPassphrase';
+import { ProviderKeyComparison } from './ProviderKeyComparison';
+import { StepDetails } from './StepDetails';
 import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
 import { StepResult } from './StepResult';
 import { useCeremony } from './store';
@@ -45,8 +47,11 @@ export function StepPanel({
   return (
     <section className="card current-step" aria-labelledby="current-step-heading">
       <h2 id="current-step-heading">
-        Step {next.index + 1} of {view.status.steps.length}: {planned.description}
+        Step {next.index + 1} of {view.status.steps.length}
       </h2>
+      <ProviderKeyComparison step={planned} />
+      <p className="step-description">{planned.description}</p>
+      <StepDetails details={stepView.details} label={`Step ${next.index + 1}: what is signed`} />
       {next.state === 'failed' && (
         <p className="finding finding-danger">
           This step failed the last time it ran; nothing it started was kept. Correct the cause shown above, then run it

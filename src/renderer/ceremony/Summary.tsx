@@ -4,6 +4,7 @@ import { ErrorPanel } from '../components/ErrorPanel';
 import { stepStateLabels, utcText } from '../format';
 import { DrivePicker } from './DrivePicker';
 import { StepResult } from './StepResult';
+import { UploadStepsCard } from './UploadStepsCard';
 import { useCeremony } from './store';
 
 /** Folders of upload bundles the ceremony wrote (export steps). */
@@ -21,43 +22,48 @@ function BundleCheckCard({ folder }: { folder: string }) {
     if (!check) void verifyBundle(folder);
   }, [check, folder, verifyBundle]);
   return (
-    <section className="card" aria-label="Bundle read back from the drive">
-      <h2>Bundle read back from the drive</h2>
-      <p className="mono">{folder}</p>
-      {(!check || check.state === 'loading') && <p role="status">Reading the bundle back and verifying it…</p>}
-      {check?.state === 'failed' && (
-        <ErrorPanel
-          title="The bundle could not be read back"
-          error={check.error}
-          onRetry={() => void verifyBundle(folder)}
-        />
-      )}
-      {check?.state === 'ready' &&
-        (check.value.ok ? (
-          <p className="finding finding-ok" role="status">
-            Verified as read back from the drive: the workstation&apos;s signature, every file&apos;s SHA-256, the
-            approvals of {check.value.approvedBy.join(', ')} and the deadline. It is ready to upload.
-          </p>
-        ) : (
-          <div className="finding finding-danger" role="alert">
-            The bundle on the drive does not verify. Do not upload it.
-            <ul>
-              {check.value.problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        ))}
-      {check?.state === 'ready' && (
-        <ul className="mono file-hashes">
-          {check.value.files.map((f) => (
-            <li key={f.name}>
-              {f.name} {f.sha256}
-            </li>
+    <>
+      <section className="card" aria-label="Bundle read back from the drive">
+        <h2>Bundle read back from the drive</h2>
+        <p className="mono">{folder}</p>
+        {(!check || check.state === 'loading') && <p role="status">Reading the bundle back and verifying it…</p>}
+        {check?.state === 'failed' && (
+          <ErrorPanel
+            title="The bundle could not be read back"
+            error={check.error}
+            onRetry={() => void verifyBundle(folder)}
+          />
+        )}
+        {check?.state === 'ready' &&
+          (check.value.ok ? (
+            <p className="finding finding-ok" role="status">
+              Verified as read back from the drive: the workstation&apos;s signature, every file&apos;s SHA-256, the
+              approvals of {check.value.approvedBy.join(', ')} and the deadline. It is ready to upload.
+            </p>
+          ) : (
+            <div className="finding finding-danger" role="alert">
+              The bundle on the drive does not verify. Do not upload it.
+              <ul>
+                {check.value.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            </div>
           ))}
-        </ul>
+        {check?.state === 'ready' && (
+          <ul className="mono file-hashes">
+            {check.value.files.map((f) => (
+              <li key={f.name}>
+                {f.name} {f.sha256}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {check?.state === 'ready' && check.value.ok && check.value.upload && (
+        <UploadStepsCard upload={check.value.upload} signerFingerprint={check.value.signerFingerprint} />
       )}
-    </section>
+    </>
   );
 }
 

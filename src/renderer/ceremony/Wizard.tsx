@@ -6,6 +6,7 @@ import { utcText } from '../format';
 import { useApp } from '../store';
 import { Abort } from './Abort';
 import { CheckIn, PlanReview } from './CheckIn';
+import { ScriptCard } from './ScriptCard';
 import { StepList, StepPanel } from './StepPanel';
 import { useCeremony } from './store';
 import { Summary } from './Summary';
@@ -73,6 +74,7 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
       )}
       {!loggedIn && !ended(view) && <TokenLogin />}
       {shown === 'plan' && <PlanReview view={view} onAccept={() => setPhase('check-in')} />}
+      {shown === 'plan' && <ScriptCard />}
       {shown === 'check-in' && <CheckIn view={view} officers={officerList} onDone={() => setPhase('steps')} />}
       {shown === 'steps' && (
         <>

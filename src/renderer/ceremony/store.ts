@@ -27,6 +27,8 @@ interface CeremonyState {
   /** Read-back verification of each bundle folder written by the open ceremony. */
   bundleChecks: Record<string, Loadable<BundleCheck>>;
   transcript: Loadable<string>;
+  /** The signed ceremony script written to a drive (before the ceremony), for the open ceremony. */
+  script: Loadable<string>;
   /** The last login's warnings (earlier wrong PINs) and the ceremonies it rolled back. */
   loginNotes: string[];
   loadList: () => Promise<void>;
@@ -35,6 +37,9 @@ interface CeremonyState {
   /** Ends the session: the token is logged out and any open ceremony is left (it waits in the list). */
   logout: () => Promise<boolean>;
   initialise: (request: RequestOf<'initialiseWorkstation'>) => Promise<boolean>;
+  /** What the initialisation made, shown until the officers have recorded the workstation key's fingerprint. */
+  initialised: { signerFingerprint: string; officers: string[] } | undefined;
+  dismissInitialised: () => void;
   plan: (request: RequestOf<'planCeremony'>) => Promise<boolean>;
   openCeremony: (id: string) => Promise<void>;
   close: () => void;
@@ -45,6 +50,7 @@ interface CeremonyState {
   abort: (reason: string, officer: string, passphrase: string, inputs: StepInputs, finish: boolean) => Promise<boolean>;
   verifyBundle: (folder: string) => Promise<void>;
   writeTranscript: (folder: string) => Promise<void>;
+  writeScript: (folder: string) => Promise<void>;
   dismissError: () => void;
   /** A ceremony type another screen asked to start (the Audit screen's export); the form opens on it. */
   requested: string | undefined;
@@ -99,7 +105,9 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     error: undefined,
     bundleChecks: {},
     transcript: { state: 'idle' },
+    script: { state: 'idle' },
     loginNotes: [],
+    initialised: undefined,
 
     loadList: async () => {
       // A reload keeps the list on screen (and the forms under it mounted) until the new one arrives.
@@ -118,14 +126,20 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       );
       if (!result) return false;
       set({ loginNotes: [...result.warnings, ...result.recovered.map(describeRollback)] });
-      await get().loadList();
+      await Promise.all([get().loadList(), useApp.getState().refreshStatus()]);
       return true;
     },
 
     logout: async () => {
       const done = await act('Logging out of the token', 'The session did not end', () => call('logoutToken', {}));
-      set({ open: undefined, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
-      await get().loadList();
+      set({
+        open: undefined,
+        bundleChecks: {},
+        transcript: { state: 'idle' },
+        script: { state: 'idle' },
+        loginNotes: [],
+      });
+      await Promise.all([get().loadList(), useApp.getState().refreshStatus()]);
       return done !== undefined;
     },
 
@@ -135,9 +149,15 @@ export const useCeremony = create<CeremonyState>((set, get) => {
         'The workstation was not initialised',
         () => call('initialiseWorkstation', request),
       );
+      if (result) set({ initialised: result });
       await get().loadList();
+      // Every panel that shows the token, its objects, the officers or the store reads them again.
+      const app = useApp.getState();
+      await Promise.all([app.refreshStatus(), app.loadOfficers(), app.loadStoreStatus()]);
       return result !== undefined;
     },
+
+    dismissInitialised: () => set({ initialised: undefined }),
 
     plan: async (request) => {
       const view = await act(
@@ -147,7 +167,7 @@ export const useCeremony = create<CeremonyState>((set, get) => {
         true,
       );
       if (!view) return false;
-      set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
+      set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, script: { state: 'idle' }, loginNotes: [] });
       return true;
     },
 
@@ -155,11 +175,18 @@ export const useCeremony = create<CeremonyState>((set, get) => {
       const view = await act('Opening the ceremony', 'The ceremony could not be opened', () =>
         call('getCeremony', { id }),
       );
-      if (view) set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, loginNotes: [] });
+      if (view)
+        set({ open: view, bundleChecks: {}, transcript: { state: 'idle' }, script: { state: 'idle' }, loginNotes: [] });
     },
 
     close: () => {
-      set({ open: undefined, error: undefined, bundleChecks: {}, transcript: { state: 'idle' } });
+      set({
+        open: undefined,
+        error: undefined,
+        bundleChecks: {},
+        transcript: { state: 'idle' },
+        script: { state: 'idle' },
+      });
       void get().loadList();
     },
 
@@ -211,6 +238,11 @@ export const useCeremony = create<CeremonyState>((set, get) => {
     writeTranscript: async (folder) => {
       set({ transcript: { state: 'loading' } });
       set({ transcript: loaded(await call('writeCeremonyTranscript', { id: openId(), folder })) });
+    },
+
+    writeScript: async (folder) => {
+      set({ script: { state: 'loading' } });
+      set({ script: loaded(await call('writeCeremonyScript', { id: openId(), folder })) });
     },
 
     dismissError: () => set({ error: undefined }),

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
+import { Digest } from '../ceremony/Digest';
 import { utcText } from '../format';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
@@ -58,7 +59,7 @@ export function StoreCard() {
             <dt>Workstation signing key</dt>
             <dd>
               {store.value.signerFingerprint ? (
-                <span className="mono">{hexGroups(store.value.signerFingerprint)}</span>
+                <Digest label="Workstation key fingerprint (SHA-256)" hex={store.value.signerFingerprint} />
               ) : (
                 'Not initialised yet: the workstation cannot sign checkpoints, exports or bundles until it is.'
               )}

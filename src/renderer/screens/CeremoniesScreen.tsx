@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import type { CeremonySummary } from '../../shared/ceremonies';
 import { CeremonyForm } from '../ceremony/CeremonyForm';
+import { InitialisedResult } from '../ceremony/InitialisedResult';
 import { InitialiseForm } from '../ceremony/InitialiseForm';
 import { useCeremony } from '../ceremony/store';
 import { TokenLogin } from '../ceremony/TokenLogin';
@@ -84,6 +85,7 @@ export function CeremoniesScreen() {
   const loadList = useCeremony((s) => s.loadList);
   const openCeremony = useCeremony((s) => s.openCeremony);
   const working = useCeremony((s) => s.working);
+  const initialised = useCeremony((s) => s.initialised);
 
   useEffect(() => {
     void loadList();
@@ -123,7 +125,8 @@ export function CeremoniesScreen() {
             ) : (
               <p>This workstation is not initialised yet. Log in to the token to initialise it.</p>
             ))}
-          {list.value.initialised && list.value.loggedIn && <CeremonyForm />}
+          {initialised && <InitialisedResult result={initialised} />}
+          {list.value.initialised && list.value.loggedIn && !initialised && <CeremonyForm />}
           <CeremonyTable
             id="recent-heading"
             heading="Recently ended"

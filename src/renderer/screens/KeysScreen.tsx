@@ -1,7 +1,11 @@
 import { useEffect } from 'react';
 import type { InventoryKey, KeyVersionState, RotationDue } from '../../shared/inventory';
+import { cmkSpecWords } from '../../shared/keys';
+import { providerName } from '../../shared/providers';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { WrappingKeysCard } from '../components/WrappingKeysCard';
 import { kcvText, rotationText, utcText } from '../format';
+import { openHelp } from '../help/help-store';
 import { useApp } from '../store';
 
 const stateNotes: Record<KeyVersionState, string> = {
@@ -25,8 +29,8 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
         </button>
       </div>
       <p>
-        {keyInfo.spec}, {keyInfo.purpose}; provider {keyInfo.provider ?? 'none'}; rotated every {keyInfo.rotationDays}{' '}
-        days.{' '}
+        {cmkSpecWords[keyInfo.spec]}, {keyInfo.purpose}; provider{' '}
+        {keyInfo.provider ? providerName(keyInfo.provider) : 'none'}; rotated every {keyInfo.rotationDays} days.{' '}
         <span
           className={due?.status === 'overdue' ? 'finding-danger' : due?.status === 'due-soon' ? 'finding-warn' : ''}
         >
@@ -96,8 +100,10 @@ export function KeysScreen() {
       {(inventory.state === 'loading' || inventory.state === 'idle') && <p role="status">Reading the key inventory…</p>}
       {inventory.state === 'ready' && inventory.value.keys.length === 0 && (
         <p className="hint">
-          No keys yet. Keys are generated in a generate-CMK ceremony (for now from the command line: keyward ceremony
-          run docs/ceremonies/generate-cmk.yaml).
+          No keys yet. Keys are generated in a generate-CMK ceremony, on the Ceremonies screen.{' '}
+          <button type="button" className="link-button" onClick={() => openHelp({ ceremony: 'generate-cmk' })}>
+            Its example plan (Help)
+          </button>
         </p>
       )}
       {inventory.state === 'ready' && (
@@ -105,6 +111,7 @@ export function KeysScreen() {
           {inventory.value.keys.map((k) => (
             <KeyCard key={k.id} keyInfo={k} due={inventory.value.rotationDue.find((d) => d.key === k.name)} />
           ))}
+          <WrappingKeysCard keys={inventory.value.wrappingKeys} />
         </div>
       )}
     </div>

@@ -2,17 +2,18 @@ import { useEffect } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
 import type { OfficerRecord } from '../../shared/officers';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { roleLabels } from '../format';
+import { roleLabels, utcDateText } from '../format';
+import { openHelp } from '../help/help-store';
 import { useApp } from '../store';
 
 function standing(o: OfficerRecord): { text: string; severity: 'ok' | 'warn' | 'danger' } {
-  if (o.state === 'removed') return { text: `Removed since ${o.stateSince.slice(0, 10)}`, severity: 'danger' };
+  if (o.state === 'removed') return { text: `Removed since ${utcDateText(o.stateSince)}`, severity: 'danger' };
   if (o.lockedSince)
     return {
-      text: `Locked out since ${o.lockedSince.slice(0, 10)} after repeated wrong passphrases: an officer ceremony unlocks them`,
+      text: `Locked out since ${utcDateText(o.lockedSince)} after repeated wrong passphrases: an officer ceremony unlocks them`,
       severity: 'danger',
     };
-  if (o.state === 'suspended') return { text: `Suspended since ${o.stateSince.slice(0, 10)}`, severity: 'warn' };
+  if (o.state === 'suspended') return { text: `Suspended since ${utcDateText(o.stateSince)}`, severity: 'warn' };
   if (o.failedAttempts > 0)
     return {
       text: `Active; ${o.failedAttempts} wrong passphrase${o.failedAttempts === 1 ? '' : 's'} since the last good one`,
@@ -46,8 +47,14 @@ export function OfficersScreen() {
             <h2 id="officers-heading">Officers</h2>
             {officers.value.officers.length === 0 ? (
               <p className="hint">
-                No officers yet. The initialisation ceremony enrols the founding officers (keyward ceremony run
-                docs/ceremonies/initialise-workstation.yaml).
+                No officers yet. The initialisation ceremony enrols the founding officers.{' '}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => openHelp({ ceremony: 'initialise-workstation' })}
+                >
+                  How the initialisation is done (Help)
+                </button>
               </p>
             ) : (
               <table className="audit-table">
@@ -70,7 +77,7 @@ export function OfficersScreen() {
                         </td>
                         <td>{roleLabels[o.role]}</td>
                         <td className={`finding-${s.severity}`}>{s.text}</td>
-                        <td className="nowrap">{o.enrolledAt.slice(0, 10)}</td>
+                        <td className="nowrap">{utcDateText(o.enrolledAt)}</td>
                         <td className="mono">{hexGroups(o.approvalKeyFingerprint.slice(0, 16))}…</td>
                       </tr>
                     );

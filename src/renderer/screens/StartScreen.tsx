@@ -7,6 +7,7 @@ import { CeremoniesCard } from '../components/CeremoniesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { RotationCard } from '../components/RotationCard';
 import { StoreCard } from '../components/StoreCard';
+import { utcText } from '../format';
 import { useApp } from '../store';
 
 const version = (v: Version): string => `${v.major}.${v.minor}`;
@@ -138,7 +139,7 @@ export function StartScreen() {
         <div className="actions">
           {status.state === 'ready' && (
             <span className="hint" role="status">
-              Read live from the token at {new Date(status.value.readAt).toLocaleTimeString()}
+              Read live from the token at {utcText(status.value.readAt)}
             </span>
           )}
           <button type="button" onClick={() => void refreshStatus()} disabled={loading}>

@@ -36,8 +36,15 @@ export const enrolOfficer = defineCeremony({
   policy: securityOfficerQuorum,
   dualControl: true,
   form: [
-    { kind: 'text', path: 'officer.id', id: 'officer-id', label: 'Officer name (lower case, used to sign in)' },
-    { kind: 'text', path: 'officer.name', id: 'officer-display', label: 'Full name' },
+    { kind: 'text', path: 'officer.name', id: 'officer-display', label: 'Full name', hint: 'Kept as typed.' },
+    {
+      kind: 'text',
+      path: 'officer.id',
+      id: 'officer-id',
+      label: 'Officer id',
+      hint: 'Used to sign in and in the audit log: made from the full name; edit it if you wish (lower case letters, digits, dot, dash, underscore).',
+      idFrom: 'officer.name',
+    },
     {
       kind: 'choice',
       path: 'officer.role',

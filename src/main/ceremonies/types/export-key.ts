@@ -6,12 +6,28 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
-import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
+import { cmkSpecWords } from '../../../shared/keys';
+import { providerNames, wrapMethods, type ProviderId, type ProviderImport } from '../../../shared/providers';
 import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
 import { providerForms } from '../../providers/registry';
-import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
-import { exportKeyBundle, importToParams, providerImportOf, providerPlan, timeLeft } from '../provider-steps';
+import {
+  cmkQuorum,
+  defineCeremony,
+  officersPresent,
+  type Place,
+  type Planned,
+  type PlanningInput,
+} from '../ceremony-type';
+import {
+  exportKeyBundle,
+  importedProviderImport,
+  importToParams,
+  providerImportOf,
+  providerPlan,
+  timeLeft,
+  type ProviderFiles,
+} from '../provider-steps';
 
 export interface ExportKeyRequest {
   keyName: string;
@@ -61,7 +77,7 @@ export function planExportKey(
     timeLeftMs: plan.timeLeftMs,
     steps: [
       exportKeyBundle.plan(
-        `Wrap ${key.name} v${key.version} (${key.spec}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. At ${providerNames[request.params.provider]}: ${targetWords(plan.step.target)}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        `Wrap ${key.name} v${key.version} (${cmkSpecWords[key.spec]}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. At ${providerNames[request.params.provider]}: ${targetWords(plan.step.target)}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
         {
           keyName: key.name,
           version: key.version,
@@ -76,6 +92,43 @@ export function planExportKey(
   };
 }
 
+/** The import parameters an export uses: those of the imported wrapping key it names, or read from the files it names. */
+function exportImportOf(
+  plan: { provider: ProviderId; files?: ProviderFiles; wrappingKey?: string; fields: Record<string, string> },
+  workstation: PlanningInput['workstation'],
+  place: Place,
+): ProviderImport {
+  if (plan.wrappingKey && plan.files)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      "The plan names both an imported wrapping key and the provider's files: an export uses one of them.",
+      'Keep the imported wrapping key (wrappingKey), or the files, not both.',
+      'wrappingKey',
+    );
+  if (plan.wrappingKey && Object.keys(plan.fields).length)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `The plan gives provider fields (${Object.keys(plan.fields).join(', ')}) with an imported wrapping key, whose import already set them: they would not be used.`,
+      'Leave the fields out to use the values the wrapping key was imported with, or give the files instead of the imported key.',
+      'fields',
+    );
+  if (plan.wrappingKey)
+    return importedProviderImport(
+      workstation.wrappingKeys(),
+      workstation.ceremonies(),
+      plan.provider,
+      plan.wrappingKey,
+    );
+  if (!plan.files)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      "The provider's wrapping key file: nothing was given, and no imported wrapping key was chosen.",
+      "Choose a wrapping key already on the token, or the provider's wrapping key file on a drive.",
+      'files.wrappingKey',
+    );
+  return providerImportOf({ ...plan, files: plan.files }, place);
+}
+
 export const exportKey = defineCeremony({
   type: 'export-key',
   title: 'Export a key to a provider',
@@ -86,7 +139,7 @@ export const exportKey = defineCeremony({
   cmk: true,
   form: [
     { kind: 'key-version', path: 'key' },
-    { kind: 'provider', providers: providerForms },
+    { kind: 'provider', providers: providerForms, imported: true },
     { kind: 'drive', path: 'destination.folder', label: 'Drive for the upload bundle', drivePath: 'destination.drive' },
   ],
   plan: z
@@ -95,12 +148,18 @@ export const exportKey = defineCeremony({
       officers: officersPresent,
       key: z.object({ name: z.string().min(1).max(100), version: z.number().int().min(1) }).strict(),
       ...providerPlan,
+      // Either the provider's files again, or the fingerprint of a wrapping key already imported for it.
+      files: providerPlan.files.optional(),
+      wrappingKey: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'a wrapping key fingerprint is 64 lower-case hexadecimal digits')
+        .optional(),
       destination: z.object({ folder: z.string().min(1), drive: z.string().min(1).max(100) }).strict(),
     })
     .strict(),
   steps: [exportKeyBundle],
   build: async (plan, { workstation, place, id }) => {
-    const params = providerImportOf(plan, place);
+    const params = exportImportOf(plan, workstation, place);
     // What the token cannot do is said first, whether or not the inventory holds the key (planning says that next).
     const spec = workstation
       .inventory()

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { cmkSpecs, cmkSpecWords, type CmkSpec } from '../../../shared/keys';
-import { providerIds } from '../../../shared/providers';
+import { providerIds, providerNames } from '../../../shared/providers';
 import { generates } from '../../../shared/token-needs';
 import { keyTypeRefused, providerOptions } from '../../providers/registry';
 import type { Inventory } from '../../store/inventory';
@@ -45,10 +45,10 @@ export function planGenerateCmk(inventory: Inventory, request: NewCmk): Planned 
   }
   const label = `${request.keyName} v1`;
   return {
-    title: `Generate ${request.spec} key "${request.keyName}"`,
+    title: `Generate key "${request.keyName}" (${cmkSpecWords[request.spec]})`,
     steps: [
       generateKey.plan(
-        `Generate ${request.spec} key "${label}" inside the HSM for ${request.purpose}${request.provider ? ` (provider: ${request.provider})` : ''}, rotated every ${request.rotationDays} days, with every CMK protection (${cmkProtectionWords})`,
+        `Generate "${label}", ${cmkSpecWords[request.spec]}, inside the HSM for ${request.purpose}${provider ? ` (provider: ${providerNames[provider]})` : ''}, rotated every ${request.rotationDays} days, with every CMK protection (${cmkProtectionWords})`,
         { ...request, label },
       ),
       activateVersion.plan(`Make "${label}" the active version of ${request.keyName} (it has none yet)`, {
@@ -82,7 +82,7 @@ export const generateCmk = defineCeremony({
       path: 'key.spec',
       id: 'cmk-spec',
       label: 'Key type',
-      options: cmkSpecs.map((s) => ({ value: s, label: s, generates: s })),
+      options: cmkSpecs.map((s) => ({ value: s, label: cmkSpecWords[s], generates: s })),
       initial: 'AES_256',
     },
     {

@@ -1,6 +1,7 @@
 /** Rotating a key: a new version generated and made active; the previous one keeps decrypting old data. */
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
+import { cmkSpecWords } from '../../../shared/keys';
 import { generates } from '../../../shared/token-needs';
 import type { Inventory } from '../../store/inventory';
 import { cmkQuorum, defineCeremony, officersPresent, type Planned } from '../ceremony-type';
@@ -22,7 +23,7 @@ export function planRotateCmk(inventory: Inventory, keyName: string, reason: Rot
     title: `Rotate ${keyName} (${reason}): version ${next} replaces version ${active.version}`,
     steps: [
       generateVersion.plan(
-        `Generate ${key.spec} key "${label}" inside the HSM, with every CMK protection (${cmkProtectionWords}), as version ${next} of ${keyName} while version ${active.version} is active`,
+        `Generate "${label}", ${cmkSpecWords[key.spec]}, inside the HSM, with every CMK protection (${cmkProtectionWords}), as version ${next} of ${keyName} while version ${active.version} is active`,
         { keyName, spec: key.spec, label, reason, version: next, fromVersion: active.version },
       ),
       activateVersion.plan(

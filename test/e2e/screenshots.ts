@@ -1,0 +1,25 @@
+/** Screenshots of what the officer sees, at the two sizes the issue names, attached for review; axe checks each screen. */
+import type { Page, TestInfo } from '@playwright/test';
+import { axeViolations } from './axe';
+import { expect } from './fixtures';
+
+export const sizes = [
+  { width: 1366, height: 768 },
+  { width: 1920, height: 1080 },
+];
+
+/** The viewport (where the focus took it) at both sizes, attached; axe finds nothing on the screen. */
+export async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  for (const size of sizes) {
+    await page.setViewportSize(size);
+    const path = testInfo.outputPath(`${name}-${size.width}.png`);
+    await page.screenshot({ path });
+    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
+  }
+  await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
+  expect(await axeViolations(page)).toEqual([]);
+}
+
+/** Moves to one of the app's screens from the navigation. */
+export const nav = (page: Page, screen: string) =>
+  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen }).click();
