@@ -18,16 +18,16 @@ export function utcText(iso: string): string {
 /** "2026-12-04": the day only, for dates such as an enrolment (UTC, as utcText). */
 export const utcDateText = (iso: string): string => utcText(iso).slice(0, 10);
 
-/** "2 h 05 min", "3 days 4 h", "45 s": a duration in the two largest units that matter. */
+/** "2 h 05 min", "0 h 59 min", "3 days 4 h", "45 s": a duration in the units a deadline needs. */
 export function durationText(ms: number): string {
   const seconds = Math.floor(Math.abs(ms) / 1000);
   const days = Math.floor(seconds / 86_400);
   const hours = Math.floor((seconds % 86_400) / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
   if (days > 0) return `${days} day${days === 1 ? '' : 's'} ${hours} h`;
-  if (hours > 0) return `${hours} h ${pad(minutes)} min`;
-  if (minutes > 0) return `${minutes} min ${pad(seconds % 60)} s`;
-  return `${seconds % 60} s`;
+  // Hours and minutes, "0 h 59 min" included: a deadline always reads the same way until its last minute.
+  if (seconds >= 60) return `${hours} h ${pad(minutes)} min`;
+  return `${seconds} s`;
 }
 
 /** How a provider's deadline stands at `now`: time left, or how long ago it passed; with the deadline itself. */

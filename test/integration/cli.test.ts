@@ -139,7 +139,7 @@ describe('keyward token list', () => {
     [
       ['ceremony', 'list', '--out', '/tmp'],
       2,
-      '--out goes with audit export, ceremony run, ceremony resume, ceremony abort and ceremony transcript.',
+      '--out goes with audit export, ceremony run, ceremony resume, ceremony abort, ceremony transcript and ceremony script.',
     ],
     [
       ['audit', 'export', '--out', '/tmp/a.jsonl', '--officer', 'carol', '--json'],
