@@ -13,7 +13,7 @@ export function rotationText(due: RotationDue | undefined): string {
 }
 
 /** Times in the one format every screen, plan and transcript uses. */
-export { deadlineText, durationText, utcDateText, utcText } from '../shared/time-text';
+export { deadlineText, utcDateText, utcText } from '../shared/time-text';
 
 /** Roles as labels (capitalised); in a sentence, rolesInWords (shared/officers). */
 export { roleLabels } from '../shared/officers';

@@ -2,12 +2,26 @@
 /** An officer's name on this workstation: lower case, 2 to 32 characters, never reused. */
 export const officerIdPattern = /^[a-z][a-z0-9._-]{1,31}$/;
 
+const letterSpellings: Record<string, string> = {
+  æ: 'ae',
+  ø: 'o',
+  œ: 'oe',
+  ß: 'ss',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+};
+
 /**
  * The officer id a full name suggests ("Alice Martin" gives "alice.martin", "Zoë O'Brien" "zoe.o.brien"):
  * accents dropped, words joined with dots, cut to 32 characters; the officer may edit it.
  */
 export function officerIdFrom(fullName: string): string {
   const words = fullName
+    .toLowerCase()
+    // Letters that do not decompose into a base letter and an accent.
+    .replace(/[æøœßłđðþ]/g, (c) => letterSpellings[c] ?? c)
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

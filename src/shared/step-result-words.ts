@@ -8,7 +8,7 @@ import type { StepValue } from './ceremonies';
 import { hexGroups } from './fingerprint';
 import { utcText } from './time-text';
 
-type Words = (value: StepValue) => string;
+export type Words = (value: StepValue) => string;
 
 /** How one result key is shown. */
 export interface ResultWord {

@@ -8,7 +8,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { expect, test } from './fixtures';
-import { nav, shots } from './screenshots';
+import { startCeremony } from './navigate';
+import { shots } from './screenshots';
 import { setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
@@ -20,10 +21,7 @@ test('the plan screen writes the signed ceremony script to a drive, to print bef
   const { page } = app;
   await page.setViewportSize({ width: 1366, height: 768 });
   await setUp(page, []);
-  await nav(page, 'Ceremonies');
-  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: 'Generate a key (CMK)' });
-  for (const officer of ['alice', 'bob'])
-    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
+  await startCeremony(page, 'Generate a key (CMK)');
   await page.getByLabel('Key name').fill('Payroll CMK');
   await page.getByLabel('Purpose').fill('Payroll records in the SaaS suite');
   await page.getByLabel('Key type').selectOption('AES_256');

@@ -4,33 +4,14 @@
  * the pointers on the Officers, Keys and Ceremonies screens open it at the right place; it works by keyboard
  * alone and axe finds nothing. Screenshots at 1366x768 and 1920x1080 are attached.
  */
-import type { Locator, Page, TestInfo } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { ceremonyCatalogue } from '../../src/main/ceremonies/catalogue';
 import { officerRoles, roleLabels } from '../../src/shared/officers';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { nav } from './navigate';
+import { shots } from './screenshots';
 import { setUp } from './set-up';
-
-const sizes = [
-  { width: 1366, height: 768 },
-  { width: 1920, height: 1080 },
-];
-
-/** What the officer sees now at both sizes, attached for review; axe finds nothing on the screen. */
-async function shots(page: Page, testInfo: TestInfo, name: string, keep?: Locator): Promise<void> {
-  for (const size of sizes) {
-    await page.setViewportSize(size);
-    if (keep) await keep.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    const path = testInfo.outputPath(`${name}-${size.width}.png`);
-    await page.screenshot({ path });
-    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
-  }
-  await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
-  expect(await axeViolations(page)).toEqual([]);
-}
-
-const nav = (page: Page, screen: string) =>
-  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen, exact: true }).click();
 
 /** The words the glossary must define (issue 19, point 16), as its terms begin. */
 const terms = [

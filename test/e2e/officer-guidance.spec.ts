@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { databaseFileName } from '../../src/main/store/database';
 import { expect, test } from './fixtures';
-import { nav, shots } from './screenshots';
+import { nav, startCeremony } from './navigate';
+import { shots } from './screenshots';
 import { setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
@@ -20,12 +21,6 @@ test.use({ actionTimeout: 30_000 });
 /** The options a choice shows as not offered here, with why. */
 const notOfferedFor = (page: Page, choice: Locator): Locator =>
   page.locator('.form-field').filter({ has: choice }).getByRole('list', { name: 'Options not offered here' });
-
-async function startCeremony(page: Page, type: string): Promise<void> {
-  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: type });
-  for (const officer of ['alice', 'bob'])
-    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
-}
 
 test('the status bar stays in view on a long form, and logging out ends the session', async ({ app }, testInfo) => {
   test.setTimeout(180_000);

@@ -1,5 +1,5 @@
 /** Screenshots of what the officer sees, at the two sizes the issue names, attached for review; axe checks each screen. */
-import type { Page, TestInfo } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { axeViolations } from './axe';
 import { expect } from './fixtures';
 
@@ -8,10 +8,14 @@ export const sizes = [
   { width: 1920, height: 1080 },
 ];
 
-/** The viewport (where the focus took it) at both sizes, attached; axe finds nothing on the screen. */
-export async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+/**
+ * The viewport (where the focus took it, or with `keep` scrolled to its top) at both sizes, attached; axe
+ * finds nothing on the screen.
+ */
+export async function shots(page: Page, testInfo: TestInfo, name: string, keep?: Locator): Promise<void> {
   for (const size of sizes) {
     await page.setViewportSize(size);
+    if (keep) await keep.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     const path = testInfo.outputPath(`${name}-${size.width}.png`);
     await page.screenshot({ path });
     await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
@@ -19,7 +23,3 @@ export async function shots(page: Page, testInfo: TestInfo, name: string): Promi
   await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
   expect(await axeViolations(page)).toEqual([]);
 }
-
-/** Moves to one of the app's screens from the navigation. */
-export const nav = (page: Page, screen: string) =>
-  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen }).click();

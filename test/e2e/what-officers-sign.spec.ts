@@ -3,19 +3,12 @@
  * covers, in words; the check-in shows the digest each officer signs. Screenshots at 1366x768 and
  * 1920x1080 are attached; axe finds nothing on any of these screens.
  */
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { nav, shots } from './screenshots';
+import { startCeremony } from './navigate';
+import { shots } from './screenshots';
 import { setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
-
-async function startCeremony(page: Page, type: string): Promise<void> {
-  await nav(page, 'Ceremonies');
-  await page.getByLabel('Ceremony', { exact: true }).selectOption({ label: type });
-  for (const officer of ['alice', 'bob'])
-    await page.getByRole('checkbox', { name: new RegExp(`\\(${officer}, `) }).check();
-}
 
 test('the plan shows every value its digest covers, and the check-in shows the digest signed', async ({
   app,

@@ -14,7 +14,6 @@ import {
   type ProviderImport,
 } from '../../shared/providers';
 import { isShareText } from '../../shared/share-files';
-import { deadlineText } from '../../shared/time-text';
 import { exportBundle, planExport, type ExportPlanRequest } from '../bundles/export-bundle';
 import { readSmallFile } from '../files/read-small';
 import { wrappingKeyRecord } from '../providers/import-wrapping-key';
@@ -135,9 +134,6 @@ export function importFromParams(p: ImportParams): ProviderImport {
     target: p.target,
   };
 }
-
-/** How the provider's deadline stands when the step was planned, in the plan's words. */
-export const timeLeft = (deadline: string | null, now: Date): string => deadlineText(deadline, now);
 
 export const activeWrappingKey = (wrappingKeys: WrappingKeys, fingerprint: string) =>
   wrappingKeys.list().find((k) => k.fingerprint === fingerprint && k.state === 'active');

@@ -9,58 +9,44 @@ import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecWords, type CmkSpec } from '../../shared/keys';
 import { roleNames, type OfficerRole } from '../../shared/officers';
 import { providerNames, wrapWords, type ProviderId, type WrapAlgorithm } from '../../shared/providers';
+import { valueText, type Words } from '../../shared/step-result-words';
 import { utcText } from '../../shared/time-text';
-
-type Words = (value: StepValue) => string;
-
-const text: Words = (value) =>
-  value === null
-    ? 'none'
-    : typeof value === 'boolean'
-      ? value
-        ? 'yes'
-        : 'no'
-      : Array.isArray(value)
-        ? value.map(text).join(', ') || 'none'
-        : typeof value === 'object'
-          ? Object.entries(value)
-              .map(([k, v]) => `${k} ${text(v)}`)
-              .join(', ') || 'none'
-          : String(value);
 
 const known = <K extends string>(names: Record<K, string>): Words => {
   const lookup: Record<string, string> = names;
-  return (value) => (typeof value === 'string' && lookup[value] ? `${lookup[value]} (${value})` : text(value));
+  return (value) => (typeof value === 'string' && lookup[value] ? `${lookup[value]} (${value})` : valueText(value));
 };
 
-const hex: Words = (value) => (typeof value === 'string' ? hexGroups(value) : text(value));
+const hex: Words = (value) => (typeof value === 'string' ? hexGroups(value) : valueText(value));
 
 /** Bytes given as base64 (a public key, an import token): their size and SHA-256, which is what can be compared. */
 const base64Bytes: Words = (value) => {
-  if (typeof value !== 'string') return text(value);
+  if (typeof value !== 'string') return valueText(value);
   const bytes = Buffer.from(value, 'base64');
   return `${bytes.length} bytes, SHA-256 ${hexGroups(createHash('sha256').update(bytes).digest('hex'))}`;
 };
 
 const versionWords: Words = (value) => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return text(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return valueText(value);
   const { name, version, label } = value;
-  if (typeof name !== 'string' || typeof version !== 'number') return text(value);
+  if (typeof name !== 'string' || typeof version !== 'number') return valueText(value);
   return `${name} version ${version}${typeof label === 'string' ? ` (token label "${label}")` : ''}`;
 };
 
 const policyText: Words = (value) => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return text(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return valueText(value);
   const { quorum, roles, approvalLifetimeHours } = value;
   const roleWords = Array.isArray(roles)
-    ? roles.map((r) => (typeof r === 'string' && r in roleNames ? roleNames[r as OfficerRole] : text(r))).join(', ')
+    ? roles
+        .map((r) => (typeof r === 'string' && r in roleNames ? roleNames[r as OfficerRole] : valueText(r)))
+        .join(', ')
     : '';
-  return `${text(quorum ?? null)} approvals from ${roleWords}, each valid ${text(approvalLifetimeHours ?? null)} h`;
+  return `${valueText(quorum ?? null)} approvals from ${roleWords}, each valid ${valueText(approvalLifetimeHours ?? null)} h`;
 };
 
 const cmkSpecs: Record<CmkSpec, string> = cmkSpecWords;
 const wrapAlgorithmWords = (value: StepValue): string =>
-  typeof value === 'string' ? `${wrapWords(value as WrapAlgorithm)} (${value})` : text(value);
+  typeof value === 'string' ? `${wrapWords(value as WrapAlgorithm)} (${value})` : valueText(value);
 const providers: Record<ProviderId, string> = providerNames;
 
 /** A parameter's label and words; `mono` for values read character by character (hashes, paths, ids). */
@@ -76,24 +62,20 @@ export const stepFieldWords: Record<string, Field> = {
   purpose: { label: 'Purpose' },
   provider: { label: 'Provider', words: known(providers) },
   spec: { label: 'Key type', words: known(cmkSpecs) },
-  rotationDays: { label: 'Rotation period', words: (v) => `every ${text(v)} days` },
+  rotationDays: { label: 'Rotation period', words: (v) => `every ${valueText(v)} days` },
   label: { label: 'Label on the token' },
   reason: { label: 'Reason' },
   version: { label: 'Version' },
-  fromVersion: { label: 'Active version before', words: (v) => (v === null ? 'none yet' : `version ${text(v)}`) },
-  state: { label: 'New state', words: (v) => (v === null ? 'unchanged' : text(v)) },
+  fromVersion: { label: 'Active version before', words: (v) => (v === null ? 'none yet' : `version ${valueText(v)}`) },
+  state: { label: 'New state', words: (v) => (v === null ? 'unchanged' : valueText(v)) },
   from: { label: 'Before this step' },
   tokenObjectId: { label: 'Token object (CKA_ID)', mono: true },
   folder: { label: 'Folder on the drive', mono: true },
   kekLabelId: { label: 'Backup key (token label id)', mono: true },
-  versions: { label: 'Key versions', words: (v) => (Array.isArray(v) ? v.map(versionWords).join('; ') : text(v)) },
-  threshold: { label: 'Shares needed to restore', words: text },
+  versions: { label: 'Key versions', words: (v) => (Array.isArray(v) ? v.map(versionWords).join('; ') : valueText(v)) },
+  threshold: { label: 'Shares needed to restore' },
   packageFolder: { label: 'Backup package folder', mono: true },
-  shareFolders: {
-    label: 'Share folders',
-    mono: true,
-    words: (v) => (Array.isArray(v) ? v.map(text).join('; ') : text(v)),
-  },
+  shareFolders: { label: 'Share folders', mono: true },
   backupId: { label: 'Backup', mono: true },
   modulePath: { label: 'PKCS#11 module', mono: true },
   moduleArgs: { label: 'Module arguments', mono: true },
@@ -110,9 +92,9 @@ export const stepFieldWords: Record<string, Field> = {
   quorum: { label: 'Approvals needed' },
   roles: {
     label: 'Roles that approve',
-    words: (v) => (Array.isArray(v) ? v.map((r) => known(roleNames)(r)).join(', ') : text(v)),
+    words: (v) => (Array.isArray(v) ? v.map((r) => known(roleNames)(r)).join(', ') : valueText(v)),
   },
-  approvalLifetimeHours: { label: 'An approval is valid for', words: (v) => `${text(v)} hours` },
+  approvalLifetimeHours: { label: 'An approval is valid for', words: (v) => `${valueText(v)} hours` },
   ceremonyType: { label: 'Ceremony type', mono: true },
   out: { label: 'Audit export file', mono: true },
   wrappingKeyId: { label: 'Wrapping key (record id)', mono: true },
@@ -120,7 +102,7 @@ export const stepFieldWords: Record<string, Field> = {
   drive: { label: 'Drive' },
   wrappingKeySpki: { label: "Provider's public key (DER)", words: base64Bytes, mono: true },
   wrappingKeyFingerprint: { label: 'Wrapping key fingerprint (SHA-256)', words: hex, mono: true },
-  modulusBits: { label: 'Modulus', words: (v) => `${text(v)} bits` },
+  modulusBits: { label: 'Modulus', words: (v) => `${valueText(v)} bits` },
   sourceSha256: { label: 'SHA-256 of the file read from the drive', words: hex, mono: true },
   algorithm: { label: 'Wrapping algorithm', words: wrapAlgorithmWords },
   providerAlgorithm: { label: "Provider's name for the algorithm", mono: true },
@@ -144,7 +126,7 @@ function detail(key: string, value: StepValue, prefix: string): StepDetail[] {
     const entries = Object.entries(value);
     if (key === 'target')
       return entries.length
-        ? entries.map(([name, v]) => ({ label: `${prefix}${group}: ${name}`, value: text(v), mono: true }))
+        ? entries.map(([name, v]) => ({ label: `${prefix}${group}: ${name}`, value: valueText(v), mono: true }))
         : [{ label: `${prefix}${group}`, value: 'nothing more to name' }];
     return entries.flatMap(([k, v]) => detail(k, v, `${group}: `));
   }
@@ -152,7 +134,7 @@ function detail(key: string, value: StepValue, prefix: string): StepDetail[] {
   return [
     {
       label: `${prefix}${field?.label ?? key}`,
-      value: (field?.words ?? text)(value),
+      value: (field?.words ?? valueText)(value),
       ...(field?.mono ? { mono: true } : {}),
     },
   ];

@@ -2,14 +2,13 @@
  * After the initialisation: the workstation key's fingerprint, grouped in hex and in words, for the
  * officers to write on the ceremony record before anything else happens (verifiers and auditors pin it).
  */
-import { useEffect, useRef } from 'react';
+import { useFocusOnShow } from '../components/ErrorBody';
 import { Digest } from './Digest';
 import { useCeremony } from './store';
 
 export function InitialisedResult({ result }: { result: { signerFingerprint: string; officers: string[] } }) {
   const dismiss = useCeremony((s) => s.dismissInitialised);
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  const heading = useFocusOnShow<HTMLHeadingElement>(result.signerFingerprint);
   return (
     <section className="card" aria-labelledby="initialised-heading">
       <h2 id="initialised-heading" ref={heading} tabIndex={-1}>

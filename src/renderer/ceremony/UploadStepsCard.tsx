@@ -31,6 +31,10 @@ export function UploadStepsCard({
         <li>
           On the connected machine, verify the bundle folder before anything else:
           <pre className="mono command">{upload.verifyCommand}</pre>
+          <p className="hint">
+            The folder is named as this workstation mounts the drive: on the connected machine, give the same folder
+            where that machine mounts it.
+          </p>
           {signerFingerprint && (
             <Digest label="The workstation key fingerprint the command pins" hex={signerFingerprint} />
           )}

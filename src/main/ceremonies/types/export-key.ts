@@ -8,6 +8,7 @@ import { KeywardError } from '../../../shared/errors';
 import { hexGroups } from '../../../shared/fingerprint';
 import { cmkSpecWords } from '../../../shared/keys';
 import { providerNames, wrapMethods, type ProviderId, type ProviderImport } from '../../../shared/providers';
+import { deadlineText } from '../../../shared/time-text';
 import { wraps, wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { planExport, type PlanningContext as ExportPlanningContext } from '../../bundles/export-bundle';
 import { providerForms } from '../../providers/registry';
@@ -25,7 +26,6 @@ import {
   importToParams,
   providerImportOf,
   providerPlan,
-  timeLeft,
   type ProviderFiles,
 } from '../provider-steps';
 
@@ -77,7 +77,7 @@ export function planExportKey(
     timeLeftMs: plan.timeLeftMs,
     steps: [
       exportKeyBundle.plan(
-        `Wrap ${key.name} v${key.version} (${cmkSpecWords[key.spec]}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. At ${providerNames[request.params.provider]}: ${targetWords(plan.step.target)}. ${timeLeft(wrapping.deadline, context.now?.() ?? new Date())}.`,
+        `Wrap ${key.name} v${key.version} (${cmkSpecWords[key.spec]}, KCV ${key.kcv.toUpperCase()}) with ${wrapping.algorithm} under the ${providerNames[request.params.provider]} wrapping key "${wrappingKey.label}" (${hexGroups(wrapping.wrappingKeyFingerprint.slice(0, 16))}…), and write the signed bundle to ${request.destination.parent} on the drive ${request.destination.drive}. At ${providerNames[request.params.provider]}: ${targetWords(plan.step.target)}. ${deadlineText(wrapping.deadline, context.now?.() ?? new Date())}.`,
         {
           keyName: key.name,
           version: key.version,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
 import { hexGroups, pgpWordsOf } from '../../../shared/fingerprint';
 import { providerNames, wrapMethods, type ProviderImport } from '../../../shared/providers';
+import { deadlineText } from '../../../shared/time-text';
 import { wraps, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { providerForms } from '../../providers/registry';
 import type { WrappingKeys } from '../../store/wrapping-keys';
@@ -16,7 +17,6 @@ import {
   importToParams,
   providerImportOf,
   providerPlan,
-  timeLeft,
 } from '../provider-steps';
 
 export function planImportWrappingKey(
@@ -37,7 +37,7 @@ export function planImportWrappingKey(
     title: `Import the ${providerNames[params.provider]} wrapping key "${label}"`,
     steps: [
       importStep.plan(
-        `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object labelled "${label}". Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${timeLeft(params.deadline, now)}.`,
+        `Import the provider's RSA-${params.modulusBits} wrapping key as a trusted, wrap-only token object labelled "${label}". Compare its SHA-256 fingerprint, read aloud, with the provider's console: ${hexGroups(params.wrappingKeyFingerprint)} / ${words}. ${deadlineText(params.deadline, now)}.`,
         { label, import: importToParams(params) },
       ),
     ],
