@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { maxShareFileBytes, readShare } from '../main/backup/shares';
 import {
   newCeremonyId,
+  refuseRecordOutOfTurn,
   type AbortOutcome,
   type CeremonyEngine,
   type EngineDependencies,
@@ -43,6 +44,8 @@ import {
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../shared/officers';
+import { shareHandoverSteps } from '../shared/share-files';
+import { valueText } from '../shared/step-result-words';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 import { formatFingerprint } from './format';
 import { choosePassphrase, readPinParts, readSecret } from './secret-input';
@@ -596,7 +599,9 @@ async function runSteps({ workstation, engine, id, officers, session, options }:
       }
     }
     const after = await engine.runNext(id);
-    print(`Step ${step.index + 1} done${stepDetail(after.steps[step.index]?.result ?? {})}.\n`);
+    const result = after.steps[step.index]?.result ?? {};
+    print(`Step ${step.index + 1} done${stepDetail(result)}.\n`);
+    print(shareHandover(result));
   }
   const final = engine.status(id);
   print(final.state === 'completed' ? `Ceremony completed: ${id}.\n` : `Ceremony ${final.state}.\n`);
@@ -604,8 +609,25 @@ async function runSteps({ workstation, engine, id, officers, session, options }:
   return final.state === 'completed';
 }
 
+/** After a backup: who holds which share, and what each custodian does with it before leaving. */
+function shareHandover(result: Record<string, StepValue>): string {
+  const holders = result.shareHolders;
+  const folders = result.shareFolders;
+  if (!Array.isArray(holders) || !Array.isArray(folders)) return '';
+  return [
+    'Hand over the shares:',
+    ...holders.map((holder, i) => `  ${valueText(holder)}: ${valueText(folders[i] ?? null)}`),
+    'Each custodian, before leaving:',
+    ...shareHandoverSteps.map((step, i) => `  ${i + 1}. ${step}`),
+    '',
+  ].join('\n');
+}
+
 function stepDetail(result: Record<string, StepValue>): string {
-  if (typeof result.kcv === 'string') return `: key check value ${result.kcv.toUpperCase()}`;
+  if (typeof result.kcv === 'string')
+    return typeof result.publicKeySha256 === 'string'
+      ? `: ${formatFingerprint("the key pair's public-key fingerprint (SHA-256), to compare", result.publicKeySha256).trimEnd()}\n(key check value ${result.kcv.toUpperCase()})`
+      : `: key check value ${result.kcv.toUpperCase()}`;
   if (
     typeof result.backupId === 'string' &&
     typeof result.kekKcv === 'string' &&
@@ -651,31 +673,26 @@ async function recordsEngine(workstation: Workstation, pinParts: number, print: 
   return engine;
 }
 
-/** `keyward ceremony transcript ID`: the signed transcript of an ended ceremony (signed in the token, so the user PIN is needed). */
-export async function writeCeremonyTranscript(
-  workstation: Workstation,
-  id: string,
-  folder: string,
-  pinParts: number,
-  print: Print,
-): Promise<string> {
-  requireFolder(folder);
-  workstation.identities().require();
-  const { state } = workstation.ceremonies().status(id);
-  if (state !== 'completed' && state !== 'aborted') {
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`,
-      `Go on with it first: keyward ceremony resume ${id} --out DIR.`,
-    );
-  }
-  const engine = await recordsEngine(workstation, pinParts, print, 'a transcript');
-  return engine.writeTranscript(id, folder);
-}
+/** A ceremony's signed records: what each is called, and what to do instead when it is out of its turn. */
+const ceremonyRecords = {
+  transcript: {
+    what: 'a transcript',
+    instead: (id: string) => `Go on with it first: keyward ceremony resume ${id} --out DIR.`,
+  },
+  script: {
+    what: 'a ceremony script',
+    instead: (id: string) => `Write its transcript instead: keyward ceremony transcript ${id} --out DIR.`,
+  },
+} as const;
 
-/** `keyward ceremony script ID`: the signed ceremony script (PDF) of a ceremony not yet ended, to print before it. */
-export async function writeCeremonyScriptFile(
+/**
+ * `keyward ceremony transcript ID`: the signed transcript of an ended ceremony; `keyward ceremony script ID`:
+ * the signed ceremony script (PDF) of a ceremony not yet ended, to print before it. Signed in the token, so
+ * the user PIN is needed; refused before it is asked for when the ceremony is not at that point.
+ */
+export async function writeCeremonyRecord(
   workstation: Workstation,
+  record: keyof typeof ceremonyRecords,
   id: string,
   folder: string,
   pinParts: number,
@@ -683,14 +700,8 @@ export async function writeCeremonyScriptFile(
 ): Promise<string> {
   requireFolder(folder);
   workstation.identities().require();
-  const { state } = workstation.ceremonies().status(id);
-  if (state === 'completed' || state === 'aborted') {
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `Ceremony ${id} has ended (${state}); its transcript records it now.`,
-      `Write its transcript instead: keyward ceremony transcript ${id} --out DIR.`,
-    );
-  }
-  const engine = await recordsEngine(workstation, pinParts, print, 'a ceremony script');
-  return engine.writeScript(id, folder);
+  const { what, instead } = ceremonyRecords[record];
+  refuseRecordOutOfTurn(id, workstation.ceremonies().status(id).state, record, instead(id));
+  const engine = await recordsEngine(workstation, pinParts, print, what);
+  return record === 'transcript' ? engine.writeTranscript(id, folder) : engine.writeScript(id, folder);
 }

@@ -30,8 +30,7 @@ import {
   readPlanToRun,
   resumeCeremony,
   runCeremony,
-  writeCeremonyScriptFile,
-  writeCeremonyTranscript,
+  writeCeremonyRecord,
   type CheckedPlan,
 } from './ceremony-run';
 import {
@@ -100,6 +99,22 @@ type Offline = { offline: (options: CliOptions) => Promise<number> | number };
 /** A command on this workstation; `readOnly` opens its database read-only (it works on a full disk too). */
 type OnWorkstation = { run: (options: CliOptions, workstation: Workstation) => Promise<number>; readOnly?: true };
 type Handler = Offline | OnWorkstation;
+
+/** `ceremony transcript` and `ceremony script`: the signed record written to the folder given, and where it is. */
+const ceremonyRecord = (record: 'transcript' | 'script', written: string): OnWorkstation => ({
+  run: async (options, workstation) => {
+    const folder = await writeCeremonyRecord(
+      workstation,
+      record,
+      options.ceremonyId ?? '',
+      options.out ?? '',
+      options.pinParts,
+      print,
+    );
+    print(`${written}: ${folder}\n`);
+    return 0;
+  },
+});
 
 /** The plan's checksum line, made from the plan as the officers reviewed it. */
 function planChecksum(options: CliOptions): number {
@@ -315,32 +330,8 @@ const handlers: Record<CommandName, Handler | ((options: CliOptions) => Handler)
   'ceremony run': { run: ceremony },
   'ceremony resume': { run: ceremony },
   'ceremony abort': { run: ceremony },
-  'ceremony transcript': {
-    run: async (options, workstation) => {
-      const folder = await writeCeremonyTranscript(
-        workstation,
-        options.ceremonyId ?? '',
-        options.out ?? '',
-        options.pinParts,
-        print,
-      );
-      print(`Signed transcript (JSON and PDF): ${folder}\n`);
-      return 0;
-    },
-  },
-  'ceremony script': {
-    run: async (options, workstation) => {
-      const folder = await writeCeremonyScriptFile(
-        workstation,
-        options.ceremonyId ?? '',
-        options.out ?? '',
-        options.pinParts,
-        print,
-      );
-      print(`Signed ceremony script (PDF, to print): ${folder}\n`);
-      return 0;
-    },
-  },
+  'ceremony transcript': ceremonyRecord('transcript', 'Signed transcript (JSON and PDF)'),
+  'ceremony script': ceremonyRecord('script', 'Signed ceremony script (PDF, to print)'),
   'audit export': {
     run: async (options, workstation) => {
       const out = options.out ?? '';

@@ -17,6 +17,7 @@ export const callNames = [
   'getCeremonyCatalogue',
   'getAirGapStatus',
   'acknowledgeAirGap',
+  'recordBundleUpload',
   'listDrives',
   'listDriveFiles',
   'loginToken',

@@ -71,6 +71,14 @@ export interface StepInputs {
   shares?: string[];
 }
 
+/** Each kind of input in words, as "Enter … first" and main's refusals say it. */
+export const stepInputNames: Record<StepInputKind, string> = {
+  'security-officer-pin': "the security officer's PIN parts",
+  'user-pin': 'the user PIN parts (to log back in as the user afterwards)',
+  'new-passphrase': "the new officer's passphrase",
+  'backup-shares': "the custodians' shares",
+};
+
 /** Which of these kinds of input the values leave out (an empty list or passphrase is left out): for the app's form and main alike. */
 export function missingInputs(kinds: readonly StepInputKind[], inputs: StepInputs): StepInputKind[] {
   const given: Record<StepInputKind, boolean> = {

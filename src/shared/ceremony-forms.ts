@@ -6,7 +6,7 @@
  */
 import type { ChoiceOption } from './choice-option';
 import { variablesFromLines } from './module-load';
-import { officerIdFrom } from './officers';
+import { officerIdFrom, type OfficerRole } from './officers';
 import type { ProviderForm } from './providers';
 
 export type { ChoiceOption } from './choice-option';
@@ -64,8 +64,11 @@ export type FormField =
   | { kind: 'folder'; path: string; label: string }
   /** A file to write: a drive, and its name typed (the plan gets the full path). */
   | { kind: 'file-on-drive'; path: string; label: string; id: string; nameLabel: string; hint: string }
-  /** Several drives, one each (a backup's shares). */
-  | { kind: 'drives'; path: string; legend: string }
+  /**
+   * A backup's shares: each officer present with one of `roles` may be given a drive for their share (the
+   * form's value `<path>.<officer id>` is the drive); the plan gets `[{ custodian, drive }]` in the order present.
+   */
+  | { kind: 'share-holders'; path: string; legend: string; roles: OfficerRole[] }
   /** Before a destroy: what the chosen version's loss means (active? backed up? exported?), and the key name typed again when no backup holds it. */
   | { kind: 'destroy-confirmation'; path: string }
   /** The provider, its wrapping key file (and AWS's import token file) from a drive, and its import fields, as each provider declares them. */
@@ -95,6 +98,9 @@ function versionOf(value: string | undefined): { name: string; version: number }
     return { name: '', version: 0 };
   }
 }
+
+/** The form value holding the drive for one custodian's share. */
+export const shareDriveKey = (path: string, custodian: string): string => `${path}.${custodian}`;
 
 /** The export form's choice of reading the provider's files again rather than using an imported wrapping key. */
 export const newWrappingKeyFile = 'file';
@@ -148,8 +154,14 @@ export function planFromForm(
       case 'key-versions':
         setAtPath(plan, field.path, (lists[field.path] ?? []).map(versionOf));
         break;
-      case 'drives':
-        setAtPath(plan, field.path, lists[field.path] ?? []);
+      case 'share-holders':
+        setAtPath(
+          plan,
+          field.path,
+          present
+            .map((custodian) => ({ custodian, drive: f[shareDriveKey(field.path, custodian)] ?? '' }))
+            .filter((share) => share.drive),
+        );
         break;
       case 'roles':
         setAtPath(plan, field.path, lists[field.path] ?? []);

@@ -10,7 +10,7 @@ import type { CallName } from './call-names';
 import type { CeremonySummary, CeremonyView, RecoveredStep } from './ceremonies';
 import type { CeremonyCatalogueEntry, CeremonyTypeName } from './ceremony-types';
 import type { Result } from './errors';
-import type { InventoryKey, RotationDue, VersionCustody, WrappingKeyRecord } from './inventory';
+import type { BundleUpload, InventoryKey, RotationDue, VersionCustody, WrappingKeyRecord } from './inventory';
 import { maxPinParts, signingKeySpecs } from './keys';
 import type { DriveEntry, RemovableDrive } from './media';
 import { moduleArgsSchema, moduleEnvSchema } from './module-load';
@@ -224,6 +224,17 @@ export const contract = {
   /** A security officer, with their passphrase, acknowledges what the air-gap check found (audited); ceremonies may then be planned. */
   acknowledgeAirGap: call<AirGapView>()(
     z.object({ officer: officerId, passphrase, findings: z.array(z.string().max(500)).max(64) }).strict(),
+  ),
+  /** An officer records, with their passphrase (signed and audited), that a bundle was uploaded to its provider; once per bundle. */
+  recordBundleUpload: call<BundleUpload>()(
+    z
+      .object({
+        bundleId: z.uuid('a bundle id'),
+        officer: officerId,
+        passphrase,
+        note: z.string().trim().min(1, 'say what shows the upload took').max(500),
+      })
+      .strict(),
   ),
   /** Removable drives (and practice folders on the rehearsal token) a ceremony may read from and write to. */
   listDrives: call<RemovableDrive[]>()(noArguments),

@@ -10,6 +10,8 @@ export interface KeyVersion {
   tokenObjectId: string;
   tokenLabel: string;
   kcv: string;
+  /** A key pair's fingerprint (SHA-256 of its public key, hex), what officers compare for RSA and EC keys; null for a secret key. */
+  publicKeySha256: string | null;
   state: KeyVersionState;
   stateSince: string;
   stateCeremony: string | null;
@@ -20,7 +22,15 @@ export interface VersionCustody {
   keyName: string;
   version: number;
   backups: { backupId: string; at: string; ceremony: string }[];
-  exports: { provider: string; at: string; bundleId: string }[];
+  exports: { provider: string; at: string; bundleId: string; uploaded: BundleUpload | null }[];
+}
+
+/** An officer's signed record that a bundle was uploaded to its provider (on the connected side). */
+export interface BundleUpload {
+  officer: string;
+  at: string;
+  /** What the officer saw that shows the upload took (the provider's key id, the console's state). */
+  note: string;
 }
 
 export interface InventoryKey {

@@ -126,6 +126,8 @@ export interface KeyObject {
    */
   kcv: string;
   kcvSource: 'CKA_CHECK_VALUE' | 'SHA-256 of public key' | 'computed in the token';
+  /** A key pair's fingerprint: the SHA-256 of its public key (DER SubjectPublicKeyInfo), hex; absent for a secret key. */
+  publicKeySha256?: string;
   attributes: SecurityAttributes;
   /** Attributes the token would not set as asked, and why Keyward accepted that. */
   notes: string[];

@@ -16,3 +16,11 @@ export const isInShareFolder = (path: string): boolean => /(^|\/)[^/]*-share-\d+
 /** Text that is a share file's, whatever its name. */
 export const isShareText = (bytes: Uint8Array): boolean =>
   new TextDecoder('latin1').decode(bytes.subarray(0, 4096)).includes(shareHeading);
+
+/** What each custodian does with their share once the backup step has written it: on screen, in the share file and on the script. */
+export const shareHandoverSteps: readonly string[] = [
+  "Take the drive holding your share in front of the other officers, and check that its folder names your share's number.",
+  "Unmount it; never copy the share anywhere else. Seal the drive in a tamper-evident bag and write the bag number beside your name in the ceremony's paper record (the printed script).",
+  'Sign for your share there, then keep the bag apart from every other share (a different safe, or a different site), as your custody rules say.',
+  'Whoever holds enough shares can restore the keys of this backup: if a bag is lost or its seal is broken, tell the security officers at once.',
+];

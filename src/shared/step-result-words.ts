@@ -84,8 +84,6 @@ const selectionApproval: Words = (value) => {
   ].join(' ');
 };
 
-const list: Words = (value) => (Array.isArray(value) ? value.map(valueText).join('; ') || 'none' : valueText(value));
-
 /** Every key a step's result may hold (a unit test keeps this complete). */
 export const stepResultWords: Record<string, ResultWord> = {
   // Compared aloud.
@@ -94,6 +92,7 @@ export const stepResultWords: Record<string, ResultWord> = {
   fingerprint: { label: 'Wrapping key fingerprint (SHA-256)', compared: { group: 4 } },
   approvalKeyFingerprint: { label: "The officer's approval key fingerprint (SHA-256)", compared: { group: 4 } },
   publicKeyFingerprint: { label: 'Public-key fingerprint (SHA-256)', compared: { group: 4 } },
+  publicKeySha256: { label: "The key pair's public-key fingerprint (SHA-256)", compared: { group: 4 } },
   // Keys and versions.
   kcvSource: {
     label: 'Key check value source',
@@ -110,7 +109,7 @@ export const stepResultWords: Record<string, ResultWord> = {
     label: 'Rotation due before this step',
     words: (v) => (typeof v === 'string' ? utcText(v) : 'none set'),
   },
-  versions: { label: 'Versions', words: list },
+  versions: { label: 'Versions' },
   restored: {
     label: 'Versions restored',
     words: (v) => (Array.isArray(v) ? v.map(restoredVersion).join('; ') || 'none' : valueText(v)),
@@ -121,7 +120,8 @@ export const stepResultWords: Record<string, ResultWord> = {
   // What was written to drives.
   folder: { label: 'Written to', mono: true },
   file: { label: 'Written to', mono: true },
-  shareFolders: { label: 'Shares written to', mono: true, words: list },
+  shareFolders: { label: 'Shares written to', mono: true },
+  shareHolders: { label: 'Shares handed to' },
   backupId: { label: 'Backup id', mono: true },
   bundleId: { label: 'Bundle id', mono: true },
   manifestSha256: { label: 'Manifest SHA-256', hex: true },

@@ -3,7 +3,7 @@
  * custodian's share; the security officer's PIN for the step; then, after the version is destroyed, the
  * custodians give their shares (one picks the share file on their drive, one types the words).
  */
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
@@ -42,6 +42,12 @@ async function typePins(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Keep the user PIN for this step' }).click();
 }
 
+/** Picks the drive whose label is `drive` in a custodian's drive choice. */
+async function chooseDrive(select: Locator, drive: string): Promise<void> {
+  const value = await select.locator('option', { hasText: drive }).getAttribute('value');
+  await select.selectOption(value ?? '');
+}
+
 /** Runs the remaining steps (those after the first need no approval in these ceremonies). */
 async function runToTheEnd(page: Page): Promise<void> {
   const completed = page.getByRole('heading', { name: 'Ceremony completed' });
@@ -71,14 +77,19 @@ test("a version is backed up to custodians' drives and restored from their share
     .getByRole('group', { name: 'Key versions to back up' })
     .getByRole('checkbox', { name: /Tenant CMK v1/ })
     .check();
-  await page.getByLabel('Shares needed to restore').fill('2');
   await page
     .getByRole('group', { name: 'Drive for the backup package' })
     .getByRole('radio', { name: /PRACTICE-1/ })
     .check();
-  const shareDrives = page.getByRole('group', { name: "One drive per custodian's share" });
-  await shareDrives.getByRole('checkbox', { name: /PRACTICE-2/ }).check();
-  await shareDrives.getByRole('checkbox', { name: /PRACTICE-3/ }).check();
+  // Each custodian present is given their own drive; a drive given to one is not offered to the other.
+  const custodians = page.getByRole('group', { name: /^Custodians: each takes one share/ });
+  await chooseDrive(custodians.getByLabel(/^Drive for Alice .*'s share/), 'PRACTICE-2');
+  await expect(
+    custodians.getByLabel(/^Drive for Bob .*'s share/).locator('option', { hasText: 'PRACTICE-2' }),
+  ).toHaveCount(0);
+  await chooseDrive(custodians.getByLabel(/^Drive for Bob .*'s share/), 'PRACTICE-3');
+  await expect(custodians).toContainText('2 shares so far');
+  await page.getByLabel(/^Shares needed to restore/).fill('2');
   expect(await axeViolations(page)).toEqual([]);
   await page.screenshot({ path: testInfo.outputPath('backup-form.png'), fullPage: true });
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
@@ -88,6 +99,14 @@ test("a version is backed up to custodians' drives and restored from their share
   await page.screenshot({ path: testInfo.outputPath('backup-pins.png'), fullPage: true });
   await runToTheEnd(page);
   await expect(page.getByRole('group', { name: 'Backup key check value' })).toBeVisible();
+  // The summary says who holds which share, and what each custodian does before leaving.
+  const holders = page.getByRole('list', { name: 'Who holds which share' });
+  await expect(holders.getByRole('listitem')).toHaveCount(2);
+  await expect(holders.getByRole('listitem').first()).toContainText(/Share 1 of 2 for Alice .* \(alice\)/);
+  await expect(holders.getByRole('listitem').nth(1)).toContainText(/Share 2 of 2 for Bob .* \(bob\)/);
+  await expect(holders.getByRole('listitem').nth(1)).toContainText('PRACTICE-3');
+  await expect(page.getByRole('heading', { name: 'What each custodian does now' })).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
   await page.screenshot({ path: testInfo.outputPath('backup-done.png'), fullPage: true });
   await page.getByRole('button', { name: 'Close' }).click();
 

@@ -16,6 +16,7 @@ import { databaseFileName } from '../../src/main/store/database';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { sizes } from './screenshots';
 
 const passphrases = {
   alice: 'rehearsal passphrase one',
@@ -28,12 +29,18 @@ type Officer = keyof typeof passphrases;
 test.use({ actionTimeout: 30_000 });
 
 let shots = 0;
+/** The whole page, from the top, at both sizes the issue names; attached for review. */
 async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(`${String(++shots).padStart(2, '0')}-${name}.png`);
-  // From the top: a full-page capture taken scrolled down would draw the sticky header over the middle.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
+  const number = String(++shots).padStart(2, '0');
+  for (const size of sizes) {
+    await page.setViewportSize(size);
+    const path = testInfo.outputPath(`${number}-${name}-${size.width}.png`);
+    // From the top: a full-page capture taken scrolled down would draw the sticky header over the middle.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path, fullPage: true });
+    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
+  }
+  await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
 }
 
 async function expectAccessible(page: Page): Promise<void> {
@@ -281,6 +288,20 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await shot(page, testInfo, 'import-form');
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
   await checkIn(page, ['alice', 'bob']);
+  // A mistyped security officer PIN is a failed attempt: nothing is marked interrupted, the step stays
+  // ready, and the PIN is asked again; the right PIN then runs it, with no restart.
+  for (const officer of ['alice', 'bob'] as const) await approve(page, officer);
+  await typePin(page, 'Security officer PIN', ['0000-wrong'], 'Keep the security officer PIN for this step');
+  await typePin(page, 'User PIN', [rehearsalToken.userPin], 'Keep the user PIN for this step');
+  await page.getByRole('button', { name: 'Run step 1' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: /PIN/ });
+  await expect(refusal).toBeVisible();
+  await expect(refusal).not.toContainText(/interrupted|Recover it/);
+  await expect(page.getByText(/interrupted/i)).toHaveCount(0);
+  await expect(page.locator('.current-step').getByLabel('Number of PIN parts (Security officer PIN)')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Run step 1' })).toBeVisible();
+  await expectAccessible(page);
+  await shot(page, testInfo, 'wrong-so-pin');
   await runSteps(page, ['alice', 'bob']);
   await expect(page.getByRole('group', { name: 'Wrapping key fingerprint (SHA-256)' }).first()).toBeVisible();
   await shot(page, testInfo, 'imported');
@@ -449,5 +470,29 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   const wrapping = page.getByRole('region', { name: 'Provider wrapping keys' });
   await expect(wrapping.getByRole('row', { name: /AWS import/ })).toContainText('AWS KMS');
   await expect(wrapping.getByRole('row', { name: /AWS import/ })).toContainText(/left before the provider's deadline/);
+  // The export is recorded as uploaded by the custodian who saw it at the provider: signed, then shown.
+  const exportsOf = tenant.getByRole('list', { name: 'Exports of Tenant CMK' });
+  const awsExport = exportsOf.getByRole('listitem').filter({ hasText: 'v1 to AWS KMS' }).first();
+  await expect(awsExport).toContainText('Not recorded as uploaded yet.');
+  await awsExport.getByRole('button', { name: 'Record Tenant CMK v1 as uploaded to AWS KMS…' }).click();
+  await awsExport.getByLabel('What shows the upload took').fill('AWS console: key 1234abcd, Enabled, imported');
+  await passphraseFor(page, 'record the upload of Tenant CMK v1', 'bob', 'Record as uploaded');
+  await expect(awsExport).toContainText(
+    /Recorded as uploaded by bob, .* UTC: AWS console: key 1234abcd, Enabled, imported/,
+  );
+  await expectAccessible(page);
   await shot(page, testInfo, 'keys');
+
+  // The audit log in words: the mistyped security officer PIN reads as such, its reason shown at once.
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Audit log' }).click();
+  await page.getByLabel(/^Action/).fill('ceremony.step');
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  const failedStep = page.getByRole('row').filter({ hasText: 'failed' }).filter({ hasText: 'wrong PIN' }).first();
+  await expect(failedStep).toContainText("Step run: import a provider's wrapping key");
+  await expect(failedStep).toContainText('Why');
+  await expect(failedStep).toContainText('a wrong PIN was given (HSM_PIN_INCORRECT)');
+  await failedStep.getByText(/\d+ details/).click();
+  await expect(failedStep).toContainText("import a provider's wrapping key");
+  await expectAccessible(page);
+  await shot(page, testInfo, 'audit-in-words');
 });

@@ -3,10 +3,10 @@
  * officers write the signed script to a practice drive and see where it went; the PDF is on the drive,
  * REHEARSAL first in its name. Screenshots at 1366x768 and 1920x1080; axe finds nothing.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
+import { pdfText } from '../helpers/openssl-cms';
 import { expect, test } from './fixtures';
 import { startCeremony } from './navigate';
 import { shots } from './screenshots';
@@ -45,9 +45,7 @@ test('the plan screen writes the signed ceremony script to a drive, to print bef
   expect(folder).toBeDefined();
   await expect(written).toContainText(join(drive, folder ?? ''));
   expect(readdirSync(join(drive, folder ?? '')).sort()).toEqual(['script.pdf', 'script.pdf.p7s', 'signer.pem']);
-  const text = execFileSync('pdftotext', ['-layout', join(drive, folder ?? '', 'script.pdf'), '-'], {
-    encoding: 'utf8',
-  });
+  const text = pdfText(join(drive, folder ?? '', 'script.pdf'));
   expect(text).toContain('REHEARSAL Ceremony script');
   expect(text).toContain('Payroll records in the SaaS suite');
 

@@ -56,7 +56,9 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Audit log' }).click();
   const row = page.getByRole('row').filter({ hasText: 'hsm.select' });
   await expect(row).toContainText('Production%20CMK');
-  await expect(row).toContainText('success');
+  // In words, its raw name beside them.
+  await expect(row).toContainText('HSM selected');
+  await expect(row).toContainText('done');
   await page.getByRole('button', { name: 'Verify the log' }).click();
   // Not initialised: no workstation key or anchor in the HSM yet, so the chain alone is not called verified.
   await expect(

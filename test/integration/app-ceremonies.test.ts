@@ -3,7 +3,7 @@
  * on the rehearsal token (a real SoftHSM token) and a real SQLite file: initialise, generate, import a
  * provider's wrapping key from a drive, export to another drive, read the bundle back and verify it.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,11 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { createHandlers } from '../../src/main/api/handlers';
 import { nodeHsmChannel } from '../../src/main/hsm/client/node-channel';
 import { practiceDrivesFolder } from '../../src/main/media/drive-access';
+import { checkApprovals } from '../../src/main/officers/approvals';
 import { openWorkstation } from '../../src/main/open-workstation';
 import type { Workstation } from '../../src/main/workstation';
 import type { AirGapStatus } from '../../src/shared/air-gap';
+import { auditActionWords, auditDetailLines, auditDetailWords, errorCodeWords } from '../../src/shared/audit-words';
 import { callNames, type CallName } from '../../src/shared/call-names';
 import type { RequestOf, ResponseOf } from '../../src/shared/contract';
 import { sessionLostCodes, type KeywardErrorData } from '../../src/shared/errors';
@@ -354,7 +356,10 @@ describe('ceremonies through the app contract', () => {
         keys: [{ name: 'Tenant CMK', version: 1 }],
         threshold: 2,
         package: drive('PRACTICE-1'),
-        shares: [drive('PRACTICE-2'), drive('PRACTICE-3')],
+        shares: [
+          { custodian: 'alice', drive: drive('PRACTICE-2') },
+          { custodian: 'bob', drive: drive('PRACTICE-3') },
+        ],
       }),
       ['alice', 'bob'],
       pins,
@@ -503,6 +508,10 @@ describe('ceremonies through the app contract', () => {
     const second = await refusal('runCeremonyStep', { id, inputs: {} });
     expect(second).toMatchObject({ code: 'BUSY', message: 'Keyward is still running a step.' });
     expect((await running).ok).toBe(true);
+    // An RSA key's version carries its public-key fingerprint, which the Keys screen shows instead of a check value.
+    const version = (await call('getInventory', {})).keys.find((k) => k.name === 'Second CMK')?.versions[0];
+    expect(version?.publicKeySha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(version?.kcv).toBe(version?.publicKeySha256?.slice(0, 6));
   }, 120_000);
 
   it('the token removed while a ceremony runs: the step fails naming the token, the login is asked for again, and once the token is back the ceremony ends as it would have', async () => {
@@ -577,6 +586,56 @@ describe('ceremonies through the app contract', () => {
     rmSync(shareFolder, { recursive: true });
   });
 
+  it('a backup gives each share to a named custodian: present, active, allowed to hold keys, never two shares to one', async () => {
+    const backup = (officers: string[], custodians: string[]) => ({
+      plan: {
+        ceremony: 'backup',
+        officers,
+        keys: [{ name: 'Tenant CMK', version: 1 }],
+        threshold: 2,
+        package: drive('PRACTICE-1'),
+        shares: custodians.map((custodian, i) => ({ custodian, drive: drive(`PRACTICE-${i + 2}`) })),
+      },
+    });
+    const refused = async (officers: string[], custodians: string[]) => {
+      const error = await refusal('planCeremony', backup(officers, custodians));
+      expect(error).toMatchObject({ code: 'INVALID_REQUEST', field: 'shares' });
+      return error.message;
+    };
+    expect(await refused(['alice', 'bob', 'carol'], ['alice', 'carol'])).toContain(
+      'Share 2 of 2 names Carol (carol), who is an auditor',
+    );
+    expect(await refused(['alice', 'bob'], ['alice', 'dave'])).toContain(
+      'Share 2 of 2 names Dave (dave), who is not among the officers present',
+    );
+    expect(await refused(['alice', 'bob'], ['bob', 'bob'])).toContain('Bob (bob) is named for more than one share');
+    expect(await refused(['alice', 'bob'], ['alice', 'zed'])).toContain(
+      'Share 2 of 2 names "zed", who is not an officer here',
+    );
+    // A plan file that gives only drives, as before custodians were named, is refused as a plan.
+    const unnamed = await refusal('planCeremony', {
+      plan: { ...backup(['alice', 'bob'], []).plan, shares: [drive('PRACTICE-2'), drive('PRACTICE-3')] },
+    });
+    expect(unnamed).toMatchObject({ code: 'PLAN_INVALID' });
+    expect(unnamed.message).toContain('shares');
+    // Named and present: the plan shows each custodian's share, in words, under the step.
+    const planned = await call('planCeremony', backup(['alice', 'bob'], ['alice', 'bob']));
+    expect(
+      planned.steps[0]?.details.filter((d) => d.label.startsWith('Share ')).map((d) => `${d.label}: ${d.value}`),
+    ).toEqual([
+      `Share 1 of 2: to Alice (alice), written to ${drive('PRACTICE-2')}`,
+      `Share 2 of 2: to Bob (bob), written to ${drive('PRACTICE-3')}`,
+    ]);
+    await call('checkInOfficer', { id: planned.status.plan.id, officer: 'alice', passphrase: passphrases.alice });
+    await call('abortCeremony', {
+      id: planned.status.plan.id,
+      reason: 'Test',
+      officer: 'alice',
+      passphrase: passphrases.alice,
+      inputs: {},
+    });
+  });
+
   it('destroying the last copy takes the key name typed again; the plan says what the destruction takes away', async () => {
     const destroy = (version: number, confirm?: string) => ({
       plan: {
@@ -633,6 +692,99 @@ describe('ceremonies through the app contract', () => {
     expect((await call('getTokenStatus', {})).token.loginState).toBe('not-logged-in');
     await call('loginToken', { pinParts: [rehearsalToken.userPin] });
     expect((await call('getCeremonies', {})).loggedIn).toBe(true);
+  });
+
+  it('an export is recorded as uploaded once, by a security officer or key custodian, signed and audited', async () => {
+    const custody = (await call('getInventory', {})).custody;
+    const exported = custody.flatMap((c) => c.exports).find((e) => e.uploaded === null);
+    expect(exported).toBeDefined();
+    const bundleId = exported?.bundleId ?? '';
+    const note = 'AWS console: key 1234abcd Enabled, key material imported';
+    // An auditor checks the records; they do not make them.
+    const auditor = await refusal('recordBundleUpload', {
+      bundleId,
+      officer: 'carol',
+      passphrase: passphrases.carol,
+      note,
+    });
+    expect(auditor).toMatchObject({ code: 'QUORUM_NOT_MET', field: 'officer' });
+    expect(auditor.message).toContain('Carol (carol) is an auditor');
+    expect(workstation.audit().query({ action: 'bundle.uploaded', limit: 1 })[0]).toMatchObject({
+      outcome: 'refused',
+      actors: ['carol'],
+    });
+    // A wrong passphrase records nothing.
+    expect(
+      (await refusal('recordBundleUpload', { bundleId, officer: 'bob', passphrase: 'not bobs passphrase', note })).code,
+    ).toBe('PASSPHRASE_WRONG');
+    // An empty note and an unknown bundle are refused precisely.
+    expect(
+      (await refusal('recordBundleUpload', { bundleId, officer: 'bob', passphrase: passphrases.bob, note: '  ' }))
+        .message,
+    ).toContain('say what shows the upload took');
+    expect(
+      (
+        await refusal('recordBundleUpload', {
+          bundleId: '00000000-0000-4000-8000-000000000000',
+          officer: 'bob',
+          passphrase: passphrases.bob,
+          note,
+        })
+      ).code,
+    ).toBe('NOT_IN_INVENTORY');
+    expect(
+      (await call('getInventory', {})).custody.flatMap((c) => c.exports).find((e) => e.bundleId === bundleId),
+    ).toMatchObject({ uploaded: null });
+
+    const recorded = await call('recordBundleUpload', { bundleId, officer: 'bob', passphrase: passphrases.bob, note });
+    expect(recorded).toMatchObject({ officer: 'bob', note });
+    const shown = (await call('getInventory', {})).custody
+      .flatMap((c) => c.exports)
+      .find((e) => e.bundleId === bundleId);
+    expect(shown?.uploaded).toEqual(recorded);
+    // Audited with bob's signature over the bundle, its manifest and the note: it verifies under his certificate.
+    const entry = workstation.audit().query({ action: 'bundle.uploaded', limit: 1 })[0];
+    expect(entry).toMatchObject({ outcome: 'success', actors: ['bob'], details: { bundle: bundleId, note } });
+    const kept = workstation.stores().bundles.uploadApproval(bundleId);
+    expect(kept?.signedDigest).toBe(entry?.details.signedDigest);
+    const verified = checkApprovals(
+      kept?.signedDigest ?? '',
+      kept ? [kept.approval] : [],
+      { quorum: 1, roles: ['key-custodian'], approvalLifetimeHours: 1 },
+      new X509Certificate(Buffer.from(workstation.identities().current()?.certificateDer ?? new Uint8Array())),
+      new Date(),
+      1,
+    );
+    expect(verified).toMatchObject({ met: true, counted: ['bob'], problems: [] });
+    // Once only.
+    const again = await refusal('recordBundleUpload', {
+      bundleId,
+      officer: 'alice',
+      passphrase: passphrases.alice,
+      note,
+    });
+    expect(again.message).toContain('already recorded as uploaded, by bob');
+  });
+
+  it('every audit entry of the life above reads in words: its action, each detail, and why a refusal was refused', () => {
+    const entries = workstation.audit().query({ limit: 10_000 });
+    expect(entries.length).toBeGreaterThan(100);
+    const unworded = entries.flatMap((e) => [
+      ...(auditActionWords[e.action] ? [] : [`action ${e.action}`]),
+      ...Object.keys(e.details)
+        .filter((key) => !auditDetailWords[key])
+        .map((key) => `${e.action}: ${key}`),
+      ...(typeof e.details.error === 'string' && !(e.details.error in errorCodeWords)
+        ? [`${e.action}: error ${e.details.error}`]
+        : []),
+    ]);
+    expect([...new Set(unworded)]).toEqual([]);
+    // A wrong PIN (the first test's) reads as such, the reason first.
+    const wrongPin = entries.find((e) => e.action === 'hsm.login' && e.outcome === 'refused');
+    expect(wrongPin && auditDetailLines(wrongPin)[0]).toMatchObject({
+      label: 'Why',
+      value: 'a wrong PIN was given (HSM_PIN_INCORRECT)',
+    });
   });
 
   it('changes key material only through calls that go through the ceremony engine', () => {

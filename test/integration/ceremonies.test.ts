@@ -3,7 +3,6 @@
  * the quorum cannot be bypassed; a crash injected after every step (and inside it) leaves a ceremony
  * that resumes or aborts cleanly, with no key left behind that the inventory does not know.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +31,9 @@ import { Officers } from '../../src/main/store/officers';
 import { Policies } from '../../src/main/store/policies';
 import { openStores } from '../../src/main/store/stores';
 import { fixedHsm } from '../helpers/ceremony-engine';
+import { pdfText, verifyWithOpenssl } from '../helpers/openssl-cms';
 import { rejection } from '../helpers/rejection';
+import { heldBy } from '../helpers/share-holders';
 import { testWorkstation, type TestWorkstation } from '../helpers/workstation';
 
 let ws: TestWorkstation;
@@ -241,34 +242,11 @@ describe('the generate-CMK ceremony', () => {
       ['done', []],
     ]);
     expect(transcript.steps[0]?.result?.kcv).toBe(kcv);
-    for (const name of ['transcript.json', 'transcript.pdf']) {
-      execFileSync(
-        'openssl',
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          join(folder, `${name}.p7s`),
-          '-content',
-          join(folder, name),
-          '-CAfile',
-          join(folder, 'signer.pem'),
-          '-purpose',
-          'any',
-          '-out',
-          '/dev/null',
-        ],
-        { stdio: 'pipe' },
-      );
-    }
+    for (const name of ['transcript.json', 'transcript.pdf'])
+      verifyWithOpenssl(join(folder, name), join(folder, 'signer.pem'));
     const pdf = readFileSync(join(folder, 'transcript.pdf'));
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(execFileSync('pdftotext', [join(folder, 'transcript.pdf'), '-'], { encoding: 'utf8' })).toContain(
-      `Ceremony ${plan.id}`,
-    );
+    expect(pdfText(join(folder, 'transcript.pdf'))).toContain(`Ceremony ${plan.id}`);
     await expect(e.writeTranscript(plan.id, ws.dir)).rejects.toThrow(/never overwrites a transcript/);
   }, 60_000);
 });
@@ -428,27 +406,7 @@ describe("a key's life after generation", () => {
     };
     expect(certificate.key).toMatchObject({ name: request.keyName, version: 1 });
     expect(certificate.witnessedBy).toEqual(['alice', 'bob']);
-    execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        join(folder, 'destruction-certificate.json.p7s'),
-        '-content',
-        join(folder, 'destruction-certificate.json'),
-        '-CAfile',
-        join(folder, 'signer.pem'),
-        '-purpose',
-        'any',
-        '-out',
-        '/dev/null',
-      ],
-      { stdio: 'pipe' },
-    );
+    verifyWithOpenssl(join(folder, 'destruction-certificate.json'), join(folder, 'signer.pem'));
     expect(() => planDestroyKey(inventory, request.keyName, 1, ws.dir)).toThrow(/already destroyed/);
   }, 120_000);
 });
@@ -532,7 +490,7 @@ describe('the full life of a key, its KCV checked at every step', () => {
         ],
         2,
         packageDrive,
-        shareDrives,
+        heldBy(shareDrives),
         true,
       ),
     );
@@ -625,7 +583,7 @@ describe('a crash after the token work of other ceremonies, before it was record
     const [packageDrive, ...shareDrives] = drives as [string, ...string[]];
     const done = await crashAndResume(
       'backup',
-      planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, shareDrives, true),
+      planBackup(inventory, [{ name: request.keyName, version: 1 }], 2, packageDrive, heldBy(shareDrives), true),
       0,
     );
     expect(done.state).toBe('completed');

@@ -1,6 +1,5 @@
 /** Audit checkpoints signed in a real SoftHSM token: truncation, rewriting and forged checkpoints are detected. */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { Inventory } from '../../src/main/store/inventory';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import type { Signer } from '../../src/main/x509/signer';
 import { anchorNow } from '../helpers/audit-anchor';
+import { verifyWithOpenssl } from '../helpers/openssl-cms';
 import { initToken, makeSoftHsmDir, softhsmClient, type TestTokens } from '../helpers/softhsm';
 
 const uri = 'pkcs11:token=Checkpoints';
@@ -181,27 +181,7 @@ describe('the audit export', () => {
       fileProblems: [],
     });
     // openssl agrees, from the files alone.
-    execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        `${out}.p7s`,
-        '-content',
-        out,
-        '-CAfile',
-        `${out}.signer.pem`,
-        '-purpose',
-        'any',
-        '-out',
-        '/dev/null',
-      ],
-      { stdio: 'pipe' },
-    );
+    verifyWithOpenssl(out, `${out}.signer.pem`);
     expect((await verifyAuditExport(out, { signerFingerprint: 'ab'.repeat(32) })).signature.problem).toContain(
       'signed by another key than the pinned',
     );

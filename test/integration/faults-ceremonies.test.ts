@@ -59,7 +59,7 @@ const plans: Record<string, string> = {
   'export-key':
     'ceremony: export-key\nofficers: [alice, bob]\nkey: { name: Tenant CMK, version: 2 }\nprovider: aws-kms\nfiles: { wrappingKey: params.json }\nfields: { algorithm: RSAES_OAEP_SHA_1 }\ndestination: { folder: usb, drive: KEYWARD-USB }\n',
   backup:
-    'ceremony: backup\nofficers: [alice, bob]\nkeys: [{ name: Tenant CMK, version: 2 }]\nthreshold: 2\npackage: backup\nshares: [c1, c2, c3]\n',
+    'ceremony: backup\nofficers: [alice, bob, grace]\nkeys: [{ name: Tenant CMK, version: 2 }]\nthreshold: 2\npackage: backup\nshares: [{ custodian: alice, drive: c1 }, { custodian: bob, drive: c2 }, { custodian: grace, drive: c3 }]\n',
   restore: 'ceremony: restore\nofficers: [alice, bob]\npackage: PACKAGE\nkeys: [{ name: Tenant CMK, version: 1 }]\n',
   'enrol-officer':
     'ceremony: enrol-officer\nofficers: [alice, dave]\nofficer: { id: erin, name: Erin Park, role: key-custodian }\n',

@@ -45,6 +45,7 @@ import type { AuditEntry } from '../../src/shared/audit';
 import type { ProviderImport } from '../../src/shared/providers';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { rejection } from '../helpers/rejection';
+import { heldBy } from '../helpers/share-holders';
 
 const isRoot = process.getuid?.() === 0;
 const needsRoot = (context: TestContext): void => {
@@ -318,7 +319,14 @@ const writers: Writer[] = [
     freePages: 1,
     prepare: async (drive, goodDrive) => {
       const shares = [goodDrive(), goodDrive()];
-      const planned = planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, drive, shares, true);
+      const planned = planBackup(
+        workstation.inventory(),
+        [{ name: cmk.name, version: 1 }],
+        2,
+        drive,
+        heldBy(shares),
+        true,
+      );
       const plan = await run('backup', planned);
       return {
         write: () => engine.runNext(plan.id),
@@ -338,7 +346,7 @@ const writers: Writer[] = [
       const shares = [goodDrive(), drive];
       const plan = await run(
         'backup',
-        planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, shares, true),
+        planBackup(workstation.inventory(), [{ name: cmk.name, version: 1 }], 2, packageDrive, heldBy(shares), true),
       );
       return {
         write: () => engine.runNext(plan.id),

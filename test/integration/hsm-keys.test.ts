@@ -1,6 +1,6 @@
 /** Login, CMK generation, check values, signing and destruction on a real SoftHSM2 token. */
 import { execFileSync } from 'node:child_process';
-import { constants, createPublicKey, verify } from 'node:crypto';
+import { constants, createHash, createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,11 @@ describe('a long generation (RSA-4096)', () => {
 describe('destruction', () => {
   it('destroys every object of a key and confirms it is gone; its label is free again', async () => {
     const pair = await client.request('generateCmk', { uri, id: newObjectId(), label: 'to shred', spec: 'EC_P256' });
+    // A key pair's fingerprint is the SHA-256 of its public key as the token gives it; its check value, the first 3 bytes.
+    const { publicKeySpki } = await client.request('signingPublicKey', { uri, id: pair.id });
+    const fingerprint = createHash('sha256').update(publicKeySpki).digest('hex');
+    expect(pair.publicKeySha256).toBe(fingerprint);
+    expect(pair.kcv).toBe(fingerprint.slice(0, 6));
     expect(await client.request('destroyKey', { uri, id: pair.id })).toMatchObject({
       destroyed: 2,
       objects: [{ id: pair.id }, { id: pair.id }],

@@ -289,7 +289,11 @@ describe.each(implementations)('on $name', (implementation) => {
       JSON.stringify({
         pinParts: [token.userPin],
         soPinParts: [token.soPin],
-        passphrases: { alice: 'rehearsal passphrase one', bob: 'rehearsal passphrase two' },
+        passphrases: {
+          alice: 'rehearsal passphrase one',
+          bob: 'rehearsal passphrase two',
+          grace: 'rehearsal passphrase five',
+        },
       }),
     );
     return path;
@@ -439,11 +443,12 @@ describe.each(implementations)('on $name', (implementation) => {
     const backup = ceremony(
       plan('backup', {
         ceremony: 'backup',
-        officers: ['alice', 'bob'],
+        // Each share goes to a custodian present to take it.
+        officers: ['alice', 'bob', 'grace'],
         keys: [{ name: 'Tenant CMK', version: 1 }],
         threshold: 2,
         package: drives[0],
-        shares: drives.slice(1),
+        shares: ['alice', 'bob', 'grace'].map((custodian, i) => ({ custodian, drive: drives[i + 1] })),
       }),
     );
     const cannotBackUp = wrapsWithRfc5649.whyNot(sheet.capabilities);

@@ -18,6 +18,7 @@ import { planGenerateCmk } from '../../src/main/ceremonies/types/generate-cmk';
 import { planRotateCmk } from '../../src/main/ceremonies/types/rotate-cmk';
 import { aesCmk, ceremonyBench, passphrases, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
+import { heldBy } from '../helpers/share-holders';
 
 let bench: CeremonyBench;
 
@@ -120,7 +121,14 @@ describe('an abort never destroys or demotes what a later ceremony made', () => 
     const backup = await bench.runPlanned(
       bench.engine({ rehearsal: true }),
       'backup',
-      planBackup(bench.inventory, [{ name: 'Backed up meanwhile', version: 1 }], 2, packageDrive, shareDrives, true),
+      planBackup(
+        bench.inventory,
+        [{ name: 'Backed up meanwhile', version: 1 }],
+        2,
+        packageDrive,
+        heldBy(shareDrives),
+        true,
+      ),
     );
     const preview = bench.engine().abortReach(bench.engine().status(id), true);
     expect(preview.undo).toEqual([]);

@@ -19,6 +19,7 @@ import { planRestore } from '../../src/main/ceremonies/types/restore';
 import type { HsmClient } from '../../src/main/hsm/client/client';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection } from '../helpers/rejection';
+import { heldBy } from '../helpers/share-holders';
 
 let bench: CeremonyBench;
 let dir: string;
@@ -72,7 +73,7 @@ describe("the backup key and the shares do not outlive their use in Keyward's me
     const backedUp = await bench.runPlanned(
       e,
       'backup',
-      planBackup(bench.inventory, [{ name: 'Zeroed CMK', version: 1 }], 2, packageDrive, shareDrives, true),
+      planBackup(bench.inventory, [{ name: 'Zeroed CMK', version: 1 }], 2, packageDrive, heldBy(shareDrives), true),
     );
     const result = backedUp.steps[0]?.result ?? {};
     expect(seen.length).toBeGreaterThanOrEqual(2);
@@ -118,7 +119,7 @@ describe("the backup key and the shares do not outlive their use in Keyward's me
     const backedUp = await bench.runPlanned(
       bench.engine({ rehearsal: true }),
       'backup',
-      planBackup(bench.inventory, [{ name: 'Short CMK', version: 1 }], 2, packageDrive, shareDrives, true),
+      planBackup(bench.inventory, [{ name: 'Short CMK', version: 1 }], 2, packageDrive, heldBy(shareDrives), true),
     );
     const result = backedUp.steps[0]?.result ?? {};
     await bench.runPlanned(bench.engine(), 'destroy-key', planDestroyKey(bench.inventory, 'Short CMK', 1, dir));

@@ -29,6 +29,7 @@ import type { HsmClient } from '../../src/main/hsm/client/client';
 import { useSysfsRoot } from '../../src/main/media/separate-drives';
 import { ceremonyBench, type CeremonyBench } from '../helpers/ceremony-engine';
 import { rejection, thrown } from '../helpers/rejection';
+import { heldBy } from '../helpers/share-holders';
 
 const isRoot = process.getuid?.() === 0;
 let bench: CeremonyBench;
@@ -110,7 +111,7 @@ describe('each share on a drive of its own, the package on a drive holding none'
         versions,
         2,
         folder('one-drive', 'package'),
-        [folder('one-drive', 'share-1'), folder('one-drive', 'share-2')],
+        heldBy([folder('one-drive', 'share-1'), folder('one-drive', 'share-2')]),
         false,
       ),
     );
@@ -123,11 +124,12 @@ describe('each share on a drive of its own, the package on a drive holding none'
     symlinkSync(share, link);
     for (const rehearsal of [true, false]) {
       expect(
-        () => planBackup(bench.inventory, versions, 2, folder('spelt', 'package'), [share, link], rehearsal),
+        () => planBackup(bench.inventory, versions, 2, folder('spelt', 'package'), heldBy([share, link]), rehearsal),
         `rehearsal ${String(rehearsal)}`,
       ).toThrow(/are on the same/);
       expect(
-        () => planBackup(bench.inventory, versions, 2, share, [`${share}/.`, folder('spelt', 'other')], rehearsal),
+        () =>
+          planBackup(bench.inventory, versions, 2, share, heldBy([`${share}/.`, folder('spelt', 'other')]), rehearsal),
         `rehearsal ${String(rehearsal)}`,
       ).toThrow(/are on the same/);
     }
@@ -143,7 +145,7 @@ describe('each share on a drive of its own, the package on a drive holding none'
     const id = await bench.start(
       e,
       'backup',
-      planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false),
+      planBackup(bench.inventory, versions, 2, packageDrive, heldBy([share1, share2]), false),
     );
     await bench.approve(e, id, 0);
     // Custodian 2's drive is taken out: its mount point is now a plain folder on the package's disk.
@@ -172,7 +174,7 @@ describe('each share on a drive of its own, the package on a drive holding none'
     const id = await bench.start(
       e,
       'backup',
-      planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false),
+      planBackup(bench.inventory, versions, 2, packageDrive, heldBy([share1, share2]), false),
     );
     await bench.approve(e, id, 0);
     const refusal = await rejection(e.runNext(id));
@@ -205,7 +207,9 @@ describe('each share on a drive of its own, the package on a drive holding none'
         execFileSync('mount', [`${stick}p${i + 1}`, point]);
       }
       expect(deviceNumberOf(share1)).not.toBe(deviceNumberOf(share2));
-      const refusal = thrown(() => planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+      const refusal = thrown(() =>
+        planBackup(bench.inventory, versions, 2, packageDrive, heldBy([share1, share2]), false),
+      );
       expect(refusal.message).toContain(`are on the same drive (${stick.split('/').pop() ?? ''})`);
     } finally {
       for (const point of [share1, share2])
@@ -249,11 +253,15 @@ describe('each share on a drive of its own, the package on a drive holding none'
     try {
       device(share1, 'pci0000:00/usb1/1-1/block/sdz/sdz1');
       device(share2, 'virtual/block/dm-0');
-      const refusal = thrown(() => planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false));
+      const refusal = thrown(() =>
+        planBackup(bench.inventory, versions, 2, packageDrive, heldBy([share1, share2]), false),
+      );
       expect(refusal.message).toContain('are on the same drive (sdz)');
       // Share 2 on a partition of another stick: two drives. The package's disk is not in this tree: told apart by its device number.
       device(share2, 'pci0000:00/usb2/2-1/block/sdy/sdy1');
-      expect(planBackup(bench.inventory, versions, 2, packageDrive, [share1, share2], false).steps).toHaveLength(1);
+      expect(
+        planBackup(bench.inventory, versions, 2, packageDrive, heldBy([share1, share2]), false).steps,
+      ).toHaveLength(1);
     } finally {
       restore();
       for (const point of [share1, share2]) execFileSync('umount', [point]);

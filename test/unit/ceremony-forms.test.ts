@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest';
 import { ceremonyCatalogue } from '../../src/main/ceremonies/catalogue';
 import { planOf } from '../../src/main/ceremonies/plan-file';
-import { planFromForm, versionValue, type FormField } from '../../src/shared/ceremony-forms';
+import { planFromForm, shareDriveKey, versionValue, type FormField } from '../../src/shared/ceremony-forms';
 
 const formOf = (type: string): FormField[] => ceremonyCatalogue.find((entry) => entry.type === type)?.form ?? [];
 const formTypes = ceremonyCatalogue.filter((entry) => entry.form).map((entry) => entry.type);
@@ -48,8 +48,9 @@ function filledIn(type: string) {
       case 'folder':
         values[field.path] = '/media/a/keyward-backup-1';
         break;
-      case 'drives':
-        lists[field.path] = ['/media/b', '/media/c'];
+      case 'share-holders':
+        values[shareDriveKey(field.path, 'alice')] = '/media/b';
+        values[shareDriveKey(field.path, 'bob')] = '/media/c';
         break;
       case 'file-on-drive':
         values[`${field.path}.drive`] = '/media/a';

@@ -108,7 +108,11 @@ it('reads the example backup and restore plans in docs/', () => {
     plan: {
       threshold: 2,
       package: '/media/officer/BACKUP',
-      shares: ['/media/custodian1/SHARE', '/media/custodian2/SHARE', '/media/custodian3/SHARE'],
+      shares: [
+        { custodian: 'alice', drive: '/media/custodian1/SHARE' },
+        { custodian: 'bob', drive: '/media/custodian2/SHARE' },
+        { custodian: 'grace', drive: '/media/custodian3/SHARE' },
+      ],
     },
   });
   expect(read('restore.yaml')).toMatchObject({

@@ -49,7 +49,10 @@ const samples: Record<string, Record<string, StepValue>> = {
     versions: [{ name: 'Tenant CMK', version: 1 }],
     threshold: 2,
     packageFolder: '/media/a/package',
-    shareFolders: ['/media/b/share-1', '/media/c/share-2'],
+    shares: [
+      { custodian: 'alice', name: 'Alice Martin', folder: '/media/b' },
+      { custodian: 'bob', name: 'Bob Stone', folder: '/media/c' },
+    ],
   },
   'restore-versions': {
     packageFolder: '/media/a/package',
@@ -87,9 +90,10 @@ const samples: Record<string, Record<string, StepValue>> = {
   },
 };
 
-/** The values a step's parameters hold, leaf by leaf (a nested import counts each of its values; a target one line per name). */
+/** The values a step's parameters hold, leaf by leaf (a nested import counts each of its values; a target one line per name; a backup one line per share). */
 function leaves(params: Record<string, StepValue>): number {
   return Object.entries(params).reduce((n, [key, value]) => {
+    if (key === 'shares' && Array.isArray(value)) return n + value.length;
     if (key === 'import' && value && typeof value === 'object' && !Array.isArray(value)) return n + leaves(value);
     if (key === 'target' && value && typeof value === 'object' && !Array.isArray(value))
       return n + Math.max(1, Object.keys(value).length);
@@ -149,4 +153,12 @@ describe('the details a plan shows for each step', () => {
       'security officer (security-officer), key custodian (key-custodian)',
     );
   });
+});
+
+it('names each share of a backup with its custodian, one line each, so each custodian finds their own', () => {
+  const details = stepDetails({ params: samples['backup-versions'] ?? {}, objects: [] });
+  expect(details.filter((d) => d.label.startsWith('Share '))).toEqual([
+    { label: 'Share 1 of 2', value: 'to Alice Martin (alice), written to /media/b' },
+    { label: 'Share 2 of 2', value: 'to Bob Stone (bob), written to /media/c' },
+  ]);
 });

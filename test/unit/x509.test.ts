@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { issueCertificate } from '../../src/main/x509/certificate';
 import { digestOfBytes, signDetached, verifyDetached } from '../../src/main/x509/cms';
 import { signingKeySpecs } from '../../src/shared/keys';
+import { verifyWithOpenssl } from '../helpers/openssl-cms';
 import { softwareSigner } from '../helpers/software-signer';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-x509-'));
@@ -77,25 +78,12 @@ describe.each(signingKeySpecs)('workstation key %s', (spec) => {
     expect(verified.certificateDer.equals(certificate)).toBe(true);
     expect(verified.signingTime?.toISOString()).toBe(signedAt.toISOString());
 
-    const args = [
-      'cms',
-      '-verify',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      file(`${spec}.p7s`, cms),
-      '-CAfile',
-      file(`${spec}-signer.pem`, pem(certificate)),
-      '-purpose',
-      'any',
-      '-out',
-      join(dir, 'out'),
-    ];
-    expect(() => openssl([...args, '-content', file(`${spec}.json`, content)])).not.toThrow();
+    const signature = file(`${spec}.p7s`, cms);
+    const signerPem = file(`${spec}-signer.pem`, pem(certificate));
+    expect(() => verifyWithOpenssl(file(`${spec}.json`, content), signerPem, signature)).not.toThrow();
     const changed = Buffer.from(content);
     changed[3] = (changed[3] ?? 0) ^ 1;
-    expect(() => openssl([...args, '-content', file(`${spec}-changed.json`, changed)])).toThrow();
+    expect(() => verifyWithOpenssl(file(`${spec}-changed.json`, changed), signerPem, signature)).toThrow();
     expect(() => verifyDetached(cms, digestOfBytes(changed))).toThrow(/has changed since it was signed/);
   });
 

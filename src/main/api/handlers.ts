@@ -1,6 +1,7 @@
 /** The contract's handlers, written once over the workstation services and bound by each shell. */
 import type { AirGapStatus } from '../../shared/air-gap';
 import type { Handlers } from '../../shared/contract';
+import { recordBundleUpload } from '../bundles/record-upload';
 import { ceremonyCatalogue } from '../ceremonies/catalogue';
 import { CeremonyService } from '../ceremonies/service';
 import { versionCustody } from '../ceremonies/version-custody';
@@ -47,6 +48,7 @@ export function createHandlers(workstation: Workstation, options: { readAirGap?:
       }),
     getAirGapStatus: () => Promise.resolve(airGap.status()),
     acknowledgeAirGap: ({ officer, passphrase, findings }) => airGap.acknowledge(officer, passphrase, findings),
+    recordBundleUpload: (request) => recordBundleUpload(workstation, request),
     listDrives: () => ceremonies.drives(),
     listDriveFiles: ({ mountPoint }) => ceremonies.driveEntries(mountPoint),
     loginToken: async ({ pinParts }) => {

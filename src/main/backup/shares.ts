@@ -8,7 +8,7 @@ import { combine, split } from 'shamir-secret-sharing';
 import { KeywardError } from '../../shared/errors';
 import { bytesOfPgpWords, hexGroups, pgpWordsOf } from '../../shared/fingerprint';
 import type { RehearsalMark } from '../../shared/rehearsal';
-import { shareHeading } from '../../shared/share-files';
+import { shareHandoverSteps, shareHeading } from '../../shared/share-files';
 
 // The library accepts plain Uint8Arrays only (not Buffers).
 /** A share file is a short text (its header and words); anything larger is not one. */
@@ -34,6 +34,8 @@ export interface ShareHeader {
   shares: number;
   threshold: number;
   kekKcv: string;
+  /** The officer this share was handed to at the ceremony. */
+  custodian: { custodian: string; name: string };
 }
 
 export function shareText(header: ShareHeader, share: Uint8Array, rehearsal?: RehearsalMark): string {
@@ -46,13 +48,14 @@ export function shareText(header: ShareHeader, share: Uint8Array, rehearsal?: Re
         ]
       : []),
     `${shareHeading} ${header.index} OF ${header.shares} (any ${header.threshold} rebuild the backup key)`,
+    `Custodian: ${header.custodian.name} (${header.custodian.custodian})`,
     `Backup: ${header.backupId}`,
     `Backup key check value: ${header.kekKcv.toUpperCase()}`,
     `Share: ${hexGroups(hex)}`,
     `Words: ${pgpWordsOf(hex).join(' ')}`,
     `Share check: ${shareCheck(header.backupId, share).toUpperCase()}`,
     '',
-    'Keep this share apart from the others, as your custody rules say. Whoever holds enough shares can restore the keys of this backup.',
+    ...shareHandoverSteps.map((step, i) => `${i + 1}. ${step}`),
     '',
   ].join('\n');
 }

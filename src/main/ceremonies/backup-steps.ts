@@ -125,6 +125,21 @@ async function withKek<T>(
 
 const kekLabel = (backupId: string) => `Keyward backup key ${backupId.slice(0, 8)}`;
 
+/** One share's custodian (officer id and name, as the officers signed them) and the drive folder it is written to. */
+export interface ShareHolder {
+  custodian: string;
+  name: string;
+  folder: string;
+}
+
+const shareHolder = z
+  .object({ custodian: z.string().min(1), name: z.string().min(1), folder: z.string().min(1) })
+  .strict();
+
+/** "Share 2 of 3 for Bob Stone (bob)": how a share is named on screen, in its file and in the transcript. */
+export const shareHolderText = (holder: Pick<ShareHolder, 'custodian' | 'name'>, index: number, shares: number) =>
+  `Share ${index} of ${shares} for ${holder.name} (${holder.custodian})`;
+
 export const backupVersions = defineStep({
   action: 'backup-versions',
   params: z.object({
@@ -132,14 +147,14 @@ export const backupVersions = defineStep({
     versions: z.array(versionRef).min(1),
     threshold: z.number().int().min(2).max(16),
     packageFolder: z.string().min(1),
-    shareFolders: z.array(z.string().min(1)).min(2).max(16),
+    shares: z.array(shareHolder).min(2).max(16),
   }),
   // Shares handed out cannot be taken back.
   takesEffect: true,
   handsOut: (params) => params.versions,
   inputs: () => securityOfficerLogin,
   creates: (params) => [kekLabel(params.kekLabelId)],
-  writes: (params) => [params.packageFolder, ...params.shareFolders],
+  writes: (params) => [params.packageFolder, ...params.shares.map((s) => s.folder)],
   stillHolds: (context, params) => {
     for (const ref of params.versions) {
       const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
@@ -150,7 +165,8 @@ export const backupVersions = defineStep({
   run: async (context, params) => {
     // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
     const backupId = randomUUID();
-    const { threshold, shareFolders, packageFolder } = params;
+    const { threshold, shares: holders, packageFolder } = params;
+    const shareFolders = holders.map((s) => s.folder);
     // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
     requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
     const drawn = await context.client.request('generateRandom', { uri: context.uri, bytes: 32 });
@@ -233,16 +249,23 @@ export const backupVersions = defineStep({
         ],
         'backup package',
       );
-      const written = shareFolders.map((parent, i) =>
+      const written = holders.map((holder, i) =>
         writeNewFolder(
-          parent,
+          holder.folder,
           shareName(i),
           [
             {
               name: 'share.txt',
               bytes: Buffer.from(
                 shareText(
-                  { backupId, index: i + 1, shares: shareFolders.length, threshold, kekKcv: kcv },
+                  {
+                    backupId,
+                    index: i + 1,
+                    shares: shareFolders.length,
+                    threshold,
+                    kekKcv: kcv,
+                    custodian: holder,
+                  },
                   shares[i] ?? new Uint8Array(),
                   context.rehearsal,
                 ),
@@ -257,6 +280,8 @@ export const backupVersions = defineStep({
         kekKcv: kcv,
         folder,
         shareFolders: written,
+        // Who holds which share, in the order written: the handover the officers witness and the transcript keeps.
+        shareHolders: holders.map((h, i) => shareHolderText(h, i + 1, holders.length)),
         versions: versions.map((v) => `${v.name} v${v.version} (KCV ${v.kcv.toUpperCase()})`),
       };
     } finally {

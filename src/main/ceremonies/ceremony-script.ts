@@ -2,27 +2,33 @@
  * The ceremony script, printed before a ceremony as root-key ceremonies print theirs: the plan digest in
  * full (hex and PGP words), the quorum, then every step with every value its digest covers (in the words
  * the plan screen shows), whether it needs approvals, and its digest in full; for each officer expected
- * a line to initial each step and write its time; at the end a signature block for each officer and a
+ * a line to initial each step and write its time (and, for a backup, each custodian's bag number and
+ * signature for their share); at the end a signature block for each officer and a
  * witness. Signed by the workstation key like the transcript, and written as a new folder, never over one.
  */
 import { X509Certificate } from 'node:crypto';
-import type { CeremonyPlan } from '../../shared/ceremonies';
+import type { CeremonyPlan, StepValue } from '../../shared/ceremonies';
 import { hexRows, pgpWordRows } from '../../shared/fingerprint';
-import { rolesInWords, type OfficerRole, type QuorumPolicy } from '../../shared/officers';
+import { rolesInWords, type QuorumPolicy } from '../../shared/officers';
 import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
+import { shareHandoverSteps } from '../../shared/share-files';
+import { valueText } from '../../shared/step-result-words';
 import { utcText } from '../../shared/time-text';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
-import { PdfPages, type Blank } from './pdf-pages';
+import type { Blank, PdfPages } from './pdf-pages';
+import {
+  countersignLine,
+  officerWords,
+  recordPages,
+  signatureLines,
+  workstationOf,
+  type RecordOfficer,
+} from './record-pages';
 import { stepDetails } from './step-details';
-import { hashField, officerWords, rehearsalBanner, workstationOf } from './transcript';
 
-export interface ScriptOfficer {
-  id: string;
-  name: string;
-  role: OfficerRole;
-}
+export type ScriptOfficer = RecordOfficer;
 
 export interface ScriptSources {
   plan: CeremonyPlan;
@@ -45,37 +51,42 @@ const initialLine: Blank[] = [
   { label: 'Time (UTC)', length: 80 },
 ];
 
+/** A backup step's shares: each custodian writes their bag number and signs for their share. */
+function handoverLines(pages: PdfPages, params: Record<string, StepValue>): void {
+  const shares = Array.isArray(params.shares) ? params.shares : [];
+  if (shares.length === 0) return;
+  pages.text('Share handover, once the step is done:', { bold: true, size: 9.5 });
+  shareHandoverSteps.forEach((step, i) => pages.text(`${i + 1}. ${step}`, { size: 9, indent: 12 }));
+  pages.gap(4);
+  pages.need(shares.length * 30);
+  shares.forEach((share, i) => {
+    const holder = share !== null && typeof share === 'object' && !Array.isArray(share) ? share : {};
+    pages.writeIn(
+      `Share ${i + 1} of ${shares.length}: ${valueText(holder.name ?? null)} (${valueText(holder.custodian ?? null)})`,
+      [
+        { label: 'Bag number', length: 90 },
+        { label: 'Signature', length: 110 },
+      ],
+      { leadWidth: 200, height: 26, indent: 12 },
+    );
+  });
+  pages.gap(4);
+}
+
 export async function ceremonyScriptPdf(s: ScriptSources): Promise<Buffer> {
   const { plan } = s;
-  const mark = s.rehearsal ? 'REHEARSAL ' : '';
-  const pages = await PdfPages.create({
-    title: `Keyward ${mark.toLowerCase()}ceremony script ${plan.id}`,
-    at: s.now,
-    footer: `Keyward ${mark}ceremony script - ${plan.id}`,
-    banner: s.rehearsal ? rehearsalBanner : undefined,
-  });
+  const pages = await recordPages({ record: 'script', ceremony: plan, at: s.now, rehearsal: s.rehearsal });
   const workstation = workstationOf(s.certificateDer);
-  const who = (o: ScriptOfficer) => officerWords(o.name, o.id, o.role);
   // Each officer's lines for a step stay together on one page.
   const initials = () => {
     pages.need(s.officers.length * 22);
-    for (const officer of s.officers) pages.writeIn(who(officer), initialLine, { leadWidth: 230, indent: 12 });
+    for (const officer of s.officers) pages.writeIn(officerWords(officer), initialLine, { leadWidth: 230, indent: 12 });
   };
 
-  pages.text(`${mark}Ceremony script`, { bold: true, size: 18 });
-  pages.text(plan.title, { bold: true, size: 13 });
-  pages.text(`Ceremony ${plan.id} (${plan.type})`, { size: 10 });
-  pages.gap(4);
-  if (s.rehearsal) {
-    pages.text('REHEARSAL: nothing made in this ceremony protects anything real.', { bold: true, size: 11 });
-    pages.text(`It runs on ${s.rehearsal.token}.`);
-    for (const finding of s.rehearsal.findings) pages.text(finding, { indent: 12 });
-    pages.gap(4);
-  }
   pages.field('Planned', utcText(plan.createdAt));
   pages.field('Script printed', utcText(s.now.toISOString()));
   pages.field('Workstation', workstation.certificateSubject);
-  hashField(pages, 'Workstation key (SHA-256)', workstation.publicKeyFingerprint);
+  pages.hashField('Workstation key (SHA-256)', workstation.publicKeyFingerprint);
   pages.gap(4);
   pages.text(
     'How to use this script: one officer reads each step aloud; the others compare every value and digest with the screen. When a step is done, each officer present initials it and writes the time shown on the workstation (UTC). Anything that differs from this script stops the ceremony: note it at the end.',
@@ -104,7 +115,7 @@ export async function ceremonyScriptPdf(s: ScriptSources): Promise<Buffer> {
       ? 'the officers checked in when this script was printed'
       : 'the active officers in the roles this ceremony counts; those not present leave their lines empty',
   );
-  for (const officer of s.officers) pages.text(who(officer), { indent: 12 });
+  for (const officer of s.officers) pages.text(officerWords(officer), { indent: 12 });
   if (s.officers.length === 0) pages.text('none', { indent: 12 });
 
   pages.heading('Check-in');
@@ -126,8 +137,9 @@ export async function ceremonyScriptPdf(s: ScriptSources): Promise<Buffer> {
     );
     for (const detail of details) pages.field(detail.label, detail.value, { mono: detail.mono ?? false });
     if (details.length === 0) pages.field('Values', 'none: the step acts on nothing the officers choose');
-    hashField(pages, 'Step digest (SHA-256)', step.digest);
+    pages.hashField('Step digest (SHA-256)', step.digest);
     pages.gap(4);
+    handoverLines(pages, step.params);
     initials();
   }
 
@@ -138,26 +150,8 @@ export async function ceremonyScriptPdf(s: ScriptSources): Promise<Buffer> {
   pages.gap(6);
   pages.box('Notes and deviations from the script', 4);
   pages.gap(8);
-  for (const officer of s.officers)
-    pages.writeIn(
-      who(officer),
-      [
-        { label: 'Signature', length: 115 },
-        { label: 'Date/time (UTC)', length: 75 },
-      ],
-      { leadWidth: 170, height: 30 },
-    );
-  pages.gap(10);
-  pages.text('Witness (not an officer of this ceremony):', { size: 9.5 });
-  pages.writeIn(
-    '',
-    [
-      { label: 'Name', length: 130 },
-      { label: 'Signature', length: 110 },
-      { label: 'Date/time (UTC)', length: 75 },
-    ],
-    { height: 30 },
-  );
+  signatureLines(pages, s.officers);
+  countersignLine(pages, 'witness');
   pages.gap(8);
   pages.text(
     'This script is signed by the workstation key: script.pdf.p7s (a detached CMS signature), with signer.pem, the workstation certificate. Keep it with the ceremony transcript.',

@@ -10,7 +10,7 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { AuditDetails } from '../../shared/audit';
-import type { CeremonyPlan, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
+import type { CeremonyPlan, CeremonyState, CeremonyStatus, PlannedStep, RecoveredStep } from '../../shared/ceremonies';
 import { approvalFloor, quorumNeeded } from '../../shared/ceremony-types';
 import { KeywardError, errorCodeOf, withOutcome } from '../../shared/errors';
 import { objectIdPattern, type Signature, type TokenObjectRef } from '../../shared/keys';
@@ -123,6 +123,31 @@ function planDigestOf(
       steps: steps.map((s) => ({ digest: s.digest, description: s.description, objects: s.objects })),
     }),
   );
+}
+
+/**
+ * Refuses a ceremony's record out of its turn: its script once it has ended (completed or aborted), its
+ * transcript before. `remedy` says what to do instead where it says more than the app does (the CLI's command).
+ */
+export function refuseRecordOutOfTurn(
+  id: string,
+  state: CeremonyState,
+  record: 'script' | 'transcript',
+  remedy?: string,
+): void {
+  const ended = state === 'completed' || state === 'aborted';
+  if (record === 'transcript' && !ended)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `Ceremony ${id} has not ended (${state}); its transcript is written when it completes or is aborted.`,
+      remedy ?? 'Finish or abort the ceremony first.',
+    );
+  if (record === 'script' && ended)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `Ceremony ${id} has ended (${state}); its transcript records it now.`,
+      remedy ?? 'Write its transcript instead.',
+    );
 }
 
 /** What the workstation key signs when a ceremony is planned. */
@@ -767,12 +792,7 @@ export class CeremonyEngine {
   /** The signed transcript (JSON and PDF) of an ended ceremony, written to a drive, and audited. */
   async writeTranscript(id: string, parent: string): Promise<string> {
     const status = this.status(id);
-    if (status.state !== 'completed' && status.state !== 'aborted')
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `Ceremony ${id} has not ended; its transcript is written when it completes or is aborted.`,
-        'Finish or abort the ceremony first.',
-      );
+    refuseRecordOutOfTurn(id, status.state, 'transcript');
     const actors = status.checkedIn.length ? status.checkedIn : ['workstation'];
     // Claimed before the first byte is written, like a step's outputs: a crash meanwhile leaves nothing behind.
     // Never claimed if it is there already: that folder is not this write's (the write refuses to replace it).
@@ -809,12 +829,7 @@ export class CeremonyEngine {
    */
   async writeScript(id: string, parent: string): Promise<string> {
     const status = this.status(id);
-    if (status.state === 'completed' || status.state === 'aborted')
-      throw new KeywardError(
-        'INVALID_REQUEST',
-        `Ceremony ${id} has ended (${status.state}); its transcript records it now.`,
-        'Write its transcript instead.',
-      );
+    refuseRecordOutOfTurn(id, status.state, 'script');
     const policy = this.d.policies.get(status.plan.type);
     const officers = status.checkedIn.length
       ? status.checkedIn.map((officer) => this.d.officers.get(officer))

@@ -47,7 +47,14 @@ export const generateInToken = {
       label: params.label,
       spec: params.spec,
     });
-    return { tokenObjectId: key.id, kcv: key.kcv, kcvSource: key.kcvSource, label: key.label };
+    // A key pair's fingerprint first: it is what officers compare for RSA and EC keys.
+    return {
+      ...(key.publicKeySha256 ? { publicKeySha256: key.publicKeySha256 } : {}),
+      tokenObjectId: key.id,
+      kcv: key.kcv,
+      kcvSource: key.kcvSource,
+      label: key.label,
+    };
   },
   // The key is the one the signed plan reserved: the CKA_ID comes from the plan, never from the step's stored result.
   undo: async (context: StepContext, params: GeneratedParams, result: Result): Promise<void> => {
@@ -79,6 +86,7 @@ export function recordVersion(context: StepContext, params: { keyName: string },
       tokenObjectId: resultText(result, 'tokenObjectId'),
       tokenLabel: resultText(result, 'label'),
       kcv: resultText(result, 'kcv'),
+      publicKeySha256: typeof result.publicKeySha256 === 'string' ? result.publicKeySha256 : null,
     },
     { actors: context.actors, ceremony: context.ceremonyId },
   );

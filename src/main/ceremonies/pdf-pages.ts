@@ -5,6 +5,7 @@
  * standard fonts encode WinAnsi only, so any other character is printed as "?".
  */
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { hexRows } from '../../shared/fingerprint';
 
 /** The PDF's standard fonts encode WinAnsi only: anything else is shown as "?". */
 export const printable = (text: string): string => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
@@ -176,6 +177,13 @@ export class PdfPages {
       if (v) this.page.drawText(v, { x: left + indent + labelWidth, y, size, font: valueFont, color: black });
       this.y -= size + 3;
     }
+  }
+
+  /** A hash in full, row by row beside its label (four groups of four hex digits a row): kept together on one page. */
+  hashField(label: string, hex: string, group = 4): void {
+    const rows = hexRows(hex, group);
+    this.need(rows.length * 13);
+    rows.forEach((row, i) => this.field(i === 0 ? label : '', row, { mono: true }));
   }
 
   /** A hash in rows (hex groups or numbered words), for reading aloud: kept together on one page. */

@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import {
   missingInputs,
+  stepInputNames,
   type CeremonyView,
   type RecoveredStep,
   type StepInputKind,
@@ -59,13 +60,6 @@ function placesOf(step: { action: string; params: Params } | undefined): string[
   if (!step || !executor) return [];
   return [...(executor.writes?.(step.params) ?? []), ...(executor.reads?.(step.params) ?? [])];
 }
-
-const inputNames: Record<StepInputKind, string> = {
-  'security-officer-pin': "the security officer's PIN parts",
-  'user-pin': 'the user PIN parts (to log back in as the user afterwards)',
-  'new-passphrase': "the new officer's passphrase",
-  'backup-shares': "the custodians' shares",
-};
 
 export class CeremonyService {
   private engine: CeremonyEngine | undefined;
@@ -443,7 +437,7 @@ export class CeremonyService {
     if (missing.length)
       throw new KeywardError(
         'STEP_INPUTS_MISSING',
-        `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => inputNames[k]).join(' and ')}.`,
+        `${what[0]?.toUpperCase() ?? ''}${what.slice(1)} needs ${missing.map((k) => stepInputNames[k]).join(' and ')}.`,
         'Type them in the fields shown for the step, then run it again.',
       );
   }
@@ -488,13 +482,15 @@ export class CeremonyService {
       pinParts: (role) => {
         const parts = role === 'user' ? this.inputs.userPin : this.inputs.securityOfficerPin;
         if (!parts?.length)
-          return Promise.reject(missing(role === 'user' ? inputNames['user-pin'] : inputNames['security-officer-pin']));
+          return Promise.reject(
+            missing(role === 'user' ? stepInputNames['user-pin'] : stepInputNames['security-officer-pin']),
+          );
         return Promise.resolve(parts);
       },
       newPassphrase: () =>
         this.inputs.newPassphrase
           ? Promise.resolve(this.inputs.newPassphrase)
-          : Promise.reject(missing(inputNames['new-passphrase'])),
+          : Promise.reject(missing(stepInputNames['new-passphrase'])),
       backupShares: async (backupId, threshold) => {
         const given = this.inputs.shares ?? [];
         if (given.length < threshold)

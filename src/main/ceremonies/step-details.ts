@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PlannedStep, StepDetail, StepValue } from '../../shared/ceremonies';
 import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecWords, type CmkSpec } from '../../shared/keys';
-import { roleNames, type OfficerRole } from '../../shared/officers';
+import { roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
 import { providerNames, wrapWords, type ProviderId, type WrapAlgorithm } from '../../shared/providers';
 import { valueText, type Words } from '../../shared/step-result-words';
 import { utcText } from '../../shared/time-text';
@@ -33,21 +33,26 @@ const versionWords: Words = (value) => {
   return `${name} version ${version}${typeof label === 'string' ? ` (token label "${label}")` : ''}`;
 };
 
+/** A backup share's custodian and the drive folder it is written to. */
+const shareWords: Words = (value) => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return valueText(value);
+  const { custodian, name, folder } = value;
+  return `to ${valueText(name ?? null)} (${valueText(custodian ?? null)}), written to ${valueText(folder ?? null)}`;
+};
+
 const policyText: Words = (value) => {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return valueText(value);
   const { quorum, roles, approvalLifetimeHours } = value;
-  const roleWords = Array.isArray(roles)
-    ? roles
-        .map((r) => (typeof r === 'string' && r in roleNames ? roleNames[r as OfficerRole] : valueText(r)))
-        .join(', ')
-    : '';
+  const known = Array.isArray(roles)
+    ? roles.filter((r): r is OfficerRole => typeof r === 'string' && r in roleNames)
+    : [];
+  const roleWords =
+    Array.isArray(roles) && known.length === roles.length ? rolesInWords(known) : valueText(roles ?? null);
   return `${valueText(quorum ?? null)} approvals from ${roleWords}, each valid ${valueText(approvalLifetimeHours ?? null)} h`;
 };
 
-const cmkSpecs: Record<CmkSpec, string> = cmkSpecWords;
 const wrapAlgorithmWords = (value: StepValue): string =>
   typeof value === 'string' ? `${wrapWords(value as WrapAlgorithm)} (${value})` : valueText(value);
-const providers: Record<ProviderId, string> = providerNames;
 
 /** A parameter's label and words; `mono` for values read character by character (hashes, paths, ids). */
 interface Field {
@@ -60,8 +65,8 @@ interface Field {
 export const stepFieldWords: Record<string, Field> = {
   keyName: { label: 'Key' },
   purpose: { label: 'Purpose' },
-  provider: { label: 'Provider', words: known(providers) },
-  spec: { label: 'Key type', words: known(cmkSpecs) },
+  provider: { label: 'Provider', words: known<ProviderId>(providerNames) },
+  spec: { label: 'Key type', words: known<CmkSpec>(cmkSpecWords) },
   rotationDays: { label: 'Rotation period', words: (v) => `every ${valueText(v)} days` },
   label: { label: 'Label on the token' },
   reason: { label: 'Reason' },
@@ -75,7 +80,7 @@ export const stepFieldWords: Record<string, Field> = {
   versions: { label: 'Key versions', words: (v) => (Array.isArray(v) ? v.map(versionWords).join('; ') : valueText(v)) },
   threshold: { label: 'Shares needed to restore' },
   packageFolder: { label: 'Backup package folder', mono: true },
-  shareFolders: { label: 'Share folders', mono: true },
+  shares: { label: 'Shares', words: (v) => (Array.isArray(v) ? v.map(shareWords).join('; ') : valueText(v)) },
   backupId: { label: 'Backup', mono: true },
   modulePath: { label: 'PKCS#11 module', mono: true },
   moduleArgs: { label: 'Module arguments', mono: true },
@@ -121,6 +126,9 @@ const groupLabels: Record<string, string> = { import: 'Provider import', target:
 function detail(key: string, value: StepValue, prefix: string): StepDetail[] {
   if (key === 'from' && value !== null && typeof value === 'object' && !Array.isArray(value))
     return [{ label: `${prefix}Policy before`, value: policyText(value) }];
+  // One line per share, so each custodian finds their own.
+  if (key === 'shares' && Array.isArray(value))
+    return value.map((share, i) => ({ label: `${prefix}Share ${i + 1} of ${value.length}`, value: shareWords(share) }));
   const group = groupLabels[key];
   if (group !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value);

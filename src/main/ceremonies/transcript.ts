@@ -4,17 +4,24 @@
  * a PDF for the binder, each with a detached CMS signature by the workstation key, in the spirit of the
  * annotated scripts of public root-key ceremonies.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { CeremonyStatus, StepValue } from '../../shared/ceremonies';
 import { hexRows, pgpWordRows } from '../../shared/fingerprint';
-import { roleNames, type OfficerRole } from '../../shared/officers';
+import type { OfficerRole } from '../../shared/officers';
 import { rehearsalName, type RehearsalMark } from '../../shared/rehearsal';
 import { resultLines } from '../../shared/step-result-words';
 import { utcText } from '../../shared/time-text';
 import { writeNewFolder } from '../files/new-folder';
 import { digestOfBytes, signDetached } from '../x509/cms';
 import type { Signer } from '../x509/signer';
-import { PdfPages } from './pdf-pages';
+import {
+  countersignLine,
+  officerWords,
+  recordPages,
+  signatureLines,
+  workstationOf,
+  type RecordWorkstation,
+} from './record-pages';
 
 export interface Transcript {
   format: 'keyward-ceremony-transcript';
@@ -29,7 +36,7 @@ export interface Transcript {
     createdAt: string;
     endedAt: string | null;
   };
-  workstation: { certificateSubject: string; publicKeyFingerprint: string };
+  workstation: RecordWorkstation;
   /** Set when the ceremony ran on a token that protects nothing real: which, and what it fails to enforce. */
   rehearsal: RehearsalMark | null;
   present: { officer: string; role: OfficerRole }[];
@@ -97,28 +104,6 @@ export function buildTranscript(s: TranscriptSources): Transcript {
   };
 }
 
-/** The workstation as every printed record names it: its certificate's subject and its key's SHA-256. */
-export function workstationOf(certificateDer: Uint8Array): Transcript['workstation'] {
-  const certificate = new X509Certificate(Buffer.from(certificateDer));
-  return {
-    certificateSubject: certificate.subject.replace(/\n/g, ', '),
-    publicKeyFingerprint: createHash('sha256')
-      .update(certificate.publicKey.export({ type: 'spki', format: 'der' }))
-      .digest('hex'),
-  };
-}
-
-/** A hash in full, row by row beside its label (four groups of four hex digits a row). */
-export function hashField(pages: PdfPages, label: string, hex: string, group = 4): void {
-  const rows = hexRows(hex, group);
-  pages.need(rows.length * 13);
-  rows.forEach((row, i) => pages.field(i === 0 ? label : '', row, { mono: true }));
-}
-
-/** An officer as printed records name them: "Alice Martin (alice), security officer". */
-export const officerWords = (name: string, id: string, role: OfficerRole): string =>
-  `${name === id ? id : `${name} (${id})`}, ${roleNames[role]}`;
-
 const stepStateWords: Record<string, string> = {
   pending: 'not run',
   running: 'interrupted (left running)',
@@ -127,33 +112,20 @@ const stepStateWords: Record<string, string> = {
   'rolled-back': 'rolled back',
 };
 
-/** The REHEARSAL marking at the head of every page of a rehearsal's printed records. */
-export const rehearsalBanner = 'REHEARSAL - nothing made in this ceremony protects anything real';
-
 /**
  * The transcript for the binder, as an auditor reads it: every time in UTC, every digest in full, every
  * result in words, who approved each step and when, and a block for the officers' and auditor's signatures.
  * `nameOf` gives an officer's name (their id when left out).
  */
 export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => string = (o) => o): Promise<Buffer> {
-  const mark = t.rehearsal ? 'REHEARSAL ' : '';
-  const pages = await PdfPages.create({
-    title: `Keyward ${mark.toLowerCase()}ceremony transcript ${t.ceremony.id}`,
+  const pages = await recordPages({
+    record: 'transcript',
+    ceremony: t.ceremony,
     at: new Date(t.writtenAt),
-    footer: `Keyward ${mark}ceremony transcript - ${t.ceremony.id}`,
-    banner: t.rehearsal ? rehearsalBanner : undefined,
+    rehearsal: t.rehearsal ?? undefined,
   });
-  const who = (officer: string, role: OfficerRole) => officerWords(nameOf(officer), officer, role);
-  pages.text(`${mark}Ceremony transcript`, { bold: true, size: 18 });
-  pages.text(t.ceremony.title, { bold: true, size: 13 });
-  pages.text(`Ceremony ${t.ceremony.id} (${t.ceremony.type})`, { size: 10 });
-  pages.gap(4);
-  if (t.rehearsal) {
-    pages.text('REHEARSAL: nothing made in this ceremony protects anything real.', { bold: true, size: 11 });
-    pages.text(`Run on ${t.rehearsal.token}.`);
-    for (const finding of t.rehearsal.findings) pages.text(finding, { indent: 12 });
-    pages.gap(4);
-  }
+  const officer = (id: string, role: OfficerRole) => ({ id, name: nameOf(id), role });
+  const who = (id: string, role: OfficerRole) => officerWords(officer(id, role));
   pages.field(
     'Outcome',
     t.ceremony.state === 'aborted'
@@ -164,7 +136,7 @@ export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => 
   pages.field('Ended', t.ceremony.endedAt ? utcText(t.ceremony.endedAt) : 'not yet');
   pages.field('Transcript written', utcText(t.writtenAt));
   pages.field('Workstation', t.workstation.certificateSubject);
-  hashField(pages, 'Workstation key (SHA-256)', t.workstation.publicKeyFingerprint);
+  pages.hashField('Workstation key (SHA-256)', t.workstation.publicKeyFingerprint);
 
   pages.heading('Plan digest');
   pages.text('SHA-256 over the plan: what every officer signed by checking in.', { grey: true, size: 9 });
@@ -183,7 +155,7 @@ export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => 
     pages.field('State', stepStateWords[step.state] ?? step.state);
     pages.field('Started', step.startedAt ? utcText(step.startedAt) : 'not started');
     pages.field('Ended', step.endedAt ? utcText(step.endedAt) : 'not ended');
-    hashField(pages, 'Step digest (SHA-256)', step.digest);
+    pages.hashField('Step digest (SHA-256)', step.digest);
     if (!step.sensitive) pages.field('Approvals', 'none needed: runs once the officers have checked in');
     else if (step.approvals.length === 0) pages.field('Approvals', 'none given');
     else
@@ -191,15 +163,15 @@ export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => 
         pages.field(i === 0 ? 'Approved by' : '', `${who(a.officer, a.role)}, at ${utcText(a.signedAt)}`),
       );
     for (const line of resultLines(step.result ?? {})) {
-      if (line.hex && line.hex.length > 16) hashField(pages, line.label, line.hex, line.group);
+      if (line.hex && line.hex.length > 16) pages.hashField(line.label, line.hex, line.group);
       else pages.field(line.label, line.value, { mono: line.mono });
     }
   }
 
   pages.heading('Audit log');
   pages.field('Entries when written', String(t.audit.headSeq));
-  hashField(pages, 'Audit log head (SHA-256)', t.audit.headHash);
-  if (t.audit.lastCheckpointHash) hashField(pages, 'Last signed checkpoint (SHA-256)', t.audit.lastCheckpointHash);
+  pages.hashField('Audit log head (SHA-256)', t.audit.headHash);
+  if (t.audit.lastCheckpointHash) pages.hashField('Last signed checkpoint (SHA-256)', t.audit.lastCheckpointHash);
   else pages.field('Last signed checkpoint (SHA-256)', 'none');
   pages.gap(4);
   pages.text(
@@ -212,30 +184,11 @@ export async function transcriptPdf(t: Transcript, nameOf: (officer: string) => 
     size: 9.5,
   });
   pages.gap(6);
-  for (const p of t.present)
-    pages.writeIn(
-      who(p.officer, p.role),
-      [
-        { label: 'Signature', length: 115 },
-        { label: 'Date/time (UTC)', length: 75 },
-      ],
-      { leadWidth: 170, height: 30 },
-    );
-  pages.gap(10);
-  pages.text(
-    "Reviewed by the auditor: the signatures verified against the workstation's key, and every step checked against the audit log.",
-    { size: 9.5 },
+  signatureLines(
+    pages,
+    t.present.map((p) => officer(p.officer, p.role)),
   );
-  pages.gap(6);
-  pages.writeIn(
-    '',
-    [
-      { label: 'Auditor', length: 130 },
-      { label: 'Signature', length: 105 },
-      { label: 'Date/time (UTC)', length: 70 },
-    ],
-    { height: 30 },
-  );
+  countersignLine(pages, 'auditor');
   return pages.save();
 }
 

@@ -27,11 +27,13 @@ export function versionCustody(ceremonies: CeremonyStore, bundles: Bundles): Ver
         of(name, version).backups.push({ backupId, at: step.endedAt, ceremony: step.ceremonyId });
     }
   }
+  const uploads = bundles.uploads();
   for (const bundle of [...bundles.list()].reverse())
     of(bundle.keyName, bundle.keyVersion).exports.push({
       provider: bundle.provider,
       at: bundle.writtenAt,
       bundleId: bundle.id,
+      uploaded: uploads.get(bundle.id) ?? null,
     });
   return [...found.values()];
 }

@@ -41,6 +41,7 @@ interface VersionRow {
   token_object_id: string;
   token_label: string;
   kcv: string;
+  public_key_sha256: string | null;
   state: KeyVersionState;
   state_since: string;
   state_ceremony: string | null;
@@ -59,6 +60,8 @@ export interface NewVersion {
   tokenObjectId: string;
   tokenLabel: string;
   kcv: string;
+  /** A key pair's public-key fingerprint; none for a secret key. */
+  publicKeySha256?: string | null;
 }
 
 export interface Change {
@@ -120,12 +123,17 @@ export class Inventory {
         actors: change.actors,
         action: 'inventory.version.add',
         subject: `${name} v${number}`,
-        details: { kcv: version.kcv, tokenSerial: version.tokenSerial, ceremony: change.ceremony },
+        details: {
+          kcv: version.kcv,
+          ...(version.publicKeySha256 ? { publicKeySha256: version.publicKeySha256 } : {}),
+          tokenSerial: version.tokenSerial,
+          ceremony: change.ceremony,
+        },
       },
       () => {
         this.db
           .prepare(
-            'INSERT INTO key_versions (key_id, version, token_serial, token_object_id, token_label, kcv, state, state_since, state_ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            'INSERT INTO key_versions (key_id, version, token_serial, token_object_id, token_label, kcv, public_key_sha256, state, state_since, state_ceremony) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
           )
           .run(
             key.id,
@@ -134,6 +142,7 @@ export class Inventory {
             version.tokenObjectId,
             version.tokenLabel,
             version.kcv,
+            version.publicKeySha256 ?? null,
             'pending',
             this.now().toISOString(),
             change.ceremony,
@@ -330,6 +339,7 @@ export class Inventory {
       tokenObjectId: v.token_object_id,
       tokenLabel: v.token_label,
       kcv: v.kcv,
+      publicKeySha256: v.public_key_sha256,
       state: v.state,
       stateSince: v.state_since,
       stateCeremony: v.state_ceremony,

@@ -250,6 +250,25 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER token_sheets_no_delete BEFORE DELETE ON token_sheets
     BEGIN SELECT RAISE(ABORT, 'a probed sheet is kept as it was'); END;
   `,
+  // 11: a bundle recorded as uploaded to its provider: once, by an officer who signed the record.
+  `
+  CREATE TABLE bundle_uploads (
+    bundle_id TEXT PRIMARY KEY REFERENCES bundles (id),
+    officer TEXT NOT NULL REFERENCES officers (id),
+    recorded_at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    signed_digest TEXT NOT NULL,
+    approval TEXT NOT NULL
+  );
+  CREATE TRIGGER bundle_uploads_no_update BEFORE UPDATE ON bundle_uploads
+    BEGIN SELECT RAISE(ABORT, 'an upload record cannot be changed'); END;
+  CREATE TRIGGER bundle_uploads_no_delete BEFORE DELETE ON bundle_uploads
+    BEGIN SELECT RAISE(ABORT, 'an upload record cannot be deleted'); END;
+  `,
+  // 12: a key pair version's public-key fingerprint, what officers compare for RSA and EC keys (none before).
+  `
+  ALTER TABLE key_versions ADD COLUMN public_key_sha256 TEXT;
+  `,
 ];
 
 export const schemaVersion = migrations.length;

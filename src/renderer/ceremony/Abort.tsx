@@ -4,8 +4,15 @@
  * when officers meeting the ceremony's quorum sign the abort, one after another, for the same reason.
  */
 import { useState } from 'react';
-import { keptStepWords, type CeremonyView, type StepInputs } from '../../shared/ceremonies';
+import {
+  keptStepWords,
+  missingInputs,
+  stepInputNames,
+  type CeremonyView,
+  type StepInputs,
+} from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
+import { busyReason } from '../components/ReasonedButton';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
 import { useCeremony } from './store';
@@ -82,7 +89,16 @@ export function Abort({ view, officers }: { view: CeremonyView; officers: Office
           officers={officers.filter((o) => !signedForReason.includes(o.id))}
           purpose="abort this ceremony"
           submitLabel={more ? 'Sign the abort' : 'Abort the ceremony'}
-          disabled={!reason.trim() || (!more && !inputsComplete(view.abortInputs, inputs)) || working !== undefined}
+          whyDisabled={
+            busyReason(working) ??
+            (!reason.trim()
+              ? 'Give the reason first.'
+              : !more && !inputsComplete(view.abortInputs, inputs)
+                ? `Enter ${missingInputs(view.abortInputs, inputs)
+                    .map((k) => stepInputNames[k])
+                    .join(' and ')} first.`
+                : undefined)
+          }
           onSubmit={async (officer, passphrase) => {
             const given = inputs;
             if (!more) setInputs({});

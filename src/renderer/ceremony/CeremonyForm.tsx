@@ -3,6 +3,7 @@ import {
   fieldText,
   newWrappingKeyFile,
   planFromForm,
+  shareDriveKey,
   versionValue,
   type FormField,
   type FormLists,
@@ -11,11 +12,12 @@ import {
 import { availableValue, whyUnavailable, type ChoiceOption, type Circumstances } from '../../shared/choice-option';
 import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecs, type CmkSpec } from '../../shared/keys';
-import { officerRoles } from '../../shared/officers';
+import { officerRoles, type OfficerRole } from '../../shared/officers';
 import type { ProviderForm } from '../../shared/providers';
 import { isInShareFolder } from '../../shared/share-files';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { concerns, FieldError } from '../components/FieldError';
+import { busyReason, ReasonedButton } from '../components/ReasonedButton';
 import { roleLabels, utcText } from '../format';
 import { openHelp } from '../help/help-store';
 import { useApp } from '../store';
@@ -569,16 +571,17 @@ export function CeremonyForm() {
             />
           </Fragment>
         );
-      case 'drives':
+      case 'share-holders':
         return (
-          <DrivePickerMany
+          <ShareHolders
             key={field.path}
-            label={field.legend}
-            value={list(field.path)}
-            onChange={(paths) => setList(field.path, () => paths)}
+            legend={field.legend}
+            custodians={active.filter((o) => present.includes(o.id) && field.roles.includes(o.role))}
+            driveOf={(custodian) => f[shareDriveKey(field.path, custodian)] ?? ''}
+            onChange={(custodian, drive) => set(shareDriveKey(field.path, custodian))(drive)}
           >
             {problemAt(field.path)?.node}
-          </DrivePickerMany>
+          </ShareHolders>
         );
       case 'provider':
         return <Fragment key="provider">{providerSection(field.providers, field.imported === true)}</Fragment>;
@@ -666,14 +669,14 @@ export function CeremonyForm() {
           </>
         )}
         <div className="form-actions">
-          <button
+          <ReasonedButton
             type="submit"
             className={destroys ? 'danger' : 'primary'}
-            disabled={working !== undefined}
+            whyDisabled={busyReason(working)}
             aria-describedby={formError && !claimed ? 'form-problem' : undefined}
           >
             {destroys ? 'Plan the destruction' : 'Plan the ceremony'}
-          </button>
+          </ReasonedButton>
           {formError && !claimed && <FieldError id="form-problem" title={formError.title} error={formError.error} />}
         </div>
       </form>
@@ -688,37 +691,52 @@ const providerOptionsOf = (providers: ProviderForm[]): ChoiceOption[] =>
 const providerNameOf = (providers: ProviderForm[], id: string): string =>
   providers.find((p) => p.id === id)?.name ?? id;
 
-/** Several drives, one per custodian (a backup's shares). */
-function DrivePickerMany({
-  label,
-  value,
+/**
+ * A backup's shares, person by person: each officer present who may hold a share gets a drive, or none.
+ * A drive already given to one custodian is not offered to another.
+ */
+function ShareHolders({
+  legend,
+  custodians,
+  driveOf,
   onChange,
   children,
 }: {
-  label: string;
-  value: string[];
-  onChange: (paths: string[]) => void;
+  legend: string;
+  custodians: { id: string; displayName: string; role: OfficerRole }[];
+  driveOf: (custodian: string) => string;
+  onChange: (custodian: string, drive: string) => void;
   children?: ReactNode;
 }) {
   const drives = useCeremony((s) => s.drives);
+  const writable = drives.state === 'ready' ? drives.value.filter((d) => !d.readOnly) : [];
+  const holders = custodians.filter((c) => driveOf(c.id));
   return (
     <fieldset>
-      <legend>{label}</legend>
-      {drives.state === 'ready' &&
-        drives.value
-          .filter((d) => !d.readOnly)
-          .map((d) => (
-            <label key={d.mountPoint} className="choice">
-              <input
-                type="checkbox"
-                checked={value.includes(d.mountPoint)}
-                onChange={(event) =>
-                  onChange(event.target.checked ? [...value, d.mountPoint] : value.filter((p) => p !== d.mountPoint))
-                }
-              />
-              {d.label ?? d.device} <span className="mono">{d.mountPoint}</span>
-            </label>
-          ))}
+      <legend>{legend}</legend>
+      <p className="hint" id="share-holders-hint">
+        {custodians.length === 0
+          ? 'Tick the officers present first: a share goes only to a key custodian or security officer who is here to take it.'
+          : `${holders.length} share${holders.length === 1 ? '' : 's'} so far, one per custodian given a drive. Each custodian takes their own drive away at the end.`}
+      </p>
+      {custodians.map((c) => {
+        const taken = new Set(custodians.filter((o) => o.id !== c.id).map((o) => driveOf(o.id)));
+        return (
+          <Choice
+            key={c.id}
+            id={`share-drive-${c.id}`}
+            label={`Drive for ${c.displayName}'s share (${c.id}, ${roleLabels[c.role]})`}
+            value={driveOf(c.id)}
+            options={[
+              { value: '', label: 'No share for this officer' },
+              ...writable
+                .filter((d) => !taken.has(d.mountPoint))
+                .map((d) => ({ value: d.mountPoint, label: `${d.label ?? d.device} (${d.mountPoint})` })),
+            ]}
+            onChange={(drive) => onChange(c.id, drive)}
+          />
+        );
+      })}
       {children}
     </fieldset>
   );

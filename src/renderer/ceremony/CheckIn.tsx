@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
 import { countsTowardsQuorum, rolesInWords } from '../../shared/officers';
+import { busyReason, ReasonedButton } from '../components/ReasonedButton';
 import { plural } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
@@ -78,7 +79,7 @@ export function CheckIn({
           officers={waiting}
           purpose="check in to this ceremony"
           submitLabel="Check in"
-          disabled={working !== undefined}
+          whyDisabled={busyReason(working)}
           onSubmit={async (officer, passphrase) => {
             const ok = await checkIn(officer, passphrase);
             if (ok) setHandover(`${officer} has checked in.`);
@@ -86,16 +87,19 @@ export function CheckIn({
           }}
         />
       )}
-      <button type="button" className={enough ? 'primary' : undefined} disabled={!enough} onClick={onDone}>
+      <ReasonedButton
+        className={enough ? 'primary' : undefined}
+        whyDisabled={
+          enough
+            ? undefined
+            : needsApproval(view)
+              ? `At least ${plural(view.quorumNeeded, 'officer', 'officers')} in the roles ${rolesInWords(view.policy.roles)} check in before the steps.`
+              : 'At least one officer checks in before the steps.'
+        }
+        onClick={onDone}
+      >
         Everyone present has checked in: go to the steps
-      </button>
-      {!enough && (
-        <p className="hint">
-          {needsApproval(view)
-            ? `At least ${plural(view.quorumNeeded, 'officer', 'officers')} in the roles ${rolesInWords(view.policy.roles)} check in before the steps.`
-            : 'At least one officer checks in before the steps.'}
-        </p>
-      )}
+      </ReasonedButton>
     </section>
   );
 }

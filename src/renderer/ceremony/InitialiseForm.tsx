@@ -6,6 +6,7 @@ import { officerIdFrom, officerIdPattern, officerRoles, type OfficerRole } from 
 import { call } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FindingList } from '../components/FindingList';
+import { busyReason, ReasonedButton } from '../components/ReasonedButton';
 import { roleLabels } from '../format';
 import { useCatalogue } from './ceremony-types';
 import { useCeremony } from './store';
@@ -89,10 +90,16 @@ export function InitialiseForm() {
         />
         {again && again !== first && <p className="hint">The two entries differ.</p>}
         <div className="row">
-          <button
-            type="button"
+          <ReasonedButton
             className="primary"
-            disabled={first.length < 12 || first !== again || working !== undefined}
+            whyDisabled={
+              busyReason(working) ??
+              (first.length < 12
+                ? 'Type a passphrase of at least 12 characters first.'
+                : first !== again
+                  ? 'The two entries must be the same.'
+                  : undefined)
+            }
             onClick={() => {
               const all = [...passphrases, first];
               setFirst('');
@@ -115,7 +122,7 @@ export function InitialiseForm() {
             {passphrases.length + 1 < founders.length
               ? 'Keep it; clear the screen for the next officer'
               : 'Keep it and initialise the workstation'}
-          </button>
+          </ReasonedButton>
           <button
             type="button"
             onClick={() => {
@@ -241,19 +248,23 @@ export function InitialiseForm() {
           </fieldset>
         )}
         <div>
-          <button
+          <ReasonedButton
             type="submit"
             className="primary"
-            disabled={
-              !namesOk ||
-              !organization.trim() ||
-              !name.trim() ||
-              network === undefined ||
-              (findings.length > 0 && !acknowledged)
+            whyDisabled={
+              !organization.trim() || !name.trim()
+                ? "Give the organisation and the workstation's name first."
+                : !namesOk
+                  ? 'Give every founding officer a full name and a distinct id, in a set that can govern itself (see above).'
+                  : network === undefined
+                    ? 'Wait: the air-gap check is still running.'
+                    : findings.length > 0 && !acknowledged
+                      ? 'The founding security officer acknowledges the air-gap findings above first.'
+                      : undefined
             }
           >
             Each founding officer chooses a passphrase
-          </button>
+          </ReasonedButton>
         </div>
       </form>
     </section>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { OfficerRecord } from '../../shared/officers';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { roleLabels } from '../format';
 
 interface Props {
@@ -7,12 +8,14 @@ interface Props {
   officers: OfficerRecord[];
   purpose: string;
   submitLabel: string;
-  disabled?: boolean;
+  /** Why nobody may submit now (Keyward busy, a reason still to give); absent when they may. */
+  whyDisabled?: string | undefined;
   onSubmit: (officer: string, passphrase: string) => Promise<boolean>;
 }
 
 /** One officer at a time types their own passphrase; the field is cleared whatever the outcome. */
-export function OfficerPassphrase({ officers, purpose, submitLabel, disabled, onSubmit }: Props) {
+export function OfficerPassphrase({ officers, purpose, submitLabel, whyDisabled, onSubmit }: Props) {
+  const disabled = whyDisabled !== undefined;
   const [chosen, setChosen] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const officer = officers.some((o) => o.id === chosen) ? chosen : (officers[0]?.id ?? '');
@@ -58,9 +61,13 @@ export function OfficerPassphrase({ officers, purpose, submitLabel, disabled, on
           disabled={disabled}
           onChange={(event) => setPassphrase(event.target.value)}
         />
-        <button type="submit" className="primary" disabled={disabled || !passphrase}>
+        <ReasonedButton
+          type="submit"
+          className="primary"
+          whyDisabled={whyDisabled ?? (passphrase ? undefined : 'Type the passphrase first.')}
+        >
           {submitLabel}
-        </button>
+        </ReasonedButton>
       </div>
     </form>
   );

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { maxPinParts } from '../../shared/keys';
+import { ReasonedButton } from '../components/ReasonedButton';
 
 interface Props {
   /** Whose PIN: shown in every label. */
@@ -70,9 +71,13 @@ export function PinPartsEntry({ who, submitLabel, disabled, onSubmit }: Props) {
           disabled={disabled}
           onChange={(event) => setValue(event.target.value)}
         />
-        <button type="submit" className={last ? 'primary' : undefined} disabled={disabled || !value}>
+        <ReasonedButton
+          type="submit"
+          className={last ? 'primary' : undefined}
+          whyDisabled={disabled ? 'Wait until Keyward has finished.' : value ? undefined : 'Type this part first.'}
+        >
           {last ? submitLabel : `Next holder of the ${who}`}
-        </button>
+        </ReasonedButton>
       </div>
       {parts.length > 0 && (
         <p className="hint" role="status">

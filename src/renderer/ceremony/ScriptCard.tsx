@@ -1,6 +1,7 @@
 /** The plan's printable ceremony script: written, signed, to a drive, for the officers to print before they check in. */
 import { useState } from 'react';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { DrivePicker } from './DrivePicker';
 import { useCeremony } from './store';
 
@@ -17,9 +18,14 @@ export function ScriptCard() {
         block. Print it before the officers check in.
       </p>
       <DrivePicker label="Drive for the ceremony script" mode="drive" value={folder} onChange={setFolder} />
-      <button type="button" disabled={!folder || script.state === 'loading'} onClick={() => void writeScript(folder)}>
+      <ReasonedButton
+        whyDisabled={
+          script.state === 'loading' ? 'Being written now.' : !folder ? 'Choose a drive for it first.' : undefined
+        }
+        onClick={() => void writeScript(folder)}
+      >
         Write the ceremony script
-      </button>
+      </ReasonedButton>
       {script.state === 'loading' && <p role="status">Writing and signing the ceremony script…</p>}
       {script.state === 'ready' && (
         <p className="finding finding-ok" role="status">

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { missingInputs, type StepInputKind, type StepInputs } from '../../shared/ceremonies';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { DrivePicker } from './DrivePicker';
 import { PinPartsEntry } from './PinPartsEntry';
 
@@ -100,9 +101,16 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
             />
             {again && again !== passphrase && <p className="hint">The two entries differ.</p>}
             <div>
-              <button
-                type="button"
-                disabled={disabled || passphrase.length === 0 || passphrase !== again}
+              <ReasonedButton
+                whyDisabled={
+                  disabled
+                    ? 'Wait until Keyward has finished.'
+                    : passphrase.length === 0
+                      ? 'Type the passphrase twice first.'
+                      : passphrase !== again
+                        ? 'The two entries must be the same.'
+                        : undefined
+                }
                 onClick={() => {
                   update({ newPassphrase: passphrase });
                   setPassphrase('');
@@ -110,7 +118,7 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
                 }}
               >
                 Keep the passphrase for this step
-              </button>
+              </ReasonedButton>
             </div>
           </fieldset>
         ))}
@@ -135,9 +143,14 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
             onChange={setShareFile}
           />
           <div>
-            <button
-              type="button"
-              disabled={disabled || (!share && !shareFile)}
+            <ReasonedButton
+              whyDisabled={
+                disabled
+                  ? 'Wait until Keyward has finished.'
+                  : !share && !shareFile
+                    ? 'Type the share words, or choose the share file, first.'
+                    : undefined
+              }
               onClick={() => {
                 update({ shares: [...(inputs.shares ?? []), share || shareFile] });
                 setShare('');
@@ -145,7 +158,7 @@ export function StepInputsEntry({ kinds, inputs, onChange, newOfficer, disabled 
               }}
             >
               Add this share
-            </button>
+            </ReasonedButton>
           </div>
         </fieldset>
       )}

@@ -1,15 +1,16 @@
 /** The next step: its digest, who has approved and who is still needed, what it needs typed, and running it; and the list of all steps. */
 import { useState } from 'react';
-import type { CeremonyView, StepInputs } from '../../shared/ceremonies';
+import { missingInputs, stepInputNames, type CeremonyView, type StepInputs } from '../../shared/ceremonies';
 import type { OfficerRecord } from '../../shared/officers';
 import { countsTowardsQuorum, roleNames } from '../../shared/officers';
+import { busyReason, ReasonedButton } from '../components/ReasonedButton';
 import { roleLabels, stepStateLabels, utcText } from '../format';
 import { Digest } from './Digest';
 import { Handover } from './Handover';
 import { OfficerPassphrase } from './OfficerPassphrase';
 import { ProviderKeyComparison } from './ProviderKeyComparison';
 import { StepDetails } from './StepDetails';
-import { StepInputsEntry, inputsComplete } from './StepInputsEntry';
+import { StepInputsEntry } from './StepInputsEntry';
 import { StepResult } from './StepResult';
 import { useCeremony } from './store';
 
@@ -39,7 +40,14 @@ export function StepPanel({
       countsTowardsQuorum(view.policy, o.role) &&
       !approvals.some((a) => a.officer === o.id),
   );
-  const ready = stillNeeded === 0 && inputsComplete(stepView.inputs, inputs);
+  const missing = missingInputs(stepView.inputs, inputs);
+  const whyNotRun =
+    busyReason(working) ??
+    (stillNeeded > 0
+      ? `${stillNeeded} more approval${stillNeeded === 1 ? '' : 's'} needed first.`
+      : missing.length > 0
+        ? `Enter ${missing.map((k) => stepInputNames[k]).join(' and ')} first.`
+        : undefined);
   const newOfficer = typeof planned.params.id === 'string' ? planned.params.id : undefined;
   // Crypto-shredding takes a distinct, danger-styled action.
   const destroys = planned.action === 'destroy-version';
@@ -99,7 +107,7 @@ export function StepPanel({
                 officers={approvers}
                 purpose={`approve step ${next.index + 1}`}
                 submitLabel="Approve this step"
-                disabled={working !== undefined}
+                whyDisabled={busyReason(working)}
                 onSubmit={async (officer, passphrase) => {
                   const ok = await approve(next.index, officer, passphrase);
                   if (ok) setHandover(`${officer} has approved step ${next.index + 1}.`);
@@ -124,10 +132,9 @@ export function StepPanel({
           once more before running it.
         </p>
       )}
-      <button
-        type="button"
+      <ReasonedButton
         className={destroys ? 'danger' : 'primary'}
-        disabled={!ready || working !== undefined}
+        whyDisabled={whyNotRun}
         onClick={() => {
           const given = inputs;
           // Typed secrets go with this run only; a retry asks for them again.
@@ -136,7 +143,7 @@ export function StepPanel({
         }}
       >
         Run step {next.index + 1}
-      </button>
+      </ReasonedButton>
     </section>
   );
 }

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { stepStateLabels, utcText } from '../format';
 import { DrivePicker } from './DrivePicker';
+import { handoversOf, ShareHandoverCard } from './ShareHandoverCard';
 import { StepResult } from './StepResult';
 import { UploadStepsCard } from './UploadStepsCard';
 import { useCeremony } from './store';
@@ -92,6 +94,9 @@ export function Summary({ view }: { view: CeremonyView }) {
           ))}
         </ol>
       </section>
+      {handoversOf(view).map((h) => (
+        <ShareHandoverCard key={h.backupId} handover={h} />
+      ))}
       {bundleFolders(view).map((f) => (
         <BundleCheckCard key={f} folder={f} />
       ))}
@@ -102,14 +107,19 @@ export function Summary({ view }: { view: CeremonyView }) {
           by the workstation key, for the ceremony binder.
         </p>
         <DrivePicker label="Drive for the transcript" mode="drive" value={folder} onChange={setFolder} />
-        <button
-          type="button"
+        <ReasonedButton
           className="primary"
-          disabled={!folder || transcript.state === 'loading'}
+          whyDisabled={
+            transcript.state === 'loading'
+              ? 'Being written now.'
+              : !folder
+                ? 'Choose a drive for the transcript first.'
+                : undefined
+          }
           onClick={() => void writeTranscript(folder)}
         >
           Write the signed transcript
-        </button>
+        </ReasonedButton>
         {transcript.state === 'ready' && (
           <p className="finding finding-ok" role="status">
             Written to <span className="mono">{transcript.value}</span>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { CeremonyView } from '../../shared/ceremonies';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { busyReason, ReasonedButton } from '../components/ReasonedButton';
 import { utcText } from '../format';
 import { useApp } from '../store';
 import { Abort } from './Abort';
@@ -49,9 +50,11 @@ export function CeremonyWizard({ view }: { view: CeremonyView }) {
     <div className="screen wizard">
       <div className="screen-head">
         <h1>{view.status.plan.title}</h1>
-        <button type="button" onClick={close} disabled={working !== undefined}>
-          {ended(view) ? 'Close' : 'Leave (the ceremony waits; resume it from the list)'}
-        </button>
+        <div>
+          <ReasonedButton onClick={close} whyDisabled={busyReason(working)}>
+            {ended(view) ? 'Close' : 'Leave (the ceremony waits; resume it from the list)'}
+          </ReasonedButton>
+        </div>
       </div>
       <p className="hint">
         Ceremony <span className="mono">{view.status.plan.id}</span>, planned {utcText(view.status.plan.createdAt)}.

@@ -2,6 +2,7 @@ import type { Capabilities } from '../../shared/keys';
 import { featuresOf, type CapabilitySheet } from '../../shared/token-sheet';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
+import { ReasonedButton } from './ReasonedButton';
 
 const wrappingRows: { key: keyof Capabilities['wrapping']; label: string }[] = [
   { key: 'rsaOaepSha1', label: 'RSA-OAEP with SHA-1' },
@@ -31,13 +32,16 @@ export function CapabilitiesCard() {
     <section className="card wide-card" aria-labelledby="capabilities-heading">
       <div className="screen-head">
         <h2 id="capabilities-heading">What this token can do</h2>
-        <button type="button" onClick={() => void probeToken()} disabled={capabilities.state === 'loading'}>
+        <ReasonedButton
+          onClick={() => void probeToken()}
+          whyDisabled={capabilities.state === 'loading' && 'The token is being probed now: its findings follow.'}
+        >
           {capabilities.state === 'loading'
             ? 'Probing the token…'
             : capabilities.state === 'ready'
               ? 'Probe again'
               : 'Probe capabilities'}
-        </button>
+        </ReasonedButton>
       </div>
       {capabilities.state === 'idle' && (
         <p className="hint">

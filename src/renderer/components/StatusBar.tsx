@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { rehearsalToken } from '../../shared/rehearsal';
 import { useCeremony } from '../ceremony/store';
 import { useApp } from '../store';
+import { busyReason, ReasonedButton } from './ReasonedButton';
 
 const airGapPollMs = 3000;
 
@@ -59,9 +60,9 @@ export function StatusBar() {
           {status.state === 'ready' ? `"${status.value.token.label}"` : '…'} {loggedIn ? 'logged in' : 'not logged in'}
         </strong>
         {loggedIn && (
-          <button type="button" className="link-button" disabled={working !== undefined} onClick={() => void logout()}>
+          <ReasonedButton className="link-button" whyDisabled={busyReason(working)} onClick={() => void logout()}>
             Log out
-          </button>
+          </ReasonedButton>
         )}
       </span>
       <span className="status-item">

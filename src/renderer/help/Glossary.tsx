@@ -219,9 +219,11 @@ const entries: Record<GlossaryTermId, Entry> = {
       <p>
         A backup wraps key versions under a fresh backup key (with RFC 5649), then splits that key into <em>n</em>{' '}
         shares, of which any <em>k</em> rebuild it and fewer reveal nothing (Shamir&apos;s secret sharing, at least 2 of
-        at most 16). Each share goes to its own <em>custodian</em>&apos;s drive, as hex and as PGP words with a check
-        value; the custodians keep their shares apart. The backup key is then destroyed, so a restore needs <em>k</em>{' '}
-        custodians to give their shares.
+        at most 16). The plan names each share&apos;s <em>custodian</em>: a key custodian or security officer present at
+        the ceremony, never two shares to one person. Each share is written to its custodian&apos;s own drive, as hex
+        and as PGP words with a check value, and the custodian seals it in a tamper-evident bag and signs for it; the
+        custodians keep their shares apart. The backup key is then destroyed, so a restore needs <em>k</em> custodians
+        to give their shares.
       </p>
     ),
   },

@@ -1,4 +1,6 @@
 import { useEffect, useId, useState } from 'react';
+import type { AuditEntry, AuditOutcome } from '../../shared/audit';
+import { auditActionText, auditDetailLines, type AuditDetailLine } from '../../shared/audit-words';
 import { hexGroups } from '../../shared/fingerprint';
 import { useStartCeremony } from '../ceremony/store';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -56,6 +58,34 @@ function VerificationResult() {
   );
 }
 
+const outcomeWords: Record<AuditOutcome, string> = { success: 'done', failure: 'failed', refused: 'refused' };
+
+/** An entry's details in words: why it was refused or failed shown at once, the rest on request. */
+function EntryDetails({ entry }: { entry: AuditEntry }) {
+  const lines = auditDetailLines(entry);
+  const why = entry.outcome === 'success' ? [] : lines.filter((l) => l.label === 'Why' || l.key === 'what');
+  const rest = lines.filter((l) => !why.includes(l));
+  const line = (l: AuditDetailLine) => (
+    <div key={l.key} className="audit-detail">
+      <dt>
+        {l.label} <span className="raw-name mono">{l.key}</span>
+      </dt>
+      <dd className={l.mono ? 'mono' : undefined}>{l.value}</dd>
+    </div>
+  );
+  return (
+    <>
+      {why.length > 0 && <dl className="audit-why">{why.map(line)}</dl>}
+      {rest.length > 0 && (
+        <details>
+          <summary>{plural(rest.length, 'detail', 'details')}</summary>
+          <dl>{rest.map(line)}</dl>
+        </details>
+      )}
+    </>
+  );
+}
+
 export function AuditScreen() {
   const startCeremony = useStartCeremony();
   const entries = useApp((s) => s.auditEntries);
@@ -109,7 +139,7 @@ export function AuditScreen() {
           void loadAudit(filters);
         }}
       >
-        {field('action', 'Action', 'e.g. hsm.select')}
+        {field('action', 'Action (its name in small type)', 'e.g. hsm.select')}
         {field('actor', 'Officer', 'e.g. alice')}
         {field('subject', 'Key or subject', 'e.g. Salesforce CMK (all versions) or Salesforce CMK v2')}
         {field('ceremony', 'Ceremony', 'ceremony id')}
@@ -131,6 +161,7 @@ export function AuditScreen() {
               <th scope="col">Action</th>
               <th scope="col">Subject</th>
               <th scope="col">Outcome</th>
+              <th scope="col">Details</th>
             </tr>
           </thead>
           <tbody>
@@ -139,9 +170,15 @@ export function AuditScreen() {
                 <td>{e.seq}</td>
                 <td className="nowrap">{utcText(e.time)}</td>
                 <td>{e.actors.join(', ')}</td>
-                <td className="nowrap">{e.action}</td>
+                <td>
+                  {auditActionText(e)}
+                  <span className="raw-name mono">{e.action}</span>
+                </td>
                 <td className="subject">{e.subject ?? ''}</td>
-                <td className={`outcome outcome-${e.outcome}`}>{e.outcome}</td>
+                <td className={`outcome outcome-${e.outcome}`}>{outcomeWords[e.outcome]}</td>
+                <td>
+                  <EntryDetails entry={e} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -9,6 +9,7 @@ import { CeremonyWizard } from '../ceremony/Wizard';
 import { Working } from '../ceremony/Working';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FindingList } from '../components/FindingList';
+import { busyReason } from '../components/ReasonedButton';
 import { utcText } from '../format';
 
 interface CeremonyTableProps {
@@ -18,14 +19,16 @@ interface CeremonyTableProps {
   rows: CeremonySummary[];
   /** The button's words for one ceremony (its title follows, so every button has its own name). */
   actionLabel: string;
-  disabled: boolean;
+  /** Why no ceremony can be opened now (the token logged out, Keyward busy); absent when one can. */
+  whyDisabled: string | undefined;
   onOpen: (id: string) => void;
   children?: ReactNode;
 }
 
 /** A list of ceremonies (unfinished, or recently ended), each with a button that opens it. */
-function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOpen, children }: CeremonyTableProps) {
+function CeremonyTable({ id, heading, caption, rows, actionLabel, whyDisabled, onOpen, children }: CeremonyTableProps) {
   if (rows.length === 0) return null;
+  const whyId = `${id}-why-disabled`;
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{heading}</h2>
@@ -63,7 +66,12 @@ function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOp
                 )}
               </td>
               <td>
-                <button type="button" disabled={disabled} onClick={() => onOpen(c.id)}>
+                <button
+                  type="button"
+                  disabled={whyDisabled !== undefined}
+                  aria-describedby={whyDisabled ? whyId : undefined}
+                  onClick={() => onOpen(c.id)}
+                >
                   {actionLabel} {c.title}
                 </button>
               </td>
@@ -71,6 +79,11 @@ function CeremonyTable({ id, heading, caption, rows, actionLabel, disabled, onOp
           ))}
         </tbody>
       </table>
+      {whyDisabled && (
+        <p id={whyId} className="hint why-disabled">
+          {whyDisabled}
+        </p>
+      )}
       {children}
     </section>
   );
@@ -114,11 +127,11 @@ export function CeremoniesScreen() {
             caption="Ceremonies planned or started and not yet ended; resume one, or open it to abort it."
             rows={list.value.unfinished}
             actionLabel="Resume"
-            disabled={!list.value.loggedIn || working !== undefined}
+            whyDisabled={
+              list.value.loggedIn ? busyReason(working) : 'Log in to the token (above) to resume a ceremony.'
+            }
             onOpen={(id) => void openCeremony(id)}
-          >
-            {!list.value.loggedIn && <p className="hint">Log in to the token to resume a ceremony.</p>}
-          </CeremonyTable>
+          />
           {!list.value.initialised &&
             (list.value.loggedIn ? (
               <InitialiseForm />
@@ -133,7 +146,7 @@ export function CeremoniesScreen() {
             caption="The last ceremonies that completed or were aborted."
             rows={list.value.recent}
             actionLabel="Open the summary of"
-            disabled={working !== undefined}
+            whyDisabled={busyReason(working)}
             onOpen={(id) => void openCeremony(id)}
           />
         </div>

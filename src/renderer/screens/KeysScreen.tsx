@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
-import type { InventoryKey, KeyVersionState, RotationDue } from '../../shared/inventory';
+import { hexGroups } from '../../shared/fingerprint';
+import type { InventoryKey, KeyVersion, KeyVersionState, RotationDue, VersionCustody } from '../../shared/inventory';
 import { cmkSpecWords } from '../../shared/keys';
 import { providerName } from '../../shared/providers';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { KeyExports } from '../components/KeyExports';
 import { WrappingKeysCard } from '../components/WrappingKeysCard';
 import { kcvText, rotationText, utcText } from '../format';
 import { openHelp } from '../help/help-store';
@@ -17,7 +19,29 @@ const stateNotes: Record<KeyVersionState, string> = {
   restored: 'restored from a backup',
 };
 
-function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | undefined }) {
+/**
+ * What officers compare for a version: a key pair's public-key fingerprint (SHA-256, in full), or a secret
+ * key's check value. A pair generated before fingerprints were kept shows its 3-byte check value, said so.
+ */
+function VersionCheck({ version }: { version: KeyVersion }) {
+  if (version.publicKeySha256)
+    return (
+      <span className="mono fingerprint-cell">
+        <span className="hint">public key SHA-256</span> {hexGroups(version.publicKeySha256)}
+      </span>
+    );
+  return <span className="mono kcv">{kcvText(version.kcv)}</span>;
+}
+
+function KeyCard({
+  keyInfo,
+  due,
+  custody,
+}: {
+  keyInfo: InventoryKey;
+  due: RotationDue | undefined;
+  custody: VersionCustody[];
+}) {
   const showKeyHistory = useApp((s) => s.showKeyHistory);
   const headingId = `key-${keyInfo.id}`;
   return (
@@ -48,7 +72,7 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
             <tr>
               <th scope="col">Version</th>
               <th scope="col">State</th>
-              <th scope="col">Key check value</th>
+              <th scope="col">Check value or fingerprint</th>
               <th scope="col">Since (UTC)</th>
               <th scope="col">On the token</th>
             </tr>
@@ -61,7 +85,9 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
                   <span className={`state state-${v.state}`}>{v.state}</span>{' '}
                   <span className="hint">{stateNotes[v.state]}</span>
                 </td>
-                <td className="mono kcv">{kcvText(v.kcv)}</td>
+                <td>
+                  <VersionCheck version={v} />
+                </td>
                 <td className="nowrap">{utcText(v.stateSince)}</td>
                 <td className="subject">
                   {v.tokenLabel} <span className="hint">(token {v.tokenSerial})</span>
@@ -71,6 +97,7 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
           </tbody>
         </table>
       )}
+      <KeyExports keyName={keyInfo.name} custody={custody} />
     </section>
   );
 }
@@ -78,9 +105,12 @@ function KeyCard({ keyInfo, due }: { keyInfo: InventoryKey; due: RotationDue | u
 export function KeysScreen() {
   const inventory = useApp((s) => s.inventory);
   const loadInventory = useApp((s) => s.loadInventory);
+  const loadOfficers = useApp((s) => s.loadOfficers);
   useEffect(() => {
     void loadInventory();
-  }, [loadInventory]);
+    // Who may record an upload.
+    void loadOfficers();
+  }, [loadInventory, loadOfficers]);
 
   return (
     <div className="screen">
@@ -109,7 +139,12 @@ export function KeysScreen() {
       {inventory.state === 'ready' && (
         <div className="stack">
           {inventory.value.keys.map((k) => (
-            <KeyCard key={k.id} keyInfo={k} due={inventory.value.rotationDue.find((d) => d.key === k.name)} />
+            <KeyCard
+              key={k.id}
+              keyInfo={k}
+              due={inventory.value.rotationDue.find((d) => d.key === k.name)}
+              custody={inventory.value.custody}
+            />
           ))}
           <WrappingKeysCard keys={inventory.value.wrappingKeys} />
         </div>

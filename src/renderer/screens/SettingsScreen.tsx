@@ -3,6 +3,7 @@ import { moduleLoadOf, variablesFromLines } from '../../shared/module-load';
 import type { HsmSettings } from '../../shared/settings';
 import { useStartCeremony } from '../ceremony/store';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { useApp } from '../store';
 
 export function SettingsScreen() {
@@ -103,13 +104,18 @@ export function SettingsScreen() {
                 spellCheck={false}
                 autoComplete="off"
               />
-              <button
-                type="button"
+              <ReasonedButton
                 onClick={() => void listModuleTokens(load)}
-                disabled={!modulePath || moduleTokens.state === 'loading'}
+                whyDisabled={
+                  moduleTokens.state === 'loading'
+                    ? 'The module is being loaded now.'
+                    : !modulePath
+                      ? "Give the module's path first."
+                      : undefined
+                }
               >
                 {moduleTokens.state === 'loading' ? 'Loading the module…' : 'List its tokens'}
-              </button>
+              </ReasonedButton>
             </div>
             <label htmlFor={ids.args}>Module arguments (only if the vendor documents arguments to C_Initialize)</label>
             <input
@@ -192,9 +198,13 @@ export function SettingsScreen() {
           </div>
         ) : (
           <div className="row">
-            <button type="submit" className="primary" disabled={saving.state === 'loading'}>
+            <ReasonedButton
+              type="submit"
+              className="primary"
+              whyDisabled={saving.state === 'loading' && 'The token is being opened and checked now.'}
+            >
               {saving.state === 'loading' ? 'Opening the token…' : 'Check the token and use it'}
-            </button>
+            </ReasonedButton>
             <span className="hint">
               Keyward opens the token first and saves the choice only if the token can be read.
             </span>

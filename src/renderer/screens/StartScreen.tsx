@@ -5,6 +5,7 @@ import { AirGapCard } from '../components/AirGapCard';
 import { CapabilitiesCard } from '../components/CapabilitiesCard';
 import { CeremoniesCard } from '../components/CeremoniesCard';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { ReasonedButton } from '../components/ReasonedButton';
 import { RotationCard } from '../components/RotationCard';
 import { StoreCard } from '../components/StoreCard';
 import { utcText } from '../format';
@@ -142,9 +143,9 @@ export function StartScreen() {
               Read live from the token at {utcText(status.value.readAt)}
             </span>
           )}
-          <button type="button" onClick={() => void refreshStatus()} disabled={loading}>
+          <ReasonedButton onClick={() => void refreshStatus()} whyDisabled={loading && 'Being read now.'}>
             {loading ? 'Reading the token…' : 'Read again'}
-          </button>
+          </ReasonedButton>
         </div>
       </div>
       {loading && (

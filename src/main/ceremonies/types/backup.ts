@@ -6,22 +6,82 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
+import { roleNames, rolesInWords, type OfficerRole } from '../../../shared/officers';
 import { rehearsing } from '../../../shared/settings';
 import { wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
+import type { Workstation } from '../../workstation';
+import type { ShareHolder } from '../backup-steps';
 import { backupVersions } from '../backup-steps';
-import { custodyQuorum, defineCeremony, keyVersion, officersPresent, type Planned } from '../ceremony-type';
+import {
+  custodyQuorum,
+  defineCeremony,
+  keyVersion,
+  officerName,
+  officersPresent,
+  type Planned,
+} from '../ceremony-type';
 import type { VersionRef } from '../steps';
+
+/** The roles that may hold a share: those that approve a backup (never an auditor). */
+const custodianRoles: readonly OfficerRole[] = custodyQuorum.roles;
+
+/**
+ * Each share's custodian, checked against the officers: a named person, present to take the drive, who
+ * may hold key material, and never two shares (two shares in one hand defeat M of N).
+ */
+export function shareHoldersOf(
+  workstation: Workstation,
+  present: string[],
+  shares: { custodian: string; folder: string }[],
+): ShareHolder[] {
+  const officers = workstation.officers().list();
+  const refuse = (message: string, nextStep: string) =>
+    new KeywardError('INVALID_REQUEST', message, nextStep, 'shares');
+  const seen = new Set<string>();
+  return shares.map(({ custodian, folder }, i) => {
+    const officer = officers.find((o) => o.id === custodian);
+    const share = `Share ${i + 1} of ${shares.length}`;
+    if (!officer)
+      throw refuse(
+        `${share} names "${custodian}", who is not an officer here.`,
+        'Name an enrolled officer as its custodian.',
+      );
+    if (officer.state !== 'active')
+      throw refuse(
+        `${share} names ${officer.displayName} (${custodian}), who is ${officer.state}: a share goes only to an active officer.`,
+        'Name another custodian.',
+      );
+    if (!custodianRoles.includes(officer.role))
+      throw refuse(
+        `${share} names ${officer.displayName} (${custodian}), who is an ${roleNames[officer.role]}: only officers who may approve a backup (${rolesInWords(custodianRoles)}) hold shares.`,
+        `Name a ${rolesInWords(custodianRoles).replace(', ', ' or a ')}.`,
+      );
+    if (!present.includes(custodian))
+      throw refuse(
+        `${share} names ${officer.displayName} (${custodian}), who is not among the officers present: each custodian takes their share's drive at the ceremony.`,
+        'Add them to the officers present, or name a custodian who is.',
+      );
+    if (seen.has(custodian))
+      throw refuse(
+        `${officer.displayName} (${custodian}) is named for more than one share: one person holding two shares defeats the rule that several custodians are needed to restore.`,
+        'Name a different custodian for each share.',
+      );
+    seen.add(custodian);
+    return { custodian, name: officer.displayName, folder };
+  });
+}
 
 export function planBackup(
   inventory: Inventory,
   versions: VersionRef[],
   threshold: number,
   packageFolder: string,
-  shareFolders: string[],
+  shares: ShareHolder[],
   rehearsal: boolean,
 ): Planned {
+  const shareFolders = shares.map((s) => s.folder);
   if (versions.length === 0)
     throw new KeywardError(
       'INVALID_REQUEST',
@@ -41,23 +101,24 @@ export function planBackup(
     throw new KeywardError(
       'INVALID_REQUEST',
       `A backup key is split into N shares of which M rebuild it: 2 <= M <= N <= 16 (here M=${threshold}, N=${shareFolders.length}).`,
-      'Name one drive per custodian and a threshold of at least two.',
+      'Name one custodian and drive per share, and a threshold of at least two.',
+      'threshold',
     );
   }
   requireSeparateDrives(packageFolder, shareFolders, rehearsal);
   // Names the backup key's label on the token, reserved before the step runs; each run of the step makes its own backup id.
   const kekLabelId = randomUUID();
   return {
-    title: `Back up ${versions.map((v) => `${v.name} v${v.version}`).join(', ')} (${threshold} of ${shareFolders.length} custodians)`,
+    title: `Back up ${versions.map((v) => `${v.name} v${v.version}`).join(', ')} (${threshold} of ${shares.length} custodians)`,
     steps: [
       backupVersions.plan(
-        `Make a backup key in the token, split it into ${shareFolders.length} shares (any ${threshold} rebuild it), wrap ${versions.length} version(s) under it, destroy it, and write the signed package to ${packageFolder} and one share to each custodian's drive`,
+        `Make a backup key in the token, split it into ${shares.length} shares (any ${threshold} rebuild it), wrap ${versions.length} version(s) under it, destroy it, write the signed package to ${packageFolder} and each share to its custodian's drive (${shares.map((s) => s.name).join(', ')})`,
         {
           kekLabelId,
           versions: versions.map((v) => ({ name: v.name, version: v.version })),
           threshold,
           packageFolder,
-          shareFolders,
+          shares: shares.map((s) => ({ custodian: s.custodian, name: s.name, folder: s.folder })),
         },
       ),
     ],
@@ -67,22 +128,27 @@ export function planBackup(
 export const backup = defineCeremony({
   type: 'backup',
   title: 'Back up key versions',
-  description: 'Key versions wrapped under a backup key whose shares go to custodians, one drive each.',
+  description: 'Key versions wrapped under a backup key whose shares go to named custodians, each on their own drive.',
   policy: custodyQuorum,
   dualControl: true,
   cmk: true,
   form: [
     { kind: 'key-versions', path: 'keys', legend: 'Key versions to back up', include: 'not-destroyed' },
+    { kind: 'drive', path: 'package', label: 'Drive for the backup package' },
+    {
+      kind: 'share-holders',
+      path: 'shares',
+      legend: 'Custodians: each takes one share, on their own drive',
+      roles: custodyQuorum.roles,
+    },
     {
       kind: 'text',
       path: 'threshold',
       id: 'backup-threshold',
-      label: 'Shares needed to restore',
+      label: 'Shares needed to restore (at least 2, at most the number of custodians)',
       initial: '2',
       number: { fallback: 2 },
     },
-    { kind: 'drive', path: 'package', label: 'Drive for the backup package' },
-    { kind: 'drives', path: 'shares', legend: "One drive per custodian's share" },
   ],
   plan: z
     .object({
@@ -91,7 +157,13 @@ export const backup = defineCeremony({
       keys: z.array(keyVersion).min(1),
       threshold: z.number().int().min(2).max(16),
       package: z.string().min(1),
-      shares: z.array(z.string().min(1)).min(2).max(16),
+      shares: z
+        .array(
+          // One person and one drive per share: a share is handed to someone, not left on a drive.
+          z.object({ custodian: officerName, drive: z.string().min(1) }).strict(),
+        )
+        .min(2)
+        .max(16),
     })
     .strict(),
   steps: [backupVersions],
@@ -106,7 +178,11 @@ export const backup = defineCeremony({
       plan.keys,
       plan.threshold,
       place(plan.package),
-      plan.shares.map(place),
+      shareHoldersOf(
+        workstation,
+        plan.officers,
+        plan.shares.map((s) => ({ custodian: s.custodian, folder: place(s.drive) })),
+      ),
       rehearsing(workstation.settings()),
     );
   },

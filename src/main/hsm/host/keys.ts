@@ -22,6 +22,7 @@ import {
   reportedCheckValue,
   requestedBooleans,
   spkiCheckValue,
+  spkiFingerprint,
 } from './objects';
 import { toHsmError } from './pkcs11-errors';
 import type { Sessions, TokenSession } from './sessions';
@@ -467,6 +468,7 @@ export class Keys {
         spec,
         kcv: spkiCheckValue(spki),
         kcvSource: 'SHA-256 of public key',
+        publicKeySha256: spkiFingerprint(spki),
         attributes,
         notes,
       };

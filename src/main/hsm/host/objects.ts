@@ -139,5 +139,7 @@ function unwrapOctetString(value: Buffer): Buffer {
   return value;
 }
 
-export const spkiCheckValue = (spki: Buffer): string =>
-  createHash('sha256').update(spki).digest().subarray(0, 3).toString('hex');
+export const spkiCheckValue = (spki: Buffer): string => spkiFingerprint(spki).slice(0, 6);
+
+/** A key pair's fingerprint: the SHA-256 of its public key (DER SubjectPublicKeyInfo), hex, as officers compare it. */
+export const spkiFingerprint = (spki: Buffer): string => createHash('sha256').update(spki).digest('hex');

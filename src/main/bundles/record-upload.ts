@@ -1,0 +1,75 @@
+/**
+ * After the uploader has imported a bundle at the provider (on the connected side), an officer records
+ * it here: once per bundle, signed with their approval key over the bundle, its manifest and what they
+ * saw, and audited. The Keys screen then shows the version as uploaded to that provider.
+ */
+import { createHash } from 'node:crypto';
+import { KeywardError } from '../../shared/errors';
+import type { BundleUpload } from '../../shared/inventory';
+import { roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
+import { utcText } from '../../shared/time-text';
+import { approveStep } from '../officers/enrolment';
+import { canonicalJson } from '../store/canonical';
+import type { Workstation } from '../workstation';
+
+/** Who may record an upload: those who hold or handle keys, never an auditor (who checks the records). */
+export const uploadRecorderRoles: readonly OfficerRole[] = ['security-officer', 'key-custodian'];
+
+export interface UploadRecordRequest {
+  bundleId: string;
+  officer: string;
+  passphrase: string;
+  note: string;
+}
+
+export async function recordBundleUpload(
+  workstation: Workstation,
+  request: UploadRecordRequest,
+): Promise<BundleUpload> {
+  const bundles = workstation.stores().bundles;
+  const log = workstation.audit();
+  const bundle = bundles.list().find((b) => b.id === request.bundleId);
+  if (!bundle)
+    throw new KeywardError(
+      'NOT_IN_INVENTORY',
+      `No bundle ${request.bundleId} was written on this workstation.`,
+      'Choose the export from the Keys screen.',
+    );
+  const earlier = bundles.uploads().get(bundle.id);
+  if (earlier)
+    throw new KeywardError(
+      'INVALID_REQUEST',
+      `This bundle was already recorded as uploaded, by ${earlier.officer} at ${utcText(earlier.at)}.`,
+      'Nothing to do: an upload is recorded once.',
+    );
+  const officer = workstation.officers().get(request.officer);
+  if (!uploadRecorderRoles.includes(officer.role)) {
+    log.append({
+      actors: [officer.id],
+      action: 'bundle.uploaded',
+      subject: `${bundle.keyName} v${bundle.keyVersion}`,
+      outcome: 'refused',
+      details: { bundle: bundle.id, role: officer.role },
+    });
+    throw new KeywardError(
+      'QUORUM_NOT_MET',
+      `${officer.displayName} (${officer.id}) is an ${roleNames[officer.role]}; an upload is recorded by a ${rolesInWords(uploadRecorderRoles).replace(', ', ' or a ')}.`,
+      'Ask a security officer or key custodian who saw the upload to record it.',
+      'officer',
+    );
+  }
+  // What the officer signs: this bundle, as written, and what they saw at the provider.
+  const signedDigest = createHash('sha256')
+    .update(
+      canonicalJson({
+        purpose: 'keyward bundle uploaded',
+        bundleId: bundle.id,
+        provider: bundle.provider,
+        manifestSha256: bundle.manifestSha256,
+        note: request.note,
+      }),
+    )
+    .digest('hex');
+  const approval = await approveStep(workstation.officers(), officer.id, request.passphrase, signedDigest);
+  return bundles.recordUpload(bundle, { note: request.note, signedDigest, approval });
+}
