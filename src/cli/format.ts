@@ -228,10 +228,13 @@ export function formatInventory(keys: InventoryKey[], due: RotationDue[]): strin
           : `next rotation ${rotation.due.slice(0, 10)}`
       : 'no active version';
     lines.push(`${key.name}  ${key.spec}  ${key.provider ?? 'no provider'}  every ${key.rotationDays} days; ${when}`);
-    for (const v of key.versions)
+    for (const v of key.versions) {
       lines.push(
         `  v${v.version}  ${v.state.padEnd(12)}  KCV ${v.kcv.toUpperCase()}  since ${v.stateSince.slice(0, 19)}Z  "${v.tokenLabel}" on token ${v.tokenSerial}`,
       );
+      // A key pair's fingerprint, what officers compare for it.
+      if (v.publicKeySha256) lines.push(`      public key SHA-256 ${hexGroups(v.publicKeySha256)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -143,6 +143,13 @@ const time: DetailWords = (v) => (typeof v === 'string' ? utcText(v) : 'none');
 const errorWords: DetailWords = (v) =>
   typeof v === 'string' && v in errorCodeWords ? `${errorCodeWords[v as ErrorCode]} (${v})` : text(v);
 
+/** A state as it is, or a quorum policy (a policy change's before and after) in words. */
+function policyOrText(value: AuditValue): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('quorum' in value)) return text(value);
+  const roles = Array.isArray(value.roles) ? value.roles.map(role).join(', ') : text(value.roles ?? null);
+  return `${text(value.quorum ?? null)} approvals from ${roles}, each valid ${text(value.approvalLifetimeHours ?? null)} h`;
+}
+
 /** A label for every detail an entry keeps, with words for those that are codes, hashes or times. */
 export const auditDetailWords: Record<string, { label: string; words?: DetailWords; mono?: true }> = {
   // Why it was refused, first.
@@ -178,12 +185,17 @@ export const auditDetailWords: Record<string, { label: string; words?: DetailWor
   keptObjects: { label: 'Token objects kept' },
   outputsRemoved: { label: 'Files removed from drives', mono: true },
   outputsUnreachable: { label: 'Files that could not be reached', mono: true },
-  why: { label: 'Why' },
+  why: { label: 'Reason for it' },
+  id: { label: 'Object or record id', mono: true },
+  parent: { label: 'Folder on the drive', mono: true },
+  changedSince: { label: 'Changed since the step ran' },
+  rollBackAtLogin: { label: 'Rolled back at the next login' },
   folder: { label: 'Folder', mono: true },
   labels: { label: 'Labels' },
   // The token.
   parts: { label: 'PIN parts typed' },
   warnings: { label: 'Warnings' },
+  warning: { label: 'Warning' },
   wasLoggedIn: { label: 'Was logged in' },
   mode: { label: 'Mode' },
   modulePath: { label: 'PKCS#11 module', mono: true },
@@ -204,8 +216,8 @@ export const auditDetailWords: Record<string, { label: string; words?: DetailWor
   provider: { label: 'Provider' },
   rotationDays: { label: 'Rotation period (days)' },
   kcv: { label: 'Key check value', words: (v) => (typeof v === 'string' ? v.toUpperCase() : text(v)), mono: true },
-  from: { label: 'Before' },
-  to: { label: 'After' },
+  from: { label: 'Before', words: (v) => policyOrText(v) },
+  to: { label: 'After', words: (v) => policyOrText(v) },
   algorithm: { label: 'Wrapping algorithm' },
   wrappingKeyFingerprint: { label: 'Wrapping key fingerprint', words: hex, mono: true },
   fingerprint: { label: 'Fingerprint (SHA-256)', words: hex, mono: true },
@@ -239,8 +251,11 @@ export interface AuditDetailLine {
 }
 
 /** The entry's details in words, the reason for a refusal or failure first. */
+/** The details that say why an entry was refused or failed. */
+export const refusalDetailKeys: readonly string[] = ['error', 'problem', 'problems', 'what'];
+
 export function auditDetailLines(entry: Pick<AuditEntry, 'details'>): AuditDetailLine[] {
-  const order = (key: string) => (['error', 'problem', 'problems', 'what'].includes(key) ? 0 : 1);
+  const order = (key: string) => (refusalDetailKeys.includes(key) ? 0 : 1);
   return Object.entries(entry.details)
     .sort(([a], [b]) => order(a) - order(b))
     .map(([key, value]) => {

@@ -6,6 +6,7 @@
 import type { Page } from '@playwright/test';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 import { passphrases, setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
@@ -47,20 +48,20 @@ test('an activation is undone only by an abort the quorum signs, and the previou
   await panel.getByLabel('Reason').fill('The rotation was planned for the wrong day');
   await panel.getByRole('checkbox', { name: /Another officer signs the abort after me/ }).check();
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('abort-needs-the-quorum.png'), fullPage: true });
+  await pageShots(page, testInfo, 'abort-needs-the-quorum');
   await signAbort(page, 'bob', 'Sign the abort');
   await expect(panel.getByRole('status')).toContainText('Signed for this reason by: bob.');
-  await page.screenshot({ path: testInfo.outputPath('abort-signed-once.png'), fullPage: true });
+  await pageShots(page, testInfo, 'abort-signed-once');
   await signAbort(page, 'alice', 'Abort the ceremony');
   await expect(page.getByRole('heading', { name: 'Ceremony aborted' })).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('abort-done.png'), fullPage: true });
+  await pageShots(page, testInfo, 'abort-done');
   await page.getByRole('button', { name: 'Close' }).click();
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
   const tenant = page.getByRole('region', { name: 'Tenant CMK' });
   await expect(tenant.getByRole('row').filter({ hasText: 'v1' })).toContainText('active');
   await expect(tenant.getByRole('row').filter({ hasText: 'v2' })).toContainText('destroyed');
-  await page.screenshot({ path: testInfo.outputPath('abort-keys.png'), fullPage: true });
+  await pageShots(page, testInfo, 'abort-keys');
 });
 
 test('on an initialised workstation the audit log verifies against its anchor in the HSM, and Settings leads to the change-hsm ceremony', async ({
@@ -76,7 +77,7 @@ test('on an initialised workstation the audit log verifies against its anchor in
   const verified = page.getByRole('status').filter({ hasText: 'verified against the workstation key on the token' });
   await expect(verified).toContainText(/Anchored in the HSM at checkpoint \d+ \(entry \d+\)/);
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('audit-anchored.png') });
+  await pageShots(page, testInfo, 'audit-anchored');
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings' }).click();
   await expect(
@@ -84,8 +85,8 @@ test('on an initialised workstation the audit log verifies against its anchor in
   ).toBeVisible();
   await expect(page.getByRole('button', { name: 'Check the token and use it' })).toHaveCount(0);
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('settings-initialised.png'), fullPage: true });
+  await pageShots(page, testInfo, 'settings-initialised');
   await page.getByRole('button', { name: 'Plan the change of HSM module…' }).click();
   await expect(page.getByLabel('PKCS#11 module file')).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('change-hsm-form.png'), fullPage: true });
+  await pageShots(page, testInfo, 'change-hsm-form');
 });

@@ -10,6 +10,7 @@ import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 import { passphrases, setUp } from './set-up';
 
 test.use({ actionTimeout: 30_000 });
@@ -91,12 +92,12 @@ test("a version is backed up to custodians' drives and restored from their share
   await expect(custodians).toContainText('2 shares so far');
   await page.getByLabel(/^Shares needed to restore/).fill('2');
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('backup-form.png'), fullPage: true });
+  await pageShots(page, testInfo, 'backup-form');
   await page.getByRole('button', { name: 'Plan the ceremony' }).click();
   await checkInAndApprove(page);
   await typePins(page);
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('backup-pins.png'), fullPage: true });
+  await pageShots(page, testInfo, 'backup-pins');
   await runToTheEnd(page);
   await expect(page.getByRole('group', { name: 'Backup key check value' })).toBeVisible();
   // The summary says who holds which share, and what each custodian does before leaving.
@@ -107,7 +108,7 @@ test("a version is backed up to custodians' drives and restored from their share
   await expect(holders.getByRole('listitem').nth(1)).toContainText('PRACTICE-3');
   await expect(page.getByRole('heading', { name: 'What each custodian does now' })).toBeVisible();
   expect(await axeViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('backup-done.png'), fullPage: true });
+  await pageShots(page, testInfo, 'backup-done');
   await page.getByRole('button', { name: 'Close' }).click();
 
   // The version is destroyed; the custodians restore it from their shares.
@@ -154,9 +155,9 @@ test("a version is backed up to custodians' drives and restored from their share
   await shares.getByRole('button', { name: 'Add this share' }).click();
   await expect(shares.getByRole('status')).toHaveText('2 share(s) given.');
   await typePins(page);
-  await page.screenshot({ path: testInfo.outputPath('restore-shares.png'), fullPage: true });
+  await pageShots(page, testInfo, 'restore-shares');
   await runToTheEnd(page);
-  await page.screenshot({ path: testInfo.outputPath('restored.png'), fullPage: true });
+  await pageShots(page, testInfo, 'restored');
   await page.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
   await expect(page.getByRole('region', { name: 'Tenant CMK' })).toContainText('restored');

@@ -16,7 +16,7 @@ import { databaseFileName } from '../../src/main/store/database';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
-import { sizes } from './screenshots';
+import { pageShots } from './screenshots';
 
 const passphrases = {
   alice: 'rehearsal passphrase one',
@@ -29,19 +29,8 @@ type Officer = keyof typeof passphrases;
 test.use({ actionTimeout: 30_000 });
 
 let shots = 0;
-/** The whole page, from the top, at both sizes the issue names; attached for review. */
-async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const number = String(++shots).padStart(2, '0');
-  for (const size of sizes) {
-    await page.setViewportSize(size);
-    const path = testInfo.outputPath(`${number}-${name}-${size.width}.png`);
-    // From the top: a full-page capture taken scrolled down would draw the sticky header over the middle.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path, fullPage: true });
-    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
-  }
-  await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
-}
+const shot = (page: Page, testInfo: TestInfo, name: string) =>
+  pageShots(page, testInfo, `${String(++shots).padStart(2, '0')}-${name}`);
 
 async function expectAccessible(page: Page): Promise<void> {
   expect(await axeViolations(page)).toEqual([]);
@@ -476,7 +465,7 @@ test('the whole life of a key through the app, with two officers', async ({ app 
   await expect(awsExport).toContainText('Not recorded as uploaded yet.');
   await awsExport.getByRole('button', { name: 'Record Tenant CMK v1 as uploaded to AWS KMS…' }).click();
   await awsExport.getByLabel('What shows the upload took').fill('AWS console: key 1234abcd, Enabled, imported');
-  await passphraseFor(page, 'record the upload of Tenant CMK v1', 'bob', 'Record as uploaded');
+  await passphraseFor(page, 'record the upload of Tenant CMK v1 to AWS KMS', 'bob', 'Record as uploaded');
   await expect(awsExport).toContainText(
     /Recorded as uploaded by bob, .* UTC: AWS console: key 1234abcd, Enabled, imported/,
   );

@@ -9,6 +9,7 @@ import { practiceDrivesFolder } from '../../src/main/media/drive-access';
 import { rehearsalToken } from '../../src/shared/rehearsal';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 
 test.use({ actionTimeout: 30_000 });
 
@@ -91,9 +92,7 @@ test('the audit export ceremony runs from the keyboard alone', async ({ app }, t
   }
   await expect(page.getByRole('heading', { name: 'Ceremony completed' })).toBeVisible({ timeout: 60_000 });
   expect(await axeViolations(page)).toEqual([]);
-  const shot = testInfo.outputPath('keyboard-export-audit.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach('keyboard-export-audit', { path: shot, contentType: 'image/png' });
+  await pageShots(page, testInfo, 'keyboard-export-audit');
   const drive = join(app.dataDir, practiceDrivesFolder, 'PRACTICE-1');
   expect(existsSync(join(drive, 'audit-export.jsonl'))).toBe(true);
   expect(readdirSync(drive).sort()).toEqual([

@@ -6,6 +6,7 @@ import { issueCertificate } from '../../src/main/x509/certificate';
 import { softwareSigner } from '../helpers/software-signer';
 import { axeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 
 test("the officers screen shows each officer's role and standing, never a secret, and the quorum policy", async ({
   app,
@@ -75,7 +76,5 @@ test("the officers screen shows each officer's role and standing, never a secret
   expect(payload).toContain('approvalKeyFingerprint');
   expect(payload).not.toMatch(/verifier|sealed/i);
   expect(await axeViolations(page)).toEqual([]);
-  const shot = testInfo.outputPath('officers.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach('officers', { path: shot, contentType: 'image/png' });
+  await pageShots(page, testInfo, 'officers');
 });

@@ -23,3 +23,18 @@ export async function shots(page: Page, testInfo: TestInfo, name: string, keep?:
   await page.setViewportSize(sizes[0] ?? { width: 1366, height: 768 });
   expect(await axeViolations(page)).toEqual([]);
 }
+
+/** The whole page, from the top, at both sizes; attached for review (the caller checks axe where it needs). */
+export async function pageShots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const size of sizes) {
+    await page.setViewportSize(size);
+    const path = testInfo.outputPath(`${name}-${size.width}.png`);
+    // From the top: a full-page capture taken scrolled down would draw the sticky header over the middle.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path, fullPage: true });
+    await testInfo.attach(`${name} at ${size.width}x${size.height}`, { path, contentType: 'image/png' });
+  }
+  // As the test had it: what follows runs at the size it chose.
+  if (before) await page.setViewportSize(before);
+}

@@ -1,5 +1,6 @@
 import { initToken, makeSoftHsmDir, softhsmModule, type TestTokens } from '../helpers/softhsm';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 
 // A token that is not the rehearsal one, made with SoftHSM's own tool. Module processes inherit the
 // environment, as a real vendor module would read its own configuration.
@@ -24,13 +25,13 @@ test('a file that is not a PKCS#11 module is refused with what to do next', asyn
   const alert = page.getByRole('alert', { name: 'The module could not be used' });
   await expect(alert).toContainText('is not loaded as a PKCS#11 module: it is not in a system library folder');
   await expect(alert).toContainText("What to do next: Install the HSM vendor's module with the vendor's package");
-  await page.screenshot({ path: testInfo.outputPath('settings-untrusted-module.png') });
+  await pageShots(page, testInfo, 'settings-untrusted-module');
   // A file in a system folder that is not a PKCS#11 library is opened in the HSM process, and refused there.
   await page.getByLabel(/PKCS#11 module file/).fill('/usr/lib/os-release');
   await page.getByRole('button', { name: 'List its tokens' }).click();
   await expect(alert).toContainText('could not be loaded as a PKCS#11 module');
   await expect(alert).toContainText('What to do next: Choose the PKCS#11 library file the HSM vendor documents');
-  await page.screenshot({ path: testInfo.outputPath('settings-bad-module.png') });
+  await pageShots(page, testInfo, 'settings-bad-module');
 });
 
 test('an officer picks a real module and token; Keyward opens it, saves it and leaves rehearsal mode', async ({
@@ -45,7 +46,7 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   const choices = page.getByRole('group', { name: 'Tokens on this module' });
   await choices.getByLabel(/Production CMK/).check();
   await expect(page.getByLabel(/Token address/)).toHaveValue(/^pkcs11:model=SoftHSM%20v2;.*;token=Production%20CMK$/);
-  await page.screenshot({ path: testInfo.outputPath('settings-real-hsm.png') });
+  await pageShots(page, testInfo, 'settings-real-hsm');
 
   await page.getByRole('button', { name: 'Check the token and use it' }).click();
   await expect(page.getByRole('heading', { name: 'Token Production CMK' })).toBeVisible();
@@ -79,7 +80,7 @@ test('an officer picks a real module and token; Keyward opens it, saves it and l
   await page.getByLabel('From (UTC date)').fill(day(-1));
   await page.getByRole('button', { name: 'Show entries' }).click();
   await expect(page.getByRole('row')).toHaveCount(2);
-  await page.screenshot({ path: testInfo.outputPath('audit-log.png'), fullPage: true });
+  await pageShots(page, testInfo, 'audit-log');
 });
 
 test('a token address that names no present token is not saved', async ({ app }) => {
@@ -107,12 +108,12 @@ test('a real token set apart for rehearsals keeps the REHEARSAL banner, naming i
     .getByLabel(/Production CMK/)
     .check();
   await page.getByLabel(/For rehearsals only/).check();
-  await page.screenshot({ path: testInfo.outputPath('settings-rehearsals-only.png'), fullPage: true });
+  await pageShots(page, testInfo, 'settings-rehearsals-only');
   await page.getByRole('button', { name: 'Check the token and use it' }).click();
   await expect(page.getByRole('heading', { name: 'Token Production CMK' })).toBeVisible();
   const banner = page.getByRole('note', { name: 'Rehearsal mode' });
   await expect(banner).toContainText('set apart for rehearsals only');
   await expect(banner).toContainText('Production%20CMK');
   await expect(page).toHaveTitle('Keyward: REHEARSAL');
-  await page.screenshot({ path: testInfo.outputPath('home-rehearsals-only.png') });
+  await pageShots(page, testInfo, 'home-rehearsals-only');
 });

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { callNames } from '../../src/shared/call-names';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 
 /** The value shown beside a label in one of the start screen's definition lists. */
 const field = (page: Page, list: string, label: string) =>
@@ -47,9 +48,7 @@ test('the start screen shows the rehearsal token read live, marked REHEARSAL', a
   await expect(page.getByText(/Normal: no wrong PIN entries/)).toBeVisible();
   await expect(field(page, 'Object counts', 'Secret keys')).toHaveText('0');
 
-  const shot = testInfo.outputPath('start-screen.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach('start screen', { path: shot, contentType: 'image/png' });
+  await pageShots(page, testInfo, 'start-screen');
 });
 
 test('the renderer cannot reach Node and can call only the contract', async ({ app }) => {
@@ -118,7 +117,5 @@ test('the capability probe shows what the token can and cannot do, with the reas
   await expect(wrapping.getByText(/Not available: RSA-OAEP with SHA-256 .*CKR_ARGUMENTS_BAD/)).toBeVisible();
   await expect(wrapping.getByText(/Not available: RSA-AES key wrap \(native\) .*CKM_RSA_AES_KEY_WRAP/)).toBeVisible();
   await expect(field(page, 'Key types', 'CMK key types')).toContainText('AES_256');
-  const shot = testInfo.outputPath('start-screen-capabilities.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  await testInfo.attach('capabilities', { path: shot, contentType: 'image/png' });
+  await pageShots(page, testInfo, 'start-screen-capabilities');
 });

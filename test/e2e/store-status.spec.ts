@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { databaseFileName } from '../../src/main/store/database';
 import { expect, test } from './fixtures';
+import { pageShots } from './screenshots';
 
 test('the start screen shows the workstation database checked at start, and that no signing key exists yet', async ({
   app,
@@ -22,8 +23,6 @@ test.describe('with a damaged database', () => {
     await expect(alert).toBeVisible();
     await expect(alert).toContainText(/database|SQLite/i);
     await expect(app.page.getByRole('heading', { name: /Token Keyward Rehearsal/ })).toBeVisible();
-    const shot = testInfo.outputPath('store-damaged.png');
-    await app.page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('damaged database', { path: shot, contentType: 'image/png' });
+    await pageShots(app.page, testInfo, 'store-damaged');
   });
 });

@@ -712,6 +712,7 @@ describe('ceremonies through the app contract', () => {
     expect(workstation.audit().query({ action: 'bundle.uploaded', limit: 1 })[0]).toMatchObject({
       outcome: 'refused',
       actors: ['carol'],
+      details: { error: 'QUORUM_NOT_MET', role: 'auditor' },
     });
     // A wrong passphrase records nothing.
     expect(
@@ -764,6 +765,12 @@ describe('ceremonies through the app contract', () => {
       note,
     });
     expect(again.message).toContain('already recorded as uploaded, by bob');
+    // Refused, and on record with its reason.
+    expect(workstation.audit().query({ action: 'bundle.uploaded', limit: 1 })[0]).toMatchObject({
+      outcome: 'refused',
+      actors: ['alice'],
+      details: { bundle: bundleId, error: 'INVALID_REQUEST' },
+    });
   });
 
   it('every audit entry of the life above reads in words: its action, each detail, and why a refusal was refused', () => {

@@ -35,3 +35,16 @@ it("names a step entry by the step it ran, and any other by its action's words",
   expect(auditActionText({ action: 'hsm.login', details: { action: 'generate-key' } })).toBe('Token login');
   expect(auditActionText({ action: 'something.new', details: {} })).toBe('something.new');
 });
+
+it("reads a policy change's before and after as policies, and a state change as states", () => {
+  const lines = auditDetailLines({
+    details: {
+      from: { quorum: 2, roles: ['security-officer', 'key-custodian'], approvalLifetimeHours: 8 },
+      to: 'active',
+    },
+  });
+  expect(lines.map((l) => `${l.label}: ${l.value}`)).toEqual([
+    'Before: 2 approvals from security officer, key custodian, each valid 8 h',
+    'After: active',
+  ]);
+});

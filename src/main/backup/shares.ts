@@ -48,7 +48,8 @@ export function shareText(header: ShareHeader, share: Uint8Array, rehearsal?: Re
         ]
       : []),
     `${shareHeading} ${header.index} OF ${header.shares} (any ${header.threshold} rebuild the backup key)`,
-    `Custodian: ${header.custodian.name} (${header.custodian.custodian})`,
+    // One line, whatever the name holds: a line break in it must not start a line the reader takes as the share's.
+    `Custodian: ${`${header.custodian.name} (${header.custodian.custodian})`.replace(/\p{Cc}+/gu, ' ')}`,
     `Backup: ${header.backupId}`,
     `Backup key check value: ${header.kekKcv.toUpperCase()}`,
     `Share: ${hexGroups(hex)}`,

@@ -29,35 +29,39 @@ export async function recordBundleUpload(
   const bundles = workstation.stores().bundles;
   const log = workstation.audit();
   const bundle = bundles.list().find((b) => b.id === request.bundleId);
+  // Every refusal is on record, with its reason, like the record itself.
+  const refuse = (error: KeywardError, details: Record<string, string>): KeywardError => {
+    log.append({
+      actors: [request.officer],
+      action: 'bundle.uploaded',
+      subject: bundle ? `${bundle.keyName} v${bundle.keyVersion}` : request.bundleId,
+      outcome: 'refused',
+      details: { bundle: request.bundleId, error: error.code, ...details },
+    });
+    return error;
+  };
   if (!bundle)
-    throw new KeywardError(
-      'NOT_IN_INVENTORY',
-      `No bundle ${request.bundleId} was written on this workstation.`,
-      'Choose the export from the Keys screen.',
+    throw refuse(
+      new KeywardError(
+        'NOT_IN_INVENTORY',
+        `No bundle ${request.bundleId} was written on this workstation.`,
+        'Choose the export from the Keys screen.',
+      ),
+      {},
     );
   const earlier = bundles.uploads().get(bundle.id);
-  if (earlier)
-    throw new KeywardError(
-      'INVALID_REQUEST',
-      `This bundle was already recorded as uploaded, by ${earlier.officer} at ${utcText(earlier.at)}.`,
-      'Nothing to do: an upload is recorded once.',
-    );
+  if (earlier) throw refuse(alreadyRecorded(earlier), {});
   const officer = workstation.officers().get(request.officer);
-  if (!uploadRecorderRoles.includes(officer.role)) {
-    log.append({
-      actors: [officer.id],
-      action: 'bundle.uploaded',
-      subject: `${bundle.keyName} v${bundle.keyVersion}`,
-      outcome: 'refused',
-      details: { bundle: bundle.id, role: officer.role },
-    });
-    throw new KeywardError(
-      'QUORUM_NOT_MET',
-      `${officer.displayName} (${officer.id}) is an ${roleNames[officer.role]}; an upload is recorded by a ${rolesInWords(uploadRecorderRoles).replace(', ', ' or a ')}.`,
-      'Ask a security officer or key custodian who saw the upload to record it.',
-      'officer',
+  if (!uploadRecorderRoles.includes(officer.role))
+    throw refuse(
+      new KeywardError(
+        'QUORUM_NOT_MET',
+        `${officer.displayName} (${officer.id}) is an ${roleNames[officer.role]}; an upload is recorded by a ${rolesInWords(uploadRecorderRoles).replace(', ', ' or a ')}.`,
+        'Ask a security officer or key custodian who saw the upload to record it.',
+        'officer',
+      ),
+      { role: officer.role },
     );
-  }
   // What the officer signs: this bundle, as written, and what they saw at the provider.
   const signedDigest = createHash('sha256')
     .update(
@@ -71,5 +75,15 @@ export async function recordBundleUpload(
     )
     .digest('hex');
   const approval = await approveStep(workstation.officers(), officer.id, request.passphrase, signedDigest);
+  // Another officer may have recorded it while this passphrase was checked.
+  const meanwhile = bundles.uploads().get(bundle.id);
+  if (meanwhile) throw refuse(alreadyRecorded(meanwhile), {});
   return bundles.recordUpload(bundle, { note: request.note, signedDigest, approval });
 }
+
+const alreadyRecorded = (earlier: BundleUpload): KeywardError =>
+  new KeywardError(
+    'INVALID_REQUEST',
+    `This bundle was already recorded as uploaded, by ${earlier.officer} at ${utcText(earlier.at)}.`,
+    'Nothing to do: an upload is recorded once.',
+  );

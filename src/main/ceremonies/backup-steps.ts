@@ -6,13 +6,15 @@
  * checked against its recorded check value, each version is unwrapped with every CMK protection, and its
  * KCV must equal the inventory's before it is recorded as restored.
  */
-import { X509Certificate, randomUUID } from 'node:crypto';
+import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
+import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecs } from '../../shared/keys';
+import { roleNames, type OfficerRole } from '../../shared/officers';
 import { rehearsalName } from '../../shared/rehearsal';
 import { shareFolderName } from '../../shared/share-files';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
@@ -137,6 +139,13 @@ const shareHolder = z
   .strict();
 
 /** "Share 2 of 3 for Bob Stone (bob)": how a share is named on screen, in its file and in the transcript. */
+/** Who may hold a share: those who hold or handle keys, never an auditor (who checks the records). A fixed rule, whatever the backup policy. */
+export const shareHolderRoles: readonly OfficerRole[] = ['security-officer', 'key-custodian'];
+
+/** A backup planned before each share named its custodian: not run, only aborted (its record still reads). */
+const unnamedShares = () =>
+  stale('it was planned before each share named its custodian; abort it and plan the backup again');
+
 export const shareHolderText = (holder: Pick<ShareHolder, 'custodian' | 'name'>, index: number, shares: number) =>
   `Share ${index} of ${shares} for ${holder.name} (${holder.custodian})`;
 
@@ -147,15 +156,28 @@ export const backupVersions = defineStep({
     versions: z.array(versionRef).min(1),
     threshold: z.number().int().min(2).max(16),
     packageFolder: z.string().min(1),
-    shares: z.array(shareHolder).min(2).max(16),
+    // Each share's custodian. A backup recorded before custodians were named has only `shareFolders`: its
+    // record still reads (an abort's check of what was handed out, its transcript), but it never runs.
+    shares: z.array(shareHolder).min(2).max(16).optional(),
+    shareFolders: z.array(z.string().min(1)).min(2).max(16).optional(),
   }),
   // Shares handed out cannot be taken back.
   takesEffect: true,
   handsOut: (params) => params.versions,
   inputs: () => securityOfficerLogin,
   creates: (params) => [kekLabel(params.kekLabelId)],
-  writes: (params) => [params.packageFolder, ...params.shares.map((s) => s.folder)],
+  writes: (params) => [params.packageFolder, ...(params.shares?.map((s) => s.folder) ?? params.shareFolders ?? [])],
   stillHolds: (context, params) => {
+    if (!params.shares) throw unnamedShares();
+    // Each custodian still may take a share: an officer suspended, removed or moved to auditor since the plan may not.
+    const officers = context.officers.list();
+    for (const holder of params.shares) {
+      const officer = officers.find((o) => o.id === holder.custodian);
+      if (!officer || officer.state !== 'active' || !shareHolderRoles.includes(officer.role))
+        throw stale(
+          `the custodian ${holder.name} (${holder.custodian}) is ${officer ? (officer.state !== 'active' ? officer.state : `now an ${roleNames[officer.role]}`) : 'no longer an officer'}, and may not take a share`,
+        );
+    }
     for (const ref of params.versions) {
       const found = versionsOf(context, ref.name).find((v) => v.version === ref.version);
       if (!found || found.state === 'destroyed')
@@ -166,6 +188,7 @@ export const backupVersions = defineStep({
     // A fresh id each run: shares written by a run that was interrupted belong to no package and are refused at restore.
     const backupId = randomUUID();
     const { threshold, shares: holders, packageFolder } = params;
+    if (!holders) throw unnamedShares();
     const shareFolders = holders.map((s) => s.folder);
     // Checked again here so that a swapped drive fails before the officers log in, and once more just before writing.
     requireSeparateDrives(packageFolder, shareFolders, context.rehearsal !== undefined);
@@ -351,6 +374,18 @@ export const restoreVersions = defineStep({
             ...(item.publicKeySpki ? { publicKeySpki: Buffer.from(item.publicKeySpki, 'base64') } : {}),
           });
           const recorded = context.inventory.get(item.name).versions.find((v) => v.version === item.version);
+          // A key pair is compared in full: its public key's SHA-256 with the one recorded when it was generated.
+          const publicKeySha256 = item.publicKeySpki
+            ? createHash('sha256').update(Buffer.from(item.publicKeySpki, 'base64')).digest('hex')
+            : null;
+          if (recorded?.publicKeySha256 && publicKeySha256 !== recorded.publicKeySha256) {
+            await context.destroyObject(key.id, "a restored key pair whose public key is not the inventory's");
+            throw new KeywardError(
+              'HSM_KEY_REJECTED',
+              `The restored ${item.name} v${item.version} has a public key whose SHA-256 is not the one recorded when it was generated (${hexGroups(recorded.publicKeySha256)}); it was destroyed.`,
+              'Stop and investigate the backup package.',
+            );
+          }
           if (key.kcv !== recorded?.kcv) {
             await context.destroyObject(key.id, "a restored key whose check value is not the inventory's");
             throw new KeywardError(

@@ -1027,7 +1027,7 @@ export class CeremonyEngine {
           details: { ceremony: plan.id, step: step.index, why, ...what },
         });
       if (!destroyable.has(id)) {
-        audit('refused', { id });
+        audit('refused', { id, error: 'CEREMONY_TAMPERED' });
         throw new KeywardError(
           'CEREMONY_TAMPERED',
           `Step ${step.index + 1} of ceremony ${plan.id} was about to destroy the token object ${id}, which its signed plan does not name. Nothing was destroyed.`,

@@ -80,6 +80,7 @@ export const stepFieldWords: Record<string, Field> = {
   versions: { label: 'Key versions', words: (v) => (Array.isArray(v) ? v.map(versionWords).join('; ') : valueText(v)) },
   threshold: { label: 'Shares needed to restore' },
   packageFolder: { label: 'Backup package folder', mono: true },
+  shareFolders: { label: 'Share folders (custodians not named)', mono: true },
   shares: { label: 'Shares', words: (v) => (Array.isArray(v) ? v.map(shareWords).join('; ') : valueText(v)) },
   backupId: { label: 'Backup', mono: true },
   modulePath: { label: 'PKCS#11 module', mono: true },

@@ -576,7 +576,9 @@ export function CeremonyForm() {
           <ShareHolders
             key={field.path}
             legend={field.legend}
-            custodians={active.filter((o) => present.includes(o.id) && field.roles.includes(o.role))}
+            custodians={active.filter(
+              (o) => o.state === 'active' && present.includes(o.id) && field.roles.includes(o.role),
+            )}
             driveOf={(custodian) => f[shareDriveKey(field.path, custodian)] ?? ''}
             onChange={(custodian, drive) => set(shareDriveKey(field.path, custodian))(drive)}
           >

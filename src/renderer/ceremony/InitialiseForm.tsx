@@ -42,8 +42,12 @@ export function InitialiseForm() {
   const [again, setAgain] = useState('');
   const [network, setNetwork] = useState<AirGapView | undefined>();
   const [acknowledged, setAcknowledged] = useState(false);
+  const [networkUnread, setNetworkUnread] = useState(false);
   useEffect(() => {
-    void call('getAirGapStatus', {}).then((result) => setNetwork(result.ok ? result.value : undefined));
+    void call('getAirGapStatus', {}).then((result) => {
+      setNetwork(result.ok ? result.value : undefined);
+      setNetworkUnread(!result.ok);
+    });
   }, []);
   const findings = network && !network.isolated ? network.findings : [];
   const edit = (index: number, change: Partial<Founder>) =>
@@ -254,13 +258,19 @@ export function InitialiseForm() {
             whyDisabled={
               !organization.trim() || !name.trim()
                 ? "Give the organisation and the workstation's name first."
-                : !namesOk
-                  ? 'Give every founding officer a full name and a distinct id, in a set that can govern itself (see above).'
-                  : network === undefined
-                    ? 'Wait: the air-gap check is still running.'
-                    : findings.length > 0 && !acknowledged
-                      ? 'The founding security officer acknowledges the air-gap findings above first.'
-                      : undefined
+                : catalogue.state === 'failed'
+                  ? 'The ceremony types could not be read, so the founding set cannot be checked: restart Keyward.'
+                  : ruleOf === undefined
+                    ? 'Wait: the ceremony types are still being read.'
+                    : !namesOk
+                      ? 'Give every founding officer a full name and a distinct id, in a set that can govern itself (see above).'
+                      : networkUnread
+                        ? 'The air-gap check could not be read: check the network on the Home screen, then come back.'
+                        : network === undefined
+                          ? 'Wait: the air-gap check is still running.'
+                          : findings.length > 0 && !acknowledged
+                            ? 'The founding security officer acknowledges the air-gap findings above first.'
+                            : undefined
             }
           >
             Each founding officer chooses a passphrase

@@ -53,10 +53,16 @@ function RecordUpload({ keyName, version, entry }: { keyName: string; version: n
           imported&quot;). A security officer or key custodian who saw it records it, with their passphrase.
         </span>
       </div>
+      {officers.state === 'ready' && recorders.length === 0 && (
+        <p className="finding finding-warn">
+          No active security officer or key custodian can record it: an upload is recorded by one who saw it.
+        </p>
+      )}
       <OfficerPassphrase
         officers={recorders}
-        purpose={`record the upload of ${keyName} v${version}`}
+        purpose={`record the upload of ${keyName} v${version} to ${providerName(entry.provider)} (bundle ${entry.bundleId.slice(0, 8)})`}
         submitLabel="Record as uploaded"
+        whyDisabled={note.trim() ? undefined : 'Say first what shows the upload took.'}
         onSubmit={async (officer, passphrase) => {
           const result = loaded(
             await call('recordBundleUpload', { bundleId: entry.bundleId, officer, passphrase, note: note.trim() }),

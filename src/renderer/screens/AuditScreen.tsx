@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { AuditEntry, AuditOutcome } from '../../shared/audit';
-import { auditActionText, auditDetailLines, type AuditDetailLine } from '../../shared/audit-words';
+import { auditActionText, auditDetailLines, refusalDetailKeys, type AuditDetailLine } from '../../shared/audit-words';
 import { hexGroups } from '../../shared/fingerprint';
 import { useStartCeremony } from '../ceremony/store';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -63,7 +63,7 @@ const outcomeWords: Record<AuditOutcome, string> = { success: 'done', failure: '
 /** An entry's details in words: why it was refused or failed shown at once, the rest on request. */
 function EntryDetails({ entry }: { entry: AuditEntry }) {
   const lines = auditDetailLines(entry);
-  const why = entry.outcome === 'success' ? [] : lines.filter((l) => l.label === 'Why' || l.key === 'what');
+  const why = entry.outcome === 'success' ? [] : lines.filter((l) => refusalDetailKeys.includes(l.key));
   const rest = lines.filter((l) => !why.includes(l));
   const line = (l: AuditDetailLine) => (
     <div key={l.key} className="audit-detail">

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { hexGroups } from '../../shared/fingerprint';
 import type { InventoryKey, KeyVersion, KeyVersionState, RotationDue, VersionCustody } from '../../shared/inventory';
-import { cmkSpecWords } from '../../shared/keys';
+import { cmkSpecWords, type CmkSpec } from '../../shared/keys';
 import { providerName } from '../../shared/providers';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { KeyExports } from '../components/KeyExports';
@@ -23,14 +23,25 @@ const stateNotes: Record<KeyVersionState, string> = {
  * What officers compare for a version: a key pair's public-key fingerprint (SHA-256, in full), or a secret
  * key's check value. A pair generated before fingerprints were kept shows its 3-byte check value, said so.
  */
-function VersionCheck({ version }: { version: KeyVersion }) {
+function VersionCheck({ version, spec }: { version: KeyVersion; spec: CmkSpec }) {
   if (version.publicKeySha256)
     return (
       <span className="mono fingerprint-cell">
         <span className="hint">public key SHA-256</span> {hexGroups(version.publicKeySha256)}
       </span>
     );
-  return <span className="mono kcv">{kcvText(version.kcv)}</span>;
+  const pair = spec.startsWith('RSA_') || spec.startsWith('EC_');
+  return (
+    <>
+      <span className="mono kcv">{kcvText(version.kcv)}</span>
+      {pair && (
+        <span className="hint">
+          {' '}
+          the first 3 bytes of the public key&apos;s SHA-256 (generated before full fingerprints were kept)
+        </span>
+      )}
+    </>
+  );
 }
 
 function KeyCard({
@@ -86,7 +97,7 @@ function KeyCard({
                   <span className="hint">{stateNotes[v.state]}</span>
                 </td>
                 <td>
-                  <VersionCheck version={v} />
+                  <VersionCheck version={v} spec={keyInfo.spec} />
                 </td>
                 <td className="nowrap">{utcText(v.stateSince)}</td>
                 <td className="subject">

@@ -6,14 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
-import { roleNames, rolesInWords, type OfficerRole } from '../../../shared/officers';
+import { roleNames, rolesInWords } from '../../../shared/officers';
 import { rehearsing } from '../../../shared/settings';
 import { wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
 import type { Workstation } from '../../workstation';
-import type { ShareHolder } from '../backup-steps';
-import { backupVersions } from '../backup-steps';
+import { backupVersions, shareHolderRoles, type ShareHolder } from '../backup-steps';
 import {
   custodyQuorum,
   defineCeremony,
@@ -23,9 +22,6 @@ import {
   type Planned,
 } from '../ceremony-type';
 import type { VersionRef } from '../steps';
-
-/** The roles that may hold a share: those that approve a backup (never an auditor). */
-const custodianRoles: readonly OfficerRole[] = custodyQuorum.roles;
 
 /**
  * Each share's custodian, checked against the officers: a named person, present to take the drive, who
@@ -53,10 +49,10 @@ export function shareHoldersOf(
         `${share} names ${officer.displayName} (${custodian}), who is ${officer.state}: a share goes only to an active officer.`,
         'Name another custodian.',
       );
-    if (!custodianRoles.includes(officer.role))
+    if (!shareHolderRoles.includes(officer.role))
       throw refuse(
-        `${share} names ${officer.displayName} (${custodian}), who is an ${roleNames[officer.role]}: only officers who may approve a backup (${rolesInWords(custodianRoles)}) hold shares.`,
-        `Name a ${rolesInWords(custodianRoles).replace(', ', ' or a ')}.`,
+        `${share} names ${officer.displayName} (${custodian}), who is an ${roleNames[officer.role]}: only ${rolesInWords(shareHolderRoles).replace(', ', 's and ')}s hold shares.`,
+        `Name a ${rolesInWords(shareHolderRoles).replace(', ', ' or a ')}.`,
       );
     if (!present.includes(custodian))
       throw refuse(
@@ -139,7 +135,7 @@ export const backup = defineCeremony({
       kind: 'share-holders',
       path: 'shares',
       legend: 'Custodians: each takes one share, on their own drive',
-      roles: custodyQuorum.roles,
+      roles: [...shareHolderRoles],
     },
     {
       kind: 'text',
@@ -162,7 +158,7 @@ export const backup = defineCeremony({
           // One person and one drive per share: a share is handed to someone, not left on a drive.
           z.object({ custodian: officerName, drive: z.string().min(1) }).strict(),
         )
-        .min(2)
+        .min(2, 'give at least two custodians a drive each')
         .max(16),
     })
     .strict(),
