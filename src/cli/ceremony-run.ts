@@ -44,8 +44,7 @@ import {
 import { KeywardError, toErrorData } from '../shared/errors';
 import { hexGroups, pgpWordsOf } from '../shared/fingerprint';
 import { countsTowardsQuorum, roleNames, rolesInWords, type Approval } from '../shared/officers';
-import { shareHandoverSteps } from '../shared/share-files';
-import { valueText } from '../shared/step-result-words';
+import { shareHandoverSteps, sharesHandedOut } from '../shared/share-files';
 import { acknowledgeNetwork, acknowledgerAmong, networkDecision } from './air-gap';
 import { formatFingerprint } from './format';
 import { choosePassphrase, readPinParts, readSecret } from './secret-input';
@@ -611,12 +610,11 @@ async function runSteps({ workstation, engine, id, officers, session, options }:
 
 /** After a backup: who holds which share, and what each custodian does with it before leaving. */
 function shareHandover(result: Record<string, StepValue>): string {
-  const holders = result.shareHolders;
-  const folders = result.shareFolders;
-  if (!Array.isArray(holders) || !Array.isArray(folders)) return '';
+  const shares = sharesHandedOut(result);
+  if (!shares) return '';
   return [
     'Hand over the shares:',
-    ...holders.map((holder, i) => `  ${valueText(holder)}: ${valueText(folders[i] ?? null)}`),
+    ...shares.map((s) => `  ${s.holder}: ${s.folder}`),
     'Each custodian, before leaving:',
     ...shareHandoverSteps.map((step, i) => `  ${i + 1}. ${step}`),
     '',

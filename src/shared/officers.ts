@@ -101,6 +101,13 @@ export const roleLabels: Record<OfficerRole, string> = {
   auditor: 'Auditor',
 };
 export const rolesInWords = (roles: readonly OfficerRole[]): string => roles.map((r) => roleNames[r]).join(', ');
+/** "a security officer or a key custodian": whom to ask. */
+export const anyOfRoles = (roles: readonly OfficerRole[]): string => roles.map((r) => `a ${roleNames[r]}`).join(' or ');
+/** "security officers and key custodians": who may. */
+export const allOfRoles = (roles: readonly OfficerRole[]): string => roles.map((r) => `${roleNames[r]}s`).join(' and ');
+
+/** Who holds or handles key material (a backup share, an upload record): never an auditor, who checks the records. */
+export const keyHolderRoles: readonly OfficerRole[] = ['security-officer', 'key-custodian'];
 
 /** Whether an officer in this role may approve this ceremony's steps, or sign its abort, under its policy. */
 export const countsTowardsQuorum = (policy: Pick<QuorumPolicy, 'roles'>, role: OfficerRole): boolean =>

@@ -2,6 +2,8 @@
  * Where a backup's shares are written and how a share file begins: so the app never offers a share as
  * any other file (a provider's wrapping key), and main refuses one given as such.
  */
+import type { StepValue } from './ceremonies';
+import { valueText } from './step-result-words';
 
 /** The folder holding one custodian's share, on that custodian's drive. */
 export const shareFolderName = (packageName: string, index: number, shares: number): string =>
@@ -24,3 +26,10 @@ export const shareHandoverSteps: readonly string[] = [
   'Sign for your share there, then keep the bag apart from every other share (a different safe, or a different site), as your custody rules say.',
   'Whoever holds enough shares can restore the keys of this backup: if a bag is lost or its seal is broken, tell the security officers at once.',
 ];
+
+/** Who holds which share and where it was written, from a backup step's result (none for any other step). */
+export function sharesHandedOut(result: Record<string, StepValue>): { holder: string; folder: string }[] | undefined {
+  const { shareHolders: holders, shareFolders: folders } = result;
+  if (!Array.isArray(holders) || !Array.isArray(folders)) return undefined;
+  return holders.map((holder, i) => ({ holder: valueText(holder), folder: valueText(folders[i] ?? null) }));
+}

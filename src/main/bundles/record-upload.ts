@@ -6,14 +6,11 @@
 import { createHash } from 'node:crypto';
 import { KeywardError } from '../../shared/errors';
 import type { BundleUpload } from '../../shared/inventory';
-import { roleNames, rolesInWords, type OfficerRole } from '../../shared/officers';
+import { anyOfRoles, keyHolderRoles, roleNames } from '../../shared/officers';
 import { utcText } from '../../shared/time-text';
 import { approveStep } from '../officers/enrolment';
 import { canonicalJson } from '../store/canonical';
 import type { Workstation } from '../workstation';
-
-/** Who may record an upload: those who hold or handle keys, never an auditor (who checks the records). */
-export const uploadRecorderRoles: readonly OfficerRole[] = ['security-officer', 'key-custodian'];
 
 export interface UploadRecordRequest {
   bundleId: string;
@@ -52,11 +49,11 @@ export async function recordBundleUpload(
   const earlier = bundles.uploads().get(bundle.id);
   if (earlier) throw refuse(alreadyRecorded(earlier), {});
   const officer = workstation.officers().get(request.officer);
-  if (!uploadRecorderRoles.includes(officer.role))
+  if (!keyHolderRoles.includes(officer.role))
     throw refuse(
       new KeywardError(
         'QUORUM_NOT_MET',
-        `${officer.displayName} (${officer.id}) is an ${roleNames[officer.role]}; an upload is recorded by a ${rolesInWords(uploadRecorderRoles).replace(', ', ' or a ')}.`,
+        `${officer.displayName} (${officer.id}) is an ${roleNames[officer.role]}; an upload is recorded by ${anyOfRoles(keyHolderRoles)}.`,
         'Ask a security officer or key custodian who saw the upload to record it.',
         'officer',
       ),

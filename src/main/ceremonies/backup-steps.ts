@@ -14,7 +14,7 @@ import type { StepValue } from '../../shared/ceremonies';
 import { KeywardError } from '../../shared/errors';
 import { hexGroups } from '../../shared/fingerprint';
 import { cmkSpecs } from '../../shared/keys';
-import { roleNames, type OfficerRole } from '../../shared/officers';
+import { keyHolderRoles, roleNames } from '../../shared/officers';
 import { rehearsalName } from '../../shared/rehearsal';
 import { shareFolderName } from '../../shared/share-files';
 import { combineShares, shareText, splitSecret } from '../backup/shares';
@@ -139,8 +139,6 @@ const shareHolder = z
   .strict();
 
 /** "Share 2 of 3 for Bob Stone (bob)": how a share is named on screen, in its file and in the transcript. */
-/** Who may hold a share: those who hold or handle keys, never an auditor (who checks the records). A fixed rule, whatever the backup policy. */
-export const shareHolderRoles: readonly OfficerRole[] = ['security-officer', 'key-custodian'];
 
 /** A backup planned before each share named its custodian: not run, only aborted (its record still reads). */
 const unnamedShares = () =>
@@ -173,7 +171,7 @@ export const backupVersions = defineStep({
     const officers = context.officers.list();
     for (const holder of params.shares) {
       const officer = officers.find((o) => o.id === holder.custodian);
-      if (!officer || officer.state !== 'active' || !shareHolderRoles.includes(officer.role))
+      if (!officer || officer.state !== 'active' || !keyHolderRoles.includes(officer.role))
         throw stale(
           `the custodian ${holder.name} (${holder.custodian}) is ${officer ? (officer.state !== 'active' ? officer.state : `now an ${roleNames[officer.role]}`) : 'no longer an officer'}, and may not take a share`,
         );

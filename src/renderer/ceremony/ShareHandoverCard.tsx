@@ -3,8 +3,7 @@
  * before leaving the room (the same steps the share file and the script give).
  */
 import type { CeremonyView } from '../../shared/ceremonies';
-import { shareHandoverSteps } from '../../shared/share-files';
-import { valueText } from '../../shared/step-result-words';
+import { shareHandoverSteps, sharesHandedOut } from '../../shared/share-files';
 
 interface Handover {
   backupId: string;
@@ -14,17 +13,9 @@ interface Handover {
 /** The shares each done backup step handed out, as its result records them. */
 export const handoversOf = (view: CeremonyView): Handover[] =>
   view.status.steps.flatMap((s) => {
-    const holders = s.result?.shareHolders;
-    const folders = s.result?.shareFolders;
+    const shares = s.result && sharesHandedOut(s.result);
     const backupId = s.result?.backupId;
-    if (s.state !== 'done' || !Array.isArray(holders) || !Array.isArray(folders) || typeof backupId !== 'string')
-      return [];
-    return [
-      {
-        backupId,
-        shares: holders.map((holder, i) => ({ holder: valueText(holder), folder: valueText(folders[i] ?? null) })),
-      },
-    ];
+    return s.state === 'done' && shares && typeof backupId === 'string' ? [{ backupId, shares }] : [];
   });
 
 export function ShareHandoverCard({ handover }: { handover: Handover }) {

@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import type { VersionCustody } from '../../shared/inventory';
+import { keyHolderRoles } from '../../shared/officers';
 import { providerName } from '../../shared/providers';
 import { call } from '../api';
 import { OfficerPassphrase } from '../ceremony/OfficerPassphrase';
@@ -11,9 +12,6 @@ import { utcText } from '../format';
 import { loaded, type Loadable } from '../loadable';
 import { useApp } from '../store';
 import { ErrorPanel } from './ErrorPanel';
-
-/** Who may record an upload (as main checks): never an auditor, who checks the records. */
-const recorderRoles = new Set(['security-officer', 'key-custodian']);
 
 type Export = VersionCustody['exports'][number];
 
@@ -26,7 +24,7 @@ function RecordUpload({ keyName, version, entry }: { keyName: string; version: n
   const noteId = `upload-note-${entry.bundleId}`;
   const recorders =
     officers.state === 'ready'
-      ? officers.value.officers.filter((o) => o.state === 'active' && recorderRoles.has(o.role))
+      ? officers.value.officers.filter((o) => o.state === 'active' && keyHolderRoles.includes(o.role))
       : [];
   if (!open)
     return (

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { KeywardError } from '../../../shared/errors';
-import { roleNames, rolesInWords } from '../../../shared/officers';
+import { allOfRoles, anyOfRoles, keyHolderRoles, roleNames } from '../../../shared/officers';
 import { rehearsing } from '../../../shared/settings';
 import { wrapsExactly, wrapsWithRfc5649 } from '../../../shared/token-needs';
 import { requireSeparateDrives } from '../../media/separate-drives';
 import type { Inventory } from '../../store/inventory';
 import type { Workstation } from '../../workstation';
-import { backupVersions, shareHolderRoles, type ShareHolder } from '../backup-steps';
+import { backupVersions, type ShareHolder } from '../backup-steps';
 import {
   custodyQuorum,
   defineCeremony,
@@ -49,10 +49,10 @@ export function shareHoldersOf(
         `${share} names ${officer.displayName} (${custodian}), who is ${officer.state}: a share goes only to an active officer.`,
         'Name another custodian.',
       );
-    if (!shareHolderRoles.includes(officer.role))
+    if (!keyHolderRoles.includes(officer.role))
       throw refuse(
-        `${share} names ${officer.displayName} (${custodian}), who is an ${roleNames[officer.role]}: only ${rolesInWords(shareHolderRoles).replace(', ', 's and ')}s hold shares.`,
-        `Name a ${rolesInWords(shareHolderRoles).replace(', ', ' or a ')}.`,
+        `${share} names ${officer.displayName} (${custodian}), who is an ${roleNames[officer.role]}: only ${allOfRoles(keyHolderRoles)} hold shares.`,
+        `Name ${anyOfRoles(keyHolderRoles)}.`,
       );
     if (!present.includes(custodian))
       throw refuse(
@@ -135,7 +135,8 @@ export const backup = defineCeremony({
       kind: 'share-holders',
       path: 'shares',
       legend: 'Custodians: each takes one share, on their own drive',
-      roles: [...shareHolderRoles],
+      // A fixed rule, whatever the backup policy says.
+      roles: [...keyHolderRoles],
     },
     {
       kind: 'text',
